@@ -1,0 +1,32 @@
+"""The ``annotator`` command: thin typer commands over plain functions in ``annotator.services``.
+
+Errors the user can act on (``AnnotatorError``) are printed as one red line and exit with 1;
+a traceback is never shown for them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# Each module adds its commands to ``app`` when imported.
+from annotator.cli import project_commands  # noqa: F401
+from annotator.cli.app import app, console_error
+from annotator.errors import AnnotatorError
+
+
+def _commands() -> set[str]:
+    return {command.name or command.callback.__name__ for command in app.registered_commands}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point. ``annotator`` alone or ``annotator PATH`` opens the window (``gui``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "gui" in _commands() and (
+        not args or (args[0] not in _commands() and not args[0].startswith("-"))
+    ):
+        args = ["gui", *args]
+    try:
+        app(args=args, prog_name="annotator", standalone_mode=True)
+    except AnnotatorError as error:  # pragma: no cover - commands catch their own
+        console_error(str(error))
+        sys.exit(1)

@@ -1,0 +1,49 @@
+"""The typer application object and output helpers shared by every command module."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from annotator.errors import AnnotatorError, Cancelled
+
+app = typer.Typer(
+    name="annotator",
+    help="Correct suggested entities and relations, and export spaCy training data.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+error_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def console_error(message: str) -> None:
+    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def reports_errors(function: F) -> F:
+    """Turn ``AnnotatorError`` into one line on stderr and exit status 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Cancelled as error:
+            console_error(str(error) or "cancelled")
+            sys.exit(130)
+        except AnnotatorError as error:
+            console_error(str(error))
+            sys.exit(1)
+        except KeyboardInterrupt:
+            console_error("interrupted; everything committed before stays in the project")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,338 @@
+"""Pure, invertible edits: the only way annotations change after import.
+
+An edit is data. ``edit.apply(target)`` performs it on anything that implements
+``EditTarget`` (the project store does), and ``edit.inverse()`` is the edit that undoes it:
+applying an edit and then its inverse leaves the target exactly as before. The UI wraps edits
+in ``QUndoCommand``s; one gesture is one edit (``EditGroup`` for several changes at once).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Protocol, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from annotator.errors import ValidationError
+from annotator.model import Relation, Span
+from annotator.model.document import DocumentStatus
+
+
+class EditTarget(Protocol):
+    """The primitive writes an edit needs; the store runs them inside one transaction."""
+
+    def insert_span(self, span: Span) -> None: ...
+    def delete_span(self, span: Span) -> None: ...
+    def replace_span(self, before: Span, after: Span) -> None: ...
+    def insert_relation(self, relation: Relation) -> None: ...
+    def delete_relation(self, relation: Relation) -> None: ...
+    def replace_relation(self, before: Relation, after: Relation) -> None: ...
+    def replace_document_status(
+        self, doc_id: int, before: DocumentStatus, after: DocumentStatus
+    ) -> None: ...
+
+
+class _Edit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    @property
+    def doc_id(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def description(self) -> str:
+        """A short phrase for menus ("Undo relabel span") and the edit log."""
+        raise NotImplementedError
+
+
+class AddSpan(_Edit):
+    """Add a span, and with it any relations that hang on it (so it can undo ``RemoveSpan``)."""
+
+    kind: Literal["add_span"] = "add_span"
+    span: Span
+    relations: tuple[Relation, ...] = ()
+
+    @property
+    def doc_id(self) -> int:
+        return self.span.doc_id
+
+    @property
+    def description(self) -> str:
+        return f"add {self.span.label} span"
+
+    def apply(self, target: EditTarget) -> None:
+        target.insert_span(self.span)
+        for relation in self.relations:
+            target.insert_relation(relation)
+
+    def inverse(self) -> RemoveSpan:
+        return RemoveSpan(span=self.span, relations=self.relations)
+
+
+class RemoveSpan(_Edit):
+    """Remove a span; ``relations`` must list every relation that uses it (see ``remove_span``)."""
+
+    kind: Literal["remove_span"] = "remove_span"
+    span: Span
+    relations: tuple[Relation, ...] = ()
+
+    @property
+    def doc_id(self) -> int:
+        return self.span.doc_id
+
+    @property
+    def description(self) -> str:
+        return f"remove {self.span.label} span"
+
+    def apply(self, target: EditTarget) -> None:
+        for relation in reversed(self.relations):
+            target.delete_relation(relation)
+        target.delete_span(self.span)
+
+    def inverse(self) -> AddSpan:
+        return AddSpan(span=self.span, relations=self.relations)
+
+
+class UpdateSpan(_Edit):
+    """Change a span's label, offsets or status; ``before`` is what the target holds now."""
+
+    kind: Literal["update_span"] = "update_span"
+    before: Span
+    after: Span
+
+    @property
+    def doc_id(self) -> int:
+        return self.before.doc_id
+
+    @property
+    def description(self) -> str:
+        before, after = self.before, self.after
+        if before.status != after.status:
+            return {"accepted": "accept", "rejected": "reject"}.get(after.status, "reopen") + (
+                " suggestion"
+            )
+        if before.label != after.label:
+            return f"relabel span as {after.label}"
+        return "resize span"
+
+    def apply(self, target: EditTarget) -> None:
+        target.replace_span(self.before, self.after)
+
+    def inverse(self) -> UpdateSpan:
+        return UpdateSpan(before=self.after, after=self.before)
+
+
+class AddRelation(_Edit):
+    kind: Literal["add_relation"] = "add_relation"
+    relation: Relation
+
+    @property
+    def doc_id(self) -> int:
+        return self.relation.doc_id
+
+    @property
+    def description(self) -> str:
+        return f"add {self.relation.label} relation"
+
+    def apply(self, target: EditTarget) -> None:
+        target.insert_relation(self.relation)
+
+    def inverse(self) -> RemoveRelation:
+        return RemoveRelation(relation=self.relation)
+
+
+class RemoveRelation(_Edit):
+    kind: Literal["remove_relation"] = "remove_relation"
+    relation: Relation
+
+    @property
+    def doc_id(self) -> int:
+        return self.relation.doc_id
+
+    @property
+    def description(self) -> str:
+        return f"remove {self.relation.label} relation"
+
+    def apply(self, target: EditTarget) -> None:
+        target.delete_relation(self.relation)
+
+    def inverse(self) -> AddRelation:
+        return AddRelation(relation=self.relation)
+
+
+class UpdateRelation(_Edit):
+    """Change a relation's label or status."""
+
+    kind: Literal["update_relation"] = "update_relation"
+    before: Relation
+    after: Relation
+
+    @property
+    def doc_id(self) -> int:
+        return self.before.doc_id
+
+    @property
+    def description(self) -> str:
+        if self.before.status != self.after.status:
+            verb = {"accepted": "accept", "rejected": "reject"}.get(self.after.status, "reopen")
+            return f"{verb} relation"
+        return f"relabel relation as {self.after.label}"
+
+    def apply(self, target: EditTarget) -> None:
+        target.replace_relation(self.before, self.after)
+
+    def inverse(self) -> UpdateRelation:
+        return UpdateRelation(before=self.after, after=self.before)
+
+
+class SetDocumentStatus(_Edit):
+    kind: Literal["set_document_status"] = "set_document_status"
+    document: int
+    before: DocumentStatus
+    after: DocumentStatus
+
+    @property
+    def doc_id(self) -> int:
+        return self.document
+
+    @property
+    def description(self) -> str:
+        return f"mark document {self.after}"
+
+    def apply(self, target: EditTarget) -> None:
+        target.replace_document_status(self.document, self.before, self.after)
+
+    def inverse(self) -> SetDocumentStatus:
+        return SetDocumentStatus(document=self.document, before=self.after, after=self.before)
+
+
+class EditGroup(_Edit):
+    """Several edits of one document as one step (e.g. accept every suggestion)."""
+
+    kind: Literal["group"] = "group"
+    edits: tuple[Edit, ...]
+    label: str = "edit"
+
+    @property
+    def doc_id(self) -> int:
+        return self.edits[0].doc_id if self.edits else -1
+
+    @property
+    def description(self) -> str:
+        return self.label
+
+    def apply(self, target: EditTarget) -> None:
+        for edit in self.edits:
+            edit.apply(target)
+
+    def inverse(self) -> EditGroup:
+        return EditGroup(edits=tuple(e.inverse() for e in reversed(self.edits)), label=self.label)
+
+
+Edit = Annotated[
+    Union[  # noqa: UP007 - a discriminated union needs the Union form here
+        AddSpan,
+        RemoveSpan,
+        UpdateSpan,
+        AddRelation,
+        RemoveRelation,
+        UpdateRelation,
+        SetDocumentStatus,
+        EditGroup,
+    ],
+    Field(discriminator="kind"),
+]
+EditGroup.model_rebuild()
+
+
+class _EditEnvelope(BaseModel):
+    edit: Edit
+
+
+def edit_to_json(edit: Edit) -> str:
+    return edit.model_dump_json()
+
+
+def edit_from_json(text: str) -> Edit:
+    return _EditEnvelope.model_validate_json('{"edit": ' + text + "}").edit
+
+
+# Constructors for the gestures a person makes. They read the current objects and return an
+# edit; they never touch a store.
+
+
+def add_span(span: Span) -> AddSpan:
+    return AddSpan(span=span)
+
+
+def remove_span(span: Span, relations: tuple[Relation, ...] | list[Relation]) -> RemoveSpan:
+    """``relations``: the document's relations; those touching the span go with it."""
+    attached = tuple(r for r in relations if span.id in (r.head, r.child))
+    return RemoveSpan(span=span, relations=attached)
+
+
+def relabel_span(span: Span, label: str) -> UpdateSpan:
+    edited = span.edited or span.origin != "human"
+    return UpdateSpan(before=span, after=span.model_copy(update={"label": label, "edited": edited}))
+
+
+def resize_span(span: Span, start: int, end: int) -> UpdateSpan:
+    if start >= end:
+        raise ValidationError(f"a span cannot be resized to [{start}, {end})")
+    edited = span.edited or span.origin != "human"
+    after = span.model_copy(update={"start": start, "end": end, "edited": edited})
+    return UpdateSpan(before=span, after=after)
+
+
+def accept_span(span: Span) -> UpdateSpan:
+    return UpdateSpan(before=span, after=span.model_copy(update={"status": "accepted"}))
+
+
+def reject_span(span: Span, relations: tuple[Relation, ...] | list[Relation] = ()) -> Edit:
+    """Reject a suggestion; relations still pending on it are rejected too."""
+    update = UpdateSpan(before=span, after=span.model_copy(update={"status": "rejected"}))
+    pending = [r for r in relations if span.id in (r.head, r.child) and r.status != "rejected"]
+    if not pending:
+        return update
+    rejections = tuple(
+        UpdateRelation(before=r, after=r.model_copy(update={"status": "rejected"})) for r in pending
+    )
+    return EditGroup(edits=(*rejections, update), label="reject suggestion")
+
+
+def add_relation(relation: Relation) -> AddRelation:
+    return AddRelation(relation=relation)
+
+
+def remove_relation(relation: Relation) -> RemoveRelation:
+    return RemoveRelation(relation=relation)
+
+
+def relabel_relation(relation: Relation, label: str) -> UpdateRelation:
+    return UpdateRelation(before=relation, after=relation.model_copy(update={"label": label}))
+
+
+def accept_relation(relation: Relation) -> UpdateRelation:
+    return UpdateRelation(before=relation, after=relation.model_copy(update={"status": "accepted"}))
+
+
+def reject_relation(relation: Relation) -> UpdateRelation:
+    return UpdateRelation(before=relation, after=relation.model_copy(update={"status": "rejected"}))
+
+
+def set_document_status(doc_id: int, before: DocumentStatus, after: DocumentStatus) -> Edit:
+    return SetDocumentStatus(document=doc_id, before=before, after=after)
+
+
+def accept_all(spans: list[Span], relations: list[Relation]) -> EditGroup:
+    """Accept every pending suggestion of a document, spans first, as one undo step.
+
+    A relation is accepted only when both its spans end up accepted.
+    """
+    edits: list[Edit] = [accept_span(s) for s in spans if s.status == "suggested"]
+    accepted = {s.id for s in spans if s.status in ("suggested", "accepted")}
+    edits += [
+        accept_relation(r)
+        for r in relations
+        if r.status == "suggested" and r.head in accepted and r.child in accepted
+    ]
+    return EditGroup(edits=tuple(edits), label="accept all suggestions")

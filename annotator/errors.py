@@ -1,0 +1,64 @@
+"""Every error the user can meet, in one place.
+
+Each carries a one-line message that names the file and place when there is one, so the CLI
+and the GUI can show it as it is, never as a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AnnotatorError(Exception):
+    """Base class: a problem the user can act on; its ``str`` is the one-line message."""
+
+
+class ValidationError(AnnotatorError):
+    """A value object or edit breaks a rule of the data model or the label schema."""
+
+
+class ProjectError(AnnotatorError):
+    """The project file cannot be used."""
+
+
+class NotAProjectError(ProjectError):
+    """The file exists but is not an annotator project, or it is damaged."""
+
+
+class ProjectLockedError(ProjectError):
+    """Another process has the project open for writing."""
+
+
+class ProjectReadOnlyError(ProjectError):
+    """A write was attempted on a project opened read-only."""
+
+
+class NotFoundError(AnnotatorError):
+    """A document, span or relation id that the project does not hold."""
+
+
+class FormatError(AnnotatorError):
+    """A record in an input file is malformed; names the file and the line (or document)."""
+
+    def __init__(self, path: str | Path, where: str | int | None, reason: str) -> None:
+        self.path = str(path)
+        self.where = where
+        self.reason = reason
+        place = self.path
+        if isinstance(where, int):
+            place = f"{self.path}:{where}"
+        elif where:
+            place = f"{self.path} ({where})"
+        super().__init__(f"{place}: {reason}")
+
+
+class ModelNotFoundError(AnnotatorError):
+    """A spaCy pipeline that is not installed."""
+
+
+class ExportError(AnnotatorError):
+    """An export cannot be written as asked."""
+
+
+class Cancelled(AnnotatorError):
+    """Long work stopped at the user's request; what was committed before stays."""

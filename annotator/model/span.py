@@ -1,0 +1,48 @@
+"""An entity span over character offsets."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+AnnotationStatus = Literal["suggested", "accepted", "rejected"]
+ANNOTATION_STATUSES: tuple[str, ...] = ("suggested", "accepted", "rejected")
+
+
+def new_id() -> str:
+    """A fresh id for a span or relation, made by the caller so that edits stay pure."""
+    return uuid.uuid4().hex
+
+
+class Span(BaseModel):
+    """A labelled character range ``[start, end)`` of one document.
+
+    ``origin`` is ``human``, ``model:<name>@<version>``, ``pattern:<file>``, ``rule:<id>``,
+    ``propagation`` or ``import:<format>``. ``edited`` records that a suggestion was relabelled
+    or resized by a person before being accepted.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(default_factory=new_id)
+    doc_id: int
+    start: int = Field(ge=0)
+    end: int
+    label: str = Field(min_length=1)
+    origin: str = "human"
+    status: AnnotationStatus = "accepted"
+    score: float | None = None
+    edited: bool = False
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> Span:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+    @property
+    def key(self) -> tuple[int, int, int, str]:
+        """What makes two spans "the same annotation": document, offsets and label."""
+        return (self.doc_id, self.start, self.end, self.label)

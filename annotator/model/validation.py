@@ -1,0 +1,71 @@
+"""Rules that need more than one object: a span against its text, a relation against its spans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from annotator.errors import ValidationError
+from annotator.model.document import TokenOffsets
+from annotator.model.relation import Relation
+from annotator.model.schema import LabelSchema
+from annotator.model.span import Span
+
+
+def check_span(span: Span, text_length: int, schema: LabelSchema) -> None:
+    """Refuse a span outside its text or with a label the schema does not have."""
+    if span.end > text_length:
+        raise ValidationError(
+            f"span [{span.start}, {span.end}) of document {span.doc_id} runs past the end "
+            f"of its text ({text_length} characters)"
+        )
+    if span.label not in schema.entity_names:
+        raise ValidationError(
+            f"span label {span.label!r} is not in the schema "
+            f"(known: {', '.join(schema.entity_names) or 'none'})"
+        )
+
+
+def check_relation(relation: Relation, spans: Mapping[str, Span], schema: LabelSchema) -> None:
+    """Refuse a relation with a missing endpoint, endpoints elsewhere, or a disallowed pair.
+
+    ``spans`` maps span ids to spans of any documents the caller knows of.
+    """
+    ends = {}
+    for role in ("head", "child"):
+        span_id = getattr(relation, role)
+        span = spans.get(span_id)
+        if span is None:
+            raise ValidationError(f"relation {relation.label!r}: {role} span {span_id} not found")
+        if span.doc_id != relation.doc_id:
+            raise ValidationError(
+                f"relation {relation.label!r}: {role} span {span_id} is in document "
+                f"{span.doc_id}, not {relation.doc_id}"
+            )
+        ends[role] = span
+    label = schema.relation(relation.label)
+    if label is None:
+        raise ValidationError(
+            f"relation label {relation.label!r} is not in the schema "
+            f"(known: {', '.join(schema.relation_names) or 'none'})"
+        )
+    head, child = ends["head"].label, ends["child"].label
+    if not label.allows(head, child):
+        raise ValidationError(f"relation {relation.label!r} is not allowed from {head} to {child}")
+
+
+class TokenBoundaries:
+    """Token start and end offsets of one document, for O(1) alignment checks."""
+
+    def __init__(self, tokens: TokenOffsets) -> None:
+        self.empty = not tokens
+        self.starts = frozenset(start for start, _ in tokens)
+        self.ends = frozenset(end for _, end in tokens)
+
+    def aligned(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` falls on token boundaries, as spaCy needs (else W030)."""
+        return self.empty or (start in self.starts and end in self.ends)
+
+
+def is_aligned(start: int, end: int, tokens: TokenOffsets) -> bool:
+    """One-off form of ``TokenBoundaries(tokens).aligned(start, end)``."""
+    return TokenBoundaries(tokens).aligned(start, end)

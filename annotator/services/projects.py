@@ -1,0 +1,50 @@
+"""Creating and describing projects: plain functions the CLI and the GUI both call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from annotator.errors import AnnotatorError, FormatError
+from annotator.model import LabelSchema, ProjectSettings
+from annotator.model.parsing import one_line
+from annotator.store import Project, project_stats
+
+
+def load_schema_file(path: str | Path) -> LabelSchema:
+    """Read a label schema JSON file, with a one-line error naming the file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise AnnotatorError(f"{path}: cannot read schema ({error.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FormatError(
+            path, getattr(error, "lineno", None), f"not valid JSON ({error})"
+        ) from None
+    try:
+        return LabelSchema.model_validate(data)
+    except ValueError as error:
+        import pydantic
+
+        reason = one_line(error) if isinstance(error, pydantic.ValidationError) else str(error)
+        raise FormatError(path, None, f"invalid label schema: {reason}") from None
+
+
+def new_project(
+    path: str | Path,
+    lang: str = "fr",
+    model: str | None = None,
+    schema_file: str | Path | None = None,
+) -> Project:
+    """Create a project file; the caller closes the returned project."""
+    settings = ProjectSettings(lang=lang, model=model)
+    schema = load_schema_file(schema_file) if schema_file else None
+    return Project.create(path, settings=settings, schema=schema)
+
+
+def stats(path: str | Path) -> dict[str, Any]:
+    """The figures of ``annotator stats``; opens the project read-only."""
+    with Project.open(path, read_only=True) as project:
+        return project_stats(project)

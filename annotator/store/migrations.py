@@ -1,0 +1,77 @@
+"""Schema of the project file, as ``sqlite_utils.Migrations`` so older files upgrade on open."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("annotator")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["documents"].create(
+        {
+            "id": int,
+            "text": str,
+            "text_hash": str,
+            "meta": str,
+            "status": str,
+            "revision": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"text", "text_hash", "status"},
+        defaults={"status": "new", "revision": 0, "meta": "{}"},
+    )
+    db["documents"].create_index(["text_hash"], unique=True)
+    db["documents"].create_index(["status"])
+    db["tokens"].create({"doc_id": int, "offsets": str}, pk="doc_id")
+    db["spans"].create(
+        {
+            "id": str,
+            "doc_id": int,
+            "start": int,
+            "end": int,
+            "label": str,
+            "origin": str,
+            "status": str,
+            "score": float,
+            "edited": int,
+            "aligned": int,
+        },
+        pk="id",
+        not_null={"doc_id", "start", "end", "label", "origin", "status"},
+        defaults={"edited": 0, "aligned": 1},
+    )
+    db["spans"].create_index(["doc_id", "start"])
+    db["spans"].create_index(["label"])
+    db["relations"].create(
+        {
+            "id": str,
+            "doc_id": int,
+            "head": str,
+            "child": str,
+            "label": str,
+            "origin": str,
+            "status": str,
+            "score": float,
+        },
+        pk="id",
+        not_null={"doc_id", "head", "child", "label", "origin", "status"},
+    )
+    db["relations"].create_index(["doc_id"])
+    db["edit_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "kind": str,
+            "doc_id": int,
+            "description": str,
+            "payload": str,
+        },
+        pk="id",
+    )
+    db["edit_log"].create_index(["doc_id"])
+    db["state"].create({"key": str, "value": str}, pk="key")

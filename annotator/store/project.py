@@ -1,0 +1,726 @@
+"""The project file: one SQLite database holding settings, schema, documents and annotations.
+
+Every user edit is one committed transaction (WAL journal, ``synchronous=FULL``), so nothing
+the screen shows as done is lost when the process dies. Bulk writes (import, suggest) run in
+one transaction per command, through ``Project.transaction()``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotator.edits import Edit, edit_to_json
+from annotator.errors import (
+    NotAProjectError,
+    NotFoundError,
+    ProjectError,
+    ProjectReadOnlyError,
+    ValidationError,
+)
+from annotator.model import (
+    Document,
+    LabelSchema,
+    ProjectSettings,
+    Relation,
+    Span,
+    TokenBoundaries,
+    check_relation,
+    check_span,
+    default_schema,
+    text_hash,
+)
+from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.store.lock import WriterLock
+from annotator.store.migrations import migrations
+
+FORMAT_MARKER = "annotator-project"
+_SPAN_COLUMNS = "id, doc_id, start, end, label, origin, status, score, edited, aligned"
+_RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _span_from_row(row: tuple) -> Span:
+    return Span.model_construct(
+        id=row[0],
+        doc_id=row[1],
+        start=row[2],
+        end=row[3],
+        label=row[4],
+        origin=row[5],
+        status=row[6],
+        score=row[7],
+        edited=bool(row[8]),
+    )
+
+
+def _relation_from_row(row: tuple) -> Relation:
+    return Relation.model_construct(
+        id=row[0],
+        doc_id=row[1],
+        head=row[2],
+        child=row[3],
+        label=row[4],
+        origin=row[5],
+        status=row[6],
+        score=row[7],
+    )
+
+
+class Project:
+    """An open project file. Use ``Project.create`` / ``Project.open``; close it when done."""
+
+    def __init__(self, path: Path, db: Database, read_only: bool, lock: WriterLock | None) -> None:
+        self.path = path
+        self.db = db
+        self.read_only = read_only
+        self._lock = lock
+        self._settings: ProjectSettings | None = None
+        self._schema: LabelSchema | None = None
+        self._boundaries = lru_cache(maxsize=64)(self._load_boundaries)
+
+    # -- opening and closing ------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        settings: ProjectSettings | None = None,
+        schema: LabelSchema | None = None,
+    ) -> Project:
+        """Make a new project file; refuses to overwrite anything."""
+        path = Path(path)
+        if path.exists() and path.stat().st_size > 0:
+            raise ProjectError(f"{path}: a file already exists there")
+        if not path.parent.exists():
+            raise ProjectError(f"{path}: folder {path.parent} does not exist")
+        try:
+            path.touch()
+        except OSError as error:
+            raise ProjectError(
+                f"{path}: cannot create the project file ({error.strerror})"
+            ) from None
+        project = cls._connect(path, read_only=False)
+        try:
+            with project.transaction():
+                migrations.apply(project.db)
+                project._write_meta("format", FORMAT_MARKER)
+                project._write_meta("created_at", _now())
+                project._write_meta("settings", (settings or ProjectSettings()).model_dump())
+                project._write_meta("schema", (schema or default_schema()).model_dump())
+        except BaseException:
+            project.close()
+            raise
+        return project
+
+    @classmethod
+    def open(cls, path: str | Path, read_only: bool = False) -> Project:
+        """Open an existing project; upgrades an older file unless ``read_only``."""
+        path = Path(path)
+        if not path.is_file():
+            raise ProjectError(f"{path}: no such project file")
+        if path.stat().st_size == 0:
+            raise NotAProjectError(f"{path}: the file is empty, not an annotator project")
+        project = cls._connect(path, read_only)
+        try:
+            project._check_is_project()
+            if not read_only and migrations.pending(project.db):
+                migrations.apply(project.db)
+        except sqlite3.DatabaseError as error:
+            project.close()
+            raise NotAProjectError(
+                f"{path}: not an annotator project or damaged ({error})"
+            ) from None
+        except BaseException:
+            project.close()
+            raise
+        return project
+
+    @classmethod
+    def open_or_create(cls, path: str | Path, **create_options: Any) -> tuple[Project, bool]:
+        """Open ``path``, creating it first when missing; the flag says whether it was created."""
+        path = Path(path)
+        if path.exists() and path.stat().st_size > 0:
+            return cls.open(path), False
+        return cls.create(path, **create_options), True
+
+    @classmethod
+    def _connect(cls, path: Path, read_only: bool) -> Project:
+        lock = None
+        if not read_only:
+            lock = WriterLock(path)
+            lock.acquire()
+        try:
+            if read_only:
+                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            else:
+                conn = sqlite3.connect(path, check_same_thread=False)
+            conn.isolation_level = None  # we open transactions ourselves (db.atomic)
+            db = Database(conn)
+            conn.execute("PRAGMA busy_timeout = 5000")
+            if not read_only:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = OFF")
+        except sqlite3.DatabaseError as error:
+            if lock:
+                lock.release()
+            raise NotAProjectError(
+                f"{path}: not an annotator project or damaged ({error})"
+            ) from None
+        return cls(path, db, read_only, lock)
+
+    def _check_is_project(self) -> None:
+        tables = set(self.db.table_names())
+        if "meta" not in tables:
+            raise NotAProjectError(f"{self.path}: an SQLite file, but not an annotator project")
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if row is None or json.loads(row[0]) != FORMAT_MARKER:
+            raise NotAProjectError(f"{self.path}: an SQLite file, but not an annotator project")
+        self.settings  # noqa: B018 - parse now so a damaged file fails at open
+        self.schema  # noqa: B018
+
+    def close(self) -> None:
+        try:
+            self.db.conn.close()
+        finally:
+            if self._lock:
+                self._lock.release()
+                self._lock = None
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Project]:
+        """All writes inside are committed together, or not at all. Nests with savepoints."""
+        self._require_writable()
+        with self.db.atomic():
+            yield self
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise ProjectReadOnlyError(f"{self.path}: opened read-only; changes are not allowed")
+
+    # -- settings, schema, session state ------------------------------------------------------
+
+    def _read_meta(self, key: str) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def _write_meta(self, key: str, value: Any) -> None:
+        self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, json.dumps(value, ensure_ascii=False)],
+        )
+
+    @property
+    def settings(self) -> ProjectSettings:
+        if self._settings is None:
+            data = self._read_meta("settings")
+            try:
+                self._settings = ProjectSettings.model_validate(data or {})
+            except ValueError as error:
+                raise NotAProjectError(f"{self.path}: damaged settings ({error})") from None
+        return self._settings
+
+    def set_settings(self, settings: ProjectSettings) -> None:
+        with self.transaction():
+            self._write_meta("settings", settings.model_dump())
+        self._settings = settings
+
+    @property
+    def schema(self) -> LabelSchema:
+        if self._schema is None:
+            data = self._read_meta("schema")
+            try:
+                self._schema = LabelSchema.model_validate(data or {})
+            except ValueError as error:
+                raise NotAProjectError(f"{self.path}: damaged label schema ({error})") from None
+        return self._schema
+
+    def set_schema(
+        self,
+        schema: LabelSchema,
+        entity_renames: dict[str, str] | None = None,
+        relation_renames: dict[str, str] | None = None,
+    ) -> None:
+        """Replace the schema; renamed labels carry their annotations along.
+
+        Refused when an annotation would be left with a label the new schema lacks.
+        """
+        entity_renames = entity_renames or {}
+        relation_renames = relation_renames or {}
+        with self.transaction():
+            for old, new in entity_renames.items():
+                self.db.execute("UPDATE spans SET label = ? WHERE label = ?", [new, old])
+            for old, new in relation_renames.items():
+                self.db.execute("UPDATE relations SET label = ? WHERE label = ?", [new, old])
+            for table, names, kind in (
+                ("spans", schema.entity_names, "entity"),
+                ("relations", schema.relation_names, "relation"),
+            ):
+                used = {row[0] for row in self.db.execute(f"SELECT DISTINCT label FROM {table}")}
+                missing = sorted(used - set(names))
+                if missing:
+                    raise ValidationError(
+                        f"{kind} labels still in use would disappear from the schema: "
+                        f"{', '.join(missing)}"
+                    )
+            self._write_meta("schema", schema.model_dump())
+            self._schema = schema
+        self._schema = schema
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        """Session state kept in the project (last document, scroll position, selection)."""
+        row = self.db.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_state(self, key: str, value: Any) -> None:
+        if self.read_only:
+            return
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO state (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, json.dumps(value)],
+            )
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def add_document(self, document: Document) -> tuple[int, bool]:
+        """Store a document; the same text again returns the existing id and ``False``."""
+        self._require_writable()
+        digest = text_hash(document.text)
+        row = self.db.execute("SELECT id FROM documents WHERE text_hash = ?", [digest]).fetchone()
+        if row is not None:
+            return row[0], False
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO documents (text, text_hash, meta, status, revision, created_at) "
+                "VALUES (?, ?, ?, ?, 0, ?)",
+                [
+                    document.text,
+                    digest,
+                    json.dumps(document.meta, ensure_ascii=False),
+                    document.status,
+                    _now(),
+                ],
+            )
+            doc_id = cursor.lastrowid
+            self.db.execute(
+                "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
+                [doc_id, json.dumps(document.tokens, separators=(",", ":"))],
+            )
+        assert doc_id is not None
+        return doc_id, True
+
+    def document(self, doc_id: int) -> Document:
+        row = self.db.execute(
+            "SELECT id, text, meta, status FROM documents WHERE id = ?", [doc_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"{self.path}: no document {doc_id}")
+        return Document.model_construct(
+            id=row[0],
+            text=row[1],
+            meta=json.loads(row[2] or "{}"),
+            status=row[3],
+            tokens=self.tokens(doc_id),
+        )
+
+    def tokens(self, doc_id: int) -> TokenOffsets:
+        row = self.db.execute("SELECT offsets FROM tokens WHERE doc_id = ?", [doc_id]).fetchone()
+        if row is None:
+            return ()
+        return tuple(tuple(pair) for pair in json.loads(row[0]))  # type: ignore[misc]
+
+    def set_tokens(self, doc_id: int, tokens: TokenOffsets) -> None:
+        """Replace a document's tokens (e.g. after retokenising); alignment flags follow."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?) "
+                "ON CONFLICT(doc_id) DO UPDATE SET offsets = excluded.offsets",
+                [doc_id, json.dumps(tokens, separators=(",", ":"))],
+            )
+            self._boundaries.cache_clear()
+            bounds = TokenBoundaries(tokens)
+            rows = self.db.execute(
+                "SELECT id, start, end FROM spans WHERE doc_id = ?", [doc_id]
+            ).fetchall()
+            self.db.conn.executemany(
+                "UPDATE spans SET aligned = ? WHERE id = ?",
+                [(int(bounds.aligned(start, end)), span_id) for span_id, start, end in rows],
+            )
+
+    def document_ids(self, status: str | Iterable[str] | None = None) -> list[int]:
+        where, params = _status_filter(status)
+        return [
+            row[0]
+            for row in self.db.execute(f"SELECT id FROM documents{where} ORDER BY id", params)
+        ]
+
+    def count_documents(self, status: str | Iterable[str] | None = None) -> int:
+        where, params = _status_filter(status)
+        return self.db.execute(f"SELECT count(*) FROM documents{where}", params).fetchone()[0]
+
+    def documents(
+        self, ids: Iterable[int] | None = None, status: str | Iterable[str] | None = None
+    ) -> Iterator[Document]:
+        """Stream documents in id order without holding them all in memory."""
+        for doc_id in self.document_ids(status) if ids is None else ids:
+            yield self.document(doc_id)
+
+    def document_status(self, doc_id: int) -> DocumentStatus:
+        row = self.db.execute("SELECT status FROM documents WHERE id = ?", [doc_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"{self.path}: no document {doc_id}")
+        return row[0]
+
+    def revision(self, doc_id: int) -> int:
+        """Bumped by every change to the document's annotations or status."""
+        row = self.db.execute("SELECT revision FROM documents WHERE id = ?", [doc_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"{self.path}: no document {doc_id}")
+        return row[0]
+
+    def set_document_meta(self, doc_id: int, meta: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE documents SET meta = ? WHERE id = ?",
+                [json.dumps(meta, ensure_ascii=False), doc_id],
+            )
+
+    def _load_boundaries(self, doc_id: int) -> TokenBoundaries:
+        return TokenBoundaries(self.tokens(doc_id))
+
+    def _text_length(self, doc_id: int) -> int:
+        row = self.db.execute(
+            "SELECT length(text) FROM documents WHERE id = ?", [doc_id]
+        ).fetchone()
+        if row is None:
+            raise ValidationError(f"no document {doc_id} in {self.path}")
+        return row[0]
+
+    def _bump(self, doc_id: int) -> None:
+        self.db.execute("UPDATE documents SET revision = revision + 1 WHERE id = ?", [doc_id])
+
+    # -- annotations: reads -------------------------------------------------------------------
+
+    def spans(self, doc_id: int, status: str | Iterable[str] | None = None) -> list[Span]:
+        where, params = _status_filter(status, prefix=" AND")
+        rows = self.db.execute(
+            f"SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ?{where} ORDER BY start, end, label",
+            [doc_id, *params],
+        )
+        return [_span_from_row(row) for row in rows]
+
+    def span(self, span_id: str) -> Span:
+        row = self.db.execute(
+            f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id = ?", [span_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"{self.path}: no span {span_id}")
+        return _span_from_row(row)
+
+    def misaligned_span_ids(self, doc_id: int | None = None) -> list[str]:
+        """Spans not on token boundaries: spaCy would drop them (W030), so they are flagged."""
+        sql = "SELECT id FROM spans WHERE aligned = 0"
+        params: list[Any] = []
+        if doc_id is not None:
+            sql += " AND doc_id = ?"
+            params.append(doc_id)
+        return [row[0] for row in self.db.execute(sql, params)]
+
+    def relations(self, doc_id: int, status: str | Iterable[str] | None = None) -> list[Relation]:
+        where, params = _status_filter(status, prefix=" AND")
+        rows = self.db.execute(
+            f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id = ?{where} ORDER BY rowid",
+            [doc_id, *params],
+        )
+        return [_relation_from_row(row) for row in rows]
+
+    def relation(self, relation_id: str) -> Relation:
+        row = self.db.execute(
+            f"SELECT {_RELATION_COLUMNS} FROM relations WHERE id = ?", [relation_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"{self.path}: no relation {relation_id}")
+        return _relation_from_row(row)
+
+    # -- edits --------------------------------------------------------------------------------
+
+    def apply(self, edit: Edit, actor: str = "user") -> None:
+        """Perform one user edit as one committed transaction, and log it.
+
+        Raises ``ValidationError`` (and changes nothing) when the edit does not fit the project,
+        e.g. a stale ``before`` or a label outside the schema.
+        """
+        with self.transaction():
+            edit.apply(self)
+            self._log(edit.kind, edit.doc_id, edit.description, edit_to_json(edit), actor)
+
+    def log_event(
+        self,
+        kind: str,
+        description: str,
+        payload: Any = None,
+        actor: str = "user",
+        doc_id: int | None = None,
+    ) -> None:
+        """Record a bulk operation (import, suggest, export) in the edit log."""
+        with self.transaction():
+            self._log(kind, doc_id, description, json.dumps(payload, ensure_ascii=False), actor)
+
+    def _log(
+        self, kind: str, doc_id: int | None, description: str, payload: str, actor: str
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO edit_log (at, actor, kind, doc_id, description, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [_now(), actor, kind, doc_id, description, payload],
+        )
+
+    def edit_log(self, doc_id: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, at, actor, kind, doc_id, description, payload FROM edit_log"
+        params: list[Any] = []
+        if doc_id is not None:
+            sql += " WHERE doc_id = ?"
+            params.append(doc_id)
+        columns = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
+        return [
+            dict(zip(columns, row, strict=True))
+            for row in self.db.execute(sql + " ORDER BY id", params)
+        ]
+
+    # EditTarget: the primitive writes edits are made of. Each validates against the store.
+
+    def insert_span(self, span: Span) -> None:
+        self._require_writable()
+        check_span(span, self._text_length(span.doc_id), self.schema)
+        aligned = self._boundaries(span.doc_id).aligned(span.start, span.end)
+        try:
+            self.db.execute(
+                f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    span.id,
+                    span.doc_id,
+                    span.start,
+                    span.end,
+                    span.label,
+                    span.origin,
+                    span.status,
+                    span.score,
+                    int(span.edited),
+                    int(aligned),
+                ],
+            )
+        except sqlite3.IntegrityError:
+            raise ValidationError(f"span {span.id} already exists") from None
+        self._bump(span.doc_id)
+
+    def delete_span(self, span: Span) -> None:
+        self._require_writable()
+        self._expect_span(span)
+        used = self.db.execute(
+            "SELECT count(*) FROM relations WHERE head = ? OR child = ?", [span.id, span.id]
+        ).fetchone()[0]
+        if used:
+            raise ValidationError(f"span {span.id} is still used by {used} relation(s)")
+        self.db.execute("DELETE FROM spans WHERE id = ?", [span.id])
+        self._bump(span.doc_id)
+
+    def replace_span(self, before: Span, after: Span) -> None:
+        self._require_writable()
+        self._expect_span(before)
+        if after.id != before.id or after.doc_id != before.doc_id:
+            raise ValidationError("an update cannot change a span's id or document")
+        check_span(after, self._text_length(after.doc_id), self.schema)
+        if after.label != before.label:
+            self._check_relations_still_allowed(after)
+        aligned = self._boundaries(after.doc_id).aligned(after.start, after.end)
+        self.db.execute(
+            "UPDATE spans SET start = ?, end = ?, label = ?, origin = ?, status = ?, score = ?, "
+            "edited = ?, aligned = ? WHERE id = ?",
+            [
+                after.start,
+                after.end,
+                after.label,
+                after.origin,
+                after.status,
+                after.score,
+                int(after.edited),
+                int(aligned),
+                after.id,
+            ],
+        )
+        self._bump(after.doc_id)
+
+    def _check_relations_still_allowed(self, span: Span) -> None:
+        for relation in self.db.execute(
+            f"SELECT {_RELATION_COLUMNS} FROM relations WHERE head = ? OR child = ?",
+            [span.id, span.id],
+        ).fetchall():
+            relation = _relation_from_row(relation)
+            other_id = relation.child if relation.head == span.id else relation.head
+            spans = {span.id: span, other_id: self.span(other_id)}
+            check_relation(relation, spans, self.schema)
+
+    def _expect_span(self, span: Span) -> None:
+        try:
+            current = self.span(span.id)
+        except NotFoundError:
+            raise ValidationError(f"span {span.id} no longer exists") from None
+        if current != span:
+            raise ValidationError(f"span {span.id} has changed since this edit was made")
+
+    def insert_relation(self, relation: Relation) -> None:
+        self._require_writable()
+        spans = {}
+        for span_id in (relation.head, relation.child):
+            with suppress(NotFoundError):
+                spans[span_id] = self.span(span_id)
+        check_relation(relation, spans, self.schema)
+        try:
+            self.db.execute(
+                f"INSERT INTO relations ({_RELATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    relation.id,
+                    relation.doc_id,
+                    relation.head,
+                    relation.child,
+                    relation.label,
+                    relation.origin,
+                    relation.status,
+                    relation.score,
+                ],
+            )
+        except sqlite3.IntegrityError:
+            raise ValidationError(f"relation {relation.id} already exists") from None
+        self._bump(relation.doc_id)
+
+    def delete_relation(self, relation: Relation) -> None:
+        self._require_writable()
+        self._expect_relation(relation)
+        self.db.execute("DELETE FROM relations WHERE id = ?", [relation.id])
+        self._bump(relation.doc_id)
+
+    def replace_relation(self, before: Relation, after: Relation) -> None:
+        self._require_writable()
+        self._expect_relation(before)
+        if (after.id, after.doc_id, after.head, after.child) != (
+            before.id,
+            before.doc_id,
+            before.head,
+            before.child,
+        ):
+            raise ValidationError("an update cannot change a relation's id, document or spans")
+        spans = {after.head: self.span(after.head), after.child: self.span(after.child)}
+        check_relation(after, spans, self.schema)
+        self.db.execute(
+            "UPDATE relations SET label = ?, origin = ?, status = ?, score = ? WHERE id = ?",
+            [after.label, after.origin, after.status, after.score, after.id],
+        )
+        self._bump(after.doc_id)
+
+    def _expect_relation(self, relation: Relation) -> None:
+        try:
+            current = self.relation(relation.id)
+        except NotFoundError:
+            raise ValidationError(f"relation {relation.id} no longer exists") from None
+        if current != relation:
+            raise ValidationError(f"relation {relation.id} has changed since this edit was made")
+
+    def replace_document_status(
+        self, doc_id: int, before: DocumentStatus, after: DocumentStatus
+    ) -> None:
+        self._require_writable()
+        current = self.document_status(doc_id)
+        if current != before:
+            raise ValidationError(
+                f"document {doc_id} is {current}, not {before}; it changed since this edit was made"
+            )
+        self.db.execute(
+            "UPDATE documents SET status = ?, revision = revision + 1 WHERE id = ?", [after, doc_id]
+        )
+
+    # -- bulk writes for import and suggest ---------------------------------------------------
+
+    def add_spans(self, spans: Iterable[Span]) -> int:
+        """Insert many spans (validated) without logging each; returns how many."""
+        count = 0
+        with self.transaction():
+            for span in spans:
+                self.insert_span(span)
+                count += 1
+        return count
+
+    def add_relations(self, relations: Iterable[Relation]) -> int:
+        count = 0
+        with self.transaction():
+            for relation in relations:
+                self.insert_relation(relation)
+                count += 1
+        return count
+
+    def set_document_status(self, doc_id: int, status: DocumentStatus) -> None:
+        """Set a status outside the undo history (import, suggest); users go through ``apply``."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE documents SET status = ?, revision = revision + 1 WHERE id = ?",
+                [status, doc_id],
+            )
+
+    def remove_suggestions(self, doc_id: int, origin: str) -> tuple[int, int]:
+        """Drop untouched suggestions of one origin in a document, before a fresh run.
+
+        Accepted, rejected and edited annotations stay. Returns (spans, relations) removed.
+        Relations of any origin that hang on a removed span go with it.
+        """
+        with self.transaction():
+            ids = [
+                row[0]
+                for row in self.db.execute(
+                    "SELECT id FROM spans WHERE doc_id = ? AND origin = ? AND status = 'suggested' "
+                    "AND edited = 0",
+                    [doc_id, origin],
+                )
+            ]
+            removed_relations = self.db.execute(
+                "DELETE FROM relations WHERE doc_id = ? AND status = 'suggested' AND origin = ?",
+                [doc_id, origin],
+            ).rowcount
+            if ids:
+                marks = ",".join("?" * len(ids))
+                removed_relations += self.db.execute(
+                    f"DELETE FROM relations WHERE head IN ({marks}) OR child IN ({marks})",
+                    [*ids, *ids],
+                ).rowcount
+                self.db.execute(f"DELETE FROM spans WHERE id IN ({marks})", ids)
+            if ids or removed_relations:
+                self._bump(doc_id)
+        return len(ids), removed_relations
+
+
+def _status_filter(
+    status: str | Iterable[str] | None, prefix: str = " WHERE"
+) -> tuple[str, list[str]]:
+    if status is None:
+        return "", []
+    statuses = [status] if isinstance(status, str) else list(status)
+    return f"{prefix} status IN ({','.join('?' * len(statuses))})", statuses

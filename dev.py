@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Set-up and run in one command, on a fresh machine that has only python3.
+
+    python3 dev.py run    # make .venv, install, open the app on the sample corpus
+    python3 dev.py test   # make .venv, install, run the whole test suite (what CI runs)
+
+Both create or reuse ``.venv`` inside the checkout; only the standard library is used here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+SAMPLE_PROJECT = ROOT / "sample.annotator"
+# System packages the window and the end-to-end test need (Debian names).
+APT_PACKAGES = ["xvfb", "xdotool", "libxcb-cursor0", "libegl1", "libgl1", "libxkbcommon-x11-0",
+                "libfontconfig1", "libdbus-1-3", "fonts-dejavu-core"]
+
+
+def _run(*command: str | Path, **kwargs) -> None:
+    print("+", " ".join(str(c) for c in command), flush=True)
+    subprocess.run([str(c) for c in command], check=True, **kwargs)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the project when pyproject.toml changed since the last install."""
+    if not PYTHON.exists():
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    stamp = VENV / ".installed"
+    digest = hashlib.sha1((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]")
+    stamp.write_text(digest)
+
+
+def ensure_system_packages() -> None:
+    """Install Xvfb and Qt's X libraries with apt when we are root and they are missing."""
+    if sys.platform != "linux" or shutil.which("apt-get") is None:
+        return
+    missing = [p for p in APT_PACKAGES if subprocess.run(
+        ["dpkg", "-s", p], capture_output=True).returncode != 0]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        print(f"note: missing system packages {' '.join(missing)}; the Xvfb test will skip")
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    _run("apt-get", "update", "-qq", env=env)
+    _run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+
+
+def run() -> None:
+    ensure_venv()
+    if not SAMPLE_PROJECT.exists():
+        _run(PYTHON, "-m", "annotator", "import", SAMPLE_PROJECT, ROOT / "seeds")
+    _run(PYTHON, "-m", "annotator", "stats", SAMPLE_PROJECT)
+    gui = subprocess.run([str(PYTHON), "-m", "annotator", "--help"], capture_output=True, text=True)
+    if " gui " in gui.stdout:
+        os.execv(PYTHON, [str(PYTHON), "-m", "annotator", "gui", str(SAMPLE_PROJECT)])
+
+
+def test(extra: list[str]) -> None:
+    ensure_system_packages()
+    ensure_venv()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    _run(PYTHON, "-m", "ruff", "check", ROOT / "annotator", ROOT / "tests", ROOT / "benchmarks",
+         ROOT / "dev.py", env=env)
+    _run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test"}:
+        sys.exit(__doc__)
+    try:
+        if sys.argv[1] == "run":
+            run()
+        else:
+            test(sys.argv[2:])
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode)

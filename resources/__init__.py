@@ -1,0 +1,1 @@
+"""Data files shipped in the wheel as ``annotator.resources``; read with importlib.resources."""

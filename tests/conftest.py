@@ -1,0 +1,43 @@
+"""Shared fixtures. Tests never need a display, a trained model or the network unless marked."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from annotator.model import Document  # noqa: E402
+from annotator.store import Project  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    """``../shared/fixtures``: other people's real files, referenced in place, never copied."""
+    if not FIXTURES.is_dir():
+        pytest.skip(f"real-world fixtures not found at {FIXTURES}")
+    return FIXTURES
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    """A new, empty project with the default schema (PER, ORG, LOC, MISC)."""
+    with Project.create(tmp_path / "test.annotator") as created:
+        yield created
+
+
+@pytest.fixture
+def doc_id(project: Project) -> int:
+    """One document, "Brad Smith works for Microsoft in Redmond.", tokenised by whitespace."""
+    text = "Brad Smith works for Microsoft in Redmond."
+    tokens = ((0, 4), (5, 10), (11, 16), (17, 20), (21, 30), (31, 33), (34, 41), (41, 42))
+    new_id, _ = project.add_document(Document(text=text, tokens=tokens))
+    return new_id
