@@ -1,0 +1,3 @@
+"""Import every reader and writer module so that they register themselves."""
+
+# One line per format module, added as formats are written.
