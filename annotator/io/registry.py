@@ -64,6 +64,10 @@ def register_writer(name: str, description: str = "") -> Callable[[Writer], Writ
     return decorate
 
 
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n")[0]
+
+
 def head_bytes(path: Path) -> bytes:
     if path.is_dir():
         return b""
