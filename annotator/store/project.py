@@ -155,10 +155,18 @@ class Project:
             return cls.open(path), False
         return cls.create(path, **create_options), True
 
+    def worker_connection(self, read_only: bool = False) -> Project:
+        """A second connection to this project for a background thread of the same process.
+
+        It shares this project's writer lock instead of taking one, so it must be closed before
+        this project is. SQLite serialises its writes with ours (WAL, busy timeout).
+        """
+        return type(self)._connect(self.path, read_only, take_lock=False)
+
     @classmethod
-    def _connect(cls, path: Path, read_only: bool) -> Project:
+    def _connect(cls, path: Path, read_only: bool, take_lock: bool = True) -> Project:
         lock = None
-        if not read_only:
+        if not read_only and take_lock:
             lock = WriterLock(path)
             lock.acquire()
         try:
