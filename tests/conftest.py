@@ -10,8 +10,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from annotator.model import Document  # noqa: E402
-from annotator.store import Project  # noqa: E402
+from annotator.model import Document
+from annotator.store import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

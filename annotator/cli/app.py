@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -41,6 +42,9 @@ def reports_errors(function: F) -> F:
             sys.exit(130)
         except AnnotatorError as error:
             console_error(str(error))
+            sys.exit(1)
+        except sqlite3.DatabaseError as error:
+            console_error(f"the project file cannot be used: {error}")
             sys.exit(1)
         except KeyboardInterrupt:
             console_error("interrupted; everything committed before stays in the project")

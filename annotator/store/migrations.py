@@ -75,3 +75,10 @@ def m001_initial(db: Database) -> None:
     )
     db["edit_log"].create_index(["doc_id"])
     db["state"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m002_relation_endpoint_indexes(db: Database) -> None:
+    """Removing or relabelling a span looks up the relations that hang on it."""
+    db["relations"].create_index(["head"])
+    db["relations"].create_index(["child"])

@@ -196,6 +196,9 @@ class Project:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         if row is None or json.loads(row[0]) != FORMAT_MARKER:
             raise NotAProjectError(f"{self.path}: an SQLite file, but not an annotator project")
+        problems = [row[0] for row in self.db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise NotAProjectError(f"{self.path}: the project file is damaged ({problems[0]})")
         self.settings  # noqa: B018 - parse now so a damaged file fails at open
         self.schema  # noqa: B018
 

@@ -1,0 +1,296 @@
+"""The project file: opening, locking, damage, upgrades, schema changes, durability."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from annotator import edits
+from annotator.errors import (
+    NotAProjectError,
+    ProjectError,
+    ProjectLockedError,
+    ProjectReadOnlyError,
+    ValidationError,
+)
+from annotator.model import Document, LabelSchema, Relation, Span, default_schema
+from annotator.store import FORMAT_MARKER, Project
+from annotator.store.migrations import migrations
+
+
+def test_create_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    path.write_text("precious")
+    with pytest.raises(ProjectError, match="a file already exists there"):
+        Project.create(path)
+    assert path.read_text() == "precious"
+
+
+def test_create_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="does not exist"):
+        Project.create(tmp_path / "nope" / "p.annotator")
+
+
+def test_project_uses_wal_and_reopens_with_settings(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    Project.create(path).close()
+    with Project.open(path) as project:
+        assert project.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert project.schema == default_schema()
+        assert project.settings.lang == "fr"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"hello, not a database at all" * 100, "not an annotator project or damaged"),
+    ],
+)
+def test_a_file_that_is_not_a_project_is_refused(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "p.annotator"
+    path.write_bytes(content)
+    with pytest.raises(NotAProjectError, match=message):
+        Project.open(path)
+
+
+def test_another_sqlite_database_is_not_a_project(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    Database(path)["things"].insert({"a": 1})
+    with pytest.raises(NotAProjectError, match="an SQLite file, but not an annotator project"):
+        Project.open(path)
+
+
+def test_a_damaged_project_gets_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        for n in range(200):
+            project.add_document(Document(text=f"document number {n} " * 20))
+        project.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[4096:12288] = b"\xff" * 8192  # overwrite pages in the middle
+    path.write_bytes(bytes(data))
+    with pytest.raises(NotAProjectError, match="damaged"):
+        Project.open(path)
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="no such project file"):
+        Project.open(tmp_path / "missing.annotator")
+
+
+def test_a_second_writer_in_the_same_process_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    with Project.create(path), pytest.raises(ProjectLockedError, match="open for writing"):
+        Project.open(path)
+
+
+def test_a_second_writer_in_another_process_is_refused_and_read_only_works(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        project.add_document(Document(text="Brad Smith"))
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                textwrap.dedent(f"""
+                import sys, time
+                from annotator.store import Project
+                project = Project.open({str(path)!r})
+                print("open", flush=True)
+                time.sleep(60)
+            """),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(ProjectLockedError, match=str(path)):
+            Project.open(path)
+        with Project.open(path, read_only=True) as reader:
+            assert reader.count_documents() == 1
+            with pytest.raises(ProjectReadOnlyError, match="read-only"):
+                reader.add_document(Document(text="another"))
+    finally:
+        holder.kill()
+        holder.wait()
+    # the kernel drops the lock of a killed process: no stale lock
+    Project.open(path).close()
+
+
+def test_an_edit_is_on_disk_when_apply_returns(tmp_path: Path) -> None:
+    """Killing the process right after an edit loses nothing."""
+    path = tmp_path / "p.annotator"
+    script = textwrap.dedent(f"""
+        import os, signal
+        from annotator import edits
+        from annotator.model import Document, Span
+        from annotator.store import Project
+        project = Project.create({str(path)!r})
+        doc_id, _ = project.add_document(Document(text="Brad Smith", tokens=((0, 4), (5, 10))))
+        project.apply(edits.add_span(Span(doc_id=doc_id, start=0, end=10, label="PER")))
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    result = subprocess.run([sys.executable, "-c", script])
+    assert result.returncode == -signal.SIGKILL
+    with Project.open(path) as project:
+        assert [(s.start, s.end, s.label) for s in project.spans(1)] == [(0, 10, "PER")]
+
+
+def test_an_older_project_file_is_upgraded_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "old.annotator"
+    db = Database(path)
+    migrations.apply(db, stop_before="m002_relation_endpoint_indexes")
+    db["meta"].insert_all(
+        [
+            {"key": "format", "value": f'"{FORMAT_MARKER}"'},
+            {"key": "settings", "value": "{}"},
+            {"key": "schema", "value": default_schema().model_dump_json()},
+        ]
+    )
+    db.conn.close()
+    with Project.open(path) as project:
+        assert not migrations.pending(project.db)
+        assert "idx_relations_head" in {i.name for i in project.db["relations"].indexes}
+
+
+def test_read_only_open_does_not_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "old.annotator"
+    db = Database(path)
+    migrations.apply(db, stop_before="m002_relation_endpoint_indexes")
+    db["meta"].insert({"key": "format", "value": f'"{FORMAT_MARKER}"'})
+    db.conn.close()
+    with Project.open(path, read_only=True) as project:
+        assert [m.name for m in migrations.pending(project.db)] == [
+            "m002_relation_endpoint_indexes"
+        ]
+
+
+def test_the_same_text_is_one_document(project: Project) -> None:
+    first = project.add_document(Document(text="same text"))
+    second = project.add_document(Document(text="same text"))
+    assert first == (1, True)
+    assert second == (1, False)
+    assert project.count_documents() == 1
+
+
+def test_misaligned_spans_are_kept_and_flagged(project: Project, doc_id: int) -> None:
+    inside = Span(doc_id=doc_id, start=1, end=8, label="PER")  # "rad Smi"
+    project.apply(edits.add_span(inside))
+    assert project.misaligned_span_ids(doc_id) == [inside.id]
+    project.apply(edits.resize_span(project.span(inside.id), 0, 10))
+    assert project.misaligned_span_ids() == []
+
+
+def test_renaming_a_label_keeps_its_annotations(project: Project, doc_id: int) -> None:
+    span = Span(doc_id=doc_id, start=0, end=10, label="PER")
+    project.apply(edits.add_span(span))
+    old = project.schema
+    renamed = LabelSchema(
+        entities=tuple(
+            e.model_copy(update={"name": "PERSON"}) if e.name == "PER" else e for e in old.entities
+        ),
+        relations=tuple(
+            r.model_copy(
+                update={
+                    "allowed": tuple(
+                        tuple("PERSON" if n == "PER" else n for n in pair) for pair in r.allowed
+                    )
+                }
+            )
+            for r in old.relations
+        ),
+    )
+    project.set_schema(renamed, entity_renames={"PER": "PERSON"})
+    assert project.span(span.id).label == "PERSON"
+    assert project.schema.entity_names[0] == "PERSON"
+
+
+def test_schema_changes_are_stored(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    bigger = default_schema().with_labels({"GGP"})
+    with Project.create(path) as project:
+        project.set_schema(bigger)
+    with Project.open(path) as project:
+        assert project.schema == bigger
+
+
+def test_removing_a_label_in_use_is_refused(project: Project, doc_id: int) -> None:
+    project.apply(edits.add_span(Span(doc_id=doc_id, start=0, end=10, label="PER")))
+    smaller = LabelSchema(entities=tuple(e for e in project.schema.entities if e.name != "PER"))
+    with pytest.raises(ValidationError, match="would disappear from the schema: PER"):
+        project.set_schema(smaller)
+    assert project.schema == default_schema()
+
+
+def test_removing_stale_suggestions_keeps_human_decisions(project: Project, doc_id: int) -> None:
+    origin = "model:fr@1"
+    pending = Span(doc_id=doc_id, start=0, end=10, label="PER", origin=origin, status="suggested")
+    kept = Span(doc_id=doc_id, start=21, end=30, label="ORG", origin=origin, status="suggested")
+    rejected = Span(doc_id=doc_id, start=34, end=41, label="LOC", origin=origin, status="rejected")
+    project.add_spans([pending, kept, rejected])
+    project.add_relations(
+        [
+            Relation(
+                doc_id=doc_id,
+                head=pending.id,
+                child=kept.id,
+                label="works_for",
+                origin="rule:x",
+                status="suggested",
+            )
+        ]
+    )
+    project.apply(edits.accept_span(kept))
+    assert project.remove_suggestions(doc_id, origin) == (1, 1)
+    assert {s.id for s in project.spans(doc_id)} == {kept.id, rejected.id}
+
+
+def test_session_state_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        project.set_state("last_document", 7)
+    with Project.open(path) as project:
+        assert project.get_state("last_document") == 7
+        assert project.get_state("missing", "default") == "default"
+
+
+def test_worker_connection_sees_committed_edits(project: Project, doc_id: int) -> None:
+    project.apply(edits.add_span(Span(doc_id=doc_id, start=0, end=10, label="PER")))
+    with project.worker_connection(read_only=True) as worker:
+        assert len(worker.spans(doc_id)) == 1
+
+
+def test_a_failed_transaction_leaves_nothing(project: Project) -> None:
+    with pytest.raises(RuntimeError), project.transaction():
+        project.add_document(Document(text="kept?"))
+        raise RuntimeError("boom")
+    assert project.count_documents() == 0
+
+
+def test_read_only_open_of_a_file_without_write_permission(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    Project.create(path).close()
+    os.chmod(path, 0o444)
+    try:
+        with Project.open(path, read_only=True) as project:
+            assert project.count_documents() == 0
+    finally:
+        os.chmod(path, 0o644)
+
+
+def test_a_truncated_header_is_not_a_project(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84)
+    with pytest.raises(NotAProjectError, match=str(path)):
+        Project.open(path)
