@@ -59,7 +59,7 @@ def _where(document_filter: DocumentFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def filtered_document_ids(project: Project, document_filter: DocumentFilter) -> list[int]:
+def filtered_ids(project: Project, document_filter: DocumentFilter) -> list[int]:
     """Ids of the matching documents, in id order."""
     where, params = _where(document_filter)
     return [

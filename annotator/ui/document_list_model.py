@@ -1,0 +1,185 @@
+"""The document list as a Qt table model: an adapter over the store, lazy and virtual.
+
+The filter is run by SQLite and yields only the matching ids; the rows themselves are read a
+page at a time, when the view first asks for one of them, and kept in a small LRU cache. So a
+project of 100,000 documents costs one id query, and scrolling reads only what is shown.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor
+
+from annotator.store import Project
+from annotator.store.listing import DocumentFilter, DocumentRow, document_rows, filtered_ids
+from annotator.ui.icons import status_icon
+
+STATUS_NAMES = {
+    "new": "New",
+    "suggested": "Suggested",
+    "in_progress": "In progress",
+    "done": "Done",
+    "skipped": "Skipped",
+}
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class DocumentListModel(QAbstractTableModel):
+    """Columns: id, title (with the status icon), accepted spans, suggestions to review."""
+
+    ID, TITLE, ACCEPTED, PENDING = range(4)
+    HEADERS = ("#", "Document", "Spans", "To review")
+    DocIdRole = Qt.ItemDataRole.UserRole + 1
+    StatusRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(
+        self, project: Project, page_size: int = 128, cached_pages: int = 32, parent: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self._project = project
+        self._page_size = page_size
+        self._cached_pages = cached_pages
+        self._filter = DocumentFilter()
+        self._pages: OrderedDict[int, list[DocumentRow | None]] = OrderedDict()
+        self.pages_read = 0  # how many page queries ran: what "lazy" means, observable
+        self._ids = array("q", filtered_ids(project, self._filter))
+
+    # -- what the window uses -----------------------------------------------------------------
+
+    @property
+    def document_filter(self) -> DocumentFilter:
+        return self._filter
+
+    def set_filter(self, document_filter: DocumentFilter) -> None:
+        if document_filter == self._filter:
+            return
+        self._filter = document_filter
+        self.reload()
+
+    def reload(self) -> None:
+        """Run the filter again (after an import, a suggestion run, a schema change)."""
+        self.beginResetModel()
+        self._ids = array("q", filtered_ids(self._project, self._filter))
+        self._pages.clear()
+        self.endResetModel()
+
+    def refresh_document(self, doc_id: int) -> None:
+        """One document changed: re-read its row, if it is shown; the filter is not re-run so
+        the row the annotator works on never jumps away."""
+        row = self.row_of(doc_id)
+        if row is None:
+            return
+        self._pages.pop(row // self._page_size, None)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    def row_of(self, doc_id: int) -> int | None:
+        position = bisect_left(self._ids, doc_id)
+        if position < len(self._ids) and self._ids[position] == doc_id:
+            return position
+        return None
+
+    def doc_id_at(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def cached_page_count(self) -> int:
+        return len(self._pages)
+
+    # -- QAbstractTableModel ------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                "Document id",
+                "Title, or the first words of the text",
+                "Accepted spans",
+                "Suggestions still to accept or reject",
+            )[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        row = self._row(index.row())
+        if row is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.ID:
+                return str(row.id)
+            if column == self.TITLE:
+                return row.title
+            if column == self.ACCEPTED:
+                return str(row.accepted)
+            if column == self.PENDING:
+                return str(row.suggested) if row.suggested else ""
+        elif role == Qt.ItemDataRole.DecorationRole and column == self.TITLE:
+            return status_icon(row.status)
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            return f"{STATUS_NAMES.get(row.status, row.status)} · {row.title}"
+        elif role == Qt.ItemDataRole.TextAlignmentRole and column != self.TITLE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        elif role == Qt.ItemDataRole.ForegroundRole:
+            if row.status in ("done", "skipped") or (column == self.ID):
+                return QColor("#7a7f87")
+        elif role == self.DocIdRole:
+            return row.id
+        elif role == self.StatusRole:
+            return row.status
+        return None
+
+    # -- paging -------------------------------------------------------------------------------
+
+    def _row(self, row: int) -> DocumentRow | None:
+        page_number, offset = divmod(row, self._page_size)
+        page = self._pages.get(page_number)
+        if page is None:
+            page = self._read_page(page_number)
+        else:
+            self._pages.move_to_end(page_number)
+        return page[offset] if offset < len(page) else None
+
+    def _read_page(self, page_number: int) -> list[DocumentRow | None]:
+        first = page_number * self._page_size
+        ids = list(self._ids[first : first + self._page_size])
+        found = document_rows(self._project, ids)
+        page = [found.get(doc_id) for doc_id in ids]
+        self.pages_read += 1
+        self._pages[page_number] = page
+        while len(self._pages) > self._cached_pages:
+            self._pages.popitem(last=False)
+        return page

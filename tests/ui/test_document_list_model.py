@@ -1,0 +1,75 @@
+"""The document list model: a lazy, filtered adapter over the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+
+from annotator.store import Project
+from annotator.store.listing import DocumentFilter
+from annotator.ui.document_list_model import DocumentListModel
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, make_project: Callable[..., Project]) -> None:
+    model = DocumentListModel(make_project(40), page_size=16)
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_rows_show_title_status_and_counts(qapp, make_project: Callable[..., Project]) -> None:
+    project = make_project(4)
+    model = DocumentListModel(project)
+    assert model.rowCount() == 4
+    assert model.index(0, model.TITLE).data().startswith("Document 0 : Alice Martin")
+    assert model.index(0, model.ACCEPTED).data() == "1"
+    assert model.index(0, model.PENDING).data() == "1"
+    assert model.index(1, model.PENDING).data() == ""
+    assert model.index(0, 0).data(model.StatusRole) == "new"
+    assert not model.index(0, model.TITLE).data(Qt.ItemDataRole.DecorationRole).isNull()
+
+
+def test_filters_by_text_status_and_label(make_project: Callable[..., Project]) -> None:
+    project = make_project(30)
+    model = DocumentListModel(project)
+    model.set_filter(DocumentFilter(text="document 1"))  # 1, 10..19
+    assert model.rowCount() == 11
+    model.set_filter(DocumentFilter(label="PER"))  # every third: 0, 3, ... 27
+    assert model.rowCount() == 10
+    first = model.doc_id_at(0)
+    assert first is not None
+    project.set_document_status(first, "done")
+    model.set_filter(DocumentFilter(status="done"))
+    assert [model.doc_id_at(row) for row in range(model.rowCount())] == [first]
+    model.set_filter(DocumentFilter(status="done", label="ORG", text="zzz"))
+    assert model.rowCount() == 0
+    model.set_filter(DocumentFilter(text="%"))  # a LIKE wildcard is matched literally
+    assert model.rowCount() == 0
+
+
+def test_rows_are_read_lazily_by_page(make_project: Callable[..., Project]) -> None:
+    project = make_project(5000)
+    model = DocumentListModel(project, page_size=100, cached_pages=4)
+    assert model.rowCount() == 5000
+    assert model.pages_read == 0
+    assert model.index(4999, model.ID).data() == str(model.doc_id_at(4999))
+    assert model.pages_read == 1
+    model.index(4950, model.TITLE).data()
+    assert model.pages_read == 1  # same page, from the cache
+    for row in range(0, 1000, 100):
+        model.index(row, model.TITLE).data()
+    assert model.pages_read == 11
+    assert model.cached_page_count() == 4  # the cache stays small
+
+
+def test_refresh_document_rereads_its_row(qtbot, make_project: Callable[..., Project]) -> None:
+    project = make_project(3)
+    model = DocumentListModel(project)
+    doc_id = model.doc_id_at(1)
+    assert doc_id is not None
+    assert model.index(1, model.TITLE).data(model.StatusRole) == "new"
+    project.set_document_status(doc_id, "done")
+    with qtbot.waitSignal(model.dataChanged):
+        model.refresh_document(doc_id)
+    assert model.index(1, model.TITLE).data(model.StatusRole) == "done"
+    assert model.row_of(doc_id) == 1
+    assert model.row_of(10_000) is None
