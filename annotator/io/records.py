@@ -25,6 +25,7 @@ class ImportedSpan:
     score: float | None = None
     origin: str | None = None  # None: "import:<format>"
     key: str | None = None
+    edited: bool = False  # a suggestion a person changed before accepting (our own JSONL)
 
 
 @dataclass(slots=True)

@@ -4,6 +4,30 @@ A reader is ``read(path, **options) -> Iterator[ImportRecord]`` that raises ``Fo
 naming the file and line. A sniffer looks at a path (file or folder) and the first bytes of a
 file and says whether it is its format. Modules register themselves when imported; importing
 ``annotator.io.formats`` imports them all.
+
+A writer is registered with ``@register_writer(name, suffix=".jsonl")`` and called by
+``annotator.services.exporting`` once per part of the export, always with these keywords::
+
+    def write(
+        documents: Iterable[ExportDocument],  # streamed in document id order; read once
+        output: Path,                         # where to write, see ``part_path``
+        *,
+        part: str | None,          # None: the whole export; "train" | "dev" | "test": one part
+        schema: LabelSchema,       # the project's labels (entity and relation names, colours)
+        settings: ProjectSettings, # the project's settings (lang, ...)
+        spans_key: str,            # settings.spans_key, "sc" by default (doc.spans[KEY])
+        misaligned: str,           # "expand" | "contract" | "skip": spans off token boundaries
+        report: ExportReport,      # shared by every part: add files, counts and warnings here
+        **options: Any,            # later options; ignore those you do not use
+    ) -> ExportReport:             # the same ``report``
+
+The documents hold only what the user selected (``--status``, ``--spans``): never rejected
+annotations, and relations only between selected spans. A writer adds every file it writes to
+``report.files``, what it wrote to ``report.spans`` / ``report.relations``, and anything it had
+to change or leave out to ``report.warnings`` (naming the document and offsets) and
+``report.count(key)``; it never drops an annotation silently. ``report.documents`` is counted
+by the service. ``suffix`` is the file ending of a one-file format; ``""`` means the format
+writes a folder (brat, spacy). ``annotator.io.alignment`` applies the ``misaligned`` policy.
 """
 
 from __future__ import annotations
@@ -36,6 +60,7 @@ class WriterEntry:
     name: str
     write: Writer
     description: str
+    suffix: str = ""  # file ending of a one-file format; "" for formats that write a folder
 
 
 READERS: dict[str, ReaderEntry] = {}
@@ -54,14 +79,25 @@ def register_reader(
     return decorate
 
 
-def register_writer(name: str, description: str = "") -> Callable[[Writer], Writer]:
+def register_writer(
+    name: str, description: str = "", suffix: str = ""
+) -> Callable[[Writer], Writer]:
     def decorate(write: Writer) -> Writer:
         WRITERS[name] = WriterEntry(
-            name, write, description or (write.__doc__ or "").strip().split("\n")[0]
+            name, write, description or (write.__doc__ or "").strip().split("\n")[0], suffix
         )
         return write
 
     return decorate
+
+
+def part_path(output: Path, part: str | None, suffix: str) -> Path:
+    """Where a writer puts one part: ``output`` itself for a whole export, else inside it.
+
+    A one-file format writes ``output`` (a file) or ``output/<part><suffix>``; a folder format
+    (``suffix=""``) writes into the folder ``output`` or ``output/<part>``.
+    """
+    return output if part is None else output / f"{part}{suffix}"
 
 
 def _first_line(doc: str | None) -> str:
