@@ -10,10 +10,11 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from annotator.edits import Edit
+from annotator.edits import Edit, set_document_status
 from annotator.errors import AnnotatorError
 from annotator.model import LabelSchema
 from annotator.store import Project
+from annotator.store.listing import neighbour_document
 
 
 class EditCommand(QUndoCommand):
@@ -55,6 +56,39 @@ class ProjectSession(QObject):
         self.current_doc_id = doc_id
         self.project.set_state("last_document", doc_id)
         self.document_opened.emit(doc_id)
+
+    # -- moving between documents (id order) -------------------------------------------------
+
+    def next_document(self) -> bool:
+        """Open the next document; ``False`` at the last one."""
+        return self._open_neighbour(forward=True)
+
+    def previous_document(self) -> bool:
+        return self._open_neighbour(forward=False)
+
+    def mark_done_and_next(self) -> bool:
+        """Mark the current document done (one undo step), then open the next unfinished one."""
+        return self._set_status_and_next("done")
+
+    def skip_document(self) -> bool:
+        """Mark the current document skipped (one undo step), then open the next unfinished one."""
+        return self._set_status_and_next("skipped")
+
+    def _set_status_and_next(self, status: str) -> bool:
+        doc_id = self.current_doc_id
+        if doc_id is None:
+            return False
+        before = self.project.document_status(doc_id)
+        if before != status and not self.push(set_document_status(doc_id, before, status)):  # type: ignore[arg-type]
+            return False
+        return self._open_neighbour(forward=True, unfinished_only=True)
+
+    def _open_neighbour(self, forward: bool, unfinished_only: bool = False) -> bool:
+        target = neighbour_document(self.project, self.current_doc_id, forward, unfinished_only)
+        if target is None or target == self.current_doc_id:
+            return False
+        self.open_document(target)
+        return True
 
     def push(self, edit: Edit) -> bool:
         """Apply ``edit`` as one undo step; on a refused edit, report it and change nothing."""
