@@ -1,0 +1,350 @@
+"""brat standoff: folders of ``.txt`` + ``.ann`` pairs, in and out.
+
+Reading rules (also in the README):
+
+- ``T`` lines become spans, keyed by their brat id. A discontinuous ``T`` line
+  (``T1 Label 0 5;10 15``) becomes ONE span covering all fragments (0-15); its fragments are kept
+  in ``meta["brat"]["discontinuous"]["T1"]``, so relations and events that point at ``T1`` still
+  point at one span.
+- ``R`` lines become relations (``Arg1`` is the head, ``Arg2`` the child). An ``R`` line whose
+  arguments are not ``T`` spans (e.g. events) is kept in ``meta["brat"]["relations"]``.
+- ``E``, ``A``, ``M``, ``N``, ``#`` and ``*`` lines are kept in ``meta["brat"]`` under
+  ``events``, ``attributes`` (A and M), ``normalizations``, ``notes`` and ``equivalences``.
+- ``*.ann~`` backups are ignored and named in ``meta["brat"]["ignored_files"]`` of their document;
+  an empty ``.ann`` gives a document without spans; a ``.txt`` without ``.ann`` is a plain
+  document; an ``.ann`` without its ``.txt`` is refused.
+- Offsets outside the text, or a ``T`` text that differs from the document text at its offsets,
+  stop the import with an error naming ``file.ann:line``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from annotator.errors import ExportError, FormatError
+from annotator.io.records import (
+    ExportDocument,
+    ExportReport,
+    ImportedRelation,
+    ImportedSpan,
+    ImportRecord,
+)
+from annotator.io.registry import register_reader, register_writer
+from annotator.model import LabelSchema
+
+_OFFSETS = re.compile(r"^\d+ \d+(;\d+ \d+)*$")
+
+
+def sniff_brat(path: Path, head: bytes) -> bool:
+    """A folder holding ``.ann`` files, an ``.ann`` file, or a ``.txt`` with its ``.ann``."""
+    if path.is_dir():
+        return next(path.rglob("*.ann"), None) is not None
+    if path.suffix == ".ann":
+        return True
+    return path.suffix == ".txt" and path.with_suffix(".ann").is_file()
+
+
+@register_reader("brat", sniff=sniff_brat, priority=60, description="brat standoff (.txt + .ann)")
+def read_brat(path: Path, **_options: Any) -> Iterator[ImportRecord]:
+    """brat standoff (.txt + .ann): a folder (searched recursively) or one pair."""
+    path = Path(path)
+    if path.is_dir():
+        root = path
+        texts = sorted(path.rglob("*.txt"))
+        orphans = sorted(p for p in path.rglob("*.ann") if not p.with_suffix(".txt").is_file())
+        if orphans:
+            raise FormatError(
+                orphans[0], None, f"no {orphans[0].with_suffix('.txt').name} beside it"
+            )
+    else:
+        root = path.parent
+        text_path = path.with_suffix(".txt")
+        if not text_path.is_file():
+            raise FormatError(path, None, f"no {text_path.name} beside it")
+        texts = [text_path]
+    for text_path in texts:
+        yield _read_pair(text_path, root)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except UnicodeDecodeError as error:
+        raise FormatError(path, None, f"not UTF-8 (byte {error.start})") from None
+    except OSError as error:
+        raise FormatError(path, None, f"cannot read ({error.strerror})") from None
+
+
+def _read_pair(text_path: Path, root: Path) -> ImportRecord:
+    text = _read_text(text_path)
+    where = text_path.relative_to(root).as_posix()
+    record = ImportRecord(text=text, where=where, meta={"source": where})
+    ann_path = text_path.with_suffix(".ann")
+    brat: dict[str, Any] = {}
+    backup = text_path.with_suffix(".ann~")
+    if backup.is_file():
+        brat["ignored_files"] = [backup.name]
+    if ann_path.is_file():
+        _parse_ann(ann_path, _read_text(ann_path), text, record, brat)
+    if brat:
+        record.meta["brat"] = brat
+    return record
+
+
+def _parse_ann(
+    ann_path: Path, ann: str, text: str, record: ImportRecord, brat: dict[str, Any]
+) -> None:
+    spans: dict[str, ImportedSpan] = {}
+    raw_relations: list[tuple[int, str, str, str, str]] = []
+    for number, line in enumerate(ann.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        ident = fields[0].strip()
+        if len(fields) < 2 or not ident:
+            raise FormatError(ann_path, number, "expected an id, a tab and an annotation")
+        kind = ident[0]
+        body = fields[1].split()
+        extra = fields[2] if len(fields) > 2 else None
+        if kind == "T":
+            if ident in spans:
+                raise FormatError(ann_path, number, f"{ident} is defined twice")
+            spans[ident] = _text_bound(ann_path, number, ident, fields[1], extra, text, brat)
+        elif kind == "R":
+            if len(body) < 3:
+                raise FormatError(ann_path, number, f"{ident}: expected 'Label Arg1:X Arg2:Y'")
+            head, child = (_argument(ann_path, number, arg)[1] for arg in body[1:3])
+            raw_relations.append((number, ident, body[0], head, child))
+        elif kind == "E":
+            if not body or ":" not in body[0]:
+                raise FormatError(ann_path, number, f"{ident}: expected 'Type:Trigger Role:Arg...'")
+            event_type, trigger = _argument(ann_path, number, body[0])
+            args = [list(_argument(ann_path, number, arg)) for arg in body[1:]]
+            brat.setdefault("events", []).append(
+                {"id": ident, "type": event_type, "trigger": trigger, "args": args}
+            )
+        elif kind in "AM":
+            if len(body) < 2:
+                raise FormatError(ann_path, number, f"{ident}: expected 'Name Target [Value]'")
+            value: Any = " ".join(body[2:]) if len(body) > 2 else True
+            brat.setdefault("attributes", []).append(
+                {"id": ident, "name": body[0], "target": body[1], "value": value}
+            )
+        elif kind == "N":
+            if len(body) < 3:
+                raise FormatError(ann_path, number, f"{ident}: expected 'Type Target DB:ID'")
+            brat.setdefault("normalizations", []).append(
+                {"id": ident, "type": body[0], "target": body[1], "ref": body[2], "text": extra}
+            )
+        elif kind == "#":
+            brat.setdefault("notes", []).append(
+                {
+                    "id": ident,
+                    "type": body[0] if body else "",
+                    "target": body[1] if len(body) > 1 else None,
+                    "text": extra or "",
+                }
+            )
+        elif kind == "*":
+            if len(body) < 2:
+                raise FormatError(ann_path, number, "expected '* Type Member Member...'")
+            brat.setdefault("equivalences", []).append({"type": body[0], "members": body[1:]})
+        else:
+            raise FormatError(ann_path, number, f"unknown annotation type {ident!r}")
+    record.spans.extend(spans.values())
+    for number, ident, label, head, child in raw_relations:
+        if head in spans and child in spans:
+            record.relations.append(ImportedRelation(head=head, child=child, label=label))
+        else:
+            brat.setdefault("relations", []).append(
+                {"id": ident, "type": label, "arg1": head, "arg2": child, "line": number}
+            )
+
+
+def _argument(ann_path: Path, number: int, text: str) -> tuple[str, str]:
+    role, sep, target = text.partition(":")
+    if not sep or not role or not target:
+        raise FormatError(ann_path, number, f"expected ROLE:ID, got {text!r}")
+    return role, target
+
+
+def _text_bound(
+    ann_path: Path,
+    number: int,
+    ident: str,
+    type_and_offsets: str,
+    given: str | None,
+    text: str,
+    brat: dict[str, Any],
+) -> ImportedSpan:
+    label, _, offsets = type_and_offsets.partition(" ")
+    offsets = offsets.strip()
+    if not label or not _OFFSETS.match(offsets):
+        raise FormatError(ann_path, number, f"{ident}: expected 'Label START END[;START END]'")
+    fragments = [tuple(int(n) for n in part.split()) for part in offsets.split(";")]
+    for start, end in fragments:
+        if start >= end:
+            raise FormatError(ann_path, number, f"{ident}: empty or reversed offsets {start} {end}")
+        if end > len(text):
+            raise FormatError(
+                ann_path,
+                number,
+                f"{ident}: offsets {start} {end} run past the end of the text "
+                f"({len(text)} characters)",
+            )
+    expected = " ".join(text[start:end] for start, end in fragments)
+    if given is not None and given != expected and given != re.sub(r"[\r\n]", " ", expected):
+        raise FormatError(
+            ann_path,
+            number,
+            f"{ident}: text {given!r} does not match the document text {expected!r} at {offsets}",
+        )
+    if len(fragments) > 1:
+        brat.setdefault("discontinuous", {})[ident] = [list(f) for f in fragments]
+    start = min(f[0] for f in fragments)
+    end = max(f[1] for f in fragments)
+    return ImportedSpan(start=start, end=end, label=label, key=ident)
+
+
+# --- writer -----------------------------------------------------------------------------------
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@register_writer("brat", description="brat standoff: .txt + .ann pairs and annotation.conf")
+def write_brat(
+    documents: Iterable[ExportDocument],
+    output: Path,
+    schema: LabelSchema | None = None,
+    **_options: Any,
+) -> ExportReport:
+    """brat standoff: .txt + .ann pairs (T and R lines) and annotation.conf from the schema."""
+    output = Path(output)
+    if output.exists() and not output.is_dir():
+        raise ExportError(f"{output}: brat export needs a folder, and this is a file")
+    output.mkdir(parents=True, exist_ok=True)
+    report = ExportReport()
+    used_names: set[str] = set()
+    entity_labels: set[str] = set()
+    relation_pairs: dict[str, set[tuple[str, str]]] = {}
+    for item in documents:
+        name = _file_name(item, used_names)
+        lines, relation_lines = _ann_lines(item, report, relation_pairs)
+        entity_labels.update(span.label for span in item.spans if span.status != "rejected")
+        text_file = output / f"{name}.txt"
+        ann_file = output / f"{name}.ann"
+        with text_file.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(item.document.text)
+        with ann_file.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.write("".join(f"{line}\n" for line in [*lines, *relation_lines]))
+        report.files.extend([str(text_file), str(ann_file)])
+        report.documents += 1
+        report.spans += len(lines)
+        report.relations += len(relation_lines)
+    conf = output / "annotation.conf"
+    conf.write_text(annotation_conf(schema, entity_labels, relation_pairs), encoding="utf-8")
+    visual = output / "visual.conf"
+    visual.write_text(visual_conf(schema), encoding="utf-8")
+    report.files.extend([str(conf), str(visual)])
+    return report
+
+
+def _file_name(item: ExportDocument, used: set[str]) -> str:
+    source = item.document.meta.get("source")
+    stem = Path(source).stem if isinstance(source, str) and source else ""
+    stem = _SAFE_NAME.sub("_", stem).strip("._") or f"doc-{item.document.id or len(used) + 1}"
+    name, n = stem, 1
+    while name in used:
+        n += 1
+        name = f"{stem}-{n}"
+    used.add(name)
+    return name
+
+
+def _ann_lines(
+    item: ExportDocument, report: ExportReport, relation_pairs: dict[str, set[tuple[str, str]]]
+) -> tuple[list[str], list[str]]:
+    """T lines, in text order; a span crossing line breaks is written as fragments, as brat does."""
+    text = item.document.text
+    spans = sorted(
+        (s for s in item.spans if s.status != "rejected"), key=lambda s: (s.start, s.end, s.label)
+    )
+    keys: dict[str, str] = {}
+    lines = []
+    for number, span in enumerate(spans, start=1):
+        fragments = [
+            (span.start + m.start(), span.start + m.end())
+            for m in re.finditer(r"[^\r\n]+", text[span.start : span.end])
+        ]
+        if not fragments:
+            report.count("brat: spans of line breaks only, left out")
+            continue
+        offsets = ";".join(f"{start} {end}" for start, end in fragments)
+        covered = " ".join(text[start:end] for start, end in fragments)
+        keys[span.id] = f"T{number}"
+        lines.append(f"T{number}\t{span.label} {offsets}\t{covered}")
+    labels = {span.id: span.label for span in spans}
+    relation_lines = []
+    for relation in item.relations:
+        if relation.status == "rejected":
+            continue
+        if relation.head not in keys or relation.child not in keys:
+            report.count("brat: relations whose spans were not exported, left out")
+            continue
+        number = len(relation_lines) + 1
+        relation_lines.append(
+            f"R{number}\t{relation.label} Arg1:{keys[relation.head]} Arg2:{keys[relation.child]}\t"
+        )
+        pair = (labels[relation.head], labels[relation.child])
+        relation_pairs.setdefault(relation.label, set()).add(pair)
+    return lines, relation_lines
+
+
+def annotation_conf(
+    schema: LabelSchema | None,
+    entity_labels: Iterable[str] = (),
+    relation_pairs: dict[str, set[tuple[str, str]]] | None = None,
+) -> str:
+    """brat's ``annotation.conf``: the schema's labels and allowed pairs, plus any label used."""
+    relation_pairs = relation_pairs or {}
+    entities = list(schema.entity_names) if schema else []
+    entities += sorted(set(entity_labels) - set(entities))
+    out = ["[entities]", *entities, "", "[relations]"]
+    relations = list(schema.relations) if schema else []
+    known = {label.name for label in relations}
+    for label in relations:
+        used = relation_pairs.get(label.name, set())
+        pairs = sorted(set(label.allowed) | used) if label.allowed else []
+        symmetric = "" if label.directed else ", <REL-TYPE>:symmetric"
+        out.extend(_relation_conf_lines(label.name, pairs, symmetric))
+    for name in sorted(set(relation_pairs) - known):
+        out.extend(_relation_conf_lines(name, sorted(relation_pairs[name]), ""))
+    out += ["", "[events]", "", "[attributes]", ""]
+    return "\n".join(out)
+
+
+def _relation_conf_lines(name: str, pairs: list[tuple[str, str]], suffix: str) -> list[str]:
+    """One line per head label (brat's Arg1 x Arg2 product must not allow unlisted pairs)."""
+    if not pairs:
+        return [f"{name}\tArg1:<ENTITY>, Arg2:<ENTITY>{suffix}"]
+    by_head: dict[str, list[str]] = {}
+    for head, child in pairs:
+        by_head.setdefault(head, []).append(child)
+    return [
+        f"{name}\tArg1:{head}, Arg2:{'|'.join(children)}{suffix}"
+        for head, children in by_head.items()
+    ]
+
+
+def visual_conf(schema: LabelSchema | None) -> str:
+    """brat's ``visual.conf``: the schema's colours, so brat shows the labels as we do."""
+    out = ["[labels]", "", "[drawing]"]
+    if schema:
+        out += [f"{label.name}\tbgColor:{label.color}" for label in schema.entities]
+        out += [f"{label.name}\tcolor:{label.color}" for label in schema.relations]
+    out.append("")
+    return "\n".join(out)

@@ -1,0 +1,234 @@
+"""brat standoff: reading real corpora and hand-made edge cases, writing, and reading back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import annotator.io.formats  # noqa: F401  (registers every format)
+from annotator.errors import FormatError
+from annotator.io import registry
+from annotator.io.brat import annotation_conf
+from annotator.io.records import ExportDocument, ImportRecord
+from annotator.model import Document, LabelSchema, Relation, Span
+from annotator.model.schema import EntityLabel, RelationLabel
+
+TEXT = "Brad Smith works for Microsoft in Redmond.\n"
+
+
+def read(path: Path) -> list[ImportRecord]:
+    return list(registry.read(path, "brat"))
+
+
+def pair(folder: Path, name: str, text: str, ann: str | None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(text, encoding="utf-8", newline="")
+    if ann is not None:
+        (folder / f"{name}.ann").write_text(ann, encoding="utf-8", newline="")
+    return folder / f"{name}.txt"
+
+
+def test_every_fixture_file_imports_and_no_line_is_lost(fixtures_dir: Path) -> None:
+    folder = fixtures_dir / "brat"
+    records = read(folder)
+    ann_files = sorted(folder.rglob("*.ann"))
+    assert len(records) == len(sorted(folder.rglob("*.txt"))) == len(ann_files)
+    lines = [line for f in ann_files for line in f.read_text("utf-8").splitlines() if line]
+    by_kind: dict[str, int] = {}
+    for line in lines:
+        by_kind[line[0]] = by_kind.get(line[0], 0) + 1
+    kept: dict[str, int] = {}
+    for record in records:
+        for key, values in record.meta.get("brat", {}).items():
+            kept[key] = kept.get(key, 0) + len(values)
+    assert sum(len(r.spans) for r in records) == by_kind["T"]
+    assert sum(len(r.relations) for r in records) + kept.get("relations", 0) == by_kind["R"]
+    assert kept["events"] == by_kind["E"]
+    assert kept["attributes"] == by_kind["A"] + by_kind["M"]
+    assert kept["normalizations"] == by_kind["N"]
+    assert kept["notes"] == by_kind["#"]
+    assert kept["equivalences"] == by_kind["*"]
+
+
+def test_fixture_spans_match_their_text(fixtures_dir: Path) -> None:
+    records = read(fixtures_dir / "brat" / "tutorials" / "news")
+    record = next(r for r in records if r.where == "110-note_annotation.txt")
+    spans = {span.key: span for span in record.spans}
+    assert record.text[spans["T6"].start : spans["T6"].end] == "Orville Wright"
+    assert [(r.head, r.child, r.label) for r in record.relations] == [
+        ("T6", "T7", "Family"),
+        ("T13", "T14", "Family"),
+    ]
+    assert record.meta["brat"]["notes"][0] == {
+        "id": "#1",
+        "type": "AnnotatorNotes",
+        "target": "T1",
+        "text": "Should fictional places be annotated?",
+    }
+
+
+def test_empty_ann_files_give_documents_without_spans(fixtures_dir: Path) -> None:
+    records = read(fixtures_dir / "brat" / "tutorials" / "news")
+    empty = next(r for r in records if r.where == "010-navigation.txt")
+    assert empty.text and not empty.spans and not empty.relations
+
+
+def test_discontinuous_span_becomes_the_covering_span_with_fragments_in_meta(
+    tmp_path: Path,
+) -> None:
+    pair(
+        tmp_path,
+        "d",
+        TEXT,
+        "T1\tPER 0 4;11 16\tBrad works\nT2\tORG 21 30\tMicrosoft\n"
+        "R1\tworks_for Arg1:T1 Arg2:T2\t\n",
+    )
+    (record,) = read(tmp_path)
+    assert [(s.start, s.end, s.label, s.key) for s in record.spans] == [
+        (0, 16, "PER", "T1"),
+        (21, 30, "ORG", "T2"),
+    ]
+    assert record.meta["brat"]["discontinuous"] == {"T1": [[0, 4], [11, 16]]}
+    assert [(r.head, r.child) for r in record.relations] == [("T1", "T2")]
+
+
+def test_event_attribute_note_normalization_and_equivalence_lines_are_kept(
+    tmp_path: Path,
+) -> None:
+    ann = (
+        "T1\tPER 0 10\tBrad Smith\n"
+        "T2\tWork 11 16\tworks\n"
+        "T3\tORG 21 30\tMicrosoft\n"
+        "E1\tWork:T2 Agent:T1 Org:T3\n"
+        "A1\tNegation E1\n"
+        "A2\tConfidence E1 High\n"
+        "M1\tSpeculation E1\n"
+        "N1\tReference T3 Wikidata:Q2283\tMicrosoft\n"
+        "#1\tAnnotatorNotes T1\tcheck this\n"
+        "*\tEquiv T1 T3\n"
+        "R1\tCause Arg1:E1 Arg2:T3\t\n"
+    )
+    pair(tmp_path, "e", TEXT, ann)
+    brat_meta = read(tmp_path)[0].meta["brat"]
+    assert brat_meta["events"] == [
+        {"id": "E1", "type": "Work", "trigger": "T2", "args": [["Agent", "T1"], ["Org", "T3"]]}
+    ]
+    assert brat_meta["attributes"] == [
+        {"id": "A1", "name": "Negation", "target": "E1", "value": True},
+        {"id": "A2", "name": "Confidence", "target": "E1", "value": "High"},
+        {"id": "M1", "name": "Speculation", "target": "E1", "value": True},
+    ]
+    assert brat_meta["normalizations"][0]["ref"] == "Wikidata:Q2283"
+    assert brat_meta["notes"][0]["text"] == "check this"
+    assert brat_meta["equivalences"] == [{"type": "Equiv", "members": ["T1", "T3"]}]
+    # an R line between an event and a span cannot be a relation: it is kept, not dropped
+    assert brat_meta["relations"][0]["arg1"] == "E1"
+
+
+def test_backup_files_are_ignored_and_named(tmp_path: Path) -> None:
+    pair(tmp_path, "b", TEXT, "T1\tPER 0 10\tBrad Smith\n")
+    (tmp_path / "b.ann~").write_text("T1\tORG 0 4\tBrad\n", encoding="utf-8")
+    (record,) = read(tmp_path)
+    assert [(s.start, s.end, s.label) for s in record.spans] == [(0, 10, "PER")]
+    assert record.meta["brat"]["ignored_files"] == ["b.ann~"]
+
+
+def test_txt_without_ann_is_a_plain_document_and_a_single_pair_reads(tmp_path: Path) -> None:
+    pair(tmp_path, "plain", "Just text.", None)
+    path = pair(tmp_path, "one", TEXT, "T1\tLOC 34 41\tRedmond\n")
+    assert [(r.where, len(r.spans)) for r in read(tmp_path)] == [("one.txt", 1), ("plain.txt", 0)]
+    assert [r.where for r in read(path.with_suffix(".ann"))] == ["one.txt"]
+
+
+def test_crlf_text_keeps_its_offsets(tmp_path: Path) -> None:
+    pair(tmp_path, "c", "Line one\r\nParis here", "T1\tLOC 10 15\tParis\n")
+    (record,) = read(tmp_path)
+    assert record.text[record.spans[0].start : record.spans[0].end] == "Paris"
+
+
+@pytest.mark.parametrize(
+    ("ann", "message"),
+    [
+        (
+            "T1\tPER 0 10\tBrad Smith\nT2\tLOC 34 99\tRedmond\n",
+            "x.ann:2: T2: offsets 34 99 run past",
+        ),
+        ("T1\tPER 0 10\tBrad Jones\n", "x.ann:1: T1: text 'Brad Jones' does not match"),
+        ("T1\tPER zero ten\tBrad\n", "x.ann:1: T1: expected 'Label START END"),
+        ("X1\tPER 0 4\tBrad\n", "x.ann:1: unknown annotation type 'X1'"),
+        ("T1\tPER 0 4\tBrad\nT1\tPER 0 4\tBrad\n", "x.ann:2: T1 is defined twice"),
+    ],
+)
+def test_bad_lines_are_refused_naming_file_and_line(tmp_path: Path, ann: str, message: str) -> None:
+    pair(tmp_path, "x", TEXT, ann)
+    with pytest.raises(FormatError) as error:
+        read(tmp_path)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_ann_without_txt_is_refused(tmp_path: Path) -> None:
+    tmp_path.joinpath("lonely.ann").write_text("T1\tPER 0 4\tBrad\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"lonely\.ann: no lonely\.txt beside it"):
+        read(tmp_path)
+
+
+def _export_documents() -> list[ExportDocument]:
+    text = "Brad Smith works for Microsoft\nCorporation in Redmond."
+    doc = Document(id=7, text=text, meta={"source": "news/article one.txt"}, status="done")
+    spans = [
+        Span(id="s1", doc_id=7, start=0, end=10, label="PER"),
+        Span(id="s2", doc_id=7, start=21, end=42, label="ORG"),  # crosses the line break
+        Span(id="s3", doc_id=7, start=46, end=53, label="LOC"),
+        Span(id="s4", doc_id=7, start=0, end=4, label="MISC", status="suggested"),
+    ]
+    relations = [
+        Relation(doc_id=7, head="s1", child="s2", label="works_for"),
+        Relation(doc_id=7, head="s2", child="s3", label="located_in"),
+    ]
+    other = Document(id=8, text="Nothing here.", status="done")
+    return [ExportDocument(doc, spans, relations), ExportDocument(other, [], [])]
+
+
+def test_write_then_read_gives_the_same_spans_and_relations(tmp_path: Path) -> None:
+    documents = _export_documents()
+    report = registry.write("brat", documents, tmp_path / "out")
+    assert report.documents == 2 and report.spans == 4 and report.relations == 2
+    ann = (tmp_path / "out" / "article_one.ann").read_text("utf-8")
+    assert "T3\tORG 21 30;31 42\tMicrosoft Corporation\n" in ann
+    records = {r.where: r for r in read(tmp_path / "out")}
+    assert set(records) == {"article_one.txt", "doc-8.txt"}
+    back = records["article_one.txt"]
+    assert back.text == documents[0].document.text
+    assert sorted((s.start, s.end, s.label) for s in back.spans) == sorted(
+        (s.start, s.end, s.label) for s in documents[0].spans
+    )
+    by_key = {s.key: (s.start, s.end) for s in back.spans}
+    by_id = {s.id: (s.start, s.end) for s in documents[0].spans}
+    assert sorted((by_key[r.head], by_key[r.child], r.label) for r in back.relations) == sorted(
+        (by_id[r.head], by_id[r.child], r.label) for r in documents[0].relations
+    )
+    assert not records["doc-8.txt"].spans
+
+
+def test_annotation_conf_lists_labels_and_allowed_pairs() -> None:
+    schema = LabelSchema(
+        entities=(EntityLabel(name="PER"), EntityLabel(name="ORG"), EntityLabel(name="LOC")),
+        relations=(
+            RelationLabel(name="works_for", allowed=(("PER", "ORG"),)),
+            RelationLabel(name="located_in", allowed=(("ORG", "LOC"), ("PER", "LOC"))),
+            RelationLabel(name="same_as", directed=False),
+        ),
+    )
+    conf = annotation_conf(schema, {"MISC"})
+    sections = conf.split("\n\n")
+    assert sections[0] == "[entities]\nPER\nORG\nLOC\nMISC"
+    assert sections[1].splitlines() == [
+        "[relations]",
+        "works_for\tArg1:PER, Arg2:ORG",
+        "located_in\tArg1:ORG, Arg2:LOC",
+        "located_in\tArg1:PER, Arg2:LOC",
+        "same_as\tArg1:<ENTITY>, Arg2:<ENTITY>, <REL-TYPE>:symmetric",
+    ]
+    assert "[events]" in conf and "[attributes]" in conf
