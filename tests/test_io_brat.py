@@ -194,7 +194,7 @@ def _export_documents() -> list[ExportDocument]:
 def test_write_then_read_gives_the_same_spans_and_relations(tmp_path: Path) -> None:
     documents = _export_documents()
     report = registry.write("brat", documents, tmp_path / "out")
-    assert report.documents == 2 and report.spans == 4 and report.relations == 2
+    assert report.spans == 4 and report.relations == 2
     ann = (tmp_path / "out" / "article_one.ann").read_text("utf-8")
     assert "T3\tORG 21 30;31 42\tMicrosoft Corporation\n" in ann
     records = {r.where: r for r in read(tmp_path / "out")}
@@ -232,3 +232,12 @@ def test_annotation_conf_lists_labels_and_allowed_pairs() -> None:
         "same_as\tArg1:<ENTITY>, Arg2:<ENTITY>, <REL-TYPE>:symmetric",
     ]
     assert "[events]" in conf and "[attributes]" in conf
+
+
+def test_a_part_of_a_split_export_goes_in_its_own_folder(tmp_path: Path) -> None:
+    schema = LabelSchema(entities=(EntityLabel(name="PER", color="#112233"),))
+    report = registry.write(
+        "brat", _export_documents()[:1], tmp_path / "out", part="train", schema=schema
+    )
+    assert str(tmp_path / "out" / "train" / "article_one.ann") in report.files
+    assert "PER\tbgColor:#112233" in (tmp_path / "out" / "train" / "visual.conf").read_text()

@@ -32,7 +32,7 @@ from annotator.io.records import (
     ImportedSpan,
     ImportRecord,
 )
-from annotator.io.registry import register_reader, register_writer
+from annotator.io.registry import part_path, register_reader, register_writer
 from annotator.model import LabelSchema
 
 _OFFSETS = re.compile(r"^\d+ \d+(;\d+ \d+)*$")
@@ -219,15 +219,18 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 def write_brat(
     documents: Iterable[ExportDocument],
     output: Path,
+    *,
+    part: str | None = None,
     schema: LabelSchema | None = None,
+    report: ExportReport | None = None,
     **_options: Any,
 ) -> ExportReport:
     """brat standoff: .txt + .ann pairs (T and R lines) and annotation.conf from the schema."""
-    output = Path(output)
-    if output.exists() and not output.is_dir():
-        raise ExportError(f"{output}: brat export needs a folder, and this is a file")
-    output.mkdir(parents=True, exist_ok=True)
-    report = ExportReport()
+    report = report if report is not None else ExportReport()
+    folder = part_path(Path(output), part, "")
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder}: brat export needs a folder, and this is a file")
+    folder.mkdir(parents=True, exist_ok=True)
     used_names: set[str] = set()
     entity_labels: set[str] = set()
     relation_pairs: dict[str, set[tuple[str, str]]] = {}
@@ -235,19 +238,18 @@ def write_brat(
         name = _file_name(item, used_names)
         lines, relation_lines = _ann_lines(item, report, relation_pairs)
         entity_labels.update(span.label for span in item.spans if span.status != "rejected")
-        text_file = output / f"{name}.txt"
-        ann_file = output / f"{name}.ann"
+        text_file = folder / f"{name}.txt"
+        ann_file = folder / f"{name}.ann"
         with text_file.open("w", encoding="utf-8", newline="") as handle:
             handle.write(item.document.text)
         with ann_file.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write("".join(f"{line}\n" for line in [*lines, *relation_lines]))
         report.files.extend([str(text_file), str(ann_file)])
-        report.documents += 1
         report.spans += len(lines)
         report.relations += len(relation_lines)
-    conf = output / "annotation.conf"
+    conf = folder / "annotation.conf"
     conf.write_text(annotation_conf(schema, entity_labels, relation_pairs), encoding="utf-8")
-    visual = output / "visual.conf"
+    visual = folder / "visual.conf"
     visual.write_text(visual_conf(schema), encoding="utf-8")
     report.files.extend([str(conf), str(visual)])
     return report
