@@ -1,0 +1,331 @@
+"""Exporting a project: pick documents and annotations, split them, stream them to a writer.
+
+The same function serves ``annotator export`` and the window (which passes ``progress`` and
+``cancel`` from its worker). Files are written in a hidden folder beside the output and moved
+into place only when the whole export succeeded, so a failed or cancelled export leaves what
+was there before.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, field_validator
+
+import annotator.io.formats  # noqa: F401 - registers every reader and writer
+from annotator.errors import Cancelled, ExportError, ProjectLockedError
+from annotator.io.records import ExportDocument, ExportReport
+from annotator.io.registry import WRITERS
+from annotator.store import Project
+
+StatusSelection = Literal["done", "all"]
+SpanSelection = Literal["accepted", "all"]
+Misaligned = Literal["expand", "contract", "skip"]
+Progress = Callable[[int, int], None]
+
+PART_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("train",),
+    2: ("train", "dev"),
+    3: ("train", "dev", "test"),
+}
+DEFAULT_SPLITS: dict[str, tuple[float, ...]] = {"spacy": (0.8, 0.2)}
+EXPORTS_FOLDER = Path("exports")
+LOSSLESS_FORMATS = frozenset({"annotator"})
+
+
+class ExportOptions(BaseModel):
+    """What to export and how; each field is a CLI option of ``annotator export``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    format: str
+    output: Path
+    status: StatusSelection = "done"
+    spans: SpanSelection = "accepted"
+    split: tuple[float, ...] | None = None
+    seed: int = 0
+    misaligned: Misaligned = "expand"
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, name: str) -> str:
+        if name not in WRITERS:
+            raise ValueError(f"unknown format {name!r} (known: {', '.join(export_formats())})")
+        return name
+
+    @field_validator("split")
+    @classmethod
+    def _split_fractions(cls, split: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if split is None:
+            return None
+        if not 1 <= len(split) <= 3:
+            raise ValueError("give 1 to 3 fractions (train, dev, test), e.g. 0.8,0.2")
+        if any(not math.isfinite(f) or f <= 0 for f in split):
+            raise ValueError("every fraction must be above 0")
+        if abs(sum(split) - 1) > 1e-6:
+            raise ValueError(f"the fractions must add up to 1, not {sum(split):g}")
+        return split
+
+    @property
+    def effective_split(self) -> tuple[float, ...] | None:
+        return self.split or DEFAULT_SPLITS.get(self.format)
+
+
+def export_options(**values: Any) -> ExportOptions:
+    """Checked options; a one-line ``ExportError`` naming the option (``--status: ...``)."""
+    try:
+        return ExportOptions.model_validate(values)
+    except pydantic.ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = "--" + ".".join(str(p) for p in item["loc"][:1])
+            problems.append(f"{name}: {item['msg'].removeprefix('Value error, ')}")
+        raise ExportError("; ".join(problems)) from None
+
+
+def export_formats() -> list[str]:
+    return sorted(WRITERS)
+
+
+def parse_split(text: str | None) -> tuple[float, ...] | None:
+    """``"0.8,0.2"`` as fractions; a one-line ``ExportError`` when it is not numbers."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ExportError(f"--split {text!r}: expected fractions such as 0.8,0.2") from None
+
+
+def default_output(project_path: Path, format: str, split: tuple[float, ...] | None) -> Path:
+    """``exports/<project-stem>-<format>``, with the format's file ending for one file."""
+    stem = Path(project_path).name.split(".")[0] or "project"
+    entry = WRITERS.get(format)
+    suffix = entry.suffix if entry else ""
+    one_file = suffix and split is None and format not in DEFAULT_SPLITS
+    return EXPORTS_FOLDER / f"{stem}-{format}{suffix if one_file else ''}"
+
+
+def split_documents(
+    doc_ids: Sequence[int], fractions: tuple[float, ...], seed: int
+) -> dict[str, list[int]]:
+    """Shuffle ids with ``seed`` and cut them by the fractions; each part in id order.
+
+    The same ids, fractions and seed always give the same parts.
+    """
+    shuffled = sorted(doc_ids)
+    random.Random(seed).shuffle(shuffled)
+    parts: dict[str, list[int]] = {}
+    cumulative = 0.0
+    start = 0
+    for name, fraction in zip(PART_NAMES[len(fractions)], fractions, strict=True):
+        cumulative += fraction
+        end = (
+            len(shuffled)
+            if name == PART_NAMES[len(fractions)][-1]
+            else round(cumulative * len(shuffled))
+        )
+        parts[name] = sorted(shuffled[start:end])
+        start = end
+    return parts
+
+
+def _selected_statuses(spans: SpanSelection, format: str) -> tuple[str, ...]:
+    if spans == "accepted":
+        return ("accepted",)
+    if format in LOSSLESS_FORMATS:
+        return ("accepted", "suggested", "rejected")
+    return ("accepted", "suggested")
+
+
+def export_document(
+    project: Project, doc_id: int, statuses: tuple[str, ...], report: ExportReport
+) -> ExportDocument:
+    """A document with its selected spans, and the relations between selected spans."""
+    document = project.document(doc_id)
+    spans = project.spans(doc_id, status=statuses)
+    span_ids = {span.id for span in spans}
+    relations = []
+    for relation in project.relations(doc_id, status=statuses):
+        if relation.head in span_ids and relation.child in span_ids:
+            relations.append(relation)
+        else:
+            report.count("relations_without_spans")
+            report.warnings.append(
+                f"document {doc_id}: relation {relation.label} left out because one of its "
+                "spans is not exported (its status was not selected)"
+            )
+    return ExportDocument(document=document, spans=spans, relations=relations)
+
+
+def export_project(
+    project: Project,
+    format: str,
+    output: Path,
+    status: StatusSelection = "done",
+    spans: SpanSelection = "accepted",
+    split: tuple[float, ...] | None = None,
+    seed: int = 0,
+    misaligned: Misaligned = "expand",
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ExportReport:
+    """Write the selected documents of ``project`` as ``format`` to ``output``.
+
+    ``status="done"`` exports finished documents, ``"all"`` every one. ``spans="accepted"``
+    exports accepted annotations, ``"all"`` pending suggestions too; rejected annotations are
+    never exported, except by the lossless ``annotator`` format with ``spans="all"``, which
+    keeps them with their status. ``split`` cuts the documents into train/dev(/test) with
+    ``seed``; ``spacy`` is split 0.8/0.2 unless told. ``misaligned`` says what happens to a
+    span off token boundaries (each is named in the report).
+    """
+    options = export_options(
+        format=format,
+        output=output,
+        status=status,
+        spans=spans,
+        split=split,
+        seed=seed,
+        misaligned=misaligned,
+    )
+    doc_ids = project.document_ids(None if options.status == "all" else "done")
+    if not doc_ids:
+        total = project.count_documents()
+        raise ExportError(
+            f"{project.path}: nothing to export: no document is done ({total} in the project); "
+            "mark documents done or pass --status all"
+        )
+    fractions = options.effective_split
+    parts: dict[str | None, list[int]] = (
+        {None: doc_ids} if fractions is None else dict(split_documents(doc_ids, fractions, seed))
+    )
+    report = ExportReport()
+    statuses = _selected_statuses(options.spans, options.format)
+    entry = WRITERS[options.format]
+    output = Path(options.output)
+    folder = fractions is not None or not entry.suffix
+    staging = _staging_folder(output, folder)
+    staged = staging / output.name
+    written = 0
+
+    def stream(ids: list[int]) -> Iterator[ExportDocument]:
+        nonlocal written
+        for doc_id in ids:
+            if cancel is not None and cancel():
+                raise Cancelled("export cancelled; nothing was written")
+            yield export_document(project, doc_id, statuses, report)
+            written += 1
+            report.documents += 1
+            if progress is not None:
+                progress(written, len(doc_ids))
+
+    try:
+        if folder:
+            staged.mkdir()
+        for part, ids in parts.items():
+            if part is not None:
+                report.counts[f"documents_{part}"] = len(ids)
+                if not ids:
+                    report.warnings.append(
+                        f"the {part} part is empty ({len(doc_ids)} documents split "
+                        f"{','.join(f'{f:g}' for f in fractions or ())})"
+                    )
+            entry.write(
+                stream(ids),
+                staged,
+                part=part,
+                schema=project.schema,
+                settings=project.settings,
+                spans_key=project.settings.spans_key,
+                misaligned=options.misaligned,
+                report=report,
+            )
+        report.files = _move_into_place(staged, output, report.files)
+    except OSError as error:
+        raise ExportError(
+            f"{output}: cannot write the export ({error.strerror or error})"
+        ) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _log_export(project, options, report)
+    return report
+
+
+def _staging_folder(output: Path, folder: bool) -> Path:
+    """A hidden folder beside ``output``; refuses a file where a folder goes and vice versa."""
+    if folder and output.exists() and not output.is_dir():
+        raise ExportError(f"{output}: a file is in the way; this export writes a folder there")
+    if not folder and output.is_dir():
+        raise ExportError(f"{output}: is a folder; this export writes one file, give its name")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    except OSError as error:
+        raise ExportError(f"{output}: cannot write there ({error.strerror or error})") from None
+
+
+def _move_into_place(staged: Path, output: Path, files: list[str]) -> list[str]:
+    """Move the staged file, or each staged file of a folder, to its place under ``output``."""
+    if staged.is_file():
+        os.replace(staged, output)
+        return [str(output)]
+    for file in sorted(staged.rglob("*")):
+        if file.is_file():
+            target = output / file.relative_to(staged)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(file, target)
+    return [
+        str(output / Path(file).relative_to(staged)) if Path(file).is_relative_to(staged) else file
+        for file in files
+    ]
+
+
+def _log_export(project: Project, options: ExportOptions, report: ExportReport) -> None:
+    if project.read_only:
+        report.warnings.append(
+            f"{project.path} is open in another window, so this export is not in its edit log"
+        )
+        return
+    payload: dict[str, Any] = {
+        **options.model_dump(mode="json"),
+        "documents": report.documents,
+        "spans": report.spans,
+        "relations": report.relations,
+        "files": report.files,
+        "counts": report.counts,
+        "warnings": len(report.warnings),
+    }
+    project.log_event(
+        "export",
+        f"exported {report.documents} documents as {options.format} to {options.output}",
+        payload,
+    )
+
+
+def export_project_file(path: Path, **options: Any) -> ExportReport:
+    """Open the project file and export it; read-only when another process has it open."""
+    try:
+        project = Project.open(path)
+    except ProjectLockedError:
+        project = Project.open(path, read_only=True)
+    with project:
+        return export_project(project, **options)
+
+
+__all__ = [
+    "ExportOptions",
+    "default_output",
+    "export_formats",
+    "export_project",
+    "export_project_file",
+    "parse_split",
+    "split_documents",
+]
