@@ -1,0 +1,142 @@
+"""spaCy DocBin (``.spacy``) reader: entities, every span group, and ``doc._.rel`` relations.
+
+A DocBin is one compressed blob, so the file is loaded whole; documents are then made one at a
+time. Spans found in ``doc.ents`` and in a span group are one span; which groups held each
+span is kept in ``meta["spacy"]["span_groups"]`` (``[start, end, label]`` lists), with
+``doc.cats`` in ``meta["spacy"]["cats"]``. Relations come from ``doc._.rel`` as spaCy's
+``rel_component`` tutorial writes it: ``{(head_first_token, child_first_token): {label:
+score}}``; each label scored 0.5 or more is an accepted relation.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from spacy.tokens import Doc, DocBin, Span
+from spacy.vocab import Vocab
+
+from annotator.errors import FormatError
+from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
+from annotator.io.registry import register_reader
+
+RELATION_THRESHOLD = 0.5
+
+
+def ensure_rel_extension() -> None:
+    """``doc._.rel`` must be registered before a DocBin's user data can be read through it."""
+    if not Doc.has_extension("rel"):
+        Doc.set_extension("rel", default={})
+
+
+def load_docbin(path: Path) -> DocBin:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise FormatError(path, None, f"cannot read ({error.strerror})") from None
+    try:
+        return DocBin(store_user_data=True).from_bytes(data)
+    except (ValueError, KeyError, TypeError, zlib.error) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise FormatError(path, None, f"not a spaCy DocBin ({reason})") from None
+
+
+def sniff_docbin(path: Path, head: bytes) -> bool:
+    """A ``.spacy`` file, or zlib data (how DocBin.to_bytes starts) named otherwise."""
+    if path.is_dir():
+        return False
+    return path.suffix.lower() == ".spacy" or head[:2] in (b"\x78\x9c", b"\x78\xda")
+
+
+@register_reader("spacy", sniff=sniff_docbin, priority=30)
+def read_docbin(path: Path, **_options: Any) -> Iterator[ImportRecord]:
+    """spaCy DocBin (.spacy): doc.ents, every doc.spans group, doc._.rel relations."""
+    path = Path(path)
+    ensure_rel_extension()
+    docbin = load_docbin(path)
+    try:
+        docs = docbin.get_docs(Vocab())
+        for number, doc in enumerate(docs, 1):
+            yield doc_record(doc, path, number)
+    except (ValueError, KeyError, IndexError) as error:
+        raise FormatError(path, None, f"damaged DocBin ({error})") from None
+
+
+def doc_record(doc: Doc, path: Path, number: int) -> ImportRecord:
+    """One Doc as a record; ``number`` counts documents from 1 for error messages."""
+    where = f"document {number}"
+    spans: dict[str, ImportedSpan] = {}
+    by_first_token: dict[int, str] = {}
+    groups: dict[str, list[list[Any]]] = {}
+
+    def add(span: Span) -> str:
+        key = f"{span.start_char}:{span.end_char}:{span.label_}"
+        if key not in spans:
+            spans[key] = ImportedSpan(span.start_char, span.end_char, span.label_, key=key)
+            by_first_token.setdefault(span.start, key)
+        return key
+
+    for span in doc.ents:
+        add(span)
+    for name, group in doc.spans.items():
+        members = []
+        for span in group:
+            if not span.label_:
+                raise FormatError(
+                    path,
+                    where,
+                    f"span [{span.start_char}, {span.end_char}) in group {name!r} has no label",
+                )
+            add(span)
+            members.append([span.start_char, span.end_char, span.label_])
+        groups[name] = members
+    relations = _relations(doc, by_first_token, path, where)
+    meta: dict[str, Any] = {}
+    spacy_meta: dict[str, Any] = {}
+    if groups:
+        spacy_meta["span_groups"] = groups
+    if doc.cats:
+        spacy_meta["cats"] = dict(doc.cats)
+    if spacy_meta:
+        meta["spacy"] = spacy_meta
+    return ImportRecord(
+        text=doc.text,
+        where=where,
+        meta=meta,
+        tokens=tuple((token.idx, token.idx + len(token)) for token in doc),
+        spans=list(spans.values()),
+        relations=relations,
+    )
+
+
+def _relations(
+    doc: Doc, by_first_token: dict[int, str], path: Path, where: str
+) -> list[ImportedRelation]:
+    rel = doc._.rel
+    if not rel:
+        return []
+    if not isinstance(rel, dict):
+        raise FormatError(path, where, f"doc._.rel is a {type(rel).__name__}, not a dict")
+    relations = []
+    for pair, scores in rel.items():
+        if not (isinstance(pair, tuple | list) and len(pair) == 2 and isinstance(scores, dict)):
+            raise FormatError(
+                path, where, f"doc._.rel entry {pair!r} is not (head, child): {{label: score}}"
+            )
+        chosen = [label for label, score in scores.items() if score >= RELATION_THRESHOLD]
+        if not chosen:
+            continue
+        keys = []
+        for role, token in zip(("head", "child"), pair, strict=True):
+            key = by_first_token.get(token)
+            if key is None:
+                raise FormatError(
+                    path, where, f"doc._.rel {role} token {token} is not the start of an entity"
+                )
+            keys.append(key)
+        relations.extend(
+            ImportedRelation(head=keys[0], child=keys[1], label=label) for label in chosen
+        )
+    return relations

@@ -1,0 +1,160 @@
+"""Plain-text reader: ``.txt`` files, or folders of them, one document per file or per part.
+
+Texts are decoded as UTF-8 (a byte-order mark is dropped); CRLF and lone CR line ends become
+LF, so offsets always count characters of the LF text. A file in another encoding is decoded
+with the encoding charset-normalizer detects (named in the document meta), or refused with a
+one-line error naming the file when none is found.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from charset_normalizer import from_bytes
+
+from annotator.errors import FormatError
+from annotator.io import tokenize
+from annotator.io.records import ImportRecord
+from annotator.io.registry import register_reader
+
+Split = Literal["none", "paragraph", "sentence"]
+SPLITS: tuple[str, ...] = ("none", "paragraph", "sentence")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\f\v]*\n\s*")
+
+
+def text_files(path: Path) -> list[Path]:
+    """``path`` itself, or every ``.txt`` below the folder (recursive, sorted, hidden skipped)."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FormatError(path, None, "no such file or folder")
+    found = []
+    for file in path.rglob("*"):
+        relative = file.relative_to(path)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if file.suffix.lower() == ".txt" and file.is_file():
+            found.append(file)
+    return sorted(found, key=lambda file: file.relative_to(path).as_posix())
+
+
+def count_documents(path: Path, split: str = "none") -> int | None:
+    """How many records ``read_text`` will yield, when known without reading the texts."""
+    return len(text_files(path)) if split == "none" else None
+
+
+def decode(data: bytes, path: Path) -> tuple[str, dict[str, Any]]:
+    """The text of a file and what was done to get it (encoding, BOM, line ends), for meta."""
+    notes: dict[str, Any] = {}
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+        notes["bom"] = True
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        encoding = _detect(data)
+        if encoding is None:
+            raise FormatError(
+                path,
+                None,
+                f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}) and no "
+                "other text encoding could be detected; convert the file to UTF-8",
+            ) from None
+        text = data.decode(encoding)
+        notes["encoding"] = encoding
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        notes["line_endings"] = "crlf"
+    return text, notes
+
+
+_UNICODE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _detect(data: bytes) -> str | None:
+    """The encoding charset-normalizer finds, or None for binary data or a doubtful guess.
+
+    UTF-16/32 are trusted only with their byte-order mark: without one, any even-length
+    Latin-1 text "decodes" as UTF-16, so such a guess is refused rather than believed.
+    """
+    has_bom = data.startswith(_UNICODE_BOMS)
+    if b"\x00" in data and not has_bom:
+        return None
+    best = from_bytes(data).best()
+    if best is None or best.encoding in (None, "utf_8", "ascii"):
+        return None
+    if best.encoding.startswith(("utf_16", "utf_32")) and not has_bom:
+        return None
+    return best.encoding
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each paragraph: text between blank lines, surrounding spaces left out."""
+    position = 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        yield from _stripped(text, position, match.start())
+        position = match.end()
+    yield from _stripped(text, position, len(text))
+
+
+def _stripped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        yield start, end
+
+
+def _parts(text: str, split: str, lang: str) -> Iterator[tuple[int, int, dict[str, int]]]:
+    if split == "none":
+        yield 0, len(text), {}
+        return
+    sentence_number = 0
+    for paragraph_number, (start, end) in enumerate(_paragraphs(text), 1):
+        if split == "paragraph":
+            yield start, end, {"paragraph": paragraph_number}
+            continue
+        for sent_start, sent_end in tokenize.sentences(lang, text[start:end]):
+            for part_start, part_end in _stripped(text, start + sent_start, start + sent_end):
+                sentence_number += 1
+                place = {"paragraph": paragraph_number, "sentence": sentence_number}
+                yield part_start, part_end, place
+
+
+def sniff_text(path: Path, head: bytes) -> bool:
+    """A ``.txt`` file without a brat ``.ann`` beside it, or a folder of such files."""
+    if path.is_dir():
+        files = text_files(path)
+        return bool(files) and not any(file.with_suffix(".ann").exists() for file in files)
+    return path.suffix.lower() == ".txt" and not path.with_suffix(".ann").exists()
+
+
+@register_reader("text", sniff=sniff_text, priority=0)
+def read_text(
+    path: Path, split: Split = "none", lang: str = "fr", **_options: Any
+) -> Iterator[ImportRecord]:
+    """Plain text (.txt files or folders of them); --split none|paragraph|sentence."""
+    if split not in SPLITS:
+        raise FormatError(path, None, f"unknown split {split!r} (use {', '.join(SPLITS)})")
+    path = Path(path)
+    for file in text_files(path):
+        relative = file.name if file == path else file.relative_to(path).as_posix()
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise FormatError(file, None, f"cannot read ({error.strerror})") from None
+        text, notes = decode(data, file)
+        for start, end, place in _parts(text, split, lang):
+            meta: dict[str, Any] = {"file": relative, **place}
+            if split != "none":
+                meta["offset"] = start
+            meta.update(notes)
+            where = ", ".join(
+                ([relative] if file != path else []) + [f"{k} {n}" for k, n in place.items()]
+            )
+            yield ImportRecord(text=text[start:end], where=where, meta=meta)
