@@ -9,7 +9,10 @@ from __future__ import annotations
 import sys
 
 # Each module adds its commands to ``app`` when imported.
-from annotator.cli import project_commands  # noqa: F401
+from annotator.cli import (
+    export_command,  # noqa: F401
+    project_commands,  # noqa: F401
+)
 from annotator.cli.app import app, console_error
 from annotator.errors import AnnotatorError
 

@@ -1,0 +1,113 @@
+"""``annotator export``: write a project as spaCy DocBin, Prodigy JSONL or another format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from annotator.cli.app import app, console, reports_errors
+from annotator.io.records import ExportReport
+from annotator.services import exporting
+
+PROGRESS_FROM = 500  # documents: below this an export is too quick for a bar
+WARNINGS_SHOWN = 20
+
+
+@app.command()
+@reports_errors
+def export(
+    project: Annotated[Path, typer.Argument(help="Project file.")],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="spacy, prodigy, annotator, brat, doccano, conll, labelstudio."
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File, or folder for spacy/brat and split exports "
+            "(default: exports/<project>-<format>).",
+        ),
+    ] = None,
+    status: Annotated[
+        str, typer.Option(help="done: finished documents only; all: every document.")
+    ] = "done",
+    spans: Annotated[
+        str, typer.Option(help="accepted: accepted annotations; all: pending suggestions too.")
+    ] = "accepted",
+    split: Annotated[
+        str | None,
+        typer.Option(help="Fractions train,dev[,test] by document, e.g. 0.8,0.2 (spacy: 0.8,0.2)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the split shuffle.")] = 0,
+    misaligned: Annotated[
+        str,
+        typer.Option(help="Spans off token boundaries: expand, contract or skip (each is named)."),
+    ] = "expand",
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every warning, not the first 20.")
+    ] = False,
+) -> None:
+    """Export documents and annotations for spaCy, Prodigy or another tool."""
+    fractions = exporting.parse_split(split)
+    target = output or exporting.default_output(project, format, fractions)
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal task
+        if total < PROGRESS_FROM:
+            return
+        if task is None:
+            bar.start()
+            task = bar.add_task(f"Exporting {format}", total=total)
+        bar.update(task, completed=done)
+
+    try:
+        report = exporting.export_project_file(
+            project,
+            format=format,
+            output=target,
+            status=status,
+            spans=spans,
+            split=fractions,
+            seed=seed,
+            misaligned=misaligned,
+            progress=progress,
+        )
+    finally:
+        if task is not None:
+            bar.stop()
+    _print_report(report, verbose)
+
+
+def _print_report(report: ExportReport, verbose: bool) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_row("documents", str(report.documents))
+    table.add_row("spans", str(report.spans))
+    table.add_row("relations", str(report.relations))
+    for key, value in sorted(report.counts.items()):
+        table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+    for file in report.files:
+        console.print(f"wrote {file}", highlight=False)
+    shown = report.warnings if verbose else report.warnings[:WARNINGS_SHOWN]
+    for warning in shown:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    hidden = len(report.warnings) - len(shown)
+    if hidden:
+        console.print(f"... and {hidden} more warnings (--verbose lists them all)")
