@@ -1,0 +1,399 @@
+"""doccano: JSONL (sequence labelling, relation extraction, classification) in, JSONL out.
+
+Reading rules (also in the README):
+
+- Sequence labelling ``{"text", "label": [[start, end, label], ...]}`` (also ``labels`` or
+  doccano's example column names ``column_data`` / ``column_label``) gives spans.
+- Relation extraction ``{"text", "entities": [{"id", "start_offset", "end_offset", "label"}],
+  "relations": [{"from_id", "to_id", "type"}]}`` gives spans and relations.
+- Intent detection ``{"text", "entities": [[start, end, label]], "cats": [...]}`` gives spans,
+  and its categories go to ``meta["doccano"]["categories"]``.
+- Text classification (JSON/JSONL ``label``/``labels`` lists of strings, CSV with a ``text`` and a
+  ``label`` column, fastText ``__label__x text`` lines): the text, with its categories in
+  ``meta["doccano"]["categories"]``.
+- CRLF line ends, a UTF-8 byte-order mark, and a "JSONL" file that is one pretty-printed JSON
+  object or list are read. The record's ``meta`` object becomes the document meta; other keys
+  (``id``, ``Comments``...) are kept in ``meta["doccano"]``. A span listed twice is kept once
+  (the count is in ``meta["doccano"]["duplicate_spans"]``).
+- A record without text, a span outside its text, or a relation to an unknown entity id stops
+  the import with an error naming the file and line (or record). With the reader option
+  ``invalid_spans="skip"``, a span outside its text (and its relations) is left out instead and
+  kept in ``meta["doccano"]["skipped_entities"]`` / ``["skipped_relations"]``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from annotator.errors import ExportError, FormatError
+from annotator.io.records import (
+    ExportDocument,
+    ExportReport,
+    ImportedRelation,
+    ImportedSpan,
+    ImportRecord,
+)
+from annotator.io.registry import part_path, register_reader, register_writer
+
+TEXT_KEYS = ("text", "column_data", "data")
+SPAN_KEYS = ("label", "labels", "column_label", "entities")
+CATEGORY_KEYS = ("cats",)
+_FASTTEXT_LABEL = re.compile(r"^__label__\S+$")
+_KEY = re.compile(rb'"([A-Za-z_]+)"\s*:')
+
+
+# --- sniffing -------------------------------------------------------------------------------
+
+
+def _decode_head(head: bytes) -> str:
+    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            return head[: len(head) // 2 * 2].decode(encoding, errors="ignore")
+    return head.decode("utf-8-sig", errors="ignore")
+
+
+def first_json_keys(head: bytes) -> set[str] | None:
+    """Top-level keys of the first JSON record in ``head``; None when it is not JSON.
+
+    The first line is tried as a JSONL record, then the whole head as a pretty-printed object
+    or list; when the head cuts a big file short, every quoted key seen is returned.
+    """
+    text = _decode_head(head).lstrip()
+    if not text.startswith(("{", "[")):
+        return None
+    first_line = text.split("\n", 1)[0].strip()
+    for candidate in (first_line, text):
+        try:
+            value = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(value, list):
+            value = value[0] if value else None
+        return set(value) if isinstance(value, dict) else None
+    return {match.decode() for match in _KEY.findall(head)}
+
+
+def sniff_doccano(path: Path, head: bytes) -> bool:
+    """doccano JSON(L) by its keys, a doccano CSV by its header, or fastText label lines."""
+    if path.is_dir():
+        return False
+    if path.suffix.lower() == ".csv":
+        header = _decode_head(head).split("\n", 1)[0]
+        columns = {c.strip().strip('"') for c in header.split(",")}
+        return bool(columns & {"text", "column_data"}) and bool(columns & {"label", "column_label"})
+    keys = first_json_keys(head)
+    if keys is None:
+        lines = [line for line in _decode_head(head).splitlines()[:20] if line.strip()]
+        return bool(lines) and all(_FASTTEXT_LABEL.match(line.split()[0]) for line in lines[:1])
+    foreign = {"tokens", "spans", "answer", "_input_hash", "annotations", "predictions"}
+    return (
+        bool(keys & set(TEXT_KEYS))
+        and bool(keys & {*SPAN_KEYS, *CATEGORY_KEYS, "relations"})
+        and not keys & foreign
+        and not ("data" in keys and "text" not in keys)
+    )
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@register_reader("doccano", sniff=sniff_doccano, priority=60, description="doccano JSONL")
+def read_doccano(
+    path: Path,
+    text_key: str | None = None,
+    invalid_spans: str = "refuse",
+    **_options: Any,
+) -> Iterator[ImportRecord]:
+    """doccano JSONL / JSON / CSV / fastText exports and import files."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        records: Iterable[tuple[str | int, Any]] = _csv_records(path)
+    else:
+        text = _read_text(path)
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        if first.split() and _FASTTEXT_LABEL.match(first.split()[0]):
+            records = _fasttext_records(text)
+        else:
+            records = _json_records(path, text)
+    for where, value in records:
+        yield _record(path, where, value, text_key, skip_invalid=invalid_spans == "skip")
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: UTF-8 (BOM dropped) or UTF-16 with a BOM; CRLF read as LF."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FormatError(path, None, f"cannot read ({error.strerror})") from None
+    encoding = "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    try:
+        return data.decode(encoding).replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        raise FormatError(path, None, f"not {encoding} (byte {error.start})") from None
+
+
+def _json_records(path: Path, text: str) -> Iterator[tuple[str | int, Any]]:
+    """Records of a JSONL file; of a pretty-printed JSON list or object when it is one."""
+    if text.lstrip().startswith("["):
+        yield from _whole_json(path, text)
+        return
+    first = True
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as error:
+            if first:  # maybe one pretty-printed object
+                yield from _whole_json(path, text)
+                return
+            raise FormatError(path, number, f"not valid JSON ({error.msg})") from None
+        first = False
+        yield number, value
+
+
+def _fasttext_records(text: str) -> Iterator[tuple[str | int, Any]]:
+    """fastText classification lines: ``__label__a __label__b the text``."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        words = line.split()
+        if not words:
+            continue
+        labels = [w for w in words if _FASTTEXT_LABEL.match(w)]
+        record: dict[str, Any] = {"text": " ".join(w for w in words if w not in labels)}
+        if labels:
+            record["label"] = [label.removeprefix("__label__") for label in labels]
+        yield number, record
+
+
+def _whole_json(path: Path, text: str) -> Iterator[tuple[str | int, Any]]:
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        line = getattr(error, "lineno", None)
+        raise FormatError(path, line, f"not valid JSON or JSONL ({error.msg})") from None
+    if isinstance(value, dict):
+        yield "record 1", value
+    elif isinstance(value, list):
+        for index, item in enumerate(value, start=1):
+            yield f"record {index}", item
+    else:
+        raise FormatError(path, 1, "expected JSON objects")
+
+
+def _csv_records(path: Path) -> Iterator[tuple[str | int, Any]]:
+    """doccano's classification CSV: a header naming ``text`` and ``label`` columns."""
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        return
+    text_column = next((name for name in ("text", "column_data") if name in header), None)
+    label_column = next((name for name in ("label", "column_label") if name in header), None)
+    if text_column is None:
+        raise FormatError(path, 1, f"no 'text' column in the header {header}")
+    for row in reader:
+        number = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise FormatError(
+                path, number, f"{len(row)} columns where the header has {len(header)}"
+            )
+        values = dict(zip(header, row, strict=True))
+        record: dict[str, Any] = {"text": values.pop(text_column)}
+        if label_column is not None:
+            label = values.pop(label_column).strip()
+            record["label"] = [label] if label else []
+        record.update({key: value for key, value in values.items() if value})
+        yield number, record
+
+
+def _record(
+    path: Path, where: str | int, value: Any, text_key: str | None, skip_invalid: bool
+) -> ImportRecord:
+    if not isinstance(value, dict):
+        raise FormatError(path, where, "expected a JSON object")
+    keys = (text_key,) if text_key else TEXT_KEYS
+    used_key = next((k for k in keys if isinstance(value.get(k), str)), None)
+    if used_key is None:
+        raise FormatError(path, where, f"no text (expected a {' or '.join(keys)} string)")
+    text = value[used_key]
+    if not text.strip():
+        raise FormatError(path, where, "the text is empty")
+    record = ImportRecord(text=text, where=where)
+    meta = value.get("meta")
+    if isinstance(meta, dict):
+        record.meta.update(meta)
+    extra: dict[str, Any] = {}
+    categories: list[Any] = []
+    ids: dict[Any, str] = {}
+    seen: set[tuple[int, int, str]] = set()
+    duplicates = 0
+    skipped_ids: set[Any] = set()
+    for key, item in value.items():
+        if key in (used_key, "relations") or (key == "meta" and isinstance(meta, dict)):
+            continue
+        if key in SPAN_KEYS and isinstance(item, list):
+            for entry in item:
+                if isinstance(entry, str):
+                    categories.append(entry)
+                    continue
+                try:
+                    span, entity_id = _span(path, where, key, entry, len(text))
+                except FormatError as error:
+                    if not skip_invalid:
+                        raise
+                    extra.setdefault("skipped_entities", []).append(
+                        {"entity": entry, "reason": error.reason}
+                    )
+                    if isinstance(entry, dict) and "id" in entry:
+                        skipped_ids.add(entry["id"])
+                    continue
+                identity = (span.start, span.end, span.label)
+                if identity in seen and entity_id is None:
+                    duplicates += 1
+                    continue
+                seen.add(identity)
+                span.key = str(len(record.spans))
+                if entity_id is not None:
+                    if entity_id in ids:
+                        raise FormatError(path, where, f"entity id {entity_id!r} is used twice")
+                    ids[entity_id] = span.key
+                record.spans.append(span)
+        elif key in CATEGORY_KEYS and isinstance(item, list):
+            categories.extend(item)
+        else:
+            extra[key] = item
+    for relation in value.get("relations") or []:
+        if isinstance(relation, dict) and {relation.get("from_id"), relation.get("to_id")} & (
+            skipped_ids
+        ):
+            extra.setdefault("skipped_relations", []).append(relation)
+            continue
+        record.relations.append(_relation(path, where, relation, ids))
+    if categories:
+        extra["categories"] = categories
+    if duplicates:
+        extra["duplicate_spans"] = duplicates
+    if extra:
+        record.meta["doccano"] = extra
+    return record
+
+
+def _span(
+    path: Path, where: str | int, key: str, entry: Any, length: int
+) -> tuple[ImportedSpan, Any]:
+    entity_id = None
+    if isinstance(entry, dict):
+        entity_id = entry.get("id")
+        start, end, label = entry.get("start_offset"), entry.get("end_offset"), entry.get("label")
+    elif isinstance(entry, list) and len(entry) == 3:
+        start, end, label = entry
+    else:
+        raise FormatError(path, where, f"{key}: expected [start, end, label], got {entry!r}")
+    if not (isinstance(start, int) and isinstance(end, int) and isinstance(label, str) and label):
+        raise FormatError(path, where, f"{key}: bad span {entry!r}")
+    if not 0 <= start < end:
+        raise FormatError(path, where, f"{key}: empty or reversed span [{start}, {end}) {label}")
+    if end > length:
+        raise FormatError(
+            path,
+            where,
+            f"{key}: span [{start}, {end}) {label} runs past the end of the text "
+            f"({length} characters)",
+        )
+    return ImportedSpan(start=start, end=end, label=label), entity_id
+
+
+def _relation(path: Path, where: str | int, relation: Any, ids: dict[Any, str]) -> ImportedRelation:
+    if not isinstance(relation, dict):
+        raise FormatError(path, where, f"relations: expected an object, got {relation!r}")
+    label = relation.get("type") or relation.get("label")
+    if not isinstance(label, str) or not label:
+        raise FormatError(path, where, f"relation {relation.get('id')!r} has no type")
+    ends = []
+    for role in ("from_id", "to_id"):
+        entity_id = relation.get(role)
+        if entity_id not in ids:
+            raise FormatError(
+                path,
+                where,
+                f"relation {relation.get('id')!r}: {role} {entity_id!r} is not an entity id",
+            )
+        ends.append(ids[entity_id])
+    return ImportedRelation(head=ends[0], child=ends[1], label=label)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+@register_writer("doccano", description="doccano JSONL (entities + relations)", suffix=".jsonl")
+def write_doccano(
+    documents: Iterable[ExportDocument],
+    output: Path,
+    *,
+    part: str | None = None,
+    report: ExportReport | None = None,
+    **_options: Any,
+) -> ExportReport:
+    """doccano relation-extraction JSONL: ``text``, ``entities``, ``relations`` and ``meta``."""
+    report = report if report is not None else ExportReport()
+    target = part_path(Path(output), part, ".jsonl")
+    if target.is_dir():
+        raise ExportError(f"{target}: doccano export writes one file, and this is a folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    next_entity = 1
+    next_relation = 1
+    with target.open("w", encoding="utf-8", newline="\n") as handle:
+        for item in documents:
+            spans = sorted(
+                (s for s in item.spans if s.status != "rejected"),
+                key=lambda s: (s.start, s.end, s.label),
+            )
+            ids: dict[str, int] = {}
+            entities = []
+            for span in spans:
+                ids[span.id] = next_entity
+                entities.append(
+                    {
+                        "id": next_entity,
+                        "label": span.label,
+                        "start_offset": span.start,
+                        "end_offset": span.end,
+                    }
+                )
+                next_entity += 1
+            relations = []
+            for relation in item.relations:
+                if relation.status == "rejected":
+                    continue
+                if relation.head not in ids or relation.child not in ids:
+                    report.count("doccano: relations whose spans were not exported, left out")
+                    continue
+                relations.append(
+                    {
+                        "id": next_relation,
+                        "from_id": ids[relation.head],
+                        "to_id": ids[relation.child],
+                        "type": relation.label,
+                    }
+                )
+                next_relation += 1
+            line: dict[str, Any] = {"id": item.document.id, "text": item.document.text}
+            line.update(entities=entities, relations=relations)
+            if item.document.meta:
+                line["meta"] = item.document.meta
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            report.spans += len(entities)
+            report.relations += len(relations)
+    report.files.append(str(target))
+    return report

@@ -1,0 +1,237 @@
+"""doccano: every real export and import file, hand-made edge cases, and the writer's round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import annotator.io.formats  # noqa: F401  (registers every format)
+from annotator.errors import FormatError
+from annotator.io import registry
+from annotator.io.records import ExportDocument, ImportRecord
+from annotator.model import Document, Relation, Span
+
+GOOGLE = "Google was founded on September 4, 1998, by Larry Page and Sergey Brin."
+
+
+def read(path: Path, **options: object) -> list[ImportRecord]:
+    return list(registry.read(path, "doccano", **options))
+
+
+def spans_of(record: ImportRecord) -> list[tuple[int, int, str]]:
+    return [(s.start, s.end, s.label) for s in record.spans]
+
+
+def relations_of(record: ImportRecord) -> list[tuple[tuple[int, int], tuple[int, int], str]]:
+    by_key = {s.key: (s.start, s.end) for s in record.spans}
+    return sorted((by_key[r.head], by_key[r.child], r.label) for r in record.relations)
+
+
+GOOGLE_RELATIONS = [
+    ((0, 6), (22, 39), "foundedAt"),
+    ((0, 6), (44, 54), "foundedBy"),
+    ((0, 6), (59, 70), "foundedBy"),
+]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "import_examples/relation_extraction/example.jsonl",
+        "import_tests/relation_extraction/example.jsonl",
+        "export_examples/relation_extraction/example.jsonl",  # one pretty-printed JSON object
+    ],
+)
+def test_relation_extraction_files(fixtures_dir: Path, name: str) -> None:
+    (record,) = read(fixtures_dir / "doccano" / name)
+    assert record.text == GOOGLE
+    assert spans_of(record) == [
+        (0, 6, "ORG"),
+        (22, 39, "DATE"),
+        (44, 54, "PERSON"),
+        (59, 70, "PERSON"),
+    ]
+    assert relations_of(record) == GOOGLE_RELATIONS
+
+
+def test_sequence_labelling_export_and_import_examples(fixtures_dir: Path) -> None:
+    exported = read(fixtures_dir / "doccano/export_examples/sequence_labeling/example.jsonl")
+    assert [r.text for r in exported] == [
+        "EU rejects German call to boycott British lamb.",
+        "Peter Blackburn",
+        "President Obama",
+    ]
+    assert [spans_of(r) for r in exported] == [
+        [(0, 2, "ORG"), (11, 17, "MISC")],
+        [(0, 15, "PERSON")],
+        [(10, 15, "PERSON")],
+    ]
+    # doccano's example column names
+    imported = read(fixtures_dir / "doccano/import_examples/sequence_labeling/example.jsonl")
+    assert spans_of(imported[0]) == [(0, 2, "ORG")]
+
+
+def test_intent_detection_keeps_spans_and_categories(fixtures_dir: Path) -> None:
+    records = read(fixtures_dir / "doccano/export_examples/intent_detection/example.jsonl")
+    assert spans_of(records[0]) == [(0, 26, "City"), (30, 36, "City")]
+    assert records[0].meta["doccano"]["categories"] == ["flight"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "export_examples/text_classification/example.csv",
+        "export_examples/text_classification/example.json",
+        "export_examples/text_classification/example.jsonl",
+        "export_examples/text_classification/example.txt",  # fastText
+        "import_examples/text_classification/example.csv",
+        "import_examples/text_classification/example.json",
+        "import_examples/text_classification/example.jsonl",
+        "import_examples/text_classification/example.txt",
+    ],
+)
+def test_text_classification_imports_texts_with_categories_in_meta(
+    fixtures_dir: Path, name: str
+) -> None:
+    records = read(fixtures_dir / "doccano" / name)
+    assert [(r.text, r.meta["doccano"]["categories"]) for r in records] == [
+        ("Terrible customer service.", ["negative"]),
+        ("Really great transaction.", ["positive"]),
+        ("Great price.", ["positive"]),
+    ]
+    assert not any(r.spans for r in records)
+
+
+def test_utf16_csv(fixtures_dir: Path) -> None:
+    records = read(fixtures_dir / "doccano/import_tests/example.utf16.csv")
+    assert [(r.text, r.meta["doccano"]["categories"]) for r in records] == [
+        ("AAA", ["Positive"]),
+        ("BBB", ["Positive"]),
+        ("CCC", ["Negative"]),
+    ]
+
+
+def test_record_meta_becomes_document_meta_and_duplicates_are_kept_once(
+    fixtures_dir: Path,
+) -> None:
+    (record,) = read(
+        fixtures_dir / "doccano/import_tests/sequence_labeling/example_overlapping.jsonl"
+    )
+    assert spans_of(record) == [(0, 1, "LOC")]
+    assert record.meta == {"wikiPageID": 1, "doccano": {"duplicate_spans": 1}}
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("import_tests/intent/example.jsonl", "example.jsonl:5: no text"),
+        ("import_tests/sequence_labeling/example.jsonl", "example.jsonl:3: no text"),
+        ("import_tests/text_classification/example.json", "example.json (record 4): no text"),
+        ("import_tests/text_classification/example.csv", "example.csv:4: the text is empty"),
+        (
+            "import_tests/text_classification/example.invalid.2.csv",
+            "example.invalid.2.csv:2: 3 columns where the header has 2",
+        ),
+        (
+            "import_tests/text_classification/example_out_of_order_columns.csv",
+            "example_out_of_order_columns.csv:4: the text is empty",
+        ),
+        (
+            "import_tests/text_classification/example_fasttext.txt",
+            "example_fasttext.txt:4: the text is empty",
+        ),
+        (
+            "relation_extraction_captier.jsonl",
+            "relation_extraction_captier.jsonl:68: entities: span [170, 183) Threat-Actor runs "
+            "past the end of the text (100 characters)",
+        ),
+    ],
+)
+def test_invalid_fixture_files_are_refused_naming_the_line(
+    fixtures_dir: Path, name: str, message: str
+) -> None:
+    with pytest.raises(FormatError) as error:
+        read(fixtures_dir / "doccano" / name)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_captier_imports_when_spans_outside_the_text_are_skipped(fixtures_dir: Path) -> None:
+    records = read(fixtures_dir / "doccano/relation_extraction_captier.jsonl", invalid_spans="skip")
+    skipped = [e for r in records for e in r.meta.get("doccano", {}).get("skipped_entities", [])]
+    skipped_relations = sum(
+        len(r.meta.get("doccano", {}).get("skipped_relations", [])) for r in records
+    )
+    assert len(records) == 1500
+    assert sum(len(r.spans) for r in records) + len(skipped) == 7053
+    assert sum(len(r.relations) for r in records) + skipped_relations == 5907
+    assert records[67].meta["doccano"]["skipped_entities"][0]["entity"]["id"] == 23942
+    assert all(
+        r.text[s.start : s.end] for r in records for s in r.spans
+    )  # every kept span covers text
+
+
+def test_crlf_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.jsonl"
+    lines = [{"text": "Paris est belle.", "label": [[0, 5, "LOC"]]}, {"text": "Lyon", "label": []}]
+    path.write_bytes(b"".join(json.dumps(line).encode() + b"\r\n" for line in lines))
+    records = read(path)
+    assert [spans_of(r) for r in records] == [[(0, 5, "LOC")], []]
+    assert [r.where for r in records] == [1, 2]
+
+
+def test_pretty_printed_list(tmp_path: Path) -> None:
+    path = tmp_path / "pretty.jsonl"
+    path.write_text(json.dumps([{"text": "Paris", "label": [[0, 5, "LOC"]]}], indent=4))
+    assert [spans_of(r) for r in read(path)] == [[(0, 5, "LOC")]]
+
+
+def test_relation_to_an_unknown_entity_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    record = {
+        "text": "Paris",
+        "entities": [{"id": 1, "start_offset": 0, "end_offset": 5, "label": "LOC"}],
+        "relations": [{"id": 9, "from_id": 1, "to_id": 2, "type": "near"}],
+    }
+    path.write_text(json.dumps(record) + "\n")
+    with pytest.raises(FormatError, match=r"bad\.jsonl:1: relation 9: to_id 2 is not an entity"):
+        read(path)
+
+
+def test_broken_json_line_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"text": "a", "label": []}\n{"text": \n')
+    with pytest.raises(FormatError, match=r"broken\.jsonl:2: not valid JSON"):
+        read(path)
+
+
+def test_write_then_read_gives_the_same_spans_and_relations(tmp_path: Path) -> None:
+    doc = Document(id=3, text=GOOGLE, meta={"source": "g.txt"}, status="done")
+    spans = [
+        Span(id="a", doc_id=3, start=0, end=6, label="ORG"),
+        Span(id="b", doc_id=3, start=22, end=39, label="DATE"),
+        Span(id="c", doc_id=3, start=44, end=54, label="PERSON"),
+        Span(id="d", doc_id=3, start=59, end=70, label="PERSON"),
+        Span(id="e", doc_id=3, start=44, end=49, label="PERSON"),  # overlapping: kept
+    ]
+    relations = [
+        Relation(doc_id=3, head="a", child="b", label="foundedAt"),
+        Relation(doc_id=3, head="a", child="c", label="foundedBy"),
+        Relation(doc_id=3, head="a", child="d", label="foundedBy"),
+    ]
+    empty = Document(id=4, text="Nothing.", status="done")
+    output = tmp_path / "out.jsonl"
+    report = registry.write(
+        "doccano", [ExportDocument(doc, spans, relations), ExportDocument(empty, [], [])], output
+    )
+    assert report.files == [str(output)] and report.spans == 5 and report.relations == 3
+    first = json.loads(output.read_text("utf-8").splitlines()[0])
+    assert set(first) == {"id", "text", "entities", "relations", "meta"}
+    back = read(output)
+    assert [r.text for r in back] == [GOOGLE, "Nothing."]
+    assert sorted(spans_of(back[0])) == sorted((s.start, s.end, s.label) for s in spans)
+    assert relations_of(back[0]) == GOOGLE_RELATIONS
+    assert back[0].meta["source"] == "g.txt"
+    assert not back[1].spans
