@@ -1,0 +1,156 @@
+"""The ``spacy`` export: what the DocBin files hold, and how documents are split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from export_corpus import add_annotated
+from spacy.tokens import Doc, DocBin
+
+from annotator.io.docbin_writer import ensure_rel_extension
+from annotator.model import Document, ProjectSettings, Span
+from annotator.services.exporting import export_project, split_documents
+from annotator.store import Project
+
+RELATION_LABELS = ("works_for", "located_in", "member_of")
+
+
+def load(path: Path) -> list[Doc]:
+    ensure_rel_extension()
+    return list(DocBin().from_disk(path).get_docs(spacy.blank("fr").vocab))
+
+
+def test_ents_hold_the_longest_of_overlapping_spans_and_spans_hold_all(
+    project: Project, tmp_path: Path
+) -> None:
+    add_annotated(project, 1)
+    report = export_project(project, "spacy", tmp_path / "out", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert doc.text == "Brad Smith works for Microsoft in Redmond. 1"
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Brad Smith", "PER"),
+        ("Microsoft", "ORG"),
+        ("Redmond", "LOC"),
+    ]
+    assert sorted((s.text, s.label_) for s in doc.spans["sc"]) == [
+        ("Brad", "PER"),
+        ("Brad Smith", "PER"),
+        ("Microsoft", "ORG"),
+        ("Redmond", "LOC"),
+    ]
+    assert report.counts["overlaps_spans_only"] == 1
+    assert (report.documents, report.spans, report.relations) == (1, 4, 2)
+    assert report.files == [str(tmp_path / "out" / "train.spacy")]
+
+
+def test_overlap_rule_prefers_longest_then_earliest(project: Project, tmp_path: Path) -> None:
+    text = "a b c d e"
+    tokens = ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9))
+    doc_id, _ = project.add_document(Document(text=text, tokens=tokens, status="done"))
+    project.add_spans(
+        [
+            Span(doc_id=doc_id, start=0, end=3, label="PER"),  # a b
+            Span(doc_id=doc_id, start=2, end=7, label="ORG"),  # b c d: longest
+            Span(doc_id=doc_id, start=6, end=9, label="LOC"),  # d e
+            Span(doc_id=doc_id, start=8, end=9, label="MISC"),  # e
+        ]
+    )
+    report = export_project(project, "spacy", tmp_path / "out", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert [(e.text, e.label_) for e in doc.ents] == [("b c d", "ORG"), ("e", "MISC")]
+    assert len(doc.spans["sc"]) == 4
+    assert report.counts["overlaps_spans_only"] == 2
+
+
+def test_spans_key_comes_from_the_project_settings(project: Project, tmp_path: Path) -> None:
+    project.set_settings(ProjectSettings(spans_key="entities"))
+    add_annotated(project, 1)
+    export_project(project, "spacy", tmp_path / "out", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert list(doc.spans) == ["entities"]
+    assert len(doc.spans["entities"]) == 4
+
+
+def test_relations_of_a_finished_document_have_every_label(
+    project: Project, tmp_path: Path
+) -> None:
+    add_annotated(project, 1)
+    export_project(project, "spacy", tmp_path / "out", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    # Span starts: Brad / Brad Smith at token 0, Microsoft at 4, Redmond at 6.
+    pairs = {(a, b) for a in (0, 4, 6) for b in (0, 4, 6) if a != b}
+    assert set(doc._.rel) == pairs
+    for pair, scores in doc._.rel.items():
+        assert set(scores) == set(RELATION_LABELS)
+        expected = {(0, 4): "works_for", (4, 6): "located_in"}.get(pair)
+        for label, score in scores.items():
+            assert score == (1.0 if label == expected else 0.0)
+
+
+def test_relations_of_an_unfinished_document_have_only_what_was_annotated(
+    project: Project, tmp_path: Path
+) -> None:
+    add_annotated(project, 1, status="in_progress")
+    export_project(project, "spacy", tmp_path / "out", status="all", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert doc._.rel == {(0, 4): {"works_for": 1.0}, (4, 6): {"located_in": 1.0}}
+
+
+def test_doc_text_is_the_document_text_whatever_the_gaps(project: Project, tmp_path: Path) -> None:
+    text = "  Hello  world\n\nagain\tand  \n"
+    tokens = ((2, 7), (9, 14), (16, 21), (22, 25))
+    doc_id, _ = project.add_document(Document(text=text, tokens=tokens, status="done"))
+    project.add_spans([Span(doc_id=doc_id, start=9, end=14, label="LOC")])
+    export_project(project, "spacy", tmp_path / "out", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert doc.text == text
+    assert [(e.start_char, e.end_char) for e in doc.ents] == [(9, 14)]
+    assert {"Hello", "world", "again", "and"} <= {t.text for t in doc}
+
+
+def test_default_split_is_train_and_dev(project: Project, tmp_path: Path) -> None:
+    for number in range(10):
+        add_annotated(project, number)
+    report = export_project(project, "spacy", tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["dev.spacy", "train.spacy"]
+    assert len(load(tmp_path / "out" / "train.spacy")) == 8
+    assert len(load(tmp_path / "out" / "dev.spacy")) == 2
+    assert (report.counts["documents_train"], report.counts["documents_dev"]) == (8, 2)
+
+
+def _texts(folder: Path, part: str) -> list[str]:
+    return [doc.text for doc in load(folder / f"{part}.spacy")]
+
+
+def test_split_by_seed_is_deterministic_and_by_document(project: Project, tmp_path: Path) -> None:
+    for number in range(20):
+        add_annotated(project, number)
+    runs = {}
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):
+        export_project(project, "spacy", tmp_path / name, split=(0.5, 0.3, 0.2), seed=seed)
+        runs[name] = {part: _texts(tmp_path / name, part) for part in ("train", "dev", "test")}
+    assert runs["a"] == runs["b"]
+    assert runs["a"] != runs["c"]
+    parts = runs["a"]
+    assert [len(parts[p]) for p in ("train", "dev", "test")] == [10, 6, 4]
+    every = parts["train"] + parts["dev"] + parts["test"]
+    assert sorted(every) == sorted(set(every)) and len(every) == 20
+
+
+def test_split_documents_cuts_by_fractions() -> None:
+    parts = split_documents(list(range(1, 11)), (0.7, 0.2, 0.1), seed=3)
+    assert [len(ids) for ids in parts.values()] == [7, 2, 1]
+    assert list(parts) == ["train", "dev", "test"]
+    assert parts == split_documents(list(reversed(range(1, 11))), (0.7, 0.2, 0.1), seed=3)
+
+
+@pytest.mark.parametrize("split", [(0.5, 0.6), (0.0, 1.0), (0.25,) * 4])
+def test_bad_split_is_refused(project: Project, tmp_path: Path, split: tuple) -> None:
+    from annotator.errors import ExportError
+
+    add_annotated(project, 1)
+    with pytest.raises(ExportError, match="--split"):
+        export_project(project, "spacy", tmp_path / "out", split=split)
+    assert not (tmp_path / "out").exists()
