@@ -1,0 +1,103 @@
+"""``annotator export``: the report, the default output, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from export_corpus import add_annotated
+from typer.testing import CliRunner
+
+from annotator.cli import app
+from annotator.store import Project
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        for number in range(5):
+            add_annotated(project, number)
+    return path
+
+
+def _one_line_error(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_export_prints_the_report(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["export", str(corpus), "--format", "spacy", "--output", str(out), "--seed", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "documents" in result.stdout and " 5 " in result.stdout
+    assert "overlaps spans only" in result.stdout
+    assert f"wrote {out / 'train.spacy'}" in result.stdout
+    assert f"wrote {out / 'dev.spacy'}" in result.stdout
+
+
+def test_default_output_is_in_exports(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["export", str(corpus), "--format", "prodigy"])
+    assert result.exit_code == 0, result.output
+    tasks = (tmp_path / "exports" / "corpus-prodigy.jsonl").read_text("utf-8").splitlines()
+    assert len(tasks) == 5
+    assert json.loads(tasks[0])["answer"] == "accept"
+    result = runner.invoke(app, ["export", str(corpus), "--format", "spacy"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "exports" / "corpus-spacy" / "train.spacy").is_file()
+
+
+def test_unknown_format_is_one_line(corpus: Path) -> None:
+    result = runner.invoke(app, ["export", str(corpus), "--format", "docx"])
+    line = _one_line_error(result)
+    assert "unknown format 'docx'" in line and "spacy" in line
+
+
+def test_unwritable_output_is_one_line(corpus: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    result = runner.invoke(
+        app, ["export", str(corpus), "--format", "prodigy", "--output", str(blocker / "out.jsonl")]
+    )
+    line = _one_line_error(result)
+    assert str(blocker / "out.jsonl") in line
+
+
+def test_a_file_where_the_folder_goes_is_one_line(corpus: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("x", encoding="utf-8")
+    result = runner.invoke(
+        app, ["export", str(corpus), "--format", "spacy", "--output", str(blocker)]
+    )
+    assert "a file is in the way" in _one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--split", "0.8;0.2", "--split"),
+        ("--split", "0.9,0.2", "add up to 1"),
+        ("--status", "finished", "--status"),
+        ("--spans", "some", "--spans"),
+        ("--misaligned", "drop", "--misaligned"),
+    ],
+)
+def test_bad_options_are_one_line(corpus: Path, option: str, value: str, expected: str) -> None:
+    result = runner.invoke(app, ["export", str(corpus), "--format", "spacy", option, value])
+    assert expected in _one_line_error(result)
+
+
+def test_missing_project_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["export", str(tmp_path / "nope.annotator"), "-f", "spacy"])
+    assert "no such project file" in _one_line_error(result)
