@@ -10,4 +10,4 @@ from annotator.io import (
     prodigy_writer,  # noqa: F401
     text,  # noqa: F401
 )
-from annotator.io import doccano  # noqa: F401
+from annotator.io import conll, doccano  # noqa: F401

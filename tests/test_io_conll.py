@@ -1,0 +1,183 @@
+"""CoNLL / IOB: the Europeana corpus, doccano's CoNLL files, tag schemes, and the export."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import annotator.io.formats  # noqa: F401  (registers every format)
+from annotator.errors import ExportError, FormatError
+from annotator.io import registry
+from annotator.io.records import ExportDocument, ImportRecord
+from annotator.model import Document, Relation, Span
+
+
+def read(path: Path, **options: object) -> list[ImportRecord]:
+    return list(registry.read(path, "conll", **options))
+
+
+def write_file(tmp_path: Path, text: str, name: str = "in.conll") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def entities(record: ImportRecord) -> list[tuple[str, str]]:
+    return [(record.text[s.start : s.end], s.label) for s in record.spans]
+
+
+def test_europeana_without_sentence_breaks_is_cut_at_sentence_ends(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "conll" / "fr_europeana_bnf_first2000.bio"
+    lines = path.read_text("utf-8").splitlines()
+    records = read(path)
+    # every token kept, in order, as the documents' tokens
+    words = [w for r in records for w in (r.text[s:e] for s, e in r.tokens)]
+    assert words == [line.split()[0] for line in lines]
+    # documents of at least 500 tokens (but the last), each ending at a sentence end
+    assert all(len(r.tokens) >= 500 for r in records[:-1])
+    assert all(r.text.rstrip().endswith((".", "!", "?", "…")) for r in records[:-1])
+    assert records[0].meta["conll"] == {"scheme": "IOB1", "line": 1}
+    assert entities(records[0])[:3] == [
+        ("Emmanuel DESOLES", "PER"),
+        ("Rue du Pré-Botté", "LOC"),
+        ("RENNES", "LOC"),
+    ]
+    # IOB1: each run of I- tags of one label is one entity
+    runs = 0
+    previous = "O"
+    for line in lines:
+        tag = line.split()[-1]
+        if tag != "O" and tag != previous:
+            runs += 1
+        previous = tag
+    assert sum(len(r.spans) for r in records) == runs
+
+
+def test_smaller_documents_on_request(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "conll" / "fr_europeana_bnf_first2000.bio"
+    assert len(read(path, tokens_per_document=100)) > len(read(path))
+
+
+def test_doccano_conll_files(fixtures_dir: Path) -> None:
+    folder = fixtures_dir / "doccano"
+    (record,) = read(folder / "import_tests/sequence_labeling/example.conll")
+    assert record.text == "JAPAN GET\nNadim Ladki"
+    assert entities(record) == [("JAPAN", "LOC"), ("Nadim Ladki", "PER")]
+    (trailing,) = read(folder / "import_tests/sequence_labeling/labeling.trailing.conll")
+    assert entities(trailing) == [("JAPAN", "LOC"), ("CHINA", "PER")]
+    (example,) = read(folder / "import_examples/sequence_labeling/example.txt")
+    assert entities(example)[-1] == ("Peter Blackburn", "PER")
+
+
+def test_invalid_doccano_conll_is_refused_naming_the_line(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "doccano/import_tests/sequence_labeling/labeling.invalid.conll"
+    with pytest.raises(FormatError, match=r"labeling\.invalid\.conll:1: 'SOCCERO' is not a tag"):
+        read(path)
+
+
+def test_iob1_and_iob2_give_the_same_entities(tmp_path: Path) -> None:
+    iob1 = "Brad I-PER\nSmith I-PER\nJohn B-PER\nmet O\nParis I-LOC\n"
+    iob2 = "Brad B-PER\nSmith I-PER\nJohn B-PER\nmet O\nParis B-LOC\n"
+    (one,) = read(write_file(tmp_path, iob1, "one.bio"))
+    (two,) = read(write_file(tmp_path, iob2, "two.bio"))
+    expected = [("Brad Smith", "PER"), ("John", "PER"), ("Paris", "LOC")]
+    assert entities(one) == entities(two) == expected
+    assert (one.meta["conll"]["scheme"], two.meta["conll"]["scheme"]) == ("IOB1", "IOB2")
+
+
+def test_biluo_and_iobes(tmp_path: Path) -> None:
+    (biluo,) = read(write_file(tmp_path, "Brad B-PER\nSmith L-PER\nin O\nParis U-LOC\n"))
+    (iobes,) = read(write_file(tmp_path, "Brad B-PER\nSmith E-PER\nin O\nParis S-LOC\n", "e.bio"))
+    assert entities(biluo) == entities(iobes) == [("Brad Smith", "PER"), ("Paris", "LOC")]
+    with pytest.raises(FormatError, match=r"bad\.conll:1: not a valid BILUO"):
+        read(write_file(tmp_path, "Brad B-PER\nin O\nParis U-LOC\n", "bad.conll"))
+
+
+def test_docstart_splits_documents_and_blank_lines_sentences(tmp_path: Path) -> None:
+    text = (
+        "-DOCSTART- -X- -X- O\n\n"
+        "EU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\nPeter NNP B-NP B-PER\n\n"
+        "-DOCSTART- -X- -X- O\n\nParis NNP B-NP B-LOC\n"
+    )
+    records = read(write_file(tmp_path, text))
+    assert [r.text for r in records] == ["EU rejects\nPeter", "Paris"]
+    assert [r.where for r in records] == [3, 10]
+    assert [entities(r) for r in records] == [[("EU", "ORG"), ("Peter", "PER")], [("Paris", "LOC")]]
+    assert records[0].tokens == ((0, 2), (3, 10), (11, 16))
+
+
+def test_without_docstart_sentences_are_grouped(tmp_path: Path) -> None:
+    text = "A O\nB O\n\nC O\nD O\n\nE O\n"
+    assert [r.text for r in read(write_file(tmp_path, text), tokens_per_document=3)] == [
+        "A B\nC D",
+        "E",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Paris B-LOC\nalone\n", "in.conll:2: expected 'token TAG'"),
+        ("Paris LOC\n", "in.conll:1: 'LOC' is not a tag"),
+    ],
+)
+def test_bad_lines_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(FormatError, match=message):
+        read(write_file(tmp_path, text))
+
+
+def _document() -> ExportDocument:
+    text = "Brad Smith works for Microsoft Corporation .\nHe lives in Redmond , Washington ."
+    tokens = tuple((m.start(), m.end()) for m in re.finditer(r"\S+", text))
+    doc = Document(id=1, text=text, tokens=tokens, status="done")
+    spans = [
+        Span(id="per", doc_id=1, start=0, end=10, label="PER"),
+        Span(id="org", doc_id=1, start=21, end=42, label="ORG"),
+        Span(id="loc", doc_id=1, start=57, end=64, label="LOC"),
+        Span(id="loc2", doc_id=1, start=67, end=77, label="LOC"),
+        Span(id="first", doc_id=1, start=0, end=4, label="PER"),  # overlaps "Brad Smith"
+    ]
+    relations = [Relation(doc_id=1, head="per", child="org", label="works_for")]
+    return ExportDocument(doc, spans, relations)
+
+
+@pytest.mark.parametrize("format", ["conll", "conll-biluo"])
+def test_export_reads_back_as_the_same_spans(tmp_path: Path, format: str) -> None:
+    item = _document()
+    output = tmp_path / "out.conll"
+    report = registry.write(format, [item], output)
+    assert report.files == [str(output)]
+    assert report.counts["overlapping_removed"] == 1
+    assert report.counts["relations_not_in_conll"] == 1
+    assert any("[0, 4) PER 'Brad'" in warning for warning in report.warnings)
+    (back,) = read(output)
+    assert back.text == item.document.text  # space-separated tokens, one sentence per line
+    assert back.tokens == item.document.tokens
+    expected = sorted((s.start, s.end, s.label) for s in item.spans if s.id != "first")
+    assert sorted((s.start, s.end, s.label) for s in back.spans) == expected
+    tags = {line.split()[1] for line in output.read_text().splitlines() if line.strip()}
+    assert ("L-ORG" in tags) == (format == "conll-biluo")
+
+
+def test_export_of_untokenised_text_reports_misaligned_spans(tmp_path: Path) -> None:
+    text = "Brad Smith works for Microsoft."
+    item = ExportDocument(
+        Document(id=2, text=text),
+        [Span(id="s", doc_id=2, start=0, end=7, label="PER")],  # "Brad Sm"
+        [],
+    )
+    report = registry.write("conll", [item], tmp_path / "a.conll", misaligned="skip")
+    assert report.counts == {"misaligned_skipped": 1}
+    assert not read(tmp_path / "a.conll")[0].spans
+    report = registry.write("conll", [item], tmp_path / "b.conll", misaligned="expand")
+    assert report.counts == {"misaligned_expanded": 1}
+    (back,) = read(tmp_path / "b.conll")
+    assert entities(back) == [("Brad Smith", "PER")]
+    assert back.text == "Brad Smith works for Microsoft ."
+
+
+def test_export_into_a_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="writes one file"):
+        registry.write("conll", [_document()], tmp_path)
