@@ -10,6 +10,7 @@ Only the blocks on screen are laid out and painted (see ``text_layout``).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QMenu, QWidget
 
 from annotator import edits
 from annotator.errors import AnnotatorError
-from annotator.model import Relation, Span
+from annotator.model import EntityLabel, Relation, RelationLabel, Span
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.editor_actions import build_actions
 from annotator.ui.editor.geometry import ArcShape, ViewGeometry
@@ -376,10 +377,10 @@ class DocumentView(QAbstractScrollArea):
             span = self._index.span_by_id[relation.head]
         self._reveal_range(span.start, span.end)
 
-    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt override
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
         self.viewport().update()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._layout is None:
             return
@@ -392,7 +393,7 @@ class DocumentView(QAbstractScrollArea):
 
     # -- painting -------------------------------------------------------------------------------
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self.viewport())
         palette = self.palette()
         painter.fillRect(event.rect(), palette.color(QPalette.ColorRole.Base))
@@ -499,7 +500,7 @@ class DocumentView(QAbstractScrollArea):
 
     # -- mouse ----------------------------------------------------------------------------------
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self._layout is None:
             super().mousePressEvent(event)
             return
@@ -511,7 +512,7 @@ class DocumentView(QAbstractScrollArea):
         self._press = _Press(point, event.modifiers(), hit, span_under, offset)
         event.accept()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         press = self._press
         if press is None:
             super().mouseMoveEvent(event)
@@ -549,7 +550,7 @@ class DocumentView(QAbstractScrollArea):
         self._text_selection = chosen
         self._set_selected(None)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         press = self._press
         self._press = None
         if press is None or event.button() != Qt.MouseButton.LeftButton:
@@ -592,7 +593,7 @@ class DocumentView(QAbstractScrollArea):
                 return True
         return super().event(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if text and modifiers in (Qt.KeyboardModifier.NoModifier,):
@@ -885,7 +886,13 @@ class DocumentView(QAbstractScrollArea):
         if labels:
             self._show_label_menu("Label", labels, self.apply_label, at)
 
-    def _show_label_menu(self, title, labels, on_chosen, at: QPoint) -> None:  # noqa: ANN001
+    def _show_label_menu(
+        self,
+        title: str,
+        labels: Sequence[EntityLabel | RelationLabel],
+        on_chosen: Callable[[str], None],
+        at: QPoint,
+    ) -> None:
         self._label_menu = open_label_menu(self, title, labels, on_chosen, at)
 
     def _anchor_point(self, span: Span) -> QPoint:
