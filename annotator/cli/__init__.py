@@ -12,6 +12,7 @@ import sys
 from annotator.cli import (
     export_command,  # noqa: F401
     project_commands,  # noqa: F401
+    suggest_command,  # noqa: F401
 )
 from annotator.cli.app import app, console_error
 from annotator.errors import AnnotatorError

