@@ -11,3 +11,4 @@ from annotator.io import (
     text,  # noqa: F401
 )
 from annotator.io import conll, doccano  # noqa: F401
+from annotator.io import labelstudio  # noqa: F401
