@@ -70,7 +70,7 @@ def test_backspace_or_x_rejects_and_hides_the_suggestion(editor: Editor, key: Qt
     editor.key(key)
     assert _statuses(editor) == ["suggested", "suggested", "rejected"]
     rejected = editor.spans("rejected")[0]
-    assert rejected.id not in [s.id for s in editor.view._index.spans]  # hidden
+    assert rejected.id not in editor.view.shown_item_ids()  # hidden
     editor.click_offset(36)
     assert editor.view.selected() is None  # no longer clickable
     editor.session.undo_stack.undo()
@@ -136,4 +136,5 @@ def test_accepting_calls_propagation_when_the_service_offers_it(
     editor.click_offset(23)
     editor.key(Qt.Key.Key_A)
     assert [(s.start, s.status) for s in seen] == [(21, "accepted")]
-    assert (17, 20) in [(s.start, s.end) for s in editor.view._index.spans]
+    shown = [editor.project.span(i) for i in editor.view.shown_item_ids()]
+    assert (17, 20) in [(s.start, s.end) for s in shown]

@@ -225,6 +225,10 @@ class DocumentView(QAbstractScrollArea):
             centre = shape.label_rect.center()
         return QPoint(round(centre.x()), round(centre.y() - value))
 
+    def shown_item_ids(self) -> list[str]:
+        """Spans then relations as Tab visits them: everything shown (rejected ones are not)."""
+        return self._index.tab_order()
+
     def laid_out_text(self) -> str:
         """The text of the laid-out blocks on screen, exactly as handed to ``QTextLayout``."""
         if self._layout is None:
