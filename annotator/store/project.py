@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -45,6 +45,7 @@ from annotator.store.migrations import migrations
 FORMAT_MARKER = "annotator-project"
 _SPAN_COLUMNS = "id, doc_id, start, end, label, origin, status, score, edited, aligned"
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
+_SQL_CHUNK = 500  # values per IN (...) list, well under SQLite's variable limit
 
 
 def _now() -> str:
@@ -220,8 +221,15 @@ class Project:
     def transaction(self) -> Iterator[Project]:
         """All writes inside are committed together, or not at all. Nests with savepoints."""
         self._require_writable()
-        with self.db.atomic():
-            yield self
+        try:
+            with self.db.atomic():
+                yield self
+        except BaseException:
+            # A schema or settings change rolled back must not live on in the caches.
+            self._settings = None
+            self._schema = None
+            self._boundaries.cache_clear()
+            raise
 
     def _require_writable(self) -> None:
         if self.read_only:
@@ -396,6 +404,10 @@ class Project:
         """Stream documents in id order without holding them all in memory."""
         for doc_id in self.document_ids(status) if ids is None else ids:
             yield self.document(doc_id)
+
+    def last_document_id(self) -> int:
+        """The highest document id (0 for none): documents added later have higher ids."""
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0]
 
     def document_status(self, doc_id: int) -> DocumentStatus:
         row = self.db.execute("SELECT status FROM documents WHERE id = ?", [doc_id]).fetchone()
@@ -689,6 +701,148 @@ class Project:
                 count += 1
         return count
 
+    def add_documents_bulk(self, documents: Sequence[Document]) -> list[tuple[int, bool]]:
+        """``add_document`` for many documents at once (import): batched inserts, one savepoint.
+
+        Returns (id, created) for each document in order; a text already stored, or repeated
+        earlier in ``documents``, gives the id of that document and ``False``.
+        """
+        self._require_writable()
+        digests = [text_hash(document.text) for document in documents]
+        known = self.document_ids_by_hash(list(dict.fromkeys(digests)))
+        fresh: dict[str, Document] = {}
+        for digest, document in zip(digests, documents, strict=True):
+            if digest not in known and digest not in fresh:
+                fresh[digest] = document
+        if fresh:
+            now = _now()
+            with self.transaction():
+                self.db.conn.executemany(
+                    "INSERT INTO documents (text, text_hash, meta, status, revision, created_at) "
+                    "VALUES (?, ?, ?, ?, 0, ?)",
+                    [
+                        (
+                            document.text,
+                            digest,
+                            json.dumps(document.meta, ensure_ascii=False),
+                            document.status,
+                            now,
+                        )
+                        for digest, document in fresh.items()
+                    ],
+                )
+                new_ids = self.document_ids_by_hash(list(fresh))
+                self.db.conn.executemany(
+                    "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
+                    [
+                        (new_ids[digest], json.dumps(document.tokens, separators=(",", ":")))
+                        for digest, document in fresh.items()
+                    ],
+                )
+            known.update(new_ids)
+        results = []
+        for digest in digests:
+            results.append((known[digest], digest in fresh))
+            fresh.pop(digest, None)
+        return results
+
+    def document_ids_by_hash(self, digests: Sequence[str]) -> dict[str, int]:
+        """Which of these text hashes (``text_hash``) are stored, and as which document."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(digests):
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.db.execute(
+                    f"SELECT text_hash, id FROM documents WHERE text_hash IN ({marks})", chunk
+                ).fetchall()
+            )
+        return found
+
+    def add_spans_bulk(self, spans: Sequence[Span]) -> tuple[int, int]:
+        """Insert many spans, each validated as ``insert_span`` does; one savepoint, not logged.
+
+        Returns (spans inserted, how many of them are not on token boundaries).
+        """
+        self._require_writable()
+        doc_ids = sorted({span.doc_id for span in spans})
+        lengths: dict[int, int] = {}
+        bounds: dict[int, TokenBoundaries] = {}
+        for chunk in _chunks(doc_ids):
+            marks = ",".join("?" * len(chunk))
+            for doc_id, length, offsets in self.db.execute(
+                f"SELECT d.id, length(d.text), t.offsets FROM documents d "
+                f"LEFT JOIN tokens t ON t.doc_id = d.id WHERE d.id IN ({marks})",
+                chunk,
+            ):
+                lengths[doc_id] = length
+                bounds[doc_id] = TokenBoundaries(tuple(map(tuple, json.loads(offsets or "[]"))))
+        rows = []
+        misaligned = 0
+        schema = self.schema
+        for span in spans:
+            if span.doc_id not in lengths:
+                raise ValidationError(f"no document {span.doc_id} in {self.path}")
+            check_span(span, lengths[span.doc_id], schema)
+            aligned = bounds[span.doc_id].aligned(span.start, span.end)
+            misaligned += not aligned
+            rows.append(
+                (
+                    span.id,
+                    span.doc_id,
+                    span.start,
+                    span.end,
+                    span.label,
+                    span.origin,
+                    span.status,
+                    span.score,
+                    int(span.edited),
+                    int(aligned),
+                )
+            )
+        with self.transaction():
+            try:
+                self.db.conn.executemany(
+                    f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            except sqlite3.IntegrityError as error:
+                raise ValidationError(f"a span id is already used ({error})") from None
+            self._bump_many(doc_ids)
+        return len(rows), misaligned
+
+    def add_relations_bulk(self, relations: Sequence[Relation]) -> int:
+        """Insert many relations, each validated as ``insert_relation`` does; not logged."""
+        self._require_writable()
+        span_ids = list({end for r in relations for end in (r.head, r.child)})
+        spans: dict[str, Span] = {}
+        for chunk in _chunks(span_ids):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id IN ({marks})", chunk
+            ):
+                spans[row[0]] = _span_from_row(row)
+        schema = self.schema
+        for relation in relations:
+            check_relation(relation, spans, schema)
+        with self.transaction():
+            try:
+                self.db.conn.executemany(
+                    f"INSERT INTO relations ({_RELATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (r.id, r.doc_id, r.head, r.child, r.label, r.origin, r.status, r.score)
+                        for r in relations
+                    ],
+                )
+            except sqlite3.IntegrityError as error:
+                raise ValidationError(f"a relation id is already used ({error})") from None
+            self._bump_many(sorted({relation.doc_id for relation in relations}))
+        return len(relations)
+
+    def _bump_many(self, doc_ids: Sequence[int]) -> None:
+        self.db.conn.executemany(
+            "UPDATE documents SET revision = revision + 1 WHERE id = ?", [(i,) for i in doc_ids]
+        )
+
     def set_document_status(self, doc_id: int, status: DocumentStatus) -> None:
         """Set a status outside the undo history (import, suggest); users go through ``apply``."""
         with self.transaction():
@@ -726,6 +880,11 @@ class Project:
             if ids or removed_relations:
                 self._bump(doc_id)
         return len(ids), removed_relations
+
+
+def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _status_filter(

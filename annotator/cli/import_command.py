@@ -1,0 +1,175 @@
+"""``annotator import``: read files into a project, with a progress bar and a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from annotator.cli.app import app, console, reports_errors
+from annotator.services import importing
+
+FORMATS_HELP = (
+    "auto (tell by content), text, jsonl, prodigy, spacy, annotator, brat, doccano, conll, "
+    "labelstudio."
+)
+
+
+class _RateColumn(ProgressColumn):
+    """Documents per second, from rich's own speed estimate."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} docs/s" if speed else "", style="progress.data.speed")
+
+
+@app.command("import")
+@reports_errors
+def import_(
+    project: Annotated[
+        Path,
+        typer.Argument(
+            help="Project file; created (with --lang) when it does not exist.",
+            metavar="PROJECT",
+        ),
+    ],
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders to import (.txt folders are read recursively).",
+            metavar="SOURCE",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[str, typer.Option("--format", "-f", help=FORMATS_HELP)] = "auto",
+    split: Annotated[
+        str,
+        typer.Option(help="Plain text only: one document per file (none), paragraph or sentence."),
+    ] = "none",
+    lang: Annotated[
+        str | None,
+        typer.Option(help="Language of a project created by this command (default fr)."),
+    ] = None,
+) -> None:
+    """Import texts and annotations; one transaction: a bad record keeps nothing."""
+    bar = Progress(
+        TextColumn("Importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("import", total=None)
+
+    def progress(done: int, total: int | None) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        report, created = importing.import_into_file(
+            project, sources, format=format, split=split, lang=lang, progress=progress
+        )
+    if created:
+        console.print(f"Created {project}", highlight=False)
+    _print_report(report)
+
+
+def _print_report(report: importing.ImportReport) -> None:
+    table = Table(title="Imported", title_justify="left")
+    table.add_column("source", overflow="fold", min_width=16)
+    table.add_column("format")
+    for column in ("records", "new", "dup.", "merged", "spans", "rels"):
+        table.add_column(column, justify="right")
+    for source in report.sources:
+        table.add_row(
+            Path(source.source).name or source.source,
+            source.format,
+            *(
+                str(value)
+                for value in (
+                    source.records,
+                    source.documents,
+                    source.duplicates,
+                    source.repeated,
+                    source.spans,
+                    source.relations,
+                )
+            ),
+        )
+    if len(report.sources) > 1:
+        table.add_row(
+            "total",
+            "",
+            *(
+                str(value)
+                for value in (
+                    report.records,
+                    report.documents,
+                    report.duplicates,
+                    report.repeated,
+                    report.spans,
+                    report.relations,
+                )
+            ),
+            style="bold",
+        )
+    console.print(table)
+    rate = report.records / report.seconds if report.seconds else 0.0
+    console.print(f"{report.seconds:.2f} s ({rate:,.0f} records/s)", highlight=False)
+    if report.spans_by_status:
+        console.print("spans: " + _counts(report.spans_by_status), highlight=False)
+    if report.relations_by_status:
+        console.print("relations: " + _counts(report.relations_by_status), highlight=False)
+    if report.misaligned:
+        console.print(
+            f"[yellow]{report.misaligned} spans are not on token boundaries[/] (kept and "
+            "flagged; the window shows them, exports snap them)",
+            highlight=False,
+        )
+    if report.duplicates:
+        console.print(
+            f"{report.duplicates} duplicate text(s): already in the project, not imported "
+            "again (their annotations were left out), e.g.:",
+            highlight=False,
+        )
+        for example in report.duplicate_examples:
+            console.print(f"  {example}", highlight=False)
+    if report.repeated:
+        console.print(
+            f"{report.repeated} record(s) repeat a text seen earlier in this import; their "
+            "annotations were merged into that document",
+            highlight=False,
+        )
+    if report.empty:
+        console.print(f"{report.empty} record(s) with an empty text were left out")
+    if report.labels_added:
+        console.print("entity labels added to the schema: " + ", ".join(report.labels_added))
+    for label, pairs in report.relation_pairs_added.items():
+        shown = ", ".join(f"{head} -> {child}" for head, child in pairs)
+        verb = "added" if label in report.relation_labels_added else "now also allows"
+        console.print(f"relation label {label} {verb}: {shown}", highlight=False)
+    for encoding, count in sorted(report.encodings.items()):
+        console.print(
+            f"[yellow]{count} documents were not UTF-8 and were decoded as {encoding}[/] "
+            "(detected; check them)",
+            highlight=False,
+        )
+    for note in report.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))

@@ -1,0 +1,578 @@
+"""Importing files into a project: streamed, in one transaction per command, with a report.
+
+Any registered reader works here. Records are read one at a time and written in batches
+(tokenized together, inserted with ``executemany``), so memory stays flat however many
+documents a file holds. One bad record rolls back everything the command wrote and raises
+one line naming the file and the line (or document); nothing is kept.
+
+Rules, also in the README:
+- the same text already in the project is not imported again: it is counted as a duplicate,
+  with where it was seen, and the record's annotations are left out;
+- a text repeated within one command is one document: its annotations are merged (the same
+  offsets and label once, the strongest status: accepted > rejected > suggested); within one
+  record, a relation listed twice is kept twice, as the file has it;
+- labels the source brings that the schema lacks are added to it (relation labels allow the
+  (head, child) label pairs seen) and reported;
+- a span off token boundaries is stored and flagged (counted as misaligned);
+- a document's status is the record's, else ``in_progress`` when it has accepted spans,
+  ``suggested`` when it has suggested ones, else ``new``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from annotator.errors import AnnotatorError, Cancelled, FormatError
+from annotator.io import (
+    formats,  # noqa: F401 - registers every reader
+    tokenize,
+)
+from annotator.io import jsonl as jsonl_io
+from annotator.io import text as text_io
+from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
+from annotator.io.registry import READERS, detect_format
+from annotator.model import Document, Relation, Span, new_id, text_hash
+from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.parsing import one_line
+from annotator.services.projects import new_project
+from annotator.store import Project
+
+Progress = Callable[[int, int | None], None]
+SPLITS = text_io.SPLITS
+BATCH_RECORDS = 1000
+BATCH_CHARACTERS = 2_000_000
+DUPLICATE_EXAMPLES = 10
+_LINE_FORMATS = frozenset({"jsonl", "prodigy", "annotator"})  # one record per non-blank line
+_SPAN_RANK = {"suggested": 0, "rejected": 1, "accepted": 2}
+_DOCUMENT_RANK = {"new": 0, "skipped": 1, "suggested": 2, "in_progress": 3, "done": 4}
+
+SpanKey = tuple[int, int, str]
+RelationKey = tuple[SpanKey, SpanKey, str]
+
+
+@dataclass
+class SourceReport:
+    """What one SOURCE argument (file or folder) gave."""
+
+    source: str
+    format: str
+    records: int = 0
+    documents: int = 0  # new documents
+    duplicates: int = 0  # texts the project already had before this command
+    repeated: int = 0  # texts seen earlier in this command, merged into that document
+    empty: int = 0  # records with no text, left out
+    spans: int = 0
+    relations: int = 0
+
+
+@dataclass
+class ImportReport:
+    sources: list[SourceReport] = field(default_factory=list)
+    documents: int = 0
+    duplicates: int = 0
+    duplicate_examples: list[str] = field(default_factory=list)
+    repeated: int = 0
+    empty: int = 0
+    spans: int = 0
+    relations: int = 0
+    misaligned: int = 0
+    spans_by_status: dict[str, int] = field(default_factory=dict)
+    relations_by_status: dict[str, int] = field(default_factory=dict)
+    labels_added: list[str] = field(default_factory=list)
+    relation_labels_added: list[str] = field(default_factory=list)
+    relation_pairs_added: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    encodings: dict[str, int] = field(default_factory=dict)  # detected, not UTF-8
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def records(self) -> int:
+        return sum(source.records for source in self.sources)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["records"] = self.records
+        data["relation_pairs_added"] = {
+            name: [list(pair) for pair in pairs]
+            for name, pairs in self.relation_pairs_added.items()
+        }
+        return data
+
+
+def check_language(lang: str) -> None:
+    """Refuse, before a project is created, a language spaCy cannot tokenize."""
+    tokenize.check_language(lang)
+
+
+def known_formats() -> list[str]:
+    """Every registered reader, for ``--format`` help and errors."""
+    return sorted(READERS)
+
+
+def import_sources(
+    project: Project,
+    sources: list[Path],
+    format: str = "auto",
+    split: str = "none",
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ImportReport:
+    """Import every source (file or folder) in one transaction; see the module docstring.
+
+    ``progress(records_read, total_or_None)`` is called after each batch; ``cancel()`` is asked
+    before each record and, when true, everything is rolled back (``Cancelled``).
+    """
+    if split not in SPLITS:
+        raise AnnotatorError(f"unknown --split {split!r} (use {', '.join(SPLITS)})")
+    lang = project.settings.lang
+    check_language(lang)
+    started = time.perf_counter()
+    plans = [_plan(Path(source), format, split, lang) for source in sources]
+    total = _total(plans, split)
+    report = ImportReport(sources=[plan.report for plan in plans])
+    with project.transaction():
+        importer = _Importer(project, report, lang, progress, total)
+        for plan in plans:
+            for record in plan.records():
+                if cancel is not None and cancel():
+                    raise Cancelled("import cancelled; nothing from it was kept")
+                importer.add(record, plan)
+        importer.flush()
+        report.seconds = round(time.perf_counter() - started, 3)
+        project.log_event("import", _describe(report), report.to_dict(), actor="import")
+    return report
+
+
+def import_into_file(
+    path: str | Path,
+    sources: list[Path],
+    format: str = "auto",
+    split: str = "none",
+    lang: str | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> tuple[ImportReport, bool]:
+    """``annotator import``: open the project, or create it (``lang``, default fr), and import.
+
+    Returns the report and whether the project was created. When the import fails, a project
+    created for it is removed again, so a failed command leaves nothing behind.
+    """
+    path = Path(path)
+    was_there = path.exists()
+    created = not (was_there and path.stat().st_size > 0)
+    if created:
+        check_language(lang or "fr")
+        project = new_project(path, lang=lang or "fr")
+    else:
+        project = Project.open(path)
+    try:
+        report = import_sources(project, sources, format, split, progress, cancel)
+    except BaseException:
+        project.close()
+        if created:
+            for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+            if was_there:
+                path.write_bytes(b"")  # it was an empty file: leave it so
+            else:
+                path.unlink(missing_ok=True)
+        raise
+    if not created and lang and lang != project.settings.lang:
+        report.notes.append(
+            f"the project's language is {project.settings.lang}; --lang {lang} was not used"
+        )
+    project.close()
+    return report, created
+
+
+# -- planning ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    path: Path
+    format: str
+    options: dict[str, Any]
+    report: SourceReport
+
+    def records(self) -> Iterable[ImportRecord]:
+        return READERS[self.format].read(self.path, **self.options)
+
+
+def _plan(path: Path, format: str, split: str, lang: str) -> _Plan:
+    if not path.exists():
+        raise FormatError(path, None, "no such file or folder")
+    name = detect_format(path) if format == "auto" else format
+    if name not in READERS:
+        raise FormatError(path, None, f"unknown format {name!r} (known: {', '.join(READERS)})")
+    parameters = inspect.signature(READERS[name].read).parameters
+    options: dict[str, Any] = {}
+    if "lang" in parameters:
+        options["lang"] = lang
+    if split != "none":
+        if "split" not in parameters:
+            raise FormatError(
+                path, None, f"--split {split} applies to plain text, not to the {name} format"
+            )
+        options["split"] = split
+    return _Plan(path, name, options, SourceReport(str(path), name))
+
+
+def _total(plans: list[_Plan], split: str) -> int | None:
+    """How many records all sources hold, when cheap to know (for a real progress bar)."""
+    total = 0
+    for plan in plans:
+        if plan.format in _LINE_FORMATS and plan.path.is_file():
+            total += jsonl_io.count_documents(plan.path)
+        elif plan.format == "text" and split == "none":
+            total += text_io.count_documents(plan.path)
+        else:
+            return None
+    return total
+
+
+def _describe(report: ImportReport) -> str:
+    sources = ", ".join(source.source for source in report.sources)
+    return (
+        f"import {report.documents} documents, {report.spans} spans, "
+        f"{report.relations} relations from {sources}"
+    )
+
+
+def place(path: str | Path, where: str | int | None) -> str:
+    """``file:line`` or ``file (document 3)``, as error messages name a record."""
+    if isinstance(where, int):
+        return f"{path}:{where}"
+    return f"{path} ({where})" if where else str(path)
+
+
+# -- one record -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    """A record checked and reduced to what is stored; repeated texts merge into it."""
+
+    text: str
+    digest: str
+    meta: dict[str, Any]
+    tokens: TokenOffsets | None
+    status: DocumentStatus
+    where: str | int
+    plan: _Plan
+    spans: dict[SpanKey, ImportedSpan]
+    relations: dict[RelationKey, list[ImportedRelation]]  # a record may list one twice
+    stored_span_ids: dict[SpanKey, str] = field(default_factory=dict)  # when merged into one
+
+    def merge(self, other: _Pending) -> None:
+        for key, span in other.spans.items():
+            self.spans[key] = _stronger_span(self.spans.get(key), span)
+        for key, relations in other.relations.items():
+            if key in self.relations:
+                _upgrade(self.relations[key], relations[0].status)
+            else:
+                self.relations[key] = relations
+        self.status = _stronger_status(self.status, other.status)
+
+
+def _stronger_span(current: ImportedSpan | None, new: ImportedSpan) -> ImportedSpan:
+    if current is None or _SPAN_RANK[new.status] > _SPAN_RANK[current.status]:
+        return new
+    return current
+
+
+def _upgrade(relations: list[ImportedRelation], status: str) -> None:
+    for relation in relations:
+        if _SPAN_RANK[status] > _SPAN_RANK[relation.status]:
+            relation.status = status  # type: ignore[assignment]
+
+
+def _stronger_status(a: DocumentStatus, b: DocumentStatus) -> DocumentStatus:
+    return a if _DOCUMENT_RANK[a] >= _DOCUMENT_RANK[b] else b
+
+
+def _check_label(label: Any, what: str, path: Path, where: str | int) -> None:
+    if not isinstance(label, str) or not label or any(char.isspace() for char in label):
+        raise FormatError(
+            path, where, f"{what} label {label!r} is not a single word (no spaces allowed)"
+        )
+
+
+def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
+    """Check one record against its own text; a ``FormatError`` names its place."""
+    path, where, text = plan.path, record.where, record.text
+    if not isinstance(text, str):
+        raise FormatError(path, where, "the text is not a string")
+    length = len(text)
+    spans: dict[SpanKey, ImportedSpan] = {}
+    by_key: dict[str, SpanKey] = {}
+    origin = f"import:{plan.format}"
+    for span in record.spans:
+        if not (0 <= span.start < span.end <= length):
+            raise FormatError(
+                path,
+                where,
+                f"span [{span.start}, {span.end}) {span.label} is outside the text "
+                f"({length} characters) or empty",
+            )
+        if span.status not in _SPAN_RANK:
+            raise FormatError(path, where, f"span status {span.status!r} is unknown")
+        _check_label(span.label, "span", path, where)
+        if span.origin is None:
+            span.origin = origin
+        key = (span.start, span.end, span.label)
+        spans[key] = _stronger_span(spans.get(key), span)
+        if span.key is not None:
+            by_key[span.key] = key
+    relations: dict[RelationKey, list[ImportedRelation]] = {}
+    for relation in record.relations:
+        _check_label(relation.label, "relation", path, where)
+        ends = []
+        for role in ("head", "child"):
+            key = by_key.get(getattr(relation, role))
+            if key is None:
+                raise FormatError(
+                    path,
+                    where,
+                    f"relation {relation.label}: its {role} {getattr(relation, role)!r} is not "
+                    "a span of this record",
+                )
+            ends.append(key)
+        if ends[0] == ends[1]:
+            raise FormatError(path, where, f"relation {relation.label} links a span to itself")
+        if relation.status not in _SPAN_RANK:
+            raise FormatError(path, where, f"relation status {relation.status!r} is unknown")
+        if relation.origin is None:
+            relation.origin = origin
+        relation_key = (ends[0], ends[1], relation.label)
+        relations.setdefault(relation_key, []).append(relation)
+    status = record.status or _default_status(spans.values())
+    return _Pending(
+        text=text,
+        digest=text_hash(text),
+        meta=record.meta,
+        tokens=record.tokens or None,
+        status=status,
+        where=where,
+        plan=plan,
+        spans=spans,
+        relations=relations,
+    )
+
+
+def _default_status(spans: Iterable[ImportedSpan]) -> DocumentStatus:
+    statuses = {span.status for span in spans}
+    if "accepted" in statuses:
+        return "in_progress"
+    return "suggested" if "suggested" in statuses else "new"
+
+
+# -- batches ----------------------------------------------------------------------------------
+
+
+class _Importer:
+    """Collects records into batches and writes each batch with a few bulk statements."""
+
+    def __init__(
+        self,
+        project: Project,
+        report: ImportReport,
+        lang: str,
+        progress: Progress | None,
+        total: int | None,
+    ) -> None:
+        self.project = project
+        self.report = report
+        self.lang = lang
+        self.progress = progress
+        self.total = total
+        self.last_before = project.last_document_id()
+        self.batch: dict[str, _Pending] = {}
+        self.characters = 0
+        self.read = 0
+        if progress is not None:
+            progress(0, total)
+
+    def add(self, record: ImportRecord, plan: _Plan) -> None:
+        plan.report.records += 1
+        self.read += 1
+        if not record.text:
+            plan.report.empty += 1
+            self.report.empty += 1
+            return
+        pending = _pending(record, plan)
+        encoding = record.meta.get("encoding") if isinstance(record.meta, dict) else None
+        if isinstance(encoding, str):
+            self.report.encodings[encoding] = self.report.encodings.get(encoding, 0) + 1
+        known = self.batch.get(pending.digest)
+        if known is not None:
+            known.merge(pending)
+            self._count_repeated(plan)
+        else:
+            self.batch[pending.digest] = pending
+            self.characters += len(pending.text)
+        if len(self.batch) >= BATCH_RECORDS or self.characters >= BATCH_CHARACTERS:
+            self.flush()
+
+    def _count_repeated(self, plan: _Plan) -> None:
+        plan.report.repeated += 1
+        self.report.repeated += 1
+
+    def flush(self) -> None:
+        if self.batch:
+            self._write(list(self.batch.values()))
+            self.batch.clear()
+            self.characters = 0
+        if self.progress is not None:
+            self.progress(self.read, self.total)
+
+    def _write(self, batch: list[_Pending]) -> None:
+        project = self.project
+        stored = project.document_ids_by_hash([pending.digest for pending in batch])
+        fresh: list[_Pending] = []
+        targets: list[tuple[int, _Pending]] = []  # (document id, annotations to add)
+        for pending in batch:
+            doc_id = stored.get(pending.digest)
+            if doc_id is None:
+                fresh.append(pending)
+            elif doc_id <= self.last_before:
+                self._count_duplicate(pending, doc_id)
+            else:
+                self._count_repeated(pending.plan)
+                targets.append((doc_id, self._merge_stored(doc_id, pending)))
+        untokenized = [pending for pending in fresh if pending.tokens is None]
+        for pending, tokens in zip(
+            untokenized,
+            tokenize.tokenize(self.lang, (pending.text for pending in untokenized)),
+            strict=True,
+        ):
+            pending.tokens = tokens
+        documents = [self._document(pending) for pending in fresh]
+        for pending, (doc_id, _) in zip(fresh, project.add_documents_bulk(documents), strict=True):
+            pending.plan.report.documents += 1
+            self.report.documents += 1
+            targets.append((doc_id, pending))
+        self._extend_schema([pending for _, pending in targets])
+        self._insert_annotations(targets)
+
+    def _document(self, pending: _Pending) -> Document:
+        try:
+            return Document(
+                text=pending.text, meta=pending.meta, status=pending.status, tokens=pending.tokens
+            )
+        except pydantic.ValidationError as error:
+            raise FormatError(pending.plan.path, pending.where, one_line(error)) from None
+
+    def _count_duplicate(self, pending: _Pending, doc_id: int) -> None:
+        pending.plan.report.duplicates += 1
+        self.report.duplicates += 1
+        if len(self.report.duplicate_examples) < DUPLICATE_EXAMPLES:
+            self.report.duplicate_examples.append(
+                f"{place(pending.plan.path, pending.where)} is document {doc_id}"
+            )
+
+    def _merge_stored(self, doc_id: int, pending: _Pending) -> _Pending:
+        """A text added earlier in this command: upgrade what it has, return what is new."""
+        project = self.project
+        stored = {(span.start, span.end, span.label): span for span in project.spans(doc_id)}
+        for key, span in list(pending.spans.items()):
+            current = stored.get(key)
+            if current is None:
+                continue
+            if _SPAN_RANK[span.status] > _SPAN_RANK[current.status]:
+                project.replace_span(current, current.model_copy(update={"status": span.status}))
+            del pending.spans[key]
+        pending.stored_span_ids = {key: span.id for key, span in stored.items()}
+        keys_by_id = {span.id: key for key, span in stored.items()}
+        for relation in project.relations(doc_id):
+            key = (keys_by_id[relation.head], keys_by_id[relation.child], relation.label)
+            new = pending.relations.pop(key, None)
+            if new is not None and _SPAN_RANK[new[0].status] > _SPAN_RANK[relation.status]:
+                project.replace_relation(
+                    relation, relation.model_copy(update={"status": new[0].status})
+                )
+        current_status = project.document_status(doc_id)
+        status = _stronger_status(current_status, pending.status)
+        if status != current_status:
+            project.set_document_status(doc_id, status)
+        return pending
+
+    def _extend_schema(self, batch: list[_Pending]) -> None:
+        schema = self.project.schema
+        entity_names = {key[2] for pending in batch for key in pending.spans}
+        entity_names |= {
+            key[i][2] for pending in batch for key in pending.relations for i in (0, 1)
+        }
+        missing = entity_names - set(schema.entity_names)
+        pairs: dict[str, set[tuple[str, str]]] = {}
+        for pending in batch:
+            for head, child, label in pending.relations:
+                known = schema.relation(label)
+                pair = (head[2], child[2])
+                if known is None or not known.allows(*pair):
+                    pairs.setdefault(label, set()).add(pair)
+        if not missing and not pairs:
+            return
+        self.project.set_schema(schema.with_labels(missing, pairs))
+        self.report.labels_added.extend(sorted(missing))
+        self.report.relation_labels_added.extend(
+            sorted(label for label in pairs if schema.relation(label) is None)
+        )
+        for label, new_pairs in sorted(pairs.items()):
+            seen = self.report.relation_pairs_added.setdefault(label, [])
+            seen.extend(sorted(pair for pair in new_pairs if pair not in seen))
+
+    def _insert_annotations(self, targets: list[tuple[int, _Pending]]) -> None:
+        spans: list[Span] = []
+        relations: list[Relation] = []
+        for doc_id, pending in targets:
+            ids = dict(pending.stored_span_ids)
+            for key, span in pending.spans.items():
+                ids[key] = new_id()
+                spans.append(
+                    Span(
+                        id=ids[key],
+                        doc_id=doc_id,
+                        start=span.start,
+                        end=span.end,
+                        label=span.label,
+                        origin=span.origin or f"import:{pending.plan.format}",
+                        status=span.status,
+                        score=span.score,
+                        edited=span.edited,
+                    )
+                )
+                self._count(self.report.spans_by_status, span.status)
+            pending.plan.report.spans += len(pending.spans)
+            for (head, child, label), listed in pending.relations.items():
+                for relation in listed:
+                    relations.append(
+                        Relation(
+                            doc_id=doc_id,
+                            head=ids[head],
+                            child=ids[child],
+                            label=label,
+                            origin=relation.origin or f"import:{pending.plan.format}",
+                            status=relation.status,
+                            score=relation.score,
+                        )
+                    )
+                    self._count(self.report.relations_by_status, relation.status)
+                pending.plan.report.relations += len(listed)
+        if spans:
+            inserted, misaligned = self.project.add_spans_bulk(spans)
+            self.report.spans += inserted
+            self.report.misaligned += misaligned
+        if relations:
+            self.report.relations += self.project.add_relations_bulk(relations)
+
+    @staticmethod
+    def _count(counts: dict[str, int], key: str) -> None:
+        counts[key] = counts.get(key, 0) + 1
