@@ -1,0 +1,208 @@
+"""Label Studio JSON: real exports, region problems named by task and id, and the round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import annotator.io.formats  # noqa: F401  (registers every format)
+from annotator.errors import FormatError
+from annotator.io import registry
+from annotator.io.records import ExportDocument, ImportRecord
+from annotator.model import Document, Relation, Span
+
+TEXT = "Brad Smith works for Microsoft in Redmond."
+
+
+def read(path: Path, **options: object) -> list[ImportRecord]:
+    return list(registry.read(path, "labelstudio", **options))
+
+
+def region(rid: str, start: int, end: int, label: str, text: str | None = None) -> dict:
+    value: dict[str, Any] = {"start": start, "end": end, "labels": [label]}
+    if text is not None:
+        value["text"] = text
+    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels", "value": value}
+
+
+def task_file(tmp_path: Path, tasks: Any, name: str = "tasks.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    return path
+
+
+def spans_of(record: ImportRecord) -> list[tuple[int, int, str, str]]:
+    return [(s.start, s.end, s.label, s.status) for s in record.spans]
+
+
+def test_named_entity_annotation_and_prediction(fixtures_dir: Path) -> None:
+    folder = fixtures_dir / "labelstudio/frontend-examples/named_entity"
+    (annotated,) = read(folder / "annotations/1.json")  # one task, not a list
+    assert spans_of(annotated) == [(343, 354, "Date", "accepted")]
+    assert annotated.text[343:354] == "February 22"
+    assert annotated.status == "done"
+    (predicted,) = read(folder / "tasks.json")
+    assert spans_of(predicted) == [(343, 354, "Date", "suggested")]
+    assert predicted.status is None
+    assert predicted.meta["labelstudio"]["predictions"][0]["model_version"] == "model 1"
+
+
+def test_legacy_completions_are_read_like_annotations(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "labelstudio/converter-legacy-completions/348.json"
+    (record,) = read(path)
+    raw = json.loads(path.read_text("utf-8"))["completions"][0]["result"]
+    assert len(record.spans) == len(raw) == 38
+    assert all(s.status == "accepted" and s.label == "INGREDIENT" for s in record.spans)
+    assert record.text[121:155] == "Sodium Lauroyl Methyl Isethionate,"
+    assert record.meta["labelstudio"]["id"] == 348
+
+
+@pytest.mark.parametrize("name", ["annotations/1.json", "tasks.json"])
+def test_text_mismatch_is_refused_naming_task_and_region(fixtures_dir: Path, name: str) -> None:
+    path = fixtures_dir / "labelstudio/frontend-examples/rich_text_plain" / name
+    with pytest.raises(FormatError) as error:
+        read(path)
+    assert str(error.value) == (
+        f"{path} (task 1): region beFiQTT1cU: text 'February 22' does not match the document "
+        "text ' supporters' at 343-354"
+    )
+
+
+def test_text_mismatch_can_be_skipped_and_is_kept_in_meta(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "labelstudio/frontend-examples/rich_text_plain/annotations/1.json"
+    (record,) = read(path, invalid_spans="skip")
+    assert record.text.startswith("Donald Trump")  # the only string of data ("ner")
+    assert not record.spans
+    assert record.meta["labelstudio"]["skipped_regions"][0]["id"] == "beFiQTT1cU"
+
+
+def test_region_past_the_end_is_refused_or_skipped_with_its_relations(
+    fixtures_dir: Path,
+) -> None:
+    path = fixtures_dir / "labelstudio/kiji-proxy/sample_predictions.json"
+    with pytest.raises(FormatError) as error:
+        read(path)
+    assert str(error.value).endswith(
+        "(task 1): region ent-5: offsets 68-90 run past the end of the text (85 characters)"
+    )
+    (record,) = read(path, invalid_spans="skip")
+    assert spans_of(record) == [
+        (0, 10, "Person", "suggested"),
+        (15, 19, "Person", "suggested"),
+        (33, 35, "Pronoun", "suggested"),
+        (44, 47, "Pronoun", "suggested"),
+    ]
+    assert all(s.score == 0.95 for s in record.spans)  # the prediction's score
+    by_key = {s.key: record.text[s.start : s.end] for s in record.spans}
+    assert [(by_key[r.head], by_key[r.child], r.label, r.status) for r in record.relations] == [
+        ("He", "John Smith", "relation", "suggested"),
+        ("her", "Mary", "relation", "suggested"),
+    ]
+
+
+def test_cancelled_annotations_are_skipped_and_listed(tmp_path: Path) -> None:
+    task = {
+        "id": 5,
+        "data": {"text": TEXT},
+        "annotations": [
+            {"id": 1, "was_cancelled": True, "result": [region("a", 0, 4, "PER", "Brad")]},
+            {"id": 2, "result": [region("b", 0, 10, "PER", "Brad Smith")]},
+        ],
+    }
+    (record,) = read(task_file(tmp_path, [task]))
+    assert spans_of(record) == [(0, 10, "PER", "accepted")]
+    assert record.meta["labelstudio"]["cancelled"] == [1]
+
+
+def test_relations_several_labels_duplicates_and_other_results(tmp_path: Path) -> None:
+    relation = {"from_id": "p", "to_id": "o", "type": "relation", "labels": ["works_for"]}
+    left = {"from_id": "l", "to_id": "o", "type": "relation", "direction": "left"}
+    choice = {"id": "c", "type": "choices", "value": {"choices": ["news"]}}
+    annotation = [
+        region("p", 0, 10, "PER", "Brad Smith"),
+        region("o", 21, 30, "ORG", "Microsoft"),
+        region("l", 34, 41, "LOC", "Redmond"),
+        relation,
+        left,
+        choice,
+    ]
+    second = [region("x", 0, 10, "PER", "Brad Smith")]  # the same span by another annotator
+    prediction = [region("q", 21, 30, "ORG", "Microsoft"), region("r", 0, 4, "MISC", "Brad")]
+    task = {
+        "data": {"text": TEXT, "url": "http://example.org"},
+        "annotations": [{"result": annotation}, {"result": second}],
+        "predictions": [{"result": prediction, "score": 0.4}],
+    }
+    (record,) = read(task_file(tmp_path, task))
+    assert spans_of(record) == [
+        (0, 10, "PER", "accepted"),
+        (21, 30, "ORG", "accepted"),
+        (34, 41, "LOC", "accepted"),
+        (0, 4, "MISC", "suggested"),
+    ]
+    assert record.spans[-1].score == 0.4
+    by_key = {s.key: s.label for s in record.spans}
+    assert [(by_key[r.head], by_key[r.child], r.label) for r in record.relations] == [
+        ("PER", "ORG", "works_for"),
+        ("ORG", "LOC", "relation"),  # direction left: the arrow points at from_id
+    ]
+    assert record.meta["labelstudio"]["other_results"] == [choice]
+    assert record.meta["labelstudio"]["data"] == {"url": "http://example.org"}
+
+
+def test_utf16_offsets_are_converted_when_the_text_says_so(tmp_path: Path) -> None:
+    text = "🙂 Brad Smith"
+    task = {"data": {"text": text}, "annotations": [{"result": [region("a", 3, 13, "PER")]}]}
+    task["annotations"][0]["result"][0]["value"]["text"] = "Brad Smith"
+    (record,) = read(task_file(tmp_path, task))
+    assert text[record.spans[0].start : record.spans[0].end] == "Brad Smith"
+
+
+def test_ambiguous_text_key_is_refused(tmp_path: Path) -> None:
+    task = {"data": {"title": "a", "body": "b"}, "annotations": []}
+    with pytest.raises(FormatError, match=r"\(task 1\): cannot tell which data key"):
+        read(task_file(tmp_path, [task]))
+    (record,) = read(task_file(tmp_path, [task]), text_key="body")
+    assert record.text == "b"
+
+
+def test_write_then_read_keeps_accepted_suggested_relations_and_region_ids(
+    tmp_path: Path,
+) -> None:
+    doc = Document(id=9, text=TEXT, status="done", meta={"source": "a.txt"})
+    spans = [
+        Span(id="per", doc_id=9, start=0, end=10, label="PER"),
+        Span(id="org", doc_id=9, start=21, end=30, label="ORG"),
+        Span(id="loc", doc_id=9, start=34, end=41, label="LOC", status="suggested", score=0.7),
+    ]
+    relations = [
+        Relation(doc_id=9, head="per", child="org", label="works_for"),
+        Relation(doc_id=9, head="org", child="loc", label="located_in", status="suggested"),
+    ]
+    empty = Document(id=10, text="Nothing.", status="done")
+    output = tmp_path / "ls.json"
+    report = registry.write(
+        "labelstudio",
+        [ExportDocument(doc, spans, relations), ExportDocument(empty, [], [])],
+        output,
+    )
+    assert report.files == [str(output)] and report.spans == 3 and report.relations == 2
+    tasks = json.loads(output.read_text("utf-8"))
+    annotation_ids = [r.get("id") for r in tasks[0]["annotations"][0]["result"]]
+    assert annotation_ids[:2] == ["per", "org"]  # stable: the span ids
+    assert tasks[1]["annotations"] == [{"result": [], "was_cancelled": False}]
+    first, second = read(output)
+    assert sorted(spans_of(first)) == sorted((s.start, s.end, s.label, s.status) for s in spans)
+    assert next(s for s in first.spans if s.label == "LOC").score == 0.7
+    by_key = {s.key: s.label for s in first.spans}
+    assert sorted(
+        (by_key[r.head], by_key[r.child], r.label, r.status) for r in first.relations
+    ) == [
+        ("ORG", "LOC", "located_in", "suggested"),
+        ("PER", "ORG", "works_for", "accepted"),
+    ]
+    assert first.meta["source"] == "a.txt" and first.status == "done"
+    assert not second.spans
