@@ -11,6 +11,7 @@ import sys
 # Each module adds its commands to ``app`` when imported.
 from annotator.cli import (
     export_command,  # noqa: F401
+    gui_command,  # noqa: F401
     import_command,  # noqa: F401
     project_commands,  # noqa: F401
     suggest_command,  # noqa: F401

@@ -6,9 +6,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QSettings
+from pytestqt.qtbot import QtBot
+from window_support import add_documents
 
-from annotator.model import Document, Span
 from annotator.store import Project
+from annotator.ui.launcher import Launcher
+from annotator.ui.preferences import Preferences
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -18,39 +22,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
 
 
-def add_documents(project: Project, count: int, spans_every: int = 3) -> list[int]:
-    """``count`` short documents; every ``spans_every``-th gets an accepted PER span and a
-    suggested ORG span. Whitespace tokens."""
-    ids = []
-    with project.transaction():
-        for number in range(count):
-            text = f"Document {number} : Alice Martin rejoint Acme à Paris."
-            tokens = tuple((m_start, m_start + len(word)) for m_start, word in _words(text))
-            doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
-            ids.append(doc_id)
-            if number % spans_every == 0:
-                start = text.index("Alice")
-                project.insert_span(Span(doc_id=doc_id, start=start, end=start + 12, label="PER"))
-                acme = text.index("Acme")
-                project.insert_span(
-                    Span(
-                        doc_id=doc_id,
-                        start=acme,
-                        end=acme + 4,
-                        label="ORG",
-                        status="suggested",
-                        origin="model:test@1",
-                        score=0.8,
-                    )
-                )
-    return ids
-
-
-def _words(text: str) -> Iterator[tuple[int, str]]:
-    position = 0
-    for word in text.split(" "):
-        yield position, word
-        position += len(word) + 1
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path) -> Iterator[Path]:
+    """QSettings (recent projects, window layout) in a folder of the test's own."""
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    QCoreApplication.setOrganizationName("annotator-tests")
+    QCoreApplication.setApplicationName("annotator-tests")
+    yield folder
 
 
 @pytest.fixture
@@ -67,3 +48,27 @@ def make_project(tmp_path: Path) -> Iterator[Callable[..., Project]]:
     yield make
     for project in opened:
         project.close()  # closing twice is harmless
+
+
+@pytest.fixture
+def launcher(qtbot: QtBot) -> Iterator[Launcher]:
+    """The application's launcher; any window it opens is closed after the test."""
+    created = Launcher(Preferences())
+    yield created
+    if created.window is not None:
+        created.window.close()
+    if created.welcome is not None:
+        created.welcome.close()
+
+
+@pytest.fixture
+def project_file(tmp_path: Path) -> Callable[..., Path]:
+    """A closed project file with ``count`` documents (see ``add_documents``)."""
+
+    def make(count: int = 5, name: str = "window.annotator") -> Path:
+        path = tmp_path / name
+        with Project.create(path) as project:
+            add_documents(project, count)
+        return path
+
+    return make

@@ -1,0 +1,85 @@
+"""Starting the window: the QApplication, its identity for QSettings, and error handling.
+
+An ``AnnotatorError`` that reaches the event loop becomes a message box with its one-line
+message; any other exception is logged with its traceback and shown as a short message, so the
+window never disappears on a bug.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from importlib import metadata
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from annotator.errors import AnnotatorError
+from annotator.ui.icons import icon
+from annotator.ui.launcher import Launcher
+
+log = logging.getLogger(__name__)
+
+
+def application_version() -> str:
+    """The installed distribution's version (robust to how the package was installed)."""
+    try:
+        return metadata.version("annotator")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+APPLICATION_NAME = "annotator"
+ORGANISATION_NAME = "annotator"
+ORGANISATION_DOMAIN = "annotator.local"
+
+
+def make_application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName(APPLICATION_NAME)
+    app.setApplicationDisplayName("annotator")
+    app.setOrganizationName(ORGANISATION_NAME)
+    app.setOrganizationDomain(ORGANISATION_DOMAIN)
+    app.setApplicationVersion(application_version())
+    app.setWindowIcon(icon("annotator"))
+    app.setDesktopFileName("annotator")
+    return app
+
+
+def show_unexpected(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    """``sys.excepthook`` while the window runs."""
+    if issubclass(kind, KeyboardInterrupt):
+        QApplication.quit()
+        return
+    parent = QApplication.activeWindow()
+    if isinstance(error, AnnotatorError):
+        QMessageBox.warning(parent, "annotator", str(error))
+        return
+    log.error("".join(traceback.format_exception(kind, error, trace)))
+    QMessageBox.critical(
+        parent,
+        "annotator: unexpected error",
+        f"{kind.__name__}: {error}\n\nYour edits so far are saved in the project file. "
+        "The details were written to the terminal.",
+    )
+
+
+def run_gui(path: Path | None) -> int:
+    """``annotator [PATH]``: the window on PATH, on the last project, or the welcome screen."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = make_application()
+    launcher = Launcher()
+    previous_hook = sys.excepthook
+    sys.excepthook = show_unexpected
+    try:
+        if not launcher.start(path):
+            return 1
+        return app.exec()
+    finally:
+        sys.excepthook = previous_hook

@@ -1,0 +1,168 @@
+"""The document list dock: filter box, the lazy list itself and the done / total summary."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QProgressBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.store.listing import DocumentFilter, status_counts
+from annotator.ui.document_list_model import STATUS_NAMES, DocumentListModel
+from annotator.ui.icons import status_icon
+from annotator.ui.session import ProjectSession
+
+
+class DocumentListPanel(QWidget):
+    """Choosing a row opens the document in the session; the session's moves select the row."""
+
+    document_activated = Signal(int)
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.model = DocumentListModel(session.project, parent=self)
+
+        self.text_filter = QLineEdit(placeholderText="Filter by text…", clearButtonEnabled=True)
+        self.text_filter.setAccessibleName("Filter documents by text")
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName("Filter documents by status")
+        self.status_filter.addItem("All statuses", "")
+        for status, name in STATUS_NAMES.items():
+            self.status_filter.addItem(status_icon(status), name, status)
+        self.label_filter = QComboBox()
+        self.label_filter.setAccessibleName("Filter documents by label")
+        self._fill_labels()
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().hide()
+        vertical = self.table.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # virtual: no measuring
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(DocumentListModel.TITLE, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(DocumentListModel.ID, 52)
+        header.resizeSection(DocumentListModel.ACCEPTED, 52)
+        header.resizeSection(DocumentListModel.PENDING, 72)
+
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Documents done")
+        self.progress.setTextVisible(True)
+
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        filters.addWidget(self.status_filter, 1)
+        filters.addWidget(self.label_filter, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.text_filter)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+
+        self._filter_timer = QTimer(self, singleShot=True, interval=200)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.text_filter.textChanged.connect(lambda _text: self._filter_timer.start())
+        self.status_filter.currentIndexChanged.connect(self._apply_filter)
+        self.label_filter.currentIndexChanged.connect(self._apply_filter)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        session.document_opened.connect(self._on_document_opened)
+        session.annotations_changed.connect(self.model.refresh_document)
+        session.document_status_changed.connect(self._on_document_status_changed)
+        session.schema_changed.connect(self._on_schema_changed)
+        self.update_progress()
+
+    def reload(self) -> None:
+        """After bulk work (import, suggestions): run the filter again and recount."""
+        self.model.reload()
+        self._select(self._session.current_doc_id)
+        self.update_progress()
+
+    def update_progress(self) -> None:
+        counts = status_counts(self._session.project)
+        total = sum(counts.values())
+        done = counts.get("done", 0)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        skipped = counts.get("skipped", 0)
+        extra = f" · {skipped} skipped" if skipped else ""
+        self.progress.setFormat(f"{done} / {total} done{extra}")
+
+    # -- filtering ----------------------------------------------------------------------------
+
+    def _fill_labels(self) -> None:
+        current = self.label_filter.currentData()
+        self.label_filter.blockSignals(True)
+        self.label_filter.clear()
+        self.label_filter.addItem("All labels", "")
+        for name in self._session.project.schema.entity_names:
+            self.label_filter.addItem(name, name)
+        found = self.label_filter.findData(current)
+        self.label_filter.setCurrentIndex(max(found, 0))
+        self.label_filter.blockSignals(False)
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(
+            DocumentFilter(
+                text=self.text_filter.text().strip(),
+                status=self.status_filter.currentData() or "",
+                label=self.label_filter.currentData() or "",
+            )
+        )
+        self._select(self._session.current_doc_id)
+
+    # -- following the session ----------------------------------------------------------------
+
+    def _select(self, doc_id: int | None) -> None:
+        row = None if doc_id is None else self.model.row_of(doc_id)
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        if row is None:
+            selection.clearSelection()
+            selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+        else:
+            index = self.model.index(row, DocumentListModel.TITLE)
+            selection.setCurrentIndex(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.table.scrollTo(index)
+        selection.blockSignals(False)
+        self.table.viewport().update()
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        doc_id = self.model.doc_id_at(current.row()) if current.isValid() else None
+        if doc_id is not None and doc_id != self._session.current_doc_id:
+            self.document_activated.emit(doc_id)
+
+    def _on_document_opened(self, doc_id: int) -> None:
+        self._select(doc_id)
+
+    def _on_document_status_changed(self, doc_id: int, _status: str) -> None:
+        self.model.refresh_document(doc_id)
+        self.update_progress()
+
+    def _on_schema_changed(self) -> None:
+        self._fill_labels()
+        self.model.reload()
+        self._select(self._session.current_doc_id)

@@ -1,0 +1,172 @@
+"""The inspector dock: what the selected span or relation is, where it came from, how sure.
+
+It follows the document view's ``selection_changed`` and re-reads the selected item from the
+store after every edit, so it never shows a stale label or status.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from annotator.errors import NotFoundError
+from annotator.model import Relation, Span, TokenBoundaries
+from annotator.ui.label_palette import text_colour_on
+from annotator.ui.session import ProjectSession
+
+ORIGIN_KINDS = {
+    "human": "typed by a person",
+    "model": "spaCy model",
+    "pattern": "pattern file",
+    "rule": "relation rule",
+    "propagation": "same text accepted elsewhere",
+    "import": "imported",
+}
+
+
+def describe_origin(origin: str) -> str:
+    kind = origin.split(":", 1)[0]
+    meaning = ORIGIN_KINDS.get(kind)
+    return f"{origin} ({meaning})" if meaning and origin != kind else (meaning or origin)
+
+
+class Inspector(QWidget):
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._item: Span | Relation | None = None
+        self._texts: dict[int, str] = {}
+        self._bounds: dict[int, TokenBoundaries] = {}
+
+        self.fields: dict[str, QLabel] = {}
+        form_widget = QWidget()
+        form = QFormLayout(form_widget)
+        form.setContentsMargins(10, 10, 10, 10)
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(7)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        for key, title in (
+            ("kind", "Selected"),
+            ("label", "Label"),
+            ("text", "Text"),
+            ("offsets", "Offsets"),
+            ("origin", "Origin"),
+            ("score", "Score"),
+            ("status", "Status"),
+            ("alignment", "Tokens"),
+        ):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextFormat(Qt.TextFormat.PlainText)  # text shows exactly, never as HTML
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setObjectName(f"inspector-{key}")
+            self.fields[key] = value
+            form.addRow(f"{title}:", value)
+        self._rows = form
+
+        self.placeholder = QLabel("Select a span or a relation\nto see its details here.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: palette(mid);")
+        self._stack = QStackedLayout()
+        self._stack.addWidget(self.placeholder)
+        self._stack.addWidget(form_widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._stack)
+        layout.addStretch(1)
+
+        session.annotations_changed.connect(self._on_annotations_changed)
+        session.document_opened.connect(self._on_document_opened)
+        session.schema_changed.connect(self._refresh)
+
+    @property
+    def item(self) -> Span | Relation | None:
+        return self._item
+
+    def show_item(self, item: Span | Relation | None) -> None:
+        """Slot for the view's ``selection_changed``."""
+        self._item = item
+        self._refresh()
+
+    def _on_document_opened(self, _doc_id: int) -> None:
+        self._bounds.clear()
+        self.show_item(None)
+
+    def _on_annotations_changed(self, doc_id: int) -> None:
+        if self._item is None or self._item.doc_id != doc_id:
+            return
+        project = self._session.project
+        try:
+            if isinstance(self._item, Span):
+                self._item = project.span(self._item.id)
+            else:
+                self._item = project.relation(self._item.id)
+        except NotFoundError:
+            self._item = None
+        self._refresh()
+
+    def _refresh(self) -> None:
+        item = self._item
+        if item is None:
+            self._stack.setCurrentIndex(0)
+            return
+        self._stack.setCurrentIndex(1)
+        schema = self._session.project.schema
+        if isinstance(item, Span):
+            colour = schema.entity(item.label).color if schema.entity(item.label) else "#a0a0a0"
+            self.fields["kind"].setText("Span")
+            self.fields["text"].setText(self._text(item.doc_id)[item.start : item.end])
+            self.fields["offsets"].setText(
+                f"{item.start}–{item.end} ({item.end - item.start} characters)"
+            )
+            aligned = self._boundaries(item.doc_id).aligned(item.start, item.end)
+            self.fields["alignment"].setText(
+                "on token boundaries"
+                if aligned
+                else "⚠ misaligned: not on token boundaries (spaCy would drop it; resize it)"
+            )
+            self.fields["alignment"].setStyleSheet("" if aligned else "color: #c0392b;")
+        else:
+            relation_label = schema.relation(item.label)
+            colour = relation_label.color if relation_label else "#606060"
+            self.fields["kind"].setText("Relation")
+            self.fields["text"].setText(self._relation_text(item))
+            self.fields["offsets"].setText("")
+            self.fields["alignment"].setText("")
+        self.fields["label"].setText(item.label)
+        self.fields["label"].setStyleSheet(
+            f"background: {colour}; color: {text_colour_on(colour)}; border-radius: 4px;"
+            " padding: 2px 6px; font-weight: 600;"
+        )
+        self.fields["origin"].setText(describe_origin(item.origin))
+        self.fields["score"].setText("—" if item.score is None else f"{item.score:.2f}")
+        edited = isinstance(item, Span) and item.edited
+        self.fields["status"].setText(
+            item.status + (" (edited before accepting)" if edited else "")
+        )
+        for key in ("offsets", "alignment"):
+            visible = isinstance(item, Span)
+            self._rows.setRowVisible(self.fields[key], visible)
+
+    def _text(self, doc_id: int) -> str:
+        if doc_id not in self._texts:
+            if len(self._texts) > 8:
+                self._texts.clear()
+            self._texts[doc_id] = self._session.project.document(doc_id).text
+        return self._texts[doc_id]
+
+    def _boundaries(self, doc_id: int) -> TokenBoundaries:
+        if doc_id not in self._bounds:
+            self._bounds[doc_id] = TokenBoundaries(self._session.project.tokens(doc_id))
+        return self._bounds[doc_id]
+
+    def _relation_text(self, relation: Relation) -> str:
+        project = self._session.project
+        text = self._text(relation.doc_id)
+        try:
+            head, child = project.span(relation.head), project.span(relation.child)
+        except NotFoundError:
+            return ""
+        label = project.schema.relation(relation.label)
+        arrow = "→" if label is None or label.directed else "—"
+        return f"{text[head.start : head.end]} {arrow} {text[child.start : child.end]}"

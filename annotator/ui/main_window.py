@@ -1,0 +1,201 @@
+"""The main window: wires the document view, the docks, the menus and the status bar together.
+
+It holds no annotation state of its own: the session holds the project and the undo stack, the
+view holds its selection, the store holds the truth. Project-level requests (new, open) go out
+as signals to the application, which owns the windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+from annotator.errors import AnnotatorError, NotFoundError
+from annotator.ui.document_list import DocumentListPanel
+from annotator.ui.help_overlay import HelpOverlay, shortcut_rows
+from annotator.ui.icons import icon
+from annotator.ui.inspector import Inspector
+from annotator.ui.label_palette import LabelPalette
+from annotator.ui.menus import WindowActions
+from annotator.ui.preferences import Preferences
+from annotator.ui.session import ProjectSession
+from annotator.ui.status_bar import StatusBar
+from annotator.ui.workers import TaskRunner
+
+ViewFactory = Callable[[ProjectSession, QWidget], Any]
+
+# Keys of the session state kept in the project file.
+STATE_SCROLL = "scroll_position"
+STATE_SELECTION = "selection"
+
+
+def default_view_factory(session: ProjectSession, parent: QWidget) -> Any:
+    from annotator.ui.editor.document_view import DocumentView
+
+    return DocumentView(session, parent)
+
+
+class MainWindow(QMainWindow):
+    new_project_requested = Signal()
+    open_project_requested = Signal(object)  # a Path, or None to ask for one
+    sample_requested = Signal()
+    closed = Signal()
+
+    def __init__(
+        self,
+        session: ProjectSession,
+        view_factory: ViewFactory | None = None,
+        preferences: Preferences | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.preferences = preferences or Preferences()
+        self.setObjectName("main-window")
+        self.setWindowIcon(icon("annotator"))
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
+
+        self.view = (view_factory or default_view_factory)(session, self)
+        self.view.setObjectName("document-view")
+        self.setCentralWidget(self.view)
+
+        self.document_list = DocumentListPanel(session)
+        self.palette_panel = LabelPalette(session)
+        self.inspector = Inspector(session)
+        self.documents_dock = self._dock("Documents", self.document_list, "documents-dock")
+        self.labels_dock = self._dock("Labels", self.palette_panel, "labels-dock")
+        self.inspector_dock = self._dock("Inspector", self.inspector, "inspector-dock")
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.documents_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.labels_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
+        self.resizeDocks([self.documents_dock], [340], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.labels_dock], [220], Qt.Orientation.Horizontal)
+
+        self.status = StatusBar(session)
+        self.setStatusBar(self.status)
+        self.tasks = TaskRunner(self.status.task_progress, self)
+        self.help_overlay = HelpOverlay(self)
+        self.actions_ = WindowActions(self)
+
+        self.document_list.document_activated.connect(self._on_document_activated)
+        self.palette_panel.label_chosen.connect(self.view.apply_label)
+        self.view.selection_changed.connect(self.inspector.show_item)
+        self.view.selection_changed.connect(self._on_selection_changed)
+        session.document_opened.connect(self._on_document_opened)
+        session.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+
+        self._state_timer = QTimer(self, singleShot=True, interval=400)
+        self._state_timer.timeout.connect(self.save_view_state)
+        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._state_timer.start())
+
+        self._restore_window()
+        self._update_title()
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _dock(self, title: str, widget: QWidget, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState find docks by name
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        return dock
+
+    def _update_title(self) -> None:
+        project = self.session.project
+        suffix = " (read-only)" if project.read_only else ""
+        self.setWindowTitle(f"{project.path.name}{suffix} — annotator")
+        self.setWindowFilePath(str(project.path))
+
+    # -- session state: document, scroll, selection ------------------------------------------
+
+    def restore_session(self) -> None:
+        """Open the last document at its scroll position and selection (or the first one)."""
+        project = self.session.project
+        doc_id = project.get_state("last_document")
+        try:
+            if doc_id is not None:
+                project.document_status(int(doc_id))
+        except (NotFoundError, ValueError, TypeError):
+            doc_id = None
+        if doc_id is None:
+            ids = project.document_ids()
+            doc_id = ids[0] if ids else None
+        if doc_id is None:
+            return
+        scroll = project.get_state(STATE_SCROLL)
+        selection = project.get_state(STATE_SELECTION)
+        self.session.open_document(int(doc_id))
+        # the view lays its document out on open; restore position and selection after that
+        if isinstance(selection, str):
+            self.view.select(selection)
+        if isinstance(scroll, int):
+            self.view.set_scroll_position(scroll)
+
+    def save_view_state(self) -> None:
+        if self.session.current_doc_id is None or self.session.project.read_only:
+            return
+        selected = self.view.selected()
+        try:
+            self.session.project.set_state(STATE_SCROLL, int(self.view.scroll_position()))
+            self.session.project.set_state(STATE_SELECTION, selected.id if selected else None)
+        except AnnotatorError as error:
+            self.status.showMessage(str(error), 5000)
+
+    def _on_document_activated(self, doc_id: int) -> None:
+        self.save_view_state()
+        self.session.open_document(doc_id)
+
+    def _on_document_opened(self, _doc_id: int) -> None:
+        self.inspector.show_item(self.view.selected())
+
+    def _on_selection_changed(self, _item: object) -> None:
+        self._state_timer.start()
+
+    # -- window layout ------------------------------------------------------------------------
+
+    def _restore_window(self) -> None:
+        geometry = self.preferences.window_geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        state = self.preferences.window_state()
+        if state is not None:
+            self.restoreState(state)
+
+    def show_help(self) -> None:
+        groups = [(menu.title().replace("&", ""), menu.actions()) for menu in self.actions_.menus]
+        schema = self.session.project.schema
+        label_rows = [
+            ("Labels", label.key, f"Label {label.name}")
+            for label in (*schema.entities, *schema.relations)
+            if label.key
+        ]
+        rows = shortcut_rows(groups)
+        shown = {(keys, what) for _, keys, what in rows}
+        rows += [row for row in label_rows if (row[1], row[2]) not in shown]
+        self.help_overlay.show_rows(rows)
+
+    def show_message(self, message: str, milliseconds: int = 5000) -> None:
+        self.status.showMessage(message, milliseconds)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.tasks.cancel_and_wait()
+        self.save_view_state()
+        self.preferences.save_window(self.saveGeometry(), self.saveState())
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()
+
+    @property
+    def project_path(self) -> Path:
+        return self.session.project.path

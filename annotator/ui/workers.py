@@ -1,0 +1,220 @@
+"""Slow work off the UI thread: a function run in a ``QThread``, with progress and Cancel.
+
+Request -> result: the caller captures everything the work needs on the UI thread and passes
+a plain function ``work(progress, is_cancelled) -> result``. It runs in its own thread (with its
+own database connection when it touches the project: ``project.worker_connection()``), reports
+progress through a queued signal, and its result comes back on the UI thread, where the caller
+applies it. The window never waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from annotator.errors import AnnotatorError, Cancelled
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, message)``; ``total`` 0 when unknown."""
+Work = Callable[[Progress, Callable[[], bool]], Any]
+
+
+class _Runner(QObject):
+    """Lives in the worker thread; everything it emits reaches the UI thread queued."""
+
+    progressed = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal(str)
+    done = Signal()
+
+    def __init__(self, work: Work, stop: threading.Event) -> None:
+        super().__init__()
+        self._work = work
+        self._stop = stop
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._work(self._report, self._stop.is_set)
+        except Cancelled as error:
+            self.cancelled.emit(str(error) or "cancelled")
+        except AnnotatorError as error:
+            self.failed.emit(str(error))
+        except Exception as error:  # a bug: keep the window alive, say what happened
+            log.error("background work failed:\n%s", traceback.format_exc())
+            self.failed.emit(f"unexpected error: {type(error).__name__}: {error}")
+        else:
+            if self._stop.is_set():
+                self.cancelled.emit("cancelled")
+            else:
+                self.succeeded.emit(result)
+        finally:
+            self.done.emit()
+
+    def _report(self, done: int, total: int, message: str = "") -> None:
+        self.progressed.emit(int(done), int(total), str(message))
+
+
+class Task(QObject):
+    """One piece of background work. Signals arrive on the UI thread; ``ended`` comes last."""
+
+    progressed = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal(str)
+    ended = Signal()
+
+    def __init__(self, title: str, work: Work, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self._stop = threading.Event()
+        self._thread = QThread()
+        self._thread.setObjectName(f"task: {title}")
+        self._runner = _Runner(work, self._stop)
+        self._runner.moveToThread(self._thread)
+        self._thread.started.connect(self._runner.run)
+        # quit the thread's event loop as soon as the work returns, so wait() never hangs
+        self._runner.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
+        queued = Qt.ConnectionType.QueuedConnection
+        self._runner.progressed.connect(self.progressed, queued)
+        self._runner.succeeded.connect(self._on_succeeded, queued)
+        self._runner.failed.connect(self._on_failed, queued)
+        self._runner.cancelled.connect(self._on_cancelled, queued)
+        self._finished = False
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next check; what it committed before stays."""
+        self._stop.set()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def is_running(self) -> bool:
+        return not self._finished
+
+    def wait(self, milliseconds: int = 30_000) -> bool:
+        """Block until the thread is done (only when closing the window)."""
+        return self._thread.wait(milliseconds)
+
+    def _on_succeeded(self, result: object) -> None:
+        self._end()
+        self.succeeded.emit(result)
+        self.ended.emit()
+
+    def _on_failed(self, message: str) -> None:
+        self._end()
+        self.failed.emit(message)
+        self.ended.emit()
+
+    def _on_cancelled(self, message: str) -> None:
+        self._end()
+        self.cancelled.emit(message)
+        self.ended.emit()
+
+    def _end(self) -> None:
+        self._finished = True
+        self._thread.wait()
+
+
+class TaskProgress(QWidget):
+    """The status-bar strip shown while a task runs: what, how far, and Cancel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(180)
+        self.bar.setAccessibleName("Background work progress")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the background work; what it finished stays")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self._task: Task | None = None
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.hide()
+
+    def follow(self, task: Task) -> None:
+        self._task = task
+        self.label.setText(task.title)
+        self.bar.setRange(0, 0)  # busy until the first report
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("Cancel")
+        task.progressed.connect(self._on_progressed)
+        task.ended.connect(self._on_ended)
+        self.show()
+
+    def _on_progressed(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+            self.bar.setFormat(f"{done} / {total}")
+        if message and self._task is not None:
+            self.label.setText(f"{self._task.title}: {message}")
+
+    def _on_cancel_clicked(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.cancel_button.setText("Cancelling…")
+
+    def _on_ended(self) -> None:
+        self._task = None
+        self.hide()
+
+
+class TaskRunner(QObject):
+    """Runs one background task at a time for the window and shows it in ``progress``."""
+
+    task_started = Signal(object)
+    task_ended = Signal(object)
+
+    def __init__(self, progress: TaskProgress, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.progress = progress
+        self.current: Task | None = None
+
+    def busy(self) -> bool:
+        return self.current is not None
+
+    def run(self, title: str, work: Work) -> Task:
+        """Start ``work``; refuses (``AnnotatorError``) while another task runs."""
+        if self.current is not None:
+            raise AnnotatorError(
+                f"{self.current.title} is still running; wait for it or cancel it first"
+            )
+        task = Task(title, work, self)
+        self.current = task
+        task.ended.connect(lambda: self._on_ended(task))
+        self.progress.follow(task)
+        self.task_started.emit(task)
+        task.start()
+        return task
+
+    def cancel_and_wait(self) -> None:
+        """On close: stop the running task and wait for its thread."""
+        if self.current is not None:
+            self.current.cancel()
+            self.current.wait()
+
+    def _on_ended(self, task: Task) -> None:
+        if self.current is task:
+            self.current = None
+        self.task_ended.emit(task)
+        task.deleteLater()

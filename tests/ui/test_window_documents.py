@@ -1,0 +1,96 @@
+"""Moving between documents from the keyboard, the document list and the status bar."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from window_support import CTRL, OFFSCREEN_WINDOW_WARNINGS, open_window
+
+from annotator.store import Project
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def _statuses(path) -> dict[int, str]:
+    with Project.open(path, read_only=True) as project:
+        return {doc_id: project.document_status(doc_id) for doc_id in project.document_ids()}
+
+
+def test_ctrl_enter_marks_done_and_opens_the_next_unfinished(qtbot, launcher, project_file) -> None:
+    path = project_file(4)
+    window = open_window(qtbot, launcher, path)
+    session = window.session
+    assert session.current_doc_id == 1
+    window.session.project.set_document_status(2, "done")  # already finished: jumped over
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    assert session.current_doc_id == 3
+    assert window.view.doc_id() == 3
+    assert _statuses(path)[1] == "done"
+    qtbot.keyClick(window.view, Qt.Key.Key_Enter, CTRL)  # the keypad Enter too
+    assert session.current_doc_id == 4
+    # the document list and the status bar follow
+    list_row = window.document_list.table.currentIndex().row()
+    assert window.document_list.model.doc_id_at(list_row) == 4
+    qtbot.waitUntil(lambda: window.status.position_label.text() == "Document 4 / 4")
+    assert window.document_list.progress.text().startswith("3 / 4 done")
+    # undo brings the status back, as one step
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL)
+    assert _statuses(path)[3] == "new"
+
+
+def test_skip_previous_and_next(qtbot, launcher, project_file) -> None:
+    path = project_file(3)
+    window = open_window(qtbot, launcher, path)
+    session = window.session
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL_SHIFT)
+    assert _statuses(path)[1] == "skipped"
+    assert session.current_doc_id == 2
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)
+    assert session.current_doc_id == 3
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)
+    assert session.current_doc_id == 3
+    assert "last document" in window.statusBar().currentMessage()
+    qtbot.keyClick(window.view, Qt.Key.Key_Left, ALT)
+    qtbot.keyClick(window.view, Qt.Key.Key_Left, ALT)
+    assert session.current_doc_id == 1
+
+
+def test_when_every_document_is_done_the_window_says_so(qtbot, launcher, project_file) -> None:
+    path = project_file(2)
+    window = open_window(qtbot, launcher, path)
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    assert _statuses(path) == {1: "done", 2: "done"}
+    assert "Everything is done" in window.statusBar().currentMessage()
+
+
+def test_clicking_a_row_of_the_list_opens_its_document(qtbot, launcher, project_file) -> None:
+    window = open_window(qtbot, launcher, project_file(6))
+    table = window.document_list.table
+    rect = table.visualRect(table.model().index(4, 1))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.session.current_doc_id == 5
+    assert window.view.doc_id() == 5
+
+
+def test_the_filter_box_narrows_the_list(qtbot, launcher, project_file) -> None:
+    window = open_window(qtbot, launcher, project_file(12))
+    panel = window.document_list
+    qtbot.keyClicks(panel.text_filter, "Document 1")  # 1, 10, 11
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
+    panel.text_filter.clear()
+    panel.label_filter.setCurrentIndex(panel.label_filter.findData("PER"))  # 0, 3, 6, 9
+    assert panel.model.rowCount() == 4
+    panel.label_filter.setCurrentIndex(0)
+    panel.status_filter.setCurrentIndex(panel.status_filter.findData("done"))
+    assert panel.model.rowCount() == 0
+
+
+def test_status_bar_shows_project_position_and_what_is_left(qtbot, launcher, project_file) -> None:
+    window = open_window(qtbot, launcher, project_file(5))
+    status = window.status
+    qtbot.waitUntil(lambda: status.position_label.text() == "Document 1 / 5")
+    assert status.project_label.text() == "window.annotator"
+    assert status.review_label.text() == "1 suggestion to review · 5 documents unfinished"
