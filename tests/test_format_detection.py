@@ -1,0 +1,98 @@
+"""``--format auto``: formats told apart by content, not only by extension."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import annotator.io.formats  # noqa: F401  (registers every format)
+from annotator.io.registry import detect_format
+
+FIXTURE_FORMATS = {
+    "brat": "brat",
+    "brat/tutorials/news": "brat",
+    "brat/NCBI-disease/PMID-1248000.ann": "brat",
+    "brat/NCBI-disease/PMID-1248000.txt": "brat",  # a .txt with its .ann beside it
+    "conll/fr_europeana_bnf_first2000.bio": "conll",
+    "doccano/import_examples/sequence_labeling/example.txt": "conll",  # CoNLL in a .txt
+    "doccano/import_tests/sequence_labeling/example.conll": "conll",
+    "doccano/import_tests/sequence_labeling/labeling.invalid.conll": "conll",
+    "doccano/relation_extraction_captier.jsonl": "doccano",
+    "doccano/export_examples/relation_extraction/example.jsonl": "doccano",  # pretty-printed
+    "doccano/export_examples/sequence_labeling/example.jsonl": "doccano",
+    "doccano/export_examples/intent_detection/example.jsonl": "doccano",
+    "doccano/export_examples/text_classification/example.json": "doccano",
+    "doccano/export_examples/text_classification/example.csv": "doccano",
+    "doccano/import_tests/example.utf16.csv": "doccano",
+    "doccano/import_tests/text_classification/example_fasttext.txt": "doccano",
+    "doccano/import_examples/task_agnostic/text_lines.txt": "text",
+    "labelstudio/frontend-examples/named_entity/tasks.json": "labelstudio",
+    "labelstudio/frontend-examples/named_entity/annotations/1.json": "labelstudio",
+    "labelstudio/kiji-proxy/sample_predictions.json": "labelstudio",
+    "labelstudio/converter-legacy-completions/348.json": "labelstudio",
+    "prodigy/rel_manual_bio_events.jsonl": "prodigy",  # tokens + spans, not doccano
+    "prodigy/ner_manual_fashion_brands_eval.jsonl": "prodigy",
+    "prodigy/textcat_binary_docs_issues.jsonl": "prodigy",
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(FIXTURE_FORMATS.items()))
+def test_fixture_files(fixtures_dir: Path, name: str, expected: str) -> None:
+    assert detect_format(fixtures_dir / name) == expected
+
+
+def write(path: Path, content: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+DOCCANO_RE = {
+    "text": "Paris",
+    "entities": [{"id": 1, "start_offset": 0, "end_offset": 5, "label": "LOC"}],
+    "relations": [],
+}
+PRODIGY = {
+    "text": "Paris",
+    "tokens": [{"text": "Paris", "start": 0, "end": 5, "id": 0, "ws": False}],
+    "spans": [{"start": 0, "end": 5, "token_start": 0, "token_end": 0, "label": "LOC"}],
+}
+LABEL_STUDIO = [{"data": {"text": "Paris"}, "annotations": [{"result": []}]}]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("a.jsonl", json.dumps(DOCCANO_RE) + "\n", "doccano"),
+        ("a.json", json.dumps(DOCCANO_RE, indent=2), "doccano"),
+        ("a.jsonl", json.dumps(PRODIGY) + "\n", "prodigy"),
+        ("a.jsonl", json.dumps({"text": "Paris", "meta": {"id": 1}}) + "\n", "jsonl"),
+        ("a.json", json.dumps(LABEL_STUDIO, indent=2), "labelstudio"),
+        ("a.jsonl", json.dumps(LABEL_STUDIO), "labelstudio"),  # wrong extension
+        ("a.txt", "EU B-ORG\nrejects O\n\nPeter B-PER\nBlackburn I-PER\n", "conll"),
+        ("a.tsv", "EU\tS-ORG\nrejects\tO\n", "conll"),
+        ("a.txt", "EU rejects German call.\nPeter Blackburn said so.\n", "text"),
+    ],
+)
+def test_content_decides(tmp_path: Path, name: str, content: str, expected: str) -> None:
+    assert detect_format(write(tmp_path / name, content)) == expected
+
+
+def test_big_pretty_printed_label_studio_file_cut_short_by_the_sniffer(tmp_path: Path) -> None:
+    tasks = [
+        {"data": {"text": f"Text number {n} about Paris."}, "predictions": [{"result": []}]}
+        for n in range(3000)
+    ]
+    path = write(tmp_path / "export.json", json.dumps(tasks, indent=4))
+    assert path.stat().st_size > 64 * 1024
+    assert detect_format(path) == "labelstudio"
+
+
+def test_folders(tmp_path: Path) -> None:
+    write(tmp_path / "brat" / "sub" / "a.txt", "Paris")
+    write(tmp_path / "brat" / "sub" / "a.ann", "T1\tLOC 0 5\tParis\n")
+    write(tmp_path / "plain" / "a.txt", "Paris")
+    assert detect_format(tmp_path / "brat") == "brat"
+    assert detect_format(tmp_path / "plain") == "text"
