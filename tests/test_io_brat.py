@@ -13,6 +13,8 @@ from annotator.io.brat import annotation_conf
 from annotator.io.records import ExportDocument, ImportRecord
 from annotator.model import Document, LabelSchema, Relation, Span
 from annotator.model.schema import EntityLabel, RelationLabel
+from annotator.services.importing import import_sources
+from annotator.store import Project
 
 TEXT = "Brad Smith works for Microsoft in Redmond.\n"
 
@@ -241,3 +243,22 @@ def test_a_part_of_a_split_export_goes_in_its_own_folder(tmp_path: Path) -> None
     )
     assert str(tmp_path / "out" / "train" / "article_one.ann") in report.files
     assert "PER\tbgColor:#112233" in (tmp_path / "out" / "train" / "visual.conf").read_text()
+
+
+def test_a_brat_folder_imports_into_a_project(project: Project, fixtures_dir: Path) -> None:
+    folder = fixtures_dir / "brat" / "tutorials" / "news"
+    report = import_sources(project, [folder])
+    assert report.sources[0].format == "brat"  # told by content (--format auto)
+    ann_lines = [
+        line for f in folder.glob("*.ann") for line in f.read_text("utf-8").splitlines() if line
+    ]
+    assert report.documents == len(list(folder.glob("*.txt")))
+    assert report.spans == sum(line.startswith("T") for line in ann_lines)
+    assert report.relations == sum(line.startswith("R") for line in ann_lines)
+    doc_id = next(
+        i for i in project.document_ids() if project.document(i).meta["source"].startswith("110")
+    )
+    texts = {project.document(doc_id).text[s.start : s.end] for s in project.spans(doc_id)}
+    assert {"Orville Wright", "Wilbur Wright"} <= texts
+    assert project.document(doc_id).meta["brat"]["notes"][0]["id"] == "#1"
+    assert "Family" in project.schema.relation_names

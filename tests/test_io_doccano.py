@@ -12,6 +12,8 @@ from annotator.errors import FormatError
 from annotator.io import registry
 from annotator.io.records import ExportDocument, ImportRecord
 from annotator.model import Document, Relation, Span
+from annotator.services.importing import import_sources
+from annotator.store import Project
 
 GOOGLE = "Google was founded on September 4, 1998, by Larry Page and Sergey Brin."
 
@@ -113,6 +115,32 @@ def test_utf16_csv(fixtures_dir: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("example.csv", [("exampleA", ["positive"]), ("exampleB", None), ("", None)]),
+        (
+            "example_out_of_order_columns.csv",
+            [("exampleA", ["positive"]), ("exampleB", None), ("", None)],
+        ),
+        (
+            "example_fasttext.txt",
+            [
+                ("exampleA", ["positive"]),
+                ("exampleB", ["positive", "negative"]),
+                ("exampleC", None),
+                ("", None),
+            ],
+        ),
+    ],
+)
+def test_classification_rows_without_text_are_passed_on_empty(
+    fixtures_dir: Path, name: str, expected: list
+) -> None:
+    records = read(fixtures_dir / "doccano/import_tests/text_classification" / name)
+    assert [(r.text, r.meta.get("doccano", {}).get("categories")) for r in records] == expected
+
+
 def test_record_meta_becomes_document_meta_and_duplicates_are_kept_once(
     fixtures_dir: Path,
 ) -> None:
@@ -129,18 +157,9 @@ def test_record_meta_becomes_document_meta_and_duplicates_are_kept_once(
         ("import_tests/intent/example.jsonl", "example.jsonl:5: no text"),
         ("import_tests/sequence_labeling/example.jsonl", "example.jsonl:3: no text"),
         ("import_tests/text_classification/example.json", "example.json (record 4): no text"),
-        ("import_tests/text_classification/example.csv", "example.csv:4: the text is empty"),
         (
             "import_tests/text_classification/example.invalid.2.csv",
             "example.invalid.2.csv:2: 3 columns where the header has 2",
-        ),
-        (
-            "import_tests/text_classification/example_out_of_order_columns.csv",
-            "example_out_of_order_columns.csv:4: the text is empty",
-        ),
-        (
-            "import_tests/text_classification/example_fasttext.txt",
-            "example_fasttext.txt:4: the text is empty",
         ),
         (
             "relation_extraction_captier.jsonl",
@@ -235,3 +254,22 @@ def test_write_then_read_gives_the_same_spans_and_relations(tmp_path: Path) -> N
     assert relations_of(back[0]) == GOOGLE_RELATIONS
     assert back[0].meta["source"] == "g.txt"
     assert not back[1].spans
+
+
+def test_a_doccano_file_imports_into_a_project(project: Project, fixtures_dir: Path) -> None:
+    path = fixtures_dir / "doccano/import_tests/relation_extraction/example.jsonl"
+    report = import_sources(project, [path])
+    assert report.sources[0].format == "doccano"  # told by content (--format auto)
+    (doc_id,) = project.document_ids()
+    spans = {s.id: (s.start, s.end) for s in project.spans(doc_id)}
+    assert sorted((s.start, s.end, s.label) for s in project.spans(doc_id)) == [
+        (0, 6, "ORG"),
+        (22, 39, "DATE"),
+        (44, 54, "PERSON"),
+        (59, 70, "PERSON"),
+    ]
+    relations = sorted(
+        (spans[r.head], spans[r.child], r.label, r.status) for r in project.relations(doc_id)
+    )
+    assert relations == [(*r, "accepted") for r in GOOGLE_RELATIONS]
+    assert project.spans(doc_id)[0].origin == "import:doccano"

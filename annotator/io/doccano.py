@@ -15,6 +15,7 @@ Reading rules (also in the README):
   object or list are read. The record's ``meta`` object becomes the document meta; other keys
   (``id``, ``Comments``...) are kept in ``meta["doccano"]``. A span listed twice is kept once
   (the count is in ``meta["doccano"]["duplicate_spans"]``).
+- A record with an empty text is passed on empty (the importer counts and leaves it out).
 - A record without text, a span outside its text, or a relation to an unknown entity id stops
   the import with an error naming the file and line (or record). With the reader option
   ``invalid_spans="skip"``, a span outside its text (and its relations) is left out instead and
@@ -227,8 +228,8 @@ def _record(
     if used_key is None:
         raise FormatError(path, where, f"no text (expected a {' or '.join(keys)} string)")
     text = value[used_key]
-    if not text.strip():
-        raise FormatError(path, where, "the text is empty")
+    if not text.strip():  # the importer counts it as empty and leaves it out
+        return ImportRecord(text="", where=where)
     record = ImportRecord(text=text, where=where)
     meta = value.get("meta")
     if isinstance(meta, dict):
