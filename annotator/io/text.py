@@ -72,6 +72,7 @@ def decode(data: bytes, path: Path) -> tuple[str, dict[str, Any]]:
     return text, notes
 
 
+_TIE = 0.1  # charset-normalizer "chaos" difference below which two guesses are as good
 _UNICODE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -84,11 +85,17 @@ def _detect(data: bytes) -> str | None:
     has_bom = data.startswith(_UNICODE_BOMS)
     if b"\x00" in data and not has_bom:
         return None
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None or best.encoding in (None, "utf_8", "ascii"):
         return None
     if best.encoding.startswith(("utf_16", "utf_32")) and not has_bom:
         return None
+    # On short Western texts the Latin code pages tie and the guess is arbitrary ("déją"):
+    # prefer the commonest one, Windows-1252 (a superset of Latin-1), when it is as plausible.
+    for match in matches:
+        if match.encoding == "cp1252" and match.chaos <= best.chaos + _TIE:
+            return "cp1252"
     return best.encoding
 
 
