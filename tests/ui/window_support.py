@@ -14,7 +14,7 @@ from annotator.ui.launcher import Launcher
 from annotator.ui.main_window import MainWindow
 
 # The offscreen platform cannot resize a native window to its size hints, and says so.
-OFFSCREEN_WINDOW_WARNINGS = "This plugin does not support propagateSizeHints"
+OFFSCREEN_WINDOW_WARNINGS = "This plugin does not support (propagateSizeHints|raise)"
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -59,6 +59,12 @@ def open_window(qtbot: QtBot, launcher: Launcher, path: Path) -> MainWindow:
     assert launcher.open_project(path)
     window = launcher.window
     assert window is not None
+    focus_window(qtbot, window)
+    return window
+
+
+def focus_window(qtbot: QtBot, window: MainWindow) -> MainWindow:
+    """Wait until ``window`` is shown, active and its document view has the keyboard."""
     qtbot.waitExposed(window)
     window.activateWindow()
     window.view.setFocus()

@@ -1,0 +1,138 @@
+"""Sessions: reopening restores document, scroll, selection and layout; locked projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from window_support import OFFSCREEN_WINDOW_WARNINGS, add_documents, focus_window, open_window
+
+from annotator.model import Document, Span
+from annotator.store import Project
+from annotator.ui.launcher import Launcher
+from annotator.ui.preferences import Preferences
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
+
+
+LINE_LENGTH = len("Ligne 300 : Alice Martin rejoint Acme à Paris.\n")
+
+
+def _long_document_project(path: Path) -> tuple[int, str]:
+    """Two short documents, then a long one (id 3) with a span far down."""
+    lines = [f"Ligne {n} : Alice Martin rejoint Acme à Paris." for n in range(400)]
+    text = "\n".join(lines)
+    tokens, position = [], 0
+    for word in text.replace("\n", " ").split(" "):
+        tokens.append((position, position + len(word)))
+        position += len(word) + 1
+    with Project.create(path) as project:
+        add_documents(project, 2)
+        doc_id, _ = project.add_document(Document(text=text, tokens=tuple(tokens)))
+        start = text.index("Acme", text.index("Ligne 300 "))
+        span = Span(doc_id=doc_id, start=start, end=start + 4, label="ORG")
+        project.insert_span(span)
+    return doc_id, span.id
+
+
+def test_reopening_restores_document_scroll_and_selection(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "session.annotator"
+    doc_id, span_id = _long_document_project(path)
+    first = Launcher(Preferences())
+    window = open_window(qtbot, first, path)
+    window.session.open_document(doc_id)
+    window.view.select(span_id)
+    qtbot.waitUntil(lambda: window.view.scroll_position() > 0)
+    scrolled_to = window.view.scroll_position()
+    window.labels_dock.hide()  # a layout change that must come back too
+    window.close()
+    assert first.window is None
+
+    again = Launcher(Preferences())
+    assert again.start(None)  # `annotator` alone: the last project
+    reopened = again.window
+    assert reopened is not None and reopened.project_path == path
+    qtbot.waitExposed(reopened)
+    try:
+        assert reopened.session.current_doc_id == doc_id
+        assert reopened.view.doc_id() == doc_id
+        selected = reopened.view.selected()
+        assert selected is not None and selected.id == span_id
+        # the same first line is shown (within one line: the view rounds a fractional line
+        # top down when it scrolls to it, see DocumentView.set_scroll_position)
+        assert abs(reopened.view.scroll_position() - scrolled_to) <= LINE_LENGTH
+        assert reopened.inspector.item is not None and reopened.inspector.item.id == span_id
+        assert not reopened.labels_dock.isVisible()
+        assert reopened.documents_dock.isVisible()
+    finally:
+        reopened.close()
+
+
+def test_no_last_project_shows_the_welcome_screen(qtbot) -> None:
+    launcher = Launcher(Preferences())
+    assert launcher.start(None)
+    try:
+        assert launcher.window is None
+        assert launcher.welcome is not None and launcher.welcome.isVisible()
+        assert launcher.welcome.new_button.isEnabled()
+    finally:
+        launcher.welcome.close()
+
+
+def test_recent_projects_are_remembered(qtbot, launcher, project_file) -> None:
+    first = project_file(1, name="first.annotator")
+    second = project_file(1, name="second.annotator")
+    open_window(qtbot, launcher, first)
+    open_window(qtbot, launcher, second)  # replaces the window, closing the first project
+    assert launcher.preferences.recent_projects() == [second, first]
+    menu = launcher.window.actions_.recent_menu
+    menu.aboutToShow.emit()
+    assert [a.text() for a in menu.actions()] == ["second.annotator", "first.annotator"]
+    with Project.open(first):  # the first project's lock was released
+        pass
+
+
+def test_a_locked_project_offers_read_only(qtbot, project_file) -> None:
+    path = project_file(2)
+    asked: list[str] = []
+
+    def accept_read_only(_parent, message: str) -> bool:
+        asked.append(message)
+        return True
+
+    launcher = Launcher(Preferences(), ask_read_only=accept_read_only)
+    with Project.open(path) as writer:  # another process writing
+        assert launcher.open_project(path)
+        window = focus_window(qtbot, launcher.window)
+        try:
+            assert "open for writing in another window or process" in asked[0]
+            assert window.session.project.read_only
+            assert "(read-only)" in window.windowTitle()
+            # an edit is refused with a message, and nothing changes
+            qtbot.keyClick(window.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+            assert "read-only" in window.statusBar().currentMessage()
+            assert writer.document_status(1) == "new"
+        finally:
+            window.close()
+
+
+def test_a_locked_project_can_be_left_alone(qtbot, project_file) -> None:
+    path = project_file(1)
+    launcher = Launcher(Preferences(), ask_read_only=lambda _parent, _message: False)
+    with Project.open(path):
+        assert not launcher.open_project(path)
+    assert launcher.window is None
+
+
+def test_a_file_that_is_not_a_project_gets_a_message(qtbot, tmp_path, monkeypatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(
+        "annotator.ui.launcher.QMessageBox.critical",
+        lambda _parent, title, message: shown.append(f"{title}: {message}"),
+    )
+    bogus = tmp_path / "notes.annotator"
+    bogus.write_text("not a database")
+    launcher = Launcher(Preferences())
+    assert not launcher.open_project(bogus)
+    assert shown and "notes.annotator" in shown[0] and "not an annotator project" in shown[0]
