@@ -4,8 +4,10 @@
 space, as spaCy does); ``spans`` have an inclusive ``token_end``; a relation's ``head`` and
 ``child`` are the index of the LAST token of each span, with ``head_span`` / ``child_span``.
 ``answer`` is ``accept`` for a finished document and ``ignore`` for a skipped one (no answer
-otherwise: the task is still to do). ``_input_hash`` / ``_task_hash`` kept from an import are
-written back.
+otherwise: the task is still to do). What the Prodigy reader kept from an imported task is
+written back: ``_input_hash`` / ``_task_hash``, the task's other keys (``_view_id``, ...) and
+the extra keys of its tokens, spans and relations (``disabled``, ``color``, ...), so that an
+imported file comes back as it was.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from spacy.tokens import Span as SpacySpan
 from annotator.io.alignment import DocBuilder, MisalignedPolicy, align_spans, relations_kept
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import part_path, register_writer
-from annotator.model import ProjectSettings
+from annotator.model import Document, ProjectSettings, Span
 
 HASH_KEYS: tuple[str, ...] = ("_input_hash", "_task_hash")
 ANSWERS: dict[str, str] = {"done": "accept", "skipped": "ignore"}
+KEPT = "prodigy"  # the meta key where the Prodigy reader keeps the rest of a task
+_KEPT_DETAILS = frozenset({"token_keys", "token_extras", "span_extras", "relation_extras"})
 
 
 def prodigy_tokens(doc: Doc) -> list[dict[str, Any]]:
@@ -40,15 +44,38 @@ def prodigy_tokens(doc: Doc) -> list[dict[str, Any]]:
     ]
 
 
-def prodigy_span(span: SpacySpan) -> dict[str, Any]:
-    return {
-        "text": span.text,
-        "start": span.start_char,
-        "end": span.end_char,
-        "token_start": span.start,
-        "token_end": span.end - 1,
-        "label": span.label_,
-    }
+def prodigy_span(span: SpacySpan, with_text: bool = True) -> dict[str, Any]:
+    """A span as Prodigy writes it; ``head_span`` / ``child_span`` have no ``text``."""
+    described = {"text": span.text} if with_text else {}
+    described.update(
+        start=span.start_char,
+        end=span.end_char,
+        token_start=span.start,
+        token_end=span.end - 1,
+        label=span.label_,
+    )
+    return described
+
+
+def _span_key(span: Span) -> str:
+    """The key under which the Prodigy reader keeps a span's extra keys."""
+    return f"{span.start}:{span.end}:{span.label}"
+
+
+def _kept(document: Document) -> dict[str, Any]:
+    kept = document.meta.get(KEPT)
+    return kept if isinstance(kept, dict) else {}
+
+
+def _with_token_extras(tokens: list[dict[str, Any]], kept: dict[str, Any]) -> None:
+    """Give back per-token keys (e.g. ``disabled``) when the tokens are still the same."""
+    extras = kept.get("token_extras")
+    if not isinstance(extras, dict):
+        return
+    for key, values in extras.items():
+        if isinstance(values, list) and len(values) == len(tokens):
+            for token, value in zip(tokens, values, strict=True):
+                token[key] = value
 
 
 def to_prodigy_task(
@@ -56,23 +83,36 @@ def to_prodigy_task(
 ) -> dict[str, Any]:
     """One document as a Prodigy task; misaligned spans follow the policy (named in report)."""
     document = item.document
+    kept = _kept(document)
+    span_extras = kept.get("span_extras") if isinstance(kept.get("span_extras"), dict) else {}
+    relation_extras = kept.get("relation_extras")
+    relation_extras = relation_extras if isinstance(relation_extras, dict) else {}
     doc = builder.make(document)
     aligned = align_spans(doc, document, item.spans, misaligned, report)
-    spans = [prodigy_span(span) for _, span in aligned.kept(item.spans)]
-    relations = [
-        {
+    spans = []
+    for span, spacy_span in aligned.kept(item.spans):
+        described = prodigy_span(spacy_span)
+        described.update(span_extras.get(_span_key(span), {}))
+        spans.append(described)
+    by_id = {span.id: span for span in item.spans}
+    relations = []
+    for relation, head, child in relations_kept(document, item.relations, aligned, report):
+        described = {
             "head": head.end - 1,
             "child": child.end - 1,
-            "head_span": prodigy_span(head),
-            "child_span": prodigy_span(child),
+            "head_span": prodigy_span(head, with_text=False),
+            "child_span": prodigy_span(child, with_text=False),
             "label": relation.label,
         }
-        for relation, head, child in relations_kept(document, item.relations, aligned, report)
-    ]
-    meta = {key: value for key, value in document.meta.items() if key not in HASH_KEYS}
+        key = f"{_span_key(by_id[relation.head])}>{_span_key(by_id[relation.child])}:"
+        described.update(relation_extras.get(key + relation.label, {}))
+        relations.append(described)
+    tokens = prodigy_tokens(doc)
+    _with_token_extras(tokens, kept)
+    meta = {k: v for k, v in document.meta.items() if k not in HASH_KEYS and k != KEPT}
     task: dict[str, Any] = {
         "text": document.text,
-        "tokens": prodigy_tokens(doc),
+        "tokens": tokens,
         "spans": spans,
         "relations": relations,
         "meta": meta,
@@ -80,6 +120,9 @@ def to_prodigy_task(
     for key in HASH_KEYS:
         if key in document.meta:
             task[key] = document.meta[key]
+    for key, value in kept.items():
+        if key not in _KEPT_DETAILS and key not in task and key != "answer":
+            task[key] = value
     if document.status in ANSWERS:
         task["answer"] = ANSWERS[document.status]
     report.spans += len(spans)
