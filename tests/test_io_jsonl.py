@@ -68,7 +68,7 @@ def test_bom_and_crlf_lines_are_read(tmp_path: Path) -> None:
     ("line", "reason"),
     [
         ('{"text": "a",', "not valid JSON (Expecting property name"),
-        ('["a list"]', "expected a JSON object, found a list (a JSON file rather than JSON Lines?)"),
+        ('["a list"]', "expected a JSON object, found a list (a JSON file rather than JSON"),
         ('{"meta": {}}', 'no "text" string'),
         ('{"text": 3}', 'no "text" string'),
         ('{"text": "a", "meta": [1]}', '"meta" must be an object, not list'),
@@ -212,3 +212,11 @@ def test_sniffers_tell_plain_jsonl_prodigy_and_doccano_apart(tmp_path: Path) -> 
     assert sniff_prodigy(prodigy, heads[prodigy])
     assert not sniff_prodigy(doccano, heads[doccano])
     assert not sniff_jsonl(tmp_path / "x.txt", b"just words")
+
+
+def test_prodigy_is_told_by_any_task_in_the_head_even_a_long_one(tmp_path: Path) -> None:
+    later = write_lines(tmp_path / "later.jsonl", {"text": "plain first"}, task())
+    assert sniff_prodigy(later, later.read_bytes())
+    long = write_lines(tmp_path / "long.jsonl", task(meta={"note": "x" * 70_000}))
+    head = long.read_bytes()[:65536]
+    assert sniff_prodigy(long, head) and sniff_jsonl(long, head)

@@ -35,7 +35,7 @@ import srsly
 
 from annotator.errors import FormatError
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
-from annotator.io.registry import register_reader
+from annotator.io.registry import SNIFF_BYTES, register_reader
 from annotator.model.document import DocumentStatus, TokenOffsets
 from annotator.model.span import AnnotationStatus
 
@@ -110,19 +110,25 @@ def count_documents(path: Path) -> int:
         return sum(1 for raw in handle if raw.strip())
 
 
-def _first_task(path: Path, head: bytes) -> dict[str, Any] | None:
+def _head_tasks(path: Path, head: bytes) -> list[dict[str, Any]]:
+    """The objects with a ``text`` on the complete lines of ``head``; [] if one is not such."""
     if path.is_dir():
-        return None
-    head = head.removeprefix(codecs.BOM_UTF8)
-    for raw in head.split(b"\n"):
+        return []
+    lines = head.removeprefix(codecs.BOM_UTF8).split(b"\n")
+    if len(head) >= SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    tasks = []
+    for raw in lines:
         if not raw.strip():
             continue
         try:
             task = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            return None
-        return task if isinstance(task, dict) and isinstance(task.get("text"), str) else None
-    return None
+            return []
+        if not (isinstance(task, dict) and isinstance(task.get("text"), str)):
+            return []
+        tasks.append(task)
+    return tasks
 
 
 def _task_meta(task: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
@@ -139,7 +145,7 @@ def _task_meta(task: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
 
 def sniff_jsonl(path: Path, head: bytes) -> bool:
     """Lines of JSON objects with a ``text`` string."""
-    if _first_task(path, head) is not None:
+    if _head_tasks(path, head):
         return True
     # A first line longer than the sniffed bytes cannot be parsed; trust the suffix then.
     return path.suffix.lower() in _JSON_SUFFIXES and head.lstrip().startswith(b"{")
@@ -160,16 +166,21 @@ def read_jsonl(path: Path, **_options: Any) -> Iterator[ImportRecord]:
 
 
 def sniff_prodigy(path: Path, head: bytes) -> bool:
-    """A task with Prodigy's own keys (hashes, answer, tokens, spans as objects)."""
-    task = _first_task(path, head)
-    if task is None or "entities" in task:  # doccano
+    """Tasks with Prodigy's own keys (hashes, answer, tokens, spans as objects)."""
+    tasks = _head_tasks(path, head)
+    if not tasks and sniff_jsonl(path, head):  # one line longer than the sniffed bytes
+        return b'"entities"' not in head and any(
+            f'"{key}"'.encode() in head for key in PRODIGY_KEYS
+        )
+    if not tasks or any("entities" in task for task in tasks):  # doccano
         return False
-    spans = task.get("spans")
-    if spans is not None and not (
-        isinstance(spans, list) and all(isinstance(span, dict) for span in spans)
-    ):
-        return False
-    return bool(PRODIGY_KEYS & task.keys())
+    for task in tasks:
+        spans = task.get("spans")
+        if spans is not None and not (
+            isinstance(spans, list) and all(isinstance(span, dict) for span in spans)
+        ):
+            return False
+    return any(PRODIGY_KEYS & task.keys() for task in tasks)
 
 
 @register_reader("prodigy", sniff=sniff_prodigy, priority=20)
