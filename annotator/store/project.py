@@ -211,6 +211,13 @@ class Project:
                 self._lock.release()
                 self._lock = None
 
+    def reload(self) -> None:
+        """Forget cached settings, schema and token boundaries, after another connection (a
+        background import in the same process) changed them."""
+        self._settings = None
+        self._schema = None
+        self._boundaries.cache_clear()
+
     def __enter__(self) -> Project:
         return self
 
