@@ -262,3 +262,10 @@ def test_a_brat_folder_imports_into_a_project(project: Project, fixtures_dir: Pa
     assert {"Orville Wright", "Wilbur Wright"} <= texts
     assert project.document(doc_id).meta["brat"]["notes"][0]["id"] == "#1"
     assert "Family" in project.schema.relation_names
+
+
+def test_crlf_ann_file_and_a_note_holding_a_tab(tmp_path: Path) -> None:
+    pair(tmp_path, "w", TEXT, "T1\tPER 0 10\tBrad Smith\r\n#1\tAnnotatorNotes T1\tsee\tthis\r\n")
+    (record,) = read(tmp_path)
+    assert [(s.start, s.end, s.label) for s in record.spans] == [(0, 10, "PER")]
+    assert record.meta["brat"]["notes"][0]["text"] == "see\tthis"

@@ -103,7 +103,7 @@ def _parse_ann(
     for number, line in enumerate(ann.splitlines(), start=1):
         if not line.strip():
             continue
-        fields = line.split("\t")
+        fields = line.split("\t", 2)
         ident = fields[0].strip()
         if len(fields) < 2 or not ident:
             raise FormatError(ann_path, number, "expected an id, a tab and an annotation")
