@@ -130,8 +130,13 @@ def print_report(report: SuggestReport) -> None:
     if report.tally.by_origin:
         table = Table(title="Suggestions by origin", title_justify="left")
         table.add_column("origin", no_wrap=True)
-        for column in ("spans", "relations", "dropped labels", "rejected before", "accepted"):
+        for column in ("spans", "relations", "dropped", "rejected", "accepted"):
             table.add_column(column, overflow="fold")
+        table.caption = (
+            "dropped: labels the label map does not take; rejected / accepted: found again "
+            "where a person already rejected / accepted it (not added)"
+        )
+        table.caption_justify = "left"
         for origin, counts in sorted(report.tally.by_origin.items()):
             dropped = ", ".join(f"{label} {n}" for label, n in counts.dropped_labels.most_common())
             table.add_row(
@@ -148,6 +153,7 @@ def print_report(report: SuggestReport) -> None:
         f"replaced {report.spans_removed} stale span(s) and "
         f"{report.relations_removed} stale relation(s)",
         highlight=False,
+        soft_wrap=True,
     )
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)

@@ -113,7 +113,9 @@ def _extension_names(pattern: str | list[dict[str, Any]]) -> Iterator[str]:
                 yield from extensions
 
 
-def add_pattern_rulers(pipeline: LoadedPipeline, files: list[PatternFile]) -> list[tuple[str, str]]:
+def add_pattern_rulers(
+    pipeline: LoadedPipeline, files: list[PatternFile]
+) -> list[tuple[str, str | None]]:
     """Add one ``span_ruler`` per file at the end of the pipeline; returns (origin, spans key)s.
 
     Patterns testing an attribute no component of the pipeline sets (``POS`` on a blank
@@ -121,7 +123,7 @@ def add_pattern_rulers(pipeline: LoadedPipeline, files: list[PatternFile]) -> li
     and counted in ``PatternFile.skipped``. Custom ``_`` attributes the pipeline lacks are
     registered (default ``None``) so that such patterns load.
     """
-    keys: list[tuple[str, str]] = []
+    keys: list[tuple[str, str | None]] = []
     for index, pattern_file in enumerate(files):
         usable = []
         pattern_file.skipped.clear()
@@ -136,6 +138,9 @@ def add_pattern_rulers(pipeline: LoadedPipeline, files: list[PatternFile]) -> li
                 if not Token.has_extension(name):
                     Token.set_extension(name, default=None)
             usable.append(entry)
+        if not usable:
+            keys.append((pattern_file.origin, None))
+            continue
         key = f"annotator_patterns_{index}"
         ruler = pipeline.nlp.add_pipe(
             "span_ruler",

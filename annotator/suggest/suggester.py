@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
-from annotator.model import LabelSchema, Span
+from annotator.model import LabelSchema, Relation, Span
 from annotator.suggest.entities import LabelMapper, spans_to_suggestions
 from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings
 from annotator.suggest.patterns import PatternFile, add_pattern_rulers
@@ -111,6 +111,8 @@ class Suggester:
                 doc.ents, doc_id, self.pipeline.origin, self.mapper, tally
             )
         for origin, key in self.ruler_keys:
+            if key is None:
+                continue
             found += spans_to_suggestions(doc.spans[key], doc_id, origin, self.mapper, tally)
         if self.propagation is not None:
             found += [
@@ -133,7 +135,7 @@ class Suggester:
         for span in suggestions:
             candidates.setdefault(span_key(span), span)
         relations = self.relations(doc, doc_id, list(candidates.values()))
-        relations = _without_rejected_relations(relations, document, candidates)
+        relations = _without_rejected_relations(relations, document, candidates, tally)
         return DocumentSuggestions(
             doc_id=doc_id,
             spans=suggestions,
@@ -148,8 +150,11 @@ def _overlaps_any(span: Span, ranges: list[tuple[int, int]]) -> bool:
 
 
 def _without_rejected_relations(
-    relations: list, document: DocumentInput, candidates: dict[SpanKey, Span]
-) -> list:
+    relations: list[Relation],
+    document: DocumentInput,
+    candidates: dict[SpanKey, Span],
+    tally: Tally,
+) -> list[Relation]:
     """Drop relations a person already rejected between spans of the same offsets and labels."""
     if not document.relations:
         return relations
@@ -160,4 +165,10 @@ def _without_rejected_relations(
         for r in document.relations
         if r.status == "rejected"
     }
-    return [r for r in relations if (key_of[r.head], key_of[r.child], r.label) not in rejected]
+    kept = []
+    for relation in relations:
+        if (key_of[relation.head], key_of[relation.child], relation.label) in rejected:
+            tally[relation.origin].skipped_rejected += 1
+        else:
+            kept.append(relation)
+    return kept

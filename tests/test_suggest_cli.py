@@ -1,0 +1,98 @@
+"""``annotator suggest`` from the command line: the report, the options and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from suggest_helpers import ENTITY_PATTERNS, add_texts, write_patterns
+from typer.testing import CliRunner
+
+from annotator.cli import app
+from annotator.store import Project
+
+runner = CliRunner()
+TEXTS = [
+    "Brad Smith, PDG de Microsoft, a parlé au WSJ de la cocaïne.",
+    "Microsoft a répondu.",
+    "Rien.",
+]
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        add_texts(project, TEXTS)
+    return path
+
+
+@pytest.fixture
+def patterns(tmp_path: Path) -> Path:
+    return write_patterns(tmp_path / "entities.jsonl", ENTITY_PATTERNS)
+
+
+def test_suggest_prints_a_report_per_origin(corpus: Path, patterns: Path) -> None:
+    result = runner.invoke(
+        app, ["suggest", str(corpus), "--model", "blank", "--patterns", str(patterns)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 of 3 document(s) with blank:fr" in result.output
+    assert "pattern:entities.jsonl" in result.output
+    assert "rule:fr_person_title_of_org" in result.output
+    assert "DRUG 1" in result.output  # an unmapped label, dropped and counted
+    assert "added 4 span(s) and 1 relation(s)" in result.output
+    with Project.open(corpus, read_only=True) as project:
+        assert project.document_status(1) == "suggested"
+        assert [r.label for r in project.relations(1)] == ["works_for"]
+
+
+def test_docs_option_takes_ids_and_new(corpus: Path, patterns: Path) -> None:
+    base = ["suggest", str(corpus), "--model", "blank", "--patterns", str(patterns)]
+    result = runner.invoke(app, [*base, "--docs", "2,3"])
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 document(s)" in result.output
+    result = runner.invoke(app, [*base, "--docs", "new", "--batch-size", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 document(s)" in result.output
+    with Project.open(corpus, read_only=True) as project:
+        assert [project.document_status(i) for i in (1, 2, 3)] == ["suggested"] * 3
+
+
+def test_stats_shows_the_suggesters(corpus: Path, patterns: Path) -> None:
+    runner.invoke(app, ["suggest", str(corpus), "--model", "blank", "--patterns", str(patterns)])
+    result = runner.invoke(app, ["stats", str(corpus), "--json"])
+    assert result.exit_code == 0, result.output
+    origins = json.loads(result.output)["origins"]
+    assert origins["pattern:entities.jsonl"]["spans"]["suggested"] == 4
+    assert origins["rule:fr_person_title_of_org"]["relations"]["suggested"] == 1
+    table = runner.invoke(app, ["stats", str(corpus)])
+    assert "Suggesters" in table.output and "pattern:entities.jsonl" in table.output
+
+
+def _one_line_error(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_a_missing_model_is_one_line_naming_the_package(corpus: Path) -> None:
+    result = runner.invoke(app, ["suggest", str(corpus), "--model", "xx_no_such_news_md"])
+    assert "pip install xx_no_such_news_md" in _one_line_error(result)
+
+
+def test_bad_pattern_file_and_bad_docs_are_one_line(corpus: Path, tmp_path: Path) -> None:
+    bad = write_patterns(tmp_path / "bad.jsonl", ['{"label": "ORG", "pattern": "A"}', "{oops"])
+    result = runner.invoke(
+        app, ["suggest", str(corpus), "--model", "blank", "--patterns", str(bad)]
+    )
+    assert f"{bad}:2: not valid JSON" in _one_line_error(result)
+    result = runner.invoke(app, ["suggest", str(corpus), "--model", "blank", "--docs", "some"])
+    assert "--docs takes all, new or document ids" in _one_line_error(result)
+    result = runner.invoke(app, ["suggest", str(corpus), "--model", "blank", "--docs", "42"])
+    assert "no document 42" in _one_line_error(result)
+    with Project.open(corpus, read_only=True) as project:
+        assert project.document_ids("new") == [1, 2, 3]
