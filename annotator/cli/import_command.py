@@ -83,7 +83,7 @@ def import_(
             project, sources, format=format, split=split, lang=lang, progress=progress
         )
     if created:
-        console.print(f"Created {project}", highlight=False)
+        console.print(f"Created {project}", highlight=False, soft_wrap=True)
     _print_report(report)
 
 
@@ -146,7 +146,7 @@ def _print_report(report: importing.ImportReport) -> None:
             highlight=False,
         )
         for example in report.duplicate_examples:
-            console.print(f"  {example}", highlight=False)
+            console.print(f"  {example}", highlight=False, soft_wrap=True)
     if report.repeated:
         console.print(
             f"{report.repeated} record(s) repeat a text seen earlier in this import; their "
@@ -168,7 +168,7 @@ def _print_report(report: importing.ImportReport) -> None:
             highlight=False,
         )
     for note in report.notes:
-        console.print(f"note: {note}", highlight=False)
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
 
 
 def _counts(counts: dict[str, int]) -> str:

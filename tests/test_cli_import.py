@@ -1,0 +1,105 @@
+"""``annotator import`` from the command line: creation, report, one-line errors, exit status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from annotator.cli import app
+from annotator.store import Project
+
+runner = CliRunner()
+TEXT = "Brad Smith works for Microsoft."
+
+
+def one_line(result) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def test_import_creates_the_project_and_prints_the_report(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT, encoding="utf-8")
+    project = tmp_path / "new.annotator"
+    result = runner.invoke(app, ["import", str(project), str(folder), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert f"Created {project}" in result.output
+    assert "seeds" in result.output and "text" in result.output
+    with Project.open(project, read_only=True) as opened:
+        assert opened.settings.lang == "en"
+        assert opened.count_documents() == 1
+    again = runner.invoke(app, ["import", str(project), str(folder), "--lang", "fr"])
+    assert again.exit_code == 0, again.output
+    assert "1 duplicate text(s)" in again.output
+    assert "the project's language is en; --lang fr was not used" in again.output
+
+
+def test_report_names_added_labels_and_merges(tmp_path: Path) -> None:
+    source = tmp_path / "tasks.jsonl"
+    task = {"text": TEXT, "spans": [{"start": 21, "end": 30, "label": "COMPANY"}]}
+    source.write_text(json.dumps(task) + "\n" + json.dumps(task) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(source)])
+    assert result.exit_code == 0, result.output
+    assert "entity labels added to the schema: COMPANY" in result.output
+    assert "1 record(s) repeat a text" in result.output
+    assert "prodigy" in result.output
+
+
+def test_bad_line_exits_non_zero_names_the_line_and_keeps_no_new_project(tmp_path: Path) -> None:
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"text": "fine"}\n{"text": \n', encoding="utf-8")
+    project = tmp_path / "p.annotator"
+    result = runner.invoke(app, ["import", str(project), str(source)])
+    assert result.exit_code == 1
+    assert one_line(result).startswith(f"error: {source}:2: not valid JSON")
+    assert not project.exists()
+    assert not Path(f"{project}-wal").exists()
+
+
+def test_failed_import_leaves_an_existing_project_unchanged(tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"text": "kept"}) + "\n", encoding="utf-8")
+    project = tmp_path / "p.annotator"
+    assert runner.invoke(app, ["import", str(project), str(good)]).exit_code == 0
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"\x00\x01binary\xff")
+    result = runner.invoke(app, ["import", str(project), str(good), str(latin)])
+    assert result.exit_code == 1
+    assert one_line(result) == (
+        f"error: {latin}: not UTF-8 (byte 0xff at offset 8) and no other text encoding could "
+        "be detected; convert the file to UTF-8"
+    )
+    with Project.open(project, read_only=True) as opened:
+        assert opened.count_documents() == 1
+        assert [e["kind"] for e in opened.edit_log()] == ["import"]
+
+
+def test_explicit_format_split_and_their_errors(tmp_path: Path) -> None:
+    text = tmp_path / "a.txt"
+    text.write_text("Une phrase. Une autre.", encoding="utf-8")
+    project = tmp_path / "p.annotator"
+    result = runner.invoke(
+        app, ["import", str(project), str(text), "--format", "text", "--split", "sentence"]
+    )
+    assert result.exit_code == 0, result.output
+    with Project.open(project, read_only=True) as opened:
+        assert [d.text for d in opened.documents()] == ["Une phrase.", "Une autre."]
+    result = runner.invoke(app, ["import", str(project), str(text), "--format", "xml"])
+    assert result.exit_code == 1
+    assert "unknown format 'xml'" in one_line(result)
+    other = tmp_path / "q.annotator"
+    result = runner.invoke(app, ["import", str(other), str(text), "--lang", "zz"])
+    assert result.exit_code == 1
+    assert "spaCy has no language 'zz'" in one_line(result)
+    assert not other.exists()
+
+
+def test_help_describes_every_option() -> None:
+    result = runner.invoke(app, ["import", "--help"])
+    assert result.exit_code == 0
+    for option in ("--format", "--split", "--lang", "PROJECT", "SOURCE", "prodigy", "sentence"):
+        assert option in result.output
