@@ -9,6 +9,9 @@ import pytest
 
 import annotator.io.formats  # noqa: F401  (registers every format)
 from annotator.io.registry import detect_format
+from annotator.services.exporting import export_project
+from annotator.services.importing import import_sources
+from annotator.store import Project
 
 FIXTURE_FORMATS = {
     "brat": "brat",
@@ -96,3 +99,55 @@ def test_folders(tmp_path: Path) -> None:
     write(tmp_path / "plain" / "a.txt", "Paris")
     assert detect_format(tmp_path / "brat") == "brat"
     assert detect_format(tmp_path / "plain") == "text"
+
+
+def _annotations(project: Project) -> list[tuple[str, list[str], list[tuple[str, str, str]]]]:
+    """Per document: text, span texts with labels, and relations (head text, child text, label).
+
+    Whitespace is taken out, as CoNLL rebuilds texts from tokens ("4, 1998" -> "4 , 1998").
+    """
+
+    def bare(text: str) -> str:
+        return "".join(text.split())
+
+    out = []
+    for doc_id in project.document_ids():
+        text = project.document(doc_id).text
+        spans = {s.id: bare(text[s.start : s.end]) for s in project.spans(doc_id)}
+        labels = sorted(f"{spans[s.id]}/{s.label}" for s in project.spans(doc_id))
+        relations = sorted(
+            (spans[r.head], spans[r.child], r.label) for r in project.relations(doc_id)
+        )
+        out.append((bare(text), labels, relations))
+    return sorted(out)
+
+
+@pytest.mark.parametrize(
+    ("format", "output", "keeps_relations"),
+    [
+        ("brat", "out", True),
+        ("doccano", "out.jsonl", True),
+        ("labelstudio", "out.json", True),
+        ("conll", "out.conll", False),
+        ("conll-biluo", "out.conll", False),
+    ],
+)
+def test_export_is_detected_and_imports_back_the_same(
+    tmp_path: Path, fixtures_dir: Path, format: str, output: str, keeps_relations: bool
+) -> None:
+    """Through the services: import, export with our writer, import the export (auto)."""
+    with Project.create(tmp_path / "first.annotator") as first:
+        import_sources(
+            first, [fixtures_dir / "doccano/import_tests/relation_extraction/example.jsonl"]
+        )
+        import_sources(first, [fixtures_dir / "brat/tutorials/news/110-note_annotation.txt"])
+        export_project(first, format, tmp_path / output, status="all")
+        before = _annotations(first)
+    assert detect_format(tmp_path / output) == format.split("-")[0]
+    with Project.create(tmp_path / "second.annotator") as second:
+        import_sources(second, [tmp_path / output])
+        after = _annotations(second)
+    if not keeps_relations:
+        before = [(text, spans, []) for text, spans, _ in before]
+    assert after == before
+    assert sum(len(spans) for _, spans, _ in after) == 18
