@@ -9,7 +9,7 @@ Only the blocks on screen are laid out and painted (see ``text_layout``).
 
 from __future__ import annotations
 
-import importlib
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -29,10 +29,12 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QMenu, QWidget
 from annotator import edits
 from annotator.errors import AnnotatorError
 from annotator.model import EntityLabel, Relation, RelationLabel, Span
+from annotator.model.document import TokenOffsets
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.editor_actions import build_actions
 from annotator.ui.editor.geometry import ArcShape, ViewGeometry
 from annotator.ui.editor.label_menu import open_label_menu
+from annotator.ui.editor.local_copy import LocalAnnotations
 from annotator.ui.editor.painting import (
     PaintState,
     paint_arcs,
@@ -40,12 +42,11 @@ from annotator.ui.editor.painting import (
     paint_drag_line,
     paint_lines,
 )
+from annotator.ui.editor.propagation import PropagationRunner
 from annotator.ui.editor.style import ViewStyle
 from annotator.ui.editor.text_layout import MARGIN, DocumentLayout, LineBox
 from annotator.ui.editor.tokens import TokenIndex
 from annotator.ui.session import ProjectSession
-
-_PROPAGATION_MODULE = "annotator.services.suggesting"
 
 
 class Mode(Enum):
@@ -71,6 +72,7 @@ class DocumentView(QAbstractScrollArea):
 
     selection_changed = Signal(object)  # the selected Span or Relation, or None
     label_requested = Signal()  # the user asked for a label picker (Space)
+    propagated = Signal(int)  # background propagation of an accepted span ended: spans added
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +88,9 @@ class DocumentView(QAbstractScrollArea):
         self._text = ""
         self._tokens = TokenIndex((), 0)
         self._index = AnnotationIndex()
+        self._token_offsets: TokenOffsets = ()
+        self._local: LocalAnnotations | None = None
+        self._own_edit: edits.Edit | None = None  # being pushed by this view
         self._layout: DocumentLayout | None = None
         self._selected_id: str | None = None
         self._text_selection: tuple[int, int] | None = None
@@ -115,6 +120,9 @@ class DocumentView(QAbstractScrollArea):
                 "editor.cancel": self._on_cancel_triggered,
             },
         )
+        self._propagation = PropagationRunner(session.project, self)
+        self._propagation.finished.connect(self._on_propagation_finished)
+        self._propagation.failed.connect(session.edit_failed)
         session.document_opened.connect(self._on_document_opened)
         session.annotations_changed.connect(self._on_annotations_changed)
         session.schema_changed.connect(self._on_schema_changed)
@@ -188,6 +196,10 @@ class DocumentView(QAbstractScrollArea):
         """One action by name, e.g. ``"editor.accept"`` (see ``editor_actions.ACTION_SPECS``)."""
         return next(a for a in self._actions if a.objectName() == name)
 
+    def propagation(self) -> PropagationRunner:
+        """The background propagation queue (``wait()`` before closing the project)."""
+        return self._propagation
+
     def label_menu(self) -> QMenu | None:
         """The label popup while it is open (relation labels, or Space's label list)."""
         menu = self._label_menu
@@ -256,7 +268,11 @@ class DocumentView(QAbstractScrollArea):
         if doc_id != self._doc_id:
             return
         before = self.selected()
-        self._index = self._read_annotations(doc_id)
+        own_edit, self._own_edit = self._own_edit, None
+        if own_edit is not None and self._local is not None:
+            self._index = self._local.apply(own_edit)
+        else:
+            self._index = self._read_annotations(doc_id)
         assert self._layout is not None
         self._layout.reposition(self._index)
         for item_id in (self._pick_head, self._pick_candidate):
@@ -289,6 +305,7 @@ class DocumentView(QAbstractScrollArea):
         self._doc_id = doc_id
         self._text = document.text
         self._tokens = TokenIndex(document.tokens, len(document.text))
+        self._token_offsets = document.tokens
         self._index = self._read_annotations(doc_id)
         self._layout = DocumentLayout(document.text, self._style.text_font, self._style.tag_font)
         self._layout.set_width(self._text_width())
@@ -303,9 +320,13 @@ class DocumentView(QAbstractScrollArea):
 
     def _read_annotations(self, doc_id: int) -> AnnotationIndex:
         project = self.session.project
-        return AnnotationIndex(
-            project.spans(doc_id), project.relations(doc_id), project.misaligned_span_ids(doc_id)
+        self._local = LocalAnnotations(
+            project.spans(doc_id),
+            project.relations(doc_id),
+            project.misaligned_span_ids(doc_id),
+            self._token_offsets,
         )
+        return self._local.index()
 
     def _text_width(self) -> float:
         return float(self.viewport().width()) - 2 * MARGIN
@@ -669,7 +690,16 @@ class DocumentView(QAbstractScrollArea):
     # -- edits ----------------------------------------------------------------------------------
 
     def _push(self, edit: edits.Edit) -> bool:
-        return self.session.push(edit)
+        """One undo step through the session; a database that stays busy (another writer held
+        it past the timeout) is reported like a refused edit, and nothing changes."""
+        self._own_edit = edit
+        try:
+            return self.session.push(edit)
+        except sqlite3.OperationalError as error:
+            self.session.edit_failed.emit(f"{self.session.project.path}: {error}; edit not saved")
+            return False
+        finally:
+            self._own_edit = None
 
     def _create_span(self, label: str) -> None:
         assert self._doc_id is not None and self._text_selection is not None
@@ -802,20 +832,13 @@ class DocumentView(QAbstractScrollArea):
         self._reveal_range(start, end)
 
     def _propagate(self, span: Span) -> None:
-        """Let the suggester spread an accepted span to its other mentions, when it can."""
-        try:
-            module = importlib.import_module(_PROPAGATION_MODULE)
-        except ImportError:
-            return
-        propagate = getattr(module, "propagate_from", None)
-        if propagate is None:
-            return
-        try:
-            propagate(self.session.project, span)
-        except AnnotatorError as error:
-            self.session.edit_failed.emit(str(error))
-            return
-        self._on_annotations_changed(span.doc_id)
+        """Let the suggester spread an accepted span to its other mentions (in the background)."""
+        self._propagation.request(span, self._text)
+
+    def _on_propagation_finished(self, doc_id: int, added: int) -> None:
+        self.propagated.emit(added)
+        if added and self._doc_id is not None:
+            self.session.annotations_changed.emit(self._doc_id)
 
     # -- relations ------------------------------------------------------------------------------
 
