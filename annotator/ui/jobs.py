@@ -8,17 +8,22 @@ on the UI thread, document by document, only where the document has not changed 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from annotator.errors import AnnotatorError
-from annotator.ui.dialogs import ExportDialog
-from annotator.ui.workers import Progress
+from annotator.ui.dialogs import ExportDialog, ImportChoice, ImportDialog, SuggestDialog
+from annotator.ui.workers import TaskContext
 
 if TYPE_CHECKING:
     from annotator.io.records import ExportReport
+    from annotator.services.importing import ImportReport
+    from annotator.services.suggesting import SuggestPlan
+    from annotator.suggest.results import DocumentSuggestions
     from annotator.ui.main_window import MainWindow
 
 
@@ -31,9 +36,9 @@ def _refuse_if_busy(window: MainWindow) -> bool:
     return False
 
 
-def _start(window: MainWindow, title: str, work: Any, on_result: Any) -> None:
+def _start(window: MainWindow, title: str, work: Any, on_result: Any, writes: bool = False) -> None:
     try:
-        task = window.tasks.run(title, work)
+        task = window.tasks.run(title, work, writes=writes)
     except AnnotatorError as error:
         window.show_message(str(error))
         return
@@ -81,7 +86,7 @@ def export_project(window: MainWindow) -> None:
         return
     read_only = project.read_only
 
-    def work(progress: Progress, cancelled: Any) -> ExportReport:
+    def work(context: TaskContext) -> ExportReport:
         with project.worker_connection(read_only=read_only) as connection:
             return exporting.export_project(
                 connection,
@@ -91,8 +96,8 @@ def export_project(window: MainWindow) -> None:
                 spans=choice.spans,
                 split=split,
                 misaligned=choice.misaligned,
-                progress=lambda done, total: progress(done, total, ""),
-                cancel=cancelled,
+                progress=lambda done, total: context.progress(done, total),
+                cancel=context.cancelled,
             )
 
     def on_result(report: ExportReport) -> None:
@@ -114,3 +119,221 @@ def export_project(window: MainWindow) -> None:
             box.open()
 
     _start(window, f"Export {choice.format}", work, on_result)
+
+
+# -- import --------------------------------------------------------------------------------
+
+SPLIT_CHOICES = [
+    ("none", "One document per file or record"),
+    ("paragraph", "One document per paragraph (plain text)"),
+    ("sentence", "One document per sentence (plain text)"),
+]
+
+
+def import_files(window: MainWindow, sources: list[Path] | None = None) -> None:
+    """Ask for files (or take ``sources``), then import them in the background."""
+    from annotator.services import importing
+
+    if _refuse_if_busy(window):
+        return
+    project = window.session.project
+    if project.read_only:
+        window.show_message("This project is open read-only; nothing can be imported into it.")
+        return
+    splits = [(value, text) for value, text in SPLIT_CHOICES if value in importing.SPLITS]
+    dialog = ImportDialog(importing.known_formats(), splits, project.path.parent, window)
+    if sources:
+        dialog.add_sources(sources)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    choice = dialog.choice()
+    if not choice.sources:
+        window.show_message("Nothing to import: add files or folders first.")
+        return
+    start_import(window, choice)
+
+
+def start_import(window: MainWindow, choice: ImportChoice) -> None:
+    """Import ``choice`` through a second connection; the window holds its writes meanwhile."""
+    from annotator.services import importing
+
+    project = window.session.project
+
+    def work(context: TaskContext) -> ImportReport:
+        with project.worker_connection() as connection:
+            return importing.import_sources(
+                connection,
+                choice.sources,
+                format=choice.format,
+                split=choice.split,
+                progress=lambda done, total: context.progress(done, total, "records"),
+                cancel=context.cancelled,
+            )
+
+    def on_result(report: ImportReport) -> None:
+        project.reload()
+        window.session.schema_changed.emit()
+        window.document_list.reload()
+        if window.session.current_doc_id is None:
+            window.restore_session()
+        parts = [f"Imported {report.documents} new documents"]
+        if report.duplicates:
+            parts.append(f"{report.duplicates} already in the project")
+        if report.spans or report.relations:
+            parts.append(f"{report.spans} spans, {report.relations} relations")
+        if report.labels_added:
+            parts.append(f"new labels: {', '.join(report.labels_added)}")
+        window.show_message("; ".join(parts), 15000)
+
+    _start(window, "Import", work, on_result, writes=True)
+
+
+# -- suggestions ---------------------------------------------------------------------------
+
+
+def suggest(window: MainWindow, only_new: bool) -> None:
+    """Ask for model, patterns and rules, then suggest in the background.
+
+    The model runs in the worker thread over inputs it reads through its own connection,
+    noting each document's revision as it reads it. Batches come back to the UI thread and
+    are stored there, leaving out any document edited since it was read.
+    """
+    from annotator.services import suggesting
+
+    if _refuse_if_busy(window):
+        return
+    project = window.session.project
+    if project.read_only:
+        window.show_message("This project is open read-only; suggestions cannot be stored.")
+        return
+    settings = project.settings
+    dialog = SuggestDialog(
+        models=_installed_models(settings.default_model),
+        default_model=settings.default_model,
+        patterns=[Path(p) for p in settings.patterns],
+        rules=[Path(p) for p in settings.rules],
+        only_new=only_new,
+        start_folder=project.path.parent,
+        parent=window,
+    )
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    choice = dialog.choice()
+    options = suggesting.SuggestOptions(
+        model=choice.model or None,
+        patterns=tuple(choice.patterns),
+        rules=tuple(choice.rules),
+        default_rules=choice.default_rules,
+        docs="new" if choice.only_new else "all",
+    )
+    try:
+        plan = suggesting.plan_suggestions(project, options)
+    except AnnotatorError as error:
+        QMessageBox.warning(window, "Suggestions", str(error))
+        return
+    if not plan.doc_ids:
+        window.show_message("No document to suggest for: every one is done, skipped or suggested.")
+        return
+    start_suggestions(window, plan)
+
+
+def start_suggestions(window: MainWindow, plan: SuggestPlan) -> SuggestionRun:
+    run = SuggestionRun(window, plan)
+    _start(window, f"Suggest ({plan.model})", run.work, run.on_finished)
+    task = window.tasks.current
+    if task is not None:
+        task.delivered.connect(run.store_batch)
+    return run
+
+
+class SuggestionRun:
+    """One suggestion run: computed in the worker, stored on the UI thread batch by batch."""
+
+    def __init__(self, window: MainWindow, plan: SuggestPlan) -> None:
+        self.window = window
+        self.plan = plan
+        self.stored = 0
+        self.dropped: list[int] = []
+        self.spans_added = 0
+        self.relations_added = 0
+        self.notes: list[str] = []
+
+    def work(self, context: TaskContext) -> list[str]:
+        """In the worker thread: load the model, read, compute; hand batches over."""
+        from annotator.services import suggesting
+
+        total = len(self.plan.doc_ids)
+        context.progress(0, 0, "loading the model")
+        suggester = suggesting.build_suggester(self.plan)
+        context.progress(0, total, "")
+        revisions: dict[int, int] = {}
+        with self.window.session.project.worker_connection(read_only=True) as connection:
+
+            def inputs() -> Iterator[Any]:
+                for doc_id in self.plan.doc_ids:
+                    revisions[doc_id] = connection.revision(doc_id)
+                    yield from suggesting.read_inputs(connection, [doc_id])
+
+            done = 0
+            for batch in suggesting.compute_suggestions(
+                suggester, inputs(), batch_size=self.plan.batch_size, cancel=context.cancelled
+            ):
+                context.deliver([(result, revisions.pop(result.doc_id)) for result in batch])
+                done += len(batch)
+                context.progress(done, total, "")
+        return list(suggester.notes)
+
+    def store_batch(self, batch: list[tuple[DocumentSuggestions, int]]) -> None:
+        """On the UI thread: store results whose document has not moved since it was read."""
+        from annotator.services import suggesting
+
+        project = self.window.session.project
+        fresh = []
+        for result, revision in batch:
+            if project.revision(result.doc_id) == revision:
+                fresh.append(result)
+            else:
+                self.dropped.append(result.doc_id)
+        if not fresh:
+            return
+        try:
+            outcome = suggesting.store_suggestions(project, fresh)
+        except AnnotatorError as error:
+            self.window.show_message(f"Suggestions not stored: {error}", 10000)
+            return
+        self.stored += outcome.documents
+        self.spans_added += outcome.spans_added
+        self.relations_added += outcome.relations_added
+        for result in fresh:
+            self.window.document_list.model.refresh_document(result.doc_id)
+            if result.doc_id == self.window.session.current_doc_id:
+                self.window.session.annotations_changed.emit(result.doc_id)
+
+    def on_finished(self, notes: list[str]) -> None:
+        self.notes = notes
+        self.window.document_list.update_progress()
+        message = (
+            f"Suggestions stored for {self.stored} documents: {self.spans_added} spans, "
+            f"{self.relations_added} relations"
+        )
+        if self.dropped:
+            message += (
+                f"; {len(self.dropped)} document(s) left out because they were edited "
+                "meanwhile (run again to suggest for them)"
+            )
+        self.window.show_message(message, 15000)
+
+
+def _installed_models(default: str) -> list[str]:
+    """spaCy pipelines installed as packages (by their distribution metadata; no spaCy)."""
+    from importlib import metadata
+
+    names = {default, "blank"}
+    for distribution in metadata.distributions():
+        name = (distribution.metadata["Name"] or "").replace("-", "_").lower()
+        if _PIPELINE_NAME.match(name):
+            names.add(name)
+    return sorted(names, key=lambda n: (n != default, n))
+
+
+_PIPELINE_NAME = re.compile(r"^[a-z]{2,3}_(core|dep|ent)_[a-z]+_(sm|md|lg|trf)$")

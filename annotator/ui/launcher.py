@@ -19,7 +19,7 @@ from annotator.ui.main_window import MainWindow, ViewFactory
 from annotator.ui.preferences import Preferences
 from annotator.ui.session import ProjectSession
 from annotator.ui.welcome import WelcomeWindow
-from annotator.ui.workers import Task
+from annotator.ui.workers import Task, TaskContext
 
 PROJECT_FILTER = "Annotator projects (*.annotator);;All files (*)"
 SAMPLE_NAME = "sample.annotator"
@@ -182,7 +182,7 @@ class Launcher(QObject):
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
 
-        def work(progress: Callable[[int, int, str], None], cancelled: Callable[[], bool]) -> Path:
+        def work(context: TaskContext) -> Path:
             from annotator.services.importing import import_sources
             from annotator.services.projects import new_project
 
@@ -190,8 +190,8 @@ class Launcher(QObject):
                 import_sources(
                     project,
                     [sources],
-                    progress=lambda done, total, *_: progress(done, total, ""),
-                    cancel=cancelled,
+                    progress=lambda done, total: context.progress(done, total),
+                    cancel=context.cancelled,
                 )
             partial.replace(target)
             return target

@@ -25,7 +25,7 @@ from annotator.ui.menus import WindowActions
 from annotator.ui.preferences import Preferences
 from annotator.ui.session import ProjectSession
 from annotator.ui.status_bar import StatusBar
-from annotator.ui.workers import TaskRunner
+from annotator.ui.workers import Task, TaskRunner
 
 ViewFactory = Callable[[ProjectSession, QWidget], Any]
 
@@ -83,6 +83,10 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self.status.task_progress, self)
         self.help_overlay = HelpOverlay(self)
         self.actions_ = WindowActions(self)
+
+        self.tasks.task_started.connect(self._on_task_started)
+        self.tasks.task_ended.connect(self._on_task_ended)
+        self._edits_held = False
 
         self.document_list.document_activated.connect(self._on_document_activated)
         self.palette_panel.label_chosen.connect(self.view.apply_label)
@@ -143,7 +147,11 @@ class MainWindow(QMainWindow):
             self.view.set_scroll_position(scroll)
 
     def save_view_state(self) -> None:
-        if self.session.current_doc_id is None or self.session.project.read_only:
+        if (
+            self.session.current_doc_id is None
+            or self.session.project.read_only
+            or self._edits_held
+        ):
             return
         selected = self.view.selected()
         try:
@@ -161,6 +169,36 @@ class MainWindow(QMainWindow):
 
     def _on_selection_changed(self, _item: object) -> None:
         self._state_timer.start()
+
+    # -- background work that writes: the window holds its own writes meanwhile -------------
+
+    HELD_ACTIONS = ("undo", "redo", "done_next", "skip", "previous", "next", "schema")
+
+    def _on_task_started(self, task: Task) -> None:
+        if task.writes:
+            self.hold_edits(True)
+
+    def _on_task_ended(self, task: Task) -> None:
+        if task.writes:
+            self.hold_edits(False)
+
+    def hold_edits(self, held: bool) -> None:
+        """While an import holds the project's write transaction, editing and moving wait, so
+        the window never blocks on the database; reading and scrolling stay."""
+        self._edits_held = held
+        for widget in (self.view, self.document_list, self.palette_panel):
+            widget.setEnabled(not held)
+        for name in self.HELD_ACTIONS:
+            self.actions_.actions[name].setEnabled(not held)
+        if not held:
+            stack = self.session.undo_stack
+            self.actions_.actions["undo"].setEnabled(stack.canUndo())
+            self.actions_.actions["redo"].setEnabled(stack.canRedo())
+            self.view.setFocus()
+
+    @property
+    def edits_held(self) -> bool:
+        return self._edits_held
 
     # -- window layout ------------------------------------------------------------------------
 

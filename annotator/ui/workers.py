@@ -1,10 +1,10 @@
 """Slow work off the UI thread: a function run in a ``QThread``, with progress and Cancel.
 
 Request -> result: the caller captures everything the work needs on the UI thread and passes
-a plain function ``work(progress, is_cancelled) -> result``. It runs in its own thread (with its
-own database connection when it touches the project: ``project.worker_connection()``), reports
-progress through a queued signal, and its result comes back on the UI thread, where the caller
-applies it. The window never waits for it.
+a plain function ``work(context) -> result``. It runs in its own thread (with its own database
+connection when it touches the project: ``project.worker_connection()``), reports progress and
+partial results (``context.deliver``) through queued signals, and its result comes back on the
+UI thread, where the caller applies it. The window never waits for it.
 """
 
 from __future__ import annotations
@@ -23,14 +23,35 @@ from annotator.errors import AnnotatorError, Cancelled
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
-"""``progress(done, total, message)``; ``total`` 0 when unknown."""
-Work = Callable[[Progress, Callable[[], bool]], Any]
+
+
+class TaskContext:
+    """What a piece of work gets: report progress, ask whether to stop, hand over a part."""
+
+    def __init__(self, runner: _Runner, stop: threading.Event) -> None:
+        self._runner = runner
+        self._stop = stop
+
+    def progress(self, done: int, total: int | None = 0, message: str = "") -> None:
+        """``total`` 0 or None when unknown."""
+        self._runner.progressed.emit(int(done), int(total or 0), str(message))
+
+    def cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    def deliver(self, part: object) -> None:
+        """Hand a partial result to the UI thread (``Task.delivered``), e.g. a batch to store."""
+        self._runner.delivered.emit(part)
+
+
+Work = Callable[[TaskContext], Any]
 
 
 class _Runner(QObject):
     """Lives in the worker thread; everything it emits reaches the UI thread queued."""
 
     progressed = Signal(int, int, str)
+    delivered = Signal(object)
     succeeded = Signal(object)
     failed = Signal(str)
     cancelled = Signal(str)
@@ -44,7 +65,7 @@ class _Runner(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            result = self._work(self._report, self._stop.is_set)
+            result = self._work(TaskContext(self, self._stop))
         except Cancelled as error:
             self.cancelled.emit(str(error) or "cancelled")
         except AnnotatorError as error:
@@ -60,32 +81,35 @@ class _Runner(QObject):
         finally:
             self.done.emit()
 
-    def _report(self, done: int, total: int, message: str = "") -> None:
-        self.progressed.emit(int(done), int(total), str(message))
-
 
 class Task(QObject):
     """One piece of background work. Signals arrive on the UI thread; ``ended`` comes last."""
 
     progressed = Signal(int, int, str)
+    delivered = Signal(object)
     succeeded = Signal(object)
     failed = Signal(str)
     cancelled = Signal(str)
     ended = Signal()
 
-    def __init__(self, title: str, work: Work, parent: QObject | None = None) -> None:
+    def __init__(
+        self, title: str, work: Work, parent: QObject | None = None, writes: bool = False
+    ) -> None:
         super().__init__(parent)
         self.title = title
+        self.writes = writes  # holds the project's write transaction while it runs
         self._stop = threading.Event()
-        self._thread = QThread()
+        self._thread = QThread(self)
         self._thread.setObjectName(f"task: {title}")
         self._runner = _Runner(work, self._stop)
         self._runner.moveToThread(self._thread)
+        self._thread.finished.connect(self._runner.deleteLater)
         self._thread.started.connect(self._runner.run)
         # quit the thread's event loop as soon as the work returns, so wait() never hangs
         self._runner.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         queued = Qt.ConnectionType.QueuedConnection
         self._runner.progressed.connect(self.progressed, queued)
+        self._runner.delivered.connect(self.delivered, queued)
         self._runner.succeeded.connect(self._on_succeeded, queued)
         self._runner.failed.connect(self._on_failed, queued)
         self._runner.cancelled.connect(self._on_cancelled, queued)
@@ -193,13 +217,17 @@ class TaskRunner(QObject):
     def busy(self) -> bool:
         return self.current is not None
 
-    def run(self, title: str, work: Work) -> Task:
-        """Start ``work``; refuses (``AnnotatorError``) while another task runs."""
+    def run(self, title: str, work: Work, writes: bool = False) -> Task:
+        """Start ``work``; refuses (``AnnotatorError``) while another task runs.
+
+        ``writes``: the work keeps the project's write transaction open (an import), so the
+        window holds its own writes until it ends (``task_started``/``task_ended`` tell it).
+        """
         if self.current is not None:
             raise AnnotatorError(
                 f"{self.current.title} is still running; wait for it or cancel it first"
             )
-        task = Task(title, work, self)
+        task = Task(title, work, writes=writes)  # owned here in Python, released at its end
         self.current = task
         task.ended.connect(lambda: self._on_ended(task))
         self.progress.follow(task)
@@ -217,4 +245,3 @@ class TaskRunner(QObject):
         if self.current is task:
             self.current = None
         self.task_ended.emit(task)
-        task.deleteLater()
