@@ -137,3 +137,13 @@ def test_tokenize_gives_offsets_of_spacy_tokens_in_order() -> None:
 def test_unknown_language_is_one_clear_error() -> None:
     with pytest.raises(AnnotatorError, match="spaCy has no language 'xx-nope'"):
         tokenize.check_language("xx-nope")
+
+
+def test_tokenizer_is_renewed_when_its_vocabulary_grows_too_big(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = tokenize.blank("fr")
+    monkeypatch.setattr(tokenize, "MAX_LEXEMES", len(first.vocab) - 1)
+    [tokens] = tokenize.tokenize("fr", ["Une phrase neuve."])
+    assert tokens == ((0, 3), (4, 10), (11, 16), (16, 17))
+    assert tokenize.blank("fr") is not first

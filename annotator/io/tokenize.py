@@ -10,12 +10,15 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import spacy
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 
 from annotator.errors import AnnotatorError
 from annotator.model.document import TokenOffsets
 
 BATCH_SIZE = 1000
+MAX_LEXEMES = 300_000
+_OFFSETS = [IDX, LENGTH]
 
 
 @lru_cache(maxsize=8)
@@ -42,10 +45,17 @@ def check_language(lang: str) -> None:
 
 
 def tokenize(lang: str, texts: Iterable[str]) -> Iterator[TokenOffsets]:
-    """Token offsets of each text, in order, through the tokenizer's batched ``pipe``."""
-    tokenizer = blank(lang).tokenizer
-    for doc in tokenizer.pipe(texts, batch_size=BATCH_SIZE):
-        yield tuple((token.idx, token.idx + len(token)) for token in doc)
+    """Token offsets of each text, in order, through the tokenizer's batched ``pipe``.
+
+    The vocabulary grows with every new word; past ``MAX_LEXEMES`` the pipeline is made
+    afresh (same rules, same tokens) so that a long import keeps flat memory.
+    """
+    nlp = blank(lang)
+    if len(nlp.vocab) > MAX_LEXEMES:
+        blank.cache_clear()
+        nlp = blank(lang)
+    for doc in nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE):
+        yield tuple((start, start + length) for start, length in doc.to_array(_OFFSETS).tolist())
 
 
 def sentences(lang: str, text: str) -> list[tuple[int, int]]:
