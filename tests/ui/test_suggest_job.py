@@ -1,0 +1,97 @@
+"""Suggestions from the window: computed in a worker, stored on the UI thread, and dropped for
+a document edited while it was being computed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
+
+from annotator.edits import add_span
+from annotator.model import Span
+from annotator.services import suggesting
+from annotator.store import Project
+from annotator.ui import jobs
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
+
+
+class CollectingContext:
+    """A ``TaskContext`` for running the worker half synchronously in the test."""
+
+    def __init__(self) -> None:
+        self.parts: list[object] = []
+        self.reports: list[tuple[int, int, str]] = []
+
+    def progress(self, done: int, total: int | None = 0, message: str = "") -> None:
+        self.reports.append((done, total or 0, message))
+
+    def cancelled(self) -> bool:
+        return False
+
+    def deliver(self, part: object) -> None:
+        self.parts.append(part)
+
+
+def _patterns(tmp_path: Path) -> Path:
+    path = tmp_path / "places.jsonl"
+    path.write_text(json.dumps({"label": "LOC", "pattern": "Paris."}) + "\n", encoding="utf-8")
+    return path
+
+
+def _plan(project: Project, patterns: Path) -> suggesting.SuggestPlan:
+    options = suggesting.SuggestOptions(
+        model="blank", patterns=(patterns,), rules=(), default_rules=False, docs="all"
+    )
+    return suggesting.plan_suggestions(project, options)
+
+
+def test_suggestions_run_in_the_background_and_land_in_the_list(
+    qtbot, launcher, project_file, tmp_path
+) -> None:
+    path = project_file(3)
+    window = open_window(qtbot, launcher, path)
+    plan = _plan(window.session.project, _patterns(tmp_path))
+    run = jobs.start_suggestions(window, plan)
+    task = window.tasks.current
+    assert task is not None
+    with qtbot.waitSignal(task.ended, timeout=60_000):
+        pass
+    # a LOC from the pattern in each document, and "Alice Martin", accepted as PER in
+    # document 1, proposed in documents 2 and 3 by propagation
+    assert run.stored == 3 and run.spans_added == 5
+    with Project.open(path, read_only=True) as project:
+        for doc_id in (1, 2, 3):
+            labels = {(s.label, s.origin, s.status) for s in project.spans(doc_id)}
+            assert ("LOC", "pattern:places.jsonl", "suggested") in labels
+    # the open document shows them at once; the list counts them
+    assert any(s.label == "LOC" for s in window.view._index.span_by_id.values())
+    model = window.document_list.model
+    assert model.index(1, model.PENDING).data() == "2"  # LOC and the propagated PER
+    assert "Suggestions stored for 3 documents" in window.statusBar().currentMessage()
+
+
+def test_a_document_edited_meanwhile_keeps_its_edit_and_gets_no_stale_suggestions(
+    qtbot, launcher, project_file, tmp_path
+) -> None:
+    path = project_file(3)
+    window = open_window(qtbot, launcher, path)
+    project = window.session.project
+    run = jobs.SuggestionRun(window, _plan(project, _patterns(tmp_path)))
+    context = CollectingContext()
+    run.work(context)  # the worker half: reads and computes; stores nothing
+    assert all(not s.origin.startswith("pattern") for s in project.spans(2))
+    # the annotator edits document 2 before the results come back
+    text = project.document(2).text
+    start = text.index("Paris")
+    window.session.push(add_span(Span(doc_id=2, start=start, end=start + 5, label="ORG")))
+    for part in context.parts:
+        run.store_batch(part)
+    assert run.dropped == [2]
+    assert {s.label for s in project.spans(2)} == {"ORG"}
+    assert any(s.label == "LOC" for s in project.spans(1))
+    assert any(s.label == "LOC" for s in project.spans(3))
+    run.on_finished([])
+    assert "1 document(s) left out because they were edited" in window.statusBar().currentMessage()
