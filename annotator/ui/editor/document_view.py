@@ -29,7 +29,6 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QMenu, QWidget
 from annotator import edits
 from annotator.errors import AnnotatorError
 from annotator.model import EntityLabel, Relation, RelationLabel, Span
-from annotator.model.document import TokenOffsets
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.editor_actions import build_actions
 from annotator.ui.editor.geometry import ArcShape, ViewGeometry
@@ -88,8 +87,9 @@ class DocumentView(QAbstractScrollArea):
         self._text = ""
         self._tokens = TokenIndex((), 0)
         self._index = AnnotationIndex()
-        self._token_offsets: TokenOffsets = ()
         self._local: LocalAnnotations | None = None
+        self._relation_blocks_cache: list[tuple[Relation, int, int]] = []
+        self._relation_blocks_for: AnnotationIndex | None = None
         self._own_edit: edits.Edit | None = None  # being pushed by this view
         self._layout: DocumentLayout | None = None
         self._selected_id: str | None = None
@@ -305,7 +305,6 @@ class DocumentView(QAbstractScrollArea):
         self._doc_id = doc_id
         self._text = document.text
         self._tokens = TokenIndex(document.tokens, len(document.text))
-        self._token_offsets = document.tokens
         self._index = self._read_annotations(doc_id)
         self._layout = DocumentLayout(document.text, self._style.text_font, self._style.tag_font)
         self._layout.set_width(self._text_width())
@@ -324,7 +323,7 @@ class DocumentView(QAbstractScrollArea):
             project.spans(doc_id),
             project.relations(doc_id),
             project.misaligned_span_ids(doc_id),
-            self._token_offsets,
+            self._tokens,
         )
         return self._local.index()
 
@@ -468,19 +467,27 @@ class DocumentView(QAbstractScrollArea):
         first, last = boxes[0].block, boxes[-1].block
         shown = []
         middle = self.viewport().width() / 2.0
-        for relation in self._index.relations:
-            head = self._index.span_by_id[relation.head]
-            child = self._index.span_by_id[relation.child]
-            blocks = (
-                self._layout.block_of_offset(head.start),
-                self._layout.block_of_offset(child.start),
-            )
-            if max(blocks) < first or min(blocks) > last:
+        for relation, low, high in self._relation_blocks():
+            if high < first or low > last:
                 continue
             shape = geometry.arc(relation, middle)
             if shape is not None:
                 shown.append(shape)
         return shown
+
+    def _relation_blocks(self) -> list[tuple[Relation, int, int]]:
+        """Each relation with the first and last block it touches (cached per annotations)."""
+        index, layout = self._index, self._layout
+        assert layout is not None
+        if self._relation_blocks_for is not index:
+            found = []
+            for relation in index.relations:
+                head = layout.block_of_offset(index.span_by_id[relation.head].start)
+                child = layout.block_of_offset(index.span_by_id[relation.child].start)
+                found.append((relation, min(head, child), max(head, child)))
+            self._relation_blocks_cache = found
+            self._relation_blocks_for = index
+        return self._relation_blocks_cache
 
     # -- hit testing ----------------------------------------------------------------------------
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from annotator.edits import Edit
-from annotator.model import Relation, Span, TokenBoundaries
-from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model import Relation, Span
+from annotator.model.document import DocumentStatus
 from annotator.ui.editor.annotation_index import AnnotationIndex
+from annotator.ui.editor.tokens import TokenIndex
 
 
 class LocalAnnotations:
@@ -21,12 +22,12 @@ class LocalAnnotations:
         spans: Iterable[Span],
         relations: Iterable[Relation],
         misaligned: Iterable[str],
-        tokens: TokenOffsets,
+        tokens: TokenIndex,
     ) -> None:
         self.spans = {span.id: span for span in spans}
         self.relations = {relation.id: relation for relation in relations}
         self.misaligned = set(misaligned)
-        self._bounds = TokenBoundaries(tokens)
+        self._tokens = tokens
 
     def apply(self, edit: Edit) -> AnnotationIndex:
         """Apply an edit the store has just committed; returns the new index."""
@@ -65,7 +66,7 @@ class LocalAnnotations:
         """Document status is not drawn by the view."""
 
     def _flag(self, span: Span) -> None:
-        if self._bounds.aligned(span.start, span.end):
+        if self._tokens.aligned(span.start, span.end):
             self.misaligned.discard(span.id)
         else:
             self.misaligned.add(span.id)

@@ -24,6 +24,19 @@ class TokenIndex:
     def empty(self) -> bool:
         return not self.starts
 
+    def aligned(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` falls on token boundaries (the store's ``aligned`` flag)."""
+        if self.empty:
+            return True
+        first = bisect_left(self.starts, start)
+        last = bisect_left(self.ends, end)
+        return (
+            first < len(self.starts)
+            and self.starts[first] == start
+            and last < len(self.ends)
+            and self.ends[last] == end
+        )
+
     def snap(self, start: int, end: int) -> tuple[int, int] | None:
         """The smallest token-aligned range covering ``[start, end)``; None over whitespace only."""
         start, end = max(0, start), min(self.text_length, end)
