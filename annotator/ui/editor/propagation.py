@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable
 from contextlib import suppress
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRunnable, QThreadPool, Signal
 
 from annotator.errors import AnnotatorError
 from annotator.model import Span
@@ -106,6 +106,16 @@ class PropagationRunner(QObject):
     def wait(self, milliseconds: int = -1) -> bool:
         """Block until queued jobs are done (for closing the project and for tests)."""
         return self._pool.waitForDone(milliseconds)
+
+    def watch_window(self, window: QObject) -> None:
+        """Finish queued jobs when ``window`` closes, before its project is closed."""
+        window.removeEventFilter(self)
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close:
+            self.wait()
+        return False
 
     def _on_job_done(self, doc_id: int, added: int, message: str, needle: str, label: str) -> None:
         self._pending.discard((needle, label))
