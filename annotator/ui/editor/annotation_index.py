@@ -57,6 +57,11 @@ class AnnotationIndex:
         self.misaligned = frozenset(misaligned)
         self.levels = assign_levels(self.spans)
         self._starts = [span.start for span in self.spans]
+        self._anchor_starts = sorted(
+            self.span_by_id[span_id].start
+            for relation in self.relations
+            for span_id in (relation.head, relation.child)
+        )
         self._longest = max((span.end - span.start for span in self.spans), default=0)
 
     def item(self, item_id: str | None) -> Span | Relation | None:
@@ -76,9 +81,14 @@ class AnnotationIndex:
         return sorted(found, key=lambda s: (s.end - s.start, -self.levels[s.id]))
 
     def rows_between(self, start: int, end: int) -> int:
-        """How many stacked levels a line over ``[start, end)`` needs (at least one)."""
+        """How many stacked levels a line over ``[start, end)`` needs (none without spans)."""
         found = self.spans_between(start, end)
-        return 1 + max((self.levels[s.id] for s in found), default=0)
+        return 1 + max((self.levels[s.id] for s in found), default=-1)
+
+    def has_arc_anchor(self, start: int, end: int) -> bool:
+        """Whether a relation arc ends at a span starting in ``[start, end)``."""
+        index = bisect_left(self._anchor_starts, start)
+        return index < len(self._anchor_starts) and self._anchor_starts[index] < end
 
     def relations_of(self, span_id: str) -> list[Relation]:
         return [r for r in self.relations if span_id in (r.head, r.child)]

@@ -19,7 +19,9 @@ from PySide6.QtGui import QFont, QFontMetricsF, QTextLayout, QTextLine, QTextOpt
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.blocks import Utf16Map, split_blocks
 
-ARC_HEIGHT = 26.0
+ARC_HEIGHT = 26.0  # room above a line where a relation arc starts or ends
+LINE_GAP = 6.0  # room above a line without arcs
+ROW_PADDING = 4.0  # below the stacked rows (or the text when a line has no spans)
 PARAGRAPH_GAP = 8.0
 MARGIN = 14.0
 MAX_LAID_OUT = 400
@@ -44,7 +46,16 @@ class LineBox:
 
 
 class _Block:
-    __slots__ = ("end", "ends_paragraph", "height", "layout", "line_rows", "line_tops", "start")
+    __slots__ = (
+        "end",
+        "ends_paragraph",
+        "height",
+        "layout",
+        "line_arcs",
+        "line_rows",
+        "line_tops",
+        "start",
+    )
 
     def __init__(self, start: int, end: int, ends_paragraph: bool) -> None:
         self.start = start
@@ -54,6 +65,7 @@ class _Block:
         self.height = 0.0
         self.line_tops: list[float] = []
         self.line_rows: list[int] = []
+        self.line_arcs: list[float] = []
 
 
 class DocumentLayout:
@@ -92,7 +104,7 @@ class DocumentLayout:
         per_line = max(1, int(self.width / self.char_width))
         lines = max(1, math.ceil((block.end - block.start) / per_line))
         gap = PARAGRAPH_GAP if block.ends_paragraph else 0.0
-        return lines * (ARC_HEIGHT + self.line_height + self.row_height) + gap
+        return lines * (LINE_GAP + self.line_height + ROW_PADDING + self.row_height / 2.0) + gap
 
     def tops(self) -> list[float]:
         """Top of each block, and the total height as the last item."""
@@ -158,18 +170,21 @@ class DocumentLayout:
         y = 0.0
         tops: list[float] = []
         rows: list[int] = []
+        arcs: list[float] = []
         for number in range(layout.lineCount()):
             line = layout.lineAt(number)
             start = block.start + utf16.from_utf16(line.textStart())
             end = block.start + utf16.from_utf16(line.textStart() + line.textLength())
             line_rows = annotations.rows_between(start, max(end, start + 1))
+            arc = ARC_HEIGHT if annotations.has_arc_anchor(start, max(end, start + 1)) else LINE_GAP
             tops.append(y)
             rows.append(line_rows)
-            line.setPosition(QPointF(0.0, y + ARC_HEIGHT))
-            y += ARC_HEIGHT + line.height() + line_rows * self.row_height
+            arcs.append(arc)
+            line.setPosition(QPointF(0.0, y + arc))
+            y += arc + line.height() + line_rows * self.row_height + ROW_PADDING
         if block.ends_paragraph:
             y += PARAGRAPH_GAP
-        block.line_tops, block.line_rows = tops, rows
+        block.line_tops, block.line_rows, block.line_arcs = tops, rows, arcs
         change = y - block.height
         if abs(change) > 0.01:
             block.height = y
@@ -202,7 +217,7 @@ class DocumentLayout:
                     block=index,
                     index=number,
                     top=line_top,
-                    text_top=line_top + ARC_HEIGHT,
+                    text_top=line_top + block.line_arcs[number],
                     text_height=line.height(),
                     rows=block.line_rows[number],
                     start=block.start + utf16.from_utf16(line.textStart()),
