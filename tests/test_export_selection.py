@@ -123,3 +123,15 @@ def test_progress_counts_every_document(mixed: Project, tmp_path: Path) -> None:
         mixed, "spacy", tmp_path / "out", status="all", progress=lambda *a: seen.append(a)
     )
     assert sorted(seen) == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_a_project_open_elsewhere_is_exported_read_only(tmp_path: Path) -> None:
+    from annotator.services.exporting import export_project_file
+
+    path = tmp_path / "busy.annotator"
+    with Project.create(path) as holder:  # holds the writer lock, as the window does
+        add_annotated(holder, 1)
+        report = export_project_file(path, format="prodigy", output=tmp_path / "out.jsonl")
+        assert report.documents == 1
+        assert any("not in its edit log" in w for w in report.warnings)
+        assert not [e for e in holder.edit_log() if e["kind"] == "export"]
