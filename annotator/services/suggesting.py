@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
 from annotator.store import Project
-from annotator.store.search import decided_span_texts, document_ids_containing
+from annotator.store.search import decided_span_texts, document_ids_containing, document_text
 from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings, find_occurrences
 from annotator.suggest.results import DocumentInput, DocumentSuggestions, Tally, span_key
 
@@ -190,7 +190,7 @@ def read_inputs(project: Project, doc_ids: Iterable[int]) -> Iterator[DocumentIn
     for doc_id in doc_ids:
         yield DocumentInput(
             doc_id=doc_id,
-            text=project.document(doc_id).text,
+            text=document_text(project, doc_id),
             spans=tuple(project.spans(doc_id)),
             relations=tuple(project.relations(doc_id)),
         )
@@ -226,9 +226,15 @@ def compute_suggestions(
 def store_suggestions(project: Project, results: Sequence[DocumentSuggestions]) -> StoreResult:
     """Write one batch of suggestions in one transaction, keeping the rules of the game."""
     outcome = StoreResult()
+    spans: list[Span] = []
+    relations: list[Relation] = []
     with project.transaction():
         for result in results:
-            _store_document(project, result, outcome)
+            _store_document(project, result, outcome, spans, relations)
+        if spans:
+            project.add_spans_bulk(spans)
+        if relations:
+            project.add_relations_bulk(relations)
         project.log_event(
             "suggest",
             f"suggestions for {len(results)} document(s)",
@@ -244,7 +250,14 @@ def store_suggestions(project: Project, results: Sequence[DocumentSuggestions]) 
     return outcome
 
 
-def _store_document(project: Project, result: DocumentSuggestions, outcome: StoreResult) -> None:
+def _store_document(
+    project: Project,
+    result: DocumentSuggestions,
+    outcome: StoreResult,
+    spans_to_add: list[Span],
+    relations_to_add: list[Relation],
+) -> None:
+    """Remove the document's stale suggestions now; queue its new ones for the batch insert."""
     doc_id = result.doc_id
     tally = outcome.tally
     tally.add(result.tally)
@@ -329,10 +342,8 @@ def _store_document(project: Project, result: DocumentSuggestions, outcome: Stor
         project.delete_relation(relation)
     for span in stale.values():
         project.delete_span(span)
-    for span in new_spans:
-        project.insert_span(span)
-    for relation in new_relations:
-        project.insert_relation(relation)
+    spans_to_add += new_spans
+    relations_to_add += new_relations
     if project.document_status(doc_id) == "new":
         project.set_document_status(doc_id, "suggested")
     outcome.documents += 1

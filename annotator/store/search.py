@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from annotator.errors import NotFoundError
 from annotator.store.project import Project
+
+
+def document_text(project: Project, doc_id: int) -> str:
+    """The text alone, without parsing the tokens as ``Project.document`` does."""
+    row = project.db.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()
+    if row is None:
+        raise NotFoundError(f"{project.path}: no document {doc_id}")
+    return row[0]
 
 
 def decided_span_texts(project: Project) -> list[tuple[str, str, str, int]]:
