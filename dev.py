@@ -24,7 +24,8 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 SAMPLE_PROJECT = ROOT / "sample.annotator"
 # System packages the window and the end-to-end test need (Debian names).
 APT_PACKAGES = ["xvfb", "xdotool", "libxcb-cursor0", "libegl1", "libgl1", "libxkbcommon-x11-0",
-                "libfontconfig1", "libdbus-1-3", "fonts-dejavu-core"]
+                "libfontconfig1", "libdbus-1-3", "fonts-dejavu-core", "libxcb-icccm4",
+                "libxcb-keysyms1", "libxcb-image0", "libxcb-render-util0", "libxcb-shape0"]
 
 
 def _run(*command: str | Path, **kwargs) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from annotator.errors import AnnotatorError
 from annotator.ui.icons import icon
 from annotator.ui.launcher import Launcher
+from annotator.ui.probe import install_probe
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ def run_gui(path: Path | None) -> int:
     try:
         if not launcher.start(path):
             return 1
+        install_probe(launcher)
         return app.exec()
     finally:
         sys.excepthook = previous_hook
