@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QMenu, QWidget
 from annotator import edits
 from annotator.errors import AnnotatorError
 from annotator.model import EntityLabel, Relation, RelationLabel, Span
+from annotator.ui.editor import gestures
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.editor_actions import build_actions
 from annotator.ui.editor.geometry import ArcShape, ViewGeometry
@@ -668,13 +669,13 @@ class DocumentView(QAbstractScrollArea):
         if self._mode is Mode.PICK_CHILD:
             candidates = [s.id for s in self._index.spans if s.id != self._pick_head]
             if candidates:
-                self._pick_candidate = _neighbour(candidates, self._pick_candidate, step)
+                self._pick_candidate = gestures.neighbour(candidates, self._pick_candidate, step)
                 self._reveal_item(self._pick_candidate)
             return
         order = self._index.tab_order()
         if not order:
             return
-        self.select(_neighbour(order, self._selected_id, step))
+        self.select(gestures.neighbour(order, self._selected_id, step))
 
     def _step_token(self, step: int) -> None:
         """Left/Right: select the token before/after the selection (keyboard span making)."""
@@ -723,94 +724,47 @@ class DocumentView(QAbstractScrollArea):
             self._propagate(span)
 
     def _relabel_span(self, span: Span, label: str) -> None:
-        """A label key on a span sets that label; on a suggestion it also accepts it."""
-        if span.label == label and span.status == "accepted":
-            return
-        if span.label == label:
-            edit = edits.accept_span(span)
-        else:
-            relabel = edits.relabel_span(span, label)
-            edit = edits.UpdateSpan(
-                before=span, after=relabel.after.model_copy(update={"status": "accepted"})
-            )
-        if self._push(edit):
-            self._propagate(self.session.project.span(span.id))
+        edit = gestures.label_span(span, label)
+        if edit is not None and self._push(edit):
+            self._propagate(edit.after)
 
     def _relabel_relation(self, relation: Relation, label: str) -> None:
-        if relation.label == label and relation.status == "accepted":
-            return
-        after = relation.model_copy(update={"label": label, "status": "accepted"})
-        self._push(edits.UpdateRelation(before=relation, after=after))
+        edit = gestures.label_relation(relation, label)
+        if edit is not None:
+            self._push(edit)
 
     def _on_accept_triggered(self) -> None:
         if self._mode is Mode.PICK_CHILD:
             self._pick_child()
             return
-        item = self.selected()
-        if isinstance(item, Span) and item.status == "suggested":
-            if self._push(edits.accept_span(item)):
-                self._propagate(self.session.project.span(item.id))
-        elif isinstance(item, Relation) and item.status == "suggested":
-            self._push(edits.accept_relation(item))
+        edit = gestures.accept(self.selected())
+        if edit is not None and self._push(edit) and isinstance(edit, edits.UpdateSpan):
+            self._propagate(edit.after)
 
     def _on_reject_triggered(self) -> None:
-        if self._mode is not Mode.NORMAL:
-            return
-        item = self.selected()
-        following = self._following(item)
-        if isinstance(item, Span):
-            if item.origin == "human" and item.status == "accepted":
-                edit = edits.remove_span(item, list(self._index.all_relations.values()))
-            else:
-                edit = edits.reject_span(item, list(self._index.all_relations.values()))
-        elif isinstance(item, Relation):
-            edit = edits.reject_relation(item)
-        else:
-            return
-        if self._push(edit):
-            self._set_selected(following)
+        self._remove_selected(gestures.reject)
 
     def _on_delete_triggered(self) -> None:
+        self._remove_selected(gestures.delete)
+
+    def _remove_selected(
+        self, gesture: Callable[[Span | Relation | None, list[Relation]], edits.Edit | None]
+    ) -> None:
+        """Reject or delete the selection, then select what Tab would reach next."""
         if self._mode is not Mode.NORMAL:
             return
         item = self.selected()
-        following = self._following(item)
-        if isinstance(item, Span):
-            edit: edits.Edit = edits.remove_span(item, list(self._index.all_relations.values()))
-        elif isinstance(item, Relation):
-            edit = edits.remove_relation(item)
-        else:
-            return
-        if self._push(edit):
+        edit = gesture(item, list(self._index.all_relations.values()))
+        following = gestures.following(self._index, item)
+        if edit is not None and self._push(edit):
             self._set_selected(following)
-
-    def _following(self, item: Span | Relation | None) -> str | None:
-        """The item Tab would reach after ``item``, to keep a selection after it goes away."""
-        if item is None:
-            return None
-        order = [
-            i
-            for i in self._index.tab_order()
-            if i != item.id
-            and not (
-                isinstance(item, Span)
-                and (r := self._index.relation_by_id.get(i)) is not None
-                and item.id in (r.head, r.child)
-            )
-        ]
-        full = self._index.tab_order()
-        position = full.index(item.id)
-        after = [i for i in full[position + 1 :] if i in order]
-        return after[0] if after else (order[-1] if order else None)
 
     def _on_accept_all_triggered(self) -> None:
         if self._doc_id is None or self._mode is not Mode.NORMAL:
             return
         spans = list(self._index.all_spans.values())
         group = edits.accept_all(spans, list(self._index.all_relations.values()))
-        if not group.edits:
-            return
-        if self._push(group):
+        if group.edits and self._push(group):
             for edit in group.edits:
                 if isinstance(edit, edits.UpdateSpan):
                     self._propagate(edit.after)
@@ -820,28 +774,20 @@ class DocumentView(QAbstractScrollArea):
             return
         item = self.selected()
         if isinstance(item, Span):
-            start, end = item.start, item.end
+            current = (item.start, item.end)
         elif self._text_selection is not None:
-            start, end = self._text_selection
+            current = self._text_selection
         else:
             return
-        tokens = self._tokens
-        if edge == "end":
-            moved = tokens.next_end(end) if step > 0 else tokens.previous_end(end)
-            if moved is None or moved <= start:
-                return
-            end = moved
-        else:
-            moved = tokens.next_start(start) if step > 0 else tokens.previous_start(start)
-            if moved is None or moved >= end:
-                return
-            start = moved
+        moved = gestures.moved_range(*current, edge, step, self._tokens)
+        if moved is None:
+            return
         if isinstance(item, Span):
-            self._push(edits.resize_span(item, start, end))
+            self._push(edits.resize_span(item, *moved))
         else:
-            self._text_selection = (start, end)
+            self._text_selection = moved
             self.viewport().update()
-        self._reveal_range(start, end)
+        self._reveal_range(*moved)
 
     def _propagate(self, span: Span) -> None:
         """Let the suggester spread an accepted span to its other mentions (in the background)."""
@@ -864,7 +810,7 @@ class DocumentView(QAbstractScrollArea):
             return
         self._mode = Mode.PICK_CHILD
         self._pick_head = item.id
-        self._pick_candidate = _neighbour(candidates, None, +1)
+        self._pick_candidate = gestures.neighbour(candidates, None, +1)
         following = [s.id for s in self._index.spans if s.start > item.start]
         if following:
             self._pick_candidate = following[0]
@@ -945,9 +891,3 @@ class DocumentView(QAbstractScrollArea):
             self.viewport().update()
         else:
             self._set_selected(None)
-
-
-def _neighbour(order: list[str], current: str | None, step: int) -> str:
-    if current not in order:
-        return order[0] if step >= 0 else order[-1]
-    return order[(order.index(current) + step) % len(order)]
