@@ -1,0 +1,301 @@
+"""Keyboard gestures and edits of the document view: label keys, accept and reject, resizing,
+Tab navigation and relation mode. Every change goes through ``ProjectSession.push``.
+
+A mixin of ``DocumentView``: it works on the view's state (layout, annotations, selection).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from enum import Enum
+
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QKeyEvent
+
+from annotator import edits
+from annotator.model import EntityLabel, Relation, RelationLabel, Span
+from annotator.ui.editor import gestures
+from annotator.ui.editor.label_menu import open_label_menu
+
+
+class Mode(Enum):
+    NORMAL = "normal"
+    PICK_CHILD = "pick_child"  # after R: choosing the child span of a new relation
+
+
+class EditingInteraction:
+    """Keyboard handling and edits mixed into ``DocumentView``."""
+
+    # -- keyboard ----------------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Tab and not event.modifiers():
+                self._cycle(+1)
+                return True
+            if event.key() == Qt.Key.Key_Backtab:
+                self._cycle(-1)
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if text and modifiers in (Qt.KeyboardModifier.NoModifier,):
+            label = self._label_for_key(text)
+            if label is not None:
+                self.apply_label(label)
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def _label_for_key(self, key: str) -> str | None:
+        schema = self.session.project.schema
+        for entity in schema.entities:
+            if entity.key == key:
+                return entity.name
+        if isinstance(self.selected(), Relation):
+            for relation in schema.relations:
+                if relation.key == key:
+                    return relation.name
+        return None
+
+    # -- selection ------------------------------------------------------------------------------
+
+    def _set_selected(self, item_id: str | None) -> None:
+        if item_id is not None:
+            self._text_selection = None
+        if item_id == self._selected_id:
+            self.viewport().update()
+            return
+        self._selected_id = item_id
+        self.viewport().update()
+        self.selection_changed.emit(self.selected())
+
+    def _cycle(self, step: int) -> None:
+        if self._mode is Mode.PICK_CHILD:
+            candidates = [s.id for s in self._index.spans if s.id != self._pick_head]
+            if candidates:
+                self._pick_candidate = gestures.neighbour(candidates, self._pick_candidate, step)
+                self._reveal_item(self._pick_candidate)
+            return
+        order = self._index.tab_order()
+        if not order:
+            return
+        self.select(gestures.neighbour(order, self._selected_id, step))
+
+    def _step_token(self, step: int) -> None:
+        """Left/Right: select the token before/after the selection (keyboard span making)."""
+        if self._layout is None or self._mode is not Mode.NORMAL:
+            return
+        item = self.selected()
+        if self._text_selection is not None:
+            start, end = self._text_selection
+        elif isinstance(item, Span):
+            start, end = item.start, item.end
+        else:
+            start = end = self.scroll_position()
+            step = 0 if step > 0 else step
+        token = (
+            self._tokens.token_at(end if step > 0 else start)
+            if step >= 0
+            else self._tokens.token_before(start)
+        )
+        if token is None:
+            return
+        self._text_selection = token
+        self._set_selected(None)
+        self._reveal_range(*token)
+
+    # -- edits ----------------------------------------------------------------------------------
+
+    def _push(self, edit: edits.Edit) -> bool:
+        """One undo step through the session; a database that stays busy (another writer held
+        it past the timeout) is reported like a refused edit, and nothing changes."""
+        self._own_edit = edit
+        try:
+            return self.session.push(edit)
+        except sqlite3.OperationalError as error:
+            self.session.edit_failed.emit(f"{self.session.project.path}: {error}; edit not saved")
+            return False
+        finally:
+            self._own_edit = None
+
+    def _create_span(self, label: str) -> None:
+        assert self._doc_id is not None and self._text_selection is not None
+        start, end = self._text_selection
+        span = Span(doc_id=self._doc_id, start=start, end=end, label=label)
+        if self._push(edits.add_span(span)):
+            self._text_selection = None
+            self._set_selected(span.id)
+            self._propagate(span)
+
+    def _relabel_span(self, span: Span, label: str) -> None:
+        edit = gestures.label_span(span, label)
+        if edit is not None and self._push(edit):
+            self._propagate(edit.after)
+
+    def _relabel_relation(self, relation: Relation, label: str) -> None:
+        edit = gestures.label_relation(relation, label)
+        if edit is not None:
+            self._push(edit)
+
+    def _on_accept_triggered(self) -> None:
+        if self._mode is Mode.PICK_CHILD:
+            self._pick_child()
+            return
+        edit = gestures.accept(self.selected())
+        if edit is not None and self._push(edit) and isinstance(edit, edits.UpdateSpan):
+            self._propagate(edit.after)
+
+    def _on_reject_triggered(self) -> None:
+        self._remove_selected(gestures.reject)
+
+    def _on_delete_triggered(self) -> None:
+        self._remove_selected(gestures.delete)
+
+    def _remove_selected(
+        self, gesture: Callable[[Span | Relation | None, list[Relation]], edits.Edit | None]
+    ) -> None:
+        """Reject or delete the selection, then select what Tab would reach next."""
+        if self._mode is not Mode.NORMAL:
+            return
+        item = self.selected()
+        edit = gesture(item, list(self._index.all_relations.values()))
+        following = gestures.following(self._index, item)
+        if edit is not None and self._push(edit):
+            self._set_selected(following)
+
+    def _on_accept_all_triggered(self) -> None:
+        if self._doc_id is None or self._mode is not Mode.NORMAL:
+            return
+        spans = list(self._index.all_spans.values())
+        group = edits.accept_all(spans, list(self._index.all_relations.values()))
+        if group.edits and self._push(group):
+            for edit in group.edits:
+                if isinstance(edit, edits.UpdateSpan):
+                    self._propagate(edit.after)
+
+    def _move_edge(self, edge: str, step: int) -> None:
+        if self._mode is not Mode.NORMAL:
+            return
+        item = self.selected()
+        if isinstance(item, Span):
+            current = (item.start, item.end)
+        elif self._text_selection is not None:
+            current = self._text_selection
+        else:
+            return
+        moved = gestures.moved_range(*current, edge, step, self._tokens)
+        if moved is None:
+            return
+        if isinstance(item, Span):
+            self._push(edits.resize_span(item, *moved))
+        else:
+            self._text_selection = moved
+            self.viewport().update()
+        self._reveal_range(*moved)
+
+    def _propagate(self, span: Span) -> None:
+        """Let the suggester spread an accepted span to its other mentions (in the background)."""
+        self._propagation.request(span, self._text)
+
+    def _on_propagation_finished(self, doc_id: int, added: int) -> None:
+        self.propagated.emit(added)
+        if added and self._doc_id is not None:
+            self.session.annotations_changed.emit(self._doc_id)
+
+    # -- relations ------------------------------------------------------------------------------
+
+    def _on_new_relation_triggered(self) -> None:
+        item = self.selected()
+        if self._mode is not Mode.NORMAL or not isinstance(item, Span):
+            return
+        candidates = [s.id for s in self._index.spans if s.id != item.id]
+        if not candidates:
+            self.session.edit_failed.emit("A relation needs a second span in this document")
+            return
+        self._mode = Mode.PICK_CHILD
+        self._pick_head = item.id
+        self._pick_candidate = gestures.neighbour(candidates, None, +1)
+        following = [s.id for s in self._index.spans if s.start > item.start]
+        if following:
+            self._pick_candidate = following[0]
+        self._reveal_item(self._pick_candidate)
+        self.viewport().update()
+
+    def _pick_child(self) -> None:
+        head, child = self._pick_head, self._pick_candidate
+        self._leave_pick_mode()
+        if head is not None and child is not None:
+            self._choose_relation_label(head, child)
+
+    def _leave_pick_mode(self) -> None:
+        self._mode = Mode.NORMAL
+        self._pick_head = None
+        self._pick_candidate = None
+        self.viewport().update()
+
+    def _choose_relation_label(self, head_id: str, child_id: str) -> None:
+        head = self._index.span_by_id.get(head_id)
+        child = self._index.span_by_id.get(child_id)
+        if head is None or child is None or self._doc_id is None:
+            return
+        allowed = self.session.project.schema.relation_labels_for(head.label, child.label)
+        if not allowed:
+            self.session.edit_failed.emit(
+                f"No relation label allows {head.label} \u2192 {child.label} in the schema"
+            )
+            return
+        doc_id = self._doc_id
+
+        def create(label: str) -> None:
+            relation = Relation(doc_id=doc_id, head=head_id, child=child_id, label=label)
+            if self._push(edits.add_relation(relation)):
+                self._set_selected(relation.id)
+
+        self._show_label_menu(
+            f"{head.label} \u2192 {child.label}", allowed, create, self._anchor_point(child)
+        )
+
+    def _on_choose_label_triggered(self) -> None:
+        if self._mode is not Mode.NORMAL:
+            return
+        self.label_requested.emit()
+        schema = self.session.project.schema
+        item = self.selected()
+        if isinstance(item, Relation):
+            head = self._index.span_by_id[item.head]
+            child = self._index.span_by_id[item.child]
+            labels = schema.relation_labels_for(head.label, child.label)
+            at = self._anchor_point(child)
+        elif isinstance(item, Span) or self._text_selection is not None:
+            labels = schema.entities
+            start = item.start if isinstance(item, Span) else self._text_selection[0]  # type: ignore[index]
+            at = self.viewport().mapToGlobal(self.point_for_offset(start))
+        else:
+            return
+        if labels:
+            self._show_label_menu("Label", labels, self.apply_label, at)
+
+    def _show_label_menu(
+        self,
+        title: str,
+        labels: Sequence[EntityLabel | RelationLabel],
+        on_chosen: Callable[[str], None],
+        at: QPoint,
+    ) -> None:
+        self._label_menu = open_label_menu(self, title, labels, on_chosen, at)
+
+    def _anchor_point(self, span: Span) -> QPoint:
+        return self.viewport().mapToGlobal(self.point_for_offset(span.start))
+
+    def _on_cancel_triggered(self) -> None:
+        if self._mode is Mode.PICK_CHILD:
+            self._leave_pick_mode()
+        elif self._text_selection is not None:
+            self._text_selection = None
+            self.viewport().update()
+        else:
+            self._set_selected(None)
