@@ -1,0 +1,255 @@
+"""Times the window's document list over 100,000 documents, offscreen, against an eager list.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_window.py [--documents N]
+        [--repeat N]
+
+Ours is ``DocumentListModel``: the filter runs in SQLite and returns ids only; rows are read a
+page at a time when the view paints them. The baseline is what a list that holds its rows does:
+one SQL query reading every row (title, status, span counts) into a Python list behind a plain
+``QAbstractTableModel`` (the least an eager list must do; a ``QStandardItemModel`` costs more).
+Each figure is the median of repeated runs. The last row is a document switch in the whole
+window (Alt+Right: document view, list selection, inspector, status bar) against the store
+reads alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QTableView
+
+from annotator.model import Document, Span
+from annotator.store import Project
+from annotator.store.listing import DocumentFilter
+from annotator.ui.document_list_model import DocumentListModel
+from annotator.ui.launcher import Launcher
+from annotator.ui.preferences import Preferences
+
+SENTENCE = (
+    "Alice Martin rejoint Acme à Paris selon le journal du soir tandis que la Chine annonce "
+    "un plan pour Microsoft et Deepseek avec Brad Smith président de la société"
+)
+WORDS = SENTENCE.split(" ")
+LIST_SIZE = (420, 700)
+
+EAGER_SQL = """
+SELECT d.id, coalesce(json_extract(d.meta, '$.title'), substr(d.text, 1, 80)), d.status,
+       (SELECT count(*) FROM spans s WHERE s.doc_id = d.id AND s.status = 'accepted'),
+       (SELECT count(*) FROM spans s WHERE s.doc_id = d.id AND s.status = 'suggested')
+FROM documents d {where} ORDER BY d.id
+"""
+
+
+class EagerModel(QAbstractTableModel):
+    """The baseline: every row read up front."""
+
+    def __init__(self, project: Project, where: str = "", params: tuple = ()) -> None:
+        super().__init__()
+        self.rows = project.db.execute(EAGER_SQL.format(where=where), params).fetchall()
+
+    def rowCount(self, parent: Any = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Any = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 4
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        row = self.rows[index.row()]
+        return str((row[0], row[1], row[3], row[4])[index.column()])
+
+
+def build_project(path: Path, documents: int) -> None:
+    """``documents`` short articles; every third has an accepted and a suggested span."""
+    with Project.create(path) as project, project.transaction():
+        for number in range(documents):
+            words = [WORDS[(number + i) % len(WORDS)] for i in range(40)]
+            text = f"Article {number} : " + " ".join(words)
+            doc_id, _ = project.add_document(Document(text=text))
+            if number % 3 == 0:
+                start = text.index(words[0])
+                project.insert_span(
+                    Span(doc_id=doc_id, start=start, end=start + len(words[0]), label="PER")
+                )
+                project.insert_span(
+                    Span(
+                        doc_id=doc_id,
+                        start=0,
+                        end=7,
+                        label="MISC",
+                        status="suggested",
+                        origin="model:bench@1",
+                    )
+                )
+
+
+def median_ms(run: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000.0)
+    return statistics.median(times)
+
+
+def shown(view: QTableView, model: QAbstractTableModel) -> None:
+    view.setModel(model)
+    view.viewport().repaint()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7, help="runs per figure (median)")
+    args = parser.parse_args()
+    repeat = max(3, args.repeat)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    rows: list[tuple[str, float, float]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Path(folder) / "settings"
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings))
+        path = Path(folder) / "bench.annotator"
+        started = time.perf_counter()
+        build_project(path, args.documents)
+        print(f"built {args.documents:,} documents in {time.perf_counter() - started:.1f} s")
+        project = Project.open(path, read_only=True)
+        view = QTableView()
+        view.resize(*LIST_SIZE)
+        view.show()
+        app.processEvents()
+
+        # 1. the list appears: model made, first screen painted
+        rows.append(
+            (
+                "open the list (first screen painted)",
+                median_ms(lambda: shown(view, DocumentListModel(project)), repeat),
+                median_ms(lambda: shown(view, EagerModel(project)), repeat),
+            )
+        )
+
+        # 2. scroll to the end and back, painting each end
+        def scroll_ends(model: QAbstractTableModel) -> Callable[[], None]:
+            def run() -> None:
+                view.scrollToBottom()
+                view.viewport().repaint()
+                view.scrollToTop()
+                view.viewport().repaint()
+
+            shown(view, model)
+            return run
+
+        ours_model = DocumentListModel(project)
+        ours = median_ms(scroll_ends(ours_model), repeat)
+        eager_model = EagerModel(project)
+        theirs = median_ms(scroll_ends(eager_model), repeat)
+        rows.append(("scroll to the last row and back", ours, theirs))
+
+        # 3. scroll through the whole list a page at a time (what a held-down PgDn does)
+        def page_through(model: QAbstractTableModel) -> Callable[[], None]:
+            bar = view.verticalScrollBar()
+
+            def run() -> None:
+                bar.setValue(0)
+                while bar.value() < bar.maximum():
+                    bar.setValue(bar.value() + bar.pageStep() * 200)
+                    view.viewport().repaint()
+
+            shown(view, model)
+            return run
+
+        ours = median_ms(page_through(DocumentListModel(project)), repeat)
+        theirs = median_ms(page_through(eager_model), repeat)
+        rows.append(("jump through the list, 200 pages a step, painting", ours, theirs))
+
+        # 4. filters, until the first screen is painted
+        for name, document_filter, where, params in (
+            (
+                "filter by text",
+                DocumentFilter(text="Article 9999"),
+                "WHERE d.text LIKE ?",
+                ("%Article 9999%",),
+            ),
+            ("filter by status", DocumentFilter(status="new"), "WHERE d.status = ?", ("new",)),
+            (
+                "filter by label",
+                DocumentFilter(label="PER"),
+                "WHERE EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = d.id AND s.label = ? "
+                "AND s.status != 'rejected')",
+                ("PER",),
+            ),
+        ):
+            model = DocumentListModel(project)
+            shown(view, model)
+
+            def ours_filter(
+                f: DocumentFilter = document_filter, m: DocumentListModel = model
+            ) -> None:
+                m.set_filter(DocumentFilter(text="\x00"))  # force a real re-run each time
+                m.set_filter(f)
+                view.viewport().repaint()
+
+            ours = median_ms(ours_filter, repeat)
+            theirs = median_ms(
+                lambda w=where, p=params: shown(view, EagerModel(project, w, p)), repeat
+            )
+            rows.append((f"{name}, first screen painted", ours, theirs))
+        view.close()
+        project.close()
+
+        # 5. a document switch in the whole window
+        launcher = Launcher(Preferences())
+        launcher.open_project(path)
+        window = launcher.window
+        assert window is not None
+        window.resize(1280, 800)
+        app.processEvents()
+        window.view.setFocus()
+        window.activateWindow()
+        session = window.session
+
+        def next_document() -> None:
+            QTest.keyClick(window.view, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+            window.repaint()
+
+        ours = median_ms(next_document, repeat * 3)
+        reader = session.project
+        position = [1]
+
+        def reads_only() -> None:
+            position[0] += 1
+            reader.document(position[0])
+            reader.spans(position[0])
+            reader.relations(position[0])
+
+        theirs = median_ms(reads_only, repeat * 3)
+        rows.append(("document switch in the window (Alt+Right, repainted)", ours, theirs))
+        window.close()
+
+    print(
+        f"Window, offscreen, {args.documents:,} documents, list {LIST_SIZE[0]}x{LIST_SIZE[1]}, "
+        f"median of {repeat}+ runs"
+    )
+    print()
+    print("| measurement | annotator (ms) | eager list / store reads only (ms) |")
+    print("|---|---:|---:|")
+    for name, ours, theirs in rows:
+        print(f"| {name} | {ours:.1f} | {theirs:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
