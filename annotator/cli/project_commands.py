@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from annotator.cli.app import app, console, reports_errors
@@ -71,17 +72,14 @@ def _print_stats(figures: dict[str, Any]) -> None:
         if relations[key]:
             console.print(_counts_table(f"  {key.replace('_', ' ')}", relations[key]))
     if figures["origins"]:
-        table = Table(title="Suggesters", title_justify="left")
-        for column in (
-            "origin",
-            "kind",
-            "pending",
-            "accepted",
-            "rejected",
-            "accepted after edit",
-            "precision (done docs)",
-        ):
-            table.add_column(column)
+        table = Table(title="Suggesters", title_justify="left", box=box.SIMPLE)
+        table.add_column("origin", overflow="fold")
+        for column in ("kind", "pending", "accepted", "rejected", "after edit", "precision"):
+            table.add_column(column, justify="left" if column == "kind" else "right")
+        table.caption = (
+            "after edit: accepted once relabelled or resized; precision: over done documents"
+        )
+        table.caption_justify = "left"
         for origin, kinds in sorted(figures["origins"].items()):
             for kind, row in kinds.items():
                 precision = "-" if row["precision"] is None else f"{row['precision']:.1%}"

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -128,10 +129,13 @@ def print_report(report: SuggestReport) -> None:
         highlight=False,
     )
     if report.tally.by_origin:
-        table = Table(title="Suggestions by origin", title_justify="left")
-        table.add_column("origin", no_wrap=True)
-        for column in ("spans", "relations", "dropped", "rejected", "accepted"):
-            table.add_column(column, overflow="fold")
+        table = Table(title="Suggestions by origin", title_justify="left", box=box.SIMPLE)
+        table.add_column("origin", overflow="fold")
+        table.add_column("spans", justify="right", min_width=5)
+        table.add_column("relations", justify="right", min_width=9)
+        table.add_column("dropped", overflow="fold", min_width=7)
+        table.add_column("rejected", justify="right", min_width=8)
+        table.add_column("accepted", justify="right", min_width=8)
         table.caption = (
             "dropped: labels the label map does not take; rejected / accepted: found again "
             "where a person already rejected / accepted it (not added)"
