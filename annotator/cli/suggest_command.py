@@ -129,8 +129,10 @@ def print_report(report: SuggestReport) -> None:
         highlight=False,
     )
     if report.tally.by_origin:
-        table = Table(title="Suggestions by origin", title_justify="left", box=box.SIMPLE)
-        table.add_column("origin", overflow="fold")
+        table = Table(
+            title="Suggestions by origin", title_justify="left", box=box.SIMPLE, pad_edge=False
+        )
+        table.add_column("origin", no_wrap=True)
         table.add_column("spans", justify="right", min_width=5)
         table.add_column("relations", justify="right", min_width=9)
         table.add_column("dropped", overflow="fold", min_width=7)
