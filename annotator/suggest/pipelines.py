@@ -56,6 +56,11 @@ def load_pipeline(name: str, lang: str) -> LoadedPipeline:
             f"spaCy pipeline {name!r} is not installed; install it with: pip install {name} "
             f"(or python -m spacy download {name}), or run with --model blank"
         ) from None
+    except (ImportError, ValueError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise ModelNotFoundError(
+            f"{name}: cannot load this spaCy pipeline ({first_line})"
+        ) from None
     meta = nlp.meta
     package = f"{meta.get('lang', lang)}_{meta.get('name', 'pipeline')}"
     makes_entities = any(
