@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -19,7 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.app import app, console, reports_errors
-from annotator.services import importing
+
+if TYPE_CHECKING:
+    from annotator.services.importing import ImportReport
 
 FORMATS_HELP = (
     "auto (tell by content), text, jsonl, prodigy, spacy, annotator, brat, doccano, conll, "
@@ -64,6 +66,8 @@ def import_(
     ] = None,
 ) -> None:
     """Import texts and annotations; one transaction: a bad record keeps nothing."""
+    from annotator.services import importing  # loads spaCy: only when importing
+
     bar = Progress(
         TextColumn("Importing"),
         BarColumn(),
@@ -87,7 +91,7 @@ def import_(
     _print_report(report)
 
 
-def _print_report(report: importing.ImportReport) -> None:
+def _print_report(report: ImportReport) -> None:
     table = Table(title="Imported", title_justify="left")
     table.add_column("source", overflow="fold", min_width=16)
     table.add_column("format")

@@ -17,7 +17,7 @@ from annotator.errors import AnnotatorError
 from annotator.model.document import TokenOffsets
 
 BATCH_SIZE = 1000
-MAX_LEXEMES = 300_000
+MAX_LEXEMES = 100_000
 _OFFSETS = [IDX, LENGTH]
 
 
