@@ -42,7 +42,10 @@ class EditingInteraction:
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if text and modifiers in (Qt.KeyboardModifier.NoModifier,):
+        if text and modifiers in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.ShiftModifier,
+        ):
             label = self._label_for_key(text)
             if label is not None:
                 self.apply_label(label)
