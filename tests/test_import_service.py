@@ -337,3 +337,41 @@ def test_relation_to_an_unknown_span_key_names_the_record(
         f"{source} (doc B): relation works_for: its child 'T9' is not a span of this record"
     )
     assert project.count_documents() == 0
+
+
+# -- the store's bulk writes the service uses ---------------------------------------------------
+
+
+def test_add_documents_bulk_returns_ids_in_order_and_finds_duplicates(project: Project) -> None:
+    from annotator.model import Document
+
+    first_id, _ = project.add_document(Document(text="already"))
+    results = project.add_documents_bulk(
+        [Document(text="a", tokens=((0, 1),)), Document(text="already"), Document(text="a")]
+    )
+    new_id = results[0][0]
+    assert results == [(new_id, True), (first_id, False), (new_id, False)]
+    assert project.tokens(new_id) == ((0, 1),)
+    assert project.count_documents() == 2
+
+
+def test_add_spans_bulk_validates_like_insert_span(project: Project, doc_id: int) -> None:
+    from annotator.errors import ValidationError
+    from annotator.model import Relation, Span
+
+    good = Span(doc_id=doc_id, start=0, end=10, label="PER")
+    off = Span(doc_id=doc_id, start=0, end=3, label="PER")
+    assert project.add_spans_bulk([good, off]) == (2, 1)
+    assert project.misaligned_span_ids() == [off.id]
+    before = snapshot(project)
+    with pytest.raises(ValidationError, match="runs past the end"):
+        project.add_spans_bulk([Span(doc_id=doc_id, start=40, end=99, label="ORG")])
+    with pytest.raises(ValidationError, match="'COMPANY' is not in the schema"):
+        project.add_spans_bulk([Span(doc_id=doc_id, start=21, end=30, label="COMPANY")])
+    with pytest.raises(ValidationError, match="no document 99"):
+        project.add_spans_bulk([Span(doc_id=99, start=0, end=1, label="ORG")])
+    with pytest.raises(ValidationError, match="not allowed from PER to PER"):
+        project.add_relations_bulk(
+            [Relation(doc_id=doc_id, head=good.id, child=off.id, label="works_for")]
+        )
+    assert snapshot(project) == before
