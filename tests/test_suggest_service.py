@@ -273,3 +273,17 @@ def test_a_relation_can_end_on_an_accepted_span_the_model_did_not_find(
     run_suggestions(project, SuggestOptions(model="blank", patterns=(orgs,)))
     [relation] = project.relations(doc_id)
     assert isinstance(relation, Relation) and relation.head == person.id
+
+
+def test_the_gui_can_drop_results_for_documents_edited_meanwhile(
+    project: Project, patterns: Path
+) -> None:
+    first, second = add_texts(project, [CEO, PRESIDENT])
+    plan = plan_suggestions(project, _options(patterns))
+    inputs = list(read_inputs(project, plan.doc_ids))
+    [batch] = list(compute_suggestions(build_suggester(plan), inputs))
+    project.apply(edits.add_span(Span(doc_id=first, start=0, end=4, label="PER")))  # meanwhile
+    outcome = store_suggestions(project, batch, skip_changed=True)
+    assert (outcome.documents, outcome.changed_meanwhile) == (1, 1)
+    assert len(project.spans(first)) == 1 and project.document_status(first) == "new"
+    assert project.document_status(second) == "suggested"

@@ -83,10 +83,12 @@ class StoreResult:
     spans_removed: int = 0
     relations_added: int = 0
     relations_removed: int = 0
+    changed_meanwhile: int = 0
     tally: Tally = field(default_factory=Tally)
 
     def add(self, other: StoreResult) -> None:
         self.documents += other.documents
+        self.changed_meanwhile += other.changed_meanwhile
         self.spans_added += other.spans_added
         self.spans_removed += other.spans_removed
         self.relations_added += other.relations_added
@@ -193,6 +195,7 @@ def read_inputs(project: Project, doc_ids: Iterable[int]) -> Iterator[DocumentIn
             text=document_text(project, doc_id),
             spans=tuple(project.spans(doc_id)),
             relations=tuple(project.relations(doc_id)),
+            revision=project.revision(doc_id),
         )
 
 
@@ -223,13 +226,27 @@ def compute_suggestions(
 # -- half 2: store ----------------------------------------------------------------------------
 
 
-def store_suggestions(project: Project, results: Sequence[DocumentSuggestions]) -> StoreResult:
-    """Write one batch of suggestions in one transaction, keeping the rules of the game."""
+def store_suggestions(
+    project: Project, results: Sequence[DocumentSuggestions], skip_changed: bool = False
+) -> StoreResult:
+    """Write one batch of suggestions in one transaction, keeping the rules of the game.
+
+    With ``skip_changed`` (the GUI), a document whose revision moved since its input was
+    captured is left alone and counted in ``changed_meanwhile``; without it, the rules are
+    applied against the document's current annotations, which is always safe.
+    """
     outcome = StoreResult()
     spans: list[Span] = []
     relations: list[Relation] = []
     with project.transaction():
         for result in results:
+            if (
+                skip_changed
+                and result.revision is not None
+                and project.revision(result.doc_id) != result.revision
+            ):
+                outcome.changed_meanwhile += 1
+                continue
             _store_document(project, result, outcome, spans, relations)
         if spans:
             project.add_spans_bulk(spans)

@@ -25,13 +25,15 @@ class DocumentInput:
     """One document as the suggesters see it: its text and its current annotations.
 
     ``spans`` and ``relations`` are the document's annotations of every status; rejected ones
-    are never proposed again, accepted ones can be ends of suggested relations.
+    are never proposed again, accepted ones can be ends of suggested relations. ``revision``
+    lets the caller drop results for a document edited meanwhile.
     """
 
     doc_id: int
     text: str
     spans: tuple[Span, ...] = ()
     relations: tuple[Relation, ...] = ()
+    revision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,5 @@ class DocumentSuggestions:
     relations: list[Relation]
     owned: OriginSet
     tally: Tally = field(default_factory=Tally)
+    revision: int | None = None
+    """The document's revision when its input was captured (see ``DocumentInput``)."""

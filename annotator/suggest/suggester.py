@@ -142,6 +142,7 @@ class Suggester:
             relations=relations,
             owned=owned if owned is not None else self.owned,
             tally=tally,
+            revision=document.revision,
         )
 
 
