@@ -11,7 +11,7 @@ from editor_support import Editor, open_editor
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QColor, QImage
 
-from annotator.model import Document, LabelSchema, Span
+from annotator.model import Document, LabelSchema, Relation, Span
 from annotator.store import Project
 
 PER_COLOUR = QColor("#e6194b")
@@ -213,3 +213,30 @@ def test_many_repaints_do_not_exhaust_none(qtbot, project: Project, doc_id: int)
     for _ in range(400):
         editor.view.viewport().repaint()
     assert sys.getrefcount(None) > 1_000_000 or sys.version_info >= (3, 12)
+
+
+def test_hovering_a_span_or_arc_tells_its_origin_and_score(
+    qtbot, project: Project, doc_id: int
+) -> None:
+    head = Span(doc_id=doc_id, start=0, end=10, label="PER")
+    child = Span(
+        doc_id=doc_id,
+        start=22,
+        end=26,
+        label="ORG",
+        status="suggested",
+        origin="model:m@1",
+        score=0.81,
+    )
+    project.add_spans([head, child])
+    relation = Relation(doc_id=doc_id, head=head.id, child=child.id, label="works_for")
+    project.add_relations([relation])
+    editor = open_editor(qtbot, project, doc_id)
+    editor.view.viewport().repaint()
+    tip = editor.view.tooltip_at(editor.view.point_for_offset(23))
+    assert tip.startswith("ORG · suggested · model:m@1 · score 0.81")
+    assert "token boundaries" in tip
+    assert editor.view.tooltip_at(editor.view.point_for_item(relation.id)).startswith(
+        "PER → works_for → ORG · accepted · human"
+    )
+    assert editor.view.tooltip_at(editor.view.point_for_offset(13)) == ""

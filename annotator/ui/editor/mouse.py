@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QHelpEvent, QMouseEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 
+from annotator.model import Relation, Span
+from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.editing import Mode
 from annotator.ui.editor.geometry import ViewGeometry
 from annotator.ui.editor.text_layout import LineBox
@@ -28,6 +30,21 @@ class Press:
     anchor: int | None  # character under the press, for text selection
     drag: str | None = None  # None until moved: "text" or "relation"
     current: QPointF | None = None
+
+
+def describe(item: Span | Relation, index: AnnotationIndex) -> str:
+    """One line about an annotation, for its tooltip."""
+    score = "" if item.score is None else f" \u00b7 score {item.score:.2f}"
+    if isinstance(item, Relation):
+        head, child = index.span_by_id[item.head], index.span_by_id[item.child]
+        pair = f"{head.label} \u2192 {item.label} \u2192 {child.label}"
+        return f"{pair} \u00b7 {item.status} \u00b7 {item.origin}{score}"
+    text = f"{item.label} \u00b7 {item.status} \u00b7 {item.origin}{score}"
+    if item.edited:
+        text += " \u00b7 corrected"
+    if item.id in index.misaligned:
+        text += "\nNot on token boundaries: spaCy would drop it (W030)"
+    return text
 
 
 class MouseInteraction:
@@ -73,6 +90,27 @@ class MouseInteraction:
             return ("text", offset), None, offset
         spans = self._index.spans_at(offset)
         return ("text", offset), (spans[0].id if spans else None), offset
+
+    def tooltip_at(self, point: QPoint) -> str:
+        """What hovering at viewport ``point`` tells: label, status, origin and score."""
+        content = QPointF(point.x(), point.y() + self.verticalScrollBar().value())
+        hit, span_id, _ = self._hit(content)
+        if hit is not None and hit[0] == "arc":
+            return describe(self._index.relation_by_id[str(hit[1])], self._index)
+        if span_id is not None:
+            return describe(self._index.span_by_id[span_id], self._index)
+        return ""
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(event.pos()) if self._layout is not None else ""
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
 
     # -- mouse ----------------------------------------------------------------------------------
 
