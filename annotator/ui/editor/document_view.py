@@ -417,6 +417,8 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             selected=self._selected_id,
             text_selection=self._text_selection,
             highlight=palette.color(QPalette.ColorRole.Highlight),
+            text=palette.color(QPalette.ColorRole.Text),
+            base=palette.color(QPalette.ColorRole.Base),
             pick_head=self._pick_head,
             pick_candidate=self._pick_candidate,
         )
@@ -438,6 +440,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
                 float(self.viewport().width()),
                 "New relation: pick the child span (Tab, Enter or click; Esc cancels)",
                 palette.color(QPalette.ColorRole.Window),
+                palette.color(QPalette.ColorRole.WindowText),
             )
         painter.end()
 

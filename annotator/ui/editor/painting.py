@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
 from annotator.ui.editor.geometry import ArcShape, Fragment, ViewGeometry
-from annotator.ui.editor.style import CANDIDATE_COLOUR, MISALIGNED_COLOUR, SELECTED_COLOUR
+from annotator.ui.editor.style import CANDIDATE_COLOUR, MISALIGNED_COLOUR
 from annotator.ui.editor.text_layout import MARGIN, LineBox
 
 
@@ -22,6 +22,8 @@ class PaintState:
     selected: str | None
     text_selection: tuple[int, int] | None
     highlight: QColor
+    text: QColor  # the palette's text colour (dark themes too)
+    base: QColor  # the palette's background, behind suggestion tags and arc labels
     pick_head: str | None = None
     pick_candidate: str | None = None
 
@@ -45,7 +47,7 @@ def paint_lines(
                 colour = QColor(state.highlight)
                 colour.setAlpha(110)
                 painter.fillRect(QRectF(x1, box.text_top, x2 - x1, box.text_height), colour)
-        painter.setPen(QPen(QColor("#000000")))
+        painter.setPen(QPen(state.text))
         layout.text_line(box).draw(painter, QPointF(MARGIN, box.top - _line_y(layout, box)))
     for fragment in fragments:
         _paint_fragment(painter, geometry, fragment, state)
@@ -81,7 +83,7 @@ def _paint_fragment(
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(fragment.text_rect.adjusted(-1, -1, 1, 1))
     if span.id == state.selected or span.id == state.pick_head:
-        painter.setPen(QPen(SELECTED_COLOUR, 2.0))
+        painter.setPen(QPen(state.text, 2.0))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(fragment.text_rect.adjusted(-1.5, -1.5, 1.5, 1.5))
     if span.id == state.pick_candidate:
@@ -101,7 +103,7 @@ def _paint_tag(
     colour = style.colour(span.label)
     misaligned = span.id in geometry.index.misaligned
     if span.status == "suggested":
-        painter.setBrush(QBrush(QColor("#ffffff")))
+        painter.setBrush(QBrush(state.base))
         painter.setPen(QPen(colour, 1.0, Qt.PenStyle.DashLine))
         text_colour = colour.darker(140)
     else:
@@ -111,7 +113,7 @@ def _paint_tag(
     if misaligned:
         painter.setPen(QPen(MISALIGNED_COLOUR, 1.5))
     if span.id == state.selected:
-        painter.setPen(QPen(SELECTED_COLOUR, 2.0))
+        painter.setPen(QPen(state.text, 2.0))
     painter.drawRoundedRect(rect, 3.0, 3.0)
     painter.setFont(style.tag_font)
     painter.setPen(QPen(text_colour))
@@ -134,7 +136,7 @@ def paint_arcs(
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(shape.path)
         _paint_arrow(painter, shape, colour, selected)
-        painter.setBrush(QBrush(QColor("#ffffff")))
+        painter.setBrush(QBrush(state.base))
         painter.setPen(QPen(colour, 2.0 if selected else 1.0))
         painter.drawRoundedRect(shape.label_rect, 3.0, 3.0)
         painter.setFont(style.tag_font)
@@ -164,11 +166,13 @@ def paint_drag_line(painter: QPainter, start: QPointF, end: QPointF) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
 
-def paint_banner(painter: QPainter, width: float, text: str, palette_window: QColor) -> None:
+def paint_banner(
+    painter: QPainter, width: float, text: str, background: QColor, foreground: QColor
+) -> None:
     metrics = painter.fontMetrics()
     rect = QRectF(6.0, 4.0, min(width - 12.0, metrics.horizontalAdvance(text) + 20.0), 22.0)
     painter.setPen(QPen(CANDIDATE_COLOUR, 1.5))
-    painter.setBrush(QBrush(palette_window))
+    painter.setBrush(QBrush(background))
     painter.drawRoundedRect(rect, 4.0, 4.0)
-    painter.setPen(QPen(QColor("#000000")))
+    painter.setPen(QPen(foreground))
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)

@@ -8,7 +8,6 @@ from annotator.model import LabelSchema
 
 FALLBACK_COLOUR = "#a0a0a0"
 MISALIGNED_COLOUR = QColor("#d00000")
-SELECTED_COLOUR = QColor("#1a1a1a")
 CANDIDATE_COLOUR = QColor("#ff8c00")
 
 
