@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QApplication, QTableView
 from annotator.model import Document, Span
 from annotator.store import Project
 from annotator.store.listing import DocumentFilter
+from annotator.ui.document_list import configure_table
 from annotator.ui.document_list_model import DocumentListModel
 from annotator.ui.launcher import Launcher
 from annotator.ui.preferences import Preferences
@@ -107,6 +108,7 @@ def median_ms(run: Callable[[], object], repeat: int) -> float:
 
 def shown(view: QTableView, model: QAbstractTableModel) -> None:
     view.setModel(model)
+    configure_table(view)  # the window's settings, for both
     view.viewport().repaint()
 
 

