@@ -24,7 +24,9 @@ def export(
     format: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="spacy, prodigy, annotator, brat, doccano, conll, labelstudio."
+            "--format",
+            "-f",
+            help="spacy, prodigy, annotator, brat, doccano, conll, conll-biluo, labelstudio.",
         ),
     ],
     output: Annotated[
