@@ -81,6 +81,7 @@ class DocumentLayout:
         self._utf16: dict[int, Utf16Map] = {}
         self._laid_out: OrderedDict[int, None] = OrderedDict()
         self._tops: list[float] | None = None
+        self._lines: dict[int, tuple[float, list[LineBox]]] = {}  # block -> (its top, lines)
         self.width = 0.0
         self.set_width(600.0)
 
@@ -95,6 +96,7 @@ class DocumentLayout:
         for index in list(self._laid_out):
             self.blocks[index].layout = None
         self._laid_out.clear()
+        self._lines.clear()
         for block in self.blocks:
             block.height = self._estimate(block)
         self._tops = None
@@ -155,6 +157,7 @@ class DocumentLayout:
         if len(self._laid_out) > MAX_LAID_OUT:
             oldest, _ = self._laid_out.popitem(last=False)
             self.blocks[oldest].layout = None  # keeps its measured height as the estimate
+            self._lines.pop(oldest, None)
         return self._position_lines(index, annotations)
 
     def reposition(self, annotations: AnnotationIndex) -> None:
@@ -185,6 +188,7 @@ class DocumentLayout:
         if block.ends_paragraph:
             y += PARAGRAPH_GAP
         block.line_tops, block.line_rows, block.line_arcs = tops, rows, arcs
+        self._lines.pop(index, None)
         change = y - block.height
         if abs(change) > 0.01:
             block.height = y
@@ -207,6 +211,9 @@ class DocumentLayout:
         if layout is None:
             return []
         top = self.tops()[index]
+        cached = self._lines.get(index)
+        if cached is not None and cached[0] == top:
+            return cached[1]
         utf16 = self.utf16(index)
         boxes = []
         for number in range(layout.lineCount()):
@@ -224,6 +231,7 @@ class DocumentLayout:
                     end=block.start + utf16.from_utf16(line.textStart() + line.textLength()),
                 )
             )
+        self._lines[index] = (top, boxes)
         return boxes
 
     def text_line(self, box: LineBox) -> QTextLine:
