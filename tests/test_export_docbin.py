@@ -154,3 +154,15 @@ def test_bad_split_is_refused(project: Project, tmp_path: Path, split: tuple) ->
     with pytest.raises(ExportError, match="--split"):
         export_project(project, "spacy", tmp_path / "out", split=split)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_document_without_stored_tokens_gets_the_project_tokenizer(
+    project: Project, tmp_path: Path
+) -> None:
+    doc_id, _ = project.add_document(Document(text="L'ONU siège à New York.", status="done"))
+    project.add_spans([Span(doc_id=doc_id, start=2, end=5, label="ORG")])
+    report = export_project(project, "spacy", tmp_path / "out", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert [t.text for t in doc][:2] == ["L'", "ONU"]
+    assert [(e.text, e.label_) for e in doc.ents] == [("ONU", "ORG")]
+    assert not report.warnings
