@@ -171,3 +171,28 @@ def test_space_on_a_relation_offers_only_its_allowed_labels(
     assert _menu_labels(editor) == ["works_for", "member_of"]
     qtbot.keyClick(editor.view.label_menu(), "m")
     assert [r.label for r in editor.relations()] == ["member_of"]
+
+
+def test_tab_in_relation_mode_visits_only_children_the_schema_allows(
+    editor: Editor, spans: list[Span], qtbot
+) -> None:
+    editor.view.select(spans[1].id)  # ORG: ORG -> LOC (located_in) only; ORG -> PER: nothing
+    editor.key(Qt.Key.Key_R)
+    visited = set()
+    for _ in range(3):
+        editor.key(Qt.Key.Key_Tab)
+        visited.add(editor.view.pick_candidate())
+    assert visited == {spans[2].id}
+
+
+def test_r_on_a_span_no_relation_can_start_from_says_so(
+    qtbot, project: Project, doc_id: int
+) -> None:
+    loc = Span(doc_id=doc_id, start=34, end=41, label="LOC")
+    per = Span(doc_id=doc_id, start=0, end=10, label="PER")
+    project.add_spans([loc, per])
+    editor = open_editor(qtbot, project, doc_id)
+    editor.view.select(loc.id)  # LOC -> PER: no label allows it
+    with qtbot.waitSignal(editor.session.edit_failed):
+        editor.key(Qt.Key.Key_R)
+    assert editor.view.mode().value == "normal"

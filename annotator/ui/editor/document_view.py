@@ -134,6 +134,10 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
     def mode(self) -> Mode:
         return self._mode
 
+    def pick_candidate(self) -> str | None:
+        """In relation mode: the span that Enter would make the child."""
+        return self._pick_candidate
+
     def apply_label(self, label: str) -> None:
         """What a label key or a palette click does: create, relabel or accept-as-relabelled."""
         if self._doc_id is None or self._mode is not Mode.NORMAL:

@@ -78,7 +78,8 @@ class EditingInteraction:
 
     def _cycle(self, step: int) -> None:
         if self._mode is Mode.PICK_CHILD:
-            candidates = [s.id for s in self._index.spans if s.id != self._pick_head]
+            head = self._index.span_by_id.get(str(self._pick_head))
+            candidates = self._child_candidates(head) if head is not None else []
             if candidates:
                 self._pick_candidate = gestures.neighbour(candidates, self._pick_candidate, step)
                 self._reveal_item(self._pick_candidate)
@@ -215,18 +216,27 @@ class EditingInteraction:
         item = self.selected()
         if self._mode is not Mode.NORMAL or not isinstance(item, Span):
             return
-        candidates = [s.id for s in self._index.spans if s.id != item.id]
+        candidates = self._child_candidates(item)
         if not candidates:
-            self.session.edit_failed.emit("A relation needs a second span in this document")
+            self.session.edit_failed.emit(
+                f"No other span here can be the child of a relation from {item.label}"
+            )
             return
         self._mode = Mode.PICK_CHILD
         self._pick_head = item.id
-        self._pick_candidate = gestures.neighbour(candidates, None, +1)
         following = [s.id for s in self._index.spans if s.start > item.start]
-        if following:
-            self._pick_candidate = following[0]
+        self._pick_candidate = next((i for i in following if i in candidates), candidates[0])
         self._reveal_item(self._pick_candidate)
         self.viewport().update()
+
+    def _child_candidates(self, head: Span) -> list[str]:
+        """Spans that some relation label of the schema allows as the child of ``head``."""
+        schema = self.session.project.schema
+        return [
+            s.id
+            for s in self._index.spans
+            if s.id != head.id and schema.relation_labels_for(head.label, s.label)
+        ]
 
     def _pick_child(self) -> None:
         head, child = self._pick_head, self._pick_candidate
