@@ -232,3 +232,11 @@ def test_every_action_has_a_shortcut_and_a_tip(editor: Editor) -> None:
         assert action.shortcuts(), action.text()
         assert action.toolTip()
     assert editor.view.action("editor.accept_all").shortcut().toString() == "Shift+A"
+
+
+def test_double_click_selects_the_token_under_the_pointer(editor: Editor, qtbot) -> None:
+    viewport = editor.view.viewport()
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=editor.view.point_for_offset(24))
+    assert editor.view.text_selection() == (21, 30)
+    editor.key("2")
+    assert _offsets(editor.spans()) == [(21, 30, "ORG")]

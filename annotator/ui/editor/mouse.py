@@ -164,6 +164,21 @@ class MouseInteraction:
         self._text_selection = chosen
         self._set_selected(None)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """A double click selects the token under the pointer, ready for a label key."""
+        if event.button() != Qt.MouseButton.LeftButton or self._mode is not Mode.NORMAL:
+            super().mouseDoubleClickEvent(event)
+            return
+        found = self._char_at(self._content_point(event))
+        if found is not None:
+            token = self._tokens.snap(found[1], found[1] + 1)
+            if token is not None:
+                self._press = None
+                self._text_selection = token
+                self._set_selected(None)
+                self.viewport().update()
+        event.accept()
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         press = self._press
         self._press = None
