@@ -18,6 +18,8 @@ _RESERVE = 1 << 60  # decades of paint calls; far below the signed 64-bit limit
 
 def keep_singletons_alive() -> None:
     """Idempotent; does nothing where the objects are immortal already or the layout differs."""
+    if sys.implementation.name != "cpython":
+        return
     if sys.version_info >= (3, 12) or hasattr(sys, "gettotalrefcount"):
         return  # immortal singletons, or a debug build whose object header is different
     if ctypes.sizeof(ctypes.c_ssize_t) != 8:
