@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt
+import shiboken6
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from annotator.errors import AnnotatorError, ProjectLockedError
@@ -136,7 +137,9 @@ class Launcher(QObject):
         window.session.undo_stack.clear()
         window.session.project.close()
         if self.window is window:
-            self.window = None  # Python owns it: dropping it deletes it
+            self.window = None
+        # delete it once its close has returned: its timers and connections go with it
+        QTimer.singleShot(0, lambda: _delete(window))
 
     # -- new project and the sample -----------------------------------------------------------
 
@@ -216,6 +219,11 @@ class Launcher(QObject):
 
     def _error(self, title: str, message: str) -> None:
         QMessageBox.critical(self._parent(), title, message)
+
+
+def _delete(widget: QWidget) -> None:
+    if shiboken6.isValid(widget):
+        shiboken6.delete(widget)
 
 
 def _same_file(a: Path, b: Path) -> bool:

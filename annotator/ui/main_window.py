@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.view.selection_changed.connect(self.inspector.show_item)
         self.view.selection_changed.connect(self._on_selection_changed)
         session.document_opened.connect(self._on_document_opened)
-        session.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        session.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
         self._state_timer = QTimer(self, singleShot=True, interval=400)
         self._state_timer.timeout.connect(self.save_view_state)
@@ -114,6 +114,9 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         return dock
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._update_title()
 
     def _update_title(self) -> None:
         project = self.session.project
