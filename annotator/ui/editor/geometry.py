@@ -67,7 +67,7 @@ class ViewGeometry:
 
     def tag_rect(self, fragment: Fragment) -> QRectF:
         row = fragment.row_rect
-        height = self.style.tag_metrics.height() + 1.0
+        height = self.style.tag_metrics.height() + 3.0
         return QRectF(
             row.left(), row.top() + 4.0, self.style.tag_width(self.tag_text(fragment.span)), height
         )
@@ -88,7 +88,7 @@ class ViewGeometry:
             return None
         start = self.anchor(head) or self._estimated_anchor(head, fallback_x)
         end = self.anchor(child) or self._estimated_anchor(child, fallback_x)
-        rise = self.layout_arc_rise()
+        rise = self.arc_rise(abs(end.x() - start.x()))
         path = QPainterPath(start)
         if abs(start.y() - end.y()) < 1.0:
             peak = start.y() - rise
@@ -102,14 +102,16 @@ class ViewGeometry:
         middle = path.pointAtPercent(0.5)
         metrics = self.style.tag_metrics
         width = metrics.horizontalAdvance(relation.label) + 8.0
-        height = metrics.height() + 1.0
+        height = metrics.height() + 3.0
         label_rect = QRectF(middle.x() - width / 2.0, middle.y() - height / 2.0, width, height)
         angle = path.angleAtPercent(0.98)
         return ArcShape(relation, path, label_rect, end, angle)
 
     @staticmethod
-    def layout_arc_rise() -> float:
-        return ARC_HEIGHT * 0.95
+    def arc_rise(distance: float) -> float:
+        """Short arcs stay low and long ones rise higher, so nested arcs and their labels on one
+        line do not sit on top of each other."""
+        return min(ARC_HEIGHT * 1.2, 12.0 + distance * 0.06)
 
     def _estimated_anchor(self, span: Span, fallback_x: float) -> QPointF:
         block = self.layout.block_of_offset(span.start)

@@ -75,7 +75,7 @@ class DocumentLayout:
         metrics = QFontMetricsF(font)
         self.line_height = metrics.lineSpacing()
         self.char_width = max(1.0, metrics.averageCharWidth())
-        self.row_height = math.ceil(QFontMetricsF(tag_font).height()) + 6.0
+        self.row_height = math.ceil(QFontMetricsF(tag_font).height()) + 8.0
         self.blocks = [_Block(b.start, b.end, b.ends_paragraph) for b in split_blocks(text)]
         self._starts = [block.start for block in self.blocks]
         self._utf16: dict[int, Utf16Map] = {}
