@@ -10,7 +10,7 @@ import pytest
 from editor_support import OFFSCREEN_POPUP_WARNINGS, Editor, open_editor
 from PySide6.QtCore import Qt
 
-from annotator.model import Relation, Span
+from annotator.model import Document, Relation, Span
 from annotator.store import Project
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -240,3 +240,29 @@ def test_double_click_selects_the_token_under_the_pointer(editor: Editor, qtbot)
     assert editor.view.text_selection() == (21, 30)
     editor.key("2")
     assert _offsets(editor.spans()) == [(21, 30, "ORG")]
+
+
+def test_an_empty_document_opens_and_ignores_keys(qtbot, project: Project) -> None:
+    empty, _ = project.add_document(Document(text=""))
+    editor = open_editor(qtbot, project, empty)
+    editor.view.viewport().repaint()
+    for key in (Qt.Key.Key_Right, Qt.Key.Key_Tab, Qt.Key.Key_A, Qt.Key.Key_Delete):
+        editor.key(key)
+    editor.key("1")
+    assert editor.spans() == []
+    assert editor.view.scroll_position() == 0
+
+
+def test_a_read_only_project_refuses_edits_without_crashing(
+    qtbot, project: Project, doc_id: int
+) -> None:
+    path = project.path
+    project.close()
+    with Project.open(path, read_only=True) as read_only:
+        editor = open_editor(qtbot, read_only, doc_id)
+        editor.drag(0, 8)
+        with qtbot.waitSignal(editor.session.edit_failed) as signal:
+            editor.key("1")
+        assert "read-only" in signal.args[0]
+        assert editor.spans() == []
+        assert editor.view.text_selection() == (0, 10)  # kept, nothing else changed
