@@ -79,3 +79,21 @@ def test_damaged_file_is_refused(tmp_path: Path) -> None:
         list(read_docbin(path))
     assert sniff_docbin(path, b"")
     assert not sniff_docbin(tmp_path / "a.jsonl", b'{"text": "x"}')
+
+
+def test_a_folder_of_docbins_as_export_writes_it(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    DocBin(docs=[make_doc()]).to_disk(tmp_path / "out" / "train.spacy")
+    other = make_doc()
+    DocBin(docs=[other, other]).to_disk(tmp_path / "out" / "dev.spacy")
+    assert sniff_docbin(tmp_path / "out", b"")
+    found = list(read_docbin(tmp_path / "out"))
+    assert [(r.meta["file"], r.where) for r in found] == [
+        ("dev.spacy", "dev.spacy, document 1"),
+        ("dev.spacy", "dev.spacy, document 2"),
+        ("train.spacy", "train.spacy, document 1"),
+    ]
+    (tmp_path / "empty").mkdir()
+    assert not sniff_docbin(tmp_path / "empty", b"")
+    with pytest.raises(FormatError, match="no .spacy file in this folder"):
+        list(read_docbin(tmp_path / "empty"))

@@ -43,25 +43,40 @@ def load_docbin(path: Path) -> DocBin:
         raise FormatError(path, None, f"not a spaCy DocBin ({reason})") from None
 
 
-def sniff_docbin(path: Path, head: bytes) -> bool:
-    """A ``.spacy`` file, or zlib data (how DocBin.to_bytes starts) named otherwise."""
+def docbin_files(path: Path) -> list[Path]:
+    """``path`` itself, or every ``.spacy`` below the folder (as ``export --split`` writes)."""
     if path.is_dir():
-        return False
+        return sorted(path.rglob("*.spacy"), key=lambda file: file.relative_to(path).as_posix())
+    return [path]
+
+
+def sniff_docbin(path: Path, head: bytes) -> bool:
+    """A ``.spacy`` file or a folder of them, or zlib data (how DocBin.to_bytes starts)."""
+    if path.is_dir():
+        return next(path.rglob("*.spacy"), None) is not None
     return path.suffix.lower() == ".spacy" or head[:2] in (b"\x78\x9c", b"\x78\xda")
 
 
 @register_reader("spacy", sniff=sniff_docbin, priority=30)
 def read_docbin(path: Path, **_options: Any) -> Iterator[ImportRecord]:
-    """spaCy DocBin (.spacy): doc.ents, every doc.spans group, doc._.rel relations."""
+    """spaCy DocBin (.spacy file or folder): doc.ents, every doc.spans group, doc._.rel."""
     path = Path(path)
     ensure_rel_extension()
-    docbin = load_docbin(path)
-    try:
-        docs = docbin.get_docs(Vocab())
-        for number, doc in enumerate(docs, 1):
-            yield doc_record(doc, path, number)
-    except (ValueError, KeyError, IndexError) as error:
-        raise FormatError(path, None, f"damaged DocBin ({error})") from None
+    files = docbin_files(path)
+    if not files:
+        raise FormatError(path, None, "no .spacy file in this folder")
+    for file in files:
+        docbin = load_docbin(file)
+        try:
+            for number, doc in enumerate(docbin.get_docs(Vocab()), 1):
+                record = doc_record(doc, file, number)
+                if file != path:
+                    relative = file.relative_to(path).as_posix()
+                    record.meta["file"] = relative
+                    record.where = f"{relative}, document {number}"
+                yield record
+        except (ValueError, KeyError, IndexError) as error:
+            raise FormatError(file, None, f"damaged DocBin ({error})") from None
 
 
 def doc_record(doc: Doc, path: Path, number: int) -> ImportRecord:
