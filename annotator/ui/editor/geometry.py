@@ -111,7 +111,7 @@ class ViewGeometry:
     def arc_rise(distance: float) -> float:
         """Short arcs stay low and long ones rise higher, so nested arcs and their labels on one
         line do not sit on top of each other."""
-        return min(ARC_HEIGHT * 1.2, 12.0 + distance * 0.06)
+        return min(ARC_HEIGHT, 12.0 + distance * 0.06)
 
     def _estimated_anchor(self, span: Span, fallback_x: float) -> QPointF:
         block = self.layout.block_of_offset(span.start)
