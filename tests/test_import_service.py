@@ -375,3 +375,18 @@ def test_add_spans_bulk_validates_like_insert_span(project: Project, doc_id: int
             [Relation(doc_id=doc_id, head=good.id, child=off.id, label="works_for")]
         )
     assert snapshot(project) == before
+
+
+def test_unknown_document_status_from_a_reader_names_the_record(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read_odd(path: Path, **_: Any) -> Iterator[ImportRecord]:
+        yield ImportRecord(text=TEXT, where=3, status="finished")  # type: ignore[arg-type]
+
+    monkeypatch.setitem(
+        registry.READERS, "odd", registry.ReaderEntry("odd", read_odd, None, 0, "x")
+    )
+    source = tmp_path / "c.odd"
+    source.write_text("x", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"c\.odd:3: document status 'finished' is unknown"):
+        import_sources(project, [source], format="odd")

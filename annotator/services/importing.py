@@ -111,11 +111,6 @@ def check_language(lang: str) -> None:
     tokenize.check_language(lang)
 
 
-def known_formats() -> list[str]:
-    """Every registered reader, for ``--format`` help and errors."""
-    return sorted(READERS)
-
-
 def import_sources(
     project: Project,
     sources: list[Path],
@@ -353,6 +348,8 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
             relation.origin = origin
         relation_key = (ends[0], ends[1], relation.label)
         relations.setdefault(relation_key, []).append(relation)
+    if record.status is not None and record.status not in _DOCUMENT_RANK:
+        raise FormatError(path, where, f"document status {record.status!r} is unknown")
     status = record.status or _default_status(spans.values())
     return _Pending(
         text=text,
