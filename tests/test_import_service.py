@@ -390,3 +390,14 @@ def test_unknown_document_status_from_a_reader_names_the_record(
     source.write_text("x", encoding="utf-8")
     with pytest.raises(FormatError, match=r"c\.odd:3: document status 'finished' is unknown"):
         import_sources(project, [source], format="odd")
+
+
+def test_reimporting_a_file_with_a_repeated_text_counts_each_record_as_duplicate(
+    project: Project, tmp_path: Path
+) -> None:
+    source = jsonl(tmp_path / "a.jsonl", {"text": "same"}, {"text": "other"}, {"text": "same"})
+    first = import_sources(project, [source])
+    assert (first.documents, first.repeated, first.duplicates) == (2, 1, 0)
+    again = import_sources(project, [source])
+    assert (again.documents, again.repeated, again.duplicates) == (0, 0, 3)
+    assert f"{source}:3 is document 1" in again.duplicate_examples

@@ -265,8 +265,10 @@ class _Pending:
     spans: dict[SpanKey, ImportedSpan]
     relations: dict[RelationKey, list[ImportedRelation]]  # a record may list one twice
     stored_span_ids: dict[SpanKey, str] = field(default_factory=dict)  # when merged into one
+    repeats: list[_Pending] = field(default_factory=list)  # later records of the same text
 
     def merge(self, other: _Pending) -> None:
+        self.repeats.append(other)
         for key, span in other.spans.items():
             self.spans[key] = _stronger_span(self.spans.get(key), span)
         for key, relations in other.relations.items():
@@ -411,7 +413,6 @@ class _Importer:
         known = self.batch.get(pending.digest)
         if known is not None:
             known.merge(pending)
-            self._count_repeated(plan)
         else:
             self.batch[pending.digest] = pending
             self.characters += len(pending.text)
@@ -437,10 +438,14 @@ class _Importer:
         targets: list[tuple[int, _Pending]] = []  # (document id, annotations to add)
         for pending in batch:
             doc_id = stored.get(pending.digest)
+            if doc_id is not None and doc_id <= self.last_before:
+                for record in (pending, *pending.repeats):
+                    self._count_duplicate(record, doc_id)
+                continue
+            for repeat in pending.repeats:
+                self._count_repeated(repeat.plan)
             if doc_id is None:
                 fresh.append(pending)
-            elif doc_id <= self.last_before:
-                self._count_duplicate(pending, doc_id)
             else:
                 self._count_repeated(pending.plan)
                 targets.append((doc_id, self._merge_stored(doc_id, pending)))
