@@ -205,14 +205,16 @@ def test_wrapping_keeps_every_character_reachable(
     assert editor.view.text_selection() == (34, 41)
 
 
-def test_many_repaints_do_not_exhaust_none(qtbot, project: Project, doc_id: int) -> None:
-    """PySide6 6.12 on Python 3.11 drops a reference to None on every void Qt call; without
-    ``annotator.ui.pyside_refcounts`` a few hundred repaints abort the interpreter."""
+def test_many_repaints_keep_none_alive(qtbot, project: Project, doc_id: int) -> None:
+    """PySide6 6.12.0 on Python 3.11 drops a reference to None on every void Qt call, which
+    aborts the interpreter after a few thousand paints; pyproject keeps it out (< 6.12)."""
     project.add_spans([Span(doc_id=doc_id, start=0, end=10, label="PER", status="suggested")])
     editor = open_editor(qtbot, project, doc_id)
+    editor.view.viewport().repaint()
+    before = sys.getrefcount(None)
     for _ in range(400):
         editor.view.viewport().repaint()
-    assert sys.getrefcount(None) > 1_000_000 or sys.version_info >= (3, 12)
+    assert sys.getrefcount(None) >= before - 50
 
 
 def test_hovering_a_span_or_arc_tells_its_origin_and_score(
