@@ -401,3 +401,24 @@ def test_reimporting_a_file_with_a_repeated_text_counts_each_record_as_duplicate
     again = import_sources(project, [source])
     assert (again.documents, again.repeated, again.duplicates) == (0, 0, 3)
     assert f"{source}:3 is document 1" in again.duplicate_examples
+
+
+def test_records_are_written_while_the_file_is_still_being_read(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streaming: a batch is stored before the next records are read, never all at once."""
+    monkeypatch.setattr(importing, "BATCH_RECORDS", 2)
+    seen: list[int] = []
+
+    def read_slowly(path: Path, **_: Any) -> Iterator[ImportRecord]:
+        for number in range(6):
+            seen.append(project.db.execute("SELECT count(*) FROM documents").fetchone()[0])
+            yield ImportRecord(text=f"text {number}", where=number + 1)
+
+    monkeypatch.setitem(
+        registry.READERS, "slow", registry.ReaderEntry("slow", read_slowly, None, 0, "x")
+    )
+    source = tmp_path / "s.slow"
+    source.write_text("x", encoding="utf-8")
+    import_sources(project, [source], format="slow")
+    assert seen == [0, 0, 2, 2, 4, 4]
