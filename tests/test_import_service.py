@@ -422,3 +422,9 @@ def test_records_are_written_while_the_file_is_still_being_read(
     source.write_text("x", encoding="utf-8")
     import_sources(project, [source], format="slow")
     assert seen == [0, 0, 2, 2, 4, 4]
+
+
+def test_known_formats_lists_every_reader() -> None:
+    formats = importing.known_formats()
+    assert {"text", "jsonl", "prodigy", "spacy"} <= set(formats)
+    assert formats == sorted(registry.READERS)

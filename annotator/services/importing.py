@@ -111,6 +111,11 @@ def check_language(lang: str) -> None:
     tokenize.check_language(lang)
 
 
+def known_formats() -> list[str]:
+    """Every registered reader name, for a format choice (``auto`` is not among them)."""
+    return sorted(READERS)
+
+
 def import_sources(
     project: Project,
     sources: list[Path],
