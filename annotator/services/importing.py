@@ -269,6 +269,7 @@ class _Pending:
     plan: _Plan
     spans: dict[SpanKey, ImportedSpan]
     relations: dict[RelationKey, list[ImportedRelation]]  # a record may list one twice
+    relation_order: list[tuple[RelationKey, ImportedRelation]]  # as the file lists them
     stored_span_ids: dict[SpanKey, str] = field(default_factory=dict)  # when merged into one
     repeats: list[_Pending] = field(default_factory=list)  # later records of the same text
 
@@ -281,6 +282,7 @@ class _Pending:
                 _upgrade(self.relations[key], relations[0].status)
             else:
                 self.relations[key] = relations
+                self.relation_order.extend((key, relation) for relation in relations)
         self.status = _stronger_status(self.status, other.status)
 
 
@@ -334,6 +336,7 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
         if span.key is not None:
             by_key[span.key] = key
     relations: dict[RelationKey, list[ImportedRelation]] = {}
+    relation_order: list[tuple[RelationKey, ImportedRelation]] = []
     for relation in record.relations:
         _check_label(relation.label, "relation", path, where)
         ends = []
@@ -355,6 +358,7 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
             relation.origin = origin
         relation_key = (ends[0], ends[1], relation.label)
         relations.setdefault(relation_key, []).append(relation)
+        relation_order.append((relation_key, relation))
     if record.status is not None and record.status not in _DOCUMENT_RANK:
         raise FormatError(path, where, f"document status {record.status!r} is unknown")
     status = record.status or _default_status(spans.values())
@@ -368,6 +372,7 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
         plan=plan,
         spans=spans,
         relations=relations,
+        relation_order=relation_order,
     )
 
 
@@ -558,21 +563,22 @@ class _Importer:
                 )
                 self._count(self.report.spans_by_status, span.status)
             pending.plan.report.spans += len(pending.spans)
-            for (head, child, label), listed in pending.relations.items():
-                for relation in listed:
-                    relations.append(
-                        Relation(
-                            doc_id=doc_id,
-                            head=ids[head],
-                            child=ids[child],
-                            label=label,
-                            origin=relation.origin or f"import:{pending.plan.format}",
-                            status=relation.status,
-                            score=relation.score,
-                        )
+            for (head, child, label), relation in pending.relation_order:
+                if (head, child, label) not in pending.relations:
+                    continue  # already in the project (a repeated text)
+                relations.append(
+                    Relation(
+                        doc_id=doc_id,
+                        head=ids[head],
+                        child=ids[child],
+                        label=label,
+                        origin=relation.origin or f"import:{pending.plan.format}",
+                        status=relation.status,
+                        score=relation.score,
                     )
-                    self._count(self.report.relations_by_status, relation.status)
-                pending.plan.report.relations += len(listed)
+                )
+                self._count(self.report.relations_by_status, relation.status)
+                pending.plan.report.relations += 1
         if spans:
             inserted, misaligned = self.project.add_spans_bulk(spans)
             self.report.spans += inserted
