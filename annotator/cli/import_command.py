@@ -64,6 +64,15 @@ def import_(
         str | None,
         typer.Option(help="Language of a project created by this command (default fr)."),
     ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="doccano and Label Studio: leave out (and list in the document's meta) a region "
+            "whose offsets run past its text or whose text does not match, instead of refusing "
+            "the import.",
+        ),
+    ] = False,
 ) -> None:
     """Import texts and annotations; one transaction: a bad record keeps nothing."""
     from annotator.services import importing  # loads spaCy: only when importing
@@ -84,7 +93,13 @@ def import_(
 
     with bar:
         report, created = importing.import_into_file(
-            project, sources, format=format, split=split, lang=lang, progress=progress
+            project,
+            sources,
+            format=format,
+            split=split,
+            lang=lang,
+            progress=progress,
+            skip_invalid=skip_invalid,
         )
     if created:
         console.print(f"Created {project}", highlight=False, soft_wrap=True)
@@ -162,8 +177,11 @@ def _print_report(report: ImportReport) -> None:
     if report.labels_added:
         console.print("entity labels added to the schema: " + ", ".join(report.labels_added))
     for label, pairs in report.relation_pairs_added.items():
-        shown = ", ".join(f"{head} -> {child}" for head, child in pairs)
         verb = "added" if label in report.relation_labels_added else "now also allows"
+        if len(pairs) > _PAIRS_SHOWN:
+            shown = f"{len(pairs)} (head, child) label pairs (see the schema editor)"
+        else:
+            shown = ", ".join(f"{head} -> {child}" for head, child in pairs)
         console.print(f"relation label {label} {verb}: {shown}", highlight=False)
     for encoding, count in sorted(report.encodings.items()):
         console.print(
@@ -173,6 +191,9 @@ def _print_report(report: ImportReport) -> None:
         )
     for note in report.notes:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)
+
+
+_PAIRS_SHOWN = 4
 
 
 def _counts(counts: dict[str, int]) -> str:

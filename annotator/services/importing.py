@@ -123,18 +123,22 @@ def import_sources(
     split: str = "none",
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    skip_invalid: bool = False,
 ) -> ImportReport:
     """Import every source (file or folder) in one transaction; see the module docstring.
 
     ``progress(records_read, total_or_None)`` is called after each batch; ``cancel()`` is asked
     before each record and, when true, everything is rolled back (``Cancelled``).
+    ``skip_invalid`` lets readers that can (doccano, Label Studio) leave out a region whose
+    offsets run past its text or whose text does not match, listing it in the document's meta,
+    instead of refusing the whole import.
     """
     if split not in SPLITS:
         raise AnnotatorError(f"unknown --split {split!r} (use {', '.join(SPLITS)})")
     lang = project.settings.lang
     check_language(lang)
     started = time.perf_counter()
-    plans = [_plan(Path(source), format, split, lang) for source in sources]
+    plans = [_plan(Path(source), format, split, lang, skip_invalid) for source in sources]
     total = _total(plans, split)
     report = ImportReport(sources=[plan.report for plan in plans])
     with project.transaction():
@@ -158,6 +162,7 @@ def import_into_file(
     lang: str | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    skip_invalid: bool = False,
 ) -> tuple[ImportReport, bool]:
     """``annotator import``: open the project, or create it (``lang``, default fr), and import.
 
@@ -173,7 +178,7 @@ def import_into_file(
     else:
         project = Project.open(path)
     try:
-        report = import_sources(project, sources, format, split, progress, cancel)
+        report = import_sources(project, sources, format, split, progress, cancel, skip_invalid)
     except BaseException:
         project.close()
         if created:
@@ -206,7 +211,7 @@ class _Plan:
         return READERS[self.format].read(self.path, **self.options)
 
 
-def _plan(path: Path, format: str, split: str, lang: str) -> _Plan:
+def _plan(path: Path, format: str, split: str, lang: str, skip_invalid: bool = False) -> _Plan:
     if not path.exists():
         raise FormatError(path, None, "no such file or folder")
     name = detect_format(path) if format == "auto" else format
@@ -222,6 +227,8 @@ def _plan(path: Path, format: str, split: str, lang: str) -> _Plan:
                 path, None, f"--split {split} applies to plain text, not to the {name} format"
             )
         options["split"] = split
+    if skip_invalid and "invalid_spans" in parameters:
+        options["invalid_spans"] = "skip"
     return _Plan(path, name, options, SourceReport(str(path), name))
 
 

@@ -1,0 +1,32 @@
+"""``--skip-invalid``: a bad region is left out and listed, instead of refusing the import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotator.errors import FormatError
+from annotator.services.importing import import_sources
+from annotator.store import Project
+
+
+def test_a_region_past_the_text_refuses_the_import_by_default(
+    project: Project, fixtures_dir: Path
+) -> None:
+    source = fixtures_dir / "labelstudio" / "kiji-proxy" / "sample_predictions.json"
+    with pytest.raises(FormatError, match=r"\(task 1\): region ent-5: offsets 68-90 run past"):
+        import_sources(project, [source])
+    assert project.count_documents() == 0
+
+
+def test_skip_invalid_leaves_the_region_out_and_lists_it(
+    project: Project, fixtures_dir: Path
+) -> None:
+    source = fixtures_dir / "labelstudio" / "kiji-proxy" / "sample_predictions.json"
+    report = import_sources(project, [source], skip_invalid=True)
+    assert report.documents == 1
+    document = project.document(project.document_ids()[0])
+    skipped = document.meta["labelstudio"]["skipped_regions"]
+    assert [region["id"] for region in skipped] == ["ent-5"]
+    assert all(span.end <= len(document.text) for span in project.spans(document.id))
