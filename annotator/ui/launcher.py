@@ -20,7 +20,7 @@ from annotator.ui.main_window import MainWindow, ViewFactory
 from annotator.ui.preferences import Preferences
 from annotator.ui.session import ProjectSession
 from annotator.ui.welcome import WelcomeWindow
-from annotator.ui.workers import Task, TaskContext
+from annotator.ui.workers import Task, TaskContext, release
 
 PROJECT_FILTER = "Annotator projects (*.annotator);;All files (*)"
 SAMPLE_NAME = "sample.annotator"
@@ -130,8 +130,9 @@ class Launcher(QObject):
         if not project.read_only:
             self.preferences.add_recent(project.path)
         if self.welcome is not None:
-            self.welcome.close()
-            self.welcome = None  # Python owns it: dropping it deletes it
+            welcome, self.welcome = self.welcome, None
+            welcome.close()
+            QTimer.singleShot(0, lambda: _delete(welcome))
 
     def _on_window_closed(self, window: MainWindow) -> None:
         window.session.undo_stack.clear()
@@ -201,15 +202,20 @@ class Launcher(QObject):
         dialog.setWindowTitle("Sample corpus")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(300)
-        task = Task("Import the sample corpus", work, self)
+        task = Task("Import the sample corpus", work)  # owned here in Python
         self._sample_task = task
         dialog.canceled.connect(task.cancel)
         task.succeeded.connect(lambda path: self.open_project(Path(path)))
         task.failed.connect(lambda message: self._error("Cannot import the sample", message))
         task.ended.connect(dialog.reset)
-        task.ended.connect(lambda: setattr(self, "_sample_task", None))
         task.ended.connect(lambda: partial.unlink(missing_ok=True))
+        task.ended.connect(self._on_sample_ended)
         task.start()
+
+    def _on_sample_ended(self) -> None:
+        task, self._sample_task = self._sample_task, None
+        # dropped once its own ``ended`` emission has returned, never during it
+        QTimer.singleShot(0, lambda: release(task))
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from annotator.errors import AnnotatorError, Cancelled
@@ -153,6 +153,10 @@ class Task(QObject):
         self._thread.wait()
 
 
+def release(_task: Task) -> None:
+    """Holds a finished task until the event loop comes back; dropping it then deletes it."""
+
+
 class TaskProgress(QWidget):
     """The status-bar strip shown while a task runs: what, how far, and Cancel."""
 
@@ -229,7 +233,7 @@ class TaskRunner(QObject):
             )
         task = Task(title, work, writes=writes)  # owned here in Python, released at its end
         self.current = task
-        task.ended.connect(lambda: self._on_ended(task))
+        task.ended.connect(self._on_ended)
         self.progress.follow(task)
         self.task_started.emit(task)
         task.start()
@@ -241,7 +245,11 @@ class TaskRunner(QObject):
             self.current.cancel()
             self.current.wait()
 
-    def _on_ended(self, task: Task) -> None:
-        if self.current is task:
-            self.current = None
+    def _on_ended(self) -> None:
+        task = self.current
+        if task is None:
+            return
+        self.current = None
         self.task_ended.emit(task)
+        # released after its own ``ended`` emission has returned, never during it
+        QTimer.singleShot(0, lambda: release(task))

@@ -1,0 +1,122 @@
+"""Starting the app: ``annotator [gui] [PATH]``, error dialogs, the welcome screen's sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialog
+from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
+
+from annotator.cli import main
+from annotator.errors import AnnotatorError
+from annotator.store import Project
+from annotator.ui import app as app_module
+from annotator.ui import jobs
+from annotator.ui import launcher as launcher_module
+from annotator.ui.dialogs import ExportDialog
+from annotator.ui.launcher import Launcher
+from annotator.ui.preferences import Preferences
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], None),
+        (["corpus.annotator"], Path("corpus.annotator")),
+        (["gui", "corpus.annotator"], Path("corpus.annotator")),
+    ],
+)
+def test_annotator_alone_a_path_or_gui_open_the_window(monkeypatch, argv, expected) -> None:
+    opened: list[Path | None] = []
+
+    def fake_run_gui(path: Path | None) -> int:
+        opened.append(path)
+        return 0
+
+    monkeypatch.setattr(app_module, "run_gui", fake_run_gui)
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 0
+    assert opened == [expected]
+
+
+def test_run_gui_on_a_missing_project_says_so_and_returns_1(qapp, monkeypatch, tmp_path) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(
+        launcher_module.QMessageBox,
+        "critical",
+        lambda _parent, _title, message: shown.append(message),
+    )
+    assert app_module.run_gui(tmp_path / "nowhere.annotator") == 1
+    assert shown == [f"{tmp_path / 'nowhere.annotator'}: no such project file"]
+
+
+def test_errors_reaching_the_event_loop_become_message_boxes(qapp, monkeypatch) -> None:
+    warnings: list[str] = []
+    criticals: list[str] = []
+    monkeypatch.setattr(
+        app_module.QMessageBox, "warning", lambda _p, _t, message: warnings.append(message)
+    )
+    monkeypatch.setattr(
+        app_module.QMessageBox, "critical", lambda _p, _t, message: criticals.append(message)
+    )
+    error = AnnotatorError("corpus.jsonl:3: not valid JSON")
+    app_module.show_unexpected(AnnotatorError, error, None)
+    assert warnings == ["corpus.jsonl:3: not valid JSON"]
+    app_module.show_unexpected(KeyError, KeyError("span"), None)
+    assert criticals[0].startswith("KeyError: 'span'")
+    assert "edits so far are saved" in criticals[0]
+
+
+def test_the_sample_corpus_is_imported_once_then_opened(qtbot, monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(launcher_module, "user_data_dir", lambda: tmp_path / "data")
+    launcher = Launcher(Preferences())
+    launcher.show_welcome()
+    assert launcher.welcome is not None and launcher.welcome.sample_button.isEnabled()
+    launcher.welcome.sample_button.click()
+    qtbot.waitUntil(lambda: launcher.window is not None, timeout=60_000)
+    window = launcher.window
+    try:
+        sample = tmp_path / "data" / "sample.annotator"
+        assert window.project_path == sample
+        assert window.session.current_doc_id == 1
+        assert window.session.project.document(1).text.startswith("Microsoft demandera")
+        assert launcher.welcome is None
+        assert not (tmp_path / "data" / "sample.annotator.partial").exists()
+    finally:
+        window.close()
+    launcher.open_sample()  # the second time it is simply opened
+    assert launcher.window is not None and launcher.window.project_path == sample
+    launcher.window.close()
+
+
+def test_export_from_the_window_runs_in_the_background(
+    qtbot, launcher, project_file, monkeypatch, tmp_path
+) -> None:
+    path = project_file(3)
+    window = open_window(qtbot, launcher, path)
+    output = tmp_path / "out.jsonl"
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+
+    def choose(self) -> None:
+        self.format.setCurrentText("annotator")
+        self.output.setText(str(output))
+        self.status.setCurrentIndex(self.status.findData("all"))
+
+    original_choice = ExportDialog.choice
+    monkeypatch.setattr(
+        ExportDialog, "choice", lambda self: (choose(self), original_choice(self))[1]
+    )
+    jobs.export_project(window)
+    task = window.tasks.current
+    assert task is not None
+    with qtbot.waitSignal(task.ended, timeout=60_000):
+        pass
+    assert output.is_file()
+    assert len(output.read_text(encoding="utf-8").splitlines()) == 3
+    assert "Exported 3 documents" in window.statusBar().currentMessage()
+    with Project.open(path, read_only=True) as project:
+        assert any(entry["kind"] == "export" for entry in project.edit_log())
