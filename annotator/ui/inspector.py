@@ -66,7 +66,7 @@ class Inspector(QWidget):
 
         self.placeholder = QLabel("Select a span or a relation\nto see its details here.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setStyleSheet("color: palette(mid);")
+        self.placeholder.setStyleSheet("color: #7a808a;")
         self._stack = QStackedLayout()
         self._stack.addWidget(self.placeholder)
         self._stack.addWidget(form_widget)

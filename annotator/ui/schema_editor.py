@@ -136,6 +136,7 @@ class SchemaEditor(QDialog):
 
         self.pairs = QTableWidget()
         self.pairs.setObjectName("schema-pairs")
+        self.pairs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.pairs_title = QLabel()
         self.error = QLabel()
         self.error.setObjectName("schema-error")

@@ -40,7 +40,7 @@ class WelcomeWindow(QWidget):
             "Correct suggested entities and relations at keyboard speed.\n"
             "Every edit is saved as you make it."
         )
-        tagline.setStyleSheet("color: palette(mid);")
+        tagline.setStyleSheet("color: #5f6670;")
         heading = QVBoxLayout()
         heading.addWidget(title)
         heading.addWidget(tagline)
