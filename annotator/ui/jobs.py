@@ -174,6 +174,7 @@ def start_import(window: MainWindow, choice: ImportChoice) -> None:
         project.reload()
         window.session.schema_changed.emit()
         window.document_list.reload()
+        window.status.refresh()
         if window.session.current_doc_id is None:
             window.restore_session()
         parts = [f"Imported {report.documents} new documents"]
@@ -312,6 +313,7 @@ class SuggestionRun:
     def on_finished(self, notes: list[str]) -> None:
         self.notes = notes
         self.window.document_list.update_progress()
+        self.window.status.refresh()
         message = (
             f"Suggestions stored for {self.stored} documents: {self.spans_added} spans, "
             f"{self.relations_added} relations"

@@ -123,10 +123,14 @@ def test_the_window_imports_in_the_background(
     jobs.import_files(window, sources=[folder])
     task = window.tasks.current
     assert task is not None and task.writes
+    reports: list[tuple[int, int]] = []
+    task.progressed.connect(lambda done, total, _message: reports.append((done, total)))
     assert window.edits_held and not window.view.isEnabled()
     assert window.status.task_progress.isVisible()
     with qtbot.waitSignal(task.ended, timeout=60_000):
         pass
+    assert reports and reports[-1] == (40, 40)
+    assert window.status.review_label.text().endswith("42 documents unfinished")
     assert not window.edits_held and window.view.isEnabled()
     assert window.document_list.model.rowCount() == 42
     assert "Imported 40 new documents" in window.statusBar().currentMessage()
