@@ -74,6 +74,13 @@ def read_tasks(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 hint = " (a JSON file rather than JSON Lines?)" if found == "list" else ""
                 raise FormatError(path, number, f"expected a JSON object, found a {found}{hint}")
             if not isinstance(task.get("text"), str):
+                if "pattern" in task and "label" in task:
+                    raise FormatError(
+                        path,
+                        number,
+                        "a pattern file (\"label\" + \"pattern\"), not texts to annotate; "
+                        "use it with: annotator suggest PROJECT --patterns FILE",
+                    )
                 raise FormatError(
                     path,
                     number,

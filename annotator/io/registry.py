@@ -121,7 +121,19 @@ def detect_format(path: Path) -> str:
         if entry.sniff is not None and entry.sniff(path, head):
             return entry.name
     known = ", ".join(sorted(READERS))
-    raise FormatError(path, None, f"cannot tell the format; pass --format ({known})")
+    hint = _FILE_HINTS.get(path.suffix.lower(), "not a known annotation format")
+    raise FormatError(
+        path,
+        None,
+        f"{hint}; to import it anyway pass --format text (plain text) or --format NAME ({known})",
+    )
+
+
+_FILE_HINTS = {
+    ".conf": "a brat configuration file (import its folder to read the .txt/.ann pairs)",
+    ".xml": "an XML file (a Label Studio labeling config?), not annotations",
+    ".md": "a Markdown document, not annotations",
+}
 
 
 def read(path: Path, format: str = "auto", **options: Any) -> Iterator[ImportRecord]:
