@@ -11,7 +11,6 @@ from rich.table import Table
 
 from annotator.cli.app import app, console, reports_errors
 from annotator.io.records import ExportReport
-from annotator.services import exporting
 
 PROGRESS_FROM = 500  # documents: below this an export is too quick for a bar
 WARNINGS_SHOWN = 20
@@ -28,7 +27,7 @@ def export(
             "-f",
             help="spacy, prodigy, annotator, brat, doccano, conll, conll-biluo, labelstudio.",
         ),
-    ],
+    ] = "spacy",
     output: Annotated[
         Path | None,
         typer.Option(
@@ -58,6 +57,8 @@ def export(
     ] = False,
 ) -> None:
     """Export documents and annotations for spaCy, Prodigy or another tool."""
+    from annotator.services import exporting  # loads spaCy: only when exporting
+
     fractions = exporting.parse_split(split)
     target = output or exporting.default_output(project, format, fractions)
     bar = Progress(
