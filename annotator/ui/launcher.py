@@ -117,7 +117,7 @@ class Launcher(QObject):
     def _show_project(self, project: Project) -> None:
         previous = self.window
         if previous is not None:
-            previous.close()  # saves its state and closes its project
+            previous.save_layout()  # the new window opens with the same layout
         session = ProjectSession(project)
         window = MainWindow(session, self._view_factory, self.preferences)
         window.new_project_requested.connect(self.new_project)
@@ -127,6 +127,9 @@ class Launcher(QObject):
         self.window = window
         window.show()
         window.restore_session()
+        if previous is not None:
+            # closed once the new one shows, so the application never sees its last window go
+            previous.close()  # saves its state and closes its project
         if not project.read_only:
             self.preferences.add_recent(project.path)
         if self.welcome is not None:

@@ -89,6 +89,10 @@ class MainWindow(QMainWindow):
         self._edits_held = False
 
         self.document_list.document_activated.connect(self._on_document_activated)
+        # a click in the list opens the document and gives the keyboard back to the view;
+        # arrow keys in the list keep it there, to walk the list
+        self.document_list.table.clicked.connect(self._on_list_clicked)
+        self.document_list.table.activated.connect(self._on_list_clicked)
         self.palette_panel.label_chosen.connect(self.view.apply_label)
         self.view.selection_changed.connect(self.inspector.show_item)
         self.view.selection_changed.connect(self._on_selection_changed)
@@ -167,6 +171,9 @@ class MainWindow(QMainWindow):
         self.save_view_state()
         self.session.open_document(doc_id)
 
+    def _on_list_clicked(self, _index: object) -> None:
+        self.view.setFocus()
+
     def _on_document_opened(self, _doc_id: int) -> None:
         self.inspector.show_item(self.view.selected())
 
@@ -213,6 +220,10 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    def save_layout(self) -> None:
+        """Window geometry and dock layout, for the next window (QSettings)."""
+        self.preferences.save_window(self.saveGeometry(), self.saveState())
+
     def show_help(self) -> None:
         groups = [(menu.title().replace("&", ""), menu.actions()) for menu in self.actions_.menus]
         schema = self.session.project.schema
@@ -232,7 +243,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.tasks.cancel_and_wait()
         self.save_view_state()
-        self.preferences.save_window(self.saveGeometry(), self.saveState())
+        self.save_layout()
         super().closeEvent(event)
         if event.isAccepted():
             self.closed.emit(self)

@@ -73,6 +73,7 @@ def test_clicking_a_row_of_the_list_opens_its_document(qtbot, launcher, project_
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.session.current_doc_id == 5
     assert window.view.doc_id() == 5
+    assert window.view.hasFocus()  # label keys go to the document again
 
 
 def test_the_filter_box_narrows_the_list(qtbot, launcher, project_file) -> None:

@@ -83,8 +83,14 @@ def test_no_last_project_shows_the_welcome_screen(qtbot) -> None:
 def test_recent_projects_are_remembered(qtbot, launcher, project_file) -> None:
     first = project_file(1, name="first.annotator")
     second = project_file(1, name="second.annotator")
-    open_window(qtbot, launcher, first)
+    first_window = open_window(qtbot, launcher, first)
+    seen_at_close: list[bool] = []
+    first_window.closed.connect(
+        lambda _w: seen_at_close.append(launcher.window is not None and launcher.window.isVisible())
+    )
     open_window(qtbot, launcher, second)  # replaces the window, closing the first project
+    # the new window showed before the old one closed: the app never had no window
+    assert seen_at_close == [True]
     assert launcher.preferences.recent_projects() == [second, first]
     menu = launcher.window.actions_.recent_menu
     menu.aboutToShow.emit()
