@@ -15,6 +15,15 @@ from annotator.ui.launcher import Launcher
 from annotator.ui.preferences import Preferences
 
 
+# The same names as ``tests/conftest.py``: with pytest's default import mode both files are
+# the module ``conftest``, and tests elsewhere do ``from conftest import ROOT`` whichever loaded
+# last.
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+SEEDS = ROOT / "seeds"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
