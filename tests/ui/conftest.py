@@ -14,7 +14,6 @@ from annotator.store import Project
 from annotator.ui.launcher import Launcher
 from annotator.ui.preferences import Preferences
 
-
 # The same names as ``tests/conftest.py``: with pytest's default import mode both files are
 # the module ``conftest``, and tests elsewhere do ``from conftest import ROOT`` whichever loaded
 # last.

