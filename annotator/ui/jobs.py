@@ -253,6 +253,7 @@ class SuggestionRun:
     def __init__(self, window: MainWindow, plan: SuggestPlan) -> None:
         self.window = window
         self.plan = plan
+        self.project = window.session.project  # captured here: the worker never touches widgets
         self.stored = 0
         self.dropped: list[int] = []
         self.spans_added = 0
@@ -268,7 +269,7 @@ class SuggestionRun:
         suggester = suggesting.build_suggester(self.plan)
         context.progress(0, total, "")
         revisions: dict[int, int] = {}
-        with self.window.session.project.worker_connection(read_only=True) as connection:
+        with self.project.worker_connection(read_only=True) as connection:
 
             def inputs() -> Iterator[Any]:
                 for doc_id in self.plan.doc_ids:

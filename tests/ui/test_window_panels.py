@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
-from annotator.model import Span
+from annotator.model import Relation, Span
 from annotator.store import Project
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
@@ -97,3 +97,28 @@ def test_inspector_flags_a_misaligned_span_and_shows_text_literally(
     fields = window.inspector.fields
     assert fields["text"].text() == "<b>"
     assert fields["alignment"].text().startswith("⚠ misaligned")
+
+
+def test_inspector_shows_a_selected_relation(qtbot, launcher, project_file) -> None:
+    path = project_file(1)
+    with Project.open(path) as project:
+        person, org = project.spans(1)
+        relation = Relation(
+            doc_id=1,
+            head=person.id,
+            child=org.id,
+            label="works_for",
+            origin="rule:fr-works-for",
+            status="suggested",
+            score=0.5,
+        )
+        project.add_relations([relation])
+    window = open_window(qtbot, launcher, path)
+    window.view.select(relation.id)
+    fields = {key: label.text() for key, label in window.inspector.fields.items()}
+    assert fields["kind"] == "Relation"
+    assert fields["label"] == "works_for"
+    assert fields["text"] == "Alice Martin → Acme"
+    assert fields["origin"] == "rule:fr-works-for (relation rule)"
+    assert (fields["score"], fields["status"]) == ("0.50", "suggested")
+    assert not window.inspector.fields["offsets"].isVisibleTo(window.inspector)
