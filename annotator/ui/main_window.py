@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
             widget.setEnabled(not held)
         for name in self.HELD_ACTIONS:
             self.actions_.actions[name].setEnabled(not held)
+        for action in self.view.actions():  # also reachable from the Edit menu
+            action.setEnabled(not held)
         if not held:
             stack = self.session.undo_stack
             self.actions_.actions["undo"].setEnabled(stack.canUndo())

@@ -126,9 +126,12 @@ def test_the_window_imports_in_the_background(
     reports: list[tuple[int, int]] = []
     task.progressed.connect(lambda done, total, _message: reports.append((done, total)))
     assert window.edits_held and not window.view.isEnabled()
+    assert not window.actions_.actions["done_next"].isEnabled()
+    assert not any(action.isEnabled() for action in window.view.actions())
     assert window.status.task_progress.isVisible()
     with qtbot.waitSignal(task.ended, timeout=60_000):
         pass
+    assert all(action.isEnabled() for action in window.view.actions())
     assert reports and reports[-1] == (40, 40)
     assert window.status.review_label.text().endswith("42 documents unfinished")
     assert not window.edits_held and window.view.isEnabled()
