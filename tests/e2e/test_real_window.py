@@ -129,6 +129,7 @@ def _quit(environment: dict[str, str], app: subprocess.Popen) -> str:
         app.kill()
         pytest.fail("Ctrl+Q did not quit the app")
     assert app.returncode == 0, output
+    assert output.strip() == "", f"the app printed warnings or errors:\n{output}"
     return output
 
 
