@@ -36,8 +36,8 @@ class DocumentRow:
     id: int
     title: str
     status: str
-    accepted: int
-    suggested: int
+    accepted: int  # accepted spans
+    suggested: int  # spans and relations still to accept or reject
 
 
 def _where(document_filter: DocumentFilter) -> tuple[str, list[Any]]:
@@ -80,6 +80,8 @@ def document_rows(project: Project, ids: Sequence[int]) -> dict[int, DocumentRow
         SELECT d.id, json_extract(d.meta, '$.title'), substr(d.text, 1, 160), d.status,
                (SELECT count(*) FROM spans s WHERE s.doc_id = d.id AND s.status = 'accepted'),
                (SELECT count(*) FROM spans s WHERE s.doc_id = d.id AND s.status = 'suggested')
+               + (SELECT count(*) FROM relations r WHERE r.doc_id = d.id
+                  AND r.status = 'suggested')
         FROM documents d WHERE d.id IN ({marks})
         """,
         list(ids),

@@ -118,7 +118,7 @@ class DocumentListModel(QAbstractTableModel):
                 "Document id",
                 "Title, or the first words of the text",
                 "Accepted spans",
-                "Suggestions still to accept or reject",
+                "Suggested spans and relations still to accept or reject",
             )[section]
         return None
 

@@ -316,8 +316,8 @@ class SuggestionRun:
         self.window.document_list.update_progress()
         self.window.status.refresh()
         message = (
-            f"Suggestions stored for {self.stored} documents: {self.spans_added} spans, "
-            f"{self.relations_added} relations"
+            f"Suggestions stored for {_count(self.stored, 'document')}: "
+            f"{_count(self.spans_added, 'span')}, {_count(self.relations_added, 'relation')}"
         )
         if self.dropped:
             message += (
@@ -325,6 +325,10 @@ class SuggestionRun:
                 "meanwhile (run again to suggest for them)"
             )
         self.window.show_message(message, 15000)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _installed_models(default: str) -> list[str]:

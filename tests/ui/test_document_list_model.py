@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 
+from annotator.model import Relation
 from annotator.store import Project
 from annotator.store.listing import DocumentFilter
 from annotator.ui.document_list_model import DocumentListModel
@@ -73,3 +74,13 @@ def test_refresh_document_rereads_its_row(qtbot, make_project: Callable[..., Pro
     assert model.index(1, model.TITLE).data(model.StatusRole) == "done"
     assert model.row_of(doc_id) == 1
     assert model.row_of(10_000) is None
+
+
+def test_to_review_counts_suggested_relations_too(qapp, make_project) -> None:
+    project = make_project(1)
+    person, org = project.spans(1)
+    project.add_relations(
+        [Relation(doc_id=1, head=person.id, child=org.id, label="works_for", status="suggested")]
+    )
+    model = DocumentListModel(project)
+    assert model.index(0, model.PENDING).data() == "2"  # the ORG suggestion and the relation
