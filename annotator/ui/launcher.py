@@ -208,12 +208,20 @@ class Launcher(QObject):
         task = Task("Import the sample corpus", work)  # owned here in Python
         self._sample_task = task
         dialog.canceled.connect(task.cancel)
-        task.succeeded.connect(lambda path: self.open_project(Path(path)))
+        task.succeeded.connect(self._on_sample_imported)
         task.failed.connect(lambda message: self._error("Cannot import the sample", message))
         task.ended.connect(dialog.reset)
         task.ended.connect(lambda: partial.unlink(missing_ok=True))
         task.ended.connect(self._on_sample_ended)
         task.start()
+
+    def _on_sample_imported(self, path: Path) -> None:
+        if self.open_project(Path(path)) and self.window is not None:
+            self.window.show_message(
+                "The sample article is imported. Suggest ▸ Run on new documents (Ctrl+G) "
+                "pre-annotates it with fr_core_news_md and the relation rules.",
+                20000,
+            )
 
     def _on_sample_ended(self) -> None:
         task, self._sample_task = self._sample_task, None

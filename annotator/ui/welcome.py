@@ -79,6 +79,16 @@ class WelcomeWindow(QWidget):
         recent_box = QVBoxLayout()
         recent_box.addWidget(QLabel("Recent projects" if recent else "No recent projects yet"))
         recent_box.addWidget(self.recent, 1)
+        self.recent.setVisible(bool(recent))
+        if not recent:
+            hint = QLabel(
+                "Start with the sample corpus: a French news article to correct, with "
+                "entities and relations suggested by spaCy."
+            )
+            hint.setWordWrap(True)
+            hint.setStyleSheet("color: #5f6670;")
+            recent_box.addWidget(hint)
+            recent_box.addStretch(1)
 
         body = QHBoxLayout()
         body.addLayout(buttons, 2)

@@ -85,6 +85,7 @@ def test_the_sample_corpus_is_imported_once_then_opened(qtbot, monkeypatch, tmp_
         assert window.session.current_doc_id == 1
         assert window.session.project.document(1).text.startswith("Microsoft demandera")
         assert launcher.welcome is None
+        assert "Run on new documents (Ctrl+G)" in window.statusBar().currentMessage()
         assert not (tmp_path / "data" / "sample.annotator.partial").exists()
     finally:
         window.close()
