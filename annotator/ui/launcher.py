@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from annotator.errors import AnnotatorError, ProjectLockedError
 from annotator.store import Project
-from annotator.ui.main_window import MainWindow, ViewFactory
+from annotator.ui.main_window import MainWindow
 from annotator.ui.preferences import Preferences
 from annotator.ui.session import ProjectSession
 from annotator.ui.welcome import WelcomeWindow
@@ -41,12 +41,10 @@ class Launcher(QObject):
     def __init__(
         self,
         preferences: Preferences | None = None,
-        view_factory: ViewFactory | None = None,
         ask_read_only: Callable[[QWidget | None, str], bool] | None = None,
     ) -> None:
         super().__init__()
         self.preferences = preferences or Preferences()
-        self._view_factory = view_factory
         self._ask_read_only = ask_read_only or _ask_read_only
         self.window: MainWindow | None = None
         self.welcome: WelcomeWindow | None = None
@@ -119,7 +117,7 @@ class Launcher(QObject):
         if previous is not None:
             previous.save_layout()  # the new window opens with the same layout
         session = ProjectSession(project)
-        window = MainWindow(session, self._view_factory, self.preferences)
+        window = MainWindow(session, self.preferences)
         window.new_project_requested.connect(self.new_project)
         window.open_project_requested.connect(self.open_project_or_ask)
         window.sample_requested.connect(self.open_sample)

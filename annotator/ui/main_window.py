@@ -7,9 +7,7 @@ as signals to the application, which owns the windows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -17,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.ui.document_list import DocumentListPanel
+from annotator.ui.editor.document_view import DocumentView
 from annotator.ui.help_overlay import HelpOverlay, shortcut_rows
 from annotator.ui.icons import icon
 from annotator.ui.inspector import Inspector
@@ -27,17 +26,9 @@ from annotator.ui.session import ProjectSession
 from annotator.ui.status_bar import StatusBar
 from annotator.ui.workers import Task, TaskRunner
 
-ViewFactory = Callable[[ProjectSession, QWidget], Any]
-
 # Keys of the session state kept in the project file.
 STATE_SCROLL = "scroll_position"
 STATE_SELECTION = "selection"
-
-
-def default_view_factory(session: ProjectSession, parent: QWidget) -> Any:
-    from annotator.ui.editor.document_view import DocumentView
-
-    return DocumentView(session, parent)
 
 
 class MainWindow(QMainWindow):
@@ -49,7 +40,6 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         session: ProjectSession,
-        view_factory: ViewFactory | None = None,
         preferences: Preferences | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -62,7 +52,7 @@ class MainWindow(QMainWindow):
             QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
         )
 
-        self.view = (view_factory or default_view_factory)(session, self)
+        self.view = DocumentView(session, self)
         self.view.setObjectName("document-view")
         self.setCentralWidget(self.view)
 
@@ -97,7 +87,6 @@ class MainWindow(QMainWindow):
         self.view.selection_changed.connect(self.inspector.show_item)
         self.view.selection_changed.connect(self._on_selection_changed)
         session.document_opened.connect(self._on_document_opened)
-        session.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
         self._state_timer = QTimer(self, singleShot=True, interval=400)
         self._state_timer.timeout.connect(self.save_view_state)
@@ -118,9 +107,6 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         return dock
-
-    def _on_clean_changed(self, _clean: bool) -> None:
-        self._update_title()
 
     def _update_title(self) -> None:
         project = self.session.project
