@@ -7,9 +7,9 @@ Ours is ``DocumentListModel``: the filter runs in SQLite and returns ids only; r
 page at a time when the view paints them. The baseline is what a list that holds its rows does:
 one SQL query reading every row (title, status, span counts) into a Python list behind a plain
 ``QAbstractTableModel`` (the least an eager list must do; a ``QStandardItemModel`` costs more).
-Each figure is the median of repeated runs. The last row is a document switch in the whole
-window (Alt+Right: document view, list selection, inspector, status bar) against the store
-reads alone.
+Each figure is the median of repeated runs. The last two rows are a document switch
+(Alt+Right) and a label keystroke in the whole window (document view, list row, inspector,
+status bar, the window repainted) against the store reads, or the store edit, alone.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QTableView
 
+from annotator import edits
 from annotator.model import Document, Span
 from annotator.store import Project
 from annotator.store.listing import DocumentFilter
@@ -239,6 +240,32 @@ def main() -> int:
 
         theirs = median_ms(reads_only, repeat * 3)
         rows.append(("document switch in the window (Alt+Right, repainted)", ours, theirs))
+
+        # 6. a label keystroke in the window: the view, the list row, the inspector and the
+        # status bar all follow; timed until every pending repaint of the window is done
+        session.open_document(1)  # document 1 has an accepted PER span
+        target = next(s for s in reader.spans(1) if s.status == "accepted")
+        window.view.select(target.id)
+        window.view.setFocus()
+        keys = iter(["2", "1"] * repeat * 4)
+
+        def keystroke() -> None:
+            QTest.keyClick(window.view, next(keys))
+            app.processEvents()
+            window.repaint()
+
+        ours = median_ms(keystroke, repeat * 3)
+        assert reader.span(target.id).label in ("PER", "ORG"), "the keystroke did not edit"
+        current = [reader.span(target.id)]
+
+        def store_only() -> None:
+            span = current[0]
+            edit = edits.relabel_span(span, "ORG" if span.label == "PER" else "PER")
+            reader.apply(edit)
+            current[0] = edit.after
+
+        theirs = median_ms(store_only, repeat * 3)
+        rows.append(("label keystroke in the window (everything repainted)", ours, theirs))
         window.close()
 
     print(
