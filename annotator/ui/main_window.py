@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from annotator.errors import AnnotatorError, NotFoundError
+from annotator.ui import jobs
 from annotator.ui.document_list import DocumentListPanel
 from annotator.ui.editor.document_view import DocumentView
 from annotator.ui.help_overlay import HelpOverlay, shortcut_rows
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self._state_timer.timeout.connect(self.save_view_state)
         self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._state_timer.start())
 
+        self.setAcceptDrops(True)  # files dropped on the window are offered for import
         self._restore_window()
         self._update_title()
 
@@ -227,6 +229,16 @@ class MainWindow(QMainWindow):
 
     def show_message(self, message: str, milliseconds: int = 5000) -> None:
         self.status.showMessage(message, milliseconds)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            jobs.import_files(self, sources=paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.tasks.cancel_and_wait()

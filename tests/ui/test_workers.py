@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThread, QTimer
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import QMimeData, QPointF, Qt, QThread, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QDialog
 from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
 from annotator.errors import AnnotatorError
@@ -156,3 +157,32 @@ def test_a_cancelled_import_keeps_nothing(qtbot, launcher, project_file, tmp_pat
     assert window.document_list.model.rowCount() == 2
     with Project.open(path, read_only=True) as project:
         assert project.count_documents() == 2
+
+
+def test_files_dropped_on_the_window_are_offered_for_import(
+    qtbot, launcher, project_file, tmp_path, monkeypatch
+) -> None:
+    window = open_window(qtbot, launcher, project_file(1))
+    folder = _text_files(tmp_path / "dropped", 2)
+    offered: list[list[str]] = []
+
+    def cancel(dialog: ImportDialog) -> QDialog.DialogCode:
+        offered.append([dialog.sources.item(i).text() for i in range(dialog.sources.count())])
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(ImportDialog, "exec", cancel)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(folder))])
+    position = QPointF(window.rect().center())
+    actions = Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(
+        position.toPoint(), actions, data, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        position, actions, data, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(window, drop)
+    assert offered == [[str(folder)]]
+    assert not window.tasks.busy()  # cancelled in the dialog: nothing runs
