@@ -131,6 +131,11 @@ class MainWindow(QMainWindow):
             ids = project.document_ids()
             doc_id = ids[0] if ids else None
         if doc_id is None:
+            self.show_message(
+                "This project has no documents yet: File ▸ Import files… (Ctrl+I), or drop "
+                "files on the window.",
+                0,
+            )
             return
         scroll = project.get_state(STATE_SCROLL)
         selection = project.get_state(STATE_SELECTION)

@@ -142,3 +142,12 @@ def test_a_file_that_is_not_a_project_gets_a_message(qtbot, tmp_path, monkeypatc
     launcher = Launcher(Preferences())
     assert not launcher.open_project(bogus)
     assert shown and "notes.annotator" in shown[0] and "not an annotator project" in shown[0]
+
+
+def test_an_empty_project_says_how_to_fill_it(qtbot, launcher, tmp_path) -> None:
+    path = tmp_path / "empty.annotator"
+    Project.create(path).close()
+    window = open_window(qtbot, launcher, path)
+    assert window.session.current_doc_id is None
+    assert "no documents yet" in window.statusBar().currentMessage()
+    assert window.status.position_label.text() == "– / 0"
