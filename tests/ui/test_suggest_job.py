@@ -69,7 +69,10 @@ def test_suggestions_run_in_the_background_and_land_in_the_list(
             labels = {(s.label, s.origin, s.status) for s in project.spans(doc_id)}
             assert ("LOC", "pattern:places.jsonl", "suggested") in labels
     # the open document shows them at once; the list counts them
-    assert any(s.label == "LOC" for s in window.view._index.span_by_id.values())
+    shown = window.session.current_doc_id
+    location = next(s for s in window.session.project.spans(shown) if s.label == "LOC")
+    window.view.select(location.id)  # the view knows the new span: it can select it
+    assert window.view.selected() == location
     model = window.document_list.model
     assert model.index(1, model.PENDING).data() == "2"  # LOC and the propagated PER
     assert "Suggestions stored for 3 documents" in window.statusBar().currentMessage()
