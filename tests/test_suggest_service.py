@@ -287,3 +287,20 @@ def test_the_gui_can_drop_results_for_documents_edited_meanwhile(
     assert (outcome.documents, outcome.changed_meanwhile) == (1, 1)
     assert len(project.spans(first)) == 1 and project.document_status(first) == "new"
     assert project.document_status(second) == "suggested"
+
+
+def test_a_corrected_suggestion_is_not_proposed_again_in_its_first_form(
+    project: Project, patterns: Path
+) -> None:
+    [doc_id] = add_texts(project, [PRESIDENT])
+    run_suggestions(project, _options(patterns))
+    chine = _span(project, doc_id, "Chine", "LOC")
+    resized = edits.resize_span(chine, 0, 8)  # "La Chine"
+    project.apply(resized)
+    project.apply(edits.accept_span(resized.after))
+    wsj = _span(project, doc_id, "WSJ", "ORG")
+    project.apply(edits.relabel_span(wsj, "MISC"))  # corrected, still pending
+    before = snapshot(project)
+    report = run_suggestions(project, _options(patterns))
+    assert snapshot(project) == before
+    assert report.tally[PATTERNS].already_accepted == 2

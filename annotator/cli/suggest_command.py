@@ -140,7 +140,7 @@ def print_report(report: SuggestReport) -> None:
         table.add_column("accepted", justify="right", min_width=8)
         table.caption = (
             "dropped: labels the label map does not take; rejected / accepted: found again "
-            "where a person already rejected / accepted it (not added)"
+            "where a person already rejected / accepted or corrected it (not added)"
         )
         table.caption_justify = "left"
         for origin, counts in sorted(report.tally.by_origin.items()):

@@ -301,6 +301,11 @@ def _store_document(
         and span_key(s) not in proposed
     }
 
+    corrected: dict[str, list[tuple[int, int]]] = {}
+    for span in current_spans:
+        if span.edited:
+            corrected.setdefault(span.origin, []).append((span.start, span.end))
+
     final_id: dict[str, str] = {}
     new_spans: list[Span] = []
     for span in result.spans:
@@ -315,6 +320,12 @@ def _store_document(
                 tally[span.origin].already_accepted += 1
             else:
                 tally[span.origin].spans += 1
+            continue
+        if any(
+            span.start < end and start < span.end for start, end in corrected.get(span.origin, ())
+        ):
+            # a person relabelled or resized this suggester's proposal here: not again
+            tally[span.origin].already_accepted += 1
             continue
         by_key[key] = span
         final_id[span.id] = span.id
