@@ -59,9 +59,7 @@ def test_reopening_restores_document_scroll_and_selection(qtbot, tmp_path: Path)
         assert reopened.view.doc_id() == doc_id
         selected = reopened.view.selected()
         assert selected is not None and selected.id == span_id
-        # the same first line is shown (within one line: the view rounds a fractional line
-        # top down when it scrolls to it, see DocumentView.set_scroll_position)
-        assert abs(reopened.view.scroll_position() - scrolled_to) <= LINE_LENGTH
+        assert reopened.view.scroll_position() == scrolled_to  # the same first line is shown
         assert reopened.inspector.item is not None and reopened.inspector.item.id == span_id
         assert not reopened.labels_dock.isVisible()
         assert reopened.documents_dock.isVisible()

@@ -9,6 +9,8 @@ Only the blocks on screen are laid out and painted (see ``text_layout``).
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import (
     QAction,
@@ -166,7 +168,8 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         value = min(max(0, value), max(0, len(self._text) - 1))
         box = self._layout.line_for_offset(value, self._index)
         self._update_scroll_range()
-        self.verticalScrollBar().setValue(int(box.top))
+        # ceil: a fractional line top rounded down would show the line before it first
+        self.verticalScrollBar().setValue(math.ceil(box.top))
         self.viewport().update()
 
     def actions(self) -> list[QAction]:
