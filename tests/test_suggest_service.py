@@ -304,3 +304,16 @@ def test_a_corrected_suggestion_is_not_proposed_again_in_its_first_form(
     report = run_suggestions(project, _options(patterns))
     assert snapshot(project) == before
     assert report.tally[PATTERNS].already_accepted == 2
+
+
+def test_two_processes_give_what_one_gives(tmp_path: Path, patterns: Path) -> None:
+    texts = [CEO, PRESIDENT, "Microsoft.", "Rien."] * 3
+    found = []
+    for n_process in (1, 2):
+        with Project.create(tmp_path / f"p{n_process}.annotator") as project:
+            ids = add_texts(project, texts)
+            run_suggestions(project, _options(patterns, n_process=n_process, batch_size=2))
+            found.append(
+                [(described_spans(project, i), described_relations(project, i)) for i in ids]
+            )
+    assert found[0] == found[1]
