@@ -20,7 +20,7 @@ from annotator.errors import (
     ProjectReadOnlyError,
     ValidationError,
 )
-from annotator.model import Document, LabelSchema, Relation, Span, default_schema
+from annotator.model import Document, LabelSchema, Span, default_schema
 from annotator.store import FORMAT_MARKER, Project
 from annotator.store.migrations import migrations
 
@@ -231,29 +231,6 @@ def test_removing_a_label_in_use_is_refused(project: Project, doc_id: int) -> No
     with pytest.raises(ValidationError, match="would disappear from the schema: PER"):
         project.set_schema(smaller)
     assert project.schema == default_schema()
-
-
-def test_removing_stale_suggestions_keeps_human_decisions(project: Project, doc_id: int) -> None:
-    origin = "model:fr@1"
-    pending = Span(doc_id=doc_id, start=0, end=10, label="PER", origin=origin, status="suggested")
-    kept = Span(doc_id=doc_id, start=21, end=30, label="ORG", origin=origin, status="suggested")
-    rejected = Span(doc_id=doc_id, start=34, end=41, label="LOC", origin=origin, status="rejected")
-    project.add_spans([pending, kept, rejected])
-    project.add_relations(
-        [
-            Relation(
-                doc_id=doc_id,
-                head=pending.id,
-                child=kept.id,
-                label="works_for",
-                origin="rule:x",
-                status="suggested",
-            )
-        ]
-    )
-    project.apply(edits.accept_span(kept))
-    assert project.remove_suggestions(doc_id, origin) == (1, 1)
-    assert {s.id for s in project.spans(doc_id)} == {kept.id, rejected.id}
 
 
 def test_session_state_survives_reopening(tmp_path: Path) -> None:

@@ -858,41 +858,6 @@ class Project:
                 [status, doc_id],
             )
 
-    def remove_suggestions(self, doc_id: int, origin: str) -> tuple[int, int]:
-        """Drop untouched suggestions of one origin in a document, before a fresh run.
-
-        Accepted, rejected and edited annotations stay. Returns (spans, relations) removed.
-        Relations of any origin that hang on a removed span go with it.
-        """
-        with self.transaction():
-            ids = [
-                row[0]
-                for row in self.db.execute(
-                    "SELECT id FROM spans WHERE doc_id = ? AND origin = ? AND status = 'suggested' "
-                    "AND edited = 0",
-                    [doc_id, origin],
-                )
-            ]
-            removed_relations = self.db.execute(
-                "DELETE FROM relations WHERE doc_id = ? AND status = 'suggested' AND origin = ?",
-                [doc_id, origin],
-            ).rowcount
-            if ids:
-                marks = ",".join("?" * len(ids))
-                removed_relations += self.db.execute(
-                    f"DELETE FROM relations WHERE head IN ({marks}) OR child IN ({marks})",
-                    [*ids, *ids],
-                ).rowcount
-                self.db.execute(f"DELETE FROM spans WHERE id IN ({marks})", ids)
-            if ids or removed_relations:
-                self._bump(doc_id)
-        return len(ids), removed_relations
-
-
-def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
 
 def _status_filter(
     status: str | Iterable[str] | None, prefix: str = " WHERE"
