@@ -859,6 +859,11 @@ class Project:
             )
 
 
+def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _status_filter(
     status: str | Iterable[str] | None, prefix: str = " WHERE"
 ) -> tuple[str, list[str]]:
