@@ -78,7 +78,7 @@ def read_tasks(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     raise FormatError(
                         path,
                         number,
-                        "a pattern file (\"label\" + \"pattern\"), not texts to annotate; "
+                        'a pattern file ("label" + "pattern"), not texts to annotate; '
                         "use it with: annotator suggest PROJECT --patterns FILE",
                     )
                 raise FormatError(
