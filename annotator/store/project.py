@@ -66,6 +66,22 @@ def _span_from_row(row: tuple) -> Span:
     )
 
 
+def _span_to_row(span: Span, aligned: bool) -> tuple:
+    """The ``spans`` row of a span, in ``_SPAN_COLUMNS`` order; ``aligned`` is the store's flag."""
+    return (
+        span.id,
+        span.doc_id,
+        span.start,
+        span.end,
+        span.label,
+        span.origin,
+        span.status,
+        span.score,
+        int(span.edited),
+        int(aligned),
+    )
+
+
 def _relation_from_row(row: tuple) -> Relation:
     return Relation.model_construct(
         id=row[0],
@@ -547,18 +563,7 @@ class Project:
         try:
             self.db.execute(
                 f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    span.id,
-                    span.doc_id,
-                    span.start,
-                    span.end,
-                    span.label,
-                    span.origin,
-                    span.status,
-                    span.score,
-                    int(span.edited),
-                    int(aligned),
-                ],
+                _span_to_row(span, aligned),
             )
         except sqlite3.IntegrityError:
             raise ValidationError(f"span {span.id} already exists") from None
@@ -792,20 +797,7 @@ class Project:
             check_span(span, lengths[span.doc_id], schema)
             aligned = bounds[span.doc_id].aligned(span.start, span.end)
             misaligned += not aligned
-            rows.append(
-                (
-                    span.id,
-                    span.doc_id,
-                    span.start,
-                    span.end,
-                    span.label,
-                    span.origin,
-                    span.status,
-                    span.score,
-                    int(span.edited),
-                    int(aligned),
-                )
-            )
+            rows.append(_span_to_row(span, aligned))
         with self.transaction():
             try:
                 self.db.conn.executemany(
