@@ -347,30 +347,7 @@ class Project:
 
     def add_document(self, document: Document) -> tuple[int, bool]:
         """Store a document; the same text again returns the existing id and ``False``."""
-        self._require_writable()
-        digest = text_hash(document.text)
-        row = self.db.execute("SELECT id FROM documents WHERE text_hash = ?", [digest]).fetchone()
-        if row is not None:
-            return row[0], False
-        with self.transaction():
-            cursor = self.db.execute(
-                "INSERT INTO documents (text, text_hash, meta, status, revision, created_at) "
-                "VALUES (?, ?, ?, ?, 0, ?)",
-                [
-                    document.text,
-                    digest,
-                    json.dumps(document.meta, ensure_ascii=False),
-                    document.status,
-                    _now(),
-                ],
-            )
-            doc_id = cursor.lastrowid
-            self.db.execute(
-                "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
-                [doc_id, json.dumps(document.tokens, separators=(",", ":"))],
-            )
-        assert doc_id is not None
-        return doc_id, True
+        return self.add_documents_bulk([document])[0]
 
     def document(self, doc_id: int) -> Document:
         row = self.db.execute(
@@ -698,20 +675,11 @@ class Project:
 
     def add_spans(self, spans: Iterable[Span]) -> int:
         """Insert many spans (validated) without logging each; returns how many."""
-        count = 0
-        with self.transaction():
-            for span in spans:
-                self.insert_span(span)
-                count += 1
-        return count
+        return self.add_spans_bulk(list(spans))[0]
 
     def add_relations(self, relations: Iterable[Relation]) -> int:
-        count = 0
-        with self.transaction():
-            for relation in relations:
-                self.insert_relation(relation)
-                count += 1
-        return count
+        """Insert many relations (validated) without logging each; returns how many."""
+        return self.add_relations_bulk(list(relations))
 
     def add_documents_bulk(self, documents: Sequence[Document]) -> list[tuple[int, bool]]:
         """``add_document`` for many documents at once (import): batched inserts, one savepoint.
