@@ -106,8 +106,9 @@ def _parse_line(raw: bytes, path: Path, number: int) -> Any:
         try:  # the standard parser says where and why
             return json.loads(line)
         except json.JSONDecodeError as error:
+            reason = error.msg.removesuffix(" at")  # "Unterminated string starting at"
             raise FormatError(
-                path, number, f"not valid JSON ({error.msg} at column {error.colno})"
+                path, number, f"not valid JSON ({reason} at column {error.colno})"
             ) from None
 
 
