@@ -8,6 +8,7 @@ window never disappears on a bug.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from importlib import metadata
@@ -71,9 +72,21 @@ def show_unexpected(
     )
 
 
+def require_display() -> None:
+    """Refuse in one line, when there is no screen, before Qt aborts with a page of errors."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise AnnotatorError(
+            "no screen to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+            "the other commands (import, suggest, stats, export) work without one"
+        )
+
+
 def run_gui(path: Path | None) -> int:
     """``annotator [PATH]``: the window on PATH, on the last project, or the welcome screen."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    require_display()
     app = make_application()
     launcher = Launcher()
     previous_hook = sys.excepthook
