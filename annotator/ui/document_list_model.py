@@ -83,6 +83,14 @@ class DocumentListModel(QAbstractTableModel):
         self._pages.pop(row // self._page_size, None)
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
+    def refresh_rows(self) -> None:
+        """Many documents changed (propagation into other documents): forget the cached rows,
+        so each is read again when painted; the filter is not re-run, so no row jumps."""
+        self._pages.clear()
+        if self._ids:
+            last = self.index(len(self._ids) - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
     def row_of(self, doc_id: int) -> int | None:
         position = bisect_left(self._ids, doc_id)
         if position < len(self._ids) and self._ids[position] == doc_id:

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.palette_panel.label_chosen.connect(self.view.apply_label)
         self.view.selection_changed.connect(self.inspector.show_item)
         self.view.selection_changed.connect(self._on_selection_changed)
+        self.view.propagated.connect(self._on_propagated)
         session.document_opened.connect(self._on_document_opened)
 
         self._state_timer = QTimer(self, singleShot=True, interval=400)
@@ -169,6 +170,12 @@ class MainWindow(QMainWindow):
 
     def _on_document_opened(self, _doc_id: int) -> None:
         self.inspector.show_item(self.view.selected())
+
+    def _on_propagated(self, added: int) -> None:
+        """Suggestions were added to other documents: their rows in the list count them now."""
+        if added:
+            self.document_list.model.refresh_rows()
+            self.document_list.update_progress()
 
     def _on_selection_changed(self, _item: object) -> None:
         self._state_timer.start()

@@ -95,3 +95,20 @@ def test_status_bar_shows_project_position_and_what_is_left(qtbot, launcher, pro
     qtbot.waitUntil(lambda: status.position_label.text() == "Document 1 / 5")
     assert status.project_label.text() == "window.annotator"
     assert status.review_label.text() == "1 suggestion to review · 5 documents unfinished"
+
+
+def test_propagation_into_other_documents_shows_in_the_list(
+    qtbot, launcher, project_file
+) -> None:
+    path = project_file(300)  # every third document has a suggested "Acme" ORG
+    window = open_window(qtbot, launcher, path)
+    model = window.document_list.model
+    far = model.row_of(299)  # on another page of the list than the open document
+    assert far - model.row_of(1) > 128  # the list reads rows 128 at a time
+    assert model.index(far, model.PENDING).data() == ""
+    qtbot.keyClick(window.view, Qt.Key.Key_Tab)  # "Alice Martin", accepted
+    qtbot.keyClick(window.view, Qt.Key.Key_Tab)  # "Acme", suggested
+    with qtbot.waitSignal(window.view.propagated, timeout=10_000) as blocker:
+        qtbot.keyClick(window.view, Qt.Key.Key_A)  # accept: "Acme" is proposed elsewhere
+    assert blocker.args == [200]
+    assert model.index(far, model.PENDING).data() == "1"
