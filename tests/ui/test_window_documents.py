@@ -97,9 +97,7 @@ def test_status_bar_shows_project_position_and_what_is_left(qtbot, launcher, pro
     assert status.review_label.text() == "1 suggestion to review · 5 documents unfinished"
 
 
-def test_propagation_into_other_documents_shows_in_the_list(
-    qtbot, launcher, project_file
-) -> None:
+def test_propagation_into_other_documents_shows_in_the_list(qtbot, launcher, project_file) -> None:
     path = project_file(300)  # every third document has a suggested "Acme" ORG
     window = open_window(qtbot, launcher, path)
     model = window.document_list.model
