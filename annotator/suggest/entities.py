@@ -41,15 +41,20 @@ def spans_to_suggestions(
         if label is None:
             tally[origin].dropped_labels[found.label_] += 1
             continue
-        suggestions.append(
-            Span(
-                doc_id=doc_id,
-                start=found.start_char,
-                end=found.end_char,
-                label=label,
-                origin=origin,
-                status="suggested",
-                score=score,
-            )
-        )
+        suggestions.append(suggestion_from(found, doc_id, label, origin, score))
     return suggestions
+
+
+def suggestion_from(
+    found: SpacySpan, doc_id: int, label: str, origin: str, score: float | None = None
+) -> Span:
+    """A spaCy span as a pending suggestion of ours, over the same characters."""
+    return Span(
+        doc_id=doc_id,
+        start=found.start_char,
+        end=found.end_char,
+        label=label,
+        origin=origin,
+        status="suggested",
+        score=score,
+    )

@@ -11,6 +11,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from annotator.model import Span
+from annotator.suggest.entities import suggestion_from
 from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings
 
 
@@ -33,15 +34,6 @@ class PropagationMatcher:
         for match_id, start, end in self.matcher(doc):
             label = strings[match_id]
             found = doc[start:end]
-            suggestions.append(
-                Span(
-                    doc_id=doc_id,
-                    start=found.start_char,
-                    end=found.end_char,
-                    label=label,
-                    origin=PROPAGATION,
-                    status="suggested",
-                    score=self.memory.score(found.text, label),
-                )
-            )
+            score = self.memory.score(found.text, label)
+            suggestions.append(suggestion_from(found, doc_id, label, PROPAGATION, score))
         return suggestions
