@@ -73,7 +73,7 @@ def export_project(window: MainWindow) -> None:
     try:
         split = exporting.parse_split(choice.split)
         output = choice.output if choice.output.is_absolute() else base / choice.output
-        exporting.export_options(
+        options = exporting.export_options(
             format=choice.format,
             output=output,
             status=choice.status,
@@ -90,12 +90,7 @@ def export_project(window: MainWindow) -> None:
         with project.worker_connection(read_only=read_only) as connection:
             return exporting.export_project(
                 connection,
-                format=choice.format,
-                output=output,
-                status=choice.status,
-                spans=choice.spans,
-                split=split,
-                misaligned=choice.misaligned,
+                **options.model_dump(),
                 progress=lambda done, total: context.progress(done, total),
                 cancel=context.cancelled,
             )
