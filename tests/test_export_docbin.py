@@ -114,7 +114,11 @@ def test_default_split_is_train_and_dev(project: Project, tmp_path: Path) -> Non
     for number in range(10):
         add_annotated(project, number)
     report = export_project(project, "spacy", tmp_path / "out")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["dev.spacy", "train.spacy"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".annotator-export.json",  # what this export wrote, for the next one into the folder
+        "dev.spacy",
+        "train.spacy",
+    ]
     assert len(load(tmp_path / "out" / "train.spacy")) == 8
     assert len(load(tmp_path / "out" / "dev.spacy")) == 2
     assert (report.counts["documents_train"], report.counts["documents_dev"]) == (8, 2)

@@ -8,6 +8,7 @@ was there before.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -248,7 +249,7 @@ def export_project(
                 misaligned=options.misaligned,
                 report=report,
             )
-        report.files = _move_into_place(staged, output, report.files)
+        report.files = _move_into_place(staged, output, report.files, report)
     except OSError as error:
         raise ExportError(
             f"{output}: cannot write the export ({error.strerror or error})"
@@ -272,19 +273,46 @@ def _staging_folder(output: Path, folder: bool) -> Path:
         raise ExportError(f"{output}: cannot write there ({error.strerror or error})") from None
 
 
-def _move_into_place(staged: Path, output: Path, files: list[str]) -> list[str]:
+MANIFEST = ".annotator-export.json"
+"""Lists the files a folder export wrote, so the next export into that folder can remove those
+it does not write again (a test split dropped, a document no longer exported) and nothing else."""
+
+
+def _move_into_place(
+    staged: Path, output: Path, files: list[str], report: ExportReport
+) -> list[str]:
     """Move the staged file, or each staged file of a folder, to its place under ``output``."""
     if staged.is_file():
         os.replace(staged, output)
         return [str(output)]
-    for file in sorted(staged.rglob("*")):
-        if file.is_file():
-            target = output / file.relative_to(staged)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(file, target)
+    written = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file())
+    for name in written:
+        target = output / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged / name, target)
+    for name in sorted(set(_previous_export(output)) - set(written)):
+        stale = output / name
+        if stale.is_file():
+            stale.unlink()
+            report.warnings.append(f"{stale}: removed, left by an earlier export to {output}")
+    (output / MANIFEST).write_text(json.dumps({"files": written}, indent=1), encoding="utf-8")
     return [
         str(output / Path(file).relative_to(staged)) if Path(file).is_relative_to(staged) else file
         for file in files
+    ]
+
+
+def _previous_export(output: Path) -> list[str]:
+    """Files the last export into ``output`` wrote (none when the manifest is missing or bad)."""
+    try:
+        files = json.loads((output / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    # only plain relative names: a hand-edited manifest must not reach outside the folder
+    return [
+        f
+        for f in files
+        if isinstance(f, str) and ".." not in Path(f).parts and not Path(f).is_absolute()
     ]
 
 
