@@ -129,8 +129,11 @@ class Task(QObject):
     def is_running(self) -> bool:
         return not self._finished
 
-    def wait(self, milliseconds: int = 30_000) -> bool:
-        """Block until the thread is done (only when closing the window)."""
+    def wait(self, milliseconds: int | None = None) -> bool:
+        """Block until the thread is done, by default however long that takes (only when
+        closing the window: a model load cannot be interrupted). ``False`` on a time-out."""
+        if milliseconds is None:
+            return self._thread.wait()
         return self._thread.wait(milliseconds)
 
     def _on_succeeded(self, result: object) -> None:
@@ -240,10 +243,18 @@ class TaskRunner(QObject):
         return task
 
     def cancel_and_wait(self) -> None:
-        """On close: stop the running task and wait for its thread."""
-        if self.current is not None:
-            self.current.cancel()
-            self.current.wait()
+        """On close: stop the running task and wait for its thread.
+
+        Its signals are blocked first, so results it already sent (queued, not yet delivered)
+        are dropped instead of reaching a project that is about to close.
+        """
+        task = self.current
+        if task is None:
+            return
+        task.blockSignals(True)
+        task.cancel()
+        if not task.wait():
+            log.error("background work %r did not stop", task.title)
 
     def _on_ended(self) -> None:
         task = self.current

@@ -132,3 +132,22 @@ def test_the_suggest_menu_asks_then_runs_on_new_documents(
     for doc_id in (2, 3):
         assert "LOC" in {s.label for s in project.spans(doc_id)}
         assert project.document_status(doc_id) == "suggested"
+
+
+def test_closing_the_window_during_a_run_drops_its_late_results(
+    qtbot, launcher, project_file, tmp_path
+) -> None:
+    path = project_file(300)
+    window = open_window(qtbot, launcher, path)
+    plan = _plan(window.session.project, _patterns(tmp_path))
+    jobs.start_suggestions(window, plan)
+    task = window.tasks.current
+    assert task is not None
+    with qtbot.waitSignal(task.progressed, timeout=60_000):
+        pass  # the worker is under way
+    window.close()
+    qtbot.wait(200)  # results queued before the close arrive now, and must go nowhere
+    assert launcher.window is None
+    # the project was closed, its lock released: it opens for writing again
+    with Project.open(path) as project:
+        assert len(project.document_ids()) == 300
