@@ -269,3 +269,12 @@ def test_crlf_ann_file_and_a_note_holding_a_tab(tmp_path: Path) -> None:
     (record,) = read(tmp_path)
     assert [(s.start, s.end, s.label) for s in record.spans] == [(0, 10, "PER")]
     assert record.meta["brat"]["notes"][0]["text"] == "see\tthis"
+
+
+def test_a_span_holding_a_unicode_line_separator_reads_back(tmp_path: Path) -> None:
+    """brat ends lines at newline only; U+2028 or a form feed inside a span is text."""
+    text = "Groupe\u2028Renault et \x0cAcme\n"
+    ann = "T1\tORG 0 14\tGroupe\u2028Renault\nT2\tORG 18 23\t\x0cAcme\n"
+    pair(tmp_path, "doc", text, ann)
+    (record,) = read(tmp_path)
+    assert [(s.start, s.end, s.label) for s in record.spans] == [(0, 14, "ORG"), (18, 23, "ORG")]

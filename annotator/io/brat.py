@@ -100,7 +100,10 @@ def _parse_ann(
 ) -> None:
     spans: dict[str, ImportedSpan] = {}
     raw_relations: list[tuple[int, str, str, str, str]] = []
-    for number, line in enumerate(ann.splitlines(), start=1):
+    # brat ends lines at "\n" only: str.splitlines() would also cut at U+2028, \x85, \x0c...
+    # which a span's text may hold
+    for number, line in enumerate(ann.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         fields = line.split("\t", 2)
