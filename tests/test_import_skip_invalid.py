@@ -1,4 +1,4 @@
-"""``--skip-invalid``: a bad region is left out and listed, instead of refusing the import."""
+"""Reader options: `--skip-invalid` leaves a bad region out and lists it; `--text-key`."""
 
 from __future__ import annotations
 
@@ -30,3 +30,15 @@ def test_skip_invalid_leaves_the_region_out_and_lists_it(
     skipped = document.meta["labelstudio"]["skipped_regions"]
     assert [region["id"] for region in skipped] == ["ent-5"]
     assert all(span.end <= len(document.text) for span in project.spans(document.id))
+
+
+def test_text_key_names_the_field_when_a_task_has_several(project: Project, tmp_path: Path) -> None:
+    source = tmp_path / "tasks.json"
+    source.write_text(
+        '[{"data": {"title": "Acme", "body": "Acme hires Alice."}, "annotations": []}]',
+        encoding="utf-8",
+    )
+    with pytest.raises(FormatError, match="cannot tell which data key.*--text-key"):
+        import_sources(project, [source], format="labelstudio")
+    import_sources(project, [source], format="labelstudio", text_key="body")
+    assert project.document(project.document_ids()[0]).text == "Acme hires Alice."

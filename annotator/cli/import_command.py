@@ -73,6 +73,14 @@ def import_(
             "the import.",
         ),
     ] = False,
+    text_key: Annotated[
+        str | None,
+        typer.Option(
+            "--text-key",
+            help="doccano and Label Studio: the field that holds the text, when a record has "
+            "several string fields.",
+        ),
+    ] = None,
 ) -> None:
     """Import texts and annotations; one transaction: a bad record keeps nothing."""
     from annotator.services import importing  # loads spaCy: only when importing
@@ -100,6 +108,7 @@ def import_(
             lang=lang,
             progress=progress,
             skip_invalid=skip_invalid,
+            text_key=text_key,
         )
     if created:
         console.print(f"Created {project}", highlight=False, soft_wrap=True)

@@ -118,7 +118,7 @@ class _TaskReader:
             self.path,
             self.where,
             f"cannot tell which data key holds the text ({', '.join(strings) or 'none'}); "
-            "name it with text_key",
+            "name it with --text-key",
         )
 
     def record(self) -> ImportRecord:

@@ -124,6 +124,7 @@ def import_sources(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     skip_invalid: bool = False,
+    text_key: str | None = None,
 ) -> ImportReport:
     """Import every source (file or folder) in one transaction; see the module docstring.
 
@@ -131,14 +132,18 @@ def import_sources(
     before each record and, when true, everything is rolled back (``Cancelled``).
     ``skip_invalid`` lets readers that can (doccano, Label Studio) leave out a region whose
     offsets run past its text or whose text does not match, listing it in the document's meta,
-    instead of refusing the whole import.
+    instead of refusing the whole import. ``text_key`` names the field holding the text for
+    readers that look for it (doccano, Label Studio) when they cannot tell by themselves.
     """
     if split not in SPLITS:
         raise AnnotatorError(f"unknown --split {split!r} (use {', '.join(SPLITS)})")
     lang = project.settings.lang
     check_language(lang)
     started = time.perf_counter()
-    plans = [_plan(Path(source), format, split, lang, skip_invalid) for source in sources]
+    reader_options: dict[str, Any] = {"invalid_spans": "skip"} if skip_invalid else {}
+    if text_key:
+        reader_options["text_key"] = text_key
+    plans = [_plan(Path(source), format, split, lang, reader_options) for source in sources]
     total = _total(plans, split)
     report = ImportReport(sources=[plan.report for plan in plans])
     with project.transaction():
@@ -163,6 +168,7 @@ def import_into_file(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     skip_invalid: bool = False,
+    text_key: str | None = None,
 ) -> tuple[ImportReport, bool]:
     """``annotator import``: open the project, or create it (``lang``, default fr), and import.
 
@@ -178,7 +184,9 @@ def import_into_file(
     else:
         project = Project.open(path)
     try:
-        report = import_sources(project, sources, format, split, progress, cancel, skip_invalid)
+        report = import_sources(
+            project, sources, format, split, progress, cancel, skip_invalid, text_key
+        )
     except BaseException:
         project.close()
         if created:
@@ -211,7 +219,10 @@ class _Plan:
         return READERS[self.format].read(self.path, **self.options)
 
 
-def _plan(path: Path, format: str, split: str, lang: str, skip_invalid: bool = False) -> _Plan:
+def _plan(
+    path: Path, format: str, split: str, lang: str, reader_options: dict[str, Any] | None = None
+) -> _Plan:
+    """Which reader reads ``path``, and with which of the options it takes."""
     if not path.exists():
         raise FormatError(path, None, "no such file or folder")
     name = detect_format(path) if format == "auto" else format
@@ -227,8 +238,7 @@ def _plan(path: Path, format: str, split: str, lang: str, skip_invalid: bool = F
                 path, None, f"--split {split} applies to plain text, not to the {name} format"
             )
         options["split"] = split
-    if skip_invalid and "invalid_spans" in parameters:
-        options["invalid_spans"] = "skip"
+    options.update((k, v) for k, v in (reader_options or {}).items() if k in parameters)
     return _Plan(path, name, options, SourceReport(str(path), name))
 
 
