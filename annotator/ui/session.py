@@ -2,10 +2,14 @@
 
 Every widget edits through ``ProjectSession.push(edit)``: the edit is wrapped in a
 ``QUndoCommand``, applied to the store (one committed transaction) and announced with
-``annotations_changed``. Undo and redo apply the edit's inverse the same way.
+``annotations_changed``. Undo and redo apply the edit's inverse the same way. An edit that
+cannot be applied (refused, or the database stayed busy) is reported with ``edit_failed`` and
+changes nothing; an undo step that can no longer be applied leaves the stack.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -31,10 +35,16 @@ class EditCommand(QUndoCommand):
         if self._applied:
             self._applied = False
             return
-        self._session._apply(self._edit)
+        self._apply_or_drop(self._edit)
 
     def undo(self) -> None:
-        self._session._apply(self._edit.inverse())
+        self._apply_or_drop(self._edit.inverse())
+
+    def _apply_or_drop(self, edit: Edit) -> None:
+        """A step that no longer fits the project (its span changed meanwhile) is reported and
+        made obsolete, so the stack drops it instead of getting out of step with the store."""
+        if not self._session._apply(edit):
+            self.setObsolete(True)
 
 
 class ProjectSession(QObject):
@@ -92,19 +102,26 @@ class ProjectSession(QObject):
 
     def push(self, edit: Edit) -> bool:
         """Apply ``edit`` as one undo step; on a refused edit, report it and change nothing."""
-        try:
-            self._apply(edit)
-        except AnnotatorError as error:
-            self.edit_failed.emit(str(error))
+        if not self._apply(edit):
             return False
         self.undo_stack.push(EditCommand(self, edit))
         return True
 
-    def _apply(self, edit: Edit) -> None:
-        self.project.apply(edit)
+    def _apply(self, edit: Edit) -> bool:
+        """``False`` (reported with ``edit_failed``, nothing changed) when the edit is refused
+        or the database stays busy past its timeout (another writer holds it)."""
+        try:
+            self.project.apply(edit)
+        except AnnotatorError as error:
+            self.edit_failed.emit(str(error))
+            return False
+        except sqlite3.OperationalError as error:
+            self.edit_failed.emit(f"{self.project.path}: {error}; edit not saved")
+            return False
         self.annotations_changed.emit(edit.doc_id)
         if edit.kind == "set_document_status":
             self.document_status_changed.emit(edit.doc_id, edit.after)  # type: ignore[union-attr]
+        return True
 
     def set_schema(
         self,
@@ -112,6 +129,11 @@ class ProjectSession(QObject):
         entity_renames: dict[str, str] | None = None,
         relation_renames: dict[str, str] | None = None,
     ) -> None:
-        """Replace the schema (not an undo step); renamed labels keep their annotations."""
+        """Replace the schema (not an undo step); renamed labels keep their annotations.
+
+        After a rename the recorded edits name labels that are gone, so the undo history ends.
+        """
         self.project.set_schema(schema, entity_renames, relation_renames)
+        if entity_renames or relation_renames:
+            self.undo_stack.clear()
         self.schema_changed.emit()

@@ -6,7 +6,6 @@ A mixin of ``DocumentView``: it works on the view's state (layout, annotations, 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from enum import Enum
 
@@ -115,14 +114,10 @@ class EditingInteraction:
     # -- edits ----------------------------------------------------------------------------------
 
     def _push(self, edit: edits.Edit) -> bool:
-        """One undo step through the session; a database that stays busy (another writer held
-        it past the timeout) is reported like a refused edit, and nothing changes."""
+        """One undo step through the session (which reports a refused edit)."""
         self._own_edit = edit
         try:
             return self.session.push(edit)
-        except sqlite3.OperationalError as error:
-            self.session.edit_failed.emit(f"{self.session.project.path}: {error}; edit not saved")
-            return False
         finally:
             self._own_edit = None
 
