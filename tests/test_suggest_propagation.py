@@ -6,7 +6,13 @@ from suggest_helpers import add_texts, covered, described_spans
 
 from annotator import edits
 from annotator.model import Span, TokenBoundaries
-from annotator.services.suggesting import SuggestOptions, propagate_from, run_suggestions
+from annotator.services.suggesting import (
+    SuggestOptions,
+    compute_propagation,
+    propagate_from,
+    run_suggestions,
+    store_propagation,
+)
 from annotator.store import Project
 from annotator.suggest.occurrences import find_occurrences
 
@@ -67,6 +73,43 @@ def test_propagate_from_skips_rejected_places_finished_documents_and_pending_spa
     assert spans[1].score == 0.5
     assert project.spans(third) == []
     assert propagate_from(project, span.model_copy(update={"status": "suggested"})) == 0
+
+
+def test_a_document_changed_between_compute_and_store_keeps_its_state(project: Project) -> None:
+    first, second, third, _ = add_texts(project, TEXTS)
+    span = _accept_wsj(project, first)
+    planned = compute_propagation(project, span)
+    assert [d.doc_id for d in planned] == [second, third]
+    assert project.spans(second) == []  # computing writes nothing
+    # the annotator marks the same place in the second document meanwhile
+    start = TEXTS[1].index("WSJ")
+    project.apply(edits.add_span(Span(doc_id=second, start=start, end=start + 3, label="ORG")))
+    result = store_propagation(project, planned)
+    assert (result.added, result.changed_meanwhile) == (1, 1)
+    assert [(s.start, s.status) for s in project.spans(second)] == [(start, "accepted")]
+    assert described_spans(project, third) == {("WSJ", "ORG", "propagation", "suggested")}
+
+
+def test_propagation_after_an_undone_acceptance_proposes_nothing(project: Project) -> None:
+    first, _, _, _ = add_texts(project, TEXTS)
+    span = _accept_wsj(project, first)
+    project.apply(edits.remove_span(span, []))
+    assert compute_propagation(project, span) == []
+
+
+def test_an_acceptance_scores_its_propagation_as_a_suggest_run_does(project: Project) -> None:
+    """Decisions in documents without an open occurrence count too (here: a finished one)."""
+    first, second, third, _, finished = add_texts(project, [*TEXTS, "Le WSJ, puis le WSJ."])
+    for start in (3, 16):
+        project.add_spans(
+            [Span(doc_id=finished, start=start, end=start + 3, label="ORG", status="rejected")]
+        )
+    project.set_document_status(finished, "done")
+    span = _accept_wsj(project, first)
+    planned = {s.doc_id: s.score for d in compute_propagation(project, span) for s in d.spans}
+    run_suggestions(project, SuggestOptions(model="blank"))
+    run = {s.doc_id: s.score for d in (second, third) for s in project.spans(d)}
+    assert planned == run == {second: 0.3333, third: 0.3333}
 
 
 def test_a_run_propagates_accepted_strings_and_respects_rejections(project: Project) -> None:

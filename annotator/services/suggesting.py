@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
 from annotator.store import Project
-from annotator.store.search import decided_span_texts, document_ids_containing, document_text
+from annotator.store.search import (
+    decided_span_text_counts,
+    decided_span_texts,
+    document_ids_containing,
+    document_text,
+    read_snapshot,
+)
 from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings, find_occurrences
 from annotator.suggest.results import DocumentInput, DocumentSuggestions, Tally, span_key
 
@@ -427,58 +433,117 @@ def run_suggestions(
 # -- propagation right after an acceptance, for the GUI -----------------------------------------
 
 
-def propagate_from(project: Project, span: Span) -> int:
-    """Suggest ``span``'s string with its label at its other occurrences in open documents.
+@dataclass(frozen=True)
+class PropagatedDocument:
+    """One document's propagated suggestions and the revision they were computed against."""
 
-    Plain string search on token boundaries (the documents' stored tokens), no model, so the
-    GUI can call it right after the annotator accepts or creates a span. Places where that
-    (offsets, label) exists already, in any status, and places overlapping an accepted span
-    are left alone. Returns how many suggestions were added.
+    doc_id: int
+    revision: int
+    spans: tuple[Span, ...]
+
+
+@dataclass
+class PropagationResult:
+    """What ``store_propagation`` did: suggestions added, and documents left alone because
+    they changed after their suggestions were computed."""
+
+    added: int = 0
+    changed_meanwhile: int = 0
+
+
+def propagation_score(project: Project, text: str, label: str) -> float:
+    """The score a suggest run gives (text, label): ``AcceptedStrings.score`` over the project."""
+    memory = AcceptedStrings()
+    for status, count in decided_span_text_counts(project, text, label).items():
+        memory.add(text, label, status, count)
+    return memory.score(text, label)
+
+
+def compute_propagation(project: Project, span: Span) -> list[PropagatedDocument]:
+    """Half 1, read-only (the GUI passes a worker connection): where ``span``'s string would be
+    suggested with its label in open documents.
+
+    Plain string search on token boundaries (the documents' stored tokens), no model. Places
+    where that (offsets, label) exists already, in any status, and places overlapping an
+    accepted span are left out. Nothing is proposed once the span is no longer accepted in
+    the store (undone before this ran).
     """
     if span.status != "accepted":
-        return 0
-    try:
-        source = project.document(span.doc_id)
-    except NotFoundError:
-        return 0
-    needle = source.text[span.start : span.end]
-    if not needle.strip():
-        return 0
-    doc_ids = document_ids_containing(project, needle, OPEN)
-    documents = [(doc_id, project.document(doc_id), project.spans(doc_id)) for doc_id in doc_ids]
-    decided = [0, 0]
-    for _, document, spans in documents:
-        for other in spans:
-            if other.label == span.label and document.text[other.start : other.end] == needle:
-                if other.status == "accepted":
-                    decided[0] += 1
-                elif other.status == "rejected":
-                    decided[1] += 1
-    score = round(decided[0] / sum(decided), 4) if sum(decided) else 1.0
-    added = 0
-    with project.transaction():
-        for doc_id, document, spans in documents:
+        return []
+    with read_snapshot(project):
+        try:
+            stored = project.span(span.id)
+            needle = document_text(project, span.doc_id)[span.start : span.end]
+        except NotFoundError:
+            return []
+        if stored.status != "accepted" or span_key(stored) != span_key(span):
+            return []
+        if not needle.strip():
+            return []
+        score = propagation_score(project, needle, span.label)
+        planned: list[PropagatedDocument] = []
+        for doc_id in document_ids_containing(project, needle, OPEN):
+            revision = project.revision(doc_id)
+            document = project.document(doc_id)
+            spans = project.spans(doc_id)
             taken = {span_key(s) for s in spans}
             accepted = [(s.start, s.end) for s in spans if s.status == "accepted"]
-            bounds = TokenBoundaries(document.tokens)
-            for start, end in find_occurrences(document.text, needle, bounds):
-                if (start, end, span.label) in taken or any(
-                    start < a_end and a_start < end for a_start, a_end in accepted
-                ):
-                    continue
-                project.insert_span(
-                    Span(
-                        doc_id=doc_id,
-                        start=start,
-                        end=end,
-                        label=span.label,
-                        origin=PROPAGATION,
-                        status="suggested",
-                        score=score,
-                    )
+            found = tuple(
+                Span(
+                    doc_id=doc_id,
+                    start=start,
+                    end=end,
+                    label=span.label,
+                    origin=PROPAGATION,
+                    status="suggested",
+                    score=score,
                 )
-                added += 1
-    return added
+                for start, end in find_occurrences(
+                    document.text, needle, TokenBoundaries(document.tokens)
+                )
+                if (start, end, span.label) not in taken
+                and not any(start < a_end and a_start < end for a_start, a_end in accepted)
+            )
+            if found:
+                planned.append(PropagatedDocument(doc_id, revision, found))
+    return planned
+
+
+def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -> PropagationResult:
+    """Half 2, on the GUI's UI thread: one transaction, one bulk insert. A document whose
+    revision moved since ``compute_propagation`` read it is skipped (and counted): its
+    suggestions may clash with what changed, e.g. a span the annotator just added."""
+    outcome = PropagationResult()
+    if not planned:
+        return outcome
+    spans: list[Span] = []
+    with project.transaction():
+        for document in planned:
+            try:
+                current = project.revision(document.doc_id)
+            except NotFoundError:
+                current = None
+            if current != document.revision:
+                outcome.changed_meanwhile += 1
+                continue
+            spans += document.spans
+        if spans:
+            outcome.added, _ = project.add_spans_bulk(spans)
+            project.log_event(
+                "propagate",
+                f"{outcome.added} propagated suggestion(s)",
+                {
+                    "documents": sorted({s.doc_id for s in spans}),
+                    "spans_added": outcome.added,
+                },
+                actor="suggest",
+            )
+    return outcome
+
+
+def propagate_from(project: Project, span: Span) -> int:
+    """Both halves on one connection (tests, scripts): how many suggestions were added."""
+    return store_propagation(project, compute_propagation(project, span)).added
 
 
 def suggest_project_file(

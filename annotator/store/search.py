@@ -6,10 +6,25 @@ characters, as Python's offsets do).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from annotator.errors import NotFoundError
 from annotator.store.project import Project
+
+
+@contextmanager
+def read_snapshot(project: Project) -> Iterator[Project]:
+    """Reads inside see one state of the file while other connections write (WAL), so a
+    document's revision and its spans always go together. Inside a transaction, that one."""
+    if project.db.conn.in_transaction:
+        yield project
+        return
+    project.db.execute("BEGIN")
+    try:
+        yield project
+    finally:
+        project.db.execute("COMMIT")
 
 
 def document_text(project: Project, doc_id: int) -> str:
@@ -30,6 +45,22 @@ def decided_span_texts(project: Project) -> list[tuple[str, str, str, int]]:
         GROUP BY 1, 2, 3
         """
     ).fetchall()
+
+
+def decided_span_text_counts(project: Project, text: str, label: str) -> dict[str, int]:
+    """{status: count} of the accepted and rejected spans with ``label`` covering ``text``,
+    over the whole project: one (text, label) row of ``decided_span_texts``."""
+    rows = project.db.execute(
+        """
+        SELECT s.status, count(*)
+        FROM spans s JOIN documents d ON d.id = s.doc_id
+        WHERE s.label = ? AND s.status IN ('accepted', 'rejected')
+          AND s.end - s.start = length(?) AND substr(d.text, s.start + 1, s.end - s.start) = ?
+        GROUP BY 1
+        """,
+        [label, text, text],
+    )
+    return dict(rows.fetchall())
 
 
 def document_ids_containing(
