@@ -15,23 +15,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import DocBin
 from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
 from annotator.io.alignment import DocBuilder, MisalignedPolicy, align_spans, relations_kept
+from annotator.io.docbin import ensure_rel_extension
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import part_path, register_writer
 from annotator.model import LabelSchema, ProjectSettings
 
-RELATIONS_ATTR = "rel"
 Relations = dict[tuple[int, int], dict[str, float]]
-
-
-def ensure_rel_extension() -> None:
-    """``Doc._.rel``, as the ``rel_component`` tutorial declares it."""
-    if not Doc.has_extension(RELATIONS_ATTR):
-        Doc.set_extension(RELATIONS_ATTR, default={})
 
 
 def unique_spans(spans: Iterable[SpacySpan]) -> list[SpacySpan]:

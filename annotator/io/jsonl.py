@@ -43,6 +43,7 @@ PRODIGY_KEYS = frozenset(
     {"_input_hash", "_task_hash", "answer", "tokens", "spans", "relations", "_view_id"}
 )
 HASH_KEYS = ("_input_hash", "_task_hash")
+KEPT = "prodigy"  # the meta key where the rest of a task is kept, for the Prodigy writer
 _STORED_KEYS = frozenset({"text", "meta", "tokens", "spans", "relations", *HASH_KEYS})
 _TOKEN_KEYS = frozenset({"text", "start", "end", "id", "ws"})
 _SPAN_KEYS = frozenset({"start", "end", "label", "token_start", "token_end", "text"})
@@ -217,7 +218,7 @@ def prodigy_record(task: dict[str, Any], path: Path, number: int) -> ImportRecor
         extras["span_extras"] = span_extras
     if relation_extras:
         extras["relation_extras"] = relation_extras
-    meta["prodigy"] = extras
+    meta[KEPT] = extras
     return ImportRecord(
         text=text,
         where=number,
@@ -285,7 +286,14 @@ def _ints(*values: Any) -> bool:
 
 
 def span_key(start: int, end: int, label: str) -> str:
+    """Where ``meta["prodigy"]["span_extras"]`` keeps a span's extra keys (and the writer finds
+    them)."""
     return f"{start}:{end}:{label}"
+
+
+def relation_key(head_key: str, child_key: str, label: str) -> str:
+    """Where ``meta["prodigy"]["relation_extras"]`` keeps a relation's extra keys."""
+    return f"{head_key}>{child_key}:{label}"
 
 
 def _spans(
@@ -375,7 +383,7 @@ def _relations(
         relations.append(ImportedRelation(head=ends[0], child=ends[1], label=label, status=status))
         extra = {k: v for k, v in relation.items() if k not in _RELATION_KEYS}
         if extra:
-            extras[f"{ends[0]}>{ends[1]}:{label}"] = extra
+            extras[relation_key(ends[0], ends[1], label)] = extra
     return relations, extras
 
 

@@ -21,13 +21,12 @@ from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
 from annotator.io.alignment import DocBuilder, MisalignedPolicy, align_spans, relations_kept
+from annotator.io.jsonl import HASH_KEYS, KEPT, relation_key, span_key
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import part_path, register_writer
 from annotator.model import Document, ProjectSettings, Span
 
-HASH_KEYS: tuple[str, ...] = ("_input_hash", "_task_hash")
 ANSWERS: dict[str, str] = {"done": "accept", "skipped": "ignore"}
-KEPT = "prodigy"  # the meta key where the Prodigy reader keeps the rest of a task
 _KEPT_DETAILS = frozenset({"token_keys", "token_extras", "span_extras", "relation_extras"})
 
 
@@ -58,8 +57,7 @@ def prodigy_span(span: SpacySpan, with_text: bool = True) -> dict[str, Any]:
 
 
 def _span_key(span: Span) -> str:
-    """The key under which the Prodigy reader keeps a span's extra keys."""
-    return f"{span.start}:{span.end}:{span.label}"
+    return span_key(span.start, span.end, span.label)
 
 
 def _kept(document: Document) -> dict[str, Any]:
@@ -104,8 +102,10 @@ def to_prodigy_task(
             "child_span": prodigy_span(child, with_text=False),
             "label": relation.label,
         }
-        key = f"{_span_key(by_id[relation.head])}>{_span_key(by_id[relation.child])}:"
-        described.update(relation_extras.get(key + relation.label, {}))
+        key = relation_key(
+            _span_key(by_id[relation.head]), _span_key(by_id[relation.child]), relation.label
+        )
+        described.update(relation_extras.get(key, {}))
         relations.append(described)
     tokens = prodigy_tokens(doc)
     _with_token_extras(tokens, kept)
