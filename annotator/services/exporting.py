@@ -23,13 +23,13 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 import annotator.io.formats  # noqa: F401 - registers every reader and writer
 from annotator.errors import Cancelled, ExportError, ProjectLockedError
+from annotator.io.alignment import MisalignedPolicy
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS
 from annotator.store import Project
 
 StatusSelection = Literal["done", "all"]
 SpanSelection = Literal["accepted", "all"]
-Misaligned = Literal["expand", "contract", "skip"]
 Progress = Callable[[int, int], None]
 
 PART_NAMES: dict[int, tuple[str, ...]] = {
@@ -53,7 +53,7 @@ class ExportOptions(BaseModel):
     spans: SpanSelection = "accepted"
     split: tuple[float, ...] | None = None
     seed: int = 0
-    misaligned: Misaligned = "expand"
+    misaligned: MisalignedPolicy = "expand"
 
     @field_validator("format")
     @classmethod
@@ -175,7 +175,7 @@ def export_project(
     spans: SpanSelection = "accepted",
     split: tuple[float, ...] | None = None,
     seed: int = 0,
-    misaligned: Misaligned = "expand",
+    misaligned: MisalignedPolicy = "expand",
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> ExportReport:
