@@ -3,13 +3,12 @@
 Each job asks its dialog on the UI thread, captures what the work needs, and hands a plain
 function to the window's ``TaskRunner``. Import and export work through a second connection to
 the project (``project.worker_connection()``). Suggestions are computed in the thread and stored
-on the UI thread, document by document, only where the document has not changed meanwhile.
+on the UI thread, batch by batch, only where the document has not changed meanwhile.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -250,7 +249,7 @@ class SuggestionRun:
         self.plan = plan
         self.project = window.session.project  # captured here: the worker never touches widgets
         self.stored = 0
-        self.dropped: list[int] = []
+        self.changed_meanwhile = 0  # documents left out: edited while their input was read
         self.spans_added = 0
         self.relations_added = 0
         self.notes: list[str] = []
@@ -263,45 +262,32 @@ class SuggestionRun:
         context.progress(0, 0, "loading the model")
         suggester = suggesting.build_suggester(self.plan)
         context.progress(0, total, "")
-        revisions: dict[int, int] = {}
         with self.project.worker_connection(read_only=True) as connection:
-
-            def inputs() -> Iterator[Any]:
-                for doc_id in self.plan.doc_ids:
-                    revisions[doc_id] = connection.revision(doc_id)
-                    yield from suggesting.read_inputs(connection, [doc_id])
-
+            inputs = suggesting.read_inputs(connection, self.plan.doc_ids)  # with revisions
             done = 0
             for batch in suggesting.compute_suggestions(
-                suggester, inputs(), batch_size=self.plan.batch_size, cancel=context.cancelled
+                suggester, inputs, batch_size=self.plan.batch_size, cancel=context.cancelled
             ):
-                context.deliver([(result, revisions.pop(result.doc_id)) for result in batch])
+                context.deliver(batch)
                 done += len(batch)
                 context.progress(done, total, "")
         return list(suggester.notes)
 
-    def store_batch(self, batch: list[tuple[DocumentSuggestions, int]]) -> None:
+    def store_batch(self, batch: list[DocumentSuggestions]) -> None:
         """On the UI thread: store results whose document has not moved since it was read."""
         from annotator.services import suggesting
 
         project = self.window.session.project
-        fresh = []
-        for result, revision in batch:
-            if project.revision(result.doc_id) == revision:
-                fresh.append(result)
-            else:
-                self.dropped.append(result.doc_id)
-        if not fresh:
-            return
         try:
-            outcome = suggesting.store_suggestions(project, fresh)
+            outcome = suggesting.store_suggestions(project, batch, skip_changed=True)
         except AnnotatorError as error:
             self.window.show_message(f"Suggestions not stored: {error}", 10000)
             return
         self.stored += outcome.documents
+        self.changed_meanwhile += outcome.changed_meanwhile
         self.spans_added += outcome.spans_added
         self.relations_added += outcome.relations_added
-        for result in fresh:
+        for result in batch:
             self.window.document_list.model.refresh_document(result.doc_id)
             if result.doc_id == self.window.session.current_doc_id:
                 self.window.session.annotations_changed.emit(result.doc_id)
@@ -314,9 +300,9 @@ class SuggestionRun:
             f"Suggestions stored for {_count(self.stored, 'document')}: "
             f"{_count(self.spans_added, 'span')}, {_count(self.relations_added, 'relation')}"
         )
-        if self.dropped:
+        if self.changed_meanwhile:
             message += (
-                f"; {len(self.dropped)} document(s) left out because they were edited "
+                f"; {self.changed_meanwhile} document(s) left out because they were edited "
                 "meanwhile (run again to suggest for them)"
             )
         self.window.show_message(message, 15000)
