@@ -72,7 +72,7 @@ def register_reader(
 ) -> Callable[[Reader], Reader]:
     def decorate(read: Reader) -> Reader:
         READERS[name] = ReaderEntry(
-            name, read, sniff, priority, description or (read.__doc__ or "").strip().split("\n")[0]
+            name, read, sniff, priority, description or _first_line(read.__doc__)
         )
         return read
 
@@ -83,9 +83,7 @@ def register_writer(
     name: str, description: str = "", suffix: str = ""
 ) -> Callable[[Writer], Writer]:
     def decorate(write: Writer) -> Writer:
-        WRITERS[name] = WriterEntry(
-            name, write, description or (write.__doc__ or "").strip().split("\n")[0], suffix
-        )
+        WRITERS[name] = WriterEntry(name, write, description or _first_line(write.__doc__), suffix)
         return write
 
     return decorate

@@ -42,9 +42,9 @@ def text_files(path: Path) -> list[Path]:
     return sorted(found, key=lambda file: file.relative_to(path).as_posix())
 
 
-def count_documents(path: Path, split: str = "none") -> int | None:
-    """How many records ``read_text`` will yield, when known without reading the texts."""
-    return len(text_files(path)) if split == "none" else None
+def count_documents(path: Path) -> int:
+    """How many records ``read_text`` yields without ``--split``, without reading the texts."""
+    return len(text_files(path))
 
 
 def decode(data: bytes, path: Path) -> tuple[str, dict[str, Any]]:

@@ -24,10 +24,6 @@ class DocumentFilter:
     status: str = ""
     label: str = ""
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.text or self.status or self.label)
-
 
 @dataclass(frozen=True, slots=True)
 class DocumentRow:

@@ -164,14 +164,6 @@ class Project:
             raise
         return project
 
-    @classmethod
-    def open_or_create(cls, path: str | Path, **create_options: Any) -> tuple[Project, bool]:
-        """Open ``path``, creating it first when missing; the flag says whether it was created."""
-        path = Path(path)
-        if path.exists() and path.stat().st_size > 0:
-            return cls.open(path), False
-        return cls.create(path, **create_options), True
-
     def worker_connection(self, read_only: bool = False) -> Project:
         """A second connection to this project for a background thread of the same process.
 
@@ -421,13 +413,6 @@ class Project:
         if row is None:
             raise NotFoundError(f"{self.path}: no document {doc_id}")
         return row[0]
-
-    def set_document_meta(self, doc_id: int, meta: dict[str, Any]) -> None:
-        with self.transaction():
-            self.db.execute(
-                "UPDATE documents SET meta = ? WHERE id = ?",
-                [json.dumps(meta, ensure_ascii=False), doc_id],
-            )
 
     def _load_boundaries(self, doc_id: int) -> TokenBoundaries:
         return TokenBoundaries(self.tokens(doc_id))

@@ -37,11 +37,10 @@ _NEEDS = {
 
 @dataclass
 class PatternFile:
-    """The patterns of one file, each with its line number, and the origin they are stored with."""
+    """The patterns of one file (checked line by line when read) and the origin they go with."""
 
     path: Path
     patterns: list[dict[str, Any]]
-    lines: list[int]
     skipped: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -57,7 +56,6 @@ def read_pattern_file(path: str | Path) -> PatternFile:
     except OSError as error:
         raise FormatError(path, None, f"cannot read pattern file ({error.strerror})") from None
     patterns: list[dict[str, Any]] = []
-    lines: list[int] = []
     for number, line in enumerate(raw.splitlines(), start=1):
         try:
             text = line.decode("utf-8-sig" if number == 1 else "utf-8").strip()
@@ -66,8 +64,7 @@ def read_pattern_file(path: str | Path) -> PatternFile:
         if not text:
             continue
         patterns.append(_parse_pattern_line(path, number, text))
-        lines.append(number)
-    return PatternFile(path=path, patterns=patterns, lines=lines)
+    return PatternFile(path=path, patterns=patterns)
 
 
 def _parse_pattern_line(path: Path, number: int, text: str) -> dict[str, Any]:
