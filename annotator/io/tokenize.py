@@ -12,6 +12,7 @@ from functools import lru_cache
 import spacy
 from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
 
 from annotator.errors import AnnotatorError
 from annotator.model.document import TokenOffsets
@@ -19,6 +20,7 @@ from annotator.model.document import TokenOffsets
 BATCH_SIZE = 1000
 MAX_LEXEMES = 50_000
 _OFFSETS = [IDX, LENGTH]
+_SENTENCIZER = Sentencizer()  # the component alone: no second pipeline to load
 
 
 @lru_cache(maxsize=8)
@@ -30,13 +32,6 @@ def blank(lang: str) -> Language:
         raise AnnotatorError(
             f"spaCy has no language {lang!r} ({str(error).splitlines()[0]})"
         ) from None
-
-
-@lru_cache(maxsize=8)
-def _sentencizer(lang: str) -> Language:
-    nlp = spacy.blank(lang)
-    nlp.add_pipe("sentencizer")
-    return nlp
 
 
 def check_language(lang: str) -> None:
@@ -60,5 +55,5 @@ def tokenize(lang: str, texts: Iterable[str]) -> Iterator[TokenOffsets]:
 
 def sentences(lang: str, text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each sentence of ``text``, by spaCy's punctuation sentencizer."""
-    doc = _sentencizer(lang)(text)
+    doc = _SENTENCIZER(blank(lang).make_doc(text))
     return [(sent.start_char, sent.end_char) for sent in doc.sents]
