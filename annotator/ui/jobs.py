@@ -46,6 +46,16 @@ def _start(window: MainWindow, title: str, work: Any, on_result: Any, writes: bo
     task.cancelled.connect(lambda message: window.show_message(f"{title}: {message}", 8000))
 
 
+def _show_notes(window: MainWindow, title: str, text: str, notes: list[str]) -> None:
+    """What a finished job adjusted or left out, one note a line under "Show Details"."""
+    box = QMessageBox(window)
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setDetailedText("\n".join(notes))
+    box.open()
+
+
 def _show_failure(window: MainWindow, title: str, message: str) -> None:
     window.show_message(f"{title} failed: {message}", 10000)
     QMessageBox.warning(window, f"{title} failed", message)
@@ -102,15 +112,13 @@ def export_project(window: MainWindow) -> None:
             15000,
         )
         if report.warnings:
-            box = QMessageBox(window)
-            box.setIcon(QMessageBox.Icon.Information)
-            box.setWindowTitle("Export finished with notes")
-            box.setText(
+            _show_notes(
+                window,
+                "Export finished with notes",
                 f"Exported {report.documents} documents to {files}.\n"
-                f"{len(report.warnings)} note(s) about what was adjusted or left out."
+                f"{len(report.warnings)} note(s) about what was adjusted or left out.",
+                report.warnings,
             )
-            box.setDetailedText("\n".join(report.warnings))
-            box.open()
 
     _start(window, f"Export {choice.format}", work, on_result)
 
@@ -306,6 +314,13 @@ class SuggestionRun:
                 "meanwhile (run again to suggest for them)"
             )
         self.window.show_message(message, 15000)
+        if notes:
+            _show_notes(
+                self.window,
+                "Suggestions finished with notes",
+                f"{message}.\n{len(notes)} note(s) about what was left out.",
+                notes,
+            )
 
 
 def _count(number: int, noun: str) -> str:

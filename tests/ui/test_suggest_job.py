@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMessageBox
 from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
 from annotator.edits import add_span
@@ -151,3 +151,22 @@ def test_closing_the_window_during_a_run_drops_its_late_results(
     # the project was closed, its lock released: it opens for writing again
     with Project.open(path) as project:
         assert len(project.document_ids()) == 300
+
+
+def test_the_notes_of_a_run_are_shown_when_it_ends(qtbot, launcher, project_file, tmp_path) -> None:
+    path = project_file(2)
+    window = open_window(qtbot, launcher, path)
+    patterns = _patterns(tmp_path)
+    with patterns.open("a", encoding="utf-8") as file:  # the blank model sets no POS
+        file.write(json.dumps({"label": "PER", "pattern": [{"POS": "PROPN"}]}) + "\n")
+    jobs.start_suggestions(window, _plan(window.session.project, patterns))
+    task = window.tasks.current
+    assert task is not None
+    with qtbot.waitSignal(task.ended, timeout=60_000):
+        pass
+    boxes = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+    assert len(boxes) == 1
+    assert boxes[0].windowTitle() == "Suggestions finished with notes"
+    assert "Suggestions stored for 2 documents" in boxes[0].text()
+    assert "places.jsonl: 1 pattern(s) left out: needs token.pos" in boxes[0].detailedText()
+    boxes[0].close()
