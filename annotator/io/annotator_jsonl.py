@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.errors import FormatError
+from annotator.io.jsonl import json_lines
 from annotator.io.records import (
     ExportDocument,
     ExportReport,
@@ -264,20 +265,5 @@ def _relation(value: Any, span_count: int, path: Path, line: int) -> ImportedRel
 )
 def read_annotator_jsonl(path: Path, **_: Any) -> Iterator[ImportRecord]:
     """Read our own JSONL back, with statuses, origins, scores and tokens as they were."""
-    path = Path(path)
-    try:
-        handle = path.open("r", encoding="utf-8-sig", newline=None)
-    except OSError as error:
-        raise FormatError(path, None, f"cannot read ({error.strerror})") from None
-    with handle:
-        try:
-            for number, raw in enumerate(handle, 1):
-                if not raw.strip():
-                    continue
-                try:
-                    data = json.loads(raw)
-                except json.JSONDecodeError as error:
-                    raise FormatError(path, number, f"not valid JSON ({error.msg})") from None
-                yield from_line(data, path, number)
-        except UnicodeDecodeError as error:
-            raise FormatError(path, None, f"not UTF-8 ({error.reason})") from None
+    for number, data in json_lines(path):
+        yield from_line(data, path, number)

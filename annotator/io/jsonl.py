@@ -31,8 +31,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import srsly
-
 from annotator.errors import FormatError
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
 from annotator.io.registry import SNIFF_BYTES, register_reader
@@ -55,8 +53,9 @@ _JSON_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json", ".jsonlines"})
 # -- lines ------------------------------------------------------------------------------------
 
 
-def read_tasks(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for each non-blank line; a one-line error for any bad line."""
+def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line (UTF-8, BOM allowed, CRLF or LF); a
+    one-line error naming the line and column for bad UTF-8, bad JSON or a non-object."""
     path = Path(path)
     try:
         handle = path.open("rb")
@@ -69,26 +68,32 @@ def read_tasks(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             raw = raw.strip()
             if not raw:
                 continue
-            task = _parse_line(raw, path, number)
-            if not isinstance(task, dict):
-                found = type(task).__name__
+            value = _parse_line(raw, path, number)
+            if not isinstance(value, dict):
+                found = type(value).__name__
                 hint = " (a JSON file rather than JSON Lines?)" if found == "list" else ""
                 raise FormatError(path, number, f"expected a JSON object, found a {found}{hint}")
-            if not isinstance(task.get("text"), str):
-                if "pattern" in task and "label" in task:
-                    raise FormatError(
-                        path,
-                        number,
-                        'a pattern file ("label" + "pattern"), not texts to annotate; '
-                        "use it with: annotator suggest PROJECT --patterns FILE",
-                    )
+            yield number, value
+
+
+def read_tasks(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``json_lines`` whose objects each hold a ``text`` string: texts to annotate."""
+    for number, task in json_lines(path):
+        if not isinstance(task.get("text"), str):
+            if "pattern" in task and "label" in task:
                 raise FormatError(
                     path,
                     number,
-                    'no "text" string; only text tasks can be imported '
-                    "(not image, audio or video tasks)",
+                    'a pattern file ("label" + "pattern"), not texts to annotate; '
+                    "use it with: annotator suggest PROJECT --patterns FILE",
                 )
-            yield number, task
+            raise FormatError(
+                path,
+                number,
+                'no "text" string; only text tasks can be imported '
+                "(not image, audio or video tasks)",
+            )
+        yield number, task
 
 
 def _parse_line(raw: bytes, path: Path, number: int) -> Any:
@@ -102,15 +107,14 @@ def _parse_line(raw: bytes, path: Path, number: int) -> Any:
             "convert the file to UTF-8",
         ) from None
     try:
-        return srsly.json_loads(line)
-    except ValueError:
-        try:  # the standard parser says where and why
-            return json.loads(line)
-        except json.JSONDecodeError as error:
-            reason = error.msg.removesuffix(" at")  # "Unterminated string starting at"
-            raise FormatError(
-                path, number, f"not valid JSON ({reason} at column {error.colno})"
-            ) from None
+        # the standard parser: srsly's ujson reads 0.7 as 0.7000000000000001, which would
+        # change scores on a round trip; it also says where and why a line is bad
+        return json.loads(line)
+    except json.JSONDecodeError as error:
+        reason = error.msg.removesuffix(" at")  # "Unterminated string starting at"
+        raise FormatError(
+            path, number, f"not valid JSON ({reason} at column {error.colno})"
+        ) from None
 
 
 def count_documents(path: Path) -> int:
