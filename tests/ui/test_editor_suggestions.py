@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 from editor_support import Editor, open_editor
 from PySide6.QtCore import Qt
 
-from annotator.model import Document, Relation, Span
+from annotator.model import Relation, Span
 from annotator.store import Project
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -113,47 +110,3 @@ def test_a_suggested_relation_is_accepted_from_the_keyboard(editor: Editor) -> N
     assert isinstance(editor.view.selected(), Relation)
     editor.key(Qt.Key.Key_Return)
     assert [r.status for r in editor.relations()] == ["accepted"]
-
-
-def test_accepting_calls_propagation_when_the_service_offers_it(
-    editor: Editor, monkeypatch: pytest.MonkeyPatch, qtbot
-) -> None:
-    """``annotator.services.suggesting.propagate_from(project, span)`` spreads an accepted span;
-    what it writes to the store shows at once."""
-    seen: list[Span] = []
-
-    def propagate_from(project: Project, span: Span) -> int:
-        seen.append(span)
-        return project.add_spans([_suggested(span.doc_id, 17, 20, span.label)])
-
-    name = "annotator.services.suggesting"
-    try:
-        module = __import__(name, fromlist=["_"])
-    except ImportError:
-        module = types.ModuleType(name)
-        monkeypatch.setitem(sys.modules, name, module)
-    monkeypatch.setattr(module, "propagate_from", propagate_from, raising=False)
-    editor.click_offset(23)
-    with qtbot.waitSignal(editor.view.propagated):
-        editor.key(Qt.Key.Key_A)
-    assert [(s.start, s.status) for s in seen] == [(21, "accepted")]
-    shown = set(editor.view.shown_item_ids())
-    assert (17, 20) in [(s.start, s.end) for s in editor.spans() if s.id in shown]
-
-
-def test_a_created_span_is_propagated_to_other_documents_in_the_background(
-    qtbot, project: Project, doc_id: int
-) -> None:
-    pytest.importorskip("annotator.services.suggesting").propagate_from  # noqa: B018
-    text = "Microsoft recrute. Microsoft paie."
-    tokens = ((0, 9), (10, 17), (17, 18), (19, 28), (29, 33), (33, 34))
-    other, _ = project.add_document(Document(text=text, tokens=tokens))
-    editor = open_editor(qtbot, project, doc_id)
-    editor.drag(21, 29)
-    with qtbot.waitSignal(editor.view.propagated, timeout=10_000) as signal:
-        editor.key("2")
-    assert signal.args == [2]
-    assert [(s.start, s.end, s.label, s.status) for s in project.spans(other)] == [
-        (0, 9, "ORG", "suggested"),
-        (19, 28, "ORG", "suggested"),
-    ]

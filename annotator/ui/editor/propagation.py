@@ -1,124 +1,170 @@
-"""Spreading an accepted span to its other mentions, off the UI thread.
+"""Spreading an accepted span to its other mentions: searched off the UI thread, stored on it.
 
-``annotator.services.suggesting.propagate_from(project, span)`` searches every open document
-for the span's string, which takes long on a big corpus; a keystroke must not wait for it. It
-runs here on a worker connection to the same project file, one request at a time, and the
-view refreshes when it reports back. When the service is not installed, nothing runs.
+Searching every open document for the span's string takes long on a big corpus, and a
+keystroke must not wait for it. ``suggesting.compute_propagation`` runs in a worker on a
+read-only connection; its result comes back to the UI thread, where
+``suggesting.store_propagation`` writes it in one short transaction, skipping documents whose
+revision moved meanwhile. One request at a time, from search to store, so a request never
+reads what the previous one has not stored yet.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import sqlite3
+from collections import deque
 from contextlib import suppress
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDeadlineTimer,
+    QEvent,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    Signal,
+)
 
 from annotator.errors import AnnotatorError
 from annotator.model import Span
+from annotator.services import suggesting
+from annotator.services.suggesting import PropagatedDocument
 from annotator.store import Project
 
-SERVICE_MODULE = "annotator.services.suggesting"
-
-
-def find_propagate() -> Callable[[Project, Span], object] | None:
-    """The service's ``propagate_from`` if it exists (it is written separately)."""
-    try:
-        module = importlib.import_module(SERVICE_MODULE)
-    except ImportError:
-        return None
-    return getattr(module, "propagate_from", None)
+Key = tuple[str, str]
+"""(string, label) of a request: identical requests still waiting are merged."""
 
 
 class _Job(QRunnable):
-    def __init__(self, runner: PropagationRunner, span: Span, needle: str) -> None:
+    """The read-only half, in the worker; its outcome is handed to the runner, then announced."""
+
+    def __init__(self, runner: PropagationRunner, span: Span) -> None:
         super().__init__()
         self._runner = runner
         self._span = span
-        self._needle = needle
 
     def run(self) -> None:
-        propagate = find_propagate()
-        added, message = 0, ""
-        if propagate is not None:
+        planned: list[PropagatedDocument] = []
+        message = ""
+        try:
+            connection = self._runner.project.worker_connection(read_only=True)
             try:
-                connection = self._runner.project.worker_connection()
-                try:
-                    result = propagate(connection, self._span)
-                    added = result if isinstance(result, int) else 0
-                finally:
-                    connection.close()
-            except AnnotatorError as error:
-                message = str(error)
-            except Exception as error:
-                message = f"Propagation failed: {error}"
-        span = self._span
-        with suppress(RuntimeError):  # the view went away meanwhile: nobody to tell
-            self._runner.job_done.emit(span.doc_id, added, message, self._needle, span.label)
+                planned = suggesting.compute_propagation(connection, self._span)
+            finally:
+                connection.close()
+        except AnnotatorError as error:
+            message = str(error)
+        except Exception as error:  # the queue must move on whatever happened in the worker
+            message = f"Propagation failed: {error}"
+        with suppress(RuntimeError):  # the runner went away meanwhile: nobody to tell
+            self._runner.hand_over(self._span, planned, message)
 
 
 class PropagationRunner(QObject):
-    """Queues propagation requests; ``finished(doc_id, added)`` arrives on the UI thread."""
+    """Queues propagation requests; ``finished(doc_id, added)`` arrives on the UI thread once the
+    suggestions are stored; ``skipped(documents)`` when some changed while they were computed."""
 
-    job_done = Signal(int, int, str, str, str)  # internal, from the worker thread
+    computed = Signal()  # internal, from the worker thread: an outcome waits in ``_outcome``
     finished = Signal(int, int)  # doc_id of the accepted span, suggestions added
+    skipped = Signal(int)  # documents left alone: they changed while being searched
     failed = Signal(str)
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = project
+        self.enabled = True
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._pending: set[tuple[str, str]] = set()
-        self.enabled = True
-        self.job_done.connect(self._on_job_done)
+        self._queue: deque[tuple[Span, Key]] = deque()
+        self._pending: set[Key] = set()
+        self._running: Key | None = None
+        self._outcome: tuple[Span, list[PropagatedDocument], str] | None = None
+        self._closed = False
+        self.computed.connect(self._on_computed)
         application = QCoreApplication.instance()
         if application is not None:
-            application.aboutToQuit.connect(self.wait)
-
-    @staticmethod
-    def available() -> bool:
-        return find_propagate() is not None
+            application.aboutToQuit.connect(self.close)
 
     def request(self, span: Span, text: str) -> bool:
-        """Propagate ``span`` (whose document text is ``text``); identical requests that are
-        still waiting are merged. Returns whether a job was queued."""
-        if not self.enabled or span.status != "accepted" or self.project.read_only:
+        """Propagate ``span`` (whose document text is ``text``). Returns whether it was queued."""
+        if self._closed or not self.enabled or span.status != "accepted":
             return False
-        if not self.available():
+        if self.project.read_only:
             return False
         key = (text[span.start : span.end], span.label)
         if key in self._pending:
             return False
         self._pending.add(key)
-        job = _Job(self, span, key[0])
-        job.setAutoDelete(True)
-        self._pool.start(job)
+        self._queue.append((span, key))
+        self._start_next()
         return True
 
     def set_enabled(self, enabled: bool) -> None:
-        """Switch propagation on or off (e.g. from a View menu toggle)."""
+        """Switch propagation on or off (the editor benchmark measures the view without it)."""
         self.enabled = enabled
 
     def busy(self) -> bool:
         return bool(self._pending)
 
     def wait(self, milliseconds: int = -1) -> bool:
-        """Block until queued jobs are done (for closing the project and for tests)."""
-        return self._pool.waitForDone(milliseconds)
+        """Search and store every queued request now (tests, benchmarks); False on timeout."""
+        deadline = QDeadlineTimer(milliseconds)
+        while self._running is not None:
+            if not self._pool.waitForDone(deadline.remainingTime()):
+                return False
+            self._on_computed()
+        return True
+
+    def close(self) -> None:
+        """Drop what is queued, wait for the worker and keep its outcome from reaching the
+        project, which is closed next. Nothing runs afterwards."""
+        self._closed = True
+        self.blockSignals(True)
+        self._queue.clear()
+        self._pool.waitForDone()
+        self._outcome = None
+        self._running = None
+        self._pending.clear()
 
     def watch_window(self, window: QObject) -> None:
-        """Finish queued jobs when ``window`` closes, before its project is closed."""
+        """Close when ``window`` closes, before its project is closed."""
         window.removeEventFilter(self)
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Close:
-            self.wait()
+            self.close()
         return False
 
-    def _on_job_done(self, doc_id: int, added: int, message: str, needle: str, label: str) -> None:
-        self._pending.discard((needle, label))
+    def hand_over(self, span: Span, planned: list[PropagatedDocument], message: str) -> None:
+        """From the worker thread: keep the outcome, tell the UI thread."""
+        self._outcome = (span, planned, message)
+        self.computed.emit()
+
+    def _start_next(self) -> None:
+        if self._running is not None or not self._queue or self._closed:
+            return
+        span, self._running = self._queue.popleft()
+        self._pool.start(_Job(self, span))
+
+    def _on_computed(self) -> None:
+        outcome, self._outcome = self._outcome, None
+        if outcome is None or self._closed:  # already stored by ``wait``, or closed
+            return
+        span, planned, message = outcome
+        assert self._running is not None
+        self._pending.discard(self._running)
+        self._running = None
+        added = skipped = 0
+        if planned:
+            try:
+                result = suggesting.store_propagation(self.project, planned)
+            except (AnnotatorError, sqlite3.Error) as error:
+                message = f"{self.project.path}: propagated suggestions not saved ({error})"
+            else:
+                added, skipped = result.added, result.changed_meanwhile
+        self._start_next()
         if message:
             self.failed.emit(message)
-        self.finished.emit(doc_id, added)
+        if skipped:
+            self.skipped.emit(skipped)
+        self.finished.emit(span.doc_id, added)

@@ -1,0 +1,123 @@
+"""Propagation from the document view: an accepted span is suggested at its other mentions,
+searched in the background and stored on the UI thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from editor_support import open_editor
+from PySide6.QtCore import Qt
+from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
+
+from annotator import edits
+from annotator.model import Document, Span
+from annotator.services import suggesting
+from annotator.services.suggesting import PropagatedDocument
+from annotator.store import Project
+from annotator.ui.launcher import Launcher
+
+OTHER_TEXT = "Microsoft recrute. Microsoft paie."
+OTHER_TOKENS = ((0, 9), (10, 17), (17, 18), (19, 28), (29, 33), (33, 34))
+
+
+def _suggested(doc_id: int, start: int, end: int, label: str) -> Span:
+    return Span(
+        doc_id=doc_id,
+        start=start,
+        end=end,
+        label=label,
+        status="suggested",
+        origin="model:fr_core_news_md@3.8.0",
+        score=0.9,
+    )
+
+
+def _described(project: Project, doc_id: int) -> list[tuple[int, int, str, str, str]]:
+    return [(s.start, s.end, s.label, s.origin, s.status) for s in project.spans(doc_id)]
+
+
+def test_accepting_a_suggestion_proposes_its_string_elsewhere_in_the_document(
+    qtbot, project: Project
+) -> None:
+    text = "Microsoft paie. Microsoft recrute."
+    tokens = ((0, 9), (10, 14), (14, 15), (16, 25), (26, 33), (33, 34))
+    doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
+    project.add_spans([_suggested(doc_id, 0, 9, "ORG")])
+    editor = open_editor(qtbot, project, doc_id)
+    editor.click_offset(3)
+    with qtbot.waitSignal(editor.view.propagated, timeout=10_000) as signal:
+        editor.key(Qt.Key.Key_A)
+    assert signal.args == [1]
+    assert [(s.start, s.status, s.origin) for s in editor.spans()] == [
+        (0, "accepted", "model:fr_core_news_md@3.8.0"),
+        (16, "suggested", "propagation"),
+    ]
+    shown = set(editor.view.shown_item_ids())
+    assert {s.id for s in editor.spans()} <= shown  # the new suggestion shows at once
+
+
+def test_a_created_span_is_propagated_to_other_documents_in_the_background(
+    qtbot, project: Project, doc_id: int
+) -> None:
+    other, _ = project.add_document(Document(text=OTHER_TEXT, tokens=OTHER_TOKENS))
+    editor = open_editor(qtbot, project, doc_id)
+    editor.drag(21, 29)
+    with qtbot.waitSignal(editor.view.propagated, timeout=10_000) as signal:
+        editor.key("2")
+    assert signal.args == [2]
+    assert _described(project, other) == [
+        (0, 9, "ORG", "propagation", "suggested"),
+        (19, 28, "ORG", "propagation", "suggested"),
+    ]
+
+
+def test_a_document_changed_while_searched_keeps_its_state(
+    qtbot, project: Project, doc_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found places are stored only in documents whose revision has not moved since."""
+    other, _ = project.add_document(Document(text=OTHER_TEXT, tokens=OTHER_TOKENS))
+    far, _ = project.add_document(Document(text="Microsoft.", tokens=((0, 9), (9, 10))))
+    editor = open_editor(qtbot, project, doc_id)
+    writer = project.worker_connection()
+    search = suggesting.compute_propagation
+
+    def search_then_write(connection: Project, span: Span) -> list[PropagatedDocument]:
+        found = search(connection, span)  # in the worker; then someone marks ``other``
+        writer.apply(edits.add_span(Span(doc_id=other, start=0, end=9, label="ORG")))
+        return found
+
+    monkeypatch.setattr(suggesting, "compute_propagation", search_then_write)
+    runner = editor.view.propagation()
+    try:
+        editor.drag(21, 29)
+        with (
+            qtbot.waitSignal(runner.skipped, timeout=10_000) as skipped,
+            qtbot.waitSignal(editor.view.propagated, timeout=10_000) as propagated,
+        ):
+            editor.key("2")
+    finally:
+        writer.close()
+    assert skipped.args == [1]
+    assert propagated.args == [1]
+    assert _described(project, other) == [(0, 9, "ORG", "human", "accepted")]
+    assert _described(project, far) == [(0, 9, "ORG", "propagation", "suggested")]
+
+
+@pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
+def test_closing_the_window_right_after_an_accept_raises_nothing(
+    qtbot, launcher: Launcher, project_file
+) -> None:
+    path: Path = project_file(300)
+    window = open_window(qtbot, launcher, path)
+    runner = window.view.propagation()
+    qtbot.keyClick(window.view, Qt.Key.Key_Tab)  # "Alice Martin", accepted
+    qtbot.keyClick(window.view, Qt.Key.Key_Tab)  # "Acme", suggested
+    qtbot.keyClick(window.view, Qt.Key.Key_A)  # accept: the search starts
+    assert runner.busy()
+    window.close()
+    qtbot.wait(300)  # whatever the worker queued is delivered now, to a closed project
+    assert not runner.busy()
+    with Project.open(path) as reopened:  # closed cleanly: the writer lock is free
+        accepted = [s for s in reopened.spans(1) if s.status == "accepted"]
+        assert [s.label for s in accepted] == ["PER", "ORG"]
