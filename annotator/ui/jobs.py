@@ -174,7 +174,9 @@ def start_import(window: MainWindow, choice: ImportChoice) -> None:
 
     def on_result(report: ImportReport) -> None:
         project.reload()
-        window.session.schema_changed.emit()
+        if report.labels_added or report.relation_labels_added or report.relation_pairs_added:
+            # the schema grew: the palette, the list's filters and the view learn it
+            window.session.schema_changed.emit()
         window.document_list.reload()
         window.status.refresh()
         if window.session.current_doc_id is None:

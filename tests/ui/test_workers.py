@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -130,10 +131,13 @@ def test_the_window_imports_in_the_background(
     assert not window.actions_.actions["done_next"].isEnabled()
     assert not any(action.isEnabled() for action in window.view.actions())
     assert window.status.task_progress.isVisible()
+    resets: list[bool] = []
+    window.document_list.model.modelReset.connect(lambda: resets.append(True))
     with qtbot.waitSignal(task.ended, timeout=60_000):
         pass
     assert all(action.isEnabled() for action in window.view.actions())
     assert reports and reports[-1] == (40, 40)
+    assert resets == [True]  # the list is read again once, not once per listener
     assert window.status.review_label.text().endswith("42 documents unfinished")
     assert not window.edits_held and window.view.isEnabled()
     assert window.document_list.model.rowCount() == 42
@@ -186,3 +190,23 @@ def test_files_dropped_on_the_window_are_offered_for_import(
     QApplication.sendEvent(window, drop)
     assert offered == [[str(folder)]]
     assert not window.tasks.busy()  # cancelled in the dialog: nothing runs
+
+
+def test_labels_an_import_adds_reach_the_palette(qtbot, launcher, project_file, tmp_path) -> None:
+    path = project_file(1)
+    source = tmp_path / "tasks.jsonl"
+    record = {
+        "text": "Marie Curie rejoint Acme.",
+        "spans": [{"start": 20, "end": 24, "label": "COMPANY"}],
+        "answer": "accept",
+    }
+    source.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    window = open_window(qtbot, launcher, path)
+    jobs.start_import(window, ImportChoice(sources=[source], format="auto", split="none"))
+    task = window.tasks.current
+    assert task is not None
+    with qtbot.waitSignal(task.ended, timeout=60_000):
+        pass
+    assert "new labels: COMPANY" in window.statusBar().currentMessage()
+    qtbot.waitUntil(window.palette_panel.button("COMPANY").isVisible)
+    assert window.document_list.model.rowCount() == 2
