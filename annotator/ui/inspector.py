@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QStackedLayout, QVBoxLayout, 
 
 from annotator.errors import NotFoundError
 from annotator.model import Relation, Span, TokenBoundaries
-from annotator.ui.label_palette import text_colour_on
+from annotator.ui.editor.style import text_colour_on
 from annotator.ui.session import ProjectSession
 
 ORIGIN_KINDS = {

@@ -18,14 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.model import LabelSchema
+from annotator.ui.editor.style import text_colour_on
 from annotator.ui.session import ProjectSession
-
-
-def text_colour_on(background: str) -> str:
-    """Black or white, whichever reads better on ``background``."""
-    colour = QColor(background)
-    luminance = 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
-    return "#111111" if luminance > 150 else "#ffffff"
 
 
 class LabelButton(QPushButton):

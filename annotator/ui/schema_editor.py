@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from annotator.errors import AnnotatorError
 from annotator.model import EntityLabel, LabelSchema, RelationLabel
 from annotator.model.parsing import one_line
-from annotator.ui.label_palette import text_colour_on
+from annotator.ui.editor.style import text_colour_on
 from annotator.ui.session import ProjectSession
 
 ORIGINAL_NAME = Qt.ItemDataRole.UserRole + 1

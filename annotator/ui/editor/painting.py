@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
 from annotator.ui.editor.geometry import ArcShape, Fragment, ViewGeometry
-from annotator.ui.editor.style import CANDIDATE_COLOUR, MISALIGNED_COLOUR
+from annotator.ui.editor.style import CANDIDATE_COLOUR, MISALIGNED_COLOUR, text_colour_on
 from annotator.ui.editor.text_layout import MARGIN, LineBox
 
 
@@ -109,7 +109,7 @@ def _paint_tag(
     else:
         painter.setBrush(QBrush(colour))
         painter.setPen(QPen(colour.darker(130), 1.0))
-        text_colour = style.tag_text_colour(span.label)
+        text_colour = QColor(text_colour_on(colour.name()))
     if misaligned:
         painter.setPen(QPen(MISALIGNED_COLOUR, 1.5))
     if span.id == state.selected:

@@ -11,6 +11,13 @@ MISALIGNED_COLOUR = QColor("#d00000")
 CANDIDATE_COLOUR = QColor("#ff8c00")
 
 
+def text_colour_on(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (tags, palette, inspector)."""
+    colour = QColor(background)
+    luminance = 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
+    return "#111111" if luminance > 150 else "#ffffff"
+
+
 class ViewStyle:
     """Label colours, fonts and their metrics; rebuilt when the schema changes."""
 
@@ -32,12 +39,6 @@ class ViewStyle:
         colour = QColor(self.colour(label))
         colour.setAlpha(38 if suggested else 80)
         return colour
-
-    def tag_text_colour(self, label: str) -> QColor:
-        """Black or white, whichever reads better on the label colour."""
-        colour = self.colour(label)
-        luminance = 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
-        return QColor("#000000") if luminance > 150 else QColor("#ffffff")
 
     def tag_width(self, text: str) -> float:
         return self.tag_metrics.horizontalAdvance(text) + 8.0
