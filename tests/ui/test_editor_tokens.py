@@ -40,7 +40,7 @@ def test_alignment_matches_spacy_strict(doc, index: TokenIndex) -> None:
     for start in range(len(TEXT)):
         for end in range(start + 1, min(len(TEXT), start + 12) + 1):
             strict = doc.char_span(start, end, alignment_mode="strict")
-            assert index.aligned(start, end) == (strict is not None), (start, end)
+            assert index.boundaries.aligned(start, end) == (strict is not None), (start, end)
 
 
 def test_moving_span_edges_by_one_token(index: TokenIndex) -> None:
@@ -57,7 +57,7 @@ def test_moving_span_edges_by_one_token(index: TokenIndex) -> None:
 def test_without_tokens_the_view_works_in_characters() -> None:
     index = TokenIndex((), 10)
     assert index.snap(2, 5) == (2, 5)
-    assert index.aligned(2, 5)
+    assert index.boundaries.aligned(2, 5)
     assert moved_range(2, 5, "end", +1, index) == (2, 6)
 
 

@@ -66,7 +66,7 @@ class LocalAnnotations:
         """Document status is not drawn by the view."""
 
     def _flag(self, span: Span) -> None:
-        if self._tokens.aligned(span.start, span.end):
+        if self._tokens.boundaries.aligned(span.start, span.end):
             self.misaligned.discard(span.id)
         else:
             self.misaligned.add(span.id)

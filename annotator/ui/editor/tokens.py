@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
+from annotator.model import TokenBoundaries
 from annotator.model.document import TokenOffsets
 
 
@@ -19,23 +20,11 @@ class TokenIndex:
         self.starts = [start for start, _ in tokens]
         self.ends = [end for _, end in tokens]
         self.text_length = text_length
+        self.boundaries = TokenBoundaries(tokens)  # ``aligned``, as the store flags spans
 
     @property
     def empty(self) -> bool:
         return not self.starts
-
-    def aligned(self, start: int, end: int) -> bool:
-        """Whether ``[start, end)`` falls on token boundaries (the store's ``aligned`` flag)."""
-        if self.empty:
-            return True
-        first = bisect_left(self.starts, start)
-        last = bisect_left(self.ends, end)
-        return (
-            first < len(self.starts)
-            and self.starts[first] == start
-            and last < len(self.ends)
-            and self.ends[last] == end
-        )
 
     def snap(self, start: int, end: int) -> tuple[int, int] | None:
         """The smallest token-aligned range covering ``[start, end)``; None over whitespace only."""
