@@ -19,7 +19,7 @@ No spaCy here: ``annotator.suggest`` is imported when a run starts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -448,7 +448,11 @@ class PropagationResult:
     they changed after their suggestions were computed."""
 
     added: int = 0
-    changed_meanwhile: int = 0
+    changed: list[int] = field(default_factory=list)
+
+    @property
+    def changed_meanwhile(self) -> int:
+        return len(self.changed)
 
 
 def propagation_score(project: Project, text: str, label: str) -> float:
@@ -459,9 +463,11 @@ def propagation_score(project: Project, text: str, label: str) -> float:
     return memory.score(text, label)
 
 
-def compute_propagation(project: Project, span: Span) -> list[PropagatedDocument]:
+def compute_propagation(
+    project: Project, span: Span, doc_ids: Collection[int] | None = None
+) -> list[PropagatedDocument]:
     """Half 1, read-only (the GUI passes a worker connection): where ``span``'s string would be
-    suggested with its label in open documents.
+    suggested with its label in open documents (only those of ``doc_ids`` when given).
 
     Plain string search on token boundaries (the documents' stored tokens), no model. Places
     where that (offsets, label) exists already, in any status, and places overlapping an
@@ -483,6 +489,8 @@ def compute_propagation(project: Project, span: Span) -> list[PropagatedDocument
         score = propagation_score(project, needle, span.label)
         planned: list[PropagatedDocument] = []
         for doc_id in document_ids_containing(project, needle, OPEN):
+            if doc_ids is not None and doc_id not in doc_ids:
+                continue
             revision = project.revision(doc_id)
             document = project.document(doc_id)
             spans = project.spans(doc_id)
@@ -524,7 +532,7 @@ def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -
             except NotFoundError:
                 current = None
             if current != document.revision:
-                outcome.changed_meanwhile += 1
+                outcome.changed.append(document.doc_id)
                 continue
             spans += document.spans
         if spans:

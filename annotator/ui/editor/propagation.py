@@ -4,8 +4,9 @@ Searching every open document for the span's string takes long on a big corpus, 
 keystroke must not wait for it. ``suggesting.compute_propagation`` runs in a worker on a
 read-only connection; its result comes back to the UI thread, where
 ``suggesting.store_propagation`` writes it in one short transaction, skipping documents whose
-revision moved meanwhile. One request at a time, from search to store, so a request never
-reads what the previous one has not stored yet.
+revision moved meanwhile; those are searched once more (the annotator often edits the open
+document while its acceptance is being propagated). One request at a time, from search to
+store, so a request never reads what the previous one has not stored yet.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from contextlib import suppress
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -34,13 +36,20 @@ Key = tuple[str, str]
 """(string, label) of a request: identical requests still waiting are merged."""
 
 
+@dataclass(frozen=True)
+class _Request:
+    span: Span
+    key: Key
+    doc_ids: tuple[int, ...] | None = None  # a second search, in the documents changed meanwhile
+
+
 class _Job(QRunnable):
     """The read-only half, in the worker; its outcome is handed to the runner, then announced."""
 
-    def __init__(self, runner: PropagationRunner, span: Span) -> None:
+    def __init__(self, runner: PropagationRunner, request: _Request) -> None:
         super().__init__()
         self._runner = runner
-        self._span = span
+        self._request = request
 
     def run(self) -> None:
         planned: list[PropagatedDocument] = []
@@ -48,7 +57,8 @@ class _Job(QRunnable):
         try:
             connection = self._runner.project.worker_connection(read_only=True)
             try:
-                planned = suggesting.compute_propagation(connection, self._span)
+                request = self._request
+                planned = suggesting.compute_propagation(connection, request.span, request.doc_ids)
             finally:
                 connection.close()
         except AnnotatorError as error:
@@ -56,16 +66,17 @@ class _Job(QRunnable):
         except Exception as error:  # the queue must move on whatever happened in the worker
             message = f"Propagation failed: {error}"
         with suppress(RuntimeError):  # the runner went away meanwhile: nobody to tell
-            self._runner.hand_over(self._span, planned, message)
+            self._runner.hand_over(planned, message)
 
 
 class PropagationRunner(QObject):
-    """Queues propagation requests; ``finished(doc_id, added)`` arrives on the UI thread once the
-    suggestions are stored; ``skipped(documents)`` when some changed while they were computed."""
+    """Queues propagation requests. ``finished(doc_id, added)`` arrives on the UI thread after
+    each store (a second time when documents changed meanwhile were searched again);
+    ``skipped(documents)`` when some changed during that second search too and were left."""
 
     computed = Signal()  # internal, from the worker thread: an outcome waits in ``_outcome``
     finished = Signal(int, int)  # doc_id of the accepted span, suggestions added
-    skipped = Signal(int)  # documents left alone: they changed while being searched
+    skipped = Signal(int)  # documents left alone: they changed while searched, twice
     failed = Signal(str)
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
@@ -74,10 +85,10 @@ class PropagationRunner(QObject):
         self.enabled = True
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._queue: deque[tuple[Span, Key]] = deque()
+        self._queue: deque[_Request] = deque()
         self._pending: set[Key] = set()
-        self._running: Key | None = None
-        self._outcome: tuple[Span, list[PropagatedDocument], str] | None = None
+        self._running: _Request | None = None
+        self._outcome: tuple[list[PropagatedDocument], str] | None = None
         self._closed = False
         self.computed.connect(self._on_computed)
         application = QCoreApplication.instance()
@@ -94,7 +105,7 @@ class PropagationRunner(QObject):
         if key in self._pending:
             return False
         self._pending.add(key)
-        self._queue.append((span, key))
+        self._queue.append(_Request(span, key))
         self._start_next()
         return True
 
@@ -135,36 +146,42 @@ class PropagationRunner(QObject):
             self.close()
         return False
 
-    def hand_over(self, span: Span, planned: list[PropagatedDocument], message: str) -> None:
+    def hand_over(self, planned: list[PropagatedDocument], message: str) -> None:
         """From the worker thread: keep the outcome, tell the UI thread."""
-        self._outcome = (span, planned, message)
+        self._outcome = (planned, message)
         self.computed.emit()
 
     def _start_next(self) -> None:
         if self._running is not None or not self._queue or self._closed:
             return
-        span, self._running = self._queue.popleft()
-        self._pool.start(_Job(self, span))
+        self._running = self._queue.popleft()
+        self._pool.start(_Job(self, self._running))
 
     def _on_computed(self) -> None:
         outcome, self._outcome = self._outcome, None
         if outcome is None or self._closed:  # already stored by ``wait``, or closed
             return
-        span, planned, message = outcome
-        assert self._running is not None
-        self._pending.discard(self._running)
-        self._running = None
-        added = skipped = 0
+        planned, message = outcome
+        request, self._running = self._running, None
+        assert request is not None
+        added = 0
+        changed: list[int] = []
         if planned:
             try:
                 result = suggesting.store_propagation(self.project, planned)
             except (AnnotatorError, sqlite3.Error) as error:
                 message = f"{self.project.path}: propagated suggestions not saved ({error})"
             else:
-                added, skipped = result.added, result.changed_meanwhile
+                added, changed = result.added, result.changed
+        skipped = 0
+        if changed and request.doc_ids is None:
+            self._queue.appendleft(replace(request, doc_ids=tuple(changed)))
+        else:
+            self._pending.discard(request.key)
+            skipped = len(changed)
         self._start_next()
         if message:
             self.failed.emit(message)
         if skipped:
             self.skipped.emit(skipped)
-        self.finished.emit(span.doc_id, added)
+        self.finished.emit(request.span.doc_id, added)
