@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from annotator.model import Document, Relation, Span
 from annotator.store import Project
+from annotator.ui.editor.editor_actions import ACTION_SPECS
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -228,6 +229,7 @@ def test_shortcuts_do_nothing_without_focus_in_the_view(editor: Editor, qtbot) -
 def test_every_action_has_a_shortcut_and_a_tip(editor: Editor) -> None:
     actions = editor.view.actions()
     assert len(actions) >= 15
+    assert [a.objectName() for a in actions] == [spec.name for spec in ACTION_SPECS]  # menu order
     for action in actions:
         assert action.shortcuts(), action.text()
         assert action.toolTip()

@@ -79,7 +79,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._press: Press | None = None
         self._arcs: list[ArcShape] = []
         self._label_menu: QMenu | None = None
-        self._actions = build_actions(
+        build_actions(  # attached to the view: ``actions()`` lists them in menu order
             self,
             {
                 "editor.accept": self._on_accept_triggered,
@@ -172,13 +172,9 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self.verticalScrollBar().setValue(math.ceil(box.top))
         self.viewport().update()
 
-    def actions(self) -> list[QAction]:
-        """The editing actions with their shortcuts, in menu order."""
-        return list(self._actions)
-
     def action(self, name: str) -> QAction:
         """One action by name, e.g. ``"editor.accept"`` (see ``editor_actions.ACTION_SPECS``)."""
-        return next(a for a in self._actions if a.objectName() == name)
+        return self.findChild(QAction, name)
 
     def propagation(self) -> PropagationRunner:
         """The background propagation queue (``wait()`` before closing the project)."""

@@ -114,9 +114,9 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
 )
 
 
-def build_actions(view: QWidget, handlers: dict[str, Callable[[], None]]) -> list[QAction]:
-    """Make the actions, attach them to ``view`` and connect each to its handler."""
-    actions = []
+def build_actions(view: QWidget, handlers: dict[str, Callable[[], None]]) -> None:
+    """Make the actions, attach them to ``view`` (its ``actions()``, in this order; found by
+    name with ``findChild``) and connect each to its handler."""
     for spec in ACTION_SPECS:
         action = QAction(spec.text, view)
         action.setObjectName(spec.name)
@@ -126,5 +126,3 @@ def build_actions(view: QWidget, handlers: dict[str, Callable[[], None]]) -> lis
         action.setStatusTip(spec.tip)
         action.triggered.connect(handlers[spec.name])
         view.addAction(action)
-        actions.append(action)
-    return actions
