@@ -157,3 +157,14 @@ def test_closing_the_window_right_after_an_accept_raises_nothing(
     with Project.open(path) as reopened:  # closed cleanly: the writer lock is free
         accepted = [s for s in reopened.spans(1) if s.status == "accepted"]
         assert [s.label for s in accepted] == ["PER", "ORG"]
+
+
+def test_wait_searches_and_stores_what_is_queued(qtbot, project: Project, doc_id: int) -> None:
+    other, _ = project.add_document(Document(text=OTHER_TEXT, tokens=OTHER_TOKENS))
+    editor = open_editor(qtbot, project, doc_id)
+    editor.drag(21, 29)
+    editor.key("2")
+    runner = editor.view.propagation()
+    assert runner.wait()
+    assert not runner.busy()
+    assert [s.origin for s in project.spans(other)] == ["propagation"] * 2
