@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import shiboken6
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from annotator.errors import AnnotatorError, ProjectLockedError
@@ -20,7 +19,7 @@ from annotator.ui.main_window import MainWindow
 from annotator.ui.preferences import Preferences
 from annotator.ui.session import ProjectSession
 from annotator.ui.welcome import WelcomeWindow
-from annotator.ui.workers import Task, TaskContext, release
+from annotator.ui.workers import Task, TaskContext
 
 PROJECT_FILTER = "Annotator projects (*.annotator);;All files (*)"
 SAMPLE_NAME = "sample.annotator"
@@ -133,15 +132,15 @@ class Launcher(QObject):
         if self.welcome is not None:
             welcome, self.welcome = self.welcome, None
             welcome.close()
-            QTimer.singleShot(0, lambda: _delete(welcome))
+            welcome.deleteLater()
 
     def _on_window_closed(self, window: MainWindow) -> None:
         window.session.undo_stack.clear()
         window.session.project.close()
         if self.window is window:
             self.window = None
-        # delete it once its close has returned: its timers and connections go with it
-        QTimer.singleShot(0, lambda: _delete(window))
+        # deleted once its close has returned: its timers and connections go with it
+        window.deleteLater()
 
     # -- new project and the sample -----------------------------------------------------------
 
@@ -223,8 +222,8 @@ class Launcher(QObject):
 
     def _on_sample_ended(self) -> None:
         task, self._sample_task = self._sample_task, None
-        # dropped once its own ``ended`` emission has returned, never during it
-        QTimer.singleShot(0, lambda: release(task))
+        if task is not None:
+            task.deleteLater()  # once back in the event loop: never during its own ``ended``
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -234,11 +233,6 @@ class Launcher(QObject):
 
     def _error(self, title: str, message: str) -> None:
         QMessageBox.critical(self._parent(), title, message)
-
-
-def _delete(widget: QWidget) -> None:
-    if shiboken6.isValid(widget):
-        shiboken6.delete(widget)
 
 
 def _same_file(a: Path, b: Path) -> bool:

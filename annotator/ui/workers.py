@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from annotator.errors import AnnotatorError, Cancelled
@@ -156,10 +156,6 @@ class Task(QObject):
         self._thread.wait()
 
 
-def release(_task: Task) -> None:
-    """Holds a finished task until the event loop comes back; dropping it then deletes it."""
-
-
 class TaskProgress(QWidget):
     """The status-bar strip shown while a task runs: what, how far, and Cancel."""
 
@@ -234,7 +230,7 @@ class TaskRunner(QObject):
             raise AnnotatorError(
                 f"{self.current.title} is still running; wait for it or cancel it first"
             )
-        task = Task(title, work, writes=writes)  # owned here in Python, released at its end
+        task = Task(title, work, writes=writes)  # deleted (deleteLater) once it ended
         self.current = task
         task.ended.connect(self._on_ended)
         self.progress.follow(task)
@@ -262,5 +258,4 @@ class TaskRunner(QObject):
             return
         self.current = None
         self.task_ended.emit(task)
-        # released after its own ``ended`` emission has returned, never during it
-        QTimer.singleShot(0, lambda: release(task))
+        task.deleteLater()  # once back in the event loop: never during its own ``ended``
