@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
 from annotator.store import Project
+from annotator.store.listing import UNFINISHED_STATUSES
 from annotator.store.search import (
     decided_span_text_counts,
     decided_span_texts,
@@ -45,9 +46,6 @@ Progress = Callable[[int, int], None]
 """Called with (documents done, documents selected) after each committed batch."""
 Cancel = Callable[[], bool]
 """Returns True once the user asked to stop (``threading.Event().is_set`` fits)."""
-
-FINISHED = ("done", "skipped")
-OPEN = ("new", "suggested", "in_progress")
 
 
 @dataclass(frozen=True)
@@ -120,7 +118,7 @@ class SuggestReport(StoreResult):
 def select_documents(project: Project, docs: str | Sequence[int] = "all") -> list[int]:
     """``all``: every document not done or skipped; ``new``: not suggested yet; or given ids."""
     if docs == "all":
-        return project.document_ids(OPEN)
+        return project.document_ids(UNFINISHED_STATUSES)
     if docs == "new":
         return project.document_ids("new")
     if isinstance(docs, str):
@@ -488,7 +486,7 @@ def compute_propagation(
             return []
         score = propagation_score(project, needle, span.label)
         planned: list[PropagatedDocument] = []
-        for doc_id in document_ids_containing(project, needle, OPEN):
+        for doc_id in document_ids_containing(project, needle, UNFINISHED_STATUSES):
             if doc_ids is not None and doc_id not in doc_ids:
                 continue
             revision = project.revision(doc_id)
