@@ -40,7 +40,6 @@ class DocumentListModel(QAbstractTableModel):
 
     ID, TITLE, ACCEPTED, PENDING = range(4)
     HEADERS = ("#", "Document", "Spans", "To review")
-    DocIdRole = Qt.ItemDataRole.UserRole + 1
     StatusRole = Qt.ItemDataRole.UserRole + 2
 
     def __init__(
@@ -56,10 +55,6 @@ class DocumentListModel(QAbstractTableModel):
         self._ids = array("q", filtered_ids(project, self._filter))
 
     # -- what the window uses -----------------------------------------------------------------
-
-    @property
-    def document_filter(self) -> DocumentFilter:
-        return self._filter
 
     def set_filter(self, document_filter: DocumentFilter) -> None:
         if document_filter == self._filter:
@@ -164,8 +159,6 @@ class DocumentListModel(QAbstractTableModel):
         elif role == Qt.ItemDataRole.ForegroundRole:
             if row.status in ("done", "skipped") or (column == self.ID):
                 return QColor("#7a7f87")
-        elif role == self.DocIdRole:
-            return row.id
         elif role == self.StatusRole:
             return row.status
         return None

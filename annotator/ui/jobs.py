@@ -257,7 +257,6 @@ class SuggestionRun:
     def __init__(self, window: MainWindow, plan: SuggestPlan) -> None:
         self.window = window
         self.plan = plan
-        self.project = window.session.project  # captured here: the worker never touches widgets
         self.stored = 0
         self.changed_meanwhile = 0  # documents left out: edited while their input was read
         self.spans_added = 0
@@ -272,7 +271,8 @@ class SuggestionRun:
         context.progress(0, 0, "loading the model")
         suggester = suggesting.build_suggester(self.plan)
         context.progress(0, total, "")
-        with self.project.worker_connection(read_only=True) as connection:
+        project = self.window.session.project  # a plain attribute: no widget is touched here
+        with project.worker_connection(read_only=True) as connection:
             inputs = suggesting.read_inputs(connection, self.plan.doc_ids)  # with revisions
             done = 0
             for batch in suggesting.compute_suggestions(

@@ -28,9 +28,6 @@ class Preferences:
         self._settings.setValue("recent_projects", [str(p) for p in [path, *recent][:MAX_RECENT]])
         self._settings.sync()
 
-    def clear_recent(self) -> None:
-        self._settings.setValue("recent_projects", [])
-
     def last_project(self) -> Path | None:
         recent = self.recent_projects()
         return recent[0] if recent else None

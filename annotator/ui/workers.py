@@ -22,8 +22,6 @@ from annotator.errors import AnnotatorError, Cancelled
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int, str], None]
-
 
 class TaskContext:
     """What a piece of work gets: report progress, ask whether to stop, hand over a part."""
@@ -113,7 +111,6 @@ class Task(QObject):
         self._runner.succeeded.connect(self._on_succeeded, queued)
         self._runner.failed.connect(self._on_failed, queued)
         self._runner.cancelled.connect(self._on_cancelled, queued)
-        self._finished = False
 
     def start(self) -> None:
         self._thread.start()
@@ -121,13 +118,6 @@ class Task(QObject):
     def cancel(self) -> None:
         """Ask the work to stop at its next check; what it committed before stays."""
         self._stop.set()
-
-    @property
-    def cancel_requested(self) -> bool:
-        return self._stop.is_set()
-
-    def is_running(self) -> bool:
-        return not self._finished
 
     def wait(self, milliseconds: int | None = None) -> bool:
         """Block until the thread is done, by default however long that takes (only when
@@ -152,7 +142,7 @@ class Task(QObject):
         self.ended.emit()
 
     def _end(self) -> None:
-        self._finished = True
+        """The work has returned; its thread is quitting: let it finish before ``ended``."""
         self._thread.wait()
 
 

@@ -96,8 +96,3 @@ class AnnotationIndex:
     def tab_order(self) -> list[str]:
         """Spans in document order, then relations."""
         return [s.id for s in self.spans] + [r.id for r in self.relations]
-
-    def suggestions_left(self) -> int:
-        return sum(1 for s in self.spans if s.status == "suggested") + sum(
-            1 for r in self.relations if r.status == "suggested"
-        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from enum import Enum
 
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeyEvent
 
 from annotator import edits
@@ -27,16 +27,6 @@ class EditingInteraction:
     """Keyboard handling and edits mixed into ``DocumentView``."""
 
     # -- keyboard ----------------------------------------------------------------------------
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if event.key() == Qt.Key.Key_Tab and not event.modifiers():
-                self._cycle(+1)
-                return True
-            if event.key() == Qt.Key.Key_Backtab:
-                self._cycle(-1)
-                return True
-        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()

@@ -259,20 +259,13 @@ class DocumentLayout:
         a, b = self.x_of(box, max(start, box.start)), self.x_of(box, min(end, box.end))
         return (a, b) if a <= b else (b, a)
 
-    def offset_at_x(self, box: LineBox, x: float, on_character: bool = True) -> int:
-        """The character under ``x`` (or the nearest edge when ``on_character`` is False)."""
+    def offset_at_x(self, box: LineBox, x: float) -> int:
+        """The character under ``x``."""
         line = self.text_line(box)
-        mode = (
-            QTextLine.CursorPosition.CursorOnCharacter
-            if on_character
-            else QTextLine.CursorPosition.CursorBetweenCharacters
-        )
-        local = line.xToCursor(x - MARGIN, mode)
+        local = line.xToCursor(x - MARGIN, QTextLine.CursorPosition.CursorOnCharacter)
         block = self.blocks[box.block]
         offset = block.start + self.utf16(box.block).from_utf16(local)
-        if on_character:
-            return min(max(offset, box.start), max(box.start, box.end - 1))
-        return min(max(offset, box.start), box.end)
+        return min(max(offset, box.start), max(box.start, box.end - 1))
 
     def line_at_y(self, y: float, annotations: AnnotationIndex) -> LineBox | None:
         index = self.block_at_y(y)
