@@ -257,6 +257,7 @@ class SuggestionRun:
     def __init__(self, window: MainWindow, plan: SuggestPlan) -> None:
         self.window = window
         self.plan = plan
+        self.project = window.session.project  # captured on the UI thread, for the worker
         self.stored = 0
         self.changed_meanwhile = 0  # documents left out: edited while their input was read
         self.spans_added = 0
@@ -271,8 +272,7 @@ class SuggestionRun:
         context.progress(0, 0, "loading the model")
         suggester = suggesting.build_suggester(self.plan)
         context.progress(0, total, "")
-        project = self.window.session.project  # a plain attribute: no widget is touched here
-        with project.worker_connection(read_only=True) as connection:
+        with self.project.worker_connection(read_only=True) as connection:
             inputs = suggesting.read_inputs(connection, self.plan.doc_ids)  # with revisions
             done = 0
             for batch in suggesting.compute_suggestions(
@@ -287,9 +287,8 @@ class SuggestionRun:
         """On the UI thread: store results whose document has not moved since it was read."""
         from annotator.services import suggesting
 
-        project = self.window.session.project
         try:
-            outcome = suggesting.store_suggestions(project, batch, skip_changed=True)
+            outcome = suggesting.store_suggestions(self.project, batch, skip_changed=True)
         except AnnotatorError as error:
             self.window.show_message(f"Suggestions not stored: {error}", 10000)
             return
