@@ -242,6 +242,7 @@ def store_suggestions(
     outcome = StoreResult()
     spans: list[Span] = []
     relations: list[Relation] = []
+    stored: list[int] = []
     with project.transaction():
         for result in results:
             if (
@@ -252,15 +253,18 @@ def store_suggestions(
                 outcome.changed_meanwhile += 1
                 continue
             _store_document(project, result, outcome, spans, relations)
+            stored.append(result.doc_id)
         if spans:
             project.add_spans_bulk(spans)
         if relations:
             project.add_relations_bulk(relations)
+        if not stored:
+            return outcome
         project.log_event(
             "suggest",
-            f"suggestions for {len(results)} document(s)",
+            f"suggestions for {len(stored)} document(s)",
             {
-                "documents": [result.doc_id for result in results],
+                "documents": stored,
                 "spans_added": outcome.spans_added,
                 "spans_removed": outcome.spans_removed,
                 "relations_added": outcome.relations_added,
