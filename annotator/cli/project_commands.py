@@ -40,7 +40,7 @@ def new(
 def stats(
     project: Annotated[Path, typer.Argument(help="Project file.")],
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON (keys in the README).")
+        bool, typer.Option("--json", help="Print JSON (keys in docs/stats.md).")
     ] = False,
 ) -> None:
     """Documents by status; spans and relations by status, label and origin; suggester quality."""

@@ -1,6 +1,6 @@
 """brat standoff: folders of ``.txt`` + ``.ann`` pairs, in and out.
 
-Reading rules (also in the README):
+Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
 
 - ``T`` lines become spans, keyed by their brat id. A discontinuous ``T`` line
   (``T1 Label 0 5;10 15``) becomes ONE span covering all fragments (0-15); its fragments are kept

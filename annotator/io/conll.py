@@ -1,6 +1,6 @@
 """CoNLL / IOB: ``token TAG`` lines in (IOB1, IOB2, BILUO/IOBES) and out (IOB2 or BILUO).
 
-Reading rules (also in the README):
+Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
 
 - One token per line; the first column is the token and the LAST column its tag, so
   CoNLL-2003's four columns read too. Tags are ``O`` or ``B-``/``I-``/``L-``/``U-`` (and

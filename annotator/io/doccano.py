@@ -1,6 +1,6 @@
 """doccano: JSONL (sequence labelling, relation extraction, classification) in, JSONL out.
 
-Reading rules (also in the README):
+Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
 
 - Sequence labelling ``{"text", "label": [[start, end, label], ...]}`` (also ``labels`` or
   doccano's example column names ``column_data`` / ``column_label``) gives spans.

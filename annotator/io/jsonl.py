@@ -7,7 +7,7 @@ document meta, the task's own ``meta`` as the rest of it, and every other key of
 ``relation_extras`` for keys of tokens, spans and relations that the store has no column for).
 The file's tokens become the document's tokens.
 
-What each ``answer`` becomes (also in the README):
+What each ``answer`` becomes (also in docs/importing.md):
 
 ==========  ==================================  =================================
 answer      spans and relations                 document status

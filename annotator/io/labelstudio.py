@@ -1,6 +1,6 @@
 """Label Studio JSON: tasks with ``annotations`` / ``predictions`` (and legacy ``completions``).
 
-Reading rules (also in the README):
+Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
 
 - A file is a list of tasks or one task. The text is ``data.text``, else the reader option
   ``text_key``, else the only string in ``data``.

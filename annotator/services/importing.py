@@ -5,7 +5,7 @@ Any registered reader works here. Records are read one at a time and written in 
 documents a file holds. One bad record rolls back everything the command wrote and raises
 one line naming the file and the line (or document); nothing is kept.
 
-Rules, also in the README:
+Rules, also in docs/importing.md:
 - the same text already in the project is not imported again: it is counted as a duplicate,
   with where it was seen, and the record's annotations are left out;
 - a text repeated within one command is one document: its annotations are merged (the same
