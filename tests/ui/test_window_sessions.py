@@ -132,7 +132,7 @@ def test_a_locked_project_can_be_left_alone(qtbot, project_file) -> None:
 def test_a_file_that_is_not_a_project_gets_a_message(qtbot, tmp_path, monkeypatch) -> None:
     shown: list[str] = []
     monkeypatch.setattr(
-        "annotator.ui.launcher.QMessageBox.critical",
+        "annotator.ui.launcher.critical",
         lambda _parent, title, message: shown.append(f"{title}: {message}"),
     )
     bogus = tmp_path / "notes.annotator"
