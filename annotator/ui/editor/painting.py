@@ -43,10 +43,10 @@ def paint_lines(
         if state.text_selection is not None:
             start, end = state.text_selection
             if start < box.end + 1 and end > box.start:
-                x1, x2 = layout.x_range(box, start, end)
                 colour = QColor(state.highlight)
                 colour.setAlpha(110)
-                painter.fillRect(QRectF(x1, box.text_top, x2 - x1, box.text_height), colour)
+                for x1, x2 in layout.x_ranges(box, start, end):
+                    painter.fillRect(QRectF(x1, box.text_top, x2 - x1, box.text_height), colour)
         painter.setPen(QPen(state.text))
         layout.text_line(box).draw(painter, QPointF(MARGIN, box.top - _line_y(layout, box)))
     for fragment in fragments:
