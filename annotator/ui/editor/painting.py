@@ -164,15 +164,3 @@ def paint_drag_line(painter: QPainter, start: QPointF, end: QPointF) -> None:
     painter.setPen(QPen(CANDIDATE_COLOUR, 2.0, Qt.PenStyle.DashLine))
     painter.drawLine(start, end)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-
-
-def paint_banner(
-    painter: QPainter, width: float, text: str, background: QColor, foreground: QColor
-) -> None:
-    metrics = painter.fontMetrics()
-    rect = QRectF(6.0, 4.0, min(width - 12.0, metrics.horizontalAdvance(text) + 20.0), 22.0)
-    painter.setPen(QPen(CANDIDATE_COLOUR, 1.5))
-    painter.setBrush(QBrush(background))
-    painter.drawRoundedRect(rect, 4.0, 4.0)
-    painter.setPen(QPen(foreground))
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
