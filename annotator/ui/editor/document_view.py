@@ -233,6 +233,19 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
                 parts.append(block.layout.text())
         return "\n".join(parts)
 
+    def missing_glyph_fonts(self) -> list[str]:
+        """Fonts that drew an empty box (glyph 0) on screen: none, given a good fallback."""
+        if self._layout is None:
+            return []
+        self._layout_visible()
+        return [
+            run.rawFont().familyName()
+            for block in self._layout.blocks
+            if block.layout is not None
+            for run in block.layout.glyphRuns()
+            if 0 in run.glyphIndexes()
+        ]
+
     def visible_block_count(self) -> tuple[int, int]:
         """(blocks laid out, blocks in the document): what lazy layout saved."""
         if self._layout is None:
