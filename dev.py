@@ -31,6 +31,7 @@ WINDOW_PACKAGES = [
     "libfontconfig1",
     "libdbus-1-3",
     "fonts-dejavu-core",
+    "fonts-noto-color-emoji",  # emoji in texts, through Qt's font fallback
     "libxcb-icccm4",
     "libxcb-keysyms1",
     "libxcb-image0",

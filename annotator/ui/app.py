@@ -15,11 +15,12 @@ from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from annotator.errors import AnnotatorError
 from annotator.ui.icons import icon
 from annotator.ui.launcher import Launcher
+from annotator.ui.plain_text import critical, warn
 from annotator.ui.probe import install_probe
 
 log = logging.getLogger(__name__)
@@ -61,10 +62,10 @@ def show_unexpected(
         return
     parent = QApplication.activeWindow()
     if isinstance(error, AnnotatorError):
-        QMessageBox.warning(parent, "annotator", str(error))
+        warn(parent, "annotator", str(error))
         return
     log.error("".join(traceback.format_exception(kind, error, trace)))
-    QMessageBox.critical(
+    critical(
         parent,
         "annotator: unexpected error",
         f"{kind.__name__}: {error}\n\nYour edits so far are saved in the project file. "

@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor
 from annotator.store import Project
 from annotator.store.listing import DocumentFilter, DocumentRow, document_rows, filtered_ids
 from annotator.ui.icons import status_icon
+from annotator.ui.plain_text import tooltip
 
 STATUS_NAMES = {
     "new": "New",
@@ -153,7 +154,7 @@ class DocumentListModel(QAbstractTableModel):
         elif role == Qt.ItemDataRole.DecorationRole and column == self.TITLE:
             return status_icon(row.status)
         elif role == Qt.ItemDataRole.ToolTipRole:
-            return f"{STATUS_NAMES.get(row.status, row.status)} · {row.title}"
+            return tooltip(f"{STATUS_NAMES.get(row.status, row.status)} · {row.title}")
         elif role == Qt.ItemDataRole.TextAlignmentRole and column != self.TITLE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         elif role == Qt.ItemDataRole.ForegroundRole:

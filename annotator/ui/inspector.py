@@ -7,7 +7,15 @@ store after every edit, so it never shows a stale label or status.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from annotator.errors import NotFoundError
 from annotator.model import Relation, Span, TokenBoundaries
@@ -39,8 +47,10 @@ class Inspector(QWidget):
         self._bounds: dict[int, TokenBoundaries] = {}
 
         self.fields: dict[str, QLabel] = {}
-        form_widget = QWidget()
+        self._form_widget = form_widget = QWidget()
         form = QFormLayout(form_widget)
+        # wrapped values take the height their width needs (a stacked layout would not ask)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setContentsMargins(10, 10, 10, 10)
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(7)
@@ -60,6 +70,8 @@ class Inspector(QWidget):
             value.setTextFormat(Qt.TextFormat.PlainText)  # text shows exactly, never as HTML
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName(f"inspector-{key}")
+            # a long text wraps in the width the dock has, instead of widening the dock
+            value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
             self.fields[key] = value
             form.addRow(f"{title}:", value)
         self._rows = form
@@ -67,13 +79,22 @@ class Inspector(QWidget):
         self.placeholder = QLabel("Select a span or a relation\nto see its details here.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("color: #7a808a;")
-        self._stack = QStackedLayout()
-        self._stack.addWidget(self.placeholder)
-        self._stack.addWidget(form_widget)
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.placeholder)
+        column.addWidget(form_widget)
+        column.addStretch(1)
+        form_widget.hide()
+        # a dock shorter than the details scrolls them, rather than cutting lines off
+        scroll = QScrollArea()
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(self._stack)
-        layout.addStretch(1)
+        layout.addWidget(scroll)
 
         session.annotations_changed.connect(self._on_annotations_changed)
         session.document_opened.connect(self._on_document_opened)
@@ -107,10 +128,10 @@ class Inspector(QWidget):
 
     def _refresh(self) -> None:
         item = self._item
+        self.placeholder.setVisible(item is None)
+        self._form_widget.setVisible(item is not None)
         if item is None:
-            self._stack.setCurrentIndex(0)
             return
-        self._stack.setCurrentIndex(1)
         schema = self._session.project.schema
         if isinstance(item, Span):
             colour = schema.entity(item.label).color if schema.entity(item.label) else "#a0a0a0"

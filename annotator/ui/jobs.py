@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 
 from annotator.errors import AnnotatorError
 from annotator.ui.dialogs import ExportDialog, ImportChoice, ImportDialog, SuggestDialog
+from annotator.ui.plain_text import message_box, warn
 from annotator.ui.workers import TaskContext
 
 if TYPE_CHECKING:
@@ -48,17 +49,12 @@ def _start(window: MainWindow, title: str, work: Any, on_result: Any, writes: bo
 
 def _show_notes(window: MainWindow, title: str, text: str, notes: list[str]) -> None:
     """What a finished job adjusted or left out, one note a line under "Show Details"."""
-    box = QMessageBox(window)
-    box.setIcon(QMessageBox.Icon.Information)
-    box.setWindowTitle(title)
-    box.setText(text)
-    box.setDetailedText("\n".join(notes))
-    box.open()
+    message_box(window, QMessageBox.Icon.Information, title, text, detailed="\n".join(notes)).open()
 
 
 def _show_failure(window: MainWindow, title: str, message: str) -> None:
     window.show_message(f"{title} failed: {message}", 10000)
-    QMessageBox.warning(window, f"{title} failed", message)
+    warn(window, f"{title} failed", message)
 
 
 # -- export --------------------------------------------------------------------------------
@@ -91,7 +87,7 @@ def export_project(window: MainWindow) -> None:
             misaligned=choice.misaligned,
         )
     except AnnotatorError as error:
-        QMessageBox.warning(window, "Export", str(error))
+        warn(window, "Export", str(error))
         return
     read_only = project.read_only
 
@@ -234,7 +230,7 @@ def suggest(window: MainWindow, only_new: bool) -> None:
     try:
         plan = suggesting.plan_suggestions(project, options)
     except AnnotatorError as error:
-        QMessageBox.warning(window, "Suggestions", str(error))
+        warn(window, "Suggestions", str(error))
         return
     if not plan.doc_ids:
         window.show_message("No document to suggest for: every one is done, skipped or suggested.")

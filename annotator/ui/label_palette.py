@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from annotator.model import LabelSchema
 from annotator.ui.editor.style import text_colour_on
+from annotator.ui.plain_text import tooltip
 from annotator.ui.session import ProjectSession
 
 
@@ -33,7 +34,7 @@ class LabelButton(QPushButton):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the document view
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         tip = f"{'Entity' if kind == 'entity' else 'Relation'} label {name}"
-        self.setToolTip(f"{tip} (key {key})" if key else tip)
+        self.setToolTip(tooltip(f"{tip} (key {key})" if key else tip))
         fore = text_colour_on(colour)
         if kind == "entity":
             style = (

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 from annotator.errors import AnnotatorError, ProjectLockedError
 from annotator.store import Project
 from annotator.ui.main_window import MainWindow
+from annotator.ui.plain_text import critical, message_box
 from annotator.ui.preferences import Preferences
 from annotator.ui.session import ProjectSession
 from annotator.ui.welcome import WelcomeWindow
@@ -232,7 +233,7 @@ class Launcher(QObject):
         return last.parent if last else Path.home()
 
     def _error(self, title: str, message: str) -> None:
-        QMessageBox.critical(self._parent(), title, message)
+        critical(self._parent(), title, message)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -243,13 +244,13 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _ask_read_only(parent: QWidget | None, message: str) -> bool:
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Project in use")
-    box.setText("This project is open for writing in another window or process.")
-    box.setInformativeText(
-        f"{message}\n\nYou can open it read-only: you will see the annotations but cannot "
-        "change them."
+    box = message_box(
+        parent,
+        QMessageBox.Icon.Warning,
+        "Project in use",
+        "This project is open for writing in another window or process.",
+        informative=f"{message}\n\nYou can open it read-only: you will see the annotations "
+        "but cannot change them.",
     )
     read_only = box.addButton("Open read-only", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)

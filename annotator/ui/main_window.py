@@ -17,6 +17,7 @@ from annotator.errors import AnnotatorError, NotFoundError
 from annotator.ui import jobs
 from annotator.ui.document_list import DocumentListPanel
 from annotator.ui.editor.document_view import DocumentView
+from annotator.ui.editor.refusal_notice import RefusalNotice
 from annotator.ui.help_overlay import HelpOverlay, shortcut_rows
 from annotator.ui.icons import icon
 from annotator.ui.inspector import Inspector
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self.view = DocumentView(session, self)
         self.view.setObjectName("document-view")
         self.setCentralWidget(self.view)
+        self.refusal_notice = RefusalNotice(self.view, session)
 
         self.document_list = DocumentListPanel(session)
         self.palette_panel = LabelPalette(session)

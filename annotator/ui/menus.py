@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from annotator.ui import jobs
 from annotator.ui.icons import icon
+from annotator.ui.plain_text import tooltip
 from annotator.ui.schema_editor import SchemaEditor
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ class WindowActions:
         recent = self.window.preferences.recent_projects()
         for path in recent:
             action = self.recent_menu.addAction(path.name)
-            action.setToolTip(str(path))
+            action.setToolTip(tooltip(str(path)))
             action.setStatusTip(str(path))
             action.triggered.connect(
                 lambda _checked=False, p=path: self.window.open_project_requested.emit(Path(p))

@@ -29,6 +29,7 @@ from annotator.errors import AnnotatorError
 from annotator.model import EntityLabel, LabelSchema, RelationLabel
 from annotator.model.parsing import one_line
 from annotator.ui.editor.style import text_colour_on
+from annotator.ui.plain_text import plain_label
 from annotator.ui.session import ProjectSession
 
 ORIGINAL_NAME = Qt.ItemDataRole.UserRole + 1
@@ -137,8 +138,8 @@ class SchemaEditor(QDialog):
         self.pairs = QTableWidget()
         self.pairs.setObjectName("schema-pairs")
         self.pairs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.pairs_title = QLabel()
-        self.error = QLabel()
+        self.pairs_title = plain_label()  # names user labels
+        self.error = plain_label()
         self.error.setObjectName("schema-error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c0392b;")

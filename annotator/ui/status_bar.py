@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from annotator.store.listing import (
@@ -11,6 +11,7 @@ from annotator.store.listing import (
     pending_suggestions,
     status_counts,
 )
+from annotator.ui.plain_text import tooltip
 from annotator.ui.session import ProjectSession
 from annotator.ui.workers import TaskProgress
 
@@ -27,6 +28,7 @@ class StatusBar(QStatusBar):
         self.task_progress = TaskProgress()
         for label in (self.project_label, self.position_label, self.review_label):
             label.setContentsMargins(6, 0, 6, 0)
+            label.setTextFormat(Qt.TextFormat.PlainText)  # the project's name is user data
         self.project_label.setObjectName("status-project")
         self.position_label.setObjectName("status-position")
         self.review_label.setObjectName("status-review")
@@ -47,7 +49,7 @@ class StatusBar(QStatusBar):
         project = self._session.project
         read_only = " (read-only)" if project.read_only else ""
         self.project_label.setText(f"{project.path.name}{read_only}")
-        self.project_label.setToolTip(str(project.path))
+        self.project_label.setToolTip(tooltip(str(project.path)))
         counts = status_counts(project)
         unfinished = sum(counts.get(status, 0) for status in UNFINISHED_STATUSES)
         doc_id = self._session.current_doc_id

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.ui.icons import icon
+from annotator.ui.plain_text import tooltip
 
 
 class WelcomeWindow(QWidget):
@@ -71,7 +72,7 @@ class WelcomeWindow(QWidget):
         for path in recent:
             item = QListWidgetItem(icon("annotator"), f"{path.name}\n{path.parent}")
             item.setData(Qt.ItemDataRole.UserRole, str(path))
-            item.setToolTip(str(path))
+            item.setToolTip(tooltip(str(path)))
             self.recent.addItem(item)
         self.recent.itemActivated.connect(
             lambda item: self.open_project_requested.emit(Path(item.data(Qt.ItemDataRole.UserRole)))

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from annotator.errors import AnnotatorError, Cancelled
+from annotator.ui.plain_text import plain_label
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ class TaskProgress(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.label = QLabel()
+        self.label = plain_label()  # task titles and messages name user files
         self.bar = QProgressBar()
         self.bar.setFixedWidth(180)
         self.bar.setAccessibleName("Background work progress")

@@ -46,9 +46,7 @@ def test_annotator_alone_a_path_or_gui_open_the_window(monkeypatch, argv, expect
 def test_run_gui_on_a_missing_project_says_so_and_returns_1(qapp, monkeypatch, tmp_path) -> None:
     shown: list[str] = []
     monkeypatch.setattr(
-        launcher_module.QMessageBox,
-        "critical",
-        lambda _parent, _title, message: shown.append(message),
+        launcher_module, "critical", lambda _parent, _title, message: shown.append(message)
     )
     assert app_module.run_gui(tmp_path / "nowhere.annotator") == 1
     assert shown == [f"{tmp_path / 'nowhere.annotator'}: no such project file"]
@@ -57,12 +55,8 @@ def test_run_gui_on_a_missing_project_says_so_and_returns_1(qapp, monkeypatch, t
 def test_errors_reaching_the_event_loop_become_message_boxes(qapp, monkeypatch) -> None:
     warnings: list[str] = []
     criticals: list[str] = []
-    monkeypatch.setattr(
-        app_module.QMessageBox, "warning", lambda _p, _t, message: warnings.append(message)
-    )
-    monkeypatch.setattr(
-        app_module.QMessageBox, "critical", lambda _p, _t, message: criticals.append(message)
-    )
+    monkeypatch.setattr(app_module, "warn", lambda _p, _t, message: warnings.append(message))
+    monkeypatch.setattr(app_module, "critical", lambda _p, _t, message: criticals.append(message))
     error = AnnotatorError("corpus.jsonl:3: not valid JSON")
     app_module.show_unexpected(AnnotatorError, error, None)
     assert warnings == ["corpus.jsonl:3: not valid JSON"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from editor_support import OFFSCREEN_POPUP_WARNINGS, Editor, open_editor
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from annotator.model import Relation, Span
 from annotator.store import Project
@@ -196,3 +197,20 @@ def test_r_on_a_span_no_relation_can_start_from_says_so(
     with qtbot.waitSignal(editor.session.edit_failed):
         editor.key(Qt.Key.Key_R)
     assert editor.view.mode().value == "normal"
+
+
+def test_the_relation_mode_banner_hides_no_text(editor: Editor, spans: list[Span]) -> None:
+    view = editor.view
+    first_line = view.viewport().mapTo(view, view.point_for_offset(2))  # "Brad", the head
+    view.select(spans[0].id)
+    editor.key(Qt.Key.Key_R)
+    banner = view.findChild(QLabel, "editor.mode_banner")
+    assert banner is not None and banner.isVisible()
+    assert "pick the child" in banner.text()
+    head = view.viewport().mapTo(view, view.point_for_offset(2))
+    assert not banner.geometry().contains(head)
+    assert head.y() >= first_line.y()  # the text moved down, below the banner
+    assert banner.geometry().bottom() < view.viewport().geometry().top()
+    editor.key(Qt.Key.Key_Escape)
+    assert not banner.isVisible()
+    assert view.viewport().mapTo(view, view.point_for_offset(2)) == first_line

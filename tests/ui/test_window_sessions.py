@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from window_support import OFFSCREEN_WINDOW_WARNINGS, add_documents, focus_window, open_window
 
 from annotator.model import Document, Span
@@ -121,6 +122,26 @@ def test_a_locked_project_offers_read_only(qtbot, project_file) -> None:
             window.close()
 
 
+def test_a_read_only_window_shows_on_the_key_that_nothing_changed(qtbot, project_file) -> None:
+    path = project_file(2)
+    launcher = Launcher(Preferences(), ask_read_only=lambda _parent, _message: True)
+    with Project.open(path) as writer:
+        assert launcher.open_project(path)
+        window = focus_window(qtbot, launcher.window)
+        try:
+            notice = window.findChild(QLabel, "editor.refusal_notice")
+            assert notice is not None and not notice.isVisible()
+            [org] = [s for s in writer.spans(1) if s.label == "ORG"]
+            window.view.select(org.id)
+            qtbot.keyClick(window.view, "a")  # accept the suggestion: refused
+            assert notice.isVisible()  # at once: no wait, no event loop turn
+            assert notice.text() == "Read-only: nothing was changed."
+            assert notice.geometry().intersects(window.view.viewport().geometry())
+            assert [s.status for s in writer.spans(1) if s.label == "ORG"] == ["suggested"]
+        finally:
+            window.close()
+
+
 def test_a_locked_project_can_be_left_alone(qtbot, project_file) -> None:
     path = project_file(1)
     launcher = Launcher(Preferences(), ask_read_only=lambda _parent, _message: False)
@@ -132,7 +153,7 @@ def test_a_locked_project_can_be_left_alone(qtbot, project_file) -> None:
 def test_a_file_that_is_not_a_project_gets_a_message(qtbot, tmp_path, monkeypatch) -> None:
     shown: list[str] = []
     monkeypatch.setattr(
-        "annotator.ui.launcher.QMessageBox.critical",
+        "annotator.ui.launcher.critical",
         lambda _parent, title, message: shown.append(f"{title}: {message}"),
     )
     bogus = tmp_path / "notes.annotator"

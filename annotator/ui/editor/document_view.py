@@ -26,6 +26,7 @@ from annotator import edits
 from annotator.errors import AnnotatorError
 from annotator.model import Relation, Span
 from annotator.ui.editor.annotation_index import AnnotationIndex
+from annotator.ui.editor.banner import ModeBanner
 from annotator.ui.editor.editing import EditingInteraction, Mode
 from annotator.ui.editor.editor_actions import build_actions
 from annotator.ui.editor.geometry import ArcShape, ViewGeometry
@@ -34,7 +35,6 @@ from annotator.ui.editor.mouse import MouseInteraction, Press
 from annotator.ui.editor.painting import (
     PaintState,
     paint_arcs,
-    paint_banner,
     paint_drag_line,
     paint_lines,
 )
@@ -74,6 +74,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._selected_id: str | None = None
         self._text_selection: tuple[int, int] | None = None
         self._mode = Mode.NORMAL
+        self._banner = ModeBanner(self)
         self._pick_head: str | None = None
         self._pick_candidate: str | None = None
         self._press: Press | None = None
@@ -231,6 +232,19 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             if block.layout is not None:
                 parts.append(block.layout.text())
         return "\n".join(parts)
+
+    def missing_glyph_fonts(self) -> list[str]:
+        """Fonts that drew an empty box (glyph 0) on screen: none, given a good fallback."""
+        if self._layout is None:
+            return []
+        self._layout_visible()
+        return [
+            run.rawFont().familyName()
+            for block in self._layout.blocks
+            if block.layout is not None
+            for run in block.layout.glyphRuns()
+            if 0 in run.glyphIndexes()
+        ]
 
     def visible_block_count(self) -> tuple[int, int]:
         """(blocks laid out, blocks in the document): what lazy layout saved."""
@@ -390,6 +404,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._banner.place()
         if self._layout is None:
             return
         anchor = self.scroll_position()
@@ -435,16 +450,6 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             anchor = geometry.anchor(head) if head else None
             if anchor is not None:
                 paint_drag_line(painter, anchor, press.current)
-        painter.translate(0, top)
-        if self._mode is Mode.PICK_CHILD:
-            painter.setFont(self.font())
-            paint_banner(
-                painter,
-                float(self.viewport().width()),
-                "New relation: pick the child span (Tab, Enter or click; Esc cancels)",
-                palette.color(QPalette.ColorRole.Window),
-                palette.color(QPalette.ColorRole.WindowText),
-            )
         painter.end()
 
     def _visible_arcs(self, geometry: ViewGeometry, boxes: list[LineBox]) -> list[ArcShape]:

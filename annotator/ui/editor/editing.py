@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeyEvent
 from annotator import edits
 from annotator.model import EntityLabel, Relation, RelationLabel, Span
 from annotator.ui.editor import gestures
+from annotator.ui.editor.banner import PICK_CHILD_TEXT, ModeBanner
 from annotator.ui.editor.label_menu import open_label_menu
 
 
@@ -25,6 +26,8 @@ class Mode(Enum):
 
 class EditingInteraction:
     """Keyboard handling and edits mixed into ``DocumentView``."""
+
+    _banner: ModeBanner  # made by the view
 
     # -- keyboard ----------------------------------------------------------------------------
 
@@ -208,6 +211,7 @@ class EditingInteraction:
             )
             return
         self._mode = Mode.PICK_CHILD
+        self._banner.show_text(PICK_CHILD_TEXT)
         self._pick_head = item.id
         following = [s.id for s in self._index.spans if s.start > item.start]
         self._pick_candidate = next((i for i in following if i in candidates), candidates[0])
@@ -231,6 +235,7 @@ class EditingInteraction:
 
     def _leave_pick_mode(self) -> None:
         self._mode = Mode.NORMAL
+        self._banner.clear()
         self._pick_head = None
         self._pick_candidate = None
         self.viewport().update()

@@ -46,20 +46,21 @@ class ViewGeometry:
         found = []
         row_height = self.layout.row_height
         for span in self.index.spans_between(box.start, max(box.end, box.start + 1)):
-            x1, x2 = self.layout.x_range(box, span.start, span.end)
-            if x2 - x1 < 3.0:
-                x2 = x1 + 3.0
             level = self.index.levels[span.id]
             row_top = box.rows_top + level * row_height
-            found.append(
-                Fragment(
-                    span=span,
-                    box=box,
-                    text_rect=QRectF(x1, box.text_top, x2 - x1, box.text_height),
-                    row_rect=QRectF(x1, row_top, x2 - x1, row_height),
-                    first=span.start >= box.start,
+            # mixed directions: a span may be drawn in several pieces; its tag goes on the first
+            for number, (x1, x2) in enumerate(self.layout.x_ranges(box, span.start, span.end)):
+                if x2 - x1 < 3.0:
+                    x2 = x1 + 3.0
+                found.append(
+                    Fragment(
+                        span=span,
+                        box=box,
+                        text_rect=QRectF(x1, box.text_top, x2 - x1, box.text_height),
+                        row_rect=QRectF(x1, row_top, x2 - x1, row_height),
+                        first=span.start >= box.start and number == 0,
+                    )
                 )
-            )
         return found
 
     def tag_text(self, span: Span) -> str:

@@ -17,6 +17,7 @@ from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.editing import Mode
 from annotator.ui.editor.geometry import ViewGeometry
 from annotator.ui.editor.text_layout import LineBox
+from annotator.ui.plain_text import tooltip
 
 
 @dataclass
@@ -105,7 +106,7 @@ class MouseInteraction:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             text = self.tooltip_at(event.pos()) if self._layout is not None else ""
             if text:
-                QToolTip.showText(event.globalPos(), text, self.viewport())
+                QToolTip.showText(event.globalPos(), tooltip(text), self.viewport())
             else:
                 QToolTip.hideText()
                 event.ignore()

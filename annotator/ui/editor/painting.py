@@ -43,10 +43,10 @@ def paint_lines(
         if state.text_selection is not None:
             start, end = state.text_selection
             if start < box.end + 1 and end > box.start:
-                x1, x2 = layout.x_range(box, start, end)
                 colour = QColor(state.highlight)
                 colour.setAlpha(110)
-                painter.fillRect(QRectF(x1, box.text_top, x2 - x1, box.text_height), colour)
+                for x1, x2 in layout.x_ranges(box, start, end):
+                    painter.fillRect(QRectF(x1, box.text_top, x2 - x1, box.text_height), colour)
         painter.setPen(QPen(state.text))
         layout.text_line(box).draw(painter, QPointF(MARGIN, box.top - _line_y(layout, box)))
     for fragment in fragments:
@@ -164,15 +164,3 @@ def paint_drag_line(painter: QPainter, start: QPointF, end: QPointF) -> None:
     painter.setPen(QPen(CANDIDATE_COLOUR, 2.0, Qt.PenStyle.DashLine))
     painter.drawLine(start, end)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-
-
-def paint_banner(
-    painter: QPainter, width: float, text: str, background: QColor, foreground: QColor
-) -> None:
-    metrics = painter.fontMetrics()
-    rect = QRectF(6.0, 4.0, min(width - 12.0, metrics.horizontalAdvance(text) + 20.0), 22.0)
-    painter.setPen(QPen(CANDIDATE_COLOUR, 1.5))
-    painter.setBrush(QBrush(background))
-    painter.drawRoundedRect(rect, 4.0, 4.0)
-    painter.setPen(QPen(foreground))
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)

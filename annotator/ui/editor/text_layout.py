@@ -9,6 +9,7 @@ is, so ``<b>`` or ``&amp;`` are shown as those characters.
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -25,6 +26,12 @@ ROW_PADDING = 4.0  # below the stacked rows (or the text when a line has no span
 PARAGRAPH_GAP = 8.0
 MARGIN = 14.0
 MAX_LAID_OUT = 400
+# Right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko...) and the explicit RTL marks:
+# a block holding none of them is laid out left to right, and one x range per line piece holds.
+_RIGHT_TO_LEFT = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u200f\u202b\u202e\u2067"
+    "\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,7 @@ class DocumentLayout:
         self.blocks = [_Block(b.start, b.end, b.ends_paragraph) for b in split_blocks(text)]
         self._starts = [block.start for block in self.blocks]
         self._utf16: dict[int, Utf16Map] = {}
+        self._bidi: dict[int, bool] = {}  # block -> holds right-to-left text
         self._laid_out: OrderedDict[int, None] = OrderedDict()
         self._tops: list[float] | None = None
         self._lines: dict[int, tuple[float, list[LineBox]]] = {}  # block -> (its top, lines)
@@ -256,8 +264,44 @@ class DocumentLayout:
         return MARGIN + x
 
     def x_range(self, box: LineBox, start: int, end: int) -> tuple[float, float]:
-        a, b = self.x_of(box, max(start, box.start)), self.x_of(box, min(end, box.end))
-        return (a, b) if a <= b else (b, a)
+        """From the leftmost to the rightmost edge of ``[start, end)`` on this line."""
+        pieces = self.x_ranges(box, start, end)
+        return pieces[0][0], pieces[-1][1]
+
+    def x_ranges(self, box: LineBox, start: int, end: int) -> list[tuple[float, float]]:
+        """Where ``[start, end)`` is drawn on this line, left to right.
+
+        One piece in left-to-right text. Where directions mix, a logical range can be drawn in
+        several places (the end of a Hebrew phrase sits at its left), so the pieces come from
+        Qt's own bidi layout: the glyph runs of the range.
+        """
+        start, end = max(start, box.start), min(end, box.end)
+        if end > start and self._holds_right_to_left(box.block):
+            block = self.blocks[box.block]
+            utf16 = self.utf16(box.block)
+            first = utf16.to_utf16(start - block.start)
+            runs = self.text_line(box).glyphRuns(first, utf16.to_utf16(end - block.start) - first)
+            pieces: list[tuple[float, float]] = []
+            for left, right in sorted(
+                (run.boundingRect().left(), run.boundingRect().right()) for run in runs
+            ):
+                if pieces and left <= pieces[-1][1] + 0.5:
+                    pieces[-1] = (pieces[-1][0], max(pieces[-1][1], right))
+                else:
+                    pieces.append((left, right))
+            if pieces:
+                return [(MARGIN + left, MARGIN + right) for left, right in pieces]
+        a, b = self.x_of(box, start), self.x_of(box, end)
+        return [(a, b) if a <= b else (b, a)]
+
+    def _holds_right_to_left(self, index: int) -> bool:
+        found = self._bidi.get(index)
+        if found is None:
+            block = self.blocks[index]
+            found = self._bidi[index] = bool(
+                _RIGHT_TO_LEFT.search(self.text, block.start, block.end)
+            )
+        return found
 
     def offset_at_x(self, box: LineBox, x: float) -> int:
         """The character under ``x``."""
