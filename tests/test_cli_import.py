@@ -45,8 +45,25 @@ def test_report_names_added_labels_and_merges(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(source)])
     assert result.exit_code == 0, result.output
     assert "entity labels added to the schema: COMPANY" in result.output
-    assert "1 record(s) repeat a text" in result.output
+    assert "1 duplicate record(s) merged into the first with the same text" in result.output
+    assert "(tasks.jsonl: lines 2)" in result.output
     assert "prodigy" in result.output
+
+
+def test_duplicate_tasks_merged_are_counted_with_their_line_numbers(tmp_path: Path) -> None:
+    """Nobody should wonder where 11 tasks went."""
+    source = tmp_path / "tasks.jsonl"
+    task = {"text": TEXT, "spans": [{"start": 21, "end": 30, "label": "ORG"}], "answer": "accept"}
+    lines = [json.dumps({"text": "Another text.", "answer": "accept"})]
+    lines += [json.dumps(task)] * 12
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(source)])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert (
+        "11 duplicate record(s) merged into the first with the same text "
+        "(tasks.jsonl: lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, ...)"
+    ) in output
 
 
 def test_bad_line_exits_non_zero_names_the_line_and_keeps_no_new_project(tmp_path: Path) -> None:
