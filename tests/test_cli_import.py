@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from annotator.cli import app
@@ -86,10 +87,7 @@ def test_failed_import_leaves_an_existing_project_unchanged(tmp_path: Path) -> N
     latin.write_bytes(b"\x00\x01binary\xff")
     result = runner.invoke(app, ["import", str(project), str(good), str(latin)])
     assert result.exit_code == 1
-    assert one_line(result) == (
-        f"error: {latin}: not UTF-8 (byte 0xff at offset 8) and no other text encoding could "
-        "be detected; convert the file to UTF-8"
-    )
+    assert one_line(result) == f"error: {latin}: not text: a binary file (NUL bytes)"
     with Project.open(project, read_only=True) as opened:
         assert opened.count_documents() == 1
         assert [e["kind"] for e in opened.edit_log()] == ["import"]
@@ -120,3 +118,41 @@ def test_help_describes_every_option() -> None:
     assert result.exit_code == 0
     for option in ("--format", "--split", "--lang", "PROJECT", "SOURCE", "prodigy", "sentence"):
         assert option in result.output
+
+
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n(Brad Smith) Tj\n%%EOF\n"
+
+
+@pytest.mark.parametrize("format", ["text", "jsonl", "auto"])
+def test_a_pdf_is_refused_whatever_the_format(tmp_path: Path, format: str) -> None:
+    source = tmp_path / "article.txt"  # even with a text suffix
+    source.write_bytes(PDF)
+    project = tmp_path / "p.annotator"
+    result = runner.invoke(app, ["import", str(project), str(source), "--format", format])
+    assert result.exit_code == 1
+    assert one_line(result) == (
+        f"error: {source}: not text: a PDF file; extract its text first (e.g. pdftotext)"
+    )
+    assert not project.exists()
+
+
+def test_a_binary_file_in_a_folder_of_texts_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "b.txt").write_bytes(b"abc\x00\x01\x02def")
+    project = tmp_path / "p.annotator"
+    existing = runner.invoke(app, ["new", str(project)])
+    assert existing.exit_code == 0
+    result = runner.invoke(app, ["import", str(project), str(folder)])
+    assert result.exit_code == 1
+    assert one_line(result) == f"error: {folder / 'b.txt'}: not text: a binary file (NUL bytes)"
+    with Project.open(project, read_only=True) as opened:
+        assert opened.count_documents() == 0
+
+
+def test_utf16_text_with_its_bom_is_not_taken_for_binary(tmp_path: Path) -> None:
+    source = tmp_path / "utf16.txt"
+    source.write_bytes(TEXT.encode("utf-16"))
+    result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(source)])
+    assert result.exit_code == 0, result.output

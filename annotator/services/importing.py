@@ -37,7 +37,7 @@ from annotator.io import (
 from annotator.io import jsonl as jsonl_io
 from annotator.io import text as text_io
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
-from annotator.io.registry import READERS, detect_format
+from annotator.io.registry import READERS, detect_format, head_bytes
 from annotator.model import Document, Relation, Span, new_id, text_hash
 from annotator.model.document import DocumentStatus, TokenOffsets
 from annotator.model.parsing import one_line
@@ -227,6 +227,10 @@ def _plan(
     """Which reader reads ``path``, and with which of the options it takes."""
     if not path.exists():
         raise FormatError(path, None, "no such file or folder")
+    if path.is_file() and format != "spacy":  # a DocBin is the one binary input
+        head = head_bytes(path)
+        if not (format == "auto" and READERS["spacy"].sniff(path, head)):  # type: ignore[misc]
+            text_io.refuse_binary(path, head)
     name = detect_format(path) if format == "auto" else format
     if name not in READERS:
         raise FormatError(path, None, f"unknown format {name!r} (known: {', '.join(READERS)})")
