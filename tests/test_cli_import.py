@@ -156,3 +156,18 @@ def test_utf16_text_with_its_bom_is_not_taken_for_binary(tmp_path: Path) -> None
     source.write_bytes(TEXT.encode("utf-16"))
     result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(source)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_folder_given_as_the_project_is_called_a_folder(tmp_path: Path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text(TEXT, encoding="utf-8")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for command in (["import", str(folder), str(source)], ["stats", str(folder)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1
+        assert one_line(result) == (
+            f"error: {folder}: a folder, not a project file; give a file, e.g. "
+            f"{folder / 'corpus.annotator'}"
+        )
+    assert list(folder.iterdir()) == []

@@ -104,6 +104,12 @@ def _read_only_uri(path: Path) -> str:
     return f"file:{quote(str(path))}?mode=ro{immutable}"
 
 
+def _folder_not_project(path: Path) -> ProjectError:
+    return ProjectError(
+        f"{path}: a folder, not a project file; give a file, e.g. {path / 'corpus.annotator'}"
+    )
+
+
 class Project:
     """An open project file. Use ``Project.create`` / ``Project.open``; close it when done."""
 
@@ -127,6 +133,8 @@ class Project:
     ) -> Project:
         """Make a new project file; refuses to overwrite anything."""
         path = Path(path)
+        if path.is_dir():
+            raise _folder_not_project(path)
         if path.exists() and path.stat().st_size > 0:
             raise ProjectError(f"{path}: a file already exists there")
         if not path.parent.exists():
@@ -154,6 +162,8 @@ class Project:
     def open(cls, path: str | Path, read_only: bool = False) -> Project:
         """Open an existing project; upgrades an older file unless ``read_only``."""
         path = Path(path)
+        if path.is_dir():
+            raise _folder_not_project(path)
         if not path.is_file():
             raise ProjectError(f"{path}: no such project file")
         if path.stat().st_size == 0:
