@@ -6,13 +6,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from suggest_helpers import write_patterns
+from suggest_helpers import pattern_suggester, write_patterns
 
-from annotator.model import default_schema
-from annotator.model.settings import DEFAULT_LABEL_MAP
 from annotator.suggest.long_texts import pieces
-from annotator.suggest.patterns import read_pattern_file
-from annotator.suggest.pipelines import load_pipeline
 from annotator.suggest.results import DocumentInput
 from annotator.suggest.suggester import Suggester
 
@@ -50,12 +46,7 @@ def suggester(tmp_path: Path) -> Suggester:
             '{"label": "PER", "pattern": [{"LOWER": "marie"}, {"LOWER": "curie"}]}',
         ],
     )
-    return Suggester(
-        pipeline=load_pipeline("blank", "fr"),
-        schema=default_schema(),
-        label_map=DEFAULT_LABEL_MAP,
-        pattern_files=[read_pattern_file(patterns)],
-    )
+    return pattern_suggester("fr", [patterns])
 
 
 def test_a_text_over_max_length_is_suggested_in_pieces_at_exact_offsets(
