@@ -367,3 +367,19 @@ def test_relation_to_a_region_with_two_labels_attaches_to_each_span(tmp_path: Pa
         ("PER", "ORG"),
         ("PER", "MISC"),
     ]
+
+
+def test_export_offsets_are_utf16_units_as_label_studio_counts(tmp_path: Path) -> None:
+    """Label Studio's frontend counts in JavaScript (UTF-16): an emoji is two units."""
+    text = "🙂 Brad Smith 🙂🙂 works for Microsoft."
+    start = text.index("Microsoft")
+    doc = Document(id=1, text=text, status="done")
+    spans = [Span(id="org", doc_id=1, start=start, end=start + 9, label="ORG")]
+    output = tmp_path / "ls.json"
+    registry.write("labelstudio", [ExportDocument(doc, spans, [])], output)
+    (task,) = json.loads(output.read_text("utf-8"))
+    value = task["annotations"][0]["result"][0]["value"]
+    js_start = len(text[:start].encode("utf-16-le")) // 2
+    assert (value["start"], value["end"], value["text"]) == (js_start, js_start + 9, "Microsoft")
+    (record,) = read(output)
+    assert [(s.start, s.end) for s in record.spans] == [(start, start + 9)]

@@ -359,10 +359,11 @@ def relation_identity(head: ImportedSpan | Span, child: ImportedSpan | Span, lab
 
 
 class _Utf16Offsets:
-    """JavaScript (UTF-16) offsets to Python string indices, for texts with emoji."""
+    """JavaScript (UTF-16) offsets <-> Python string indices, for texts with emoji."""
 
     def __init__(self, text: str) -> None:
         self.table: dict[int, int] | None = None
+        self.units: dict[int, int] | None = None
         if any(ord(c) > 0xFFFF for c in text):
             self.table = {}
             units = 0
@@ -373,6 +374,14 @@ class _Utf16Offsets:
 
     def to_index(self, units: int) -> int | None:
         return None if self.table is None else self.table.get(units)
+
+    def to_units(self, index: int) -> int:
+        """A Python index as Label Studio's frontend counts it (an emoji is two units)."""
+        if self.table is None:
+            return index
+        if self.units is None:
+            self.units = {i: units for units, i in self.table.items()}
+        return self.units[index]
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -469,7 +478,9 @@ def _task(
 
 
 def _regions(spans: list[Span], text: str, from_name: str, to_name: str) -> list[dict]:
+    """Regions with Label Studio's offsets: UTF-16 units, as its frontend (JavaScript) counts."""
     regions = []
+    utf16 = _Utf16Offsets(text)
     for span in sorted(spans, key=lambda s: (s.start, s.end, s.label)):
         region: dict[str, Any] = {
             "id": span.id,
@@ -477,8 +488,8 @@ def _regions(spans: list[Span], text: str, from_name: str, to_name: str) -> list
             "to_name": to_name,
             "type": "labels",
             "value": {
-                "start": span.start,
-                "end": span.end,
+                "start": utf16.to_units(span.start),
+                "end": utf16.to_units(span.end),
                 "text": text[span.start : span.end],
                 "labels": [span.label],
             },
