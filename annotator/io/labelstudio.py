@@ -6,15 +6,24 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
   ``text_key``, else the only string in ``data``.
 - ``annotations`` and legacy ``completions`` give accepted spans (``type: labels``) and
   relations (``type: relation``); ``predictions`` give suggestions, with the region's (or the
-  prediction's) ``score``. A region with several labels gives one span per label. A relation
-  without a label gets the label ``relation``; ``direction: left`` swaps head and child.
+  prediction's) ``score``. A region with several labels (in one result, or in several results
+  sharing its id) gives one span per label, and its relations attach to each. A relation
+  without a label gets the label ``relation``; ``direction: left`` swaps head and child;
+  ``direction: bi`` is listed in ``meta["labelstudio"]["bidirectional"]`` (by offsets and
+  labels) and written back as ``bi``. A relation repeated within one annotation is kept each
+  time; the same relation in two annotations once.
+- ``predictions`` that are ids only (the default JSON export) carry no results: their ids go to
+  ``meta["labelstudio"]["prediction_ids"]`` and a note to the import report.
+- JSON-MIN (one flat object per annotation: the data, a list of ``{start, end, text, labels}``
+  per labels control, ``annotation_id``, ``lead_time``...) is read as the task it stands for.
 - ``was_cancelled`` (or ``skipped``) annotations are left out and their ids listed in
   ``meta["labelstudio"]["cancelled"]``. Results of other types (choices, text areas...) are kept
   in ``meta["labelstudio"]["other_results"]``. The same span in several annotations or in a
   prediction too is kept once.
 - A task with at least one submitted annotation is imported as ``done``.
 - Label Studio counts offsets in UTF-16 code units (JavaScript); where the text has characters
-  outside the BMP (emoji), offsets are converted when that makes ``value.text`` match.
+  outside the BMP (emoji), offsets are converted when that makes ``value.text`` match. The
+  writer writes UTF-16 offsets.
 - A region whose offsets run past the text, or whose ``value.text`` differs from the text at
   its offsets, stops the import with an error naming the task and the region id. With the
   reader option ``invalid_spans="skip"``, the region (and its relations) is left out instead
