@@ -55,6 +55,14 @@ def export(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List every warning, not the first 20.")
     ] = False,
+    read_only: Annotated[
+        bool,
+        typer.Option(
+            "--read-only",
+            help="Open the project read-only (also done by itself when it is open elsewhere "
+            "or not writable); the export is then not in its edit log.",
+        ),
+    ] = False,
 ) -> None:
     """Export documents and annotations for spaCy, Prodigy or another tool."""
     from annotator.services import exporting  # loads spaCy: only when exporting
@@ -91,6 +99,7 @@ def export(
             seed=seed,
             misaligned=misaligned,
             progress=progress,
+            read_only=read_only,
         )
     finally:
         if task is not None:

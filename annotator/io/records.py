@@ -47,6 +47,8 @@ class ImportRecord:
     ``where`` names the place in the file (line number or document name) for error messages.
     ``tokens`` is None when the file has none; the project's tokenizer then makes them.
     ``status`` is None to let the importer choose ("new", or "in_progress" when it has spans).
+    ``notes`` are things the reader left out or changed that the user should hear of; the
+    importer reports each note once, with how many records gave it and where.
     """
 
     text: str
@@ -56,6 +58,7 @@ class ImportRecord:
     spans: list[ImportedSpan] = field(default_factory=list)
     relations: list[ImportedRelation] = field(default_factory=list)
     status: DocumentStatus | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

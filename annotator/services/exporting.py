@@ -22,7 +22,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, field_validator
 
 import annotator.io.formats  # noqa: F401 - registers every reader and writer
-from annotator.errors import Cancelled, ExportError, ProjectLockedError
+from annotator.errors import Cancelled, ExportError, ProjectLockedError, ProjectNotWritableError
 from annotator.io.alignment import MisalignedPolicy
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS
@@ -319,7 +319,8 @@ def _previous_export(output: Path) -> list[str]:
 def _log_export(project: Project, options: ExportOptions, report: ExportReport) -> None:
     if project.read_only:
         report.warnings.append(
-            f"{project.path} is open in another window, so this export is not in its edit log"
+            f"{project.path} was opened read-only (asked, open in another window, or not "
+            "writable), so this export is not in its edit log"
         )
         return
     payload: dict[str, Any] = {
@@ -338,11 +339,12 @@ def _log_export(project: Project, options: ExportOptions, report: ExportReport) 
     )
 
 
-def export_project_file(path: Path, **options: Any) -> ExportReport:
-    """Open the project file and export it; read-only when another process has it open."""
+def export_project_file(path: Path, read_only: bool = False, **options: Any) -> ExportReport:
+    """Open the project file and export it; read-only when asked, when another process has it
+    open, or when this user may not write it (the export is then not in its edit log)."""
     try:
-        project = Project.open(path)
-    except ProjectLockedError:
+        project = Project.open(path, read_only=read_only)
+    except (ProjectLockedError, ProjectNotWritableError):
         project = Project.open(path, read_only=True)
     with project:
         return export_project(project, **options)
