@@ -15,6 +15,7 @@ import spacy
 from conftest import SEEDS
 from spacy.scorer import PRFScore
 from spacy.tokens import Doc, DocBin
+from spacy.tokens import Span as SpacySpan
 from spacy.training import Example
 
 from annotator import edits
@@ -246,3 +247,100 @@ def test_a_later_decision_beats_a_longer_span_and_the_rest_of_it_is_missing(
     assert [e.text for e in doc.ents] == ["Smith"]
     assert [t.ent_iob_ for t in doc] == ["O", "O", "", "B", "O", "O", "O"]
     assert "span [13, 23) PER 'Brad Smith' overlaps [18, 23) PER 'Smith'" in report.warnings[0]
+
+
+# -- round trips through spaCy's own DocBin --------------------------------------------------
+
+
+def spacy_made_docs() -> list[Doc]:
+    """A Doc with entities, two span groups and cats, and plain ``nlp.pipe`` Docs."""
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(
+        [
+            {"label": "ORG", "pattern": "Microsoft"},
+            {"label": "PERSON", "pattern": [{"LOWER": "brad"}, {"LOWER": "smith"}]},
+        ]
+    )
+    grouped, *plain = nlp.pipe(
+        [
+            "Brad Smith works for Microsoft in Redmond .",
+            "Microsoft opened an office .",
+            "Nothing to see here .",
+        ]
+    )
+    grouped.spans["sc"] = [
+        SpacySpan(grouped, 0, 2, "PERSON"),
+        SpacySpan(grouped, 0, 1, "PERSON"),  # overlaps the entity
+        SpacySpan(grouped, 4, 7, "ORG"),
+    ]
+    grouped.spans["places"] = [grouped.char_span(34, 41, "GPE")]
+    grouped.cats = {"TECH": 1.0, "SPORT": 0.0}
+    return [grouped, *plain]
+
+
+def described(doc: Doc) -> tuple:
+    groups = {
+        name: sorted((s.start, s.end, s.label_) for s in group) for name, group in doc.spans.items()
+    }
+    return ([(e.start, e.end, e.label_) for e in doc.ents], groups, dict(doc.cats))
+
+
+def test_a_docbin_made_by_spacy_comes_back_the_same(tmp_path: Path) -> None:
+    from annotator.services.importing import import_into_file
+
+    made = spacy_made_docs()
+    source = tmp_path / "made.spacy"
+    DocBin(store_user_data=True, docs=made).to_disk(source)
+    import_into_file(tmp_path / "corpus.annotator", [source])
+    with Project.open(tmp_path / "corpus.annotator") as project:
+        export_project(project, "spacy", tmp_path / "out", status="all", split=(1.0,))
+    exported = {
+        doc.text: described(doc)
+        for path in sorted((tmp_path / "out").glob("*.spacy"))
+        for doc in load(path)
+    }
+    assert exported == {doc.text: described(doc) for doc in made}
+    assert "sc" not in dict(load(tmp_path / "out" / "train-unfinished.spacy")[1].spans)
+
+
+# -- a project created by an import takes the labels of its source ---------------------------
+
+
+def related_docbin(path: Path) -> Path:
+    ensure_rel_extension()
+    doc = spacy.blank("en")("Paris is the capital of France .")
+    doc.ents = [doc.char_span(0, 5, "CITY"), doc.char_span(24, 30, "COUNTRY")]
+    doc._.rel = {(0, 5): {"capital_of": 1.0}}
+    DocBin(store_user_data=True, docs=[doc]).to_disk(path)
+    return path
+
+
+def test_a_project_created_by_an_import_has_only_the_labels_of_its_source(
+    tmp_path: Path,
+) -> None:
+    from annotator.services.importing import import_into_file
+
+    import_into_file(tmp_path / "corpus.annotator", [related_docbin(tmp_path / "rel.spacy")])
+    with Project.open(tmp_path / "corpus.annotator") as project:
+        assert sorted(project.schema.entity_names) == ["CITY", "COUNTRY"]
+        assert project.schema.relation_names == ("capital_of",)
+        (doc_id,) = project.document_ids()
+        project.set_document_status(doc_id, "done")
+        export_project(project, "spacy", tmp_path / "out", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert doc._.rel == {(0, 5): {"capital_of": 1.0}, (5, 0): {"capital_of": 0.0}}
+
+
+def test_an_existing_project_or_a_source_without_labels_keeps_the_default_schema(
+    tmp_path: Path,
+) -> None:
+    from annotator.services.importing import import_into_file
+
+    text = tmp_path / "a.txt"
+    text.write_text("Brad Smith works for Microsoft.", encoding="utf-8")
+    import_into_file(tmp_path / "plain.annotator", [text])
+    import_into_file(tmp_path / "plain.annotator", [related_docbin(tmp_path / "rel.spacy")])
+    with Project.open(tmp_path / "plain.annotator") as project:
+        assert project.schema.entity_names == ("PER", "ORG", "LOC", "MISC", "CITY", "COUNTRY")
+        assert project.schema.relation_names[:3] == ("works_for", "located_in", "member_of")

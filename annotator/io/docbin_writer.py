@@ -108,6 +108,16 @@ def _why_first(winner: tuple[int, bool, int, int], loser: tuple[int, bool, int, 
     return "same tokens, label first alphabetically"
 
 
+def _group_only(candidate: Candidate, decided: dict[str, int], meta_spacy: Any) -> bool:
+    """A span the imported DocBin had in a span group but not in ``doc.ents``, untouched since:
+    it goes back to its group only, as the file had it."""
+    span, spacy_span = candidate
+    if not isinstance(meta_spacy, dict) or "entities" not in meta_spacy or span.id in decided:
+        return False
+    key = [spacy_span.start_char, spacy_span.end_char, spacy_span.label_]
+    return key not in meta_spacy["entities"]
+
+
 def relations_of(
     pairs: Iterable[tuple[SpacySpan, SpacySpan, str]],
     spans: list[SpacySpan],
@@ -246,7 +256,8 @@ def _make_doc(
     source_entities = {
         tuple(e) for e in (meta_spacy.get("entities", []) if isinstance(meta_spacy, dict) else [])
     }
-    entities = choose_entities(unique, item.decided, source_entities)  # type: ignore[arg-type]
+    eligible = [c for c in unique if not _group_only(c, item.decided, meta_spacy)]
+    entities = choose_entities(eligible, item.decided, source_entities)  # type: ignore[arg-type]
     for lost, winner, reason in entities.dropped:
         report.count("overlaps_spans_only")
         report.warnings.append(

@@ -28,7 +28,6 @@ from annotator.errors import Cancelled, ExportError, ProjectLockedError
 from annotator.io.alignment import MisalignedPolicy
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS
-from annotator.model import Span
 from annotator.store import Project
 
 StatusSelection = Literal["done", "all"]
@@ -154,7 +153,7 @@ def export_document(
     project: Project, doc_id: int, statuses: tuple[str, ...], report: ExportReport
 ) -> ExportDocument:
     """A document with its selected spans, the relations between selected spans, the pending
-    suggestions the selection left out, and (where spans overlap) the order of decisions."""
+    suggestions the selection left out, and the order of the person's decisions on spans."""
     document = project.document(doc_id)
     spans = project.spans(doc_id, status=statuses)
     unselected = () if "suggested" in statuses else ("suggested",)
@@ -175,7 +174,7 @@ def export_document(
         relations=relations,
         pending_spans=project.spans(doc_id, status=unselected) if unselected else [],
         pending_relations=project.relations(doc_id, status=unselected) if unselected else [],
-        decided=decision_order(project, doc_id) if _overlapping(spans) else {},
+        decided=decision_order(project, doc_id),
     )
 
 
@@ -200,16 +199,6 @@ def decision_order(project: Project, doc_id: int) -> dict[str, int]:
         if entry["kind"] in _SPAN_EDITS:
             visit(edit_from_json(entry["payload"]), entry["id"])
     return order
-
-
-def _overlapping(spans: Sequence[Span]) -> bool:
-    """Whether any two spans share characters (they come sorted by start)."""
-    reach = -1
-    for span in spans:
-        if span.start < reach:
-            return True
-        reach = max(reach, span.end)
-    return False
 
 
 def export_project(
