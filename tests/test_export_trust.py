@@ -344,3 +344,27 @@ def test_an_existing_project_or_a_source_without_labels_keeps_the_default_schema
     with Project.open(tmp_path / "plain.annotator") as project:
         assert project.schema.entity_names == ("PER", "ORG", "LOC", "MISC", "CITY", "COUNTRY")
         assert project.schema.relation_names[:3] == ("works_for", "located_in", "member_of")
+
+
+def test_the_cli_report_says_per_file_what_is_done_missing_and_left_out(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        add_article(project, "done")
+        add_related(project, 1, "in_progress")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["export", str(path), "-f", "spacy", "--status", "all", "--split", "1", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        f"wrote {out / 'train.spacy'}: 1 documents (1 done), 4 tokens missing, 4 pending "
+        "suggestions left out"
+    ) in result.stdout
+    assert (
+        f"wrote {out / 'train-unfinished.spacy'}: 1 documents (0 done), 5 tokens missing, 0 "
+        "pending suggestions left out; documents whose relations are not all judged"
+    ) in result.stdout
