@@ -140,11 +140,11 @@ def relations_of(
     return relations
 
 
-def touched_tokens(doc: Doc, spans: Iterable[Span]) -> set[int]:
+def touched_tokens(doc: Doc, spans: Iterable[Span], text_length: int) -> set[int]:
     """The token indexes each span touches (offsets past the text are ignored)."""
     tokens: set[int] = set()
     for span in spans:
-        if span.end <= len(doc.text):
+        if span.end <= text_length:
             touched = doc.char_span(span.start, span.end, alignment_mode="expand")
             if touched is not None:
                 tokens.update(range(touched.start, touched.end))
@@ -266,7 +266,10 @@ def _make_doc(
             f"{winner.text!r}, the entity ({reason}); it is in doc.spans only"
         )
     # A pending suggestion, and an accepted span that is not an entity, is not "O".
-    unknown = touched_tokens(doc, pending_spans) | touched_tokens(doc, accepted)
+    chosen = {(e.start_char, e.end_char) for e in entities.chosen}
+    not_entities = [s for s in accepted if (s.start, s.end) not in chosen]
+    length = len(document.text)
+    unknown = touched_tokens(doc, pending_spans, length) | touched_tokens(doc, not_entities, length)
     missing = set_entities(doc, entities.chosen, done, unknown)
     for name, group in span_groups(document.meta, exported, spans_key).items():
         doc.spans[name] = group
