@@ -368,3 +368,16 @@ def test_the_cli_report_says_per_file_what_is_done_missing_and_left_out(tmp_path
         f"wrote {out / 'train-unfinished.spacy'}: 1 documents (0 done), 5 tokens missing, 0 "
         "pending suggestions left out; documents whose relations are not all judged"
     ) in result.stdout
+
+
+def test_prodigy_names_an_accepted_task_that_leaves_pending_suggestions_out(
+    project: Project, tmp_path: Path
+) -> None:
+    doc_id = add_article(project, "done")
+    report = export_project(project, "prodigy", tmp_path / "tasks.jsonl")
+    summary = report.summaries[str(tmp_path / "tasks.jsonl")]
+    assert (summary.documents, summary.done, summary.pending_left_out) == (1, 1, 4)
+    assert report.warnings == [
+        f"document {doc_id}: done, but 4 pending suggestions are not in its task; Prodigy reads "
+        "an accepted task's unlabelled tokens as not entities (judge them first)"
+    ]
