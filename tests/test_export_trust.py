@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import spacy
 from conftest import SEEDS
+from export_corpus import add_annotated
 from spacy.scorer import PRFScore
 from spacy.tokens import Doc, DocBin
 from spacy.tokens import Span as SpacySpan
@@ -26,6 +27,8 @@ from annotator.store import Project
 
 ARTICLE = (SEEDS / "000_e18a1e497362b71d.txt").read_text(encoding="utf-8")
 PENDING = ("Inde", "Suisse", "Israël", "Reuters")
+ANNOTATED_RELATIONS = {(0, 4): {"works_for": 1.0}, (4, 6): {"located_in": 1.0}}
+SUGGESTED = {"status": "suggested", "origin": "model:fr_core_news_md@3.8.0"}
 
 
 def load(path: Path) -> list[Doc]:
@@ -48,16 +51,7 @@ def add_article(project: Project, status: str) -> int:
     ]
     for word, label in zip(PENDING, ("LOC", "LOC", "LOC", "ORG"), strict=True):
         start, end = char_span(ARTICLE, word)
-        spans.append(
-            Span(
-                doc_id=doc_id,
-                start=start,
-                end=end,
-                label=label,
-                status="suggested",
-                origin="model:fr_core_news_md@3.8.0",
-            )
-        )
+        spans.append(Span(doc_id=doc_id, start=start, end=end, label=label, **SUGGESTED))
     project.add_spans(spans)
     return doc_id
 
@@ -158,24 +152,12 @@ def score_relations(examples: list[Example], threshold: float) -> dict[str, floa
     return {"rel_micro_p": micro.precision, "rel_micro_r": micro.recall}
 
 
-def add_related(project: Project, number: int, status: str) -> None:
-    text = f"Brad Smith travaille pour Microsoft à Redmond {number} ."
-    doc_id, _ = project.add_document(Document(text=text, status=status))
-    person = Span(doc_id=doc_id, start=0, end=10, label="PER")
-    company = Span(doc_id=doc_id, start=26, end=35, label="ORG")
-    place = Span(doc_id=doc_id, start=38, end=45, label="LOC")
-    project.add_spans([person, company, place])
-    project.add_relations(
-        [Relation(doc_id=doc_id, head=person.id, child=company.id, label="works_for")]
-    )
-
-
 @pytest.mark.parametrize("status", ["done", "all"])
 def test_rel_component_reader_and_scorer_run_on_the_export(
     project: Project, tmp_path: Path, status: str
 ) -> None:
     for number in range(6):
-        add_related(project, number, "done" if number % 2 else "in_progress")
+        add_annotated(project, number, "done" if number % 2 else "in_progress")
     export_project(project, "spacy", tmp_path / "out", status=status, split=(0.5, 0.5))
     nlp = spacy.blank("fr")
     labels = project.schema.relation_names
@@ -189,23 +171,25 @@ def test_rel_component_reader_and_scorer_run_on_the_export(
     assert bool(unfinished) == (status == "all")
     for path in unfinished:
         for doc in load(path):
-            assert doc._.rel == {(0, 4): {"works_for": 1.0}}  # no 0.0 for unjudged pairs
+            assert doc._.rel == ANNOTATED_RELATIONS  # no 0.0 for pairs nobody judged
 
 
 def test_done_document_with_a_pending_relation_suggestion_makes_no_relation_negatives(
     project: Project, tmp_path: Path
 ) -> None:
-    add_related(project, 1, "done")
-    (doc_id,) = project.document_ids()
-    person, _company, place = project.spans(doc_id)
+    added = add_annotated(project, 1)
     suggestion = Relation(
-        doc_id=doc_id, head=person.id, child=place.id, label="located_in", status="suggested"
+        doc_id=added["doc_id"],
+        head=added["person"].id,
+        child=added["place"].id,
+        label="located_in",
+        status="suggested",
     )
     project.add_relations([suggestion])
     report = export_project(project, "spacy", tmp_path / "out", split=(1.0,))
     assert load(tmp_path / "out" / "train.spacy") == []
     (doc,) = load(tmp_path / "out" / "train-unfinished.spacy")
-    assert doc._.rel == {(0, 4): {"works_for": 1.0}}
+    assert doc._.rel == ANNOTATED_RELATIONS
     assert [t.ent_iob_ for t in doc][2:4] == ["O", "O"]  # its entities are complete: done
     summary = report.summaries[str(tmp_path / "out" / "train-unfinished.spacy")]
     assert (summary.done, summary.pending_left_out, summary.missing_tokens) == (1, 1, 0)
@@ -354,7 +338,7 @@ def test_the_cli_report_says_per_file_what_is_done_missing_and_left_out(tmp_path
     path = tmp_path / "corpus.annotator"
     with Project.create(path) as project:
         add_article(project, "done")
-        add_related(project, 1, "in_progress")
+        add_annotated(project, 1, "in_progress")
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app, ["export", str(path), "-f", "spacy", "--status", "all", "--split", "1", "-o", str(out)]
