@@ -218,9 +218,11 @@ def export_project(
     ``status="done"`` exports finished documents, ``"all"`` every one. ``spans="accepted"``
     exports accepted annotations, ``"all"`` pending suggestions too; rejected annotations are
     never exported, except by the lossless ``annotator`` format with ``spans="all"``, which
-    keeps them with their status. ``split`` cuts the documents into train/dev(/test) with
-    ``seed``; ``spacy`` is split 0.8/0.2 unless told. ``misaligned`` says what happens to a
-    span off token boundaries (each is named in the report).
+    keeps them with their status; ``spacy`` never writes a suggestion as a label, and writes the
+    tokens nobody judged as missing (see ``annotator.io.docbin_writer``). ``split`` cuts the
+    documents into train/dev(/test) with ``seed``; ``spacy`` is split 0.8/0.2 unless told.
+    ``misaligned`` says what happens to a span off token boundaries (each is named in the
+    report).
     """
     options = export_options(
         format=format,
