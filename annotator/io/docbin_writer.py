@@ -221,8 +221,7 @@ def write_docbin(
         )
         written = complete if relations_complete else unfinished
         written.doc_bin.add(doc)
-        for name in ("documents", "done", "missing_tokens", "pending_left_out"):
-            setattr(written.summary, name, getattr(written.summary, name) + getattr(summary, name))
+        written.summary.add(summary)
     target.parent.mkdir(parents=True, exist_ok=True)
     for written in (complete, unfinished):
         if written is complete or written.summary.documents:
@@ -254,10 +253,11 @@ def _make_doc(
     exported = [spacy_span for _, spacy_span in unique]
     meta_spacy = document.meta.get("spacy")
     source_entities = {
-        tuple(e) for e in (meta_spacy.get("entities", []) if isinstance(meta_spacy, dict) else [])
+        (e[0], e[1], e[2])
+        for e in (meta_spacy.get("entities", []) if isinstance(meta_spacy, dict) else [])
     }
     eligible = [c for c in unique if not _group_only(c, item.decided, meta_spacy)]
-    entities = choose_entities(eligible, item.decided, source_entities)  # type: ignore[arg-type]
+    entities = choose_entities(eligible, item.decided, source_entities)
     for lost, winner, reason in entities.dropped:
         report.count("overlaps_spans_only")
         report.warnings.append(

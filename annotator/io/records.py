@@ -94,6 +94,12 @@ class FileSummary:
     pending_left_out: int = 0  # span and relation suggestions nobody judged, not written
     note: str = ""  # why this file exists, when that is not obvious
 
+    def add(self, other: FileSummary) -> None:
+        self.documents += other.documents
+        self.done += other.done
+        self.missing_tokens += other.missing_tokens
+        self.pending_left_out += other.pending_left_out
+
     def describe(self) -> str:
         text = (
             f"{self.documents} documents ({self.done} done), {self.missing_tokens} tokens "
