@@ -116,7 +116,9 @@ def _print_report(report: ExportReport, verbose: bool) -> None:
         table.add_row(key.replace("_", " "), str(value))
     console.print(table)
     for file in report.files:
-        console.print(f"wrote {file}", highlight=False, soft_wrap=True)
+        summary = report.summaries.get(file)
+        described = f": {summary.describe()}" if summary else ""
+        console.print(f"wrote {file}{described}", highlight=False, soft_wrap=True)
     shown = report.warnings if verbose else report.warnings[:WARNINGS_SHOWN]
     for warning in shown:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)

@@ -12,7 +12,8 @@ Rules, also in docs/importing.md:
   offsets and label once, the strongest status: accepted > rejected > suggested); within one
   record, a relation listed twice is kept twice, as the file has it;
 - labels the source brings that the schema lacks are added to it (relation labels allow the
-  (head, child) label pairs seen) and reported;
+  (head, child) label pairs seen) and reported; a project created by the import starts with
+  no labels but those (the default schema only when the source brings none);
 - a span off token boundaries is stored and flagged (counted as misaligned);
 - a document's status is the record's, else ``in_progress`` when it has accepted spans,
   ``suggested`` when it has suggested ones, else ``new``.
@@ -38,7 +39,15 @@ from annotator.io import jsonl as jsonl_io
 from annotator.io import text as text_io
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
 from annotator.io.registry import READERS, detect_format, head_bytes
-from annotator.model import Document, Relation, Span, new_id, text_hash
+from annotator.model import (
+    Document,
+    LabelSchema,
+    Relation,
+    Span,
+    default_schema,
+    new_id,
+    text_hash,
+)
 from annotator.model.document import DocumentStatus, TokenOffsets
 from annotator.model.parsing import one_line
 from annotator.services.projects import new_project
@@ -174,8 +183,11 @@ def import_into_file(
 ) -> tuple[ImportReport, bool]:
     """``annotator import``: open the project, or create it (``lang``, default fr), and import.
 
-    Returns the report and whether the project was created. When the import fails, a project
-    created for it is removed again, so a failed command leaves nothing behind.
+    Returns the report and whether the project was created. A project created here starts
+    from the labels the source brings (entity and relation labels), not from the default
+    schema as well, so that an export trains on no label the data never uses; a source with no
+    labels gets the default schema. When the import fails, a project created for it is removed
+    again, so a failed command leaves nothing behind.
     """
     path = Path(path)
     was_there = path.exists()
@@ -183,12 +195,15 @@ def import_into_file(
     if created:
         check_language(lang or "fr")
         project = new_project(path, lang=lang or "fr")
+        project.set_schema(LabelSchema())  # the labels the source brings, and only those
     else:
         project = Project.open(path)
     try:
         report = import_sources(
             project, sources, format, split, progress, cancel, skip_invalid, text_key
         )
+        if created and not project.schema.entities:
+            project.set_schema(default_schema())  # the source brought no labels
     except BaseException:
         project.close()
         if created:
