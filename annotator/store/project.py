@@ -473,27 +473,40 @@ class Project:
 
     # -- edits --------------------------------------------------------------------------------
 
-    def apply(self, edit: Edit, actor: str = "user") -> None:
+    def apply(self, edit: Edit, actor: str | None = None) -> None:
         """Perform one user edit as one committed transaction, and log it.
 
         Raises ``ValidationError`` (and changes nothing) when the edit does not fit the project,
-        e.g. a stale ``before`` or a label outside the schema.
+        e.g. a stale ``before`` or a label outside the schema. The log names ``actor``, by
+        default the project's annotator.
         """
         with self.transaction():
             edit.apply(self)
-            self._log(edit.kind, edit.doc_id, edit.description, edit_to_json(edit), actor)
+            self._log(
+                edit.kind,
+                edit.doc_id,
+                edit.description,
+                edit_to_json(edit),
+                actor or self.settings.actor,
+            )
 
     def log_event(
         self,
         kind: str,
         description: str,
         payload: Any = None,
-        actor: str = "user",
+        actor: str | None = None,
         doc_id: int | None = None,
     ) -> None:
         """Record a bulk operation (import, suggest, export) in the edit log."""
         with self.transaction():
-            self._log(kind, doc_id, description, json.dumps(payload, ensure_ascii=False), actor)
+            self._log(
+                kind,
+                doc_id,
+                description,
+                json.dumps(payload, ensure_ascii=False),
+                actor or self.settings.actor,
+            )
 
     def _log(
         self, kind: str, doc_id: int | None, description: str, payload: str, actor: str
@@ -710,6 +723,20 @@ class Project:
             results.append((known[digest], digest in fresh))
             fresh.pop(digest, None)
         return results
+
+    def document_hashes(self, status: str | None = None) -> dict[str, int]:
+        """Documents as {text hash: id}: how projects of one corpus find each other's."""
+        if status is None:
+            rows = self.db.execute("SELECT text_hash, id FROM documents ORDER BY id")
+        else:
+            rows = self.db.execute(
+                "SELECT text_hash, id FROM documents WHERE status = ? ORDER BY id", [status]
+            )
+        return dict(rows.fetchall())
+
+    def created_at(self) -> str:
+        """When the project file was made: with the annotator, tells a copy from another file."""
+        return str(self._read_meta("created_at") or "")
 
     def document_ids_by_hash(self, digests: Sequence[str]) -> dict[str, int]:
         """Which of these text hashes (``text_hash``) are stored, and as which document."""
