@@ -16,7 +16,7 @@ large the corpus; the tests check alpha against the ``krippendorff`` package.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +27,7 @@ from typing import Any
 import numpy
 
 from annotator.model.document import TokenOffsets
-from annotator.services.team import Team, TeamMember, decided, open_team
+from annotator.services.team import Team, open_team, side_by_side
 
 NONE = "-"
 SpanKey = tuple[int, int, str]
@@ -65,15 +65,21 @@ class TagCodes:
 
     def bio(self, tokens: TokenOffsets, spans: set[SpanKey]) -> numpy.ndarray:
         """The tag code of each token; a token in two spans takes the longer (then earlier)."""
-        tags = numpy.zeros(len(tokens), dtype=numpy.int32)
-        starts = [start for start, _ in tokens]
-        ends = [end for _, end in tokens]
-        for start, end, label in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0], s[2])):
-            first, last = bisect_right(ends, start), bisect_left(starts, end)  # tokens touched
-            if first >= last or tags[first:last].any():
-                continue
+        tags = numpy.zeros(len(tokens), dtype=numpy.int64)
+        if not spans or not tokens:
+            return tags
+        ordered = sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0], s[2]))
+        bounds = numpy.asarray(tokens, dtype=numpy.int64)
+        firsts = numpy.searchsorted(bounds[:, 1], [s[0] for s in ordered], side="right")
+        lasts = numpy.searchsorted(bounds[:, 0], [s[1] for s in ordered], side="left")
+        for (_start, _end, label), first, last in zip(
+            ordered, firsts.tolist(), lasts.tolist(), strict=True
+        ):
+            if first >= last or (last - first > 1 and tags[first:last].any()) or tags[first]:
+                continue  # no token, or a longer span has these tokens
             tags[first] = self.code("B-" + label)
-            tags[first + 1 : last] = self.code("I-" + label)
+            if last - first > 1:
+                tags[first + 1 : last] = self.code("I-" + label)
         return tags
 
 
@@ -96,10 +102,11 @@ class KappaCounts:
 
     def add(self, first: numpy.ndarray, second: numpy.ndarray) -> None:
         self.total += len(first)
-        self.agreed += int((first == second).sum())
+        self.agreed += int(numpy.count_nonzero(first == second))
         for counter, tags in ((self.first, first), (self.second, second)):
-            values, counts = numpy.unique(tags, return_counts=True)
-            counter.update(dict(zip(values.tolist(), counts.tolist(), strict=True)))
+            for code, count in enumerate(numpy.bincount(tags).tolist()):
+                if count:
+                    counter[code] += count
 
     def kappa(self) -> float:
         """(observed - expected) / (1 - expected); 1.0 when both are constant and equal."""
@@ -129,7 +136,7 @@ class Coincidences:
         counts = numpy.zeros((len(tags_by_annotator[0]), width))
         rows = numpy.arange(len(tags_by_annotator[0]))
         for tags in tags_by_annotator:
-            numpy.add.at(counts, (rows, tags), 1)
+            counts[rows, tags] += 1  # one tag per row and coder: no index repeats
         # o_ck += m_uc * (m_uk - [c == k]) / (m_u - 1), summed over units u
         pairs = counts.T @ counts - numpy.diag(counts.sum(axis=0))
         for c, k in zip(*numpy.nonzero(pairs), strict=True):
@@ -151,12 +158,13 @@ class Coincidences:
 
 
 def _overlap_matches(spans: set[SpanKey], others: set[SpanKey]) -> int:
-    return sum(
+    """How many of ``spans`` share characters with one of ``others`` of the same label."""
+    return len(spans & others) + sum(
         any(
             label == o_label and start < o_end and o_start < end
             for o_start, o_end, o_label in others
         )
-        for start, end, label in spans
+        for start, end, label in spans - others
     )
 
 
@@ -221,26 +229,25 @@ class PairTally:
 
 def shared_documents(team: Team) -> Iterator[SharedDocument]:
     """Documents that two or more annotators marked done, one at a time, with each one's work."""
-    done: dict[str, list[TeamMember]] = defaultdict(list)
-    for member in team.members:
-        for digest in member.project.document_hashes(status="done"):
-            done[digest].append(member)
-    for digest, members in done.items():
-        if len(members) < 2:
+    for _digest, entries in side_by_side(team, status="done"):
+        if len(entries) < 2:
             continue
-        by_annotator = {}
-        for member in members:
-            spans, relations = decided(member, member.by_hash[digest], team.label_map)
-            keys = {s.id: (s.start, s.end, s.label) for s in spans}
-            by_annotator[member.name] = Annotations(
-                spans={keys[s.id] for s in spans if s.status == "accepted"},
+        by_annotator = {
+            member.name: Annotations(
+                spans={
+                    (s, e, label)
+                    for _id, s, e, label, status in decisions.spans
+                    if status == "accepted"
+                },
                 relations={
-                    (keys[r.head], keys[r.child], r.label)
-                    for r in relations
-                    if r.status == "accepted" and r.head in keys and r.child in keys
+                    (head, child, label)
+                    for head, child, label, status in decisions.relations
+                    if status == "accepted"
                 },
             )
-        tokens = members[0].project.tokens(members[0].by_hash[digest])
+            for member, decisions in entries
+        }
+        tokens = tuple(map(tuple, json.loads(entries[0][1].tokens_json)))
         yield SharedDocument(tokens, by_annotator)
 
 

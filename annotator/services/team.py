@@ -8,17 +8,21 @@ Documents are matched by the hash of their text, so the files may come back in a
 
 from __future__ import annotations
 
+import heapq
 import random
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import groupby
 from pathlib import Path
 
 from annotator.errors import AnnotatorError, ProjectError, ValidationError
-from annotator.model import Document, LabelSchema, Relation, Span
+from annotator.model import Document, LabelSchema, Relation
+from annotator.model.span import new_id
 from annotator.store import Project
+from annotator.store.decisions import DocumentDecisions, decisions_by_hash
 
 ANNOTATOR_ORIGIN = "annotator:"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -143,15 +147,11 @@ def _copy_documents(source: Project, target: Project, doc_ids: Sequence[int]) ->
 
 @dataclass
 class TeamMember:
-    """One annotator's project, opened read-only, with its documents by text hash."""
+    """One annotator's project, opened read-only."""
 
     name: str
     path: Path
     project: Project
-    by_hash: dict[str, int]
-
-    def labelled(self, label: str, mapping: dict[str, str]) -> str:
-        return mapping.get(label, label)
 
 
 @dataclass
@@ -202,7 +202,7 @@ def open_team(
                     f"{next(m.path for m in members if m.name == name)}; "
                     "set each project's annotator (annotator new --annotator) before merging"
                 )
-            members.append(TeamMember(name, path, project, project.document_hashes()))
+            members.append(TeamMember(name, path, project))
         if len(members) < 2:
             raise ValidationError("give at least two different annotators' project files")
         first = members[0]
@@ -241,21 +241,44 @@ def _check_labels(members: list[TeamMember], label_map: dict[str, str]) -> None:
                 )
 
 
-def decided(
-    member: TeamMember, doc_id: int, mapping: dict[str, str]
-) -> tuple[list[Span], list[Relation]]:
-    """An annotator's spans and relations on a document, labels mapped; suggestions left out."""
-    spans = [
-        s.model_copy(update={"label": mapping.get(s.label, s.label)})
-        for s in member.project.spans(doc_id)
-        if s.status != "suggested"
-    ]
-    relations = [
-        r.model_copy(update={"label": mapping.get(r.label, r.label)})
-        for r in member.project.relations(doc_id)
-        if r.status != "suggested"
-    ]
-    return spans, relations
+def side_by_side(
+    team: Team, status: str | None = None
+) -> Iterator[tuple[str, list[tuple[TeamMember, DocumentDecisions]]]]:
+    """Each text hash once, with every member that has that document (``status`` if given).
+
+    Labels are mapped onto the first project's (``--map``) on the way.
+    """
+    streams = [_keyed(index, m.project, status) for index, m in enumerate(team.members)]
+    mapping = team.label_map
+    for digest, group in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
+        entries = []
+        for _digest, index, decisions in group:
+            if mapping:
+                decisions = _mapped(decisions, mapping)
+            entries.append((team.members[index], decisions))
+        yield digest, entries
+
+
+def _keyed(
+    index: int, project: Project, status: str | None
+) -> Iterator[tuple[str, int, DocumentDecisions]]:
+    """(hash, member index, decisions): ``heapq.merge`` never compares two decisions."""
+    for decisions in decisions_by_hash(project, status):
+        yield decisions.text_hash, index, decisions
+
+
+def _mapped(decisions: DocumentDecisions, mapping: dict[str, str]) -> DocumentDecisions:
+    def key(span: tuple[int, int, str]) -> tuple[int, int, str]:
+        return (span[0], span[1], mapping.get(span[2], span[2]))
+
+    return replace(
+        decisions,
+        spans=[(i, s, e, mapping.get(label, label), st) for i, s, e, label, st in decisions.spans],
+        relations=[
+            (key(head), key(child), mapping.get(label, label), status)
+            for head, child, label, status in decisions.relations
+        ],
+    )
 
 
 # -- merge ------------------------------------------------------------------------------------
@@ -290,10 +313,6 @@ def merge_projects(
         settings = first.settings.model_copy(
             update={"annotator": None, "review_of": tuple(m.name for m in team.members)}
         )
-        hashes: dict[str, list[TeamMember]] = defaultdict(list)
-        for member in team.members:
-            for digest in member.by_hash:
-                hashes[digest].append(member)
         report = MergeReport(
             output=output,
             annotators=[m.name for m in team.members],
@@ -307,8 +326,13 @@ def merge_projects(
         )
         try:
             with Project.create(output, settings, team.schema) as merged, merged.transaction():
-                for digest, members in hashes.items():
-                    _merge_document(merged, digest, members, team, report)
+                batch: list[_MergedDocument] = []
+                for _digest, entries in side_by_side(team):
+                    batch.append(_merge_document(entries, report))
+                    if len(batch) >= _BATCH:
+                        _store(merged, batch, report)
+                        batch = []
+                _store(merged, batch, report)
         except BaseException:
             output.unlink(missing_ok=True)
             for leftover in output.parent.glob(output.name + "-*"):
@@ -320,30 +344,32 @@ def merge_projects(
     return report
 
 
+_BATCH = 500  # documents written together
+
+
+@dataclass
+class _MergedDocument:
+    document: Document
+    spans: dict[tuple[int, int, str], tuple[list[str], str]]  # key -> (who, status)
+    links: dict[tuple[tuple[int, int, str], tuple[int, int, str], str], list[str]]
+    everyone: int
+
+
 def _merge_document(
-    merged: Project, digest: str, members: list[TeamMember], team: Team, report: MergeReport
-) -> None:
-    owner = members[0]
-    document = owner.project.document(owner.by_hash[digest])
-    for member in members[1:]:
-        tokens = member.project.tokens(member.by_hash[digest])
-        if tokens != document.tokens:
+    entries: list[tuple[TeamMember, DocumentDecisions]], report: MergeReport
+) -> _MergedDocument:
+    owner, first = entries[0]
+    for member, decisions in entries[1:]:
+        if decisions.tokens_json != first.tokens_json:
             raise ValidationError(
-                f"{member.path}: document {member.by_hash[digest]} has other tokens than in "
+                f"{member.path}: document {decisions.doc_id} has other tokens than in "
                 f"{owner.path}; projects made with different tokenizers cannot be merged"
             )
-    statuses = {m.name: m.project.document_status(m.by_hash[digest]) for m in members}
+    document = owner.project.document(first.doc_id)
+    statuses = {member.name: decisions.status for member, decisions in entries}
     anyone_worked = any(s in ("in_progress", "done") for s in statuses.values())
-    doc_id, _ = merged.add_document(
-        Document(
-            text=document.text,
-            meta={**document.meta, "annotators": statuses},
-            status="in_progress" if anyone_worked else "new",
-            tokens=document.tokens,
-        )
-    )
     report.documents += 1
-    if len(members) > 1:
+    if len(entries) > 1:
         report.shared += 1
     else:
         report.unmatched[owner.name] += 1
@@ -352,70 +378,83 @@ def _merge_document(
     links: dict[tuple[tuple[int, int, str], tuple[int, int, str], str], list[str]] = defaultdict(
         list
     )
-    for member in members:
-        spans, relations = decided(member, member.by_hash[digest], team.label_map)
-        by_id = {
-            s.id: (s.start, s.end, s.label) for s in member.project.spans(member.by_hash[digest])
-        }
-        for span in spans:
-            key = (span.start, span.end, span.label)
-            (accepted if span.status == "accepted" else rejected)[key].append(member.name)
-        for relation in relations:
-            if relation.status == "accepted":
-                head, child = by_id[relation.head], by_id[relation.child]
-                head = (head[0], head[1], team.label_map.get(head[2], head[2]))
-                child = (child[0], child[1], team.label_map.get(child[2], child[2]))
-                links[(head, child, relation.label)].append(member.name)
-    everyone = len(members)
-    spans_by_key: dict[tuple[int, int, str], Span] = {}
-    for key, names in accepted.items():
-        spans_by_key[key] = _version(doc_id, key, names, everyone, "suggested")
+    for member, decisions in entries:
+        for _id, start, end, label, status in decisions.spans:
+            (accepted if status == "accepted" else rejected)[(start, end, label)].append(
+                member.name
+            )
+        for head, child, label, status in decisions.relations:
+            if status == "accepted":
+                links[(head, child, label)].append(member.name)
+    spans: dict[tuple[int, int, str], tuple[list[str], str]] = {
+        key: (names, "suggested") for key, names in accepted.items()
+    }
     for key, names in rejected.items():
-        if key not in accepted:
-            spans_by_key[key] = _version(doc_id, key, names, everyone, "rejected")
-    for head, child, _label in links:  # an endpoint someone linked but did not accept
+        spans.setdefault(key, (names, "rejected"))
+    for (head, child, _label), names in links.items():  # an end someone linked, not accepted
         for key in (head, child):
-            if key not in spans_by_key or spans_by_key[key].status == "rejected":
-                names = sorted({n for (h, c, _l), ns in links.items() if key in (h, c) for n in ns})
-                spans_by_key[key] = _version(doc_id, key, names, everyone, "suggested")
-    if spans_by_key:
-        merged.add_spans(spans_by_key.values())
-    relations = [
-        Relation(
-            doc_id=doc_id,
-            head=spans_by_key[head].id,
-            child=spans_by_key[child].id,
-            label=label,
-            origin=ANNOTATOR_ORIGIN + "+".join(sorted(names)),
-            status="suggested",
-            score=round(len(names) / everyone, 4),
-        )
-        for (head, child, label), names in links.items()
-    ]
-    if relations:
-        merged.add_relations(relations)
-    report.versions += sum(1 for s in spans_by_key.values() if s.status == "suggested")
-    report.relations += len(relations)
+            if spans.get(key, ([], "rejected"))[1] == "rejected":
+                spans[key] = (names, "suggested")
+    everyone = len(entries)
     if everyone > 1 and (
         any(len(names) < everyone for names in accepted.values())
         or any(len(names) < everyone for names in links.values())
     ):
         report.disputed += 1
-
-
-def _version(
-    doc_id: int, key: tuple[int, int, str], names: Sequence[str], everyone: int, status: str
-) -> Span:
-    start, end, label = key
-    return Span(
-        doc_id=doc_id,
-        start=start,
-        end=end,
-        label=label,
-        origin=ANNOTATOR_ORIGIN + "+".join(sorted(set(names))),
-        status=status,  # type: ignore[arg-type]
-        score=round(len(set(names)) / everyone, 4),
+    return _MergedDocument(
+        Document(
+            text=document.text,
+            meta={**document.meta, "annotators": statuses},
+            status="in_progress" if anyone_worked else "new",
+            tokens=document.tokens,
+        ),
+        spans,
+        links,
+        everyone,
     )
+
+
+def _store(merged: Project, batch: list[_MergedDocument], report: MergeReport) -> None:
+    if not batch:
+        return
+    ids = merged.add_documents_bulk([item.document for item in batch])
+    span_rows: list[tuple] = []
+    relations: list[Relation] = []
+    for (doc_id, _created), item in zip(ids, batch, strict=True):
+        span_ids = {}
+        for (start, end, label), (names, status) in item.spans.items():
+            span_ids[(start, end, label)] = span_id = new_id()
+            span_rows.append(
+                (span_id, doc_id, start, end, label, *_version(names, item.everyone), status)
+            )
+            report.versions += status == "suggested"
+        for (head, child, label), names in item.links.items():
+            origin, score = _version(names, item.everyone)
+            relations.append(
+                Relation(
+                    doc_id=doc_id,
+                    head=span_ids[head],
+                    child=span_ids[child],
+                    label=label,
+                    origin=origin,
+                    status="suggested",
+                    score=score,
+                )
+            )
+    if span_rows:
+        # (id, doc, start, end, label, origin, score, status) -> the store's column order
+        merged.add_span_rows(
+            [(i, d, s, e, label, o, st, sc, False) for i, d, s, e, label, o, sc, st in span_rows]
+        )
+    if relations:
+        merged.add_relations(relations)
+    report.relations += len(relations)
+
+
+def _version(names: Sequence[str], everyone: int) -> tuple[str, float]:
+    """The origin and score of a merged version: who made it, and what share of the team."""
+    who = sorted(set(names))
+    return ANNOTATOR_ORIGIN + "+".join(who), round(len(who) / everyone, 4)
 
 
 __all__ = [

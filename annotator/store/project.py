@@ -755,8 +755,19 @@ class Project:
 
         Returns (spans inserted, how many of them are not on token boundaries).
         """
+        return self.add_span_rows(
+            [
+                (s.id, s.doc_id, s.start, s.end, s.label, s.origin, s.status, s.score, s.edited)
+                for s in spans
+            ]
+        )
+
+    def add_span_rows(self, rows: Sequence[tuple]) -> tuple[int, int]:
+        """``add_spans_bulk`` for plain tuples ``(id, doc_id, start, end, label, origin, status,
+        score, edited)``: bulk writers (merge) skip one model object per span, not the checks.
+        """
         self._require_writable()
-        doc_ids = sorted({span.doc_id for span in spans})
+        doc_ids = sorted({row[1] for row in rows})
         lengths: dict[int, int] = {}
         bounds: dict[int, TokenBoundaries] = {}
         for chunk in _chunks(doc_ids):
@@ -768,26 +779,51 @@ class Project:
             ):
                 lengths[doc_id] = length
                 bounds[doc_id] = TokenBoundaries(tuple(map(tuple, json.loads(offsets or "[]"))))
-        rows = []
+        stored = []
         misaligned = 0
         schema = self.schema
-        for span in spans:
-            if span.doc_id not in lengths:
-                raise ValidationError(f"no document {span.doc_id} in {self.path}")
-            check_span(span, lengths[span.doc_id], schema)
-            aligned = bounds[span.doc_id].aligned(span.start, span.end)
+        labels = set(schema.entity_names)
+        statuses = {"suggested", "accepted", "rejected"}
+        for row in rows:
+            span_id, doc_id, start, end, label, origin, status, score, edited = row
+            if doc_id not in lengths:
+                raise ValidationError(f"no document {doc_id} in {self.path}")
+            if not 0 <= start < end or status not in statuses or not origin:
+                raise ValidationError(
+                    f"span [{start}, {end}) {status!r} of document {doc_id} is not a valid span"
+                )
+            if end > lengths[doc_id] or label not in labels:
+                check_span(
+                    Span.model_construct(doc_id=doc_id, start=start, end=end, label=label),
+                    lengths[doc_id],
+                    schema,
+                )
+            aligned = bounds[doc_id].aligned(start, end)
             misaligned += not aligned
-            rows.append(_span_to_row(span, aligned))
+            stored.append(
+                (
+                    span_id,
+                    doc_id,
+                    start,
+                    end,
+                    label,
+                    origin,
+                    status,
+                    score,
+                    int(edited),
+                    int(aligned),
+                )
+            )
         with self.transaction():
             try:
                 self.db.conn.executemany(
                     f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+                    stored,
                 )
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a span id is already used ({error})") from None
             self._bump_many(doc_ids)
-        return len(rows), misaligned
+        return len(stored), misaligned
 
     def add_relations_bulk(self, relations: Sequence[Relation]) -> int:
         """Insert many relations, each validated as ``insert_relation`` does; not logged."""
