@@ -291,3 +291,22 @@ def test_cli_split_merge_and_agreement(pair, tmp_path) -> None:
     assert (tmp_path / "s" / "a-x.annotator").exists()
     result = runner.invoke(app, ["new", str(tmp_path / "n.annotator"), "--annotator", "zoé!"])
     assert result.exit_code == 1 and "annotator name 'zoé!'" in result.stderr
+
+
+def test_merge_refuses_other_tokens_for_the_same_text(pair, tmp_path) -> None:
+    other = tmp_path / "o.annotator"
+    with Project.create(other, ProjectSettings(annotator="otto")) as project:
+        project.add_document(Document(text=DOC_2, tokens=((0, 10), (11, 20))))
+    with pytest.raises(ValidationError, match="other tokens .* different tokenizers"):
+        team.merge_projects(tmp_path / "x.annotator", [pair[0], other])
+    assert not (tmp_path / "x.annotator").exists()
+
+
+def test_a_merged_project_lists_documents_in_dispute_first(pair, tmp_path) -> None:
+    from annotator.store.listing import IN_DISPUTE, DocumentFilter, filtered_ids
+
+    team.merge_projects(tmp_path / "r.annotator", list(pair))
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        disputed = filtered_ids(merged, DocumentFilter(status=IN_DISPUTE))
+        assert disputed == [1, 2]  # DOC_1 and DOC_3 disagree; DOC_2 does not
+        assert merged.document(3).text == DOC_2

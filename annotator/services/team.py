@@ -20,11 +20,10 @@ from pathlib import Path
 
 from annotator.errors import AnnotatorError, ProjectError, ValidationError
 from annotator.model import Document, LabelSchema, Relation
-from annotator.model.span import new_id
+from annotator.model.span import ANNOTATOR_ORIGIN, annotators_of, new_id
 from annotator.store import Project
 from annotator.store.decisions import DocumentDecisions, decisions_by_hash
 
-ANNOTATOR_ORIGIN = "annotator:"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -36,13 +35,6 @@ def check_annotator_name(name: str) -> str:
             "starting with a letter or digit"
         )
     return name
-
-
-def annotators_of(origin: str) -> tuple[str, ...]:
-    """The annotators a merged version names (empty for any other origin)."""
-    if not origin.startswith(ANNOTATOR_ORIGIN):
-        return ()
-    return tuple(origin[len(ANNOTATOR_ORIGIN) :].split("+"))
 
 
 def parse_label_map(pairs: Sequence[str]) -> dict[str, str]:
@@ -326,13 +318,19 @@ def merge_projects(
         )
         try:
             with Project.create(output, settings, team.schema) as merged, merged.transaction():
-                batch: list[_MergedDocument] = []
-                for _digest, entries in side_by_side(team):
-                    batch.append(_merge_document(entries, report))
-                    if len(batch) >= _BATCH:
-                        _store(merged, batch, report)
-                        batch = []
-                _store(merged, batch, report)
+                # documents in dispute first, so that the review starts with them
+                for disputed in (True, False):
+                    batch: list[_MergedDocument] = []
+                    for _digest, entries in side_by_side(team):
+                        item = _merge_document(entries)
+                        if item.disputed != disputed:
+                            continue
+                        _count(item, entries, report)
+                        batch.append(item)
+                        if len(batch) >= _BATCH:
+                            _store(merged, batch, report)
+                            batch = []
+                    _store(merged, batch, report)
         except BaseException:
             output.unlink(missing_ok=True)
             for leftover in output.parent.glob(output.name + "-*"):
@@ -349,15 +347,38 @@ _BATCH = 500  # documents written together
 
 @dataclass
 class _MergedDocument:
-    document: Document
+    source: Project  # the first project that has the document: its text, meta and tokens
+    source_id: int
+    statuses: dict[str, str]  # each annotator's status of the document
     spans: dict[tuple[int, int, str], tuple[list[str], str]]  # key -> (who, status)
     links: dict[tuple[tuple[int, int, str], tuple[int, int, str], str], list[str]]
     everyone: int
+    disputed: bool
+
+    def document(self) -> Document:
+        """The merged document: read only when written, in batches."""
+        source = self.source.document(self.source_id)
+        worked = any(s in ("in_progress", "done") for s in self.statuses.values())
+        return Document(
+            text=source.text,
+            meta={**source.meta, "annotators": self.statuses},
+            status="in_progress" if worked else "new",
+            tokens=source.tokens,
+        )
 
 
-def _merge_document(
-    entries: list[tuple[TeamMember, DocumentDecisions]], report: MergeReport
-) -> _MergedDocument:
+def _count(
+    item: _MergedDocument, entries: list[tuple[TeamMember, DocumentDecisions]], report: MergeReport
+) -> None:
+    report.documents += 1
+    report.disputed += item.disputed
+    if len(entries) > 1:
+        report.shared += 1
+    else:
+        report.unmatched[entries[0][0].name] += 1
+
+
+def _merge_document(entries: list[tuple[TeamMember, DocumentDecisions]]) -> _MergedDocument:
     owner, first = entries[0]
     for member, decisions in entries[1:]:
         if decisions.tokens_json != first.tokens_json:
@@ -365,14 +386,7 @@ def _merge_document(
                 f"{member.path}: document {decisions.doc_id} has other tokens than in "
                 f"{owner.path}; projects made with different tokenizers cannot be merged"
             )
-    document = owner.project.document(first.doc_id)
     statuses = {member.name: decisions.status for member, decisions in entries}
-    anyone_worked = any(s in ("in_progress", "done") for s in statuses.values())
-    report.documents += 1
-    if len(entries) > 1:
-        report.shared += 1
-    else:
-        report.unmatched[owner.name] += 1
     accepted: dict[tuple[int, int, str], list[str]] = defaultdict(list)
     rejected: dict[tuple[int, int, str], list[str]] = defaultdict(list)
     links: dict[tuple[tuple[int, int, str], tuple[int, int, str], str], list[str]] = defaultdict(
@@ -396,28 +410,25 @@ def _merge_document(
             if spans.get(key, ([], "rejected"))[1] == "rejected":
                 spans[key] = (names, "suggested")
     everyone = len(entries)
-    if everyone > 1 and (
+    disputed = everyone > 1 and (
         any(len(names) < everyone for names in accepted.values())
         or any(len(names) < everyone for names in links.values())
-    ):
-        report.disputed += 1
+    )
     return _MergedDocument(
-        Document(
-            text=document.text,
-            meta={**document.meta, "annotators": statuses},
-            status="in_progress" if anyone_worked else "new",
-            tokens=document.tokens,
-        ),
+        owner.project,
+        first.doc_id,
+        statuses,
         spans,
         links,
         everyone,
+        disputed,
     )
 
 
 def _store(merged: Project, batch: list[_MergedDocument], report: MergeReport) -> None:
     if not batch:
         return
-    ids = merged.add_documents_bulk([item.document for item in batch])
+    ids = merged.add_documents_bulk([item.document() for item in batch])
     span_rows: list[tuple] = []
     relations: list[Relation] = []
     for (doc_id, _created), item in zip(ids, batch, strict=True):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from annotator.ui import jobs
 from annotator.ui.icons import icon
 from annotator.ui.plain_text import tooltip
+from annotator.ui.review import ReviewActions
 from annotator.ui.schema_editor import SchemaEditor
 
 if TYPE_CHECKING:
@@ -132,6 +133,10 @@ class WindowActions:
         shortcuts = self._add(
             view_menu, "shortcuts", "&Keyboard shortcuts", window.show_help, "F1", "Ctrl+/"
         )
+
+        if session.project.settings.review_of:  # a merged project, to review
+            self.review = ReviewActions(window, self._menu(bar.addMenu("&Review")))
+            self.actions.update(self.review.actions)
 
         help_menu = self._menu(bar.addMenu("&Help"))
         help_menu.addAction(shortcuts)
