@@ -29,6 +29,10 @@ class ProjectLockedError(ProjectError):
     """Another process has the project open for writing."""
 
 
+class ProjectNotWritableError(ProjectError):
+    """The user may not write the project file or its folder: it can be opened read-only."""
+
+
 class ProjectReadOnlyError(ProjectError):
     """A write was attempted on a project opened read-only."""
 

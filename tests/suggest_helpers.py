@@ -6,8 +6,12 @@ from pathlib import Path
 
 import spacy
 
-from annotator.model import Document, Relation, Span
+from annotator.model import Document, Relation, Span, default_schema
+from annotator.model.settings import DEFAULT_LABEL_MAP
 from annotator.store import Project
+from annotator.suggest.patterns import read_pattern_file
+from annotator.suggest.pipelines import load_pipeline
+from annotator.suggest.suggester import Suggester
 
 _TOKENIZERS: dict[str, spacy.language.Language] = {}
 
@@ -26,6 +30,18 @@ def add_texts(project: Project, texts: list[str], lang: str = "fr") -> list[int]
 def write_patterns(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def pattern_suggester(
+    lang: str, files: list[Path], label_map: dict[str, str] | None = None
+) -> Suggester:
+    """A suggester over ``spacy.blank(lang)`` with these pattern files and the default schema."""
+    return Suggester(
+        pipeline=load_pipeline("blank", lang),
+        schema=default_schema(),
+        label_map=DEFAULT_LABEL_MAP if label_map is None else label_map,
+        pattern_files=[read_pattern_file(path) for path in files],
+    )
 
 
 def covered(project: Project, span: Span) -> str:

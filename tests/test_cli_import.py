@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from annotator.cli import app
@@ -45,8 +46,25 @@ def test_report_names_added_labels_and_merges(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(source)])
     assert result.exit_code == 0, result.output
     assert "entity labels added to the schema: COMPANY" in result.output
-    assert "1 record(s) repeat a text" in result.output
+    assert "1 duplicate record(s) merged into the first with the same text" in result.output
+    assert "(tasks.jsonl: lines 2)" in result.output
     assert "prodigy" in result.output
+
+
+def test_duplicate_tasks_merged_are_counted_with_their_line_numbers(tmp_path: Path) -> None:
+    """Nobody should wonder where 11 tasks went."""
+    source = tmp_path / "tasks.jsonl"
+    task = {"text": TEXT, "spans": [{"start": 21, "end": 30, "label": "ORG"}], "answer": "accept"}
+    lines = [json.dumps({"text": "Another text.", "answer": "accept"})]
+    lines += [json.dumps(task)] * 12
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(source)])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert (
+        "11 duplicate record(s) merged into the first with the same text "
+        "(tasks.jsonl: lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, ...)"
+    ) in output
 
 
 def test_bad_line_exits_non_zero_names_the_line_and_keeps_no_new_project(tmp_path: Path) -> None:
@@ -69,10 +87,7 @@ def test_failed_import_leaves_an_existing_project_unchanged(tmp_path: Path) -> N
     latin.write_bytes(b"\x00\x01binary\xff")
     result = runner.invoke(app, ["import", str(project), str(good), str(latin)])
     assert result.exit_code == 1
-    assert one_line(result) == (
-        f"error: {latin}: not UTF-8 (byte 0xff at offset 8) and no other text encoding could "
-        "be detected; convert the file to UTF-8"
-    )
+    assert one_line(result) == f"error: {latin}: not text: a binary file (NUL bytes)"
     with Project.open(project, read_only=True) as opened:
         assert opened.count_documents() == 1
         assert [e["kind"] for e in opened.edit_log()] == ["import"]
@@ -103,3 +118,56 @@ def test_help_describes_every_option() -> None:
     assert result.exit_code == 0
     for option in ("--format", "--split", "--lang", "PROJECT", "SOURCE", "prodigy", "sentence"):
         assert option in result.output
+
+
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n(Brad Smith) Tj\n%%EOF\n"
+
+
+@pytest.mark.parametrize("format", ["text", "jsonl", "auto"])
+def test_a_pdf_is_refused_whatever_the_format(tmp_path: Path, format: str) -> None:
+    source = tmp_path / "article.txt"  # even with a text suffix
+    source.write_bytes(PDF)
+    project = tmp_path / "p.annotator"
+    result = runner.invoke(app, ["import", str(project), str(source), "--format", format])
+    assert result.exit_code == 1
+    assert one_line(result) == (
+        f"error: {source}: not text: a PDF file; extract its text first (e.g. pdftotext)"
+    )
+    assert not project.exists()
+
+
+def test_a_binary_file_in_a_folder_of_texts_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "b.txt").write_bytes(b"abc\x00\x01\x02def")
+    project = tmp_path / "p.annotator"
+    existing = runner.invoke(app, ["new", str(project)])
+    assert existing.exit_code == 0
+    result = runner.invoke(app, ["import", str(project), str(folder)])
+    assert result.exit_code == 1
+    assert one_line(result) == f"error: {folder / 'b.txt'}: not text: a binary file (NUL bytes)"
+    with Project.open(project, read_only=True) as opened:
+        assert opened.count_documents() == 0
+
+
+def test_utf16_text_with_its_bom_is_not_taken_for_binary(tmp_path: Path) -> None:
+    source = tmp_path / "utf16.txt"
+    source.write_bytes(TEXT.encode("utf-16"))
+    result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(source)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_folder_given_as_the_project_is_called_a_folder(tmp_path: Path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text(TEXT, encoding="utf-8")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for command in (["import", str(folder), str(source)], ["stats", str(folder)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1
+        assert one_line(result) == (
+            f"error: {folder}: a folder, not a project file; give a file, e.g. "
+            f"{folder / 'corpus.annotator'}"
+        )
+    assert list(folder.iterdir()) == []

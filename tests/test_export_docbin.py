@@ -94,7 +94,8 @@ def test_relations_of_an_unfinished_document_have_only_what_was_annotated(
 ) -> None:
     add_annotated(project, 1, status="in_progress")
     export_project(project, "spacy", tmp_path / "out", status="all", split=(1.0,))
-    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert load(tmp_path / "out" / "train.spacy") == []
+    (doc,) = load(tmp_path / "out" / "train-unfinished.spacy")
     assert doc._.rel == {(0, 4): {"works_for": 1.0}, (4, 6): {"located_in": 1.0}}
 
 

@@ -428,3 +428,19 @@ def test_known_formats_lists_every_reader() -> None:
     formats = importing.known_formats()
     assert {"text", "jsonl", "prodigy", "spacy"} <= set(formats)
     assert formats == sorted(registry.READERS)
+
+
+def test_reader_notes_are_reported_once_with_their_records(
+    project: Project, tmp_path: Path
+) -> None:
+    tasks = [
+        {"id": n, "data": {"text": f"Text {n}."}, "annotations": [], "predictions": [n]}
+        for n in (3, 7)
+    ]
+    source = tmp_path / "ls.json"
+    source.write_text(json.dumps(tasks), encoding="utf-8")
+    report = import_sources(project, [source])
+    assert report.documents == 2
+    (note,) = report.notes
+    assert note.startswith(f"{source}: Label Studio predictions given as ids only")
+    assert note.endswith("(2 records: task 3, task 7)")

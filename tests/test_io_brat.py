@@ -278,3 +278,68 @@ def test_a_span_holding_a_unicode_line_separator_reads_back(tmp_path: Path) -> N
     pair(tmp_path, "doc", text, ann)
     (record,) = read(tmp_path)
     assert [(s.start, s.end, s.label) for s in record.spans] == [(0, 14, "ORG"), (18, 23, "ORG")]
+
+
+def brat_read_text(path: Path) -> str:
+    """The text as brat's server reads it: ``open_textfile(textfn, 'r')`` opens in universal
+    newline mode ('rU'), so CRLF and a lone CR each become one LF."""
+    with path.open(encoding="utf-8", newline=None) as handle:
+        return handle.read()
+
+
+def brat_spans(ann_path: Path, text: str) -> list[tuple[str, str, str]]:
+    """(label, text at brat's offsets, text written on the line), as brat checks a T line."""
+    out = []
+    for line in ann_path.read_text("utf-8").splitlines():
+        if line.startswith("T"):
+            _, type_offsets, written = line.split("\t")
+            label, offsets = type_offsets.split(" ", 1)
+            fragments = [[int(n) for n in part.split()] for part in offsets.split(";")]
+            covered = " ".join(text[start:end] for start, end in fragments)
+            out.append((label, covered, written))
+    return out
+
+
+CRLF_TEXT = "Brad Smith works\r\nfor Microsoft\r\n\r\nin Redmond.\rOld Mac line.\r\n"
+
+
+def test_export_offsets_agree_with_brat_on_crlf_text(tmp_path: Path) -> None:
+    doc = Document(id=1, text=CRLF_TEXT, status="done", meta={"source": "crlf.txt"})
+    words = ["Brad Smith", "Microsoft", "Redmond", "Old Mac line", "works\r\nfor"]
+    spans = [
+        Span(
+            id=f"s{n}", doc_id=1, start=(at := CRLF_TEXT.index(word)), end=at + len(word), label="X"
+        )
+        for n, word in enumerate(words)
+    ]
+    registry.write("brat", [ExportDocument(doc, spans, [])], tmp_path / "out")
+    text = brat_read_text(tmp_path / "out" / "crlf.txt")
+    found = brat_spans(tmp_path / "out" / "crlf.ann", text)
+    assert [covered for _, covered, _ in found] == [
+        "Brad Smith",
+        "works for",
+        "Microsoft",
+        "Redmond",
+        "Old Mac line",
+    ]
+    assert all(covered == written for _, covered, written in found)
+    (back,) = read(tmp_path / "out")
+    assert back.text == CRLF_TEXT  # the file's own line ends are kept
+    assert sorted((s.start, s.end) for s in back.spans) == sorted((s.start, s.end) for s in spans)
+
+
+def test_import_of_crlf_text_uses_brat_offsets(tmp_path: Path) -> None:
+    """An .ann made by brat on a CRLF text: offsets count each CRLF as one character."""
+    brat_text = CRLF_TEXT.replace("\r\n", "\n").replace("\r", "\n")
+    lines = []
+    for n, word in enumerate(["Microsoft", "Redmond", "Old Mac line"], start=1):
+        start = brat_text.index(word)
+        lines.append(f"T{n}\tX {start} {start + len(word)}\t{word}")
+    source = pair(tmp_path / "in", "doc", CRLF_TEXT, "\n".join(lines) + "\n")
+    (record,) = read(source)
+    assert record.text == CRLF_TEXT
+    assert [CRLF_TEXT[s.start : s.end] for s in record.spans] == [
+        "Microsoft",
+        "Redmond",
+        "Old Mac line",
+    ]

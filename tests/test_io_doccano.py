@@ -273,3 +273,38 @@ def test_a_doccano_file_imports_into_a_project(project: Project, fixtures_dir: P
     )
     assert relations == [(*r, "accepted") for r in GOOGLE_RELATIONS]
     assert project.spans(doc_id)[0].origin == "import:doccano"
+
+
+def test_export_is_ascii_json_that_reads_back_the_same_text(tmp_path: Path) -> None:
+    """doccano's "Auto" encoding guesses Windows-1254 on UTF-8: write ``\\u`` escapes only."""
+    text = "Zoë à Paris, 東京 et 🙂 İstanbul."
+    doc = Document(id=1, text=text, meta={"ville": "Besançon"}, status="done")
+    spans = [Span(id="a", doc_id=1, start=13, end=15, label="LOC")]
+    output = tmp_path / "out.jsonl"
+    registry.write("doccano", [ExportDocument(doc, spans, [])], output)
+    raw = output.read_bytes()
+    assert raw.isascii()
+    (back,) = read(output)
+    assert back.text == text and back.meta["ville"] == "Besançon"
+    assert spans_of(back) == [(13, 15, "LOC")]
+
+
+def test_overlapping_spans_are_warned_about(tmp_path: Path) -> None:
+    doc = Document(id=7, text=GOOGLE, status="done")
+    spans = [
+        Span(id="c", doc_id=7, start=44, end=54, label="PERSON"),
+        Span(id="e", doc_id=7, start=44, end=49, label="PERSON"),
+        Span(id="a", doc_id=7, start=0, end=6, label="ORG"),
+    ]
+    alone = Document(id=8, text="Nothing.", status="done")
+    report = registry.write(
+        "doccano",
+        [ExportDocument(doc, spans, []), ExportDocument(alone, [], [])],
+        tmp_path / "out.jsonl",
+    )
+    assert report.warnings == [
+        "document 7: spans [44, 49) PERSON and [44, 54) PERSON overlap; doccano keeps them only "
+        'in a project with "Allow overlapping spans" set'
+    ]
+    assert report.counts == {"doccano: documents with overlapping spans": 1}
+    assert report.spans == 3  # still written

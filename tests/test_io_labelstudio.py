@@ -206,3 +206,180 @@ def test_write_then_read_keeps_accepted_suggested_relations_and_region_ids(
     ]
     assert first.meta["source"] == "a.txt" and first.status == "done"
     assert not second.spans
+
+
+def test_prediction_ids_only_are_skipped_with_a_note(tmp_path: Path) -> None:
+    """Label Studio's default JSON export lists prediction ids, not predictions."""
+    task = {
+        "id": 3,
+        "data": {"text": TEXT},
+        "annotations": [{"id": 1, "result": [region("a", 0, 10, "PER", "Brad Smith")]}],
+        "predictions": [7, 8],
+    }
+    (record,) = read(task_file(tmp_path, [task]), invalid_spans="skip")
+    assert spans_of(record) == [(0, 10, "PER", "accepted")]
+    assert record.meta["labelstudio"]["prediction_ids"] == [7, 8]
+    assert record.notes and "ids only" in record.notes[0]
+
+
+def test_json_min_export_is_read(tmp_path: Path) -> None:
+    """JSON-MIN: one flat object per annotation, a list of regions per labels control."""
+    flat = {
+        "text": TEXT,
+        "id": 12,
+        "label": [
+            {"start": 0, "end": 10, "text": "Brad Smith", "labels": ["PER"]},
+            {"start": 21, "end": 30, "text": "Microsoft", "labels": ["ORG", "MISC"]},
+        ],
+        "annotator": 1,
+        "annotation_id": 40,
+        "created_at": "2026-11-30T10:00:00.000000Z",
+        "updated_at": "2026-11-30T10:01:00.000000Z",
+        "lead_time": 12.5,
+    }
+    path = task_file(tmp_path, [flat])
+    assert registry.detect_format(path) == "labelstudio"
+    (record,) = read(path)
+    assert spans_of(record) == [
+        (0, 10, "PER", "accepted"),
+        (21, 30, "ORG", "accepted"),
+        (21, 30, "MISC", "accepted"),
+    ]
+    assert record.status == "done"
+    assert record.meta["labelstudio"]["id"] == 12
+    annotation = record.meta["labelstudio"]["annotations"][0]
+    assert (annotation["id"], annotation["annotator"], annotation["lead_time"]) == (40, 1, 12.5)
+
+
+def test_json_min_region_text_mismatch_names_the_task(tmp_path: Path) -> None:
+    flat = {
+        "text": TEXT,
+        "id": 4,
+        "label": [{"start": 0, "end": 4, "text": "Smith", "labels": ["PER"]}],
+        "annotation_id": 1,
+        "lead_time": 1.0,
+    }
+    with pytest.raises(FormatError, match=r"\(task 4\): region label-1: text 'Smith'"):
+        read(task_file(tmp_path, [flat]))
+
+
+def test_repeated_relations_are_kept_within_one_annotation(tmp_path: Path) -> None:
+    """As the Prodigy reader does: a relation listed twice, or with two labels, is kept."""
+    relation = {"from_id": "p", "to_id": "o", "type": "relation", "labels": ["works_for"]}
+    two_labels = {"from_id": "p", "to_id": "o", "type": "relation", "labels": ["a", "b"]}
+    annotation = [
+        region("p", 0, 10, "PER", "Brad Smith"),
+        region("o", 21, 30, "ORG", "Microsoft"),
+        relation,
+        dict(relation),
+        two_labels,
+    ]
+    task = {"data": {"text": TEXT}, "annotations": [{"result": annotation}]}
+    (record,) = read(task_file(tmp_path, task))
+    assert [r.label for r in record.relations] == ["works_for", "works_for", "a", "b"]
+
+
+def test_the_same_relation_in_two_annotations_is_kept_once(tmp_path: Path) -> None:
+    result = [
+        region("p", 0, 10, "PER", "Brad Smith"),
+        region("o", 21, 30, "ORG", "Microsoft"),
+        {"from_id": "p", "to_id": "o", "type": "relation", "labels": ["works_for"]},
+    ]
+    task = {"data": {"text": TEXT}, "annotations": [{"result": result}, {"result": result}]}
+    (record,) = read(task_file(tmp_path, task))
+    assert [r.label for r in record.relations] == ["works_for"]
+
+
+def test_relation_directions(tmp_path: Path) -> None:
+    """right: from -> to; left: the arrow points from to_id to from_id; bi: kept as such."""
+    result = [
+        region("p", 0, 10, "PER", "Brad Smith"),
+        region("o", 21, 30, "ORG", "Microsoft"),
+        {"from_id": "p", "to_id": "o", "type": "relation", "direction": "right", "labels": ["r"]},
+        {"from_id": "p", "to_id": "o", "type": "relation", "direction": "left", "labels": ["l"]},
+        {"from_id": "p", "to_id": "o", "type": "relation", "direction": "bi", "labels": ["b"]},
+    ]
+    task = {"data": {"text": TEXT}, "annotations": [{"result": result}]}
+    (record,) = read(task_file(tmp_path, task))
+    by_key = {s.key: s.label for s in record.spans}
+    assert [(by_key[r.head], by_key[r.child], r.label) for r in record.relations] == [
+        ("PER", "ORG", "r"),
+        ("ORG", "PER", "l"),
+        ("PER", "ORG", "b"),
+    ]
+    assert record.meta["labelstudio"]["bidirectional"] == [[0, 10, "PER", 21, 30, "ORG", "b"]]
+
+
+def test_bidirectional_relations_are_exported_as_bi(tmp_path: Path) -> None:
+    from annotator.model import LabelSchema, RelationLabel
+
+    meta = {"labelstudio": {"bidirectional": [[0, 10, "PER", 21, 30, "ORG", "b"]]}}
+    doc = Document(id=1, text=TEXT, status="done", meta=meta)
+    spans = [
+        Span(id="per", doc_id=1, start=0, end=10, label="PER"),
+        Span(id="org", doc_id=1, start=21, end=30, label="ORG"),
+        Span(id="loc", doc_id=1, start=34, end=41, label="LOC"),
+    ]
+    relations = [
+        Relation(doc_id=1, head="per", child="org", label="b"),
+        Relation(doc_id=1, head="per", child="org", label="r"),
+        Relation(doc_id=1, head="org", child="loc", label="near"),
+    ]
+    schema = LabelSchema(relations=(RelationLabel(name="near", directed=False),))
+    output = tmp_path / "ls.json"
+    registry.write("labelstudio", [ExportDocument(doc, spans, relations)], output, schema=schema)
+    (task,) = json.loads(output.read_text("utf-8"))
+    written = [r for r in task["annotations"][0]["result"] if r["type"] == "relation"]
+    assert [(r["labels"][0], r["direction"]) for r in written] == [
+        ("b", "bi"),
+        ("r", "right"),
+        ("near", "bi"),
+    ]
+    (record,) = read(output)
+    assert len(record.meta["labelstudio"]["bidirectional"]) == 2
+
+
+def test_relation_to_a_region_with_two_labels_attaches_to_each_span(tmp_path: Path) -> None:
+    """One region id, two labels (in one result, or two results sharing the id)."""
+    second_result = region("o", 21, 30, "MISC", "Microsoft")
+    second_result["from_name"] = "kind"
+    result = [
+        region("p", 0, 10, "PER", "Brad Smith"),
+        region("o", 21, 30, "ORG", "Microsoft"),
+        second_result,
+        {"from_id": "p", "to_id": "o", "type": "relation", "labels": ["works_for"]},
+    ]
+    task = {"data": {"text": TEXT}, "annotations": [{"result": result}]}
+    (record,) = read(task_file(tmp_path, task))
+    by_key = {s.key: s.label for s in record.spans}
+    assert [(by_key[r.head], by_key[r.child]) for r in record.relations] == [
+        ("PER", "ORG"),
+        ("PER", "MISC"),
+    ]
+    one_result = region("o", 21, 30, "ORG", "Microsoft")
+    one_result["value"]["labels"] = ["ORG", "MISC"]
+    result = [result[0], one_result, result[3]]
+    (record,) = read(
+        task_file(tmp_path, {"data": {"text": TEXT}, "annotations": [{"result": result}]})
+    )
+    by_key = {s.key: s.label for s in record.spans}
+    assert [(by_key[r.head], by_key[r.child]) for r in record.relations] == [
+        ("PER", "ORG"),
+        ("PER", "MISC"),
+    ]
+
+
+def test_export_offsets_are_utf16_units_as_label_studio_counts(tmp_path: Path) -> None:
+    """Label Studio's frontend counts in JavaScript (UTF-16): an emoji is two units."""
+    text = "🙂 Brad Smith 🙂🙂 works for Microsoft."
+    start = text.index("Microsoft")
+    doc = Document(id=1, text=text, status="done")
+    spans = [Span(id="org", doc_id=1, start=start, end=start + 9, label="ORG")]
+    output = tmp_path / "ls.json"
+    registry.write("labelstudio", [ExportDocument(doc, spans, [])], output)
+    (task,) = json.loads(output.read_text("utf-8"))
+    value = task["annotations"][0]["result"][0]["value"]
+    js_start = len(text[:start].encode("utf-16-le")) // 2
+    assert (value["start"], value["end"], value["text"]) == (js_start, js_start + 9, "Microsoft")
+    (record,) = read(output)
+    assert [(s.start, s.end) for s in record.spans] == [(start, start + 9)]

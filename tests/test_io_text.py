@@ -55,8 +55,7 @@ def test_binary_file_is_refused_naming_it(tmp_path: Path) -> None:
     file.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(FormatError) as error:
         records(file)
-    assert str(error.value).startswith(f"{file}: not UTF-8")
-    assert "convert the file to UTF-8" in str(error.value)
+    assert str(error.value) == f"{file}: not text: a binary file (NUL bytes)"
 
 
 def test_folder_is_read_recursively_in_order_skipping_hidden_and_other_files(

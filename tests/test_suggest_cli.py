@@ -96,3 +96,31 @@ def test_bad_pattern_file_and_bad_docs_are_one_line(corpus: Path, tmp_path: Path
     assert "no document 42" in _one_line_error(result)
     with Project.open(corpus, read_only=True) as project:
         assert project.document_ids("new") == [1, 2, 3]
+
+
+def test_a_text_over_the_pipeline_max_length_is_suggested(
+    tmp_path: Path, patterns: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """spaCy refuses texts over nlp.max_length (E088); suggest runs them in pieces."""
+    from annotator.suggest import pipelines
+
+    def small_pipeline(name: str, lang: str) -> pipelines.LoadedPipeline:
+        loaded = real_load(name, lang)
+        loaded.nlp.max_length = 200
+        return loaded
+
+    real_load = pipelines.load_pipeline
+    monkeypatch.setattr(pipelines, "load_pipeline", small_pipeline)
+    path = tmp_path / "long.annotator"
+    text = " ".join([TEXTS[0]] * 20)  # about 1,200 characters
+    with Project.create(path) as project:
+        add_texts(project, [text])
+    result = runner.invoke(
+        app, ["suggest", str(path), "--model", "blank", "--patterns", str(patterns)]
+    )
+    assert result.exit_code == 0, result.output
+    with Project.open(path, read_only=True) as project:
+        found = sorted({text[s.start : s.end] for s in project.spans(1)})
+        microsoft = [s for s in project.spans(1) if text[s.start : s.end] == "Microsoft"]
+    assert "Microsoft" in found and "Brad Smith" in found
+    assert len(microsoft) == 20

@@ -6,24 +6,12 @@ from pathlib import Path
 
 import pytest
 import spacy
-from suggest_helpers import write_patterns
+from suggest_helpers import pattern_suggester, write_patterns
 
 from annotator.errors import FormatError
-from annotator.model import default_schema
-from annotator.model.settings import DEFAULT_LABEL_MAP
 from annotator.suggest.patterns import read_pattern_file
 from annotator.suggest.pipelines import load_pipeline
 from annotator.suggest.results import DocumentInput
-from annotator.suggest.suggester import Suggester
-
-
-def _suggester(lang: str, files: list[Path], label_map: dict | None = None) -> Suggester:
-    return Suggester(
-        pipeline=load_pipeline("blank", lang),
-        schema=default_schema(),
-        label_map=DEFAULT_LABEL_MAP if label_map is None else label_map,
-        pattern_files=[read_pattern_file(path) for path in files],
-    )
 
 
 def test_every_fixture_pattern_file_loads_and_runs(fixtures_dir: Path) -> None:
@@ -33,7 +21,7 @@ def test_every_fixture_pattern_file_loads_and_runs(fixtures_dir: Path) -> None:
         pattern_file = read_pattern_file(path)
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         assert len(pattern_file.patterns) == len(lines), path.name
-    suggester = _suggester("en", files)
+    suggester = pattern_suggester("en", files)
     text = "I travelled to France and Germany, ate garlic and did a kickflip near Topshop."
     [result] = suggester.suggest([DocumentInput(doc_id=1, text=text)])
     found = {(text[s.start : s.end], s.label, s.origin) for s in result.spans}
@@ -62,7 +50,7 @@ def test_string_and_token_patterns_with_lower_keys(tmp_path: Path) -> None:
         ],
     )
     text = "Le Wall Street Journal et REUTERS citent Nvidia, Trump et l'IA, pas Ia."
-    [result] = _suggester("fr", [path]).suggest([DocumentInput(doc_id=7, text=text)])
+    [result] = pattern_suggester("fr", [path]).suggest([DocumentInput(doc_id=7, text=text)])
     found = sorted((text[s.start : s.end], s.label) for s in result.spans)
     assert found == [
         ("IA", "MISC"),
@@ -85,7 +73,7 @@ def test_label_map_and_unmapped_labels_are_counted(tmp_path: Path) -> None:
         ],
     )
     text = "Smith était à Paris jeudi, et Smith encore jeudi."
-    suggester = _suggester("fr", [path], label_map={"PERSON": "PER"})
+    suggester = pattern_suggester("fr", [path], label_map={"PERSON": "PER"})
     [result] = suggester.suggest([DocumentInput(doc_id=1, text=text)])
     assert sorted((text[s.start : s.end], s.label) for s in result.spans) == [
         ("Smith", "PER"),

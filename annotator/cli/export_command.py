@@ -55,6 +55,14 @@ def export(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List every warning, not the first 20.")
     ] = False,
+    read_only: Annotated[
+        bool,
+        typer.Option(
+            "--read-only",
+            help="Open the project read-only (also done by itself when it is open elsewhere "
+            "or not writable); the export is then not in its edit log.",
+        ),
+    ] = False,
 ) -> None:
     """Export documents and annotations for spaCy, Prodigy or another tool."""
     from annotator.services import exporting  # loads spaCy: only when exporting
@@ -91,6 +99,7 @@ def export(
             seed=seed,
             misaligned=misaligned,
             progress=progress,
+            read_only=read_only,
         )
     finally:
         if task is not None:
@@ -107,7 +116,9 @@ def _print_report(report: ExportReport, verbose: bool) -> None:
         table.add_row(key.replace("_", " "), str(value))
     console.print(table)
     for file in report.files:
-        console.print(f"wrote {file}", highlight=False, soft_wrap=True)
+        summary = report.summaries.get(file)
+        described = f": {summary.describe()}" if summary else ""
+        console.print(f"wrote {file}{described}", highlight=False, soft_wrap=True)
     shown = report.warnings if verbose else report.warnings[:WARNINGS_SHOWN]
     for warning in shown:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)

@@ -18,8 +18,14 @@ def gui(
         Path | None,
         typer.Argument(help="Project file to open (default: the last one, else a welcome screen)."),
     ] = None,
+    read_only: Annotated[
+        bool,
+        typer.Option(
+            "--read-only", help="Open the project read-only: to look, while another writes it."
+        ),
+    ] = False,
 ) -> None:
     """Open the annotation window."""
     from annotator.ui.app import run_gui  # Qt loads only for the window
 
-    sys.exit(run_gui(project))
+    sys.exit(run_gui(project, read_only=read_only))

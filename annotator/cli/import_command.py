@@ -116,6 +116,8 @@ def import_(
 
 
 def _print_report(report: ImportReport) -> None:
+    from annotator.services.importing import describe_places
+
     table = Table(title="Imported", title_justify="left")
     table.add_column("source", overflow="fold", min_width=16)
     table.add_column("format")
@@ -175,11 +177,13 @@ def _print_report(report: ImportReport) -> None:
         )
         for example in report.duplicate_examples:
             console.print(f"  {example}", highlight=False, soft_wrap=True)
-    if report.repeated:
+    for source, places in report.repeated_places.items():
         console.print(
-            f"{report.repeated} record(s) repeat a text seen earlier in this import; their "
-            "annotations were merged into that document",
+            f"{len(places)} duplicate record(s) merged into the first with the same text "
+            f"({Path(source).name or source}: {describe_places(places)}); their annotations "
+            "were added to that document",
             highlight=False,
+            soft_wrap=True,
         )
     if report.empty:
         console.print(f"{report.empty} record(s) with an empty text were left out")

@@ -15,11 +15,15 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
   document; an ``.ann`` without its ``.txt`` is refused.
 - Offsets outside the text, or a ``T`` text that differs from the document text at its offsets,
   stop the import with an error naming ``file.ann:line``.
+- brat reads a ``.txt`` with universal newlines (its ``open_textfile``: CRLF and a lone CR
+  become one LF), so its offsets count a CRLF as ONE character. The document keeps the file's
+  own line ends; offsets are converted both ways (``BratOffsets``), on import and on export.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -79,6 +83,22 @@ def _read_text(path: Path) -> str:
         raise FormatError(path, None, f"cannot read ({error.strerror})") from None
 
 
+class BratOffsets:
+    """Our string indices <-> brat's offsets, which count a CRLF as one character."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.crlf = [m.start() for m in re.finditer("\r\n", text)]  # where each CR stands
+        self.brat_newlines = [at - n for n, at in enumerate(self.crlf)]  # its LF, as brat sees it
+        self.brat_text = re.sub("\r\n?", "\n", text) if "\r" in text else text
+
+    def to_brat(self, index: int) -> int:
+        return index - bisect_left(self.crlf, index)
+
+    def from_brat(self, offset: int) -> int:
+        return offset + bisect_left(self.brat_newlines, offset)
+
+
 def _read_pair(text_path: Path, root: Path) -> ImportRecord:
     text = _read_text(text_path)
     where = text_path.relative_to(root).as_posix()
@@ -100,6 +120,7 @@ def _parse_ann(
 ) -> None:
     spans: dict[str, ImportedSpan] = {}
     raw_relations: list[tuple[int, str, str, str, str]] = []
+    offsets = BratOffsets(text)
     # brat ends lines at "\n" only: str.splitlines() would also cut at U+2028, \x85, \x0c...
     # which a span's text may hold
     for number, line in enumerate(ann.split("\n"), start=1):
@@ -116,7 +137,7 @@ def _parse_ann(
         if kind == "T":
             if ident in spans:
                 raise FormatError(ann_path, number, f"{ident} is defined twice")
-            spans[ident] = _text_bound(ann_path, number, ident, fields[1], extra, text, brat)
+            spans[ident] = _text_bound(ann_path, number, ident, fields[1], extra, offsets, brat)
         elif kind == "R":
             if len(body) < 3:
                 raise FormatError(ann_path, number, f"{ident}: expected 'Label Arg1:X Arg2:Y'")
@@ -181,9 +202,11 @@ def _text_bound(
     ident: str,
     type_and_offsets: str,
     given: str | None,
-    text: str,
+    converter: BratOffsets,
     brat: dict[str, Any],
 ) -> ImportedSpan:
+    """A span in our indices; ``given`` is checked against the text as brat reads it. An .ann
+    whose offsets count a CRLF as two characters (not brat's own) is read when only that fits."""
     label, _, offsets = type_and_offsets.partition(" ")
     offsets = offsets.strip()
     if not label or not _OFFSETS.match(offsets):
@@ -192,25 +215,34 @@ def _text_bound(
     for start, end in fragments:
         if start >= end:
             raise FormatError(ann_path, number, f"{ident}: empty or reversed offsets {start} {end}")
-        if end > len(text):
-            raise FormatError(
-                ann_path,
-                number,
-                f"{ident}: offsets {start} {end} run past the end of the text "
-                f"({len(text)} characters)",
-            )
-    expected = " ".join(text[start:end] for start, end in fragments)
-    if given is not None and given != expected and given != re.sub(r"[\r\n]", " ", expected):
-        raise FormatError(
-            ann_path,
-            number,
-            f"{ident}: text {given!r} does not match the document text {expected!r} at {offsets}",
-        )
+    problem = _fragments_problem(fragments, converter.brat_text, given)
+    if problem is None:
+        fragments = [
+            (converter.from_brat(start), converter.from_brat(end)) for start, end in fragments
+        ]
+    elif converter.crlf and _fragments_problem(fragments, converter.text, given) is None:
+        pass  # offsets in characters of the file, CRLF as two
+    else:
+        raise FormatError(ann_path, number, f"{ident}: {problem}")
     if len(fragments) > 1:
         brat.setdefault("discontinuous", {})[ident] = [list(f) for f in fragments]
     start = min(f[0] for f in fragments)
     end = max(f[1] for f in fragments)
     return ImportedSpan(start=start, end=end, label=label, key=ident)
+
+
+def _fragments_problem(
+    fragments: list[tuple[int, ...]], text: str, given: str | None
+) -> str | None:
+    """Why ``fragments`` do not fit ``text`` (or do not cover ``given``); None when they do."""
+    for start, end in fragments:
+        if end > len(text):
+            return f"offsets {start} {end} run past the end of the text ({len(text)} characters)"
+    expected = " ".join(text[start:end] for start, end in fragments)
+    if given is not None and given != expected and given != re.sub(r"[\r\n]", " ", expected):
+        offsets = ";".join(f"{start} {end}" for start, end in fragments)
+        return f"text {given!r} does not match the document text {expected!r} at {offsets}"
+    return None
 
 
 # --- writer -----------------------------------------------------------------------------------
@@ -273,13 +305,16 @@ def _file_name(item: ExportDocument, used: set[str]) -> str:
 def _ann_lines(
     item: ExportDocument, report: ExportReport, relation_pairs: dict[str, set[tuple[str, str]]]
 ) -> tuple[list[str], list[str]]:
-    """T lines, in text order; a span crossing line breaks is written as fragments, as brat does."""
+    """T lines, in text order; a span crossing line breaks is written as fragments, as brat does.
+
+    Offsets are brat's: a CRLF in the text counts as one character."""
     text = item.document.text
     spans = sorted(
         (s for s in item.spans if s.status != "rejected"), key=lambda s: (s.start, s.end, s.label)
     )
     keys: dict[str, str] = {}
     lines = []
+    converter = BratOffsets(text)
     for number, span in enumerate(spans, start=1):
         fragments = [
             (span.start + m.start(), span.start + m.end())
@@ -288,7 +323,9 @@ def _ann_lines(
         if not fragments:
             report.count("brat: spans of line breaks only, left out")
             continue
-        offsets = ";".join(f"{start} {end}" for start, end in fragments)
+        offsets = ";".join(
+            f"{converter.to_brat(start)} {converter.to_brat(end)}" for start, end in fragments
+        )
         covered = " ".join(text[start:end] for start, end in fragments)
         keys[span.id] = f"T{number}"
         lines.append(f"T{number}\t{span.label} {offsets}\t{covered}")

@@ -5,7 +5,8 @@ time. Spans found in ``doc.ents`` and in a span group are one span; which groups
 span is kept in ``meta["spacy"]["span_groups"]`` (``[start, end, label]`` lists), with
 ``doc.cats`` in ``meta["spacy"]["cats"]``. Relations come from ``doc._.rel`` as spaCy's
 ``rel_component`` tutorial writes it: ``{(head_first_token, child_first_token): {label:
-score}}``; each label scored 0.5 or more is an accepted relation.
+score}}``; each label scored 0.5 or more is an accepted relation. ``doc.ents`` is kept in
+``meta["spacy"]["entities"]``, so that the export gives back the same entities and groups.
 """
 
 from __future__ import annotations
@@ -108,18 +109,17 @@ def doc_record(doc: Doc, path: Path, number: int) -> ImportRecord:
             members.append([span.start_char, span.end_char, span.label_])
         groups[name] = members
     relations = _relations(doc, by_first_token, path, where)
-    meta: dict[str, Any] = {}
-    spacy_meta: dict[str, Any] = {}
+    spacy_meta: dict[str, Any] = {
+        "entities": [[span.start_char, span.end_char, span.label_] for span in doc.ents]
+    }
     if groups:
         spacy_meta["span_groups"] = groups
     if doc.cats:
         spacy_meta["cats"] = dict(doc.cats)
-    if spacy_meta:
-        meta["spacy"] = spacy_meta
     return ImportRecord(
         text=doc.text,
         where=where,
-        meta=meta,
+        meta={"spacy": spacy_meta},
         tokens=tuple((token.idx, token.idx + len(token)) for token in doc),
         spans=list(spans.values()),
         relations=relations,

@@ -1,39 +1,121 @@
 """The ``spacy`` export: DocBin files that ``spacy train`` reads as they are.
 
-- ``doc.spans[KEY]`` holds every exported span (KEY: the project's ``spans_key``, ``sc``).
-- ``doc.ents`` holds the entities picked from them by ``spacy.util.filter_spans``: the longest
-  span (in tokens) first, then the earliest, then the first label in alphabetical order; a span
-  overlapping one already picked stays in ``doc.spans`` only, and is counted.
+- ``doc.spans[KEY]`` holds every exported span (KEY: the project's ``spans_key``, ``sc``); a
+  document imported from a DocBin gets back its own span groups, by name, and its ``doc.cats``.
+- ``doc.ents`` holds accepted entities only. Where accepted spans overlap, the one a person
+  decided last wins, then one that was an entity in the imported file, then the longest, the
+  earliest, the first label in alphabetical order; every span left out is named in the report.
+- Unreviewed is missing, never negative: in a ``done`` document every token outside an accepted
+  span is ``O``, except the tokens of a pending suggestion (or of an accepted span that could
+  not be an entity), which are missing; in any other document every token outside an entity is
+  missing (``Doc.set_ents(default="missing")``).
 - ``doc._.rel`` holds the relations as explosion's ``rel_component`` tutorial trains on them:
-  ``{(head_first_token, child_first_token): {label: 1.0}}``; in a finished (``done``) document
-  every other relation label is 0.0 for every ordered pair of distinct span starts.
+  ``{(head_first_token, child_first_token): {label: 1.0}}``, with 0.0 for every other label on
+  every ordered pair of span starts. The tutorial reads a pair or label it does not find as 0.0
+  and its scorer looks up every pair of entities, so a document whose relations are not all
+  judged (not ``done``, or with pending relation suggestions) cannot be written in that shape:
+  it goes to ``<part>-unfinished.spacy``, with only its 1.0 labels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacy.tokens import DocBin
+from spacy.tokens import Doc, DocBin
 from spacy.tokens import Span as SpacySpan
-from spacy.util import filter_spans
 
 from annotator.io.alignment import DocBuilder, MisalignedPolicy, align_spans, relations_kept
 from annotator.io.docbin import ensure_rel_extension
-from annotator.io.records import ExportDocument, ExportReport
+from annotator.io.records import ExportDocument, ExportReport, FileSummary
 from annotator.io.registry import part_path, register_writer
-from annotator.model import LabelSchema, ProjectSettings
+from annotator.model import LabelSchema, ProjectSettings, Span
 
 Relations = dict[tuple[int, int], dict[str, float]]
+Candidate = tuple[Span, SpacySpan]
+UNFINISHED_NOTE = (
+    "documents whose relations are not all judged (not done, or with pending relation "
+    "suggestions): the rel_component tutorial reads an absent pair as 'no relation', so they "
+    "are kept apart from the training file"
+)
 
 
-def unique_spans(spans: Iterable[SpacySpan]) -> list[SpacySpan]:
-    """One spaCy span per (tokens, label): two annotations of the same thing train once."""
-    seen: dict[tuple[int, int, str], SpacySpan] = {}
-    for span in spans:
-        seen.setdefault((span.start, span.end, span.label_), span)
+def unique_spans(candidates: Iterable[Candidate], decided: dict[str, int]) -> list[Candidate]:
+    """One span per (tokens, label), the most recently decided: the same thing trains once."""
+    seen: dict[tuple[int, int, str], Candidate] = {}
+    for span, spacy_span in candidates:
+        key = (spacy_span.start, spacy_span.end, spacy_span.label_)
+        known = seen.get(key)
+        if known is None or decided.get(span.id, -1) > decided.get(known[0].id, -1):
+            seen[key] = (span, spacy_span)
     return list(seen.values())
+
+
+@dataclass
+class Entities:
+    """The spans picked for ``doc.ents``, and those left out with the span that beat them."""
+
+    chosen: list[SpacySpan] = field(default_factory=list)
+    dropped: list[tuple[SpacySpan, SpacySpan, str]] = field(default_factory=list)
+
+
+def choose_entities(
+    candidates: list[Candidate],
+    decided: dict[str, int],
+    source_entities: set[tuple[int, int, str]],
+) -> Entities:
+    """Non-overlapping entities: the latest human decision first (see the module docstring)."""
+
+    def priority(candidate: Candidate) -> tuple[int, bool, int, int]:
+        span, s = candidate
+        return (
+            decided.get(span.id, -1),
+            (s.start_char, s.end_char, s.label_) in source_entities,
+            s.end - s.start,
+            -s.start,
+        )
+
+    ranked = sorted(candidates, key=priority, reverse=True)  # stable: ties keep store order
+    entities = Entities()
+    owner: dict[int, Candidate] = {}
+    for candidate in ranked:
+        spacy_span = candidate[1]
+        winner = next(
+            (owner[i] for i in range(spacy_span.start, spacy_span.end) if i in owner), None
+        )
+        if winner is None:
+            entities.chosen.append(spacy_span)
+            owner.update(dict.fromkeys(range(spacy_span.start, spacy_span.end), candidate))
+        else:
+            reason = _why_first(priority(winner), priority(candidate))
+            entities.dropped.append((spacy_span, winner[1], reason))
+    entities.chosen.sort(key=lambda s: s.start)
+    return entities
+
+
+def _why_first(winner: tuple[int, bool, int, int], loser: tuple[int, bool, int, int]) -> str:
+    reasons = (
+        "decided later",
+        "an entity in the imported file",
+        "longer",
+        "earlier",
+    )
+    for reason, won, lost in zip(reasons, winner, loser, strict=True):
+        if won != lost:
+            return reason
+    return "same tokens, label first alphabetically"
+
+
+def _group_only(candidate: Candidate, decided: dict[str, int], meta_spacy: Any) -> bool:
+    """A span the imported DocBin had in a span group but not in ``doc.ents``, untouched since:
+    it goes back to its group only, as the file had it."""
+    span, spacy_span = candidate
+    if not isinstance(meta_spacy, dict) or "entities" not in meta_spacy or span.id in decided:
+        return False
+    key = [spacy_span.start_char, spacy_span.end_char, spacy_span.label_]
+    return key not in meta_spacy["entities"]
 
 
 def relations_of(
@@ -42,7 +124,7 @@ def relations_of(
     labels: Iterable[str],
     complete: bool,
 ) -> Relations:
-    """The ``doc._.rel`` dict; ``complete`` (a finished document) adds the 0.0 labels."""
+    """The ``doc._.rel`` dict; ``complete`` (every pair judged) adds the 0.0 labels."""
     relations: Relations = {}
     for head, child, label in pairs:
         relations.setdefault((head.start, child.start), {})[label] = 1.0
@@ -58,6 +140,60 @@ def relations_of(
     return relations
 
 
+def touched_tokens(doc: Doc, spans: Iterable[Span], text_length: int) -> set[int]:
+    """The token indexes each span touches (offsets past the text are ignored)."""
+    tokens: set[int] = set()
+    for span in spans:
+        if span.end <= text_length:
+            touched = doc.char_span(span.start, span.end, alignment_mode="expand")
+            if touched is not None:
+                tokens.update(range(touched.start, touched.end))
+    return tokens
+
+
+def set_entities(doc: Doc, entities: list[SpacySpan], done: bool, unknown: set[int]) -> int:
+    """``doc.ents`` with the missing tokens marked; returns how many tokens are missing."""
+    if not done:
+        doc.set_ents(entities, default="missing")
+        return len(doc) - sum(len(entity) for entity in entities)
+    inside = {i for entity in entities for i in range(entity.start, entity.end)}
+    missing = sorted(unknown - inside)
+    doc.set_ents(entities, missing=[doc[i : i + 1] for i in missing], default="outside")
+    return len(missing)
+
+
+def span_groups(
+    document_meta: dict[str, Any], exported: list[SpacySpan], spans_key: str
+) -> dict[str, list[SpacySpan]]:
+    """``doc.spans``: every span under ``spans_key``, or a DocBin's own groups given back.
+
+    A document imported from a DocBin keeps its groups by name; a span in none of them (one a
+    person added) goes to ``spans_key``, and a group that was not there is not made.
+    """
+    source = document_meta.get("spacy")
+    if not isinstance(source, dict) or "entities" not in source:
+        return {spans_key: exported}
+    groups: dict[str, list[SpacySpan]] = {}
+    placed: set[tuple[int, int, str]] = {tuple(e) for e in source["entities"]}  # type: ignore[misc]
+    for name, members in source.get("span_groups", {}).items():
+        wanted = {tuple(member) for member in members}
+        groups[name] = [s for s in exported if (s.start_char, s.end_char, s.label_) in wanted]
+        placed |= wanted  # type: ignore[arg-type]
+    others = [s for s in exported if (s.start_char, s.end_char, s.label_) not in placed]
+    if others:
+        groups.setdefault(spans_key, []).extend(others)
+    return groups
+
+
+class _Part:
+    """One DocBin file being written, with its summary for the report."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.doc_bin = DocBin(store_user_data=True)
+        self.summary = FileSummary()
+
+
 @register_writer("spacy", suffix=".spacy", description="spaCy DocBin: train.spacy / dev.spacy")
 def write_docbin(
     documents: Iterable[ExportDocument],
@@ -71,35 +207,92 @@ def write_docbin(
     report: ExportReport,
     **_: Any,
 ) -> ExportReport:
-    """Write one DocBin (``store_user_data=True`` so that ``doc._.rel`` is kept)."""
+    """Write one DocBin (``store_user_data=True`` so that ``doc._.rel`` is kept), and one of
+    the documents whose relations are not all judged beside it when there are any."""
     ensure_rel_extension()
     builder = DocBuilder(settings.lang)
-    doc_bin = DocBin(store_user_data=True)
-    for item in documents:
-        document = item.document
-        doc = builder.make(document)
-        aligned = align_spans(doc, document, item.spans, misaligned, report)
-        exported = [s for _, s in aligned.kept(item.spans)]
-        spans = unique_spans(exported)
-        doc.spans[spans_key] = spans
-        doc.ents = filter_spans(spans)
-        _count(report, "duplicate_spans_merged", len(exported) - len(spans))
-        _count(report, "overlaps_spans_only", len(spans) - len(doc.ents))
-        kept = relations_kept(document, item.relations, aligned, report)
-        doc._.rel = relations_of(
-            ((head, child, relation.label) for relation, head, child in kept),
-            spans,
-            schema.relation_names,
-            complete=document.status == "done",
-        )
-        doc_bin.add(doc)
-        report.spans += len(spans)
-        report.relations += len(kept)
     target = part_path(output, part, ".spacy")
+    complete = _Part(target)
+    unfinished = _Part(target.with_name(f"{target.stem}-unfinished.spacy"))
+    unfinished.summary.note = UNFINISHED_NOTE
+    for item in documents:
+        doc, relations_complete, summary = _make_doc(
+            builder, item, schema, spans_key, misaligned, report
+        )
+        written = complete if relations_complete else unfinished
+        written.doc_bin.add(doc)
+        written.summary.add(summary)
     target.parent.mkdir(parents=True, exist_ok=True)
-    doc_bin.to_disk(target)
-    report.files.append(str(target))
+    for written in (complete, unfinished):
+        if written is complete or written.summary.documents:
+            written.doc_bin.to_disk(written.path)
+            report.files.append(str(written.path))
+            report.summaries[str(written.path)] = written.summary
     return report
+
+
+def _make_doc(
+    builder: DocBuilder,
+    item: ExportDocument,
+    schema: LabelSchema,
+    spans_key: str,
+    misaligned: MisalignedPolicy,
+    report: ExportReport,
+) -> tuple[Doc, bool, FileSummary]:
+    """One Doc; whether its relations are all judged; what it adds to its file's summary."""
+    document = item.document
+    doc = builder.make(document)
+    done = document.status == "done"
+    accepted = [span for span in item.spans if span.status == "accepted"]
+    pending_spans = item.suggested_spans()
+    pending_relations = item.suggested_relations()
+    aligned = align_spans(doc, document, accepted, misaligned, report)
+    candidates = aligned.kept(accepted)
+    unique = unique_spans(candidates, item.decided)
+    _count(report, "duplicate_spans_merged", len(candidates) - len(unique))
+    exported = [spacy_span for _, spacy_span in unique]
+    meta_spacy = document.meta.get("spacy")
+    source_entities = {
+        (e[0], e[1], e[2])
+        for e in (meta_spacy.get("entities", []) if isinstance(meta_spacy, dict) else [])
+    }
+    eligible = [c for c in unique if not _group_only(c, item.decided, meta_spacy)]
+    entities = choose_entities(eligible, item.decided, source_entities)
+    for lost, winner, reason in entities.dropped:
+        report.count("overlaps_spans_only")
+        report.warnings.append(
+            f"document {document.id}: span [{lost.start_char}, {lost.end_char}) {lost.label_} "
+            f"{lost.text!r} overlaps [{winner.start_char}, {winner.end_char}) {winner.label_} "
+            f"{winner.text!r}, the entity ({reason}); it is in doc.spans only"
+        )
+    # A pending suggestion, and an accepted span that is not an entity, is not "O".
+    chosen = {(e.start_char, e.end_char) for e in entities.chosen}
+    not_entities = [s for s in accepted if (s.start, s.end) not in chosen]
+    length = len(document.text)
+    unknown = touched_tokens(doc, pending_spans, length) | touched_tokens(doc, not_entities, length)
+    missing = set_entities(doc, entities.chosen, done, unknown)
+    for name, group in span_groups(document.meta, exported, spans_key).items():
+        doc.spans[name] = group
+    if isinstance(meta_spacy, dict) and isinstance(meta_spacy.get("cats"), dict):
+        doc.cats = dict(meta_spacy["cats"])
+    selected = [r for r in item.relations if r.status == "accepted"]
+    kept = relations_kept(document, selected, aligned, report)
+    relations_complete = done and not pending_relations
+    doc._.rel = relations_of(
+        ((head, child, relation.label) for relation, head, child in kept),
+        exported,
+        schema.relation_names,
+        complete=relations_complete,
+    )
+    report.spans += len(exported)
+    report.relations += len(kept)
+    summary = FileSummary(
+        documents=1,
+        done=int(done),
+        missing_tokens=missing,
+        pending_left_out=len(pending_spans) + len(pending_relations),
+    )
+    return doc, relations_complete, summary
 
 
 def _count(report: ExportReport, key: str, n: int) -> None:

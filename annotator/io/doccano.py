@@ -42,6 +42,7 @@ from annotator.io.records import (
     ImportRecord,
 )
 from annotator.io.registry import part_path, register_reader, register_writer
+from annotator.model import Span
 
 TEXT_KEYS = ("text", "column_data", "data")
 SPAN_KEYS = ("label", "labels", "column_label", "entities")
@@ -389,12 +390,34 @@ def write_doccano(
                     }
                 )
                 next_relation += 1
+            _warn_overlaps(item.document.id, spans, report)
             line: dict[str, Any] = {"id": item.document.id, "text": item.document.text}
             line.update(entities=entities, relations=relations)
             if item.document.meta:
                 line["meta"] = item.document.meta
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            # ASCII only (\\u escapes): doccano's "Auto" encoding detection misreads UTF-8
+            handle.write(json.dumps(line, ensure_ascii=True) + "\n")
             report.spans += len(entities)
             report.relations += len(relations)
     report.files.append(str(target))
     return report
+
+
+def _warn_overlaps(doc_id: int | None, spans: list[Span], report: ExportReport) -> None:
+    """doccano drops overlapping spans silently unless the project allows them: say so."""
+    pairs = []
+    for index, first in enumerate(spans):  # sorted by start
+        for second in spans[index + 1 :]:
+            if second.start >= first.end:
+                break
+            pairs.append((first, second))
+    if not pairs:
+        return
+    first, second = pairs[0]
+    more = f" (and {len(pairs) - 1} more pairs)" if len(pairs) > 1 else ""
+    report.count("doccano: documents with overlapping spans")
+    report.warnings.append(
+        f"document {doc_id}: spans [{first.start}, {first.end}) {first.label} and "
+        f"[{second.start}, {second.end}) {second.label} overlap{more}; doccano keeps them only "
+        'in a project with "Allow overlapping spans" set'
+    )

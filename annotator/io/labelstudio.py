@@ -6,15 +6,24 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
   ``text_key``, else the only string in ``data``.
 - ``annotations`` and legacy ``completions`` give accepted spans (``type: labels``) and
   relations (``type: relation``); ``predictions`` give suggestions, with the region's (or the
-  prediction's) ``score``. A region with several labels gives one span per label. A relation
-  without a label gets the label ``relation``; ``direction: left`` swaps head and child.
+  prediction's) ``score``. A region with several labels (in one result, or in several results
+  sharing its id) gives one span per label, and its relations attach to each. A relation
+  without a label gets the label ``relation``; ``direction: left`` swaps head and child;
+  ``direction: bi`` is listed in ``meta["labelstudio"]["bidirectional"]`` (by offsets and
+  labels) and written back as ``bi``. A relation repeated within one annotation is kept each
+  time; the same relation in two annotations once.
+- ``predictions`` that are ids only (the default JSON export) carry no results: their ids go to
+  ``meta["labelstudio"]["prediction_ids"]`` and a note to the import report.
+- JSON-MIN (one flat object per annotation: the data, a list of ``{start, end, text, labels}``
+  per labels control, ``annotation_id``, ``lead_time``...) is read as the task it stands for.
 - ``was_cancelled`` (or ``skipped``) annotations are left out and their ids listed in
   ``meta["labelstudio"]["cancelled"]``. Results of other types (choices, text areas...) are kept
   in ``meta["labelstudio"]["other_results"]``. The same span in several annotations or in a
   prediction too is kept once.
 - A task with at least one submitted annotation is imported as ``done``.
 - Label Studio counts offsets in UTF-16 code units (JavaScript); where the text has characters
-  outside the BMP (emoji), offsets are converted when that makes ``value.text`` match.
+  outside the BMP (emoji), offsets are converted when that makes ``value.text`` match. The
+  writer writes UTF-16 offsets.
 - A region whose offsets run past the text, or whose ``value.text`` differs from the text at
   its offsets, stops the import with an error naming the task and the region id. With the
   reader option ``invalid_spans="skip"``, the region (and its relations) is left out instead
@@ -24,7 +33,7 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +47,26 @@ from annotator.io.records import (
     ImportRecord,
 )
 from annotator.io.registry import part_path, register_reader, register_writer
-from annotator.model import Relation, Span
+from annotator.model import LabelSchema, Relation, Span
 
 RESULT_KEYS = ("annotations", "completions", "predictions")
 DEFAULT_RELATION_LABEL = "relation"
+PREDICTION_IDS_NOTE = (
+    "Label Studio predictions given as ids only (no results) were skipped; "
+    "export the project with predictions included to import them"
+)
 
 
 def sniff_labelstudio(path: Path, head: bytes) -> bool:
-    """JSON whose first task has ``data`` and annotations, predictions or completions."""
+    """JSON whose first task has ``data`` and annotations, predictions or completions, or a
+    JSON-MIN export (``annotation_id`` and ``lead_time`` beside the data)."""
     if path.is_dir():
         return False
     keys = first_json_keys(head)
-    return keys is not None and "data" in keys and bool(keys & set(RESULT_KEYS))
+    if keys is None:
+        return False
+    json_min = "annotation_id" in keys and "lead_time" in keys
+    return json_min or ("data" in keys and bool(keys & set(RESULT_KEYS)))
 
 
 @register_reader(
@@ -73,7 +90,62 @@ def read_labelstudio(
     if not isinstance(tasks, list):
         raise FormatError(path, None, "expected a list of tasks or one task")
     for index, task in enumerate(tasks, start=1):
+        if _is_json_min(task):
+            task = _task_from_json_min(task, index, path, text_key)
         yield _TaskReader(path, index, task, text_key, invalid_spans == "skip").record()
+
+
+# --- JSON-MIN -------------------------------------------------------------------------------
+
+# the keys Label Studio's JSON-MIN export adds to each task's data (converter.convert_to_json_min)
+JSON_MIN_INFO = ("annotator", "annotation_id", "created_at", "updated_at", "lead_time", "agreement")
+
+
+def _is_json_min(task: Any) -> bool:
+    """One flat object per annotation: the task's data, its info keys, and no result lists."""
+    return (
+        isinstance(task, dict)
+        and "data" not in task
+        and not any(key in task for key in RESULT_KEYS)
+        and "annotation_id" in task
+    )
+
+
+def _is_json_min_region(value: Any) -> bool:
+    return isinstance(value, dict) and "start" in value and "end" in value and "labels" in value
+
+
+def _task_from_json_min(
+    flat: dict[str, Any], index: int, path: Path, text_key: str | None
+) -> dict[str, Any]:
+    """The full-JSON task a JSON-MIN record stands for, so one reader checks both.
+
+    Each key whose value is a list of ``{start, end, text, labels}`` is a labels control: its
+    items are the regions (``<control>-<n>`` ids; JSON-MIN keeps no region ids or relations).
+    """
+    data: dict[str, Any] = {}
+    result: list[dict[str, Any]] = []
+    info: dict[str, Any] = {}
+    for key, value in flat.items():
+        if key in JSON_MIN_INFO:
+            info[key] = value
+        elif key == "id":
+            continue
+        elif key != text_key and isinstance(value, list) and any(map(_is_json_min_region, value)):
+            for number, region in enumerate(value, start=1):
+                if not _is_json_min_region(region):
+                    where = f"task {flat.get('id', index)}"
+                    raise FormatError(path, where, f"{key}[{number - 1}] is not a labelled region")
+                result.append(
+                    {"id": f"{key}-{number}", "from_name": key, "type": "labels", "value": region}
+                )
+        else:
+            data[key] = value
+    annotation: dict[str, Any] = {"id": info.pop("annotation_id"), **info, "result": result}
+    task: dict[str, Any] = {"data": data, "annotations": [annotation]}
+    if "id" in flat:
+        task["id"] = flat["id"]
+    return task
 
 
 class _TaskReader:
@@ -128,6 +200,10 @@ class _TaskReader:
             if not isinstance(entries, list):
                 raise FormatError(self.path, self.where, f"{source} is not a list")
             for number, entry in enumerate(entries):
+                if source == "predictions" and isinstance(entry, int | str):
+                    # the default export lists prediction ids only: they carry no results
+                    self.meta.setdefault("prediction_ids", []).append(entry)
+                    continue
                 if not isinstance(entry, dict):
                     raise FormatError(self.path, self.where, f"{source}[{number}] is not an object")
                 if entry.get("was_cancelled") or entry.get("skipped"):
@@ -139,6 +215,8 @@ class _TaskReader:
                 info = {k: v for k, v in entry.items() if k != "result"}
                 if info:
                     self.meta.setdefault(source, []).append(info)
+        if "prediction_ids" in self.meta:
+            self.out.notes.append(PREDICTION_IDS_NOTE)
         if submitted:
             self.out.status = "done"
         task_meta = self.task.get("meta")
@@ -151,7 +229,7 @@ class _TaskReader:
         result = entry.get("result") or []
         if not isinstance(result, list):
             raise FormatError(self.path, self.where, f"{prefix}: result is not a list")
-        keys: dict[str, str] = {}
+        keys: dict[str, list[str]] = {}  # region id -> its spans (one per label)
         skipped: set[str] = set()
         relations = []
         for region in result:
@@ -161,19 +239,22 @@ class _TaskReader:
             if kind == "relation":
                 relations.append(region)
             elif kind == "labels":
-                key = self._span(prefix, region, entry, suggested)
-                if key is None:
+                region_keys = self._span(prefix, region, entry, suggested)
+                if region_keys is None:
                     skipped.add(str(region.get("id")))
                 else:
-                    keys[str(region.get("id"))] = key
+                    spans = keys.setdefault(str(region.get("id")), [])
+                    spans.extend(key for key in region_keys if key not in spans)
             else:
                 self.meta.setdefault("other_results", []).append(region)
+        seen_before = set(self.relation_seen)  # the same relation in another annotation: once
         for region in relations:
-            self._relation(region, keys, skipped, suggested)
+            self._relation(region, keys, skipped, suggested, seen_before)
 
     def _span(
         self, prefix: str, region: dict[str, Any], entry: dict[str, Any], suggested: bool
-    ) -> str | None:
+    ) -> list[str] | None:
+        """The keys of the region's spans, one per label; None when it is skipped."""
         region_id = str(region.get("id"))
         value = region.get("value")
         if not isinstance(value, dict):
@@ -204,7 +285,7 @@ class _TaskReader:
                 f"{self.text[start:end]!r} at {start}-{end}",
             )
         score = region.get("score", entry.get("score") if suggested else None)
-        first_key = None
+        span_keys = []
         for label in labels:
             identity = (start, end, label)
             key = self.identity.get(identity)
@@ -221,8 +302,8 @@ class _TaskReader:
                         key=key,
                     )
                 )
-            first_key = first_key or key
-        return first_key
+            span_keys.append(key)
+        return span_keys
 
     def _invalid(self, region: dict[str, Any], reason: str) -> None:
         region_id = region.get("id")
@@ -232,8 +313,15 @@ class _TaskReader:
         return None
 
     def _relation(
-        self, region: dict[str, Any], keys: dict[str, str], skipped: set[str], suggested: bool
+        self,
+        region: dict[str, Any],
+        keys: dict[str, list[str]],
+        skipped: set[str],
+        suggested: bool,
+        seen_before: set[tuple[str, str, str]],
     ) -> None:
+        """One relation per label and per span of each end region (a region with two labels
+        is two spans); ``direction`` left points from ``to_id`` to ``from_id``, bi both ways."""
         ends = [str(region.get("from_id")), str(region.get("to_id"))]
         if any(end in skipped for end in ends):
             self.meta.setdefault("skipped_relations", []).append(region)
@@ -243,29 +331,48 @@ class _TaskReader:
                 raise FormatError(
                     self.path, self.where, f"relation {ends[0]} -> {ends[1]}: no region {end}"
                 )
-        head, child = (keys[end] for end in ends)
-        if region.get("direction") == "left":
-            head, child = child, head
+        heads, children = (keys[end] for end in ends)
+        direction = region.get("direction")
+        if direction == "left":
+            heads, children = children, heads
         labels = region.get("labels") or [DEFAULT_RELATION_LABEL]
         for label in labels:
-            if (head, child, label) in self.relation_seen or head == child:
-                continue
-            self.relation_seen.add((head, child, label))
-            self.out.relations.append(
-                ImportedRelation(
-                    head=head,
-                    child=child,
-                    label=str(label),
-                    status="suggested" if suggested else "accepted",
-                )
-            )
+            for head in heads:
+                for child in children:
+                    identity = (head, child, str(label))
+                    if identity in seen_before or head == child:
+                        continue
+                    self.relation_seen.add(identity)
+                    if direction == "bi":
+                        self.meta.setdefault("bidirectional", []).append(
+                            self._relation_identity(head, child, str(label))
+                        )
+                    self.out.relations.append(
+                        ImportedRelation(
+                            head=head,
+                            child=child,
+                            label=str(label),
+                            status="suggested" if suggested else "accepted",
+                        )
+                    )
+
+    def _relation_identity(self, head: str, child: str, label: str) -> list[Any]:
+        by_key = {span.key: span for span in self.out.spans}
+        return relation_identity(by_key[head], by_key[child], label)
+
+
+def relation_identity(head: ImportedSpan | Span, child: ImportedSpan | Span, label: str) -> list:
+    """How ``meta["labelstudio"]["bidirectional"]`` names a relation: by its spans' offsets
+    and labels, which survive the import (span ids do not)."""
+    return [head.start, head.end, head.label, child.start, child.end, child.label, label]
 
 
 class _Utf16Offsets:
-    """JavaScript (UTF-16) offsets to Python string indices, for texts with emoji."""
+    """JavaScript (UTF-16) offsets <-> Python string indices, for texts with emoji."""
 
     def __init__(self, text: str) -> None:
         self.table: dict[int, int] | None = None
+        self.units: dict[int, int] | None = None
         if any(ord(c) > 0xFFFF for c in text):
             self.table = {}
             units = 0
@@ -276,6 +383,14 @@ class _Utf16Offsets:
 
     def to_index(self, units: int) -> int | None:
         return None if self.table is None else self.table.get(units)
+
+    def to_units(self, index: int) -> int:
+        """A Python index as Label Studio's frontend counts it (an emoji is two units)."""
+        if self.table is None:
+            return index
+        if self.units is None:
+            self.units = {i: units for units, i in self.table.items()}
+        return self.units[index]
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -290,6 +405,7 @@ def write_labelstudio(
     report: ExportReport | None = None,
     from_name: str = "label",
     to_name: str = "text",
+    schema: LabelSchema | None = None,
     **_options: Any,
 ) -> ExportReport:
     """Label Studio tasks: accepted spans and relations as ``annotations``, suggestions as
@@ -302,14 +418,27 @@ def write_labelstudio(
     with target.open("w", encoding="utf-8", newline="\n") as handle:
         handle.write("[")
         for number, item in enumerate(documents):
-            task = _task(item, from_name, to_name, report)
+            task = _task(item, from_name, to_name, report, _undirected(schema))
             handle.write(("," if number else "") + "\n" + json.dumps(task, ensure_ascii=False))
         handle.write("\n]\n")
     report.files.append(str(target))
     return report
 
 
-def _task(item: ExportDocument, from_name: str, to_name: str, report: ExportReport) -> dict:
+def _undirected(schema: LabelSchema | None) -> frozenset[str]:
+    """Relation labels the schema marks as not directed: Label Studio's ``direction: bi``."""
+    if schema is None:
+        return frozenset()
+    return frozenset(label.name for label in schema.relations if not label.directed)
+
+
+def _task(
+    item: ExportDocument,
+    from_name: str,
+    to_name: str,
+    report: ExportReport,
+    undirected: frozenset[str],
+) -> dict:
     document = item.document
     spans = {s.id: s for s in item.spans if s.status != "rejected"}
     relations = [r for r in item.relations if r.status != "rejected"]
@@ -335,14 +464,22 @@ def _task(item: ExportDocument, from_name: str, to_name: str, report: ExportRepo
     task: dict[str, Any] = {"id": document.id, "data": {"text": document.text}}
     if document.meta:
         task["meta"] = document.meta
+    stored = document.meta.get("labelstudio")
+    bidirectional = stored.get("bidirectional", []) if isinstance(stored, dict) else []
+
+    def direction(relation: Relation) -> str:
+        identity = relation_identity(spans[relation.head], spans[relation.child], relation.label)
+        both = relation.label in undirected or identity in bidirectional
+        return "bi" if both else "right"
+
     if accepted or accepted_relations or document.status == "done":
         result = _regions(accepted, document.text, from_name, to_name)
-        result += _relations(accepted_relations, spans, report)
+        result += _relations(accepted_relations, spans, report, direction)
         report.relations += len(result) - len(accepted)
         task["annotations"] = [{"result": result, "was_cancelled": False}]
     if suggested or suggested_relations:
         result = _regions(suggested, document.text, from_name, to_name)
-        result += _relations(suggested_relations, spans, report)
+        result += _relations(suggested_relations, spans, report, direction)
         report.relations += len(result) - len(suggested)
         task["predictions"] = [{"model_version": "annotator", "result": result}]
     report.spans += len(spans)
@@ -350,7 +487,9 @@ def _task(item: ExportDocument, from_name: str, to_name: str, report: ExportRepo
 
 
 def _regions(spans: list[Span], text: str, from_name: str, to_name: str) -> list[dict]:
+    """Regions with Label Studio's offsets: UTF-16 units, as its frontend (JavaScript) counts."""
     regions = []
+    utf16 = _Utf16Offsets(text)
     for span in sorted(spans, key=lambda s: (s.start, s.end, s.label)):
         region: dict[str, Any] = {
             "id": span.id,
@@ -358,8 +497,8 @@ def _regions(spans: list[Span], text: str, from_name: str, to_name: str) -> list
             "to_name": to_name,
             "type": "labels",
             "value": {
-                "start": span.start,
-                "end": span.end,
+                "start": utf16.to_units(span.start),
+                "end": utf16.to_units(span.end),
                 "text": text[span.start : span.end],
                 "labels": [span.label],
             },
@@ -371,7 +510,10 @@ def _regions(spans: list[Span], text: str, from_name: str, to_name: str) -> list
 
 
 def _relations(
-    relations: list[Relation], spans: dict[str, Span], report: ExportReport
+    relations: list[Relation],
+    spans: dict[str, Span],
+    report: ExportReport,
+    direction: Callable[[Relation], str],
 ) -> list[dict]:
     out = []
     for relation in relations:
@@ -383,7 +525,7 @@ def _relations(
                 "from_id": relation.head,
                 "to_id": relation.child,
                 "type": "relation",
-                "direction": "right",
+                "direction": direction(relation),
                 "labels": [relation.label],
             }
         )

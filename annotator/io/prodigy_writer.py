@@ -22,7 +22,7 @@ from spacy.tokens import Span as SpacySpan
 
 from annotator.io.alignment import DocBuilder, MisalignedPolicy, align_spans, relations_kept
 from annotator.io.jsonl import HASH_KEYS, KEPT, relation_key, span_key
-from annotator.io.records import ExportDocument, ExportReport
+from annotator.io.records import ExportDocument, ExportReport, FileSummary
 from annotator.io.registry import part_path, register_writer
 from annotator.model import Document, ProjectSettings, Span
 
@@ -145,9 +145,32 @@ def write_prodigy(
     builder = DocBuilder(settings.lang)
     target = part_path(output, part, ".jsonl")
     target.parent.mkdir(parents=True, exist_ok=True)
+    summary = FileSummary()
     with target.open("w", encoding="utf-8", newline="\n") as handle:
         for item in documents:
             task = to_prodigy_task(builder, item, misaligned, report)
             handle.write(json.dumps(task, ensure_ascii=False) + "\n")
+            _summarise(item, summary, report)
     report.files.append(str(target))
+    report.summaries[str(target)] = summary
     return report
+
+
+def _summarise(item: ExportDocument, summary: FileSummary, report: ExportReport) -> None:
+    """Count the document; name an accepted task that leaves pending suggestions out.
+
+    Prodigy has no "missing" tokens: in an accepted task, a token outside its spans is read
+    as not an entity, so such a task turns those suggestions into negatives.
+    """
+    document = item.document
+    left_out = len(item.pending_spans) + len(item.pending_relations)
+    summary.documents += 1
+    summary.done += document.status == "done"
+    summary.pending_left_out += left_out
+    if left_out and document.status == "done":
+        report.count("accepted_with_pending_suggestions")
+        report.warnings.append(
+            f"document {document.id}: done, but {left_out} pending suggestions are not in its "
+            "task; Prodigy reads an accepted task's unlabelled tokens as not entities (judge "
+            "them first)"
+        )

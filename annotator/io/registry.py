@@ -22,12 +22,15 @@ A writer is registered with ``@register_writer(name, suffix=".jsonl")`` and call
     ) -> ExportReport:             # the same ``report``
 
 The documents hold only what the user selected (``--status``, ``--spans``): never rejected
-annotations, and relations only between selected spans. A writer adds every file it writes to
-``report.files``, what it wrote to ``report.spans`` / ``report.relations``, and anything it had
-to change or leave out to ``report.warnings`` (naming the document and offsets) and
-``report.count(key)``; it never drops an annotation silently. ``report.documents`` is counted
-by the service. ``suffix`` is the file ending of a one-file format; ``""`` means the format
-writes a folder (brat, spacy). ``annotator.io.alignment`` applies the ``misaligned`` policy.
+annotations, and relations only between selected spans; the pending suggestions left out are in
+``pending_spans`` / ``pending_relations`` (a training format writes their tokens as missing,
+never as negatives). A writer adds every file it writes to ``report.files`` (and, for training
+data, a ``FileSummary`` to ``report.summaries``), what it wrote to ``report.spans`` /
+``report.relations``, and anything it had to change or leave out to ``report.warnings`` (naming
+the document and offsets) and ``report.count(key)``; it never drops an annotation silently.
+``report.documents`` is counted by the service. ``suffix`` is the file ending of a one-file
+format; ``""`` means the format writes a folder (brat, spacy). ``annotator.io.alignment``
+applies the ``misaligned`` policy.
 """
 
 from __future__ import annotations

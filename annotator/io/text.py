@@ -42,6 +42,42 @@ def text_files(path: Path) -> list[Path]:
     return sorted(found, key=lambda file: file.relative_to(path).as_posix())
 
 
+_MAGIC = (
+    (b"%PDF", "a PDF file; extract its text first (e.g. pdftotext)"),
+    (b"PK\x03\x04", "a ZIP archive (or .docx/.odt/.xlsx); save or extract it as plain text"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x7fELF", "a program (ELF)"),
+    (b"\x1f\x8b", "a gzip archive; decompress it first"),
+    (
+        b"SQLite format 3\x00",
+        "an SQLite database (an annotator project? open it: annotator gui FILE)",
+    ),
+)
+BINARY_SNIFF = 8192
+
+
+def binary_kind(head: bytes) -> str | None:
+    """What binary file ``head`` starts, by its magic bytes or NUL bytes; None for text.
+
+    A UTF-16/32 text has NUL bytes but starts with its byte-order mark: it is text.
+    """
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if b"\x00" in head[:BINARY_SNIFF] and not head.startswith(_UNICODE_BOMS):
+        return "a binary file (NUL bytes)"
+    return None
+
+
+def refuse_binary(path: Path, head: bytes) -> None:
+    """One line naming the file when it is not text, whatever format it was given as."""
+    kind = binary_kind(head)
+    if kind is not None:
+        raise FormatError(path, None, f"not text: {kind}")
+
+
 def count_documents(path: Path) -> int:
     """How many records ``read_text`` yields without ``--split``, without reading the texts."""
     return len(text_files(path))
@@ -155,6 +191,7 @@ def read_text(
             data = file.read_bytes()
         except OSError as error:
             raise FormatError(file, None, f"cannot read ({error.strerror})") from None
+        refuse_binary(file, data[:BINARY_SNIFF])
         text, notes = decode(data, file)
         for start, end, place in _parts(text, split, lang):
             meta: dict[str, Any] = {"file": relative, **place}

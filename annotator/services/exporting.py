@@ -15,6 +15,7 @@ import random
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,7 +23,8 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, field_validator
 
 import annotator.io.formats  # noqa: F401 - registers every reader and writer
-from annotator.errors import Cancelled, ExportError, ProjectLockedError
+from annotator.edits import AddSpan, Edit, EditGroup, UpdateSpan, edit_from_json
+from annotator.errors import Cancelled, ExportError, ProjectLockedError, ProjectNotWritableError
 from annotator.io.alignment import MisalignedPolicy
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS
@@ -150,9 +152,11 @@ def _selected_statuses(spans: SpanSelection, format: str) -> tuple[str, ...]:
 def export_document(
     project: Project, doc_id: int, statuses: tuple[str, ...], report: ExportReport
 ) -> ExportDocument:
-    """A document with its selected spans, and the relations between selected spans."""
+    """A document with its selected spans, the relations between selected spans, the pending
+    suggestions the selection left out, and the order of the person's decisions on spans."""
     document = project.document(doc_id)
     spans = project.spans(doc_id, status=statuses)
+    unselected = () if "suggested" in statuses else ("suggested",)
     span_ids = {span.id for span in spans}
     relations = []
     for relation in project.relations(doc_id, status=statuses):
@@ -164,7 +168,37 @@ def export_document(
                 f"document {doc_id}: relation {relation.label} left out because one of its "
                 "spans is not exported (its status was not selected)"
             )
-    return ExportDocument(document=document, spans=spans, relations=relations)
+    return ExportDocument(
+        document=document,
+        spans=spans,
+        relations=relations,
+        pending_spans=project.spans(doc_id, status=unselected) if unselected else [],
+        pending_relations=project.relations(doc_id, status=unselected) if unselected else [],
+        decided=decision_order(project, doc_id),
+    )
+
+
+_SPAN_EDITS = frozenset({"add_span", "update_span", "group"})
+
+
+def decision_order(project: Project, doc_id: int) -> dict[str, int]:
+    """Span id -> the edit log id of the last edit a person made to it (add, accept, relabel,
+    resize): a later decision has a higher number. Imported spans have none."""
+    order: dict[str, int] = {}
+
+    def visit(edit: Edit, at: int) -> None:
+        if isinstance(edit, EditGroup):
+            for part in edit.edits:
+                visit(part, at)
+        elif isinstance(edit, AddSpan):
+            order[edit.span.id] = at
+        elif isinstance(edit, UpdateSpan):
+            order[edit.after.id] = at
+
+    for entry in project.edit_log(doc_id):
+        if entry["kind"] in _SPAN_EDITS:
+            visit(edit_from_json(entry["payload"]), entry["id"])
+    return order
 
 
 def export_project(
@@ -184,9 +218,11 @@ def export_project(
     ``status="done"`` exports finished documents, ``"all"`` every one. ``spans="accepted"``
     exports accepted annotations, ``"all"`` pending suggestions too; rejected annotations are
     never exported, except by the lossless ``annotator`` format with ``spans="all"``, which
-    keeps them with their status. ``split`` cuts the documents into train/dev(/test) with
-    ``seed``; ``spacy`` is split 0.8/0.2 unless told. ``misaligned`` says what happens to a
-    span off token boundaries (each is named in the report).
+    keeps them with their status; ``spacy`` never writes a suggestion as a label, and writes the
+    tokens nobody judged as missing (see ``annotator.io.docbin_writer``). ``split`` cuts the
+    documents into train/dev(/test) with ``seed``; ``spacy`` is split 0.8/0.2 unless told.
+    ``misaligned`` says what happens to a span off token boundaries (each is named in the
+    report).
     """
     options = export_options(
         format=format,
@@ -249,7 +285,9 @@ def export_project(
                 misaligned=options.misaligned,
                 report=report,
             )
-        report.files = _move_into_place(staged, output, report.files, report)
+        staged_files = list(report.files)
+        moved = _move_into_place(staged, output, report.files, report)
+        report.rename_files(dict(zip(staged_files, moved, strict=True)))
     except OSError as error:
         raise ExportError(
             f"{output}: cannot write the export ({error.strerror or error})"
@@ -319,7 +357,8 @@ def _previous_export(output: Path) -> list[str]:
 def _log_export(project: Project, options: ExportOptions, report: ExportReport) -> None:
     if project.read_only:
         report.warnings.append(
-            f"{project.path} is open in another window, so this export is not in its edit log"
+            f"{project.path} was opened read-only (asked, open in another window, or not "
+            "writable), so this export is not in its edit log"
         )
         return
     payload: dict[str, Any] = {
@@ -329,6 +368,7 @@ def _log_export(project: Project, options: ExportOptions, report: ExportReport) 
         "relations": report.relations,
         "files": report.files,
         "counts": report.counts,
+        "summaries": {file: asdict(summary) for file, summary in report.summaries.items()},
         "warnings": len(report.warnings),
     }
     project.log_event(
@@ -338,11 +378,12 @@ def _log_export(project: Project, options: ExportOptions, report: ExportReport) 
     )
 
 
-def export_project_file(path: Path, **options: Any) -> ExportReport:
-    """Open the project file and export it; read-only when another process has it open."""
+def export_project_file(path: Path, read_only: bool = False, **options: Any) -> ExportReport:
+    """Open the project file and export it; read-only when asked, when another process has it
+    open, or when this user may not write it (the export is then not in its edit log)."""
     try:
-        project = Project.open(path)
-    except ProjectLockedError:
+        project = Project.open(path, read_only=read_only)
+    except (ProjectLockedError, ProjectNotWritableError):
         project = Project.open(path, read_only=True)
     with project:
         return export_project(project, **options)

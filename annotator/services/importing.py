@@ -12,7 +12,8 @@ Rules, also in docs/importing.md:
   offsets and label once, the strongest status: accepted > rejected > suggested); within one
   record, a relation listed twice is kept twice, as the file has it;
 - labels the source brings that the schema lacks are added to it (relation labels allow the
-  (head, child) label pairs seen) and reported;
+  (head, child) label pairs seen) and reported; a project created by the import starts with
+  no labels but those (the default schema only when the source brings none);
 - a span off token boundaries is stored and flagged (counted as misaligned);
 - a document's status is the record's, else ``in_progress`` when it has accepted spans,
   ``suggested`` when it has suggested ones, else ``new``.
@@ -37,8 +38,16 @@ from annotator.io import (
 from annotator.io import jsonl as jsonl_io
 from annotator.io import text as text_io
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
-from annotator.io.registry import READERS, detect_format
-from annotator.model import Document, Relation, Span, new_id, text_hash
+from annotator.io.registry import READERS, detect_format, head_bytes
+from annotator.model import (
+    Document,
+    LabelSchema,
+    Relation,
+    Span,
+    default_schema,
+    new_id,
+    text_hash,
+)
 from annotator.model.document import DocumentStatus, TokenOffsets
 from annotator.model.parsing import one_line
 from annotator.services.projects import new_project
@@ -79,6 +88,7 @@ class ImportReport:
     duplicates: int = 0
     duplicate_examples: list[str] = field(default_factory=list)
     repeated: int = 0
+    repeated_places: dict[str, list[str | int]] = field(default_factory=dict)  # by source
     empty: int = 0
     spans: int = 0
     relations: int = 0
@@ -154,6 +164,7 @@ def import_sources(
                     raise Cancelled("import cancelled; nothing from it was kept")
                 importer.add(record, plan)
         importer.flush()
+        importer.report_notes()
         report.seconds = round(time.perf_counter() - started, 3)
         project.log_event("import", _describe(report), report.to_dict(), actor="import")
     return report
@@ -172,8 +183,11 @@ def import_into_file(
 ) -> tuple[ImportReport, bool]:
     """``annotator import``: open the project, or create it (``lang``, default fr), and import.
 
-    Returns the report and whether the project was created. When the import fails, a project
-    created for it is removed again, so a failed command leaves nothing behind.
+    Returns the report and whether the project was created. A project created here starts
+    from the labels the source brings (entity and relation labels), not from the default
+    schema as well, so that an export trains on no label the data never uses; a source with no
+    labels gets the default schema. When the import fails, a project created for it is removed
+    again, so a failed command leaves nothing behind.
     """
     path = Path(path)
     was_there = path.exists()
@@ -181,12 +195,15 @@ def import_into_file(
     if created:
         check_language(lang or "fr")
         project = new_project(path, lang=lang or "fr")
+        project.set_schema(LabelSchema())  # the labels the source brings, and only those
     else:
         project = Project.open(path)
     try:
         report = import_sources(
             project, sources, format, split, progress, cancel, skip_invalid, text_key
         )
+        if created and not project.schema.entities:
+            project.set_schema(default_schema())  # the source brought no labels
     except BaseException:
         project.close()
         if created:
@@ -225,6 +242,10 @@ def _plan(
     """Which reader reads ``path``, and with which of the options it takes."""
     if not path.exists():
         raise FormatError(path, None, "no such file or folder")
+    if path.is_file() and format != "spacy":  # a DocBin is the one binary input
+        head = head_bytes(path)
+        if not (format == "auto" and READERS["spacy"].sniff(path, head)):  # type: ignore[misc]
+            text_io.refuse_binary(path, head)
     name = detect_format(path) if format == "auto" else format
     if name not in READERS:
         raise FormatError(path, None, f"unknown format {name!r} (known: {', '.join(READERS)})")
@@ -268,6 +289,18 @@ def place(path: str | Path, where: str | int | None) -> str:
     if isinstance(where, int):
         return f"{path}:{where}"
     return f"{path} ({where})" if where else str(path)
+
+
+PLACES_SHOWN = 10
+
+
+def describe_places(places: list[str | int]) -> str:
+    """``lines 4, 9, 12`` (line numbers) or ``task 3, task 7``: the first ``PLACES_SHOWN``,
+    then ``...``."""
+    shown = ", ".join(str(place) for place in places[:PLACES_SHOWN])
+    more = ", ..." if len(places) > PLACES_SHOWN else ""
+    lines = "lines " if all(isinstance(place, int) for place in places) else ""
+    return f"{lines}{shown}{more}"
 
 
 # -- one record -------------------------------------------------------------------------------
@@ -423,6 +456,7 @@ class _Importer:
         self.batch: dict[str, _Pending] = {}
         self.characters = 0
         self.read = 0
+        self.notes: dict[tuple[str, str], list[str | int]] = {}  # (source, note) -> places
         if progress is not None:
             progress(0, total)
 
@@ -434,6 +468,8 @@ class _Importer:
             self.report.empty += 1
             return
         pending = _pending(record, plan)
+        for note in record.notes:
+            self.notes.setdefault((str(plan.path), note), []).append(record.where)
         encoding = record.meta.get("encoding") if isinstance(record.meta, dict) else None
         if isinstance(encoding, str):
             self.report.encodings[encoding] = self.report.encodings.get(encoding, 0) + 1
@@ -446,9 +482,17 @@ class _Importer:
         if len(self.batch) >= BATCH_RECORDS or self.characters >= BATCH_CHARACTERS:
             self.flush()
 
-    def _count_repeated(self, plan: _Plan) -> None:
-        plan.report.repeated += 1
+    def _count_repeated(self, pending: _Pending) -> None:
+        pending.plan.report.repeated += 1
         self.report.repeated += 1
+        source = str(pending.plan.path)
+        self.report.repeated_places.setdefault(source, []).append(pending.where)
+
+    def report_notes(self) -> None:
+        """Each reader note once per source, with how many records gave it and where."""
+        for (source, note), places in self.notes.items():
+            count = f"{len(places)} record{'s' if len(places) > 1 else ''}"
+            self.report.notes.append(f"{source}: {note} ({count}: {describe_places(places)})")
 
     def flush(self) -> None:
         if self.batch:
@@ -470,11 +514,11 @@ class _Importer:
                     self._count_duplicate(record, doc_id)
                 continue
             for repeat in pending.repeats:
-                self._count_repeated(repeat.plan)
+                self._count_repeated(repeat)
             if doc_id is None:
                 fresh.append(pending)
             else:
-                self._count_repeated(pending.plan)
+                self._count_repeated(pending)
                 targets.append((doc_id, self._merge_stored(doc_id, pending)))
         untokenized = [pending for pending in fresh if pending.tokens is None]
         for pending, tokens in zip(

@@ -3,6 +3,11 @@
 An advisory ``flock`` on the project file itself: the kernel drops it when the process dies,
 so a killed session never leaves a stale lock behind. It is independent of SQLite's own
 POSIX locks on the same file.
+
+Taking it is also where a writer learns it may not write: the file (or the folder, where SQLite
+keeps its ``-wal`` and ``-shm`` files beside it) is not writable for this user, is immutable, or
+lies on a read-only file system. That is one line naming the file and what is missing
+(``ProjectNotWritableError``), never a traceback; the project can still be opened read-only.
 """
 
 from __future__ import annotations
@@ -10,12 +15,21 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from annotator.errors import ProjectLockedError
+from annotator.errors import ProjectLockedError, ProjectNotWritableError
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: fall back to SQLite's own locking
     fcntl = None  # type: ignore[assignment]
+
+READ_ONLY_HINT = (
+    "it can only be opened read-only (annotator gui --read-only, annotator export --read-only, "
+    "annotator stats)"
+)
+
+
+def not_writable(path: Path, what: str, reason: str) -> ProjectNotWritableError:
+    return ProjectNotWritableError(f"{path}: you cannot write {what} ({reason}); {READ_ONLY_HINT}")
 
 
 class WriterLock:
@@ -25,20 +39,49 @@ class WriterLock:
 
     def acquire(self) -> None:
         if fcntl is None:
+            self._check_folder()
             return
-        fd = os.open(self.path, os.O_RDWR)
         try:
+            fd = os.open(self.path, os.O_RDWR)
+        except OSError as error:  # EACCES, EPERM (immutable), EROFS
+            raise not_writable(self.path, "this project file", error.strerror) from None
+        try:
+            self._check_folder()
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise ProjectLockedError(
                 f"{self.path}: the project is open for writing in another window or process; "
-                "close it there, or open this one read-only"
+                "close it there first (reading it meanwhile: annotator gui --read-only, "
+                "annotator export --read-only, annotator stats)"
             ) from None
+        except BaseException:
+            os.close(fd)
+            raise
         self._fd = fd
+
+    def _check_folder(self) -> None:
+        folder = self.path.parent
+        if not folder_is_writable(self.path):
+            reason = "read-only file system" if _read_only_mount(folder) else "permission denied"
+            raise not_writable(
+                self.path, f"in its folder {folder}, where SQLite keeps its journal", reason
+            )
 
     def release(self) -> None:
         if self._fd is not None and fcntl is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def _read_only_mount(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def folder_is_writable(path: Path) -> bool:
+    """Whether SQLite can create the ``-wal``/``-shm`` files beside ``path``."""
+    return os.access(path.parent, os.W_OK)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -39,7 +40,7 @@ from annotator.model import (
     text_hash,
 )
 from annotator.model.document import DocumentStatus, TokenOffsets
-from annotator.store.lock import WriterLock
+from annotator.store.lock import WriterLock, folder_is_writable
 from annotator.store.migrations import migrations
 
 FORMAT_MARKER = "annotator-project"
@@ -95,6 +96,20 @@ def _relation_from_row(row: tuple) -> Relation:
     )
 
 
+def _read_only_uri(path: Path) -> str:
+    """SQLite opens a WAL project read-only only where it can create ``-shm``; in a folder the
+    user cannot write, with no writer's ``-wal`` there, the file is read as immutable."""
+    quiet = not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
+    immutable = "&immutable=1" if quiet and not folder_is_writable(path) else ""
+    return f"file:{quote(str(path))}?mode=ro{immutable}"
+
+
+def _folder_not_project(path: Path) -> ProjectError:
+    return ProjectError(
+        f"{path}: a folder, not a project file; give a file, e.g. {path / 'corpus.annotator'}"
+    )
+
+
 class Project:
     """An open project file. Use ``Project.create`` / ``Project.open``; close it when done."""
 
@@ -118,6 +133,8 @@ class Project:
     ) -> Project:
         """Make a new project file; refuses to overwrite anything."""
         path = Path(path)
+        if path.is_dir():
+            raise _folder_not_project(path)
         if path.exists() and path.stat().st_size > 0:
             raise ProjectError(f"{path}: a file already exists there")
         if not path.parent.exists():
@@ -145,6 +162,8 @@ class Project:
     def open(cls, path: str | Path, read_only: bool = False) -> Project:
         """Open an existing project; upgrades an older file unless ``read_only``."""
         path = Path(path)
+        if path.is_dir():
+            raise _folder_not_project(path)
         if not path.is_file():
             raise ProjectError(f"{path}: no such project file")
         if path.stat().st_size == 0:
@@ -180,7 +199,7 @@ class Project:
             lock.acquire()
         try:
             if read_only:
-                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+                conn = sqlite3.connect(_read_only_uri(path), uri=True, check_same_thread=False)
             else:
                 conn = sqlite3.connect(path, check_same_thread=False)
             conn.isolation_level = None  # we open transactions ourselves (db.atomic)

@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 
 from annotator.model import LabelSchema, Relation, Span
 from annotator.suggest.entities import LabelMapper, spans_to_suggestions
+from annotator.suggest.long_texts import pipe_long_texts
 from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings
 from annotator.suggest.patterns import PatternFile, add_pattern_rulers
 from annotator.suggest.pipelines import LoadedPipeline
@@ -70,7 +71,8 @@ class Suggester:
     def suggest(
         self, inputs: Iterable[DocumentInput], batch_size: int = 64, n_process: int = 1
     ) -> Iterator[DocumentSuggestions]:
-        """Suggestions per document, in input order, through one batched ``nlp.pipe``."""
+        """Suggestions per document, in input order, through one batched ``nlp.pipe`` (a text
+        over ``nlp.max_length`` in pieces, see ``long_texts``)."""
         in_flight: dict[int, DocumentInput] = {}
 
         def texts() -> Iterator[tuple[str, int]]:
@@ -79,11 +81,11 @@ class Suggester:
                 yield document.text, number
 
         owned = self.owned
-        docs = self.pipeline.nlp.pipe(
-            texts(), as_tuples=True, batch_size=batch_size, n_process=n_process
+        docs = pipe_long_texts(
+            self.pipeline.nlp, texts(), batch_size=batch_size, n_process=n_process
         )
         for doc, number in docs:
-            yield self.suggest_doc(doc, in_flight.pop(number), owned)
+            yield self.suggest_doc(doc, in_flight.pop(number), owned)  # type: ignore[arg-type]
         if self.relations.dependency_rules_unused:
             note = f"dependency rules not used: {self.pipeline.name} has no parser"
             if note not in self.notes:

@@ -84,7 +84,7 @@ def require_display() -> None:
         )
 
 
-def run_gui(path: Path | None) -> int:
+def run_gui(path: Path | None, read_only: bool = False) -> int:
     """``annotator [PATH]``: the window on PATH, on the last project, or the welcome screen."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     require_display()
@@ -93,7 +93,7 @@ def run_gui(path: Path | None) -> int:
     previous_hook = sys.excepthook
     sys.excepthook = show_unexpected
     try:
-        if not launcher.start(path):
+        if not launcher.start(path, read_only=read_only):
             return 1
         install_probe(launcher)
         return app.exec()

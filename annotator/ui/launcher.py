@@ -1,7 +1,8 @@
 """Opening projects: which window shows, what happens when a project cannot be opened.
 
 The launcher owns the windows. It opens a project (offering read-only when another window or
-process is writing it), makes its session and main window, restores the session, and replaces
+process is writing it, opening it read-only and saying why when this user may not write it),
+makes its session and main window, restores the session, and replaces
 the window when another project is opened. Problems are message boxes, never tracebacks.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
-from annotator.errors import AnnotatorError, ProjectLockedError
+from annotator.errors import AnnotatorError, ProjectLockedError, ProjectNotWritableError
 from annotator.store import Project
 from annotator.ui.main_window import MainWindow
 from annotator.ui.plain_text import critical, message_box
@@ -52,10 +53,10 @@ class Launcher(QObject):
 
     # -- windows ------------------------------------------------------------------------------
 
-    def start(self, path: Path | None) -> bool:
+    def start(self, path: Path | None, read_only: bool = False) -> bool:
         """``annotator PATH`` opens PATH; ``annotator`` the last project, else the welcome."""
         if path is not None:
-            return self.open_project(path)
+            return self.open_project(path, read_only=read_only)
         last = self.preferences.last_project()
         if last is not None and self.open_project(last, quiet_if_locked=False):
             return True
@@ -88,7 +89,9 @@ class Launcher(QObject):
             path = Path(chosen)
         return self.open_project(path)
 
-    def open_project(self, path: Path, quiet_if_locked: bool = False) -> bool:
+    def open_project(
+        self, path: Path, quiet_if_locked: bool = False, read_only: bool = False
+    ) -> bool:
         """Open ``path`` in the window (replacing any open project). ``False`` when it was not
         opened; the user has been told why."""
         path = Path(path).expanduser()
@@ -96,8 +99,16 @@ class Launcher(QObject):
             self.window.raise_()
             self.window.activateWindow()
             return True
+        why_read_only = ""
         try:
-            project = Project.open(path)
+            project = Project.open(path, read_only=read_only)
+        except ProjectNotWritableError as error:
+            try:
+                project = Project.open(path, read_only=True)
+            except AnnotatorError as second:
+                self._error("Cannot open the project", str(second))
+                return False
+            why_read_only = f"Opened read-only: {error}"
         except ProjectLockedError as error:
             if quiet_if_locked or not self._ask_read_only(self._parent(), str(error)):
                 return False
@@ -110,6 +121,8 @@ class Launcher(QObject):
             self._error("Cannot open the project", str(error))
             return False
         self._show_project(project)
+        if why_read_only and self.window is not None:
+            self.window.show_message(why_read_only, 0)  # stays until another message
         return True
 
     def _show_project(self, project: Project) -> None:

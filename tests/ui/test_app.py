@@ -32,7 +32,7 @@ pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
 def test_annotator_alone_a_path_or_gui_open_the_window(monkeypatch, argv, expected) -> None:
     opened: list[Path | None] = []
 
-    def fake_run_gui(path: Path | None) -> int:
+    def fake_run_gui(path: Path | None, read_only: bool = False) -> int:
         opened.append(path)
         return 0
 

@@ -170,3 +170,39 @@ def test_an_empty_project_says_how_to_fill_it(qtbot, launcher, tmp_path) -> None
     assert window.session.current_doc_id is None
     assert "no documents yet" in window.statusBar().currentMessage()
     assert window.status.position_label.text() == "– / 0"
+
+
+def test_a_project_the_user_cannot_write_opens_read_only_and_says_so(qtbot, project_file) -> None:
+    from permissions import immutable
+
+    path = project_file(2)
+    launcher = Launcher(Preferences(), ask_read_only=lambda _parent, _message: False)
+    with immutable(path):
+        assert launcher.open_project(path)
+        window = focus_window(qtbot, launcher.window)
+        try:
+            assert window.session.project.read_only
+            assert "(read-only)" in window.windowTitle()
+            message = window.statusBar().currentMessage()
+            assert message.startswith(f"Opened read-only: {path}: you cannot write this project")
+            qtbot.keyClick(window.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+            assert "read-only" in window.statusBar().currentMessage()
+        finally:
+            window.close()
+    with Project.open(path) as project:
+        assert project.document_status(1) == "new"
+
+
+def test_gui_read_only_opens_a_project_being_written_without_asking(qtbot, project_file) -> None:
+    path = project_file(1)
+    asked: list[str] = []
+    launcher = Launcher(
+        Preferences(), ask_read_only=lambda _p, message: bool(asked.append(message))
+    )
+    with Project.open(path):  # another process writing
+        assert launcher.start(path, read_only=True)
+        window = focus_window(qtbot, launcher.window)
+        try:
+            assert window.session.project.read_only and not asked
+        finally:
+            window.close()

@@ -1,0 +1,131 @@
+"""A project the user may not write: one line naming the file and what is missing, and every
+command that only reads (stats, export) still works, read-only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from permissions import immutable
+from typer.testing import CliRunner
+
+from annotator.cli import app
+from annotator.store import Project
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = "Brad Smith works for Microsoft."
+
+
+def one_line(result) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def make_project(folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "a.txt"
+    source.write_text(TEXT, encoding="utf-8")
+    project = folder / "p.annotator"
+    assert runner.invoke(app, ["import", str(project), str(source), "--lang", "en"]).exit_code == 0
+    return project, source
+
+
+def test_an_unwritable_project_file_names_it_and_the_missing_permission(tmp_path: Path) -> None:
+    project, _ = make_project(tmp_path / "work")
+    other = tmp_path / "b.txt"
+    other.write_text("Another text.", encoding="utf-8")
+    with immutable(project):
+        for command in (["import", str(project), str(other)], ["suggest", str(project)]):
+            result = runner.invoke(app, command)
+            assert result.exit_code == 1, result.output
+            assert one_line(result) == (
+                f"error: {project}: you cannot write this project file (Operation not "
+                "permitted); it can only be opened read-only (annotator gui --read-only, "
+                "annotator export --read-only, annotator stats)"
+            )
+        stats = runner.invoke(app, ["stats", str(project), "--json"])
+        assert stats.exit_code == 0 and '"total": 1' in stats.output
+        output = tmp_path / "out.jsonl"
+        export = runner.invoke(
+            app, ["export", str(project), "-f", "prodigy", "--status", "all", "-o", str(output)]
+        )
+        assert export.exit_code == 0, export.output
+        assert "opened read-only" in export.output
+        assert TEXT in output.read_text("utf-8")
+    with Project.open(project, read_only=True) as opened:
+        assert opened.count_documents() == 1
+
+
+def test_a_project_in_an_unwritable_folder_says_it_is_the_folder(tmp_path: Path) -> None:
+    project, _ = make_project(tmp_path / "work")
+    with immutable(project.parent):
+        result = runner.invoke(app, ["suggest", str(project)])
+        assert result.exit_code == 1
+        assert one_line(result).startswith(
+            f"error: {project}: you cannot write in its folder {project.parent}, where SQLite "
+            "keeps its journal (permission denied)"
+        )
+        # SQLite cannot make its -shm file there: the file is still read (stats, export)
+        stats = runner.invoke(app, ["stats", str(project), "--json"])
+        assert stats.exit_code == 0, stats.output
+        output = tmp_path / "out.jsonl"
+        export = runner.invoke(
+            app, ["export", str(project), "-f", "prodigy", "--status", "all", "-o", str(output)]
+        )
+        assert export.exit_code == 0, export.output
+
+
+def test_export_read_only_leaves_the_edit_log_alone(tmp_path: Path) -> None:
+    project, _ = make_project(tmp_path / "work")
+    output = tmp_path / "out.jsonl"
+    command = ["export", str(project), "-f", "prodigy", "--status", "all", "-o", str(output)]
+    result = runner.invoke(app, [*command, "--read-only"])
+    assert result.exit_code == 0, result.output
+    with Project.open(project, read_only=True) as opened:
+        assert [entry["kind"] for entry in opened.edit_log()] == ["import"]
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("runuser") is None,
+    reason="needs root and runuser to run the command as another user (nobody)",
+)
+def test_a_chmod_444_project_as_another_user(shared_folder: Path) -> None:
+    """The real case: a user who is not root, a project file without write permission."""
+    folder = shared_folder
+    project, source = make_project(folder)
+    project.chmod(0o444)
+
+    def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(folder)}
+        command = ["runuser", "-u", "nobody", "--", sys.executable, "-m", "annotator", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    result = as_nobody("import", str(project), str(source))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"error: {project}: you cannot write this project file (Permission denied); it can only "
+        "be opened read-only (annotator gui --read-only, annotator export --read-only, "
+        "annotator stats)"
+    )
+    stats = as_nobody("stats", str(project))
+    assert stats.returncode == 0, stats.stderr
+
+
+@pytest.fixture
+def shared_folder() -> Iterator[Path]:
+    """A folder another user can enter (pytest's own base folder is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="annotator-perm-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder)
