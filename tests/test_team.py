@@ -310,3 +310,19 @@ def test_a_merged_project_lists_documents_in_dispute_first(pair, tmp_path) -> No
         disputed = filtered_ids(merged, DocumentFilter(status=IN_DISPUTE))
         assert disputed == [1, 2]  # DOC_1 and DOC_3 disagree; DOC_2 does not
         assert merged.document(3).text == DOC_2
+
+
+def test_the_prodigy_export_names_the_annotator(tmp_path) -> None:
+    import json
+
+    from annotator.services.exporting import export_project
+
+    path = _make(tmp_path / "p.annotator", "alice", {DOC_2: ("done", [(0, 3, "PER")], [])})
+    with Project.open(path) as project:
+        report = export_project(project, "prodigy", tmp_path / "out.jsonl")
+    [task] = [json.loads(line) for line in Path(report.files[0]).read_text().splitlines()]
+    assert (task["_annotator_id"], task["_session_id"], task["answer"]) == (
+        "alice",
+        "alice",
+        "accept",
+    )

@@ -123,3 +123,27 @@ def test_review_by_keys_then_export_the_settled_version(qtbot, launcher, merged,
     entities = {(e.text, e.label_) for e in doc.ents}
     assert {("Donald Trump", "PER"), ("Wall Street Journal", "ORG")} <= entities
     assert ("Trump", "PER") not in entities and ("Wall Street Journal", "MISC") not in entities
+
+
+def test_the_annotator_name_is_set_in_the_window_and_logged(qtbot, launcher, tmp_path) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLineEdit
+
+    path = tmp_path / "mine.annotator"
+    with Project.create(path) as project:
+        import_sources(project, [SEEDS])
+    window = open_window(qtbot, launcher, path)
+    window.actions_.actions["annotator_name"].trigger()
+    dialog = window.findChild(QInputDialog, "annotator-name-dialog")
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    field = dialog.findChild(QLineEdit)
+    qtbot.keyClicks(field, "alice")
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert window.session.project.settings.annotator == "alice"
+    text = window.session.project.document(1).text
+    window.view.set_text_selection(0, text.index(" "))
+    qtbot.keyClick(window.view, "2")  # label it ORG
+    assert window.session.project.edit_log(1)[-1]["actor"] == "alice"
+    with Project.open(path, read_only=True) as reopened:
+        assert reopened.settings.annotator == "alice"
