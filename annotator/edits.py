@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from annotator.errors import ValidationError
 from annotator.model import Relation, Span
 from annotator.model.document import DocumentStatus
+from annotator.model.span import annotators_of
 
 
 class EditTarget(Protocol):
@@ -336,3 +337,52 @@ def accept_all(spans: list[Span], relations: list[Relation]) -> EditGroup:
         if r.status == "suggested" and r.head in accepted and r.child in accepted
     ]
     return EditGroup(edits=tuple(edits), label="accept all suggestions")
+
+
+# -- review of a merged project ------------------------------------------------------------
+
+
+def take_version(version: Span, spans: list[Span], relations: list[Relation]) -> EditGroup:
+    """Accept one annotator's version and reject the pending versions it competes with.
+
+    Competing versions are the pending spans of other annotators that share characters with
+    it (another label, other boundaries); their relations are rejected with them. One undo step.
+    """
+    rivals = [
+        s
+        for s in spans
+        if s.id != version.id
+        and s.status == "suggested"
+        and annotators_of(s.origin)
+        and s.start < version.end
+        and version.start < s.end
+    ]
+    edits: list[Edit] = [accept_span(version)] if version.status == "suggested" else []
+    rejected: set[str] = set()  # a relation between two rivals is rejected once
+    for rival in rivals:
+        hanging = [r for r in relations if rival.id in (r.head, r.child) and r.id not in rejected]
+        rejected.update(r.id for r in hanging)
+        edits.append(reject_span(rival, hanging))
+    return EditGroup(edits=tuple(edits), label="take this version")
+
+
+def accept_agreements(spans: list[Span], relations: list[Relation]) -> EditGroup:
+    """Accept every pending version all the document's annotators made (score 1), as one step.
+
+    A relation everyone made is accepted when both its spans end up accepted.
+    """
+    agreed = [
+        s for s in spans if s.status == "suggested" and annotators_of(s.origin) and s.score == 1.0
+    ]
+    accepted = {s.id for s in spans if s.status == "accepted"} | {s.id for s in agreed}
+    edits: list[Edit] = [accept_span(s) for s in agreed]
+    edits += [
+        accept_relation(r)
+        for r in relations
+        if r.status == "suggested"
+        and annotators_of(r.origin)
+        and r.score == 1.0
+        and r.head in accepted
+        and r.child in accepted
+    ]
+    return EditGroup(edits=tuple(edits), label="accept agreements")

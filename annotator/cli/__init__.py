@@ -15,6 +15,7 @@ from annotator.cli import (
     import_command,  # noqa: F401
     project_commands,  # noqa: F401
     suggest_command,  # noqa: F401
+    team_commands,  # noqa: F401
 )
 from annotator.cli.app import app, console_error
 from annotator.errors import AnnotatorError

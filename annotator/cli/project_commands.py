@@ -28,9 +28,14 @@ def new(
     schema: Annotated[
         Path | None, typer.Option(help="Label schema JSON (default: PER, ORG, LOC, MISC).")
     ] = None,
+    annotator: Annotated[
+        str | None, typer.Option(help="Who annotates in this project (kept in its settings).")
+    ] = None,
 ) -> None:
     """Create an empty project file."""
-    with projects.new_project(project, lang=lang, model=model, schema_file=schema) as created:
+    with projects.new_project(
+        project, lang=lang, model=model, schema_file=schema, annotator=annotator
+    ) as created:
         labels = ", ".join(created.schema.entity_names)
     console.print(f"Created {project} (lang {lang}; labels {labels})")
 

@@ -149,6 +149,9 @@ def write_prodigy(
     with target.open("w", encoding="utf-8", newline="\n") as handle:
         for item in documents:
             task = to_prodigy_task(builder, item, misaligned, report)
+            if settings.annotator:  # who made it, as Prodigy's named sessions record it
+                task.setdefault("_annotator_id", settings.annotator)
+                task.setdefault("_session_id", settings.annotator)
             handle.write(json.dumps(task, ensure_ascii=False) + "\n")
             _summarise(item, summary, report)
     report.files.append(str(target))

@@ -28,6 +28,15 @@ class ProjectSettings(BaseModel):
     spans_key: str = Field(default="sc", min_length=1)
     patterns: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
+    # who works in this project: every edit in the log, and exports, carry the name
+    annotator: str | None = Field(default=None, min_length=1, max_length=64)
+    # a merged project: the annotators whose versions it holds, for review
+    review_of: tuple[str, ...] = ()
+
+    @property
+    def actor(self) -> str:
+        """The name the edit log records for a person's edits."""
+        return self.annotator or "user"
 
     @property
     def default_model(self) -> str:

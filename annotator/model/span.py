@@ -11,6 +11,17 @@ AnnotationStatus = Literal["suggested", "accepted", "rejected"]
 ANNOTATION_STATUSES: tuple[str, ...] = ("suggested", "accepted", "rejected")
 
 
+# A version in a merged project names the annotators who made it: ``annotator:alice+bob``.
+ANNOTATOR_ORIGIN = "annotator:"
+
+
+def annotators_of(origin: str) -> tuple[str, ...]:
+    """The annotators a merged version names (empty for any other origin)."""
+    if not origin.startswith(ANNOTATOR_ORIGIN):
+        return ()
+    return tuple(origin[len(ANNOTATOR_ORIGIN) :].split("+"))
+
+
 def new_id() -> str:
     """A fresh id for a span or relation, made by the caller so that edits stay pure."""
     return uuid.uuid4().hex

@@ -37,9 +37,14 @@ def new_project(
     lang: str = "fr",
     model: str | None = None,
     schema_file: str | Path | None = None,
+    annotator: str | None = None,
 ) -> Project:
     """Create a project file; the caller closes the returned project."""
-    settings = ProjectSettings(lang=lang, model=model)
+    if annotator is not None:
+        from annotator.services.team import check_annotator_name
+
+        check_annotator_name(annotator)
+    settings = ProjectSettings(lang=lang, model=model, annotator=annotator)
     schema = load_schema_file(schema_file) if schema_file else None
     return Project.create(path, settings=settings, schema=schema)
 

@@ -13,12 +13,21 @@ from typing import Any
 from annotator.store.project import Project
 
 UNFINISHED_STATUSES: tuple[str, ...] = ("new", "suggested", "in_progress")
+# In a merged project: documents where some annotators' version is still pending and not
+# everyone made it (score < 1: the share of the document's annotators behind a version).
+IN_DISPUTE = "in_dispute"
+DISPUTED_DOCUMENTS = (
+    "SELECT s.doc_id FROM spans s WHERE s.status = 'suggested' AND s.origin LIKE 'annotator:%' "
+    "AND s.score < 1 UNION SELECT r.doc_id FROM relations r WHERE r.status = 'suggested' "
+    "AND r.origin LIKE 'annotator:%' AND r.score < 1"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentFilter:
-    """``text``: a substring of the text (case-insensitive for ASCII); ``status``: one status;
-    ``label``: documents holding a non-rejected span with that label. Empty means any."""
+    """``text``: a substring of the text (case-insensitive for ASCII); ``status``: one status,
+    or ``IN_DISPUTE``; ``label``: documents holding a non-rejected span with that label. Empty
+    means any."""
 
     text: str = ""
     status: str = ""
@@ -43,7 +52,9 @@ def _where(document_filter: DocumentFilter) -> tuple[str, list[Any]]:
         escaped = document_filter.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append("d.text LIKE ? ESCAPE '\\'")
         params.append(f"%{escaped}%")
-    if document_filter.status:
+    if document_filter.status == IN_DISPUTE:
+        clauses.append(f"d.id IN ({DISPUTED_DOCUMENTS})")
+    elif document_filter.status:
         clauses.append("d.status = ?")
         params.append(document_filter.status)
     if document_filter.label:

@@ -492,27 +492,40 @@ class Project:
 
     # -- edits --------------------------------------------------------------------------------
 
-    def apply(self, edit: Edit, actor: str = "user") -> None:
+    def apply(self, edit: Edit, actor: str | None = None) -> None:
         """Perform one user edit as one committed transaction, and log it.
 
         Raises ``ValidationError`` (and changes nothing) when the edit does not fit the project,
-        e.g. a stale ``before`` or a label outside the schema.
+        e.g. a stale ``before`` or a label outside the schema. The log names ``actor``, by
+        default the project's annotator.
         """
         with self.transaction():
             edit.apply(self)
-            self._log(edit.kind, edit.doc_id, edit.description, edit_to_json(edit), actor)
+            self._log(
+                edit.kind,
+                edit.doc_id,
+                edit.description,
+                edit_to_json(edit),
+                actor or self.settings.actor,
+            )
 
     def log_event(
         self,
         kind: str,
         description: str,
         payload: Any = None,
-        actor: str = "user",
+        actor: str | None = None,
         doc_id: int | None = None,
     ) -> None:
         """Record a bulk operation (import, suggest, export) in the edit log."""
         with self.transaction():
-            self._log(kind, doc_id, description, json.dumps(payload, ensure_ascii=False), actor)
+            self._log(
+                kind,
+                doc_id,
+                description,
+                json.dumps(payload, ensure_ascii=False),
+                actor or self.settings.actor,
+            )
 
     def _log(
         self, kind: str, doc_id: int | None, description: str, payload: str, actor: str
@@ -730,6 +743,20 @@ class Project:
             fresh.pop(digest, None)
         return results
 
+    def document_hashes(self, status: str | None = None) -> dict[str, int]:
+        """Documents as {text hash: id}: how projects of one corpus find each other's."""
+        if status is None:
+            rows = self.db.execute("SELECT text_hash, id FROM documents ORDER BY id")
+        else:
+            rows = self.db.execute(
+                "SELECT text_hash, id FROM documents WHERE status = ? ORDER BY id", [status]
+            )
+        return dict(rows.fetchall())
+
+    def created_at(self) -> str:
+        """When the project file was made: with the annotator, tells a copy from another file."""
+        return str(self._read_meta("created_at") or "")
+
     def document_ids_by_hash(self, digests: Sequence[str]) -> dict[str, int]:
         """Which of these text hashes (``text_hash``) are stored, and as which document."""
         found: dict[str, int] = {}
@@ -747,8 +774,19 @@ class Project:
 
         Returns (spans inserted, how many of them are not on token boundaries).
         """
+        return self.add_span_rows(
+            [
+                (s.id, s.doc_id, s.start, s.end, s.label, s.origin, s.status, s.score, s.edited)
+                for s in spans
+            ]
+        )
+
+    def add_span_rows(self, rows: Sequence[tuple]) -> tuple[int, int]:
+        """``add_spans_bulk`` for plain tuples ``(id, doc_id, start, end, label, origin, status,
+        score, edited)``: bulk writers (merge) skip one model object per span, not the checks.
+        """
         self._require_writable()
-        doc_ids = sorted({span.doc_id for span in spans})
+        doc_ids = sorted({row[1] for row in rows})
         lengths: dict[int, int] = {}
         bounds: dict[int, TokenBoundaries] = {}
         for chunk in _chunks(doc_ids):
@@ -760,26 +798,51 @@ class Project:
             ):
                 lengths[doc_id] = length
                 bounds[doc_id] = TokenBoundaries(tuple(map(tuple, json.loads(offsets or "[]"))))
-        rows = []
+        stored = []
         misaligned = 0
         schema = self.schema
-        for span in spans:
-            if span.doc_id not in lengths:
-                raise ValidationError(f"no document {span.doc_id} in {self.path}")
-            check_span(span, lengths[span.doc_id], schema)
-            aligned = bounds[span.doc_id].aligned(span.start, span.end)
+        labels = set(schema.entity_names)
+        statuses = {"suggested", "accepted", "rejected"}
+        for row in rows:
+            span_id, doc_id, start, end, label, origin, status, score, edited = row
+            if doc_id not in lengths:
+                raise ValidationError(f"no document {doc_id} in {self.path}")
+            if not 0 <= start < end or status not in statuses or not origin:
+                raise ValidationError(
+                    f"span [{start}, {end}) {status!r} of document {doc_id} is not a valid span"
+                )
+            if end > lengths[doc_id] or label not in labels:
+                check_span(
+                    Span.model_construct(doc_id=doc_id, start=start, end=end, label=label),
+                    lengths[doc_id],
+                    schema,
+                )
+            aligned = bounds[doc_id].aligned(start, end)
             misaligned += not aligned
-            rows.append(_span_to_row(span, aligned))
+            stored.append(
+                (
+                    span_id,
+                    doc_id,
+                    start,
+                    end,
+                    label,
+                    origin,
+                    status,
+                    score,
+                    int(edited),
+                    int(aligned),
+                )
+            )
         with self.transaction():
             try:
                 self.db.conn.executemany(
                     f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+                    stored,
                 )
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a span id is already used ({error})") from None
             self._bump_many(doc_ids)
-        return len(rows), misaligned
+        return len(stored), misaligned
 
     def add_relations_bulk(self, relations: Sequence[Relation]) -> int:
         """Insert many relations, each validated as ``insert_relation`` does; not logged."""

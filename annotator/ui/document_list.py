@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.store.listing import DocumentFilter, status_counts
+from annotator.store.listing import IN_DISPUTE, DocumentFilter, status_counts
 from annotator.ui.document_list_model import STATUS_NAMES, DocumentListModel
 from annotator.ui.icons import status_icon
 from annotator.ui.session import ProjectSession
@@ -60,6 +60,8 @@ class DocumentListPanel(QWidget):
         self.status_filter.addItem("All statuses", "")
         for status, name in STATUS_NAMES.items():
             self.status_filter.addItem(status_icon(status), name, status)
+        if session.project.settings.review_of:  # a merged project: its disagreements
+            self.status_filter.insertItem(1, "In dispute", IN_DISPUTE)
         self.label_filter = QComboBox()
         self.label_filter.setAccessibleName("Filter documents by label")
         self._fill_labels()
@@ -124,6 +126,12 @@ class DocumentListPanel(QWidget):
         found = self.label_filter.findData(current)
         self.label_filter.setCurrentIndex(max(found, 0))
         self.label_filter.blockSignals(False)
+
+    def show_status(self, status: str) -> None:
+        """Filter the list to one status (or ``IN_DISPUTE``), as the status box would."""
+        found = self.status_filter.findData(status)
+        if found >= 0:
+            self.status_filter.setCurrentIndex(found)
 
     def _apply_filter(self) -> None:
         self.model.set_filter(

@@ -29,6 +29,7 @@ ORIGIN_KINDS = {
     "rule": "relation rule",
     "propagation": "same text accepted elsewhere",
     "import": "imported",
+    "annotator": "version by these annotators",
 }
 
 

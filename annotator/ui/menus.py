@@ -11,8 +11,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from annotator.ui import jobs
+from annotator.ui.annotator_name import ask_annotator_name
 from annotator.ui.icons import icon
 from annotator.ui.plain_text import tooltip
+from annotator.ui.review import ReviewActions
 from annotator.ui.schema_editor import SchemaEditor
 
 if TYPE_CHECKING:
@@ -75,6 +77,12 @@ class WindowActions:
                 edit_menu.addAction(action)
         edit_menu.addSeparator()
         self._add(edit_menu, "schema", "Label &schema…", self._on_schema, "Ctrl+Shift+L")
+        self._add(
+            edit_menu,
+            "annotator_name",
+            "Annotator &name…",
+            lambda: ask_annotator_name(session, window),
+        )
 
         document_menu = self._menu(bar.addMenu("&Document"))
         self._add(
@@ -132,6 +140,10 @@ class WindowActions:
         shortcuts = self._add(
             view_menu, "shortcuts", "&Keyboard shortcuts", window.show_help, "F1", "Ctrl+/"
         )
+
+        if session.project.settings.review_of:  # a merged project, to review
+            self.review = ReviewActions(window, self._menu(bar.addMenu("&Review")))
+            self.actions.update(self.review.actions)
 
         help_menu = self._menu(bar.addMenu("&Help"))
         help_menu.addAction(shortcuts)

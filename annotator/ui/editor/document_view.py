@@ -246,6 +246,18 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             if 0 in run.glyphIndexes()
         ]
 
+    def tag_texts(self) -> list[str]:
+        """The label tags on screen, as drawn (who made a merged version is on its tag)."""
+        if self._layout is None:
+            return []
+        geometry = self._geometry()
+        return [
+            geometry.tag_text(fragment.span)
+            for box in self._layout_visible()
+            for fragment in geometry.fragments(box)
+            if fragment.first
+        ]
+
     def visible_block_count(self) -> tuple[int, int]:
         """(blocks laid out, blocks in the document): what lazy layout saved."""
         if self._layout is None:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainterPath, QPainterPathStroker
 
 from annotator.model import Relation, Span
+from annotator.model.span import annotators_of
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.style import ViewStyle
 from annotator.ui.editor.text_layout import ARC_HEIGHT, MARGIN, DocumentLayout, LineBox
@@ -64,7 +65,10 @@ class ViewGeometry:
         return found
 
     def tag_text(self, span: Span) -> str:
-        return ("! " if span.id in self.index.misaligned else "") + span.label
+        """The label; for a pending version of a merged project, also who made it."""
+        text = ("! " if span.id in self.index.misaligned else "") + span.label
+        who = annotators_of(span.origin) if span.status == "suggested" else ()
+        return f"{text} · {'+'.join(who)}" if who else text
 
     def tag_rect(self, fragment: Fragment) -> QRectF:
         row = fragment.row_rect

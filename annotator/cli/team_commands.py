@@ -1,0 +1,129 @@
+"""``annotator split``, ``annotator merge`` and ``annotator agreement``: working as a team."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+
+from annotator.cli.app import app, console, reports_errors
+
+MAP_HELP = "Map a label of a later project onto the first one's, OLD=NEW (repeatable)."
+
+
+@app.command()
+@reports_errors
+def split(
+    base: Annotated[Path, typer.Argument(help="Project to share out.")],
+    annotators: Annotated[
+        str, typer.Option(help="Comma-separated annotator names, e.g. alice,bob,chloe.")
+    ],
+    overlap: Annotated[
+        float, typer.Option(help="Fraction of documents every annotator gets, for agreement.")
+    ] = 0.2,
+    seed: Annotated[int, typer.Option(help="Seed of the shuffle (same seed, same shares).")] = 0,
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Folder of the new projects (default: BASE's folder).")
+    ] = None,
+) -> None:
+    """Make one project per annotator from BASE, sharing its documents out with an overlap."""
+    from annotator.services import team
+
+    report = team.split_project(base, annotators.split(","), overlap, seed, out_dir)
+    for name, path in report.projects.items():
+        console.print(f"{path}: {report.documents[name]} documents for {name}")
+    console.print(f"{report.shared} documents go to everyone (overlap {overlap:.0%})")
+
+
+@app.command()
+@reports_errors
+def merge(
+    output: Annotated[Path, typer.Argument(help="Merged project to create, for review.")],
+    projects: Annotated[list[Path], typer.Argument(help="The annotators' project files.")],
+    label_map: Annotated[list[str] | None, typer.Option("--map", help=MAP_HELP)] = None,
+) -> None:
+    """Gather the annotators' decisions per document (matched by text) in a new project."""
+    from annotator.services import team
+
+    report = team.merge_projects(output, projects, team.parse_label_map(label_map or []))
+    console.print(f"Created {report.output}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{report.documents} documents from {', '.join(report.annotators)}; "
+        f"{report.shared} shared, {report.disputed} in dispute; "
+        f"{report.versions} span versions, {report.relations} relation versions",
+        soft_wrap=True,
+    )
+    for note in report.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+@app.command()
+@reports_errors
+def agreement(
+    projects: Annotated[list[Path], typer.Argument(help="The annotators' project files.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    label_map: Annotated[list[str] | None, typer.Option("--map", help=MAP_HELP)] = None,
+) -> None:
+    """Agreement on the documents two or more annotators marked done."""
+    from annotator.services import agreement as measuring
+    from annotator.services import team
+
+    figures = measuring.agreement(projects, team.parse_label_map(label_map or []))
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    _print_agreement(figures)
+
+
+def _print_agreement(figures: dict[str, Any]) -> None:
+    alpha = figures["krippendorff_alpha"]
+    console.print(
+        f"{figures['documents']} documents done by two or more of "
+        f"{', '.join(figures['annotators'])} ({figures['tokens']} tokens)"
+    )
+    console.print(f"Krippendorff's alpha on tokens: {'-' if alpha is None else f'{alpha:.3f}'}")
+    pairs = Table(box=box.SIMPLE, title="Pairs", title_justify="left")
+    for column in ("pair", "docs", "exact F1", "overlap F1", "relation F1", "kappa"):
+        pairs.add_column(column, justify="left" if column == "pair" else "right")
+    for pair in figures["pairs"]:
+        pairs.add_row(
+            " / ".join(pair["annotators"]),
+            str(pair["documents"]),
+            f"{pair['span_exact_f1']:.3f}",
+            f"{pair['span_overlap_f1']:.3f}",
+            f"{pair['relation_f1']:.3f}",
+            f"{pair['token_kappa']:.3f}",
+        )
+    console.print(pairs)
+    labels = Table(box=box.SIMPLE, title="Span F1 by label (exact / overlap)", title_justify="left")
+    labels.add_column("pair")
+    names = sorted({label for pair in figures["pairs"] for label in pair["per_label"]})
+    for name in names:
+        labels.add_column(name, justify="right")
+    for pair in figures["pairs"]:
+        cells = []
+        for name in names:
+            row = pair["per_label"].get(name)
+            cells.append("-" if row is None else f"{row['exact_f1']:.2f}/{row['overlap_f1']:.2f}")
+        labels.add_row(" / ".join(pair["annotators"]), *cells)
+    console.print(labels)
+    confusion = figures["confusion"]
+    if confusion:
+        columns = sorted({c for row in confusion.values() for c in row})
+        table = Table(
+            box=box.SIMPLE,
+            title="Labels of spans with the same offsets (rows: earlier annotator)",
+            title_justify="left",
+        )
+        table.add_column("")
+        for column in columns:
+            table.add_column(column, justify="right")
+        for row, counts in confusion.items():
+            table.add_row(row, *(str(counts.get(column, 0)) for column in columns))
+        console.print(table)
+    for note in figures["notes"]:
+        console.print(f"note: {note}", highlight=False)

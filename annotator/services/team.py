@@ -1,0 +1,484 @@
+"""Working as a team: one project file per annotator, shared out, then merged for review.
+
+A team needs no server: ``split_project`` makes a project per annotator from a base project,
+the files travel by any means, and ``merge_projects`` gathers every annotator's decisions in a
+new project where each version is a suggestion that names who made it (``annotator:alice+bob``).
+Documents are matched by the hash of their text, so the files may come back in any order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from itertools import groupby
+from pathlib import Path
+
+from annotator.errors import AnnotatorError, ProjectError, ValidationError
+from annotator.model import Document, LabelSchema, Relation
+from annotator.model.span import ANNOTATOR_ORIGIN, annotators_of, new_id
+from annotator.store import Project
+from annotator.store.decisions import DocumentDecisions, decisions_by_hash
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_annotator_name(name: str) -> str:
+    """A name that can stand in a file name and an origin: letters, digits, ``_ . -``."""
+    if not _NAME.match(name):
+        raise ValidationError(
+            f"annotator name {name!r}: use 1 to 64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def parse_label_map(pairs: Sequence[str]) -> dict[str, str]:
+    """``["OLD=NEW", ...]`` as a dict, with a clear line for a malformed pair."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise ValidationError(f"--map {pair!r}: write OLD=NEW")
+        mapping[old.strip()] = new.strip()
+    return mapping
+
+
+# -- split ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SplitReport:
+    projects: dict[str, Path]
+    documents: dict[str, int]  # per annotator
+    shared: int  # documents every annotator has, for agreement
+
+
+def split_project(
+    base: str | Path,
+    annotators: Sequence[str],
+    overlap: float = 0.2,
+    seed: int = 0,
+    out_dir: str | Path | None = None,
+) -> SplitReport:
+    """One project per annotator, named ``BASE-NAME.annotator``, with their share of documents.
+
+    A fraction ``overlap`` of the documents goes to everyone (to measure agreement); the others
+    are dealt out in turn after a shuffle with ``seed``. Documents keep their status, tokens,
+    suggestions and decisions. Nothing is written unless every project is made.
+    """
+    base = Path(base)
+    names = [check_annotator_name(name.strip()) for name in annotators if name.strip()]
+    if len(names) < 2:
+        raise ValidationError("--annotators: name at least two annotators, e.g. a,b")
+    if len(set(names)) != len(names):
+        raise ValidationError(f"--annotators: a name is repeated in {','.join(names)}")
+    if not 0.0 <= overlap <= 1.0:
+        raise ValidationError(f"--overlap {overlap}: give a fraction between 0 and 1")
+    folder = Path(out_dir) if out_dir is not None else base.parent
+    targets = {name: folder / f"{base.stem}-{name}.annotator" for name in names}
+    for target in targets.values():
+        if target.exists():
+            raise ProjectError(f"{target}: a file already exists there")
+    made: list[Path] = []
+    try:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ProjectError(f"{folder}: cannot make the folder ({error.strerror})") from None
+        with Project.open(base, read_only=True) as source:
+            ids = source.document_ids()
+            random.Random(seed).shuffle(ids)
+            shared_count = round(overlap * len(ids))
+            shares: dict[str, list[int]] = {name: list(ids[:shared_count]) for name in names}
+            for position, doc_id in enumerate(ids[shared_count:]):
+                shares[names[position % len(names)]].append(doc_id)
+            for name in names:
+                settings = source.settings.model_copy(update={"annotator": name})
+                with Project.create(targets[name], settings, source.schema) as target:
+                    made.append(targets[name])
+                    _copy_documents(source, target, sorted(shares[name]))
+    except BaseException:
+        for path in made:
+            for leftover in (path, *path.parent.glob(path.name + "-*")):
+                leftover.unlink(missing_ok=True)
+        raise
+    return SplitReport(
+        projects=targets,
+        documents={name: len(share) for name, share in shares.items()},
+        shared=shared_count,
+    )
+
+
+def _copy_documents(source: Project, target: Project, doc_ids: Sequence[int]) -> None:
+    with target.transaction():
+        for doc_id in doc_ids:
+            document = source.document(doc_id)
+            new_id, _ = target.add_document(
+                Document(
+                    text=document.text,
+                    meta=document.meta,
+                    status=document.status,
+                    tokens=document.tokens,
+                )
+            )
+            spans = [s.model_copy(update={"doc_id": new_id}) for s in source.spans(doc_id)]
+            relations = [r.model_copy(update={"doc_id": new_id}) for r in source.relations(doc_id)]
+            if spans:
+                target.add_spans(spans)
+            if relations:
+                target.add_relations(relations)
+
+
+# -- opening several annotators' projects -----------------------------------------------------
+
+
+@dataclass
+class TeamMember:
+    """One annotator's project, opened read-only."""
+
+    name: str
+    path: Path
+    project: Project
+
+
+@dataclass
+class Team:
+    members: list[TeamMember]
+    schema: LabelSchema
+    label_map: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def open_team(
+    paths: Sequence[str | Path], label_map: dict[str, str] | None = None
+) -> Iterator[Team]:
+    """Open the annotators' projects read-only and check they can be compared.
+
+    Refused with one line: fewer than two projects, different languages, label sets that
+    differ (unless ``label_map`` maps them onto the first project's labels) or two projects
+    that claim the same annotator. The same file given twice is reported and read once.
+    """
+    label_map = dict(label_map or {})
+    notes: list[str] = []
+    unique: list[Path] = []
+    seen: dict[Path, Path] = {}
+    for path in map(Path, paths):
+        resolved = path.resolve()
+        if resolved in seen:
+            notes.append(f"{path}: given twice (as {seen[resolved]}); read once")
+            continue
+        seen[resolved] = path
+        unique.append(path)
+    if len(unique) < 2:
+        raise ValidationError("give at least two annotators' project files")
+    with ExitStack() as stack:
+        members: list[TeamMember] = []
+        fingerprints: dict[tuple[str, str], Path] = {}
+        for path in unique:
+            project = stack.enter_context(Project.open(path, read_only=True))
+            name = project.settings.annotator or path.stem
+            fingerprint = (name, project.created_at())
+            if fingerprint in fingerprints:
+                notes.append(f"{path}: a copy of {fingerprints[fingerprint]}; read once")
+                continue
+            fingerprints[fingerprint] = path
+            if any(member.name == name for member in members):
+                raise ValidationError(
+                    f"{path}: annotator {name!r} also made "
+                    f"{next(m.path for m in members if m.name == name)}; "
+                    "set each project's annotator (annotator new --annotator) before merging"
+                )
+            members.append(TeamMember(name, path, project))
+        if len(members) < 2:
+            raise ValidationError("give at least two different annotators' project files")
+        first = members[0]
+        for member in members[1:]:
+            if member.project.settings.lang != first.project.settings.lang:
+                raise ValidationError(
+                    f"{member.path}: language {member.project.settings.lang!r}, but "
+                    f"{first.path} is {first.project.settings.lang!r}; their tokens differ"
+                )
+        _check_labels(members, label_map)
+        yield Team(members, first.project.schema, label_map, notes)
+
+
+def _check_labels(members: list[TeamMember], label_map: dict[str, str]) -> None:
+    first = members[0]
+    schema = first.project.schema
+    for target in label_map.values():
+        if target not in schema.entity_names and target not in schema.relation_names:
+            raise ValidationError(f"--map ...={target}: {first.path} has no label {target}")
+    for kind, names_of in (
+        ("entity", lambda s: s.entity_names),
+        ("relation", lambda s: s.relation_names),
+    ):
+        expected = set(names_of(schema))
+        for member in members[1:]:
+            own = {label_map.get(name, name) for name in names_of(member.project.schema)}
+            extra, lacking = sorted(own - expected), sorted(expected - own)
+            if extra or lacking:
+                parts = []
+                if extra:
+                    parts.append(f"{member.path} has {', '.join(extra)} ({first.path} does not)")
+                if lacking:
+                    parts.append(f"{first.path} has {', '.join(lacking)} ({member.path} does not)")
+                raise ValidationError(
+                    f"{kind} labels differ: {'; '.join(parts)}; map them with --map OLD=NEW"
+                )
+
+
+def side_by_side(
+    team: Team, status: str | None = None
+) -> Iterator[tuple[str, list[tuple[TeamMember, DocumentDecisions]]]]:
+    """Each text hash once, with every member that has that document (``status`` if given).
+
+    Labels are mapped onto the first project's (``--map``) on the way.
+    """
+    streams = [_keyed(index, m.project, status) for index, m in enumerate(team.members)]
+    mapping = team.label_map
+    for digest, group in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
+        entries = []
+        for _digest, index, decisions in group:
+            if mapping:
+                decisions = _mapped(decisions, mapping)
+            entries.append((team.members[index], decisions))
+        yield digest, entries
+
+
+def _keyed(
+    index: int, project: Project, status: str | None
+) -> Iterator[tuple[str, int, DocumentDecisions]]:
+    """(hash, member index, decisions): ``heapq.merge`` never compares two decisions."""
+    for decisions in decisions_by_hash(project, status):
+        yield decisions.text_hash, index, decisions
+
+
+def _mapped(decisions: DocumentDecisions, mapping: dict[str, str]) -> DocumentDecisions:
+    def key(span: tuple[int, int, str]) -> tuple[int, int, str]:
+        return (span[0], span[1], mapping.get(span[2], span[2]))
+
+    return replace(
+        decisions,
+        spans=[(i, s, e, mapping.get(label, label), st) for i, s, e, label, st in decisions.spans],
+        relations=[
+            (key(head), key(child), mapping.get(label, label), status)
+            for head, child, label, status in decisions.relations
+        ],
+    )
+
+
+# -- merge ------------------------------------------------------------------------------------
+
+
+@dataclass
+class MergeReport:
+    output: Path
+    annotators: list[str]
+    documents: int
+    shared: int  # documents that two or more annotators have
+    unmatched: dict[str, int]  # documents only one annotator has, by annotator
+    versions: int  # span versions written (each names who made it)
+    disputed: int  # documents where the versions disagree
+    relations: int
+    notes: list[str]
+
+
+def merge_projects(
+    output: str | Path, inputs: Sequence[str | Path], label_map: dict[str, str] | None = None
+) -> MergeReport:
+    """Gather every annotator's decisions, per document, in a new project for review.
+
+    Each accepted span becomes a suggestion whose origin names the annotators who accepted it
+    and whose score is the share of the document's annotators who did. A span everybody
+    rejected stays rejected. Relations likewise. Nothing is decided for the reviewer; the
+    output is an ordinary project (undo, autosave and export work as everywhere).
+    """
+    output = Path(output)
+    with open_team(inputs, label_map) as team:
+        first = team.members[0].project
+        settings = first.settings.model_copy(
+            update={"annotator": None, "review_of": tuple(m.name for m in team.members)}
+        )
+        report = MergeReport(
+            output=output,
+            annotators=[m.name for m in team.members],
+            documents=0,
+            shared=0,
+            unmatched={m.name: 0 for m in team.members},
+            versions=0,
+            disputed=0,
+            relations=0,
+            notes=list(team.notes),
+        )
+        try:
+            with Project.create(output, settings, team.schema) as merged, merged.transaction():
+                # documents in dispute first, so that the review starts with them
+                for disputed in (True, False):
+                    batch: list[_MergedDocument] = []
+                    for _digest, entries in side_by_side(team):
+                        item = _merge_document(entries)
+                        if item.disputed != disputed:
+                            continue
+                        _count(item, entries, report)
+                        batch.append(item)
+                        if len(batch) >= _BATCH:
+                            _store(merged, batch, report)
+                            batch = []
+                    _store(merged, batch, report)
+        except BaseException:
+            output.unlink(missing_ok=True)
+            for leftover in output.parent.glob(output.name + "-*"):
+                leftover.unlink(missing_ok=True)
+            raise
+    for name, count in report.unmatched.items():
+        if count:
+            report.notes.append(f"{count} document(s) only {name} has (merged with one version)")
+    return report
+
+
+_BATCH = 500  # documents written together
+
+
+@dataclass
+class _MergedDocument:
+    source: Project  # the first project that has the document: its text, meta and tokens
+    source_id: int
+    statuses: dict[str, str]  # each annotator's status of the document
+    spans: dict[tuple[int, int, str], tuple[list[str], str]]  # key -> (who, status)
+    links: dict[tuple[tuple[int, int, str], tuple[int, int, str], str], list[str]]
+    everyone: int
+    disputed: bool
+
+    def document(self) -> Document:
+        """The merged document: read only when written, in batches."""
+        source = self.source.document(self.source_id)
+        worked = any(s in ("in_progress", "done") for s in self.statuses.values())
+        return Document(
+            text=source.text,
+            meta={**source.meta, "annotators": self.statuses},
+            status="in_progress" if worked else "new",
+            tokens=source.tokens,
+        )
+
+
+def _count(
+    item: _MergedDocument, entries: list[tuple[TeamMember, DocumentDecisions]], report: MergeReport
+) -> None:
+    report.documents += 1
+    report.disputed += item.disputed
+    if len(entries) > 1:
+        report.shared += 1
+    else:
+        report.unmatched[entries[0][0].name] += 1
+
+
+def _merge_document(entries: list[tuple[TeamMember, DocumentDecisions]]) -> _MergedDocument:
+    owner, first = entries[0]
+    for member, decisions in entries[1:]:
+        if decisions.tokens_json != first.tokens_json:
+            raise ValidationError(
+                f"{member.path}: document {decisions.doc_id} has other tokens than in "
+                f"{owner.path}; projects made with different tokenizers cannot be merged"
+            )
+    statuses = {member.name: decisions.status for member, decisions in entries}
+    accepted: dict[tuple[int, int, str], list[str]] = defaultdict(list)
+    rejected: dict[tuple[int, int, str], list[str]] = defaultdict(list)
+    links: dict[tuple[tuple[int, int, str], tuple[int, int, str], str], list[str]] = defaultdict(
+        list
+    )
+    for member, decisions in entries:
+        for _id, start, end, label, status in decisions.spans:
+            (accepted if status == "accepted" else rejected)[(start, end, label)].append(
+                member.name
+            )
+        for head, child, label, status in decisions.relations:
+            if status == "accepted":
+                links[(head, child, label)].append(member.name)
+    spans: dict[tuple[int, int, str], tuple[list[str], str]] = {
+        key: (names, "suggested") for key, names in accepted.items()
+    }
+    for key, names in rejected.items():
+        spans.setdefault(key, (names, "rejected"))
+    for (head, child, _label), names in links.items():  # an end someone linked, not accepted
+        for key in (head, child):
+            if spans.get(key, ([], "rejected"))[1] == "rejected":
+                spans[key] = (names, "suggested")
+    everyone = len(entries)
+    disputed = everyone > 1 and (
+        any(len(names) < everyone for names in accepted.values())
+        or any(len(names) < everyone for names in links.values())
+    )
+    return _MergedDocument(
+        owner.project,
+        first.doc_id,
+        statuses,
+        spans,
+        links,
+        everyone,
+        disputed,
+    )
+
+
+def _store(merged: Project, batch: list[_MergedDocument], report: MergeReport) -> None:
+    if not batch:
+        return
+    ids = merged.add_documents_bulk([item.document() for item in batch])
+    span_rows: list[tuple] = []
+    relations: list[Relation] = []
+    for (doc_id, _created), item in zip(ids, batch, strict=True):
+        span_ids = {}
+        for (start, end, label), (names, status) in item.spans.items():
+            span_ids[(start, end, label)] = span_id = new_id()
+            span_rows.append(
+                (span_id, doc_id, start, end, label, *_version(names, item.everyone), status)
+            )
+            report.versions += status == "suggested"
+        for (head, child, label), names in item.links.items():
+            origin, score = _version(names, item.everyone)
+            relations.append(
+                Relation(
+                    doc_id=doc_id,
+                    head=span_ids[head],
+                    child=span_ids[child],
+                    label=label,
+                    origin=origin,
+                    status="suggested",
+                    score=score,
+                )
+            )
+    if span_rows:
+        # (id, doc, start, end, label, origin, score, status) -> the store's column order
+        merged.add_span_rows(
+            [(i, d, s, e, label, o, st, sc, False) for i, d, s, e, label, o, sc, st in span_rows]
+        )
+    if relations:
+        merged.add_relations(relations)
+    report.relations += len(relations)
+
+
+def _version(names: Sequence[str], everyone: int) -> tuple[str, float]:
+    """The origin and score of a merged version: who made it, and what share of the team."""
+    who = sorted(set(names))
+    return ANNOTATOR_ORIGIN + "+".join(who), round(len(who) / everyone, 4)
+
+
+__all__ = [
+    "ANNOTATOR_ORIGIN",
+    "AnnotatorError",
+    "MergeReport",
+    "SplitReport",
+    "Team",
+    "TeamMember",
+    "annotators_of",
+    "check_annotator_name",
+    "merge_projects",
+    "open_team",
+    "parse_label_map",
+    "split_project",
+]

@@ -1,0 +1,328 @@
+"""Working as a team: split, merge and agreement, with figures computed by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotator.errors import AnnotatorError, ProjectError, ValidationError
+from annotator.model import Document, LabelSchema, ProjectSettings, Relation, Span
+from annotator.services import team
+from annotator.services.agreement import Coincidences, KappaCounts, agreement, bio_tags
+from annotator.store import Project
+
+DOC_1 = "Alice Martin travaille chez Acme à Paris ."
+DOC_2 = "Bob dirige Initech ."
+DOC_3 = "Carole habite Lyon ."
+
+
+def _tokens(text: str) -> tuple[tuple[int, int], ...]:
+    found, position = [], 0
+    for word in text.split(" "):
+        found.append((position, position + len(word)))
+        position += len(word) + 1
+    return tuple(found)
+
+
+def _make(
+    path: Path,
+    annotator: str | None,
+    documents: dict[str, tuple[str, list[tuple[int, int, str]], list[tuple[int, int, str]]]],
+    schema: LabelSchema | None = None,
+) -> Path:
+    """``{text: (status, [(start, end, label)], [(head index, child index, label)])}``."""
+    with Project.create(path, ProjectSettings(annotator=annotator), schema) as project:
+        for text, (status, spans, links) in documents.items():
+            doc_id, _ = project.add_document(Document(text=text, tokens=_tokens(text)))
+            made = [Span(doc_id=doc_id, start=s, end=e, label=label) for s, e, label in spans]
+            project.add_spans(made)
+            project.add_relations(
+                Relation(doc_id=doc_id, head=made[h].id, child=made[c].id, label=label)
+                for h, c, label in links
+            )
+            project.set_document_status(doc_id, status)  # type: ignore[arg-type]
+    return path
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[Path, Path]:
+    a = _make(
+        tmp_path / "a.annotator",
+        "alice",
+        {
+            DOC_1: (
+                "done",
+                [(0, 12, "PER"), (28, 32, "ORG"), (35, 40, "LOC")],
+                [(0, 1, "works_for")],
+            ),
+            DOC_2: ("done", [(0, 3, "PER"), (11, 18, "ORG")], [(0, 1, "works_for")]),
+            DOC_3: ("done", [(0, 6, "PER")], []),  # only alice finished it
+        },
+    )
+    b = _make(
+        tmp_path / "b.annotator",
+        "bob",
+        {
+            DOC_1: ("done", [(0, 5, "PER"), (28, 32, "LOC"), (35, 40, "LOC")], []),
+            DOC_2: ("done", [(0, 3, "PER"), (11, 18, "ORG")], [(0, 1, "works_for")]),
+            DOC_3: ("in_progress", [(14, 18, "LOC")], []),
+        },
+    )
+    return a, b
+
+
+def test_agreement_figures_are_the_hand_computed_ones(pair) -> None:
+    figures = agreement(pair)
+    assert figures["annotators"] == ["alice", "bob"]
+    assert figures["documents"] == 2  # DOC_3 is not done by bob
+    assert figures["tokens"] == 12
+    [result] = figures["pairs"]
+    # exact: PER 1 of 2+2, ORG 1 of 2+1, LOC 1 of 1+2; all: 3 of 5+5
+    assert result["per_label"]["PER"]["exact_f1"] == 0.5
+    assert result["per_label"]["ORG"]["exact_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert result["per_label"]["LOC"]["exact_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert result["span_exact_f1"] == 0.6
+    # overlapping: "Alice Martin" and "Alice" match; all: 4 matched each way of 5+5
+    assert result["per_label"]["PER"]["overlap_f1"] == 1.0
+    assert result["span_overlap_f1"] == 0.8
+    # relations: 1 in common, alice 2, bob 1
+    assert result["relation_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    # tokens: 10 of 12 agree; expected (2*2 + 6*7 + 2*1 + 1*2) / 144 = 50/144
+    assert result["token_kappa"] == pytest.approx(70 / 94, abs=1e-4)
+    # coincidences: 4 off the diagonal, n = 24, sum of n_c^2 = 204: 1 - 23 * 4 / 372
+    assert figures["krippendorff_alpha"] == pytest.approx(1 - 92 / 372, abs=1e-4)
+    assert figures["confusion"] == {
+        "-": {"PER": 1},
+        "LOC": {"LOC": 1},
+        "ORG": {"LOC": 1, "ORG": 1},
+        "PER": {"-": 1, "PER": 1},
+    }
+
+
+def test_alpha_matches_the_krippendorff_package_for_three_annotators() -> None:
+    krippendorff = pytest.importorskip("krippendorff")
+    import numpy
+
+    tags = [
+        ["B-PER", "I-PER", "O", "O", "B-ORG", "O", "B-LOC", "O"],
+        ["B-PER", "O", "O", "O", "B-LOC", "O", "B-LOC", "O"],
+        ["B-PER", "I-PER", "O", "B-MISC", "B-ORG", "O", "O", "O"],
+    ]
+    codes = {tag: i for i, tag in enumerate(sorted({t for row in tags for t in row}))}
+    data = numpy.array([[codes[t] for t in row] for row in tags])
+    ours = Coincidences()
+    ours.add(list(data))
+    data = data.astype(float)
+    expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    assert ours.alpha() == pytest.approx(expected, abs=1e-9)
+
+
+def test_kappa_of_identical_constant_tags_is_one() -> None:
+    import numpy
+
+    counts = KappaCounts()
+    counts.add(numpy.zeros(2, dtype=int), numpy.zeros(2, dtype=int))
+    assert counts.kappa() == 1.0
+
+
+def test_bio_tags_of_overlapping_spans_keep_the_longer() -> None:
+    tokens = _tokens(DOC_1)
+    assert bio_tags(tokens, {(0, 12, "PER"), (6, 12, "MISC")})[:3] == ["B-PER", "I-PER", "O"]
+
+
+def test_merge_keeps_every_decision_with_who_made_it(pair, tmp_path) -> None:
+    c = _make(
+        tmp_path / "c.annotator",
+        "chloe",
+        {DOC_1: ("in_progress", [(0, 12, "PER")], []), "Un texte seul .": ("done", [], [])},
+    )
+    report = team.merge_projects(tmp_path / "review.annotator", [*pair, c])
+    assert report.annotators == ["alice", "bob", "chloe"]
+    assert (report.documents, report.shared, report.disputed) == (4, 3, 2)
+    assert report.unmatched == {"alice": 0, "bob": 0, "chloe": 1}
+    with Project.open(tmp_path / "review.annotator", read_only=True) as merged:
+        assert merged.settings.review_of == ("alice", "bob", "chloe")
+        by_text = {merged.document(i).text: i for i in merged.document_ids()}
+        versions = {
+            (s.start, s.end, s.label): (s.origin, s.status, s.score)
+            for s in merged.spans(by_text[DOC_1])
+        }
+        assert versions == {
+            (0, 12, "PER"): ("annotator:alice+chloe", "suggested", pytest.approx(2 / 3, abs=1e-4)),
+            (0, 5, "PER"): ("annotator:bob", "suggested", pytest.approx(1 / 3, abs=1e-4)),
+            (28, 32, "ORG"): ("annotator:alice", "suggested", pytest.approx(1 / 3, abs=1e-4)),
+            (28, 32, "LOC"): ("annotator:bob", "suggested", pytest.approx(1 / 3, abs=1e-4)),
+            (35, 40, "LOC"): ("annotator:alice+bob", "suggested", pytest.approx(2 / 3, abs=1e-4)),
+        }
+        [relation] = merged.relations(by_text[DOC_2])
+        assert (relation.origin, relation.label, relation.score) == (
+            "annotator:alice+bob",
+            "works_for",
+            1.0,
+        )
+        meta = merged.document(by_text[DOC_1]).meta
+        assert meta["annotators"] == {"alice": "done", "bob": "done", "chloe": "in_progress"}
+
+
+def _lieu(label: str) -> str:
+    return "LIEU" if label == "LOC" else label
+
+
+def test_merge_refuses_different_label_sets_unless_mapped(pair, tmp_path) -> None:
+    schema = LabelSchema.model_validate(
+        {**Project.open(pair[0], read_only=True).schema.model_dump()}
+    )
+    entities = [
+        {**e.model_dump(), "name": "LIEU"} if e.name == "LOC" else e.model_dump()
+        for e in schema.entities
+    ]
+    relations = [
+        {
+            **r.model_dump(),
+            "allowed": [[_lieu(h), _lieu(c)] for h, c in r.allowed] if r.allowed else r.allowed,
+        }
+        for r in schema.relations
+    ]
+    other = LabelSchema.model_validate({"entities": entities, "relations": relations})
+    lieu = _make(tmp_path / "l.annotator", "lea", {DOC_2: ("done", [(11, 18, "LIEU")], [])}, other)
+    with pytest.raises(ValidationError, match="entity labels differ: .*l.annotator has LIEU"):
+        team.merge_projects(tmp_path / "out.annotator", [pair[0], lieu])
+    assert not (tmp_path / "out.annotator").exists()
+    report = team.merge_projects(tmp_path / "out.annotator", [pair[0], lieu], {"LIEU": "LOC"})
+    assert report.shared == 1
+    with Project.open(tmp_path / "out.annotator", read_only=True) as merged:
+        labels = {s.label for i in merged.document_ids() for s in merged.spans(i)}
+    assert "LIEU" not in labels and "LOC" in labels
+
+
+def test_merge_refuses_other_languages_and_reports_the_same_file_twice(pair, tmp_path) -> None:
+    english = tmp_path / "en.annotator"
+    with Project.create(english, ProjectSettings(lang="en", annotator="eve")):
+        pass
+    with pytest.raises(ValidationError, match="language 'en'"):
+        team.merge_projects(tmp_path / "x.annotator", [pair[0], english])
+    report = team.merge_projects(tmp_path / "y.annotator", [pair[0], pair[1], pair[0]])
+    assert report.annotators == ["alice", "bob"]
+    assert any("given twice" in note for note in report.notes)
+    copy = tmp_path / "copy.annotator"
+    copy.write_bytes(pair[1].read_bytes())
+    report = team.merge_projects(tmp_path / "z.annotator", [pair[0], pair[1], copy])
+    assert report.annotators == ["alice", "bob"]
+    assert any("a copy of" in note for note in report.notes)
+
+
+def test_split_shares_out_documents_with_an_overlap(tmp_path) -> None:
+    base = _make(
+        tmp_path / "base.annotator",
+        None,
+        {f"Texte numéro {n} .": ("suggested", [(0, 5, "MISC")], []) for n in range(10)},
+    )
+    report = team.split_project(base, ["a", "b", "c"], overlap=0.2, seed=7)
+    assert report.shared == 2
+    assert sum(report.documents.values()) == 2 * 3 + 8
+    texts: dict[str, set[str]] = {}
+    for name, path in report.projects.items():
+        assert path == tmp_path / f"base-{name}.annotator"
+        with Project.open(path, read_only=True) as project:
+            assert project.settings.annotator == name
+            texts[name] = {project.document(i).text for i in project.document_ids()}
+            first = project.document_ids()[0]
+            assert [s.label for s in project.spans(first)] == ["MISC"]  # suggestions kept
+            assert project.document_status(first) == "suggested"
+    assert len(texts["a"] & texts["b"] & texts["c"]) == 2
+    again = team.split_project(base, ["a", "b", "c"], seed=7, out_dir=tmp_path / "again")
+    with Project.open(again.projects["b"], read_only=True) as project:
+        assert {project.document(i).text for i in project.document_ids()} == texts["b"]
+
+
+def test_split_refuses_bad_names_and_existing_files(tmp_path) -> None:
+    base = _make(tmp_path / "base.annotator", None, {DOC_2: ("new", [], [])})
+    with pytest.raises(ValidationError, match="annotator name"):
+        team.split_project(base, ["a", "../b"])
+    with pytest.raises(ValidationError, match="at least two"):
+        team.split_project(base, ["a"])
+    (tmp_path / "base-b.annotator").write_text("mine")
+    with pytest.raises(ProjectError, match="base-b.annotator: a file already exists"):
+        team.split_project(base, ["a", "b"])
+    assert not (tmp_path / "base-a.annotator").exists()
+    assert (tmp_path / "base-b.annotator").read_text() == "mine"
+
+
+def test_edits_are_logged_with_the_annotator(tmp_path) -> None:
+    from annotator import edits
+
+    path = _make(tmp_path / "p.annotator", "alice", {DOC_2: ("new", [], [])})
+    with Project.open(path) as project:
+        project.apply(edits.AddSpan(span=Span(doc_id=1, start=0, end=3, label="PER")))
+        assert project.edit_log(1)[-1]["actor"] == "alice"
+
+
+def test_errors_are_annotator_errors() -> None:
+    assert issubclass(ValidationError, AnnotatorError)
+
+
+def test_cli_split_merge_and_agreement(pair, tmp_path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["agreement", str(pair[0]), str(pair[1]), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["pairs"][0]["span_exact_f1"] == 0.6
+    result = runner.invoke(app, ["agreement", str(pair[0]), str(pair[1])])
+    assert result.exit_code == 0, result.output
+    assert "Krippendorff's alpha on tokens: 0.753" in result.stdout
+    result = runner.invoke(app, ["merge", str(tmp_path / "r.annotator"), *map(str, pair)])
+    assert result.exit_code == 0, result.output
+    assert "3 documents from alice, bob; 3 shared, 2 in dispute" in result.stdout
+    result = runner.invoke(app, ["merge", str(tmp_path / "r.annotator"), *map(str, pair)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'r.annotator'}: a file already exists there"
+    ]
+    result = runner.invoke(
+        app, ["split", str(pair[0]), "--annotators", "x,y", "--out-dir", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s" / "a-x.annotator").exists()
+    result = runner.invoke(app, ["new", str(tmp_path / "n.annotator"), "--annotator", "zoé!"])
+    assert result.exit_code == 1 and "annotator name 'zoé!'" in result.stderr
+
+
+def test_merge_refuses_other_tokens_for_the_same_text(pair, tmp_path) -> None:
+    other = tmp_path / "o.annotator"
+    with Project.create(other, ProjectSettings(annotator="otto")) as project:
+        project.add_document(Document(text=DOC_2, tokens=((0, 10), (11, 20))))
+    with pytest.raises(ValidationError, match="other tokens .* different tokenizers"):
+        team.merge_projects(tmp_path / "x.annotator", [pair[0], other])
+    assert not (tmp_path / "x.annotator").exists()
+
+
+def test_a_merged_project_lists_documents_in_dispute_first(pair, tmp_path) -> None:
+    from annotator.store.listing import IN_DISPUTE, DocumentFilter, filtered_ids
+
+    team.merge_projects(tmp_path / "r.annotator", list(pair))
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        disputed = filtered_ids(merged, DocumentFilter(status=IN_DISPUTE))
+        assert disputed == [1, 2]  # DOC_1 and DOC_3 disagree; DOC_2 does not
+        assert merged.document(3).text == DOC_2
+
+
+def test_the_prodigy_export_names_the_annotator(tmp_path) -> None:
+    import json
+
+    from annotator.services.exporting import export_project
+
+    path = _make(tmp_path / "p.annotator", "alice", {DOC_2: ("done", [(0, 3, "PER")], [])})
+    with Project.open(path) as project:
+        report = export_project(project, "prodigy", tmp_path / "out.jsonl")
+    [task] = [json.loads(line) for line in Path(report.files[0]).read_text().splitlines()]
+    assert (task["_annotator_id"], task["_session_id"], task["answer"]) == (
+        "alice",
+        "alice",
+        "accept",
+    )
