@@ -26,11 +26,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-import annotator.io.formats  # noqa: F401 - registers every reader and writer
 from annotator.errors import AnnotatorError, Cancelled
 from annotator.io.records import ExportDocument, ExportReport
-from annotator.io.registry import WRITERS
-from annotator.services.exporting import export_document, split_documents
 from annotator.store import Project
 from annotator.store.listing import UNFINISHED_STATUSES
 
@@ -143,6 +140,8 @@ def resolve_model(project: Project, name: str) -> str:
 
 
 def plan_training(project: Project, options: TrainOptions | None = None) -> TrainingPlan:
+    from annotator.services.exporting import split_documents
+
     options = options or TrainOptions()
     if options.max_steps < 1:
         raise AnnotatorError("--max-steps must be at least 1")
@@ -195,6 +194,9 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
 def write_training_data(project: Project, plan: TrainingPlan) -> ExportReport:
     """The parts as ``train.spacy`` / ``dev.spacy`` in the staging folder, by the export's
     writer (accepted spans; a document not done has its unreviewed tokens missing)."""
+    from annotator.io.registry import WRITERS
+    from annotator.services.exporting import export_document
+
     report = ExportReport()
     writer = WRITERS["spacy"]
     settings = project.settings
