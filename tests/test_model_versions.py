@@ -140,4 +140,3 @@ def _record(version: int, folder: Path, f1: float) -> dict[str, object]:
         "scores": {"ents_f": f1},
         "per_label": {},
     }
-

@@ -425,7 +425,8 @@ def _take_over(project: Project, existing: Span, proposed: Span) -> None:
         and is_model_origin(proposed.origin)
     ):
         project.replace_span(
-            existing, existing.model_copy(update={"origin": proposed.origin, "score": proposed.score})
+            existing,
+            existing.model_copy(update={"origin": proposed.origin, "score": proposed.score}),
         )
 
 

@@ -109,7 +109,9 @@ def base_pipeline(base: str) -> Language:
         return spacy.load(base)
     except (OSError, ImportError, ValueError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise ModelNotFoundError(f"{base}: cannot load this spaCy pipeline ({first_line})") from None
+        raise ModelNotFoundError(
+            f"{base}: cannot load this spaCy pipeline ({first_line})"
+        ) from None
 
 
 def training_config(request: TrainingRequest, base_nlp: Language) -> Config:
