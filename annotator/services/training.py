@@ -160,6 +160,8 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
         pool = sorted(options.train_ids) if options.train_ids is not None else done
         parts = split_documents(pool, (1 - options.dev, options.dev), options.seed)
         train, dev = parts["train"], parts["dev"]
+        if not dev and len(train) > 1:  # a few documents: still one for dev
+            dev = [train.pop()]
     if not train or not dev:
         raise AnnotatorError(
             f"{project.path}: training needs done documents for both train and dev "
