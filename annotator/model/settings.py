@@ -28,6 +28,8 @@ class ProjectSettings(BaseModel):
     spans_key: str = Field(default="sc", min_length=1)
     patterns: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
+    retrain_every: int = Field(default=0, ge=0)
+    """The window trains a new model version every this many done documents; 0: never."""
 
     @property
     def default_model(self) -> str:

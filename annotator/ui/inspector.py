@@ -78,6 +78,8 @@ class Inspector(QWidget):
         session.annotations_changed.connect(self._on_annotations_changed)
         session.document_opened.connect(self._on_document_opened)
         session.schema_changed.connect(self._refresh)
+        session.document_status_changed.connect(self._on_document_status_changed)
+        self._precision: dict[str, float | None] | None = None
 
     @property
     def item(self) -> Span | Relation | None:
@@ -138,7 +140,7 @@ class Inspector(QWidget):
             f"background: {colour}; color: {text_colour_on(colour)}; border-radius: 4px;"
             " padding: 2px 6px; font-weight: 600;"
         )
-        self.fields["origin"].setText(describe_origin(item.origin))
+        self.fields["origin"].setText(self._origin_text(item.origin))
         self.fields["score"].setText("—" if item.score is None else f"{item.score:.2f}")
         edited = isinstance(item, Span) and item.edited
         self.fields["status"].setText(
@@ -147,6 +149,23 @@ class Inspector(QWidget):
         for key in ("offsets", "alignment"):
             visible = isinstance(item, Span)
             self._rows.setRowVisible(self.fields[key], visible)
+
+    def _on_document_status_changed(self, _doc_id: int, _status: str) -> None:
+        self._precision = None  # measured over done documents: recomputed when next shown
+
+    def _origin_text(self, origin: str) -> str:
+        """The origin, and for a suggester its precision measured on the done documents."""
+        text = describe_origin(origin)
+        if origin == "human" or origin.startswith("import:"):
+            return text
+        if self._precision is None:
+            from annotator.services.evaluating import suggester_precision
+
+            self._precision = suggester_precision(self._session.project)
+        precision = self._precision.get(origin)
+        if precision is None:
+            return f"{text}\nprecision not measured yet (no suggestion of it in a done document)"
+        return f"{text}\nprecision {precision:.0%} in the done documents"
 
     def _text(self, doc_id: int) -> str:
         if doc_id not in self._texts:

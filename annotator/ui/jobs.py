@@ -212,8 +212,11 @@ def suggest(window: MainWindow, only_new: bool) -> None:
         window.show_message("This project is open read-only; suggestions cannot be stored.")
         return
     settings = project.settings
+    from annotator.services.training import PROJECT_MODEL, model_records
+
+    trained = [PROJECT_MODEL] if model_records(project) else []
     dialog = SuggestDialog(
-        models=_installed_models(settings.default_model),
+        models=trained + _installed_models(settings.default_model),
         default_model=settings.default_model,
         patterns=[Path(p) for p in settings.patterns],
         rules=[Path(p) for p in settings.rules],
