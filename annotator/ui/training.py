@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -149,6 +149,10 @@ class TrainingRun:
             f"document(s): dev F1 {record.f1:.1%}"
         )
         self.window.show_message(summary, 15000)
+        # once this task has ended: the window runs one task at a time
+        QTimer.singleShot(0, lambda: self._offer(record, summary))
+
+    def _offer(self, record: training.ModelRecord, summary: str) -> None:
         if self.automatic:
             resuggest(self.window, record.version)
             return

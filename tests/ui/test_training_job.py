@@ -46,8 +46,14 @@ def _accept_train_dialog(monkeypatch, steps: int = 10) -> list[TrainDialog]:
 
 
 def _wait_for_task(qtbot, window, title_start: str) -> None:
+    """Until a task whose title starts so has run (it may start a moment later)."""
+
+    def started() -> bool:
+        task = window.tasks.current
+        return task is not None and task.title.startswith(title_start)
+
+    qtbot.waitUntil(started, timeout=10_000)
     task = window.tasks.current
-    assert task is not None and task.title.startswith(title_start), task and task.title
     with qtbot.waitSignal(task.ended, timeout=240_000):
         pass
 
@@ -76,11 +82,11 @@ def test_ctrl_t_trains_then_offers_to_suggest_with_the_new_version(
     assert shown
     assert window.status.task_progress.isVisible()
     _wait_for_task(qtbot, window, "Train version 1")
-    assert asked and "Model version 1" in asked[0]
     project = window.session.project
     [record] = model_records(project)
     assert record.base == SMALL and Path(record.path) == path.with_suffix(".models") / "1"
     _wait_for_task(qtbot, window, "Suggest")
+    assert asked and "Model version 1" in asked[0]
     # the pending suggestion of the earlier model is gone from the unfinished document;
     # the accepted span stays as it was
     assert "model:test@1" not in _pending_model_origins(project, 7)
