@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -85,38 +86,8 @@ def _rows(
 
 def print_evaluation(evaluation: Evaluation) -> None:
     console.print(f"[bold]{evaluation.project}[/]: {evaluation.done_documents} done document(s)")
-    suggesters = evaluation.suggesters
-    spans = _rows([(s.origin, s.spans) for s in suggesters])
-    relations = _rows([(s.origin, s.relations) for s in suggesters])
-    if spans:
-        table = _figures_table("Entities, by suggester", spans)
-        table.caption = (
-            "over the done documents where the suggester proposed something; right: accepted "
-            "as proposed; wrong: rejected, corrected or left pending; missed: accepted spans it "
-            "did not propose"
-        )
-        table.caption_justify = "left"
-        console.print(table)
-    if relations:
-        console.print(_figures_table("Relations, by suggester", relations))
-    if not spans and not relations:
-        console.print("No suggestion in a done document yet.")
-    if evaluation.models:
-        table = Table(title="Trained versions (dev part)", title_justify="left", box=box.SIMPLE)
-        for column in ("version", "base", "train", "partial", "dev", "steps", "s", "dev F"):
-            table.add_column(column, justify="left" if column == "base" else "right")
-        for record in evaluation.models:
-            table.add_row(
-                str(record["version"]),
-                record["base"],
-                str(len(record["train_documents"])),
-                str(len(record["partial_documents"])),
-                str(len(record["dev_documents"])),
-                str(record["steps"]),
-                f"{record['seconds']:.0f}",
-                _percent(record["scores"].get("ents_f")),
-            )
-        console.print(table)
+    print_suggester_figures([dataclasses.asdict(s) for s in evaluation.suggesters])
+    print_versions(evaluation.models)
     if evaluation.model is not None:
         console.print(
             _figures_table(
@@ -130,4 +101,43 @@ def print_evaluation(evaluation: Evaluation) -> None:
             table.add_column(column, justify="right")
         for row in evaluation.curve:
             table.add_row(f"{row['fraction']:.0%}", str(row["documents"]), _percent(row["f"]))
+        console.print(table)
+
+
+def print_suggester_figures(suggesters: list[dict[str, Any]]) -> None:
+    """The P/R/F tables of ``evaluate`` (and ``stats``), from ``SuggesterFigures`` dicts."""
+    spans = _rows([(s["origin"], s["spans"]) for s in suggesters])
+    relations = _rows([(s["origin"], s["relations"]) for s in suggesters])
+    if spans:
+        table = _figures_table("Entities, by suggester", spans)
+        table.caption = (
+            "over the done documents where the suggester proposed something; right: accepted "
+            "as proposed; wrong: rejected, corrected or left pending; missed: accepted spans it "
+            "did not propose"
+        )
+        table.caption_justify = "left"
+        console.print(table)
+    if relations:
+        console.print(_figures_table("Relations, by suggester", relations))
+    if not spans and not relations:
+        console.print("No suggestion in a done document yet.")
+
+
+def print_versions(models: list[dict[str, Any]]) -> None:
+    """The trained versions and their dev figures."""
+    if models:
+        table = Table(title="Trained versions (dev part)", title_justify="left", box=box.SIMPLE)
+        for column in ("version", "base", "train", "partial", "dev", "steps", "s", "dev F"):
+            table.add_column(column, justify="left" if column == "base" else "right")
+        for record in models:
+            table.add_row(
+                str(record["version"]),
+                record["base"],
+                str(len(record["train_documents"])),
+                str(len(record["partial_documents"])),
+                str(len(record["dev_documents"])),
+                str(record["steps"]),
+                f"{record['seconds']:.0f}",
+                _percent(record["scores"].get("ents_f")),
+            )
         console.print(table)

@@ -118,9 +118,8 @@ def evaluate_suggesters(project: Project) -> list[SuggesterFigures]:
                 proposed_relations[relation.origin].add(key)
     figures = []
     for origin in sorted(set(span_docs) | set(relation_docs)):
-        entry = SuggesterFigures(
-            origin, suggester_kind(origin), len(span_docs[origin] | relation_docs[origin])
-        )
+        scope_docs = span_docs.get(origin, set()) | relation_docs.get(origin, set())
+        entry = SuggesterFigures(origin, suggester_kind(origin), len(scope_docs))
         if origin in span_docs:
             scope = span_docs[origin]
             entry.spans = score_keys(
