@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from annotator import edits
 from annotator.cli import app
-from annotator.services.evaluating import evaluate_project
+from annotator.services.evaluating import evaluate_project, learning_curve
 from annotator.services.suggesting import SuggestOptions, run_suggestions
-from annotator.services.training import model_records
+from annotator.services.training import TrainOptions, model_records
 from annotator.store import Project
 from annotator.suggest.evaluation import score_keys
 from annotator.suggest.results import is_model_origin
@@ -152,3 +152,21 @@ def test_training_on_corrections_raises_held_out_f1(tmp_path: Path) -> None:
 def project_spans(path: Path, doc_id: int) -> list[str]:
     with Project.open(path, read_only=True) as project:
         return [s.status for s in project.spans(doc_id) if is_model_origin(s.origin)]
+
+
+def test_the_curve_trains_on_growing_shares_and_keeps_no_version(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    gold_file = tmp_path / "gold.jsonl"
+    gold_file.write_text(
+        "\n".join(json.dumps(gold_task(rng), ensure_ascii=False) for _ in range(12)) + "\n"
+    )
+    path = tmp_path / "curve.annotator"
+    assert runner.invoke(app, ["import", str(path), str(gold_file)]).exit_code == 0
+    with Project.open(path, read_only=True) as project:
+        rows = learning_curve(
+            project, TrainOptions(base=BASE, max_steps=10, dev=0.25), fractions=(0.5, 1.0)
+        )
+        assert model_records(project) == []
+    assert [(row["fraction"], row["documents"]) for row in rows] == [(0.0, 0), (0.5, 4), (1.0, 9)]
+    assert all(0.0 <= row["f"] <= 1.0 for row in rows)
+    assert not (tmp_path / "curve.models").exists()
