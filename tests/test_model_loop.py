@@ -170,3 +170,24 @@ def test_the_curve_trains_on_growing_shares_and_keeps_no_version(tmp_path: Path)
     assert [(row["fraction"], row["documents"]) for row in rows] == [(0.0, 0), (0.5, 4), (1.0, 9)]
     assert all(0.0 <= row["f"] <= 1.0 for row in rows)
     assert not (tmp_path / "curve.models").exists()
+
+
+def test_spancat_is_trained_beside_the_ner_when_asked(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    gold_file = tmp_path / "gold.jsonl"
+    gold_file.write_text(
+        "\n".join(json.dumps(gold_task(rng), ensure_ascii=False) for _ in range(6)) + "\n"
+    )
+    path = tmp_path / "spans.annotator"
+    assert runner.invoke(app, ["import", str(path), str(gold_file)]).exit_code == 0
+    result = runner.invoke(
+        app,
+        ["train", str(path), "--base", BASE, "--components", "ner,spancat", "--max-steps", "5"],
+    )
+    assert result.exit_code == 0, result.output
+    with Project.open(path, read_only=True) as project:
+        [record] = model_records(project)
+    assert record.components == ("ner", "spancat")
+    assert "spans_sc_f" in record.scores and "ents_f" in record.scores
+    config = (Path(record.path) / "config.cfg").read_text(encoding="utf-8")
+    assert "[components.spancat]" in config
