@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -149,7 +150,8 @@ def main() -> None:
             flush=True,
         )
         suggest(path, args.base)
-        rows.append({"corrected": 0, "train_s": None, **held_out_scores(path, held_out, gold)})
+        base_row = {"corrected": 0, "train_s": None, "train_cpu_s": None}
+        rows.append({**base_row, **held_out_scores(path, held_out, gold)})
         print(json.dumps(rows[-1]), flush=True)
         corrected = 0
         for target in rounds:
@@ -157,16 +159,28 @@ def main() -> None:
                 for doc_id in pool[corrected:target]:
                     correct(project, doc_id, gold[doc_id])
             corrected = target
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _children_cpu()
             annotator("train", str(path), "--max-steps", str(args.steps), "--seed", str(args.seed))
             train_seconds = time.perf_counter() - started
+            train_cpu = _children_cpu() - cpu
             suggest(path, _latest(path))
-            row = {"corrected": target, "train_s": round(train_seconds, 1)}
+            row = {
+                "corrected": target,
+                "train_s": round(train_seconds, 1),
+                "train_cpu_s": round(train_cpu, 1),
+            }
             row.update(held_out_scores(path, held_out, gold))
             rows.append(row)
             print(json.dumps(row), flush=True)
         evaluation = json.loads(annotator("evaluate", str(path), "--json"))
     print_table(rows, evaluation)
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes: less bent by other load
+    on the machine than wall-clock time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _latest(path: Path) -> str:
@@ -180,14 +194,15 @@ def print_table(rows: list[dict[str, Any]], evaluation: dict[str, Any]) -> None:
     print()
     print(
         "| corrected documents | model | held-out P | held-out R | held-out F1 | vs base | "
-        "`annotator train` s |"
+        "`annotator train` wall s | its CPU s |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['corrected']} | {', '.join(row['origins'])} | {row['p']:.3f} | "
             f"{row['r']:.3f} | {row['f']:.3f} | {100 * (row['f'] - base_f):+.1f} pts | "
-            f"{'-' if row['train_s'] is None else row['train_s']} |"
+            f"{'-' if row['train_s'] is None else row['train_s']} | "
+            f"{'-' if row['train_cpu_s'] is None else row['train_cpu_s']} |"
         )
     print()
     print("| suggester (from `annotator evaluate`) | documents | P | R | F1 |")
