@@ -154,14 +154,20 @@ def project_spans(path: Path, doc_id: int) -> list[str]:
         return [s.status for s in project.spans(doc_id) if is_model_origin(s.origin)]
 
 
-def test_the_curve_trains_on_growing_shares_and_keeps_no_version(tmp_path: Path) -> None:
-    rng = random.Random(3)
-    gold_file = tmp_path / "gold.jsonl"
+def gold_project(folder: Path, name: str, documents: int, seed: int) -> Path:
+    """A project of ``documents`` gold tasks imported as done documents."""
+    rng = random.Random(seed)
+    gold_file = folder / f"{name}.jsonl"
     gold_file.write_text(
-        "\n".join(json.dumps(gold_task(rng), ensure_ascii=False) for _ in range(12)) + "\n"
+        "\n".join(json.dumps(gold_task(rng), ensure_ascii=False) for _ in range(documents)) + "\n"
     )
-    path = tmp_path / "curve.annotator"
+    path = folder / f"{name}.annotator"
     assert runner.invoke(app, ["import", str(path), str(gold_file)]).exit_code == 0
+    return path
+
+
+def test_the_curve_trains_on_growing_shares_and_keeps_no_version(tmp_path: Path) -> None:
+    path = gold_project(tmp_path, "curve", 12, seed=3)
     with Project.open(path, read_only=True) as project:
         rows = learning_curve(
             project, TrainOptions(base=BASE, max_steps=10, dev=0.25), fractions=(0.5, 1.0)
@@ -173,13 +179,7 @@ def test_the_curve_trains_on_growing_shares_and_keeps_no_version(tmp_path: Path)
 
 
 def test_spancat_is_trained_beside_the_ner_when_asked(tmp_path: Path) -> None:
-    rng = random.Random(5)
-    gold_file = tmp_path / "gold.jsonl"
-    gold_file.write_text(
-        "\n".join(json.dumps(gold_task(rng), ensure_ascii=False) for _ in range(6)) + "\n"
-    )
-    path = tmp_path / "spans.annotator"
-    assert runner.invoke(app, ["import", str(path), str(gold_file)]).exit_code == 0
+    path = gold_project(tmp_path, "spans", 6, seed=5)
     result = runner.invoke(
         app,
         ["train", str(path), "--base", BASE, "--components", "ner,spancat", "--max-steps", "5"],
