@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from annotator.errors import AnnotatorError
 from annotator.services import evaluating, suggesting, training
-from annotator.ui.jobs import _installed_models, _refuse_if_busy, _start, start_suggestions
+from annotator.ui.jobs import _can_write, _installed_models, _start, start_suggestions
 from annotator.ui.workers import TaskContext
 
 if TYPE_CHECKING:
@@ -79,12 +79,9 @@ class TrainDialog(QDialog):
 
 def train(window: MainWindow) -> None:
     """Train… : ask, remember the retrain setting, then train in the background."""
-    if _refuse_if_busy(window):
+    if not _can_write(window, "a model version cannot be kept"):
         return
     project = window.session.project
-    if project.read_only:
-        window.show_message("This project is open read-only; a model version cannot be kept.")
-        return
     settings = project.settings
     dialog = TrainDialog(
         _installed_models(settings.default_model),
