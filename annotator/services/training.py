@@ -194,8 +194,10 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
 
 
 def write_training_data(project: Project, plan: TrainingPlan) -> ExportReport:
-    """The parts as ``train.spacy`` / ``dev.spacy`` in the staging folder, by the export's
-    writer (accepted spans; a document not done has its unreviewed tokens missing)."""
+    """Each part in its own folder of the staging folder (``train/``, ``dev/``), by the export's
+    writer: accepted spans, and a document not done has its unreviewed tokens missing. spaCy
+    reads every DocBin of a part's folder, so the files the writer puts beside the part's own
+    (documents whose relations are not all judged) train too."""
     from annotator.io.registry import WRITERS
     from annotator.services.exporting import export_document
 
@@ -212,7 +214,7 @@ def write_training_data(project: Project, plan: TrainingPlan) -> ExportReport:
     for part, ids in plan.parts.items():
         writer.write(
             documents(ids),
-            plan.staging,
+            plan.staging / part,
             part=part,
             schema=project.schema,
             settings=settings,
@@ -232,8 +234,8 @@ def train_model(
 
     request = TrainingRequest(
         base=plan.base,
-        train_path=plan.staging / "train.spacy",
-        dev_path=plan.staging / "dev.spacy",
+        train_path=plan.staging / "train",
+        dev_path=plan.staging / "dev",
         output=plan.staging / "output",
         labels=plan.labels,
         components=plan.components,
