@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from annotator import edits
 from annotator.cli import app
 from annotator.model import Relation, Span
-from annotator.services.evaluating import evaluate_suggesters
+from annotator.services.evaluating import evaluate_suggesters, suggester_precision
 from annotator.store import Project
 
 runner = CliRunner()
@@ -118,3 +118,12 @@ def test_suggest_with_the_project_model_before_any_training(corrected: Path) -> 
     result = runner.invoke(app, ["suggest", str(corrected), "--model", "project"])
     assert result.exit_code == 1
     assert "no trained model yet; run annotator train" in result.output
+
+
+def test_the_precision_the_inspector_shows_is_the_evaluated_one(corrected: Path) -> None:
+    with Project.open(corrected, read_only=True) as project:
+        evaluated = {entry.origin: entry.precision for entry in evaluate_suggesters(project)}
+        shown = suggester_precision(project)
+    assert set(shown) == {MODEL, PATTERNS}  # the rule proposed relations only
+    for origin, precision in shown.items():
+        assert precision == pytest.approx(evaluated[origin], abs=1e-4)
