@@ -25,7 +25,6 @@ from thinc.api import Config, ConfigValidationError
 
 from annotator.errors import AnnotatorError, Cancelled, ModelNotFoundError
 
-TRAINABLE = ("ner", "spancat")
 BEST = "model-best"
 StepListener = Callable[[int, int], None]
 """Called with (steps done, max steps) after each training step."""
