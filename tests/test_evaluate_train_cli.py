@@ -124,6 +124,8 @@ def test_the_precision_the_inspector_shows_is_the_evaluated_one(corrected: Path)
     with Project.open(corrected, read_only=True) as project:
         evaluated = {entry.origin: entry.precision for entry in evaluate_suggesters(project)}
         shown = suggester_precision(project)
-    assert set(shown) == {MODEL, PATTERNS}  # the rule proposed relations only
-    for origin, precision in shown.items():
-        assert precision == pytest.approx(evaluated[origin], abs=1e-4)
+    assert set(shown) == {(MODEL, "spans"), (PATTERNS, "spans"), ("rule:boss", "relations")}
+    for (origin, kind), precision in shown.items():
+        if kind == "spans":
+            assert precision == pytest.approx(evaluated[origin], abs=1e-4)
+    assert shown["rule:boss", "relations"] == 1.0

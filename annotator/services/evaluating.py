@@ -134,13 +134,13 @@ def evaluate_suggesters(project: Project) -> list[SuggesterFigures]:
     return figures
 
 
-def suggester_precision(project: Project) -> dict[str, float | None]:
-    """Each origin's span precision in the done documents (``None``: none of its spans is in
-    one): ``evaluate_suggesters``' P, counted by SQLite so that the window can ask often."""
+def suggester_precision(project: Project) -> dict[tuple[str, str], float | None]:
+    """(origin, ``spans`` or ``relations``) -> its precision in the done documents (``None``:
+    none in one): ``evaluate_suggesters``' P, counted by SQLite so the window can ask often."""
     return {
-        origin: kinds["spans"]["precision"]
+        (origin, kind): figures["precision"]
         for origin, kinds in project_stats(project)["origins"].items()
-        if "spans" in kinds
+        for kind, figures in kinds.items()
     }
 
 

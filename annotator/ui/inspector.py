@@ -51,6 +51,7 @@ class Inspector(QWidget):
             ("text", "Text"),
             ("offsets", "Offsets"),
             ("origin", "Origin"),
+            ("precision", "Precision"),
             ("score", "Score"),
             ("status", "Status"),
             ("alignment", "Tokens"),
@@ -79,7 +80,7 @@ class Inspector(QWidget):
         session.document_opened.connect(self._on_document_opened)
         session.schema_changed.connect(self._refresh)
         session.document_status_changed.connect(self._on_document_status_changed)
-        self._precision: dict[str, float | None] | None = None
+        self._precision: dict[tuple[str, str], float | None] | None = None
 
     @property
     def item(self) -> Span | Relation | None:
@@ -140,7 +141,10 @@ class Inspector(QWidget):
             f"background: {colour}; color: {text_colour_on(colour)}; border-radius: 4px;"
             " padding: 2px 6px; font-weight: 600;"
         )
-        self.fields["origin"].setText(self._origin_text(item.origin))
+        self.fields["origin"].setText(describe_origin(item.origin))
+        precision = self._precision_text(item)
+        self.fields["precision"].setText(precision or "")
+        self._rows.setRowVisible(self.fields["precision"], bool(precision))
         self.fields["score"].setText("—" if item.score is None else f"{item.score:.2f}")
         edited = isinstance(item, Span) and item.edited
         self.fields["status"].setText(
@@ -153,19 +157,21 @@ class Inspector(QWidget):
     def _on_document_status_changed(self, _doc_id: int, _status: str) -> None:
         self._precision = None  # measured over done documents: recomputed when next shown
 
-    def _origin_text(self, origin: str) -> str:
-        """The origin, and for a suggester its precision measured on the done documents."""
-        text = describe_origin(origin)
+    def _precision_text(self, item: Span | Relation) -> str | None:
+        """A suggester's precision measured on the done documents; ``None`` for a person's
+        or an import's annotation."""
+        origin = item.origin
         if origin == "human" or origin.startswith("import:"):
-            return text
+            return None
         if self._precision is None:
             from annotator.services.evaluating import suggester_precision
 
             self._precision = suggester_precision(self._session.project)
-        precision = self._precision.get(origin)
+        kind = "spans" if isinstance(item, Span) else "relations"
+        precision = self._precision.get((origin, kind))
         if precision is None:
-            return f"{text}\nprecision not measured yet (no suggestion of it in a done document)"
-        return f"{text}\nprecision {precision:.0%} in the done documents"
+            return "not measured yet: none of its suggestions is in a done document"
+        return f"{precision:.0%} of its suggestions in the done documents were right"
 
     def _text(self, doc_id: int) -> str:
         if doc_id not in self._texts:
