@@ -181,7 +181,7 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
     if folder.is_dir():
         versions += [int(p.name) for p in folder.iterdir() if p.name.isdigit()]
     return TrainingPlan(
-        base=options.base or settings.default_model,
+        base=resolve_model(project, options.base or settings.default_model),
         labels=tuple(project.schema.entity_names),
         components=tuple(options.components),
         max_steps=options.max_steps,

@@ -23,7 +23,8 @@ from spacy.training.initialize import init_nlp
 from spacy.training.loop import train as spacy_train
 from thinc.api import Config, ConfigValidationError
 
-from annotator.errors import AnnotatorError, Cancelled, ModelNotFoundError
+from annotator.errors import AnnotatorError, Cancelled
+from annotator.suggest.pipelines import load_pipeline
 
 BEST = "model-best"
 StepListener = Callable[[int, int], None]
@@ -102,17 +103,6 @@ def add_labels(component: str, labels: Sequence[str]) -> Callable[[Language], La
     return before_init
 
 
-def base_pipeline(base: str) -> Language:
-    """The base pipeline, with a one-line error when it cannot be loaded."""
-    try:
-        return spacy.load(base)
-    except (OSError, ImportError, ValueError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise ModelNotFoundError(
-            f"{base}: cannot load this spaCy pipeline ({first_line})"
-        ) from None
-
-
 def training_config(request: TrainingRequest, base_nlp: Language) -> Config:
     """Every base component sourced; the trained ones fine-tuned, the others frozen."""
     trained = [name for name in request.components if name in base_nlp.pipe_names]
@@ -171,7 +161,7 @@ def train_pipeline(
 ) -> TrainingResult:
     """Fine-tune, save ``model-best`` under ``request.output``; raises ``Cancelled`` on cancel."""
     started = time.perf_counter()
-    base_nlp = base_pipeline(request.base)
+    base_nlp = load_pipeline(request.base, "xx").nlp  # a one-line error when it cannot load
     config = training_config(request, base_nlp)
     del base_nlp
     _current.listener, _current.cancel, _current.max_steps = progress, cancel, request.max_steps
