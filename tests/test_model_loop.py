@@ -191,3 +191,14 @@ def test_spancat_is_trained_beside_the_ner_when_asked(tmp_path: Path) -> None:
     assert "spans_sc_f" in record.scores and "ents_f" in record.scores
     config = (Path(record.path) / "config.cfg").read_text(encoding="utf-8")
     assert "[components.spancat]" in config
+
+
+def test_base_project_fine_tunes_the_best_version_again(tmp_path: Path) -> None:
+    path = gold_project(tmp_path, "again", 6, seed=9)
+    first = ["train", str(path), "--base", BASE, "--max-steps", "5"]
+    assert runner.invoke(app, first).exit_code == 0
+    again = runner.invoke(app, ["train", str(path), "--base", "project", "--max-steps", "5"])
+    assert again.exit_code == 0, again.output
+    with Project.open(path, read_only=True) as project:
+        one, two = model_records(project)
+    assert two.version == 2 and two.base == one.path
