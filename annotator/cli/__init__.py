@@ -10,12 +10,14 @@ import sys
 
 # Each module adds its commands to ``app`` when imported.
 from annotator.cli import (
+    evaluate_command,  # noqa: F401
     export_command,  # noqa: F401
     gui_command,  # noqa: F401
     import_command,  # noqa: F401
     project_commands,  # noqa: F401
     suggest_command,  # noqa: F401
     team_commands,  # noqa: F401
+    train_command,  # noqa: F401
 )
 from annotator.cli.app import app, console_error
 from annotator.errors import AnnotatorError

@@ -11,6 +11,7 @@ from rich import box
 from rich.table import Table
 
 from annotator.cli.app import app, console, reports_errors
+from annotator.cli.evaluate_command import print_suggester_figures, print_versions
 from annotator.services import projects
 
 
@@ -98,3 +99,5 @@ def _print_stats(figures: dict[str, Any]) -> None:
                     precision,
                 )
         console.print(table)
+    print_suggester_figures(figures.get("suggesters", []))
+    print_versions(figures.get("models", []))

@@ -32,6 +32,8 @@ class ProjectSettings(BaseModel):
     annotator: str | None = Field(default=None, min_length=1, max_length=64)
     # a merged project: the annotators whose versions it holds, for review
     review_of: tuple[str, ...] = ()
+    retrain_every: int = Field(default=0, ge=0)
+    """The window trains a new model version every this many done documents; 0: never."""
 
     @property
     def actor(self) -> str:

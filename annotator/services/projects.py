@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -51,5 +52,11 @@ def new_project(
 
 def stats(path: str | Path) -> dict[str, Any]:
     """The figures of ``annotator stats``; opens the project read-only."""
+    from annotator.services.evaluating import evaluate_suggesters
+    from annotator.services.training import model_records
+
     with Project.open(path, read_only=True) as project:
-        return project_stats(project)
+        figures = project_stats(project)
+        figures["suggesters"] = [asdict(entry) for entry in evaluate_suggesters(project)]
+        figures["models"] = [record.model_dump(mode="json") for record in model_records(project)]
+        return figures

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
+from annotator.services.training import resolve_model
 from annotator.store import Project
 from annotator.store.listing import UNFINISHED_STATUSES
 from annotator.store.search import (
@@ -37,7 +38,14 @@ from annotator.store.search import (
     read_snapshot,
 )
 from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings, find_occurrences
-from annotator.suggest.results import DocumentInput, DocumentSuggestions, Tally, span_key
+from annotator.suggest.results import (
+    MODEL_PREFIX,
+    DocumentInput,
+    DocumentSuggestions,
+    Tally,
+    is_model_origin,
+    span_key,
+)
 
 if TYPE_CHECKING:
     from annotator.suggest.suggester import Suggester
@@ -152,7 +160,7 @@ def plan_suggestions(project: Project, options: SuggestOptions | None = None) ->
     rules += [Path(p) for p in (options.rules if options.rules is not None else settings.rules)]
     return SuggestPlan(
         lang=settings.lang,
-        model=options.model or settings.default_model,
+        model=resolve_model(project, options.model or settings.default_model),
         label_map=dict(settings.label_map),
         schema=project.schema,
         pattern_files=tuple(Path(p) for p in patterns),
@@ -312,7 +320,14 @@ def _store_document(
     corrected: dict[str, list[tuple[int, int]]] = {}
     for span in current_spans:
         if span.edited:
-            corrected.setdefault(span.origin, []).append((span.start, span.end))
+            corrected.setdefault(_suggester(span.origin), []).append((span.start, span.end))
+    # "the model" is one suggester: a model suggestion that stays pending (pinned by a relation,
+    # or edited) keeps any other model suggestion off its tokens
+    model_kept = [
+        (s.start, s.end)
+        for s in current_spans
+        if s.status == "suggested" and is_model_origin(s.origin) and s.id not in stale
+    ]
 
     final_id: dict[str, str] = {}
     new_spans: list[Span] = []
@@ -328,12 +343,13 @@ def _store_document(
                 tally[span.origin].already_accepted += 1
             else:
                 tally[span.origin].spans += 1
+                _take_over(project, existing, span)
             continue
-        if any(
-            span.start < end and start < span.end for start, end in corrected.get(span.origin, ())
-        ):
+        if _overlaps(span, corrected.get(_suggester(span.origin), ())):
             # a person relabelled or resized this suggester's proposal here: not again
             tally[span.origin].already_accepted += 1
+            continue
+        if is_model_origin(span.origin) and _overlaps(span, model_kept):
             continue
         by_key[key] = span
         final_id[span.id] = span.id
@@ -387,6 +403,31 @@ def _store_document(
     outcome.spans_removed += len(stale)
     outcome.relations_added += len(new_relations)
     outcome.relations_removed += len(stale_relations)
+
+
+def _suggester(origin: str) -> str:
+    """Every model origin is one suggester, "the model"; any other origin is its own."""
+    return MODEL_PREFIX if is_model_origin(origin) else origin
+
+
+def _overlaps(span: Span, ranges: Iterable[tuple[int, int]]) -> bool:
+    return any(span.start < end and start < span.end for start, end in ranges)
+
+
+def _take_over(project: Project, existing: Span, proposed: Span) -> None:
+    """A pending model suggestion proposed again by another model version becomes the new
+    version's, so that what each version proposed is measured under its own origin."""
+    if (
+        existing.status == "suggested"
+        and not existing.edited
+        and existing.origin != proposed.origin
+        and is_model_origin(existing.origin)
+        and is_model_origin(proposed.origin)
+    ):
+        project.replace_span(
+            existing,
+            existing.model_copy(update={"origin": proposed.origin, "score": proposed.score}),
+        )
 
 
 # -- both, for the CLI --------------------------------------------------------------------------

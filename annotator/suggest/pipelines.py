@@ -9,6 +9,7 @@ import spacy
 from spacy.language import Language
 
 from annotator.errors import ModelNotFoundError
+from annotator.suggest.results import MODEL_PREFIX
 
 BLANK = "blank"
 
@@ -29,8 +30,9 @@ class LoadedPipeline:
 
     @property
     def owned_prefix(self) -> str | None:
-        """``model:NAME@``: any version of this model, for replacing stale suggestions."""
-        return None if self.origin is None else self.origin.rsplit("@", 1)[0] + "@"
+        """``model:``: every model is one suggester ("the model"), so a run replaces the stale
+        suggestions of any model and version, and two never pile up on the same tokens."""
+        return None if self.origin is None else MODEL_PREFIX
 
 
 def load_pipeline(name: str, lang: str) -> LoadedPipeline:
@@ -66,5 +68,5 @@ def load_pipeline(name: str, lang: str) -> LoadedPipeline:
     makes_entities = any(
         "doc.ents" in nlp.get_pipe_meta(component).assigns for component in nlp.pipe_names
     )
-    origin = f"model:{package}@{meta.get('version', '0.0.0')}" if makes_entities else None
+    origin = f"{MODEL_PREFIX}{package}@{meta.get('version', '0.0.0')}" if makes_entities else None
     return LoadedPipeline(nlp=nlp, name=package, origin=origin)

@@ -12,12 +12,19 @@ from dataclasses import dataclass, field
 
 from annotator.model import Relation, Span
 
+MODEL_PREFIX = "model:"
+"""Every model's origin starts so (``model:fr_core_news_md@3.8.0``, ``model:fr_project@3``)."""
+
 SpanKey = tuple[int, int, str]
 """(start, end, label): what makes two spans of one document the same annotation."""
 
 
 def span_key(span: Span) -> SpanKey:
     return (span.start, span.end, span.label)
+
+
+def is_model_origin(origin: str) -> bool:
+    return origin.startswith(MODEL_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,8 @@ class DocumentInput:
 class OriginSet:
     """The origins a run owns: its stale suggestions of these origins are replaced.
 
-    A model is owned by name whatever its version (``model:fr_core_news_md@``), so an upgraded
-    model replaces the suggestions of the old one.
+    A model run owns every model origin (``model:``): a new version of the project's model, or
+    the project's model after the base one, replaces their pending suggestions.
     """
 
     exact: frozenset[str] = frozenset()

@@ -62,6 +62,7 @@ class Inspector(QWidget):
             ("text", "Text"),
             ("offsets", "Offsets"),
             ("origin", "Origin"),
+            ("precision", "Precision"),
             ("score", "Score"),
             ("status", "Status"),
             ("alignment", "Tokens"),
@@ -100,6 +101,8 @@ class Inspector(QWidget):
         session.annotations_changed.connect(self._on_annotations_changed)
         session.document_opened.connect(self._on_document_opened)
         session.schema_changed.connect(self._refresh)
+        session.document_status_changed.connect(self._on_document_status_changed)
+        self._precision: dict[tuple[str, str], float | None] | None = None
 
     @property
     def item(self) -> Span | Relation | None:
@@ -161,6 +164,9 @@ class Inspector(QWidget):
             " padding: 2px 6px; font-weight: 600;"
         )
         self.fields["origin"].setText(describe_origin(item.origin))
+        precision = self._precision_text(item)
+        self.fields["precision"].setText(precision or "")
+        self._rows.setRowVisible(self.fields["precision"], bool(precision))
         self.fields["score"].setText("—" if item.score is None else f"{item.score:.2f}")
         edited = isinstance(item, Span) and item.edited
         self.fields["status"].setText(
@@ -169,6 +175,25 @@ class Inspector(QWidget):
         for key in ("offsets", "alignment"):
             visible = isinstance(item, Span)
             self._rows.setRowVisible(self.fields[key], visible)
+
+    def _on_document_status_changed(self, _doc_id: int, _status: str) -> None:
+        self._precision = None  # measured over done documents: recomputed when next shown
+
+    def _precision_text(self, item: Span | Relation) -> str | None:
+        """A suggester's precision measured on the done documents; ``None`` for a person's
+        or an import's annotation."""
+        origin = item.origin
+        if origin == "human" or origin.startswith("import:"):
+            return None
+        if self._precision is None:
+            from annotator.services.evaluating import suggester_precision
+
+            self._precision = suggester_precision(self._session.project)
+        kind = "spans" if isinstance(item, Span) else "relations"
+        precision = self._precision.get((origin, kind))
+        if precision is None:
+            return "not measured yet: none of its suggestions is in a done document"
+        return f"{precision:.0%} of its suggestions in the done documents were right"
 
     def _text(self, doc_id: int) -> str:
         if doc_id not in self._texts:

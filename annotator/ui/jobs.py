@@ -36,6 +36,16 @@ def _refuse_if_busy(window: MainWindow) -> bool:
     return False
 
 
+def _can_write(window: MainWindow, refusal: str) -> bool:
+    """No other task runs and the project is writable; otherwise say why (``refusal``)."""
+    if _refuse_if_busy(window):
+        return False
+    if window.session.project.read_only:
+        window.show_message(f"This project is open read-only; {refusal}.")
+        return False
+    return True
+
+
 def _start(window: MainWindow, title: str, work: Any, on_result: Any, writes: bool = False) -> None:
     try:
         task = window.tasks.run(title, work, writes=writes)
@@ -132,12 +142,9 @@ def import_files(window: MainWindow, sources: list[Path] | None = None) -> None:
     """Ask for files (or take ``sources``), then import them in the background."""
     from annotator.services import importing
 
-    if _refuse_if_busy(window):
+    if not _can_write(window, "nothing can be imported into it"):
         return
     project = window.session.project
-    if project.read_only:
-        window.show_message("This project is open read-only; nothing can be imported into it.")
-        return
     splits = [(value, text) for value, text in SPLIT_CHOICES if value in importing.SPLITS]
     dialog = ImportDialog(importing.known_formats(), splits, project.path.parent, window)
     if sources:
@@ -201,15 +208,15 @@ def suggest(window: MainWindow, only_new: bool) -> None:
     """
     from annotator.services import suggesting
 
-    if _refuse_if_busy(window):
+    if not _can_write(window, "suggestions cannot be stored"):
         return
     project = window.session.project
-    if project.read_only:
-        window.show_message("This project is open read-only; suggestions cannot be stored.")
-        return
     settings = project.settings
+    from annotator.services.training import PROJECT_MODEL, model_records
+
+    trained = [PROJECT_MODEL] if model_records(project) else []
     dialog = SuggestDialog(
-        models=_installed_models(settings.default_model),
+        models=trained + _installed_models(settings.default_model),
         default_model=settings.default_model,
         patterns=[Path(p) for p in settings.patterns],
         rules=[Path(p) for p in settings.rules],

@@ -26,6 +26,7 @@ from annotator.ui.menus import WindowActions
 from annotator.ui.preferences import Preferences
 from annotator.ui.session import ProjectSession
 from annotator.ui.status_bar import StatusBar
+from annotator.ui.training import AutoRetrainer
 from annotator.ui.workers import Task, TaskRunner
 
 # Keys of the session state kept in the project file.
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self.status.task_progress, self)
         self.help_overlay = HelpOverlay(self)
         self.actions_ = WindowActions(self)
+        self.retrainer = AutoRetrainer(self)
 
         self.tasks.task_started.connect(self._on_task_started)
         self.tasks.task_ended.connect(self._on_task_ended)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
-from annotator.ui import jobs
+from annotator.ui import jobs, training
 from annotator.ui.annotator_name import ask_annotator_name
 from annotator.ui.icons import icon
 from annotator.ui.plain_text import tooltip
@@ -123,6 +123,17 @@ class WindowActions:
             "Run on &new documents…",
             lambda: jobs.suggest(window, only_new=True),
             "Ctrl+G",
+        )
+        suggest_menu.addSeparator()
+        self._add(
+            suggest_menu, "train", "&Train a model…", lambda: training.train(window), "Ctrl+T"
+        )
+        self._add(
+            suggest_menu,
+            "figures",
+            "Suggester &figures…",
+            lambda: training.show_figures(window),
+            "Ctrl+Shift+F",
         )
 
         view_menu = self._menu(bar.addMenu("&View"))

