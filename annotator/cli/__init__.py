@@ -10,6 +10,7 @@ import sys
 
 # Each module adds its commands to ``app`` when imported.
 from annotator.cli import (
+    done_command,  # noqa: F401
     export_command,  # noqa: F401
     gui_command,  # noqa: F401
     import_command,  # noqa: F401
