@@ -89,6 +89,11 @@ def choose_pending(session: ProjectSession, parent: QWidget) -> tuple[bool, Pend
     pending, conflicts = session.pending_suggestions()
     if not pending:
         return True, None
+    if session.project.read_only:  # nothing can change: say so instead of asking
+        session.edit_failed.emit(
+            f"{session.project.path}: opened read-only; the document cannot be marked done"
+        )
+        return False, None
     settings = session.project.settings
     if settings.pending_on_done != "ask":
         return True, settings.pending_on_done
