@@ -6,17 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 from suggest_helpers import add_texts, write_patterns
 
 from annotator import edits
 from annotator.errors import ValidationError
-from annotator.model import Relation, Span, default_schema
+from annotator.model import Relation, Span
 from annotator.services.finishing import mark_done
 from annotator.services.suggesting import SuggestOptions, propagate_from, run_suggestions
 from annotator.store import Project
-from annotator.store.migrations import migrations
-from annotator.store.project import FORMAT_MARKER
 
 
 def _suggested(doc_id: int, start: int, end: int, label: str, origin: str = "model:m@1") -> Span:
@@ -241,50 +238,3 @@ def test_propagation_supersedes_pending_labels_and_skips_decided_tokens(
     assert project.spans(decided, "suggested") == []
     logged = [e for e in project.edit_log() if e["kind"] == "propagate"][-1]
     assert misc.id in logged["payload"]
-
-
-# -- the status_reason column of older files ----------------------------------------------------
-
-
-def _file_before_status_reason(path: Path) -> Span:
-    db = Database(path)
-    migrations.apply(db, stop_before="m003_span_status_reason")
-    db["meta"].insert_all(
-        [
-            {"key": "format", "value": f'"{FORMAT_MARKER}"'},
-            {"key": "settings", "value": "{}"},
-            {"key": "schema", "value": default_schema().model_dump_json()},
-        ]
-    )
-    db["documents"].insert(
-        {"id": 1, "text": "Le WSJ a dit.", "text_hash": "h", "status": "suggested"}
-    )
-    span = _suggested(1, 3, 6, "MISC")
-    db["spans"].insert(
-        {
-            "id": span.id,
-            "doc_id": 1,
-            "start": 3,
-            "end": 6,
-            "label": "MISC",
-            "origin": span.origin,
-            "status": "suggested",
-            "score": 0.9,
-        }
-    )
-    db.conn.close()
-    return span
-
-
-def test_an_older_file_is_upgraded_and_records_why_a_span_was_superseded(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "old.annotator"
-    misc = _file_before_status_reason(path)
-    with Project.open(path, read_only=True) as project:  # not upgraded, still readable
-        assert project.spans(1) == [misc]
-    with Project.open(path) as project:
-        assert project.spans(1) == [misc]
-        _apply_as_person(project, edits.add_span(Span(doc_id=1, start=3, end=6, label="ORG")))
-    with Project.open(path, read_only=True) as project:
-        assert project.span(misc.id).status_reason == "superseded: ORG decided on the same tokens"

