@@ -6,6 +6,7 @@ import pytest
 from editor_support import open_editor, suggested_span
 from PySide6.QtCore import Qt
 
+from annotator.model import Document
 from annotator.store import Project
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -92,3 +93,23 @@ def test_later_edits_leave_the_status_alone(qtbot, project: Project, doc_id: int
     editor.click_offset(23)
     editor.key(Qt.Key.Key_A)
     assert project.document_status(doc_id) == "done"
+
+
+def test_relabelling_wsj_leaves_one_label_per_mention_for_accept_all(
+    qtbot, project: Project
+) -> None:
+    """Seen: WSJ relabelled MISC -> ORG; propagation added ORG beside the model's MISC on the
+    other mention, and Shift+A accepted both."""
+    text = "Le WSJ a dit. Le WSJ encore."
+    tokens = ((0, 2), (3, 6), (7, 8), (9, 12), (12, 13), (14, 16), (17, 20), (21, 27), (27, 28))
+    doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
+    first, second = suggested_span(doc_id, 3, 6, "MISC"), suggested_span(doc_id, 17, 20, "MISC")
+    project.add_spans([first, second])
+    editor = open_editor(qtbot, project, doc_id)
+    editor.view.select(first.id)
+    with qtbot.waitSignal(editor.view.propagated, timeout=10_000):
+        editor.key("2")  # ORG
+    assert project.span(second.id).status == "rejected"  # superseded by the propagated ORG
+    editor.key(Qt.Key.Key_A, SHIFT)
+    accepted = [(s.start, s.label) for s in editor.spans("accepted")]
+    assert accepted == [(3, "ORG"), (17, "ORG")]

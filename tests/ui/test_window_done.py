@@ -89,3 +89,15 @@ def test_accept_is_refused_while_two_labels_share_tokens(qtbot, launcher, projec
     qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
     assert window.session.current_doc_id == 1
     assert _state(path)[0][1] == "new"
+
+
+def test_the_first_edit_shows_in_progress_in_the_document_list(
+    qtbot, launcher, project_file
+) -> None:
+    window = open_window(qtbot, launcher, project_file(2))
+    model = window.document_list.model
+    status = model.index(0, 0).data(model.StatusRole)
+    assert status == "new"
+    window.view.select(window.session.project.spans(1, "suggested")[0].id)
+    qtbot.keyClick(window.view, Qt.Key.Key_A)
+    assert model.index(0, 0).data(model.StatusRole) == "in_progress"
