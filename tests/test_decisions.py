@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from suggest_helpers import add_texts, write_patterns
+from typer.testing import CliRunner
 
 from annotator import edits
+from annotator.cli import app
 from annotator.errors import ValidationError
 from annotator.model import Relation, Span
 from annotator.services.finishing import mark_done
@@ -238,3 +240,14 @@ def test_propagation_supersedes_pending_labels_and_skips_decided_tokens(
     assert project.spans(decided, "suggested") == []
     logged = [e for e in project.edit_log() if e["kind"] == "propagate"][-1]
     assert misc.id in logged["payload"]
+
+
+def test_the_suggest_report_counts_what_was_superseded(tmp_path: Path, wsj_patterns: Path) -> None:
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        (doc,) = add_texts(project, [WSJ_TEXT])
+        project.apply(edits.add_span(Span(doc_id=doc, start=3, end=6, label="ORG")))
+    args = ["suggest", str(path), "--model", "blank", "--patterns", str(wsj_patterns)]
+    result = CliRunner().invoke(app, [*args, "--no-propagate"])
+    assert result.exit_code == 0, result.output
+    assert "superseded 1 suggestion(s) (not added)" in result.output

@@ -138,11 +138,9 @@ def print_report(report: SuggestReport) -> None:
         table.add_column("dropped", overflow="fold", min_width=7)
         table.add_column("rejected", justify="right", min_width=8)
         table.add_column("accepted", justify="right", min_width=8)
-        table.add_column("superseded", justify="right", min_width=10)
         table.caption = (
             "dropped: labels the label map does not take; rejected / accepted: found again "
-            "where a person already rejected / accepted or corrected it (not added); "
-            "superseded: on tokens a person decided with another label (not added)"
+            "where a person already rejected / accepted or corrected it (not added)"
         )
         table.caption_justify = "left"
         for origin, counts in sorted(report.tally.by_origin.items()):
@@ -154,7 +152,6 @@ def print_report(report: SuggestReport) -> None:
                 dropped or "-",
                 str(counts.skipped_rejected),
                 str(counts.already_accepted),
-                str(counts.superseded),
             )
         console.print(table)
     console.print(
@@ -164,6 +161,13 @@ def print_report(report: SuggestReport) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    if report.spans_superseded:
+        console.print(
+            f"superseded {report.spans_superseded} suggestion(s) (not added): a person "
+            "decided those tokens with another label",
+            highlight=False,
+            soft_wrap=True,
+        )
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if report.cancelled:
