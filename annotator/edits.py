@@ -8,6 +8,7 @@ in ``QUndoCommand``s; one gesture is one edit (``EditGroup`` for several changes
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Literal, Protocol, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -107,6 +108,8 @@ class UpdateSpan(_Edit):
     @property
     def description(self) -> str:
         before, after = self.before, self.after
+        if after.status == "rejected" and after.status_reason:
+            return "supersede suggestion"
         if before.status != after.status:
             return {"accepted": "accept", "rejected": "reject"}.get(after.status, "reopen") + (
                 " suggestion"
@@ -288,16 +291,37 @@ def accept_span(span: Span) -> UpdateSpan:
     return UpdateSpan(before=span, after=span.model_copy(update={"status": "accepted"}))
 
 
-def reject_span(span: Span, relations: tuple[Relation, ...] | list[Relation] = ()) -> Edit:
-    """Reject a suggestion; relations still pending on it are rejected too."""
-    update = UpdateSpan(before=span, after=span.model_copy(update={"status": "rejected"}))
-    pending = [r for r in relations if span.id in (r.head, r.child) and r.status != "rejected"]
-    if not pending:
-        return update
-    rejections = tuple(
-        UpdateRelation(before=r, after=r.model_copy(update={"status": "rejected"})) for r in pending
+def reject_span(
+    span: Span, relations: tuple[Relation, ...] | list[Relation] = (), reason: str | None = None
+) -> Edit:
+    """Reject a suggestion; relations still pending on it are rejected too. ``reason`` is
+    recorded on the span when no person rejected it directly (see ``supersede``)."""
+    edits = _rejections([(span, reason)], relations)
+    return edits[0] if len(edits) == 1 else EditGroup(edits=edits, label="reject suggestion")
+
+
+def reject_spans(spans: Sequence[Span], relations: Sequence[Relation]) -> tuple[Edit, ...]:
+    """Rejections of ``spans`` and of the relations hanging on them (see ``_rejections``)."""
+    return _rejections([(span, None) for span in spans], relations)
+
+
+def _rejections(
+    spans: Sequence[tuple[Span, str | None]], relations: Sequence[Relation]
+) -> tuple[Edit, ...]:
+    """Reject each span (with its reason) and every relation not yet rejected that hangs on
+    one of them, each relation once, relations first."""
+    ids = {span.id for span, _ in spans}
+    hanging = tuple(
+        reject_relation(r)
+        for r in relations
+        if r.status != "rejected" and (r.head in ids or r.child in ids)
     )
-    return EditGroup(edits=(*rejections, update), label="reject suggestion")
+    return hanging + tuple(
+        UpdateSpan(
+            before=span, after=span.model_copy(update={"status": "rejected", "status_reason": why})
+        )
+        for span, why in spans
+    )
 
 
 def add_relation(relation: Relation) -> AddRelation:
@@ -324,17 +348,144 @@ def set_document_status(doc_id: int, before: DocumentStatus, after: DocumentStat
     return SetDocumentStatus(document=doc_id, before=before, after=after)
 
 
+SUPERSEDED_PREFIX = "superseded"
+
+
+def superseded_by(decided: Span) -> str:
+    """The reason recorded on a suggestion that ``decided`` superseded."""
+    return f"{SUPERSEDED_PREFIX}: {decided.label} decided on the same tokens"
+
+
+def is_superseded(span: Span) -> bool:
+    """Rejected because a decision on its tokens replaced it, not because a person said no."""
+    return span.status == "rejected" and (span.status_reason or "").startswith(SUPERSEDED_PREFIX)
+
+
+def is_decided(span: Span) -> bool:
+    """Accepted, or rejected by a person: a decision a suggestion must not contradict."""
+    return span.status == "accepted" or (span.status == "rejected" and not is_superseded(span))
+
+
+def supersede(
+    decided: Sequence[Span],
+    spans: Iterable[Span],
+    relations: Sequence[Relation],
+    reason: str | None = None,
+) -> tuple[Edit, ...]:
+    """Rejections of the pending suggestions on exactly the tokens (offsets) of a ``decided``
+    span, whatever their label: a person's decision wins. The reason (``superseded_by`` the
+    winner unless given) is recorded on each."""
+    decided_ids = {span.id for span in decided}
+    winners: dict[tuple[int, int], Span] = {}
+    for span in decided:
+        winners.setdefault((span.start, span.end), span)
+    losers = [
+        (span, reason or superseded_by(winners[(span.start, span.end)]))
+        for span in spans
+        if span.status == "suggested"
+        and span.id not in decided_ids
+        and (span.start, span.end) in winners
+    ]
+    return _rejections(losers, relations) if losers else ()
+
+
+def decided_spans(edit: Edit) -> list[Span]:
+    """The spans ``edit`` leaves accepted by a person's gesture: added, accepted, relabelled
+    or resized (a plain status change back to pending or rejected decides nothing)."""
+    if isinstance(edit, AddSpan):
+        return [edit.span] if edit.span.status == "accepted" else []
+    if isinstance(edit, UpdateSpan):
+        before, after = edit.before, edit.after
+        changed = (before.status, before.label, before.start, before.end) != (
+            after.status,
+            after.label,
+            after.start,
+            after.end,
+        )
+        return [after] if after.status == "accepted" and changed else []
+    if isinstance(edit, EditGroup):
+        return [span for part in edit.edits for span in decided_spans(part)]
+    return []
+
+
+def with_superseded(edit: Edit, spans: Iterable[Span], relations: Sequence[Relation]) -> Edit:
+    """``edit`` and the rejection of each suggestion it supersedes (see ``supersede``), as one
+    undo step; ``spans`` and ``relations`` are the document's before the edit."""
+    rejections = supersede(decided_spans(edit), spans, relations)
+    if not rejections:
+        return edit
+    return EditGroup(edits=(edit, *rejections), label=edit.description)
+
+
+WORK_NOT_STARTED: tuple[DocumentStatus, ...] = ("new", "suggested")
+
+
+def with_work_started(edit: Edit, status: DocumentStatus) -> Edit:
+    """``edit`` and, on a document still ``new`` or ``suggested``, the move to
+    ``in_progress``, as one undo step: the first edit starts the work on a document."""
+    if status not in WORK_NOT_STARTED or _sets_status(edit):
+        return edit
+    started = SetDocumentStatus(document=edit.doc_id, before=status, after="in_progress")
+    return EditGroup(edits=(edit, started), label=edit.description)
+
+
+def _sets_status(edit: Edit) -> bool:
+    if isinstance(edit, EditGroup):
+        return any(_sets_status(part) for part in edit.edits)
+    return isinstance(edit, SetDocumentStatus)
+
+
+def status_changes(edit: Edit) -> list[SetDocumentStatus]:
+    """The document status changes inside ``edit`` (for announcing them)."""
+    if isinstance(edit, EditGroup):
+        return [change for part in edit.edits for change in status_changes(part)]
+    return [edit] if isinstance(edit, SetDocumentStatus) else []
+
+
+def conflicting_suggestions(spans: Iterable[Span]) -> list[Span]:
+    """Pending suggestions sharing their exact offsets with a pending suggestion of another
+    label, where nothing is accepted yet: accepting one would put two labels on the same
+    tokens, and only a person can tell which (an accepted span there supersedes them all)."""
+    labels: dict[tuple[int, int], set[str]] = {}
+    decided: set[tuple[int, int]] = set()
+    pending = [span for span in spans if span.status == "suggested"]
+    for span in spans:
+        if span.status == "accepted":
+            decided.add((span.start, span.end))
+    for span in pending:
+        labels.setdefault((span.start, span.end), set()).add(span.label)
+    return [
+        s for s in pending if (s.start, s.end) not in decided and len(labels[(s.start, s.end)]) > 1
+    ]
+
+
 def accept_all(spans: list[Span], relations: list[Relation]) -> EditGroup:
     """Accept every pending suggestion of a document, spans first, as one undo step.
 
-    A relation is accepted only when both its spans end up accepted.
+    Never two labels on the same tokens: suggestions in conflict (``conflicting_suggestions``)
+    stay pending for a person to decide; a suggestion on the offsets of an accepted span (or
+    of one accepted here) is superseded. A relation is accepted only when both its spans end up
+    accepted.
     """
-    edits: list[Edit] = [accept_span(s) for s in spans if s.status == "suggested"]
-    accepted = {s.id for s in spans if s.status in ("suggested", "accepted")}
-    edits += [
+    conflicting = {span.id for span in conflicting_suggestions(spans)}
+    taken = {(s.start, s.end) for s in spans if s.status == "accepted"}
+    accepting: list[UpdateSpan] = []
+    for span in spans:
+        offsets = (span.start, span.end)
+        if span.status == "suggested" and span.id not in conflicting and offsets not in taken:
+            taken.add(offsets)
+            accepting.append(accept_span(span))
+    winners = [s for s in spans if s.status == "accepted"] + [e.after for e in accepting]
+    rejections = supersede(winners, spans, relations)
+    rejected = {e.before.id for e in rejections}  # type: ignore[union-attr]
+    accepted = {span.id for span in winners}
+    relations_accepted = [
         accept_relation(r)
         for r in relations
-        if r.status == "suggested" and r.head in accepted and r.child in accepted
+        if r.status == "suggested"
+        and r.id not in rejected
+        and r.head in accepted
+        and r.child in accepted
     ]
     return EditGroup(edits=tuple(edits), label="accept all suggestions")
 
@@ -386,3 +537,58 @@ def accept_agreements(spans: list[Span], relations: list[Relation]) -> EditGroup
         and r.child in accepted
     ]
     return EditGroup(edits=tuple(edits), label="accept agreements")
+    return EditGroup(
+        edits=(*accepting, *relations_accepted, *rejections), label="accept all suggestions"
+    )
+
+
+PendingChoice = Literal["accept", "reject"]
+
+
+def pending_count(spans: Iterable[Span], relations: Iterable[Relation]) -> int:
+    """Suggestions (spans and relations) nobody decided yet."""
+    return sum(s.status == "suggested" for s in spans) + sum(
+        r.status == "suggested" for r in relations
+    )
+
+
+def finish_document(
+    doc_id: int,
+    status: DocumentStatus,
+    spans: list[Span],
+    relations: list[Relation],
+    pending: PendingChoice | None,
+) -> Edit | None:
+    """Mark a document done, deciding its pending suggestions first, as one undo step
+    (``None``: it is done already, with nothing pending).
+
+    A done document means "what is left is wrong", so pending suggestions need a choice:
+    ``accept`` the rest (refused when two of them would put two labels on the same tokens) or
+    ``reject`` the rest. Without one, a document with pending suggestions is refused.
+    """
+    done = SetDocumentStatus(document=doc_id, before=status, after="done")
+    waiting = pending_count(spans, relations)
+    if not waiting:
+        return done if status != "done" else None
+    if pending is None:
+        raise ValidationError(
+            f"document {doc_id} has {waiting} pending suggestion(s); accept or reject them "
+            "first (--pending accept|reject)"
+        )
+    if pending == "accept":
+        conflicts = conflicting_suggestions(spans)
+        if conflicts:
+            raise ValidationError(
+                f"document {doc_id}: {len(conflicts)} pending suggestion(s) put two labels on "
+                "the same tokens; decide them first, or reject the rest"
+            )
+        decisions: list[Edit] = list(accept_all(spans, relations).edits)
+    else:
+        decisions = list(reject_spans([s for s in spans if s.status == "suggested"], relations))
+    decided = {e.before.id for e in decisions if isinstance(e, UpdateRelation)}
+    decisions += [
+        reject_relation(r) for r in relations if r.status == "suggested" and r.id not in decided
+    ]
+    if status != "done":
+        decisions.append(done)
+    return EditGroup(edits=tuple(decisions), label=f"{pending} the rest and mark document done")

@@ -147,10 +147,10 @@ def test_an_edit_is_on_disk_when_apply_returns(tmp_path: Path) -> None:
         assert [(s.start, s.end, s.label) for s in project.spans(1)] == [(0, 10, "PER")]
 
 
-def test_an_older_project_file_is_upgraded_when_opened(tmp_path: Path) -> None:
-    path = tmp_path / "old.annotator"
+def _older_file(path: Path, stop_before: str) -> Database:
+    """A project file as an older version wrote it: migrations up to ``stop_before``."""
     db = Database(path)
-    migrations.apply(db, stop_before="m002_relation_endpoint_indexes")
+    migrations.apply(db, stop_before=stop_before)
     db["meta"].insert_all(
         [
             {"key": "format", "value": f'"{FORMAT_MARKER}"'},
@@ -158,7 +158,12 @@ def test_an_older_project_file_is_upgraded_when_opened(tmp_path: Path) -> None:
             {"key": "schema", "value": default_schema().model_dump_json()},
         ]
     )
-    db.conn.close()
+    return db
+
+
+def test_an_older_project_file_is_upgraded_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "old.annotator"
+    _older_file(path, "m002_relation_endpoint_indexes").conn.close()
     with Project.open(path) as project:
         assert not migrations.pending(project.db)
         assert "idx_relations_head" in {i.name for i in project.db["relations"].indexes}
@@ -172,7 +177,8 @@ def test_read_only_open_does_not_upgrade(tmp_path: Path) -> None:
     db.conn.close()
     with Project.open(path, read_only=True) as project:
         assert [m.name for m in migrations.pending(project.db)] == [
-            "m002_relation_endpoint_indexes"
+            "m002_relation_endpoint_indexes",
+            "m003_span_status_reason",
         ]
 
 
@@ -271,3 +277,22 @@ def test_a_truncated_header_is_not_a_project(tmp_path: Path) -> None:
     path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84)
     with pytest.raises(NotAProjectError, match=str(path)):
         Project.open(path)
+
+
+def test_a_file_without_status_reason_is_read_then_upgraded(tmp_path: Path) -> None:
+    """Spans of a file older than ``status_reason`` read as without one, read-only too; once
+    upgraded, the reason a suggestion was superseded is kept."""
+    path = tmp_path / "old.annotator"
+    db = _older_file(path, "m003_span_status_reason")
+    db["documents"].insert({"id": 1, "text": "Le WSJ a dit.", "text_hash": "h", "status": "new"})
+    misc = Span(doc_id=1, start=3, end=6, label="MISC", origin="model:m@1", status="suggested")
+    db["spans"].insert({**misc.model_dump(exclude={"edited", "status_reason"}), "edited": 0})
+    db.conn.close()
+    with Project.open(path, read_only=True) as project:  # not upgraded, still readable
+        assert project.spans(1) == [misc]
+    with Project.open(path) as project:
+        assert project.spans(1) == [misc]
+        org = Span(doc_id=1, start=3, end=6, label="ORG")
+        project.apply(edits.with_superseded(edits.add_span(org), project.spans(1), []))
+    with Project.open(path, read_only=True) as project:
+        assert project.span(misc.id).status_reason == "superseded: ORG decided on the same tokens"

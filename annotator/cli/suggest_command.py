@@ -161,6 +161,13 @@ def print_report(report: SuggestReport) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    if report.spans_superseded:
+        console.print(
+            f"superseded {report.spans_superseded} suggestion(s) (not added): a person "
+            "decided those tokens with another label",
+            highlight=False,
+            soft_wrap=True,
+        )
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if report.cancelled:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_MODELS: dict[str, str] = {"fr": "fr_core_news_md", "en": "en_core_web_sm"}
@@ -17,8 +19,16 @@ DEFAULT_LABEL_MAP: dict[str, str] = {
 }
 
 
+PendingOnDone = Literal["ask", "accept", "reject"]
+"""What marking a document done does with its pending suggestions in the window."""
+
+
 class ProjectSettings(BaseModel):
-    """``label_map`` maps a model's entity labels onto the schema; unmapped labels are dropped."""
+    """``label_map`` maps a model's entity labels onto the schema; unmapped labels are dropped.
+
+    ``pending_on_done`` is the choice remembered in the window's "pending suggestions" dialog
+    (``ask`` until someone ticks "remember"); the command line always takes ``--pending``.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -34,6 +44,7 @@ class ProjectSettings(BaseModel):
     review_of: tuple[str, ...] = ()
     retrain_every: int = Field(default=0, ge=0)
     """The window trains a new model version every this many done documents; 0: never."""
+    pending_on_done: PendingOnDone = "ask"
 
     @property
     def actor(self) -> str:

@@ -32,7 +32,9 @@ class Span(BaseModel):
 
     ``origin`` is ``human``, ``model:<name>@<version>``, ``pattern:<file>``, ``rule:<id>``,
     ``propagation`` or ``import:<format>``. ``edited`` records that a suggestion was relabelled
-    or resized by a person before being accepted.
+    or resized by a person before being accepted. ``status_reason`` says why a span has its
+    status when no person set it directly, e.g. a suggestion superseded by a person's decision
+    on the same tokens (see ``annotator.edits.supersede``).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -46,6 +48,7 @@ class Span(BaseModel):
     status: AnnotationStatus = "accepted"
     score: float | None = None
     edited: bool = False
+    status_reason: str | None = None
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Span:

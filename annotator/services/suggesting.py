@@ -10,8 +10,10 @@ the UI thread:
 
 ``run_suggestions`` does both for the CLI. The rules of the game, kept by ``store_suggestions``:
 accepted, rejected, edited and human annotations are never touched; a rejected (offsets,
-label) is never proposed again; a suggestion identical to an existing span is not added; the
-run's stale, untouched suggestions are replaced; two runs in a row leave the same state.
+label) is never proposed again; a suggestion identical to an existing span is not added; a
+suggestion on exactly the tokens of a span a person decided (accepted, or rejected by a
+person) with another label is not stored (a person's decision wins; counted as superseded);
+the run's stale, untouched suggestions are replaced; two runs in a row leave the same state.
 
 No spaCy here: ``annotator.suggest`` is imported when a run starts.
 """
@@ -25,6 +27,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotator.edits import SUPERSEDED_PREFIX, UpdateSpan, is_decided, supersede
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
 from annotator.services.training import resolve_model
@@ -106,6 +109,11 @@ class StoreResult:
         self.relations_added += other.relations_added
         self.relations_removed += other.relations_removed
         self.tally.add(other.tally)
+
+    @property
+    def spans_superseded(self) -> int:
+        """Suggestions not stored: a person decided their exact tokens with another label."""
+        return sum(counts.superseded for counts in self.tally.by_origin.values())
 
 
 @dataclass
@@ -300,13 +308,20 @@ def _store_document(
         end for r in current_relations if r.status != "suggested" for end in (r.head, r.child)
     }
     rejected = {span_key(s) for s in current_spans if s.status == "rejected"}
+    decided = {(s.start, s.end) for s in current_spans if is_decided(s)}
     by_key: dict[tuple[int, int, str], Span] = {}
     for span in current_spans:
         if span.status != "rejected" and (
             span.status == "accepted" or span_key(span) not in by_key
         ):
             by_key[span_key(span)] = span
-    proposed = {span_key(s) for s in result.spans}
+    accepted_keys = {span_key(s) for s in current_spans if s.status == "accepted"}
+
+    def overruled(span: Span) -> bool:
+        """On the tokens of a person's decision, with another label."""
+        return (span.start, span.end) in decided and span_key(span) not in accepted_keys
+
+    proposed = {span_key(s) for s in result.spans if not overruled(s)}
     stale = {
         s.id: s
         for s in current_spans
@@ -335,6 +350,9 @@ def _store_document(
         key = span_key(span)
         if key in rejected:
             tally[span.origin].skipped_rejected += 1
+            continue
+        if overruled(span):
+            tally[span.origin].superseded += 1
             continue
         existing = by_key.get(key)
         if existing is not None:
@@ -492,6 +510,7 @@ class PropagationResult:
 
     added: int = 0
     changed: list[int] = field(default_factory=list)
+    superseded: int = 0
 
     @property
     def changed_meanwhile(self) -> int:
@@ -513,9 +532,10 @@ def compute_propagation(
     suggested with its label in open documents (only those of ``doc_ids`` when given).
 
     Plain string search on token boundaries (the documents' stored tokens), no model. Places
-    where that (offsets, label) exists already, in any status, and places overlapping an
-    accepted span are left out. Nothing is proposed once the span is no longer accepted in
-    the store (undone before this ran).
+    where that (offsets, label) exists already, in any status, places overlapping an accepted
+    span and places a person decided with another label (``is_decided``) are left out.
+    Nothing is proposed once the span is no longer accepted in the store (undone before this
+    ran).
     """
     if span.status != "accepted":
         return []
@@ -539,6 +559,7 @@ def compute_propagation(
             spans = project.spans(doc_id)
             taken = {span_key(s) for s in spans}
             accepted = [(s.start, s.end) for s in spans if s.status == "accepted"]
+            decided = {(s.start, s.end) for s in spans if is_decided(s)}
             found = tuple(
                 Span(
                     doc_id=doc_id,
@@ -553,6 +574,7 @@ def compute_propagation(
                     document.text, needle, TokenBoundaries(document.tokens)
                 )
                 if (start, end, span.label) not in taken
+                and (start, end) not in decided
                 and not any(start < a_end and a_start < end for a_start, a_end in accepted)
             )
             if found:
@@ -563,11 +585,15 @@ def compute_propagation(
 def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -> PropagationResult:
     """Half 2, on the GUI's UI thread: one transaction, one bulk insert. A document whose
     revision moved since ``compute_propagation`` read it is skipped (and counted): its
-    suggestions may clash with what changed, e.g. a span the annotator just added."""
+    suggestions may clash with what changed, e.g. a span the annotator just added.
+
+    Propagated suggestions come from a person's decision, so they supersede the pending
+    suggestions of other labels on exactly their tokens (rejected, with the reason)."""
     outcome = PropagationResult()
     if not planned:
         return outcome
     spans: list[Span] = []
+    superseded: list[UpdateSpan] = []
     with project.transaction():
         for document in planned:
             try:
@@ -578,18 +604,38 @@ def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -
                 outcome.changed.append(document.doc_id)
                 continue
             spans += document.spans
+            superseded += _supersede_pending(project, document)
         if spans:
             outcome.added, _ = project.add_spans_bulk(spans)
+            outcome.superseded = len(superseded)
             project.log_event(
                 "propagate",
                 f"{outcome.added} propagated suggestion(s)",
                 {
                     "documents": sorted({s.doc_id for s in spans}),
                     "spans_added": outcome.added,
+                    "spans_superseded": [edit.after.id for edit in superseded],
                 },
                 actor="suggest",
             )
     return outcome
+
+
+def _supersede_pending(project: Project, document: PropagatedDocument) -> list[UpdateSpan]:
+    """Reject the pending suggestions of other labels on the tokens of ``document``'s
+    propagated spans (and the relations hanging on them); returns the span rejections."""
+    if not document.spans:
+        return []
+    label = document.spans[0].label
+    rejections = supersede(
+        document.spans,
+        project.spans(document.doc_id, "suggested"),
+        project.relations(document.doc_id),
+        reason=f"{SUPERSEDED_PREFIX}: {label} propagated from a person's decision",
+    )
+    for edit in rejections:
+        edit.apply(project)
+    return [edit for edit in rejections if isinstance(edit, UpdateSpan)]
 
 
 def propagate_from(project: Project, span: Span) -> int:

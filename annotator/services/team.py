@@ -455,7 +455,10 @@ def _store(merged: Project, batch: list[_MergedDocument], report: MergeReport) -
     if span_rows:
         # (id, doc, start, end, label, origin, score, status) -> the store's column order
         merged.add_span_rows(
-            [(i, d, s, e, label, o, st, sc, False) for i, d, s, e, label, o, sc, st in span_rows]
+            [
+                (i, d, s, e, label, o, st, sc, False, None)
+                for i, d, s, e, label, o, sc, st in span_rows
+            ]
         )
     if relations:
         merged.add_relations(relations)

@@ -82,3 +82,10 @@ def m002_relation_endpoint_indexes(db: Database) -> None:
     """Removing or relabelling a span looks up the relations that hang on it."""
     db["relations"].create_index(["head"])
     db["relations"].create_index(["child"])
+
+
+@migrations()
+def m003_span_status_reason(db: Database) -> None:
+    """Why a span has its status when no person set it, e.g. a suggestion superseded by a
+    person's decision on the same tokens; empty for the spans of older files."""
+    db["spans"].add_column("status_reason", str)

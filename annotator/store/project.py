@@ -44,7 +44,10 @@ from annotator.store.lock import WriterLock, folder_is_writable
 from annotator.store.migrations import migrations
 
 FORMAT_MARKER = "annotator-project"
-_SPAN_COLUMNS = "id, doc_id, start, end, label, origin, status, score, edited, aligned"
+_SPAN_COLUMNS = (
+    "id, doc_id, start, end, label, origin, status, score, edited, aligned, status_reason"
+)
+_SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
 _SQL_CHUNK = 500  # values per IN (...) list, well under SQLite's variable limit
 
@@ -64,6 +67,7 @@ def _span_from_row(row: tuple) -> Span:
         status=row[6],
         score=row[7],
         edited=bool(row[8]),
+        status_reason=row[10],
     )
 
 
@@ -80,6 +84,7 @@ def _span_to_row(span: Span, aligned: bool) -> tuple:
         span.score,
         int(span.edited),
         int(aligned),
+        span.status_reason,
     )
 
 
@@ -121,6 +126,7 @@ class Project:
         self._settings: ProjectSettings | None = None
         self._schema: LabelSchema | None = None
         self._boundaries = lru_cache(maxsize=64)(self._load_boundaries)
+        self._span_select_columns: str | None = None
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -433,6 +439,19 @@ class Project:
             raise NotFoundError(f"{self.path}: no document {doc_id}")
         return row[0]
 
+    @property
+    def _span_select(self) -> str:
+        """``_SPAN_COLUMNS`` to read spans; an older file opened read-only (not upgraded) has
+        no ``status_reason`` column yet, so it reads as NULL."""
+        if self._span_select_columns is None:
+            present = {row[1] for row in self.db.execute("PRAGMA table_info(spans)")}
+            self._span_select_columns = (
+                _SPAN_COLUMNS
+                if "status_reason" in present
+                else _SPAN_COLUMNS.replace("status_reason", "NULL AS status_reason")
+            )
+        return self._span_select_columns
+
     def _load_boundaries(self, doc_id: int) -> TokenBoundaries:
         return TokenBoundaries(self.tokens(doc_id))
 
@@ -452,14 +471,15 @@ class Project:
     def spans(self, doc_id: int, status: str | Iterable[str] | None = None) -> list[Span]:
         where, params = _status_filter(status, prefix=" AND")
         rows = self.db.execute(
-            f"SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ?{where} ORDER BY start, end, label",
+            f"SELECT {self._span_select} FROM spans WHERE doc_id = ?{where} "
+            "ORDER BY start, end, label",
             [doc_id, *params],
         )
         return [_span_from_row(row) for row in rows]
 
     def span(self, span_id: str) -> Span:
         row = self.db.execute(
-            f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id = ?", [span_id]
+            f"SELECT {self._span_select} FROM spans WHERE id = ?", [span_id]
         ).fetchone()
         if row is None:
             raise NotFoundError(f"{self.path}: no span {span_id}")
@@ -556,7 +576,7 @@ class Project:
         aligned = self._boundaries(span.doc_id).aligned(span.start, span.end)
         try:
             self.db.execute(
-                f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({_SPAN_MARKS})",
                 _span_to_row(span, aligned),
             )
         except sqlite3.IntegrityError:
@@ -585,7 +605,7 @@ class Project:
         aligned = self._boundaries(after.doc_id).aligned(after.start, after.end)
         self.db.execute(
             "UPDATE spans SET start = ?, end = ?, label = ?, origin = ?, status = ?, score = ?, "
-            "edited = ?, aligned = ? WHERE id = ?",
+            "edited = ?, aligned = ?, status_reason = ? WHERE id = ?",
             [
                 after.start,
                 after.end,
@@ -595,6 +615,7 @@ class Project:
                 after.score,
                 int(after.edited),
                 int(aligned),
+                after.status_reason,
                 after.id,
             ],
         )
@@ -776,14 +797,26 @@ class Project:
         """
         return self.add_span_rows(
             [
-                (s.id, s.doc_id, s.start, s.end, s.label, s.origin, s.status, s.score, s.edited)
+                (
+                    s.id,
+                    s.doc_id,
+                    s.start,
+                    s.end,
+                    s.label,
+                    s.origin,
+                    s.status,
+                    s.score,
+                    s.edited,
+                    s.status_reason,
+                )
                 for s in spans
             ]
         )
 
     def add_span_rows(self, rows: Sequence[tuple]) -> tuple[int, int]:
         """``add_spans_bulk`` for plain tuples ``(id, doc_id, start, end, label, origin, status,
-        score, edited)``: bulk writers (merge) skip one model object per span, not the checks.
+        score, edited, status_reason)``: bulk writers (merge) skip one model object per span, not
+        the checks.
         """
         self._require_writable()
         doc_ids = sorted({row[1] for row in rows})
@@ -804,7 +837,7 @@ class Project:
         labels = set(schema.entity_names)
         statuses = {"suggested", "accepted", "rejected"}
         for row in rows:
-            span_id, doc_id, start, end, label, origin, status, score, edited = row
+            span_id, doc_id, start, end, label, origin, status, score, edited, reason = row
             if doc_id not in lengths:
                 raise ValidationError(f"no document {doc_id} in {self.path}")
             if not 0 <= start < end or status not in statuses or not origin:
@@ -831,12 +864,13 @@ class Project:
                     score,
                     int(edited),
                     int(aligned),
+                    reason,
                 )
             )
         with self.transaction():
             try:
                 self.db.conn.executemany(
-                    f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({_SPAN_MARKS})",
                     stored,
                 )
             except sqlite3.IntegrityError as error:
@@ -852,7 +886,7 @@ class Project:
         for chunk in _chunks(span_ids):
             marks = ",".join("?" * len(chunk))
             for row in self.db.execute(
-                f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id IN ({marks})", chunk
+                f"SELECT {self._span_select} FROM spans WHERE id IN ({marks})", chunk
             ):
                 spans[row[0]] = _span_from_row(row)
         schema = self.schema

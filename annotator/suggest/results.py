@@ -69,6 +69,8 @@ class OriginTally:
     dropped_labels: Counter[str] = field(default_factory=Counter)
     skipped_rejected: int = 0
     already_accepted: int = 0
+    superseded: int = 0
+    """Not stored: exactly the tokens of a span a person decided with another label."""
 
     def add(self, other: OriginTally) -> None:
         self.spans += other.spans
@@ -76,6 +78,7 @@ class OriginTally:
         self.dropped_labels.update(other.dropped_labels)
         self.skipped_rejected += other.skipped_rejected
         self.already_accepted += other.already_accepted
+        self.superseded += other.superseded
 
 
 @dataclass

@@ -263,6 +263,7 @@ class SuggestionRun:
         self.project = window.session.project  # captured on the UI thread, for the worker
         self.stored = 0
         self.changed_meanwhile = 0  # documents left out: edited while their input was read
+        self.superseded = 0  # suggestions left out: a person decided their tokens otherwise
         self.spans_added = 0
         self.relations_added = 0
         self.notes: list[str] = []
@@ -299,6 +300,7 @@ class SuggestionRun:
         self.changed_meanwhile += outcome.changed_meanwhile
         self.spans_added += outcome.spans_added
         self.relations_added += outcome.relations_added
+        self.superseded += outcome.spans_superseded
         for result in batch:
             self.window.document_list.model.refresh_document(result.doc_id)
             if result.doc_id == self.window.session.current_doc_id:
@@ -312,6 +314,11 @@ class SuggestionRun:
             f"Suggestions stored for {_count(self.stored, 'document')}: "
             f"{_count(self.spans_added, 'span')}, {_count(self.relations_added, 'relation')}"
         )
+        if self.superseded:
+            message += (
+                f"; {_count(self.superseded, 'suggestion')} left out where a person decided "
+                "the same tokens with another label"
+            )
         if self.changed_meanwhile:
             message += (
                 f"; {self.changed_meanwhile} document(s) left out because they were edited "

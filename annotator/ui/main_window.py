@@ -186,7 +186,16 @@ class MainWindow(QMainWindow):
 
     # -- background work that writes: the window holds its own writes meanwhile -------------
 
-    HELD_ACTIONS = ("undo", "redo", "done_next", "skip", "previous", "next", "schema")
+    HELD_ACTIONS = (
+        "undo",
+        "redo",
+        "done_next",
+        "skip",
+        "previous",
+        "next",
+        "schema",
+        "ask_pending",
+    )
 
     def _on_task_started(self, task: Task) -> None:
         if task.writes:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
-from annotator.ui import jobs, training
+from annotator.ui import done_dialog, jobs, training
 from annotator.ui.annotator_name import ask_annotator_name
 from annotator.ui.icons import icon
 from annotator.ui.plain_text import tooltip
@@ -95,6 +95,12 @@ class WindowActions:
         )
         self._add(
             document_menu, "skip", "&Skip", self._on_skip, "Ctrl+Shift+Return", "Ctrl+Shift+Enter"
+        )
+        self._add(
+            document_menu,
+            "ask_pending",
+            "Ask again about pending suggestions",
+            self._on_ask_pending,
         )
         document_menu.addSeparator()
         self._add(
@@ -213,8 +219,21 @@ class WindowActions:
         SchemaEditor(self.window.session, self.window).exec()
 
     def _on_done_next(self) -> None:
-        if not self.window.session.mark_done_and_next():
-            self._say_no_more()
+        session = self.window.session
+        go_on, pending = done_dialog.choose_pending(session, self.window)
+        if not go_on:
+            return
+        doc_id = session.current_doc_id
+        if not session.mark_done_and_next(pending) and (
+            doc_id is None or session.project.document_status(doc_id) == "done"
+        ):
+            self._say_no_more()  # done, and nothing left to open (a refusal was reported)
+
+    def _on_ask_pending(self) -> None:
+        done_dialog.remember_choice(self.window.session, None)
+        self.window.show_message(
+            "Marking a document done asks again what to do with its pending suggestions."
+        )
 
     def _on_skip(self) -> None:
         if not self.window.session.skip_document():

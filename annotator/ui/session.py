@@ -10,11 +10,21 @@ changes nothing; an undo step that can no longer be applied leaves the stack.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import suppress
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from annotator.edits import Edit, set_document_status
+from annotator.edits import (
+    Edit,
+    PendingChoice,
+    conflicting_suggestions,
+    finish_document,
+    pending_count,
+    set_document_status,
+    status_changes,
+    with_work_started,
+)
 from annotator.errors import AnnotatorError
 from annotator.model import LabelSchema
 from annotator.store import Project
@@ -76,9 +86,39 @@ class ProjectSession(QObject):
     def previous_document(self) -> bool:
         return self._open_neighbour(forward=False)
 
-    def mark_done_and_next(self) -> bool:
-        """Mark the current document done (one undo step), then open the next unfinished one."""
-        return self._set_status_and_next("done")
+    def mark_done_and_next(self, pending: PendingChoice | None = None) -> bool:
+        """Mark the current document done, first accepting or rejecting (``pending``) what is
+        still pending, as one undo step; then open the next unfinished one. A refusal (pending
+        suggestions and no choice, or two labels on the same tokens) is reported, and nothing
+        changes."""
+        doc_id = self.current_doc_id
+        if doc_id is None:
+            return False
+        project = self.project
+        try:
+            edit = finish_document(
+                doc_id,
+                project.document_status(doc_id),
+                project.spans(doc_id),
+                project.relations(doc_id),
+                pending,
+            )
+        except AnnotatorError as error:
+            self.edit_failed.emit(str(error))
+            return False
+        if edit is not None and not self.push(edit):
+            return False
+        return self._open_neighbour(forward=True, unfinished_only=True)
+
+    def pending_suggestions(self) -> tuple[int, int]:
+        """(pending suggestions, those among them in conflict) of the current document."""
+        doc_id = self.current_doc_id
+        if doc_id is None:
+            return 0, 0
+        spans = self.project.spans(doc_id)
+        return pending_count(spans, self.project.relations(doc_id)), len(
+            conflicting_suggestions(spans)
+        )
 
     def skip_document(self) -> bool:
         """Mark the current document skipped (one undo step), then open the next unfinished one."""
@@ -101,7 +141,13 @@ class ProjectSession(QObject):
         return True
 
     def push(self, edit: Edit) -> bool:
-        """Apply ``edit`` as one undo step; on a refused edit, report it and change nothing."""
+        """Apply ``edit`` as one undo step; on a refused edit, report it and change nothing.
+
+        The first edit of a document still ``new`` or ``suggested`` also sets it
+        ``in_progress``, in the same step.
+        """
+        with suppress(AnnotatorError):  # a missing document: the edit is refused below
+            edit = with_work_started(edit, self.project.document_status(edit.doc_id))
         if not self._apply(edit):
             return False
         self.undo_stack.push(EditCommand(self, edit))
@@ -119,8 +165,8 @@ class ProjectSession(QObject):
             self.edit_failed.emit(f"{self.project.path}: {error}; edit not saved")
             return False
         self.annotations_changed.emit(edit.doc_id)
-        if edit.kind == "set_document_status":
-            self.document_status_changed.emit(edit.doc_id, edit.after)  # type: ignore[union-attr]
+        for change in status_changes(edit):
+            self.document_status_changed.emit(change.document, change.after)
         return True
 
     def set_schema(

@@ -59,6 +59,19 @@ class Editor:
         return self.project.relations(self.doc_id)
 
 
+def suggested_span(doc_id: int, start: int, end: int, label: str) -> Span:
+    """A pending suggestion of a spaCy model, as a suggestion run stores it."""
+    return Span(
+        doc_id=doc_id,
+        start=start,
+        end=end,
+        label=label,
+        status="suggested",
+        origin="model:fr_core_news_md@3.8.0",
+        score=0.9,
+    )
+
+
 def open_editor(qtbot: QtBot, project: Project, doc_id: int) -> Editor:
     session = ProjectSession(project)
     view = DocumentView(session)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 import pytest
-from editor_support import open_editor
+from editor_support import open_editor, suggested_span
 from PySide6.QtCore import Qt
 from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
@@ -22,18 +22,6 @@ OTHER_TEXT = "Microsoft recrute. Microsoft paie."
 OTHER_TOKENS = ((0, 9), (10, 17), (17, 18), (19, 28), (29, 33), (33, 34))
 
 
-def _suggested(doc_id: int, start: int, end: int, label: str) -> Span:
-    return Span(
-        doc_id=doc_id,
-        start=start,
-        end=end,
-        label=label,
-        status="suggested",
-        origin="model:fr_core_news_md@3.8.0",
-        score=0.9,
-    )
-
-
 def _described(project: Project, doc_id: int) -> list[tuple[int, int, str, str, str]]:
     return [(s.start, s.end, s.label, s.origin, s.status) for s in project.spans(doc_id)]
 
@@ -44,7 +32,7 @@ def test_accepting_a_suggestion_proposes_its_string_elsewhere_in_the_document(
     text = "Microsoft paie. Microsoft recrute."
     tokens = ((0, 9), (10, 14), (14, 15), (16, 25), (26, 33), (33, 34))
     doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
-    project.add_spans([_suggested(doc_id, 0, 9, "ORG")])
+    project.add_spans([suggested_span(doc_id, 0, 9, "ORG")])
     editor = open_editor(qtbot, project, doc_id)
     editor.click_offset(3)
     with qtbot.waitSignal(editor.view.propagated, timeout=10_000) as signal:

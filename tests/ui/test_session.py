@@ -62,7 +62,7 @@ def test_a_busy_database_is_reported_for_menu_actions_too(qtbot, session) -> Non
     with project.worker_connection() as other, other.transaction():
         other.set_state("holding", 1)  # the other connection holds the write lock
         with qtbot.waitSignal(session.edit_failed) as failed:
-            assert not session.mark_done_and_next()
+            assert not session.mark_done_and_next("reject")
     assert "database is locked" in failed.args[0] and "\n" not in failed.args[0]
     assert project.document_status(1) != "done"
     assert session.current_doc_id == 1 and session.undo_stack.count() == 0

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from window_support import CTRL, OFFSCREEN_WINDOW_WARNINGS, open_window
+from window_support import (
+    CTRL,
+    OFFSCREEN_WINDOW_WARNINGS,
+    answer_next_dialog,
+    focus_window,
+    open_window,
+)
 
 from annotator.store import Project
 
@@ -24,10 +30,12 @@ def test_ctrl_enter_marks_done_and_opens_the_next_unfinished(qtbot, launcher, pr
     session = window.session
     assert session.current_doc_id == 1
     window.session.project.set_document_status(2, "done")  # already finished: jumped over
+    answer_next_dialog(qtbot, "a")  # document 1 has a pending suggestion: accept the rest
     qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
     assert session.current_doc_id == 3
     assert window.view.doc_id() == 3
     assert _statuses(path)[1] == "done"
+    focus_window(qtbot, window)
     qtbot.keyClick(window.view, Qt.Key.Key_Enter, CTRL)  # the keypad Enter too
     assert session.current_doc_id == 4
     # the document list and the status bar follow
@@ -60,7 +68,9 @@ def test_skip_previous_and_next(qtbot, launcher, project_file) -> None:
 def test_when_every_document_is_done_the_window_says_so(qtbot, launcher, project_file) -> None:
     path = project_file(2)
     window = open_window(qtbot, launcher, path)
+    answer_next_dialog(qtbot, "r")  # document 1 has a pending suggestion: reject the rest
     qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    focus_window(qtbot, window)
     qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
     assert _statuses(path) == {1: "done", 2: "done"}
     assert "Everything is done" in window.statusBar().currentMessage()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from annotator.model import Document, Span
@@ -70,3 +71,24 @@ def focus_window(qtbot: QtBot, window: MainWindow) -> MainWindow:
     window.view.setFocus()
     qtbot.waitUntil(window.view.hasFocus)
     return window
+
+
+def answer_next_dialog(qtbot: QtBot, *keys: str | Qt.Key, tries: int = 200) -> None:
+    """Type ``keys`` into the next modal dialog once it shows: ``exec()`` blocks the test, so
+    the keys are sent from the event loop the dialog runs."""
+
+    def press(left: int) -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or not dialog.isVisible() or not dialog.isActiveWindow():
+            if dialog is not None and dialog.isVisible():
+                dialog.activateWindow()  # as the window system would: keys go to the dialog
+            if left:
+                QTimer.singleShot(10, lambda: press(left - 1))
+            return
+        for key in keys:
+            qtbot.keyClick(dialog, key)
+        parent = dialog.parentWidget()
+        if parent is not None and not dialog.isVisible():
+            parent.window().activateWindow()  # the window system gives the keyboard back
+
+    QTimer.singleShot(0, lambda: press(tries))

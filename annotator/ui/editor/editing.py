@@ -107,7 +107,12 @@ class EditingInteraction:
     # -- edits ----------------------------------------------------------------------------------
 
     def _push(self, edit: edits.Edit) -> bool:
-        """One undo step through the session (which reports a refused edit)."""
+        """One undo step through the session (which reports a refused edit). A span the edit
+        decides supersedes the pending suggestions on its exact tokens, in the same step."""
+        index = self._index
+        edit = edits.with_superseded(
+            edit, index.all_spans.values(), list(index.all_relations.values())
+        )
         self._own_edit = edit
         try:
             return self.session.push(edit)
@@ -137,8 +142,15 @@ class EditingInteraction:
         if self._mode is Mode.PICK_CHILD:
             self._pick_child()
             return
-        edit = gestures.accept(self.selected())
-        if edit is not None and self._push(edit) and isinstance(edit, edits.UpdateSpan):
+        item = self.selected()
+        edit = gestures.accept(item)
+        if edit is None or not self._push(edit):
+            return
+        assert item is not None
+        following = gestures.next_pending(self._index, item.id)
+        if following is not None:
+            self.select(following)
+        if isinstance(edit, edits.UpdateSpan):
             self._propagate(edit.after)
 
     def _on_reject_triggered(self) -> None:
@@ -164,9 +176,15 @@ class EditingInteraction:
             return
         spans = list(self._index.all_spans.values())
         group = edits.accept_all(spans, list(self._index.all_relations.values()))
+        left = len(edits.conflicting_suggestions(spans))
+        if left:
+            self.session.edit_failed.emit(
+                f"{left} suggestion(s) left pending: they put two labels on the same tokens; "
+                "accept the right one (A) or reject the wrong one (X)"
+            )
         if group.edits and self._push(group):
             for edit in group.edits:
-                if isinstance(edit, edits.UpdateSpan):
+                if isinstance(edit, edits.UpdateSpan) and edit.after.status == "accepted":
                     self._propagate(edit.after)
 
     def _move_edge(self, edge: str, step: int) -> None:

@@ -94,6 +94,20 @@ def following(index: AnnotationIndex, item: Item | None) -> str | None:
     return after[0] if after else (remaining[-1] if remaining else None)
 
 
+def next_pending(index: AnnotationIndex, item_id: str) -> str | None:
+    """The first pending suggestion after ``item_id`` in Tab order, wrapping around; None
+    when nothing else is pending."""
+    order = index.tab_order()
+    if item_id not in order:
+        return None
+    at = order.index(item_id)
+    for candidate in order[at + 1 :] + order[:at]:
+        item = index.item(candidate)
+        if item is not None and item.status == "suggested":
+            return candidate
+    return None
+
+
 def neighbour(order: list[str], current: str | None, step: int) -> str:
     """The item ``step`` places from ``current`` in ``order``, wrapping around."""
     if current not in order:

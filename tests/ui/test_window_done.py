@@ -1,0 +1,103 @@
+"""Ctrl+Enter on a document with pending suggestions asks once: accept the rest, reject the
+rest, or go back; the answer can be remembered in the project and forgotten from the menu."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from window_support import (
+    CTRL,
+    OFFSCREEN_WINDOW_WARNINGS,
+    answer_next_dialog,
+    focus_window,
+    open_window,
+)
+
+from annotator.store import Project
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
+
+
+def _state(path) -> tuple[dict[int, str], list[str], str]:
+    """Document statuses, the span statuses of document 1, the remembered choice."""
+    with Project.open(path, read_only=True) as project:
+        statuses = {doc_id: project.document_status(doc_id) for doc_id in project.document_ids()}
+        spans = [s.status for s in project.spans(1)]
+        return statuses, spans, project.settings.pending_on_done
+
+
+def test_escape_goes_back_and_changes_nothing(qtbot, launcher, project_file) -> None:
+    path = project_file(2)  # document 1: an accepted PER and a pending ORG suggestion
+    window = open_window(qtbot, launcher, path)
+    answer_next_dialog(qtbot, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    assert window.session.current_doc_id == 1
+    assert _state(path) == ({1: "new", 2: "new"}, ["accepted", "suggested"], "ask")
+    assert window.session.undo_stack.count() == 0
+
+
+@pytest.mark.parametrize(("key", "decided"), [("a", "accepted"), ("r", "rejected")])
+def test_accept_or_reject_the_rest_and_the_status_are_one_undo_step(
+    qtbot, launcher, project_file, key: str, decided: str
+) -> None:
+    path = project_file(2)
+    window = open_window(qtbot, launcher, path)
+    answer_next_dialog(qtbot, key)
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    assert window.session.current_doc_id == 2
+    assert _state(path) == ({1: "done", 2: "new"}, ["accepted", decided], "ask")
+    focus_window(qtbot, window)
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL)
+    assert _state(path) == ({1: "new", 2: "new"}, ["accepted", "suggested"], "ask")
+
+
+def test_without_pending_suggestions_nothing_is_asked(qtbot, launcher, project_file) -> None:
+    path = project_file(3)
+    window = open_window(qtbot, launcher, path)
+    window.session.open_document(2)  # no suggestions
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    assert _state(path)[0][2] == "done"
+
+
+def test_a_remembered_choice_is_stored_in_the_project_and_can_be_reset(
+    qtbot, launcher, project_file
+) -> None:
+    path = project_file(4)  # documents 1 and 4 have a pending suggestion
+    window = open_window(qtbot, launcher, path)
+    answer_next_dialog(qtbot, "m", "r")  # remember, reject the rest
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    assert _state(path)[1:] == (["accepted", "rejected"], "reject")
+    focus_window(qtbot, window)
+    window.session.open_document(4)
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)  # no dialog: remembered
+    with Project.open(path, read_only=True) as project:
+        assert project.document_status(4) == "done"
+        assert [s.status for s in project.spans(4)] == ["accepted", "rejected"]
+    window.actions_.actions["ask_pending"].trigger()
+    assert _state(path)[2] == "ask"
+    assert "asks again" in window.statusBar().currentMessage()
+
+
+def test_accept_is_refused_while_two_labels_share_tokens(qtbot, launcher, project_file) -> None:
+    path = project_file(2)
+    window = open_window(qtbot, launcher, path)
+    project = window.session.project
+    org = project.spans(1, "suggested")[0]
+    project.add_spans([org.model_copy(update={"id": "misc", "label": "MISC"})])
+    window.session.open_document(1)
+    answer_next_dialog(qtbot, "a", Qt.Key.Key_Escape)  # accept is disabled: then go back
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    assert window.session.current_doc_id == 1
+    assert _state(path)[0][1] == "new"
+
+
+def test_the_first_edit_shows_in_progress_in_the_document_list(
+    qtbot, launcher, project_file
+) -> None:
+    window = open_window(qtbot, launcher, project_file(2))
+    model = window.document_list.model
+    status = model.index(0, 0).data(model.StatusRole)
+    assert status == "new"
+    window.view.select(window.session.project.spans(1, "suggested")[0].id)
+    qtbot.keyClick(window.view, Qt.Key.Key_A)
+    assert model.index(0, 0).data(model.StatusRole) == "in_progress"
