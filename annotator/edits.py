@@ -487,7 +487,9 @@ def accept_all(spans: list[Span], relations: list[Relation]) -> EditGroup:
         and r.head in accepted
         and r.child in accepted
     ]
-    return EditGroup(edits=tuple(edits), label="accept all suggestions")
+    return EditGroup(
+        edits=(*accepting, *relations_accepted, *rejections), label="accept all suggestions"
+    )
 
 
 # -- review of a merged project ------------------------------------------------------------
@@ -537,9 +539,6 @@ def accept_agreements(spans: list[Span], relations: list[Relation]) -> EditGroup
         and r.child in accepted
     ]
     return EditGroup(edits=tuple(edits), label="accept agreements")
-    return EditGroup(
-        edits=(*accepting, *relations_accepted, *rejections), label="accept all suggestions"
-    )
 
 
 PendingChoice = Literal["accept", "reject"]

@@ -10,8 +10,8 @@ import sys
 
 # Each module adds its commands to ``app`` when imported.
 from annotator.cli import (
-    evaluate_command,  # noqa: F401
     done_command,  # noqa: F401
+    evaluate_command,  # noqa: F401
     export_command,  # noqa: F401
     gui_command,  # noqa: F401
     import_command,  # noqa: F401
