@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
-from window_support import CTRL, OFFSCREEN_WINDOW_WARNINGS, open_window
+from window_support import CTRL, OFFSCREEN_WINDOW_WARNINGS, answer_next_dialog, open_window
 
 from annotator import edits
 from annotator.services.training import TrainOptions, model_records
@@ -123,8 +123,10 @@ def test_the_window_retrains_every_n_done_documents_and_resuggests(
     project = window.session.project
     assert window.session.current_doc_id == 1
     decided_before = project.spans(1, status="accepted")
+    answer_next_dialog(qtbot, "r")  # pending suggestions: reject the rest
     qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)  # done: 1 of 2
     assert window.tasks.current is None
+    answer_next_dialog(qtbot, "r")
     qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)  # done: 2 -> trains on its own
     _wait_for_task(qtbot, window, "Train version 1")
     _wait_for_task(qtbot, window, "Suggest")
