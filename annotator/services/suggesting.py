@@ -36,7 +36,12 @@ from annotator.store.search import (
     document_text,
     read_snapshot,
 )
-from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings, find_occurrences
+from annotator.suggest.occurrences import (
+    PROPAGATION,
+    AcceptedStrings,
+    find_occurrences,
+    free_places,
+)
 from annotator.suggest.results import DocumentInput, DocumentSuggestions, Tally, span_key
 
 if TYPE_CHECKING:
@@ -457,12 +462,17 @@ class PropagationResult:
         return len(self.changed)
 
 
-def propagation_score(project: Project, text: str, label: str) -> float:
-    """The score a suggest run gives (text, label): ``AcceptedStrings.score`` over the project."""
+def decided_strings(project: Project, text: str, label: str) -> AcceptedStrings:
+    """The decisions on (text, label) over the whole project: one entry of ``accepted_strings``."""
     memory = AcceptedStrings()
     for status, count in decided_span_text_counts(project, text, label).items():
         memory.add(text, label, status, count)
-    return memory.score(text, label)
+    return memory
+
+
+def propagation_score(project: Project, text: str, label: str) -> float:
+    """The score a suggest run gives (text, label): ``AcceptedStrings.score`` over the project."""
+    return decided_strings(project, text, label).score(text, label)
 
 
 def compute_propagation(
@@ -471,10 +481,11 @@ def compute_propagation(
     """Half 1, read-only (the GUI passes a worker connection): where ``span``'s string would be
     suggested with its label in open documents (only those of ``doc_ids`` when given).
 
-    Plain string search on token boundaries (the documents' stored tokens), no model. Places
-    where that (offsets, label) exists already, in any status, and places overlapping an
-    accepted span are left out. Nothing is proposed once the span is no longer accepted in
-    the store (undone before this ran).
+    Plain string search on token boundaries (the documents' stored tokens), no model. Nothing
+    is proposed for a string that does not propagate (too short, or rejected with that label
+    more often than accepted), nor once the span is no longer accepted in the store (undone
+    before this ran). Places where that (offsets, label) exists already, in any status, and
+    places that clash with a span there (``free_places``) are left out.
     """
     if span.status != "accepted":
         return []
@@ -486,9 +497,10 @@ def compute_propagation(
             return []
         if stored.status != "accepted" or span_key(stored) != span_key(span):
             return []
-        if not needle.strip():
+        memory = decided_strings(project, needle, span.label)
+        if not memory.propagates(needle, span.label):
             return []
-        score = propagation_score(project, needle, span.label)
+        score = memory.score(needle, span.label)
         planned: list[PropagatedDocument] = []
         for doc_id in document_ids_containing(project, needle, UNFINISHED_STATUSES):
             if doc_ids is not None and doc_id not in doc_ids:
@@ -497,8 +509,7 @@ def compute_propagation(
             document = project.document(doc_id)
             spans = project.spans(doc_id)
             taken = {span_key(s) for s in spans}
-            accepted = [(s.start, s.end) for s in spans if s.status == "accepted"]
-            found = tuple(
+            candidates = [
                 Span(
                     doc_id=doc_id,
                     start=start,
@@ -512,8 +523,8 @@ def compute_propagation(
                     document.text, needle, TokenBoundaries(document.tokens)
                 )
                 if (start, end, span.label) not in taken
-                and not any(start < a_end and a_start < end for a_start, a_end in accepted)
-            )
+            ]
+            found = tuple(free_places(candidates, spans))
             if found:
                 planned.append(PropagatedDocument(doc_id, revision, found))
     return planned

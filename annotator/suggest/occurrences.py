@@ -2,18 +2,23 @@
 
 A string the annotator accepted with a label is proposed at its other occurrences, on token
 boundaries; ``AcceptedStrings`` remembers how often each (string, label) was accepted and
-rejected, which gives the score of a propagated suggestion.
+rejected, which decides whether it propagates at all and gives the score of its suggestions.
+``free_places`` keeps propagation out of the spans already there ("Trump" is not proposed
+inside "Donald Trump"). Both the suggestion run and the window's propagation use them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from annotator.model import TokenBoundaries
+from annotator.model import Span, TokenBoundaries
 
 PROPAGATION = "propagation"
 """The origin of propagated suggestions."""
+
+MIN_PROPAGATED_LENGTH = 3
+"""Shorter strings ("AI", "M.", "de") are too ambiguous to propose everywhere they occur."""
 
 
 @dataclass
@@ -30,14 +35,19 @@ class AcceptedStrings:
             entry[1] += count
 
     def accepted(self) -> Iterator[tuple[str, str]]:
-        """The (text, label) pairs accepted at least once: what propagation proposes."""
-        return (key for key, (accepted, _) in self.counts.items() if accepted and key[0].strip())
+        """The (text, label) pairs that propagate: see ``propagates``."""
+        return (key for key in self.counts if self.propagates(*key))
+
+    def propagates(self, text: str, label: str) -> bool:
+        """Accepted at least once, not rejected more often than accepted, and long enough."""
+        accepted, rejected = self.counts.get((text, label), (0, 0))
+        return accepted > 0 and rejected <= accepted and len(text.strip()) >= MIN_PROPAGATED_LENGTH
 
     def score(self, text: str, label: str) -> float:
-        """Share of this string's decisions with this label that were acceptances."""
+        """The string's measured acceptance rate with this label, Laplace-smoothed:
+        (accepted + 1) / (accepted + rejected + 2), so one acceptance alone gives 0.67."""
         accepted, rejected = self.counts.get((text, label), (0, 0))
-        total = accepted + rejected
-        return round(accepted / total, 4) if total else 0.0
+        return round((accepted + 1) / (accepted + rejected + 2), 4)
 
     def __len__(self) -> int:
         return sum(1 for _ in self.accepted())
@@ -77,3 +87,41 @@ def find_occurrences(
         elif on_word_boundaries(text, start, end):
             yield start, end
         start = text.find(needle, start + 1)
+
+
+def free_places(candidates: Sequence[Span], spans: Iterable[Span]) -> list[Span]:
+    """The propagated ``candidates`` that do not clash with ``spans`` (already there, any
+    status) nor with a longer or better-scored candidate, in text order.
+
+    A candidate clashes with a span it overlaps when that span is accepted, longer (the
+    candidate would sit inside or across it), or of the same label (nested or crossing). A
+    span on exactly the same characters with another status is left to the caller (a
+    rejected one is counted, an identical one is not added twice); of two candidates on the
+    same characters with different labels, the better-scored one is kept.
+    """
+    there = list(spans)
+    kept: list[Span] = []
+    ranked = sorted(candidates, key=lambda s: (s.start - s.end, -(s.score or 0.0), s.start))
+    for candidate in ranked:
+        if any(_clashes(candidate, other) for other in there) or any(
+            _overlap(candidate, other) for other in kept
+        ):
+            continue
+        kept.append(candidate)
+    return sorted(kept, key=lambda s: (s.start, s.end, s.label))
+
+
+def _overlap(first: Span, second: Span) -> bool:
+    return first.start < second.end and second.start < first.end
+
+
+def _clashes(candidate: Span, other: Span) -> bool:
+    if not _overlap(candidate, other):
+        return False
+    if other.status == "accepted":
+        return True
+    if (other.start, other.end) == (candidate.start, candidate.end):
+        return False
+    if other.end - other.start > candidate.end - candidate.start:
+        return True
+    return other.label == candidate.label

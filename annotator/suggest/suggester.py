@@ -96,14 +96,11 @@ class Suggester:
         tally = Tally()
         rejected: set[SpanKey] = set()
         current: dict[SpanKey, Span] = {}
-        accepted_ranges: list[tuple[int, int]] = []
         for span in document.spans:
             if span.status == "rejected":
                 rejected.add(span_key(span))
             elif span.status == "accepted" or span_key(span) not in current:
                 current[span_key(span)] = span
-            if span.status == "accepted":
-                accepted_ranges.append((span.start, span.end))
 
         found: list[Span] = []
         if self.pipeline.origin is not None:
@@ -115,11 +112,13 @@ class Suggester:
                 continue
             found += spans_to_suggestions(doc.spans[key], doc_id, origin, self.mapper, tally)
         if self.propagation is not None:
-            found += [
+            replaced = owned if owned is not None else self.owned
+            there = [
                 span
-                for span in self.propagation(doc, doc_id)
-                if not _overlaps_any(span, accepted_ranges)
+                for span in document.spans
+                if span.status != "suggested" or span.edited or span.origin not in replaced
             ]
+            found += self.propagation(doc, doc_id, [*there, *found])
 
         suggestions: list[Span] = []
         proposed: set[SpanKey] = set()
@@ -144,10 +143,6 @@ class Suggester:
             tally=tally,
             revision=document.revision,
         )
-
-
-def _overlaps_any(span: Span, ranges: list[tuple[int, int]]) -> bool:
-    return any(span.start < end and start < span.end for start, end in ranges)
 
 
 def _without_rejected_relations(
