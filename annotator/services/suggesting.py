@@ -41,6 +41,7 @@ from annotator.suggest.occurrences import (
     AcceptedStrings,
     find_occurrences,
     free_places,
+    part_of_a_longer_name,
 )
 from annotator.suggest.results import DocumentInput, DocumentSuggestions, Tally, span_key
 
@@ -462,17 +463,17 @@ class PropagationResult:
         return len(self.changed)
 
 
-def decided_strings(project: Project, text: str, label: str) -> AcceptedStrings:
-    """The decisions on (text, label) over the whole project: one entry of ``accepted_strings``."""
+def decided_strings(project: Project, text: str) -> AcceptedStrings:
+    """The decisions on ``text`` over the whole project: one entry of ``accepted_strings``."""
     memory = AcceptedStrings()
-    for status, count in decided_span_text_counts(project, text, label).items():
+    for label, status, count in decided_span_text_counts(project, text):
         memory.add(text, label, status, count)
     return memory
 
 
 def propagation_score(project: Project, text: str, label: str) -> float:
     """The score a suggest run gives (text, label): ``AcceptedStrings.score`` over the project."""
-    return decided_strings(project, text, label).score(text, label)
+    return decided_strings(project, text).score(text, label)
 
 
 def compute_propagation(
@@ -497,7 +498,7 @@ def compute_propagation(
             return []
         if stored.status != "accepted" or span_key(stored) != span_key(span):
             return []
-        memory = decided_strings(project, needle, span.label)
+        memory = decided_strings(project, needle)
         if not memory.propagates(needle, span.label):
             return []
         score = memory.score(needle, span.label)
@@ -523,6 +524,7 @@ def compute_propagation(
                     document.text, needle, TokenBoundaries(document.tokens)
                 )
                 if (start, end, span.label) not in taken
+                and not part_of_a_longer_name(document.text, start, end)
             ]
             found = tuple(free_places(candidates, spans))
             if found:

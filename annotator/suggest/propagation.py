@@ -14,7 +14,12 @@ from spacy.tokens import Doc
 
 from annotator.model import Span
 from annotator.suggest.entities import suggestion_from
-from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings, free_places
+from annotator.suggest.occurrences import (
+    PROPAGATION,
+    AcceptedStrings,
+    free_places,
+    part_of_a_longer_name,
+)
 
 
 class PropagationMatcher:
@@ -39,6 +44,8 @@ class PropagationMatcher:
         for match_id, start, end in self.matcher(doc):
             label = strings[match_id]
             found = doc[start:end]
+            if part_of_a_longer_name(doc.text, found.start_char, found.end_char):
+                continue
             score = self.memory.score(found.text, label)
             candidates.append(suggestion_from(found, doc_id, label, PROPAGATION, score))
         return free_places(candidates, there)
