@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from annotator.errors import AnnotatorError
+from annotator.suggest.results import Tally
 from annotator.ui.dialogs import ExportDialog, ImportChoice, ImportDialog, SuggestDialog
 from annotator.ui.workers import TaskContext
 
@@ -262,6 +263,7 @@ class SuggestionRun:
         self.changed_meanwhile = 0  # documents left out: edited while their input was read
         self.spans_added = 0
         self.relations_added = 0
+        self.tally = Tally()  # what the suggesters dropped or skipped, over the stored batches
         self.notes: list[str] = []
 
     def work(self, context: TaskContext) -> list[str]:
@@ -296,6 +298,7 @@ class SuggestionRun:
         self.changed_meanwhile += outcome.changed_meanwhile
         self.spans_added += outcome.spans_added
         self.relations_added += outcome.relations_added
+        self.tally.add(outcome.tally)
         for result in batch:
             self.window.document_list.model.refresh_document(result.doc_id)
             if result.doc_id == self.window.session.current_doc_id:
@@ -309,6 +312,9 @@ class SuggestionRun:
             f"Suggestions stored for {_count(self.stored, 'document')}: "
             f"{_count(self.spans_added, 'span')}, {_count(self.relations_added, 'relation')}"
         )
+        dropped = self.tally.dropped_labels()
+        if dropped:
+            message += f"; not in the schema, so not suggested: {dropped}"
         if self.changed_meanwhile:
             message += (
                 f"; {self.changed_meanwhile} document(s) left out because they were edited "
