@@ -162,6 +162,8 @@ def print_report(report: SuggestReport) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    if report.learned:
+        console.print(report.learned, highlight=False, soft_wrap=True)
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if report.cancelled:

@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING
 
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
+from annotator.model.learned import LearnedPattern, RelationExample
 from annotator.store import Project
+from annotator.store.learned import learned_patterns, relation_examples, save_learned_patterns
 from annotator.store.listing import UNFINISHED_STATUSES
 from annotator.store.search import (
     decided_span_text_counts,
@@ -82,6 +84,10 @@ class SuggestPlan:
     doc_ids: list[int]
     n_process: int = 1
     batch_size: int = 64
+    learned: tuple[LearnedPattern, ...] = ()
+    """The project's learned relation patterns, with the decisions on their suggestions."""
+    examples: tuple[RelationExample, ...] = ()
+    """The accepted relations new patterns are learned from (when the pipeline parses)."""
 
 
 @dataclass
@@ -116,6 +122,8 @@ class SuggestReport(StoreResult):
     cancelled: bool = False
     seconds: float = 0.0
     characters: int = 0
+    learned: str = ""
+    """How many learned relation patterns ran, were new, were dropped (empty: none ran)."""
 
 
 # -- half 1: compute, no store ----------------------------------------------------------------
@@ -167,11 +175,16 @@ def plan_suggestions(project: Project, options: SuggestOptions | None = None) ->
         doc_ids=select_documents(project, options.docs),
         n_process=options.n_process,
         batch_size=options.batch_size,
+        learned=tuple(learned_patterns(project)),
+        examples=tuple(relation_examples(project)),
     )
 
 
 def build_suggester(plan: SuggestPlan) -> Suggester:
-    """Read the pattern and rule files (errors first), then load the pipeline (slow)."""
+    """Read the pattern and rule files (errors first), then load the pipeline (slow) and learn
+    relation patterns from the accepted relations, if it has a parser (``suggester.learning``;
+    its ``new`` patterns are for ``store_learned_patterns``)."""
+    from annotator.suggest.learning import Learning
     from annotator.suggest.patterns import read_pattern_file
     from annotator.suggest.pipelines import load_pipeline
     from annotator.suggest.relations import read_rule_file
@@ -187,6 +200,11 @@ def build_suggester(plan: SuggestPlan) -> Suggester:
     if len(set(origins)) != len(origins):
         raise AnnotatorError("two pattern files have the same name; rename one of them")
     pipeline = load_pipeline(plan.model, plan.lang)
+    learning = (
+        Learning.run(pipeline.nlp, plan.learned, plan.examples)
+        if pipeline.assigns("token.dep")
+        else None
+    )
     return Suggester(
         pipeline=pipeline,
         schema=plan.schema,
@@ -194,7 +212,15 @@ def build_suggester(plan: SuggestPlan) -> Suggester:
         pattern_files=pattern_files,
         rules=rules,
         accepted=plan.accepted,
+        learning=learning,
     )
+
+
+def store_learned_patterns(project: Project, suggester: Suggester) -> int:
+    """Keep the relation patterns the run learned (on the UI thread in the GUI); how many."""
+    if suggester.learning is None:
+        return 0
+    return save_learned_patterns(project, suggester.learning.new)
 
 
 def read_inputs(project: Project, doc_ids: Iterable[int]) -> Iterator[DocumentInput]:
@@ -412,7 +438,10 @@ def run_suggestions(
     started = time.perf_counter()
     plan = plan_suggestions(project, options)
     suggester = build_suggester(plan)
+    store_learned_patterns(project, suggester)
     report = SuggestReport(model=suggester.pipeline.name, selected=len(plan.doc_ids))
+    if suggester.learning is not None:
+        report.learned = suggester.learning.describe()
     if progress is not None:
         progress(0, report.selected)
 

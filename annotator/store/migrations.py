@@ -82,3 +82,20 @@ def m002_relation_endpoint_indexes(db: Database) -> None:
     """Removing or relabelling a span looks up the relations that hang on it."""
     db["relations"].create_index(["head"])
     db["relations"].create_index(["child"])
+
+
+@migrations()
+def m004_learned_relation_patterns(db: Database) -> None:
+    """Relation patterns learned from accepted relations (``store.learned``)."""
+    db["learned_patterns"].create(
+        {
+            "id": str,
+            "label": str,
+            "head_label": str,
+            "child_label": str,
+            "pattern": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"label", "head_label", "child_label", "pattern"},
+    )

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 
 from annotator.model import LabelSchema, Relation, Span
+from annotator.model.learned import LEARNED_ORIGIN_PREFIX
 from annotator.suggest.entities import LabelMapper, spans_to_suggestions
+from annotator.suggest.learning import Learning
 from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings
 from annotator.suggest.patterns import PatternFile, add_pattern_rulers
 from annotator.suggest.pipelines import LoadedPipeline
@@ -39,6 +41,8 @@ class Suggester:
     pattern_files: Sequence[PatternFile] = ()
     rules: Sequence[RelationRule] = ()
     accepted: AcceptedStrings | None = None
+    learning: Learning | None = None
+    """Learned relation patterns; ``None`` when the pipeline has no parser to run them."""
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -49,7 +53,8 @@ class Suggester:
                 self.notes.append(
                     f"{pattern_file.path.name}: {count} pattern(s) left out: {reason}"
                 )
-        self.relations = RelationSuggester(self.pipeline.nlp.vocab, list(self.rules), self.schema)
+        rules = [*self.rules, *(self.learning.rules() if self.learning is not None else ())]
+        self.relations = RelationSuggester(self.pipeline.nlp.vocab, rules, self.schema)
         for rule_id, reason in self.relations.skipped.items():
             self.notes.append(f"rule {rule_id} left out: {reason}")
         self.propagation = (
@@ -60,12 +65,15 @@ class Suggester:
 
     @property
     def owned(self) -> OriginSet:
-        """The origins this run replaces: its model (any version), files, rules, propagation."""
+        """The origins this run replaces: its model (any version), files, rules, propagation,
+        learned patterns (any, when it runs them)."""
         exact = {origin for origin, _ in self.ruler_keys} | set(self.relations.origins)
         if self.propagation is not None:
             exact.add(PROPAGATION)
-        prefix = self.pipeline.owned_prefix
-        return OriginSet(exact=frozenset(exact), prefixes=(prefix,) if prefix else ())
+        prefixes = [self.pipeline.owned_prefix] if self.pipeline.owned_prefix else []
+        if self.learning is not None:
+            prefixes.append(LEARNED_ORIGIN_PREFIX)  # a dropped pattern's suggestions go too
+        return OriginSet(exact=frozenset(exact), prefixes=tuple(prefixes))
 
     def suggest(
         self, inputs: Iterable[DocumentInput], batch_size: int = 64, n_process: int = 1

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from annotator.services.importing import ImportReport
     from annotator.services.suggesting import SuggestPlan
     from annotator.suggest.results import DocumentSuggestions
+    from annotator.suggest.suggester import Suggester
     from annotator.ui.main_window import MainWindow
 
 
@@ -266,7 +267,7 @@ class SuggestionRun:
         self.tally = Tally()  # what the suggesters dropped or skipped, over the stored batches
         self.notes: list[str] = []
 
-    def work(self, context: TaskContext) -> list[str]:
+    def work(self, context: TaskContext) -> tuple[list[str], Suggester]:
         """In the worker thread: load the model, read, compute; hand batches over."""
         from annotator.services import suggesting
 
@@ -283,7 +284,7 @@ class SuggestionRun:
                 context.deliver(batch)
                 done += len(batch)
                 context.progress(done, total, "")
-        return list(suggester.notes)
+        return list(suggester.notes), suggester
 
     def store_batch(self, batch: list[DocumentSuggestions]) -> None:
         """On the UI thread: store results whose document has not moved since it was read."""
@@ -304,8 +305,15 @@ class SuggestionRun:
             if result.doc_id == self.window.session.current_doc_id:
                 self.window.session.annotations_changed.emit(result.doc_id)
 
-    def on_finished(self, notes: list[str]) -> None:
+    def on_finished(self, result: tuple[list[str], Suggester]) -> None:
+        from annotator.services import suggesting
+
+        notes, suggester = result
         self.notes = notes
+        try:
+            suggesting.store_learned_patterns(self.project, suggester)
+        except AnnotatorError as error:
+            self.window.show_message(f"Learned relation patterns not stored: {error}", 10000)
         self.window.document_list.update_progress()
         self.window.status.refresh()
         message = (

@@ -86,7 +86,7 @@ def test_a_document_edited_meanwhile_keeps_its_edit_and_gets_no_stale_suggestion
     project = window.session.project
     run = jobs.SuggestionRun(window, _plan(project, _patterns(tmp_path)))
     context = CollectingContext()
-    run.work(context)  # the worker half: reads and computes; stores nothing
+    result = run.work(context)  # the worker half: reads and computes; stores nothing
     assert all(not s.origin.startswith("pattern") for s in project.spans(2))
     # the annotator edits document 2 before the results come back
     text = project.document(2).text
@@ -98,7 +98,7 @@ def test_a_document_edited_meanwhile_keeps_its_edit_and_gets_no_stale_suggestion
     assert {s.label for s in project.spans(2)} == {"ORG"}
     assert any(s.label == "LOC" for s in project.spans(1))
     assert any(s.label == "LOC" for s in project.spans(3))
-    run.on_finished([])
+    run.on_finished(result)
     assert "1 document(s) left out because they were edited" in window.statusBar().currentMessage()
 
 
