@@ -292,3 +292,11 @@ def test_of_two_labels_on_the_same_place_the_better_scored_wins_and_a_tie_propos
         "ORG"
     ]
     assert free_places([candidate("LOC", 0.6), candidate("ORG", 0.6)], []) == []
+
+
+def test_a_lone_full_stop_ends_a_sentence_an_initial_does_not() -> None:
+    text = "Il dort . Est -ce que est vrai ? Voir M. Est ici."
+    first = text.index("Est")
+    assert part_of_a_longer_name(text, first, first + 3)  # opens a sentence, "est" is there
+    second = text.rindex("Est")
+    assert not part_of_a_longer_name(text, second, second + 3)  # after "M.": not a sentence start

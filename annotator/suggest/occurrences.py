@@ -56,15 +56,6 @@ class AcceptedStrings:
             if self.propagates(text, label)
         )
 
-    def accepted_texts(self) -> Iterator[str]:
-        """Every string accepted at least once, with any label: the places propagation
-        leaves to them (``inside_accepted``)."""
-        return (
-            text
-            for text, labels in self.counts.items()
-            if any(accepted for accepted, _ in labels.values())
-        )
-
     def propagates(self, text: str, label: str) -> bool:
         """Accepted at least once, not decided against more often than for, long enough."""
         accepted, against = self.decisions(text, label)
@@ -126,7 +117,8 @@ def _is_name_word(word: str) -> bool:
 
 def _ends_sentence(word: str) -> bool:
     """A word closing a sentence; a short abbreviation ("M.", "p.", "St.") does not."""
-    return word.endswith(_SENTENCE_END) and not (word.endswith(".") and len(word) <= 3)
+    abbreviation = word.endswith(".") and len(word) <= 3 and word[:-1].isalpha()
+    return word.endswith(_SENTENCE_END) and not abbreviation
 
 
 def _name_word_before(words: list[str]) -> bool:
