@@ -267,6 +267,9 @@ def test_a_run_proposes_the_longest_accepted_string_where_two_overlap(project: P
         ("Il a vu Paris Nord hier.", "Paris", True),  # before a capitalised word
         ("La Banque de France prête.", "France", True),  # through "de"
         ("Le Chantier de la Loire ferme.", "Loire", True),  # through "de la"
+        ("Parti de New-York, p. Le Havre.", "Havre", True),  # a capitalised article
+        ("Le Havre dort.", "Havre", False),  # that opens the sentence
+        ("Parti du Havre hier.", "Havre", False),
         ("Dans l'Etat du Maine, rien.", "Etat", True),  # forward through "du"
         ("Voir ETAT-CIVIL ici.", "ETAT", True),  # hyphenated to a capitalised word
         ("Et Jean-Paul vint.", "Paul", True),

@@ -122,12 +122,13 @@ def _ends_sentence(word: str) -> bool:
 
 
 def _name_word_before(words: list[str]) -> bool:
+    """Whether a capitalised word comes before, through link words; a capitalised link word
+    counts too ("Le Havre"). A capital that merely opens a sentence (or the line) does not."""
     index = len(words) - 1
-    while index >= 0 and words[index].lower() in _LINKS:
+    while index >= 0 and words[index].lower() in _LINKS and not words[index][:1].isupper():
         index -= 1
     if index < 0 or not _is_name_word(words[index]):
         return False
-    # a capital that merely opens a sentence (or the line) says nothing
     return index > 0 and not _ends_sentence(words[index - 1])
 
 
