@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from suggest_helpers import add_texts, covered, described_spans
 
 from annotator import edits
@@ -14,7 +15,7 @@ from annotator.services.suggesting import (
     store_propagation,
 )
 from annotator.store import Project
-from annotator.suggest.occurrences import find_occurrences
+from annotator.suggest.occurrences import find_occurrences, free_places, part_of_a_longer_name
 
 TEXTS = [
     "Le WSJ a rapporté que Microsoft hésite.",
@@ -37,7 +38,8 @@ def test_propagate_from_suggests_the_string_elsewhere(project: Project) -> None:
     assert propagate_from(project, span) == 3
     found = [(covered(project, s), s.label, s.origin, s.status) for s in project.spans(second)]
     assert found == [("WSJ", "ORG", "propagation", "suggested")] * 2
-    assert {s.score for s in project.spans(second)} == {1.0}
+    # one acceptance, Laplace-smoothed: (1 + 1) / (1 + 0 + 2)
+    assert {s.score for s in project.spans(second)} == {0.6667}
     # "WSJs" and "aWSJ" are not token boundaries; "WSJ-like" is split by the tokenizer
     assert [covered(project, s) for s in project.spans(third)] == ["WSJ"]
     assert project.spans(fourth) == []
@@ -69,7 +71,7 @@ def test_propagate_from_skips_rejected_places_finished_documents_and_pending_spa
         (start, "rejected"),
         (TEXTS[1].rindex("WSJ"), "suggested"),
     ]
-    # one acceptance, one rejection of that string as ORG
+    # one acceptance, one rejection of that string as ORG: (1 + 1) / (2 + 2)
     assert spans[1].score == 0.5
     assert project.spans(third) == []
     assert propagate_from(project, span.model_copy(update={"status": "suggested"})) == 0
@@ -100,16 +102,19 @@ def test_propagation_after_an_undone_acceptance_proposes_nothing(project: Projec
 def test_an_acceptance_scores_its_propagation_as_a_suggest_run_does(project: Project) -> None:
     """Decisions in documents without an open occurrence count too (here: a finished one)."""
     first, second, third, _, finished = add_texts(project, [*TEXTS, "Le WSJ, puis le WSJ."])
-    for start in (3, 16):
-        project.add_spans(
-            [Span(doc_id=finished, start=start, end=start + 3, label="ORG", status="rejected")]
-        )
+    project.add_spans(
+        [
+            Span(doc_id=finished, start=3, end=6, label="ORG", status="accepted"),
+            Span(doc_id=finished, start=16, end=19, label="ORG", status="rejected"),
+        ]
+    )
     project.set_document_status(finished, "done")
     span = _accept_wsj(project, first)
     planned = {s.doc_id: s.score for d in compute_propagation(project, span) for s in d.spans}
     run_suggestions(project, SuggestOptions(model="blank"))
     run = {s.doc_id: s.score for d in (second, third) for s in project.spans(d)}
-    assert planned == run == {second: 0.3333, third: 0.3333}
+    # two acceptances, one rejection: (2 + 1) / (3 + 2)
+    assert planned == run == {second: 0.6, third: 0.6}
 
 
 def test_a_run_propagates_accepted_strings_and_respects_rejections(project: Project) -> None:
@@ -136,3 +141,165 @@ def test_find_occurrences_without_tokens_keeps_to_word_boundaries() -> None:
     tokens = ((0, 2), (2, 3), (4, 6), (6, 8), (9, 11), (12, 15), (15, 16), (17, 20), (20, 21))
     assert list(find_occurrences(text, "IA", TokenBoundaries(tokens))) == [(0, 2), (6, 8)]
     assert list(find_occurrences(text, "")) == []
+
+
+TRUMP_TEXTS = [
+    "Donald Trump parle. Trump répond.",
+    "Hier, Donald Trump a parlé à Trump Tower, puis Trump est parti.",
+]
+
+
+def _accept(project: Project, doc_id: int, needle: str, label: str, nth: int = 0) -> Span:
+    text = project.document(doc_id).text
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(needle, start + 1)
+    span = Span(doc_id=doc_id, start=start, end=start + len(needle), label=label)
+    project.apply(edits.add_span(span))
+    return span
+
+
+def _there(doc_id: int, text: str, needle: str, label: str, status: str = "suggested") -> Span:
+    start = text.index(needle)
+    return Span(
+        doc_id=doc_id,
+        start=start,
+        end=start + len(needle),
+        label=label,
+        origin="model:m@1",
+        status=status,
+    )
+
+
+def _propagated(project: Project, doc_id: int) -> list[tuple[str, int, str]]:
+    text = project.document(doc_id).text
+    return [
+        (text[s.start : s.end], s.start, s.label)
+        for s in project.spans(doc_id)
+        if s.origin == "propagation"
+    ]
+
+
+@pytest.mark.parametrize("status", ["suggested", "accepted", "rejected"])
+def test_a_string_is_not_proposed_inside_a_longer_span_already_there(
+    project: Project, status: str
+) -> None:
+    text = "Hier, le président Trump a parlé, puis Trump est parti, et Trump revint."
+    first, second = add_texts(project, [TRUMP_TEXTS[0], text])
+    trump = _accept(project, first, "Trump", "PER", nth=1)
+    project.add_spans(
+        [
+            _there(second, text, "président Trump", "PER", status),
+            _there(second, text, "Trump est", "MISC"),
+        ]
+    )
+    propagate_from(project, trump)
+    assert _propagated(project, second) == [("Trump", text.rindex("Trump"), "PER")]
+
+
+def test_not_across_a_longer_span_nor_nested_in_or_crossing_one_of_the_same_label(
+    project: Project,
+) -> None:
+    texts = [
+        "Le Crédit Agricole prête.",
+        "Le Crédit Agricole Alpes, le Crédit Agricole ici, le Crédit Agricole seul.",
+    ]
+    first, second = add_texts(project, texts)
+    accepted = _accept(project, first, "Crédit Agricole", "ORG")
+    text = texts[1]
+    project.add_spans(
+        [
+            _there(second, text, "Agricole Alpes, le", "MISC"),  # longer, crossing the 1st
+            _there(second, text, "Agricole ici", "ORG"),  # same label, crossing the 2nd
+            _there(second, text, "Crédit Agricole seul", "ORG"),  # same label, around the 3rd
+            _there(second, text, "Agricole seul", "LOC"),  # shorter, another label: no matter
+        ]
+    )
+    propagate_from(project, accepted)
+    assert _propagated(project, second) == []
+    project.delete_span(project.spans(second)[2])  # "Crédit Agricole seul" ORG
+    propagate_from(project, accepted)
+    assert _propagated(project, second) == [("Crédit Agricole", text.rindex("Crédit"), "ORG")]
+
+
+def test_short_strings_and_strings_rejected_more_than_accepted_do_not_propagate(
+    project: Project,
+) -> None:
+    texts = ["L'IA de Meta.", "L'IA et Meta.", "Meta encore.", "Meta toujours.", "Puis Meta."]
+    first, second, third, fourth, fifth = add_texts(project, texts)
+    ia = _accept(project, first, "IA", "ORG")
+    assert compute_propagation(project, ia) == []  # two letters
+    meta = _accept(project, first, "Meta", "ORG")
+    for doc_id in (third, fourth):
+        project.add_spans(
+            [_there(doc_id, project.document(doc_id).text, "Meta", "ORG", "rejected")]
+        )
+    assert compute_propagation(project, meta) == []  # rejected twice, accepted once
+    report = run_suggestions(project, SuggestOptions(model="blank"))
+    assert report.spans_added == 0
+    project.apply(edits.add_span(_there(second, texts[1], "Meta", "ORG", "accepted")))
+    run_suggestions(project, SuggestOptions(model="blank"))  # 2 accepted, 2 rejected: it may
+    assert [(s.label, s.score) for s in project.spans(fifth)] == [("ORG", 0.5)]
+    # an acceptance with another label counts against ORG (2 for, 3 against), and the two
+    # ORG acceptances count against PER (1 for, 2 against): neither is proposed any more
+    _accept(project, third, "Meta", "PER")
+    run_suggestions(project, SuggestOptions(model="blank"))
+    assert project.spans(fifth) == []
+
+
+def test_a_run_proposes_the_longest_accepted_string_where_two_overlap(project: Project) -> None:
+    first, second = add_texts(project, TRUMP_TEXTS)
+    _accept(project, first, "Donald Trump", "PER")
+    _accept(project, first, "Trump", "PER", nth=1)
+    run_suggestions(project, SuggestOptions(model="blank"))
+    text = TRUMP_TEXTS[1]
+    # "Trump" not inside "Donald Trump", nor in "Trump Tower" (part of a longer name)
+    assert _propagated(project, second) == [
+        ("Donald Trump", text.index("Donald"), "PER"),
+        ("Trump", text.rindex("Trump"), "PER"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "glued"),
+    [
+        ("Hier Guillaume Holtein est venu.", "Holtein", True),  # after a first name
+        ("Il a vu Paris Nord hier.", "Paris", True),  # before a capitalised word
+        ("La Banque de France prête.", "France", True),  # through "de"
+        ("Le Chantier de la Loire ferme.", "Loire", True),  # through "de la"
+        ("Parti de New-York, p. Le Havre.", "Havre", True),  # a capitalised article
+        ("Le Havre dort.", "Havre", False),  # that opens the sentence
+        ("Parti du Havre hier.", "Havre", False),
+        ("Dans l'Etat du Maine, rien.", "Etat", True),  # forward through "du"
+        ("Voir ETAT-CIVIL ici.", "ETAT", True),  # hyphenated to a capitalised word
+        ("Et Jean-Paul vint.", "Paul", True),
+        ("Est -ce vrai ? Il est là.", "Est", True),  # opens a sentence, also in lower case
+        ("Rennes , le 3 mai. Rennes dort.", "Rennes", False),  # opens a sentence: no matter
+        ("M. Clemenceau parle.", "Clemenceau", False),  # an initial is not a name word
+        ("La ville de Rennes dort.", "Rennes", False),  # "ville" is not capitalised
+        ("Dans l'Etat, rien.", "Etat", False),  # the elision does not glue
+        ("Le style WSJ-like plaît.", "WSJ", False),  # hyphenated to a lower-case word
+        ("Il part. Paris , 22 avril.", "Paris", False),
+    ],
+)
+def test_part_of_a_longer_name(text: str, needle: str, glued: bool) -> None:
+    start = text.index(needle)
+    assert part_of_a_longer_name(text, start, start + len(needle)) is glued
+
+
+def test_of_two_labels_on_the_same_place_the_better_scored_wins_and_a_tie_proposes_none() -> None:
+    def candidate(label: str, score: float) -> Span:
+        return Span(doc_id=1, start=0, end=6, label=label, status="suggested", score=score)
+
+    assert [s.label for s in free_places([candidate("LOC", 0.6), candidate("ORG", 0.75)], [])] == [
+        "ORG"
+    ]
+    assert free_places([candidate("LOC", 0.6), candidate("ORG", 0.6)], []) == []
+
+
+def test_a_lone_full_stop_ends_a_sentence_an_initial_does_not() -> None:
+    text = "Il dort . Est -ce que est vrai ? Voir M. Est ici."
+    first = text.index("Est")
+    assert part_of_a_longer_name(text, first, first + 3)  # opens a sentence, "est" is there
+    second = text.rindex("Est")
+    assert not part_of_a_longer_name(text, second, second + 3)  # after "M.": not a sentence start

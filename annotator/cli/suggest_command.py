@@ -139,7 +139,8 @@ def print_report(report: SuggestReport) -> None:
         table.add_column("rejected", justify="right", min_width=8)
         table.add_column("accepted", justify="right", min_width=8)
         table.caption = (
-            "dropped: labels the label map does not take; rejected / accepted: found again "
+            "dropped: labels not in the schema (after the label map), so not suggested; "
+            "rejected / accepted: found again "
             "where a person already rejected / accepted or corrected it (not added)"
         )
         table.caption_justify = "left"
@@ -168,6 +169,8 @@ def print_report(report: SuggestReport) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    if report.learned:
+        console.print(report.learned, highlight=False, soft_wrap=True)
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if report.cancelled:

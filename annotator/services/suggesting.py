@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING
 from annotator.edits import SUPERSEDED_PREFIX, UpdateSpan, is_decided, supersede
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
+from annotator.model.learned import LearnedPattern, RelationExample
 from annotator.services.training import resolve_model
 from annotator.store import Project
+from annotator.store.learned import learned_patterns, relation_examples, save_learned_patterns
 from annotator.store.listing import UNFINISHED_STATUSES
 from annotator.store.search import (
     decided_span_text_counts,
@@ -40,7 +42,13 @@ from annotator.store.search import (
     document_text,
     read_snapshot,
 )
-from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings, find_occurrences
+from annotator.suggest.occurrences import (
+    PROPAGATION,
+    AcceptedStrings,
+    find_occurrences,
+    free_places,
+    part_of_a_longer_name,
+)
 from annotator.suggest.results import (
     MODEL_PREFIX,
     DocumentInput,
@@ -87,6 +95,10 @@ class SuggestPlan:
     doc_ids: list[int]
     n_process: int = 1
     batch_size: int = 64
+    learned: tuple[LearnedPattern, ...] = ()
+    """The project's learned relation patterns, with the decisions on their suggestions."""
+    examples: tuple[RelationExample, ...] = ()
+    """The accepted relations new patterns are learned from (when the pipeline parses)."""
 
 
 @dataclass
@@ -126,6 +138,8 @@ class SuggestReport(StoreResult):
     cancelled: bool = False
     seconds: float = 0.0
     characters: int = 0
+    learned: str = ""
+    """How many learned relation patterns ran, were new, were dropped (empty: none ran)."""
 
 
 # -- half 1: compute, no store ----------------------------------------------------------------
@@ -177,11 +191,16 @@ def plan_suggestions(project: Project, options: SuggestOptions | None = None) ->
         doc_ids=select_documents(project, options.docs),
         n_process=options.n_process,
         batch_size=options.batch_size,
+        learned=tuple(learned_patterns(project)),
+        examples=tuple(relation_examples(project)),
     )
 
 
 def build_suggester(plan: SuggestPlan) -> Suggester:
-    """Read the pattern and rule files (errors first), then load the pipeline (slow)."""
+    """Read the pattern and rule files (errors first), then load the pipeline (slow) and learn
+    relation patterns from the accepted relations, if it has a parser (``suggester.learning``;
+    its ``new`` patterns are for ``store_learned_patterns``)."""
+    from annotator.suggest.learning import Learning
     from annotator.suggest.patterns import read_pattern_file
     from annotator.suggest.pipelines import load_pipeline
     from annotator.suggest.relations import read_rule_file
@@ -197,6 +216,11 @@ def build_suggester(plan: SuggestPlan) -> Suggester:
     if len(set(origins)) != len(origins):
         raise AnnotatorError("two pattern files have the same name; rename one of them")
     pipeline = load_pipeline(plan.model, plan.lang)
+    learning = (
+        Learning.run(pipeline.nlp, plan.learned, plan.examples)
+        if pipeline.assigns("token.dep")
+        else None
+    )
     return Suggester(
         pipeline=pipeline,
         schema=plan.schema,
@@ -204,7 +228,15 @@ def build_suggester(plan: SuggestPlan) -> Suggester:
         pattern_files=pattern_files,
         rules=rules,
         accepted=plan.accepted,
+        learning=learning,
     )
+
+
+def store_learned_patterns(project: Project, suggester: Suggester) -> int:
+    """Keep the relation patterns the run learned (on the UI thread in the GUI); how many."""
+    if suggester.learning is None:
+        return 0
+    return save_learned_patterns(project, suggester.learning.new)
 
 
 def read_inputs(project: Project, doc_ids: Iterable[int]) -> Iterator[DocumentInput]:
@@ -465,7 +497,10 @@ def run_suggestions(
     started = time.perf_counter()
     plan = plan_suggestions(project, options)
     suggester = build_suggester(plan)
+    store_learned_patterns(project, suggester)
     report = SuggestReport(model=suggester.pipeline.name, selected=len(plan.doc_ids))
+    if suggester.learning is not None:
+        report.learned = suggester.learning.describe()
     if progress is not None:
         progress(0, report.selected)
 
@@ -517,12 +552,17 @@ class PropagationResult:
         return len(self.changed)
 
 
+def decided_strings(project: Project, text: str) -> AcceptedStrings:
+    """The decisions on ``text`` over the whole project: one entry of ``accepted_strings``."""
+    memory = AcceptedStrings()
+    for label, status, count in decided_span_text_counts(project, text):
+        memory.add(text, label, status, count)
+    return memory
+
+
 def propagation_score(project: Project, text: str, label: str) -> float:
     """The score a suggest run gives (text, label): ``AcceptedStrings.score`` over the project."""
-    memory = AcceptedStrings()
-    for status, count in decided_span_text_counts(project, text, label).items():
-        memory.add(text, label, status, count)
-    return memory.score(text, label)
+    return decided_strings(project, text).score(text, label)
 
 
 def compute_propagation(
@@ -531,11 +571,12 @@ def compute_propagation(
     """Half 1, read-only (the GUI passes a worker connection): where ``span``'s string would be
     suggested with its label in open documents (only those of ``doc_ids`` when given).
 
-    Plain string search on token boundaries (the documents' stored tokens), no model. Places
-    where that (offsets, label) exists already, in any status, places overlapping an accepted
-    span and places a person decided with another label (``is_decided``) are left out.
-    Nothing is proposed once the span is no longer accepted in the store (undone before this
-    ran).
+    Plain string search on token boundaries (the documents' stored tokens), no model. Nothing
+    is proposed for a string that does not propagate (too short, or rejected with that label
+    more often than accepted), nor once the span is no longer accepted in the store (undone
+    before this ran). Places where that (offsets, label) exists already, in any status, places
+    a person decided with another label (``is_decided``) and places that clash with a span
+    there (``free_places``) are left out.
     """
     if span.status != "accepted":
         return []
@@ -547,9 +588,10 @@ def compute_propagation(
             return []
         if stored.status != "accepted" or span_key(stored) != span_key(span):
             return []
-        if not needle.strip():
+        memory = decided_strings(project, needle)
+        if not memory.propagates(needle, span.label):
             return []
-        score = propagation_score(project, needle, span.label)
+        score = memory.score(needle, span.label)
         planned: list[PropagatedDocument] = []
         for doc_id in document_ids_containing(project, needle, UNFINISHED_STATUSES):
             if doc_ids is not None and doc_id not in doc_ids:
@@ -558,9 +600,8 @@ def compute_propagation(
             document = project.document(doc_id)
             spans = project.spans(doc_id)
             taken = {span_key(s) for s in spans}
-            accepted = [(s.start, s.end) for s in spans if s.status == "accepted"]
             decided = {(s.start, s.end) for s in spans if is_decided(s)}
-            found = tuple(
+            candidates = [
                 Span(
                     doc_id=doc_id,
                     start=start,
@@ -575,8 +616,9 @@ def compute_propagation(
                 )
                 if (start, end, span.label) not in taken
                 and (start, end) not in decided
-                and not any(start < a_end and a_start < end for a_start, a_end in accepted)
-            )
+                and not part_of_a_longer_name(document.text, start, end)
+            ]
+            found = tuple(free_places(candidates, spans))
             if found:
                 planned.append(PropagatedDocument(doc_id, revision, found))
     return planned

@@ -89,3 +89,20 @@ def m003_span_status_reason(db: Database) -> None:
     """Why a span has its status when no person set it, e.g. a suggestion superseded by a
     person's decision on the same tokens; empty for the spans of older files."""
     db["spans"].add_column("status_reason", str)
+
+
+@migrations()
+def m004_learned_relation_patterns(db: Database) -> None:
+    """Relation patterns learned from accepted relations (``store.learned``)."""
+    db["learned_patterns"].create(
+        {
+            "id": str,
+            "label": str,
+            "head_label": str,
+            "child_label": str,
+            "pattern": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"label", "head_label", "child_label", "pattern"},
+    )

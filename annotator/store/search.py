@@ -47,20 +47,20 @@ def decided_span_texts(project: Project) -> list[tuple[str, str, str, int]]:
     ).fetchall()
 
 
-def decided_span_text_counts(project: Project, text: str, label: str) -> dict[str, int]:
-    """{status: count} of the accepted and rejected spans with ``label`` covering ``text``,
-    over the whole project: one (text, label) row of ``decided_span_texts``."""
+def decided_span_text_counts(project: Project, text: str) -> list[tuple[str, str, int]]:
+    """(label, status, count) of the accepted and rejected spans covering ``text``, over the
+    whole project: the rows of ``decided_span_texts`` for that one text."""
     rows = project.db.execute(
         """
-        SELECT s.status, count(*)
+        SELECT s.label, s.status, count(*)
         FROM spans s JOIN documents d ON d.id = s.doc_id
-        WHERE s.label = ? AND s.status IN ('accepted', 'rejected')
+        WHERE s.status IN ('accepted', 'rejected')
           AND s.end - s.start = length(?) AND substr(d.text, s.start + 1, s.end - s.start) = ?
-        GROUP BY 1
+        GROUP BY 1, 2
         """,
-        [label, text, text],
+        [text, text],
     )
-    return dict(rows.fetchall())
+    return rows.fetchall()
 
 
 def document_ids_containing(

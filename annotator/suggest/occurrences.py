@@ -2,42 +2,70 @@
 
 A string the annotator accepted with a label is proposed at its other occurrences, on token
 boundaries; ``AcceptedStrings`` remembers how often each (string, label) was accepted and
-rejected, which gives the score of a propagated suggestion.
+rejected, which decides whether it propagates at all and gives the score of its suggestions.
+``free_places`` keeps propagation out of the spans already there ("Trump" is not proposed
+inside "Donald Trump"). Both the suggestion run and the window's propagation use them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from annotator.model import TokenBoundaries
+from annotator.model import Span, TokenBoundaries
 
 PROPAGATION = "propagation"
 """The origin of propagated suggestions."""
 
+MIN_PROPAGATED_LENGTH = 3
+"""Shorter strings ("AI", "M.", "de") are too ambiguous to propose everywhere they occur."""
+
 
 @dataclass
 class AcceptedStrings:
-    """(text, label) -> [accepted, rejected] counts over the corpus."""
+    """text -> label -> [accepted, rejected] counts over the corpus.
 
-    counts: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    The evidence against proposing a string with a label is its rejections with that label
+    plus its acceptances with another one: where "France" was accepted as LOC ten times and
+    as ORG twice, an ORG suggestion for "France" is wrong ten times out of twelve.
+    """
+
+    counts: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
     def add(self, text: str, label: str, status: str, count: int = 1) -> None:
-        entry = self.counts.setdefault((text, label), [0, 0])
+        entry = self.counts.setdefault(text, {}).setdefault(label, [0, 0])
         if status == "accepted":
             entry[0] += count
         elif status == "rejected":
             entry[1] += count
 
+    def decisions(self, text: str, label: str) -> tuple[int, int]:
+        """(for, against) proposing ``text`` with ``label``; see the class docstring."""
+        labels = self.counts.get(text, {})
+        accepted, rejected = labels.get(label, (0, 0))
+        elsewhere = sum(counts[0] for other, counts in labels.items() if other != label)
+        return accepted, rejected + elsewhere
+
     def accepted(self) -> Iterator[tuple[str, str]]:
-        """The (text, label) pairs accepted at least once: what propagation proposes."""
-        return (key for key, (accepted, _) in self.counts.items() if accepted and key[0].strip())
+        """The (text, label) pairs that propagate: see ``propagates``."""
+        return (
+            (text, label)
+            for text, labels in self.counts.items()
+            for label in labels
+            if self.propagates(text, label)
+        )
+
+    def propagates(self, text: str, label: str) -> bool:
+        """Accepted at least once, not decided against more often than for, long enough."""
+        accepted, against = self.decisions(text, label)
+        return accepted > 0 and against <= accepted and len(text.strip()) >= MIN_PROPAGATED_LENGTH
 
     def score(self, text: str, label: str) -> float:
-        """Share of this string's decisions with this label that were acceptances."""
-        accepted, rejected = self.counts.get((text, label), (0, 0))
-        total = accepted + rejected
-        return round(accepted / total, 4) if total else 0.0
+        """The string's measured acceptance rate with this label, Laplace-smoothed:
+        (for + 1) / (for + against + 2), so one acceptance alone gives 0.67."""
+        accepted, against = self.decisions(text, label)
+        return round((accepted + 1) / (accepted + against + 2), 4)
 
     def __len__(self) -> int:
         return sum(1 for _ in self.accepted())
@@ -56,6 +84,90 @@ def on_word_boundaries(text: str, start: int, end: int) -> bool:
         _is_word_character(text[end - 1]) and _is_word_character(text[end])
     )
     return before_ok and after_ok
+
+
+_LINKS = frozenset({"de", "du", "des", "d'", "d’", "la", "le", "les", "l'", "l’"})
+"""Words inside names: "Banque de France", "Chantier de la Loire", "Etat du Maine"."""
+_SENTENCE_END = tuple(".!?…:;")
+_CONTEXT = 80
+
+
+def _words_before(text: str, start: int) -> list[str] | None:
+    """The words before ``start`` on its line, or ``None`` when something other than a space
+    touches it ("l'Etat": the elision does not make "Etat" part of a name)."""
+    left = text[max(text.rfind("\n", 0, start) + 1, start - _CONTEXT) : start]
+    if left and not left.endswith(" "):
+        return None
+    return left.split()
+
+
+def _words_after(text: str, end: int) -> list[str] | None:
+    line_end = text.find("\n", end)
+    right = text[end : min(len(text) if line_end == -1 else line_end, end + _CONTEXT)]
+    if right and not right.startswith(" "):
+        return None
+    return right.split()
+
+
+def _is_name_word(word: str) -> bool:
+    """Capitalised and ending with a letter: "Guillaume", "Maine,", not "M." nor "p."."""
+    word = word.rstrip(',;:)»"”')
+    return word[:1].isupper() and word[-1:].isalpha()
+
+
+def _ends_sentence(word: str) -> bool:
+    """A word closing a sentence; a short abbreviation ("M.", "p.", "St.") does not."""
+    abbreviation = word.endswith(".") and len(word) <= 3 and word[:-1].isalpha()
+    return word.endswith(_SENTENCE_END) and not abbreviation
+
+
+def _name_word_before(words: list[str]) -> bool:
+    """Whether a capitalised word comes before, through link words; a capitalised link word
+    counts too ("Le Havre"). A capital that merely opens a sentence (or the line) does not."""
+    index = len(words) - 1
+    while index >= 0 and words[index].lower() in _LINKS and not words[index][:1].isupper():
+        index -= 1
+    if index < 0 or not _is_name_word(words[index]):
+        return False
+    return index > 0 and not _ends_sentence(words[index - 1])
+
+
+def _name_word_after(words: list[str]) -> bool:
+    index = 0
+    while index < len(words) and words[index].lower() in _LINKS:
+        index += 1
+    return index < len(words) and _is_name_word(words[index])
+
+
+def _opens_sentence(words: list[str] | None) -> bool:
+    return words is not None and (not words or _ends_sentence(words[-1]))
+
+
+def part_of_a_longer_name(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` looks like a piece of something longer nobody marked yet.
+
+    - hyphenated to a capitalised word ("ETAT-CIVIL", "Jean-Paul"; not "WSJ-like");
+    - next to a capitalised word, possibly through "de", "du", "de la"... ("Guillaume
+      Holtein", "Banque de France", "Etat du Maine"); a capital that merely opens a sentence
+      and initials such as "M." do not count;
+    - a one-word string opening a sentence while the same word appears in lower case in the
+      text ("Est-ce", "Nord" when "nord" is written too): the capital may be the sentence's.
+    """
+    if start > 1 and text[start - 1] == "-":
+        hyphenated = text[: start - 1].split()
+        if hyphenated and hyphenated[-1][:1].isupper():
+            return True
+    if end + 1 < len(text) and text[end] == "-" and text[end + 1].isupper():
+        return True
+    before = _words_before(text, start)
+    after = _words_after(text, end)
+    if (before and _name_word_before(before)) or (after and _name_word_after(after)):
+        return True
+    needle = text[start:end]
+    if _opens_sentence(before) and needle.isalpha() and not needle.islower():
+        lower = needle.lower()
+        return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
+    return False
 
 
 def find_occurrences(
@@ -77,3 +189,54 @@ def find_occurrences(
         elif on_word_boundaries(text, start, end):
             yield start, end
         start = text.find(needle, start + 1)
+
+
+def free_places(candidates: Sequence[Span], spans: Iterable[Span]) -> list[Span]:
+    """The propagated ``candidates`` that do not clash with ``spans`` (already there, any
+    status) nor with a longer or better-scored candidate, in text order.
+
+    A candidate clashes with a span it overlaps when that span is accepted, longer (the
+    candidate would sit inside or across it), or of the same label (nested or crossing). A
+    span on exactly the same characters with another status is left to the caller (a
+    rejected one is counted, an identical one is not added twice). Of candidates on the same
+    characters with different labels, the best-scored one is kept; on a tie, none.
+    """
+    there = list(spans)
+    kept: list[Span] = []
+    for candidate in sorted(
+        _best_label_per_place(candidates), key=lambda s: (s.start - s.end, s.start)
+    ):
+        if any(_clashes(candidate, other) for other in there) or any(
+            _overlap(candidate, other) for other in kept
+        ):
+            continue
+        kept.append(candidate)
+    return sorted(kept, key=lambda s: (s.start, s.end, s.label))
+
+
+def _best_label_per_place(candidates: Iterable[Span]) -> list[Span]:
+    by_place: dict[tuple[int, int], list[Span]] = {}
+    for candidate in candidates:
+        by_place.setdefault((candidate.start, candidate.end), []).append(candidate)
+    best = []
+    for rivals in by_place.values():
+        rivals.sort(key=lambda s: -(s.score or 0.0))
+        if len(rivals) == 1 or (rivals[0].score or 0.0) > (rivals[1].score or 0.0):
+            best.append(rivals[0])
+    return best
+
+
+def _overlap(first: Span, second: Span) -> bool:
+    return first.start < second.end and second.start < first.end
+
+
+def _clashes(candidate: Span, other: Span) -> bool:
+    if not _overlap(candidate, other):
+        return False
+    if other.status == "accepted":
+        return True
+    if (other.start, other.end) == (candidate.start, candidate.end):
+        return False
+    if other.end - other.start > candidate.end - candidate.start:
+        return True
+    return other.label == candidate.label

@@ -6,16 +6,25 @@ Matching on the pipeline's own tokens keeps every proposal on token boundaries; 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from annotator.model import Span
 from annotator.suggest.entities import suggestion_from
-from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings
+from annotator.suggest.occurrences import (
+    PROPAGATION,
+    AcceptedStrings,
+    free_places,
+    part_of_a_longer_name,
+)
 
 
 class PropagationMatcher:
+    """Proposes the strings that propagate (``AcceptedStrings.propagates``) where they fit."""
+
     def __init__(self, nlp: Language, memory: AcceptedStrings) -> None:
         self.memory = memory
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -26,14 +35,17 @@ class PropagationMatcher:
             self.matcher.add(label, docs)
         self.empty = not by_label
 
-    def __call__(self, doc: Doc, doc_id: int) -> list[Span]:
+    def __call__(self, doc: Doc, doc_id: int, there: Iterable[Span]) -> list[Span]:
+        """Suggestions for ``doc`` that do not clash with the spans ``there`` (``free_places``)."""
         if self.empty:
             return []
         strings = doc.vocab.strings
-        suggestions = []
+        candidates = []
         for match_id, start, end in self.matcher(doc):
             label = strings[match_id]
             found = doc[start:end]
+            if part_of_a_longer_name(doc.text, found.start_char, found.end_char):
+                continue
             score = self.memory.score(found.text, label)
-            suggestions.append(suggestion_from(found, doc_id, label, PROPAGATION, score))
-        return suggestions
+            candidates.append(suggestion_from(found, doc_id, label, PROPAGATION, score))
+        return free_places(candidates, there)

@@ -94,6 +94,13 @@ class Tally:
         for origin, counts in other.by_origin.items():
             self[origin].add(counts)
 
+    def dropped_labels(self) -> str:
+        """ "MISC 293, NORP 4": the labels not suggested because the schema lacks them."""
+        dropped: Counter[str] = Counter()
+        for counts in self.by_origin.values():
+            dropped.update(counts.dropped_labels)
+        return ", ".join(f"{label} {n}" for label, n in dropped.most_common())
+
 
 @dataclass
 class DocumentSuggestions:

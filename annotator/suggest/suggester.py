@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 
 from annotator.model import LabelSchema, Relation, Span
+from annotator.model.learned import LEARNED_ORIGIN_PREFIX
 from annotator.suggest.entities import LabelMapper, spans_to_suggestions
+from annotator.suggest.learning import Learning
 from annotator.suggest.long_texts import pipe_long_texts
 from annotator.suggest.occurrences import PROPAGATION, AcceptedStrings
 from annotator.suggest.patterns import PatternFile, add_pattern_rulers
@@ -40,6 +42,8 @@ class Suggester:
     pattern_files: Sequence[PatternFile] = ()
     rules: Sequence[RelationRule] = ()
     accepted: AcceptedStrings | None = None
+    learning: Learning | None = None
+    """Learned relation patterns; ``None`` when the pipeline has no parser to run them."""
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -50,7 +54,8 @@ class Suggester:
                 self.notes.append(
                     f"{pattern_file.path.name}: {count} pattern(s) left out: {reason}"
                 )
-        self.relations = RelationSuggester(self.pipeline.nlp.vocab, list(self.rules), self.schema)
+        rules = [*self.rules, *(self.learning.rules() if self.learning is not None else ())]
+        self.relations = RelationSuggester(self.pipeline.nlp.vocab, rules, self.schema)
         for rule_id, reason in self.relations.skipped.items():
             self.notes.append(f"rule {rule_id} left out: {reason}")
         self.propagation = (
@@ -61,12 +66,15 @@ class Suggester:
 
     @property
     def owned(self) -> OriginSet:
-        """The origins this run replaces: its model (any version), files, rules, propagation."""
+        """The origins this run replaces: its model (any version), files, rules, propagation,
+        learned patterns (any, when it runs them)."""
         exact = {origin for origin, _ in self.ruler_keys} | set(self.relations.origins)
         if self.propagation is not None:
             exact.add(PROPAGATION)
-        prefix = self.pipeline.owned_prefix
-        return OriginSet(exact=frozenset(exact), prefixes=(prefix,) if prefix else ())
+        prefixes = [self.pipeline.owned_prefix] if self.pipeline.owned_prefix else []
+        if self.learning is not None:
+            prefixes.append(LEARNED_ORIGIN_PREFIX)  # a dropped pattern's suggestions go too
+        return OriginSet(exact=frozenset(exact), prefixes=tuple(prefixes))
 
     def suggest(
         self, inputs: Iterable[DocumentInput], batch_size: int = 64, n_process: int = 1
@@ -98,14 +106,11 @@ class Suggester:
         tally = Tally()
         rejected: set[SpanKey] = set()
         current: dict[SpanKey, Span] = {}
-        accepted_ranges: list[tuple[int, int]] = []
         for span in document.spans:
             if span.status == "rejected":
                 rejected.add(span_key(span))
             elif span.status == "accepted" or span_key(span) not in current:
                 current[span_key(span)] = span
-            if span.status == "accepted":
-                accepted_ranges.append((span.start, span.end))
 
         found: list[Span] = []
         if self.pipeline.origin is not None:
@@ -117,11 +122,13 @@ class Suggester:
                 continue
             found += spans_to_suggestions(doc.spans[key], doc_id, origin, self.mapper, tally)
         if self.propagation is not None:
-            found += [
+            replaced = owned if owned is not None else self.owned
+            there = [
                 span
-                for span in self.propagation(doc, doc_id)
-                if not _overlaps_any(span, accepted_ranges)
+                for span in document.spans
+                if span.status != "suggested" or span.edited or span.origin not in replaced
             ]
+            found += self.propagation(doc, doc_id, [*there, *found])
 
         suggestions: list[Span] = []
         proposed: set[SpanKey] = set()
@@ -146,10 +153,6 @@ class Suggester:
             tally=tally,
             revision=document.revision,
         )
-
-
-def _overlaps_any(span: Span, ranges: list[tuple[int, int]]) -> bool:
-    return any(span.start < end and start < span.end for start, end in ranges)
 
 
 def _without_rejected_relations(

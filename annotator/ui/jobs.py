@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from annotator.errors import AnnotatorError
+from annotator.suggest.results import Tally
 from annotator.ui.dialogs import ExportDialog, ImportChoice, ImportDialog, SuggestDialog
 from annotator.ui.plain_text import message_box, warn
 from annotator.ui.workers import TaskContext
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from annotator.services.importing import ImportReport
     from annotator.services.suggesting import SuggestPlan
     from annotator.suggest.results import DocumentSuggestions
+    from annotator.suggest.suggester import Suggester
     from annotator.ui.main_window import MainWindow
 
 
@@ -266,9 +268,10 @@ class SuggestionRun:
         self.superseded = 0  # suggestions left out: a person decided their tokens otherwise
         self.spans_added = 0
         self.relations_added = 0
+        self.tally = Tally()  # what the suggesters dropped or skipped, over the stored batches
         self.notes: list[str] = []
 
-    def work(self, context: TaskContext) -> list[str]:
+    def work(self, context: TaskContext) -> tuple[list[str], Suggester]:
         """In the worker thread: load the model, read, compute; hand batches over."""
         from annotator.services import suggesting
 
@@ -285,7 +288,7 @@ class SuggestionRun:
                 context.deliver(batch)
                 done += len(batch)
                 context.progress(done, total, "")
-        return list(suggester.notes)
+        return list(suggester.notes), suggester
 
     def store_batch(self, batch: list[DocumentSuggestions]) -> None:
         """On the UI thread: store results whose document has not moved since it was read."""
@@ -301,13 +304,21 @@ class SuggestionRun:
         self.spans_added += outcome.spans_added
         self.relations_added += outcome.relations_added
         self.superseded += outcome.spans_superseded
+        self.tally.add(outcome.tally)
         for result in batch:
             self.window.document_list.model.refresh_document(result.doc_id)
             if result.doc_id == self.window.session.current_doc_id:
                 self.window.session.annotations_changed.emit(result.doc_id)
 
-    def on_finished(self, notes: list[str]) -> None:
+    def on_finished(self, result: tuple[list[str], Suggester]) -> None:
+        from annotator.services import suggesting
+
+        notes, suggester = result
         self.notes = notes
+        try:
+            suggesting.store_learned_patterns(self.project, suggester)
+        except AnnotatorError as error:
+            self.window.show_message(f"Learned relation patterns not stored: {error}", 10000)
         self.window.document_list.update_progress()
         self.window.status.refresh()
         message = (
@@ -319,6 +330,9 @@ class SuggestionRun:
                 f"; {_count(self.superseded, 'suggestion')} left out where a person decided "
                 "the same tokens with another label"
             )
+        dropped = self.tally.dropped_labels()
+        if dropped:
+            message += f"; not in the schema, so not suggested: {dropped}"
         if self.changed_meanwhile:
             message += (
                 f"; {self.changed_meanwhile} document(s) left out because they were edited "

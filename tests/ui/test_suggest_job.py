@@ -86,7 +86,7 @@ def test_a_document_edited_meanwhile_keeps_its_edit_and_gets_no_stale_suggestion
     project = window.session.project
     run = jobs.SuggestionRun(window, _plan(project, _patterns(tmp_path)))
     context = CollectingContext()
-    run.work(context)  # the worker half: reads and computes; stores nothing
+    result = run.work(context)  # the worker half: reads and computes; stores nothing
     assert all(not s.origin.startswith("pattern") for s in project.spans(2))
     # the annotator edits document 2 before the results come back
     text = project.document(2).text
@@ -98,7 +98,7 @@ def test_a_document_edited_meanwhile_keeps_its_edit_and_gets_no_stale_suggestion
     assert {s.label for s in project.spans(2)} == {"ORG"}
     assert any(s.label == "LOC" for s in project.spans(1))
     assert any(s.label == "LOC" for s in project.spans(3))
-    run.on_finished([])
+    run.on_finished(result)
     assert "1 document(s) left out because they were edited" in window.statusBar().currentMessage()
 
 
@@ -170,3 +170,23 @@ def test_the_notes_of_a_run_are_shown_when_it_ends(qtbot, launcher, project_file
     assert "Suggestions stored for 2 documents" in boxes[0].text()
     assert "places.jsonl: 1 pattern(s) left out: needs token.pos" in boxes[0].detailedText()
     boxes[0].close()
+
+
+def test_the_status_line_counts_the_labels_the_schema_lacks(
+    qtbot, launcher, project_file, tmp_path
+) -> None:
+    path = project_file(2)
+    window = open_window(qtbot, launcher, path)
+    patterns = tmp_path / "drugs.jsonl"
+    patterns.write_text(json.dumps({"label": "DRUG", "pattern": "Paris."}) + "\n", "utf-8")
+    plan = _plan(window.session.project, patterns)
+    run = jobs.start_suggestions(window, plan)
+    task = window.tasks.current
+    assert task is not None
+    with qtbot.waitSignal(task.ended, timeout=60_000):
+        pass
+    with Project.open(path, read_only=True) as project:
+        assert all(s.label != "DRUG" for d in (1, 2) for s in project.spans(d))
+    assert run.stored == 2
+    message = window.statusBar().currentMessage()
+    assert "not in the schema, so not suggested: DRUG 2" in message
