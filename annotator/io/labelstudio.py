@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.errors import ExportError, FormatError
+from annotator.io import limits
 from annotator.io.doccano import first_json_keys
 from annotator.io.records import (
     ExportDocument,
@@ -61,13 +62,11 @@ def read_labelstudio(
     """Label Studio JSON export: a list of tasks, or one task."""
     path = Path(path)
     try:
-        tasks = json.loads(path.read_bytes().decode("utf-8-sig"))
+        tasks = limits.loads(path.read_bytes().decode("utf-8-sig"), path, check=False)
     except OSError as error:
         raise FormatError(path, None, f"cannot read ({error.strerror})") from None
     except UnicodeDecodeError as error:
         raise FormatError(path, None, f"not UTF-8 (byte {error.start})") from None
-    except json.JSONDecodeError as error:
-        raise FormatError(path, error.lineno, f"not valid JSON ({error.msg})") from None
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
@@ -86,7 +85,10 @@ class _TaskReader:
         if not isinstance(task, dict):
             raise FormatError(path, f"task {index}", "expected a task object")
         self.task = task
-        self.where = f"task {task.get('id', index)}"
+        task_id = task.get("id", index)
+        plain = limits.is_offset(task_id) or (isinstance(task_id, str) and task_id.isprintable())
+        self.where = f"task {(task_id if plain else repr(task_id))!s:.40}"
+        limits.check_value(task, path, self.where)
         self.skip_invalid = skip_invalid
         data = task.get("data")
         if not isinstance(data, dict):
@@ -124,7 +126,9 @@ class _TaskReader:
     def record(self) -> ImportRecord:
         submitted = False
         for source in RESULT_KEYS:
-            entries = self.task.get(source) or []
+            entries = self.task.get(source)
+            if entries is None:
+                continue
             if not isinstance(entries, list):
                 raise FormatError(self.path, self.where, f"{source} is not a list")
             for number, entry in enumerate(entries):
@@ -148,7 +152,8 @@ class _TaskReader:
         return self.out
 
     def _read_result(self, prefix: str, entry: dict[str, Any], suggested: bool) -> None:
-        result = entry.get("result") or []
+        result = entry.get("result")
+        result = [] if result is None else result
         if not isinstance(result, list):
             raise FormatError(self.path, self.where, f"{prefix}: result is not a list")
         keys: dict[str, str] = {}
@@ -179,7 +184,7 @@ class _TaskReader:
         if not isinstance(value, dict):
             raise FormatError(self.path, self.where, f"region {region_id}: no value")
         start, end, labels = value.get("start"), value.get("end"), value.get("labels")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
+        if not (limits.is_offset(start) and limits.is_offset(end) and 0 <= start < end):
             return self._invalid(region, f"offsets {start!r}-{end!r} are not a character range")
         if (
             not isinstance(labels, list)
@@ -204,6 +209,7 @@ class _TaskReader:
                 f"{self.text[start:end]!r} at {start}-{end}",
             )
         score = region.get("score", entry.get("score") if suggested else None)
+        score = limits.check_score(score, self.path, self.where, f"region {region_id}")
         first_key = None
         for label in labels:
             identity = (start, end, label)
@@ -217,7 +223,7 @@ class _TaskReader:
                         end=end,
                         label=label,
                         status="suggested" if suggested else "accepted",
-                        score=float(score) if isinstance(score, int | float) else None,
+                        score=score,
                         key=key,
                     )
                 )
@@ -246,7 +252,16 @@ class _TaskReader:
         head, child = (keys[end] for end in ends)
         if region.get("direction") == "left":
             head, child = child, head
-        labels = region.get("labels") or [DEFAULT_RELATION_LABEL]
+        labels = region.get("labels")
+        if labels is None or labels == []:
+            labels = [DEFAULT_RELATION_LABEL]
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            raise FormatError(
+                self.path,
+                self.where,
+                f"relation {ends[0]} -> {ends[1]}: labels must be a list of strings, "
+                f"not {labels!r}"[:200],
+            )
         for label in labels:
             if (head, child, label) in self.relation_seen or head == child:
                 continue
