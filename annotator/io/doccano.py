@@ -157,7 +157,7 @@ def _json_records(path: Path, text: str) -> Iterator[tuple[str | int, Any]]:
         try:
             value = limits.loads(line, path, number)
         except FormatError:
-            if first:  # maybe one pretty-printed object
+            if first and "\n" in text.strip():  # maybe one pretty-printed object
                 yield from _whole_json(path, text)
                 return
             raise
