@@ -7,7 +7,7 @@ Each case is a seed file of one format (from ``../shared/fixtures`` when present
 the seeds generated here) with one mutation: byte flips, truncation, NUL and bad UTF-8 bytes,
 JSON type swaps, huge numbers, deep nesting, lone surrogates, NaN, dropped lines... It is
 imported with ``--format`` set into a copy of a project that already holds one document, in a
-forked child with a time limit and a memory limit, and counted as one of:
+forked worker process with a time limit and a memory limit, and counted as one of:
 
 - ``error``: one line (our ``AnnotatorError``) naming the file, the project unchanged;
 - ``import``: imported, and what was stored is sound (strict JSON, valid labels, no NUL);
@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import math
+import multiprocessing
 import os
 import random
 import resource
-import select
 import shutil
 import signal
 import sqlite3
@@ -42,6 +43,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +62,10 @@ FORMATS = (
 )
 OUTCOMES = ("error", "import", "traceback", "memory", "hang", "wrong", "unnamed", "dirty")
 BAD_OUTCOMES = frozenset(OUTCOMES) - {"error", "import"}
-MEMORY_HEADROOM = 1536 * 1024 * 1024  # address space a case may add to the forked child
+MEMORY_HEADROOM = 1536 * 1024 * 1024  # address space the forked worker may add
 MAX_LABEL = 100
 _MARK = "@@fuzz@@"
+CHECKED_EXPORTS = ("annotator", "doccano", "labelstudio")  # the JSON ones: strict JSON out
 STRUCTURAL_KEYS = {
     # keys whose type the format defines: a type swap there must be refused, not guessed
     "prodigy": {"start", "end", "token_start", "token_end", "spans", "relations", "tokens"},
@@ -198,9 +201,7 @@ def _generated_seeds() -> dict[str, list[tuple[str, dict[str, bytes], str]]]:
         "labelstudio": [
             ("generated", {"in.json": json.dumps(labelstudio, indent=1).encode()}, "in.json")
         ],
-        "brat": [
-            ("generated", {"doc/a.txt": SAMPLE.encode(), "doc/a.ann": ann.encode()}, "doc")
-        ],
+        "brat": [("generated", {"doc/a.txt": SAMPLE.encode(), "doc/a.ann": ann.encode()}, "doc")],
         "conll": [("generated", {"in.conll": conll.encode()}, "in.conll")],
         "spacy": [("generated", {"in.spacy": _docbin_bytes(SAMPLE)}, "in.spacy")],
     }
@@ -281,7 +282,11 @@ def _fixture_seeds(fixtures: Path) -> dict[str, list[tuple[str, dict[str, bytes]
     add(
         "doccano",
         "doccano/import_examples/text_classification/example.csv",
-        {"in.csv": (fixtures / "doccano/import_examples/text_classification/example.csv").read_bytes()},
+        {
+            "in.csv": (
+                fixtures / "doccano/import_examples/text_classification/example.csv"
+            ).read_bytes()
+        },
         "in.csv",
     )
     for relative in (
@@ -306,16 +311,23 @@ def _fixture_seeds(fixtures: Path) -> dict[str, list[tuple[str, dict[str, bytes]
     add("conll", conll, {"in.bio": head_lines(conll, 120)}, "in.bio")
     brat_text = next((fixtures / "brat/tutorials").rglob("*.txt"), None)
     if brat_text is not None:
-        add("text", str(brat_text.relative_to(fixtures)), {"doc.txt": brat_text.read_bytes()}, "doc.txt")
+        add(
+            "text",
+            str(brat_text.relative_to(fixtures)),
+            {"doc.txt": brat_text.read_bytes()},
+            "doc.txt",
+        )
     return seeds
 
 
 PRODIGY_TEXTS = "prodigy/ner_news_headlines_binary_mix.jsonl"
 
 
-def seeds(fixtures: Path | None) -> dict[str, list[tuple[str, dict[str, bytes], str]]]:
+def seeds(
+    fixtures: Path | None, generated: bool = True
+) -> dict[str, list[tuple[str, dict[str, bytes], str]]]:
     """Seed files by format: the generated ones, plus fixture excerpts when ``fixtures`` exist."""
-    found = _generated_seeds()
+    found = _generated_seeds() if generated else {}
     if fixtures is not None and fixtures.is_dir():
         for fmt, extra in _fixture_seeds(fixtures).items():
             found.setdefault(fmt, []).extend(extra)
@@ -520,9 +532,8 @@ def _mutate_docbin(rng: random.Random, files: dict[str, bytes], name: str) -> st
     message = srsly.msgpack_loads(zlib.decompress(files[name]))
     kind = rng.choice(("swap", "swap", "flip_inner", "bomb", "drop"))
     if kind == "bomb":
-        message["tokens"] = b"\x00" * (64 * 1024 * 1024)
-        files[name] = zlib.compress(srsly.msgpack_dumps(message), 9)
-        return "docbin bomb (64 MB of tokens)"
+        files[name] = _bomb(files[name])
+        return "docbin bomb (128 MB of tokens)"
     key = rng.choice(sorted(message))
     if kind == "drop":
         del message[key]
@@ -543,15 +554,26 @@ def _mutate_docbin(rng: random.Random, files: dict[str, bytes], name: str) -> st
     return what
 
 
+@functools.lru_cache(maxsize=4)
+def _bomb(docbin: bytes) -> bytes:
+    """The DocBin with 128 MB of zero tokens: under 200 KB compressed (made once, it is slow)."""
+    import srsly
+
+    message = srsly.msgpack_loads(zlib.decompress(docbin))
+    message["tokens"] = bytes(128 * 1024 * 1024)
+    return zlib.compress(srsly.msgpack_dumps(message), 9)
+
+
 def cases(
     count_per_format: int,
     seed: int = 13,
     formats: tuple[str, ...] = FORMATS,
     fixtures: Path | None = DEFAULT_FIXTURES,
+    generated: bool = True,
 ) -> list[Case]:
     """``count_per_format`` mutated cases of each format, the same for the same ``seed``."""
     rng = random.Random(seed)
-    by_format = seeds(fixtures)
+    by_format = seeds(fixtures, generated)
     out: list[Case] = []
     for fmt in formats:
         for index in range(count_per_format):
@@ -577,8 +599,10 @@ class Runner:
 
     workdir: Path
     timeout: float = 30.0
+    exports: tuple[str, ...] = CHECKED_EXPORTS
     template: Path = field(init=False)
     baseline: list[str] = field(init=False)
+    _worker: tuple[int, Connection] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         from annotator.services.importing import import_into_file
@@ -590,34 +614,60 @@ class Runner:
         self.baseline = _dump(self.template)
 
     def run(self, case: Case) -> Result:
-        """The case in a forked child, with a time and memory limit."""
+        """The case in the forked worker, within the time limit (a new worker after a hang)."""
         started = time.perf_counter()
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(read_end)
-            try:
-                outcome, detail = self._child(case)
-            except BaseException as error:  # noqa: BLE001 - the fuzz harness itself failed
-                outcome, detail = "traceback", f"harness: {error!r}"
-            with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
-                pipe.write(json.dumps([outcome, detail]))
-            os._exit(0)
-        os.close(write_end)
-        ready, _, _ = select.select([read_end], [], [], self.timeout)
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            os.close(read_end)
+        connection = self._connection()
+        connection.send(case)
+        if not connection.poll(self.timeout):
+            self.close()
             return Result(case, "hang", f"over {self.timeout:g} s", time.perf_counter() - started)
-        with os.fdopen(read_end, encoding="utf-8") as pipe:
-            message = pipe.read()
-        os.waitpid(pid, 0)
-        outcome, detail = json.loads(message) if message else ("traceback", "child died")
+        try:
+            outcome, detail = connection.recv()
+        except EOFError:  # killed: by the kernel (memory), or a crash of the interpreter
+            self.close()
+            outcome, detail = "traceback", "the worker died"
+        if outcome in BAD_OUTCOMES:
+            self.close()  # what went wrong may have left the worker in a bad state
         return Result(case, outcome, detail, time.perf_counter() - started)
 
-    def _child(self, case: Case) -> tuple[str, str]:
+    def _connection(self) -> Connection:
+        """The pipe to a worker forked from this process: cheaper than a fork per case, and as
+        isolated (each case has its own files and project; a worker that went wrong is
+        replaced)."""
+        if self._worker is None:
+            parent, child = multiprocessing.Pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns
+                parent.close()
+                self._serve(child)
+                os._exit(0)
+            child.close()
+            self._worker = (pid, parent)
+        return self._worker[1]
+
+    def _serve(self, connection: Connection) -> None:
         _limit_memory()
+        while True:
+            try:
+                case = connection.recv()
+            except EOFError:
+                return
+            try:
+                result = self._child(case)
+            except BaseException as error:  # the fuzz harness itself failed
+                result = ("traceback", f"harness: {error!r}")
+            connection.send(result)
+
+    def close(self) -> None:
+        """Stop the worker, if one runs."""
+        if self._worker is not None:
+            pid, connection = self._worker
+            self._worker = None
+            connection.close()
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+    def _child(self, case: Case) -> tuple[str, str]:
         from annotator.errors import AnnotatorError
         from annotator.services.importing import import_into_file
 
@@ -640,11 +690,11 @@ class Runner:
             return "error", message.replace(str(inputs) + "/", "")[:300]
         except MemoryError:
             return "memory", "MemoryError"
-        except BaseException as error:  # noqa: BLE001 - what the fuzz is looking for
+        except BaseException as error:  # what the fuzz is looking for
             frame = traceback.extract_tb(error.__traceback__)[-1]
             where = f"{Path(frame.filename).name}:{frame.lineno}"
             return "traceback", f"{type(error).__name__} at {where}: {str(error)[:200]}"
-        problem = unsound(project)
+        problem = unsound(project, self.exports)
         if problem:
             return "wrong", problem
         if case.must_refuse:
@@ -672,9 +722,9 @@ def _bad_label(label: str) -> bool:
     )
 
 
-def unsound(path: Path) -> str:
+def unsound(path: Path, exports: tuple[str, ...] = CHECKED_EXPORTS) -> str:
     """What is wrong with a project's stored content ("" when nothing): the checks every
-    import must leave true, and strict-JSON exports."""
+    import must leave true, and strict-JSON ``exports``."""
     from annotator.services.exporting import export_project
     from annotator.store import Project
 
@@ -696,8 +746,8 @@ def unsound(path: Path) -> str:
         for name in project.schema.entity_names + project.schema.relation_names:
             if _bad_label(name):
                 return f"schema label {name[:40]!r}"
-        for fmt, suffix in (("annotator", ".jsonl"), ("doccano", ".jsonl"), ("labelstudio", ".json")):
-            output = path.parent / f"export-{fmt}{suffix}"
+        for fmt in exports:
+            output = path.parent / f"export-{fmt}.json"
             export_project(project, format=fmt, output=output, status="all", spans="all")
             text = output.read_text(encoding="utf-8")
             try:
@@ -723,12 +773,15 @@ def run_cases(all_cases: list[Case], timeout: float, show: int = 0) -> Counter[s
     bad: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="fuzz-import-") as workdir:
         runner = Runner(Path(workdir), timeout)
-        for case in all_cases:
-            result = runner.run(case)
-            counts[result.outcome] += 1
-            counts[f"{case.format}:{result.outcome}"] += 1
-            if result.outcome in BAD_OUTCOMES:
-                bad.append(result)
+        try:
+            for case in all_cases:
+                result = runner.run(case)
+                counts[result.outcome] += 1
+                counts[f"{case.format}:{result.outcome}"] += 1
+                if result.outcome in BAD_OUTCOMES:
+                    bad.append(result)
+        finally:
+            runner.close()
     for result in bad[: show or 0]:
         print(
             f"  {result.outcome:9} {result.case.format:11} #{result.case.number} "

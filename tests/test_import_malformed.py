@@ -168,6 +168,16 @@ def test_a_huge_integer_score_is_refused(full: Project, tmp_path: Path) -> None:
     refused(full, write(tmp_path / "in.jsonl", line), "prodigy", "score 9+ is not a finite number")
 
 
+def test_a_prodigy_view_id_that_is_a_list_is_kept_as_it_is(
+    project: Project, tmp_path: Path
+) -> None:
+    source = write(tmp_path / "in.jsonl", prodigy_line(_view_id=["ner"]))
+    assert import_sources(project, [source], format="prodigy").documents == 1
+    document = project.document(project.document_ids()[0])
+    assert document.status == "done"
+    assert document.meta["prodigy"]["_view_id"] == ["ner"]
+
+
 # --- offsets ----------------------------------------------------------------------------------
 
 

@@ -246,7 +246,8 @@ def _answer_mapping(
         return "suggested", None
     if answer == "reject":
         return "rejected", None
-    binary = task.get("_is_binary") is True or task.get("_view_id") in _BINARY_VIEWS
+    view = task.get("_view_id")
+    binary = task.get("_is_binary") is True or (isinstance(view, str) and view in _BINARY_VIEWS)
     return "accepted", "in_progress" if binary else "done"
 
 
