@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -28,7 +29,7 @@ MAX_INFLATED_BYTES = 1024 * 1024 * 1024
 Where = str | int | None
 
 
-def loads(text: str | bytes, path: Path, where: Where = None, check: bool = True) -> Any:
+def loads(text: str, path: Path, where: Where = None, check: bool = True) -> Any:
     """Strict JSON, or one line naming the place: ``where`` for a record, else (a whole file)
     the line the parser stopped at. ``check=False`` leaves ``check_value`` to the caller, who
     can name each record of a whole file."""
@@ -48,9 +49,16 @@ def loads(text: str | bytes, path: Path, where: Where = None, check: bool = True
         if "integer string conversion" in reason:
             reason = "a number has more than 4,300 digits"
         raise FormatError(path, where, f"not valid JSON ({reason})") from None
-    if check:
-        check_value(value, path, where)
+    if check and (_SURROGATE_ESCAPE.search(text) or _brackets(text) > MAX_DEPTH):
+        check_value(value, path, where)  # only then: most records cannot break a rule
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _brackets(text: str) -> int:
+    return text.count("[") + text.count("{")
 
 
 def _no_constant(name: str) -> Any:
@@ -66,39 +74,40 @@ def _finite_float(text: str) -> float:
 
 def check_value(value: Any, path: Path, where: Where, what: str = "the record") -> None:
     """Refuse what cannot be stored as strict JSON text: NaN or infinite numbers, unpaired
-    surrogates (not encodable as UTF-8), and nesting deeper than ``MAX_DEPTH``."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            _check_encodable(item, path, where, what)
-        elif isinstance(item, float):
-            if not math.isfinite(item):
-                raise FormatError(path, where, f"{what} holds {item}, which JSON cannot store")
-        elif isinstance(item, dict | list | tuple):
-            if depth >= MAX_DEPTH:
-                raise FormatError(path, where, f"{what} is nested over {MAX_DEPTH} levels deep")
-            if isinstance(item, dict):
-                for key, member in item.items():
-                    if not isinstance(key, str):
-                        raise FormatError(path, where, f"{what} has a non-text key {key!r}")
-                    _check_encodable(key, path, where, what)
-                    stack.append((member, depth + 1))
-            else:
-                stack.extend((member, depth + 1) for member in item)
-
-
-def _check_encodable(text: str, path: Path, where: Where, what: str) -> None:
-    if text.isascii():
-        return
+    surrogates (not encodable as UTF-8), values JSON has no type for, and nesting deeper than
+    ``MAX_DEPTH`` (json.dumps checks the first three in C, much faster than a walk in Python)."""
     try:
-        text.encode("utf-8")
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as error:
-        raise FormatError(
-            path,
-            where,
-            f"{what} holds an unpaired surrogate {text[error.start]!r} (not a character)",
-        ) from None
+        bad = error.object[error.start]
+        reason = f"holds an unpaired surrogate {bad!r} (not a character)"
+    except ValueError:
+        reason = "holds NaN or an infinite number, which JSON cannot store"
+    except TypeError as error:
+        reason = f"holds a value JSON cannot store ({error})"
+    except RecursionError:
+        reason = f"is nested over {MAX_DEPTH} levels deep"
+    else:
+        if _deeper_than(value, MAX_DEPTH):
+            reason = f"is nested over {MAX_DEPTH} levels deep"
+        else:
+            return
+    raise FormatError(path, where, f"{what} {reason}")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and dicts nest more than ``limit`` levels (level by level, no recursion)."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return any(isinstance(item, dict | list) for item in level)
 
 
 def check_text(text: str, path: Path, where: Where) -> None:
@@ -111,7 +120,16 @@ def check_text(text: str, path: Path, where: Where) -> None:
         raise FormatError(
             path, where, f"the text holds a NUL character (at character {nul}, text line {line})"
         )
-    _check_encodable(text, path, where, "the text")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise FormatError(
+                path,
+                where,
+                f"the text holds an unpaired surrogate {text[error.start]!r} (not a character) "
+                f"at character {error.start}",
+            ) from None
 
 
 def check_text_size(characters: int, path: Path, where: Where) -> None:
