@@ -6,8 +6,9 @@
 Each case is a seed file of one format (from ``../shared/fixtures`` when present, else only
 the seeds generated here) with one mutation: byte flips, truncation, NUL and bad UTF-8 bytes,
 JSON type swaps, huge numbers, deep nesting, lone surrogates, NaN, dropped lines... It is
-imported with ``--format`` set into a copy of a project that already holds one document, in a
-forked worker process with a time limit and a memory limit, and counted as one of:
+imported with ``--format`` set (a fifth of them with ``--format auto``) into a copy of a project
+that already holds one document, in a forked worker process with a time limit and a memory
+limit, and counted as one of:
 
 - ``error``: one line (our ``AnnotatorError``) naming the file, the project unchanged;
 - ``import``: imported, and what was stored is sound (strict JSON, valid labels, no NUL);
@@ -65,6 +66,7 @@ BAD_OUTCOMES = frozenset(OUTCOMES) - {"error", "import"}
 MEMORY_HEADROOM = 1536 * 1024 * 1024  # address space the forked worker may add
 MAX_LABEL = 100
 _MARK = "@@fuzz@@"
+AUTO_SHARE = 0.2  # cases imported with --format auto
 CHECKED_EXPORTS = ("annotator", "doccano", "labelstudio")  # the JSON ones: strict JSON out
 STRUCTURAL_KEYS = {
     # keys whose type the format defines: a type swap there must be refused, not guessed
@@ -95,6 +97,7 @@ class Case:
     files: dict[str, bytes]
     source: str  # relative path of the file or folder to import
     must_refuse: bool = False
+    detect: bool = False  # import with --format auto: the sniffers see the mutated file too
 
 
 @dataclass
@@ -580,7 +583,8 @@ def cases(
             seed_name, seed_files, source = by_format[fmt][index % len(by_format[fmt])]
             files = dict(seed_files)
             what, refuse = mutate(rng, fmt, files, source)
-            out.append(Case(len(out), fmt, seed_name, what, files, source, refuse))
+            detect = rng.random() < AUTO_SHARE
+            out.append(Case(len(out), fmt, seed_name, what, files, source, refuse, detect))
     return out
 
 
@@ -680,7 +684,8 @@ class Runner:
         project = folder / "project.annotator"
         shutil.copyfile(self.template, project)
         try:
-            import_into_file(project, [inputs / case.source], format=case.format)
+            fmt = "auto" if case.detect else case.format
+            import_into_file(project, [inputs / case.source], format=fmt)
         except AnnotatorError as error:
             message = str(error)
             if "\n" in message or str(inputs) not in message:
@@ -697,7 +702,7 @@ class Runner:
         problem = unsound(project, self.exports)
         if problem:
             return "wrong", problem
-        if case.must_refuse:
+        if case.must_refuse and not case.detect:  # detected as another format, it may fit
             return "wrong", "taken, though it must be refused"
         return "import", ""
 

@@ -74,7 +74,7 @@ def first_json_keys(head: bytes) -> set[str] | None:
     for candidate in (first_line, text):
         try:
             value = json.loads(candidate)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(value, list):
             value = value[0] if value else None
