@@ -219,6 +219,16 @@ def test_json_nested_10000_levels_deep_is_refused(full: Project, tmp_path: Path,
     refused(full, source, fmt, "nested over 100 levels")
 
 
+@pytest.mark.parametrize("name", ["in.jsonl", "in.json"])
+def test_format_detection_survives_deep_nesting(full: Project, tmp_path: Path, name: str) -> None:
+    deep = "[" * 10_000 + "]" * 10_000
+    source = write(tmp_path / name, '{"text": "a", "label": DEEP}'.replace("DEEP", deep))
+    before = content(full)
+    with pytest.raises(FormatError, match="nested over 100 levels"):
+        import_sources(full, [source])  # --format auto
+    assert content(full) == before
+
+
 def test_json_nested_over_100_levels_is_refused_though_python_reads_it(
     full: Project, tmp_path: Path
 ) -> None:
