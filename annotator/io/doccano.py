@@ -16,8 +16,10 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
   (``id``, ``Comments``...) are kept in ``meta["doccano"]``. A span listed twice is kept once
   (the count is in ``meta["doccano"]["duplicate_spans"]``).
 - A record with an empty text is passed on empty (the importer counts and leaves it out).
-- A record without text, a span outside its text, or a relation to an unknown entity id stops
-  the import with an error naming the file and line (or record). With the reader option
+- A record without text, a span outside its text or with offsets that are not integers
+  (``true`` is not 1), an entity id that is not a number or a string, ``entities`` or
+  ``relations`` that are not lists, or a relation to an unknown entity id stops the import with
+  an error naming the file and line (or record). With the reader option
   ``invalid_spans="skip"``, a span outside its text (and its relations) is left out instead and
   kept in ``meta["doccano"]["skipped_entities"]`` / ``["skipped_relations"]``.
 """

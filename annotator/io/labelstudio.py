@@ -19,6 +19,8 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
   its offsets, stops the import with an error naming the task and the region id. With the
   reader option ``invalid_spans="skip"``, the region (and its relations) is left out instead
   and listed in ``meta["labelstudio"]["skipped_regions"]`` with the reason.
+- ``annotations``, ``predictions``, ``result`` and a relation's ``labels`` must be lists (or
+  absent): a string there (``"12"``, ``""``) is refused, not read letter by letter or dropped.
 """
 
 from __future__ import annotations
