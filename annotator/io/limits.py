@@ -1,7 +1,7 @@
 """What any input may hold, checked the same way for every format (docs/importing.md, "Limits").
 
 Readers parse JSON with ``loads`` (strict JSON: no NaN or Infinity, numbers of at most 4,300
-digits, at most ``MAX_DEPTH`` levels deep) and read lines with ``read_line`` (at most
+digits, at most ``MAX_DEPTH`` levels deep) and read lines with ``read_lines`` (at most
 ``MAX_LINE_BYTES``); the importer checks every record with ``check_text`` and ``check_value``.
 Each problem is one ``FormatError`` naming the file and the place, before anything is stored.
 """
