@@ -7,7 +7,8 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
   in ``meta["brat"]["discontinuous"]["T1"]``, so relations and events that point at ``T1`` still
   point at one span.
 - ``R`` lines become relations (``Arg1`` is the head, ``Arg2`` the child). An ``R`` line whose
-  arguments are not ``T`` spans (e.g. events) is kept in ``meta["brat"]["relations"]``.
+  arguments are not ``T`` spans (e.g. events) is kept in ``meta["brat"]["relations"]``; one
+  whose argument is no ``T`` or ``E`` of the file stops the import naming its line.
 - ``E``, ``A``, ``M``, ``N``, ``#`` and ``*`` lines are kept in ``meta["brat"]`` under
   ``events``, ``attributes`` (A and M), ``normalizations``, ``notes`` and ``equivalences``.
 - ``*.ann~`` backups are ignored and named in ``meta["brat"]["ignored_files"]`` of their document;
@@ -39,7 +40,7 @@ from annotator.io.records import (
 from annotator.io.registry import part_path, register_reader, register_writer
 from annotator.model import LabelSchema
 
-_OFFSETS = re.compile(r"^\d+ \d+(;\d+ \d+)*$")
+_OFFSETS = re.compile(r"^\d{1,15} \d{1,15}(;\d{1,15} \d{1,15})*$")  # digits: a sane int
 
 
 def sniff_brat(path: Path, head: bytes) -> bool:
@@ -180,13 +181,21 @@ def _parse_ann(
         else:
             raise FormatError(ann_path, number, f"unknown annotation type {ident!r}")
     record.spans.extend(spans.values())
+    events = {event["id"] for event in brat.get("events", [])}
     for number, ident, label, head, child in raw_relations:
         if head in spans and child in spans:
             record.relations.append(ImportedRelation(head=head, child=child, label=label))
-        else:
-            brat.setdefault("relations", []).append(
-                {"id": ident, "type": label, "arg1": head, "arg2": child, "line": number}
+            continue
+        missing = next(
+            (arg for arg in (head, child) if arg not in spans and arg not in events), None
+        )
+        if missing is not None:
+            raise FormatError(
+                ann_path, number, f"{ident}: {missing} is not an annotation of this file"
             )
+        brat.setdefault("relations", []).append(
+            {"id": ident, "type": label, "arg1": head, "arg2": child, "line": number}
+        )
 
 
 def _argument(ann_path: Path, number: int, text: str) -> tuple[str, str]:

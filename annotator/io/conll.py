@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from spacy.pipeline import Sentencizer
-from spacy.training import biluo_to_iob, iob_to_biluo, offsets_to_biluo_tags, tags_to_entities
+from spacy.training import biluo_to_iob, offsets_to_biluo_tags, tags_to_entities
 from spacy.util import filter_spans
 
 from annotator.errors import ExportError, FormatError
@@ -194,10 +194,10 @@ def _record(path: Path, document: _Document, biluo: bool, scheme: str) -> Import
             position += len(word)
         tags = [_normalise(tag) for tag in sentence.tags]
         if biluo:
-            if iob_to_biluo(biluo_to_iob(tags)) != tags:
+            if iob_to_biluo_linear(biluo_to_iob(tags)) != tags:
                 raise FormatError(path, sentence.lines[0], "not a valid BILUO tag sequence")
         else:
-            tags = iob_to_biluo(tags)
+            tags = iob_to_biluo_linear(tags)
         for label, start, end in tags_to_entities(tags):
             spans.append(
                 ImportedSpan(
@@ -214,6 +214,30 @@ def _record(path: Path, document: _Document, biluo: bool, scheme: str) -> Import
         tokens=tuple(tokens),
         spans=spans,
     )
+
+
+def iob_to_biluo_linear(tags: list[str]) -> list[str]:
+    """spaCy's ``iob_to_biluo``, in linear time: spaCy's pops from the front of a list, which
+    took 213 s on a file of a million tokens with no sentence end."""
+    out: list[str] = []
+    index = 0
+    while index < len(tags):
+        tag = tags[index]
+        if tag == "O":
+            out.append(tag)
+            index += 1
+            continue
+        label = tag[2:]
+        inside = {f"I-{label}", f"L-{label}"}
+        end = index + 1
+        while end < len(tags) and tags[end] in inside:
+            end += 1
+        if end - index == 1:
+            out.append(f"U-{label}")
+        else:
+            out += [f"B-{label}", *[f"I-{label}"] * (end - index - 2), f"L-{label}"]
+        index = end
+    return out
 
 
 def _normalise(tag: str) -> str:

@@ -14,16 +14,23 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import numpy
+import srsly
+from spacy.attrs import ORTH
 from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab
 
 from annotator.errors import FormatError
+from annotator.io import limits
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
 from annotator.io.registry import register_reader
 
 RELATION_THRESHOLD = 0.5
+INFLATE_RATIO = 200  # real texts' DocBins inflate ~13 times (one word repeated: 400); bombs 1,032
+INFLATE_FLOOR = 64 * 2**20  # a small file may always inflate this much
+INFLATE_PIECE = 16 * 2**20
 
 
 def ensure_rel_extension() -> None:
@@ -33,15 +40,99 @@ def ensure_rel_extension() -> None:
 
 
 def load_docbin(path: Path) -> DocBin:
+    """The DocBin of a file whose content was checked first: bounded inflating, then the
+    type of every field spaCy reads (it trusts them and fails with a traceback otherwise)."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
         raise FormatError(path, None, f"cannot read ({error.strerror})") from None
     try:
+        message = srsly.msgpack_loads(_inflate(path, data))
+    except (ValueError, TypeError) as error:
+        raise FormatError(path, None, f"not a spaCy DocBin ({_reason(error)})") from None
+    _check_layout(path, message)
+    try:
         return DocBin(store_user_data=True).from_bytes(data)
     except (ValueError, KeyError, TypeError, zlib.error) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise FormatError(path, None, f"not a spaCy DocBin ({reason})") from None
+        raise FormatError(path, None, f"not a spaCy DocBin ({_reason(error)})") from None
+
+
+def _reason(error: Exception) -> str:
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+
+
+def _inflate(path: Path, data: bytes) -> bytearray:
+    """The msgpack inside, refused once it outgrows ``INFLATE_RATIO`` times the file (a zlib
+    bomb) or ``limits.MAX_INFLATED_BYTES``; inflated piece by piece into one buffer, so memory
+    never holds more than the limit."""
+    limit = min(limits.MAX_INFLATED_BYTES, max(INFLATE_FLOOR, INFLATE_RATIO * len(data)))
+    inflater = zlib.decompressobj()
+    inflated = bytearray()
+    pending = data
+    try:
+        while pending and not inflater.eof:
+            room = limit + 1 - len(inflated)  # one byte past the limit tells it is passed
+            inflated += inflater.decompress(pending, min(INFLATE_PIECE, room))
+            pending = inflater.unconsumed_tail
+            if len(inflated) > limit:
+                raise FormatError(
+                    path,
+                    None,
+                    f"inflates to more than {limit // 2**20:,} MB ({INFLATE_RATIO} times its "
+                    "size at most): damaged, or made to exhaust memory",
+                )
+        inflated += inflater.flush()
+    except zlib.error as error:
+        raise FormatError(path, None, f"not a spaCy DocBin ({error})") from None
+    return inflated
+
+
+_LAYOUT: dict[str, type | tuple[type, ...]] = {
+    "attrs": list,
+    "strings": list,
+    "lengths": bytes,
+    "spaces": bytes,
+    "tokens": bytes,
+    "cats": list,
+}
+_PER_DOCUMENT: dict[str, type | tuple[type, ...]] = {
+    "cats": dict,
+    "span_groups": bytes,
+    "flags": dict,
+    "user_data": (bytes, type(None)),
+}
+
+
+def _check_layout(path: Path, message: Any) -> None:
+    """Each field DocBin.from_bytes and get_docs read has the type and size they assume."""
+
+    def refuse(reason: str) -> NoReturn:
+        raise FormatError(path, None, f"not a spaCy DocBin ({reason})")
+
+    if not isinstance(message, dict):
+        refuse("no field table")
+    for key, kind in _LAYOUT.items():
+        if not isinstance(message.get(key), kind):
+            refuse(f"{key} is missing or not a {getattr(kind, '__name__', kind)}")
+    attrs = message["attrs"]
+    if not attrs or not all(limits.is_offset(a) for a in attrs) or ORTH not in attrs:
+        refuse("attrs must be attribute ids, ORTH among them")
+    if not all(isinstance(string, str) for string in message["strings"]):
+        refuse("strings must be text")
+    if len(message["lengths"]) % 4 or len(message["tokens"]) % (8 * len(attrs)):
+        refuse("lengths or tokens are cut short")
+    lengths = numpy.frombuffer(message["lengths"], dtype="int32")
+    tokens = len(message["tokens"]) // (8 * len(attrs))
+    if (lengths < 0).any() or int(lengths.sum()) != tokens or len(message["spaces"]) != tokens:
+        refuse("token counts do not add up")
+    for key, kind in _PER_DOCUMENT.items():
+        values = message.get(key)
+        if values is None and key != "cats":
+            continue
+        if not isinstance(values, list) or not all(isinstance(v, kind) for v in values):
+            refuse(f"{key} must be a list with one entry per document")
+        if len(values) < len(lengths) and key != "user_data":  # spaCy allows it shorter
+            refuse(f"{key} has {len(values)} entries for {len(lengths)} documents")
 
 
 def docbin_files(path: Path) -> list[Path]:
@@ -76,8 +167,10 @@ def read_docbin(path: Path, **_options: Any) -> Iterator[ImportRecord]:
                     record.meta["file"] = relative
                     record.where = f"{relative}, document {number}"
                 yield record
-        except (ValueError, KeyError, IndexError) as error:
-            raise FormatError(file, None, f"damaged DocBin ({error})") from None
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+            # what spaCy raises on values its checks do not cover (attribute values, span
+            # group and user data bytes)
+            raise FormatError(file, None, f"damaged DocBin ({_reason(error)})") from None
 
 
 def doc_record(doc: Doc, path: Path, number: int) -> ImportRecord:
@@ -140,6 +233,8 @@ def _relations(
             raise FormatError(
                 path, where, f"doc._.rel entry {pair!r} is not (head, child): {{label: score}}"
             )
+        if not all(isinstance(label, str) and _is_number(s) for label, s in scores.items()):
+            raise FormatError(path, where, f"doc._.rel entry {pair!r}: scores must be numbers")
         chosen = [label for label, score in scores.items() if score >= RELATION_THRESHOLD]
         if not chosen:
             continue
@@ -155,3 +250,7 @@ def _relations(
             ImportedRelation(head=keys[0], child=keys[1], label=label) for label in chosen
         )
     return relations
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -16,8 +16,10 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
   (``id``, ``Comments``...) are kept in ``meta["doccano"]``. A span listed twice is kept once
   (the count is in ``meta["doccano"]["duplicate_spans"]``).
 - A record with an empty text is passed on empty (the importer counts and leaves it out).
-- A record without text, a span outside its text, or a relation to an unknown entity id stops
-  the import with an error naming the file and line (or record). With the reader option
+- A record without text, a span outside its text or with offsets that are not integers
+  (``true`` is not 1), an entity id that is not a number or a string, ``entities`` or
+  ``relations`` that are not lists, or a relation to an unknown entity id stops the import with
+  an error naming the file and line (or record). With the reader option
   ``invalid_spans="skip"``, a span outside its text (and its relations) is left out instead and
   kept in ``meta["doccano"]["skipped_entities"]`` / ``["skipped_relations"]``.
 """
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.errors import ExportError, FormatError
+from annotator.io import limits
 from annotator.io.records import (
     ExportDocument,
     ExportReport,
@@ -74,7 +77,7 @@ def first_json_keys(head: bytes) -> set[str] | None:
     for candidate in (first_line, text):
         try:
             value = json.loads(candidate)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(value, list):
             value = value[0] if value else None
@@ -152,13 +155,15 @@ def _json_records(path: Path, text: str) -> Iterator[tuple[str | int, Any]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        if len(line) > limits.MAX_LINE_BYTES:
+            raise FormatError(path, number, "the line is longer than one record may take")
         try:
-            value = json.loads(line)
-        except ValueError as error:
-            if first:  # maybe one pretty-printed object
+            value = limits.loads(line, path, number)
+        except FormatError:
+            if first and "\n" in text.strip():  # maybe one pretty-printed object
                 yield from _whole_json(path, text)
                 return
-            raise FormatError(path, number, f"not valid JSON ({error.msg})") from None
+            raise
         first = False
         yield number, value
 
@@ -177,15 +182,13 @@ def _fasttext_records(text: str) -> Iterator[tuple[str | int, Any]]:
 
 
 def _whole_json(path: Path, text: str) -> Iterator[tuple[str | int, Any]]:
-    try:
-        value = json.loads(text)
-    except ValueError as error:
-        line = getattr(error, "lineno", None)
-        raise FormatError(path, line, f"not valid JSON or JSONL ({error.msg})") from None
+    value = limits.loads(text, path, check=False)
     if isinstance(value, dict):
+        limits.check_value(value, path, "record 1")
         yield "record 1", value
     elif isinstance(value, list):
         for index, item in enumerate(value, start=1):
+            limits.check_value(item, path, f"record {index}")
             yield f"record {index}", item
     else:
         raise FormatError(path, 1, "expected JSON objects")
@@ -193,7 +196,16 @@ def _whole_json(path: Path, text: str) -> Iterator[tuple[str | int, Any]]:
 
 def _csv_records(path: Path) -> Iterator[tuple[str | int, Any]]:
     """doccano's classification CSV: a header naming ``text`` and ``label`` columns."""
+    # a field may hold a whole text (the default limit is 128 KB)
+    csv.field_size_limit(max(csv.field_size_limit(), limits.MAX_TEXT_CHARACTERS + 1))
     reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    try:
+        yield from _csv_rows(path, reader)
+    except csv.Error as error:
+        raise FormatError(path, reader.line_num, f"not a valid CSV file ({error})") from None
+
+
+def _csv_rows(path: Path, reader: Any) -> Iterator[tuple[str | int, Any]]:
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
@@ -244,6 +256,8 @@ def _record(
     for key, item in value.items():
         if key in (used_key, "relations") or (key == "meta" and isinstance(meta, dict)):
             continue
+        if key == "entities" and not isinstance(item, list | None):
+            raise FormatError(path, where, f"entities: expected a list, got {item!r}"[:200])
         if key in SPAN_KEYS and isinstance(item, list):
             for entry in item:
                 if isinstance(entry, str):
@@ -258,7 +272,7 @@ def _record(
                         {"entity": entry, "reason": error.reason}
                     )
                     if isinstance(entry, dict) and "id" in entry:
-                        skipped_ids.add(entry["id"])
+                        skipped_ids.add(_entity_id(path, where, entry["id"]))
                     continue
                 identity = (span.start, span.end, span.label)
                 if identity in seen and entity_id is None:
@@ -275,9 +289,14 @@ def _record(
             categories.extend(item)
         else:
             extra[key] = item
-    for relation in value.get("relations") or []:
-        if isinstance(relation, dict) and {relation.get("from_id"), relation.get("to_id")} & (
-            skipped_ids
+    relations = value.get("relations")
+    if relations is not None and not isinstance(relations, list):
+        raise FormatError(path, where, f"relations: expected a list, got {relations!r}"[:200])
+    for relation in relations or []:
+        if (
+            isinstance(relation, dict)
+            and {_entity_id(path, where, relation.get(role)) for role in ("from_id", "to_id")}
+            & skipped_ids
         ):
             extra.setdefault("skipped_relations", []).append(relation)
             continue
@@ -296,14 +315,14 @@ def _span(
 ) -> tuple[ImportedSpan, Any]:
     entity_id = None
     if isinstance(entry, dict):
-        entity_id = entry.get("id")
+        entity_id = _entity_id(path, where, entry.get("id"))
         start, end, label = entry.get("start_offset"), entry.get("end_offset"), entry.get("label")
     elif isinstance(entry, list) and len(entry) == 3:
         start, end, label = entry
     else:
         raise FormatError(path, where, f"{key}: expected [start, end, label], got {entry!r}")
-    if not (isinstance(start, int) and isinstance(end, int) and isinstance(label, str) and label):
-        raise FormatError(path, where, f"{key}: bad span {entry!r}")
+    if not (limits.is_offset(start) and limits.is_offset(end) and isinstance(label, str) and label):
+        raise FormatError(path, where, f"{key}: bad span {entry!r}"[:200])
     if not 0 <= start < end:
         raise FormatError(path, where, f"{key}: empty or reversed span [{start}, {end}) {label}")
     if end > length:
@@ -324,7 +343,7 @@ def _relation(path: Path, where: str | int, relation: Any, ids: dict[Any, str]) 
         raise FormatError(path, where, f"relation {relation.get('id')!r} has no type")
     ends = []
     for role in ("from_id", "to_id"):
-        entity_id = relation.get(role)
+        entity_id = _entity_id(path, where, relation.get(role))
         if entity_id not in ids:
             raise FormatError(
                 path,
@@ -333,6 +352,13 @@ def _relation(path: Path, where: str | int, relation: Any, ids: dict[Any, str]) 
             )
         ends.append(ids[entity_id])
     return ImportedRelation(head=ends[0], child=ends[1], label=label)
+
+
+def _entity_id(path: Path, where: str | int, value: Any) -> Any:
+    """An entity id as doccano writes it: a number or a string (None when absent)."""
+    if value is None or isinstance(value, str) or limits.is_offset(value):
+        return value
+    raise FormatError(path, where, f"entity id {value!r} is not a number or a string"[:200])
 
 
 # --- writing --------------------------------------------------------------------------------

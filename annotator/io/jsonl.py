@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.errors import FormatError
+from annotator.io import limits
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
 from annotator.io.registry import SNIFF_BYTES, register_reader
 from annotator.model.document import DocumentStatus, TokenOffsets
@@ -62,7 +63,7 @@ def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     except OSError as error:
         raise FormatError(path, None, f"cannot read ({error.strerror})") from None
     with handle:
-        for number, raw in enumerate(handle, 1):
+        for number, raw in limits.read_lines(handle, path):
             if number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
             raw = raw.strip()
@@ -93,6 +94,7 @@ def read_tasks(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 'no "text" string; only text tasks can be imported '
                 "(not image, audio or video tasks)",
             )
+        limits.check_text(task["text"], path, number)  # before a reader works on its tokens
         yield number, task
 
 
@@ -106,15 +108,9 @@ def _parse_line(raw: bytes, path: Path, number: int) -> Any:
             f"not UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1}); "
             "convert the file to UTF-8",
         ) from None
-    try:
-        # the standard parser: srsly's ujson reads 0.7 as 0.7000000000000001, which would
-        # change scores on a round trip; it also says where and why a line is bad
-        return json.loads(line)
-    except json.JSONDecodeError as error:
-        reason = error.msg.removesuffix(" at")  # "Unterminated string starting at"
-        raise FormatError(
-            path, number, f"not valid JSON ({reason} at column {error.colno})"
-        ) from None
+    # the standard parser: srsly's ujson reads 0.7 as 0.7000000000000001, which would
+    # change scores on a round trip; it also says where and why a line is bad
+    return limits.loads(line, path, number)
 
 
 def count_documents(path: Path) -> int:
@@ -136,7 +132,7 @@ def _head_tasks(path: Path, head: bytes) -> list[dict[str, Any]]:
             continue
         try:
             task = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return []
         if not (isinstance(task, dict) and isinstance(task.get("text"), str)):
             return []
@@ -250,7 +246,8 @@ def _answer_mapping(
         return "suggested", None
     if answer == "reject":
         return "rejected", None
-    binary = task.get("_is_binary") is True or task.get("_view_id") in _BINARY_VIEWS
+    view = task.get("_view_id")
+    binary = task.get("_is_binary") is True or (isinstance(view, str) and view in _BINARY_VIEWS)
     return "accepted", "in_progress" if binary else "done"
 
 
@@ -286,7 +283,7 @@ def _tokens(
 
 
 def _ints(*values: Any) -> bool:
-    return all(isinstance(value, int) and not isinstance(value, bool) for value in values)
+    return all(limits.is_offset(value) for value in values)
 
 
 def span_key(start: int, end: int, label: str) -> str:
@@ -331,7 +328,7 @@ def _spans(
                 end=end,
                 label=label,
                 status=status,
-                score=float(score) if isinstance(score, int | float) else None,
+                score=limits.check_score(score, path, number, f"span {index}"),
                 key=key,
             )
         )
@@ -342,6 +339,10 @@ def _span_offsets(
     span: dict[str, Any], tokens: TokenOffsets | None, what: str, path: Path, number: int
 ) -> tuple[int, int]:
     """Character offsets, from ``start``/``end`` or else from the token indices."""
+    for key in ("start", "end", "token_start", "token_end"):
+        value = span.get(key)
+        if value is not None and not _ints(value):
+            raise FormatError(path, number, f"{what}: {key} {value!r} is not an integer")
     start, end = span.get("start"), span.get("end")
     if _ints(start, end):
         return start, end

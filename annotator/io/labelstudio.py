@@ -28,6 +28,8 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
   its offsets, stops the import with an error naming the task and the region id. With the
   reader option ``invalid_spans="skip"``, the region (and its relations) is left out instead
   and listed in ``meta["labelstudio"]["skipped_regions"]`` with the reason.
+- ``annotations``, ``predictions``, ``result`` and a relation's ``labels`` must be lists (or
+  absent): a string there (``"12"``, ``""``) is refused, not read letter by letter or dropped.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.errors import ExportError, FormatError
+from annotator.io import limits
 from annotator.io.doccano import first_json_keys
 from annotator.io.records import (
     ExportDocument,
@@ -78,13 +81,11 @@ def read_labelstudio(
     """Label Studio JSON export: a list of tasks, or one task."""
     path = Path(path)
     try:
-        tasks = json.loads(path.read_bytes().decode("utf-8-sig"))
+        tasks = limits.loads(path.read_bytes().decode("utf-8-sig"), path, check=False)
     except OSError as error:
         raise FormatError(path, None, f"cannot read ({error.strerror})") from None
     except UnicodeDecodeError as error:
         raise FormatError(path, None, f"not UTF-8 (byte {error.start})") from None
-    except json.JSONDecodeError as error:
-        raise FormatError(path, error.lineno, f"not valid JSON ({error.msg})") from None
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
@@ -158,7 +159,10 @@ class _TaskReader:
         if not isinstance(task, dict):
             raise FormatError(path, f"task {index}", "expected a task object")
         self.task = task
-        self.where = f"task {task.get('id', index)}"
+        task_id = task.get("id", index)
+        plain = limits.is_offset(task_id) or (isinstance(task_id, str) and task_id.isprintable())
+        self.where = f"task {(task_id if plain else repr(task_id))!s:.40}"
+        limits.check_value(task, path, self.where)
         self.skip_invalid = skip_invalid
         data = task.get("data")
         if not isinstance(data, dict):
@@ -196,7 +200,9 @@ class _TaskReader:
     def record(self) -> ImportRecord:
         submitted = False
         for source in RESULT_KEYS:
-            entries = self.task.get(source) or []
+            entries = self.task.get(source)
+            if entries is None:
+                continue
             if not isinstance(entries, list):
                 raise FormatError(self.path, self.where, f"{source} is not a list")
             for number, entry in enumerate(entries):
@@ -226,7 +232,8 @@ class _TaskReader:
         return self.out
 
     def _read_result(self, prefix: str, entry: dict[str, Any], suggested: bool) -> None:
-        result = entry.get("result") or []
+        result = entry.get("result")
+        result = [] if result is None else result
         if not isinstance(result, list):
             raise FormatError(self.path, self.where, f"{prefix}: result is not a list")
         keys: dict[str, list[str]] = {}  # region id -> its spans (one per label)
@@ -260,7 +267,7 @@ class _TaskReader:
         if not isinstance(value, dict):
             raise FormatError(self.path, self.where, f"region {region_id}: no value")
         start, end, labels = value.get("start"), value.get("end"), value.get("labels")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
+        if not (limits.is_offset(start) and limits.is_offset(end) and 0 <= start < end):
             return self._invalid(region, f"offsets {start!r}-{end!r} are not a character range")
         if (
             not isinstance(labels, list)
@@ -285,6 +292,7 @@ class _TaskReader:
                 f"{self.text[start:end]!r} at {start}-{end}",
             )
         score = region.get("score", entry.get("score") if suggested else None)
+        score = limits.check_score(score, self.path, self.where, f"region {region_id}")
         span_keys = []
         for label in labels:
             identity = (start, end, label)
@@ -298,7 +306,7 @@ class _TaskReader:
                         end=end,
                         label=label,
                         status="suggested" if suggested else "accepted",
-                        score=float(score) if isinstance(score, int | float) else None,
+                        score=score,
                         key=key,
                     )
                 )
@@ -335,7 +343,16 @@ class _TaskReader:
         direction = region.get("direction")
         if direction == "left":
             heads, children = children, heads
-        labels = region.get("labels") or [DEFAULT_RELATION_LABEL]
+        labels = region.get("labels")
+        if labels is None or labels == []:
+            labels = [DEFAULT_RELATION_LABEL]
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            raise FormatError(
+                self.path,
+                self.where,
+                f"relation {ends[0]} -> {ends[1]}: labels must be a list of strings, "
+                f"not {labels!r}"[:200],
+            )
         for label in labels:
             for head in heads:
                 for child in children:

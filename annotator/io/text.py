@@ -17,7 +17,7 @@ from typing import Any, Literal
 from charset_normalizer import from_bytes
 
 from annotator.errors import FormatError
-from annotator.io import tokenize
+from annotator.io import limits, tokenize
 from annotator.io.records import ImportRecord
 from annotator.io.registry import register_reader
 
@@ -153,7 +153,9 @@ def _stripped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _parts(text: str, split: str, lang: str) -> Iterator[tuple[int, int, dict[str, int]]]:
+def _parts(
+    text: str, split: str, lang: str, path: Path
+) -> Iterator[tuple[int, int, dict[str, int]]]:
     if split == "none":
         yield 0, len(text), {}
         return
@@ -162,6 +164,8 @@ def _parts(text: str, split: str, lang: str) -> Iterator[tuple[int, int, dict[st
         if split == "paragraph":
             yield start, end, {"paragraph": paragraph_number}
             continue
+        # spaCy's tokenizer takes gigabytes on a paragraph of tens of megabytes
+        limits.check_text_size(end - start, path, f"paragraph {paragraph_number}")
         for sent_start, sent_end in tokenize.sentences(lang, text[start:end]):
             for part_start, part_end in _stripped(text, start + sent_start, start + sent_end):
                 sentence_number += 1
@@ -188,12 +192,14 @@ def read_text(
     for file in text_files(path):
         relative = file.name if file == path else file.relative_to(path).as_posix()
         try:
+            if split == "none":  # refused before it is read: no encoding takes over 4 bytes
+                limits.check_text_size(file.stat().st_size // 4, file, None)
             data = file.read_bytes()
         except OSError as error:
             raise FormatError(file, None, f"cannot read ({error.strerror})") from None
         refuse_binary(file, data[:BINARY_SNIFF])
         text, notes = decode(data, file)
-        for start, end, place in _parts(text, split, lang):
+        for start, end, place in _parts(text, split, lang, file):
             meta: dict[str, Any] = {"file": relative, **place}
             if split != "none":
                 meta["offset"] = start

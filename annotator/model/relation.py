@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from annotator.model.labels import LabelName
 from annotator.model.span import AnnotationStatus, new_id
 
 
@@ -16,7 +17,7 @@ class Relation(BaseModel):
     doc_id: int
     head: str
     child: str
-    label: str = Field(min_length=1)
+    label: LabelName
     origin: str = "human"
     status: AnnotationStatus = "accepted"
     score: float | None = None

@@ -7,13 +7,15 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from annotator.model.labels import LabelName
+
 _COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
 class EntityLabel(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(min_length=1, pattern=r"^\S+$")
+    name: LabelName
     color: str = Field(default="#a0a0a0", pattern=_COLOUR)
     key: str | None = Field(default=None, min_length=1, max_length=1)
 
@@ -23,7 +25,7 @@ class RelationLabel(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(min_length=1, pattern=r"^\S+$")
+    name: LabelName
     color: str = Field(default="#606060", pattern=_COLOUR)
     key: str | None = Field(default=None, min_length=1, max_length=1)
     directed: bool = True

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from annotator.model.labels import LabelName
+
 AnnotationStatus = Literal["suggested", "accepted", "rejected"]
 ANNOTATION_STATUSES: tuple[str, ...] = ("suggested", "accepted", "rejected")
 
@@ -43,7 +45,7 @@ class Span(BaseModel):
     doc_id: int
     start: int = Field(ge=0)
     end: int
-    label: str = Field(min_length=1)
+    label: LabelName
     origin: str = "human"
     status: AnnotationStatus = "accepted"
     score: float | None = None

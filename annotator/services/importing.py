@@ -33,6 +33,7 @@ import pydantic
 from annotator.errors import AnnotatorError, Cancelled, FormatError
 from annotator.io import (
     formats,  # noqa: F401 - registers every reader
+    limits,
     tokenize,
 )
 from annotator.io import jsonl as jsonl_io
@@ -49,6 +50,7 @@ from annotator.model import (
     text_hash,
 )
 from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.labels import label_problem
 from annotator.model.parsing import one_line
 from annotator.services.projects import new_project
 from annotator.store import Project
@@ -353,10 +355,20 @@ def _stronger_status(a: DocumentStatus, b: DocumentStatus) -> DocumentStatus:
 
 
 def _check_label(label: Any, what: str, path: Path, where: str | int) -> None:
-    if not isinstance(label, str) or not label or any(char.isspace() for char in label):
-        raise FormatError(
-            path, where, f"{what} label {label!r} is not a single word (no spaces allowed)"
-        )
+    problem = label_problem(label)
+    if problem is not None:
+        raise FormatError(path, where, f"{what} label {repr(label)[:60]}: {problem}")
+
+
+def _check_annotation(
+    item: ImportedSpan | ImportedRelation, what: str, plan: _Plan, where: str | int
+) -> None:
+    """Its label and score, as every format must give them (readers pass on what they read)."""
+    _check_label(item.label, what, plan.path, where)
+    score = item.score
+    described = f"{what} {item.label}"
+    if score is not None and limits.check_score(score, plan.path, where, described) is None:
+        raise FormatError(plan.path, where, f"{described}: score {score!r} is not a number")
 
 
 def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
@@ -364,11 +376,17 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
     path, where, text = plan.path, record.where, record.text
     if not isinstance(text, str):
         raise FormatError(path, where, "the text is not a string")
+    limits.check_text(text, path, where)
+    limits.check_value(record.meta, path, where, "the record's meta")
     length = len(text)
     spans: dict[SpanKey, ImportedSpan] = {}
     by_key: dict[str, SpanKey] = {}
     origin = f"import:{plan.format}"
     for span in record.spans:
+        if not (limits.is_offset(span.start) and limits.is_offset(span.end)):
+            raise FormatError(
+                path, where, f"span {span.start!r}-{span.end!r}: offsets must be integers"
+            )
         if not (0 <= span.start < span.end <= length):
             raise FormatError(
                 path,
@@ -378,7 +396,7 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
             )
         if span.status not in _SPAN_RANK:
             raise FormatError(path, where, f"span status {span.status!r} is unknown")
-        _check_label(span.label, "span", path, where)
+        _check_annotation(span, "span", plan, where)
         if span.origin is None:
             span.origin = origin
         key = (span.start, span.end, span.label)
@@ -388,7 +406,7 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
     relations: dict[RelationKey, list[ImportedRelation]] = {}
     relation_order: list[tuple[RelationKey, ImportedRelation]] = []
     for relation in record.relations:
-        _check_label(relation.label, "relation", path, where)
+        _check_annotation(relation, "relation", plan, where)
         ends = []
         for role in ("head", "child"):
             key = by_key.get(getattr(relation, role))
