@@ -84,12 +84,16 @@ def test_a_nul_in_a_text_is_refused_naming_the_line(full: Project, tmp_path: Pat
 
 def test_a_nul_in_a_plain_text_file_is_refused(full: Project, tmp_path: Path) -> None:
     source = write(tmp_path / "a.txt", b"one\ntwo\x00three")
-    refused(full, source, "text", r"a\.txt: the text holds a NUL character .*text line 2")
+    # a NUL byte marks the file as binary before any text is read (the binary-file check)
+    refused(full, source, "text", r"a\.txt: not text: a binary file \(NUL bytes\)")
 
 
 def test_a_nul_in_a_label_is_refused(full: Project, tmp_path: Path) -> None:
-    source = write(tmp_path / "in.conll", "Marie B-PER\x00\nCurie I-PER\x00\n")
-    refused(full, source, "conll", r"in\.conll:1: span label 'PER\\x00': .*control")
+    # escaped in JSON: a raw NUL byte would make it a binary file, refused before reading
+    source = write(
+        tmp_path / "in.jsonl", '{"text": "Marie Curie", "label": [[0, 5, "PER\\u0000"]]}\n'
+    )
+    refused(full, source, "doccano", r"in\.jsonl.*'PER\\x00'.*control")
 
 
 # --- labels -----------------------------------------------------------------------------------
