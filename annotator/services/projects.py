@@ -8,7 +8,7 @@ from typing import Any
 
 from annotator.errors import AnnotatorError, FormatError
 from annotator.model import LabelSchema, ProjectSettings
-from annotator.model.parsing import one_line
+from annotator.model.parsing import one_line, parse
 from annotator.store import Project, project_stats
 
 
@@ -39,7 +39,7 @@ def new_project(
     schema_file: str | Path | None = None,
 ) -> Project:
     """Create a project file; the caller closes the returned project."""
-    settings = ProjectSettings(lang=lang, model=model)
+    settings = parse(ProjectSettings, {"lang": lang, "model": model}, "settings")
     schema = load_schema_file(schema_file) if schema_file else None
     return Project.create(path, settings=settings, schema=schema)
 
