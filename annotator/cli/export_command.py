@@ -55,6 +55,14 @@ def export(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List every warning, not the first 20.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an existing file that no export wrote (never the project, an SQLite "
+            "file, or files in a folder export's folder).",
+        ),
+    ] = False,
 ) -> None:
     """Export documents and annotations for spaCy, Prodigy or another tool."""
     from annotator.services import exporting  # loads spaCy: only when exporting
@@ -90,6 +98,7 @@ def export(
             split=fractions,
             seed=seed,
             misaligned=misaligned,
+            force=force,
             progress=progress,
         )
     finally:
