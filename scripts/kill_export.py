@@ -60,21 +60,12 @@ def make_project(path: Path, documents: int) -> None:
             text = TEXT.format(n=n)
             docs.append(Document(text=text, meta={"source": f"doc{n}.txt"}, status="done"))
         ids = [doc_id for doc_id, _ in project.add_documents_bulk(docs)]
+        pending = {"status": "suggested", "origin": "model:kill@1"}
         spans = []
         for doc_id, document in zip(ids, docs, strict=True):
-            alice = document.text.index("Alice")
-            acme = document.text.index("Acme")
+            alice, acme = document.text.index("Alice"), document.text.index("Acme")
             spans.append(Span(doc_id=doc_id, start=alice, end=alice + 12, label="PER"))
-            spans.append(
-                Span(
-                    doc_id=doc_id,
-                    start=acme,
-                    end=acme + 4,
-                    label="ORG",
-                    status="suggested",
-                    origin="model:test@1",
-                )
-            )
+            spans.append(Span(doc_id=doc_id, start=acme, end=acme + 4, label="ORG", **pending))
         project.add_spans_bulk(spans)
 
 
