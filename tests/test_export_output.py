@@ -84,3 +84,14 @@ def test_two_exports_into_one_folder_at_once_are_refused(
         export_project(annotated, "prodigy", tmp_path / "b.jsonl")
     export_project(annotated, "prodigy", tmp_path / "b.jsonl")
     assert (tmp_path / "b.jsonl").is_file()
+
+
+def test_a_folder_export_into_the_current_folder_is_refused(
+    annotated: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    with pytest.raises(ExportError, match="is the current folder, or holds it"):
+        export_project(annotated, "spacy", Path("."))
+    assert here.is_dir() and Path.cwd() == here

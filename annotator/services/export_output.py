@@ -126,6 +126,8 @@ def prepared_output(
     """Check that ``output`` may be written, clean up after stopped exports, and give a
     staging folder beside it; the staging folder goes when the block ends, whatever happens."""
     output = Path(output)
+    if not output.name:  # "." or "/": the hidden folders beside it need a name
+        output = output.resolve()
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -158,6 +160,11 @@ def _refuse_unsafe(output: Path, folder: bool, project_path: Path, force: bool) 
         raise ExportError(
             f"{output}: holds the project file {project_path}; a folder export replaces its "
             "whole folder, so give it a folder of its own"
+        )
+    if folder and Path.cwd().resolve().is_relative_to(output.resolve()):
+        raise ExportError(
+            f"{output}: is the current folder, or holds it; a folder export replaces its whole "
+            "folder, so give it a folder of its own"
         )
     if _is_sqlite(output):
         raise ExportError(f"{output}: is an SQLite database; an export never writes over one")
