@@ -121,15 +121,17 @@ def current_folder(out: Path) -> Path:
     return next(out.parent.glob(f".{out.name}.annotator-old-*"), out)
 
 
-def move_started(out: Path, mode: str) -> bool:
+def hidden_beside(out: Path) -> set[str]:
+    return {e.name for e in os.scandir(out.parent) if e.name.startswith(f".{out.name}.")}
+
+
+def move_started(out: Path, mode: str, before: set[str]) -> bool:
     """``complete``: the new folder is written whole (its manifest is in the staging folder);
-    ``aside``: the old folder has been renamed aside."""
-    for entry in os.scandir(out.parent):
-        if not entry.name.startswith(f".{out.name}.annotator-"):
-            continue
-        if mode == "aside" and "-old-" in entry.name:
+    ``aside``: the old folder has been renamed aside. Leftovers in ``before`` do not count."""
+    for name in hidden_beside(out) - before:
+        if mode == "aside" and "-old-" in name:
             return True
-        if mode == "complete" and (Path(entry.path) / out.name / MANIFEST).exists():
+        if mode == "complete" and (out.parent / name / out.name / MANIFEST).exists():
             return True
     return not out.exists()
 
@@ -137,16 +139,17 @@ def move_started(out: Path, mode: str) -> bool:
 def kill_during_move(
     project: Path, out: Path, spans: str, rng: random.Random, tally: Tally
 ) -> None:
-    mode = rng.choice(["complete", "aside"])
+    mode = rng.choice(["complete", "complete", "aside"])
     delay = rng.uniform(0, 2.0) if mode == "complete" else 0.0
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    before = hidden_beside(out)  # what earlier kills left: the export removes it first
     process = subprocess.Popen(
         export_command(project, out, spans),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    while process.poll() is None and not move_started(out, mode):
+    while process.poll() is None and not move_started(out, mode, before):
         time.sleep(POLL_SECONDS)
     time.sleep(delay)
     if process.poll() is not None:

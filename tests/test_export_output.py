@@ -95,3 +95,11 @@ def test_a_folder_export_into_the_current_folder_is_refused(
     with pytest.raises(ExportError, match="is the current folder, or holds it"):
         export_project(annotated, "spacy", Path("."))
     assert here.is_dir() and Path.cwd() == here
+
+
+def test_the_list_of_what_exports_wrote_is_not_an_output(
+    annotated: Project, tmp_path: Path
+) -> None:
+    export_project(annotated, "prodigy", tmp_path / "a.jsonl")
+    with pytest.raises(ExportError, match="is where exports list what they wrote"):
+        export_project(annotated, "prodigy", tmp_path / MANIFEST, force=True)

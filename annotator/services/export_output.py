@@ -177,6 +177,8 @@ def _refuse_unsafe(output: Path, folder: bool, project_path: Path, force: bool) 
         return
     if output.is_dir():
         raise ExportError(f"{output}: is a folder; this export writes one file, give its name")
+    if output.name == MANIFEST:
+        raise ExportError(f"{output}: is where exports list what they wrote; give another name")
     if (
         os.path.lexists(output)
         and not force
