@@ -42,6 +42,8 @@ POLL_SECONDS = 0.001
 @dataclass
 class Tally:
     kills: int = 0
+    old_export_whole: int = 0
+    new_export_whole: int = 0
     finished_before_the_kill: int = 0
     mixed_folders: int = 0
     unlisted_or_changed_files: int = 0
@@ -133,7 +135,7 @@ def move_started(out: Path, mode: str, before: set[str]) -> bool:
             return True
         if mode == "complete" and (out.parent / name / out.name / MANIFEST).exists():
             return True
-    return not out.exists()
+    return False
 
 
 def kill_during_move(
@@ -154,13 +156,15 @@ def kill_during_move(
     time.sleep(delay)
     if process.poll() is not None:
         tally.finished_before_the_kill += 1
+        if process.returncode:
+            tally.notes.append(f"an export failed (exit status {process.returncode})")
     else:
         os.kill(process.pid, signal.SIGKILL)
     process.wait()
     tally.kills += 1
 
 
-def inspect_after_kill(out: Path, tally: Tally) -> None:
+def inspect_after_kill(out: Path, spans: str, tally: Tally) -> None:
     folders, files = leftovers(out)
     tally.leftover_folders_after_kill += folders
     tally.leftover_files_after_kill += files
@@ -172,6 +176,10 @@ def inspect_after_kill(out: Path, tally: Tally) -> None:
     if counts["accepted"] and counts["all"]:
         tally.mixed_folders += 1
         tally.notes.append(f"mixed: {counts}")
+    elif counts[spans]:
+        tally.new_export_whole += 1
+    else:
+        tally.old_export_whole += 1
     tally.unlisted_or_changed_files += unlisted_or_changed(out)
 
 
@@ -200,7 +208,7 @@ def main() -> None:
         for _ in range(args.kills):
             other = "accepted" if kinds(current_folder(out))["all"] else "all"
             kill_during_move(project, out, other, rng, tally)
-            inspect_after_kill(out, tally)
+            inspect_after_kill(out, other, tally)
             print(".", end="", flush=True)
         print()
         done = subprocess.run(
@@ -215,6 +223,8 @@ def main() -> None:
         elapsed = time.monotonic() - started
     print(f"kills during the move:            {tally.kills - tally.finished_before_the_kill}")
     print(f"exports that finished first:      {tally.finished_before_the_kill}")
+    print(f"output the old export, whole:     {tally.old_export_whole}")
+    print(f"output the new export, whole:     {tally.new_export_whole}")
     print(f"mixed folders:                    {tally.mixed_folders}")
     print(f"files not as the manifest lists:  {tally.unlisted_or_changed_files}")
     print(
