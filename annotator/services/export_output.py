@@ -133,8 +133,8 @@ def prepared_output(
     except OSError as error:
         raise ExportError(f"{output}: cannot write there ({error.strerror or error})") from None
     with _export_lock(output):
+        notes = _clean_leftovers(output, folder)  # first: it may put the old folder back
         _refuse_unsafe(output, folder, Path(project_path), force)
-        notes = _clean_leftovers(output, folder)
         try:
             staging = Path(
                 tempfile.mkdtemp(prefix=_leftover_name(output, "staging"), dir=output.parent)
