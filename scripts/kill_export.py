@@ -10,7 +10,7 @@ is set aside. After each kill the output folder must be one export whole: all it
 files of one kind, each file as its manifest lists it. Then the next export runs on it, and
 must clean up what the killed one left.
 
-    python scripts/kill_export.py --documents 20000 --kills 20
+    python scripts/kill_export.py --documents 10000 --kills 12
 """
 
 from __future__ import annotations
