@@ -101,3 +101,16 @@ def test_bad_options_are_one_line(corpus: Path, option: str, value: str, expecte
 def test_missing_project_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", str(tmp_path / "nope.annotator"), "-f", "spacy"])
     assert "no such project file" in _one_line_error(result)
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_an_export_over_its_own_project_is_refused(corpus: Path, force: list[str]) -> None:
+    before = corpus.read_bytes()
+    result = runner.invoke(
+        app, ["export", str(corpus), "-f", "annotator", "-o", str(corpus), *force]
+    )
+    line = _one_line_error(result)
+    assert line == f"error: {corpus}: is the project file; an export never writes over it"
+    assert corpus.read_bytes() == before
+    with Project.open(corpus) as project:
+        assert project.count_documents() == 5

@@ -63,6 +63,14 @@ def export(
             "or not writable); the export is then not in its edit log.",
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an existing file that no export wrote (never the project, an SQLite "
+            "file, or files in a folder export's folder).",
+        ),
+    ] = False,
 ) -> None:
     """Export documents and annotations for spaCy, Prodigy or another tool."""
     from annotator.services import exporting  # loads spaCy: only when exporting
@@ -98,6 +106,7 @@ def export(
             split=fractions,
             seed=seed,
             misaligned=misaligned,
+            force=force,
             progress=progress,
             read_only=read_only,
         )

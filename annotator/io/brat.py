@@ -23,10 +23,11 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
 
 from __future__ import annotations
 
+import hashlib
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from annotator.errors import ExportError, FormatError
@@ -257,6 +258,8 @@ def _fragments_problem(
 # --- writer -----------------------------------------------------------------------------------
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_NAME = 100  # characters of a file name stem, well under the 255 bytes file systems allow
+_HASHED = 10  # hex digits of the hash that keeps a shortened name unique
 
 
 @register_writer("brat", description="brat standoff: .txt + .ann pairs and annotation.conf")
@@ -300,15 +303,27 @@ def write_brat(
 
 
 def _file_name(item: ExportDocument, used: set[str]) -> str:
+    """The file name of ``meta.source`` without folders and ending, made safe and at most
+    ``MAX_NAME`` characters; unique among the export's names, also where case does not count
+    (``-2``, ``-3``...)."""
     source = item.document.meta.get("source")
-    stem = Path(source).stem if isinstance(source, str) and source else ""
-    stem = _SAFE_NAME.sub("_", stem).strip("._") or f"doc-{item.document.id or len(used) + 1}"
+    last = PurePosixPath(source.replace("\\", "/")).name if isinstance(source, str) else ""
+    stem = _safe_stem(PurePosixPath(last).stem) or f"doc-{item.document.id or len(used) + 1}"
     name, n = stem, 1
-    while name in used:
+    while name.casefold() in used:
         n += 1
         name = f"{stem}-{n}"
-    used.add(name)
+    used.add(name.casefold())
     return name
+
+
+def _safe_stem(name: str) -> str:
+    """Letters, digits, ``._-`` only; a long name cut, with a hash of the whole kept unique."""
+    safe = _SAFE_NAME.sub("_", name).strip("._")
+    if len(safe) <= MAX_NAME:
+        return safe
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:_HASHED]
+    return f"{safe[: MAX_NAME - _HASHED - 1]}-{digest}"
 
 
 def _ann_lines(

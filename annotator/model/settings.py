@@ -1,4 +1,8 @@
-"""Per-project settings, stored in the project file."""
+"""Per-project settings, stored in the project file.
+
+A project file can be crafted, so every value is bounded: a setting outside these bounds makes
+the file refused on open with one line, never a traceback or a hang.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,11 @@ DEFAULT_LABEL_MAP: dict[str, str] = {
     "NORP": "MISC",
 }
 
+MAX_MAPPED_LABELS = 1000
+MAX_RULE_FILES = 100
+_NAME = r"^[^\x00-\x1f]+$"  # one line, no control characters
+_MAX_NAME = 1000
+
 
 PendingOnDone = Literal["ask", "accept", "reject"]
 """What marking a document done does with its pending suggestions in the window."""
@@ -32,16 +41,18 @@ class ProjectSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    lang: str = Field(default="fr", min_length=2, max_length=8)
-    model: str | None = None
-    label_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_LABEL_MAP))
-    spans_key: str = Field(default="sc", min_length=1)
-    patterns: tuple[str, ...] = ()
-    rules: tuple[str, ...] = ()
+    lang: str = Field(default="fr", pattern=r"^[a-z]{2,3}$")  # a spaCy language code
+    model: str | None = Field(default=None, max_length=_MAX_NAME, pattern=r"^[^\x00-\x1f]*$")
+    label_map: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_LABEL_MAP), max_length=MAX_MAPPED_LABELS
+    )
+    spans_key: str = Field(default="sc", min_length=1, max_length=100, pattern=_NAME)
+    patterns: tuple[str, ...] = Field(default=(), max_length=MAX_RULE_FILES)
+    rules: tuple[str, ...] = Field(default=(), max_length=MAX_RULE_FILES)
     # who works in this project: every edit in the log, and exports, carry the name
     annotator: str | None = Field(default=None, min_length=1, max_length=64)
     # a merged project: the annotators whose versions it holds, for review
-    review_of: tuple[str, ...] = ()
+    review_of: tuple[str, ...] = Field(default=(), max_length=1000)
     retrain_every: int = Field(default=0, ge=0)
     """The window trains a new model version every this many done documents; 0: never."""
     pending_on_done: PendingOnDone = "ask"

@@ -1,19 +1,16 @@
 """Exporting a project: pick documents and annotations, split them, stream them to a writer.
 
 The same function serves ``annotator export`` and the window (which passes ``progress`` and
-``cancel`` from its worker). Files are written in a hidden folder beside the output and moved
-into place only when the whole export succeeded, so a failed or cancelled export leaves what
-was there before.
+``cancel`` from its worker). It reads the project in one read transaction, so an edit made
+meanwhile in another window is in the export whole or not at all. Files are written in a hidden
+folder beside the output and put in place only when the whole export succeeded, so a failed,
+cancelled or killed export leaves what was there before (``export_output`` has the rules).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import random
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -28,6 +25,7 @@ from annotator.errors import Cancelled, ExportError, ProjectLockedError, Project
 from annotator.io.alignment import MisalignedPolicy
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS
+from annotator.services.export_output import prepared_output
 from annotator.store import Project
 
 StatusSelection = Literal["done", "all"]
@@ -56,6 +54,7 @@ class ExportOptions(BaseModel):
     split: tuple[float, ...] | None = None
     seed: int = 0
     misaligned: MisalignedPolicy = "expand"
+    force: bool = False
 
     @field_validator("format")
     @classmethod
@@ -210,6 +209,7 @@ def export_project(
     split: tuple[float, ...] | None = None,
     seed: int = 0,
     misaligned: MisalignedPolicy = "expand",
+    force: bool = False,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> ExportReport:
@@ -222,7 +222,8 @@ def export_project(
     tokens nobody judged as missing (see ``annotator.io.docbin_writer``). ``split`` cuts the
     documents into train/dev(/test) with ``seed``; ``spacy`` is split 0.8/0.2 unless told.
     ``misaligned`` says what happens to a span off token boundaries (each is named in the
-    report).
+    report). ``force`` replaces an existing file that no export of ours wrote (never the
+    project, an SQLite file or a folder's files).
     """
     options = export_options(
         format=format,
@@ -232,7 +233,36 @@ def export_project(
         split=split,
         seed=seed,
         misaligned=misaligned,
+        force=force,
     )
+    entry = WRITERS[options.format]
+    output = Path(options.output)
+    folder = options.effective_split is not None or not entry.suffix
+    try:
+        with prepared_output(output, folder, project.path, options.force) as target:
+            with project.snapshot():
+                report = _write_export(project, options, target.staged, progress, cancel)
+            report.warnings.extend(target.notes)
+            staged_files = list(report.files)
+            report.rename_files(
+                dict(zip(staged_files, target.commit(staged_files, report), strict=True))
+            )
+    except OSError as error:
+        raise ExportError(
+            f"{output}: cannot write the export ({error.strerror or error})"
+        ) from None
+    _log_export(project, options, report)
+    return report
+
+
+def _write_export(
+    project: Project,
+    options: ExportOptions,
+    staged: Path,
+    progress: Progress | None,
+    cancel: Callable[[], bool] | None,
+) -> ExportReport:
+    """Write the selected documents, each part, to ``staged``."""
     doc_ids = project.document_ids(None if options.status == "all" else "done")
     if not doc_ids:
         total = project.count_documents()
@@ -242,15 +272,13 @@ def export_project(
         )
     fractions = options.effective_split
     parts: dict[str | None, list[int]] = (
-        {None: doc_ids} if fractions is None else dict(split_documents(doc_ids, fractions, seed))
+        {None: doc_ids}
+        if fractions is None
+        else dict(split_documents(doc_ids, fractions, options.seed))
     )
     report = ExportReport()
     statuses = _selected_statuses(options.spans, options.format)
     entry = WRITERS[options.format]
-    output = Path(options.output)
-    folder = fractions is not None or not entry.suffix
-    staging = _staging_folder(output, folder)
-    staged = staging / output.name
     written = 0
 
     def stream(ids: list[int]) -> Iterator[ExportDocument]:
@@ -264,94 +292,25 @@ def export_project(
             if progress is not None:
                 progress(written, len(doc_ids))
 
-    try:
-        if folder:
-            staged.mkdir()
-        for part, ids in parts.items():
-            if part is not None:
-                report.counts[f"documents_{part}"] = len(ids)
-                if not ids:
-                    report.warnings.append(
-                        f"the {part} part is empty ({len(doc_ids)} documents split "
-                        f"{','.join(f'{f:g}' for f in fractions or ())})"
-                    )
-            entry.write(
-                stream(ids),
-                staged,
-                part=part,
-                schema=project.schema,
-                settings=project.settings,
-                spans_key=project.settings.spans_key,
-                misaligned=options.misaligned,
-                report=report,
-            )
-        staged_files = list(report.files)
-        moved = _move_into_place(staged, output, report.files, report)
-        report.rename_files(dict(zip(staged_files, moved, strict=True)))
-    except OSError as error:
-        raise ExportError(
-            f"{output}: cannot write the export ({error.strerror or error})"
-        ) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    _log_export(project, options, report)
+    for part, ids in parts.items():
+        if part is not None:
+            report.counts[f"documents_{part}"] = len(ids)
+            if not ids:
+                report.warnings.append(
+                    f"the {part} part is empty ({len(doc_ids)} documents split "
+                    f"{','.join(f'{f:g}' for f in fractions or ())})"
+                )
+        entry.write(
+            stream(ids),
+            staged,
+            part=part,
+            schema=project.schema,
+            settings=project.settings,
+            spans_key=project.settings.spans_key,
+            misaligned=options.misaligned,
+            report=report,
+        )
     return report
-
-
-def _staging_folder(output: Path, folder: bool) -> Path:
-    """A hidden folder beside ``output``; refuses a file where a folder goes and vice versa."""
-    if folder and output.exists() and not output.is_dir():
-        raise ExportError(f"{output}: a file is in the way; this export writes a folder there")
-    if not folder and output.is_dir():
-        raise ExportError(f"{output}: is a folder; this export writes one file, give its name")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    except OSError as error:
-        raise ExportError(f"{output}: cannot write there ({error.strerror or error})") from None
-
-
-MANIFEST = ".annotator-export.json"
-"""Lists the files a folder export wrote, so the next export into that folder can remove those
-it does not write again (a test split dropped, a document no longer exported) and nothing else."""
-
-
-def _move_into_place(
-    staged: Path, output: Path, files: list[str], report: ExportReport
-) -> list[str]:
-    """Move the staged file, or each staged file of a folder, to its place under ``output``."""
-    if staged.is_file():
-        os.replace(staged, output)
-        return [str(output)]
-    written = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file())
-    for name in written:
-        target = output / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged / name, target)
-    for name in sorted(set(_previous_export(output)) - set(written)):
-        stale = output / name
-        if stale.is_file():
-            stale.unlink()
-            report.warnings.append(f"{stale}: removed, left by an earlier export to {output}")
-    (output / MANIFEST).write_text(json.dumps({"files": written}, indent=1), encoding="utf-8")
-    return [
-        str(output / Path(file).relative_to(staged)) if Path(file).is_relative_to(staged) else file
-        for file in files
-    ]
-
-
-def _previous_export(output: Path) -> list[str]:
-    """Files the last export into ``output`` wrote (none when the manifest is missing or bad)."""
-    try:
-        files = json.loads((output / MANIFEST).read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    # only plain relative names: a hand-edited manifest must not reach outside the folder
-    return [
-        f
-        for f in files
-        if isinstance(f, str) and ".." not in Path(f).parts and not Path(f).is_absolute()
-    ]
 
 
 def _log_export(project: Project, options: ExportOptions, report: ExportReport) -> None:

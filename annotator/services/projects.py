@@ -9,7 +9,7 @@ from typing import Any
 
 from annotator.errors import AnnotatorError, FormatError
 from annotator.model import LabelSchema, ProjectSettings
-from annotator.model.parsing import one_line
+from annotator.model.parsing import one_line, parse
 from annotator.store import Project, project_stats
 
 
@@ -45,7 +45,9 @@ def new_project(
         from annotator.services.team import check_annotator_name
 
         check_annotator_name(annotator)
-    settings = ProjectSettings(lang=lang, model=model, annotator=annotator)
+    settings = parse(
+        ProjectSettings, {"lang": lang, "model": model, "annotator": annotator}, "settings"
+    )
     schema = load_schema_file(schema_file) if schema_file else None
     return Project.create(path, settings=settings, schema=schema)
 

@@ -8,6 +8,8 @@ one transaction per command, through ``Project.transaction()``.
 from __future__ import annotations
 
 import json
+import logging
+import math
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pydantic
 from sqlite_utils import Database
 
 from annotator.edits import Edit, edit_to_json
@@ -40,10 +43,17 @@ from annotator.model import (
     text_hash,
 )
 from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.parsing import one_line
+from annotator.store.integrity import check_layout
 from annotator.store.lock import WriterLock, folder_is_writable
 from annotator.store.migrations import migrations
 
+log = logging.getLogger(__name__)
+
 FORMAT_MARKER = "annotator-project"
+MAX_LABELS = 1000  # entity labels, and relation labels, a schema may hold
+MAX_ALLOWED_PAIRS = 10_000  # (head, child) pairs over all relation labels
+SQLITE_INTEGERS = range(-(2**63), 2**63)
 _SPAN_COLUMNS = (
     "id, doc_id, start, end, label, origin, status, score, edited, aligned, status_reason"
 )
@@ -227,8 +237,8 @@ class Project:
         tables = set(self.db.table_names())
         if "meta" not in tables:
             raise NotAProjectError(f"{self.path}: an SQLite file, but not an annotator project")
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-        if row is None or json.loads(row[0]) != FORMAT_MARKER:
+        check_layout(self.db, self.path)
+        if self._read_meta("format") != FORMAT_MARKER:
             raise NotAProjectError(f"{self.path}: an SQLite file, but not an annotator project")
         problems = [row[0] for row in self.db.execute("PRAGMA quick_check(3)")]
         if problems != ["ok"]:
@@ -258,6 +268,19 @@ class Project:
         self.close()
 
     @contextmanager
+    def snapshot(self) -> Iterator[Project]:
+        """Reads inside see one state of the file while other connections write (WAL): one
+        read transaction. Inside a transaction already, that one."""
+        if self.db.conn.in_transaction:
+            yield self
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            self.db.execute("COMMIT")
+
+    @contextmanager
     def transaction(self) -> Iterator[Project]:
         """All writes inside are committed together, or not at all. Nests with savepoints."""
         self._require_writable()
@@ -279,7 +302,10 @@ class Project:
 
     def _read_meta(self, key: str) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return None if row is None else json.loads(row[0])
+        try:
+            return None if row is None else json.loads(row[0])
+        except (TypeError, ValueError) as error:
+            raise NotAProjectError(f"{self.path}: damaged {key} (not JSON: {error})") from None
 
     def _write_meta(self, key: str, value: Any) -> None:
         self.db.execute(
@@ -294,8 +320,10 @@ class Project:
             data = self._read_meta("settings")
             try:
                 self._settings = ProjectSettings.model_validate(data or {})
-            except ValueError as error:
-                raise NotAProjectError(f"{self.path}: damaged settings ({error})") from None
+            except pydantic.ValidationError as error:
+                raise NotAProjectError(
+                    f"{self.path}: damaged settings ({one_line(error)})"
+                ) from None
         return self._settings
 
     def set_settings(self, settings: ProjectSettings) -> None:
@@ -307,11 +335,41 @@ class Project:
     def schema(self) -> LabelSchema:
         if self._schema is None:
             data = self._read_meta("schema")
+            self._check_schema_size(data)
             try:
                 self._schema = LabelSchema.model_validate(data or {})
-            except ValueError as error:
-                raise NotAProjectError(f"{self.path}: damaged label schema ({error})") from None
+            except pydantic.ValidationError as error:
+                raise NotAProjectError(
+                    f"{self.path}: damaged label schema ({one_line(error)})"
+                ) from None
         return self._schema
+
+    def _check_schema_size(self, data: Any) -> None:
+        """Bound what a crafted schema can make every command do (checks are per label)."""
+        if not isinstance(data, dict):
+            return
+        for kind in ("entities", "relations"):
+            labels = data.get(kind)
+            if isinstance(labels, list) and len(labels) > MAX_LABELS:
+                raise NotAProjectError(
+                    f"{self.path}: the label schema has {len(labels)} {kind} labels; "
+                    f"at most {MAX_LABELS} are allowed"
+                )
+        relations = data.get("relations")
+        pairs = (
+            sum(
+                len(label.get("allowed") or ())
+                for label in relations or ()
+                if isinstance(label, dict) and isinstance(label.get("allowed"), list)
+            )
+            if isinstance(relations, list)
+            else 0
+        )
+        if pairs > MAX_ALLOWED_PAIRS:
+            raise NotAProjectError(
+                f"{self.path}: the label schema allows {pairs} label pairs; "
+                f"at most {MAX_ALLOWED_PAIRS} are allowed"
+            )
 
     def set_schema(
         self,
@@ -346,9 +404,25 @@ class Project:
         self._schema = schema
 
     def get_state(self, key: str, default: Any = None) -> Any:
-        """Session state kept in the project (last document, scroll position, selection)."""
+        """Session state kept in the project (last document, scroll position, selection).
+
+        State only says where the user was: a value that is not JSON, or a number beyond what
+        SQLite holds (``1e30``, ``NaN``), is ignored with a logged warning and
+        ``default`` is returned, so a damaged state never stops a command or the window.
+        """
         row = self.db.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
-        return default if row is None else json.loads(row[0])
+        if row is None:
+            return default
+        try:
+            value = json.loads(row[0])
+        except (TypeError, ValueError):
+            value = math.nan
+        if isinstance(value, int | float) and not (
+            math.isfinite(value) and SQLITE_INTEGERS.start <= value < SQLITE_INTEGERS.stop
+        ):
+            log.warning("%s: state %r ignored (not usable: %.60r)", self.path, key, row[0])
+            return default
+        return value
 
     def set_state(self, key: str, value: Any) -> None:
         if self.read_only:

@@ -17,14 +17,8 @@ from annotator.store.project import Project
 def read_snapshot(project: Project) -> Iterator[Project]:
     """Reads inside see one state of the file while other connections write (WAL), so a
     document's revision and its spans always go together. Inside a transaction, that one."""
-    if project.db.conn.in_transaction:
+    with project.snapshot():
         yield project
-        return
-    project.db.execute("BEGIN")
-    try:
-        yield project
-    finally:
-        project.db.execute("COMMIT")
 
 
 def document_text(project: Project, doc_id: int) -> str:

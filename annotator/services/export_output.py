@@ -1,0 +1,374 @@
+"""Where an export's files go, and how they get there without losing anyone's data.
+
+The rules (docs/guarantees.md says how each is tested):
+
+- An export never writes over its project file, nor over any SQLite file.
+- A folder records what our exports wrote in it: ``.annotator-export.json`` lists each file
+  with its SHA-256. A file is *ours* when it is listed there and still has that content.
+- A one-file export replaces an existing file only when it is ours (``force`` replaces any
+  other ordinary file, never the project or an SQLite file). It is written beside the output
+  and renamed over it: the old file stays whole until then.
+- A folder export (``spacy``, ``brat``, any split) owns its folder. Its folder may hold only our
+  files; anything else (a user's file, a file changed since, a symlink) makes the export
+  refuse before writing anything. The new folder is written whole beside the output, then
+  swapped in: the old folder is renamed aside, the new one renamed in, the old one removed.
+  So the output is the old export or the new one, never a mix, whenever the process dies.
+- An export killed on the way leaves hidden folders beside the output (``.NAME.annotator-*``);
+  the next export to the same place removes them, and puts the old folder back when the kill
+  came between the two renames.
+- Exports into one folder run one at a time (an advisory lock on that folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from annotator.errors import ExportError
+from annotator.io.records import ExportReport
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory lock
+    fcntl = None  # type: ignore[assignment]
+
+MANIFEST = ".annotator-export.json"
+"""Lists the files our exports wrote in a folder, with their SHA-256."""
+MANIFEST_FORMAT = "annotator-export/2"
+SQLITE_HEADER = b"SQLite format 3\x00"
+NAMED_AT_MOST = 3  # files named in a refusal
+_ANY_CONTENT = ""  # a manifest of the first version listed names without a hash
+
+Manifest = dict[str, tuple[str, ...]]  # relative name -> accepted SHA-256s ("" = any)
+
+
+@dataclass
+class ExportOutput:
+    """An output being written: ``staged`` is where the writer writes, ``commit`` puts it in
+    place. Made by ``prepared_output``."""
+
+    output: Path
+    folder: bool
+    staging: Path
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def staged(self) -> Path:
+        return self.staging / self.output.name
+
+    def commit(self, files: list[str], report: ExportReport) -> list[str]:
+        """Put the staged file or folder in place; ``files`` (staged paths) as final paths."""
+        if not self.folder:
+            self._replace_file()
+            return [str(self.output)]
+        self._swap_folder(report)
+        return [
+            str(self.output / Path(name).relative_to(self.staged))
+            if Path(name).is_relative_to(self.staged)
+            else name
+            for name in files
+        ]
+
+    def _replace_file(self) -> None:
+        digest = _sha256(self.staged)
+        before = _read_manifest(self.output.parent)
+        kept = before.get(self.output.name, ()) if _is_ours(self.output, before) else ()
+        # listed with both contents while the rename runs, so a kill in between leaves a file
+        # the next export still knows as ours
+        self._write_manifest(self.output.parent, {**before, self.output.name: (*kept, digest)})
+        os.replace(self.staged, self.output)
+        _sync_folder(self.output.parent)
+        self._write_manifest(self.output.parent, {**before, self.output.name: (digest,)})
+
+    def _swap_folder(self, report: ExportReport) -> None:
+        written = {
+            path.relative_to(self.staged).as_posix(): (_sha256(path),)
+            for path in sorted(self.staged.rglob("*"))
+            if path.is_file()
+        }
+        _write_json(self.staged / MANIFEST, _manifest_json(written))
+        _refuse_foreign_files(self.output)  # again: the user may have added one meanwhile
+        previous = _read_manifest(self.output) if self.output.is_dir() else {}
+        aside = None
+        if self.output.is_dir():
+            aside = self.output.with_name(_leftover_name(self.output, "old"))
+            os.rename(self.output, aside)
+        os.rename(self.staged, self.output)
+        _sync_folder(self.output.parent)
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+        for name in sorted(set(previous) - set(written)):
+            report.warnings.append(
+                f"{self.output / name}: removed, left by an earlier export to {self.output}"
+            )
+
+    def _write_manifest(self, folder: Path, manifest: Manifest) -> None:
+        """Written in the staging folder and renamed over the old one."""
+        staged = self.staging / MANIFEST
+        _write_json(staged, _manifest_json(manifest))
+        os.replace(staged, folder / MANIFEST)
+
+
+@contextmanager
+def prepared_output(
+    output: Path, folder: bool, project_path: Path, force: bool = False
+) -> Iterator[ExportOutput]:
+    """Check that ``output`` may be written, clean up after stopped exports, and give a
+    staging folder beside it; the staging folder goes when the block ends, whatever happens."""
+    output = Path(output)
+    if not output.name:  # "." or "/": the hidden folders beside it need a name
+        output = output.resolve()
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(f"{output}: cannot write there ({error.strerror or error})") from None
+    with _export_lock(output):
+        notes = _clean_leftovers(output, folder)  # first: it may put the old folder back
+        _refuse_unsafe(output, folder, Path(project_path), force)
+        try:
+            staging = Path(
+                tempfile.mkdtemp(prefix=_leftover_name(output, "staging"), dir=output.parent)
+            )
+        except OSError as error:
+            raise ExportError(f"{output}: cannot write there ({error.strerror or error})") from None
+        try:
+            if folder:
+                (staging / output.name).mkdir()
+            yield ExportOutput(output, folder, staging, notes)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- what may be written where ---------------------------------------------------------------
+
+
+def _refuse_unsafe(output: Path, folder: bool, project_path: Path, force: bool) -> None:
+    project = project_path.resolve()
+    if output.resolve() == project or _same_file(output, project):
+        raise ExportError(f"{output}: is the project file; an export never writes over it")
+    if folder and project.is_relative_to(output.resolve()):
+        raise ExportError(
+            f"{output}: holds the project file {project_path}; a folder export replaces its "
+            "whole folder, so give it a folder of its own"
+        )
+    if folder and Path.cwd().resolve().is_relative_to(output.resolve()):
+        raise ExportError(
+            f"{output}: is the current folder, or holds it; a folder export replaces its whole "
+            "folder, so give it a folder of its own"
+        )
+    if _is_sqlite(output):
+        raise ExportError(f"{output}: is an SQLite database; an export never writes over one")
+    if folder:
+        if output.is_symlink():
+            raise ExportError(f"{output}: is a symbolic link; give the folder it points to")
+        if output.exists() and not output.is_dir():
+            raise ExportError(f"{output}: a file is in the way; this export writes a folder there")
+        _refuse_foreign_files(output)
+        return
+    if output.is_dir():
+        raise ExportError(f"{output}: is a folder; this export writes one file, give its name")
+    if output.name == MANIFEST:
+        raise ExportError(f"{output}: is where exports list what they wrote; give another name")
+    if (
+        os.path.lexists(output)
+        and not force
+        and not _is_ours(output, _read_manifest(output.parent))
+    ):
+        raise ExportError(
+            f"{output}: exists, and no export of ours wrote it (or it changed since); "
+            "give another name, or pass --force to replace it"
+        )
+
+
+def _refuse_foreign_files(folder: Path) -> None:
+    """A folder export replaces the whole folder: it may hold only our unchanged files."""
+    if not folder.is_dir():
+        return
+    manifest = _read_manifest(folder)
+    problems: list[str] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        base = Path(root)
+        for name in dirs:
+            if (base / name).is_symlink():
+                problems.append(f"{(base / name).relative_to(folder).as_posix()} (a link)")
+        for name in files:
+            relative = (base / name).relative_to(folder).as_posix()
+            if relative == MANIFEST:
+                continue
+            if relative not in manifest:
+                problems.append(relative)
+            elif not _is_ours(base / name, manifest, relative):
+                problems.append(f"{relative} (changed since)")
+    if problems:
+        named = ", ".join(sorted(problems)[:NAMED_AT_MOST])
+        more = len(problems) - NAMED_AT_MOST
+        raise ExportError(
+            f"{folder}: holds files that no export of ours wrote, or that changed since "
+            f"({named}{f' and {more} more' if more > 0 else ''}); a folder export replaces the "
+            "whole folder, so move them or give another folder"
+        )
+
+
+def _is_ours(path: Path, manifest: Manifest, name: str | None = None) -> bool:
+    """Listed in the manifest, a regular file (not a link), with a content we wrote."""
+    accepted = manifest.get(name or path.name)
+    if not accepted:
+        return False
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+    except OSError:
+        return False
+    return _ANY_CONTENT in accepted or _sha256(path) in accepted
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(path, other)
+    except OSError:
+        return False
+
+
+# -- the manifest ----------------------------------------------------------------------------
+
+
+def _read_manifest(folder: Path) -> Manifest:
+    """What our exports wrote in ``folder`` (nothing when the manifest is missing or bad)."""
+    try:
+        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    if isinstance(files, list):  # the first version: names only
+        files = dict.fromkeys(files, _ANY_CONTENT)
+    if not isinstance(files, dict):
+        return {}
+    manifest: Manifest = {}
+    for name, digests in files.items():
+        digests = [digests] if isinstance(digests, str) else digests
+        if _plain_relative(name) and isinstance(digests, list):
+            manifest[name] = tuple(d for d in digests if isinstance(d, str))
+    return manifest
+
+
+def _plain_relative(name: object) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    path = PurePosixPath(name)
+    return not path.is_absolute() and ".." not in path.parts
+
+
+def _manifest_json(manifest: Manifest) -> dict[str, object]:
+    return {
+        "format": MANIFEST_FORMAT,
+        "files": {
+            name: digests[0] if len(digests) == 1 else list(digests)
+            for name, digests in sorted(manifest.items())
+        },
+    }
+
+
+def _write_json(path: Path, data: object) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+# -- leftovers of stopped exports, and one export at a time ---------------------------------
+
+
+def _leftover_name(output: Path, kind: str) -> str:
+    """``.NAME.annotator-staging-...`` / ``.NAME.annotator-old-...`` beside ``output``."""
+    suffix = "" if kind == "staging" else secrets.token_hex(4)
+    return f".{output.name}.annotator-{kind}-{suffix}"
+
+
+def _clean_leftovers(output: Path, folder: bool) -> list[str]:
+    """Remove what stopped exports to ``output`` left beside it; put back an old folder that
+    was set aside when its replacement never arrived."""
+    notes: list[str] = []
+    prefix = f".{output.name}.annotator-"
+    # the hidden staging folders of versions before the manifest's second format
+    legacy = re.compile(rf"\.{re.escape(output.name)}\.[a-z0-9_]{{8}}")
+    leftovers = []
+    for entry in output.parent.iterdir():
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        if entry.name.startswith(prefix) or (
+            legacy.fullmatch(entry.name) and {c.name for c in entry.iterdir()} <= {output.name}
+        ):
+            leftovers.append(entry)
+    aside = sorted(
+        (e for e in leftovers if e.name.startswith(prefix + "old-")),
+        key=lambda e: e.stat().st_mtime_ns,
+    )
+    if folder and aside and not os.path.lexists(output):
+        os.rename(aside[-1], output)
+        leftovers.remove(aside[-1])
+        notes.append(
+            f"{output}: put back the previous export, which an export stopped while moving its "
+            "folder into place had set aside"
+        )
+    files = 0
+    for entry in leftovers:
+        files += sum(len(names) for _, _, names in os.walk(entry))
+        shutil.rmtree(entry, ignore_errors=True)
+    if leftovers:
+        notes.append(
+            f"{output.parent}: removed {len(leftovers)} hidden folder(s) ({files} files) left "
+            f"by stopped exports to {output.name}"
+        )
+    return notes
+
+
+@contextmanager
+def _export_lock(output: Path) -> Iterator[None]:
+    """One export at a time into ``output``'s folder, across processes (``flock``)."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fd = os.open(output.parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExportError(
+                f"{output}: another export is writing into {output.parent} now; "
+                "try again when it is done"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (best effort: not every system can)."""
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
