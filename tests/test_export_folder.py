@@ -191,5 +191,6 @@ def test_an_export_is_one_snapshot_while_another_window_edits(tmp_path: Path) ->
             )
     assert (report.spans, report.relations) == (12, 6)
     assert report.warnings[-1:] == [
-        f"{path} is open in another window, so this export is not in its edit log"
+        f"{path} was opened read-only (asked, open in another window, or not writable), "
+        "so this export is not in its edit log"
     ]
