@@ -16,8 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from annotator.edits import Edit, edit_to_json
 from annotator.errors import (
     NotAProjectError,
@@ -41,6 +39,7 @@ from annotator.model import (
 from annotator.model.document import DocumentStatus, TokenOffsets
 from annotator.store.lock import WriterLock
 from annotator.store.migrations import migrations
+from annotator.store.sqlite import Database
 
 FORMAT_MARKER = "annotator-project"
 _SPAN_COLUMNS = "id, doc_id, start, end, label, origin, status, score, edited, aligned"
