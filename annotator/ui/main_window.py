@@ -11,9 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from annotator.errors import AnnotatorError, NotFoundError
+from annotator.store.listing import awaiting_first_suggestions
 from annotator.ui import jobs
 from annotator.ui.document_list import DocumentListPanel
 from annotator.ui.editor.document_view import DocumentView
@@ -25,6 +26,7 @@ from annotator.ui.menus import WindowActions
 from annotator.ui.preferences import Preferences
 from annotator.ui.session import ProjectSession
 from annotator.ui.status_bar import StatusBar
+from annotator.ui.suggestions_bar import SuggestionsBar
 from annotator.ui.workers import Task, TaskRunner
 
 # Keys of the session state kept in the project file.
@@ -55,7 +57,14 @@ class MainWindow(QMainWindow):
 
         self.view = DocumentView(session, self)
         self.view.setObjectName("document-view")
-        self.setCentralWidget(self.view)
+        self.suggestions_bar = SuggestionsBar()
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.suggestions_bar)
+        centre_layout.addWidget(self.view, 1)
+        self.setCentralWidget(centre)
 
         self.document_list = DocumentListPanel(session)
         self.palette_panel = LabelPalette(session)
@@ -88,6 +97,8 @@ class MainWindow(QMainWindow):
         self.view.selection_changed.connect(self.inspector.show_item)
         self.view.selection_changed.connect(self._on_selection_changed)
         self.view.propagated.connect(self._on_propagated)
+        self.suggestions_bar.run_requested.connect(lambda: jobs.suggest_new_documents(self))
+        self.suggestions_bar.dismissed.connect(self.view.setFocus)
         session.document_opened.connect(self._on_document_opened)
 
         self._state_timer = QTimer(self, singleShot=True, interval=400)
@@ -141,6 +152,7 @@ class MainWindow(QMainWindow):
         scroll = project.get_state(STATE_SCROLL)
         selection = project.get_state(STATE_SELECTION)
         self.session.open_document(int(doc_id))
+        self.offer_suggestions()
         # the view lays its document out on open; restore position and selection after that
         if isinstance(selection, str):
             self.view.select(selection)
@@ -180,11 +192,25 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self, _item: object) -> None:
         self._state_timer.start()
 
+    # -- the first suggestions -----------------------------------------------------------------
+
+    def offer_suggestions(self) -> None:
+        """Offer (in the bar over the text) to suggest, when no suggestion run was ever stored."""
+        project = self.session.project
+        waiting = 0 if project.read_only else awaiting_first_suggestions(project)
+        if waiting and not self.tasks.busy():
+            self.suggestions_bar.offer(waiting, project.settings.default_model)
+        else:
+            self.suggestions_bar.hide()
+
     # -- background work that writes: the window holds its own writes meanwhile -------------
 
     HELD_ACTIONS = ("undo", "redo", "done_next", "skip", "previous", "next", "schema")
 
     def _on_task_started(self, task: Task) -> None:
+        if self.suggestions_bar.isVisible():
+            self.suggestions_bar.hide()
+            self.view.setFocus()
         if task.writes:
             self.hold_edits(True)
 
