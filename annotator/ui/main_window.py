@@ -24,6 +24,7 @@ from annotator.ui.inspector import Inspector
 from annotator.ui.label_palette import LabelPalette
 from annotator.ui.menus import WindowActions
 from annotator.ui.preferences import Preferences
+from annotator.ui.propagation_bar import PropagationBar
 from annotator.ui.session import ProjectSession
 from annotator.ui.status_bar import StatusBar
 from annotator.ui.suggestions_bar import SuggestionsBar
@@ -58,11 +59,13 @@ class MainWindow(QMainWindow):
         self.view = DocumentView(session, self)
         self.view.setObjectName("document-view")
         self.suggestions_bar = SuggestionsBar()
+        self.propagation_bar = PropagationBar(self.view.propagation())
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(0)
         centre_layout.addWidget(self.suggestions_bar)
+        centre_layout.addWidget(self.propagation_bar)
         centre_layout.addWidget(self.view, 1)
         self.setCentralWidget(centre)
 
