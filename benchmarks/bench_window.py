@@ -26,7 +26,6 @@ import argparse
 import gc
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from annotator import edits
 from annotator.model import Document, Relation, Span
 from annotator.store import Project
 from annotator.store.listing import DocumentFilter
+from annotator.ui.app import make_application
 from annotator.ui.document_list import configure_table
 from annotator.ui.document_list_model import DocumentListModel
 from annotator.ui.launcher import Launcher
@@ -256,7 +256,7 @@ def main() -> int:
     parser.add_argument("--skip-list", action="store_true", help="the long document only")
     args = parser.parse_args()
     repeat = max(3, args.repeat)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = make_application()  # as the app starts: its GIL switch interval included
     rows: list[tuple[str, float, float]] = []
     with tempfile.TemporaryDirectory() as folder:
         settings = Path(folder) / "settings"

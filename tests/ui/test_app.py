@@ -142,3 +142,16 @@ def test_export_from_the_window_runs_in_the_background(
     assert "Exported 3 documents" in window.statusBar().currentMessage()
     with Project.open(path, read_only=True) as project:
         assert any(entry["kind"] == "export" for entry in project.edit_log())
+
+
+def test_the_app_takes_the_gil_back_from_workers_quickly(qapp) -> None:
+    """A propagation search in a worker must not add 5 ms to each Qt call of a keystroke."""
+    import sys
+
+    before = sys.getswitchinterval()
+    try:
+        app_module.make_application()
+        assert sys.getswitchinterval() == pytest.approx(app_module.GIL_SWITCH_SECONDS)
+        assert sys.getswitchinterval() < before
+    finally:
+        sys.setswitchinterval(before)
