@@ -168,3 +168,23 @@ def test_wait_searches_and_stores_what_is_queued(qtbot, project: Project, doc_id
     assert runner.wait()
     assert not runner.busy()
     assert [s.origin for s in project.spans(other)] == ["propagation"] * 2
+
+
+def test_the_search_waits_for_the_keys_to_rest(qtbot, project: Project) -> None:
+    """A burst of keys is not slowed by a search in the worker: it starts once they rest."""
+    from annotator.ui.editor.propagation import QUIET_MS
+
+    text = "Microsoft paie. Microsoft recrute."
+    tokens = ((0, 9), (10, 14), (14, 15), (16, 25), (26, 33), (33, 34))
+    doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
+    project.add_spans([_suggested(doc_id, 0, 9, "ORG")])
+    editor = open_editor(qtbot, project, doc_id)
+    editor.click_offset(3)
+    editor.key(Qt.Key.Key_A)
+    for _ in range(6):  # keys keep coming, each well inside the quiet time
+        qtbot.wait(QUIET_MS // 3)
+        editor.key(Qt.Key.Key_Escape)
+        assert [s.origin for s in editor.spans()] == ["model:fr_core_news_md@3.8.0"]
+    with qtbot.waitSignal(editor.view.propagated, timeout=10_000) as signal:
+        pass  # the keys rest: the search runs and its suggestion is stored
+    assert signal.args == [1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QPainter,
@@ -397,6 +397,13 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
                 return
             span = self._index.span_by_id[relation.head]
         self._reveal_range(span.start, span.end)
+
+    def event(self, event: QEvent) -> bool:
+        # every key reaches the view first as a ShortcutOverride (actions' keys included):
+        # the next propagation search waits for the keys to rest
+        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            self._propagation.hold_off()
+        return super().event(event)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         self.viewport().update()

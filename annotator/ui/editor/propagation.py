@@ -8,6 +8,10 @@ revision moved meanwhile; those are searched once more (the annotator often edit
 document while its acceptance is being propagated). One request at a time, from search to
 store, so a request never reads what the previous one has not stored yet.
 
+Searches start once the keyboard has been quiet for ``QUIET_MS`` (``hold_off`` is called at
+each key): a search of a long document is a few hundred milliseconds of Python in the worker,
+which shares the GIL and the cores with the keys, so it waits for a pause in a burst of keys.
+
 A search that finds more than ``ASK_ABOVE`` new places (a common word accepted in a long
 document) is not stored at once: it is held and announced with ``held``, and stored only if
 the annotator says so (``store_held``); the keys work meanwhile, and the queue moves on.
@@ -27,6 +31,7 @@ from PySide6.QtCore import (
     QObject,
     QRunnable,
     QThreadPool,
+    QTimer,
     Signal,
 )
 
@@ -41,6 +46,9 @@ Key = tuple[str, str]
 
 ASK_ABOVE = 500
 """More new suggestions than this from one accepted span are stored only when asked to."""
+
+QUIET_MS = 250
+"""How long the keys must rest before the next search starts."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,8 @@ class PropagationRunner(QObject):
         self._outcome: tuple[list[PropagatedDocument], str] | None = None
         self._held: tuple[_Request, list[PropagatedDocument]] | None = None
         self._closed = False
+        self._quiet = QTimer(self, singleShot=True, interval=QUIET_MS)
+        self._quiet.timeout.connect(self._start_next)
         self.computed.connect(self._on_computed)
         application = QCoreApplication.instance()
         if application is not None:
@@ -121,12 +131,21 @@ class PropagationRunner(QObject):
         self._start_next()
         return True
 
+    def hold_off(self) -> None:
+        """A key was pressed: the next search waits until the keys rest (a running one goes
+        on)."""
+        self._quiet.start()
+
     def set_enabled(self, enabled: bool) -> None:
         """Switch propagation on or off (the editor benchmark measures the view without it)."""
         self.enabled = enabled
 
     def busy(self) -> bool:
         return bool(self._pending)
+
+    def searching(self) -> bool:
+        """Whether a search runs in the worker right now."""
+        return self._running is not None
 
     def held_request(self) -> tuple[str, str, int] | None:
         """(string, label, new suggestions) waiting for the annotator's word, if any."""
@@ -152,6 +171,8 @@ class PropagationRunner(QObject):
     def wait(self, milliseconds: int = -1) -> bool:
         """Search and store every queued request now (tests, benchmarks); False on timeout."""
         deadline = QDeadlineTimer(milliseconds)
+        self._quiet.stop()
+        self._start_next()
         while self._running is not None:
             if not self._pool.waitForDone(deadline.remainingTime()):
                 return False
@@ -163,6 +184,7 @@ class PropagationRunner(QObject):
         project, which is closed next. Nothing runs afterwards."""
         self._closed = True
         self.blockSignals(True)
+        self._quiet.stop()
         self._queue.clear()
         self._pool.waitForDone()
         self._outcome = None
@@ -188,6 +210,8 @@ class PropagationRunner(QObject):
     def _start_next(self) -> None:
         if self._running is not None or not self._queue or self._closed:
             return
+        if self._quiet.isActive():
+            return  # started by the timer, once the keys rest
         self._running = self._queue.popleft()
         self._pool.start(_Job(self, self._running))
 
