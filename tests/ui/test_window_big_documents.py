@@ -78,7 +78,7 @@ def _accept_soir(qtbot, window) -> None:
 
 def _statuses_shown(window) -> dict[str, str]:
     view = window.view
-    return {item_id: view._index.item(item_id).status for item_id in view.shown_item_ids()}
+    return {item_id: view.shown_item(item_id).status for item_id in view.shown_item_ids()}
 
 
 def _statuses_stored(window) -> dict[str, str]:
@@ -126,7 +126,7 @@ def test_a_big_propagation_asks_first_and_the_keys_go_on(qtbot, launcher, tmp_pa
     assert f"{sentences - 1:,}" in bar.message.text()  # every other "soir"
     assert not [s for s in window.session.project.spans(1) if s.origin == "propagation"]
 
-    # the keys go on meanwhile: Tab to a name and accept it (its string is held too: merged)
+    # the keys go on meanwhile: Tab to a name and accept it
     qtbot.keyClick(view, Qt.Key.Key_Tab)
     accepted = view.selected()
     qtbot.keyClick(view, Qt.Key.Key_A)

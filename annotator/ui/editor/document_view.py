@@ -222,6 +222,10 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             centre = shape.label_rect.center()
         return QPoint(round(centre.x()), round(centre.y() - value))
 
+    def shown_item(self, item_id: str) -> Span | Relation | None:
+        """The span or relation as the view shows it (None when it is not shown)."""
+        return self._index.item(item_id)
+
     def shown_item_ids(self) -> list[str]:
         """Spans then relations as Tab visits them: everything shown (rejected ones are not)."""
         return self._index.tab_order()
