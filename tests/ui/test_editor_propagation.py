@@ -38,15 +38,21 @@ def _described(project: Project, doc_id: int) -> list[tuple[int, int, str, str, 
     return [(s.start, s.end, s.label, s.origin, s.status) for s in project.spans(doc_id)]
 
 
-def test_accepting_a_suggestion_proposes_its_string_elsewhere_in_the_document(
-    qtbot, project: Project
-) -> None:
+def _microsoft_twice(qtbot, project: Project):
+    """An editor on "Microsoft" twice, the first a suggestion, selected."""
     text = "Microsoft paie. Microsoft recrute."
     tokens = ((0, 9), (10, 14), (14, 15), (16, 25), (26, 33), (33, 34))
     doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
     project.add_spans([_suggested(doc_id, 0, 9, "ORG")])
     editor = open_editor(qtbot, project, doc_id)
     editor.click_offset(3)
+    return editor
+
+
+def test_accepting_a_suggestion_proposes_its_string_elsewhere_in_the_document(
+    qtbot, project: Project
+) -> None:
+    editor = _microsoft_twice(qtbot, project)
     with qtbot.waitSignal(editor.view.propagated, timeout=10_000) as signal:
         editor.key(Qt.Key.Key_A)
     assert signal.args == [1]
@@ -174,12 +180,7 @@ def test_the_search_waits_for_the_keys_to_rest(qtbot, project: Project) -> None:
     """A burst of keys is not slowed by a search in the worker: it starts once they rest."""
     from annotator.ui.editor.propagation import QUIET_MS
 
-    text = "Microsoft paie. Microsoft recrute."
-    tokens = ((0, 9), (10, 14), (14, 15), (16, 25), (26, 33), (33, 34))
-    doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
-    project.add_spans([_suggested(doc_id, 0, 9, "ORG")])
-    editor = open_editor(qtbot, project, doc_id)
-    editor.click_offset(3)
+    editor = _microsoft_twice(qtbot, project)
     editor.key(Qt.Key.Key_A)
     for _ in range(6):  # keys keep coming, each well inside the quiet time
         qtbot.wait(QUIET_MS // 3)
