@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set-up and run in one command, on a fresh machine that has only python3.
 
-    python3 dev.py run    # make .venv, install, open the app on the sample corpus
+    python3 dev.py run    # make .venv, install, open the app on the suggested sample corpus
     python3 dev.py test   # make .venv, install, run the whole test suite (what CI runs)
 
 Both create or reuse ``.venv`` inside the checkout; only the standard library is used here.
@@ -90,11 +90,25 @@ def ensure_system_packages(packages: list[str]) -> None:
         print(f"note: could not install {' '.join(missing)}; the Xvfb test will skip")
 
 
+def make_sample(python: str | Path, target: Path) -> None:
+    """Import seeds/ into ``target`` and suggest its entities and relations, so the window
+    opens on the article with its suggestions. Made in a side file, moved in place at the end:
+    a run stopped halfway is made again next time."""
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    _run(python, "-m", "annotator", "import", partial, ROOT / "seeds")
+    try:
+        _run(python, "-m", "annotator", "suggest", partial)
+    except subprocess.CalledProcessError:
+        print("note: the suggestions failed (see above); the window offers to run them again")
+    partial.replace(target)
+
+
 def run() -> None:
     ensure_system_packages(WINDOW_PACKAGES)
     ensure_venv()
     if not SAMPLE_PROJECT.exists():
-        _run(PYTHON, "-m", "annotator", "import", SAMPLE_PROJECT, ROOT / "seeds")
+        make_sample(PYTHON, SAMPLE_PROJECT)
     _run(PYTHON, "-m", "annotator", "stats", SAMPLE_PROJECT)
     os.execv(PYTHON, [str(PYTHON), "-m", "annotator", "gui", str(SAMPLE_PROJECT)])
 

@@ -1,7 +1,8 @@
-"""Times the window's document list over 100,000 documents, offscreen, against an eager list.
+"""Times the window's document list over 100,000 documents, and the window on a 100,000-token
+document, offscreen, against an eager list or the store alone.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_window.py [--documents N]
-        [--repeat N]
+        [--repeat N] [--tokens N] [--skip-list]
 
 Ours is ``DocumentListModel``: the filter runs in SQLite and returns ids only; rows are read a
 page at a time when the view paints them. The baseline is what a list that holds its rows does:
@@ -10,6 +11,15 @@ one SQL query reading every row (title, status, span counts) into a Python list 
 Each figure is the median of repeated runs. The last two rows are a document switch
 (Alt+Right) and a label keystroke in the whole window (document view, list row, inspector,
 status bar, the window repainted) against the store reads, or the store edit, alone.
+
+The long-document rows open a 100,000-token document with 10,000 suggested spans and 1,000
+suggested relations (what a suggestion run leaves) from the document list, cold (a new window
+and connection each time), then time Tab and A (accept) from the key event until the event
+loop is idle again, the view's paint included; once with propagation off, once with it on
+(every word recurs thousands of times here, so each accept's search runs in the worker and
+its result waits for the annotator's word). A search starts once the keys rest for a moment,
+so before each timed Tab and A the benchmark rests that long and the keys come while the
+previous accept's search runs (it prints how many did).
 """
 
 from __future__ import annotations
@@ -18,7 +28,6 @@ import argparse
 import gc
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -32,11 +41,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QTableView
 
 from annotator import edits
-from annotator.model import Document, Span
+from annotator.model import Document, Relation, Span
 from annotator.store import Project
 from annotator.store.listing import DocumentFilter
+from annotator.ui.app import make_application
 from annotator.ui.document_list import configure_table
 from annotator.ui.document_list_model import DocumentListModel
+from annotator.ui.editor.propagation import QUIET_MS
 from annotator.ui.launcher import Launcher
 from annotator.ui.preferences import Preferences
 
@@ -99,6 +110,138 @@ def build_project(path: Path, documents: int) -> None:
                 )
 
 
+def build_long_document(path: Path, tokens: int, spans: int, relations: int) -> None:
+    """A short document 1, then document 2: ``tokens`` tokens, every ``tokens // spans``-th a
+    suggested span, ``relations`` suggested relations between neighbouring spans."""
+    from bench_editor import make_text  # the same generated text as the editor benchmark
+
+    text, offsets = make_text(tokens)
+    with Project.create(path) as project:
+        project.add_document(Document(text="Une courte note.", tokens=((0, 3), (4, 10), (11, 16))))
+        doc_id, _ = project.add_document(Document(text=text, tokens=offsets))
+        step = max(1, tokens // spans)
+        made = [
+            Span(
+                doc_id=doc_id,
+                start=offsets[number * step][0],
+                end=offsets[number * step][1],
+                label=("PER", "ORG", "LOC", "MISC")[number % 4],
+                status="suggested",
+                origin="model:bench@1",
+            )
+            for number in range(spans)
+        ]
+        project.add_spans(made)
+        project.add_relations(
+            [
+                Relation(
+                    doc_id=doc_id,
+                    head=made[4 * k].id,
+                    child=made[4 * k + 1].id,
+                    label="works_for",
+                    status="suggested",
+                    origin="rule:bench",
+                )
+                for k in range(min(relations, len(made) // 4))
+            ]
+        )
+        project.log_event("suggest", "benchmark suggestions", {})
+        project.set_state("last_document", 1)
+
+
+def long_document_rows(
+    app: QApplication, folder: Path, tokens: int, repeat: int
+) -> list[tuple[str, float, float, float]]:
+    """Opening the long document from the list, and Tab / A on it, in the whole window."""
+    path = folder / "long.annotator"
+    started = time.perf_counter()
+    build_long_document(path, tokens, tokens // 10, tokens // 100)
+    print(f"built a {tokens:,}-token document in {time.perf_counter() - started:.1f} s")
+    rows = []
+
+    def open_window() -> Any:
+        with Project.open(path) as writer:  # the window starts on the short document
+            writer.set_state("last_document", 1)
+        launcher = Launcher(Preferences())
+        launcher.open_project(path)
+        window = launcher.window
+        window.resize(1280, 800)
+        window.view.setFocus()
+        window.activateWindow()
+        app.processEvents()
+        window.repaint()
+        return launcher, window
+
+    opening, opening_cpu, reads = [], [], []
+    for _ in range(repeat):
+        _launcher, window = open_window()  # a new window and connection: nothing cached
+        assert window.view.doc_id() == 1
+        table = window.document_list.table
+        centre = table.visualRect(window.document_list.model.index(1, 1)).center()
+        started, cpu = time.perf_counter(), time.thread_time()
+        QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+        app.processEvents()
+        opening.append((time.perf_counter() - started) * 1000.0)
+        opening_cpu.append((time.thread_time() - cpu) * 1000.0)
+        assert window.view.doc_id() == 2, "the click did not open the long document"
+        window.close()
+        app.processEvents()
+        with Project.open(path, read_only=True) as reader:
+            started = time.perf_counter()
+            reader.document(2)
+            reader.spans(2)
+            reader.relations(2)
+            reads.append((time.perf_counter() - started) * 1000.0)
+    rows.append(
+        (
+            f"open the {tokens:,}-token document from the list (click, cold, painted)",
+            statistics.median(opening),
+            statistics.median(opening_cpu),
+            statistics.median(reads),
+        )
+    )
+
+    _launcher, window = open_window()
+    window.session.open_document(2)
+    app.processEvents()
+    view = window.view
+    view.setFocus()
+    store = window.session.project
+    runner = view.propagation()
+    overlapped = 0
+    for propagation in (False, True):
+        runner.set_enabled(propagation)
+        timings: dict[Qt.Key, list[tuple[float, float]]] = {Qt.Key.Key_Tab: [], Qt.Key.Key_A: []}
+        for _ in range(repeat * 3):
+            if propagation:  # let the last accept's search start, then press keys during it
+                QTest.qWait(QUIET_MS + 50)
+            for key, times in timings.items():
+                overlapped += propagation and runner.searching()
+                started, cpu = time.perf_counter(), time.thread_time()
+                QTest.keyClick(view, key)
+                app.processEvents()
+                elapsed = (time.perf_counter() - started) * 1000.0
+                times.append((elapsed, (time.thread_time() - cpu) * 1000.0))
+        accepted = sum(1 for s in store.spans(2) if s.status == "accepted")
+        assert accepted >= repeat * 3, "the keys did not accept"
+        state = "running" if propagation else "off"
+        for key, name in ((Qt.Key.Key_Tab, "Tab"), (Qt.Key.Key_A, "A (accept)")):
+            walls = [wall for wall, _ in timings[key]]
+            rows.append(
+                (
+                    f"{name} on it, key to paint, propagation {state}",
+                    statistics.median(walls),
+                    statistics.median(cpu for _, cpu in timings[key]),
+                    max(walls),
+                )
+            )
+    print(f"{overlapped} of {repeat * 6} keys with propagation on came while a search ran")
+    view.propagation().wait()
+    window.close()
+    app.processEvents()
+    return rows
+
+
 def median_ms(run: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -118,167 +261,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure (median)")
+    parser.add_argument("--tokens", type=int, default=100_000, help="of the long document")
+    parser.add_argument("--skip-list", action="store_true", help="the long document only")
     args = parser.parse_args()
     repeat = max(3, args.repeat)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = make_application()  # as the app starts: its GIL switch interval included
     rows: list[tuple[str, float, float]] = []
     with tempfile.TemporaryDirectory() as folder:
         settings = Path(folder) / "settings"
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings))
-        path = Path(folder) / "bench.annotator"
-        started = time.perf_counter()
-        build_project(path, args.documents)
-        print(f"built {args.documents:,} documents in {time.perf_counter() - started:.1f} s")
-        project = Project.open(path, read_only=True)
-        view = QTableView()
-        view.resize(*LIST_SIZE)
-        view.show()
-        app.processEvents()
-
-        # 1. the list appears: model made, first screen painted
-        rows.append(
-            (
-                "open the list (first screen painted)",
-                median_ms(lambda: shown(view, DocumentListModel(project)), repeat),
-                median_ms(lambda: shown(view, EagerModel(project)), repeat),
-            )
-        )
-
-        # 2. scroll to the end and back, painting each end
-        def scroll_ends(model: QAbstractTableModel) -> Callable[[], None]:
-            def run() -> None:
-                view.scrollToBottom()
-                view.viewport().repaint()
-                view.scrollToTop()
-                view.viewport().repaint()
-
-            shown(view, model)
-            return run
-
-        ours_model = DocumentListModel(project)
-        ours = median_ms(scroll_ends(ours_model), repeat)
-        eager_model = EagerModel(project)
-        theirs = median_ms(scroll_ends(eager_model), repeat)
-        rows.append(("scroll to the last row and back", ours, theirs))
-
-        # 3. scroll through the whole list a page at a time (what a held-down PgDn does)
-        def page_through(model: QAbstractTableModel) -> Callable[[], None]:
-            bar = view.verticalScrollBar()
-
-            def run() -> None:
-                bar.setValue(0)
-                while bar.value() < bar.maximum():
-                    bar.setValue(bar.value() + bar.pageStep() * 200)
-                    view.viewport().repaint()
-
-            shown(view, model)
-            return run
-
-        ours = median_ms(page_through(DocumentListModel(project)), repeat)
-        theirs = median_ms(page_through(eager_model), repeat)
-        rows.append(("jump through the list, 200 pages a step, painting", ours, theirs))
-
-        # 4. filters, until the first screen is painted; each run applies one filter,
-        # alternating between two of the same kind (the eager list runs the same SQL filter)
-        del eager_model, ours_model
-        gc.collect()
-        label_clause = (
-            "WHERE d.id IN (SELECT s.doc_id FROM spans s WHERE s.label = ? "
-            "AND s.status != 'rejected')"
-        )
-        for name, filters, where, params in (
-            (
-                "filter by text",
-                (DocumentFilter(text="Article 999"), DocumentFilter(text="Article 998")),
-                "WHERE d.text LIKE ?",
-                ("%Article 999%",),
-            ),
-            (
-                "filter by status",
-                (DocumentFilter(status="new"), DocumentFilter(status="in_progress")),
-                "WHERE d.status = ?",
-                ("new",),
-            ),
-            (
-                "filter by label",
-                (DocumentFilter(label="PER"), DocumentFilter(label="MISC")),
-                label_clause,
-                ("PER",),
-            ),
-        ):
-            model = DocumentListModel(project)
-            shown(view, model)
-            turns = iter(filters * repeat * 2)
-
-            def ours_filter(m: DocumentListModel = model, t: Any = turns) -> None:
-                m.set_filter(next(t))
-                view.viewport().repaint()
-
-            ours = median_ms(ours_filter, repeat)
-            theirs = median_ms(
-                lambda w=where, p=params: shown(view, EagerModel(project, w, p)), repeat
-            )
-            rows.append((f"{name}, first screen painted", ours, theirs))
-            gc.collect()
-        view.close()
-        project.close()
-
-        # 5. a document switch in the whole window
-        launcher = Launcher(Preferences())
-        launcher.open_project(path)
-        window = launcher.window
-        assert window is not None
-        window.resize(1280, 800)
-        app.processEvents()
-        window.view.setFocus()
-        window.activateWindow()
-        session = window.session
-
-        def next_document() -> None:
-            QTest.keyClick(window.view, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
-            window.repaint()
-
-        ours = median_ms(next_document, repeat * 3)
-        reader = session.project
-        position = [1]
-
-        def reads_only() -> None:
-            position[0] += 1
-            reader.document(position[0])
-            reader.spans(position[0])
-            reader.relations(position[0])
-
-        theirs = median_ms(reads_only, repeat * 3)
-        rows.append(("document switch in the window (Alt+Right, repainted)", ours, theirs))
-
-        # 6. a label keystroke in the window: the view, the list row, the inspector and the
-        # status bar all follow; timed until every pending repaint of the window is done
-        session.open_document(1)  # document 1 has an accepted PER span
-        target = next(s for s in reader.spans(1) if s.status == "accepted")
-        window.view.select(target.id)
-        window.view.setFocus()
-        keys = iter(["2", "1"] * repeat * 4)
-
-        def keystroke() -> None:
-            QTest.keyClick(window.view, next(keys))
-            app.processEvents()
-            window.repaint()
-
-        ours = median_ms(keystroke, repeat * 3)
-        assert reader.span(target.id).label in ("PER", "ORG"), "the keystroke did not edit"
-        current = [reader.span(target.id)]
-
-        def store_only() -> None:
-            span = current[0]
-            edit = edits.relabel_span(span, "ORG" if span.label == "PER" else "PER")
-            reader.apply(edit)
-            current[0] = edit.after
-
-        theirs = median_ms(store_only, repeat * 3)
-        rows.append(("label keystroke in the window (everything repainted)", ours, theirs))
-        window.close()
-
+        long_rows = long_document_rows(app, Path(folder), args.tokens, repeat)
+        if not args.skip_list:
+            rows = list_and_window_rows(app, Path(folder), args.documents, repeat)
     print(
         f"Window, offscreen, {args.documents:,} documents, list {LIST_SIZE[0]}x{LIST_SIZE[1]}, "
         f"median of {repeat}+ runs"
@@ -288,7 +283,177 @@ def main() -> int:
     print("|---|---:|---:|")
     for name, ours, theirs in rows:
         print(f"| {name} | {ours:.1f} | {theirs:.2f} |")
+    print()
+    print(
+        f"Window, offscreen, 1280x800, a {args.tokens:,}-token document with {args.tokens // 10:,}"
+    )
+    print(f"suggested spans and {args.tokens // 100:,} relations, {repeat}+ runs")
+    print()
+    print(
+        "| measurement | annotator, median (ms) | its UI-thread CPU (ms) "
+        "| store reads alone / slowest key (ms) |"
+    )
+    print("|---|---:|---:|---:|")
+    for name, ours, cpu, other in long_rows:
+        print(f"| {name} | {ours:.1f} | {cpu:.1f} | {other:.1f} |")
     return 0
+
+
+def list_and_window_rows(
+    app: QApplication, folder: Path, documents: int, repeat: int
+) -> list[tuple[str, float, float]]:
+    """The document list over ``documents`` documents, then a switch and a keystroke."""
+    rows: list[tuple[str, float, float]] = []
+    path = folder / "bench.annotator"
+    started = time.perf_counter()
+    build_project(path, documents)
+    print(f"built {documents:,} documents in {time.perf_counter() - started:.1f} s")
+    project = Project.open(path, read_only=True)
+    view = QTableView()
+    view.resize(*LIST_SIZE)
+    view.show()
+    app.processEvents()
+
+    # 1. the list appears: model made, first screen painted
+    rows.append(
+        (
+            "open the list (first screen painted)",
+            median_ms(lambda: shown(view, DocumentListModel(project)), repeat),
+            median_ms(lambda: shown(view, EagerModel(project)), repeat),
+        )
+    )
+
+    # 2. scroll to the end and back, painting each end
+    def scroll_ends(model: QAbstractTableModel) -> Callable[[], None]:
+        def run() -> None:
+            view.scrollToBottom()
+            view.viewport().repaint()
+            view.scrollToTop()
+            view.viewport().repaint()
+
+        shown(view, model)
+        return run
+
+    ours_model = DocumentListModel(project)
+    ours = median_ms(scroll_ends(ours_model), repeat)
+    eager_model = EagerModel(project)
+    theirs = median_ms(scroll_ends(eager_model), repeat)
+    rows.append(("scroll to the last row and back", ours, theirs))
+
+    # 3. scroll through the whole list a page at a time (what a held-down PgDn does)
+    def page_through(model: QAbstractTableModel) -> Callable[[], None]:
+        bar = view.verticalScrollBar()
+
+        def run() -> None:
+            bar.setValue(0)
+            while bar.value() < bar.maximum():
+                bar.setValue(bar.value() + bar.pageStep() * 200)
+                view.viewport().repaint()
+
+        shown(view, model)
+        return run
+
+    ours = median_ms(page_through(DocumentListModel(project)), repeat)
+    theirs = median_ms(page_through(eager_model), repeat)
+    rows.append(("jump through the list, 200 pages a step, painting", ours, theirs))
+
+    # 4. filters, until the first screen is painted; each run applies one filter,
+    # alternating between two of the same kind (the eager list runs the same SQL filter)
+    del eager_model, ours_model
+    gc.collect()
+    label_clause = (
+        "WHERE d.id IN (SELECT s.doc_id FROM spans s WHERE s.label = ? AND s.status != 'rejected')"
+    )
+    for name, filters, where, params in (
+        (
+            "filter by text",
+            (DocumentFilter(text="Article 999"), DocumentFilter(text="Article 998")),
+            "WHERE d.text LIKE ?",
+            ("%Article 999%",),
+        ),
+        (
+            "filter by status",
+            (DocumentFilter(status="new"), DocumentFilter(status="in_progress")),
+            "WHERE d.status = ?",
+            ("new",),
+        ),
+        (
+            "filter by label",
+            (DocumentFilter(label="PER"), DocumentFilter(label="MISC")),
+            label_clause,
+            ("PER",),
+        ),
+    ):
+        model = DocumentListModel(project)
+        shown(view, model)
+        turns = iter(filters * repeat * 2)
+
+        def ours_filter(m: DocumentListModel = model, t: Any = turns) -> None:
+            m.set_filter(next(t))
+            view.viewport().repaint()
+
+        ours = median_ms(ours_filter, repeat)
+        theirs = median_ms(lambda w=where, p=params: shown(view, EagerModel(project, w, p)), repeat)
+        rows.append((f"{name}, first screen painted", ours, theirs))
+        gc.collect()
+    view.close()
+    project.close()
+
+    # 5. a document switch in the whole window
+    launcher = Launcher(Preferences())
+    launcher.open_project(path)
+    window = launcher.window
+    assert window is not None
+    window.resize(1280, 800)
+    app.processEvents()
+    window.view.setFocus()
+    window.activateWindow()
+    session = window.session
+
+    def next_document() -> None:
+        QTest.keyClick(window.view, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+        window.repaint()
+
+    ours = median_ms(next_document, repeat * 3)
+    reader = session.project
+    position = [1]
+
+    def reads_only() -> None:
+        position[0] += 1
+        reader.document(position[0])
+        reader.spans(position[0])
+        reader.relations(position[0])
+
+    theirs = median_ms(reads_only, repeat * 3)
+    rows.append(("document switch in the window (Alt+Right, repainted)", ours, theirs))
+
+    # 6. a label keystroke in the window: the view, the list row, the inspector and the
+    # status bar all follow; timed until every pending repaint of the window is done
+    session.open_document(1)  # document 1 has an accepted PER span
+    target = next(s for s in reader.spans(1) if s.status == "accepted")
+    window.view.select(target.id)
+    window.view.setFocus()
+    keys = iter(["2", "1"] * repeat * 4)
+
+    def keystroke() -> None:
+        QTest.keyClick(window.view, next(keys))
+        app.processEvents()
+        window.repaint()
+
+    ours = median_ms(keystroke, repeat * 3)
+    assert reader.span(target.id).label in ("PER", "ORG"), "the keystroke did not edit"
+    current = [reader.span(target.id)]
+
+    def store_only() -> None:
+        span = current[0]
+        edit = edits.relabel_span(span, "ORG" if span.label == "PER" else "PER")
+        reader.apply(edit)
+        current[0] = edit.after
+
+    theirs = median_ms(store_only, repeat * 3)
+    rows.append(("label keystroke in the window (everything repainted)", ours, theirs))
+    window.close()
+    return rows
 
 
 if __name__ == "__main__":

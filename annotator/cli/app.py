@@ -19,6 +19,9 @@ app = typer.Typer(
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help and usage errors: rich's help renderer loads a markdown parser and costs a
+    # third of ``annotator --help``
+    rich_markup_mode=None,
 )
 console = Console()
 error_console = Console(stderr=True)

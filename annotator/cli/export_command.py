@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
 from annotator.cli.app import app, console, reports_errors
-from annotator.io.records import ExportReport
+
+if TYPE_CHECKING:
+    from annotator.io.records import ExportReport
 
 PROGRESS_FROM = 500  # documents: below this an export is too quick for a bar
 WARNINGS_SHOWN = 20
@@ -73,6 +73,8 @@ def export(
     ] = False,
 ) -> None:
     """Export documents and annotations for spaCy, Prodigy or another tool."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     from annotator.services import exporting  # loads spaCy: only when exporting
 
     fractions = exporting.parse_split(split)
@@ -117,6 +119,8 @@ def export(
 
 
 def _print_report(report: ExportReport, verbose: bool) -> None:
+    from rich.table import Table
+
     table = Table(show_header=False, box=None)
     table.add_row("documents", str(report.documents))
     table.add_row("spans", str(report.spans))

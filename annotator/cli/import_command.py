@@ -6,17 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.app import app, console, reports_errors
 
@@ -27,14 +16,6 @@ FORMATS_HELP = (
     "auto (tell by content), text, jsonl, prodigy, spacy, annotator, brat, doccano, conll, "
     "labelstudio."
 )
-
-
-class _RateColumn(ProgressColumn):
-    """Documents per second, from rich's own speed estimate."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} docs/s" if speed else "", style="progress.data.speed")
 
 
 @app.command("import")
@@ -83,13 +64,22 @@ def import_(
     ] = None,
 ) -> None:
     """Import texts and annotations; one transaction: a bad record keeps nothing."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from annotator.cli.progress_columns import RateColumn
     from annotator.services import importing  # loads spaCy: only when importing
 
     bar = Progress(
         TextColumn("Importing"),
         BarColumn(),
         MofNCompleteColumn(),
-        _RateColumn(),
+        RateColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
@@ -116,6 +106,8 @@ def import_(
 
 
 def _print_report(report: ImportReport) -> None:
+    from rich.table import Table
+
     from annotator.services.importing import describe_places
 
     table = Table(title="Imported", title_justify="left")

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
-from rich.table import Table
 
 from annotator.cli.app import app, console, reports_errors
-from annotator.cli.evaluate_command import print_suggester_figures, print_versions
-from annotator.services import projects
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 @app.command()
@@ -34,6 +33,8 @@ def new(
     ] = None,
 ) -> None:
     """Create an empty project file."""
+    from annotator.services import projects
+
     with projects.new_project(
         project, lang=lang, model=model, schema_file=schema, annotator=annotator
     ) as created:
@@ -50,6 +51,8 @@ def stats(
     ] = False,
 ) -> None:
     """Documents by status; spans and relations by status, label and origin; suggester quality."""
+    from annotator.services import projects
+
     figures = projects.stats(project)
     if as_json:
         typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
@@ -58,15 +61,49 @@ def stats(
 
 
 def _counts_table(title: str, counts: dict[str, int]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", show_header=False, box=None)
+    table.add_column(overflow="fold")
+    table.add_column(justify="right")
     for key, value in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         table.add_row(key, str(value))
     return table
 
 
+# The suggester table: figures in fixed columns under one header, each origin (a model, a
+# pattern file path, a rule) on a line of its own above them, so 80 columns are enough.
+SUGGESTER_COLUMNS = (("pending", 9), ("accepted", 10), ("rejected", 10), ("after edit", 12))
+SUGGESTER_HEADER = (
+    f"  {'kind':<10}"
+    + "".join(f"{name:>{width}}" for name, width in SUGGESTER_COLUMNS)
+    + f"{'precision':>11}"
+)
+
+
+def _suggester_lines(origins: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    lines = [SUGGESTER_HEADER]
+    for origin, kinds in sorted(origins.items()):
+        lines.append(origin)
+        for kind, row in kinds.items():
+            precision = "-" if row["precision"] is None else f"{row['precision']:.1%}"
+            figures = (
+                row["suggested"],
+                row["accepted"],
+                row["rejected"],
+                row["accepted_after_edit"],
+            )
+            cells = "".join(
+                f"{value:>{width}}"
+                for value, (_, width) in zip(figures, SUGGESTER_COLUMNS, strict=True)
+            )
+            lines.append(f"  {kind:<10}{cells}{precision:>11}")
+    return lines
+
+
 def _print_stats(figures: dict[str, Any]) -> None:
     documents, spans, relations = figures["documents"], figures["spans"], figures["relations"]
-    console.print(f"[bold]{figures['project']}[/]")
+    console.print(f"[bold]{figures['project']}[/]", highlight=False, soft_wrap=True)
     console.print(f"Documents: {documents['total']}")
     console.print(_counts_table("  by status", documents["by_status"]))
     console.print(f"Spans: {spans['total']} ({spans['misaligned']} not on token boundaries)")
@@ -78,26 +115,14 @@ def _print_stats(figures: dict[str, Any]) -> None:
         if relations[key]:
             console.print(_counts_table(f"  {key.replace('_', ' ')}", relations[key]))
     if figures["origins"]:
-        table = Table(title="Suggesters", title_justify="left", box=box.SIMPLE)
-        table.add_column("origin", overflow="fold")
-        for column in ("kind", "pending", "accepted", "rejected", "after edit", "precision"):
-            table.add_column(column, justify="left" if column == "kind" else "right")
-        table.caption = (
-            "after edit: accepted once relabelled or resized; precision: over done documents"
+        console.print("[bold]Suggesters[/]")
+        for line in _suggester_lines(figures["origins"]):
+            console.print(line, highlight=False, soft_wrap=True, markup=False)
+        console.print(
+            "after edit: accepted once relabelled or resized; precision: over done documents",
+            highlight=False,
         )
-        table.caption_justify = "left"
-        for origin, kinds in sorted(figures["origins"].items()):
-            for kind, row in kinds.items():
-                precision = "-" if row["precision"] is None else f"{row['precision']:.1%}"
-                table.add_row(
-                    origin,
-                    kind,
-                    str(row["suggested"]),
-                    str(row["accepted"]),
-                    str(row["rejected"]),
-                    str(row["accepted_after_edit"]),
-                    precision,
-                )
-        console.print(table)
+    from annotator.cli.evaluate_command import print_suggester_figures, print_versions
+
     print_suggester_figures(figures.get("suggesters", []))
     print_versions(figures.get("models", []))

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
 from annotator.cli.app import app, console, reports_errors
 from annotator.errors import AnnotatorError
-from annotator.services.suggesting import SuggestOptions, SuggestReport, suggest_project_file
 
-
-class _DocumentsPerSecond(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("-- docs/s" if speed is None else f"{speed:,.1f} docs/s", style="cyan")
+if TYPE_CHECKING:
+    from annotator.services.suggesting import SuggestReport
 
 
 def parse_docs(values: list[str]) -> str | tuple[int, ...]:
@@ -81,6 +66,11 @@ def suggest(
     ] = None,
 ) -> None:
     """Pre-suggest entities and relations; accepted, rejected and human annotations stay."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from annotator.cli.progress_columns import RateColumn
+    from annotator.services.suggesting import SuggestOptions, suggest_project_file
+
     options = SuggestOptions(
         model=model,
         patterns=tuple(patterns) if patterns else None,
@@ -95,7 +85,7 @@ def suggest(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
-        _DocumentsPerSecond(),
+        RateColumn(digits=1, empty="-- docs/s", style="cyan"),
         TimeRemainingColumn(),
         console=console,
         transient=True,
@@ -122,6 +112,9 @@ def suggest(
 
 
 def print_report(report: SuggestReport) -> None:
+    from rich import box
+    from rich.table import Table
+
     rate = report.documents / report.seconds if report.seconds else 0.0
     console.print(
         f"{report.documents} of {report.selected} document(s) with {report.model} "

@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlite_utils import Database
-
 from annotator.errors import NotAProjectError
 from annotator.store.migrations import migrations
+from annotator.store.sqlite import Database
 
 MAX_OBJECTS_NAMED = 3  # how many offending names the one-line error lists
 

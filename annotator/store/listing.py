@@ -160,3 +160,12 @@ def neighbour_document(
         if row is not None and row[0] == doc_id:
             return None
     return None if row is None else int(row[0])
+
+
+def awaiting_first_suggestions(project: Project) -> int:
+    """New documents, when no suggestion run has ever been stored in the project (else 0):
+    what the window offers to pre-annotate on opening."""
+    if project.db.execute("SELECT 1 FROM edit_log WHERE kind = 'suggest' LIMIT 1").fetchone():
+        return 0
+    row = project.db.execute("SELECT count(*) FROM documents WHERE status = 'new'").fetchone()
+    return int(row[0])

@@ -93,7 +93,12 @@ class DocumentListPanel(QWidget):
         self.label_filter.currentIndexChanged.connect(self._apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         session.document_opened.connect(self._on_document_opened)
-        session.annotations_changed.connect(self.model.refresh_document)
+        # a row's counts follow an edit after the repaint, coalesced, like the status bar's:
+        # counting 10,000 spans of a big document must not delay the keystroke's paint
+        self._changed: set[int] = set()
+        self._changed_timer = QTimer(self, singleShot=True, interval=60)
+        self._changed_timer.timeout.connect(self._refresh_changed)
+        session.annotations_changed.connect(self._on_annotations_changed)
         session.document_status_changed.connect(self._on_document_status_changed)
         session.schema_changed.connect(self._on_schema_changed)
         self.update_progress()
@@ -170,6 +175,15 @@ class DocumentListPanel(QWidget):
 
     def _on_document_opened(self, doc_id: int) -> None:
         self._select(doc_id)
+
+    def _on_annotations_changed(self, doc_id: int) -> None:
+        self._changed.add(doc_id)
+        self._changed_timer.start()
+
+    def _refresh_changed(self) -> None:
+        changed, self._changed = self._changed, set()
+        for doc_id in sorted(changed):
+            self.model.refresh_document(doc_id)
 
     def _on_document_status_changed(self, doc_id: int, _status: str) -> None:
         self.model.refresh_document(doc_id)

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.errors import NotFoundError
-from annotator.model import Relation, Span, TokenBoundaries
+from annotator.model import Relation, Span
 from annotator.ui.editor.style import text_colour_on
+from annotator.ui.editor.tokens import on_token_boundaries
 from annotator.ui.session import ProjectSession
 
 ORIGIN_KINDS = {
@@ -45,7 +46,6 @@ class Inspector(QWidget):
         self._session = session
         self._item: Span | Relation | None = None
         self._texts: dict[int, str] = {}
-        self._bounds: dict[int, TokenBoundaries] = {}
 
         self.fields: dict[str, QLabel] = {}
         self._form_widget = form_widget = QWidget()
@@ -114,7 +114,6 @@ class Inspector(QWidget):
         self._refresh()
 
     def _on_document_opened(self, _doc_id: int) -> None:
-        self._bounds.clear()
         self.show_item(None)
 
     def _on_annotations_changed(self, doc_id: int) -> None:
@@ -144,13 +143,14 @@ class Inspector(QWidget):
             self.fields["offsets"].setText(
                 f"{item.start}–{item.end} ({item.end - item.start} characters)"
             )
-            aligned = self._boundaries(item.doc_id).aligned(item.start, item.end)
+            tokens = self._session.project.tokens(item.doc_id)  # cached by the store
+            aligned = on_token_boundaries(tokens, item.start, item.end)
             self.fields["alignment"].setText(
                 "on token boundaries"
                 if aligned
                 else "⚠ misaligned: not on token boundaries (spaCy would drop it; resize it)"
             )
-            self.fields["alignment"].setStyleSheet("" if aligned else "color: #c0392b;")
+            _set_style(self.fields["alignment"], "" if aligned else "color: #c0392b;")
         else:
             relation_label = schema.relation(item.label)
             colour = relation_label.color if relation_label else "#606060"
@@ -159,9 +159,10 @@ class Inspector(QWidget):
             self.fields["offsets"].setText("")
             self.fields["alignment"].setText("")
         self.fields["label"].setText(item.label)
-        self.fields["label"].setStyleSheet(
+        _set_style(
+            self.fields["label"],
             f"background: {colour}; color: {text_colour_on(colour)}; border-radius: 4px;"
-            " padding: 2px 6px; font-weight: 600;"
+            " padding: 2px 6px; font-weight: 600;",
         )
         self.fields["origin"].setText(describe_origin(item.origin))
         precision = self._precision_text(item)
@@ -202,11 +203,6 @@ class Inspector(QWidget):
             self._texts[doc_id] = self._session.project.document(doc_id).text
         return self._texts[doc_id]
 
-    def _boundaries(self, doc_id: int) -> TokenBoundaries:
-        if doc_id not in self._bounds:
-            self._bounds[doc_id] = TokenBoundaries(self._session.project.tokens(doc_id))
-        return self._bounds[doc_id]
-
     def _relation_text(self, relation: Relation) -> str:
         project = self._session.project
         text = self._text(relation.doc_id)
@@ -217,3 +213,10 @@ class Inspector(QWidget):
         label = project.schema.relation(relation.label)
         arrow = "→" if label is None or label.directed else "—"
         return f"{text[head.start : head.end]} {arrow} {text[child.start : child.end]}"
+
+
+def _set_style(label: QLabel, style: str) -> None:
+    """Set a style sheet only when it changes: each call re-polishes the widget, a few
+    milliseconds that Tab would pay at every press."""
+    if label.styleSheet() != style:
+        label.setStyleSheet(style)

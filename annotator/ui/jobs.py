@@ -247,6 +247,26 @@ def suggest(window: MainWindow, only_new: bool) -> None:
     start_suggestions(window, plan)
 
 
+def suggest_new_documents(window: MainWindow) -> SuggestionRun | None:
+    """The project's default suggestions on its new documents, without the dialog (the
+    first-run offer, and the sample corpus once imported)."""
+    from annotator.services import suggesting
+
+    if _refuse_if_busy(window):
+        return None
+    try:
+        plan = suggesting.plan_suggestions(
+            window.session.project, suggesting.SuggestOptions(docs="new")
+        )
+    except AnnotatorError as error:
+        QMessageBox.warning(window, "Suggestions", str(error))
+        return None
+    if not plan.doc_ids:
+        window.show_message("No new document to suggest for.")
+        return None
+    return start_suggestions(window, plan)
+
+
 def start_suggestions(window: MainWindow, plan: SuggestPlan) -> SuggestionRun:
     run = SuggestionRun(window, plan)
     _start(window, f"Suggest ({plan.model})", run.work, run.on_finished)

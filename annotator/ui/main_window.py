@@ -11,9 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from annotator.errors import AnnotatorError, NotFoundError
+from annotator.store.listing import awaiting_first_suggestions
 from annotator.ui import jobs
 from annotator.ui.document_list import DocumentListPanel
 from annotator.ui.editor.document_view import DocumentView
@@ -24,8 +25,10 @@ from annotator.ui.inspector import Inspector
 from annotator.ui.label_palette import LabelPalette
 from annotator.ui.menus import WindowActions
 from annotator.ui.preferences import Preferences
+from annotator.ui.propagation_bar import PropagationBar
 from annotator.ui.session import ProjectSession
 from annotator.ui.status_bar import StatusBar
+from annotator.ui.suggestions_bar import SuggestionsBar
 from annotator.ui.training import AutoRetrainer
 from annotator.ui.workers import Task, TaskRunner
 
@@ -57,7 +60,16 @@ class MainWindow(QMainWindow):
 
         self.view = DocumentView(session, self)
         self.view.setObjectName("document-view")
-        self.setCentralWidget(self.view)
+        self.suggestions_bar = SuggestionsBar()
+        self.propagation_bar = PropagationBar(self.view.propagation())
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.suggestions_bar)
+        centre_layout.addWidget(self.propagation_bar)
+        centre_layout.addWidget(self.view, 1)
+        self.setCentralWidget(centre)
         self.refusal_notice = RefusalNotice(self.view, session)
 
         self.document_list = DocumentListPanel(session)
@@ -92,6 +104,8 @@ class MainWindow(QMainWindow):
         self.view.selection_changed.connect(self.inspector.show_item)
         self.view.selection_changed.connect(self._on_selection_changed)
         self.view.propagated.connect(self._on_propagated)
+        self.suggestions_bar.run_requested.connect(lambda: jobs.suggest_new_documents(self))
+        self.suggestions_bar.dismissed.connect(self.view.setFocus)
         session.document_opened.connect(self._on_document_opened)
 
         self._state_timer = QTimer(self, singleShot=True, interval=400)
@@ -145,6 +159,7 @@ class MainWindow(QMainWindow):
         scroll = project.get_state(STATE_SCROLL)
         selection = project.get_state(STATE_SELECTION)
         self.session.open_document(int(doc_id))
+        self.offer_suggestions()
         # the view lays its document out on open; restore position and selection after that
         if isinstance(selection, str):
             self.view.select(selection)
@@ -184,6 +199,17 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self, _item: object) -> None:
         self._state_timer.start()
 
+    # -- the first suggestions -----------------------------------------------------------------
+
+    def offer_suggestions(self) -> None:
+        """Offer (in the bar over the text) to suggest, when no suggestion run was ever stored."""
+        project = self.session.project
+        waiting = 0 if project.read_only else awaiting_first_suggestions(project)
+        if waiting and not self.tasks.busy():
+            self.suggestions_bar.offer(waiting, project.settings.default_model)
+        else:
+            self.suggestions_bar.hide()
+
     # -- background work that writes: the window holds its own writes meanwhile -------------
 
     HELD_ACTIONS = (
@@ -198,6 +224,9 @@ class MainWindow(QMainWindow):
     )
 
     def _on_task_started(self, task: Task) -> None:
+        if self.suggestions_bar.isVisible():
+            self.suggestions_bar.hide()
+            self.view.setFocus()
         if task.writes:
             self.hold_edits(True)
 

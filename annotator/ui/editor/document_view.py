@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QPainter,
@@ -68,8 +68,10 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._index = AnnotationIndex()
         self._local: LocalAnnotations | None = None
         self._relation_blocks_cache: list[tuple[Relation, int, int]] = []
-        self._relation_blocks_for: AnnotationIndex | None = None
+        self._relation_blocks_for: list[Relation] | None = None
+        self._relation_block_of: dict[str, tuple[int, int, int, int]] = {}
         self._own_edit: edits.Edit | None = None  # being pushed by this view
+        self._propagated: tuple[Span, ...] | None = None  # just stored here by propagation
         self._layout: DocumentLayout | None = None
         self._selected_id: str | None = None
         self._text_selection: tuple[int, int] | None = None
@@ -101,7 +103,10 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             },
         )
         self._propagation = PropagationRunner(session.project, self)
+        self._propagation.stored.connect(self._on_propagation_stored)
         self._propagation.finished.connect(self._on_propagation_finished)
+        # after the view has redrawn from them (or not): never used for a later change
+        self._propagation.finished.connect(self._forget_propagated)
         self._propagation.failed.connect(session.edit_failed)
         session.document_opened.connect(self._on_document_opened)
         session.annotations_changed.connect(self._on_annotations_changed)
@@ -218,6 +223,10 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             centre = shape.label_rect.center()
         return QPoint(round(centre.x()), round(centre.y() - value))
 
+    def shown_item(self, item_id: str) -> Span | Relation | None:
+        """The span or relation as the view shows it (None when it is not shown)."""
+        return self._index.item(item_id)
+
     def shown_item_ids(self) -> list[str]:
         """Spans then relations as Tab visits them: everything shown (rejected ones are not)."""
         return self._index.tab_order()
@@ -275,12 +284,15 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             return
         before = self.selected()
         own_edit, self._own_edit = self._own_edit, None
+        propagated, self._propagated = self._propagated, None
         if own_edit is not None and self._local is not None:
             self._index = self._local.apply(own_edit)
+        elif propagated is not None and self._local is not None:
+            self._index = self._local.add_spans(propagated)
         else:
             self._index = self._read_annotations(doc_id)
         assert self._layout is not None
-        self._layout.reposition(self._index)
+        self._layout.reposition(self._index, self._index.changed_ranges)
         for item_id in (self._pick_head, self._pick_candidate):
             if item_id is not None and item_id not in self._index.span_by_id:
                 self._leave_pick_mode()
@@ -291,6 +303,14 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             self.selection_changed.emit(after)
         self._update_scroll_range()
         self.viewport().update()
+
+    def _on_propagation_stored(self, stored: dict[int, tuple[Span, ...]]) -> None:
+        """Propagation stored suggestions (``finished`` follows): the view adds those of its
+        document to its copy rather than reading 10,000 spans back."""
+        self._propagated = stored.get(self._doc_id, ()) if self._doc_id is not None else None
+
+    def _forget_propagated(self) -> None:
+        self._propagated = None
 
     def _on_schema_changed(self) -> None:
         self._style = ViewStyle(self.session.project.schema, self.font())
@@ -313,6 +333,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._tokens = TokenIndex(document.tokens, len(document.text))
         self._index = self._read_annotations(doc_id)
         self._layout = DocumentLayout(document.text, self._style.text_font, self._style.tag_font)
+        self._relation_block_of = {}
         self._layout.set_width(self._text_width())
         self._selected_id = None
         self._text_selection = None
@@ -407,6 +428,13 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             span = self._index.span_by_id[relation.head]
         self._reveal_range(span.start, span.end)
 
+    def event(self, event: QEvent) -> bool:
+        # every key reaches the view first as a ShortcutOverride (actions' keys included):
+        # the next propagation search waits for the keys to rest
+        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            self._propagation.hold_off()
+        return super().event(event)
+
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         self.viewport().update()
 
@@ -480,15 +508,21 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         return shown
 
     def _relation_blocks(self) -> list[tuple[Relation, int, int]]:
-        """Each relation with the first and last block it touches (cached per annotations)."""
+        """Each relation with the first and last block it touches (cached while the shown
+        relations stay the same list; each relation's blocks while its spans stay put)."""
         index, layout = self._index, self._layout
         assert layout is not None
-        if self._relation_blocks_for is not index:
+        if self._relation_blocks_for is not index.relations:
+            known = self._relation_block_of
             found = []
             for relation in index.relations:
-                head = layout.block_of_offset(index.span_by_id[relation.head].start)
-                child = layout.block_of_offset(index.span_by_id[relation.child].start)
-                found.append((relation, min(head, child), max(head, child)))
+                head = index.span_by_id[relation.head].start
+                child = index.span_by_id[relation.child].start
+                cached = known.get(relation.id)
+                if cached is None or cached[:2] != (head, child):
+                    a, b = layout.block_of_offset(head), layout.block_of_offset(child)
+                    cached = known[relation.id] = (head, child, min(a, b), max(a, b))
+                found.append((relation, cached[2], cached[3]))
             self._relation_blocks_cache = found
-            self._relation_blocks_for = index
+            self._relation_blocks_for = index.relations
         return self._relation_blocks_cache

@@ -7,6 +7,14 @@ read-only connection; its result comes back to the UI thread, where
 revision moved meanwhile; those are searched once more (the annotator often edits the open
 document while its acceptance is being propagated). One request at a time, from search to
 store, so a request never reads what the previous one has not stored yet.
+
+Searches start once the keyboard has been quiet for ``QUIET_MS`` (``hold_off`` is called at
+each key): a search of a long document is a few hundred milliseconds of Python in the worker,
+which shares the GIL and the cores with the keys, so it waits for a pause in a burst of keys.
+
+A search that finds more than ``ASK_ABOVE`` new places (a common word accepted in a long
+document) is not stored at once: it is held and announced with ``held``, and stored only if
+the annotator says so (``store_held``); the keys work meanwhile, and the queue moves on.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from PySide6.QtCore import (
     QObject,
     QRunnable,
     QThreadPool,
+    QTimer,
     Signal,
 )
 
@@ -35,12 +44,19 @@ from annotator.store import Project
 Key = tuple[str, str]
 """(string, label) of a request: identical requests still waiting are merged."""
 
+ASK_ABOVE = 500
+"""More new suggestions than this from one accepted span are stored only when asked to."""
+
+QUIET_MS = 250
+"""How long the keys must rest before the next search starts."""
+
 
 @dataclass(frozen=True)
 class _Request:
     span: Span
     key: Key
     doc_ids: tuple[int, ...] | None = None  # a second search, in the documents changed meanwhile
+    confirmed: bool = False  # the annotator asked for all of them: no second question
 
 
 class _Job(QRunnable):
@@ -75,9 +91,12 @@ class PropagationRunner(QObject):
     ``skipped(documents)`` when some changed during that second search too and were left."""
 
     computed = Signal()  # internal, from the worker thread: an outcome waits in ``_outcome``
+    stored = Signal(object)  # {doc_id: the spans stored in it}, before ``finished``
     finished = Signal(int, int)  # doc_id of the accepted span, suggestions added
     skipped = Signal(int)  # documents left alone: they changed while searched, twice
     failed = Signal(str)
+    held = Signal(str, str, int, int)  # string, label, new suggestions, documents: store them?
+    held_dropped = Signal()  # the held suggestions were dropped (asked to, or a newer one came)
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,7 +108,10 @@ class PropagationRunner(QObject):
         self._pending: set[Key] = set()
         self._running: _Request | None = None
         self._outcome: tuple[list[PropagatedDocument], str] | None = None
+        self._held: tuple[_Request, list[PropagatedDocument]] | None = None
         self._closed = False
+        self._quiet = QTimer(self, singleShot=True, interval=QUIET_MS)
+        self._quiet.timeout.connect(self._start_next)
         self.computed.connect(self._on_computed)
         application = QCoreApplication.instance()
         if application is not None:
@@ -109,6 +131,11 @@ class PropagationRunner(QObject):
         self._start_next()
         return True
 
+    def hold_off(self) -> None:
+        """A key was pressed: the next search waits until the keys rest (a running one goes
+        on)."""
+        self._quiet.start()
+
     def set_enabled(self, enabled: bool) -> None:
         """Switch propagation on or off (the editor benchmark measures the view without it)."""
         self.enabled = enabled
@@ -116,9 +143,36 @@ class PropagationRunner(QObject):
     def busy(self) -> bool:
         return bool(self._pending)
 
+    def searching(self) -> bool:
+        """Whether a search runs in the worker right now."""
+        return self._running is not None
+
+    def held_request(self) -> tuple[str, str, int] | None:
+        """(string, label, new suggestions) waiting for the annotator's word, if any."""
+        if self._held is None:
+            return None
+        request, planned = self._held
+        return request.key[0], request.key[1], sum(len(d.spans) for d in planned)
+
+    def store_held(self) -> None:
+        """Store the held suggestions (documents changed since are searched once more)."""
+        if self._held is None or self._closed:
+            return
+        (request, planned), self._held = self._held, None
+        self._store(replace(request, confirmed=True), planned, "")
+
+    def drop_held(self) -> None:
+        if self._held is None:
+            return
+        (request, _planned), self._held = self._held, None
+        self._pending.discard(request.key)
+        self.held_dropped.emit()
+
     def wait(self, milliseconds: int = -1) -> bool:
         """Search and store every queued request now (tests, benchmarks); False on timeout."""
         deadline = QDeadlineTimer(milliseconds)
+        self._quiet.stop()
+        self._start_next()
         while self._running is not None:
             if not self._pool.waitForDone(deadline.remainingTime()):
                 return False
@@ -130,9 +184,11 @@ class PropagationRunner(QObject):
         project, which is closed next. Nothing runs afterwards."""
         self._closed = True
         self.blockSignals(True)
+        self._quiet.stop()
         self._queue.clear()
         self._pool.waitForDone()
         self._outcome = None
+        self._held = None
         self._running = None
         self._pending.clear()
 
@@ -154,6 +210,8 @@ class PropagationRunner(QObject):
     def _start_next(self) -> None:
         if self._running is not None or not self._queue or self._closed:
             return
+        if self._quiet.isActive():
+            return  # started by the timer, once the keys rest
         self._running = self._queue.popleft()
         self._pool.start(_Job(self, self._running))
 
@@ -164,6 +222,18 @@ class PropagationRunner(QObject):
         planned, message = outcome
         request, self._running = self._running, None
         assert request is not None
+        found = sum(len(document.spans) for document in planned)
+        if found > ASK_ABOVE and not request.confirmed:
+            self.drop_held()  # a newer question replaces an unanswered one
+            self._held = (request, planned)
+            self._start_next()
+            self.held.emit(request.key[0], request.key[1], found, len(planned))
+            return
+        self._store(request, planned, message)
+
+    def _store(self, request: _Request, planned: list[PropagatedDocument], message: str) -> None:
+        """On the UI thread: store, queue a second search of documents changed meanwhile,
+        announce."""
         added = 0
         changed: list[int] = []
         if planned:
@@ -184,4 +254,9 @@ class PropagationRunner(QObject):
             self.failed.emit(message)
         if skipped:
             self.skipped.emit(skipped)
+        if added:
+            left_out = set(changed)
+            self.stored.emit(
+                {d.doc_id: d.spans for d in planned if d.doc_id not in left_out and d.spans}
+            )
         self.finished.emit(request.span.doc_id, added)

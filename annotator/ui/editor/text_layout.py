@@ -12,6 +12,7 @@ import math
 import re
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF
@@ -168,9 +169,21 @@ class DocumentLayout:
             self._lines.pop(oldest, None)
         return self._position_lines(index, annotations)
 
-    def reposition(self, annotations: AnnotationIndex) -> None:
-        """Annotations changed: stacked rows per line may differ (no reshaping needed)."""
-        for index in self._laid_out:
+    def reposition(
+        self, annotations: AnnotationIndex, ranges: list[tuple[int, int]] | None = None
+    ) -> None:
+        """Annotations changed: stacked rows per line may differ (no reshaping needed). With
+        ``ranges`` (character ranges), only the laid-out blocks they touch are looked at."""
+        if ranges is None:
+            touched: Iterable[int] = list(self._laid_out)
+        else:
+            touched = {
+                index
+                for start, end in ranges
+                for index in range(self.block_of_offset(start), self.block_of_offset(end) + 1)
+                if index in self._laid_out
+            }
+        for index in touched:
             self._position_lines(index, annotations)
 
     def _position_lines(self, index: int, annotations: AnnotationIndex) -> float:

@@ -8,9 +8,21 @@ the project stores.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from operator import itemgetter
 
-from annotator.model import TokenBoundaries
 from annotator.model.document import TokenOffsets
+
+
+def on_token_boundaries(tokens: TokenOffsets, start: int, end: int) -> bool:
+    """``TokenBoundaries.aligned`` (as the store flags spans) by binary search in the sorted
+    offsets: nothing to build first for a 100,000-token document."""
+    if not tokens:
+        return True
+    first = bisect_left(tokens, start, key=itemgetter(0))
+    if first == len(tokens) or tokens[first][0] != start:
+        return False
+    last = bisect_left(tokens, end, key=itemgetter(1))
+    return last < len(tokens) and tokens[last][1] == end
 
 
 class TokenIndex:
@@ -20,11 +32,22 @@ class TokenIndex:
         self.starts = [start for start, _ in tokens]
         self.ends = [end for _, end in tokens]
         self.text_length = text_length
-        self.boundaries = TokenBoundaries(tokens)  # ``aligned``, as the store flags spans
 
     @property
     def empty(self) -> bool:
         return not self.starts
+
+    def aligned(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` is on token boundaries, as the store flags spans."""
+        if self.empty:
+            return True
+        first, last = bisect_left(self.starts, start), bisect_left(self.ends, end)
+        return (
+            first < len(self.starts)
+            and self.starts[first] == start
+            and last < len(self.ends)
+            and self.ends[last] == end
+        )
 
     def snap(self, start: int, end: int) -> tuple[int, int] | None:
         """The smallest token-aligned range covering ``[start, end)``; None over whitespace only."""

