@@ -10,7 +10,6 @@ import typer
 
 from annotator.cli.app import app, console, reports_errors
 from annotator.errors import AnnotatorError
-from annotator.services.finishing import mark_done_in_file
 
 
 class Pending(StrEnum):
@@ -44,6 +43,8 @@ def done(
     ] = None,
 ) -> None:
     """Mark documents done; pending suggestions are accepted or rejected first (--pending)."""
+    from annotator.services.finishing import mark_done_in_file  # the store: only when run
+
     report = mark_done_in_file(project, parse_ids(docs), pending.value if pending else None)
     message = f"marked {len(report.marked)} document(s) done"
     if report.accepted or report.rejected:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
 from rich.table import Table
 
 from annotator.cli.app import app, console, reports_errors
-from annotator.services.evaluating import Evaluation, evaluate_project_file
-from annotator.services.training import TrainOptions
+
+if TYPE_CHECKING:
+    from annotator.services.evaluating import Evaluation
 
 
 @app.command()
@@ -40,6 +41,9 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="--curve: seed of the shuffle.")] = 0,
 ) -> None:
     """P/R/F per label of every suggester (model versions, patterns, propagation, rules)."""
+    from annotator.services.evaluating import evaluate_project_file  # spaCy: only when run
+    from annotator.services.training import TrainOptions
+
     options = TrainOptions(base=base, max_steps=max_steps, dev=dev, seed=seed) if curve else None
     if curve and not as_json:
         console.print("Training one model per point of the curve; this takes a while...")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from annotator.cli.app import app, console, reports_errors
-from annotator.services.training import ModelRecord, TrainOptions, train_project_file
+
+if TYPE_CHECKING:
+    from annotator.services.training import ModelRecord
 
 
 def parse_components(text: str) -> tuple[str, ...]:
@@ -36,6 +37,8 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed of the train/dev shuffle and of training.")] = 0,
 ) -> None:
     """Train a new model version on the done documents (unfinished ones as partial examples)."""
+    from annotator.services.training import TrainOptions, train_project_file  # spaCy
+
     options = TrainOptions(
         base=base,
         components=parse_components(components),
@@ -43,6 +46,8 @@ def train(
         dev=dev,
         seed=seed,
     )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     bar = Progress(
         "[progress.description]{task.description}",
         BarColumn(),

@@ -6,63 +6,13 @@ label)`` for a span); a proposal counts as right only when the whole key matches
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
-from spacy.scorer import PRFScore
+from collections.abc import Iterable, Mapping
 
 from annotator.model import Span
 from annotator.suggest.entities import LabelMapper, spans_to_suggestions
 from annotator.suggest.pipelines import load_pipeline
 from annotator.suggest.results import Tally
-
-Key = tuple[Hashable, ...]
-"""An annotation's identity; its last item is the label."""
-
-
-@dataclass
-class Scores:
-    """Micro-averaged P/R/F over every label, and per label."""
-
-    total: PRFScore = field(default_factory=PRFScore)
-    per_label: dict[str, PRFScore] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **_figures(self.total),
-            "per_label": {label: _figures(s) for label, s in sorted(self.per_label.items())},
-        }
-
-
-def _figures(score: PRFScore) -> dict[str, Any]:
-    return {
-        "p": round(score.precision, 4),
-        "r": round(score.recall, 4),
-        "f": round(score.fscore, 4),
-        "tp": score.tp,
-        "fp": score.fp,
-        "fn": score.fn,
-    }
-
-
-def score_keys(
-    proposed: Iterable[Key], gold: Iterable[Key], wrong: Mapping[str, int] | None = None
-) -> Scores:
-    """Score ``proposed`` against ``gold``; ``wrong`` adds proposals known to be wrong by label
-    (a suggestion a person had to correct: its first form is no longer stored)."""
-    candidates, truth = set(proposed), set(gold)
-    scores = Scores()
-    labels = {str(key[-1]) for key in candidates | truth} | set(wrong or ())
-    for label in labels:
-        score = PRFScore()
-        score.score_set(
-            {k for k in candidates if k[-1] == label}, {k for k in truth if k[-1] == label}
-        )
-        score.fp += (wrong or {}).get(label, 0)
-        scores.per_label[label] = score
-        scores.total += score
-    return scores
+from annotator.suggest.scores import Key, Scores, score_keys
 
 
 def predict_entities(
