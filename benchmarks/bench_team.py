@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -94,72 +95,78 @@ def make_projects(folder: Path, size: int) -> list[Path]:
     return paths
 
 
-def run(command: list[str]) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of a command run in a new process."""
-    probe = (
-        "import resource, runpy, sys; sys.argv = sys.argv[1:]; "
-        "sys.argv[0] = 'annotator'; "
-        "from annotator.cli import main\n"
-        "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code\n"
-        "else:\n    code = 0\n"
-        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "
-        "file=sys.stderr); sys.exit(code or 0)"
-    )
+PEAK = (
+    "import re; print('PEAK', int(re.search(r'VmHWM:\\s+(\\d+)', "
+    "open('/proc/self/status').read()).group(1)) / 1024, file=sys.stderr)"
+)  # VmHWM: this process's own peak (ru_maxrss would count the parent's, forked from)
+
+
+def _timed(arguments: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of a Python child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", probe, "annotator", *command], capture_output=True, text=True
-    )
-    seconds = time.perf_counter() - started
+    done = subprocess.run([sys.executable, *arguments], capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {done.stderr}")
+        raise SystemExit(f"{' '.join(arguments)} failed: {done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     peak = float(done.stderr.strip().splitlines()[-1].split()[1])
-    return seconds, peak
+    return wall, cpu, peak
 
 
-def raw_read(paths: list[Path]) -> tuple[float, float]:
+def run(command: list[str]) -> tuple[float, float, float]:
+    """``annotator COMMAND`` in a new process."""
     code = (
-        "import resource, sqlite3, sys\n"
-        "n = 0\n"
+        "import sys\nfrom annotator.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code or 0\n"
+        f"else:\n    code = 0\n{PEAK}\nsys.exit(code)"
+    )
+    return _timed(["-c", code, *command])
+
+
+def raw_read(paths: list[Path]) -> tuple[float, float, float]:
+    """The floor: every span of the three files read with plain sqlite3."""
+    code = (
+        "import sqlite3, sys\n"
         "for path in sys.argv[1:]:\n"
         "    for row in sqlite3.connect(path).execute("
         "'SELECT doc_id, start, end, label, status FROM spans ORDER BY doc_id'):\n"
-        "        n += 1\n"
-        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "
-        "file=sys.stderr)\n"
+        "        pass\n"
+        f"{PEAK}\n"
     )
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True
-    )
-    seconds = time.perf_counter() - started
-    return seconds, float(done.stderr.strip().splitlines()[-1].split()[1])
+    return _timed(["-c", code, *map(str, paths)])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--make", type=Path, help=argparse.SUPPRESS)  # child: make the files
     args = parser.parse_args()
+    if args.make:
+        make_projects(args.make, args.documents[0])
+        return
     rows = []
     for size in args.documents:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            started = time.perf_counter()
-            paths = make_projects(folder, size)
-            made = time.perf_counter() - started
+            subprocess.run(  # in a process of its own, so that its memory is not ours
+                [sys.executable, __file__, "--make", tmp, "--documents", str(size)], check=True
+            )
+            paths = [folder / f"{name}.annotator" for name in "abc"]
             merge = run(["merge", str(folder / "merged.annotator"), *map(str, paths)])
             agreement = run(["agreement", "--json", *map(str, paths)])
-            raw = raw_read(paths)
-            rows.append((size, made, merge, agreement, raw))
+            rows.append((size, merge, agreement, raw_read(paths)))
     print(
-        "| documents x 3 | merge s | merge peak MB | agreement s | agreement peak MB "
-        "| raw read s | raw read peak MB |"
+        "| documents x 3 | merge s (CPU s) | merge peak MB | agreement s (CPU s) "
+        "| agreement peak MB | raw read s (CPU s) | raw read peak MB |"
     )
     print("|---|---|---|---|---|---|---|")
-    for size, _made, merge, agreement, raw in rows:
-        print(
-            f"| {size:,} | {merge[0]:.1f} | {merge[1]:.0f} | {agreement[0]:.1f} | "
-            f"{agreement[1]:.0f} | {raw[0]:.1f} | {raw[1]:.0f} |"
-        )
+    for size, *measures in rows:
+        cells = []
+        for wall, cpu, peak in measures:
+            cells += [f"{wall:.1f} ({cpu:.1f})", f"{peak:.0f}"]
+        print(f"| {size:,} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
