@@ -546,6 +546,8 @@ class PropagationResult:
     added: int = 0
     changed: list[int] = field(default_factory=list)
     superseded: int = 0
+    # documents where suggestions were rejected too, not only added: a copy needs reading again
+    superseded_in: set[int] = field(default_factory=set)
 
     @property
     def changed_meanwhile(self) -> int:
@@ -646,7 +648,10 @@ def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -
                 outcome.changed.append(document.doc_id)
                 continue
             spans += document.spans
-            superseded += _supersede_pending(project, document)
+            rejected = _supersede_pending(project, document)
+            if rejected:
+                outcome.superseded_in.add(document.doc_id)
+            superseded += rejected
         if spans:
             outcome.added, _ = project.add_spans_bulk(spans)
             outcome.superseded = len(superseded)

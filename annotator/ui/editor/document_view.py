@@ -304,9 +304,10 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._update_scroll_range()
         self.viewport().update()
 
-    def _on_propagation_stored(self, stored: dict[int, tuple[Span, ...]]) -> None:
+    def _on_propagation_stored(self, stored: dict[int, tuple[Span, ...] | None]) -> None:
         """Propagation stored suggestions (``finished`` follows): the view adds those of its
-        document to its copy rather than reading 10,000 spans back."""
+        document to its copy rather than reading 10,000 spans back, unless propagation also
+        superseded suggestions there (``None``): then the document is read again."""
         self._propagated = stored.get(self._doc_id, ()) if self._doc_id is not None else None
 
     def _forget_propagated(self) -> None:

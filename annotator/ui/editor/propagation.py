@@ -91,7 +91,7 @@ class PropagationRunner(QObject):
     ``skipped(documents)`` when some changed during that second search too and were left."""
 
     computed = Signal()  # internal, from the worker thread: an outcome waits in ``_outcome``
-    stored = Signal(object)  # {doc_id: the spans stored in it}, before ``finished``
+    stored = Signal(object)  # {doc_id: the spans stored in it, or None}, before ``finished``
     finished = Signal(int, int)  # doc_id of the accepted span, suggestions added
     skipped = Signal(int)  # documents left alone: they changed while searched, twice
     failed = Signal(str)
@@ -236,13 +236,14 @@ class PropagationRunner(QObject):
         announce."""
         added = 0
         changed: list[int] = []
+        reread: set[int] = set()
         if planned:
             try:
                 result = suggesting.store_propagation(self.project, planned)
             except (AnnotatorError, sqlite3.Error) as error:
                 message = f"{self.project.path}: propagated suggestions not saved ({error})"
             else:
-                added, changed = result.added, result.changed
+                added, changed, reread = result.added, result.changed, result.superseded_in
         skipped = 0
         if changed and request.doc_ids is None:
             self._queue.appendleft(replace(request, doc_ids=tuple(changed)))
@@ -256,7 +257,11 @@ class PropagationRunner(QObject):
             self.skipped.emit(skipped)
         if added:
             left_out = set(changed)
-            self.stored.emit(
-                {d.doc_id: d.spans for d in planned if d.doc_id not in left_out and d.spans}
+            self.stored.emit(  # None: suggestions were rejected there too, read it again
+                {
+                    d.doc_id: None if d.doc_id in reread else d.spans
+                    for d in planned
+                    if d.doc_id not in left_out and d.spans
+                }
             )
         self.finished.emit(request.span.doc_id, added)
