@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,12 +45,12 @@ class LabelSchema(BaseModel):
     @field_validator("entities", "relations")
     @classmethod
     def _unique_names_and_keys(cls, labels: tuple) -> tuple:
-        names = [label.name for label in labels]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        names = Counter(label.name for label in labels)  # linear: a crafted file may hold many
+        duplicates = sorted(name for name, count in names.items() if count > 1)
         if duplicates:
             raise ValueError(f"label defined twice: {', '.join(duplicates)}")
-        keys = [label.key for label in labels if label.key]
-        taken = sorted({key for key in keys if keys.count(key) > 1})
+        keys = Counter(label.key for label in labels if label.key)
+        taken = sorted(key for key, count in keys.items() if count > 1)
         if taken:
             raise ValueError(f"key used by two labels: {', '.join(taken)}")
         return labels

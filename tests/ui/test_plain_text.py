@@ -56,9 +56,10 @@ def test_every_label_in_the_window_shows_user_text_literally(
 ) -> None:
     window = open_window(qtbot, launcher, markup_project)
     window.view.select(window.session.project.spans(1)[0].id)
-    for label in window.findChildren(QLabel):
-        if "<b>" in label.text() or "<img" in label.text():
-            assert "<b>" in shown(label.text(), label.textFormat()), label.objectName()
+    for label in window.findChildren(QLabel):  # those showing the project's name or text
+        for user_data in ("<img src=red.png>", "<b>Acme</b>"):
+            if user_data in label.text():
+                assert user_data in shown(label.text(), label.textFormat()), label.objectName()
 
 
 def test_document_list_tooltip_shows_the_text_literally(qtbot, launcher, markup_project) -> None:

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
-from window_support import CTRL, OFFSCREEN_WINDOW_WARNINGS, answer_next_dialog, open_window
+from window_support import (
+    CTRL,
+    OFFSCREEN_WINDOW_WARNINGS,
+    answer_next_dialog,
+    focus_window,
+    open_window,
+)
 
 from annotator import edits
 from annotator.services.training import TrainOptions, model_records
@@ -126,6 +132,7 @@ def test_the_window_retrains_every_n_done_documents_and_resuggests(
     answer_next_dialog(qtbot, "r")  # pending suggestions: reject the rest
     qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)  # done: 1 of 2
     assert window.tasks.current is None
+    focus_window(qtbot, window)  # the keyboard back from the closed dialog
     answer_next_dialog(qtbot, "r")
     qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)  # done: 2 -> trains on its own
     _wait_for_task(qtbot, window, "Train version 1")
