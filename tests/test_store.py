@@ -172,7 +172,8 @@ def test_read_only_open_does_not_upgrade(tmp_path: Path) -> None:
     db.conn.close()
     with Project.open(path, read_only=True) as project:
         assert [m.name for m in migrations.pending(project.db)] == [
-            "m002_relation_endpoint_indexes"
+            "m002_relation_endpoint_indexes",
+            "m003_documents_text_index",
         ]
 
 

@@ -82,3 +82,31 @@ def m002_relation_endpoint_indexes(db: Database) -> None:
     """Removing or relabelling a span looks up the relations that hang on it."""
     db["relations"].create_index(["head"])
     db["relations"].create_index(["child"])
+
+
+@migrations()
+def m003_documents_text_index(db: Database) -> None:
+    """A trigram FTS5 index of the texts, so the document list's text filter answers from an
+    index on a pool of millions of documents instead of scanning every text (see ``listing``).
+
+    sqlite-utils' own triggers re-index a row on every update; a document's text never changes
+    after import while its status and revision change at every edit, so the update trigger
+    here fires on the text alone.
+    """
+    db["documents"].enable_fts(["text"], tokenize="trigram", create_triggers=False)
+    db.executescript(
+        """
+        CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+          INSERT INTO documents_fts (rowid, text) VALUES (new.rowid, new.text);
+        END;
+        CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN
+          INSERT INTO documents_fts (documents_fts, rowid, text)
+          VALUES ('delete', old.rowid, old.text);
+        END;
+        CREATE TRIGGER documents_au AFTER UPDATE OF text ON documents BEGIN
+          INSERT INTO documents_fts (documents_fts, rowid, text)
+          VALUES ('delete', old.rowid, old.text);
+          INSERT INTO documents_fts (rowid, text) VALUES (new.rowid, new.text);
+        END;
+        """
+    )
