@@ -14,6 +14,7 @@ from annotator.cli import (
     gui_command,  # noqa: F401
     import_command,  # noqa: F401
     project_commands,  # noqa: F401
+    sample_command,  # noqa: F401
     suggest_command,  # noqa: F401
 )
 from annotator.cli.app import app, console_error

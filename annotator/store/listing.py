@@ -23,11 +23,13 @@ TRIGRAM = 3  # the shortest substring the trigram index can answer
 @dataclass(frozen=True, slots=True)
 class DocumentFilter:
     """``text``: a substring of the text (case-insensitive for ASCII); ``status``: one status;
-    ``label``: documents holding a non-rejected span with that label. Empty means any."""
+    ``label``: documents holding a non-rejected span with that label. Empty means any.
+    ``by_priority``: the last ``annotator sample`` ranks first, in its order, then the rest."""
 
     text: str = ""
     status: str = ""
     label: str = ""
+    by_priority: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,12 @@ def filtered_ids(project: Project, document_filter: DocumentFilter) -> list[int]
     instead of the table and its texts, about twice as fast on 100,000 documents.
     """
     where, params = _where(document_filter, project.db[TEXT_INDEX].exists())
+    if document_filter.by_priority:
+        rows = project.db.execute(f"SELECT d.id, d.priority FROM documents d{where}", params)
+        return [
+            doc_id
+            for doc_id, _ in sorted(rows, key=lambda row: (row[1] is None, row[1] or 0, row[0]))
+        ]
     return sorted(
         row[0] for row in project.db.execute(f"SELECT d.id FROM documents d{where}", params)
     )

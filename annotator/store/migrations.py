@@ -110,3 +110,10 @@ def m003_documents_text_index(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m004_documents_priority(db: Database) -> None:
+    """``annotator sample`` without ``--into`` ranks documents (1 first) for the list to sort by."""
+    db["documents"].add_column("priority", int)
+    db["documents"].create_index(["priority"])
