@@ -174,6 +174,7 @@ def test_read_only_open_does_not_upgrade(tmp_path: Path) -> None:
         assert [m.name for m in migrations.pending(project.db)] == [
             "m002_relation_endpoint_indexes",
             "m003_documents_text_index",
+            "m004_documents_priority",
         ]
 
 

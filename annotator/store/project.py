@@ -716,6 +716,11 @@ class Project:
                     ],
                 )
                 new_ids = self.document_ids_by_hash(list(fresh))
+                self.db.execute(  # the text index (migration m003), in one statement
+                    "INSERT INTO documents_fts (rowid, text) "
+                    "SELECT id, text FROM documents WHERE id >= ?",
+                    [min(new_ids.values())],
+                )
                 self.db.conn.executemany(
                     "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
                     [
