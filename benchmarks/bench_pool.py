@@ -31,9 +31,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS = """le la les un une des de du et à en pour sur avec dans par président ministre entreprise
+_VOCABULARY = """le la les un une des de du et à en pour sur avec dans par président ministre
+entreprise
 accord rapport données puces modèles annonce jeudi lundi semaine marché prix croissance
-technologie sécurité gouvernement usine contrat vente achat élection réunion banque""".split()
+technologie sécurité gouvernement usine contrat vente achat élection réunion banque"""
+WORDS = _VOCABULARY.split()
 NAMES = ("Brad Smith", "Donald Trump", "Satya Nadella", "Marie Curie", "Jean Dupont")
 PLACES = ("Paris", "Lyon", "Marseille", "Pékin", "Washington", "Redmond", "Bruxelles")
 FILTERS = (("common word", "Lyon"), ("rare string", "(424242)"), ("two characters", "yo"))
