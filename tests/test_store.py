@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import older_project_file
 from sqlite_utils import Database
 
 from annotator import edits
@@ -149,16 +150,7 @@ def test_an_edit_is_on_disk_when_apply_returns(tmp_path: Path) -> None:
 
 def test_an_older_project_file_is_upgraded_when_opened(tmp_path: Path) -> None:
     path = tmp_path / "old.annotator"
-    db = Database(path)
-    migrations.apply(db, stop_before="m002_relation_endpoint_indexes")
-    db["meta"].insert_all(
-        [
-            {"key": "format", "value": f'"{FORMAT_MARKER}"'},
-            {"key": "settings", "value": "{}"},
-            {"key": "schema", "value": default_schema().model_dump_json()},
-        ]
-    )
-    db.conn.close()
+    older_project_file(path, "m002_relation_endpoint_indexes").conn.close()
     with Project.open(path) as project:
         assert not migrations.pending(project.db)
         assert "idx_relations_head" in {i.name for i in project.db["relations"].indexes}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlite_utils import Database
+from conftest import older_project_file
 
-from annotator.model import Document, default_schema
-from annotator.store import FORMAT_MARKER, Project
+from annotator.model import Document
+from annotator.store import Project
 from annotator.store.listing import DocumentFilter, filtered_ids
 from annotator.store.migrations import migrations
 
@@ -29,15 +29,7 @@ def _matching(project: Project, text: str) -> list[int]:
 
 def test_an_older_file_gets_the_index_of_its_texts_when_opened(tmp_path: Path) -> None:
     path = tmp_path / "old.annotator"
-    db = Database(path)
-    migrations.apply(db, stop_before="m003_documents_text_index")
-    db["meta"].insert_all(
-        [
-            {"key": "format", "value": f'"{FORMAT_MARKER}"'},
-            {"key": "settings", "value": "{}"},
-            {"key": "schema", "value": default_schema().model_dump_json()},
-        ]
-    )
+    db = older_project_file(path, "m003_documents_text_index")
     db["documents"].insert_all(
         {"text": text, "text_hash": str(number), "status": "new"}
         for number, text in enumerate(TEXTS)
