@@ -138,6 +138,22 @@ def test_a_killed_worker_loses_no_committed_batch_and_a_rerun_does_the_rest(
         assert _state(project) == expected
 
 
+def test_a_cancelled_ray_run_keeps_what_it_stored(
+    ray_cluster: object, patterns: Path, tmp_path: Path
+) -> None:
+    stored: list[int] = []
+    with _pool(tmp_path / "ray.annotator", 6) as project:
+        report = run_suggestions(
+            project,
+            _options(patterns, engine="ray", num_cpus=2),
+            progress=lambda done, total: stored.append(done),
+            cancel=lambda: len(stored) > 1,  # after the first committed batch
+        )
+        assert report.cancelled
+        assert report.documents == 3 < report.selected == 24
+        assert len(project.document_ids("suggested")) == 3
+
+
 def test_without_ray_the_engine_says_how_to_install_it(
     tmp_path: Path, patterns: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
