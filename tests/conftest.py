@@ -10,11 +10,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from sqlite_utils import Database
-
-from annotator.model import Document, default_schema
-from annotator.store import FORMAT_MARKER, Project
-from annotator.store.migrations import migrations
+from annotator.model import Document
+from annotator.store import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -44,18 +41,3 @@ def doc_id(project: Project) -> int:
     tokens = ((0, 4), (5, 10), (11, 16), (17, 20), (21, 30), (31, 33), (34, 41), (41, 42))
     new_id, _ = project.add_document(Document(text=text, tokens=tokens))
     return new_id
-
-
-def older_project_file(path: Path, stop_before: str) -> Database:
-    """A project file as an older version left it: migrations up to ``stop_before``, the format
-    marker, default settings and schema. The caller adds rows, then closes it."""
-    db = Database(path)
-    migrations.apply(db, stop_before=stop_before)
-    db["meta"].insert_all(
-        [
-            {"key": "format", "value": f'"{FORMAT_MARKER}"'},
-            {"key": "settings", "value": "{}"},
-            {"key": "schema", "value": default_schema().model_dump_json()},
-        ]
-    )
-    return db

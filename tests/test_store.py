@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import older_project_file
+from project_files import older_project_file
 from sqlite_utils import Database
 
 from annotator import edits

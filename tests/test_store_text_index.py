@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import older_project_file
+from project_files import older_project_file
 
 from annotator.model import Document
 from annotator.store import Project

@@ -47,13 +47,16 @@ def _where(document_filter: DocumentFilter, indexed: bool) -> tuple[str, list[An
     clauses: list[str] = []
     params: list[Any] = []
     if document_filter.text:
-        if indexed and len(document_filter.text) >= TRIGRAM:
-            # The index folds case beyond ASCII, so it finds a few more; LIKE keeps the rule.
+        text = document_filter.text
+        if indexed and len(text) >= TRIGRAM:
             clauses.append(f"d.id IN (SELECT rowid FROM {TEXT_INDEX} WHERE {TEXT_INDEX} MATCH ?)")
-            params.append('"' + document_filter.text.replace('"', '""') + '"')
-        escaped = document_filter.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append("d.text LIKE ? ESCAPE '\\'")
-        params.append(f"%{escaped}%")
+            params.append('"' + text.replace('"', '""') + '"')
+        if not indexed or len(text) < TRIGRAM or not text.isascii():
+            # The index folds the case of every letter, LIKE of ASCII ones only: a filter with
+            # other letters is checked by LIKE too (three times slower than the index alone).
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append("d.text LIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
     if document_filter.status:
         clauses.append("d.status = ?")
         params.append(document_filter.status)
