@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from project_files import older_project_file
 from sqlite_utils import Database
 
 from annotator import edits
@@ -147,23 +148,9 @@ def test_an_edit_is_on_disk_when_apply_returns(tmp_path: Path) -> None:
         assert [(s.start, s.end, s.label) for s in project.spans(1)] == [(0, 10, "PER")]
 
 
-def _older_file(path: Path, stop_before: str) -> Database:
-    """A project file as an older version wrote it: migrations up to ``stop_before``."""
-    db = Database(path)
-    migrations.apply(db, stop_before=stop_before)
-    db["meta"].insert_all(
-        [
-            {"key": "format", "value": f'"{FORMAT_MARKER}"'},
-            {"key": "settings", "value": "{}"},
-            {"key": "schema", "value": default_schema().model_dump_json()},
-        ]
-    )
-    return db
-
-
 def test_an_older_project_file_is_upgraded_when_opened(tmp_path: Path) -> None:
     path = tmp_path / "old.annotator"
-    _older_file(path, "m002_relation_endpoint_indexes").conn.close()
+    older_project_file(path, "m002_relation_endpoint_indexes").conn.close()
     with Project.open(path) as project:
         assert not migrations.pending(project.db)
         assert "idx_relations_head" in {i.name for i in project.db["relations"].indexes}
@@ -281,7 +268,7 @@ def test_a_file_without_status_reason_is_read_then_upgraded(tmp_path: Path) -> N
     """Spans of a file older than ``status_reason`` read as without one, read-only too; once
     upgraded, the reason a suggestion was superseded is kept."""
     path = tmp_path / "old.annotator"
-    db = _older_file(path, "m003_span_status_reason")
+    db = older_project_file(path, "m003_span_status_reason")
     db["documents"].insert({"id": 1, "text": "Le WSJ a dit.", "text_hash": "h", "status": "new"})
     misc = Span(doc_id=1, start=3, end=6, label="MISC", origin="model:m@1", status="suggested")
     db["spans"].insert({**misc.model_dump(exclude={"edited", "status_reason"}), "edited": 0})

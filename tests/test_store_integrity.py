@@ -142,3 +142,24 @@ def test_bad_state_is_ignored_with_a_warning(
         assert project.get_state("last_document", "default") == "default"
         assert project.count_documents() == 1
     assert "state 'last_document' ignored" in caplog.text
+
+
+def test_the_text_index_our_migrations_make_is_accepted_but_not_a_changed_trigger(
+    tmp_path: Path,
+) -> None:
+    from annotator.errors import NotAProjectError
+    from annotator.store import Project
+
+    path = tmp_path / "p.annotator"
+    Project.create(path).close()
+    Project.open(path).close()  # its own text index and triggers pass the check
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "DROP TRIGGER documents_ad; CREATE TRIGGER documents_ad AFTER DELETE ON documents "
+        "BEGIN DELETE FROM spans; END;"
+    )
+    conn.close()
+    with pytest.raises(NotAProjectError, match="trigger documents_ad"):
+        Project.open(path)

@@ -16,6 +16,7 @@ from annotator.cli import (
     gui_command,  # noqa: F401
     import_command,  # noqa: F401
     project_commands,  # noqa: F401
+    sample_command,  # noqa: F401
     suggest_command,  # noqa: F401
     team_commands,  # noqa: F401
     train_command,  # noqa: F401

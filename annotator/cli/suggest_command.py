@@ -64,6 +64,17 @@ def suggest(
             "(repeat or separate with commas)."
         ),
     ] = None,
+    engine: Annotated[
+        str, typer.Option(help="local, or ray (pip install 'annotator[ray]').")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="With --engine ray: a Ray cluster to join (default: a local Ray)."),
+    ] = None,
+    num_cpus: Annotated[
+        int | None,
+        typer.Option(help="With --engine ray: workers, one model each (default: every CPU)."),
+    ] = None,
 ) -> None:
     """Pre-suggest entities and relations; accepted, rejected and human annotations stay."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -80,6 +91,9 @@ def suggest(
         n_process=n_process,
         batch_size=batch_size,
         docs=parse_docs(docs or ["all"]),
+        engine=engine,
+        address=address,
+        num_cpus=num_cpus,
     )
     bar = Progress(
         "[progress.description]{task.description}",

@@ -20,6 +20,7 @@ No spaCy here: ``annotator.suggest`` is imported when a run starts.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -79,6 +80,9 @@ class SuggestOptions:
     n_process: int = 1
     batch_size: int = 64
     docs: str | tuple[int, ...] = "all"
+    engine: str = "local"  # or "ray": see ``annotator.suggest.ray_engine``
+    address: str | None = None  # ray: a cluster to join; None starts a local Ray
+    num_cpus: int | None = None  # ray: workers (and CPUs of a local Ray)
 
 
 @dataclass
@@ -495,6 +499,13 @@ def run_suggestions(
     committed stays. ``progress(done, total)`` is called after each committed batch.
     """
     started = time.perf_counter()
+    options = options or SuggestOptions()
+    if options.engine not in ("local", "ray"):
+        raise AnnotatorError(f"--engine takes local or ray, not {options.engine!r}")
+    if options.engine == "ray":
+        from annotator.suggest.ray_engine import import_ray
+
+        import_ray()  # says how to install it before the model loads
     plan = plan_suggestions(project, options)
     suggester = build_suggester(plan)
     store_learned_patterns(project, suggester)
@@ -509,19 +520,31 @@ def run_suggestions(
             report.characters += len(document.text)
             yield document
 
-    batches = compute_suggestions(
-        suggester,
-        counted(read_inputs(project, plan.doc_ids)),
-        batch_size=plan.batch_size,
-        n_process=plan.n_process,
-        cancel=cancel,
-    )
-    for batch in batches:
-        report.add(store_suggestions(project, batch))
-        if progress is not None:
-            progress(report.documents, report.selected)
+    inputs = counted(read_inputs(project, plan.doc_ids))
+    engine = None
+    if options.engine == "ray":
+        from annotator.suggest.ray_engine import RayEngine
+
+        engine = RayEngine(
+            functools.partial(build_suggester, plan), options.address, options.num_cpus
+        )
+        batches = engine.suggest(inputs, batch_size=plan.batch_size, cancel=cancel)
+    else:
+        batches = compute_suggestions(
+            suggester, inputs, batch_size=plan.batch_size, n_process=plan.n_process, cancel=cancel
+        )
+    try:
+        for batch in batches:
+            report.add(store_suggestions(project, batch))
+            if progress is not None:
+                progress(report.documents, report.selected)
+    finally:
+        if engine is not None:
+            engine.close()
     report.cancelled = report.documents < report.selected and cancel is not None and cancel()
     report.notes = list(suggester.notes)
+    if engine is not None:
+        report.notes += [note for note in engine.notes if note not in report.notes]
     report.seconds = time.perf_counter() - started
     return report
 

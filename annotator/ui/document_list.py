@@ -65,6 +65,13 @@ class DocumentListPanel(QWidget):
         self.label_filter = QComboBox()
         self.label_filter.setAccessibleName("Filter documents by label")
         self._fill_labels()
+        self.order_choice = QComboBox()
+        self.order_choice.setAccessibleName("Order of the documents")
+        self.order_choice.addItem("Id order", False)
+        self.order_choice.addItem("Sample first", True)  # the ranks of ``annotator sample``
+        self.order_choice.setToolTip(
+            "Sample first: the documents annotator sample picked, in its order"
+        )
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -78,6 +85,7 @@ class DocumentListPanel(QWidget):
         filters.setSpacing(6)
         filters.addWidget(self.status_filter, 1)
         filters.addWidget(self.label_filter, 1)
+        filters.addWidget(self.order_choice, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
@@ -91,6 +99,7 @@ class DocumentListPanel(QWidget):
         self.text_filter.textChanged.connect(lambda _text: self._filter_timer.start())
         self.status_filter.currentIndexChanged.connect(self._apply_filter)
         self.label_filter.currentIndexChanged.connect(self._apply_filter)
+        self.order_choice.currentIndexChanged.connect(self._apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         session.document_opened.connect(self._on_document_opened)
         # a row's counts follow an edit after the repaint, coalesced, like the status bar's:
@@ -144,6 +153,7 @@ class DocumentListPanel(QWidget):
                 text=self.text_filter.text().strip(),
                 status=self.status_filter.currentData() or "",
                 label=self.label_filter.currentData() or "",
+                by_priority=bool(self.order_choice.currentData()),
             )
         )
         self._select(self._session.current_doc_id)

@@ -14,7 +14,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from annotator.errors import AnnotatorError, NotFoundError
-from annotator.store.listing import awaiting_first_suggestions
+from annotator.store.listing import awaiting_first_suggestions, neighbour_document
 from annotator.ui import jobs
 from annotator.ui.document_list import DocumentListPanel
 from annotator.ui.editor.document_view import DocumentView
@@ -147,8 +147,7 @@ class MainWindow(QMainWindow):
         except (NotFoundError, ValueError, TypeError):
             doc_id = None
         if doc_id is None:
-            ids = project.document_ids()
-            doc_id = ids[0] if ids else None
+            doc_id = neighbour_document(project, None)  # the first, without listing them all
         if doc_id is None:
             self.show_message(
                 "This project has no documents yet: File ▸ Import files… (Ctrl+I), or drop "

@@ -120,3 +120,22 @@ def test_propagation_into_other_documents_shows_in_the_list(qtbot, launcher, pro
         qtbot.keyClick(window.view, Qt.Key.Key_A)  # accept: "Acme" is proposed elsewhere
     assert blocker.args == [200]
     assert model.index(far, model.PENDING).data() == "1"
+
+
+def test_the_list_can_put_the_sample_first(qtbot, launcher, project_file) -> None:
+    from annotator.services.sampling import SampleOptions, sample_project_file
+
+    path = project_file(12)
+    chosen = sample_project_file(path, SampleOptions(n=3, seed=4)).chosen
+    window = open_window(qtbot, launcher, path)
+    panel = window.document_list
+    model = panel.model
+    assert [model.doc_id_at(row) for row in range(3)] == [1, 2, 3]
+    panel.order_choice.setFocus()
+    qtbot.keyClick(panel.order_choice, Qt.Key.Key_Down)  # "Sample first"
+    assert [model.doc_id_at(row) for row in range(3)] == chosen
+    assert model.rowCount() == 12
+    assert model.row_of(chosen[1]) == 1
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)  # the list follows the open document
+    current = window.document_list.table.currentIndex().row()
+    assert model.doc_id_at(current) == window.session.current_doc_id

@@ -1,0 +1,134 @@
+"""Suggesting on Ray: the same ``Suggester`` in a pool of Ray actors, one model load per actor.
+
+The project file stays on the machine that runs ``annotator suggest``: documents are read
+there, shipped to the actors a batch at a time (a bounded number in flight, so memory stays
+flat on any pool size), and the results come back in submission order to the one writer,
+which stores them under the same rules as the local engine. A batch is either committed whole
+or not at all; a worker lost mid-run loses only batches not yet committed.
+
+Ray is an optional extra (``pip install annotator[ray]``); it is imported when a run starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from annotator.errors import AnnotatorError
+from annotator.suggest.results import DocumentInput, DocumentSuggestions
+
+if TYPE_CHECKING:
+    from annotator.suggest.suggester import Suggester
+
+INSTALL_HINT = "--engine ray needs Ray; install it with: pip install 'annotator[ray]'"
+NAMESPACE = "annotator"
+WORKER_PREFIX = "annotator-suggest-"  # named actors, so a person (or a test) can find one
+IN_FLIGHT_PER_WORKER = 2
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or one line saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise AnnotatorError(INSTALL_HINT) from None
+    return ray
+
+
+class SuggestWorker:
+    """Runs in a Ray actor: builds the suggester once (loads the model), then takes batches."""
+
+    def __init__(self, factory: Callable[[], Suggester]) -> None:
+        self.suggester = factory()
+
+    def suggest(self, batch: list[DocumentInput]) -> tuple[list[DocumentSuggestions], list[str]]:
+        results = list(self.suggester.suggest(batch, batch_size=len(batch)))
+        return results, list(self.suggester.notes)
+
+
+class RayEngine:
+    """A pool of ``SuggestWorker`` actors on a local Ray (no ``address``) or a cluster."""
+
+    def __init__(
+        self,
+        factory: Callable[[], Suggester],
+        address: str | None = None,
+        num_cpus: int | None = None,
+    ) -> None:
+        ray = import_ray()
+        self._ray = ray
+        self._started = not ray.is_initialized()
+        if self._started:
+            try:
+                ray.init(
+                    address=address,
+                    num_cpus=num_cpus if address is None else None,
+                    namespace=NAMESPACE,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    configure_logging=False,
+                )
+            except (ConnectionError, RuntimeError, ValueError) as error:
+                where = f"the Ray cluster at {address}" if address else "a local Ray"
+                first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+                raise AnnotatorError(f"cannot start {where} ({first})") from None
+        workers = num_cpus or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        actor = ray.remote(num_cpus=1, max_restarts=1, max_task_retries=1)(SuggestWorker)
+        run = uuid.uuid4().hex[:8]
+        self.workers = [
+            actor.options(name=f"{WORKER_PREFIX}{run}-{number}", namespace=NAMESPACE).remote(
+                factory
+            )
+            for number in range(workers)
+        ]
+        self.notes: list[str] = []
+
+    def suggest(
+        self,
+        inputs: Iterable[DocumentInput],
+        batch_size: int = 64,
+        cancel: Callable[[], bool] | None = None,
+    ) -> Iterator[list[DocumentSuggestions]]:
+        """Batches of suggestions in input order. On cancel, batches still running are dropped."""
+        from ray.util import ActorPool
+
+        pool = ActorPool(self.workers)
+        source = iter(inputs)
+        in_flight = 0
+        limit = IN_FLIGHT_PER_WORKER * len(self.workers)
+
+        def submit() -> bool:
+            batch = list(islice(source, batch_size))
+            if batch:
+                pool.submit(lambda worker, docs: worker.suggest.remote(docs), batch)
+            return bool(batch)
+
+        while in_flight < limit and submit():
+            in_flight += 1
+        while in_flight:
+            try:
+                results, notes = pool.get_next()
+            except self._ray.exceptions.RayActorError as error:
+                raise AnnotatorError(
+                    f"a Ray worker was lost ({type(error).__name__}); every batch stored "
+                    "before stays: run again with --docs new to suggest only what is left"
+                ) from None
+            in_flight -= 1
+            self.notes += [note for note in notes if note not in self.notes]
+            yield results
+            if cancel is not None and cancel():
+                return
+            if submit():
+                in_flight += 1
+
+    def close(self) -> None:
+        """Stop the actors, and the local Ray this engine started."""
+        for worker in self.workers:
+            with contextlib.suppress(Exception):
+                self._ray.kill(worker)
+        self.workers = []
+        if self._started:
+            self._ray.shutdown()

@@ -1,0 +1,160 @@
+"""``annotator sample``: picking what to annotate from a pool, reproducibly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from suggest_helpers import add_texts
+from typer.testing import CliRunner
+
+from annotator.cli.app import app
+from annotator.model import Relation, Span
+from annotator.services.sampling import SampleOptions, sample_project_file, spread
+from annotator.store import Project
+from annotator.store.listing import DocumentFilter, filtered_ids
+from annotator.store.pool import priorities
+
+SPORT = "Le match de football au stade se joue dimanche avec le ballon et l'équipe."
+MUSIC = "Le concert de piano à l'opéra avec l'orchestre et le violon ce soir."
+
+
+@pytest.fixture
+def pool(tmp_path: Path) -> Path:
+    path = tmp_path / "pool.annotator"
+    with Project.create(path) as project:
+        add_texts(project, [f"Document numéro {n} sur Paris et Lyon." for n in range(40)])
+    return path
+
+
+def _sample(path: Path, **options: object) -> list[int]:
+    return sample_project_file(path, SampleOptions(**options)).chosen  # type: ignore[arg-type]
+
+
+def test_the_same_seed_picks_the_same_documents(pool: Path) -> None:
+    first = _sample(pool, n=10, seed=3)
+    assert len(set(first)) == 10
+    assert _sample(pool, n=10, seed=3) == first
+    assert _sample(pool, n=10, seed=4) != first
+
+
+def test_in_place_the_sample_ranks_first_in_the_document_list(pool: Path) -> None:
+    chosen = _sample(pool, n=5, seed=1)
+    with Project.open(pool) as project:
+        assert priorities(project) == {doc_id: rank for rank, doc_id in enumerate(chosen, 1)}
+        listed = filtered_ids(project, DocumentFilter(by_priority=True))
+        assert listed[:5] == chosen
+        assert listed[5:] == sorted(set(range(1, 41)) - set(chosen))
+    again = _sample(pool, n=2, seed=9)
+    with Project.open(pool) as project:
+        assert set(priorities(project)) == set(again)  # the previous ranks are cleared
+
+
+def test_into_a_new_project_with_the_suggestions(pool: Path, tmp_path: Path) -> None:
+    with Project.open(pool) as project:
+        head = Span(
+            doc_id=7, start=23, end=28, label="LOC", origin="patterns:x", status="suggested"
+        )
+        child = Span(doc_id=7, start=32, end=36, label="LOC", status="accepted")
+        project.add_spans([head, child])
+        project.add_relations(
+            [
+                Relation(
+                    doc_id=7, head=head.id, child=child.id, label="located_in", status="suggested"
+                )
+            ]
+        )
+        text = project.document(7).text
+    into = tmp_path / "sample.annotator"
+    chosen = _sample(pool, n=40, seed=0, into=into)
+    with Project.open(into) as sample:
+        assert sample.count_documents() == 40
+        new_id = chosen.index(7) + 1  # copied in sample order
+        copied = sample.document(new_id)
+        assert copied.text == text and copied.tokens
+        assert {(s.start, s.end, s.status) for s in sample.spans(new_id)} == {
+            (23, 28, "suggested"),
+            (32, 36, "accepted"),
+        }
+        assert [r.label for r in sample.relations(new_id)] == ["located_in"]
+    with Project.open(pool) as project:
+        assert priorities(project) == {}  # the pool is left as it was
+
+
+def test_uncertain_puts_scores_nearest_one_half_first(pool: Path) -> None:
+    with Project.open(pool) as project:
+        for doc_id, score in ((3, 0.99), (5, 0.52), (8, 0.1), (9, 0.7)):
+            project.add_spans(
+                [Span(doc_id=doc_id, start=0, end=8, label="MISC", status="suggested", score=score)]
+            )
+    report = sample_project_file(pool, SampleOptions(n=4, strategy="uncertain"))
+    assert report.chosen == [5, 9, 8, 3]
+    assert "scores" in report.notes[0]
+
+
+def test_uncertain_without_scores_looks_at_disagreement(pool: Path) -> None:
+    with Project.open(pool) as project:
+        project.add_spans(
+            [
+                Span(
+                    doc_id=12, start=23, end=28, label="LOC", origin="model:m@1", status="suggested"
+                ),
+                Span(
+                    doc_id=12,
+                    start=23,
+                    end=36,
+                    label="ORG",
+                    origin="patterns:p",
+                    status="suggested",
+                ),
+                Span(
+                    doc_id=13, start=23, end=28, label="LOC", origin="model:m@1", status="suggested"
+                ),
+            ]
+        )
+    report = sample_project_file(pool, SampleOptions(n=3, strategy="uncertain", seed=2))
+    assert report.chosen[0] == 12
+    assert "disagreement" in report.notes[0]
+
+
+def test_rare_labels_favours_labels_with_few_accepted_examples(pool: Path) -> None:
+    with Project.open(pool) as project:
+        project.add_spans(
+            [Span(doc_id=d, start=23, end=28, label="LOC", status="accepted") for d in (1, 2, 3)]
+            + [
+                Span(doc_id=20, start=23, end=28, label="LOC", status="suggested"),
+                Span(doc_id=30, start=23, end=28, label="ORG", status="suggested"),
+            ]
+        )
+    assert _sample(pool, n=2, strategy="rare-labels")[:2] == [30, 20]
+
+
+def test_diverse_spreads_over_the_topics(tmp_path: Path) -> None:
+    path = tmp_path / "topics.annotator"
+    with Project.create(path) as project:
+        add_texts(
+            project, [f"{SPORT} ({n})" for n in range(10)] + [f"{MUSIC} ({n})" for n in range(10)]
+        )
+    picked = _sample(path, n=2, strategy="diverse", seed=5, model="blank")
+    assert sorted(doc_id > 10 for doc_id in picked) == [False, True]
+    assert _sample(path, n=2, strategy="diverse", seed=5, model="blank") == picked
+
+
+def test_spread_keeps_one_row_per_cluster() -> None:
+    import numpy as np
+
+    points = np.array([[0, 0], [0, 0.1], [5, 5], [5, 5.1], [9, 0]], dtype=np.float32)
+    assert sorted(spread(points, 3, seed=0)) in ([0, 2, 4], [1, 2, 4], [0, 3, 4], [1, 3, 4])
+
+
+def test_cli_sample_and_its_errors(pool: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["sample", str(pool), "--n", "3", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "3 of 40 document(s) by random (seed 7)" in result.output
+    result = runner.invoke(app, ["sample", str(pool), "--strategy", "smart"])
+    assert result.exit_code == 1
+    assert "--strategy takes random, uncertain, diverse, rare-labels" in result.output
+    result = runner.invoke(app, ["sample", str(pool), "--into", str(pool)])
+    assert result.exit_code == 1
+    assert "must be a new file" in result.output

@@ -1,0 +1,177 @@
+"""``annotator suggest --engine ray``: the same suggestions as the local engine, on Ray actors.
+
+Ray runs locally with two CPUs, started once for the module; a blank pipeline with patterns,
+propagation and the shipped French relation rules keeps it light.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from suggest_helpers import (
+    ENTITY_PATTERNS,
+    add_texts,
+    covered,
+    described_relations,
+    described_spans,
+    write_patterns,
+)
+from typer.testing import CliRunner
+
+from annotator import edits
+from annotator.cli.app import app
+from annotator.errors import AnnotatorError
+from annotator.services.suggesting import SuggestOptions, run_suggestions
+from annotator.store import Project
+
+TEXTS = [
+    "La Chine inquiète, a déclaré le président de Microsoft, Brad Smith, au WSJ.",
+    "Brad Smith, PDG de Microsoft, répond au WSJ.",
+    "Satya Nadella dirige Microsoft depuis 2014 ; la cocaïne n'a rien à voir.",
+    "Un texte sans rien à suggérer.",
+]
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[object]:
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed")
+    ray.init(num_cpus=2, namespace="annotator", include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture
+def patterns(tmp_path: Path) -> Path:
+    return write_patterns(tmp_path / "entities.jsonl", ENTITY_PATTERNS)
+
+
+def _pool(path: Path, copies: int) -> Project:
+    """TEXTS ``copies`` times (numbered, so each is its own document), with a person's
+    decisions on the first document: an accepted, a rejected and a human span."""
+    project = Project.create(path)
+    add_texts(project, [f"{text} ({n})" for n in range(copies) for text in TEXTS])
+    project.apply(edits.add_span(project_span(1, 0, 8, "LOC")))  # "La Chine", human
+    return project
+
+
+def project_span(doc_id: int, start: int, end: int, label: str):  # type: ignore[no-untyped-def]
+    from annotator.model import Span
+
+    return Span(doc_id=doc_id, start=start, end=end, label=label)
+
+
+def _state(project: Project) -> list[tuple[object, ...]]:
+    return [
+        (
+            doc_id,
+            project.document_status(doc_id),
+            sorted(described_spans(project, doc_id)),
+            sorted(described_relations(project, doc_id)),
+        )
+        for doc_id in project.document_ids()
+    ]
+
+
+def _options(patterns: Path, **more: object) -> SuggestOptions:
+    return SuggestOptions(model="blank", patterns=(patterns,), batch_size=3, **more)  # type: ignore[arg-type]
+
+
+def test_ray_suggests_what_the_local_engine_does(
+    ray_cluster: object, patterns: Path, tmp_path: Path
+) -> None:
+    with (
+        _pool(tmp_path / "local.annotator", 3) as local,
+        _pool(tmp_path / "ray.annotator", 3) as on_ray,
+    ):
+        local_report = run_suggestions(local, _options(patterns))
+        ray_report = run_suggestions(on_ray, _options(patterns, engine="ray", num_cpus=2))
+        assert _state(on_ray) == _state(local)
+        assert any(relations for *_, relations in _state(local))  # relation rules ran too
+        assert (ray_report.documents, ray_report.spans_added, ray_report.relations_added) == (
+            local_report.documents,
+            local_report.spans_added,
+            local_report.relations_added,
+        )
+        assert ray_report.tally == local_report.tally
+        # a person's decisions, then a second run: same rules on both engines
+        for project in (local, on_ray):
+            microsoft = next(s for s in project.spans(2) if covered(project, s) == "Microsoft")
+            project.apply(edits.reject_span(microsoft))
+        run_suggestions(local, _options(patterns))
+        again = run_suggestions(on_ray, _options(patterns, engine="ray", num_cpus=2))
+        assert again.spans_added == 0
+        assert _state(on_ray) == _state(local)
+
+
+def test_a_killed_worker_loses_no_committed_batch_and_a_rerun_does_the_rest(
+    ray_cluster: object, patterns: Path, tmp_path: Path
+) -> None:
+    import ray
+
+    def kill_a_worker(done: int, total: int) -> None:
+        if done == 3:  # the first batch is committed
+            name = next(
+                actor["name"]
+                for actor in ray.util.list_named_actors(all_namespaces=True)
+                if actor["name"].startswith("annotator-suggest-")
+            )
+            ray.kill(ray.get_actor(name, namespace="annotator"), no_restart=True)
+
+    with _pool(tmp_path / "local.annotator", 15) as local:
+        run_suggestions(local, _options(patterns))
+        expected = _state(local)
+    with _pool(tmp_path / "ray.annotator", 15) as project:
+        with pytest.raises(AnnotatorError, match="a Ray worker was lost.*--docs new"):
+            run_suggestions(project, _options(patterns, engine="ray", num_cpus=2), kill_a_worker)
+        done = project.document_ids("suggested")
+        assert 3 <= len(done) < 60
+        committed = {row[0] for row in _state(project) if row[0] in done}
+        assert [row for row in _state(project) if row[0] in committed] == [
+            row for row in expected if row[0] in committed
+        ]
+        left = sorted(set(project.document_ids()) - set(done))
+        report = run_suggestions(project, _options(patterns, engine="ray", num_cpus=2, docs="new"))
+        assert report.documents == len(left)  # only what was left
+        assert _state(project) == expected
+
+
+def test_a_cancelled_ray_run_keeps_what_it_stored(
+    ray_cluster: object, patterns: Path, tmp_path: Path
+) -> None:
+    stored: list[int] = []
+    with _pool(tmp_path / "ray.annotator", 6) as project:
+        report = run_suggestions(
+            project,
+            _options(patterns, engine="ray", num_cpus=2),
+            progress=lambda done, total: stored.append(done),
+            cancel=lambda: len(stored) > 1,  # after the first committed batch
+        )
+        assert report.cancelled
+        assert report.documents == 3 < report.selected == 24
+        assert len(project.document_ids("suggested")) == 3
+
+
+def test_without_ray_the_engine_says_how_to_install_it(
+    tmp_path: Path, patterns: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        add_texts(project, TEXTS)
+    result = CliRunner().invoke(app, ["suggest", str(path), "--model", "blank", "--engine", "ray"])
+    assert result.exit_code == 1
+    assert "pip install 'annotator[ray]'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    with Project.open(path) as project:
+        assert project.document_ids("new") == [1, 2, 3, 4]
+
+
+def test_an_unknown_engine_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    Project.create(path).close()
+    result = CliRunner().invoke(app, ["suggest", str(path), "--engine", "spark"])
+    assert result.exit_code == 1
+    assert "--engine takes local or ray, not 'spark'" in result.output
