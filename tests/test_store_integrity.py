@@ -147,14 +147,9 @@ def test_bad_state_is_ignored_with_a_warning(
 def test_the_text_index_our_migrations_make_is_accepted_but_not_a_changed_trigger(
     tmp_path: Path,
 ) -> None:
-    from annotator.errors import NotAProjectError
-    from annotator.store import Project
-
     path = tmp_path / "p.annotator"
     Project.create(path).close()
     Project.open(path).close()  # its own text index and triggers pass the check
-    import sqlite3
-
     conn = sqlite3.connect(path)
     conn.executescript(
         "DROP TRIGGER documents_ad; CREATE TRIGGER documents_ad AFTER DELETE ON documents "
