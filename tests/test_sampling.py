@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,10 @@ def test_cli_sample_and_its_errors(pool: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["sample", str(pool), "--into", str(pool)])
     assert result.exit_code == 1
     assert "must be a new file" in result.output
+
+
+def test_the_cli_offers_every_strategy() -> None:
+    from annotator.cli import sample_command
+    from annotator.services.sampling import STRATEGIES
+
+    assert " | ".join(STRATEGIES) in inspect.getsource(sample_command)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from annotator.cli.app import app, console, reports_errors
-from annotator.services.sampling import STRATEGIES, SampleOptions, sample_project_file
 
 
 @app.command()
@@ -16,7 +15,9 @@ from annotator.services.sampling import STRATEGIES, SampleOptions, sample_projec
 def sample(
     project: Annotated[Path, typer.Argument(help="Project file (the pool).")],
     n: Annotated[int, typer.Option("--n", help="How many documents to pick.")] = 500,
-    strategy: Annotated[str, typer.Option(help=" | ".join(STRATEGIES))] = "random",
+    strategy: Annotated[
+        str, typer.Option(help="random | uncertain | diverse | rare-labels")
+    ] = "random",
     seed: Annotated[int, typer.Option(help="The same seed picks the same documents.")] = 0,
     into: Annotated[
         Path | None,
@@ -33,6 +34,8 @@ def sample(
     ] = None,
 ) -> None:
     """Pick documents to annotate: random, uncertain, diverse or rare-labels."""
+    from annotator.services.sampling import SampleOptions, sample_project_file  # numpy
+
     options = SampleOptions(n=n, strategy=strategy, seed=seed, into=into, model=model)
     with console.status("Sampling..."):
         report = sample_project_file(project, options)
