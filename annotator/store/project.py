@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -40,6 +40,7 @@ from annotator.model import (
     text_hash,
 )
 from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.span import ANNOTATION_STATUSES
 from annotator.store.lock import WriterLock, folder_is_writable
 from annotator.store.migrations import migrations
 
@@ -699,36 +700,53 @@ class Project:
             if digest not in known and digest not in fresh:
                 fresh[digest] = document
         if fresh:
-            now = _now()
-            with self.transaction():
-                self.db.conn.executemany(
-                    "INSERT INTO documents (text, text_hash, meta, status, revision, created_at) "
-                    "VALUES (?, ?, ?, ?, 0, ?)",
-                    [
-                        (
-                            document.text,
-                            digest,
-                            json.dumps(document.meta, ensure_ascii=False),
-                            document.status,
-                            now,
-                        )
-                        for digest, document in fresh.items()
-                    ],
+            rows = [
+                (
+                    document.text,
+                    digest,
+                    json.dumps(document.meta, ensure_ascii=False),
+                    document.status,
+                    json.dumps(document.tokens, separators=(",", ":")),
                 )
-                new_ids = self.document_ids_by_hash(list(fresh))
-                self.db.conn.executemany(
-                    "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
-                    [
-                        (new_ids[digest], json.dumps(document.tokens, separators=(",", ":")))
-                        for digest, document in fresh.items()
-                    ],
-                )
-            known.update(new_ids)
+                for digest, document in fresh.items()
+            ]
+            known.update(zip(fresh, self.add_document_rows(rows), strict=True))
         results = []
         for digest in digests:
             results.append((known[digest], digest in fresh))
             fresh.pop(digest, None)
         return results
+
+    def add_document_rows(self, rows: Sequence[tuple[str, str, str, str, str]]) -> list[int]:
+        """Store new documents given as rows ``(text, text_hash, meta JSON, status, offsets
+        JSON)`` (``encode_offsets``), checked by the caller; returns their ids in order.
+
+        The bulk import's path: no model object per document. A text already stored raises
+        ``ValidationError``; ``add_documents_bulk`` is the path that finds them first.
+        """
+        self._require_writable()
+        if not rows:
+            return []
+        now = _now()
+        with self.transaction():
+            first = self.last_document_id() + 1
+            try:
+                self.db.conn.executemany(
+                    "INSERT INTO documents (id, text, text_hash, meta, status, revision, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+                    [
+                        (first + number, text, digest, meta, status, now)
+                        for number, (text, digest, meta, status, _) in enumerate(rows)
+                    ],
+                )
+            except sqlite3.IntegrityError as error:
+                raise ValidationError(f"a text is already in the project ({error})") from None
+            ids = list(range(first, first + len(rows)))
+            self.db.conn.executemany(
+                "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
+                zip(ids, (row[4] for row in rows), strict=True),
+            )
+        return ids
 
     def document_ids_by_hash(self, digests: Sequence[str]) -> dict[str, int]:
         """Which of these text hashes (``text_hash``) are stored, and as which document."""
@@ -747,67 +765,137 @@ class Project:
 
         Returns (spans inserted, how many of them are not on token boundaries).
         """
+        return self.add_span_rows(
+            [
+                (s.id, s.doc_id, s.start, s.end, s.label, s.origin, s.status, s.score, s.edited)
+                for s in spans
+            ]
+        )
+
+    def add_span_rows(
+        self, rows: Sequence[tuple], boundaries: Mapping[int, TokenBoundaries] | None = None
+    ) -> tuple[int, int]:
+        """``add_spans_bulk`` for plain tuples ``(id, doc_id, start, end, label, origin, status,
+        score, edited)``: bulk writers skip one model object per span, not the checks.
+
+        ``boundaries`` are token boundaries the caller already has (the import has just
+        tokenized the documents); the others are read from the file.
+        """
         self._require_writable()
-        doc_ids = sorted({span.doc_id for span in spans})
+        known = boundaries or {}
+        doc_ids = sorted({row[1] for row in rows})
         lengths: dict[int, int] = {}
         bounds: dict[int, TokenBoundaries] = {}
         for chunk in _chunks(doc_ids):
             marks = ",".join("?" * len(chunk))
-            for doc_id, length, offsets in self.db.execute(
-                f"SELECT d.id, length(d.text), t.offsets FROM documents d "
-                f"LEFT JOIN tokens t ON t.doc_id = d.id WHERE d.id IN ({marks})",
-                chunk,
+            lengths.update(
+                self.db.execute(
+                    f"SELECT id, length(text) FROM documents WHERE id IN ({marks})", chunk
+                ).fetchall()
+            )
+        unknown = [doc_id for doc_id in doc_ids if doc_id not in known]
+        for chunk in _chunks(unknown):
+            marks = ",".join("?" * len(chunk))
+            for doc_id, offsets in self.db.execute(
+                f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
             ):
-                lengths[doc_id] = length
-                bounds[doc_id] = TokenBoundaries(tuple(map(tuple, json.loads(offsets or "[]"))))
-        rows = []
+                bounds[doc_id] = TokenBoundaries(tuple(map(tuple, json.loads(offsets))))
+        stored = []
         misaligned = 0
         schema = self.schema
-        for span in spans:
-            if span.doc_id not in lengths:
-                raise ValidationError(f"no document {span.doc_id} in {self.path}")
-            check_span(span, lengths[span.doc_id], schema)
-            aligned = bounds[span.doc_id].aligned(span.start, span.end)
+        labels = set(schema.entity_names)
+        empty = TokenBoundaries(())
+        for row in rows:
+            span_id, doc_id, start, end, label, origin, status, score, edited = row
+            length = lengths.get(doc_id)
+            if length is None:
+                raise ValidationError(f"no document {doc_id} in {self.path}")
+            if (
+                not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end)
+                or status not in ANNOTATION_STATUSES
+                or not label
+                or not origin
+            ):
+                raise ValidationError(
+                    f"span [{start}, {end}) {label!r} {status!r} of document {doc_id} "
+                    "is not a valid span"
+                )
+            if end > length or label not in labels:
+                check_span(
+                    Span.model_construct(doc_id=doc_id, start=start, end=end, label=label),
+                    length,
+                    schema,
+                )
+            aligned = int((known.get(doc_id) or bounds.get(doc_id, empty)).aligned(start, end))
             misaligned += not aligned
-            rows.append(_span_to_row(span, aligned))
+            stored.append(
+                (span_id, doc_id, start, end, label, origin, status, score, int(edited), aligned)
+            )
         with self.transaction():
             try:
                 self.db.conn.executemany(
                     f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+                    stored,
                 )
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a span id is already used ({error})") from None
             self._bump_many(doc_ids)
-        return len(rows), misaligned
+        return len(stored), misaligned
 
     def add_relations_bulk(self, relations: Sequence[Relation]) -> int:
         """Insert many relations, each validated as ``insert_relation`` does; not logged."""
+        return self.add_relation_rows(
+            [
+                (r.id, r.doc_id, r.head, r.child, r.label, r.origin, r.status, r.score)
+                for r in relations
+            ]
+        )
+
+    def add_relation_rows(self, rows: Sequence[tuple]) -> int:
+        """``add_relations_bulk`` for plain tuples ``(id, doc_id, head, child, label, origin,
+        status, score)``, with the same checks against the stored spans and the schema."""
         self._require_writable()
-        span_ids = list({end for r in relations for end in (r.head, r.child)})
+        span_ids = list({end for row in rows for end in (row[2], row[3])})
         spans: dict[str, Span] = {}
         for chunk in _chunks(span_ids):
             marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(
-                f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id IN ({marks})", chunk
+            for span_id, doc_id, label in self.db.execute(
+                f"SELECT id, doc_id, label FROM spans WHERE id IN ({marks})", chunk
             ):
-                spans[row[0]] = _span_from_row(row)
+                spans[span_id] = Span.model_construct(id=span_id, doc_id=doc_id, label=label)
         schema = self.schema
-        for relation in relations:
-            check_relation(relation, spans, schema)
+        checked: set[tuple[str, str, str]] = set()  # (label, head label, child label) allowed
+        for relation_id, doc_id, head, child, label, origin, status, _ in rows:
+            ends = spans.get(head), spans.get(child)
+            if (
+                ends[0] is None
+                or ends[1] is None
+                or ends[0].doc_id != doc_id
+                or ends[1].doc_id != doc_id
+                or (label, ends[0].label, ends[1].label) not in checked
+            ):
+                check_relation(
+                    Relation.model_construct(
+                        id=relation_id, doc_id=doc_id, head=head, child=child, label=label
+                    ),
+                    spans,
+                    schema,
+                )
+                checked.add((label, ends[0].label, ends[1].label))  # type: ignore[union-attr]
+            if status not in ANNOTATION_STATUSES or not origin:
+                raise ValidationError(
+                    f"relation {label!r} {status!r} of document {doc_id} is not a valid relation"
+                )
         with self.transaction():
             try:
                 self.db.conn.executemany(
                     f"INSERT INTO relations ({_RELATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (r.id, r.doc_id, r.head, r.child, r.label, r.origin, r.status, r.score)
-                        for r in relations
-                    ],
+                    rows,
                 )
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a relation id is already used ({error})") from None
-            self._bump_many(sorted({relation.doc_id for relation in relations}))
-        return len(relations)
+            self._bump_many(sorted({row[1] for row in rows}))
+        return len(rows)
 
     def _bump_many(self, doc_ids: Sequence[int]) -> None:
         self.db.conn.executemany(
