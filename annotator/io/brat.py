@@ -250,7 +250,9 @@ def _fragments_problem(
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-@register_writer("brat", description="brat standoff: .txt + .ann pairs and annotation.conf")
+@register_writer(
+    "brat", description="brat standoff: .txt + .ann pairs and annotation.conf", tokens=False
+)
 def write_brat(
     documents: Iterable[ExportDocument],
     output: Path,

@@ -338,7 +338,9 @@ def _relation(path: Path, where: str | int, relation: Any, ids: dict[Any, str]) 
 # --- writing --------------------------------------------------------------------------------
 
 
-@register_writer("doccano", description="doccano JSONL (entities + relations)", suffix=".jsonl")
+@register_writer(
+    "doccano", description="doccano JSONL (entities + relations)", suffix=".jsonl", tokens=False
+)
 def write_doccano(
     documents: Iterable[ExportDocument],
     output: Path,

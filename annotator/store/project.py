@@ -47,6 +47,7 @@ from annotator.store.migrations import migrations
 FORMAT_MARKER = "annotator-project"
 _SPAN_COLUMNS = "id, doc_id, start, end, label, origin, status, score, edited, aligned"
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
+_LOG_COLUMNS = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
 _SQL_CHUNK = 500  # values per IN (...) list, well under SQLite's variable limit
 
 
@@ -377,9 +378,7 @@ class Project:
 
     def tokens(self, doc_id: int) -> TokenOffsets:
         row = self.db.execute("SELECT offsets FROM tokens WHERE doc_id = ?", [doc_id]).fetchone()
-        if row is None:
-            return ()
-        return tuple(tuple(pair) for pair in json.loads(row[0]))  # type: ignore[misc]
+        return _decode_offsets(None if row is None else row[0])
 
     def set_tokens(self, doc_id: int, tokens: TokenOffsets) -> None:
         """Replace a document's tokens (e.g. after retokenising); alignment flags follow."""
@@ -416,6 +415,65 @@ class Project:
         """Stream documents in id order without holding them all in memory."""
         for doc_id in self.document_ids(status) if ids is None else ids:
             yield self.document(doc_id)
+
+    def documents_with_annotations(
+        self, ids: Sequence[int], tokens: bool = True
+    ) -> Iterator[tuple[Document, list[Span], list[Relation], list[dict[str, Any]]]]:
+        """Each document of ``ids`` with all its spans, relations and edit log entries, as
+        ``document``, ``spans``, ``relations`` and ``edit_log`` give them, in ``ids`` order.
+
+        Read a chunk of documents at a time with one query per table (exports stream a whole
+        corpus through this). ``tokens=False`` leaves the documents' tokens empty, for readers
+        that do not need them.
+        """
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            rows = {
+                row[0]: row
+                for row in self.db.execute(
+                    f"SELECT id, text, meta, status FROM documents WHERE id IN ({marks})", chunk
+                )
+            }
+            offsets: dict[int, str] = {}
+            if tokens:
+                offsets.update(
+                    self.db.execute(
+                        f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
+                    ).fetchall()
+                )
+            spans: dict[int, list[Span]] = {doc_id: [] for doc_id in chunk}
+            for row in self.db.execute(
+                f"SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id IN ({marks}) "
+                "ORDER BY doc_id, start, end, label",
+                chunk,
+            ):
+                spans[row[1]].append(_span_from_row(row))
+            relations: dict[int, list[Relation]] = {doc_id: [] for doc_id in chunk}
+            for row in self.db.execute(
+                f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id IN ({marks}) "
+                "ORDER BY rowid",
+                chunk,
+            ):
+                relations[row[1]].append(_relation_from_row(row))
+            log: dict[int, list[dict[str, Any]]] = {doc_id: [] for doc_id in chunk}
+            for row in self.db.execute(
+                f"SELECT {', '.join(_LOG_COLUMNS)} FROM edit_log WHERE doc_id IN ({marks}) "
+                "ORDER BY id",
+                chunk,
+            ):
+                log[row[4]].append(dict(zip(_LOG_COLUMNS, row, strict=True)))
+            for doc_id in chunk:
+                row = rows.get(doc_id)
+                if row is None:
+                    raise NotFoundError(f"{self.path}: no document {doc_id}")
+                document = Document.model_construct(
+                    id=row[0],
+                    text=row[1],
+                    meta=json.loads(row[2] or "{}"),
+                    status=row[3],
+                    tokens=_decode_offsets(offsets.get(doc_id)),
+                )
+                yield document, spans[doc_id], relations[doc_id], log[doc_id]
 
     def last_document_id(self) -> int:
         """The highest document id (0 for none): documents added later have higher ids."""
@@ -525,14 +583,13 @@ class Project:
         )
 
     def edit_log(self, doc_id: int | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT id, at, actor, kind, doc_id, description, payload FROM edit_log"
+        sql = f"SELECT {', '.join(_LOG_COLUMNS)} FROM edit_log"
         params: list[Any] = []
         if doc_id is not None:
             sql += " WHERE doc_id = ?"
             params.append(doc_id)
-        columns = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
         return [
-            dict(zip(columns, row, strict=True))
+            dict(zip(_LOG_COLUMNS, row, strict=True))
             for row in self.db.execute(sql + " ORDER BY id", params)
         ]
 
@@ -799,7 +856,7 @@ class Project:
             for doc_id, offsets in self.db.execute(
                 f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
             ):
-                bounds[doc_id] = TokenBoundaries(tuple(map(tuple, json.loads(offsets))))
+                bounds[doc_id] = TokenBoundaries(_decode_offsets(offsets))
         stored = []
         misaligned = 0
         schema = self.schema
@@ -909,6 +966,13 @@ class Project:
                 "UPDATE documents SET status = ?, revision = revision + 1 WHERE id = ?",
                 [status, doc_id],
             )
+
+
+def _decode_offsets(offsets: str | None) -> TokenOffsets:
+    """Stored token offsets (``[[0,4],...]``, see ``encode_offsets``) as a tuple of pairs."""
+    if offsets is None:
+        return ()
+    return tuple(map(tuple, json.loads(offsets)))  # type: ignore[arg-type]
 
 
 def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
