@@ -32,10 +32,11 @@ ANSWERS: dict[str, str] = {"done": "accept", "skipped": "ignore"}
 _KEPT_DETAILS = frozenset({"token_keys", "token_extras", "span_extras", "relation_extras"})
 
 
-def prodigy_tokens(doc: Doc) -> list[dict[str, Any]]:
+def prodigy_tokens(doc: Doc, text: str | None = None) -> list[dict[str, Any]]:
     """Each token as ``{text, start, end, id, ws}``, from the Doc's arrays (no ``Token``
-    object per token)."""
-    text = doc.text
+    object per token). ``text`` is ``doc.text`` when the caller has it (spaCy joins it anew
+    from every token on each call)."""
+    text = doc.text if text is None else text
     return [
         {
             "text": text[start : start + length],
@@ -112,7 +113,7 @@ def to_prodigy_task(
         )
         described.update(relation_extras.get(key, {}))
         relations.append(described)
-    tokens = prodigy_tokens(doc)
+    tokens = prodigy_tokens(doc, document.text)
     _with_token_extras(tokens, kept)
     meta = {k: v for k, v in document.meta.items() if k not in HASH_KEYS and k != KEPT}
     task: dict[str, Any] = {
