@@ -8,8 +8,15 @@ relations (10,000 documents: about 327,000 spans, 28,000-30,000 relations, ~46 M
 from __future__ import annotations
 
 import json
+import os
 import random
+import resource
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 FIRST = ("Brad", "Marie", "Jean", "Sophie", "Paul", "Claire", "Louis", "Emma", "Hugo", "Léa")
 LAST = ("Smith", "Curie", "Dupont", "Martin", "Bernard", "Petit", "Moreau", "Nadella", "Lefèvre")
@@ -78,3 +85,46 @@ def write_corpus(path: Path, count: int, seed: int = 14) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for number in range(count):
             handle.write(json.dumps(document(rng, number), ensure_ascii=False) + "\n")
+
+
+def figures(seconds: float, cpu_seconds: float, **more: float) -> dict[str, float]:
+    """One measured run's figures, with the process's peak memory (max RSS) so far."""
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **more,
+    }
+
+
+def in_new_process(script: str, *arguments: str) -> dict[str, float]:
+    """Run ``script --worker ARGUMENTS`` in a fresh process (so that its peak memory is its
+    own) and return the figures it printed as its last line of JSON."""
+    result = subprocess.run(
+        [sys.executable, script, "--worker", *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class Timer:
+    """Wall-clock and CPU seconds of a ``with`` block (CPU is what a loaded machine keeps)."""
+
+    def __enter__(self) -> Timer:
+        self.started = time.perf_counter()
+        self.cpu_started = time.process_time()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.seconds = time.perf_counter() - self.started
+        self.cpu_seconds = time.process_time() - self.cpu_started
+
+
+def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

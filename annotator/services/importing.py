@@ -55,8 +55,8 @@ from annotator.store import Project
 
 Progress = Callable[[int, int | None], None]
 SPLITS = text_io.SPLITS
-BATCH_RECORDS = 1000
-BATCH_CHARACTERS = 2_000_000
+BATCH_RECORDS = 250
+BATCH_CHARACTERS = 1_000_000
 DUPLICATE_EXAMPLES = 10
 _LINE_FORMATS = frozenset({"jsonl", "prodigy", "annotator"})  # one record per non-blank line
 _SPAN_RANK = {"suggested": 0, "rejected": 1, "accepted": 2}
