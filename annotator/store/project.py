@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -438,27 +438,25 @@ class Project:
                         f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
                     ).fetchall()
                 )
-            spans: dict[int, list[Span]] = {doc_id: [] for doc_id in chunk}
-            for row in self.db.execute(
+            spans: dict[int, list[Span]] = self._by_document(
                 f"SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id IN ({marks}) "
                 "ORDER BY doc_id, start, end, label",
                 chunk,
-            ):
-                spans[row[1]].append(_span_from_row(row))
-            relations: dict[int, list[Relation]] = {doc_id: [] for doc_id in chunk}
-            for row in self.db.execute(
+                _span_from_row,
+            )
+            relations: dict[int, list[Relation]] = self._by_document(
                 f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id IN ({marks}) "
                 "ORDER BY rowid",
                 chunk,
-            ):
-                relations[row[1]].append(_relation_from_row(row))
-            log: dict[int, list[dict[str, Any]]] = {doc_id: [] for doc_id in chunk}
-            for row in self.db.execute(
+                _relation_from_row,
+            )
+            log: dict[int, list[dict[str, Any]]] = self._by_document(
                 f"SELECT {', '.join(_LOG_COLUMNS)} FROM edit_log WHERE doc_id IN ({marks}) "
                 "ORDER BY id",
                 chunk,
-            ):
-                log[row[4]].append(dict(zip(_LOG_COLUMNS, row, strict=True)))
+                lambda row: dict(zip(_LOG_COLUMNS, row, strict=True)),
+                doc_column=4,
+            )
             for doc_id in chunk:
                 row = rows.get(doc_id)
                 if row is None:
@@ -471,6 +469,19 @@ class Project:
                     tokens=_decode_offsets(offsets.get(doc_id)),
                 )
                 yield document, spans[doc_id], relations[doc_id], log[doc_id]
+
+    def _by_document(
+        self,
+        sql: str,
+        doc_ids: Sequence[int],
+        make: Callable[[tuple], Any],
+        doc_column: int = 1,
+    ) -> dict[int, list[Any]]:
+        """The rows of ``sql`` made into objects and grouped by their document, in row order."""
+        grouped: dict[int, list[Any]] = {doc_id: [] for doc_id in doc_ids}
+        for row in self.db.execute(sql, doc_ids):
+            grouped[row[doc_column]].append(make(row))
+        return grouped
 
     def last_document_id(self) -> int:
         """The highest document id (0 for none): documents added later have higher ids."""
