@@ -89,3 +89,28 @@ def test_doccano_bad_line_and_bad_bytes_are_named(tmp_path: Path) -> None:
     path.write_bytes(b'{"text": "a"}\n{"text": "\xff"}\n')
     with pytest.raises(FormatError, match=r"not utf-8-sig \(byte 24\)"):
         list(read_doccano(path))
+
+
+def test_conll_tags_are_spacys_for_every_entity_layout() -> None:
+    import random
+
+    import spacy
+    from spacy.training import offsets_to_biluo_tags
+    from spacy.util import filter_spans
+
+    from annotator.io.conll import _biluo_tags
+
+    nlp = spacy.blank("fr")
+    rng = random.Random(3)
+    for _ in range(300):
+        words = (rng.choice(["Brad", "Smith", ",", "à\n", "  "]) for _ in range(12))
+        doc = nlp.make_doc(" ".join(words))
+        spans = []
+        for _ in range(rng.randint(0, 6)):
+            start = rng.randrange(len(doc))
+            spans.append(doc[start : rng.randint(start + 1, len(doc))])
+        for span in spans:
+            span.label_ = rng.choice(["PER", "ORG"])
+        entities = filter_spans(spans)
+        offsets = [(s.start_char, s.end_char, s.label_) for s in entities]
+        assert _biluo_tags(len(doc), entities) == offsets_to_biluo_tags(doc, offsets)
