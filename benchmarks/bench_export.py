@@ -106,31 +106,6 @@ def main() -> None:
             run = run_ours if kind == "ours" else run_raw
             print(json.dumps(run(format, Path(source), Path(target))))
         return
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        for size in (int(value) for value in args.sizes.split(",")):
-            source = Path(folder) / f"corpus-{size}.jsonl"
-            project = Path(folder) / f"corpus-{size}.annotator"
-            write_corpus(source, size)
-            imported = in_new_process(__file__, "setup", "-", str(source), str(project))
-            rows.append((f"{size:,}", "(import, doccano JSONL)", *_cells(imported), "", "", "", ""))
-            for format in args.formats.split(","):
-                ours_path = Path(folder) / f"ours-{size}-{format}"
-                raw_path = Path(folder) / f"raw-{size}-{format}"
-                ours = in_new_process(__file__, "ours", format, str(project), str(ours_path))
-                raw = in_new_process(__file__, "raw", format, str(ours_path), str(raw_path))
-                assert ours["documents"] == size, ours
-                rows.append(
-                    (
-                        f"{size:,}",
-                        format,
-                        *_cells(ours),
-                        f"{raw['seconds']:.2f}",
-                        f"{raw['cpu_seconds']:.2f}",
-                        f"{raw['cpu_seconds'] / ours['cpu_seconds']:.2f}x",
-                        f"{raw['max_rss_mb']:.0f}",
-                    )
-                )
     header = (
         "documents",
         "format",
@@ -142,7 +117,33 @@ def main() -> None:
         "raw CPU / ours CPU",
         "raw peak RSS MB",
     )
-    print(markdown_table(header, rows))
+    print(markdown_table(header, []), flush=True)  # then each row as it is measured
+    with tempfile.TemporaryDirectory() as folder:
+        for size in (int(value) for value in args.sizes.split(",")):
+            source = Path(folder) / f"corpus-{size}.jsonl"
+            project = Path(folder) / f"corpus-{size}.annotator"
+            write_corpus(source, size)
+            imported = in_new_process(__file__, "setup", "-", str(source), str(project))
+            _print_row(f"{size:,}", "(import, doccano JSONL)", *_cells(imported), "", "", "", "")
+            for format in args.formats.split(","):
+                ours_path = Path(folder) / f"ours-{size}-{format}"
+                raw_path = Path(folder) / f"raw-{size}-{format}"
+                ours = in_new_process(__file__, "ours", format, str(project), str(ours_path))
+                raw = in_new_process(__file__, "raw", format, str(ours_path), str(raw_path))
+                assert ours["documents"] == size, ours
+                _print_row(
+                    f"{size:,}",
+                    format,
+                    *_cells(ours),
+                    f"{raw['seconds']:.2f}",
+                    f"{raw['cpu_seconds']:.2f}",
+                    f"{raw['cpu_seconds'] / ours['cpu_seconds']:.2f}x",
+                    f"{raw['max_rss_mb']:.0f}",
+                )
+
+
+def _print_row(*cells: str) -> None:
+    print("| " + " | ".join(cells) + " |", flush=True)
 
 
 def _cells(run: dict[str, float]) -> tuple[str, str, str]:

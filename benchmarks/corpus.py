@@ -125,6 +125,6 @@ class Timer:
 
 
 def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]  # then the rows
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
