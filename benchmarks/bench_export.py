@@ -1,173 +1,153 @@
-"""Times exporting a project to a spaCy DocBin, side by side with building it with spaCy alone.
+"""Export speed and memory, every format, against a raw write of the same records.
 
-    .venv/bin/python benchmarks/bench_export.py [--documents 10000]
+    .venv/bin/python benchmarks/bench_export.py                       # 10,000 and 100,000
+    .venv/bin/python benchmarks/bench_export.py --sizes 1000 --formats doccano,spacy
 
-The corpus: N finished documents of about 40 tokens, each with 4 accepted entities (one
-overlapping another) and 1 relation. Rows:
+For each size it imports the issue-14 corpus (``benchmarks/corpus.py``, seed 14: ~800-token
+French news-like documents, 33 entity spans and 3 relations each) into a project (not timed),
+then for each format runs, each in a fresh process so that peak memory is that run's alone:
 
-- ``spaCy alone``: texts and offsets already in memory; ``nlp.make_doc`` + ``Doc.char_span``
-  + ``doc.ents`` / ``doc.spans`` / ``doc._.rel`` (the same content as ours) + ``DocBin.to_disk``.
-  The floor: no project file, no selection, no checks, no report.
-- ``export_project``: our export service in this process, from the SQLite project file
-  (documents, tokens, spans and relations read per document, misaligned check, overlap rule,
-  relation 0.0 labels, staged write and move, export event logged).
-- ``annotator export``: the command a user types, in a new process (start-up and imports
-  included).
+- ours: ``export_project(status="all")`` from the project file (documents, tokens, spans,
+  relations and the edit log read, selection, misaligned spans handled, staged write and move,
+  export event logged); ``spacy`` with ``--split 1``;
+- raw: the same records written with nothing else: our output read back first (not timed),
+  then ``json.dumps`` per line (per file for Label Studio's one JSON list), the same lines or
+  files written again (CoNLL, brat), or ``DocBin(docs=...).to_disk`` for spaCy.
 
-It checks that both DocBins hold the same texts, entities and spans before printing the table.
+Prints a Markdown table with wall-clock and CPU seconds (CPU is the fairer figure on a
+loaded machine) and ``raw CPU / ours CPU``, where 1.00x would be as fast as the raw write.
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
+import json
 import tempfile
-import time
 from pathlib import Path
 
-import spacy
-from spacy.tokens import DocBin
-from spacy.util import filter_spans
+from corpus import Timer, figures, in_new_process, markdown_table, write_corpus
 
-from annotator.io.docbin_writer import ensure_rel_extension, relations_of
-from annotator.model import Document, Relation, Span
-from annotator.services.exporting import export_project
-from annotator.store import Project
-
-FIRST = ("Brad", "Marie", "Jean", "Sophie", "Paul", "Claire", "Louis", "Emma")
-LAST = ("Smith", "Curie", "Dupont", "Martin", "Bernard", "Petit", "Moreau")
-COMPANIES = ("Microsoft", "Renault", "Airbus", "Danone", "Orange", "Deepseek")
-CITIES = ("Paris", "Lyon", "Redmond", "Toulouse", "Nantes", "Pékin")
-Entity = tuple[int, int, str]
-Record = tuple[str, list[Entity], list[tuple[int, int, str]]]
+FORMATS = ("doccano", "prodigy", "annotator", "labelstudio", "conll", "brat", "spacy")
 
 
-def make_corpus(size: int) -> list[Record]:
-    """(text, entities, relations as (head entity, child entity, label)) per document."""
-    records = []
-    for n in range(size):
-        first, last = FIRST[n % 8], LAST[(n // 8) % 7]
-        company, city = COMPANIES[n % 6], CITIES[(n // 6) % 6]
-        text = (
-            f"{first} {last} travaille pour {company} à {city} depuis {n} ans, selon un "
-            f"communiqué publié mardi par la direction de {company} qui cite des sources "
-            "proches du dossier et confirme la nouvelle."
-        )
-        person_end = len(first) + 1 + len(last)
-        company_at = text.index(company)
-        city_at = text.index(city, company_at)
-        entities = [
-            (0, person_end, "PER"),
-            (0, len(first), "PER"),  # overlaps the full name: spans only
-            (company_at, company_at + len(company), "ORG"),
-            (city_at, city_at + len(city), "LOC"),
+def run_setup(source: Path, project_path: Path) -> dict[str, float]:
+    from annotator.services.importing import import_sources
+    from annotator.store import Project
+
+    with Project.create(project_path) as project, Timer() as timer:
+        report = import_sources(project, [source], format="doccano")
+    return figures(timer.seconds, timer.cpu_seconds, documents=report.documents)
+
+
+def run_ours(format: str, project_path: Path, output: Path) -> dict[str, float]:
+    from annotator.services.exporting import export_project
+    from annotator.store import Project
+
+    split = (1.0,) if format == "spacy" else None
+    with Project.open(project_path) as project, Timer() as timer:
+        report = export_project(project, format, output, status="all", split=split)
+    return figures(timer.seconds, timer.cpu_seconds, documents=report.documents)
+
+
+def _files(output: Path) -> list[Path]:
+    return sorted(p for p in output.rglob("*") if p.is_file()) if output.is_dir() else [output]
+
+
+def run_raw(format: str, ours: Path, output: Path) -> dict[str, float]:
+    """Write what ours wrote, from records already in memory, with the plainest code."""
+    files = [path for path in _files(ours) if not path.name.startswith(".")]
+    output.mkdir()
+    if format == "spacy":
+        import spacy
+        from spacy.tokens import DocBin
+
+        from annotator.io.docbin_writer import ensure_rel_extension
+
+        ensure_rel_extension()
+        vocab = spacy.blank("fr").vocab
+        parts = [list(DocBin().from_disk(path).get_docs(vocab)) for path in files]
+        with Timer() as timer:
+            for number, docs in enumerate(parts):
+                DocBin(docs=docs, store_user_data=True).to_disk(output / f"{number}.spacy")
+    elif format in ("conll", "brat"):
+        contents = [path.read_text(encoding="utf-8") for path in files]
+        with Timer() as timer:
+            for number, content in enumerate(contents):
+                (output / str(number)).write_text(content, encoding="utf-8")
+    elif format == "labelstudio":
+        tasks = [json.loads(path.read_text(encoding="utf-8")) for path in files]
+        with Timer() as timer:
+            for number, data in enumerate(tasks):
+                (output / str(number)).write_text(json.dumps(data, ensure_ascii=False))
+    else:
+        lines = [
+            [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            for path in files
         ]
-        records.append((text, entities, [(0, 2, "works_for")]))
-    return records
-
-
-def build_project(path: Path, records: list[Record], lang: str = "fr") -> None:
-    tokenizer = spacy.blank(lang).tokenizer
-    with Project.create(path) as project, project.transaction():
-        documents = []
-        for text, _, _ in records:
-            doc = tokenizer(text)
-            tokens = tuple((t.idx, t.idx + len(t)) for t in doc)
-            documents.append(Document(text=text, tokens=tokens, status="done"))
-        ids = [doc_id for doc_id, _ in project.add_documents_bulk(documents)]
-        spans: list[Span] = []
-        relations: list[Relation] = []
-        for doc_id, (_, entities, links) in zip(ids, records, strict=True):
-            made = [Span(doc_id=doc_id, start=s, end=e, label=label) for s, e, label in entities]
-            spans.extend(made)
-            relations.extend(
-                Relation(doc_id=doc_id, head=made[h].id, child=made[c].id, label=label)
-                for h, c, label in links
-            )
-        project.add_spans_bulk(spans)
-        project.add_relations_bulk(relations)
-
-
-def spacy_alone(records: list[Record], output: Path, relation_labels: tuple[str, ...]) -> None:
-    """The same DocBin content, built straight from in-memory offsets with spaCy."""
-    ensure_rel_extension()
-    nlp = spacy.blank("fr")
-    doc_bin = DocBin(store_user_data=True)
-    for text, entities, links in records:
-        doc = nlp.make_doc(text)
-        spans = [doc.char_span(s, e, label=label) for s, e, label in entities]
-        doc.spans["sc"] = spans
-        doc.ents = filter_spans(spans)
-        pairs = ((spans[h], spans[c], label) for h, c, label in links)
-        doc._.rel = relations_of(pairs, spans, relation_labels, complete=True)
-        doc_bin.add(doc)
-    doc_bin.to_disk(output)
-
-
-def content(path: Path) -> list[tuple]:
-    ensure_rel_extension()
-    docs = DocBin().from_disk(path).get_docs(spacy.blank("fr").vocab)
-    return [
-        (
-            doc.text,
-            [(e.start_char, e.end_char, e.label_) for e in doc.ents],
-            sorted((s.start_char, s.end_char, s.label_) for s in doc.spans["sc"]),
-            doc._.rel,
-        )
-        for doc in docs
-    ]
-
-
-def timed(function, *args, **kwargs) -> float:
-    started = time.perf_counter()
-    function(*args, **kwargs)
-    return time.perf_counter() - started
+        with Timer() as timer:
+            for number, records in enumerate(lines):
+                with (output / str(number)).open("w", encoding="utf-8") as handle:
+                    for record in records:
+                        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return figures(timer.seconds, timer.cpu_seconds)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated counts")
+    parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--worker", nargs=4, metavar=("KIND", "FORMAT", "SOURCE", "TARGET"))
     args = parser.parse_args()
-    records = make_corpus(args.documents)
+    if args.worker:
+        kind, format, source, target = args.worker
+        if kind == "setup":
+            print(json.dumps(run_setup(Path(source), Path(target))))
+        else:
+            run = run_ours if kind == "ours" else run_raw
+            print(json.dumps(run(format, Path(source), Path(target))))
+        return
+    header = (
+        "documents",
+        "format",
+        "ours s",
+        "ours CPU s",
+        "ours peak RSS MB",
+        "raw s",
+        "raw CPU s",
+        "raw CPU / ours CPU",
+        "raw peak RSS MB",
+    )
+    print(markdown_table(header, []), flush=True)  # then each row as it is measured
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        project_path = root / "bench.annotator"
-        setup = timed(build_project, project_path, records)
-        with Project.open(project_path, read_only=True) as project:
-            labels = project.schema.relation_names
-        baseline = root / "baseline.spacy"
-        rows = [("spaCy alone (in-memory offsets)", timed(spacy_alone, records, baseline, labels))]
-        with Project.open(project_path) as project:
-            ours = root / "ours"
-            rows.append(
-                (
-                    "export_project (service, from the project file)",
-                    timed(export_project, project, "spacy", ours, split=(1.0,)),
+        for size in (int(value) for value in args.sizes.split(",")):
+            source = Path(folder) / f"corpus-{size}.jsonl"
+            project = Path(folder) / f"corpus-{size}.annotator"
+            write_corpus(source, size)
+            imported = in_new_process(__file__, "setup", "-", str(source), str(project))
+            _print_row(f"{size:,}", "(import, doccano JSONL)", *_cells(imported), "", "", "", "")
+            for format in args.formats.split(","):
+                ours_path = Path(folder) / f"ours-{size}-{format}"
+                raw_path = Path(folder) / f"raw-{size}-{format}"
+                ours = in_new_process(__file__, "ours", format, str(project), str(ours_path))
+                raw = in_new_process(__file__, "raw", format, str(ours_path), str(raw_path))
+                assert ours["documents"] == size, ours
+                _print_row(
+                    f"{size:,}",
+                    format,
+                    *_cells(ours),
+                    f"{raw['seconds']:.2f}",
+                    f"{raw['cpu_seconds']:.2f}",
+                    f"{raw['cpu_seconds'] / ours['cpu_seconds']:.2f}x",
+                    f"{raw['max_rss_mb']:.0f}",
                 )
-            )
-        command = [sys.executable, "-m", "annotator", "export", str(project_path)]
-        command += ["--format", "spacy", "--split", "1", "--output", str(root / "cli")]
-        rows.append(
-            (
-                "annotator export (command, new process)",
-                timed(subprocess.run, command, check=True, capture_output=True),
-            )
-        )
-        same = content(baseline) == content(ours / "train.spacy")
-        same_cli = content(baseline) == content(root / "cli" / "train.spacy")
-    print(f"Export of {args.documents:,} documents to DocBin (project built in {setup:.1f} s)")
-    print(f"same DocBin content as spaCy alone: service {same}, command {same_cli}")
-    print()
-    print(f"| {'how':<50} | {'seconds':>8} | {'docs/s':>8} | {'vs spaCy':>8} |")
-    print(f"|{'-' * 52}|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|")
-    for name, seconds in rows:
-        ratio = seconds / rows[0][1]
-        print(
-            f"| {name:<50} | {seconds:>8.2f} | {args.documents / seconds:>8,.0f} | {ratio:>7.2f}x |"
-        )
-    if not (same and same_cli):
-        sys.exit("the DocBins differ")
+
+
+def _print_row(*cells: str) -> None:
+    print("| " + " | ".join(cells) + " |", flush=True)
+
+
+def _cells(run: dict[str, float]) -> tuple[str, str, str]:
+    return f"{run['seconds']:.2f}", f"{run['cpu_seconds']:.2f}", f"{run['max_rss_mb']:.0f}"
 
 
 if __name__ == "__main__":

@@ -1,17 +1,20 @@
-"""Import speed and memory: ``annotator import`` against a raw sqlite-utils ``insert_all``.
+"""Import speed and memory: ``import_sources`` against a raw sqlite-utils ``insert_all``.
 
-    .venv/bin/python benchmarks/bench_import.py              # 10,000 and 100,000 documents
-    .venv/bin/python benchmarks/bench_import.py --sizes 2000 # a quick run
+    .venv/bin/python benchmarks/bench_import.py               # 10,000 and 100,000 documents
+    .venv/bin/python benchmarks/bench_import.py --sizes 1000  # a quick run
 
-For each size it writes short generated documents as JSONL, then runs, each in a fresh
-process so that peak memory (max RSS) is that run's alone:
+For each size it writes the issue-14 corpus (``benchmarks/corpus.py``, seed 14: ~800-token
+French news-like documents with 33 entity spans and 3 relations each) as doccano JSONL, then
+runs, each in a fresh process so that peak memory (max RSS) is that run's alone:
 
-- ours: ``import_sources`` (read, tokenize with spaCy, validate, store tokens, one transaction;
-  loading the spaCy tokenizer, once per process, is timed apart);
-- baseline: sqlite-utils ``insert_all`` of the same document rows (text, hash, meta, status),
-  streamed from the same file, with no tokenizing or checking;
+- ours: ``import_sources`` (read, check, tokenize with spaCy, store text, meta, tokens,
+  spans with their alignment flag and relations, one transaction; loading the spaCy
+  tokenizer, once per process, is left out);
+- raw: sqlite-utils ``insert_all`` of the same documents (text, hash, meta, status), spans and
+  relations into tables of the same columns, JSON parsing included; no tokens, no checks.
 
-and times ``annotator stats --json`` on the imported project. Prints a Markdown table.
+Prints a Markdown table with wall-clock and CPU seconds (CPU is the fairer figure on a
+loaded machine).
 """
 
 from __future__ import annotations
@@ -19,30 +22,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import random
-import resource
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-_VOCABULARY = """le la les un une des de du et à en pour sur avec dans par président ministre
-entreprise Microsoft Paris Reuters Chine Inde Washington accord rapport données puces modèles
-annonce jeudi lundi semaine marché prix croissance technologie sécurité gouvernement"""
-WORDS = _VOCABULARY.split()
-NAMES = ("Brad Smith", "Donald Trump", "Satya Nadella", "Marie Curie", "Jean Dupont")
-
-
-def generate(path: Path, count: int, seed: int = 7) -> None:
-    """``count`` distinct short texts (one or two sentences, ~100 characters) as JSONL."""
-    rng = random.Random(seed)
-    with path.open("w", encoding="utf-8") as handle:
-        for number in range(count):
-            words = rng.choices(WORDS, k=rng.randint(8, 18))
-            text = f"{rng.choice(NAMES)} {' '.join(words)} ({number})."
-            handle.write(json.dumps({"text": text, "meta": {"n": number}}) + "\n")
+from corpus import Timer, figures, in_new_process, markdown_table, write_corpus
 
 
 def run_ours(source: Path, project_path: Path) -> dict[str, float]:
@@ -51,69 +34,85 @@ def run_ours(source: Path, project_path: Path) -> dict[str, float]:
     from annotator.store import Project
 
     project = Project.create(project_path)
-    loading = time.perf_counter()
-    tokenize.blank(project.settings.lang)  # once per process; reported on its own
-    load_seconds = time.perf_counter() - loading
-    started = time.perf_counter()
-    report = import_sources(project, [source])
-    seconds = time.perf_counter() - started
+    tokenize.blank(project.settings.lang)  # once per process, not timed
+    with Timer() as timer:
+        report = import_sources(project, [source], format="doccano")
     project.close()
-    return {"documents": report.documents, "seconds": seconds, "load_seconds": load_seconds}
+    return figures(
+        timer.seconds,
+        timer.cpu_seconds,
+        documents=report.documents,
+        spans=report.spans,
+        relations=report.relations,
+    )
 
 
-def run_baseline(source: Path, database_path: Path) -> dict[str, float]:
+def _raw_rows(source: Path, spans: list[dict], relations: list[dict]):
+    with source.open(encoding="utf-8") as handle:
+        for doc_id, line in enumerate(handle, start=1):
+            task = json.loads(line)
+            text = task["text"]
+            ids = {}
+            for entity in task["entities"]:
+                ids[entity["id"]] = span_id = hashlib.md5(f"{doc_id}-{entity['id']}".encode())
+                spans.append(
+                    {
+                        "id": span_id.hexdigest(),
+                        "doc_id": doc_id,
+                        "start": entity["start_offset"],
+                        "end": entity["end_offset"],
+                        "label": entity["label"],
+                        "origin": "import:doccano",
+                        "status": "accepted",
+                        "score": None,
+                        "edited": 0,
+                        "aligned": 1,
+                    }
+                )
+            for relation in task["relations"]:
+                relations.append(
+                    {
+                        "id": hashlib.md5(f"{doc_id}-r{relation['id']}".encode()).hexdigest(),
+                        "doc_id": doc_id,
+                        "head": ids[relation["from_id"]].hexdigest(),
+                        "child": ids[relation["to_id"]].hexdigest(),
+                        "label": relation["type"],
+                        "origin": "import:doccano",
+                        "status": "accepted",
+                        "score": None,
+                    }
+                )
+            yield {
+                "id": doc_id,
+                "text": text,
+                "text_hash": hashlib.sha1(text.encode("utf-8")).hexdigest(),
+                "meta": json.dumps({"doccano": {"id": task["id"]}}, ensure_ascii=False),
+                "status": "in_progress",
+            }
+
+
+def run_raw(source: Path, database_path: Path) -> dict[str, float]:
     from sqlite_utils import Database
 
     db = Database(database_path)
-
-    def rows():
-        with source.open(encoding="utf-8") as handle:
-            for line in handle:
-                task = json.loads(line)
-                text = task["text"]
-                yield {
-                    "text": text,
-                    "text_hash": hashlib.sha1(text.encode("utf-8")).hexdigest(),
-                    "meta": json.dumps(task.get("meta", {}), ensure_ascii=False),
-                    "status": "new",
-                }
-
-    started = time.perf_counter()
-    with db.conn:
-        db["documents"].insert_all(rows(), batch_size=1000)
-    seconds = time.perf_counter() - started
-    count = db["documents"].count
+    with Timer() as timer, db.conn:
+        documents: list[dict] = []
+        spans: list[dict] = []
+        relations: list[dict] = []
+        for row in _raw_rows(source, spans, relations):
+            documents.append(row)
+            if len(documents) >= 1000:
+                _insert(db, documents, spans, relations)
+        _insert(db, documents, spans, relations)
+    counts = {table: db[table].count for table in ("documents", "spans", "relations")}
     db.close()
-    return {"documents": count, "seconds": seconds}
+    return figures(timer.seconds, timer.cpu_seconds, **counts)
 
 
-def worker(kind: str, source: Path, target: Path) -> None:
-    """One measured run, in this process; prints its figures as JSON."""
-    figures = (run_ours if kind == "ours" else run_baseline)(source, target)
-    figures["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(figures))
-
-
-def measure(kind: str, source: Path, target: Path) -> dict[str, float]:
-    result = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, str(source), str(target)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def time_stats(project_path: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "annotator", "stats", str(project_path), "--json"],
-        capture_output=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return time.perf_counter() - started
+def _insert(db, *batches: list[dict]) -> None:
+    for table, rows in zip(("documents", "spans", "relations"), batches, strict=True):
+        db[table].insert_all(rows, pk="id", batch_size=1000)
+        rows.clear()
 
 
 def main() -> None:
@@ -123,45 +122,46 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         kind, source, target = args.worker
-        worker(kind, Path(source), Path(target))
+        print(json.dumps((run_ours if kind == "ours" else run_raw)(Path(source), Path(target))))
         return
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for size in (int(value) for value in args.sizes.split(",")):
-            source = Path(folder) / f"docs-{size}.jsonl"
-            generate(source, size)
-            ours = measure("ours", source, Path(folder) / f"ours-{size}.annotator")
-            base = measure("baseline", source, Path(folder) / f"base-{size}.db")
-            stats_seconds = time_stats(Path(folder) / f"ours-{size}.annotator")
-            assert ours["documents"] == base["documents"] == size, (ours, base)
+            source = Path(folder) / f"corpus-{size}.jsonl"
+            write_corpus(source, size)
+            ours = in_new_process(__file__, "ours", str(source), f"{folder}/ours-{size}.annotator")
+            raw = in_new_process(__file__, "raw", str(source), f"{folder}/raw-{size}.db")
+            assert ours["documents"] == raw["documents"] == size, (ours, raw)
+            assert ours["spans"] == raw["spans"] and ours["relations"] == raw["relations"]
             rows.append(
                 (
                     f"{size:,}",
-                    f"{size / ours['seconds']:,.0f}",
-                    f"{size / base['seconds']:,.0f}",
-                    f"{ours['seconds']:.1f}",
-                    f"{base['seconds']:.1f}",
+                    f"{ours['spans']:,}",
+                    f"{ours['relations']:,}",
+                    f"{source.stat().st_size / 1e6:.0f}",
+                    f"{ours['seconds']:.2f}",
+                    f"{raw['seconds']:.2f}",
+                    f"{ours['cpu_seconds']:.2f}",
+                    f"{raw['cpu_seconds']:.2f}",
+                    f"{raw['cpu_seconds'] / ours['cpu_seconds']:.2f}x",
                     f"{ours['max_rss_mb']:.0f}",
-                    f"{base['max_rss_mb']:.0f}",
-                    f"{stats_seconds:.2f}",
-                    f"{ours['load_seconds']:.1f}",
+                    f"{raw['max_rss_mb']:.0f}",
                 )
             )
     header = (
         "documents",
-        "ours docs/s",
-        "insert_all docs/s",
+        "spans",
+        "relations",
+        "JSONL MB",
         "ours s",
-        "insert_all s",
+        "raw s",
+        "ours CPU s",
+        "raw CPU s",
+        "ours speed vs raw (CPU)",
         "ours peak RSS MB",
-        "insert_all peak RSS MB",
-        "`annotator stats` s",
-        "spaCy tokenizer load s (once, not in ours s)",
+        "raw peak RSS MB",
     )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print(markdown_table(header, rows))
 
 
 if __name__ == "__main__":

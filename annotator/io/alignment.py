@@ -47,7 +47,12 @@ def words_and_spaces(text: str, tokens: TokenOffsets) -> tuple[list[str], list[b
 
     position = 0
     for start, end in tokens:
-        add_gap(text[position:start])
+        if start != position:  # no gap, the usual case, adds nothing
+            gap = text[position:start]
+            if gap == " " and words and not spaces[-1] and not words[-1].isspace():
+                spaces[-1] = True  # what add_gap does with one space, without the regex
+            else:
+                add_gap(gap)
         words.append(text[start:end])
         spaces.append(False)
         position = end

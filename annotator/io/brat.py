@@ -262,7 +262,9 @@ MAX_NAME = 100  # characters of a file name stem, well under the 255 bytes file 
 _HASHED = 10  # hex digits of the hash that keeps a shortened name unique
 
 
-@register_writer("brat", description="brat standoff: .txt + .ann pairs and annotation.conf")
+@register_writer(
+    "brat", description="brat standoff: .txt + .ann pairs and annotation.conf", tokens=False
+)
 def write_brat(
     documents: Iterable[ExportDocument],
     output: Path,

@@ -15,9 +15,10 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
 - The file's tokens are the document's tokens; its text is the tokens joined by spaces, with a
   newline between sentences.
 
-Writing uses ``offsets_to_biluo_tags`` (and ``biluo_to_iob`` for IOB2) on each document's own
-tokens, after the ``--misaligned`` policy; overlapping spans are resolved by spaCy's
-``filter_spans`` (the longest wins, then the first) and every one left out is counted and named.
+Writing gives the tags of spaCy's ``offsets_to_biluo_tags`` (and ``biluo_to_iob`` for IOB2) on
+each document's own tokens, after the ``--misaligned`` policy; overlapping spans are resolved by
+spaCy's ``filter_spans`` (the longest wins, then the first) and every one left out is counted and
+named.
 Sentences come from spaCy's rule-based sentencizer and the text's line breaks.
 """
 
@@ -29,8 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.pipeline import Sentencizer
-from spacy.training import biluo_to_iob, offsets_to_biluo_tags, tags_to_entities
+from spacy.tokens import Span as SpacySpan
+from spacy.training import biluo_to_iob, tags_to_entities
 from spacy.util import filter_spans
 
 from annotator.errors import ExportError, FormatError
@@ -38,6 +41,8 @@ from annotator.io.alignment import DocBuilder, align_spans
 from annotator.io.records import ExportDocument, ExportReport, ImportedSpan, ImportRecord
 from annotator.io.registry import part_path, register_reader, register_writer
 from annotator.model import LabelSchema, ProjectSettings
+
+_TOKEN_COLUMNS = [IDX, LENGTH, SENT_START]
 
 TAG = re.compile(r"^(O|[BIELUS]-\S+)$")
 DOCSTART = "-DOCSTART-"
@@ -328,20 +333,22 @@ def _document_lines(
     if item.relations:
         report.count("relations_not_in_conll", len(item.relations))
     report.spans += len(entities)
-    tags = offsets_to_biluo_tags(doc, [(s.start_char, s.end_char, s.label_) for s in entities])
+    tags = _biluo_tags(len(doc), entities)
     if scheme == "iob2":
         tags = biluo_to_iob(tags)
     out: list[str] = []
     sentence_open = False
-    for token, tag in zip(doc, tags, strict=True):
-        if token.is_space or not token.text.strip():
-            if "\n" in token.text and sentence_open and tag == "O":
+    text = document.text  # doc.text, without spaCy joining it again from every token
+    columns = doc.to_array(_TOKEN_COLUMNS).tolist()
+    for (start, length, sent_start), tag in zip(columns, tags, strict=True):
+        word = text[start : start + length]
+        if not word.strip():
+            if "\n" in word and sentence_open and tag == "O":
                 out.append("\n")
                 sentence_open = False
             continue
-        if token.is_sent_start and sentence_open and not tag.startswith(("I-", "L-")):
+        if sent_start == 1 and sentence_open and not tag.startswith(("I-", "L-")):
             out.append("\n")
-        word = token.text
         if any(c.isspace() for c in word):
             word = re.sub(r"\s", "_", word)
             report.count("conll_tokens_with_spaces_joined")
@@ -350,6 +357,21 @@ def _document_lines(
     if sentence_open:
         out.append("\n")
     return "".join(out)
+
+
+def _biluo_tags(length: int, entities: Iterable[SpacySpan]) -> list[str]:
+    """BILUO tags of a Doc's tokens for non-overlapping entity spans of it: what spaCy's
+    ``offsets_to_biluo_tags`` gives for their offsets, without a pass over every token's
+    characters."""
+    tags = ["O"] * length
+    for span in entities:
+        if len(span) == 1:
+            tags[span.start] = f"U-{span.label_}"
+        else:
+            tags[span.start] = f"B-{span.label_}"
+            tags[span.start + 1 : span.end - 1] = [f"I-{span.label_}"] * (len(span) - 2)
+            tags[span.end - 1] = f"L-{span.label_}"
+    return tags
 
 
 register_writer("conll", description="CoNLL IOB2 (token TAG lines)", suffix=".conll")(

@@ -121,12 +121,7 @@ def read_doccano(
     if path.suffix.lower() == ".csv":
         records: Iterable[tuple[str | int, Any]] = _csv_records(path)
     else:
-        text = _read_text(path)
-        first = next((line for line in text.splitlines() if line.strip()), "")
-        if first.split() and _FASTTEXT_LABEL.match(first.split()[0]):
-            records = _fasttext_records(text)
-        else:
-            records = _json_records(path, text)
+        records = _text_records(path)
     for where, value in records:
         yield _record(path, where, value, text_key, skip_invalid=invalid_spans == "skip")
 
@@ -144,6 +139,62 @@ def _read_text(path: Path) -> str:
         return data.decode(encoding).replace("\r\n", "\n")
     except UnicodeDecodeError as error:
         raise FormatError(path, None, f"not {encoding} (byte {error.start})") from None
+
+
+def _text_records(path: Path) -> Iterator[tuple[str | int, Any]]:
+    """Records of a JSONL, JSON or fastText file. A UTF-8 JSONL file is read a line at a time
+    (memory stays flat however large it is); the others are read whole."""
+    lines = _utf8_lines(path)
+    first = next(((n, line) for n, line in lines if line.strip()), None)
+    if first is None:
+        return
+    number, line = first
+    words = line.split()
+    if _FASTTEXT_LABEL.match(words[0]):
+        yield from _fasttext_records(_read_text(path))
+        return
+    try:
+        value = _jsonl_line(path, number, line)
+    except FormatError:
+        value = None
+    if not isinstance(value, dict):  # a JSON list, a pretty-printed object, or an error
+        yield from _json_records(path, _read_text(path))
+        return
+    yield number, value
+    for number, line in lines:
+        if line.strip():
+            yield number, _jsonl_line(path, number, line)
+
+
+def _jsonl_line(path: Path, number: int, line: str) -> Any:
+    """One JSONL line, under the limits of every reader (length, depth, numbers, surrogates)."""
+    if len(line) > limits.MAX_LINE_BYTES:
+        raise FormatError(path, number, "the line is longer than one record may take")
+    return limits.loads(line, path, number)
+
+
+def _utf8_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The numbered lines of a UTF-8 file (BOM dropped, CRLF read as LF), one at a time; a
+    UTF-16 file is decoded whole."""
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise FormatError(path, None, f"cannot read ({error.strerror})") from None
+    with handle:
+        head = handle.read(2)
+        handle.seek(0)
+        if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            yield from enumerate(_read_text(path).split("\n"), start=1)
+            return
+        offset = 0
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                where = offset + error.start
+                raise FormatError(path, None, f"not utf-8-sig (byte {where})") from None
+            offset += len(raw)
+            yield number, line[:-2] if line.endswith("\r\n") else line.removesuffix("\n")
 
 
 def _json_records(path: Path, text: str) -> Iterator[tuple[str | int, Any]]:
@@ -364,7 +415,9 @@ def _entity_id(path: Path, where: str | int, value: Any) -> Any:
 # --- writing --------------------------------------------------------------------------------
 
 
-@register_writer("doccano", description="doccano JSONL (entities + relations)", suffix=".jsonl")
+@register_writer(
+    "doccano", description="doccano JSONL (entities + relations)", suffix=".jsonl", tokens=False
+)
 def write_doccano(
     documents: Iterable[ExportDocument],
     output: Path,

@@ -413,7 +413,7 @@ class _Utf16Offsets:
 # --- writing --------------------------------------------------------------------------------
 
 
-@register_writer("labelstudio", description="Label Studio JSON tasks", suffix=".json")
+@register_writer("labelstudio", description="Label Studio JSON tasks", suffix=".json", tokens=False)
 def write_labelstudio(
     documents: Iterable[ExportDocument],
     output: Path,

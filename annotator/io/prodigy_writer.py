@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
@@ -26,20 +27,25 @@ from annotator.io.records import ExportDocument, ExportReport, FileSummary
 from annotator.io.registry import part_path, register_writer
 from annotator.model import Document, ProjectSettings, Span
 
+_TOKEN_COLUMNS = [IDX, LENGTH, SPACY]
 ANSWERS: dict[str, str] = {"done": "accept", "skipped": "ignore"}
 _KEPT_DETAILS = frozenset({"token_keys", "token_extras", "span_extras", "relation_extras"})
 
 
-def prodigy_tokens(doc: Doc) -> list[dict[str, Any]]:
+def prodigy_tokens(doc: Doc, text: str | None = None) -> list[dict[str, Any]]:
+    """Each token as ``{text, start, end, id, ws}``, from the Doc's arrays (no ``Token``
+    object per token). ``text`` is ``doc.text`` when the caller has it (spaCy joins it anew
+    from every token on each call)."""
+    text = doc.text if text is None else text
     return [
         {
-            "text": token.text,
-            "start": token.idx,
-            "end": token.idx + len(token),
-            "id": token.i,
-            "ws": bool(token.whitespace_),
+            "text": text[start : start + length],
+            "start": start,
+            "end": start + length,
+            "id": i,
+            "ws": bool(space),
         }
-        for token in doc
+        for i, (start, length, space) in enumerate(doc.to_array(_TOKEN_COLUMNS).tolist())
     ]
 
 
@@ -107,7 +113,7 @@ def to_prodigy_task(
         )
         described.update(relation_extras.get(key, {}))
         relations.append(described)
-    tokens = prodigy_tokens(doc)
+    tokens = prodigy_tokens(doc, document.text)
     _with_token_extras(tokens, kept)
     meta = {k: v for k, v in document.meta.items() if k not in HASH_KEYS and k != KEPT}
     task: dict[str, Any] = {

@@ -64,6 +64,7 @@ class WriterEntry:
     write: Writer
     description: str
     suffix: str = ""  # file ending of a one-file format; "" for formats that write a folder
+    tokens: bool = True  # whether the writer reads documents' tokens (else they are not loaded)
 
 
 READERS: dict[str, ReaderEntry] = {}
@@ -83,10 +84,12 @@ def register_reader(
 
 
 def register_writer(
-    name: str, description: str = "", suffix: str = ""
+    name: str, description: str = "", suffix: str = "", tokens: bool = True
 ) -> Callable[[Writer], Writer]:
     def decorate(write: Writer) -> Writer:
-        WRITERS[name] = WriterEntry(name, write, description or _first_line(write.__doc__), suffix)
+        WRITERS[name] = WriterEntry(
+            name, write, description or _first_line(write.__doc__), suffix, tokens
+        )
         return write
 
     return decorate

@@ -15,9 +15,10 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 
 from annotator.errors import AnnotatorError
-from annotator.model.document import TokenOffsets
+from annotator.model import TokenBoundaries
+from annotator.model.document import TokenOffsets, encode_offsets
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 64  # Docs alive at once: 1,000 Docs of 800 tokens hold ~100 MB
 MAX_LEXEMES = 50_000
 _OFFSETS = [IDX, LENGTH]
 _SENTENCIZER = Sentencizer()  # the component alone: no second pipeline to load
@@ -40,7 +41,21 @@ def check_language(lang: str) -> None:
 
 
 def tokenize(lang: str, texts: Iterable[str]) -> Iterator[TokenOffsets]:
-    """Token offsets of each text, in order, through the tokenizer's batched ``pipe``.
+    """Token offsets of each text, in order, through the tokenizer's batched ``pipe``."""
+    for starts, ends in _columns(lang, texts):
+        yield tuple(zip(starts, ends, strict=True))
+
+
+def tokenize_for_store(lang: str, texts: Iterable[str]) -> Iterator[tuple[str, TokenBoundaries]]:
+    """``tokenize`` as the import needs it: the offsets encoded for the project file and the
+    boundaries spans are checked against, made from the tokenizer's arrays (no tuple per
+    token: a corpus of 800-token documents has millions)."""
+    for starts, ends in _columns(lang, texts):
+        yield encode_offsets(starts, ends), TokenBoundaries.from_edges(starts, ends)
+
+
+def _columns(lang: str, texts: Iterable[str]) -> Iterator[tuple[list[int], list[int]]]:
+    """Token starts and ends of each text, as two lists.
 
     The vocabulary grows with every new word (~0.3 KB each); past ``MAX_LEXEMES`` the
     pipeline is made afresh (same rules, same tokens; ~0.1 s) so a long import keeps flat memory.
@@ -50,7 +65,9 @@ def tokenize(lang: str, texts: Iterable[str]) -> Iterator[TokenOffsets]:
         blank.cache_clear()
         nlp = blank(lang)
     for doc in nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE):
-        yield tuple((start, start + length) for start, length in doc.to_array(_OFFSETS).tolist())
+        offsets = doc.to_array(_OFFSETS).reshape(-1, 2)
+        starts = offsets[:, 0]
+        yield starts.tolist(), (starts + offsets[:, 1]).tolist()
 
 
 def sentences(lang: str, text: str) -> list[tuple[int, int]]:

@@ -5,7 +5,7 @@ from annotator.model.parsing import parse
 from annotator.model.relation import Relation
 from annotator.model.schema import EntityLabel, LabelSchema, RelationLabel, default_schema
 from annotator.model.settings import ProjectSettings
-from annotator.model.span import AnnotationStatus, Span, new_id
+from annotator.model.span import AnnotationStatus, Span, new_id, new_ids
 from annotator.model.validation import TokenBoundaries, check_relation, check_span, is_aligned
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "default_schema",
     "is_aligned",
     "new_id",
+    "new_ids",
     "parse",
     "text_hash",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Literal
 
@@ -27,6 +28,13 @@ def annotators_of(origin: str) -> tuple[str, ...]:
 def new_id() -> str:
     """A fresh id for a span or relation, made by the caller so that edits stay pure."""
     return uuid.uuid4().hex
+
+
+def new_ids(count: int) -> list[str]:
+    """``count`` fresh ids at once for bulk writers: 128 random bits as 32 hex digits, like
+    ``new_id``'s, without building a ``UUID`` object for each."""
+    digits = os.urandom(16 * count).hex()
+    return [digits[at : at + 32] for at in range(0, 32 * count, 32)]
 
 
 class Span(BaseModel):

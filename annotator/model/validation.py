@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from annotator.errors import ValidationError
 from annotator.model.document import TokenOffsets
@@ -57,9 +57,19 @@ class TokenBoundaries:
     """Token start and end offsets of one document, for O(1) alignment checks."""
 
     def __init__(self, tokens: TokenOffsets) -> None:
+        starts, ends = zip(*tokens, strict=True) if tokens else ((), ())
         self.empty = not tokens
-        self.starts = frozenset(start for start, _ in tokens)
-        self.ends = frozenset(end for _, end in tokens)
+        self.starts = frozenset(starts)
+        self.ends = frozenset(ends)
+
+    @classmethod
+    def from_edges(cls, starts: Iterable[int], ends: Iterable[int]) -> TokenBoundaries:
+        """The same from the token starts and ends as two columns (a tokenizer's arrays)."""
+        bounds = cls(())
+        bounds.starts = frozenset(starts)
+        bounds.ends = frozenset(ends)
+        bounds.empty = not bounds.starts
+        return bounds
 
     def aligned(self, start: int, end: int) -> bool:
         """Whether ``[start, end)`` falls on token boundaries, as spaCy needs (else W030)."""

@@ -153,28 +153,43 @@ def export_document(
 ) -> ExportDocument:
     """A document with its selected spans, the relations between selected spans, the pending
     suggestions the selection left out, and the order of the person's decisions on spans."""
-    document = project.document(doc_id)
-    spans = project.spans(doc_id, status=statuses)
-    unselected = () if "suggested" in statuses else ("suggested",)
-    span_ids = {span.id for span in spans}
-    relations = []
-    for relation in project.relations(doc_id, status=statuses):
-        if relation.head in span_ids and relation.child in span_ids:
-            relations.append(relation)
-        else:
-            report.count("relations_without_spans")
-            report.warnings.append(
-                f"document {doc_id}: relation {relation.label} left out because one of its "
-                "spans is not exported (its status was not selected)"
-            )
-    return ExportDocument(
-        document=document,
-        spans=spans,
-        relations=relations,
-        pending_spans=project.spans(doc_id, status=unselected) if unselected else [],
-        pending_relations=project.relations(doc_id, status=unselected) if unselected else [],
-        decided=decision_order(project, doc_id),
-    )
+    return next(export_documents(project, [doc_id], statuses, report))
+
+
+def export_documents(
+    project: Project,
+    doc_ids: Sequence[int],
+    statuses: tuple[str, ...],
+    report: ExportReport,
+    tokens: bool = True,
+) -> Iterator[ExportDocument]:
+    """``export_document`` for each of ``doc_ids``, streamed from the project a chunk of
+    documents at a time (``Project.documents_with_annotations``)."""
+    selected = frozenset(statuses)
+    pending = frozenset() if "suggested" in statuses else frozenset({"suggested"})
+    for document, spans, relations, log in project.documents_with_annotations(doc_ids, tokens):
+        chosen = [span for span in spans if span.status in selected]
+        span_ids = {span.id for span in chosen}
+        kept = []
+        for relation in relations:
+            if relation.status not in selected:
+                continue
+            if relation.head in span_ids and relation.child in span_ids:
+                kept.append(relation)
+            else:
+                report.count("relations_without_spans")
+                report.warnings.append(
+                    f"document {document.id}: relation {relation.label} left out because one "
+                    "of its spans is not exported (its status was not selected)"
+                )
+        yield ExportDocument(
+            document=document,
+            spans=chosen,
+            relations=kept,
+            pending_spans=[span for span in spans if span.status in pending],
+            pending_relations=[r for r in relations if r.status in pending],
+            decided=_decision_order(log),
+        )
 
 
 _SPAN_EDITS = frozenset({"add_span", "update_span", "group"})
@@ -183,6 +198,10 @@ _SPAN_EDITS = frozenset({"add_span", "update_span", "group"})
 def decision_order(project: Project, doc_id: int) -> dict[str, int]:
     """Span id -> the edit log id of the last edit a person made to it (add, accept, relabel,
     resize): a later decision has a higher number. Imported spans have none."""
+    return _decision_order(project.edit_log(doc_id))
+
+
+def _decision_order(log: list[dict[str, Any]]) -> dict[str, int]:
     order: dict[str, int] = {}
 
     def visit(edit: Edit, at: int) -> None:
@@ -194,7 +213,7 @@ def decision_order(project: Project, doc_id: int) -> dict[str, int]:
         elif isinstance(edit, UpdateSpan):
             order[edit.after.id] = at
 
-    for entry in project.edit_log(doc_id):
+    for entry in log:
         if entry["kind"] in _SPAN_EDITS:
             visit(edit_from_json(entry["payload"]), entry["id"])
     return order
@@ -283,10 +302,10 @@ def _write_export(
 
     def stream(ids: list[int]) -> Iterator[ExportDocument]:
         nonlocal written
-        for doc_id in ids:
+        for document in export_documents(project, ids, statuses, report, entry.tokens):
             if cancel is not None and cancel():
                 raise Cancelled("export cancelled; nothing was written")
-            yield export_document(project, doc_id, statuses, report)
+            yield document
             written += 1
             report.documents += 1
             if progress is not None:

@@ -22,7 +22,9 @@ Rules, also in docs/importing.md:
 from __future__ import annotations
 
 import inspect
+import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,15 +43,13 @@ from annotator.io import text as text_io
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
 from annotator.io.registry import READERS, detect_format, head_bytes
 from annotator.model import (
-    Document,
     LabelSchema,
-    Relation,
-    Span,
+    TokenBoundaries,
     default_schema,
-    new_id,
+    new_ids,
     text_hash,
 )
-from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.document import DocumentStatus, TokenOffsets, check_tokens, encode_offsets
 from annotator.model.labels import label_problem
 from annotator.model.parsing import one_line
 from annotator.services.projects import new_project
@@ -57,8 +57,8 @@ from annotator.store import Project
 
 Progress = Callable[[int, int | None], None]
 SPLITS = text_io.SPLITS
-BATCH_RECORDS = 1000
-BATCH_CHARACTERS = 2_000_000
+BATCH_RECORDS = 250
+BATCH_CHARACTERS = 1_000_000
 DUPLICATE_EXAMPLES = 10
 _LINE_FORMATS = frozenset({"jsonl", "prodigy", "annotator"})  # one record per non-blank line
 _SPAN_RANK = {"suggested": 0, "rejected": 1, "accepted": 2}
@@ -538,28 +538,47 @@ class _Importer:
             else:
                 self._count_repeated(pending)
                 targets.append((doc_id, self._merge_stored(doc_id, pending)))
-        untokenized = [pending for pending in fresh if pending.tokens is None]
-        for pending, tokens in zip(
-            untokenized,
-            tokenize.tokenize(self.lang, (pending.text for pending in untokenized)),
-            strict=True,
-        ):
-            pending.tokens = tokens
-        documents = [self._document(pending) for pending in fresh]
-        for pending, (doc_id, _) in zip(fresh, project.add_documents_bulk(documents), strict=True):
+        boundaries: dict[int, TokenBoundaries] = {}
+        rows = self._document_rows(fresh, boundaries)
+        for pending, doc_id in zip(fresh, project.add_document_rows(rows), strict=True):
             pending.plan.report.documents += 1
             self.report.documents += 1
+            boundaries[doc_id] = boundaries.pop(-id(pending))
             targets.append((doc_id, pending))
         self._extend_schema([pending for _, pending in targets])
-        self._insert_annotations(targets)
+        self._insert_annotations(targets, boundaries)
 
-    def _document(self, pending: _Pending) -> Document:
-        try:
-            return Document(
-                text=pending.text, meta=pending.meta, status=pending.status, tokens=pending.tokens
-            )
-        except pydantic.ValidationError as error:
-            raise FormatError(pending.plan.path, pending.where, one_line(error)) from None
+    def _document_rows(
+        self, fresh: list[_Pending], boundaries: dict[int, TokenBoundaries]
+    ) -> list[tuple[str, str, str, str, str]]:
+        """Each new document as the store's row, checked; its token boundaries go into
+        ``boundaries`` under ``-id(pending)`` until the store gives the document its id.
+
+        Tokens the file brings are checked against the text; the others come from the
+        tokenizer, all in one batched pass, straight into the stored encoding.
+        """
+        encoded: dict[int, tuple[str, TokenBoundaries]] = {}
+        for pending in fresh:
+            if pending.tokens is not None:
+                try:
+                    check_tokens(pending.tokens, len(pending.text))
+                except (TypeError, ValueError) as error:
+                    raise FormatError(pending.plan.path, pending.where, str(error)) from None
+                encoded[id(pending)] = (
+                    encode_offsets(*_columns(pending.tokens)),
+                    TokenBoundaries(pending.tokens),
+                )
+        untokenized = [pending for pending in fresh if pending.tokens is None]
+        tokenized = tokenize.tokenize_for_store(self.lang, (p.text for p in untokenized))
+        encoded.update(zip(map(id, untokenized), tokenized, strict=True))
+        rows = []
+        for pending in fresh:
+            if not isinstance(pending.meta, dict):
+                raise FormatError(pending.plan.path, pending.where, "the meta is not an object")
+            offsets, boundaries[-id(pending)] = encoded[id(pending)]
+            meta = json.dumps(pending.meta, ensure_ascii=False)
+            rows.append((pending.text, pending.digest, meta, pending.status, offsets))
+        return rows
 
     def _count_duplicate(self, pending: _Pending, doc_id: int) -> None:
         pending.plan.report.duplicates += 1
@@ -620,51 +639,85 @@ class _Importer:
             seen = self.report.relation_pairs_added.setdefault(label, [])
             seen.extend(sorted(pair for pair in new_pairs if pair not in seen))
 
-    def _insert_annotations(self, targets: list[tuple[int, _Pending]]) -> None:
-        spans: list[Span] = []
-        relations: list[Relation] = []
+    def _insert_annotations(
+        self, targets: list[tuple[int, _Pending]], boundaries: dict[int, TokenBoundaries]
+    ) -> None:
+        """Spans and relations as the store's plain rows (no model object for each: a corpus
+        has hundreds of thousands); the store checks them against texts and schema."""
+        spans: list[tuple] = []
+        relations: list[tuple] = []
+        span_statuses: list[str] = []
+        relation_statuses: list[str] = []
         for doc_id, pending in targets:
+            origin = f"import:{pending.plan.format}"
             ids = dict(pending.stored_span_ids)
+            ids.update(zip(pending.spans, new_ids(len(pending.spans)), strict=True))
             for key, span in pending.spans.items():
-                ids[key] = new_id()
                 spans.append(
-                    Span(
-                        id=ids[key],
-                        doc_id=doc_id,
-                        start=span.start,
-                        end=span.end,
-                        label=span.label,
-                        origin=span.origin or f"import:{pending.plan.format}",
-                        status=span.status,
-                        score=span.score,
-                        edited=span.edited,
+                    (
+                        ids[key],
+                        doc_id,
+                        span.start,
+                        span.end,
+                        span.label,
+                        span.origin or origin,
+                        span.status,
+                        _score(span.score, pending),
+                        span.edited,
                     )
                 )
-                self._count(self.report.spans_by_status, span.status)
+                span_statuses.append(span.status)
             pending.plan.report.spans += len(pending.spans)
-            for (head, child, label), relation in pending.relation_order:
-                if (head, child, label) not in pending.relations:
-                    continue  # already in the project (a repeated text)
+            listed = [
+                (key, relation)
+                for key, relation in pending.relation_order
+                if key in pending.relations  # else already in the project (a repeated text)
+            ]
+            for ((head, child, label), relation), relation_id in zip(
+                listed, new_ids(len(listed)), strict=True
+            ):
                 relations.append(
-                    Relation(
-                        doc_id=doc_id,
-                        head=ids[head],
-                        child=ids[child],
-                        label=label,
-                        origin=relation.origin or f"import:{pending.plan.format}",
-                        status=relation.status,
-                        score=relation.score,
+                    (
+                        relation_id,
+                        doc_id,
+                        ids[head],
+                        ids[child],
+                        label,
+                        relation.origin or origin,
+                        relation.status,
+                        _score(relation.score, pending),
                     )
                 )
-                self._count(self.report.relations_by_status, relation.status)
-                pending.plan.report.relations += 1
+                relation_statuses.append(relation.status)
+            pending.plan.report.relations += len(listed)
         if spans:
-            inserted, misaligned = self.project.add_spans_bulk(spans)
+            inserted, misaligned = self.project.add_span_rows(spans, boundaries)
             self.report.spans += inserted
             self.report.misaligned += misaligned
+            _add_counts(self.report.spans_by_status, span_statuses)
         if relations:
-            self.report.relations += self.project.add_relations_bulk(relations)
+            self.report.relations += self.project.add_relation_rows(relations)
+            _add_counts(self.report.relations_by_status, relation_statuses)
 
-    @staticmethod
-    def _count(counts: dict[str, int], key: str) -> None:
-        counts[key] = counts.get(key, 0) + 1
+
+def _add_counts(counts: dict[str, int], keys: Iterable[str]) -> None:
+    for key, number in Counter(keys).items():
+        counts[key] = counts.get(key, 0) + number
+
+
+def _columns(tokens: TokenOffsets) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    starts, ends = zip(*tokens, strict=True) if tokens else ((), ())
+    return starts, ends
+
+
+_SCORE = pydantic.TypeAdapter(float | None)
+
+
+def _score(score: Any, pending: _Pending) -> float | None:
+    """A score as ``Span.score`` / ``Relation.score`` take it (a float or none)."""
+    if score is None or type(score) is float:
+        return score
+    try:
+        return _SCORE.validate_python(score)
+    except pydantic.ValidationError as error:
+        raise FormatError(pending.plan.path, pending.where, f"score: {one_line(error)}") from None

@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -43,6 +43,7 @@ from annotator.model import (
 )
 from annotator.model.document import DocumentStatus, TokenOffsets
 from annotator.model.parsing import one_line
+from annotator.model.span import ANNOTATION_STATUSES
 from annotator.store.integrity import check_layout
 from annotator.store.lock import WriterLock, folder_is_writable
 from annotator.store.migrations import migrations
@@ -59,6 +60,7 @@ _SPAN_COLUMNS = (
 )
 _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
+_LOG_COLUMNS = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
 _SQL_CHUNK = 500  # values per IN (...) list, well under SQLite's variable limit
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 """Files up to this size are checked for damage when opened; ``quick_check`` reads every page
@@ -68,13 +70,6 @@ page is read instead (one line, as SQLite's errors are)."""
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _decode_offsets(stored: str) -> TokenOffsets:
-    """``[[0,4],[5,10]]`` as ``((0, 4), (5, 10))``: read flat and paired by ``zip``, 1.5 times
-    quicker than converting each decoded pair."""
-    flat = json.loads("[" + stored.replace("[", "").replace("]", "") + "]")
-    return tuple(zip(flat[0::2], flat[1::2], strict=True))
 
 
 _SPAN_FIELDS = frozenset(Span.model_fields)
@@ -502,7 +497,7 @@ class Project:
 
     def _load_tokens(self, doc_id: int) -> TokenOffsets:
         row = self.db.execute("SELECT offsets FROM tokens WHERE doc_id = ?", [doc_id]).fetchone()
-        return () if row is None else _decode_offsets(row[0])
+        return _decode_offsets(None if row is None else row[0])
 
     def set_tokens(self, doc_id: int, tokens: TokenOffsets) -> None:
         """Replace a document's tokens (e.g. after retokenising); alignment flags follow."""
@@ -540,6 +535,76 @@ class Project:
         """Stream documents in id order without holding them all in memory."""
         for doc_id in self.document_ids(status) if ids is None else ids:
             yield self.document(doc_id)
+
+    def documents_with_annotations(
+        self, ids: Sequence[int], tokens: bool = True
+    ) -> Iterator[tuple[Document, list[Span], list[Relation], list[dict[str, Any]]]]:
+        """Each document of ``ids`` with all its spans, relations and edit log entries, as
+        ``document``, ``spans``, ``relations`` and ``edit_log`` give them, in ``ids`` order.
+
+        Read a chunk of documents at a time with one query per table (exports stream a whole
+        corpus through this). ``tokens=False`` leaves the documents' tokens empty, for readers
+        that do not need them.
+        """
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            rows = {
+                row[0]: row
+                for row in self.db.execute(
+                    f"SELECT id, text, meta, status FROM documents WHERE id IN ({marks})", chunk
+                )
+            }
+            offsets: dict[int, str] = {}
+            if tokens:
+                offsets.update(
+                    self.db.execute(
+                        f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
+                    ).fetchall()
+                )
+            spans: dict[int, list[Span]] = self._by_document(
+                f"SELECT {self._span_select} FROM spans WHERE doc_id IN ({marks}) "
+                "ORDER BY doc_id, start, end, label",
+                chunk,
+                _span_from_row,
+            )
+            relations: dict[int, list[Relation]] = self._by_document(
+                f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id IN ({marks}) "
+                "ORDER BY rowid",
+                chunk,
+                _relation_from_row,
+            )
+            log: dict[int, list[dict[str, Any]]] = self._by_document(
+                f"SELECT {', '.join(_LOG_COLUMNS)} FROM edit_log WHERE doc_id IN ({marks}) "
+                "ORDER BY id",
+                chunk,
+                lambda row: dict(zip(_LOG_COLUMNS, row, strict=True)),
+                doc_column=4,
+            )
+            for doc_id in chunk:
+                row = rows.get(doc_id)
+                if row is None:
+                    raise NotFoundError(f"{self.path}: no document {doc_id}")
+                document = Document.model_construct(
+                    id=row[0],
+                    text=row[1],
+                    meta=json.loads(row[2] or "{}"),
+                    status=row[3],
+                    tokens=_decode_offsets(offsets.get(doc_id)),
+                )
+                yield document, spans[doc_id], relations[doc_id], log[doc_id]
+
+    def _by_document(
+        self,
+        sql: str,
+        doc_ids: Sequence[int],
+        make: Callable[[tuple], Any],
+        doc_column: int = 1,
+    ) -> dict[int, list[Any]]:
+        """The rows of ``sql`` made into objects and grouped by their document, in row order."""
+        grouped: dict[int, list[Any]] = {doc_id: [] for doc_id in doc_ids}
+        for row in self.db.execute(sql, doc_ids):
+            grouped[row[doc_column]].append(make(row))
+        return grouped
 
     def last_document_id(self) -> int:
         """The highest document id (0 for none): documents added later have higher ids."""
@@ -676,14 +741,13 @@ class Project:
         )
 
     def edit_log(self, doc_id: int | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT id, at, actor, kind, doc_id, description, payload FROM edit_log"
+        sql = f"SELECT {', '.join(_LOG_COLUMNS)} FROM edit_log"
         params: list[Any] = []
         if doc_id is not None:
             sql += " WHERE doc_id = ?"
             params.append(doc_id)
-        columns = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
         return [
-            dict(zip(columns, row, strict=True))
+            dict(zip(_LOG_COLUMNS, row, strict=True))
             for row in self.db.execute(sql + " ORDER BY id", params)
         ]
 
@@ -852,36 +916,17 @@ class Project:
             if digest not in known and digest not in fresh:
                 fresh[digest] = document
         if fresh:
-            now = _now()
-            with self.transaction():
-                self.db.conn.executemany(
-                    "INSERT INTO documents (text, text_hash, meta, status, revision, created_at) "
-                    "VALUES (?, ?, ?, ?, 0, ?)",
-                    [
-                        (
-                            document.text,
-                            digest,
-                            json.dumps(document.meta, ensure_ascii=False),
-                            document.status,
-                            now,
-                        )
-                        for digest, document in fresh.items()
-                    ],
+            rows = [
+                (
+                    document.text,
+                    digest,
+                    json.dumps(document.meta, ensure_ascii=False),
+                    document.status,
+                    json.dumps(document.tokens, separators=(",", ":")),
                 )
-                new_ids = self.document_ids_by_hash(list(fresh))
-                self.db.execute(  # the text index (migration m003), in one statement
-                    "INSERT INTO documents_fts (rowid, text) "
-                    "SELECT id, text FROM documents WHERE id >= ?",
-                    [min(new_ids.values())],
-                )
-                self.db.conn.executemany(
-                    "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
-                    [
-                        (new_ids[digest], json.dumps(document.tokens, separators=(",", ":")))
-                        for digest, document in fresh.items()
-                    ],
-                )
-            known.update(new_ids)
+                for digest, document in fresh.items()
+            ]
+            known.update(zip(fresh, self.add_document_rows(rows), strict=True))
         results = []
         for digest in digests:
             results.append((known[digest], digest in fresh))
@@ -901,6 +946,42 @@ class Project:
     def created_at(self) -> str:
         """When the project file was made: with the annotator, tells a copy from another file."""
         return str(self._read_meta("created_at") or "")
+
+    def add_document_rows(self, rows: Sequence[tuple[str, str, str, str, str]]) -> list[int]:
+        """Store new documents given as rows ``(text, text_hash, meta JSON, status, offsets
+        JSON)`` (``encode_offsets``), checked by the caller; returns their ids in order.
+
+        The bulk import's path: no model object per document. A text already stored raises
+        ``ValidationError``; ``add_documents_bulk`` is the path that finds them first.
+        """
+        self._require_writable()
+        if not rows:
+            return []
+        now = _now()
+        with self.transaction():
+            first = self.last_document_id() + 1
+            try:
+                self.db.conn.executemany(
+                    "INSERT INTO documents (id, text, text_hash, meta, status, revision, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+                    [
+                        (first + number, text, digest, meta, status, now)
+                        for number, (text, digest, meta, status, _) in enumerate(rows)
+                    ],
+                )
+            except sqlite3.IntegrityError as error:
+                raise ValidationError(f"a text is already in the project ({error})") from None
+            ids = list(range(first, first + len(rows)))
+            self.db.execute(  # the text index (migration m005), in one statement
+                "INSERT INTO documents_fts (rowid, text) SELECT id, text FROM documents "
+                "WHERE id >= ?",
+                [first],
+            )
+            self.db.conn.executemany(
+                "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
+                zip(ids, (row[4] for row in rows), strict=True),
+            )
+        return ids
 
     def document_ids_by_hash(self, digests: Sequence[str]) -> dict[str, int]:
         """Which of these text hashes (``text_hash``) are stored, and as which document."""
@@ -937,44 +1018,63 @@ class Project:
             ]
         )
 
-    def add_span_rows(self, rows: Sequence[tuple]) -> tuple[int, int]:
+    def add_span_rows(
+        self, rows: Sequence[tuple], boundaries: Mapping[int, TokenBoundaries] | None = None
+    ) -> tuple[int, int]:
         """``add_spans_bulk`` for plain tuples ``(id, doc_id, start, end, label, origin, status,
-        score, edited, status_reason)``: bulk writers (merge) skip one model object per span, not
+        score, edited[, status_reason])``: bulk writers skip one model object per span, not
         the checks.
+
+        ``boundaries`` are token boundaries the caller already has (the import has just
+        tokenized the documents); the others are read from the file.
         """
         self._require_writable()
+        known = boundaries or {}
         doc_ids = sorted({row[1] for row in rows})
         lengths: dict[int, int] = {}
         bounds: dict[int, TokenBoundaries] = {}
         for chunk in _chunks(doc_ids):
             marks = ",".join("?" * len(chunk))
-            for doc_id, length, offsets in self.db.execute(
-                f"SELECT d.id, length(d.text), t.offsets FROM documents d "
-                f"LEFT JOIN tokens t ON t.doc_id = d.id WHERE d.id IN ({marks})",
-                chunk,
+            lengths.update(
+                self.db.execute(
+                    f"SELECT id, length(text) FROM documents WHERE id IN ({marks})", chunk
+                ).fetchall()
+            )
+        unknown = [doc_id for doc_id in doc_ids if doc_id not in known]
+        for chunk in _chunks(unknown):
+            marks = ",".join("?" * len(chunk))
+            for doc_id, offsets in self.db.execute(
+                f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
             ):
-                lengths[doc_id] = length
-                bounds[doc_id] = TokenBoundaries(_decode_offsets(offsets or "[]"))
+                bounds[doc_id] = TokenBoundaries(_decode_offsets(offsets))
         stored = []
         misaligned = 0
         schema = self.schema
         labels = set(schema.entity_names)
-        statuses = {"suggested", "accepted", "rejected"}
+        empty = TokenBoundaries(())
         for row in rows:
-            span_id, doc_id, start, end, label, origin, status, score, edited, reason = row
-            if doc_id not in lengths:
+            span_id, doc_id, start, end, label, origin, status, score, edited = row[:9]
+            reason = row[9] if len(row) > 9 else None  # why, when no person set the status
+            length = lengths.get(doc_id)
+            if length is None:
                 raise ValidationError(f"no document {doc_id} in {self.path}")
-            if not 0 <= start < end or status not in statuses or not origin:
+            if (
+                not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end)
+                or status not in ANNOTATION_STATUSES
+                or not label
+                or not origin
+            ):
                 raise ValidationError(
-                    f"span [{start}, {end}) {status!r} of document {doc_id} is not a valid span"
+                    f"span [{start}, {end}) {label!r} {status!r} of document {doc_id} "
+                    "is not a valid span"
                 )
-            if end > lengths[doc_id] or label not in labels:
+            if end > length or label not in labels:
                 check_span(
                     Span.model_construct(doc_id=doc_id, start=start, end=end, label=label),
-                    lengths[doc_id],
+                    length,
                     schema,
                 )
-            aligned = bounds[doc_id].aligned(start, end)
+            aligned = int((known.get(doc_id) or bounds.get(doc_id, empty)).aligned(start, end))
             misaligned += not aligned
             stored.append(
                 (
@@ -987,7 +1087,7 @@ class Project:
                     status,
                     score,
                     int(edited),
-                    int(aligned),
+                    aligned,
                     reason,
                 )
             )
@@ -1004,31 +1104,58 @@ class Project:
 
     def add_relations_bulk(self, relations: Sequence[Relation]) -> int:
         """Insert many relations, each validated as ``insert_relation`` does; not logged."""
+        return self.add_relation_rows(
+            [
+                (r.id, r.doc_id, r.head, r.child, r.label, r.origin, r.status, r.score)
+                for r in relations
+            ]
+        )
+
+    def add_relation_rows(self, rows: Sequence[tuple]) -> int:
+        """``add_relations_bulk`` for plain tuples ``(id, doc_id, head, child, label, origin,
+        status, score)``, with the same checks against the stored spans and the schema."""
         self._require_writable()
-        span_ids = list({end for r in relations for end in (r.head, r.child)})
+        span_ids = list({end for row in rows for end in (row[2], row[3])})
         spans: dict[str, Span] = {}
         for chunk in _chunks(span_ids):
             marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(
-                f"SELECT {self._span_select} FROM spans WHERE id IN ({marks})", chunk
+            for span_id, doc_id, label in self.db.execute(
+                f"SELECT id, doc_id, label FROM spans WHERE id IN ({marks})", chunk
             ):
-                spans[row[0]] = _span_from_row(row)
+                spans[span_id] = Span.model_construct(id=span_id, doc_id=doc_id, label=label)
         schema = self.schema
-        for relation in relations:
-            check_relation(relation, spans, schema)
+        checked: set[tuple[str, str, str]] = set()  # (label, head label, child label) allowed
+        for relation_id, doc_id, head, child, label, origin, status, _ in rows:
+            ends = spans.get(head), spans.get(child)
+            if (
+                ends[0] is None
+                or ends[1] is None
+                or ends[0].doc_id != doc_id
+                or ends[1].doc_id != doc_id
+                or (label, ends[0].label, ends[1].label) not in checked
+            ):
+                check_relation(
+                    Relation.model_construct(
+                        id=relation_id, doc_id=doc_id, head=head, child=child, label=label
+                    ),
+                    spans,
+                    schema,
+                )
+                checked.add((label, ends[0].label, ends[1].label))  # type: ignore[union-attr]
+            if status not in ANNOTATION_STATUSES or not origin:
+                raise ValidationError(
+                    f"relation {label!r} {status!r} of document {doc_id} is not a valid relation"
+                )
         with self.transaction():
             try:
                 self.db.conn.executemany(
                     f"INSERT INTO relations ({_RELATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (r.id, r.doc_id, r.head, r.child, r.label, r.origin, r.status, r.score)
-                        for r in relations
-                    ],
+                    rows,
                 )
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a relation id is already used ({error})") from None
-            self._bump_many(sorted({relation.doc_id for relation in relations}))
-        return len(relations)
+            self._bump_many(sorted({row[1] for row in rows}))
+        return len(rows)
 
     def _bump_many(self, doc_ids: Sequence[int]) -> None:
         self.db.conn.executemany(
@@ -1042,6 +1169,15 @@ class Project:
                 "UPDATE documents SET status = ?, revision = revision + 1 WHERE id = ?",
                 [status, doc_id],
             )
+
+
+def _decode_offsets(offsets: str | None) -> TokenOffsets:
+    """Stored token offsets (``[[0,4],...]``, see ``encode_offsets``) as a tuple of pairs: read
+    flat and paired by ``zip``, 1.5 times quicker than converting each decoded pair."""
+    if not offsets:
+        return ()
+    flat = json.loads("[" + offsets.replace("[", "").replace("]", "") + "]")
+    return tuple(zip(flat[0::2], flat[1::2], strict=True))
 
 
 def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:

@@ -1,0 +1,130 @@
+"""A seeded corpus shaped like the issue-14 measurement, written as doccano JSONL.
+
+Each document is French news-like text of about 800 tokens with 33 entity spans and 3
+relations (10,000 documents: about 327,000 spans, 28,000-30,000 relations, ~46 MB). Shared by
+``bench_import.py`` and ``bench_export.py`` so that both measure the same corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FIRST = ("Brad", "Marie", "Jean", "Sophie", "Paul", "Claire", "Louis", "Emma", "Hugo", "Léa")
+LAST = ("Smith", "Curie", "Dupont", "Martin", "Bernard", "Petit", "Moreau", "Nadella", "Lefèvre")
+COMPANIES = ("Microsoft", "Renault", "Airbus", "Danone", "Orange", "Deepseek", "Reuters", "WSJ")
+PLACES = ("Paris", "Lyon", "Redmond", "Toulouse", "Nantes", "Pékin", "la Chine", "Washington")
+FILLER = """le la les un une des de du et à en pour sur avec dans par selon après avant lors
+accord rapport données puces modèles annonce jeudi lundi semaine marché prix croissance
+technologie sécurité gouvernement l'entreprise d'après aujourd'hui qu'il n'a pas encore
+publié ses résultats trimestriels mais confirme une hausse des ventes , ."""
+WORDS = FILLER.split()
+SPANS_PER_DOCUMENT = 33
+RELATIONS_PER_DOCUMENT = 3
+WORDS_PER_DOCUMENT = 700  # plus the entities' words and punctuation: ~800 tokens
+
+
+def document(rng: random.Random, number: int) -> dict:
+    """One doccano relation-extraction record: text, ``entities``, ``relations``."""
+    parts: list[str] = []
+    entities: list[dict] = []
+    length = 0
+    filler_between = WORDS_PER_DOCUMENT // SPANS_PER_DOCUMENT
+
+    def add(piece: str) -> int:
+        nonlocal length
+        if parts:
+            parts.append(" ")
+            length += 1
+        parts.append(piece)
+        length += len(piece)
+        return length - len(piece)
+
+    add(f"Dépêche {number} :")
+    for index in range(SPANS_PER_DOCUMENT):
+        for word in rng.choices(WORDS, k=filler_between):
+            add(word)
+        kind = index % 3
+        if kind == 0:
+            name, label = f"{rng.choice(FIRST)} {rng.choice(LAST)}", "PER"
+        elif kind == 1:
+            name, label = rng.choice(COMPANIES), "ORG"
+        else:
+            name, label = rng.choice(PLACES), "LOC"
+        start = add(name)
+        end = start + len(name)
+        if rng.random() < 0.03:  # a span off token boundaries, as people sometimes mark them
+            start += 1
+        entities.append({"id": index + 1, "start_offset": start, "end_offset": end, "label": label})
+    add(".")
+    relations = []
+    for index in range(RELATIONS_PER_DOCUMENT):
+        person = 3 * rng.randrange(SPANS_PER_DOCUMENT // 3) + 1
+        relations.append(
+            {
+                "id": index + 1,
+                "from_id": person,
+                "to_id": person + (1 if index % 2 == 0 else 2),
+                "type": "works_for" if index % 2 == 0 else "located_in",
+            }
+        )
+    return {"id": number, "text": "".join(parts), "entities": entities, "relations": relations}
+
+
+def write_corpus(path: Path, count: int, seed: int = 14) -> None:
+    """``count`` documents as doccano JSONL at ``path`` (the same file for the same seed)."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as handle:
+        for number in range(count):
+            handle.write(json.dumps(document(rng, number), ensure_ascii=False) + "\n")
+
+
+def figures(seconds: float, cpu_seconds: float, **more: float) -> dict[str, float]:
+    """One measured run's figures, with the process's peak memory (max RSS) so far."""
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **more,
+    }
+
+
+def in_new_process(script: str, *arguments: str) -> dict[str, float]:
+    """Run ``script --worker ARGUMENTS`` in a fresh process (so that its peak memory is its
+    own) and return the figures it printed as its last line of JSON."""
+    result = subprocess.run(
+        [sys.executable, script, "--worker", *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class Timer:
+    """Wall-clock and CPU seconds of a ``with`` block (CPU is what a loaded machine keeps)."""
+
+    def __enter__(self) -> Timer:
+        self.started = time.perf_counter()
+        self.cpu_started = time.process_time()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.seconds = time.perf_counter() - self.started
+        self.cpu_seconds = time.process_time() - self.cpu_started
+
+
+def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]  # then the rows
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

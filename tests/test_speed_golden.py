@@ -1,0 +1,71 @@
+"""The fast import and export paths give the same project and the same bytes as before.
+
+The golden files were written by the code before those paths changed (``python
+tests/test_speed_golden.py`` writes them again; only do that for an intended change of
+output). Span and relation ids are numbered in order of appearance (``normalized``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from speed_corpus import EXPORTS, GOLDEN, build, export_all, normalized
+
+
+def _golden_name(key: str) -> str:
+    return key.replace("/", "__")
+
+
+def _exports(folder: Path) -> dict[str, bytes]:
+    project = build(folder)
+    try:
+        return {key: normalized(data) for key, data in export_all(project, folder / "out").items()}
+    finally:
+        project.close()
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return _exports(tmp_path_factory.mktemp("golden"))
+
+
+def test_every_export_is_written(exports: dict[str, bytes]) -> None:
+    written = {key.split("/")[0] for key in exports}
+    assert written == set(EXPORTS)
+    assert sorted(_golden_name(key) for key in exports) == sorted(
+        path.name for path in GOLDEN.iterdir()
+    )
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.iterdir()))
+def test_export_matches_the_bytes_written_before(exports: dict[str, bytes], name: str) -> None:
+    by_golden_name = {_golden_name(key): data for key, data in exports.items()}
+    assert by_golden_name[name] == (GOLDEN / name).read_bytes()
+
+
+def test_import_keeps_misaligned_overlapping_and_related_spans(tmp_path: Path) -> None:
+    project = build(tmp_path)
+    try:
+        assert project.count_documents() == 8
+        assert len(project.misaligned_span_ids()) == 15
+        spans = project.spans(1)
+        assert [(s.start, s.end, s.label) for s in spans][:3] == [
+            (0, 4, "PER"),
+            (0, 10, "PER"),
+            (2, 8, "MISC"),
+        ]
+        assert sorted(r.label for r in project.relations(1)) == ["located_in", "works_for"]
+        assert project.tokens(1)[:3] == ((0, 4), (5, 10), (10, 11))
+    finally:
+        project.close()
+
+
+if __name__ == "__main__":  # write the golden files from the code as it is
+    with tempfile.TemporaryDirectory() as folder:
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        for old in GOLDEN.iterdir():
+            old.unlink()
+        for key, data in _exports(Path(folder)).items():
+            (GOLDEN / _golden_name(key)).write_bytes(data)
