@@ -18,6 +18,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication
 
 from annotator.errors import AnnotatorError
+from annotator.ui.collector import MainThreadCollector
 from annotator.ui.icons import icon
 from annotator.ui.launcher import Launcher
 from annotator.ui.plain_text import critical, warn
@@ -94,6 +95,7 @@ def run_gui(path: Path | None, read_only: bool = False) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     require_display()
     app = make_application()
+    collector = MainThreadCollector(app)  # never a Qt object deleted by a worker thread
     launcher = Launcher()
     previous_hook = sys.excepthook
     sys.excepthook = show_unexpected
@@ -104,3 +106,4 @@ def run_gui(path: Path | None, read_only: bool = False) -> int:
         return app.exec()
     finally:
         sys.excepthook = previous_hook
+        collector.stop()
