@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
 
-from annotator.errors import AnnotatorError, ProjectError, ValidationError
+from annotator.errors import ProjectError, ValidationError
 from annotator.model import Document, LabelSchema, Relation
-from annotator.model.span import ANNOTATOR_ORIGIN, annotators_of, new_id
+from annotator.model.span import ANNOTATOR_ORIGIN, new_id
 from annotator.store import Project
 from annotator.store.decisions import DocumentDecisions, decisions_by_hash
 
@@ -472,16 +472,14 @@ def _version(names: Sequence[str], everyone: int) -> tuple[str, float]:
 
 
 __all__ = [
-    "ANNOTATOR_ORIGIN",
-    "AnnotatorError",
     "MergeReport",
     "SplitReport",
     "Team",
     "TeamMember",
-    "annotators_of",
     "check_annotator_name",
     "merge_projects",
     "open_team",
     "parse_label_map",
+    "side_by_side",
     "split_project",
 ]

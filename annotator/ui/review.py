@@ -8,6 +8,7 @@ everything else (undo, autosave, session restore, export) is the ordinary projec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -47,7 +48,9 @@ class ReviewActions:
         menu.addSeparator()
         self._add("show_disputes", "Show documents in &dispute", self._on_show_disputes, "Ctrl+D")
 
-    def _add(self, name: str, text: str, handler, key: str, view: bool = False) -> None:
+    def _add(
+        self, name: str, text: str, handler: Callable[[], None], key: str, view: bool = False
+    ) -> None:
         action = QAction(text, self.window.view if view else self.window)
         action.setObjectName(f"action-{name}")
         action.setShortcut(QKeySequence(key))
