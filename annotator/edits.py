@@ -34,7 +34,7 @@ class EditTarget(Protocol):
 
 
 class _Edit(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     @property
     def doc_id(self) -> int:
@@ -245,10 +245,12 @@ Edit = Annotated[
     ],
     Field(discriminator="kind"),
 ]
-EditGroup.model_rebuild()
+# EditGroup refers to Edit, defined after it: pydantic resolves it when first used (defer_build).
 
 
 class _EditEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     edit: Edit
 
 

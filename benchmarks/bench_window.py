@@ -235,6 +235,12 @@ def long_document_rows(
                     max(walls),
                 )
             )
+            slowest = sorted(range(len(walls)), key=walls.__getitem__, reverse=True)[:3]
+            print(
+                f"{name}, propagation {state}: 90th percentile "
+                f"{statistics.quantiles(walls, n=10)[-1]:.1f} ms; slowest keys (press number: ms) "
+                + ", ".join(f"{i + 1}: {walls[i]:.1f}" for i in slowest)
+            )
     print(f"{overlapped} of {repeat * 6} keys with propagation on came while a search ran")
     view.propagation().wait()
     window.close()

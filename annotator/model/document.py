@@ -41,7 +41,7 @@ def check_tokens(tokens: TokenOffsets, text_length: int) -> None:
 class Document(BaseModel):
     """One text to annotate. ``id`` is given by the project store."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: int | None = None
     text: str

@@ -21,7 +21,7 @@ class LearnedPattern(BaseModel):
     the same pattern learned twice is one. ``accepted``/``rejected`` count the decisions on
     its suggestions (origin ``rule:learned:<id>``)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     label: str
@@ -57,7 +57,7 @@ class RelationExample(BaseModel):
     """An accepted relation as the learner sees it: a passage of text and the (start, end,
     entity label) of its two ends in that passage."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     text: str
     label: str

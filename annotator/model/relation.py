@@ -11,7 +11,7 @@ from annotator.model.span import AnnotationStatus, new_id
 class Relation(BaseModel):
     """Points at span ids, never at token indices, so it survives resizing."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str = Field(default_factory=new_id)
     doc_id: int

@@ -14,7 +14,7 @@ _COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
 class EntityLabel(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: LabelName
     color: str = Field(default="#a0a0a0", pattern=_COLOUR)
@@ -24,7 +24,7 @@ class EntityLabel(BaseModel):
 class RelationLabel(BaseModel):
     """``allowed`` lists (head label, child label) pairs; an empty list allows every pair."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: LabelName
     color: str = Field(default="#606060", pattern=_COLOUR)
@@ -37,7 +37,7 @@ class RelationLabel(BaseModel):
 
 
 class LabelSchema(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     entities: tuple[EntityLabel, ...] = ()
     relations: tuple[RelationLabel, ...] = ()

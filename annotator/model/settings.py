@@ -39,7 +39,7 @@ class ProjectSettings(BaseModel):
     (``ask`` until someone ticks "remember"); the command line always takes ``--pending``.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     lang: str = Field(default="fr", pattern=r"^[a-z]{2,3}$")  # a spaCy language code
     model: str | None = Field(default=None, max_length=_MAX_NAME, pattern=r"^[^\x00-\x1f]*$")

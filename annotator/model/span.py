@@ -47,7 +47,7 @@ class Span(BaseModel):
     on the same tokens (see ``annotator.edits.supersede``).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str = Field(default_factory=new_id)
     doc_id: int

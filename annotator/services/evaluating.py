@@ -23,19 +23,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.errors import AnnotatorError
-from annotator.services.training import (
-    TrainOptions,
-    model_records,
-    plan_training,
-    resolve_model,
-    train_model,
-    write_training_data,
-)
 from annotator.store import Project, project_stats
 from annotator.store.search import document_text
+
+if TYPE_CHECKING:  # training is imported where it runs: ``annotator stats`` needs none of it
+    from annotator.services.training import TrainOptions
 
 CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 Progress = Callable[[int, int], None]
@@ -148,6 +143,7 @@ def evaluate_model(
     project: Project, model: str, doc_ids: Sequence[int] | None = None
 ) -> dict[str, Any]:
     """Run ``model`` over done documents (``doc_ids``: some of them) and score its entities."""
+    from annotator.services.training import resolve_model
     from annotator.suggest.evaluation import predict_entities, score_keys
 
     ids = list(doc_ids) if doc_ids is not None else project.document_ids("done")
@@ -180,6 +176,12 @@ def learning_curve(
     """F1 on one fixed dev part after training on growing shares of the other done documents;
     the first row (0%) is the base pipeline. Nothing is kept as a model version."""
     from annotator.services.exporting import split_documents
+    from annotator.services.training import (
+        TrainOptions,
+        plan_training,
+        train_model,
+        write_training_data,
+    )
 
     options = options or TrainOptions()
     parts = split_documents(
@@ -225,6 +227,8 @@ def evaluate_project(
 ) -> Evaluation:
     """Everything ``annotator evaluate`` reports: suggesters, trained versions, and on request
     a pipeline run over the done documents and the learning curve."""
+    from annotator.services.training import model_records
+
     evaluation = Evaluation(
         project=str(project.path),
         done_documents=project.count_documents("done"),

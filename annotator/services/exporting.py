@@ -45,7 +45,7 @@ LOSSLESS_FORMATS = frozenset({"annotator"})
 class ExportOptions(BaseModel):
     """What to export and how; each field is a CLI option of ``annotator export``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     format: str
     output: Path

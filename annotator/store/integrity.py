@@ -42,7 +42,7 @@ class _Layout:
 @cache
 def expected_layout() -> _Layout:
     """What every migration applied to an empty database makes."""
-    db = Database(memory=True)
+    db = Database(memory=True, execute_plugins=False)
     migrations.apply(db)
     try:
         return _layout(db)[0]

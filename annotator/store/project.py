@@ -251,7 +251,7 @@ class Project:
             else:
                 conn = sqlite3.connect(path, check_same_thread=False)
             conn.isolation_level = None  # we open transactions ourselves (db.atomic)
-            db = Database(conn)
+            db = Database(conn, execute_plugins=False)
             conn.execute("PRAGMA busy_timeout = 5000")
             if not read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
