@@ -15,6 +15,7 @@ from annotator.services.suggesting import (
     store_propagation,
 )
 from annotator.store import Project
+from annotator.store.search import word_counts
 from annotator.suggest.occurrences import find_occurrences, free_places, part_of_a_longer_name
 
 TEXTS = [
@@ -303,3 +304,37 @@ def test_a_lone_full_stop_ends_a_sentence_an_initial_does_not() -> None:
     assert part_of_a_longer_name(text, first, first + 3)  # opens a sentence, "est" is there
     second = text.rindex("Est")
     assert not part_of_a_longer_name(text, second, second + 3)  # after "M.": not a sentence start
+
+
+def test_a_capitalised_word_the_corpus_also_writes_in_lower_case_does_not_propagate(
+    project: Project,
+) -> None:
+    texts = ["La Chambre vote.", "La Chambre siège.", "Une chambre, puis la chambre verte."]
+    first, second, _ = add_texts(project, texts)
+    chambre = _accept(project, first, "Chambre", "ORG")
+    # "chambre" twice for "Chambre" twice: a common word whose capital says little
+    assert compute_propagation(project, chambre) == []
+    assert run_suggestions(project, SuggestOptions(model="blank")).spans_added == 0
+    assert project.spans(second) == []
+
+
+def test_a_name_written_once_in_lower_case_among_many_capitals_still_propagates(
+    project: Project,
+) -> None:
+    texts = ["Il vit à Paris.", "De Paris à Rennes.", "Vers Paris, puis Paris.", "un paris"]
+    first, second, third, _ = add_texts(project, texts)
+    paris = _accept(project, first, "Paris", "LOC")
+    assert propagate_from(project, paris) == 3
+    assert [d for d in (second, third) for _ in _propagated(project, d)] == [
+        second,
+        third,
+        third,
+    ]
+
+
+@pytest.mark.parametrize("padding", [0, 20])  # few words: instr picks documents; many: all read
+def test_word_counts_counts_whole_words_case_sensitively(project: Project, padding: int) -> None:
+    add_texts(project, ["Est-ce à l'Est ? Il est là.", "Ouest, est, nord-est, Est.", "Rien."])
+    words = {"Est", "est", "Nord", *(f"mot{n}" for n in range(padding))}
+    counts = word_counts(project, words)
+    assert (counts["Est"], counts["est"], counts["Nord"]) == (3, 3, 0)

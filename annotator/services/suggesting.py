@@ -42,10 +42,12 @@ from annotator.store.search import (
     document_ids_containing,
     document_text,
     read_snapshot,
+    word_counts,
 )
 from annotator.suggest.occurrences import (
     PROPAGATION,
     AcceptedStrings,
+    common_word_forms,
     find_occurrences,
     free_places,
     part_of_a_longer_name,
@@ -167,6 +169,18 @@ def accepted_strings(project: Project) -> AcceptedStrings:
     memory = AcceptedStrings()
     for text, label, status, count in decided_span_texts(project):
         memory.add(text, label, status, count)
+    return _with_word_counts(project, memory)
+
+
+def _with_word_counts(project: Project, memory: AcceptedStrings) -> AcceptedStrings:
+    """Count the words ``AcceptedStrings.is_common_word`` needs for the accepted strings."""
+    words = {
+        form
+        for text, labels in memory.counts.items()
+        if any(accepted for accepted, _ in labels.values())
+        for form in common_word_forms(text) or ()
+    }
+    memory.word_counts = word_counts(project, words)
     return memory
 
 
@@ -582,7 +596,7 @@ def decided_strings(project: Project, text: str) -> AcceptedStrings:
     memory = AcceptedStrings()
     for label, status, count in decided_span_text_counts(project, text):
         memory.add(text, label, status, count)
-    return memory
+    return _with_word_counts(project, memory)
 
 
 def propagation_score(project: Project, text: str, label: str) -> float:
