@@ -9,15 +9,17 @@ Europeana French NER CoNLL file and every propagated suggestion is checked again
 The simulated person works through the first K documents in order, as in the window. A
 document opens with the propagated suggestions earlier acceptances left there; the person
 decides each pending suggestion (accepted when the gold has that span with that label,
-rejected otherwise), then adds the gold spans still missing, in text order. Every acceptance,
-of a suggestion or of a span they add, propagates at once (``propagate_from``, the window's
-propagation), and what it proposes in the open document is decided before the next span is
-added, as the person sees it appear. The document is then done. Propagated suggestions decided
-in those K documents and those left pending in the others are all compared with the gold (same
-offsets and label): precision is right / proposed, recall is right / the gold spans of the
-compared documents. A ``suggest`` run over the remaining documents afterwards (the run's
-``PhraseMatcher`` propagation, next to the entities of ``--model``, ``blank`` by default) is
-counted the same way; only its propagated suggestions are.
+rejected otherwise), then adds the gold spans still missing, in text order. Every decision,
+on a suggestion or a span they add, propagates at once (``propagate_from``, the window's
+propagation, which also withdraws the pending suggestions of a string that no longer
+propagates; older code ignores a rejection), and what it proposes in the open document is
+decided before the next span is added, as the person sees it appear. The document is then
+done. Propagated suggestions decided in those K documents and those left pending in the others
+are all compared with the gold (same offsets and label): precision is right / proposed,
+recall is right / the gold spans of the compared documents. A ``suggest`` run over the
+remaining documents afterwards (the run's ``PhraseMatcher`` propagation, next to the entities
+of ``--model``, ``blank`` by default) is counted the same way; only its propagated
+suggestions are.
 
 The script uses only functions that also exist before the change, so the "before" figure is
 the same script run with ``PYTHONPATH`` on the older code.
@@ -116,11 +118,10 @@ def annotate(project: Project, doc_id: int, text: str, gold: set[Key], window: C
         pending = project.spans(doc_id, "suggested")
         if pending:
             span = pending[0]
-            if window.judge(span, text, gold):
-                project.apply(edits.accept_span(span))
-                propagate_from(project, span.model_copy(update={"status": "accepted"}))
-            else:
-                project.apply(edits.reject_span(span))
+            right = window.judge(span, text, gold)
+            project.apply(edits.accept_span(span) if right else edits.reject_span(span))
+            status = "accepted" if right else "rejected"  # a rejection may withdraw suggestions
+            propagate_from(project, span.model_copy(update={"status": status}))
             continue
         missing = _next_missing(project, doc_id, gold)
         if missing is None:

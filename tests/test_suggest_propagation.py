@@ -338,3 +338,30 @@ def test_word_counts_counts_whole_words_case_sensitively(project: Project, paddi
     words = {"Est", "est", "Nord", *(f"mot{n}" for n in range(padding))}
     counts = word_counts(project, words)
     assert (counts["Est"], counts["est"], counts["Nord"]) == (3, 3, 0)
+
+
+def test_a_rejection_that_tips_the_evidence_withdraws_the_pending_propagation(
+    project: Project,
+) -> None:
+    texts = ["Meta a dit.", "Meta encore.", "Meta toujours.", "Puis Meta.", "Et Meta."]
+    first, second, third, fourth, fifth = add_texts(project, texts)
+    meta = _accept(project, first, "Meta", "ORG")
+    assert propagate_from(project, meta) == 4
+
+    def reject_pending(doc_id: int) -> Span:
+        (pending,) = project.spans(doc_id, "suggested")
+        project.apply(edits.reject_span(pending))
+        return pending.model_copy(update={"status": "rejected"})
+
+    # one for, one against: it still propagates, nothing is withdrawn
+    assert compute_propagation(project, reject_pending(second)) == []
+    # one for, two against: the suggestions still pending go, without a trace
+    planned = compute_propagation(project, reject_pending(third))
+    assert [(d.doc_id, d.spans, len(d.withdrawn)) for d in planned] == [
+        (fourth, (), 1),
+        (fifth, (), 1),
+    ]
+    result = store_propagation(project, planned)
+    assert (result.added, result.withdrawn, result.superseded_in) == (0, 2, {fourth, fifth})
+    assert project.spans(fourth) == project.spans(fifth) == []
+    assert [s.status for d in (second, third) for s in project.spans(d)] == ["rejected"] * 2

@@ -28,7 +28,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotator.edits import SUPERSEDED_PREFIX, UpdateSpan, is_decided, supersede
+from annotator.edits import SUPERSEDED_PREFIX, UpdateSpan, is_decided, remove_span, supersede
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
 from annotator.model.learned import LearnedPattern, RelationExample
@@ -568,11 +568,13 @@ def run_suggestions(
 
 @dataclass(frozen=True)
 class PropagatedDocument:
-    """One document's propagated suggestions and the revision they were computed against."""
+    """One document's propagated suggestions and the revision they were computed against;
+    ``withdrawn``: its pending propagated suggestions whose string no longer propagates."""
 
     doc_id: int
     revision: int
     spans: tuple[Span, ...]
+    withdrawn: tuple[Span, ...] = ()
 
 
 @dataclass
@@ -583,7 +585,9 @@ class PropagationResult:
     added: int = 0
     changed: list[int] = field(default_factory=list)
     superseded: int = 0
-    # documents where suggestions were rejected too, not only added: a copy needs reading again
+    withdrawn: int = 0
+    # documents where suggestions were rejected or withdrawn too, not only added: a copy needs
+    # reading again
     superseded_in: set[int] = field(default_factory=set)
 
     @property
@@ -608,16 +612,22 @@ def compute_propagation(
     project: Project, span: Span, doc_ids: Collection[int] | None = None
 ) -> list[PropagatedDocument]:
     """Half 1, read-only (the GUI passes a worker connection): where ``span``'s string would be
-    suggested with its label in open documents (only those of ``doc_ids`` when given).
+    suggested with its label in open documents (only those of ``doc_ids`` when given), and
+    which pending propagated suggestions of that string to withdraw.
 
     Plain string search on token boundaries (the documents' stored tokens), no model. Nothing
-    is proposed for a string that does not propagate (too short, or rejected with that label
-    more often than accepted), nor once the span is no longer accepted in the store (undone
-    before this ran). Places where that (offsets, label) exists already, in any status, places
-    a person decided with another label (``is_decided``) and places that clash with a span
-    there (``free_places``) are left out.
+    is proposed for a string that does not propagate (too short, a common word, or decided
+    against with that label more often than for), nor once the span is no longer accepted in
+    the store (undone before this ran). Places where that (offsets, label) exists already, in
+    any status, places a person decided with another label (``is_decided``) and places that
+    clash with a span there (``free_places``) are left out.
+
+    A decision changes the string's evidence, so for an accepted or a rejected ``span`` the
+    pending propagated suggestions of its string with a label that no longer propagates are
+    withdrawn: proposed after a first acceptance, they would otherwise stay after people
+    rejected the string more often than they accepted it.
     """
-    if span.status != "accepted":
+    if span.status not in ("accepted", "rejected"):
         return []
     with read_snapshot(project):
         try:
@@ -625,11 +635,10 @@ def compute_propagation(
             needle = document_text(project, span.doc_id)[span.start : span.end]
         except NotFoundError:
             return []
-        if stored.status != "accepted" or span_key(stored) != span_key(span):
+        if stored.status != span.status or span_key(stored) != span_key(span):
             return []
         memory = decided_strings(project, needle)
-        if not memory.propagates(needle, span.label):
-            return []
+        proposing = span.status == "accepted" and memory.propagates(needle, span.label)
         score = memory.score(needle, span.label)
         planned: list[PropagatedDocument] = []
         for doc_id in document_ids_containing(project, needle, UNFINISHED_STATUSES):
@@ -638,28 +647,39 @@ def compute_propagation(
             revision = project.revision(doc_id)
             document = project.document(doc_id)
             spans = project.spans(doc_id)
-            taken = {span_key(s) for s in spans}
-            decided = {(s.start, s.end) for s in spans if is_decided(s)}
-            candidates = [
-                Span(
-                    doc_id=doc_id,
-                    start=start,
-                    end=end,
-                    label=span.label,
-                    origin=PROPAGATION,
-                    status="suggested",
-                    score=score,
-                )
-                for start, end in find_occurrences(
-                    document.text, needle, TokenBoundaries(document.tokens)
-                )
-                if (start, end, span.label) not in taken
-                and (start, end) not in decided
-                and not part_of_a_longer_name(document.text, start, end)
-            ]
-            found = tuple(free_places(candidates, spans))
-            if found:
-                planned.append(PropagatedDocument(doc_id, revision, found))
+            withdrawn = tuple(
+                s
+                for s in spans
+                if s.status == "suggested"
+                and s.origin == PROPAGATION
+                and document.text[s.start : s.end] == needle
+                and not memory.propagates(needle, s.label)
+            )
+            found: tuple[Span, ...] = ()
+            if proposing:
+                kept = [s for s in spans if s not in withdrawn]
+                taken = {span_key(s) for s in kept}
+                decided = {(s.start, s.end) for s in kept if is_decided(s)}
+                candidates = [
+                    Span(
+                        doc_id=doc_id,
+                        start=start,
+                        end=end,
+                        label=span.label,
+                        origin=PROPAGATION,
+                        status="suggested",
+                        score=score,
+                    )
+                    for start, end in find_occurrences(
+                        document.text, needle, TokenBoundaries(document.tokens)
+                    )
+                    if (start, end, span.label) not in taken
+                    and (start, end) not in decided
+                    and not part_of_a_longer_name(document.text, start, end)
+                ]
+                found = tuple(free_places(candidates, kept))
+            if found or withdrawn:
+                planned.append(PropagatedDocument(doc_id, revision, found, withdrawn))
     return planned
 
 
@@ -669,7 +689,8 @@ def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -
     suggestions may clash with what changed, e.g. a span the annotator just added.
 
     Propagated suggestions come from a person's decision, so they supersede the pending
-    suggestions of other labels on exactly their tokens (rejected, with the reason)."""
+    suggestions of other labels on exactly their tokens (rejected, with the reason); the
+    withdrawn ones are deleted."""
     outcome = PropagationResult()
     if not planned:
         return outcome
@@ -685,20 +706,23 @@ def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -
                 outcome.changed.append(document.doc_id)
                 continue
             spans += document.spans
+            outcome.withdrawn += _withdraw(project, document)
             rejected = _supersede_pending(project, document)
-            if rejected:
+            if rejected or document.withdrawn:
                 outcome.superseded_in.add(document.doc_id)
             superseded += rejected
         if spans:
             outcome.added, _ = project.add_spans_bulk(spans)
             outcome.superseded = len(superseded)
+        if spans or outcome.withdrawn:
             project.log_event(
                 "propagate",
-                f"{outcome.added} propagated suggestion(s)",
+                f"{outcome.added} propagated suggestion(s), {outcome.withdrawn} withdrawn",
                 {
-                    "documents": sorted({s.doc_id for s in spans}),
+                    "documents": sorted({d.doc_id for d in planned} - set(outcome.changed)),
                     "spans_added": outcome.added,
                     "spans_superseded": [edit.after.id for edit in superseded],
+                    "spans_withdrawn": outcome.withdrawn,
                 },
                 actor="suggest",
             )
@@ -720,6 +744,17 @@ def _supersede_pending(project: Project, document: PropagatedDocument) -> list[U
     for edit in rejections:
         edit.apply(project)
     return [edit for edit in rejections if isinstance(edit, UpdateSpan)]
+
+
+def _withdraw(project: Project, document: PropagatedDocument) -> int:
+    """Delete ``document.withdrawn`` (and the relations hanging on them): a pending suggestion
+    is no decision, so it goes without a trace rather than as a rejection."""
+    if not document.withdrawn:
+        return 0
+    relations = project.relations(document.doc_id)
+    for span in document.withdrawn:
+        remove_span(span, relations).apply(project)
+    return len(document.withdrawn)
 
 
 def propagate_from(project: Project, span: Span) -> int:
