@@ -639,48 +639,59 @@ def compute_propagation(
             return []
         memory = decided_strings(project, needle)
         proposing = span.status == "accepted" and memory.propagates(needle, span.label)
+        labels = memory.counts.get(needle, {})
+        stale = {label for label in labels if not memory.propagates(needle, label)}
+        if not proposing and not stale:
+            return []
         score = memory.score(needle, span.label)
         planned: list[PropagatedDocument] = []
         for doc_id in document_ids_containing(project, needle, UNFINISHED_STATUSES):
             if doc_ids is not None and doc_id not in doc_ids:
                 continue
             revision = project.revision(doc_id)
-            document = project.document(doc_id)
+            text = document_text(project, doc_id)
             spans = project.spans(doc_id)
             withdrawn = tuple(
                 s
                 for s in spans
                 if s.status == "suggested"
                 and s.origin == PROPAGATION
-                and document.text[s.start : s.end] == needle
-                and not memory.propagates(needle, s.label)
+                and s.label in stale
+                and text[s.start : s.end] == needle
             )
+            kept = [s for s in spans if s not in withdrawn]
             found: tuple[Span, ...] = ()
             if proposing:
-                kept = [s for s in spans if s not in withdrawn]
-                taken = {span_key(s) for s in kept}
-                decided = {(s.start, s.end) for s in kept if is_decided(s)}
-                candidates = [
-                    Span(
-                        doc_id=doc_id,
-                        start=start,
-                        end=end,
-                        label=span.label,
-                        origin=PROPAGATION,
-                        status="suggested",
-                        score=score,
-                    )
-                    for start, end in find_occurrences(
-                        document.text, needle, TokenBoundaries(document.tokens)
-                    )
-                    if (start, end, span.label) not in taken
-                    and (start, end) not in decided
-                    and not part_of_a_longer_name(document.text, start, end)
-                ]
+                candidates = _candidates(project, doc_id, needle, span.label, score, kept)
                 found = tuple(free_places(candidates, kept))
             if found or withdrawn:
                 planned.append(PropagatedDocument(doc_id, revision, found, withdrawn))
     return planned
+
+
+def _candidates(
+    project: Project, doc_id: int, needle: str, label: str, score: float, spans: Sequence[Span]
+) -> list[Span]:
+    """``needle`` with ``label`` at each of its occurrences in the document that is free:
+    not that (offsets, label) already, not decided by a person, not part of a longer name."""
+    document = project.document(doc_id)
+    taken = {span_key(s) for s in spans}
+    decided = {(s.start, s.end) for s in spans if is_decided(s)}
+    return [
+        Span(
+            doc_id=doc_id,
+            start=start,
+            end=end,
+            label=label,
+            origin=PROPAGATION,
+            status="suggested",
+            score=score,
+        )
+        for start, end in find_occurrences(document.text, needle, TokenBoundaries(document.tokens))
+        if (start, end, label) not in taken
+        and (start, end) not in decided
+        and not part_of_a_longer_name(document.text, start, end)
+    ]
 
 
 def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -> PropagationResult:
