@@ -52,7 +52,14 @@ def test_propagate_from_suggests_the_string_elsewhere(project: Project) -> None:
 def test_propagate_from_skips_rejected_places_finished_documents_and_pending_spans(
     project: Project,
 ) -> None:
-    first, second, third, _ = add_texts(project, TEXTS)
+    first, second, third, _, earlier = add_texts(project, [*TEXTS, "Le WSJ, puis le WSJ."])
+    project.add_spans(  # accepted twice in a finished document
+        [
+            Span(doc_id=earlier, start=3, end=6, label="ORG", status="accepted"),
+            Span(doc_id=earlier, start=16, end=19, label="ORG", status="accepted"),
+        ]
+    )
+    project.set_document_status(earlier, "done")
     start = TEXTS[1].index("WSJ")
     rejected = Span(
         doc_id=second,
@@ -72,8 +79,9 @@ def test_propagate_from_skips_rejected_places_finished_documents_and_pending_spa
         (start, "rejected"),
         (TEXTS[1].rindex("WSJ"), "suggested"),
     ]
-    # one acceptance, one rejection of that string as ORG: (1 + 1) / (2 + 2)
-    assert spans[1].score == 0.5
+    # three acceptances; against: one rejection, and "WSJ-like" left unmarked in the finished
+    # third document: (3 + 1) / (3 + 2 + 2)
+    assert spans[1].score == 0.5714
     assert project.spans(third) == []
     assert propagate_from(project, span.model_copy(update={"status": "suggested"})) == 0
 
@@ -119,12 +127,16 @@ def test_an_acceptance_scores_its_propagation_as_a_suggest_run_does(project: Pro
 
 
 def test_a_run_propagates_accepted_strings_and_respects_rejections(project: Project) -> None:
-    first, second, third, _ = add_texts(project, TEXTS)
+    first, second, third, _, earlier = add_texts(project, [*TEXTS, "Le WSJ encore."])
     _accept_wsj(project, first)
     start = TEXTS[1].index("WSJ")
     project.add_spans(
-        [Span(doc_id=second, start=start, end=start + 3, label="ORG", status="rejected")]
+        [
+            Span(doc_id=second, start=start, end=start + 3, label="ORG", status="rejected"),
+            Span(doc_id=earlier, start=3, end=6, label="ORG", status="accepted"),
+        ]
     )
+    project.set_document_status(earlier, "done")
     report = run_suggestions(project, SuggestOptions(model="blank"))
     assert ("WSJ", "ORG", "propagation", "suggested") in described_spans(project, second)
     assert [s.status for s in project.spans(second)] == ["rejected", "suggested"]
@@ -227,7 +239,7 @@ def test_short_strings_and_strings_rejected_more_than_accepted_do_not_propagate(
     project: Project,
 ) -> None:
     texts = ["L'IA de Meta.", "L'IA et Meta.", "Meta encore.", "Meta toujours.", "Puis Meta."]
-    first, second, third, fourth, fifth = add_texts(project, texts)
+    first, second, third, fourth, fifth, sixth = add_texts(project, [*texts, "Enfin Meta."])
     ia = _accept(project, first, "IA", "ORG")
     assert compute_propagation(project, ia) == []  # two letters
     meta = _accept(project, first, "Meta", "ORG")
@@ -239,10 +251,13 @@ def test_short_strings_and_strings_rejected_more_than_accepted_do_not_propagate(
     report = run_suggestions(project, SuggestOptions(model="blank"))
     assert report.spans_added == 0
     project.apply(edits.add_span(_there(second, texts[1], "Meta", "ORG", "accepted")))
-    run_suggestions(project, SuggestOptions(model="blank"))  # 2 accepted, 2 rejected: it may
-    assert [(s.label, s.score) for s in project.spans(fifth)] == [("ORG", 0.5)]
-    # an acceptance with another label counts against ORG (2 for, 3 against), and the two
-    # ORG acceptances count against PER (1 for, 2 against): neither is proposed any more
+    run_suggestions(project, SuggestOptions(model="blank"))  # 2 accepted, 2 rejected: a tie,
+    assert project.spans(fifth) == []  # right half the time, is not proposed either
+    project.apply(edits.add_span(_there(sixth, "Enfin Meta.", "Meta", "ORG", "accepted")))
+    run_suggestions(project, SuggestOptions(model="blank"))  # 3 for, 2 against: it may
+    assert [(s.label, s.score) for s in project.spans(fifth)] == [("ORG", 0.5714)]
+    # an acceptance with another label counts against ORG (3 for, 3 against), and the three
+    # ORG acceptances count against PER (1 for, 3 against): neither is proposed any more
     _accept(project, third, "Meta", "PER")
     run_suggestions(project, SuggestOptions(model="blank"))
     assert project.spans(fifth) == []
@@ -344,7 +359,8 @@ def test_a_rejection_that_tips_the_evidence_withdraws_the_pending_propagation(
     project: Project,
 ) -> None:
     texts = ["Meta a dit.", "Meta encore.", "Meta toujours.", "Puis Meta.", "Et Meta."]
-    first, second, third, fourth, fifth = add_texts(project, texts)
+    first, second, third, fourth, fifth, sixth = add_texts(project, [*texts, "Vu Meta."])
+    _accept(project, sixth, "Meta", "ORG")
     meta = _accept(project, first, "Meta", "ORG")
     assert propagate_from(project, meta) == 4
 
@@ -353,9 +369,9 @@ def test_a_rejection_that_tips_the_evidence_withdraws_the_pending_propagation(
         project.apply(edits.reject_span(pending))
         return pending.model_copy(update={"status": "rejected"})
 
-    # one for, one against: it still propagates, nothing is withdrawn
+    # two for, one against: it still propagates, nothing is withdrawn
     assert compute_propagation(project, reject_pending(second)) == []
-    # one for, two against: the suggestions still pending go, without a trace
+    # two for, two against: the suggestions still pending go, without a trace
     planned = compute_propagation(project, reject_pending(third))
     assert [(d.doc_id, d.spans, len(d.withdrawn)) for d in planned] == [
         (fourth, (), 1),
@@ -365,3 +381,21 @@ def test_a_rejection_that_tips_the_evidence_withdraws_the_pending_propagation(
     assert (result.added, result.withdrawn, result.superseded_in) == (0, 2, {fourth, fifth})
     assert project.spans(fourth) == project.spans(fifth) == []
     assert [s.status for d in (second, third) for s in project.spans(d)] == ["rejected"] * 2
+
+
+def test_a_string_left_unmarked_in_a_finished_document_counts_against_it(
+    project: Project,
+) -> None:
+    texts = ["Orion a dit.", "Puis Orion.", "Orion Capital et Orion ici.", "Et Orion."]
+    first, second, finished, fourth = add_texts(project, texts)
+    project.add_spans([_there(finished, texts[2], "Orion Capital", "ORG", "accepted")])
+    project.set_document_status(finished, "done")
+    orion = _accept(project, first, "Orion", "ORG")
+    # the second "Orion" of the finished document was left unmarked: one for, one against;
+    # the first is inside an accepted span, which says nothing about "Orion" alone
+    assert compute_propagation(project, orion) == []
+    assert run_suggestions(project, SuggestOptions(model="blank")).spans_added == 0
+    _accept(project, fourth, "Orion", "ORG")
+    assert propagate_from(project, orion) == 1
+    # two for, one against: (2 + 1) / (3 + 2)
+    assert [(s.label, s.score) for s in project.spans(second)] == [("ORG", 0.6)]

@@ -169,19 +169,39 @@ def accepted_strings(project: Project) -> AcceptedStrings:
     memory = AcceptedStrings()
     for text, label, status, count in decided_span_texts(project):
         memory.add(text, label, status, count)
-    return _with_word_counts(project, memory)
+    return _with_corpus_evidence(project, memory)
 
 
-def _with_word_counts(project: Project, memory: AcceptedStrings) -> AcceptedStrings:
-    """Count the words ``AcceptedStrings.is_common_word`` needs for the accepted strings."""
-    words = {
-        form
+def _with_corpus_evidence(project: Project, memory: AcceptedStrings) -> AcceptedStrings:
+    """Add what the accepted strings need beyond the decisions: the word counts of
+    ``AcceptedStrings.is_common_word`` and the places left unmarked in done documents."""
+    accepted = [
+        text
         for text, labels in memory.counts.items()
         if any(accepted for accepted, _ in labels.values())
-        for form in common_word_forms(text) or ()
-    }
+    ]
+    words = {form for text in accepted for form in common_word_forms(text) or ()}
     memory.word_counts = word_counts(project, words)
+    memory.unmarked = {text: unmarked_in_done_documents(project, text) for text in accepted}
     return memory
+
+
+def unmarked_in_done_documents(project: Project, needle: str) -> int:
+    """The occurrences of ``needle`` in done documents where propagation would have proposed
+    it (on token boundaries, not part of a longer name, not inside an accepted span) and that
+    no decided span covers exactly: the person who finished the document left it unmarked."""
+    count = 0
+    for doc_id in document_ids_containing(project, needle, ("done",)):
+        document = project.document(doc_id)
+        decided = project.spans(doc_id, ("accepted", "rejected"))
+        exact = {(s.start, s.end) for s in decided}
+        accepted = [s for s in decided if s.status == "accepted"]
+        for start, end in find_occurrences(document.text, needle, TokenBoundaries(document.tokens)):
+            if (start, end) in exact or part_of_a_longer_name(document.text, start, end):
+                continue
+            if not any(s.start < end and start < s.end for s in accepted):
+                count += 1
+    return count
 
 
 def plan_suggestions(project: Project, options: SuggestOptions | None = None) -> SuggestPlan:
@@ -600,7 +620,7 @@ def decided_strings(project: Project, text: str) -> AcceptedStrings:
     memory = AcceptedStrings()
     for label, status, count in decided_span_text_counts(project, text):
         memory.add(text, label, status, count)
-    return _with_word_counts(project, memory)
+    return _with_corpus_evidence(project, memory)
 
 
 def propagation_score(project: Project, text: str, label: str) -> float:

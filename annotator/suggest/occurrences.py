@@ -31,14 +31,18 @@ from a sentence start, a title or a longer name, so it is not proposed on its ow
 class AcceptedStrings:
     """text -> label -> [accepted, rejected] counts over the corpus.
 
-    The evidence against proposing a string with a label is its rejections with that label
-    plus its acceptances with another one: where "France" was accepted as LOC ten times and
-    as ORG twice, an ORG suggestion for "France" is wrong ten times out of twelve.
+    The evidence against proposing a string with a label is its rejections with that label,
+    its acceptances with another one, and the places a person left it unmarked in a finished
+    document (``unmarked``): where "France" was accepted as LOC ten times and as ORG twice,
+    an ORG suggestion for "France" is wrong ten times out of twelve.
     """
 
     counts: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     word_counts: Mapping[str, int] = field(default_factory=dict)
     """Whole-word occurrences over the corpus of the ``common_word_forms`` of the strings."""
+    unmarked: dict[str, int] = field(default_factory=dict)
+    """text -> its occurrences in done documents that no decided span covers: there it is no
+    entity (in a done document every token outside an accepted span is ``O``)."""
 
     def add(self, text: str, label: str, status: str, count: int = 1) -> None:
         entry = self.counts.setdefault(text, {}).setdefault(label, [0, 0])
@@ -52,7 +56,7 @@ class AcceptedStrings:
         labels = self.counts.get(text, {})
         accepted, rejected = labels.get(label, (0, 0))
         elsewhere = sum(counts[0] for other, counts in labels.items() if other != label)
-        return accepted, rejected + elsewhere
+        return accepted, rejected + elsewhere + self.unmarked.get(text, 0)
 
     def accepted(self) -> Iterator[tuple[str, str]]:
         """The (text, label) pairs that propagate: see ``propagates``."""
@@ -64,12 +68,11 @@ class AcceptedStrings:
         )
 
     def propagates(self, text: str, label: str) -> bool:
-        """Accepted at least once, not decided against more often than for, long enough, and
-        not a common word (see ``is_common_word``)."""
+        """Accepted more often than decided against (a string right half the time is wrong
+        as often as right), long enough, and not a common word (see ``is_common_word``)."""
         accepted, against = self.decisions(text, label)
         return (
-            accepted > 0
-            and against <= accepted
+            accepted > against
             and len(text.strip()) >= MIN_PROPAGATED_LENGTH
             and not self.is_common_word(text)
         )

@@ -187,7 +187,12 @@ def test_rejecting_a_string_more_often_than_accepting_withdraws_its_pending_prop
     source, _ = project.add_document(Document(text=OTHER_TEXT, tokens=OTHER_TOKENS))
     opened, _ = project.add_document(Document(text=text, tokens=tokens))
     other, _ = project.add_document(Document(text="Et Microsoft.", tokens=((0, 2), (3, 12))))
-    project.add_spans([Span(doc_id=source, start=0, end=9, label="ORG", status="accepted")])
+    project.add_spans(
+        [
+            Span(doc_id=source, start=start, end=start + 9, label="ORG", status="accepted")
+            for start in (0, 19)
+        ]
+    )
     pending = [
         suggested_span(doc_id, start, start + 9, "ORG").model_copy(update={"origin": "propagation"})
         for doc_id, start in ((opened, 0), (opened, 16), (opened, 35), (other, 3))
@@ -196,11 +201,11 @@ def test_rejecting_a_string_more_often_than_accepting_withdraws_its_pending_prop
     editor = open_editor(qtbot, project, opened)
     runner = editor.view.propagation()
     editor.view.select(pending[0].id)
-    editor.key(Qt.Key.Key_X)  # one for, one against: the others stay
+    editor.key(Qt.Key.Key_X)  # two for, one against: the others stay
     assert runner.wait()
     assert [s.status for s in editor.spans()] == ["rejected", "suggested", "suggested"]
     editor.view.select(pending[1].id)
-    editor.key(Qt.Key.Key_X)  # one for, two against: the pending ones go
+    editor.key(Qt.Key.Key_X)  # two for, two against: the pending ones go
     assert runner.wait()
     assert [s.status for s in editor.spans()] == ["rejected", "rejected"]
     assert pending[2].id not in editor.view.shown_item_ids()
