@@ -22,13 +22,19 @@ of ``--model``, ``blank`` by default) is counted the same way; only its propagat
 suggestions are.
 
 The script uses only functions that also exist before the change, so the "before" figure is
-the same script run with ``PYTHONPATH`` on the older code.
+the same script run on the older code: ``--baseline COMMIT`` (default: the commit before the
+rules) extracts that commit's package with ``git archive`` and runs it first, in a child
+process, so one run prints both side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -45,6 +51,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONLL = ROOT.parent / "shared" / "fixtures" / "conll" / "fr_europeana_bnf_first2000.bio"
 PROPAGATION = "propagation"
 CONTEXT = 40
+BASELINE = "6fa6da9"
+"""main before the propagation rules of this benchmark's figures in docs/suggestions.md."""
 
 Key = tuple[int, int, str]
 
@@ -171,28 +179,78 @@ def main() -> None:
     parser.add_argument("--tokens-per-document", type=int, default=200)
     parser.add_argument("--model", default="blank", help="pipeline of the suggest run")
     parser.add_argument("--wrong", action="store_true", help="list the wrong suggestions")
+    parser.add_argument(
+        "--baseline",
+        default=BASELINE,
+        help=f"git commit measured the same way first, for the 'before' lines ({BASELINE}); "
+        "'none' to skip",
+    )
+    parser.add_argument("--figures-only", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if not arguments.conll.is_file():
         parser.error(f"{arguments.conll}: not found (the shared fixtures, see --conll)")
     corpus = load(arguments.conll, arguments.tokens_per_document)
+    if arguments.figures_only:  # the baseline's half, run by ``_baseline`` on the older code
+        with tempfile.TemporaryDirectory() as folder:
+            for first in arguments.first:
+                window, run = simulate(corpus, first, Path(folder), arguments.model)
+                print(json.dumps({"first": first, "window": str(window), "run": str(run)}))
+        return
     print(f"{arguments.conll.name}: {len(corpus)} documents of ~{arguments.tokens_per_document}")
+    before = {} if arguments.baseline == "none" else _baseline(arguments)
     with tempfile.TemporaryDirectory() as folder:
         for first in arguments.first:
             started, cpu = time.perf_counter(), _cpu_seconds()
             window, run = simulate(corpus, first, Path(folder), arguments.model)
-            print(f"K = {first:3d}   window propagation {window}")
-            print(f"          suggest run        {run}")
-            print(
-                f"          ({time.perf_counter() - started:.1f} s wall, "
-                f"{_cpu_seconds() - cpu:.1f} s CPU)"
-            )
+            wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+            print(f"K = {first:3d}  window propagation  now    {window}")
+            if first in before:
+                print(f"{'':8} window propagation  before {before[first]['window']}")
+            print(f"{'':8} suggest run         now    {run}")
+            if first in before:
+                print(f"{'':8} suggest run         before {before[first]['run']}")
+            print(f"{'':8} ({wall:.1f} s wall, {cpu:.1f} s CPU for both, now)")
             if arguments.wrong:
                 _show_wrong("window", window)
                 _show_wrong("suggest run", run)
 
 
+def _baseline(arguments: argparse.Namespace) -> dict[int, dict[str, str]]:
+    """This script's figures on the code of ``arguments.baseline`` (``git archive`` of its
+    package, run with ``--figures-only`` in a child process)."""
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", arguments.baseline, "annotator", "resources"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        (tree / "annotator" / "resources").symlink_to("../resources")
+        command = [sys.executable, __file__, "--figures-only", "--baseline", "none"]
+        command += ["--conll", str(arguments.conll), "--model", arguments.model]
+        command += ["--tokens-per-document", str(arguments.tokens_per_document)]
+        command += ["--first", *map(str, arguments.first)]
+        environment = {**os.environ, "PYTHONPATH": str(tree)}
+        started, cpu = time.perf_counter(), _children_cpu_seconds()
+        output = subprocess.run(
+            command, check=True, capture_output=True, text=True, env=environment
+        ).stdout
+        print(
+            f"baseline {arguments.baseline} measured: {time.perf_counter() - started:.1f} s wall,"
+            f" {_children_cpu_seconds() - cpu:.1f} s CPU"
+        )
+    rows = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return {row["first"]: row for row in rows}
+
+
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
