@@ -21,6 +21,7 @@ No spaCy here: ``annotator.suggest`` is imported when a run starts.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -165,6 +166,9 @@ def select_documents(project: Project, docs: str | Sequence[int] = "all") -> lis
     return ids
 
 
+_WORD = re.compile(r"\w+")
+
+
 def accepted_strings(project: Project) -> AcceptedStrings:
     memory = AcceptedStrings()
     for text, label, status, count in decided_span_texts(project):
@@ -182,26 +186,45 @@ def _with_corpus_evidence(project: Project, memory: AcceptedStrings) -> Accepted
     ]
     words = {form for text in accepted for form in common_word_forms(text) or ()}
     memory.word_counts = word_counts(project, words)
-    memory.unmarked = {text: unmarked_in_done_documents(project, text) for text in accepted}
+    memory.unmarked = unmarked_in_done_documents(project, accepted)
     return memory
 
 
-def unmarked_in_done_documents(project: Project, needle: str) -> int:
-    """The occurrences of ``needle`` in done documents where propagation would have proposed
-    it (on token boundaries, not part of a longer name, not inside an accepted span) and that
-    no decided span covers exactly: the person who finished the document left it unmarked."""
-    count = 0
-    for doc_id in document_ids_containing(project, needle, ("done",)):
-        document = project.document(doc_id)
+def unmarked_in_done_documents(project: Project, needles: Collection[str]) -> dict[str, int]:
+    """For each of ``needles``: its occurrences in done documents where propagation would have
+    proposed it (on token boundaries, not part of a longer name, not inside an accepted span)
+    and that no decided span covers exactly: the person who finished the document left it
+    unmarked. One pass over the done documents, whatever the number of needles."""
+    counts = dict.fromkeys(needles, 0)
+    by_word: dict[str, list[str]] = {}  # by the needle's first word: a quick first test
+    wordless: list[str] = []
+    for needle in counts:
+        first = _WORD.search(needle)
+        if first is None:
+            wordless.append(needle)
+        else:
+            by_word.setdefault(first.group(), []).append(needle)
+    if len(counts) == 1:
+        ids = document_ids_containing(project, next(iter(counts)), ("done",))
+    else:
+        ids = project.document_ids(("done",)) if counts else []
+    for doc_id in ids:
+        text = document_text(project, doc_id)
+        words = by_word.keys() & set(_WORD.findall(text))
+        present = [n for n in [*wordless, *(n for w in words for n in by_word[w])] if n in text]
+        if not present:
+            continue
+        boundaries = TokenBoundaries(project.document(doc_id).tokens)
         decided = project.spans(doc_id, ("accepted", "rejected"))
         exact = {(s.start, s.end) for s in decided}
         accepted = [s for s in decided if s.status == "accepted"]
-        for start, end in find_occurrences(document.text, needle, TokenBoundaries(document.tokens)):
-            if (start, end) in exact or part_of_a_longer_name(document.text, start, end):
-                continue
-            if not any(s.start < end and start < s.end for s in accepted):
-                count += 1
-    return count
+        for needle in present:
+            for start, end in find_occurrences(text, needle, boundaries):
+                if (start, end) in exact or part_of_a_longer_name(text, start, end):
+                    continue
+                if not any(s.start < end and start < s.end for s in accepted):
+                    counts[needle] += 1
+    return counts
 
 
 def plan_suggestions(project: Project, options: SuggestOptions | None = None) -> SuggestPlan:
