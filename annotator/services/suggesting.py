@@ -21,6 +21,7 @@ No spaCy here: ``annotator.suggest`` is imported when a run starts.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotator.edits import SUPERSEDED_PREFIX, UpdateSpan, is_decided, supersede
+from annotator.edits import SUPERSEDED_PREFIX, UpdateSpan, is_decided, remove_span, supersede
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
 from annotator.model.learned import LearnedPattern, RelationExample
@@ -42,10 +43,12 @@ from annotator.store.search import (
     document_ids_containing,
     document_text,
     read_snapshot,
+    word_counts,
 )
 from annotator.suggest.occurrences import (
     PROPAGATION,
     AcceptedStrings,
+    common_word_forms,
     find_occurrences,
     free_places,
     part_of_a_longer_name,
@@ -163,11 +166,65 @@ def select_documents(project: Project, docs: str | Sequence[int] = "all") -> lis
     return ids
 
 
+_WORD = re.compile(r"\w+")
+
+
 def accepted_strings(project: Project) -> AcceptedStrings:
     memory = AcceptedStrings()
     for text, label, status, count in decided_span_texts(project):
         memory.add(text, label, status, count)
+    return _with_corpus_evidence(project, memory)
+
+
+def _with_corpus_evidence(project: Project, memory: AcceptedStrings) -> AcceptedStrings:
+    """Add what the accepted strings need beyond the decisions: the word counts of
+    ``AcceptedStrings.is_common_word`` and the places left unmarked in done documents."""
+    accepted = [
+        text
+        for text, labels in memory.counts.items()
+        if any(accepted for accepted, _ in labels.values())
+    ]
+    words = {form for text in accepted for form in common_word_forms(text) or ()}
+    memory.word_counts = word_counts(project, words)
+    memory.unmarked = unmarked_in_done_documents(project, accepted)
     return memory
+
+
+def unmarked_in_done_documents(project: Project, needles: Collection[str]) -> dict[str, int]:
+    """For each of ``needles``: its occurrences in done documents where propagation would have
+    proposed it (on token boundaries, not part of a longer name, not inside an accepted span)
+    and that no decided span covers exactly: the person who finished the document left it
+    unmarked. One pass over the done documents, whatever the number of needles."""
+    counts = dict.fromkeys(needles, 0)
+    by_word: dict[str, list[str]] = {}  # by the needle's first word: a quick first test
+    wordless: list[str] = []
+    for needle in counts:
+        first = _WORD.search(needle)
+        if first is None:
+            wordless.append(needle)
+        else:
+            by_word.setdefault(first.group(), []).append(needle)
+    if len(counts) == 1:
+        ids = document_ids_containing(project, next(iter(counts)), ("done",))
+    else:
+        ids = project.document_ids(("done",)) if counts else []
+    for doc_id in ids:
+        text = document_text(project, doc_id)
+        words = by_word.keys() & set(_WORD.findall(text))
+        present = [n for n in [*wordless, *(n for w in words for n in by_word[w])] if n in text]
+        if not present:
+            continue
+        boundaries = TokenBoundaries(project.document(doc_id).tokens)
+        decided = project.spans(doc_id, ("accepted", "rejected"))
+        exact = {(s.start, s.end) for s in decided}
+        accepted = [s for s in decided if s.status == "accepted"]
+        for needle in present:
+            for start, end in find_occurrences(text, needle, boundaries):
+                if (start, end) in exact or part_of_a_longer_name(text, start, end):
+                    continue
+                if not any(s.start < end and start < s.end for s in accepted):
+                    counts[needle] += 1
+    return counts
 
 
 def plan_suggestions(project: Project, options: SuggestOptions | None = None) -> SuggestPlan:
@@ -554,11 +611,13 @@ def run_suggestions(
 
 @dataclass(frozen=True)
 class PropagatedDocument:
-    """One document's propagated suggestions and the revision they were computed against."""
+    """One document's propagated suggestions and the revision they were computed against;
+    ``withdrawn``: its pending propagated suggestions whose string no longer propagates."""
 
     doc_id: int
     revision: int
     spans: tuple[Span, ...]
+    withdrawn: tuple[Span, ...] = ()
 
 
 @dataclass
@@ -569,7 +628,9 @@ class PropagationResult:
     added: int = 0
     changed: list[int] = field(default_factory=list)
     superseded: int = 0
-    # documents where suggestions were rejected too, not only added: a copy needs reading again
+    withdrawn: int = 0
+    # documents where suggestions were rejected or withdrawn too, not only added: a copy needs
+    # reading again
     superseded_in: set[int] = field(default_factory=set)
 
     @property
@@ -582,7 +643,7 @@ def decided_strings(project: Project, text: str) -> AcceptedStrings:
     memory = AcceptedStrings()
     for label, status, count in decided_span_text_counts(project, text):
         memory.add(text, label, status, count)
-    return memory
+    return _with_corpus_evidence(project, memory)
 
 
 def propagation_score(project: Project, text: str, label: str) -> float:
@@ -594,16 +655,22 @@ def compute_propagation(
     project: Project, span: Span, doc_ids: Collection[int] | None = None
 ) -> list[PropagatedDocument]:
     """Half 1, read-only (the GUI passes a worker connection): where ``span``'s string would be
-    suggested with its label in open documents (only those of ``doc_ids`` when given).
+    suggested with its label in open documents (only those of ``doc_ids`` when given), and
+    which pending propagated suggestions of that string to withdraw.
 
     Plain string search on token boundaries (the documents' stored tokens), no model. Nothing
-    is proposed for a string that does not propagate (too short, or rejected with that label
-    more often than accepted), nor once the span is no longer accepted in the store (undone
-    before this ran). Places where that (offsets, label) exists already, in any status, places
-    a person decided with another label (``is_decided``) and places that clash with a span
-    there (``free_places``) are left out.
+    is proposed for a string that does not propagate (too short, a common word, or decided
+    against with that label more often than for), nor once the span is no longer accepted in
+    the store (undone before this ran). Places where that (offsets, label) exists already, in
+    any status, places a person decided with another label (``is_decided``) and places that
+    clash with a span there (``free_places``) are left out.
+
+    A decision changes the string's evidence, so for an accepted or a rejected ``span`` the
+    pending propagated suggestions of its string with a label that no longer propagates are
+    withdrawn: proposed after a first acceptance, they would otherwise stay after people
+    rejected the string more often than they accepted it.
     """
-    if span.status != "accepted":
+    if span.status not in ("accepted", "rejected"):
         return []
     with read_snapshot(project):
         try:
@@ -611,10 +678,13 @@ def compute_propagation(
             needle = document_text(project, span.doc_id)[span.start : span.end]
         except NotFoundError:
             return []
-        if stored.status != "accepted" or span_key(stored) != span_key(span):
+        if stored.status != span.status or span_key(stored) != span_key(span):
             return []
         memory = decided_strings(project, needle)
-        if not memory.propagates(needle, span.label):
+        proposing = span.status == "accepted" and memory.propagates(needle, span.label)
+        labels = memory.counts.get(needle, {})
+        stale = {label for label in labels if not memory.propagates(needle, label)}
+        if not proposing and not stale:
             return []
         score = memory.score(needle, span.label)
         planned: list[PropagatedDocument] = []
@@ -622,31 +692,49 @@ def compute_propagation(
             if doc_ids is not None and doc_id not in doc_ids:
                 continue
             revision = project.revision(doc_id)
-            document = project.document(doc_id)
+            text = document_text(project, doc_id)
             spans = project.spans(doc_id)
-            taken = {span_key(s) for s in spans}
-            decided = {(s.start, s.end) for s in spans if is_decided(s)}
-            candidates = [
-                Span(
-                    doc_id=doc_id,
-                    start=start,
-                    end=end,
-                    label=span.label,
-                    origin=PROPAGATION,
-                    status="suggested",
-                    score=score,
-                )
-                for start, end in find_occurrences(
-                    document.text, needle, TokenBoundaries(document.tokens)
-                )
-                if (start, end, span.label) not in taken
-                and (start, end) not in decided
-                and not part_of_a_longer_name(document.text, start, end)
-            ]
-            found = tuple(free_places(candidates, spans))
-            if found:
-                planned.append(PropagatedDocument(doc_id, revision, found))
+            withdrawn = tuple(
+                s
+                for s in spans
+                if s.status == "suggested"
+                and s.origin == PROPAGATION
+                and s.label in stale
+                and text[s.start : s.end] == needle
+            )
+            kept = [s for s in spans if s not in withdrawn]
+            found: tuple[Span, ...] = ()
+            if proposing:
+                candidates = _candidates(project, doc_id, needle, span.label, score, kept)
+                found = tuple(free_places(candidates, kept))
+            if found or withdrawn:
+                planned.append(PropagatedDocument(doc_id, revision, found, withdrawn))
     return planned
+
+
+def _candidates(
+    project: Project, doc_id: int, needle: str, label: str, score: float, spans: Sequence[Span]
+) -> list[Span]:
+    """``needle`` with ``label`` at each of its occurrences in the document that is free:
+    not that (offsets, label) already, not decided by a person, not part of a longer name."""
+    document = project.document(doc_id)
+    taken = {span_key(s) for s in spans}
+    decided = {(s.start, s.end) for s in spans if is_decided(s)}
+    return [
+        Span(
+            doc_id=doc_id,
+            start=start,
+            end=end,
+            label=label,
+            origin=PROPAGATION,
+            status="suggested",
+            score=score,
+        )
+        for start, end in find_occurrences(document.text, needle, TokenBoundaries(document.tokens))
+        if (start, end, label) not in taken
+        and (start, end) not in decided
+        and not part_of_a_longer_name(document.text, start, end)
+    ]
 
 
 def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -> PropagationResult:
@@ -655,7 +743,8 @@ def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -
     suggestions may clash with what changed, e.g. a span the annotator just added.
 
     Propagated suggestions come from a person's decision, so they supersede the pending
-    suggestions of other labels on exactly their tokens (rejected, with the reason)."""
+    suggestions of other labels on exactly their tokens (rejected, with the reason); the
+    withdrawn ones are deleted."""
     outcome = PropagationResult()
     if not planned:
         return outcome
@@ -671,20 +760,23 @@ def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -
                 outcome.changed.append(document.doc_id)
                 continue
             spans += document.spans
+            outcome.withdrawn += _withdraw(project, document)
             rejected = _supersede_pending(project, document)
-            if rejected:
+            if rejected or document.withdrawn:
                 outcome.superseded_in.add(document.doc_id)
             superseded += rejected
         if spans:
             outcome.added, _ = project.add_spans_bulk(spans)
             outcome.superseded = len(superseded)
+        if spans or outcome.withdrawn:
             project.log_event(
                 "propagate",
-                f"{outcome.added} propagated suggestion(s)",
+                f"{outcome.added} propagated suggestion(s), {outcome.withdrawn} withdrawn",
                 {
-                    "documents": sorted({s.doc_id for s in spans}),
+                    "documents": sorted({d.doc_id for d in planned} - set(outcome.changed)),
                     "spans_added": outcome.added,
                     "spans_superseded": [edit.after.id for edit in superseded],
+                    "spans_withdrawn": outcome.withdrawn,
                 },
                 actor="suggest",
             )
@@ -706,6 +798,17 @@ def _supersede_pending(project: Project, document: PropagatedDocument) -> list[U
     for edit in rejections:
         edit.apply(project)
     return [edit for edit in rejections if isinstance(edit, UpdateSpan)]
+
+
+def _withdraw(project: Project, document: PropagatedDocument) -> int:
+    """Delete ``document.withdrawn`` (and the relations hanging on them): a pending suggestion
+    is no decision, so it goes without a trace rather than as a rejection."""
+    if not document.withdrawn:
+        return 0
+    relations = project.relations(document.doc_id)
+    for span in document.withdrawn:
+        remove_span(span, relations).apply(project)
+    return len(document.withdrawn)
 
 
 def propagate_from(project: Project, span: Span) -> int:

@@ -6,7 +6,9 @@ characters, as Python's offsets do).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 
 from annotator.errors import NotFoundError
@@ -68,3 +70,28 @@ def document_ids_containing(
         sql += f" AND status IN ({','.join('?' * len(wanted))})"
         params += wanted
     return [row[0] for row in project.db.execute(sql + " ORDER BY id", params)]
+
+
+_WORD = re.compile(r"\w+")
+_FILTERED_WORDS = 16
+"""Up to this many words, only the documents containing one of them are read."""
+
+
+def word_counts(project: Project, words: Collection[str]) -> Counter[str]:
+    """How often each of ``words`` occurs as a whole word (case-sensitive) in all documents.
+
+    SQLite's ``instr`` picks the documents for a few words (propagating one string); for
+    more (a suggestion run's strings), every text is read once.
+    """
+    wanted = set(words)
+    counts: Counter[str] = Counter()
+    if not wanted:
+        return counts
+    sql, params = "SELECT text FROM documents", list(wanted)
+    if len(wanted) <= _FILTERED_WORDS:
+        sql += " WHERE " + " OR ".join("instr(text, ?) > 0" for _ in params)
+    else:
+        params = []
+    for (text,) in project.db.execute(sql, params):
+        counts.update(word for word in _WORD.findall(text) if word in wanted)
+    return counts

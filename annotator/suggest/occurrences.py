@@ -10,7 +10,7 @@ inside "Donald Trump"). Both the suggestion run and the window's propagation use
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from annotator.model import Span, TokenBoundaries
@@ -21,17 +21,28 @@ PROPAGATION = "propagation"
 MIN_PROPAGATED_LENGTH = 3
 """Shorter strings ("AI", "M.", "de") are too ambiguous to propose everywhere they occur."""
 
+COMMON_WORD_SHARE = 0.5
+"""A capitalised word written in lower case at least this many times for each capitalised
+occurrence is a common word ("Est" and "est", "Chambre" and "chambre"): its capital comes
+from a sentence start, a title or a longer name, so it is not proposed on its own."""
+
 
 @dataclass
 class AcceptedStrings:
     """text -> label -> [accepted, rejected] counts over the corpus.
 
-    The evidence against proposing a string with a label is its rejections with that label
-    plus its acceptances with another one: where "France" was accepted as LOC ten times and
-    as ORG twice, an ORG suggestion for "France" is wrong ten times out of twelve.
+    The evidence against proposing a string with a label is its rejections with that label,
+    its acceptances with another one, and the places a person left it unmarked in a finished
+    document (``unmarked``): where "France" was accepted as LOC ten times and as ORG twice,
+    an ORG suggestion for "France" is wrong ten times out of twelve.
     """
 
     counts: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    word_counts: Mapping[str, int] = field(default_factory=dict)
+    """Whole-word occurrences over the corpus of the ``common_word_forms`` of the strings."""
+    unmarked: dict[str, int] = field(default_factory=dict)
+    """text -> its occurrences in done documents that no decided span covers: there it is no
+    entity (in a done document every token outside an accepted span is ``O``)."""
 
     def add(self, text: str, label: str, status: str, count: int = 1) -> None:
         entry = self.counts.setdefault(text, {}).setdefault(label, [0, 0])
@@ -45,7 +56,7 @@ class AcceptedStrings:
         labels = self.counts.get(text, {})
         accepted, rejected = labels.get(label, (0, 0))
         elsewhere = sum(counts[0] for other, counts in labels.items() if other != label)
-        return accepted, rejected + elsewhere
+        return accepted, rejected + elsewhere + self.unmarked.get(text, 0)
 
     def accepted(self) -> Iterator[tuple[str, str]]:
         """The (text, label) pairs that propagate: see ``propagates``."""
@@ -57,9 +68,23 @@ class AcceptedStrings:
         )
 
     def propagates(self, text: str, label: str) -> bool:
-        """Accepted at least once, not decided against more often than for, long enough."""
+        """Accepted more often than decided against (a string right half the time is wrong
+        as often as right), long enough, and not a common word (see ``is_common_word``)."""
         accepted, against = self.decisions(text, label)
-        return accepted > 0 and against <= accepted and len(text.strip()) >= MIN_PROPAGATED_LENGTH
+        return (
+            accepted > against
+            and len(text.strip()) >= MIN_PROPAGATED_LENGTH
+            and not self.is_common_word(text)
+        )
+
+    def is_common_word(self, text: str) -> bool:
+        """A capitalised word that the corpus also writes in lower case often enough
+        (``COMMON_WORD_SHARE``); needs ``word_counts`` for ``common_word_forms(text)``."""
+        forms = common_word_forms(text)
+        if not forms:
+            return False
+        capitalised, lower = (self.word_counts.get(form, 0) for form in forms)
+        return lower > 0 and lower >= COMMON_WORD_SHARE * capitalised
 
     def score(self, text: str, label: str) -> float:
         """The string's measured acceptance rate with this label, Laplace-smoothed:
@@ -69,6 +94,14 @@ class AcceptedStrings:
 
     def __len__(self) -> int:
         return sum(1 for _ in self.accepted())
+
+
+def common_word_forms(text: str) -> tuple[str, str] | None:
+    """(the word, its lower case) for a one-word string with a capital ("Chambre", "ETAT"),
+    whose frequencies ``AcceptedStrings.is_common_word`` compares; ``None`` for the others."""
+    if not text.isalpha() or text.islower():
+        return None
+    return text, text.lower()
 
 
 def _is_word_character(character: str) -> bool:

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.view.selection_changed.connect(self.inspector.show_item)
         self.view.selection_changed.connect(self._on_selection_changed)
         self.view.propagated.connect(self._on_propagated)
+        self.view.propagation_withdrawn.connect(self._on_propagated)
         self.suggestions_bar.run_requested.connect(lambda: jobs.suggest_new_documents(self))
         self.suggestions_bar.dismissed.connect(self.view.setFocus)
         session.document_opened.connect(self._on_document_opened)
@@ -190,7 +191,8 @@ class MainWindow(QMainWindow):
         self.inspector.show_item(self.view.selected())
 
     def _on_propagated(self, added: int) -> None:
-        """Suggestions were added to other documents: their rows in the list count them now."""
+        """Suggestions were added to (or withdrawn from) other documents: their rows in the
+        list count them now."""
         if added:
             self.document_list.model.refresh_rows()
             self.document_list.update_progress()

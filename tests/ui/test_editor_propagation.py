@@ -177,3 +177,36 @@ def test_the_search_waits_for_the_keys_to_rest(qtbot, project: Project) -> None:
     with qtbot.waitSignal(editor.view.propagated, timeout=10_000) as signal:
         pass  # the keys rest: the search runs and its suggestion is stored
     assert signal.args == [1]
+
+
+def test_rejecting_a_string_more_often_than_accepting_withdraws_its_pending_propagation(
+    qtbot, project: Project
+) -> None:
+    text = "Microsoft paie. Microsoft recrute. Microsoft part."
+    tokens = ((0, 9), (10, 14), (14, 15), (16, 25), (26, 33), (33, 34), (35, 44), (45, 49))
+    source, _ = project.add_document(Document(text=OTHER_TEXT, tokens=OTHER_TOKENS))
+    opened, _ = project.add_document(Document(text=text, tokens=tokens))
+    other, _ = project.add_document(Document(text="Et Microsoft.", tokens=((0, 2), (3, 12))))
+    project.add_spans(
+        [
+            Span(doc_id=source, start=start, end=start + 9, label="ORG", status="accepted")
+            for start in (0, 19)
+        ]
+    )
+    pending = [
+        suggested_span(doc_id, start, start + 9, "ORG").model_copy(update={"origin": "propagation"})
+        for doc_id, start in ((opened, 0), (opened, 16), (opened, 35), (other, 3))
+    ]
+    project.add_spans(pending)
+    editor = open_editor(qtbot, project, opened)
+    runner = editor.view.propagation()
+    editor.view.select(pending[0].id)
+    editor.key(Qt.Key.Key_X)  # two for, one against: the others stay
+    assert runner.wait()
+    assert [s.status for s in editor.spans()] == ["rejected", "suggested", "suggested"]
+    editor.view.select(pending[1].id)
+    editor.key(Qt.Key.Key_X)  # two for, two against: the pending ones go
+    assert runner.wait()
+    assert [s.status for s in editor.spans()] == ["rejected", "rejected"]
+    assert pending[2].id not in editor.view.shown_item_ids()
+    assert project.spans(other) == []

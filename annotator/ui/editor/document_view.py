@@ -51,6 +51,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
     selection_changed = Signal(object)  # the selected Span or Relation, or None
     label_requested = Signal()  # the user asked for a label picker (Space)
     propagated = Signal(int)  # background propagation of an accepted span ended: spans added
+    propagation_withdrawn = Signal(int)  # a decision withdrew pending propagated suggestions
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +105,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         )
         self._propagation = PropagationRunner(session.project, self)
         self._propagation.stored.connect(self._on_propagation_stored)
+        self._propagation.withdrawn.connect(self._on_propagation_withdrawn)
         self._propagation.finished.connect(self._on_propagation_finished)
         # after the view has redrawn from them (or not): never used for a later change
         self._propagation.finished.connect(self._forget_propagated)

@@ -154,22 +154,28 @@ class EditingInteraction:
             self._propagate(edit.after)
 
     def _on_reject_triggered(self) -> None:
-        self._remove_selected(gestures.reject)
+        item = self.selected()
+        if self._remove_selected(gestures.reject) and isinstance(item, Span):
+            # the string's evidence changed: its pending propagation may have to go
+            self._propagate(item.model_copy(update={"status": "rejected"}))
 
     def _on_delete_triggered(self) -> None:
         self._remove_selected(gestures.delete)
 
     def _remove_selected(
         self, gesture: Callable[[Span | Relation | None, list[Relation]], edits.Edit | None]
-    ) -> None:
-        """Reject or delete the selection, then select what Tab would reach next."""
+    ) -> bool:
+        """Reject or delete the selection, then select what Tab would reach next; whether the
+        edit was made."""
         if self._mode is not Mode.NORMAL:
-            return
+            return False
         item = self.selected()
         edit = gesture(item, list(self._index.all_relations.values()))
         following = gestures.following(self._index, item)
-        if edit is not None and self._push(edit):
-            self._set_selected(following)
+        if edit is None or not self._push(edit):
+            return False
+        self._set_selected(following)
+        return True
 
     def _on_accept_all_triggered(self) -> None:
         if self._doc_id is None or self._mode is not Mode.NORMAL:
@@ -208,8 +214,14 @@ class EditingInteraction:
         self._reveal_range(*moved)
 
     def _propagate(self, span: Span) -> None:
-        """Let the suggester spread an accepted span to its other mentions (in the background)."""
+        """Let the suggester spread an accepted span to its other mentions, or withdraw the
+        pending ones of a rejected span's string (in the background)."""
         self._propagation.request(span, self._text)
+
+    def _on_propagation_withdrawn(self, doc_ids: set[int]) -> None:
+        self.propagation_withdrawn.emit(len(doc_ids))
+        if self._doc_id in doc_ids:
+            self.session.annotations_changed.emit(self._doc_id)
 
     def _on_propagation_finished(self, doc_id: int, added: int) -> None:
         self.propagated.emit(added)

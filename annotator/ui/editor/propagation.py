@@ -41,8 +41,8 @@ from annotator.services import suggesting
 from annotator.services.suggesting import PropagatedDocument
 from annotator.store import Project
 
-Key = tuple[str, str]
-"""(string, label) of a request: identical requests still waiting are merged."""
+Key = tuple[str, str, str]
+"""(string, label, status) of a request: identical requests still waiting are merged."""
 
 ASK_ABOVE = 500
 """More new suggestions than this from one accepted span are stored only when asked to."""
@@ -97,6 +97,7 @@ class PropagationRunner(QObject):
     failed = Signal(str)
     held = Signal(str, str, int, int)  # string, label, new suggestions, documents: store them?
     held_dropped = Signal()  # the held suggestions were dropped (asked to, or a newer one came)
+    withdrawn = Signal(object)  # {doc_id}: pending propagated suggestions went, before finished
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -118,12 +119,14 @@ class PropagationRunner(QObject):
             application.aboutToQuit.connect(self.close)
 
     def request(self, span: Span, text: str) -> bool:
-        """Propagate ``span`` (whose document text is ``text``). Returns whether it was queued."""
-        if self._closed or not self.enabled or span.status != "accepted":
+        """Propagate ``span`` (whose document text is ``text``): accepted, it is proposed
+        elsewhere; rejected, the pending suggestions of its string may be withdrawn (see
+        ``compute_propagation``). Returns whether it was queued."""
+        if self._closed or not self.enabled or span.status not in ("accepted", "rejected"):
             return False
         if self.project.read_only:
             return False
-        key = (text[span.start : span.end], span.label)
+        key = (text[span.start : span.end], span.label, span.status)
         if key in self._pending:
             return False
         self._pending.add(key)
@@ -234,7 +237,7 @@ class PropagationRunner(QObject):
     def _store(self, request: _Request, planned: list[PropagatedDocument], message: str) -> None:
         """On the UI thread: store, queue a second search of documents changed meanwhile,
         announce."""
-        added = 0
+        added = withdrawn = 0
         changed: list[int] = []
         reread: set[int] = set()
         if planned:
@@ -244,6 +247,7 @@ class PropagationRunner(QObject):
                 message = f"{self.project.path}: propagated suggestions not saved ({error})"
             else:
                 added, changed, reread = result.added, result.changed, result.superseded_in
+                withdrawn = result.withdrawn
         skipped = 0
         if changed and request.doc_ids is None:
             self._queue.appendleft(replace(request, doc_ids=tuple(changed)))
@@ -255,13 +259,15 @@ class PropagationRunner(QObject):
             self.failed.emit(message)
         if skipped:
             self.skipped.emit(skipped)
-        if added:
-            left_out = set(changed)
-            self.stored.emit(  # None: suggestions were rejected there too, read it again
+        left_out = set(changed)
+        if added or withdrawn:
+            self.stored.emit(  # None: suggestions were rejected or withdrawn there too, read it
                 {
                     d.doc_id: None if d.doc_id in reread else d.spans
                     for d in planned
-                    if d.doc_id not in left_out and d.spans
+                    if d.doc_id not in left_out and (d.spans or d.withdrawn)
                 }
             )
+        if withdrawn:
+            self.withdrawn.emit({d.doc_id for d in planned if d.withdrawn} - left_out)
         self.finished.emit(request.span.doc_id, added)
