@@ -160,9 +160,12 @@ def _result(future: Future[_T]) -> _T:
 
 
 def _done_unless_cancelled(future: Future[WorkerResult], cancel: Callable[[], bool] | None) -> bool:
-    """Wait for ``future``; False as soon as ``cancel()`` is true."""
-    timeout = None if cancel is None else CANCEL_POLL_SECONDS
-    while not wait([future], timeout=timeout).done:
-        if cancel is not None and cancel():
-            return False
-    return True
+    """Wait for ``future``; False as soon as ``cancel()`` is true (done or not: a cancelled
+    run stores nothing more)."""
+    if cancel is None:
+        wait([future])
+        return True
+    while not cancel():
+        if wait([future], timeout=CANCEL_POLL_SECONDS).done:
+            return True
+    return False
