@@ -256,7 +256,7 @@ def _suggested(path: Path) -> bool:
 
 
 def _wait_until_gone(group: int, seconds: float = 60) -> None:
-    """Every process of the group (workers, forkserver) has exited."""
+    """Every process of the group (the command and its workers) has exited."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

@@ -7,18 +7,20 @@ suggester once (the model loads once per worker), takes a batch of ``DocumentInp
 back only its ``DocumentSuggestions``, as the Ray engine's actors do (``SuggestWorker``): the
 main process only reads documents and stores results.
 
-Workers are started with ``spawn`` (``forkserver`` where it exists), never ``fork``: forking a
-process that runs threads (the window's, BLAS's) can deadlock the child. Batches come back in
-submission order with a bounded number in flight, so memory stays flat on any corpus. Ctrl+C
-is left to the main process (the workers ignore SIGINT); on cancel or interrupt the batches
-not yet returned are dropped.
+Workers are started with ``spawn``, never ``fork``: forking a process that runs threads (the
+window's, BLAS's) can deadlock the child; spawned workers are plain children, so their CPU
+time shows in ``RUSAGE_CHILDREN``. Batches come back in submission order with a bounded number
+in flight, so memory stays flat on any corpus. Ctrl+C is left to the main process (the
+workers ignore SIGINT); on cancel or interrupt the batches not yet returned are dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import pickle
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -82,10 +84,21 @@ def _suggest_batch(batch: list[DocumentInput]) -> WorkerResult:
     return _started_worker().suggest(batch)
 
 
-def start_method() -> str:
-    """``forkserver`` where the platform has it, else ``spawn``; never ``fork``."""
-    methods = multiprocessing.get_all_start_methods()
-    return "forkserver" if "forkserver" in methods else "spawn"
+@contextlib.contextmanager
+def _ctrl_c_ignored_by_new_processes() -> Iterator[None]:
+    """Processes started inside ignore Ctrl+C from their first instruction on (an ignored
+    signal stays ignored across exec, and Python keeps it so), so that one pressed while a
+    worker starts prints no traceback of its own; this process handles it. Only the main
+    thread may change a signal handler: elsewhere (the window's worker thread) Ctrl+C does
+    not reach the run anyway."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class LocalPool:
@@ -97,12 +110,13 @@ class LocalPool:
         self.processes = processes
         self._executor = ProcessPoolExecutor(
             max_workers=processes,
-            mp_context=multiprocessing.get_context(start_method()),
+            mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
             initargs=(factory,),
         )
-        # one task per worker now, so that all start (and load the model) at once
-        self._started = [self._executor.submit(_describe) for _ in range(processes)]
+        # one task per worker now: each submit starts a process, all load the model at once
+        with _ctrl_c_ignored_by_new_processes():
+            self._started = [self._executor.submit(_describe) for _ in range(processes)]
         self.notes: list[str] = []
         self._finished = False
 
