@@ -509,8 +509,9 @@ def run_suggestions(
 
     With ``n_process`` over 1 the model loads in worker processes only, each computing whole
     batches (``annotator.suggest.local_pool``); this process reads and stores. When
-    ``cancel()`` turns true the batch in hand is stored and the run stops; everything
-    committed stays. ``progress(done, total)`` is called after each committed batch.
+    ``cancel()`` turns true the batch in hand is stored (with workers: batches not back yet
+    are dropped) and the run stops; everything committed stays. ``progress(done, total)`` is
+    called after each committed batch.
     """
     started = time.perf_counter()
     options = options or SuggestOptions()

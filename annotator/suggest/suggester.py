@@ -78,6 +78,7 @@ class Suggester:
         return OriginSet(exact=frozenset(exact), prefixes=tuple(prefixes))
 
     def summary(self) -> SuggesterSummary:
+        """What the run reports and keeps of this suggester, as plain data a worker can send."""
         learning = self.learning
         return SuggesterSummary(
             name=self.pipeline.name,
