@@ -7,15 +7,21 @@ The documents are French news-like texts made by recombining the sample article'
 with other names, organisations and places (no download). "ours" is the whole suggestion run
 (model entities, the shipped French relation rules, propagation, storing in the project, one
 transaction per batch); "raw" is ``[list(doc.ents) for doc in nlp.pipe(texts)]``. Model loading
-is left out of both, and raw gets an untimed warm-up batch. Prints a table: tokens/s,
-ours/raw, and the speed-up of n_process=2.
+is left out of both (ours: timed from the first progress call, once the model is loaded; with
+n_process 2, in the first worker), and raw gets an untimed warm-up batch. "ours total" is the
+whole ``run_suggestions`` call, model loading included. "main CPU" is the CPU time (user +
+system) of the main process over the timed part; "workers CPU", that of the worker processes
+over the whole call (their model loading included).
+Prints a table: tokens/s, ours/raw, the speed-ups of n_process=2, and the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -164,36 +170,59 @@ def make_project(path: Path, texts: list[str]) -> None:
             project.add_document(Document(text=text, tokens=tokens))
 
 
-def time_raw(model: str, texts: list[str], n_process: int, batch_size: int) -> tuple[float, int]:
+def main_cpu(who: int = resource.RUSAGE_SELF) -> float:
+    """CPU seconds (user + system) of this process so far (or of its ended children)."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_raw(
+    model: str, texts: list[str], n_process: int, batch_size: int
+) -> tuple[float, float, int]:
+    """(wall seconds, main CPU seconds, tokens) of raw ``nlp.pipe``."""
     nlp = spacy.load(model)
     # Untimed warm-up: the first batches of a process are slower (allocations), and raw runs
     # first; ours is left without one, so any warm-up cost left counts against ours.
     for doc in nlp.pipe(texts[:batch_size], batch_size=batch_size):
         list(doc.ents)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), main_cpu()
     tokens = 0
     for doc in nlp.pipe(texts, n_process=n_process, batch_size=batch_size):
         list(doc.ents)
         tokens += len(doc)
-    return time.perf_counter() - started, tokens
+    return time.perf_counter() - started, main_cpu() - cpu, tokens
 
 
 def time_ours(
     model: str, texts: list[str], n_process: int, batch_size: int, folder: Path
-) -> tuple[float, int, int]:
+) -> tuple[float, float, float, float, int, int]:
+    """(wall seconds after the model loaded, wall seconds in all, main CPU seconds after the
+    model loaded, the workers' CPU seconds in all, spans, relations) of ``run_suggestions``."""
     path = folder / f"bench-{model}-{n_process}.annotator"
     make_project(path, texts)
-    started: list[float] = []
+    loaded: list[tuple[float, float]] = []
 
     def progress(done: int, total: int) -> None:
-        if not started:  # the first call comes once the model is loaded
-            started.append(time.perf_counter())
+        if not loaded:  # the first call comes once the model is loaded
+            loaded.append((time.perf_counter(), main_cpu()))
 
     with Project.open(path) as project:
         options = SuggestOptions(model=model, n_process=n_process, batch_size=batch_size)
+        started, workers = time.perf_counter(), main_cpu(resource.RUSAGE_CHILDREN)
         report = run_suggestions(project, options, progress=progress)
-    elapsed = time.perf_counter() - started[0]
-    return elapsed, report.spans_added, report.relations_added
+        ended, cpu = time.perf_counter(), main_cpu()
+    return (
+        ended - loaded[0][0],
+        ended - started,
+        cpu - loaded[0][1],
+        main_cpu(resource.RUSAGE_CHILDREN) - workers,  # the run waited for them to exit
+        report.spans_added,
+        report.relations_added,
+    )
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def main() -> None:
@@ -204,29 +233,16 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     args = parser.parse_args()
     texts = make_documents(args.docs)
+    load_before = load()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for model in args.models:
-            ours_at: dict[int, float] = {}
             for n_process in args.n_process:
-                raw_seconds, tokens = time_raw(model, texts, n_process, args.batch_size)
-                ours_seconds, spans, relations = time_ours(
-                    model, texts, n_process, args.batch_size, Path(folder)
-                )
-                ours_at[n_process] = ours_seconds
-                rows.append(
-                    (
-                        model,
-                        n_process,
-                        tokens,
-                        raw_seconds,
-                        ours_seconds,
-                        spans,
-                        relations,
-                        ours_at.get(1, 0.0) / ours_seconds if 1 in ours_at else None,
-                    )
-                )
-    print(f"\n{args.docs} documents, batch size {args.batch_size}\n")
+                raw_seconds, raw_cpu, tokens = time_raw(model, texts, n_process, args.batch_size)
+                ours = time_ours(model, texts, n_process, args.batch_size, Path(folder))
+                rows.append((model, n_process, tokens, raw_seconds, raw_cpu, *ours))
+    print(f"\n{args.docs} documents, batch size {args.batch_size}, {os.cpu_count()} CPUs")
+    print(f"{load_before} before, {load()} after\n")
     header = (
         "model",
         "n_process",
@@ -234,13 +250,22 @@ def main() -> None:
         "raw tok/s",
         "ours tok/s",
         "ours/raw",
-        "ours speed-up vs n=1",
+        "raw speed-up",
+        "ours speed-up",
+        "ours total s",
+        "total speed-up",
+        "raw main CPU s",
+        "ours main CPU s",
+        "ours workers CPU s",
         "spans",
         "relations",
     )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for model, n_process, tokens, raw, ours, spans, relations, speedup in rows:
+    first: dict[str, tuple[float, float, float]] = {}
+    for row in rows:
+        model, n_process, tokens, raw, raw_cpu, ours, total, ours_cpu, workers, *found = row
+        base = first.setdefault(model, (raw, ours, total))  # the first n_process listed
         cells = (
             model,
             str(n_process),
@@ -248,9 +273,14 @@ def main() -> None:
             f"{tokens / raw:,.0f}",
             f"{tokens / ours:,.0f}",
             f"{raw / ours:.2f}",
-            "-" if speedup is None else f"{speedup:.2f}x",
-            f"{spans:,}",
-            f"{relations:,}",
+            f"{base[0] / raw:.2f}x",
+            f"{base[1] / ours:.2f}x",
+            f"{total:.1f}",
+            f"{base[2] / total:.2f}x",
+            f"{raw_cpu:.1f}",
+            f"{ours_cpu:.1f}",
+            f"{workers:.1f}",
+            *(f"{count:,}" for count in found),
         )
         print("| " + " | ".join(cells) + " |")
 

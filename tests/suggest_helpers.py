@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import spacy
@@ -42,6 +43,21 @@ def pattern_suggester(
         label_map=DEFAULT_LABEL_MAP if label_map is None else label_map,
         pattern_files=[read_pattern_file(path) for path in files],
     )
+
+
+def exiting_suggester(patterns: Path, deadly: str) -> Suggester:
+    """A pattern suggester whose process ends at once on the document whose text is
+    ``deadly``: a worker process killed, or out of memory."""
+    suggester = pattern_suggester("fr", [patterns])
+    suggest_doc = suggester.suggest_doc
+
+    def suggest_or_exit(doc, document, owned=None):  # type: ignore[no-untyped-def]
+        if document.text == deadly:
+            os._exit(1)
+        return suggest_doc(doc, document, owned)
+
+    suggester.suggest_doc = suggest_or_exit  # type: ignore[method-assign]
+    return suggester
 
 
 def covered(project: Project, span: Span) -> str:

@@ -63,6 +63,10 @@ from annotator.suggest.results import (
 )
 
 if TYPE_CHECKING:
+    from annotator.suggest.local_pool import LocalPool
+    from annotator.suggest.patterns import PatternFile
+    from annotator.suggest.ray_engine import RayEngine
+    from annotator.suggest.relations import RelationRule
     from annotator.suggest.suggester import Suggester
 
 Progress = Callable[[int, int], None]
@@ -257,15 +261,10 @@ def plan_suggestions(project: Project, options: SuggestOptions | None = None) ->
     )
 
 
-def build_suggester(plan: SuggestPlan) -> Suggester:
-    """Read the pattern and rule files (errors first), then load the pipeline (slow) and learn
-    relation patterns from the accepted relations, if it has a parser (``suggester.learning``;
-    its ``new`` patterns are for ``store_learned_patterns``)."""
-    from annotator.suggest.learning import Learning
+def read_suggester_files(plan: SuggestPlan) -> tuple[list[PatternFile], list[RelationRule]]:
+    """The plan's pattern files and relation rules, checked: errors before any model loads."""
     from annotator.suggest.patterns import read_pattern_file
-    from annotator.suggest.pipelines import load_pipeline
     from annotator.suggest.relations import read_rule_file
-    from annotator.suggest.suggester import Suggester
 
     pattern_files = [read_pattern_file(path) for path in plan.pattern_files]
     rules = [rule for path in plan.rule_files for rule in read_rule_file(path)]
@@ -276,6 +275,18 @@ def build_suggester(plan: SuggestPlan) -> Suggester:
     origins = [pattern_file.origin for pattern_file in pattern_files]
     if len(set(origins)) != len(origins):
         raise AnnotatorError("two pattern files have the same name; rename one of them")
+    return pattern_files, rules
+
+
+def build_suggester(plan: SuggestPlan) -> Suggester:
+    """Read the pattern and rule files (errors first), then load the pipeline (slow) and learn
+    relation patterns from the accepted relations, if it has a parser (``suggester.learning``;
+    its ``new`` patterns are for ``store_learned_patterns``)."""
+    from annotator.suggest.learning import Learning
+    from annotator.suggest.pipelines import load_pipeline
+    from annotator.suggest.suggester import Suggester
+
+    pattern_files, rules = read_suggester_files(plan)
     pipeline = load_pipeline(plan.model, plan.lang)
     learning = (
         Learning.run(pipeline.nlp, plan.learned, plan.examples)
@@ -316,11 +327,12 @@ def compute_suggestions(
     suggester: Suggester,
     inputs: Iterable[DocumentInput],
     batch_size: int = 64,
-    n_process: int = 1,
     cancel: Cancel | None = None,
 ) -> Iterator[list[DocumentSuggestions]]:
-    """Batches of per-document suggestions. On cancel, the batch in hand is yielded, then stop."""
-    stream = suggester.suggest(inputs, batch_size=batch_size, n_process=n_process)
+    """Batches of per-document suggestions, computed in this process (``run_suggestions``
+    uses worker processes for ``n_process`` over 1). On cancel, the batch in hand is yielded,
+    then stop."""
+    stream = suggester.suggest(inputs, batch_size=batch_size)
     batch: list[DocumentSuggestions] = []
     try:
         for result in stream:
@@ -552,8 +564,11 @@ def run_suggestions(
 ) -> SuggestReport:
     """Plan, load, compute and store, committing batch by batch.
 
-    When ``cancel()`` turns true the batch in hand is stored and the run stops; everything
-    committed stays. ``progress(done, total)`` is called after each committed batch.
+    With ``n_process`` over 1 the model loads in worker processes only, each computing whole
+    batches (``annotator.suggest.local_pool``); this process reads and stores. When
+    ``cancel()`` turns true the batch in hand is stored (with workers: batches not back yet
+    are dropped) and the run stops; everything committed stays. ``progress(done, total)`` is
+    called after each committed batch.
     """
     started = time.perf_counter()
     options = options or SuggestOptions()
@@ -564,33 +579,40 @@ def run_suggestions(
 
         import_ray()  # says how to install it before the model loads
     plan = plan_suggestions(project, options)
-    suggester = build_suggester(plan)
-    store_learned_patterns(project, suggester)
-    report = SuggestReport(model=suggester.pipeline.name, selected=len(plan.doc_ids))
-    if suggester.learning is not None:
-        report.learned = suggester.learning.describe()
-    if progress is not None:
-        progress(0, report.selected)
-
-    def counted(inputs: Iterator[DocumentInput]) -> Iterator[DocumentInput]:
-        for document in inputs:
-            report.characters += len(document.text)
-            yield document
-
-    inputs = counted(read_inputs(project, plan.doc_ids))
-    engine = None
-    if options.engine == "ray":
-        from annotator.suggest.ray_engine import RayEngine
-
-        engine = RayEngine(
-            functools.partial(build_suggester, plan), options.address, options.num_cpus
-        )
-        batches = engine.suggest(inputs, batch_size=plan.batch_size, cancel=cancel)
-    else:
-        batches = compute_suggestions(
-            suggester, inputs, batch_size=plan.batch_size, n_process=plan.n_process, cancel=cancel
-        )
+    engine: LocalPool | RayEngine | None = _start_local_pool(plan, options)
+    suggester: Suggester | None = None
     try:
+        if engine is not None:
+            summary = engine.summary()  # from a worker: this process loads no model
+        else:
+            suggester = build_suggester(plan)
+            summary = suggester.summary()
+        if options.engine == "ray":
+            from annotator.suggest.ray_engine import RayEngine
+
+            engine = RayEngine(
+                functools.partial(build_suggester, plan), options.address, options.num_cpus
+            )
+        if summary.learned:
+            save_learned_patterns(project, summary.learned)
+        report = SuggestReport(
+            model=summary.name, selected=len(plan.doc_ids), learned=summary.learning
+        )
+        if progress is not None:
+            progress(0, report.selected)
+
+        def counted(inputs: Iterator[DocumentInput]) -> Iterator[DocumentInput]:
+            for document in inputs:
+                report.characters += len(document.text)
+                yield document
+
+        inputs = counted(read_inputs(project, plan.doc_ids))
+        if engine is not None:
+            batches = engine.suggest(inputs, batch_size=plan.batch_size, cancel=cancel)
+        elif suggester is not None:
+            batches = compute_suggestions(
+                suggester, inputs, batch_size=plan.batch_size, cancel=cancel
+            )
         for batch in batches:
             report.add(store_suggestions(project, batch))
             if progress is not None:
@@ -599,11 +621,22 @@ def run_suggestions(
         if engine is not None:
             engine.close()
     report.cancelled = report.documents < report.selected and cancel is not None and cancel()
-    report.notes = list(suggester.notes)
+    report.notes = list(suggester.notes if suggester is not None else summary.notes)
     if engine is not None:
         report.notes += [note for note in engine.notes if note not in report.notes]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _start_local_pool(plan: SuggestPlan, options: SuggestOptions) -> LocalPool | None:
+    """Worker processes for ``n_process`` over 1 (locally, with documents to do), started
+    once the pattern and rule files are known to be right; ``None``: this process computes."""
+    if options.engine != "local" or plan.n_process < 2 or not plan.doc_ids:
+        return None
+    from annotator.suggest.local_pool import LocalPool
+
+    read_suggester_files(plan)
+    return LocalPool(functools.partial(build_suggester, plan), plan.n_process)
 
 
 # -- propagation right after an acceptance, for the GUI -----------------------------------------

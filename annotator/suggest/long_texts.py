@@ -49,7 +49,6 @@ def pipe_long_texts(
     nlp: Language,
     items: Iterable[tuple[str, object]],
     batch_size: int = 64,
-    n_process: int = 1,
 ) -> Iterator[tuple[Doc, object]]:
     """``nlp.pipe(items, as_tuples=True)`` that also takes texts over ``nlp.max_length``."""
     limit = nlp.max_length
@@ -61,7 +60,7 @@ def pipe_long_texts(
             for index, (start, end) in enumerate(bounds):
                 yield text[start:end], (context, index, len(bounds))
 
-    docs = nlp.pipe(split(), as_tuples=True, batch_size=batch_size, n_process=n_process)
+    docs = nlp.pipe(split(), as_tuples=True, batch_size=batch_size)
     for doc, (context, index, count) in docs:
         if count == 1:
             yield doc, context

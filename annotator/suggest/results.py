@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from annotator.model import Relation, Span
+from annotator.model.learned import LearnedPattern
 
 MODEL_PREFIX = "model:"
 """Every model's origin starts so (``model:fr_core_news_md@3.8.0``, ``model:fr_project@3``)."""
@@ -117,3 +118,17 @@ class DocumentSuggestions:
     tally: Tally = field(default_factory=Tally)
     revision: int | None = None
     """The document's revision when its input was captured (see ``DocumentInput``)."""
+
+
+@dataclass(frozen=True)
+class SuggesterSummary:
+    """What a run reports of its suggester and keeps: plain data, so that a worker process
+    can send it and the main process need not load the model itself."""
+
+    name: str
+    """The pipeline's name (``fr_core_news_md``, ``blank:fr``)."""
+    learned: tuple[LearnedPattern, ...] = ()
+    """Relation patterns learned in this run, to store."""
+    learning: str = ""
+    """The report line on learned patterns; empty when none ran (no parser)."""
+    notes: tuple[str, ...] = ()

@@ -27,6 +27,7 @@ from annotator.suggest.results import (
     DocumentSuggestions,
     OriginSet,
     SpanKey,
+    SuggesterSummary,
     Tally,
     span_key,
 )
@@ -76,11 +77,22 @@ class Suggester:
             prefixes.append(LEARNED_ORIGIN_PREFIX)  # a dropped pattern's suggestions go too
         return OriginSet(exact=frozenset(exact), prefixes=tuple(prefixes))
 
+    def summary(self) -> SuggesterSummary:
+        """What the run reports and keeps of this suggester, as plain data a worker can send."""
+        learning = self.learning
+        return SuggesterSummary(
+            name=self.pipeline.name,
+            learned=tuple(learning.new) if learning is not None else (),
+            learning=learning.describe() if learning is not None else "",
+            notes=tuple(self.notes),
+        )
+
     def suggest(
-        self, inputs: Iterable[DocumentInput], batch_size: int = 64, n_process: int = 1
+        self, inputs: Iterable[DocumentInput], batch_size: int = 64
     ) -> Iterator[DocumentSuggestions]:
-        """Suggestions per document, in input order, through one batched ``nlp.pipe`` (a text
-        over ``nlp.max_length`` in pieces, see ``long_texts``)."""
+        """Suggestions per document, in input order, through one batched ``nlp.pipe`` in this
+        process (a text over ``nlp.max_length`` in pieces, see ``long_texts``); in parallel,
+        one suggester per process (``local_pool``, ``ray_engine``)."""
         in_flight: dict[int, DocumentInput] = {}
 
         def texts() -> Iterator[tuple[str, int]]:
@@ -89,9 +101,7 @@ class Suggester:
                 yield document.text, number
 
         owned = self.owned
-        docs = pipe_long_texts(
-            self.pipeline.nlp, texts(), batch_size=batch_size, n_process=n_process
-        )
+        docs = pipe_long_texts(self.pipeline.nlp, texts(), batch_size=batch_size)
         for doc, number in docs:
             yield self.suggest_doc(doc, in_flight.pop(number), owned)  # type: ignore[arg-type]
         if self.relations.dependency_rules_unused:
