@@ -139,3 +139,10 @@ def m006_documents_priority(db: Database) -> None:
     """``annotator sample`` without ``--into`` ranks documents (1 first) for the list to sort by."""
     db["documents"].add_column("priority", int)
     db["documents"].create_index(["priority"])
+
+
+@migrations()
+def m008_documents_id_index(db: Database) -> None:
+    """The ids alone, in order: the document list reads a million of them from this index,
+    about 9 bytes a document, rather than from the table, where they sit between the texts."""
+    db["documents"].create_index(["id"])
