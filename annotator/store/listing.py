@@ -101,6 +101,8 @@ class IdReader:
     def __init__(self, project: Project, document_filter: DocumentFilter) -> None:
         self._db = project.db
         self._where = _Where(document_filter, project.db[TEXT_INDEX].exists())
+        # a file opened read-only before m008 has no such index: SQLite then reads the table
+        self._id_index = any(index.name == ID_INDEX for index in project.db["documents"].indexes)
         self._ranked_first = document_filter.by_priority
         self._reading_ranked = document_filter.by_priority  # still reading the ranked ones
         self._after_rank: tuple[int, int] | None = None  # the last (priority, id) read
@@ -141,7 +143,7 @@ class IdReader:
         else:
             # with no other condition, the compact index of the ids rather than the table and
             # its texts; else SQLite picks (the status index, say, is in id order per status)
-            indexed_by = "" if clauses else f" INDEXED BY {ID_INDEX}"
+            indexed_by = "" if clauses or not self._id_index else f" INDEXED BY {ID_INDEX}"
             sql = f"SELECT d.id FROM documents d{indexed_by} WHERE d.id > ?"
             params = [self._after_id]
             order = "d.id"

@@ -38,8 +38,6 @@ STATUS_NAMES = {
 }
 
 Index = QModelIndex | QPersistentModelIndex
-FIRST_IDS = 10_000  # listed at once: the first screens, whichever row the view shows first
-IDS_PER_STEP = 50_000  # then between events: a few tens of milliseconds each
 
 
 class DocumentListModel(QAbstractTableModel):
@@ -49,22 +47,16 @@ class DocumentListModel(QAbstractTableModel):
     HEADERS = ("#", "Document", "Spans", "To review")
     StatusRole = Qt.ItemDataRole.UserRole + 2
     listing_finished = Signal()  # every matching document is a row now
+    first_ids = 10_000  # listed at once: the first screens, a few milliseconds
+    ids_per_step = 50_000  # then one chunk between events: a few tens of milliseconds each
 
     def __init__(
-        self,
-        project: Project,
-        page_size: int = 128,
-        cached_pages: int = 32,
-        first_ids: int = FIRST_IDS,
-        ids_per_step: int = IDS_PER_STEP,
-        parent: Any = None,
+        self, project: Project, page_size: int = 128, cached_pages: int = 32, parent: Any = None
     ) -> None:
         super().__init__(parent)
         self._project = project
         self._page_size = page_size
         self._cached_pages = cached_pages
-        self._first_ids = first_ids
-        self._ids_per_step = ids_per_step
         self._filter = DocumentFilter()
         self._pages: OrderedDict[int, list[DocumentRow | None]] = OrderedDict()
         self.pages_read = 0  # how many page queries ran: what "lazy" means, observable
@@ -194,14 +186,14 @@ class DocumentListModel(QAbstractTableModel):
 
     def _start_listing(self) -> None:
         self._reader = IdReader(self._project, self._filter)
-        self._ids = array("q", self._reader.read(self._first_ids))
+        self._ids = array("q", self._reader.read(self.first_ids))
         if self._reader.done:
             self._listing_timer.stop()
         else:
             self._listing_timer.start()
 
     def _list_more(self) -> None:
-        more = self._reader.read(self._ids_per_step)
+        more = self._reader.read(self.ids_per_step)
         if more:
             first = len(self._ids)
             if first % self._page_size:  # the last page read is short of the new rows
