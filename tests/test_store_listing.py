@@ -9,7 +9,13 @@ from project_files import older_project_file
 
 from annotator.model import Document, Span
 from annotator.store import Project
-from annotator.store.listing import DocumentFilter, IdReader, filtered_ids
+from annotator.store.listing import (
+    DocumentFilter,
+    IdReader,
+    awaiting_first_suggestions,
+    filtered_ids,
+    status_counts,
+)
 
 FILTERS = (
     DocumentFilter(),
@@ -99,7 +105,7 @@ def test_a_reader_stops_on_a_short_chunk(pool: Project) -> None:
 
 def test_a_file_without_the_id_index_lists_its_documents_read_only(tmp_path: Path) -> None:
     path = tmp_path / "old.annotator"
-    db = older_project_file(path, "m008_documents_id_index")
+    db = older_project_file(path, "m008_document_list_indexes")
     db["documents"].insert_all(
         {"text": f"Document {number}", "text_hash": str(number), "status": "new"}
         for number in range(5)
@@ -110,3 +116,39 @@ def test_a_file_without_the_id_index_lists_its_documents_read_only(tmp_path: Pat
     with Project.open(path) as project:  # upgraded
         assert "idx_documents_id" in {index.name for index in project.db["documents"].indexes}
         assert filtered_ids(project, DocumentFilter()) == [1, 2, 3, 4, 5]
+
+
+def test_status_counts_follow_every_write(project: Project) -> None:
+    ids = [
+        doc_id
+        for doc_id, _ in project.add_documents_bulk([Document(text=f"D {n}") for n in range(6)])
+    ]
+    project.add_document(Document(text="one more"))
+    assert status_counts(project) == {"new": 7}
+    project.set_document_status(ids[0], "done")
+    project.set_document_status(ids[1], "done")
+    project.set_document_status(ids[1], "done")  # unchanged: counted once
+    project.set_document_status(ids[2], "skipped")
+    with project.transaction():
+        project.db.execute("DELETE FROM documents WHERE id = ?", [ids[3]])
+    expected = {"new": 3, "done": 2, "skipped": 1}
+    assert status_counts(project) == expected
+    counted = project.db.execute("SELECT status, count(*) FROM documents GROUP BY status")
+    assert dict(counted.fetchall()) == expected
+    assert awaiting_first_suggestions(project) == 3
+
+
+def test_an_older_file_gets_its_status_counts_when_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.annotator"
+    db = older_project_file(path, "m008_document_list_indexes")
+    db["documents"].insert_all(
+        {"text": f"Document {n}", "text_hash": str(n), "status": "done" if n % 2 else "new"}
+        for n in range(5)
+    )
+    db.conn.close()
+    with Project.open(path, read_only=True) as project:  # not upgraded: counted
+        assert status_counts(project) == {"new": 3, "done": 2}
+    with Project.open(path) as project:
+        assert status_counts(project) == {"new": 3, "done": 2}
+        project.set_document_status(1, "done")
+        assert status_counts(project) == {"new": 2, "done": 3}

@@ -26,7 +26,7 @@ DISPUTED_DOCUMENTS = (
 )
 TEXT_INDEX = "documents_fts"
 TRIGRAM = 3  # the shortest substring the trigram index can answer
-ID_INDEX = "idx_documents_id"  # the ids alone, in order (m008): the list's default order
+STATUS_COUNTS = "document_counts"  # documents per status, kept by triggers (m008)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +101,6 @@ class IdReader:
     def __init__(self, project: Project, document_filter: DocumentFilter) -> None:
         self._db = project.db
         self._where = _Where(document_filter, project.db[TEXT_INDEX].exists())
-        # a file opened read-only before m008 has no such index: SQLite then reads the table
-        self._id_index = any(index.name == ID_INDEX for index in project.db["documents"].indexes)
         self._ranked_first = document_filter.by_priority
         self._reading_ranked = document_filter.by_priority  # still reading the ranked ones
         self._after_rank: tuple[int, int] | None = None  # the last (priority, id) read
@@ -133,18 +131,19 @@ class IdReader:
         where = self._where
         clauses = [*where.clauses, "d.priority IS NULL"] if self._ranked_first else where.clauses
         if where.text_match is not None:
-            # the text index drives: its rowids come in order, the rest is checked per match
+            # the text index drives: its rowids come in order; other conditions are checked
+            # on each match (the join alone doubles the cost: only when there are some)
+            join = " CROSS JOIN documents d ON d.id = f.rowid" if clauses else ""
             sql = (
-                f"SELECT f.rowid FROM {TEXT_INDEX} f CROSS JOIN documents d ON d.id = f.rowid "
+                f"SELECT f.rowid FROM {TEXT_INDEX} f{join} "
                 f"WHERE f.{TEXT_INDEX} MATCH ? AND f.rowid > ?"
             )
             params = [where.text_match, self._after_id]
             order = "f.rowid"
         else:
-            # with no other condition, the compact index of the ids rather than the table and
-            # its texts; else SQLite picks (the status index, say, is in id order per status)
-            indexed_by = "" if clauses or not self._id_index else f" INDEXED BY {ID_INDEX}"
-            sql = f"SELECT d.id FROM documents d{indexed_by} WHERE d.id > ?"
+            # SQLite reads the compact index of the ids (m008), not the table and its texts,
+            # or, with a status, the status index (in id order within a status)
+            sql = "SELECT d.id FROM documents d WHERE d.id > ?"
             params = [self._after_id]
             order = "d.id"
         sql += "".join(f" AND {clause}" for clause in clauses) + f" ORDER BY {order}"
@@ -209,8 +208,13 @@ def _title(meta_title: Any, head: str) -> str:
 
 
 def status_counts(project: Project) -> dict[str, int]:
-    """Documents per status (for the progress summary)."""
-    return dict(project.db.execute("SELECT status, count(*) FROM documents GROUP BY status"))
+    """Documents per status (for the progress summary), from the counts the triggers of m008
+    keep; a file opened read-only before m008 counts its documents."""
+    if project.db[STATUS_COUNTS].exists():
+        sql = f"SELECT status, documents FROM {STATUS_COUNTS} WHERE documents > 0"
+    else:
+        sql = "SELECT status, count(*) FROM documents GROUP BY status"
+    return dict(project.db.execute(sql).fetchall())
 
 
 def pending_suggestions(project: Project, doc_id: int) -> int:
@@ -263,5 +267,4 @@ def awaiting_first_suggestions(project: Project) -> int:
     what the window offers to pre-annotate on opening."""
     if project.db.execute("SELECT 1 FROM edit_log WHERE kind = 'suggest' LIMIT 1").fetchone():
         return 0
-    row = project.db.execute("SELECT count(*) FROM documents WHERE status = 'new'").fetchone()
-    return int(row[0])
+    return status_counts(project).get("new", 0)
