@@ -79,6 +79,10 @@ class DocumentListModel(QAbstractTableModel):
         self._pages.clear()
         self.endResetModel()
 
+    def stop_listing(self) -> None:
+        """Append no more rows (the project is about to close)."""
+        self._listing_timer.stop()
+
     def is_listing(self) -> bool:
         """Whether ids are still being appended (``listing_finished`` follows)."""
         return self._listing_timer.isActive()
