@@ -87,11 +87,22 @@ def test_chunks_add_up_to_the_whole_list_in_order(
     read: list[int] = []
     while not reader.done:
         more = reader.read(chunk)
-        assert len(more) <= chunk
+        assert len(more) <= chunk or reader.done  # a label filter is read at once
         assert more or reader.done
         read.extend(more)
     assert read == expected
     assert filtered_ids(pool, document_filter) == expected
+
+
+def test_a_label_filter_is_read_in_one_query(pool: Project) -> None:
+    expected = _expected(pool, DocumentFilter(label="PER"))
+    queries: list[str] = []
+    pool.db.conn.set_trace_callback(queries.append)
+    reader = IdReader(pool, DocumentFilter(label="PER"))
+    assert reader.read(3) == expected
+    assert reader.done
+    pool.db.conn.set_trace_callback(None)
+    assert sum("FROM spans" in query for query in queries) == 1
 
 
 def test_a_reader_stops_on_a_short_chunk(pool: Project) -> None:

@@ -105,11 +105,17 @@ class IdReader:
         self._reading_ranked = document_filter.by_priority  # still reading the ranked ones
         self._after_rank: tuple[int, int] | None = None  # the last (priority, id) read
         self._after_id = -1  # the last id read of the others
+        # a label or dispute filter is a subquery over the spans that SQLite would run again
+        # for every chunk: read at once, in one query
+        self._at_once = bool(document_filter.label) or document_filter.status == IN_DISPUTE
         self.done = False
 
     def read(self, limit: int | None = None) -> list[int]:
-        """The next ``limit`` ids (all the rest when ``None``); fewer means the last ones."""
+        """The next ``limit`` ids (all the rest when ``None``, or for a filter read at once);
+        fewer means the last ones."""
         ids: list[int] = []
+        if self._at_once:
+            limit = None
         while not self.done and (limit is None or len(ids) < limit):
             wanted = None if limit is None else limit - len(ids)
             ranked = self._reading_ranked
