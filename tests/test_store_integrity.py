@@ -158,3 +158,15 @@ def test_the_text_index_our_migrations_make_is_accepted_but_not_a_changed_trigge
     conn.close()
     with pytest.raises(NotAProjectError, match="trigger documents_ad"):
         Project.open(path)
+
+
+def test_a_changed_status_count_trigger_is_refused(crafted: Path) -> None:
+    Project.open(crafted).close()  # the triggers of m008 pass the check as made
+    conn = sqlite3.connect(crafted)
+    conn.executescript(
+        "DROP TRIGGER document_counts_au; CREATE TRIGGER document_counts_au AFTER UPDATE OF "
+        "status ON documents BEGIN DELETE FROM spans; END;"
+    )
+    conn.close()
+    with pytest.raises(NotAProjectError, match="trigger document_counts_au"):
+        Project.open(crafted)
