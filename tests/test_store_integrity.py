@@ -144,17 +144,23 @@ def test_bad_state_is_ignored_with_a_warning(
     assert "state 'last_document' ignored" in caplog.text
 
 
-def test_the_text_index_our_migrations_make_is_accepted_but_not_a_changed_trigger(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("trigger", "event"),
+    [
+        ("documents_ad", "AFTER DELETE ON documents"),  # the text index's (m005)
+        ("document_counts_au", "AFTER UPDATE OF status ON documents"),  # the counts' (m008)
+    ],
+)
+def test_the_triggers_our_migrations_make_are_accepted_but_not_changed_ones(
+    tmp_path: Path, trigger: str, event: str
 ) -> None:
     path = tmp_path / "p.annotator"
     Project.create(path).close()
-    Project.open(path).close()  # its own text index and triggers pass the check
+    Project.open(path).close()  # its own text index, counts and triggers pass the check
     conn = sqlite3.connect(path)
     conn.executescript(
-        "DROP TRIGGER documents_ad; CREATE TRIGGER documents_ad AFTER DELETE ON documents "
-        "BEGIN DELETE FROM spans; END;"
+        f"DROP TRIGGER {trigger}; CREATE TRIGGER {trigger} {event} BEGIN DELETE FROM spans; END;"
     )
     conn.close()
-    with pytest.raises(NotAProjectError, match="trigger documents_ad"):
+    with pytest.raises(NotAProjectError, match=f"trigger {trigger}"):
         Project.open(path)

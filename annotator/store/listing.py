@@ -26,6 +26,7 @@ DISPUTED_DOCUMENTS = (
 )
 TEXT_INDEX = "documents_fts"
 TRIGRAM = 3  # the shortest substring the trigram index can answer
+STATUS_COUNTS = "document_counts"  # documents per status, kept by triggers (m008)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,49 +53,129 @@ class DocumentRow:
     suggested: int  # spans and relations still to accept or reject
 
 
-def _where(document_filter: DocumentFilter, indexed: bool) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if document_filter.text:
+class _Where:
+    """The filter's SQL conditions on ``documents d``, with their parameters."""
+
+    def __init__(self, document_filter: DocumentFilter, indexed: bool) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+        # the trigram index's query, when the text filter can use it: then the index, which
+        # yields its rowids in order, drives the listing
+        self.text_match: str | None = None
         text = document_filter.text
-        if indexed and len(text) >= TRIGRAM:
+        if text:
+            if indexed and len(text) >= TRIGRAM:
+                self.text_match = '"' + text.replace('"', '""') + '"'
+            if not indexed or len(text) < TRIGRAM or not text.isascii():
+                # The index folds the case of every letter, LIKE of ASCII ones only: a filter
+                # with other letters is checked by LIKE too (three times slower than the index).
+                escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                self._add("d.text LIKE ? ESCAPE '\\'", f"%{escaped}%")
+        if document_filter.status == IN_DISPUTE:
+            self._add(f"d.id IN ({DISPUTED_DOCUMENTS})")
+        elif document_filter.status:
+            self._add("d.status = ?", document_filter.status)
+        if document_filter.label:
+            self._add(
+                "d.id IN (SELECT s.doc_id FROM spans s WHERE s.label = ? "
+                "AND s.status != 'rejected')",
+                document_filter.label,
+            )
+
+    def _add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+
+class IdReader:
+    """The ids a filter matches, in the list's order, read a chunk at a time.
+
+    The window lists a million documents without reading a million ids before its first paint:
+    it reads the first screen, then the rest in chunks between events. Each chunk is a query of
+    its own that starts after the last id read (keyset paging, no ``OFFSET``), so no statement
+    stays open between chunks while the window writes. Id order reads the compact index on the
+    ids (m008), or the text index, which yields its rowids in order; "Sample first" reads the
+    ranked documents by the priority index, then the others in id order.
+    """
+
+    def __init__(self, project: Project, document_filter: DocumentFilter) -> None:
+        self._db = project.db
+        self._where = _Where(document_filter, project.db[TEXT_INDEX].exists())
+        self._ranked_first = document_filter.by_priority
+        self._reading_ranked = document_filter.by_priority  # still reading the ranked ones
+        self._after_rank: tuple[int, int] | None = None  # the last (priority, id) read
+        self._after_id = -1  # the last id read of the others
+        # a label or dispute filter is a subquery over the spans that SQLite would run again
+        # for every chunk: read at once, in one query
+        self._at_once = bool(document_filter.label) or document_filter.status == IN_DISPUTE
+        self.done = False
+
+    def read(self, limit: int | None = None) -> list[int]:
+        """The next ``limit`` ids (all the rest when ``None``, or for a filter read at once);
+        fewer means the last ones."""
+        ids: list[int] = []
+        if self._at_once:
+            limit = None
+        while not self.done and (limit is None or len(ids) < limit):
+            wanted = None if limit is None else limit - len(ids)
+            ranked = self._reading_ranked
+            sql, params = self._ranked_query(wanted) if ranked else self._query(wanted)
+            rows = self._db.execute(sql, params).fetchall()
+            if rows and ranked:
+                self._after_rank = (rows[-1][1], rows[-1][0])
+            elif rows:
+                self._after_id = rows[-1][0]
+            ids.extend(row[0] for row in rows)
+            if wanted is None or len(rows) < wanted:
+                if ranked:
+                    self._reading_ranked = False  # then the others, in id order
+                else:
+                    self.done = True
+        return ids
+
+    def _query(self, limit: int | None) -> tuple[str, list[Any]]:
+        where = self._where
+        clauses = [*where.clauses, "d.priority IS NULL"] if self._ranked_first else where.clauses
+        if where.text_match is not None:
+            # the text index drives: its rowids come in order; other conditions are checked
+            # on each match (the join alone doubles the cost: only when there are some)
+            join = " CROSS JOIN documents d ON d.id = f.rowid" if clauses else ""
+            sql = (
+                f"SELECT f.rowid FROM {TEXT_INDEX} f{join} "
+                f"WHERE f.{TEXT_INDEX} MATCH ? AND f.rowid > ?"
+            )
+            params = [where.text_match, self._after_id]
+            order = "f.rowid"
+        else:
+            # SQLite reads the compact index of the ids (m008), not the table and its texts,
+            # or, with a status, the status index (in id order within a status)
+            sql = "SELECT d.id FROM documents d WHERE d.id > ?"
+            params = [self._after_id]
+            order = "d.id"
+        sql += "".join(f" AND {clause}" for clause in clauses) + f" ORDER BY {order}"
+        return _limited(sql, [*params, *where.params], limit)
+
+    def _ranked_query(self, limit: int | None) -> tuple[str, list[Any]]:
+        where = self._where
+        clauses = ["d.priority IS NOT NULL", *where.clauses]
+        params: list[Any] = list(where.params)
+        if where.text_match is not None:
             clauses.append(f"d.id IN (SELECT rowid FROM {TEXT_INDEX} WHERE {TEXT_INDEX} MATCH ?)")
-            params.append('"' + text.replace('"', '""') + '"')
-        if not indexed or len(text) < TRIGRAM or not text.isascii():
-            # The index folds the case of every letter, LIKE of ASCII ones only: a filter with
-            # other letters is checked by LIKE too (three times slower than the index alone).
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("d.text LIKE ? ESCAPE '\\'")
-            params.append(f"%{escaped}%")
-    if document_filter.status == IN_DISPUTE:
-        clauses.append(f"d.id IN ({DISPUTED_DOCUMENTS})")
-    elif document_filter.status:
-        clauses.append("d.status = ?")
-        params.append(document_filter.status)
-    if document_filter.label:
-        clauses.append(
-            "d.id IN (SELECT s.doc_id FROM spans s WHERE s.label = ? AND s.status != 'rejected')"
-        )
-        params.append(document_filter.label)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+            params.append(where.text_match)
+        if self._after_rank is not None:
+            clauses.append("(d.priority, d.id) > (?, ?)")
+            params.extend(self._after_rank)
+        sql = f"SELECT d.id, d.priority FROM documents d WHERE {' AND '.join(clauses)}"
+        return _limited(f"{sql} ORDER BY d.priority, d.id", params, limit)
+
+
+def _limited(sql: str, params: list[Any], limit: int | None) -> tuple[str, list[Any]]:
+    return (sql, params) if limit is None else (f"{sql} LIMIT ?", [*params, limit])
 
 
 def filtered_ids(project: Project, document_filter: DocumentFilter) -> list[int]:
-    """Ids of the matching documents, in id order.
-
-    Sorted here rather than by ``ORDER BY``: without it SQLite scans the small status index
-    instead of the table and its texts, about twice as fast on 100,000 documents.
-    """
-    where, params = _where(document_filter, project.db[TEXT_INDEX].exists())
-    if document_filter.by_priority:
-        rows = project.db.execute(f"SELECT d.id, d.priority FROM documents d{where}", params)
-        return [
-            doc_id
-            for doc_id, _ in sorted(rows, key=lambda row: (row[1] is None, row[1] or 0, row[0]))
-        ]
-    return sorted(
-        row[0] for row in project.db.execute(f"SELECT d.id FROM documents d{where}", params)
-    )
+    """Ids of the matching documents, in the list's order (id order, or "Sample first")."""
+    return IdReader(project, document_filter).read()
 
 
 def document_rows(project: Project, ids: Sequence[int]) -> dict[int, DocumentRow]:
@@ -133,8 +214,13 @@ def _title(meta_title: Any, head: str) -> str:
 
 
 def status_counts(project: Project) -> dict[str, int]:
-    """Documents per status (for the progress summary)."""
-    return dict(project.db.execute("SELECT status, count(*) FROM documents GROUP BY status"))
+    """Documents per status (for the progress summary), from the counts the triggers of m008
+    keep; a file opened read-only before m008 counts its documents."""
+    if project.db[STATUS_COUNTS].exists():
+        sql = f"SELECT status, documents FROM {STATUS_COUNTS} WHERE documents > 0"
+    else:
+        sql = "SELECT status, count(*) FROM documents GROUP BY status"
+    return dict(project.db.execute(sql).fetchall())
 
 
 def pending_suggestions(project: Project, doc_id: int) -> int:
@@ -187,5 +273,4 @@ def awaiting_first_suggestions(project: Project) -> int:
     what the window offers to pre-annotate on opening."""
     if project.db.execute("SELECT 1 FROM edit_log WHERE kind = 'suggest' LIMIT 1").fetchone():
         return 0
-    row = project.db.execute("SELECT count(*) FROM documents WHERE status = 'new'").fetchone()
-    return int(row[0])
+    return status_counts(project).get("new", 0)

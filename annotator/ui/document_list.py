@@ -101,6 +101,7 @@ class DocumentListPanel(QWidget):
         self.label_filter.currentIndexChanged.connect(self._apply_filter)
         self.order_choice.currentIndexChanged.connect(self._apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.model.rowsInserted.connect(self._on_rows_inserted)
         session.document_opened.connect(self._on_document_opened)
         # a row's counts follow an edit after the repaint, coalesced, like the status bar's:
         # counting 10,000 spans of a big document must not delay the keystroke's paint
@@ -185,6 +186,16 @@ class DocumentListPanel(QWidget):
 
     def _on_document_opened(self, doc_id: int) -> None:
         self._select(doc_id)
+
+    def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        """The list grows a chunk at a time: the open document is selected when its row
+        arrives, unless a row was chosen meanwhile."""
+        doc_id = self._session.current_doc_id
+        if doc_id is None or self.table.selectionModel().currentIndex().isValid():
+            return
+        row = self.model.row_of(doc_id)
+        if row is not None and first <= row <= last:
+            self._select(doc_id)
 
     def _on_annotations_changed(self, doc_id: int) -> None:
         self._changed.add(doc_id)

@@ -1,8 +1,10 @@
 """The document list as a Qt table model: an adapter over the store, lazy and virtual.
 
-The filter is run by SQLite and yields only the matching ids; the rows themselves are read a
-page at a time, when the view first asks for one of them, and kept in a small LRU cache. So a
-project of 100,000 documents costs one id query, and scrolling reads only what is shown.
+The filter is run by SQLite and yields only the matching ids, in the list's order: the first
+ones at once, the rest in chunks between events, appended as rows, so a million documents show
+their first screen without waiting for the millionth id. The rows themselves are read a page at
+a time, when the view first asks for one of them, and kept in a small LRU cache. So scrolling
+reads only what is shown.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
+    Signal,
 )
 from PySide6.QtGui import QColor
 
 from annotator.store import Project
-from annotator.store.listing import DocumentFilter, DocumentRow, document_rows, filtered_ids
+from annotator.store.listing import DocumentFilter, DocumentRow, IdReader, document_rows
 from annotator.ui.icons import status_icon
 from annotator.ui.plain_text import tooltip
 
@@ -42,6 +46,9 @@ class DocumentListModel(QAbstractTableModel):
     ID, TITLE, ACCEPTED, PENDING = range(4)
     HEADERS = ("#", "Document", "Spans", "To review")
     StatusRole = Qt.ItemDataRole.UserRole + 2
+    listing_finished = Signal()  # every matching document is a row now
+    first_ids = 10_000  # listed at once: the first screens, a few milliseconds
+    ids_per_step = 50_000  # then one chunk between events: about 25 ms of CPU each
 
     def __init__(
         self, project: Project, page_size: int = 128, cached_pages: int = 32, parent: Any = None
@@ -53,7 +60,9 @@ class DocumentListModel(QAbstractTableModel):
         self._filter = DocumentFilter()
         self._pages: OrderedDict[int, list[DocumentRow | None]] = OrderedDict()
         self.pages_read = 0  # how many page queries ran: what "lazy" means, observable
-        self._ids = array("q", filtered_ids(project, self._filter))
+        self._listing_timer = QTimer(self, interval=0)  # 0: once the pending events are done
+        self._listing_timer.timeout.connect(self._list_more)
+        self._start_listing()
 
     # -- what the window uses -----------------------------------------------------------------
 
@@ -66,9 +75,17 @@ class DocumentListModel(QAbstractTableModel):
     def reload(self) -> None:
         """Run the filter again (after an import, a suggestion run, a schema change)."""
         self.beginResetModel()
-        self._ids = array("q", filtered_ids(self._project, self._filter))
+        self._start_listing()
         self._pages.clear()
         self.endResetModel()
+
+    def stop_listing(self) -> None:
+        """Append no more rows (the project is about to close)."""
+        self._listing_timer.stop()
+
+    def is_listing(self) -> bool:
+        """Whether ids are still being appended (``listing_finished`` follows)."""
+        return self._listing_timer.isActive()
 
     def refresh_document(self, doc_id: int) -> None:
         """One document changed: re-read its row, if it is shown; the filter is not re-run so
@@ -168,6 +185,29 @@ class DocumentListModel(QAbstractTableModel):
         elif role == self.StatusRole:
             return row.status
         return None
+
+    # -- listing: the first ids now, the rest between events -------------------------------
+
+    def _start_listing(self) -> None:
+        self._reader = IdReader(self._project, self._filter)
+        self._ids = array("q", self._reader.read(self.first_ids))
+        if self._reader.done:
+            self._listing_timer.stop()
+        else:
+            self._listing_timer.start()
+
+    def _list_more(self) -> None:
+        more = self._reader.read(self.ids_per_step)
+        if more:
+            first = len(self._ids)
+            if first % self._page_size:  # the last page read is short of the new rows
+                self._pages.pop(first // self._page_size, None)
+            self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+            self._ids.extend(more)
+            self.endInsertRows()
+        if self._reader.done:
+            self._listing_timer.stop()
+            self.listing_finished.emit()
 
     # -- paging -------------------------------------------------------------------------------
 

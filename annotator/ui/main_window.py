@@ -301,6 +301,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         super().closeEvent(event)
         if event.isAccepted():
+            self.document_list.model.stop_listing()  # its project is closed next
             self.closed.emit(self)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from PySide6.QtCore import Qt
 
 from annotator.model import Relation
@@ -84,3 +85,39 @@ def test_to_review_counts_suggested_relations_too(qapp, make_project) -> None:
     )
     model = DocumentListModel(project)
     assert model.index(0, model.PENDING).data() == "2"  # the ORG suggestion and the relation
+
+
+def _list_in_chunks(monkeypatch: pytest.MonkeyPatch, first_ids: int, ids_per_step: int) -> None:
+    """Lists of tens of documents grow a chunk at a time, as lists of a million do."""
+    monkeypatch.setattr(DocumentListModel, "first_ids", first_ids)
+    monkeypatch.setattr(DocumentListModel, "ids_per_step", ids_per_step)
+
+
+def test_a_long_list_shows_its_first_rows_at_once_and_the_rest_between_events(
+    qtbot, monkeypatch, make_project: Callable[..., Project]
+) -> None:
+    _list_in_chunks(monkeypatch, 10, 25)
+    model = DocumentListModel(make_project(100), page_size=16)
+    assert model.rowCount() == 10  # no waiting for the hundredth id
+    assert model.is_listing()
+    assert model.index(9, model.ID).data() == "10"  # page 0 is read short: rows 0 to 9
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    with qtbot.waitSignal(model.listing_finished):
+        pass
+    assert inserted == [(10, 34), (35, 59), (60, 84), (85, 99)]
+    assert not model.is_listing()
+    assert [model.doc_id_at(row) for row in range(100)] == list(range(1, 101))
+    assert model.index(12, model.ID).data() == "13"  # the short page was read again
+
+
+def test_a_new_filter_while_listing_lists_that_filter_alone(
+    qtbot, monkeypatch, make_project: Callable[..., Project]
+) -> None:
+    _list_in_chunks(monkeypatch, 4, 4)
+    model = DocumentListModel(make_project(60))
+    assert model.is_listing()
+    model.set_filter(DocumentFilter(text="document 1"))  # 1, 10..19
+    with qtbot.waitSignal(model.listing_finished):
+        pass
+    assert [model.doc_id_at(row) for row in range(model.rowCount())] == [2, *range(11, 21)]

@@ -139,3 +139,40 @@ def test_the_list_can_put_the_sample_first(qtbot, launcher, project_file) -> Non
     qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)  # the list follows the open document
     current = window.document_list.table.currentIndex().row()
     assert model.doc_id_at(current) == window.session.current_doc_id
+
+
+def test_the_open_document_is_selected_once_the_list_reaches_it(
+    qtbot, launcher, project_file, monkeypatch
+) -> None:
+    from annotator.ui.document_list_model import DocumentListModel
+
+    monkeypatch.setattr(DocumentListModel, "first_ids", 5)  # the list grows 7 rows an event
+    monkeypatch.setattr(DocumentListModel, "ids_per_step", 7)
+    path = project_file(40)
+    with Project.open(path) as project:
+        project.set_state("last_document", 33)
+    window = open_window(qtbot, launcher, path)
+    panel = window.document_list
+    assert window.session.current_doc_id == 33
+    qtbot.waitUntil(lambda: not panel.model.is_listing())
+    assert panel.model.doc_id_at(panel.table.currentIndex().row()) == 33
+    # and across a filter typed in the box: the document stays selected when its row comes
+    panel.text_filter.setFocus()
+    qtbot.keyClicks(panel.text_filter, "Document 3")  # 3, 30..39: ids 4, 31..40
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 11)
+    assert panel.model.doc_id_at(panel.table.currentIndex().row()) == 33
+
+
+def test_closing_the_window_while_the_list_grows_stops_it(
+    qtbot, launcher, project_file, monkeypatch
+) -> None:
+    from annotator.ui.document_list_model import DocumentListModel
+
+    monkeypatch.setattr(DocumentListModel, "first_ids", 2)
+    monkeypatch.setattr(DocumentListModel, "ids_per_step", 1)
+    window = open_window(qtbot, launcher, project_file(30))
+    model = window.document_list.model
+    assert model.is_listing()
+    window.close()  # closes the project: the list must not read it any more
+    assert not model.is_listing()
+    qtbot.wait(50)  # events, timers and the deferred delete run: no error in any of them

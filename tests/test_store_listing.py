@@ -1,0 +1,165 @@
+"""The document list's ids, read a chunk at a time in the list's order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from project_files import older_project_file
+
+from annotator.model import Document, Span
+from annotator.store import Project
+from annotator.store.listing import (
+    DocumentFilter,
+    IdReader,
+    awaiting_first_suggestions,
+    filtered_ids,
+    status_counts,
+)
+
+FILTERS = (
+    DocumentFilter(),
+    DocumentFilter(text="lyon"),  # the text index drives
+    DocumentFilter(text="yo"),  # too short for it: LIKE
+    DocumentFilter(text="Société"),  # the index, then LIKE on what it found
+    DocumentFilter(status="done"),
+    DocumentFilter(label="PER"),
+    DocumentFilter(text="Lyon", status="new", label="PER"),
+    DocumentFilter(by_priority=True),
+    DocumentFilter(text="Lyon", by_priority=True),
+    DocumentFilter(status="done", by_priority=True),
+)
+
+
+@pytest.fixture
+def pool(project: Project) -> Project:
+    """40 documents: every third in Lyon, every fifth done, every fourth with a PER span,
+    seven ranked by a sample (with a tie of ranks), in an order other than their ids."""
+    texts = [
+        f"Document {number} à {'Lyon' if number % 3 == 0 else 'Paris'}, Société {number}."
+        for number in range(40)
+    ]
+    ids = [doc_id for doc_id, _ in project.add_documents_bulk([Document(text=t) for t in texts])]
+    for doc_id in ids[::5]:
+        project.set_document_status(doc_id, "done")
+    project.add_spans(
+        [Span(doc_id=doc_id, start=0, end=8, label="PER", origin="manual") for doc_id in ids[::4]]
+    )
+    ranks = {ids[30]: 1, ids[3]: 2, ids[12]: 3, ids[9]: 3, ids[0]: 5, ids[25]: 6, ids[39]: 7}
+    for doc_id, rank in ranks.items():
+        project.db.execute("UPDATE documents SET priority = ? WHERE id = ?", [rank, doc_id])
+    return project
+
+
+def _expected(project: Project, document_filter: DocumentFilter) -> list[int]:
+    """The list, worked out in Python from every document."""
+    rows = project.db.execute("SELECT id, text, status, priority FROM documents").fetchall()
+    labelled = {
+        doc_id
+        for (doc_id,) in project.db.execute(
+            "SELECT doc_id FROM spans WHERE label = ? AND status != 'rejected'",
+            [document_filter.label],
+        )
+    }
+    text = document_filter.text
+    kept = [
+        (doc_id, priority)
+        for doc_id, body, status, priority in rows
+        if (not text or (text.lower() in body.lower() if text.isascii() else text in body))
+        and document_filter.status in ("", status)
+        and (not document_filter.label or doc_id in labelled)
+    ]
+    if document_filter.by_priority:
+        kept.sort(key=lambda row: (row[1] is None, row[1] or 0, row[0]))
+    else:
+        kept.sort()
+    return [doc_id for doc_id, _ in kept]
+
+
+@pytest.mark.parametrize("document_filter", FILTERS, ids=repr)
+@pytest.mark.parametrize("chunk", [1, 3, 7, 100])
+def test_chunks_add_up_to_the_whole_list_in_order(
+    pool: Project, document_filter: DocumentFilter, chunk: int
+) -> None:
+    expected = _expected(pool, document_filter)
+    assert expected  # every filter here matches something
+    reader = IdReader(pool, document_filter)
+    read: list[int] = []
+    while not reader.done:
+        more = reader.read(chunk)
+        assert len(more) <= chunk or reader.done  # a label filter is read at once
+        assert more or reader.done
+        read.extend(more)
+    assert read == expected
+    assert filtered_ids(pool, document_filter) == expected
+
+
+def test_a_label_filter_is_read_in_one_query(pool: Project) -> None:
+    expected = _expected(pool, DocumentFilter(label="PER"))
+    queries: list[str] = []
+    pool.db.conn.set_trace_callback(queries.append)
+    reader = IdReader(pool, DocumentFilter(label="PER"))
+    assert reader.read(3) == expected
+    assert reader.done
+    pool.db.conn.set_trace_callback(None)
+    assert sum("FROM spans" in query for query in queries) == 1
+
+
+def test_a_reader_stops_on_a_short_chunk(pool: Project) -> None:
+    reader = IdReader(pool, DocumentFilter(text="Lyon"))  # 14 documents
+    assert len(reader.read(10)) == 10
+    assert not reader.done
+    assert len(reader.read(10)) == 4
+    assert reader.done
+    assert reader.read(10) == []
+
+
+def test_a_file_without_the_id_index_lists_its_documents_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "old.annotator"
+    db = older_project_file(path, "m008_document_list_indexes")
+    db["documents"].insert_all(
+        {"text": f"Document {number}", "text_hash": str(number), "status": "new"}
+        for number in range(5)
+    )
+    db.conn.close()
+    with Project.open(path, read_only=True) as project:  # not upgraded: no index of the ids
+        assert filtered_ids(project, DocumentFilter()) == [1, 2, 3, 4, 5]
+    with Project.open(path) as project:  # upgraded
+        assert "idx_documents_id" in {index.name for index in project.db["documents"].indexes}
+        assert filtered_ids(project, DocumentFilter()) == [1, 2, 3, 4, 5]
+
+
+def test_status_counts_follow_every_write(project: Project) -> None:
+    ids = [
+        doc_id
+        for doc_id, _ in project.add_documents_bulk([Document(text=f"D {n}") for n in range(6)])
+    ]
+    project.add_document(Document(text="one more"))
+    assert status_counts(project) == {"new": 7}
+    project.set_document_status(ids[0], "done")
+    project.set_document_status(ids[1], "done")
+    project.set_document_status(ids[1], "done")  # unchanged: counted once
+    project.set_document_status(ids[2], "skipped")
+    with project.transaction():
+        project.db.execute("DELETE FROM documents WHERE id = ?", [ids[3]])
+    expected = {"new": 3, "done": 2, "skipped": 1}
+    assert status_counts(project) == expected
+    counted = project.db.execute("SELECT status, count(*) FROM documents GROUP BY status")
+    assert dict(counted.fetchall()) == expected
+    assert awaiting_first_suggestions(project) == 3
+
+
+def test_an_older_file_gets_its_status_counts_when_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.annotator"
+    db = older_project_file(path, "m008_document_list_indexes")
+    db["documents"].insert_all(
+        {"text": f"Document {n}", "text_hash": str(n), "status": "done" if n % 2 else "new"}
+        for n in range(5)
+    )
+    db.conn.close()
+    with Project.open(path, read_only=True) as project:  # not upgraded: counted
+        assert status_counts(project) == {"new": 3, "done": 2}
+    with Project.open(path) as project:
+        assert status_counts(project) == {"new": 3, "done": 2}
+        project.set_document_status(1, "done")
+        assert status_counts(project) == {"new": 2, "done": 3}
