@@ -7,7 +7,9 @@ One query each over the whole project, so that they stay a few seconds on a mill
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
 
 from annotator.store.listing import UNFINISHED_STATUSES
 from annotator.store.project import Project
@@ -18,24 +20,41 @@ def pool_ids(project: Project) -> list[int]:
     return project.document_ids(UNFINISHED_STATUSES)
 
 
-def suggested_scores(project: Project) -> dict[int, list[float]]:
-    """Scores of the pending suggestions that carry one, per document."""
-    scores: dict[int, list[float]] = {}
-    for doc_id, score in project.db.execute(
-        "SELECT doc_id, score FROM spans WHERE status = 'suggested' AND score IS NOT NULL"
-    ):
-        scores.setdefault(doc_id, []).append(score)
-    return scores
+def suggestion_closeness(project: Project) -> dict[int, float]:
+    """{document: how near 0.5 its most uncertain scored pending suggestion is} (1 at 0.5, 0 at
+    0 or 1), aggregated by SQLite: one number a document, whatever the suggestions."""
+    return dict(
+        project.db.execute(
+            "SELECT doc_id, max(1.0 - abs(2.0 * score - 1.0)) FROM spans "
+            "WHERE status = 'suggested' AND score IS NOT NULL GROUP BY doc_id"
+        )
+    )
 
 
-def suggested_keys(project: Project) -> dict[int, dict[str, set[tuple[int, int, str]]]]:
-    """{document: {origin: {(start, end, label)}}} of the pending suggestions."""
-    keys: dict[int, dict[str, set[tuple[int, int, str]]]] = {}
-    for doc_id, origin, start, end, label in project.db.execute(
-        "SELECT doc_id, origin, start, end, label FROM spans WHERE status = 'suggested'"
-    ):
-        keys.setdefault(doc_id, {}).setdefault(origin, set()).add((start, end, label))
-    return keys
+def suggestion_origins(project: Project, at_most: int) -> list[str]:
+    """Up to ``at_most`` origins of pending suggestions: whether two suggesters can differ."""
+    return [
+        row[0]
+        for row in project.db.execute(
+            "SELECT DISTINCT origin FROM spans WHERE status = 'suggested' LIMIT ?", [at_most]
+        )
+    ]
+
+
+def suggested_keys_by_document(
+    project: Project,
+) -> Iterator[tuple[int, dict[str, set[tuple[int, int, str]]]]]:
+    """(document, {origin: {(start, end, label)}}) of the pending suggestions, one document at
+    a time in id order (read along the ``doc_id`` index), so memory holds one document's."""
+    rows = project.db.execute(
+        "SELECT doc_id, origin, start, end, label FROM spans WHERE status = 'suggested' "
+        "ORDER BY doc_id"
+    )
+    for doc_id, group in groupby(rows, key=itemgetter(0)):
+        keys: dict[str, set[tuple[int, int, str]]] = {}
+        for _, origin, start, end, label in group:
+            keys.setdefault(origin, set()).add((start, end, label))
+        yield doc_id, keys
 
 
 def suggested_labels(project: Project) -> dict[int, Counter[str]]:
