@@ -256,3 +256,25 @@ def test_uncertain_memory_does_not_grow_with_the_suggestions(tmp_path: Path) -> 
         _random_suggestions(path, per_document, scored=False)
     _peak_bytes_of_uncertain(few)  # imports and caches, out of the measure
     assert _peak_bytes_of_uncertain(many) < 1.5 * _peak_bytes_of_uncertain(few)
+
+
+def test_neighbours_in_sample_first_order(pool: Path) -> None:
+    from annotator.store.pool import neighbour_by_priority, set_priorities
+
+    with Project.open(pool) as project:
+        set_priorities(project, [30, 7, 12])
+        order = filtered_ids(project, DocumentFilter(by_priority=True))
+        assert order[:4] == [30, 7, 12, 1]
+
+        def walk(forward: bool) -> list[int]:
+            walked, doc_id = [], None
+            while (doc_id := neighbour_by_priority(project, doc_id, forward)) is not None:
+                walked.append(doc_id)
+            return walked
+
+        assert walk(forward=True) == order  # the document list's order, one step at a time
+        assert walk(forward=False) == order[::-1]
+        project.set_document_status(7, "done")
+        assert neighbour_by_priority(project, 30, unfinished_only=True) == 12
+        assert neighbour_by_priority(project, 40, unfinished_only=True) == 30  # wraps around
+        assert neighbour_by_priority(project, 12, forward=False, unfinished_only=True) == 30

@@ -94,3 +94,66 @@ def set_priorities(project: Project, ranked: Sequence[int]) -> None:
 def priorities(project: Project) -> dict[int, int]:
     """{document: rank} of the last sample kept in this project."""
     return dict(project.db.execute("SELECT id, priority FROM documents WHERE priority IS NOT NULL"))
+
+
+# -- walking the documents in "Sample first" order -------------------------------------------------
+
+_FAR = 1 << 62
+_RANKED_AFTER = (
+    "priority IS NOT NULL AND priority >= ? AND (priority > ? OR id > ?) "
+    "ORDER BY priority, id LIMIT 1"
+)
+_RANKED_BEFORE = (
+    "priority IS NOT NULL AND priority <= ? AND (priority < ? OR id < ?) "
+    "ORDER BY priority DESC, id DESC LIMIT 1"
+)
+_UNRANKED_AFTER = "priority IS NULL AND id > ? ORDER BY id LIMIT 1"
+_UNRANKED_BEFORE = "priority IS NULL AND id < ? ORDER BY id DESC LIMIT 1"
+
+
+def neighbour_by_priority(
+    project: Project, doc_id: int | None, forward: bool = True, unfinished_only: bool = False
+) -> int | None:
+    """``listing.neighbour_document`` in the document list's "Sample first" order: the ranked
+    documents by rank, then the others by id. A few indexed lookups (the ``priority`` index),
+    so a step stays instant on a million documents."""
+    statuses = UNFINISHED_STATUSES if unfinished_only else ()
+    found = _step(project, _position(project, doc_id, forward), forward, statuses)
+    if found is None and unfinished_only:  # wrap around, as in id order
+        found = _step(project, _position(project, None, forward), forward, statuses)
+        if found == doc_id:
+            return None
+    return found
+
+
+def _position(project: Project, doc_id: int | None, forward: bool) -> tuple[bool, int, int]:
+    """(ranked, rank, id) of ``doc_id`` in the order; ``None``: before the first document going
+    forward, after the last going back."""
+    if doc_id is None:
+        return (True, -_FAR, -_FAR) if forward else (False, 0, _FAR)
+    row = project.db.execute("SELECT priority FROM documents WHERE id = ?", [doc_id]).fetchone()
+    rank = None if row is None else row[0]
+    return (rank is not None, rank or 0, doc_id)
+
+
+def _step(
+    project: Project, position: tuple[bool, int, int], forward: bool, statuses: Sequence[str]
+) -> int | None:
+    ranked, rank, doc_id = position
+    queries: list[tuple[str, list[int]]] = []
+    if forward:
+        if ranked:
+            queries.append((_RANKED_AFTER, [rank, rank, doc_id]))
+        queries.append((_UNRANKED_AFTER, [doc_id if not ranked else -_FAR]))
+    else:
+        if not ranked:
+            queries.append((_UNRANKED_BEFORE, [doc_id]))
+        queries.append((_RANKED_BEFORE, [rank, rank, doc_id] if ranked else [_FAR, _FAR, _FAR]))
+    status_clause = f"status IN ({','.join('?' * len(statuses))}) AND " if statuses else ""
+    for condition, params in queries:
+        row = project.db.execute(
+            f"SELECT id FROM documents WHERE {status_clause}{condition}", [*statuses, *params]
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+    return None
