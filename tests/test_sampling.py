@@ -278,3 +278,29 @@ def test_neighbours_in_sample_first_order(pool: Path) -> None:
         assert neighbour_by_priority(project, 30, unfinished_only=True) == 12
         assert neighbour_by_priority(project, 40, unfinished_only=True) == 30  # wraps around
         assert neighbour_by_priority(project, 12, forward=False, unfinished_only=True) == 30
+
+
+def test_a_step_in_sample_first_order_reads_a_few_rows_not_the_pool(tmp_path: Path) -> None:
+    """Done-and-next on a big pool must not sort every unfinished document (SQLite picked the
+    status index for that, then sorted): count SQLite's virtual machine steps."""
+    from annotator.model import Document
+    from annotator.store.pool import neighbour_by_priority, set_priorities
+
+    path = tmp_path / "big.annotator"
+    with Project.create(path) as project:
+        with project.transaction():
+            project.add_documents_bulk([Document(text=f"document {n}") for n in range(5000)])
+        set_priorities(project, [4000, 17, 2500])
+        steps = 0
+
+        def count() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        project.db.conn.set_progress_handler(count, 10)
+        assert neighbour_by_priority(project, 17, unfinished_only=True) == 2500
+        assert neighbour_by_priority(project, 2500, unfinished_only=True) == 1
+        assert neighbour_by_priority(project, 1, forward=False, unfinished_only=True) == 2500
+        project.db.conn.set_progress_handler(None, 10)
+    assert steps * 10 < 2000  # a scan of the 5,000 documents takes well over 50,000

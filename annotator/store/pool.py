@@ -149,7 +149,8 @@ def _step(
         if not ranked:
             queries.append((_UNRANKED_BEFORE, [doc_id]))
         queries.append((_RANKED_BEFORE, [rank, rank, doc_id] if ranked else [_FAR, _FAR, _FAR]))
-    status_clause = f"status IN ({','.join('?' * len(statuses))}) AND " if statuses else ""
+    # ``+status``: walk the priority index, not the status one (which would sort a million rows)
+    status_clause = f"+status IN ({','.join('?' * len(statuses))}) AND " if statuses else ""
     for condition, params in queries:
         row = project.db.execute(
             f"SELECT id FROM documents WHERE {status_clause}{condition}", [*statuses, *params]
