@@ -119,6 +119,14 @@ def held_out_scores(path: Path, held_out: list[int], gold: Gold) -> dict[str, An
     return {"origins": origins, **score_keys(proposed, truth).to_dict()}
 
 
+def split_held_out(ids: list[int], count: int, seed: int) -> tuple[list[int], list[int]]:
+    """A seeded shuffle: the first ``count`` documents held out (in id order), the rest the
+    pool (in the shuffled order)."""
+    order = list(ids)
+    random.Random(seed).shuffle(order)
+    return sorted(order[:count]), order[count:]
+
+
 def suggest(path: Path, model: str) -> None:
     annotator("suggest", str(path), "--model", model, "--no-propagate", "--no-default-rules")
 
@@ -138,9 +146,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-loop-") as tmp:
         path, ids, gold = build_project(Path(tmp), args.base, args.conll)
-        order = list(ids)
-        random.Random(args.seed).shuffle(order)
-        held_out, pool = sorted(order[: args.held_out]), order[args.held_out :]
+        held_out, pool = split_held_out(ids, args.held_out, args.seed)
         if len(pool) < rounds[-1]:
             raise SystemExit(f"only {len(pool)} documents for the pool, {rounds[-1]} asked")
         tokens = sum(len(gold[d]) for d in held_out)
@@ -159,10 +165,10 @@ def main() -> None:
                 for doc_id in pool[corrected:target]:
                     correct(project, doc_id, gold[doc_id])
             corrected = target
-            started, cpu = time.perf_counter(), _children_cpu()
+            started, cpu = time.perf_counter(), children_cpu()
             annotator("train", str(path), "--max-steps", str(args.steps), "--seed", str(args.seed))
             train_seconds = time.perf_counter() - started
-            train_cpu = _children_cpu() - cpu
+            train_cpu = children_cpu() - cpu
             suggest(path, _latest(path))
             row = {
                 "corrected": target,
@@ -176,7 +182,7 @@ def main() -> None:
     print_table(rows, evaluation)
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
     """CPU seconds (user + system) of the finished child processes: less bent by other load
     on the machine than wall-clock time."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -166,3 +166,141 @@ def test_the_cli_offers_every_strategy() -> None:
     from annotator.services.sampling import STRATEGIES
 
     assert " | ".join(STRATEGIES) in inspect.getsource(sample_command)
+
+
+# -- uncertain reads the pool a document at a time ------------------------------------------------
+
+
+def _in_memory_uncertain(path: Path, seed: int) -> list[int]:
+    """The ``uncertain`` ranking as it was before it was streamed: every pending suggestion read
+    into memory, then aggregated in Python. The reference the streamed one must equal."""
+    import random
+
+    from annotator.services.sampling import _disagreements, _ranked_by
+    from annotator.store.pool import pool_ids
+
+    with Project.open(path, read_only=True) as project:
+        pool = pool_ids(project)
+        rows = list(
+            project.db.execute(
+                "SELECT doc_id, origin, start, end, label, score FROM spans "
+                "WHERE status = 'suggested'"
+            )
+        )
+    rng = random.Random(seed)
+    scores: dict[int, list[float]] = {}
+    keys: dict[int, dict[str, set[tuple[int, int, str]]]] = {}
+    for doc_id, origin, start, end, label, score in rows:
+        if score is not None:
+            scores.setdefault(doc_id, []).append(score)
+        keys.setdefault(doc_id, {}).setdefault(origin, set()).add((start, end, label))
+    if scores:
+        closeness = {d: max(1.0 - abs(2.0 * s - 1.0) for s in v) for d, v in scores.items()}
+        return _ranked_by(pool, closeness, rng)
+    return _ranked_by(pool, {d: float(_disagreements(k)) for d, k in keys.items()}, rng)
+
+
+def _random_suggestions(path: Path, per_document: int, scored: bool, seed: int = 0) -> None:
+    """Overlapping pending suggestions of three origins on every document (several the same
+    offsets, some decided), with scores when ``scored``."""
+    import random
+
+    rng = random.Random(seed)
+    with Project.open(path) as project:
+        spans = []
+        for doc_id in project.document_ids():
+            for _ in range(rng.randrange(per_document + 1)):
+                start = rng.randrange(0, 30)
+                spans.append(
+                    Span(
+                        doc_id=doc_id,
+                        start=start,
+                        end=start + rng.randrange(1, 8),
+                        label=rng.choice(["PER", "LOC", "ORG"]),
+                        origin=rng.choice(["model:m@1", "patterns:p", "rule:r"]),
+                        status=rng.choice(["suggested"] * 4 + ["accepted", "rejected"]),
+                        score=round(rng.random(), 2) if scored and rng.random() < 0.5 else None,
+                    )
+                )
+        project.add_spans(spans)
+
+
+@pytest.mark.parametrize("scored", [True, False])
+def test_uncertain_streamed_ranks_as_the_in_memory_ranking(pool: Path, scored: bool) -> None:
+    _random_suggestions(pool, per_document=12, scored=scored)
+    expected = _in_memory_uncertain(pool, seed=4)
+    report = sample_project_file(pool, SampleOptions(n=40, strategy="uncertain", seed=4))
+    assert report.chosen == expected
+    assert ("scores" if scored else "disagreement") in report.notes[0]
+
+
+def _peak_bytes_of_uncertain(path: Path) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        sample_project_file(path, SampleOptions(n=5, strategy="uncertain", seed=1))
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_uncertain_memory_does_not_grow_with_the_suggestions(tmp_path: Path) -> None:
+    """Twenty times the suggestions on the same pool: the peak stays about the same (reading
+    them all into memory made it grow with them)."""
+    few, many = tmp_path / "few.annotator", tmp_path / "many.annotator"
+    texts = [f"Document numéro {n} sur Paris, Lyon et Marseille." for n in range(200)]
+    for path, per_document in ((few, 5), (many, 100)):
+        with Project.create(path) as project:
+            add_texts(project, texts)
+        _random_suggestions(path, per_document, scored=False)
+    _peak_bytes_of_uncertain(few)  # imports and caches, out of the measure
+    assert _peak_bytes_of_uncertain(many) < 1.5 * _peak_bytes_of_uncertain(few)
+
+
+def test_neighbours_in_sample_first_order(pool: Path) -> None:
+    from annotator.store.pool import neighbour_by_priority, set_priorities
+
+    with Project.open(pool) as project:
+        set_priorities(project, [30, 7, 12])
+        order = filtered_ids(project, DocumentFilter(by_priority=True))
+        assert order[:4] == [30, 7, 12, 1]
+
+        def walk(forward: bool) -> list[int]:
+            walked, doc_id = [], None
+            while (doc_id := neighbour_by_priority(project, doc_id, forward)) is not None:
+                walked.append(doc_id)
+            return walked
+
+        assert walk(forward=True) == order  # the document list's order, one step at a time
+        assert walk(forward=False) == order[::-1]
+        project.set_document_status(7, "done")
+        assert neighbour_by_priority(project, 30, unfinished_only=True) == 12
+        assert neighbour_by_priority(project, 40, unfinished_only=True) == 30  # wraps around
+        assert neighbour_by_priority(project, 12, forward=False, unfinished_only=True) == 30
+
+
+def test_a_step_in_sample_first_order_reads_a_few_rows_not_the_pool(tmp_path: Path) -> None:
+    """Done-and-next on a big pool must not sort every unfinished document (SQLite picked the
+    status index for that, then sorted): count SQLite's virtual machine steps."""
+    from annotator.model import Document
+    from annotator.store.pool import neighbour_by_priority, set_priorities
+
+    path = tmp_path / "big.annotator"
+    with Project.create(path) as project:
+        with project.transaction():
+            project.add_documents_bulk([Document(text=f"document {n}") for n in range(5000)])
+        set_priorities(project, [4000, 17, 2500])
+        steps = 0
+
+        def count() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        project.db.conn.set_progress_handler(count, 10)
+        assert neighbour_by_priority(project, 17, unfinished_only=True) == 2500
+        assert neighbour_by_priority(project, 2500, unfinished_only=True) == 1
+        assert neighbour_by_priority(project, 1, forward=False, unfinished_only=True) == 2500
+        project.db.conn.set_progress_handler(None, 10)
+    assert steps * 10 < 2000  # a scan of the 5,000 documents takes well over 50,000

@@ -47,8 +47,10 @@ def reports_errors(function: F) -> F:
         except AnnotatorError as error:
             console_error(str(error))
             sys.exit(1)
-        except sqlite3.DatabaseError as error:
-            console_error(f"the project file cannot be used: {error}")
+        except sqlite3.DatabaseError as error:  # e.g. a damaged page, read after opening
+            project = kwargs.get("project")  # the commands' PROJECT argument
+            where = f"{project}: " if project is not None else ""
+            console_error(f"{where}the project file cannot be used: {error}")
             sys.exit(1)
         except KeyboardInterrupt:
             console_error("interrupted; everything committed before stays in the project")

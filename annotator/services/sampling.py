@@ -28,9 +28,10 @@ from annotator.store.pool import (
     accepted_label_counts,
     pool_ids,
     set_priorities,
-    suggested_keys,
+    suggested_keys_by_document,
     suggested_labels,
-    suggested_scores,
+    suggestion_closeness,
+    suggestion_origins,
 )
 from annotator.store.search import document_text
 
@@ -100,23 +101,21 @@ def _ranked_by(pool: list[int], score: dict[int, float], rng: random.Random) -> 
 def _rank_uncertain(
     project: Project, pool: list[int], rng: random.Random, options: SampleOptions, notes: list[str]
 ) -> list[int]:
-    scores = suggested_scores(project)
-    if scores:
+    closeness = suggestion_closeness(project)
+    if closeness:
         notes.append("uncertain: by suggestion scores (nearest 0.5 first)")
-        closeness = {
-            doc_id: max(1.0 - abs(2.0 * s - 1.0) for s in values)
-            for doc_id, values in scores.items()
-        }
         return _ranked_by(pool, closeness, rng)
-    keys = suggested_keys(project)
-    if len({origin for by_origin in keys.values() for origin in by_origin}) < 2:
+    if len(suggestion_origins(project, at_most=2)) < 2:
         notes.append(
             "uncertain: no scores and fewer than two suggesters, so nothing to measure; "
             "random order (suggest with a model and pattern files to compare them)"
         )
         return _rank_random(project, pool, rng, options, notes)
     notes.append("uncertain: by disagreement between suggesters (no scores in the project)")
-    return _ranked_by(pool, {d: float(_disagreements(k)) for d, k in keys.items()}, rng)
+    disagreements = {
+        doc_id: float(_disagreements(keys)) for doc_id, keys in suggested_keys_by_document(project)
+    }
+    return _ranked_by(pool, disagreements, rng)
 
 
 def _disagreements(by_origin: dict[str, set[tuple[int, int, str]]]) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 import traceback
 from importlib import metadata
@@ -69,6 +70,11 @@ def show_unexpected(
     parent = QApplication.activeWindow()
     if isinstance(error, AnnotatorError):
         warn(parent, "annotator", str(error))
+        return
+    if isinstance(error, sqlite3.DatabaseError):  # a damaged page of a big file, read only now
+        project = getattr(parent, "project_path", None)
+        where = f"{project}: " if project is not None else ""
+        warn(parent, "annotator", f"{where}the project file cannot be used: {error}")
         return
     log.error("".join(traceback.format_exception(kind, error, trace)))
     critical(

@@ -149,12 +149,14 @@ class DocumentListPanel(QWidget):
             self.status_filter.setCurrentIndex(found)
 
     def _apply_filter(self) -> None:
+        by_priority = bool(self.order_choice.currentData())
+        self._session.sample_first = by_priority  # previous / next walk the list's order
         self.model.set_filter(
             DocumentFilter(
                 text=self.text_filter.text().strip(),
                 status=self.status_filter.currentData() or "",
                 label=self.label_filter.currentData() or "",
-                by_priority=bool(self.order_choice.currentData()),
+                by_priority=by_priority,
             )
         )
         self._select(self._session.current_doc_id)

@@ -29,6 +29,7 @@ from annotator.errors import AnnotatorError
 from annotator.model import LabelSchema
 from annotator.store import Project
 from annotator.store.listing import neighbour_document
+from annotator.store.pool import neighbour_by_priority
 
 
 class EditCommand(QUndoCommand):
@@ -71,13 +72,15 @@ class ProjectSession(QObject):
         self.project = project
         self.undo_stack = QUndoStack(self)
         self.current_doc_id: int | None = None
+        # the document list's order, "Sample first": moves follow the ranks of annotator sample
+        self.sample_first = False
 
     def open_document(self, doc_id: int) -> None:
         self.current_doc_id = doc_id
         self.project.set_state("last_document", doc_id)
         self.document_opened.emit(doc_id)
 
-    # -- moving between documents (id order) -------------------------------------------------
+    # -- moving between documents (id order, or the sample's ranks first) ---------------------
 
     def next_document(self) -> bool:
         """Open the next document; ``False`` at the last one."""
@@ -134,7 +137,8 @@ class ProjectSession(QObject):
         return self._open_neighbour(forward=True, unfinished_only=True)
 
     def _open_neighbour(self, forward: bool, unfinished_only: bool = False) -> bool:
-        target = neighbour_document(self.project, self.current_doc_id, forward, unfinished_only)
+        neighbour = neighbour_by_priority if self.sample_first else neighbour_document
+        target = neighbour(self.project, self.current_doc_id, forward, unfinished_only)
         if target is None or target == self.current_doc_id:
             return False
         self.open_document(target)

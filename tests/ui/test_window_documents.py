@@ -176,3 +176,55 @@ def test_closing_the_window_while_the_list_grows_stops_it(
     window.close()  # closes the project: the list must not read it any more
     assert not model.is_listing()
     qtbot.wait(50)  # events, timers and the deferred delete run: no error in any of them
+
+
+def test_previous_and_next_walk_the_sample_first_order(qtbot, launcher, project_file) -> None:
+    from annotator.store.pool import set_priorities
+
+    path = project_file(8)
+    with Project.open(path) as project:
+        set_priorities(project, [4, 2, 6])  # what annotator sample leaves in the project
+    window = open_window(qtbot, launcher, path)
+    session, panel = window.session, window.document_list
+    assert session.current_doc_id == 1
+    panel.order_choice.setFocus()
+    qtbot.keyClick(panel.order_choice, Qt.Key.Key_Down)  # "Sample first": 4 2 6 1 3 5 7 8
+    focus_window(qtbot, window)
+    walked = []
+    for _ in range(4):
+        qtbot.keyClick(window.view, Qt.Key.Key_Left, ALT)
+        walked.append(session.current_doc_id)
+    assert walked == [6, 2, 4, 4]
+    assert "first document" in window.statusBar().currentMessage()
+    for _ in range(4):
+        qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)
+        walked.append(session.current_doc_id)
+    assert walked[4:] == [2, 6, 1, 3]
+    row = panel.table.currentIndex().row()
+    assert panel.model.doc_id_at(row) == 3  # the list's selection follows
+    panel.order_choice.setFocus()
+    qtbot.keyClick(panel.order_choice, Qt.Key.Key_Up)  # id order again
+    focus_window(qtbot, window)
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)
+    assert session.current_doc_id == 4
+
+
+def test_done_and_next_follows_the_sample_first_order(qtbot, launcher, project_file) -> None:
+    from annotator.store.pool import set_priorities
+
+    path = project_file(8)
+    with Project.open(path) as project:
+        set_priorities(project, [5, 3])
+        project.set_document_status(3, "done")  # already finished: jumped over
+    window = open_window(qtbot, launcher, path)
+    panel = window.document_list
+    panel.order_choice.setFocus()
+    qtbot.keyClick(panel.order_choice, Qt.Key.Key_Down)  # "Sample first": 5 (3) 1 2 4 ...
+    focus_window(qtbot, window)
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)  # from 1: 2
+    for _ in range(3):
+        qtbot.keyClick(window.view, Qt.Key.Key_Left, ALT)  # 1, 3 (done), 5
+    assert window.session.current_doc_id == 5
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)  # 5 done; the next unfinished: 1
+    assert window.session.current_doc_id == 1
+    assert _statuses(path)[5] == "done"
