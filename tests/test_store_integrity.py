@@ -148,7 +148,7 @@ def test_bad_state_is_ignored_with_a_warning(
     ("trigger", "event"),
     [
         ("documents_ad", "AFTER DELETE ON documents"),  # the text index's (m005)
-        ("document_counts_au", "AFTER UPDATE OF status ON documents"),  # the counts' (m008)
+        ("document_counts_au", "AFTER UPDATE OF status ON documents"),  # the counts' (m007)
     ],
 )
 def test_the_triggers_our_migrations_make_are_accepted_but_not_changed_ones(

@@ -116,7 +116,7 @@ def test_a_reader_stops_on_a_short_chunk(pool: Project) -> None:
 
 def test_a_file_without_the_id_index_lists_its_documents_read_only(tmp_path: Path) -> None:
     path = tmp_path / "old.annotator"
-    db = older_project_file(path, "m008_document_list_indexes")
+    db = older_project_file(path, "m007_document_list_indexes")
     db["documents"].insert_all(
         {"text": f"Document {number}", "text_hash": str(number), "status": "new"}
         for number in range(5)
@@ -151,7 +151,7 @@ def test_status_counts_follow_every_write(project: Project) -> None:
 
 def test_an_older_file_gets_its_status_counts_when_upgraded(tmp_path: Path) -> None:
     path = tmp_path / "old.annotator"
-    db = older_project_file(path, "m008_document_list_indexes")
+    db = older_project_file(path, "m007_document_list_indexes")
     db["documents"].insert_all(
         {"text": f"Document {n}", "text_hash": str(n), "status": "done" if n % 2 else "new"}
         for n in range(5)

@@ -79,6 +79,6 @@ def test_status_changes_leave_the_index_alone(project: Project) -> None:
     [doc_id] = _add(project, TEXTS[:1])
     changes = project.db.conn.total_changes
     project.set_document_status(doc_id, "done")
-    # the document row and the counts of its old and new status (m008), no text index rows
+    # the document row and the counts of its old and new status (m007), no text index rows
     assert project.db.conn.total_changes - changes == 3
     assert _matching(project, "Redmond") == [doc_id]

@@ -26,7 +26,7 @@ DISPUTED_DOCUMENTS = (
 )
 TEXT_INDEX = "documents_fts"
 TRIGRAM = 3  # the shortest substring the trigram index can answer
-STATUS_COUNTS = "document_counts"  # documents per status, kept by triggers (m008)
+STATUS_COUNTS = "document_counts"  # documents per status, kept by triggers (m007)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ class IdReader:
     it reads the first screen, then the rest in chunks between events. Each chunk is a query of
     its own that starts after the last id read (keyset paging, no ``OFFSET``), so no statement
     stays open between chunks while the window writes. Id order reads the compact index on the
-    ids (m008), or the text index, which yields its rowids in order; "Sample first" reads the
+    ids (m007), or the text index, which yields its rowids in order; "Sample first" reads the
     ranked documents by the priority index, then the others in id order.
     """
 
@@ -147,7 +147,7 @@ class IdReader:
             params = [where.text_match, self._after_id]
             order = "f.rowid"
         else:
-            # SQLite reads the compact index of the ids (m008), not the table and its texts,
+            # SQLite reads the compact index of the ids (m007), not the table and its texts,
             # or, with a status, the status index (in id order within a status)
             sql = "SELECT d.id FROM documents d WHERE d.id > ?"
             params = [self._after_id]
@@ -214,8 +214,8 @@ def _title(meta_title: Any, head: str) -> str:
 
 
 def status_counts(project: Project) -> dict[str, int]:
-    """Documents per status (for the progress summary), from the counts the triggers of m008
-    keep; a file opened read-only before m008 counts its documents."""
+    """Documents per status (for the progress summary), from the counts the triggers of m007
+    keep; a file opened read-only before m007 counts its documents."""
     if project.db[STATUS_COUNTS].exists():
         sql = f"SELECT status, documents FROM {STATUS_COUNTS} WHERE documents > 0"
     else:

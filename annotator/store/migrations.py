@@ -142,7 +142,7 @@ def m006_documents_priority(db: Database) -> None:
 
 
 @migrations()
-def m008_document_list_indexes(db: Database) -> None:
+def m007_document_list_indexes(db: Database) -> None:
     """What the window reads on open, without work proportional to the pool.
 
     The ids alone, in order: the document list reads them from this index, about 9 bytes a
