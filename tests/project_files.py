@@ -1,4 +1,4 @@
-"""Project files as older versions of annotator left them, for upgrade tests."""
+"""Project files as older versions of annotator left them, for upgrade tests, and damaged ones."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from annotator.model import default_schema
-from annotator.store import FORMAT_MARKER
+from annotator.model import Document, default_schema
+from annotator.store import FORMAT_MARKER, Project
 from annotator.store.migrations import migrations
 
 
@@ -24,3 +24,22 @@ def older_project_file(path: Path, stop_before: str) -> Database:
         ]
     )
     return db
+
+
+PAGE = 4096  # SQLite's default page size, what Project.create leaves
+
+
+def project_with_a_damaged_page(path: Path, last_document: int | None = None) -> Path:
+    """200 documents of about 2 KB; the page holding the text of document 151 is overwritten
+    with garbage (the others, and the tables opening reads, are sound)."""
+    with Project.create(path) as project:
+        for n in range(200):
+            project.add_document(Document(text=f"texte numéro {n:04d} " * 100))
+        if last_document is not None:
+            project.set_state("last_document", last_document)
+        project.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = data.index("texte numéro 0150".encode()) // PAGE
+    data[page * PAGE : (page + 1) * PAGE] = b"\xff" * PAGE
+    path.write_bytes(bytes(data))
+    return path

@@ -7,30 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from project_files import project_with_a_damaged_page
 from typer.testing import CliRunner
 
 import annotator.store.project as store_project
 from annotator.cli.app import app
 from annotator.errors import NotAProjectError
-from annotator.model import Document
 from annotator.store import Project
-
-PAGE = 4096
 
 
 @pytest.fixture
 def damaged(tmp_path: Path) -> Path:
-    """A project whose page holding the text of document 151 is overwritten with garbage."""
-    path = tmp_path / "pool.annotator"
-    with Project.create(path) as project:
-        for n in range(200):
-            project.add_document(Document(text=f"texte numéro {n:04d} " * 100))
-        project.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    data = bytearray(path.read_bytes())
-    page = data.index("texte numéro 0150".encode()) // PAGE
-    data[page * PAGE : (page + 1) * PAGE] = b"\xff" * PAGE
-    path.write_bytes(bytes(data))
-    return path
+    return project_with_a_damaged_page(tmp_path / "pool.annotator")
 
 
 def test_a_damaged_file_up_to_the_limit_is_refused_on_open(

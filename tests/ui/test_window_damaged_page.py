@@ -7,32 +7,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from project_files import project_with_a_damaged_page
 from PySide6.QtCore import Qt
 from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
 import annotator.store.project as store_project
 import annotator.ui.app as app_module
-from annotator.model import Document
-from annotator.store import Project
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
-PAGE = 4096
 ALT = Qt.KeyboardModifier.AltModifier
 
 
 def test_a_damaged_page_read_in_the_window_is_one_message_naming_the_file(
     qtbot, launcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "pool.annotator"
-    with Project.create(path) as project:
-        for n in range(200):
-            project.add_document(Document(text=f"texte numéro {n:04d} " * 100))
-        project.set_state("last_document", 140)
-        project.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    data = bytearray(path.read_bytes())
-    page = data.index("texte numéro 0150".encode()) // PAGE  # document 151
-    data[page * PAGE : (page + 1) * PAGE] = b"\xff" * PAGE
-    path.write_bytes(bytes(data))
+    path = project_with_a_damaged_page(tmp_path / "pool.annotator", last_document=140)
     monkeypatch.setattr(store_project, "QUICK_CHECK_MAX_BYTES", path.stat().st_size - 1)
     shown: list[str] = []
     unexpected: list[str] = []
