@@ -370,10 +370,17 @@ def _stronger_status(a: DocumentStatus, b: DocumentStatus) -> DocumentStatus:
     return a if _DOCUMENT_RANK[a] >= _DOCUMENT_RANK[b] else b
 
 
+_GOOD_LABELS: set[str] = set()  # labels checked once already: a corpus repeats a few
+
+
 def _check_label(label: Any, what: str, path: Path, where: str | int) -> None:
+    if type(label) is str and label in _GOOD_LABELS:
+        return
     problem = label_problem(label)
     if problem is not None:
         raise FormatError(path, where, f"{what} label {repr(label)[:60]}: {problem}")
+    if len(_GOOD_LABELS) < 10_000:
+        _GOOD_LABELS.add(label)
 
 
 def _check_annotation(
