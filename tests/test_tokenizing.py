@@ -107,9 +107,9 @@ def test_ensure_tokens_stores_the_tokenizers_offsets_and_the_alignment_flags(
 ) -> None:
     with Project.open(imported) as project:
         assert ensure_tokens(project, [2]) == 1
-        assert project.untokenized_ids() == [1, 3, 4, 5]
+        assert project.untokenized_ids() == [1, 3, 4, 5] and project.has_untokenized()
         assert ensure_tokens(project) == 4
-        assert ensure_tokens(project) == 0
+        assert ensure_tokens(project) == 0 and not project.has_untokenized()
         for doc_id, text in enumerate(TEXTS, start=1):
             assert project.tokens(doc_id) == next(tokenize.tokenize("fr", [text]))
         [misaligned] = project.misaligned_span_ids()

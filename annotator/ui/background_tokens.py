@@ -52,8 +52,10 @@ class BackgroundTokenizer(QObject):
             application.aboutToQuit.connect(self.close)
 
     def start(self) -> None:
-        """Start a pass unless one runs (a pass finds the documents without tokens itself)."""
-        if self._closed or self._pool.activeThreadCount():
+        """Start a pass when some document has no tokens, unless one runs (a pass finds the
+        documents without tokens itself). A project whose documents all have tokens loads no
+        tokenizer (seconds of a core, and closing the window would wait for the load)."""
+        if self._closed or self._pool.activeThreadCount() or not self.project.has_untokenized():
             return
         self._pool.start(_Pass(self))
 
@@ -97,7 +99,7 @@ class _Pass(QRunnable):
         owner = self._owner
         try:
             tokenizing.load_tokenizer(owner.lang)
-            if owner.project.read_only:  # tokens made here could not be stored: made on open
+            if owner.project.read_only or owner.stopping():  # read-only: made on open instead
                 return
             with owner.project.worker_connection() as connection:
                 done = tokenizing.ensure_tokens(
