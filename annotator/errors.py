@@ -37,6 +37,10 @@ class ProjectReadOnlyError(ProjectError):
     """A write was attempted on a project opened read-only."""
 
 
+class TokensMissingError(ProjectError):
+    """A document's tokens were read before they were made (``services.tokenizing``)."""
+
+
 class NotFoundError(AnnotatorError):
     """A document, span or relation id that the project does not hold."""
 

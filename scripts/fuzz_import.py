@@ -731,9 +731,11 @@ def unsound(path: Path, exports: tuple[str, ...] = CHECKED_EXPORTS) -> str:
     """What is wrong with a project's stored content ("" when nothing): the checks every
     import must leave true, and strict-JSON ``exports``."""
     from annotator.services.exporting import export_project
+    from annotator.services.tokenizing import ensure_tokens
     from annotator.store import Project
 
     with Project.open(path) as project:
+        ensure_tokens(project)  # the import leaves them for later: every text must tokenize
         for doc_id in project.document_ids():
             document = project.document(doc_id)
             try:

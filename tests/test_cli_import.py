@@ -102,7 +102,7 @@ def test_explicit_format_split_and_their_errors(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     with Project.open(project, read_only=True) as opened:
-        assert [d.text for d in opened.documents()] == ["Une phrase.", "Une autre."]
+        assert [d.text for d in opened.documents(tokens=False)] == ["Une phrase.", "Une autre."]
     result = runner.invoke(app, ["import", str(project), str(text), "--format", "xml"])
     assert result.exit_code == 1
     assert "unknown format 'xml'" in one_line(result)

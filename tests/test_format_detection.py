@@ -112,7 +112,7 @@ def _annotations(project: Project) -> list[tuple[str, list[str], list[tuple[str,
 
     out = []
     for doc_id in project.document_ids():
-        text = project.document(doc_id).text
+        text = project.document(doc_id, tokens=False).text
         spans = {s.id: bare(text[s.start : s.end]) for s in project.spans(doc_id)}
         labels = sorted(f"{spans[s.id]}/{s.label}" for s in project.spans(doc_id))
         relations = sorted(

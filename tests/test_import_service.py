@@ -14,6 +14,7 @@ from annotator.io import registry
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
 from annotator.services import importing
 from annotator.services.importing import import_sources
+from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project, project_stats
 
 TEXT = "Brad Smith works for Microsoft in Redmond."
@@ -59,7 +60,9 @@ def snapshot(project: Project) -> dict[str, Any]:
     }
 
 
-def test_text_folder_is_tokenized_and_logged(project: Project, tmp_path: Path) -> None:
+def test_text_folder_is_logged_and_tokenized_on_first_need(
+    project: Project, tmp_path: Path
+) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "a.txt").write_text(TEXT, encoding="utf-8")
@@ -67,6 +70,8 @@ def test_text_folder_is_tokenized_and_logged(project: Project, tmp_path: Path) -
     report = import_sources(project, [folder])
     assert (report.documents, report.records, report.spans) == (2, 2, 0)
     assert report.sources[0].format == "text"
+    assert project.untokenized_ids() == [1, 2]
+    assert ensure_tokens(project) == 2
     first = project.document(project.document_ids()[0])
     assert first.text == TEXT and first.status == "new" and first.meta == {"file": "a.txt"}
     assert first.tokens[:2] == ((0, 4), (5, 10))
@@ -172,7 +177,9 @@ def test_new_labels_extend_the_schema_and_are_reported(project: Project, tmp_pat
 def test_misaligned_spans_are_kept_flagged_and_counted(project: Project, tmp_path: Path) -> None:
     task = {"text": TEXT, "spans": [{"start": 0, "end": 3, "label": "PER"}], "answer": "accept"}
     report = import_sources(project, [jsonl(tmp_path / "a.jsonl", task)])
-    assert (report.spans, report.misaligned) == (1, 1)
+    assert (report.spans, report.misaligned) == (1, 0)  # not known until tokenized
+    assert project.misaligned_span_ids() == []
+    ensure_tokens(project)
     assert len(project.misaligned_span_ids()) == 1
 
 
@@ -210,7 +217,7 @@ def test_split_paragraph_and_split_refused_for_other_formats(
     text.write_text("One.\n\nTwo.\n\nThree.", encoding="utf-8")
     report = import_sources(project, [text], split="paragraph")
     assert report.documents == 3
-    assert [d.meta["paragraph"] for d in project.documents()] == [1, 2, 3]
+    assert [d.meta["paragraph"] for d in project.documents(tokens=False)] == [1, 2, 3]
     with pytest.raises(FormatError, match="--split sentence applies to plain text, not to"):
         import_sources(project, [jsonl(tmp_path / "a.jsonl", {"text": "x"})], split="sentence")
     with pytest.raises(AnnotatorError, match="unknown --split 'word'"):
@@ -304,7 +311,7 @@ def test_any_registered_reader_works(
     report = import_sources(project, [source])
     assert report.sources[0].format == "custom"
     doc_id = project.document_ids()[0]
-    assert project.document(doc_id).meta == {"id": "A"}
+    assert project.document(doc_id, tokens=False).meta == {"id": "A"}
     assert project.document_status(doc_id) == "in_progress"
     spans = project.spans(doc_id)
     assert [(s.origin, s.status, s.score) for s in spans] == [

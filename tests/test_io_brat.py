@@ -255,12 +255,11 @@ def test_a_brat_folder_imports_into_a_project(project: Project, fixtures_dir: Pa
     assert report.documents == len(list(folder.glob("*.txt")))
     assert report.spans == sum(line.startswith("T") for line in ann_lines)
     assert report.relations == sum(line.startswith("R") for line in ann_lines)
-    doc_id = next(
-        i for i in project.document_ids() if project.document(i).meta["source"].startswith("110")
-    )
-    texts = {project.document(doc_id).text[s.start : s.end] for s in project.spans(doc_id)}
+    documents = {document.meta["source"]: document for document in project.documents(tokens=False)}
+    document = next(d for source, d in documents.items() if source.startswith("110"))
+    texts = {document.text[s.start : s.end] for s in project.spans(document.id)}
     assert {"Orville Wright", "Wilbur Wright"} <= texts
-    assert project.document(doc_id).meta["brat"]["notes"][0]["id"] == "#1"
+    assert document.meta["brat"]["notes"][0]["id"] == "#1"
     assert "Family" in project.schema.relation_names
 
 

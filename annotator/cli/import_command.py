@@ -1,7 +1,9 @@
-"""``annotator import``: read files into a project, with a progress bar and a report."""
+"""``annotator import`` (read files into a project, with a progress bar and a report) and
+``annotator tokenize`` (make the tokens an import leaves for later)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +12,10 @@ import typer
 from annotator.cli.app import app, console, reports_errors
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from rich.progress import TaskID
+
     from annotator.services.importing import ImportReport
 
 FORMATS_HELP = (
@@ -62,34 +68,19 @@ def import_(
             "several string fields.",
         ),
     ] = None,
+    tokenize: Annotated[
+        bool,
+        typer.Option(
+            "--tokenize",
+            help="Make the new documents' tokens right after the import commits (else they are "
+            "made when first needed, or by annotator tokenize).",
+        ),
+    ] = False,
 ) -> None:
     """Import texts and annotations; one transaction: a bad record keeps nothing."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    from annotator.cli.progress_columns import RateColumn
     from annotator.services import importing  # loads spaCy: only when importing
 
-    bar = Progress(
-        TextColumn("Importing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    task = bar.add_task("import", total=None)
-
-    def progress(done: int, total: int | None) -> None:
-        bar.update(task, completed=done, total=total)
-
-    with bar:
+    with _progress_bars("Importing", "Tokenizing") as (progress, tokenizing):
         report, created = importing.import_into_file(
             project,
             sources,
@@ -99,10 +90,66 @@ def import_(
             progress=progress,
             skip_invalid=skip_invalid,
             text_key=text_key,
+            tokenize_after=tokenizing if tokenize else None,
         )
     if created:
         console.print(f"Created {project}", highlight=False, soft_wrap=True)
     _print_report(report)
+
+
+@app.command()
+@reports_errors
+def tokenize(
+    project: Annotated[Path, typer.Argument(help="Project file.", metavar="PROJECT")],
+) -> None:
+    """Make the tokens of every document that has none yet (an import leaves them for later)."""
+    from annotator.services.tokenizing import ensure_tokens
+    from annotator.store import Project
+
+    with Project.open(project) as opened, _progress_bars("Tokenizing") as (progress,):
+        done = ensure_tokens(opened, progress=progress)
+        misaligned = opened.count_misaligned()
+    console.print(
+        f"Tokenized {done} documents; {misaligned} spans are not on token boundaries",
+        highlight=False,
+    )
+
+
+@contextmanager
+def _progress_bars(*titles: str) -> Iterator[list[Callable[[int, int | None], None]]]:
+    """Transient bars of ``done`` out of ``total`` and the rate, one per title, each shown
+    from its first report on; yields their update functions."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from annotator.cli.progress_columns import RateColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def updater(title: str) -> Callable[[int, int | None], None]:
+        def progress(done: int, total: int | None) -> None:
+            if title not in tasks:
+                tasks[title] = bar.add_task(title, total=total)
+            bar.update(tasks[title], completed=done, total=total)
+
+        return progress
+
+    with bar:
+        yield [updater(title) for title in titles]
 
 
 def _print_report(report: ImportReport) -> None:

@@ -106,7 +106,13 @@ def _print_stats(figures: dict[str, Any]) -> None:
     console.print(f"[bold]{figures['project']}[/]", highlight=False, soft_wrap=True)
     console.print(f"Documents: {documents['total']}")
     console.print(_counts_table("  by status", documents["by_status"]))
-    console.print(f"Spans: {spans['total']} ({spans['misaligned']} not on token boundaries)")
+    alignment = f"{spans['misaligned']} not on token boundaries"
+    if spans["untokenized_documents"]:
+        alignment = (
+            f"{alignment}; {spans['untokenized_documents']} documents not tokenized yet: "
+            "annotator tokenize counts theirs"
+        )
+    console.print(f"Spans: {spans['total']} ({alignment})")
     for key in ("by_status", "by_label", "by_origin"):
         if spans[key]:
             console.print(_counts_table(f"  {key.replace('_', ' ')}", spans[key]))

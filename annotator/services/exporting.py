@@ -26,6 +26,7 @@ from annotator.io.alignment import MisalignedPolicy
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS
 from annotator.services.export_output import prepared_output
+from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
 
 StatusSelection = Literal["done", "all"]
@@ -298,6 +299,8 @@ def _write_export(
     report = ExportReport()
     statuses = _selected_statuses(options.spans, options.format)
     entry = WRITERS[options.format]
+    if entry.tokens:  # made on first need: an import leaves them for later
+        ensure_tokens(project, doc_ids, cancel=cancel)
     written = 0
 
     def stream(ids: list[int]) -> Iterator[ExportDocument]:

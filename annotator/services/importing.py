@@ -1,9 +1,11 @@
 """Importing files into a project: streamed, in one transaction per command, with a report.
 
 Any registered reader works here. Records are read one at a time and written in batches
-(tokenized together, inserted with ``executemany``), so memory stays flat however many
-documents a file holds. One bad record rolls back everything the command wrote and raises
-one line naming the file and the line (or document); nothing is kept.
+(inserted with ``executemany``), so memory stays flat however many documents a file holds.
+Texts are not tokenized here: tokens land on first need (``services.tokenizing``), or right
+after the import with ``import_into_file(tokenize_after=...)``; tokens the file brings are
+checked and kept. One bad record rolls back everything the command wrote and raises one line
+naming the file and the line (or document); nothing is kept.
 
 Rules, also in docs/importing.md:
 - the same text already in the project is not imported again: it is counted as a duplicate,
@@ -14,7 +16,8 @@ Rules, also in docs/importing.md:
 - labels the source brings that the schema lacks are added to it (relation labels allow the
   (head, child) label pairs seen) and reported; a project created by the import starts with
   no labels but those (the default schema only when the source brings none);
-- a span off token boundaries is stored and flagged (counted as misaligned);
+- a span off token boundaries is stored and flagged (counted as misaligned) once the document
+  has tokens: from the file, else when they are made (until then its flag is unknown);
 - a document's status is the record's, else ``in_progress`` when it has accepted spans,
   ``suggested`` when it has suggested ones, else ``new``.
 """
@@ -53,6 +56,7 @@ from annotator.model.document import DocumentStatus, TokenOffsets, check_tokens,
 from annotator.model.labels import label_problem
 from annotator.model.parsing import one_line
 from annotator.services.projects import new_project
+from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
 
 Progress = Callable[[int, int | None], None]
@@ -182,8 +186,13 @@ def import_into_file(
     cancel: Callable[[], bool] | None = None,
     skip_invalid: bool = False,
     text_key: str | None = None,
+    tokenize_after: Progress | None = None,
 ) -> tuple[ImportReport, bool]:
     """``annotator import``: open the project, or create it (``lang``, default fr), and import.
+
+    ``tokenize_after`` (a progress callback) makes the tokens of every document without them
+    once the import has committed (``services.tokenizing``), counting the spans found off token
+    boundaries in the report; otherwise they are made on first need.
 
     Returns the report and whether the project was created. A project created here starts
     from the labels the source brings (entity and relation labels), not from the default
@@ -200,6 +209,7 @@ def import_into_file(
         project.set_schema(LabelSchema())  # the labels the source brings, and only those
     else:
         project = Project.open(path)
+    last_before = project.last_document_id()
     try:
         report = import_sources(
             project, sources, format, split, progress, cancel, skip_invalid, text_key
@@ -220,7 +230,13 @@ def import_into_file(
         report.notes.append(
             f"the project's language is {project.settings.lang}; --lang {lang} was not used"
         )
-    project.close()
+    try:
+        if tokenize_after is not None:
+            new = [doc_id for doc_id in project.document_ids() if doc_id > last_before]
+            ensure_tokens(project, new, progress=tokenize_after, cancel=cancel)
+            report.misaligned = project.count_misaligned(after_document=last_before)
+    finally:
+        project.close()
     return report, created
 
 
@@ -354,10 +370,17 @@ def _stronger_status(a: DocumentStatus, b: DocumentStatus) -> DocumentStatus:
     return a if _DOCUMENT_RANK[a] >= _DOCUMENT_RANK[b] else b
 
 
+_GOOD_LABELS: set[str] = set()  # labels checked once already: a corpus repeats a few
+
+
 def _check_label(label: Any, what: str, path: Path, where: str | int) -> None:
+    if type(label) is str and label in _GOOD_LABELS:
+        return
     problem = label_problem(label)
     if problem is not None:
         raise FormatError(path, where, f"{what} label {repr(label)[:60]}: {problem}")
+    if len(_GOOD_LABELS) < 10_000:
+        _GOOD_LABELS.add(label)
 
 
 def _check_annotation(
@@ -543,39 +566,32 @@ class _Importer:
         for pending, doc_id in zip(fresh, project.add_document_rows(rows), strict=True):
             pending.plan.report.documents += 1
             self.report.documents += 1
-            boundaries[doc_id] = boundaries.pop(-id(pending))
+            if -id(pending) in boundaries:
+                boundaries[doc_id] = boundaries.pop(-id(pending))
             targets.append((doc_id, pending))
         self._extend_schema([pending for _, pending in targets])
         self._insert_annotations(targets, boundaries)
 
     def _document_rows(
         self, fresh: list[_Pending], boundaries: dict[int, TokenBoundaries]
-    ) -> list[tuple[str, str, str, str, str]]:
-        """Each new document as the store's row, checked; its token boundaries go into
-        ``boundaries`` under ``-id(pending)`` until the store gives the document its id.
-
-        Tokens the file brings are checked against the text; the others come from the
-        tokenizer, all in one batched pass, straight into the stored encoding.
+    ) -> list[tuple[str, str, str, str, str | None]]:
+        """Each new document as the store's row, checked; the boundaries of tokens the file
+        brings go into ``boundaries`` under ``-id(pending)`` until the store gives the document
+        its id. Tokens the file brings are checked against the text; the others are made on
+        first need (``services.tokenizing``), so their offsets are None here.
         """
-        encoded: dict[int, tuple[str, TokenBoundaries]] = {}
+        rows = []
         for pending in fresh:
+            if not isinstance(pending.meta, dict):
+                raise FormatError(pending.plan.path, pending.where, "the meta is not an object")
+            offsets = None
             if pending.tokens is not None:
                 try:
                     check_tokens(pending.tokens, len(pending.text))
                 except (TypeError, ValueError) as error:
                     raise FormatError(pending.plan.path, pending.where, str(error)) from None
-                encoded[id(pending)] = (
-                    encode_offsets(*_columns(pending.tokens)),
-                    TokenBoundaries(pending.tokens),
-                )
-        untokenized = [pending for pending in fresh if pending.tokens is None]
-        tokenized = tokenize.tokenize_for_store(self.lang, (p.text for p in untokenized))
-        encoded.update(zip(map(id, untokenized), tokenized, strict=True))
-        rows = []
-        for pending in fresh:
-            if not isinstance(pending.meta, dict):
-                raise FormatError(pending.plan.path, pending.where, "the meta is not an object")
-            offsets, boundaries[-id(pending)] = encoded[id(pending)]
+                offsets = encode_offsets(*_columns(pending.tokens))
+                boundaries[-id(pending)] = TokenBoundaries(pending.tokens)
             meta = json.dumps(pending.meta, ensure_ascii=False)
             rows.append((pending.text, pending.digest, meta, pending.status, offsets))
         return rows

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from annotator.errors import AnnotatorError
+from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
 from annotator.store.pool import (
     accepted_label_counts,
@@ -228,6 +229,7 @@ def copy_documents(source: Project, doc_ids: Sequence[int], target_path: Path) -
     """A new project at ``target_path`` with ``source``'s settings and schema and the documents
     ``doc_ids`` in that order (ids 1, 2, ...), with their tokens, meta, status, spans and
     relations of every status. Removed again when anything fails."""
+    ensure_tokens(source, doc_ids)  # copied with the documents
     target = Project.create(target_path, settings=source.settings, schema=source.schema)
     try:
         with target.transaction():

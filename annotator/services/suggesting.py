@@ -33,6 +33,7 @@ from annotator.edits import SUPERSEDED_PREFIX, UpdateSpan, is_decided, remove_sp
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
 from annotator.model.learned import LearnedPattern, RelationExample
+from annotator.services.tokenizing import ensure_tokens
 from annotator.services.training import resolve_model
 from annotator.store import Project
 from annotator.store.learned import learned_patterns, relation_examples, save_learned_patterns
@@ -721,9 +722,13 @@ def compute_propagation(
             return []
         score = memory.score(needle, span.label)
         planned: list[PropagatedDocument] = []
-        for doc_id in document_ids_containing(project, needle, UNFINISHED_STATUSES):
-            if doc_ids is not None and doc_id not in doc_ids:
-                continue
+        found_in = [
+            doc_id
+            for doc_id in document_ids_containing(project, needle, UNFINISHED_STATUSES)
+            if doc_ids is None or doc_id in doc_ids
+        ]
+        ensure_tokens(project, found_in)  # occurrences snap to them
+        for doc_id in found_in:
             revision = project.revision(doc_id)
             text = document_text(project, doc_id)
             spans = project.spans(doc_id)

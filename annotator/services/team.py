@@ -21,6 +21,7 @@ from pathlib import Path
 from annotator.errors import ProjectError, ValidationError
 from annotator.model import Document, LabelSchema, Relation
 from annotator.model.span import ANNOTATOR_ORIGIN, new_id
+from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
 from annotator.store.decisions import DocumentDecisions, decisions_by_hash
 
@@ -91,6 +92,7 @@ def split_project(
         except OSError as error:
             raise ProjectError(f"{folder}: cannot make the folder ({error.strerror})") from None
         with Project.open(base, read_only=True) as source:
+            ensure_tokens(source)  # each copy keeps them
             ids = source.document_ids()
             random.Random(seed).shuffle(ids)
             shared_count = round(overlap * len(ids))
@@ -194,6 +196,7 @@ def open_team(
                     f"{next(m.path for m in members if m.name == name)}; "
                     "set each project's annotator (annotator new --annotator) before merging"
                 )
+            ensure_tokens(project)  # compared and copied by merge, tagged by agreement
             members.append(TeamMember(name, path, project))
         if len(members) < 2:
             raise ValidationError("give at least two different annotators' project files")

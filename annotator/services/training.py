@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from annotator.errors import AnnotatorError, Cancelled
 from annotator.io.records import ExportDocument, ExportReport
+from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
 from annotator.store.listing import UNFINISHED_STATUSES
 
@@ -204,6 +205,7 @@ def write_training_data(project: Project, plan: TrainingPlan) -> ExportReport:
     report = ExportReport()
     writer = WRITERS["spacy"]
     settings = project.settings
+    ensure_tokens(project, [doc_id for ids in plan.parts.values() for doc_id in ids])
 
     def documents(ids: Sequence[int]) -> Iterator[ExportDocument]:
         for doc_id in ids:

@@ -34,7 +34,7 @@ def decisions_by_hash(project: Project, status: str | None = None) -> Iterator[D
     names its ends by offsets and label, as every project agrees on them."""
     where, parameters = ("WHERE d.status = ?", [status]) if status else ("", [])
     documents = project.db.execute(
-        "SELECT d.text_hash, d.id, d.status, coalesce(t.offsets, '[]') FROM documents d "
+        "SELECT d.text_hash, d.id, d.status, t.offsets FROM documents d "
         f"LEFT JOIN tokens t ON t.doc_id = d.id {where} ORDER BY d.text_hash",
         parameters,
     )
@@ -71,7 +71,12 @@ def decisions_by_hash(project: Project, status: str | None = None) -> Iterator[D
             own_relations = next_relations[1]
             next_relations = next(relations, None)
         yield DocumentDecisions(
-            text_hash, doc_id, doc_status, tokens_json, own_spans, own_relations
+            text_hash,
+            doc_id,
+            doc_status,
+            project.held_offsets(doc_id, tokens_json),
+            own_spans,
+            own_relations,
         )
 
 

@@ -27,6 +27,7 @@ from annotator.errors import (
     NotFoundError,
     ProjectError,
     ProjectReadOnlyError,
+    TokensMissingError,
     ValidationError,
 )
 from annotator.model import (
@@ -107,8 +108,9 @@ def _span_from_row(row: tuple) -> Span:
     )
 
 
-def _span_to_row(span: Span, aligned: bool) -> tuple:
-    """The ``spans`` row of a span, in ``_SPAN_COLUMNS`` order; ``aligned`` is the store's flag."""
+def _span_to_row(span: Span, aligned: bool | None) -> tuple:
+    """The ``spans`` row of a span, in ``_SPAN_COLUMNS`` order; ``aligned`` is the store's flag
+    (None: not known until the document's tokens are made)."""
     return (
         span.id,
         span.doc_id,
@@ -119,7 +121,7 @@ def _span_to_row(span: Span, aligned: bool) -> tuple:
         span.status,
         span.score,
         int(span.edited),
-        int(aligned),
+        None if aligned is None else int(aligned),
         span.status_reason,
     )
 
@@ -169,6 +171,7 @@ class Project:
         self._span_select_columns: str | None = None
         # decoded once for the window's view, inspector and edits of the open document
         self._tokens = lru_cache(maxsize=8)(self._load_tokens)
+        self._held_tokens: dict[int, str] = {}  # made for a read-only project: kept in memory
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -477,7 +480,10 @@ class Project:
         """Store a document; the same text again returns the existing id and ``False``."""
         return self.add_documents_bulk([document])[0]
 
-    def document(self, doc_id: int) -> Document:
+    def document(self, doc_id: int, tokens: bool = True) -> Document:
+        """The document with its tokens (``TokensMissingError`` when they are not made yet:
+        ``services.tokenizing.ensure_tokens`` first); ``tokens=False`` for readers of its text
+        alone, whose tokens are then left empty."""
         row = self.db.execute(
             "SELECT id, text, meta, status FROM documents WHERE id = ?", [doc_id]
         ).fetchone()
@@ -488,35 +494,107 @@ class Project:
             text=row[1],
             meta=json.loads(row[2] or "{}"),
             status=row[3],
-            tokens=self.tokens(doc_id),
+            tokens=self.tokens(doc_id) if tokens else (),
         )
 
     def tokens(self, doc_id: int) -> TokenOffsets:
-        """The document's token offsets (cached: a 100,000-token document takes 50 ms)."""
+        """The document's token offsets (cached: a 100,000-token document takes 50 ms).
+
+        An import stores no tokens; ``TokensMissingError`` says a reader forgot to make them
+        first (``services.tokenizing.ensure_tokens``) instead of answering with no tokens."""
         return self._tokens(doc_id)
 
     def _load_tokens(self, doc_id: int) -> TokenOffsets:
         row = self.db.execute("SELECT offsets FROM tokens WHERE doc_id = ?", [doc_id]).fetchone()
-        return _decode_offsets(None if row is None else row[0])
+        offsets = self._held_tokens.get(doc_id) if row is None else row[0]
+        if offsets is None:
+            raise TokensMissingError(
+                f"{self.path}: document {doc_id} is not tokenized yet "
+                f"(annotator tokenize {self.path} makes the tokens of every document)"
+            )
+        return _decode_offsets(offsets)
 
     def set_tokens(self, doc_id: int, tokens: TokenOffsets) -> None:
         """Replace a document's tokens (e.g. after retokenising); alignment flags follow."""
+        self.store_tokens(
+            [(doc_id, json.dumps(tokens, separators=(",", ":")), TokenBoundaries(tokens))]
+        )
+
+    def store_tokens(self, rows: Sequence[tuple[int, str, TokenBoundaries]]) -> None:
+        """Store the tokens of many documents, given as ``(doc_id, offsets JSON (see
+        ``encode_offsets``), their boundaries)``, and set their spans' alignment flags, in one
+        transaction. A read-only project keeps them in memory while it is open instead."""
+        self._boundaries.cache_clear()
+        self._tokens.cache_clear()
+        if self.read_only:
+            self._held_tokens.update((doc_id, offsets) for doc_id, offsets, _ in rows)
+            return
+        bounds = {doc_id: boundaries for doc_id, _, boundaries in rows}
         with self.transaction():
-            self.db.execute(
+            self.db.conn.executemany(
                 "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?) "
                 "ON CONFLICT(doc_id) DO UPDATE SET offsets = excluded.offsets",
-                [doc_id, json.dumps(tokens, separators=(",", ":"))],
+                [(doc_id, offsets) for doc_id, offsets, _ in rows],
             )
-            self._boundaries.cache_clear()
-            self._tokens.cache_clear()
-            bounds = TokenBoundaries(tokens)
-            rows = self.db.execute(
-                "SELECT id, start, end FROM spans WHERE doc_id = ?", [doc_id]
-            ).fetchall()
-            self.db.conn.executemany(
-                "UPDATE spans SET aligned = ? WHERE id = ?",
-                [(int(bounds.aligned(start, end)), span_id) for span_id, start, end in rows],
+            flags = []
+            for chunk in _chunks(list(bounds)):
+                marks = ",".join("?" * len(chunk))
+                for span_id, doc_id, start, end in self.db.execute(
+                    f"SELECT id, doc_id, start, end FROM spans WHERE doc_id IN ({marks})", chunk
+                ):
+                    flags.append((int(bounds[doc_id].aligned(start, end)), span_id))
+            self.db.conn.executemany("UPDATE spans SET aligned = ? WHERE id = ?", flags)
+
+    def untokenized_ids(self, doc_ids: Sequence[int] | None = None) -> list[int]:
+        """Which documents (of ``doc_ids``, default all) have no tokens yet, in id order."""
+        sql = (
+            "SELECT d.id FROM documents d LEFT JOIN tokens t ON t.doc_id = d.id "
+            "WHERE t.doc_id IS NULL"
+        )
+        if doc_ids is None:
+            found = [row[0] for row in self.db.execute(sql + " ORDER BY d.id")]
+        else:
+            found = []
+            for chunk in _chunks(sorted(set(doc_ids))):
+                marks = ",".join("?" * len(chunk))
+                found.extend(
+                    row[0]
+                    for row in self.db.execute(f"{sql} AND d.id IN ({marks}) ORDER BY d.id", chunk)
+                )
+        return [doc_id for doc_id in found if doc_id not in self._held_tokens]
+
+    def has_untokenized(self) -> bool:
+        """Whether any document has no tokens yet: two counts (13 ms on a million documents,
+        where finding one without tokens by a join takes 20 times longer; the window asks as
+        a project opens). A document's tokens go when it does, so the counts tell."""
+        return bool(
+            self.db.execute(
+                "SELECT (SELECT count(*) FROM documents) > (SELECT count(*) FROM tokens)"
+            ).fetchone()[0]
+        )
+
+    def count_untokenized(self) -> int:
+        """How many documents have no tokens yet (an import does not make them)."""
+        return len(self.untokenized_ids())
+
+    def held_offsets(self, doc_id: int, offsets: str | None) -> str:
+        """``offsets`` as read from the file, else those kept in memory for a read-only
+        project; ``TokensMissingError`` when the document has none yet."""
+        if offsets is None:
+            offsets = self._held_tokens.get(doc_id)
+            if offsets is None:
+                self.tokens(doc_id)  # raises the one-line error
+        return offsets  # type: ignore[return-value]
+
+    def texts(self, doc_ids: Sequence[int]) -> Iterator[tuple[int, str]]:
+        """``(id, text)`` of each of ``doc_ids``, in that order, a chunk at a time."""
+        for chunk in _chunks(doc_ids):
+            marks = ",".join("?" * len(chunk))
+            found = dict(
+                self.db.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", chunk)
             )
+            for doc_id in chunk:
+                yield doc_id, found[doc_id]
 
     def document_ids(self, status: str | Iterable[str] | None = None) -> list[int]:
         where, params = _status_filter(status)
@@ -530,11 +608,15 @@ class Project:
         return self.db.execute(f"SELECT count(*) FROM documents{where}", params).fetchone()[0]
 
     def documents(
-        self, ids: Iterable[int] | None = None, status: str | Iterable[str] | None = None
+        self,
+        ids: Iterable[int] | None = None,
+        status: str | Iterable[str] | None = None,
+        tokens: bool = True,
     ) -> Iterator[Document]:
-        """Stream documents in id order without holding them all in memory."""
+        """Stream documents in id order without holding them all in memory (``tokens`` as
+        ``document`` takes it)."""
         for doc_id in self.document_ids(status) if ids is None else ids:
-            yield self.document(doc_id)
+            yield self.document(doc_id, tokens)
 
     def documents_with_annotations(
         self, ids: Sequence[int], tokens: bool = True
@@ -589,7 +671,9 @@ class Project:
                     text=row[1],
                     meta=json.loads(row[2] or "{}"),
                     status=row[3],
-                    tokens=_decode_offsets(offsets.get(doc_id)),
+                    tokens=_decode_offsets(self.held_offsets(doc_id, offsets.get(doc_id)))
+                    if tokens
+                    else (),
                 )
                 yield document, spans[doc_id], relations[doc_id], log[doc_id]
 
@@ -639,6 +723,14 @@ class Project:
     def _load_boundaries(self, doc_id: int) -> TokenBoundaries:
         return TokenBoundaries(self.tokens(doc_id))
 
+    def _aligned(self, doc_id: int, start: int, end: int) -> bool | None:
+        """Whether the span is on token boundaries; None (not known yet) for a document not
+        tokenized yet (the error is not cached: its tokens may land from another connection)."""
+        try:
+            return self._boundaries(doc_id).aligned(start, end)
+        except TokensMissingError:
+            return None
+
     def _text_length(self, doc_id: int) -> int:
         row = self.db.execute(
             "SELECT length(text) FROM documents WHERE id = ?", [doc_id]
@@ -677,6 +769,13 @@ class Project:
             sql += " AND doc_id = ?"
             params.append(doc_id)
         return [row[0] for row in self.db.execute(sql, params)]
+
+    def count_misaligned(self, after_document: int = 0) -> int:
+        """How many spans (of documents with higher ids than ``after_document``) are known to
+        be off token boundaries."""
+        return self.db.execute(
+            "SELECT count(*) FROM spans WHERE aligned = 0 AND doc_id > ?", [after_document]
+        ).fetchone()[0]
 
     def relations(self, doc_id: int, status: str | Iterable[str] | None = None) -> list[Relation]:
         where, params = _status_filter(status, prefix=" AND")
@@ -756,7 +855,7 @@ class Project:
     def insert_span(self, span: Span) -> None:
         self._require_writable()
         check_span(span, self._text_length(span.doc_id), self.schema)
-        aligned = self._boundaries(span.doc_id).aligned(span.start, span.end)
+        aligned = self._aligned(span.doc_id, span.start, span.end)
         try:
             self.db.execute(
                 f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({_SPAN_MARKS})",
@@ -785,7 +884,7 @@ class Project:
         check_span(after, self._text_length(after.doc_id), self.schema)
         if after.label != before.label:
             self._check_relations_still_allowed(after)
-        aligned = self._boundaries(after.doc_id).aligned(after.start, after.end)
+        aligned = self._aligned(after.doc_id, after.start, after.end)
         self.db.execute(
             "UPDATE spans SET start = ?, end = ?, label = ?, origin = ?, status = ?, score = ?, "
             "edited = ?, aligned = ?, status_reason = ? WHERE id = ?",
@@ -797,7 +896,7 @@ class Project:
                 after.status,
                 after.score,
                 int(after.edited),
-                int(aligned),
+                None if aligned is None else int(aligned),
                 after.status_reason,
                 after.id,
             ],
@@ -947,9 +1046,10 @@ class Project:
         """When the project file was made: with the annotator, tells a copy from another file."""
         return str(self._read_meta("created_at") or "")
 
-    def add_document_rows(self, rows: Sequence[tuple[str, str, str, str, str]]) -> list[int]:
+    def add_document_rows(self, rows: Sequence[tuple[str, str, str, str, str | None]]) -> list[int]:
         """Store new documents given as rows ``(text, text_hash, meta JSON, status, offsets
-        JSON)`` (``encode_offsets``), checked by the caller; returns their ids in order.
+        JSON)`` (``encode_offsets``; None: not tokenized yet, see ``services.tokenizing``),
+        checked by the caller; returns their ids in order.
 
         The bulk import's path: no model object per document. A text already stored raises
         ``ValidationError``; ``add_documents_bulk`` is the path that finds them first.
@@ -979,7 +1079,11 @@ class Project:
             )
             self.db.conn.executemany(
                 "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
-                zip(ids, (row[4] for row in rows), strict=True),
+                (
+                    (doc_id, row[4])
+                    for doc_id, row in zip(ids, rows, strict=True)
+                    if row[4] is not None
+                ),
             )
         return ids
 
@@ -1026,7 +1130,8 @@ class Project:
         the checks.
 
         ``boundaries`` are token boundaries the caller already has (the import has just
-        tokenized the documents); the others are read from the file.
+        tokenized the documents); the others are read from the file. A span of a document not
+        tokenized yet is stored with its alignment flag unknown (NULL) and not counted.
         """
         self._require_writable()
         known = boundaries or {}
@@ -1051,7 +1156,6 @@ class Project:
         misaligned = 0
         schema = self.schema
         labels = set(schema.entity_names)
-        empty = TokenBoundaries(())
         for row in rows:
             span_id, doc_id, start, end, label, origin, status, score, edited = row[:9]
             reason = row[9] if len(row) > 9 else None  # why, when no person set the status
@@ -1074,8 +1178,9 @@ class Project:
                     length,
                     schema,
                 )
-            aligned = int((known.get(doc_id) or bounds.get(doc_id, empty)).aligned(start, end))
-            misaligned += not aligned
+            boundaries = known.get(doc_id) or bounds.get(doc_id)
+            aligned = None if boundaries is None else int(boundaries.aligned(start, end))
+            misaligned += aligned == 0
             stored.append(
                 (
                     span_id,
@@ -1116,32 +1221,38 @@ class Project:
         status, score)``, with the same checks against the stored spans and the schema."""
         self._require_writable()
         span_ids = list({end for row in rows for end in (row[2], row[3])})
-        spans: dict[str, Span] = {}
+        ends_of: dict[str, tuple[int, str]] = {}  # span id -> (doc_id, label): no model each
         for chunk in _chunks(span_ids):
             marks = ",".join("?" * len(chunk))
-            for span_id, doc_id, label in self.db.execute(
-                f"SELECT id, doc_id, label FROM spans WHERE id IN ({marks})", chunk
-            ):
-                spans[span_id] = Span.model_construct(id=span_id, doc_id=doc_id, label=label)
+            ends_of.update(
+                (span_id, (doc_id, label))
+                for span_id, doc_id, label in self.db.execute(
+                    f"SELECT id, doc_id, label FROM spans WHERE id IN ({marks})", chunk
+                )
+            )
         schema = self.schema
         checked: set[tuple[str, str, str]] = set()  # (label, head label, child label) allowed
         for relation_id, doc_id, head, child, label, origin, status, _ in rows:
-            ends = spans.get(head), spans.get(child)
+            ends = ends_of.get(head), ends_of.get(child)
             if (
                 ends[0] is None
                 or ends[1] is None
-                or ends[0].doc_id != doc_id
-                or ends[1].doc_id != doc_id
-                or (label, ends[0].label, ends[1].label) not in checked
+                or ends[0][0] != doc_id
+                or ends[1][0] != doc_id
+                or (label, ends[0][1], ends[1][1]) not in checked
             ):
                 check_relation(
                     Relation.model_construct(
                         id=relation_id, doc_id=doc_id, head=head, child=child, label=label
                     ),
-                    spans,
+                    {
+                        span_id: Span.model_construct(id=span_id, doc_id=end[0], label=end[1])
+                        for span_id, end in zip((head, child), ends, strict=True)
+                        if end is not None
+                    },
                     schema,
                 )
-                checked.add((label, ends[0].label, ends[1].label))  # type: ignore[union-attr]
+                checked.add((label, ends[0][1], ends[1][1]))  # type: ignore[index]
             if status not in ANNOTATION_STATUSES or not origin:
                 raise ValidationError(
                     f"relation {label!r} {status!r} of document {doc_id} is not a valid relation"

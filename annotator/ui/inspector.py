@@ -200,7 +200,7 @@ class Inspector(QWidget):
         if doc_id not in self._texts:
             if len(self._texts) > 8:
                 self._texts.clear()
-            self._texts[doc_id] = self._session.project.document(doc_id).text
+            self._texts[doc_id] = self._session.project.document(doc_id, tokens=False).text
         return self._texts[doc_id]
 
     def _relation_text(self, relation: Relation) -> str:

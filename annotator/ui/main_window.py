@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.store.listing import awaiting_first_suggestions, neighbour_document
 from annotator.ui import jobs
+from annotator.ui.background_tokens import BackgroundTokenizer
 from annotator.ui.document_list import DocumentListPanel
 from annotator.ui.editor.document_view import DocumentView
 from annotator.ui.editor.refusal_notice import RefusalNotice
@@ -87,12 +88,15 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(session)
         self.setStatusBar(self.status)
         self.tasks = TaskRunner(self.status.task_progress, self)
+        self.tokenizer = BackgroundTokenizer(session.project, self)
+        self.status.addPermanentWidget(self.tokenizer.label)
         self.help_overlay = HelpOverlay(self)
         self.actions_ = WindowActions(self)
         self.retrainer = AutoRetrainer(self)
 
         self.tasks.task_started.connect(self._on_task_started)
         self.tasks.task_ended.connect(self._on_task_ended)
+        self.tasks.task_ended.connect(lambda _task: self.tokenizer.start())  # new documents
         self._edits_held = False
 
         self.document_list.document_activated.connect(self._on_document_activated)
@@ -116,6 +120,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)  # files dropped on the window are offered for import
         self._restore_window()
         self._update_title()
+        self.tokenizer.start()
 
     # -- building -----------------------------------------------------------------------------
 
@@ -297,6 +302,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.tasks.cancel_and_wait()
+        self.tokenizer.close()
         self.save_view_state()
         self.save_layout()
         super().closeEvent(event)

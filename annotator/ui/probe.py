@@ -32,7 +32,7 @@ def write_probe(launcher: Launcher, target: Path) -> None:
         return
     view = window.view
     viewport = view.viewport()
-    text = window.session.project.document(window.session.current_doc_id).text
+    text = window.session.project.document(window.session.current_doc_id, tokens=False).text
     characters = {}
     for offset in range(min(len(text), PROBED_CHARACTERS)):
         point = viewport.mapToGlobal(view.point_for_offset(offset))

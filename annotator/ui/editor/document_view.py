@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 from annotator import edits
 from annotator.errors import AnnotatorError
 from annotator.model import Relation, Span
+from annotator.services import tokenizing
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.banner import ModeBanner
 from annotator.ui.editor.editing import EditingInteraction, Mode
@@ -325,6 +326,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
     def _load_document(self, doc_id: int) -> None:
         project = self.session.project
         try:
+            tokenizing.ensure_tokens(project, [doc_id])  # an import leaves them for later
             document = project.document(doc_id)
         except AnnotatorError as error:
             self.session.edit_failed.emit(str(error))
