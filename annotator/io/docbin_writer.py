@@ -194,7 +194,12 @@ class _Part:
         self.summary = FileSummary()
 
 
-@register_writer("spacy", suffix=".spacy", description="spaCy DocBin: train.spacy / dev.spacy")
+@register_writer(
+    "spacy",
+    suffix=".spacy",
+    description="spaCy DocBin: train.spacy / dev.spacy",
+    decisions=True,
+)
 def write_docbin(
     documents: Iterable[ExportDocument],
     output: Path,

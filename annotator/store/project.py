@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -41,7 +43,7 @@ from annotator.model import (
     default_schema,
     text_hash,
 )
-from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
 from annotator.model.parsing import one_line
 from annotator.model.span import ANNOTATION_STATUSES
 from annotator.store.integrity import check_layout
@@ -497,7 +499,7 @@ class Project:
 
     def _load_tokens(self, doc_id: int) -> TokenOffsets:
         row = self.db.execute("SELECT offsets FROM tokens WHERE doc_id = ?", [doc_id]).fetchone()
-        return _decode_offsets(None if row is None else row[0])
+        return decode_offsets(None if row is None else row[0])
 
     def set_tokens(self, doc_id: int, tokens: TokenOffsets) -> None:
         """Replace a document's tokens (e.g. after retokenising); alignment flags follow."""
@@ -589,9 +591,77 @@ class Project:
                     text=row[1],
                     meta=json.loads(row[2] or "{}"),
                     status=row[3],
-                    tokens=_decode_offsets(offsets.get(doc_id)),
+                    tokens=decode_offsets(offsets.get(doc_id)),
                 )
                 yield document, spans[doc_id], relations[doc_id], log[doc_id]
+
+    def export_rows(
+        self, ids: Sequence[int], tokens: bool = True, edit_log: bool = True
+    ) -> Iterator[tuple[tuple, str | None, list[tuple], list[tuple], list[dict[str, Any]]]]:
+        """Each document of ``ids`` as stored rows, in ``ids`` order: ``(id, text, meta,
+        status)``, its token offsets as stored JSON (None without tokens, or when not asked),
+        its span rows (``_SPAN_COLUMNS``, by start, end, label), relation rows
+        (``_RELATION_COLUMNS``, in creation order) and edit log entries (as ``edit_log`` gives
+        them; none unless ``edit_log``).
+
+        What ``documents_with_annotations`` reads, without one model object per row: an export
+        streams a whole corpus through this, a chunk of documents at a time, one query per table.
+        """
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            rows = {
+                row[0]: row
+                for row in self.db.execute(
+                    f"SELECT id, text, meta, status FROM documents WHERE id IN ({marks})", chunk
+                )
+            }
+            offsets: dict[int, str] = {}
+            if tokens:
+                offsets.update(
+                    self.db.execute(
+                        f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
+                    ).fetchall()
+                )
+            spans = self._rows_by_document(
+                f"SELECT {self._span_select} FROM spans WHERE doc_id IN ({marks}) "
+                "ORDER BY doc_id, start, end, label",
+                chunk,
+            )
+            relations = self._rows_by_document(
+                f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id IN ({marks}) "
+                "ORDER BY doc_id, rowid",
+                chunk,
+            )
+            log: dict[int, list[tuple]] = {}
+            if edit_log:
+                log = self._rows_by_document(
+                    f"SELECT {', '.join(_LOG_COLUMNS)} FROM edit_log "
+                    f"WHERE doc_id IN ({marks}) ORDER BY id",
+                    chunk,
+                    doc_column=4,
+                )
+            for doc_id in chunk:
+                row = rows.get(doc_id)
+                if row is None:
+                    raise NotFoundError(f"{self.path}: no document {doc_id}")
+                yield (
+                    row,
+                    offsets.get(doc_id),
+                    spans.get(doc_id, []),
+                    relations.get(doc_id, []),
+                    [dict(zip(_LOG_COLUMNS, entry, strict=True)) for entry in log.get(doc_id, [])],
+                )
+
+    def _rows_by_document(
+        self, sql: str, doc_ids: Sequence[int], doc_column: int = 1
+    ) -> dict[int, list[tuple]]:
+        """The rows of ``sql`` (ordered by document) grouped by their document, in row order."""
+        grouped: dict[int, list[tuple]] = {}
+        for doc_id, rows in groupby(
+            self.db.execute(sql, doc_ids).fetchall(), key=itemgetter(doc_column)
+        ):
+            grouped[doc_id] = list(rows)
+        return grouped
 
     def _by_document(
         self,
@@ -1046,7 +1116,7 @@ class Project:
             for doc_id, offsets in self.db.execute(
                 f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
             ):
-                bounds[doc_id] = TokenBoundaries(_decode_offsets(offsets))
+                bounds[doc_id] = TokenBoundaries(decode_offsets(offsets))
         stored = []
         misaligned = 0
         schema = self.schema
@@ -1169,15 +1239,6 @@ class Project:
                 "UPDATE documents SET status = ?, revision = revision + 1 WHERE id = ?",
                 [status, doc_id],
             )
-
-
-def _decode_offsets(offsets: str | None) -> TokenOffsets:
-    """Stored token offsets (``[[0,4],...]``, see ``encode_offsets``) as a tuple of pairs: read
-    flat and paired by ``zip``, 1.5 times quicker than converting each decoded pair."""
-    if not offsets:
-        return ()
-    flat = json.loads("[" + offsets.replace("[", "").replace("]", "") + "]")
-    return tuple(zip(flat[0::2], flat[1::2], strict=True))
 
 
 def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
