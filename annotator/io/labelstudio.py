@@ -49,7 +49,7 @@ from annotator.io.records import (
     ImportedSpan,
     ImportRecord,
 )
-from annotator.io.registry import part_path, register_reader, register_writer
+from annotator.io.registry import WRITE_BUFFER, part_path, register_reader, register_writer
 from annotator.model import LabelSchema, Relation, Span
 
 RESULT_KEYS = ("annotations", "completions", "predictions")
@@ -390,7 +390,7 @@ class _Utf16Offsets:
     def __init__(self, text: str) -> None:
         self.table: dict[int, int] | None = None
         self.units: dict[int, int] | None = None
-        if any(ord(c) > 0xFFFF for c in text):
+        if text and max(text) > "\uffff":  # one pass in C: most texts have no such character
             self.table = {}
             units = 0
             for index, char in enumerate(text):
@@ -432,7 +432,7 @@ def write_labelstudio(
     if target.is_dir():
         raise ExportError(f"{target}: Label Studio export writes one file, and this is a folder")
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8", newline="\n") as handle:
+    with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
         handle.write("[")
         for number, item in enumerate(documents):
             task = _task(item, from_name, to_name, report, _undirected(schema))
