@@ -8,9 +8,9 @@ names every such span by document and offsets and then expands it, contracts it 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy
 from spacy.tokens import Doc
@@ -19,7 +19,7 @@ from spacy.vocab import Vocab
 
 from annotator.errors import ExportError
 from annotator.io import tokenize
-from annotator.io.records import DocumentRecord, ExportReport, SpanRecord
+from annotator.io.records import DocumentRecord, ExportReport, RelationRecord, SpanRecord
 from annotator.model import Document, Relation, Span
 from annotator.model.document import TokenOffsets
 
@@ -89,10 +89,6 @@ class AlignedSpans:
 
     def kept(self, spans: Iterable[Span]) -> list[tuple[Span, SpacySpan]]:
         return [(span, s) for span in spans if (s := self.by_id.get(span.id)) is not None]
-
-    def relation_ends(self, relation: Relation) -> tuple[SpacySpan, SpacySpan] | None:
-        head, child = self.by_id.get(relation.head), self.by_id.get(relation.child)
-        return None if head is None or child is None else (head, child)
 
 
 def align_spans(
@@ -310,21 +306,23 @@ def align_plain(
 
 
 def relations_kept(
-    document: Document,
-    relations: Iterable[Relation],
-    aligned: AlignedSpans,
+    document: Document | DocumentRecord,
+    relations: Iterable[Relation | RelationRecord],
+    aligned: AlignedSpans | Mapping[str, Any],
     report: ExportReport,
-) -> list[tuple[Relation, SpacySpan, SpacySpan]]:
-    """Relations whose two spans survived alignment; the others are named and counted."""
+) -> list[tuple[Any, Any, Any]]:
+    """Relations whose two spans survived alignment, with those spans (as ``aligned`` holds
+    them: spaCy spans, or ``align_plain``'s token indexes); the others are named and counted."""
+    by_id = aligned.by_id if isinstance(aligned, AlignedSpans) else aligned
     kept = []
     for relation in relations:
-        ends = aligned.relation_ends(relation)
-        if ends is None:
+        head, child = by_id.get(relation.head), by_id.get(relation.child)
+        if head is None or child is None:
             report.count("relations_skipped")
             report.warnings.append(
                 f"document {document.id}: relation {relation.label} skipped because one of its "
                 f"spans was skipped"
             )
             continue
-        kept.append((relation, *ends))
+        kept.append((relation, head, child))
     return kept
