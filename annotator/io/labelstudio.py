@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -390,7 +391,7 @@ class _Utf16Offsets:
     def __init__(self, text: str) -> None:
         self.table: dict[int, int] | None = None
         self.units: dict[int, int] | None = None
-        if text and max(text) > "\uffff":  # one pass in C: most texts have no such character
+        if len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text):  # one pass in C
             self.table = {}
             units = 0
             for index, char in enumerate(text):
@@ -507,15 +508,16 @@ def _regions(spans: list[Span], text: str, from_name: str, to_name: str) -> list
     """Regions with Label Studio's offsets: UTF-16 units, as its frontend (JavaScript) counts."""
     regions = []
     utf16 = _Utf16Offsets(text)
-    for span in sorted(spans, key=lambda s: (s.start, s.end, s.label)):
+    units = (lambda index: index) if utf16.table is None else utf16.to_units
+    for span in sorted(spans, key=attrgetter("start", "end", "label")):
         region: dict[str, Any] = {
             "id": span.id,
             "from_name": from_name,
             "to_name": to_name,
             "type": "labels",
             "value": {
-                "start": utf16.to_units(span.start),
-                "end": utf16.to_units(span.end),
+                "start": units(span.start),
+                "end": units(span.end),
                 "text": text[span.start : span.end],
                 "labels": [span.label],
             },
