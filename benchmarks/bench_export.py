@@ -159,7 +159,9 @@ def _brat_records(
                 entities.append((key, label, int(start), int(end), covered))
             else:
                 label, head, child = middle.split(" ")
-                relations.append((key, label, head.removeprefix("Arg1:"), child.removeprefix("Arg2:")))
+                relations.append(
+                    (key, label, head.removeprefix("Arg1:"), child.removeprefix("Arg2:"))
+                )
         pairs.append((path.stem, path.read_text(encoding="utf-8"), entities, relations))
     return pairs, confs
 
