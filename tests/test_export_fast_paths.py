@@ -171,3 +171,24 @@ def test_the_plain_path_is_not_taken_for_tokens_with_whitespace() -> None:
     assert PlainTokens.of(Document(text="a\tb", tokens=((0, 1), (2, 3)))) is None
     assert PlainTokens.of(Document(text="a b", tokens=((0, 1), (2, 3)))) is not None
     assert alignment.PlainTokens is PlainTokens
+
+
+def test_export_rows_hold_what_the_per_document_reads_give(corpus: Path) -> None:
+    with Project.open(corpus, read_only=True) as project:
+        ids = list(reversed(project.document_ids()))
+        rows = list(project.export_rows(ids, tokens=True, edit_log=False))
+        assert [row[0] for row, *_ in rows] == ids
+        for (row, offsets, spans, relations, log), doc_id in zip(rows, ids, strict=True):
+            document = project.document(doc_id)
+            assert (row[1], json.loads(row[2]), row[3]) == (
+                document.text,
+                document.meta,
+                document.status,
+            )
+            assert json.loads(offsets) == [list(token) for token in document.tokens]
+            assert [span[0] for span in spans] == [span.id for span in project.spans(doc_id)]
+            assert [r[0] for r in relations] == [r.id for r in project.relations(doc_id)]
+            assert log == []
+        with_log = next(project.export_rows(ids[-1:], tokens=False, edit_log=True))
+        assert with_log[1] is None
+        assert with_log[4] == project.edit_log(ids[-1])

@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -542,58 +542,20 @@ class Project:
         self, ids: Sequence[int], tokens: bool = True
     ) -> Iterator[tuple[Document, list[Span], list[Relation], list[dict[str, Any]]]]:
         """Each document of ``ids`` with all its spans, relations and edit log entries, as
-        ``document``, ``spans``, ``relations`` and ``edit_log`` give them, in ``ids`` order.
-
-        Read a chunk of documents at a time with one query per table (exports stream a whole
-        corpus through this). ``tokens=False`` leaves the documents' tokens empty, for readers
-        that do not need them.
+        ``document``, ``spans``, ``relations`` and ``edit_log`` give them, in ``ids`` order
+        (``export_rows`` made into models). ``tokens=False`` leaves the documents' tokens
+        empty, for readers that do not need them.
         """
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            rows = {
-                row[0]: row
-                for row in self.db.execute(
-                    f"SELECT id, text, meta, status FROM documents WHERE id IN ({marks})", chunk
-                )
-            }
-            offsets: dict[int, str] = {}
-            if tokens:
-                offsets.update(
-                    self.db.execute(
-                        f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
-                    ).fetchall()
-                )
-            spans: dict[int, list[Span]] = self._by_document(
-                f"SELECT {self._span_select} FROM spans WHERE doc_id IN ({marks}) "
-                "ORDER BY doc_id, start, end, label",
-                chunk,
-                _span_from_row,
+        for row, offsets, spans, relations, log in self.export_rows(ids, tokens):
+            document = Document.model_construct(
+                id=row[0],
+                text=row[1],
+                meta=json.loads(row[2] or "{}"),
+                status=row[3],
+                tokens=decode_offsets(offsets),
             )
-            relations: dict[int, list[Relation]] = self._by_document(
-                f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id IN ({marks}) "
-                "ORDER BY rowid",
-                chunk,
-                _relation_from_row,
-            )
-            log: dict[int, list[dict[str, Any]]] = self._by_document(
-                f"SELECT {', '.join(_LOG_COLUMNS)} FROM edit_log WHERE doc_id IN ({marks}) "
-                "ORDER BY id",
-                chunk,
-                lambda row: dict(zip(_LOG_COLUMNS, row, strict=True)),
-                doc_column=4,
-            )
-            for doc_id in chunk:
-                row = rows.get(doc_id)
-                if row is None:
-                    raise NotFoundError(f"{self.path}: no document {doc_id}")
-                document = Document.model_construct(
-                    id=row[0],
-                    text=row[1],
-                    meta=json.loads(row[2] or "{}"),
-                    status=row[3],
-                    tokens=decode_offsets(offsets.get(doc_id)),
-                )
-                yield document, spans[doc_id], relations[doc_id], log[doc_id]
+            spans_made = [_span_from_row(span) for span in spans]
+            yield document, spans_made, [_relation_from_row(r) for r in relations], log
 
     def export_rows(
         self, ids: Sequence[int], tokens: bool = True, edit_log: bool = True
@@ -661,19 +623,6 @@ class Project:
             self.db.execute(sql, doc_ids).fetchall(), key=itemgetter(doc_column)
         ):
             grouped[doc_id] = list(rows)
-        return grouped
-
-    def _by_document(
-        self,
-        sql: str,
-        doc_ids: Sequence[int],
-        make: Callable[[tuple], Any],
-        doc_column: int = 1,
-    ) -> dict[int, list[Any]]:
-        """The rows of ``sql`` made into objects and grouped by their document, in row order."""
-        grouped: dict[int, list[Any]] = {doc_id: [] for doc_id in doc_ids}
-        for row in self.db.execute(sql, doc_ids):
-            grouped[row[doc_column]].append(make(row))
         return grouped
 
     def last_document_id(self) -> int:
