@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -60,6 +60,7 @@ SQLITE_INTEGERS = range(-(2**63), 2**63)
 _SPAN_COLUMNS = (
     "id, doc_id, start, end, label, origin, status, score, edited, aligned, status_reason"
 )
+_SPAN_ORDER = itemgetter(2, 3, 4)  # start, end, label of a _SPAN_COLUMNS row
 _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
 _LOG_COLUMNS = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
@@ -584,10 +585,13 @@ class Project:
                         f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
                     ).fetchall()
                 )
+            # in the index's order, then sorted by document: SQLite sorting the whole chunk
+            # for ``end, label`` took a third of the export's reading
             spans = self._rows_by_document(
                 f"SELECT {self._span_select} FROM spans WHERE doc_id IN ({marks}) "
-                "ORDER BY doc_id, start, end, label",
+                "ORDER BY doc_id, start",
                 chunk,
+                order=_SPAN_ORDER,
             )
             relations = self._rows_by_document(
                 f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id IN ({marks}) "
@@ -615,14 +619,21 @@ class Project:
                 )
 
     def _rows_by_document(
-        self, sql: str, doc_ids: Sequence[int], doc_column: int = 1
+        self,
+        sql: str,
+        doc_ids: Sequence[int],
+        doc_column: int = 1,
+        order: Callable[[tuple], Any] | None = None,
     ) -> dict[int, list[tuple]]:
-        """The rows of ``sql`` (ordered by document) grouped by their document, in row order."""
+        """The rows of ``sql`` (ordered by document) grouped by their document, in row order,
+        or sorted by ``order`` (a stable sort: rows it finds equal keep the row order)."""
         grouped: dict[int, list[tuple]] = {}
         for doc_id, rows in groupby(
             self.db.execute(sql, doc_ids).fetchall(), key=itemgetter(doc_column)
         ):
-            grouped[doc_id] = list(rows)
+            grouped[doc_id] = group = list(rows)
+            if order is not None:
+                group.sort(key=order)
         return grouped
 
     def last_document_id(self) -> int:
