@@ -344,8 +344,13 @@ def _ann_lines(
     converter = BratOffsets(text)
     for number, span in enumerate(spans, start=1):
         covered = text[span.start : span.end]
-        if covered and "\n" not in covered and "\r" not in covered:
-            fragments = [(span.start, span.end)]  # most spans: one line, no regex
+        one_line = covered and "\n" not in covered and "\r" not in covered
+        if one_line and not converter.crlf:  # most spans: offsets are brat's, no regex
+            keys[span.id] = f"T{number}"
+            lines.append(f"T{number}\t{span.label} {span.start} {span.end}\t{covered}")
+            continue
+        if one_line:
+            fragments = [(span.start, span.end)]
         else:
             fragments = [
                 (span.start + m.start(), span.start + m.end())
