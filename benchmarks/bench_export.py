@@ -10,9 +10,20 @@ then for each format runs, each in a fresh process so that peak memory is that r
 - ours: ``export_project(status="all")`` from the project file (documents, tokens, spans,
   relations and the edit log read, selection, misaligned spans handled, staged write and move,
   export event logged); ``spacy`` with ``--split 1``;
-- raw: the same records written with nothing else: our output read back first (not timed),
-  then ``json.dumps`` per line (per file for Label Studio's one JSON list), the same lines or
-  files written again (CoNLL, brat), or ``DocBin(docs=...).to_disk`` for spaCy.
+- raw: the same records written with nothing else. Our output is read back into records in
+  memory first (not timed); then, timed, the plainest code formats and writes them:
+
+  - doccano, prodigy, annotator JSONL: each line's object, ``json.dumps`` per line, one write
+    per line;
+  - Label Studio: the file's list of task objects, ``json.dumps`` of it per file;
+  - CoNLL: each document's sentences as lists of ``(token text, tag)`` rows, written as
+    ``-DOCSTART- O`` then one ``f"{token} {tag}\n"`` write per row and a blank line after each
+    sentence;
+  - brat: each document's file name and text, its T lines' fields ``(id, label, start, end,
+    covered text)`` and its R lines' fields ``(id, label, head id, child id)``, written as a
+    ``.txt`` and an ``.ann`` file (one ``f"..."`` write per line), plus the two ``.conf`` files'
+    contents;
+  - spaCy: the Docs (read back from our DocBin files), ``DocBin(docs=...).to_disk`` per file.
 
 Prints a Markdown table with wall-clock and CPU seconds (CPU is the fairer figure on a
 loaded machine) and ``raw CPU / ours CPU``, where 1.00x would be as fast as the raw write.
@@ -69,11 +80,29 @@ def run_raw(format: str, ours: Path, output: Path) -> dict[str, float]:
         with Timer() as timer:
             for number, docs in enumerate(parts):
                 DocBin(docs=docs, store_user_data=True).to_disk(output / f"{number}.spacy")
-    elif format in ("conll", "brat"):
-        contents = [path.read_text(encoding="utf-8") for path in files]
+    elif format == "conll":
+        documents = [_conll_records(path.read_text(encoding="utf-8")) for path in files]
         with Timer() as timer:
-            for number, content in enumerate(contents):
-                (output / str(number)).write_text(content, encoding="utf-8")
+            for number, sentences_of_file in enumerate(documents):
+                with (output / str(number)).open("w", encoding="utf-8") as handle:
+                    for sentences in sentences_of_file:
+                        handle.write("-DOCSTART- O\n\n")
+                        for sentence in sentences:
+                            for token, tag in sentence:
+                                handle.write(f"{token} {tag}\n")
+                            handle.write("\n")
+    elif format == "brat":
+        pairs, confs = _brat_records(files)
+        with Timer() as timer:
+            for name, text, entities, relations in pairs:
+                (output / f"{name}.txt").write_text(text, encoding="utf-8")
+                with (output / f"{name}.ann").open("w", encoding="utf-8") as handle:
+                    for key, label, start, end, covered in entities:
+                        handle.write(f"{key}\t{label} {start} {end}\t{covered}\n")
+                    for key, label, head, child in relations:
+                        handle.write(f"{key}\t{label} Arg1:{head} Arg2:{child}\t\n")
+            for name, content in confs:
+                (output / name).write_text(content, encoding="utf-8")
     elif format == "labelstudio":
         tasks = [json.loads(path.read_text(encoding="utf-8")) for path in files]
         with Timer() as timer:
@@ -90,6 +119,51 @@ def run_raw(format: str, ours: Path, output: Path) -> dict[str, float]:
                     for record in records:
                         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     return figures(timer.seconds, timer.cpu_seconds)
+
+
+def _conll_records(content: str) -> list[list[list[tuple[str, str]]]]:
+    """Documents -> sentences -> ``(token, tag)`` rows of a CoNLL file we wrote."""
+    documents: list[list[list[tuple[str, str]]]] = []
+    for block in content.split("-DOCSTART- O\n\n")[1:]:
+        sentences = [
+            [tuple(line.rsplit(" ", 1)) for line in sentence.split("\n")]  # type: ignore[misc]
+            for sentence in block.split("\n\n")
+            if sentence
+        ]
+        documents.append(sentences)  # type: ignore[arg-type]
+    return documents
+
+
+BratEntity = tuple[str, str, int, int, str]
+BratRelation = tuple[str, str, str, str]
+
+
+def _brat_records(
+    files: list[Path],
+) -> tuple[list[tuple[str, str, list[BratEntity], list[BratRelation]]], list[tuple[str, str]]]:
+    """(name, text, T line fields, R line fields) of each .txt/.ann pair we wrote, and the
+    .conf files' names and contents."""
+    pairs = []
+    confs = []
+    for path in files:
+        if path.suffix == ".conf":
+            confs.append((path.name, path.read_text(encoding="utf-8")))
+        if path.suffix != ".txt":
+            continue
+        entities: list[BratEntity] = []
+        relations: list[BratRelation] = []
+        for line in path.with_suffix(".ann").read_text(encoding="utf-8").splitlines():
+            key, middle, covered = line.split("\t")
+            if key.startswith("T"):
+                label, start, end = middle.split(" ")  # our writer's spans are one fragment
+                entities.append((key, label, int(start), int(end), covered))
+            else:
+                label, head, child = middle.split(" ")
+                relations.append(
+                    (key, label, head.removeprefix("Arg1:"), child.removeprefix("Arg2:"))
+                )
+        pairs.append((path.stem, path.read_text(encoding="utf-8"), entities, relations))
+    return pairs, confs
 
 
 def main() -> None:

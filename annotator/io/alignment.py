@@ -8,17 +8,18 @@ names every such span by document and offsets and then expands it, contracts it 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+import numpy
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 from spacy.vocab import Vocab
 
 from annotator.errors import ExportError
 from annotator.io import tokenize
-from annotator.io.records import ExportReport
+from annotator.io.records import DocumentRecord, ExportReport, RelationRecord, SpanRecord
 from annotator.model import Document, Relation, Span
 from annotator.model.document import TokenOffsets
 
@@ -89,15 +90,11 @@ class AlignedSpans:
     def kept(self, spans: Iterable[Span]) -> list[tuple[Span, SpacySpan]]:
         return [(span, s) for span in spans if (s := self.by_id.get(span.id)) is not None]
 
-    def relation_ends(self, relation: Relation) -> tuple[SpacySpan, SpacySpan] | None:
-        head, child = self.by_id.get(relation.head), self.by_id.get(relation.child)
-        return None if head is None or child is None else (head, child)
-
 
 def align_spans(
     doc: Doc,
-    document: Document,
-    spans: Iterable[Span],
+    document: Document | DocumentRecord,
+    spans: Iterable[Span | SpanRecord],
     policy: MisalignedPolicy,
     report: ExportReport,
 ) -> AlignedSpans:
@@ -106,20 +103,11 @@ def align_spans(
     Every misaligned span is named in ``report.warnings`` with what was done to it, and counted
     as ``misaligned_expanded`` / ``misaligned_contracted`` / ``misaligned_skipped``.
     """
-    if policy not in MISALIGNED_POLICIES:
-        raise ExportError(
-            f"unknown misaligned policy {policy!r} (known: {', '.join(MISALIGNED_POLICIES)})"
-        )
+    _check_policy(policy)
     aligned = AlignedSpans()
-    text = document.text
     for span in spans:
-        if span.end > len(text):
+        if _past_the_text(document, span, report):
             aligned.by_id[span.id] = None
-            report.count("outside_text_skipped")
-            report.warnings.append(
-                f"document {document.id}: span [{span.start}, {span.end}) {span.label} runs past "
-                f"the end of the text ({len(text)} characters); skipped"
-            )
             continue
         exact = doc.char_span(span.start, span.end, label=span.label)
         if exact is not None:
@@ -131,39 +119,210 @@ def align_spans(
             if moved is not None and not moved.text.strip():
                 moved = None  # only whitespace left: no entity to train on
         aligned.by_id[span.id] = moved
-        where = (
-            f"document {document.id}: span [{span.start}, {span.end}) {span.label} "
-            f"{text[span.start : span.end]!r} is not on token boundaries"
+        _note_misaligned(
+            document,
+            span,
+            policy,
+            None if moved is None else (moved.start_char, moved.end_char),
+            report,
         )
-        if moved is None:
-            report.count("misaligned_skipped")
-            reason = "" if policy == "skip" else f" (nothing left to {policy} to)"
-            report.warnings.append(f"{where}; skipped{reason}")
+    return aligned
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in MISALIGNED_POLICIES:
+        raise ExportError(
+            f"unknown misaligned policy {policy!r} (known: {', '.join(MISALIGNED_POLICIES)})"
+        )
+
+
+def _past_the_text(
+    document: Document | DocumentRecord, span: Span | SpanRecord, report: ExportReport
+) -> bool:
+    if span.end <= len(document.text):
+        return False
+    report.count("outside_text_skipped")
+    report.warnings.append(
+        f"document {document.id}: span [{span.start}, {span.end}) {span.label} runs past "
+        f"the end of the text ({len(document.text)} characters); skipped"
+    )
+    return True
+
+
+def _note_misaligned(
+    document: Document | DocumentRecord,
+    span: Span | SpanRecord,
+    policy: MisalignedPolicy,
+    moved: tuple[int, int] | None,
+    report: ExportReport,
+) -> None:
+    """Name a span off token boundaries and what ``policy`` made of it (``moved``: offsets)."""
+    text = document.text
+    where = (
+        f"document {document.id}: span [{span.start}, {span.end}) {span.label} "
+        f"{text[span.start : span.end]!r} is not on token boundaries"
+    )
+    if moved is None:
+        report.count("misaligned_skipped")
+        reason = "" if policy == "skip" else f" (nothing left to {policy} to)"
+        report.warnings.append(f"{where}; skipped{reason}")
+    else:
+        done = "expanded" if policy == "expand" else "contracted"
+        report.count(f"misaligned_{done}")
+        report.warnings.append(
+            f"{where}; {done} to [{moved[0]}, {moved[1]}) {text[moved[0] : moved[1]]!r}"
+        )
+
+
+_SPACE = ord(" ")
+
+
+@dataclass
+class PlainTokens:
+    """A document's stored tokens when they are already the tokens of its ``DocBuilder`` Doc:
+    every gap between tokens is one space or none, and the text has no other whitespace (so no
+    whitespace token either). What that Doc would hold and what its ``char_span`` would give,
+    from arrays, without making the Doc: the writers' fast path for the usual document.
+    """
+
+    text: str
+    codes: numpy.ndarray  # the text's characters as numbers
+    starts: numpy.ndarray  # each token's first character
+    ends: numpy.ndarray  # one past each token's last character
+    spaces: numpy.ndarray  # whether a space follows the token
+
+    @classmethod
+    def of(cls, document: Document | DocumentRecord) -> PlainTokens | None:
+        """The document's tokens, or None when they are not plain (or not stored)."""
+        text = document.text
+        stored = document.offsets if isinstance(document, DocumentRecord) else None
+        if stored:
+            digits = stored.replace("[", "").replace("]", "")
+            flat = numpy.fromstring(digits, sep=",", dtype=numpy.int64)  # type: ignore[call-overload]
+        elif document.tokens:
+            flat = numpy.array(document.tokens, dtype=numpy.int64).ravel()
         else:
-            done = "expanded" if policy == "expand" else "contracted"
-            report.count(f"misaligned_{done}")
-            report.warnings.append(
-                f"{where}; {done} to [{moved.start_char}, {moved.end_char}) {moved.text!r}"
-            )
+            return None
+        starts, ends = flat[0::2], flat[1::2]
+        if not len(starts) or starts[0] != 0 or ends[-1] != len(text) or not text.isprintable():
+            return None
+        gaps = starts[1:] - ends[:-1]
+        if gaps.min(initial=0) < 0 or gaps.max(initial=0) > 1:
+            return None
+        spaces = numpy.append(gaps == 1, False)
+        # isprintable: no whitespace but " "; each space must be a whole gap between tokens
+        if text.count(" ") != int(spaces.sum()):
+            return None
+        codes = numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
+        if not (codes[ends[spaces]] == _SPACE).all():
+            return None
+        return cls(text, codes, starts, ends, spaces)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def exact(self, starts: list[int], ends: list[int]) -> tuple[list[int], list[int], list[bool]]:
+        """For spans given by character offsets inside the text: the first token and one past
+        the last, and whether the span is exactly on those tokens (``char_span`` strict)."""
+        span_starts = numpy.array(starts, dtype=numpy.int64)
+        span_ends = numpy.array(ends, dtype=numpy.int64)
+        first = numpy.searchsorted(self.starts, span_starts)
+        last = numpy.searchsorted(self.ends, span_ends)
+        inside = (first < len(self.starts)) & (last < len(self.starts))
+        first_start = self.starts[numpy.minimum(first, len(self.starts) - 1)]
+        last_end = self.ends[numpy.minimum(last, len(self.starts) - 1)]
+        exact = inside & (first_start == span_starts) & (last_end == span_ends)
+        return first.tolist(), (last + 1).tolist(), exact.tolist()
+
+    def char_span(self, start: int, end: int, mode: str = "strict") -> tuple[int, int] | None:
+        """``Doc.char_span(start, end, alignment_mode=mode)`` as token indexes ``(first,
+        one past the last)``; None where it gives None."""
+        first = self._token_at(start)
+        last = self._token_at(end - 1)
+        if first < 0 or last < 0:
+            return None
+        if mode == "strict":
+            if self.starts[first] != start or self.ends[last] != end:
+                return None
+        elif mode == "contract":
+            if self.starts[first] < start:
+                first += 1
+            if end < self.ends[last]:
+                last -= 1
+            if last < first:
+                return None
+        elif start == self.ends[first]:  # expand: not from the trailing space of a token
+            first += 1
+        return first, last + 1
+
+    def _token_at(self, char: int) -> int:
+        """The token whose characters or trailing space hold ``char`` (spaCy's
+        ``token_by_char``), -1 for none."""
+        index = int(numpy.searchsorted(self.starts, char, side="right")) - 1
+        if index < 0 or char >= self.ends[index] + self.spaces[index]:
+            return -1
+        return index
+
+    def offsets(self, first: int, end: int) -> tuple[int, int]:
+        """The characters of tokens ``first`` to ``end`` (excluded)."""
+        return int(self.starts[first]), int(self.ends[end - 1])
+
+
+def align_plain(
+    tokens: PlainTokens,
+    document: Document | DocumentRecord,
+    spans: list[Span] | list[SpanRecord],
+    policy: MisalignedPolicy,
+    report: ExportReport,
+) -> dict[str, tuple[int, int] | None]:
+    """``align_spans`` on ``PlainTokens``: span id -> token indexes (first, one past the last),
+    or None where skipped; the same warnings and counts. The spans on token boundaries (most)
+    are found for all at once."""
+    _check_policy(policy)
+    aligned: dict[str, tuple[int, int] | None] = {}
+    length = len(tokens.text)
+    inside = [span for span in spans if span.end <= length]
+    firsts, ends, exact = tokens.exact([s.start for s in inside], [s.end for s in inside])
+    on_tokens = iter(zip(firsts, ends, exact, strict=True))
+    for span in spans:
+        if _past_the_text(document, span, report):
+            aligned[span.id] = None
+            continue
+        first, end, is_exact = next(on_tokens)
+        if is_exact:
+            aligned[span.id] = (first, end)
+            continue
+        moved = None if policy == "skip" else tokens.char_span(span.start, span.end, policy)
+        if moved is not None and (
+            moved[1] <= moved[0]  # no token: spaCy's span would be empty
+            or not tokens.text[slice(*tokens.offsets(*moved))].strip()
+        ):
+            moved = None
+        aligned[span.id] = moved
+        _note_misaligned(
+            document, span, policy, None if moved is None else tokens.offsets(*moved), report
+        )
     return aligned
 
 
 def relations_kept(
-    document: Document,
-    relations: Iterable[Relation],
-    aligned: AlignedSpans,
+    document: Document | DocumentRecord,
+    relations: Iterable[Relation | RelationRecord],
+    aligned: AlignedSpans | Mapping[str, Any],
     report: ExportReport,
-) -> list[tuple[Relation, SpacySpan, SpacySpan]]:
-    """Relations whose two spans survived alignment; the others are named and counted."""
+) -> list[tuple[Any, Any, Any]]:
+    """Relations whose two spans survived alignment, with those spans (as ``aligned`` holds
+    them: spaCy spans, or ``align_plain``'s token indexes); the others are named and counted."""
+    by_id = aligned.by_id if isinstance(aligned, AlignedSpans) else aligned
     kept = []
     for relation in relations:
-        ends = aligned.relation_ends(relation)
-        if ends is None:
+        head, child = by_id.get(relation.head), by_id.get(relation.child)
+        if head is None or child is None:
             report.count("relations_skipped")
             report.warnings.append(
                 f"document {document.id}: relation {relation.label} skipped because one of its "
                 f"spans was skipped"
             )
             continue
-        kept.append((relation, *ends))
+        kept.append((relation, head, child))
     return kept

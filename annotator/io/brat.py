@@ -24,6 +24,7 @@ Reading rules (also in docs/exporting.md, "brat, doccano, CoNLL, Label Studio"):
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -287,11 +288,11 @@ def write_brat(
         name = _file_name(item, used_names)
         lines, relation_lines = _ann_lines(item, report, relation_pairs)
         entity_labels.update(span.label for span in item.spans if span.status != "rejected")
-        text_file = folder / f"{name}.txt"
-        ann_file = folder / f"{name}.ann"
-        with text_file.open("w", encoding="utf-8", newline="") as handle:
+        text_file = os.path.join(folder, f"{name}.txt")  # strings: 20,000 files
+        ann_file = os.path.join(folder, f"{name}.ann")
+        with open(text_file, "w", encoding="utf-8", newline="") as handle:
             handle.write(item.document.text)
-        with ann_file.open("w", encoding="utf-8", newline="\n") as handle:
+        with open(ann_file, "w", encoding="utf-8", newline="\n") as handle:
             handle.write("".join(f"{line}\n" for line in [*lines, *relation_lines]))
         report.files.extend([str(text_file), str(ann_file)])
         report.spans += len(lines)
@@ -342,10 +343,19 @@ def _ann_lines(
     lines = []
     converter = BratOffsets(text)
     for number, span in enumerate(spans, start=1):
-        fragments = [
-            (span.start + m.start(), span.start + m.end())
-            for m in re.finditer(r"[^\r\n]+", text[span.start : span.end])
-        ]
+        covered = text[span.start : span.end]
+        one_line = covered and "\n" not in covered and "\r" not in covered
+        if one_line and not converter.crlf:  # most spans: offsets are brat's, no regex
+            keys[span.id] = f"T{number}"
+            lines.append(f"T{number}\t{span.label} {span.start} {span.end}\t{covered}")
+            continue
+        if one_line:
+            fragments = [(span.start, span.end)]
+        else:
+            fragments = [
+                (span.start + m.start(), span.start + m.end())
+                for m in re.finditer(r"[^\r\n]+", covered)
+            ]
         if not fragments:
             report.count("brat: spans of line breaks only, left out")
             continue

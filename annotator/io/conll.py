@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy
 from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Span as SpacySpan
@@ -37,12 +38,17 @@ from spacy.training import biluo_to_iob, tags_to_entities
 from spacy.util import filter_spans
 
 from annotator.errors import ExportError, FormatError
-from annotator.io.alignment import DocBuilder, align_spans
+from annotator.io.alignment import DocBuilder, PlainTokens, align_plain, align_spans
 from annotator.io.records import ExportDocument, ExportReport, ImportedSpan, ImportRecord
-from annotator.io.registry import part_path, register_reader, register_writer
+from annotator.io.registry import WRITE_BUFFER, part_path, register_reader, register_writer
 from annotator.model import LabelSchema, ProjectSettings
 
 _TOKEN_COLUMNS = [IDX, LENGTH, SENT_START]
+_SENTENCE_FINAL = numpy.zeros(0x110000, dtype=bool)
+_SENTENCE_FINAL[[ord(c) for c in Sentencizer.default_punct_chars]] = True
+"""By character number: the characters after which spaCy's ``Sentencizer`` starts a sentence
+(each is one character)."""
+_SPACE = ord(" ")
 
 TAG = re.compile(r"^(O|[BIELUS]-\S+)$")
 DOCSTART = "-DOCSTART-"
@@ -303,10 +309,15 @@ def write_conll(
     target.parent.mkdir(parents=True, exist_ok=True)
     builder = DocBuilder(settings.lang if settings else "xx")
     sentencizer = Sentencizer()
-    with target.open("w", encoding="utf-8", newline="\n") as handle:
+    with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
         for item in documents:
             handle.write(f"{DOCSTART} O\n\n")
-            handle.write(_document_lines(item, builder, sentencizer, misaligned, report, scheme))
+            plain = PlainTokens.of(item.document)
+            if plain is None:
+                lines = _document_lines(item, builder, sentencizer, misaligned, report, scheme)
+            else:
+                lines = _plain_document_lines(item, plain, misaligned, report, scheme)
+            handle.write(lines)
     report.files.append(str(target))
     return report
 
@@ -357,6 +368,83 @@ def _document_lines(
     if sentence_open:
         out.append("\n")
     return "".join(out)
+
+
+def _plain_document_lines(
+    item: ExportDocument, tokens: PlainTokens, misaligned: str, report: ExportReport, scheme: str
+) -> str:
+    """``_document_lines`` for a document with ``PlainTokens``, the same lines, without a Doc:
+    the spans aligned on the token arrays, overlaps resolved as ``filter_spans`` does and the
+    sentencizer's rule applied to the arrays. The lines are written as if every token were
+    ``O`` by replacing the spaces of the text (with one put between tokens that touch), then
+    the few entity tokens and sentence ends are patched in."""
+    document = item.document
+    aligned = align_plain(tokens, document, item.spans, misaligned, report)  # type: ignore[arg-type]
+    kept = [(*ends, span.label) for span in item.spans if (ends := aligned.get(span.id))]
+    entities = _filter_spans(kept)
+    text = tokens.text
+    for first, end, label in sorted(
+        set(kept) - set(entities), key=lambda s: tokens.offsets(*s[:2])
+    ):
+        start_char, end_char = tokens.offsets(first, end)
+        report.count("overlapping_removed")
+        report.warnings.append(
+            f"document {document.id}: span [{start_char}, {end_char}) {label} "
+            f"{text[start_char:end_char]!r} overlaps a longer or earlier span; left out of the "
+            "CoNLL tags"
+        )
+    if item.relations:
+        report.count("relations_not_in_conll", len(item.relations))
+    report.spans += len(entities)
+    tags = _entity_tags(entities, scheme)
+    # the Sentencizer: a sentence starts at a token not in its characters after one that is
+    final = (tokens.ends - tokens.starts == 1) & _SENTENCE_FINAL[tokens.codes[tokens.starts]]
+    sentence_starts = (numpy.flatnonzero(final[:-1] & ~final[1:]) + 1).tolist()
+    last = len(tokens) - 1
+    breaks = {i - 1 for i in sentence_starts if not tags.get(i, "O").startswith(("I-", "L-"))}
+    breaks.add(last)
+    touching = numpy.flatnonzero(~tokens.spaces[:-1])
+    spaced = numpy.insert(tokens.codes, tokens.ends[touching], _SPACE)
+    lines = spaced.tobytes().decode("utf-32-le", "surrogatepass").replace(" ", " O\n") + " O\n"
+    # where each token's " O\n" starts in ``lines``: 2 more characters per token before it,
+    # 1 more per space put in
+    shifts = numpy.zeros(len(tokens), dtype=numpy.int64)
+    shifts[touching + 1] = 1
+    tag_at = (tokens.ends + numpy.cumsum(shifts) + 2 * numpy.arange(len(tokens))).tolist()
+    out: list[str] = []
+    position = 0
+    for i in sorted(breaks | tags.keys()):
+        out.append(lines[position : tag_at[i]])
+        out.append(f" {tags.get(i, 'O')}\n\n" if i in breaks else f" {tags[i]}\n")
+        position = tag_at[i] + 3
+    return "".join(out)
+
+
+def _entity_tags(entities: list[tuple[int, int, str]], scheme: str) -> dict[int, str]:
+    """The tags of the entity tokens: ``_biluo_tags``, and ``biluo_to_iob`` for IOB2."""
+    last_tag = "I-" if scheme == "iob2" else "L-"
+    one_tag = "B-" if scheme == "iob2" else "U-"
+    tags: dict[int, str] = {}
+    for first, end, label in entities:
+        if end - first == 1:
+            tags[first] = one_tag + label
+            continue
+        tags[first] = f"B-{label}"
+        tags.update(dict.fromkeys(range(first + 1, end - 1), f"I-{label}"))
+        tags[end - 1] = last_tag + label
+    return tags
+
+
+def _filter_spans(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """spaCy's ``filter_spans`` on (first token, one past the last, label) triples."""
+    ranked = sorted(spans, key=lambda span: (span[1] - span[0], -span[0]), reverse=True)
+    chosen = []
+    seen: set[int] = set()
+    for span in ranked:
+        if span[0] not in seen and span[1] - 1 not in seen:
+            chosen.append(span)
+            seen.update(range(span[0], span[1]))
+    return sorted(chosen, key=lambda span: span[0])
 
 
 def _biluo_tags(length: int, entities: Iterable[SpacySpan]) -> list[str]:

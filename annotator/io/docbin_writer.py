@@ -19,11 +19,15 @@
 
 from __future__ import annotations
 
+import tempfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy
+import srsly
 from spacy.tokens import Doc, DocBin
 from spacy.tokens import Span as SpacySpan
 
@@ -185,16 +189,97 @@ def span_groups(
     return groups
 
 
+class StreamedDocBin(DocBin):
+    """A ``DocBin(store_user_data=True)`` that keeps what each added Doc leaves (its arrays,
+    span groups, user data...) in temporary files in ``folder`` rather than in memory, and
+    writes the bytes ``DocBin.to_disk`` would write, compressed on the way: memory stays flat
+    however many Docs a file holds (only the set of strings grows)."""
+
+    _SPILLED = ("tokens", "spaces", "cats", "flags", "span_groups", "user_data")
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(store_user_data=True)
+        self._files = {  # closed by close()
+            name: tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+            for name in self._SPILLED
+        }
+        self._lengths: list[int] = []
+
+    def add(self, doc: Doc) -> None:
+        super().add(doc)
+        tokens = self.tokens.pop()
+        self._lengths.append(len(tokens))
+        self._files["tokens"].write(tokens.tobytes("C"))
+        self._files["spaces"].write(self.spaces.pop().tobytes("C"))
+        for name in ("cats", "flags", "span_groups", "user_data"):
+            self._files[name].write(srsly.msgpack_dumps(getattr(self, name).pop()))
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    def to_disk(self, path: str | Path) -> None:
+        """``DocBin.to_disk``: ``zlib.compress`` of the msgpack map ``to_bytes`` makes, put
+        together piece by piece (a list is its header and its packed items one after another)."""
+        count = len(self._lengths)
+        compressor = zlib.compressobj()
+        with Path(path).open("wb") as handle:
+
+            def write(data: bytes) -> None:
+                handle.write(compressor.compress(data))
+
+            def copy(name: str) -> None:
+                spilled = self._files[name]
+                spilled.seek(0)
+                while chunk := spilled.read(_COPY_CHUNK):
+                    write(chunk)
+
+            packer = srsly.msgpack.Packer(use_bin_type=True)
+            write(packer.pack_map_header(10))
+            write(srsly.msgpack_dumps("version") + srsly.msgpack_dumps(self.version))
+            write(srsly.msgpack_dumps("attrs") + srsly.msgpack_dumps(self.attrs))
+            for name in ("tokens", "spaces"):
+                write(srsly.msgpack_dumps(name) + _bin_header(self._files[name].tell()))
+                copy(name)
+            lengths = numpy.asarray(self._lengths, dtype="int32").tobytes("C")
+            write(srsly.msgpack_dumps("lengths") + srsly.msgpack_dumps(lengths))
+            write(srsly.msgpack_dumps("strings") + srsly.msgpack_dumps(sorted(self.strings)))
+            for name in ("cats", "flags", "span_groups", "user_data"):
+                write(srsly.msgpack_dumps(name) + packer.pack_array_header(count))
+                copy(name)
+            handle.write(compressor.flush())
+
+    def close(self) -> None:
+        for spilled in self._files.values():
+            spilled.close()
+
+
+_COPY_CHUNK = 1024 * 1024
+
+
+def _bin_header(size: int) -> bytes:
+    """msgpack's header of a ``bytes`` value of ``size`` bytes (``use_bin_type``)."""
+    if size < 2**8:
+        return b"\xc4" + size.to_bytes(1, "big")
+    if size < 2**16:
+        return b"\xc5" + size.to_bytes(2, "big")
+    return b"\xc6" + size.to_bytes(4, "big")
+
+
 class _Part:
     """One DocBin file being written, with its summary for the report."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.doc_bin = DocBin(store_user_data=True)
+        self.doc_bin = StreamedDocBin(path.parent)
         self.summary = FileSummary()
 
 
-@register_writer("spacy", suffix=".spacy", description="spaCy DocBin: train.spacy / dev.spacy")
+@register_writer(
+    "spacy",
+    suffix=".spacy",
+    description="spaCy DocBin: train.spacy / dev.spacy",
+    decisions=True,
+)
 def write_docbin(
     documents: Iterable[ExportDocument],
     output: Path,
@@ -212,22 +297,26 @@ def write_docbin(
     ensure_rel_extension()
     builder = DocBuilder(settings.lang)
     target = part_path(output, part, ".spacy")
+    target.parent.mkdir(parents=True, exist_ok=True)
     complete = _Part(target)
     unfinished = _Part(target.with_name(f"{target.stem}-unfinished.spacy"))
     unfinished.summary.note = UNFINISHED_NOTE
-    for item in documents:
-        doc, relations_complete, summary = _make_doc(
-            builder, item, schema, spans_key, misaligned, report
-        )
-        written = complete if relations_complete else unfinished
-        written.doc_bin.add(doc)
-        written.summary.add(summary)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for written in (complete, unfinished):
-        if written is complete or written.summary.documents:
-            written.doc_bin.to_disk(written.path)
-            report.files.append(str(written.path))
-            report.summaries[str(written.path)] = written.summary
+    try:
+        for item in documents:
+            doc, relations_complete, summary = _make_doc(
+                builder, item, schema, spans_key, misaligned, report
+            )
+            written = complete if relations_complete else unfinished
+            written.doc_bin.add(doc)
+            written.summary.add(summary)
+        for written in (complete, unfinished):
+            if written is complete or written.summary.documents:
+                written.doc_bin.to_disk(written.path)
+                report.files.append(str(written.path))
+                report.summaries[str(written.path)] = written.summary
+    finally:
+        complete.doc_bin.close()
+        unfinished.doc_bin.close()
     return report
 
 

@@ -32,6 +32,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ from annotator.io.records import (
     ImportedSpan,
     ImportRecord,
 )
-from annotator.io.registry import part_path, register_reader, register_writer
+from annotator.io.registry import WRITE_BUFFER, part_path, register_reader, register_writer
 from annotator.model import Span
 
 TEXT_KEYS = ("text", "column_data", "data")
@@ -434,11 +435,11 @@ def write_doccano(
     target.parent.mkdir(parents=True, exist_ok=True)
     next_entity = 1
     next_relation = 1
-    with target.open("w", encoding="utf-8", newline="\n") as handle:
+    with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
         for item in documents:
             spans = sorted(
                 (s for s in item.spans if s.status != "rejected"),
-                key=lambda s: (s.start, s.end, s.label),
+                key=attrgetter("start", "end", "label"),
             )
             ids: dict[str, int] = {}
             entities = []

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from annotator.io.records import (
     ImportedSpan,
     ImportRecord,
 )
-from annotator.io.registry import part_path, register_reader, register_writer
+from annotator.io.registry import WRITE_BUFFER, part_path, register_reader, register_writer
 from annotator.model import LabelSchema, Relation, Span
 
 RESULT_KEYS = ("annotations", "completions", "predictions")
@@ -390,7 +391,7 @@ class _Utf16Offsets:
     def __init__(self, text: str) -> None:
         self.table: dict[int, int] | None = None
         self.units: dict[int, int] | None = None
-        if any(ord(c) > 0xFFFF for c in text):
+        if len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text):  # one pass in C
             self.table = {}
             units = 0
             for index, char in enumerate(text):
@@ -432,7 +433,7 @@ def write_labelstudio(
     if target.is_dir():
         raise ExportError(f"{target}: Label Studio export writes one file, and this is a folder")
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8", newline="\n") as handle:
+    with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
         handle.write("[")
         for number, item in enumerate(documents):
             task = _task(item, from_name, to_name, report, _undirected(schema))
@@ -507,15 +508,16 @@ def _regions(spans: list[Span], text: str, from_name: str, to_name: str) -> list
     """Regions with Label Studio's offsets: UTF-16 units, as its frontend (JavaScript) counts."""
     regions = []
     utf16 = _Utf16Offsets(text)
-    for span in sorted(spans, key=lambda s: (s.start, s.end, s.label)):
+    units = (lambda index: index) if utf16.table is None else utf16.to_units
+    for span in sorted(spans, key=attrgetter("start", "end", "label")):
         region: dict[str, Any] = {
             "id": span.id,
             "from_name": from_name,
             "to_name": to_name,
             "type": "labels",
             "value": {
-                "start": utf16.to_units(span.start),
-                "end": utf16.to_units(span.end),
+                "start": units(span.start),
+                "end": units(span.end),
                 "text": text[span.start : span.end],
                 "labels": [span.label],
             },

@@ -19,12 +19,18 @@ from typing import Any
 
 from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.tokens import Doc
-from spacy.tokens import Span as SpacySpan
 
-from annotator.io.alignment import DocBuilder, MisalignedPolicy, align_spans, relations_kept
+from annotator.io.alignment import (
+    DocBuilder,
+    MisalignedPolicy,
+    PlainTokens,
+    align_plain,
+    align_spans,
+    relations_kept,
+)
 from annotator.io.jsonl import HASH_KEYS, KEPT, relation_key, span_key
 from annotator.io.records import ExportDocument, ExportReport, FileSummary
-from annotator.io.registry import part_path, register_writer
+from annotator.io.registry import WRITE_BUFFER, part_path, register_writer
 from annotator.model import Document, ProjectSettings, Span
 
 _TOKEN_COLUMNS = [IDX, LENGTH, SPACY]
@@ -49,17 +55,29 @@ def prodigy_tokens(doc: Doc, text: str | None = None) -> list[dict[str, Any]]:
     ]
 
 
-def prodigy_span(span: SpacySpan, with_text: bool = True) -> dict[str, Any]:
-    """A span as Prodigy writes it; ``head_span`` / ``child_span`` have no ``text``."""
-    described = {"text": span.text} if with_text else {}
-    described.update(
-        start=span.start_char,
-        end=span.end_char,
-        token_start=span.start,
-        token_end=span.end - 1,
-        label=span.label_,
-    )
+def _described(
+    text: str, start: int, end: int, first: int, last: int, label: str, with_text: bool = True
+) -> dict[str, Any]:
+    """A span of characters ``start:end`` and tokens ``first:last`` as Prodigy writes it."""
+    described = {"text": text[start:end]} if with_text else {}
+    described.update(start=start, end=end, token_start=first, token_end=last - 1, label=label)
     return described
+
+
+_TOKEN = '{{"text": "{}", "start": {}, "end": {}, "id": {}, "ws": {}}}'.format
+
+
+def plain_tokens_json(tokens: PlainTokens) -> str | None:
+    """``json.dumps(prodigy_tokens(doc))`` for a document's ``PlainTokens``, by a template
+    (tokens are most of a task); None when a token's text would need escaping."""
+    text = tokens.text
+    if '"' in text or "\\" in text:  # printable, so these are the only characters to escape
+        return None
+    starts = tokens.starts.tolist()
+    ends = tokens.ends.tolist()
+    words = [text[start:end] for start, end in zip(starts, ends, strict=True)]
+    ws = ["true" if space else "false" for space in tokens.spaces.tolist()]
+    return "[" + ", ".join(map(_TOKEN, words, starts, ends, range(len(words)), ws)) + "]"
 
 
 def _span_key(span: Span) -> str:
@@ -87,38 +105,79 @@ def to_prodigy_task(
 ) -> dict[str, Any]:
     """One document as a Prodigy task; misaligned spans follow the policy (named in report)."""
     document = item.document
+    doc = builder.make(document)  # type: ignore[arg-type]
+    aligned = align_spans(doc, document, item.spans, misaligned, report)
+    described = {
+        span_id: (s.start_char, s.end_char, s.start, s.end)
+        for span_id, s in aligned.by_id.items()
+        if s is not None
+    }
+    task = _task(item, described, report)
+    tokens = prodigy_tokens(doc, document.text)
+    _with_token_extras(tokens, _kept(document))
+    return {"text": task.pop("text"), "tokens": tokens, **task}
+
+
+def _task_json(
+    item: ExportDocument,
+    settings: ProjectSettings,
+    misaligned: MisalignedPolicy,
+    report: ExportReport,
+) -> str | None:
+    """``to_prodigy_task`` as JSON for a document with ``PlainTokens`` and no kept token
+    keys, without a Doc; None for any other document."""
+    tokens = PlainTokens.of(item.document)
+    if tokens is None or "token_extras" in _kept(item.document):
+        return None
+    tokens_json = plain_tokens_json(tokens)
+    if tokens_json is None:
+        return None
+    aligned = align_plain(tokens, item.document, item.spans, misaligned, report)
+    described = {
+        span_id: (*tokens.offsets(*ends), *ends)
+        for span_id, ends in aligned.items()
+        if ends is not None
+    }
+    task = _sign(_task(item, described, report), settings)
+    text = _dumps({"text": task.pop("text")})
+    return f'{text[:-1]}, "tokens": {tokens_json}, {_dumps(task)[1:]}'
+
+
+def _task(
+    item: ExportDocument,
+    described: dict[str, tuple[int, int, int, int]],
+    report: ExportReport,
+) -> dict[str, Any]:
+    """The task without its tokens (``text`` first, then the other keys in order);
+    ``described``: span id -> (start, end, first token, one past the last) as aligned."""
+    document = item.document
+    text = document.text
     kept = _kept(document)
     span_extras = kept.get("span_extras") if isinstance(kept.get("span_extras"), dict) else {}
     relation_extras = kept.get("relation_extras")
     relation_extras = relation_extras if isinstance(relation_extras, dict) else {}
-    doc = builder.make(document)
-    aligned = align_spans(doc, document, item.spans, misaligned, report)
     spans = []
-    for span, spacy_span in aligned.kept(item.spans):
-        described = prodigy_span(spacy_span)
-        described.update(span_extras.get(_span_key(span), {}))
-        spans.append(described)
+    for span in item.spans:
+        if (where := described.get(span.id)) is not None:
+            spans.append(_described(text, *where, span.label))
+            spans[-1].update(span_extras.get(_span_key(span), {}))
     by_id = {span.id: span for span in item.spans}
     relations = []
-    for relation, head, child in relations_kept(document, item.relations, aligned, report):
-        described = {
-            "head": head.end - 1,
-            "child": child.end - 1,
-            "head_span": prodigy_span(head, with_text=False),
-            "child_span": prodigy_span(child, with_text=False),
+    for relation, head, child in relations_kept(document, item.relations, described, report):
+        head_span, child_span = by_id[relation.head], by_id[relation.child]
+        relation_json = {
+            "head": head[3] - 1,
+            "child": child[3] - 1,
+            "head_span": _described(text, *head, head_span.label, with_text=False),
+            "child_span": _described(text, *child, child_span.label, with_text=False),
             "label": relation.label,
         }
-        key = relation_key(
-            _span_key(by_id[relation.head]), _span_key(by_id[relation.child]), relation.label
-        )
-        described.update(relation_extras.get(key, {}))
-        relations.append(described)
-    tokens = prodigy_tokens(doc, document.text)
-    _with_token_extras(tokens, kept)
+        key = relation_key(_span_key(head_span), _span_key(child_span), relation.label)
+        relation_json.update(relation_extras.get(key, {}))
+        relations.append(relation_json)
     meta = {k: v for k, v in document.meta.items() if k not in HASH_KEYS and k != KEPT}
     task: dict[str, Any] = {
         "text": document.text,
-        "tokens": tokens,
         "spans": spans,
         "relations": relations,
         "meta": meta,
@@ -127,13 +186,17 @@ def to_prodigy_task(
         if key in document.meta:
             task[key] = document.meta[key]
     for key, value in kept.items():
-        if key not in _KEPT_DETAILS and key not in task and key != "answer":
+        if key not in _KEPT_DETAILS and key not in task and key != "answer" and key != "tokens":
             task[key] = value
     if document.status in ANSWERS:
         task["answer"] = ANSWERS[document.status]
     report.spans += len(spans)
     report.relations += len(relations)
     return task
+
+
+def _dumps(task: dict[str, Any]) -> str:
+    return json.dumps(task, ensure_ascii=False)
 
 
 @register_writer("prodigy", suffix=".jsonl", description="Prodigy JSONL tasks (spans, relations)")
@@ -152,17 +215,25 @@ def write_prodigy(
     target = part_path(output, part, ".jsonl")
     target.parent.mkdir(parents=True, exist_ok=True)
     summary = FileSummary()
-    with target.open("w", encoding="utf-8", newline="\n") as handle:
+    with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
         for item in documents:
-            task = to_prodigy_task(builder, item, misaligned, report)
-            if settings.annotator:  # who made it, as Prodigy's named sessions record it
-                task.setdefault("_annotator_id", settings.annotator)
-                task.setdefault("_session_id", settings.annotator)
-            handle.write(json.dumps(task, ensure_ascii=False) + "\n")
+            line = _task_json(item, settings, misaligned, report)
+            if line is None:
+                task = _sign(to_prodigy_task(builder, item, misaligned, report), settings)
+                line = _dumps(task)
+            handle.write(line + "\n")
             _summarise(item, summary, report)
     report.files.append(str(target))
     report.summaries[str(target)] = summary
     return report
+
+
+def _sign(task: dict[str, Any], settings: ProjectSettings) -> dict[str, Any]:
+    """Who made it, as Prodigy's named sessions record it."""
+    if settings.annotator:
+        task.setdefault("_annotator_id", settings.annotator)
+        task.setdefault("_session_id", settings.annotator)
+    return task
 
 
 def _summarise(item: ExportDocument, summary: FileSummary, report: ExportReport) -> None:

@@ -6,11 +6,12 @@ in and out of a ``Project``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from annotator.model import Document, Relation, Span
-from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
 from annotator.model.span import AnnotationStatus
 
 
@@ -61,9 +62,63 @@ class ImportRecord:
     notes: list[str] = field(default_factory=list)
 
 
+class SpanRecord(NamedTuple):
+    """A stored span as an export reads it, without a model object per span (a corpus has
+    hundreds of thousands): ``Span``'s fields in the store's column order, ``edited`` as 0/1,
+    and ``aligned``, whether the span lies on the document's token boundaries."""
+
+    id: str
+    doc_id: int
+    start: int
+    end: int
+    label: str
+    origin: str
+    status: AnnotationStatus
+    score: float | None
+    edited: int
+    aligned: int
+    status_reason: str | None
+
+
+class RelationRecord(NamedTuple):
+    """A stored relation as an export reads it: ``Relation``'s fields, in the store's order."""
+
+    id: str
+    doc_id: int
+    head: str
+    child: str
+    label: str
+    origin: str
+    status: AnnotationStatus
+    score: float | None
+
+
+class DocumentRecord:
+    """A stored document as an export reads it: ``Document``'s fields, with the tokens kept as
+    stored (``offsets``, JSON) and decoded only when a writer asks for ``tokens``."""
+
+    __slots__ = ("_tokens", "id", "meta", "offsets", "status", "text")
+
+    def __init__(
+        self, row: tuple[int, str, str | None, DocumentStatus], offsets: str | None
+    ) -> None:
+        self.id, self.text, meta, self.status = row
+        self.meta: dict[str, Any] = json.loads(meta) if meta else {}
+        self.offsets = offsets
+        self._tokens: TokenOffsets | None = None
+
+    @property
+    def tokens(self) -> TokenOffsets:
+        if self._tokens is None:
+            self._tokens = decode_offsets(self.offsets)
+        return self._tokens
+
+
 @dataclass(slots=True)
 class ExportDocument:
-    """A stored document with the annotations an export selected (tokens included).
+    """A stored document with the annotations an export selected (tokens included): the
+    export service gives records read straight from the store (``DocumentRecord``,
+    ``SpanRecord``...), callers may give models; writers read only the fields both have.
 
     ``pending_spans`` / ``pending_relations`` are the suggestions nobody has judged that the
     selection left out: a training format must not write their tokens or pairs as negatives.
@@ -71,18 +126,18 @@ class ExportDocument:
     resolving overlaps the way the person last chose.
     """
 
-    document: Document
-    spans: list[Span]
-    relations: list[Relation]
-    pending_spans: list[Span] = field(default_factory=list)
-    pending_relations: list[Relation] = field(default_factory=list)
+    document: Document | DocumentRecord
+    spans: list[Span] | list[SpanRecord]
+    relations: list[Relation] | list[RelationRecord]
+    pending_spans: list[Span] | list[SpanRecord] = field(default_factory=list)
+    pending_relations: list[Relation] | list[RelationRecord] = field(default_factory=list)
     decided: dict[str, int] = field(default_factory=dict)
 
-    def suggested_spans(self) -> list[Span]:
+    def suggested_spans(self) -> list[Span] | list[SpanRecord]:
         """Every pending span suggestion, selected or not."""
         return [s for s in self.spans if s.status == "suggested"] + self.pending_spans
 
-    def suggested_relations(self) -> list[Relation]:
+    def suggested_relations(self) -> list[Relation] | list[RelationRecord]:
         """Every pending relation suggestion, selected or not."""
         return [r for r in self.relations if r.status == "suggested"] + self.pending_relations
 

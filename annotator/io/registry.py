@@ -47,6 +47,9 @@ Reader = Callable[..., Iterator[ImportRecord]]
 Sniffer = Callable[[Path, bytes], bool]
 Writer = Callable[..., ExportReport]
 SNIFF_BYTES = 64 * 1024
+WRITE_BUFFER = 1024 * 1024
+"""Bytes a writer buffers before writing (``open(..., buffering=WRITE_BUFFER)``): an export
+writes tens of megabytes in lines of a few kilobytes."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class WriterEntry:
     description: str
     suffix: str = ""  # file ending of a one-file format; "" for formats that write a folder
     tokens: bool = True  # whether the writer reads documents' tokens (else they are not loaded)
+    decisions: bool = False  # whether it reads ``ExportDocument.decided`` (the edit log)
 
 
 READERS: dict[str, ReaderEntry] = {}
@@ -84,11 +88,15 @@ def register_reader(
 
 
 def register_writer(
-    name: str, description: str = "", suffix: str = "", tokens: bool = True
+    name: str,
+    description: str = "",
+    suffix: str = "",
+    tokens: bool = True,
+    decisions: bool = False,
 ) -> Callable[[Writer], Writer]:
     def decorate(write: Writer) -> Writer:
         WRITERS[name] = WriterEntry(
-            name, write, description or _first_line(write.__doc__), suffix, tokens
+            name, write, description or _first_line(write.__doc__), suffix, tokens, decisions
         )
         return write
 

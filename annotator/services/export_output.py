@@ -72,10 +72,9 @@ class ExportOutput:
             self._replace_file()
             return [str(self.output)]
         self._swap_folder(report)
+        inside = os.path.join(self.staged, "")  # strings: a brat export names 20,000 files
         return [
-            str(self.output / Path(name).relative_to(self.staged))
-            if Path(name).is_relative_to(self.staged)
-            else name
+            os.path.join(self.output, name[len(inside) :]) if name.startswith(inside) else name
             for name in files
         ]
 
@@ -91,11 +90,7 @@ class ExportOutput:
         self._write_manifest(self.output.parent, {**before, self.output.name: (digest,)})
 
     def _swap_folder(self, report: ExportReport) -> None:
-        written = {
-            path.relative_to(self.staged).as_posix(): (_sha256(path),)
-            for path in sorted(self.staged.rglob("*"))
-            if path.is_file()
-        }
+        written = {name: (_sha256(self.staged / name),) for name in _files_below(self.staged)}
         _write_json(self.staged / MANIFEST, _manifest_json(written))
         _refuse_foreign_files(self.output)  # again: the user may have added one meanwhile
         previous = _read_manifest(self.output) if self.output.is_dir() else {}
@@ -290,6 +285,16 @@ def _write_json(path: Path, data: object) -> None:
         json.dump(data, handle, indent=1)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _files_below(folder: Path) -> list[str]:
+    """The files in ``folder`` and its subfolders, by relative POSIX name."""
+    names = []
+    for root, _dirs, files in os.walk(folder):
+        relative = os.path.relpath(root, folder)
+        prefix = "" if relative == os.curdir else Path(relative).as_posix() + "/"
+        names.extend(prefix + name for name in files)
+    return sorted(names)
 
 
 def _sha256(path: Path) -> str:

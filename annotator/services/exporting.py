@@ -23,7 +23,13 @@ import annotator.io.formats  # noqa: F401 - registers every reader and writer
 from annotator.edits import AddSpan, Edit, EditGroup, UpdateSpan, edit_from_json
 from annotator.errors import Cancelled, ExportError, ProjectLockedError, ProjectNotWritableError
 from annotator.io.alignment import MisalignedPolicy
-from annotator.io.records import ExportDocument, ExportReport
+from annotator.io.records import (
+    DocumentRecord,
+    ExportDocument,
+    ExportReport,
+    RelationRecord,
+    SpanRecord,
+)
 from annotator.io.registry import WRITERS
 from annotator.services.export_output import prepared_output
 from annotator.services.tokenizing import ensure_tokens
@@ -163,15 +169,23 @@ def export_documents(
     statuses: tuple[str, ...],
     report: ExportReport,
     tokens: bool = True,
+    decisions: bool = True,
 ) -> Iterator[ExportDocument]:
-    """``export_document`` for each of ``doc_ids``, streamed from the project a chunk of
-    documents at a time (``Project.documents_with_annotations``)."""
+    """``export_document`` for each of ``doc_ids``, streamed from the project's rows a chunk of
+    documents at a time (``Project.export_rows``), as records rather than models.
+    ``decisions=False`` skips the edit log (``decided`` stays empty) for writers without use
+    for it."""
     selected = frozenset(statuses)
     pending = frozenset() if "suggested" in statuses else frozenset({"suggested"})
-    for document, spans, relations, log in project.documents_with_annotations(doc_ids, tokens):
+    new = tuple.__new__
+    for row, offsets, span_rows, relation_rows, log in project.export_rows(
+        doc_ids, tokens, decisions
+    ):
+        spans = [new(SpanRecord, span) for span in span_rows]
         chosen = [span for span in spans if span.status in selected]
         span_ids = {span.id for span in chosen}
         kept = []
+        relations = [new(RelationRecord, relation) for relation in relation_rows]
         for relation in relations:
             if relation.status not in selected:
                 continue
@@ -180,11 +194,11 @@ def export_documents(
             else:
                 report.count("relations_without_spans")
                 report.warnings.append(
-                    f"document {document.id}: relation {relation.label} left out because one "
+                    f"document {row[0]}: relation {relation.label} left out because one "
                     "of its spans is not exported (its status was not selected)"
                 )
         yield ExportDocument(
-            document=document,
+            document=DocumentRecord(row, offsets),
             spans=chosen,
             relations=kept,
             pending_spans=[span for span in spans if span.status in pending],
@@ -305,7 +319,9 @@ def _write_export(
 
     def stream(ids: list[int]) -> Iterator[ExportDocument]:
         nonlocal written
-        for document in export_documents(project, ids, statuses, report, entry.tokens):
+        for document in export_documents(
+            project, ids, statuses, report, entry.tokens, entry.decisions
+        ):
             if cancel is not None and cancel():
                 raise Cancelled("export cancelled; nothing was written")
             yield document

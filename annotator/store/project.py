@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -42,7 +44,7 @@ from annotator.model import (
     default_schema,
     text_hash,
 )
-from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
 from annotator.model.parsing import one_line
 from annotator.model.span import ANNOTATION_STATUSES
 from annotator.store.integrity import check_layout
@@ -59,6 +61,7 @@ SQLITE_INTEGERS = range(-(2**63), 2**63)
 _SPAN_COLUMNS = (
     "id, doc_id, start, end, label, origin, status, score, edited, aligned, status_reason"
 )
+_SPAN_ORDER = itemgetter(2, 3, 4)  # start, end, label of a _SPAN_COLUMNS row
 _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
 _LOG_COLUMNS = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
@@ -512,7 +515,7 @@ class Project:
                 f"{self.path}: document {doc_id} is not tokenized yet "
                 f"(annotator tokenize {self.path} makes the tokens of every document)"
             )
-        return _decode_offsets(offsets)
+        return decode_offsets(offsets)
 
     def set_tokens(self, doc_id: int, tokens: TokenOffsets) -> None:
         """Replace a document's tokens (e.g. after retokenising); alignment flags follow."""
@@ -622,11 +625,32 @@ class Project:
         self, ids: Sequence[int], tokens: bool = True
     ) -> Iterator[tuple[Document, list[Span], list[Relation], list[dict[str, Any]]]]:
         """Each document of ``ids`` with all its spans, relations and edit log entries, as
-        ``document``, ``spans``, ``relations`` and ``edit_log`` give them, in ``ids`` order.
+        ``document``, ``spans``, ``relations`` and ``edit_log`` give them, in ``ids`` order
+        (``export_rows`` made into models). ``tokens=False`` leaves the documents' tokens
+        empty, for readers that do not need them.
+        """
+        for row, offsets, spans, relations, log in self.export_rows(ids, tokens):
+            document = Document.model_construct(
+                id=row[0],
+                text=row[1],
+                meta=json.loads(row[2] or "{}"),
+                status=row[3],
+                tokens=decode_offsets(offsets),
+            )
+            spans_made = [_span_from_row(span) for span in spans]
+            yield document, spans_made, [_relation_from_row(r) for r in relations], log
 
-        Read a chunk of documents at a time with one query per table (exports stream a whole
-        corpus through this). ``tokens=False`` leaves the documents' tokens empty, for readers
-        that do not need them.
+    def export_rows(
+        self, ids: Sequence[int], tokens: bool = True, edit_log: bool = True
+    ) -> Iterator[tuple[tuple, str | None, list[tuple], list[tuple], list[dict[str, Any]]]]:
+        """Each document of ``ids`` as stored rows, in ``ids`` order: ``(id, text, meta,
+        status)``, its token offsets as stored JSON (None without tokens, or when not asked),
+        its span rows (``_SPAN_COLUMNS``, by start, end, label), relation rows
+        (``_RELATION_COLUMNS``, in creation order) and edit log entries (as ``edit_log`` gives
+        them; none unless ``edit_log``).
+
+        What ``documents_with_annotations`` reads, without one model object per row: an export
+        streams a whole corpus through this, a chunk of documents at a time, one query per table.
         """
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
@@ -643,51 +667,55 @@ class Project:
                         f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
                     ).fetchall()
                 )
-            spans: dict[int, list[Span]] = self._by_document(
+            # in the index's order, then sorted by document: SQLite sorting the whole chunk
+            # for ``end, label`` took a third of the export's reading
+            spans = self._rows_by_document(
                 f"SELECT {self._span_select} FROM spans WHERE doc_id IN ({marks}) "
-                "ORDER BY doc_id, start, end, label",
+                "ORDER BY doc_id, start",
                 chunk,
-                _span_from_row,
+                order=_SPAN_ORDER,
             )
-            relations: dict[int, list[Relation]] = self._by_document(
+            relations = self._rows_by_document(
                 f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id IN ({marks}) "
-                "ORDER BY rowid",
+                "ORDER BY doc_id, rowid",
                 chunk,
-                _relation_from_row,
             )
-            log: dict[int, list[dict[str, Any]]] = self._by_document(
-                f"SELECT {', '.join(_LOG_COLUMNS)} FROM edit_log WHERE doc_id IN ({marks}) "
-                "ORDER BY id",
-                chunk,
-                lambda row: dict(zip(_LOG_COLUMNS, row, strict=True)),
-                doc_column=4,
-            )
+            log: dict[int, list[tuple]] = {}
+            if edit_log:
+                log = self._rows_by_document(
+                    f"SELECT {', '.join(_LOG_COLUMNS)} FROM edit_log "
+                    f"WHERE doc_id IN ({marks}) ORDER BY id",
+                    chunk,
+                    doc_column=4,
+                )
             for doc_id in chunk:
                 row = rows.get(doc_id)
                 if row is None:
                     raise NotFoundError(f"{self.path}: no document {doc_id}")
-                document = Document.model_construct(
-                    id=row[0],
-                    text=row[1],
-                    meta=json.loads(row[2] or "{}"),
-                    status=row[3],
-                    tokens=_decode_offsets(self.held_offsets(doc_id, offsets.get(doc_id)))
-                    if tokens
-                    else (),
+                yield (
+                    row,
+                    self.held_offsets(doc_id, offsets.get(doc_id)) if tokens else None,
+                    spans.get(doc_id, []),
+                    relations.get(doc_id, []),
+                    [dict(zip(_LOG_COLUMNS, entry, strict=True)) for entry in log.get(doc_id, [])],
                 )
-                yield document, spans[doc_id], relations[doc_id], log[doc_id]
 
-    def _by_document(
+    def _rows_by_document(
         self,
         sql: str,
         doc_ids: Sequence[int],
-        make: Callable[[tuple], Any],
         doc_column: int = 1,
-    ) -> dict[int, list[Any]]:
-        """The rows of ``sql`` made into objects and grouped by their document, in row order."""
-        grouped: dict[int, list[Any]] = {doc_id: [] for doc_id in doc_ids}
-        for row in self.db.execute(sql, doc_ids):
-            grouped[row[doc_column]].append(make(row))
+        order: Callable[[tuple], Any] | None = None,
+    ) -> dict[int, list[tuple]]:
+        """The rows of ``sql`` (ordered by document) grouped by their document, in row order,
+        or sorted by ``order`` (a stable sort: rows it finds equal keep the row order)."""
+        grouped: dict[int, list[tuple]] = {}
+        for doc_id, rows in groupby(
+            self.db.execute(sql, doc_ids).fetchall(), key=itemgetter(doc_column)
+        ):
+            grouped[doc_id] = group = list(rows)
+            if order is not None:
+                group.sort(key=order)
         return grouped
 
     def last_document_id(self) -> int:
@@ -1151,7 +1179,7 @@ class Project:
             for doc_id, offsets in self.db.execute(
                 f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
             ):
-                bounds[doc_id] = TokenBoundaries(_decode_offsets(offsets))
+                bounds[doc_id] = TokenBoundaries(decode_offsets(offsets))
         stored = []
         misaligned = 0
         schema = self.schema
@@ -1280,15 +1308,6 @@ class Project:
                 "UPDATE documents SET status = ?, revision = revision + 1 WHERE id = ?",
                 [status, doc_id],
             )
-
-
-def _decode_offsets(offsets: str | None) -> TokenOffsets:
-    """Stored token offsets (``[[0,4],...]``, see ``encode_offsets``) as a tuple of pairs: read
-    flat and paired by ``zip``, 1.5 times quicker than converting each decoded pair."""
-    if not offsets:
-        return ()
-    flat = json.loads("[" + offsets.replace("[", "").replace("]", "") + "]")
-    return tuple(zip(flat[0::2], flat[1::2], strict=True))
 
 
 def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:

@@ -1,0 +1,194 @@
+"""The export's fast paths give the bytes of the paths they replace.
+
+Documents whose stored tokens are plain (``PlainTokens``: one space or none between tokens) are
+written by the CoNLL and Prodigy writers from arrays, without a spaCy Doc; the spaCy writer
+streams its DocBin through temporary files. Each is compared with the path it replaces, on
+documents with misaligned, overlapping and repeated spans, relations, sentence ends, tokens
+with no space between them, and documents that are not plain.
+"""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from spacy.tokens import Doc, DocBin
+from spacy.vocab import Vocab
+from speed_corpus import build
+
+from annotator.io import alignment
+from annotator.io.alignment import DocBuilder, PlainTokens
+from annotator.io.docbin_writer import StreamedDocBin, ensure_rel_extension
+from annotator.io.tokenize import tokenize
+from annotator.model import Document
+from annotator.services.exporting import export_project
+from annotator.services.importing import import_sources
+from annotator.store import Project
+
+TEXTS = [
+    "L'entreprise Airbus a publié ses résultats. Marie Curie confirme ! Paris , Lyon ? Fin.",
+    "Selon Reuters, Brad Smith dirige Microsoft à Redmond... Puis ? Rien. Jean Dupont part.",
+    "Deux  espaces et\nune ligne : pas des tokens simples. Paris.",  # not plain: the Doc path
+    'Il a dit "oui" à Paris. Danone aussi.',  # plain, but its tokens' JSON needs escaping
+]
+
+
+def _doccano_line(number: int, text: str) -> dict:
+    """Every capitalised word an entity, some shifted off token boundaries, some repeated
+    or overlapping, and relations between them."""
+    entities = []
+    position = 0
+    for word in text.split(" "):
+        if word[:1].isupper() and word[1:].isalpha():
+            start, end = position, position + len(word)
+            shifted = len(entities) % 4 == 1
+            entities.append({"start_offset": start + shifted, "end_offset": end, "label": "ORG"})
+            if len(entities) % 3 == 0:  # overlapping: the word and the next character
+                entities.append({"start_offset": start, "end_offset": end + 2, "label": "LOC"})
+        position += len(word) + 1
+    for index, entity in enumerate(entities, start=1):
+        entity["id"] = index
+    relations = [
+        {"id": n, "from_id": n, "to_id": n + 1, "type": "works_for"}
+        for n in range(1, len(entities), 2)
+    ]
+    return {"id": number, "text": text, "entities": entities, "relations": relations}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("fast")
+    project = build(folder)
+    source = folder / "more.jsonl"
+    source.write_text(
+        "".join(
+            json.dumps(_doccano_line(n, text), ensure_ascii=False) + "\n"
+            for n, text in enumerate(TEXTS)
+        ),
+        encoding="utf-8",
+    )
+    import_sources(project, [source], format="doccano")
+    project.close()
+    return folder / "golden.annotator"
+
+
+def _export(path: Path, output: Path, format: str, misaligned: str) -> tuple[bytes, tuple]:
+    with Project.open(path, read_only=True) as project:
+        report = export_project(
+            project, format, output, status="all", spans="all", misaligned=misaligned
+        )
+    return output.read_bytes(), (report.counts, report.warnings, report.spans, report.relations)
+
+
+@pytest.mark.parametrize("format", ["conll", "conll-biluo", "prodigy"])
+@pytest.mark.parametrize("misaligned", ["expand", "contract", "skip"])
+def test_plain_tokens_write_what_the_doc_path_writes(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, format: str, misaligned: str
+) -> None:
+    fast = _export(corpus, tmp_path / "fast", format, misaligned)
+    monkeypatch.setattr(PlainTokens, "of", classmethod(lambda cls, document: None))
+    slow = _export(corpus, tmp_path / "slow", format, misaligned)
+    assert fast[0].decode() == slow[0].decode()
+    assert fast[1] == slow[1]
+
+
+def test_most_documents_of_the_corpus_are_plain(corpus: Path) -> None:
+    with Project.open(corpus, read_only=True) as project:
+        documents = list(project.documents())
+    plain = [document.text for document in documents if PlainTokens.of(document) is not None]
+    assert TEXTS[0] in plain and TEXTS[3] in plain
+    assert TEXTS[2] not in plain
+    assert len(plain) >= len(documents) - 2
+
+
+def test_char_span_on_plain_tokens_is_spacys_for_every_offset_pair() -> None:
+    text = TEXTS[0]
+    tokens = next(iter(tokenize("fr", [text])))
+    plain = PlainTokens.of(Document(text=text, tokens=tokens))
+    assert plain is not None
+    doc = DocBuilder("fr").make(Document(text=text, tokens=tokens))
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1):
+            for mode in ("strict", "expand", "contract"):
+                span = doc.char_span(start, end, alignment_mode=mode)
+                expected = None if span is None else (span.start, span.end)
+                assert plain.char_span(start, end, mode) == expected, (start, end, mode)
+
+
+def _docs(count: int, words: int, vocabulary: int = 0) -> list[Doc]:
+    """``count`` Docs of ``words`` words, from a vocabulary of ``vocabulary`` words (0: each
+    Doc has its own words)."""
+    ensure_rel_extension()
+    vocab = Vocab()
+    docs = []
+    for number in range(count):
+        names = [
+            f"mot{number}-{i}" if not vocabulary else f"mot{i % vocabulary}" for i in range(words)
+        ]
+        doc = Doc(vocab, words=names)
+        doc.spans["sc"] = [doc[0:2]]
+        doc.cats = {"A": float(number % 2)}
+        doc._.rel = {(0, 1): {"works_for": 1.0}}
+        docs.append(doc)
+    return docs
+
+
+@pytest.mark.parametrize(("count", "words"), [(0, 0), (1, 3), (3, 1000)])  # 1000: >64 KiB
+def test_streamed_docbin_writes_the_bytes_of_docbin(tmp_path: Path, count: int, words: int) -> None:
+    docs = _docs(count, words)
+    streamed = StreamedDocBin(tmp_path)
+    for doc in docs:
+        streamed.add(doc)
+    streamed.to_disk(tmp_path / "streamed.spacy")
+    streamed.close()
+    expected = DocBin(docs=docs, store_user_data=True).to_bytes()
+    assert (tmp_path / "streamed.spacy").read_bytes() == expected
+
+
+def test_streamed_docbin_does_not_hold_the_docs_it_was_given(tmp_path: Path) -> None:
+    docs = _docs(40, 2000, vocabulary=100)  # about 6 MB of arrays in a DocBin; few strings
+
+    def held(doc_bin: DocBin) -> int:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for doc in docs:
+            doc_bin.add(doc)
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        return after - before
+
+    streamed = StreamedDocBin(tmp_path)
+    in_memory = held(DocBin(store_user_data=True))
+    assert held(streamed) < in_memory / 10
+    streamed.close()
+
+
+def test_the_plain_path_is_not_taken_for_tokens_with_whitespace() -> None:
+    text = "a  b"
+    assert PlainTokens.of(Document(text=text, tokens=((0, 1), (1, 2), (3, 4)))) is None
+    assert PlainTokens.of(Document(text="a\tb", tokens=((0, 1), (2, 3)))) is None
+    assert PlainTokens.of(Document(text="a b", tokens=((0, 1), (2, 3)))) is not None
+    assert alignment.PlainTokens is PlainTokens
+
+
+def test_export_rows_hold_what_the_per_document_reads_give(corpus: Path) -> None:
+    with Project.open(corpus, read_only=True) as project:
+        ids = list(reversed(project.document_ids()))
+        rows = list(project.export_rows(ids, tokens=True, edit_log=False))
+        assert [row[0] for row, *_ in rows] == ids
+        for (row, offsets, spans, relations, log), doc_id in zip(rows, ids, strict=True):
+            document = project.document(doc_id)
+            assert (row[1], json.loads(row[2]), row[3]) == (
+                document.text,
+                document.meta,
+                document.status,
+            )
+            assert json.loads(offsets) == [list(token) for token in document.tokens]
+            assert [span[0] for span in spans] == [span.id for span in project.spans(doc_id)]
+            assert [r[0] for r in relations] == [r.id for r in project.relations(doc_id)]
+            assert log == []
+        with_log = next(project.export_rows(ids[-1:], tokens=False, edit_log=True))
+        assert with_log[1] is None
+        assert with_log[4] == project.edit_log(ids[-1])
