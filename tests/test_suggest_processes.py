@@ -223,6 +223,9 @@ def test_ctrl_c_stops_the_run_and_its_workers(patterns: Path, tmp_path: Path) ->
         cwd=ROOT,
         env=environment,
         start_new_session=True,
+        # as a terminal's shell does: an ignored SIGINT (which a test run may leave) would be
+        # inherited, and Python keeps an ignored SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
