@@ -25,6 +25,7 @@ from annotator.io.tokenize import tokenize
 from annotator.model import Document
 from annotator.services.exporting import export_project
 from annotator.services.importing import import_sources
+from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
 
 TEXTS = [
@@ -70,6 +71,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         encoding="utf-8",
     )
     import_sources(project, [source], format="doccano")
+    ensure_tokens(project)  # an import leaves them for later; these tests read them
     project.close()
     return folder / "golden.annotator"
 
