@@ -235,7 +235,9 @@ def shared_documents(team: Team) -> Iterator[SharedDocument]:
         by_annotator = {
             member.name: Annotations(
                 spans={
-                    (s, e, label) for s, e, label, status in decisions.spans if status == "accepted"
+                    (s, e, label)
+                    for _digest, s, e, label, status in decisions.spans
+                    if status == "accepted"
                 },
                 relations={
                     (head, child, label)

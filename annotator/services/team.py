@@ -22,7 +22,7 @@ from pathlib import Path
 
 from annotator.errors import ProjectError, ValidationError
 from annotator.model import Document, LabelSchema, TokenBoundaries
-from annotator.model.span import ANNOTATOR_ORIGIN, new_ids
+from annotator.model.span import ANNOTATOR_ORIGIN, consecutive_ids
 from annotator.store import Project
 from annotator.store.decisions import DocumentDecisions, decisions_by_hash, text_hashes
 
@@ -269,7 +269,10 @@ def _mapped(decisions: DocumentDecisions, mapping: dict[str, str]) -> DocumentDe
 
     return replace(
         decisions,
-        spans=[(s, e, mapping.get(label, label), st) for s, e, label, st in decisions.spans],
+        spans=[
+            (digest, s, e, mapping.get(label, label), st)
+            for digest, s, e, label, st in decisions.spans
+        ],
         relations=[
             (key(head), key(child), mapping.get(label, label), status)
             for head, child, label, status in decisions.relations
@@ -404,7 +407,7 @@ def _merge_document(entries: list[tuple[TeamMember, DocumentDecisions]]) -> _Mer
     for member, decisions in entries:
         name = member.name
         for row in decisions.spans:
-            (accepted if row[3] == "accepted" else rejected)[row[:3]].append(name)
+            (accepted if row[4] == "accepted" else rejected)[row[1:4]].append(name)
         for head, child, label, status in decisions.relations:
             if status == "accepted":
                 links[(head, child, label)].append(name)
@@ -471,42 +474,32 @@ class _MergeWriter:
         if not batch:
             return
         merged, report = self.merged, self.report
-        ids = [doc_id for doc_id, _item in batch]
-        merged.add_document_rows([item.document_row() for _doc_id, item in batch], ids)
+        merged.add_document_rows(
+            [item.document_row() for _doc_id, item in batch], [doc_id for doc_id, _ in batch]
+        )
+        span_ids = iter(consecutive_ids(sum(len(item.spans) for _, item in batch)))
+        relation_ids = iter(consecutive_ids(sum(len(item.links) for _, item in batch)))
         span_rows: list[tuple] = []
         relation_rows: list[tuple] = []
         boundaries: dict[int, TokenBoundaries] = {}
         for doc_id, item in batch:
             boundaries[doc_id] = _boundaries(item.tokens_json)
-            span_ids = dict(zip(item.spans, new_ids(len(item.spans)), strict=True))
-            for (start, end, label), (names, status) in item.spans.items():
+            own_ids = {}
+            for key, (names, status) in item.spans.items():
+                own_ids[key] = span_id = next(span_ids)
                 origin, score = self._version(names, item.everyone)
                 span_rows.append(
-                    (
-                        span_ids[(start, end, label)],
-                        doc_id,
-                        start,
-                        end,
-                        label,
-                        origin,
-                        status,
-                        score,
-                        False,
-                        None,
-                    )
+                    (span_id, doc_id, *key, origin, status, score, False, None)
                 )
                 report.versions += status == "suggested"
-            relation_ids = new_ids(len(item.links))
-            for relation_id, ((head, child, label), names) in zip(
-                relation_ids, item.links.items(), strict=True
-            ):
+            for (head, child, label), names in item.links.items():
                 origin, score = self._version(names, item.everyone)
                 relation_rows.append(
                     (
-                        relation_id,
+                        next(relation_ids),
                         doc_id,
-                        span_ids[head],
-                        span_ids[child],
+                        own_ids[head],
+                        own_ids[child],
                         label,
                         origin,
                         "suggested",

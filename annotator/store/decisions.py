@@ -16,7 +16,7 @@ from operator import itemgetter
 
 from annotator.store.project import Project
 
-SpanRow = tuple[int, int, str, str]  # start, end, label, status
+SpanRow = tuple[str, int, int, str, str]  # text hash (as read), start, end, label, status
 SpanKey = tuple[int, int, str]  # start, end, label
 RelationRow = tuple[SpanKey, SpanKey, str, str]  # head, child, label, status
 
@@ -97,13 +97,8 @@ def decisions_by_hash(
         )
 
 
-def _without_hash(rows: Iterable[tuple]) -> list[tuple]:
-    return [row[1:] for row in rows]
-
-
 def _grouped(
-    cursor: Iterable[tuple],
-    rows_of: Callable[[Iterable[tuple]], list[tuple]] = _without_hash,
+    cursor: Iterable[tuple], rows_of: Callable[[Iterable[tuple]], list[tuple]] = list
 ) -> Iterator[tuple[str, list[tuple]]]:
     """Rows ``(hash, *rest)`` in hash order, as ``(hash, rows_of(rows))`` one hash at a time."""
     for text_hash, rows in groupby(cursor, key=itemgetter(0)):

@@ -1119,13 +1119,13 @@ class Project:
         status, score)``, with the same checks against the stored spans and the schema."""
         self._require_writable()
         span_ids = list({end for row in rows for end in (row[2], row[3])})
-        spans: dict[str, Span] = {}
+        spans: dict[str, tuple[int, str]] = {}  # id -> (doc_id, label): a model only to refuse
         for chunk in _chunks(span_ids):
             marks = ",".join("?" * len(chunk))
             for span_id, doc_id, label in self.db.execute(
                 f"SELECT id, doc_id, label FROM spans WHERE id IN ({marks})", chunk
             ):
-                spans[span_id] = Span.model_construct(id=span_id, doc_id=doc_id, label=label)
+                spans[span_id] = (doc_id, label)
         schema = self.schema
         checked: set[tuple[str, str, str]] = set()  # (label, head label, child label) allowed
         for relation_id, doc_id, head, child, label, origin, status, _ in rows:
@@ -1133,18 +1133,22 @@ class Project:
             if (
                 ends[0] is None
                 or ends[1] is None
-                or ends[0].doc_id != doc_id
-                or ends[1].doc_id != doc_id
-                or (label, ends[0].label, ends[1].label) not in checked
+                or ends[0][0] != doc_id
+                or ends[1][0] != doc_id
+                or (label, ends[0][1], ends[1][1]) not in checked
             ):
                 check_relation(
                     Relation.model_construct(
                         id=relation_id, doc_id=doc_id, head=head, child=child, label=label
                     ),
-                    spans,
+                    {
+                        span_id: Span.model_construct(id=span_id, doc_id=end[0], label=end[1])
+                        for span_id, end in zip((head, child), ends, strict=True)
+                        if end is not None
+                    },
                     schema,
                 )
-                checked.add((label, ends[0].label, ends[1].label))  # type: ignore[union-attr]
+                checked.add((label, ends[0][1], ends[1][1]))  # type: ignore[index]
             if status not in ANNOTATION_STATUSES or not origin:
                 raise ValidationError(
                     f"relation {label!r} {status!r} of document {doc_id} is not a valid relation"
