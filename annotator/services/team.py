@@ -21,7 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from annotator.errors import ProjectError, ValidationError
-from annotator.model import Document, LabelSchema, TokenBoundaries
+from annotator.model import Document, LabelSchema
 from annotator.model.span import ANNOTATOR_ORIGIN, consecutive_ids
 from annotator.store import Project
 from annotator.store.decisions import DocumentDecisions, decisions_by_hash, text_hashes
@@ -242,9 +242,7 @@ def side_by_side(
 
     Labels are mapped onto the first project's (``--map``) on the way.
     """
-    streams = [
-        _keyed(index, m.project, status, with_text) for index, m in enumerate(team.members)
-    ]
+    streams = [_keyed(index, m.project, status, with_text) for index, m in enumerate(team.members)]
     mapping = team.label_map
     for digest, group in groupby(heapq.merge(*streams), key=itemgetter(0)):
         entries = []
@@ -329,8 +327,10 @@ def merge_projects(
         try:
             with Project.create(output, settings, team.schema) as merged, merged.transaction():
                 writer = _MergeWriter(merged, _count_texts(team), report)
+                checks = _BulkChecks(team.schema)
                 for _digest, entries in side_by_side(team, with_text=True):
                     item = _merge_document(entries)
+                    checks.check(item, entries)
                     _count(item, entries, report)
                     writer.add(item)
                 writer.finish()
@@ -379,6 +379,47 @@ class _MergedDocument:
             "in_progress" if worked else "new",
             self.tokens_json,
         )
+
+
+class _BulkChecks:
+    """What ``add_span_rows`` and ``add_relation_rows`` check row by row, once per document's
+    distinct spans and once per relation's label triple: the merged rows are then written
+    without a check per row (each project checked its own when they were made)."""
+
+    def __init__(self, schema: LabelSchema) -> None:
+        self.schema = schema
+        self.labels = frozenset(schema.entity_names)
+        self.allowed: set[tuple[str, str, str]] = set()  # (label, head label, child label)
+
+    def check(
+        self, item: _MergedDocument, entries: list[tuple[TeamMember, DocumentDecisions]]
+    ) -> None:
+        length = len(item.text)
+        for start, end, label in item.spans:
+            if not (0 <= start < end <= length and label in self.labels):
+                raise ValidationError(
+                    f"{_holder(entries, (start, end, label))}: span [{start}, {end}) {label!r} "
+                    "is not within its text or not a label of the schema"
+                )
+        for head, child, label in item.links:
+            triple = (label, head[2], child[2])
+            if triple not in self.allowed:
+                relation = self.schema.relation(label)
+                if relation is None or not relation.allows(head[2], child[2]):
+                    raise ValidationError(
+                        f"{_holder(entries, head)}: relation {label!r} from {head[2]} to "
+                        f"{child[2]} is not allowed by the schema"
+                    )
+                self.allowed.add(triple)
+
+
+def _holder(entries: list[tuple[TeamMember, DocumentDecisions]], key: SpanKey) -> str:
+    """``FILE: document N`` of the first member with a span ``key``, to name a bad one."""
+    for member, decisions in entries:
+        if any(row[1:4] == key for row in decisions.spans):
+            return f"{member.path}: document {decisions.doc_id}"
+    member, decisions = entries[0]
+    return f"{member.path}: document {decisions.doc_id}"
 
 
 def _count(
@@ -448,7 +489,7 @@ class _MergeWriter:
         self.next_disputed = merged.last_document_id() + 1
         self.next_settled = self.next_disputed + total - 1
         self.batches: dict[bool, list[tuple[int, _MergedDocument]]] = {True: [], False: []}
-        self.versions: dict[tuple[tuple[str, ...], int], tuple[str, float]] = {}
+        self.versions: dict[int, dict[tuple[str, ...], tuple[str, float]]] = {}  # by team size
 
     def add(self, item: _MergedDocument) -> None:
         if item.disputed:
@@ -481,19 +522,21 @@ class _MergeWriter:
         relation_ids = iter(consecutive_ids(sum(len(item.links) for _, item in batch)))
         span_rows: list[tuple] = []
         relation_rows: list[tuple] = []
-        boundaries: dict[int, TokenBoundaries] = {}
         for doc_id, item in batch:
-            boundaries[doc_id] = _boundaries(item.tokens_json)
+            versions = self.versions.setdefault(item.everyone, {})
+            starts, ends = _token_edges(item.tokens_json)
             own_ids = {}
             for key, (names, status) in item.spans.items():
                 own_ids[key] = span_id = next(span_ids)
-                origin, score = self._version(names, item.everyone)
+                origin, score = versions.get(names) or _version(names, item.everyone, versions)
+                start, end, label = key
+                aligned = not starts or (start in starts and end in ends)
                 span_rows.append(
-                    (span_id, doc_id, *key, origin, status, score, False, None)
+                    (span_id, doc_id, start, end, label, origin, status, score, 0, aligned, None)
                 )
                 report.versions += status == "suggested"
             for (head, child, label), names in item.links.items():
-                origin, score = self._version(names, item.everyone)
+                origin, score = versions.get(names) or _version(names, item.everyone, versions)
                 relation_rows.append(
                     (
                         next(relation_ids),
@@ -506,29 +549,25 @@ class _MergeWriter:
                         score,
                     )
                 )
-        if span_rows:
-            merged.add_span_rows(span_rows, boundaries)
-        if relation_rows:
-            merged.add_relation_rows(relation_rows)
+        merged.add_checked_rows(span_rows, relation_rows)
         report.relations += len(relation_rows)
 
-    def _version(self, names: tuple[str, ...], everyone: int) -> tuple[str, float]:
-        """The origin and score of a merged version: who made it, and what share of the team."""
-        key = (names, everyone)
-        found = self.versions.get(key)
-        if found is None:
-            who = sorted(set(names))
-            found = self.versions[key] = (
-                ANNOTATOR_ORIGIN + "+".join(who),
-                round(len(who) / everyone, 4),
-            )
-        return found
+
+def _version(
+    names: tuple[str, ...], everyone: int, known: dict[tuple[str, ...], tuple[str, float]]
+) -> tuple[str, float]:
+    """The origin and score of a merged version: who made it, and what share of the team
+    (kept in ``known``: a team makes few different versions)."""
+    who = sorted(set(names))
+    known[names] = found = (ANNOTATOR_ORIGIN + "+".join(who), round(len(who) / everyone, 4))
+    return found
 
 
-def _boundaries(tokens_json: str) -> TokenBoundaries:
-    """The token boundaries of stored offsets (``[[0,4],[5,10]]``), read flat: no pair tuples."""
+def _token_edges(tokens_json: str) -> tuple[frozenset[int], frozenset[int]]:
+    """The token starts and ends of stored offsets (``[[0,4],[5,10]]``), read flat: no pair
+    tuples. A span is aligned when it starts at a start and ends at an end (or no tokens)."""
     flat = json.loads("[" + tokens_json.replace("[", "").replace("]", "") + "]")
-    return TokenBoundaries.from_edges(flat[0::2], flat[1::2])
+    return frozenset(flat[0::2]), frozenset(flat[1::2])
 
 
 __all__ = [

@@ -1105,6 +1105,24 @@ class Project:
             self._bump_many(doc_ids)
         return len(stored), misaligned
 
+    def add_checked_rows(self, spans: Sequence[tuple], relations: Sequence[tuple] = ()) -> None:
+        """Spans as whole ``spans`` rows (``_SPAN_COLUMNS`` order: alignment flag and status
+        reason included) and relations as ``add_relation_rows`` takes them, of documents added
+        in the same transaction, checked by the caller in bulk (a merge copies decisions that
+        its projects checked one by one): no check per row, no revision bump."""
+        self._require_writable()
+        with self.transaction():
+            try:
+                self.db.conn.executemany(
+                    f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({_SPAN_MARKS})", spans
+                )
+                self.db.conn.executemany(
+                    f"INSERT INTO relations ({_RELATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    relations,
+                )
+            except sqlite3.IntegrityError as error:
+                raise ValidationError(f"an id is already used ({error})") from None
+
     def add_relations_bulk(self, relations: Sequence[Relation]) -> int:
         """Insert many relations, each validated as ``insert_relation`` does; not logged."""
         return self.add_relation_rows(
