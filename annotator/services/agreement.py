@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import combinations
+from itertools import accumulate, combinations, groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from annotator.model.document import TokenOffsets
 from annotator.services.team import Team, open_team, side_by_side
 
 NONE = "-"
+_START, _END, _LABEL, _LABEL_START = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(2, 0)
 SpanKey = tuple[int, int, str]
 RelationKey = tuple[SpanKey, SpanKey, str]
 
@@ -50,10 +51,9 @@ class Annotations:
         A span overlaps one of them when the first that start before its end reach past its
         start: a bisection, not a scan."""
         found: dict[str, tuple[list[int], list[int]]] = {}
-        for start, end, label in sorted(self.spans):
-            starts, ends = found.setdefault(label, ([], []))
-            starts.append(start)
-            ends.append(max(end, ends[-1]) if ends else end)
+        for label, group in groupby(sorted(self.spans, key=_LABEL_START), key=_LABEL):
+            spans = list(group)
+            found[label] = (list(map(_START, spans)), list(accumulate(map(_END, spans), max)))
         return found
 
     @cached_property
