@@ -34,6 +34,9 @@ from annotator.services.team import Team, open_team, side_by_side
 
 NONE = "-"
 _START, _END, _LABEL, _LABEL_START = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(2, 0)
+_OFFSETS = itemgetter(0, 1)
+_SPAN_KEY = itemgetter(1, 2, 3)  # (start, end, label) of a decided span's row
+_RELATION_KEY = itemgetter(0, 1, 2)  # (head, child, label) of a decided relation's row
 SpanKey = tuple[int, int, str]
 RelationKey = tuple[SpanKey, SpanKey, str]
 
@@ -63,7 +66,7 @@ class Annotations:
     @cached_property
     def by_offsets(self) -> dict[tuple[int, int], str]:
         """The label at each (start, end), for the confusion table."""
-        return {(s, e): label for s, e, label in self.spans}
+        return dict(zip(map(_OFFSETS, self.spans), map(_LABEL, self.spans), strict=True))
 
 
 @dataclass
@@ -324,21 +327,13 @@ class PairTally:
 
 def shared_documents(team: Team) -> Iterator[SharedDocument]:
     """Documents that two or more annotators marked done, one at a time, with each one's work."""
-    for _digest, entries in side_by_side(team, status="done"):
+    for _digest, entries in side_by_side(team, status="done", accepted=True):
         if len(entries) < 2:
             continue
-        by_annotator = {
+        by_annotator = {  # keys made by ``itemgetter``: no Python step per span
             member.name: Annotations(
-                spans={
-                    (s, e, label)
-                    for _digest, s, e, label, status in decisions.spans
-                    if status == "accepted"
-                },
-                relations={
-                    (head, child, label)
-                    for head, child, label, status in decisions.relations
-                    if status == "accepted"
-                },
+                spans=set(map(_SPAN_KEY, decisions.spans)),
+                relations=set(map(_RELATION_KEY, decisions.relations)),
             )
             for member, decisions in entries
         }

@@ -236,13 +236,17 @@ def _check_labels(members: list[TeamMember], label_map: dict[str, str]) -> None:
 
 
 def side_by_side(
-    team: Team, status: str | None = None, with_text: bool = False
+    team: Team, status: str | None = None, with_text: bool = False, accepted: bool = False
 ) -> Iterator[tuple[str, list[tuple[TeamMember, DocumentDecisions]]]]:
-    """Each text hash once, with every member that has that document (``status`` if given).
+    """Each text hash once, with every member that has that document (``status`` if given),
+    and its decisions (``decisions_by_hash``: only the accepted ones with ``accepted``).
 
     Labels are mapped onto the first project's (``--map``) on the way.
     """
-    streams = [_keyed(index, m.project, status, with_text) for index, m in enumerate(team.members)]
+    streams = [
+        _keyed(index, m.project, status, with_text, accepted)
+        for index, m in enumerate(team.members)
+    ]
     mapping = team.label_map
     for digest, group in groupby(heapq.merge(*streams), key=itemgetter(0)):
         entries = []
@@ -254,10 +258,10 @@ def side_by_side(
 
 
 def _keyed(
-    index: int, project: Project, status: str | None, with_text: bool
+    index: int, project: Project, status: str | None, with_text: bool, accepted: bool
 ) -> Iterator[tuple[str, int, DocumentDecisions]]:
     """(hash, member index, decisions): ``heapq.merge`` never compares two decisions."""
-    for decisions in decisions_by_hash(project, status, with_text):
+    for decisions in decisions_by_hash(project, status, with_text, accepted):
         yield decisions.text_hash, index, decisions
 
 

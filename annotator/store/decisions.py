@@ -42,17 +42,18 @@ def text_hashes(project: Project) -> Iterator[str]:
 
 
 def decisions_by_hash(
-    project: Project, status: str | None = None, with_text: bool = False
+    project: Project, status: str | None = None, with_text: bool = False, accepted: bool = False
 ) -> Iterator[DocumentDecisions]:
     """Documents (all, or those with ``status``) by text hash, with their decided spans and
-    relations (accepted or rejected; pending suggestions are nobody's decision), and their text
-    and meta if ``with_text``. A relation names its ends by offsets and label, as every project
-    agrees on them.
+    relations (accepted or rejected, or only the accepted ones with ``accepted``; pending
+    suggestions are nobody's decision), and their text and meta if ``with_text``. A relation
+    names its ends by offsets and label, as every project agrees on them.
 
     Each query walks the documents by the text-hash index (``CROSS JOIN`` keeps that order)
     and reaches a document's spans and relations by their ``doc_id`` index: no sort."""
     where, parameters = ("WHERE d.status = ?", [status]) if status else ("", [])
     also = " AND" if where else " WHERE"
+    decided = "= 'accepted'" if accepted else "!= 'suggested'"
     by_hash = "documents d INDEXED BY idx_documents_text_hash"
     documents = project.db.execute(
         "SELECT d.text_hash, d.id, d.status, coalesce(t.offsets, '[]'), "
@@ -64,7 +65,7 @@ def decisions_by_hash(
         project.db.conn.execute(
             "SELECT d.text_hash, s.start, s.end, s.label, s.status "
             f"FROM {by_hash} CROSS JOIN spans s ON s.doc_id = d.id {where}{also} "
-            "s.status != 'suggested' ORDER BY d.text_hash",
+            f"s.status {decided} ORDER BY d.text_hash",
             parameters,
         )
     )
@@ -73,7 +74,7 @@ def decisions_by_hash(
             "SELECT d.text_hash, h.start, h.end, h.label, c.start, c.end, c.label, r.label, "
             f"r.status FROM {by_hash} CROSS JOIN relations r ON r.doc_id = d.id "
             "JOIN spans h ON h.id = r.head JOIN spans c ON c.id = r.child "
-            f"{where}{also} r.status != 'suggested' ORDER BY d.text_hash",
+            f"{where}{also} r.status {decided} ORDER BY d.text_hash",
             parameters,
         ),
         lambda rows: [
