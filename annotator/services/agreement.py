@@ -17,10 +17,13 @@ large the corpus; the tests check alpha against the ``krippendorff`` package.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from functools import cached_property
+from itertools import accumulate, combinations, groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,10 @@ from annotator.model.document import TokenOffsets
 from annotator.services.team import Team, open_team, side_by_side
 
 NONE = "-"
+_START, _END, _LABEL, _LABEL_START = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(2, 0)
+_OFFSETS = itemgetter(0, 1)
+_SPAN_KEY = itemgetter(1, 2, 3)  # (start, end, label) of a decided span's row
+_RELATION_KEY = itemgetter(0, 1, 2)  # (head, child, label) of a decided relation's row
 SpanKey = tuple[int, int, str]
 RelationKey = tuple[SpanKey, SpanKey, str]
 
@@ -41,11 +48,40 @@ class Annotations:
     spans: set[SpanKey] = field(default_factory=set)
     relations: set[RelationKey] = field(default_factory=set)
 
+    @cached_property
+    def reach(self) -> dict[str, tuple[list[int], list[int]]]:
+        """For each label: its spans' starts in order, and the furthest end reached so far.
+        A span overlaps one of them when the first that start before its end reach past its
+        start: a bisection, not a scan."""
+        found: dict[str, tuple[list[int], list[int]]] = {}
+        for label, group in groupby(sorted(self.spans, key=_LABEL_START), key=_LABEL):
+            spans = list(group)
+            found[label] = (list(map(_START, spans)), list(accumulate(map(_END, spans), max)))
+        return found
+
+    @cached_property
+    def label_counts(self) -> Counter[str]:
+        return Counter(map(itemgetter(2), self.spans))
+
+    @cached_property
+    def by_offsets(self) -> dict[tuple[int, int], str]:
+        """The label at each (start, end), for the confusion table."""
+        return dict(zip(map(_OFFSETS, self.spans), map(_LABEL, self.spans), strict=True))
+
 
 @dataclass
 class SharedDocument:
-    tokens: TokenOffsets
+    starts: numpy.ndarray  # of the tokens, as ``TokenOffsets`` read in two columns
+    ends: numpy.ndarray
     by_annotator: dict[str, Annotations]
+
+
+def token_edges(tokens_json: str) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Stored token offsets (``[[0,4],[5,10]]``) as two arrays, read flat: no pair tuples."""
+    flat = numpy.array(
+        json.loads("[" + tokens_json.replace("[", "").replace("]", "") + "]"), dtype=numpy.int64
+    )
+    return flat[0::2], flat[1::2]
 
 
 def f1(true_positives: float, predicted: int, gold: int) -> float:
@@ -59,27 +95,67 @@ class TagCodes:
 
     def __init__(self) -> None:
         self.codes: dict[str, int] = {"O": 0}
+        self.of_label: dict[str, tuple[int, int]] = {}  # label -> (B code, I code)
 
     def code(self, tag: str) -> int:
         return self.codes.setdefault(tag, len(self.codes))
 
+    def label_codes(self, label: str) -> tuple[int, int]:
+        found = self.of_label.get(label)
+        if found is None:
+            found = self.of_label[label] = (self.code("B-" + label), self.code("I-" + label))
+        return found
+
     def bio(self, tokens: TokenOffsets, spans: set[SpanKey]) -> numpy.ndarray:
         """The tag code of each token; a token in two spans takes the longer (then earlier)."""
-        tags = numpy.zeros(len(tokens), dtype=numpy.int64)
-        if not spans or not tokens:
-            return tags
-        ordered = sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0], s[2]))
+        if not tokens:
+            return numpy.zeros(0, dtype=numpy.int64)
         bounds = numpy.asarray(tokens, dtype=numpy.int64)
-        firsts = numpy.searchsorted(bounds[:, 1], [s[0] for s in ordered], side="right")
-        lasts = numpy.searchsorted(bounds[:, 0], [s[1] for s in ordered], side="left")
-        for (_start, _end, label), first, last in zip(
-            ordered, firsts.tolist(), lasts.tolist(), strict=True
-        ):
-            if first >= last or (last - first > 1 and tags[first:last].any()) or tags[first]:
+        return self.bio_of_edges(bounds[:, 0], bounds[:, 1], spans)
+
+    def bio_of_edges(
+        self, starts: numpy.ndarray, ends: numpy.ndarray, spans: set[SpanKey]
+    ) -> numpy.ndarray:
+        """``bio`` for tokens given as their starts and ends: interval arithmetic on arrays.
+
+        Each span covers tokens ``[first, last)`` (bisection over the token edges). When no
+        two spans share a token, as in most documents, B and I codes are laid in one go (I by
+        a running sum of +code at first + 1 and -code at last); otherwise longer spans go
+        first and a span over tokens already tagged is left out.
+        """
+        count = len(starts)
+        tags = numpy.zeros(count, dtype=numpy.int64)
+        if not spans or not count:
+            return tags
+        listed = list(spans)
+        span_starts, span_ends, labels = zip(*listed, strict=True)
+        known = self.of_label
+        for label in set(labels).difference(known):
+            self.label_codes(label)
+        firsts = numpy.searchsorted(ends, span_starts, side="right")
+        lasts = numpy.searchsorted(starts, span_ends, side="left")
+        covering = firsts < lasts  # spans over no token tag nothing
+        by_first = numpy.argsort(firsts[covering], kind="stable")
+        first, last = firsts[covering][by_first], lasts[covering][by_first]
+        if numpy.all(first[1:] >= last[:-1]):  # no token in two spans
+            codes = numpy.array([known[label] for label in labels], dtype=numpy.int64)
+            begin, inside = codes[covering][by_first].T
+            running = numpy.zeros(count + 1, dtype=numpy.int64)
+            running[first + 1] += inside
+            running[last] -= inside  # no index twice: the spans share no token
+            tags[:] = numpy.cumsum(running)[:count]
+            tags[first] = begin
+            return tags
+        order = sorted(
+            range(len(listed)), key=lambda i: (-(span_ends[i] - span_starts[i]), listed[i])
+        )
+        for index in order:
+            at, end = int(firsts[index]), int(lasts[index])
+            if at >= end or tags[at:end].any():
                 continue  # no token, or a longer span has these tokens
-            tags[first] = self.code("B-" + label)
-            if last - first > 1:
-                tags[first + 1 : last] = self.code("I-" + label)
+            begin, inside = known[labels[index]]
+            tags[at] = begin
+            tags[at + 1 : end] = inside
         return tags
 
 
@@ -91,31 +167,36 @@ def bio_tags(tokens: TokenOffsets, spans: set[SpanKey]) -> list[str]:
     return [names[int(value)] for value in values]
 
 
+def _padded_sum(total: numpy.ndarray, more: numpy.ndarray) -> numpy.ndarray:
+    """``total + more`` for arrays indexed by tag code, the shorter padded with zeros."""
+    if more.shape[0] > total.shape[0]:
+        total, more = more.copy(), total
+    total[tuple(slice(0, size) for size in more.shape)] += more
+    return total
+
+
 @dataclass
 class KappaCounts:
-    """What Cohen's kappa needs: agreements and each side's tag counts."""
+    """What Cohen's kappa needs: agreements and each side's tag counts (by tag code)."""
 
     total: int = 0
     agreed: int = 0
-    first: Counter[int] = field(default_factory=Counter)
-    second: Counter[int] = field(default_factory=Counter)
+    first: numpy.ndarray = field(default_factory=lambda: numpy.zeros(0, dtype=numpy.int64))
+    second: numpy.ndarray = field(default_factory=lambda: numpy.zeros(0, dtype=numpy.int64))
 
     def add(self, first: numpy.ndarray, second: numpy.ndarray) -> None:
         self.total += len(first)
         self.agreed += int(numpy.count_nonzero(first == second))
-        for counter, tags in ((self.first, first), (self.second, second)):
-            for code, count in enumerate(numpy.bincount(tags).tolist()):
-                if count:
-                    counter[code] += count
+        self.first = _padded_sum(self.first, numpy.bincount(first))
+        self.second = _padded_sum(self.second, numpy.bincount(second))
 
     def kappa(self) -> float:
         """(observed - expected) / (1 - expected); 1.0 when both are constant and equal."""
         if self.total == 0:
             return 1.0
         observed = self.agreed / self.total
-        expected = sum(self.first[tag] * self.second[tag] for tag in self.first) / (
-            self.total * self.total
-        )
+        size = min(len(self.first), len(self.second))
+        expected = int(numpy.dot(self.first[:size], self.second[:size])) / (self.total * self.total)
         if expected == 1.0:
             return 1.0 if observed == 1.0 else 0.0
         return (observed - expected) / (1.0 - expected)
@@ -123,49 +204,57 @@ class KappaCounts:
 
 @dataclass
 class Coincidences:
-    """Krippendorff's coincidence matrix for nominal data (each token a unit)."""
+    """Krippendorff's coincidence matrix for nominal data (each token a unit), by tag code:
+    whole counts by the number of coders of the units, divided only when alpha is taken."""
 
-    matrix: dict[tuple[int, int], float] = field(default_factory=lambda: defaultdict(float))
+    by_coders: dict[int, numpy.ndarray] = field(default_factory=dict)
 
     def add(self, tags_by_annotator: Sequence[numpy.ndarray]) -> None:
-        """One document: the tag codes each of its annotators gave its tokens."""
+        """Units (tokens) that the same coders tagged: the tag codes each one gave them."""
         coders = len(tags_by_annotator)
         if coders < 2 or len(tags_by_annotator[0]) == 0:
             return
         width = int(max(tags.max() for tags in tags_by_annotator)) + 1
-        counts = numpy.zeros((len(tags_by_annotator[0]), width))
+        counts = numpy.zeros((len(tags_by_annotator[0]), width), dtype=numpy.int64)
         rows = numpy.arange(len(tags_by_annotator[0]))
         for tags in tags_by_annotator:
             counts[rows, tags] += 1  # one tag per row and coder: no index repeats
         # o_ck += m_uc * (m_uk - [c == k]) / (m_u - 1), summed over units u
         pairs = counts.T @ counts - numpy.diag(counts.sum(axis=0))
-        for c, k in zip(*numpy.nonzero(pairs), strict=True):
-            self.matrix[(int(c), int(k))] += float(pairs[c, k]) / (coders - 1)
+        self.by_coders[coders] = _padded_sum(
+            self.by_coders.get(coders, numpy.zeros((0, 0), dtype=numpy.int64)), pairs
+        )
+
+    @property
+    def matrix(self) -> numpy.ndarray:
+        total = numpy.zeros((0, 0))
+        for coders, pairs in self.by_coders.items():
+            total = _padded_sum(total, pairs / (coders - 1))
+        return total
 
     def alpha(self) -> float | None:
         """1 - D_o / D_e; None without any unit, 1.0 when every tag is the same."""
-        n_c: Counter[int] = Counter()
-        for (c, _k), value in self.matrix.items():
-            n_c[c] += value
-        n = sum(n_c.values())
+        matrix = self.matrix
+        n_c = matrix.sum(axis=1)
+        n = float(n_c.sum())
         if n == 0:
             return None
-        disagreement = sum(v for (c, k), v in self.matrix.items() if c != k)
-        expected = sum(n_c[c] * n_c[k] for c in n_c for k in n_c if c != k)
+        disagreement = n - float(numpy.trace(matrix))
+        expected = n * n - float(numpy.dot(n_c, n_c))
         if expected == 0:
             return 1.0
         return 1.0 - (n - 1) * disagreement / expected
 
 
-def _overlap_matches(spans: set[SpanKey], others: set[SpanKey]) -> int:
-    """How many of ``spans`` share characters with one of ``others`` of the same label."""
-    return len(spans & others) + sum(
-        any(
-            label == o_label and start < o_end and o_start < end
-            for o_start, o_end, o_label in others
-        )
-        for start, end, label in spans - others
-    )
+def _overlaps(span: SpanKey, other: Annotations) -> bool:
+    """Whether ``span`` shares characters with one of ``other``'s spans of its label."""
+    start, end, label = span
+    starts, ends = other.reach.get(label, _NOTHING)
+    before = bisect_left(starts, end)  # the spans that start before this one ends
+    return before > 0 and ends[before - 1] > start
+
+
+_NOTHING: tuple[list[int], list[int]] = ([], [])
 
 
 @dataclass
@@ -180,26 +269,35 @@ class PairTally:
     relations: list[int] = field(default_factory=lambda: [0, 0, 0])
     tokens: KappaCounts = field(default_factory=KappaCounts)
 
-    def add(
-        self, a: Annotations, b: Annotations, tags_a: numpy.ndarray, tags_b: numpy.ndarray
-    ) -> None:
+    def add(self, a: Annotations, b: Annotations) -> None:
+        """One document's spans and relations (its tokens come in batches, ``TokenBatches``).
+
+        Spans both have are counted by label in one go; only the others are compared one by
+        one for the overlapping measure."""
         self.documents += 1
-        for label in {s[2] for s in a.spans | b.spans}:
-            spans_a = {s for s in a.spans if s[2] == label}
-            spans_b = {s for s in b.spans if s[2] == label}
+        common = a.spans & b.spans
+        same = Counter(map(itemgetter(2), common))
+        counts_a, counts_b = a.label_counts, b.label_counts
+        for label in counts_a.keys() | counts_b.keys():
+            both, n_a, n_b = same.get(label, 0), counts_a.get(label, 0), counts_b.get(label, 0)
             row = self.exact[label]  # true positives, |first|, |second|
-            row[0] += len(spans_a & spans_b)
-            row[1] += len(spans_a)
-            row[2] += len(spans_b)
+            row[0] += both
+            row[1] += n_a
+            row[2] += n_b
             loose = self.overlap[label]  # matched of first, |first|, matched of second, |second|
-            loose[0] += _overlap_matches(spans_a, spans_b)
-            loose[1] += len(spans_a)
-            loose[2] += _overlap_matches(spans_b, spans_a)
-            loose[3] += len(spans_b)
+            loose[0] += both
+            loose[1] += n_a
+            loose[2] += both
+            loose[3] += n_b
+        for span in a.spans - common:
+            if _overlaps(span, b):
+                self.overlap[span[2]][0] += 1
+        for span in b.spans - common:
+            if _overlaps(span, a):
+                self.overlap[span[2]][2] += 1
         self.relations[0] += len(a.relations & b.relations)
         self.relations[1] += len(a.relations)
         self.relations[2] += len(b.relations)
-        self.tokens.add(tags_a, tags_b)
 
     def figures(self) -> dict[str, Any]:
         per_label = {}
@@ -229,33 +327,60 @@ class PairTally:
 
 def shared_documents(team: Team) -> Iterator[SharedDocument]:
     """Documents that two or more annotators marked done, one at a time, with each one's work."""
-    for _digest, entries in side_by_side(team, status="done"):
+    for _digest, entries in side_by_side(team, status="done", accepted=True):
         if len(entries) < 2:
             continue
-        by_annotator = {
+        by_annotator = {  # keys made by ``itemgetter``: no Python step per span
             member.name: Annotations(
-                spans={
-                    (s, e, label)
-                    for _id, s, e, label, status in decisions.spans
-                    if status == "accepted"
-                },
-                relations={
-                    (head, child, label)
-                    for head, child, label, status in decisions.relations
-                    if status == "accepted"
-                },
+                spans=set(map(_SPAN_KEY, decisions.spans)),
+                relations=set(map(_RELATION_KEY, decisions.relations)),
             )
             for member, decisions in entries
         }
-        tokens = tuple(map(tuple, json.loads(entries[0][1].tokens_json)))
-        yield SharedDocument(tokens, by_annotator)
+        yield SharedDocument(*token_edges(entries[0][1].tokens_json), by_annotator)
 
 
 def _add_confusion(table: dict[str, Counter[str]], a: Annotations, b: Annotations) -> None:
-    first = {(s, e): label for s, e, label in a.spans}
-    second = {(s, e): label for s, e, label in b.spans}
-    for where in first.keys() | second.keys():
+    first, second = a.by_offsets, b.by_offsets
+    same = first.items() & second.items()  # most spans: counted by label, in one go
+    for label, count in Counter(map(itemgetter(1), same)).items():
+        table[label][label] += count
+    for where in (first.keys() | second.keys()).difference(map(itemgetter(0), same)):
         table[first.get(where, NONE)][second.get(where, NONE)] += 1
+
+
+class TokenBatches:
+    """Documents' tag codes, joined and counted a batch at a time (one numpy call for many
+    documents, memory bounded by the batch): kappa and the coincidences only add up counts,
+    so tokens of documents that the same annotators finished can be counted together."""
+
+    def __init__(self, pairs: dict[tuple[str, str], PairTally], coincidences: Coincidences):
+        self.pairs = pairs
+        self.coincidences = coincidences
+        self.groups: dict[tuple[str, ...], dict[str, list[numpy.ndarray]]] = {}
+        self.documents = 0
+
+    def add(self, tags: dict[str, numpy.ndarray]) -> None:
+        """One document: the tag codes of its tokens by each annotator who finished it."""
+        group = self.groups.setdefault(tuple(tags), {name: [] for name in tags})
+        for name, codes in tags.items():
+            group[name].append(codes)
+        self.documents += 1
+        if self.documents >= _TOKEN_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        for group in self.groups.values():
+            joined = {name: numpy.concatenate(arrays) for name, arrays in group.items()}
+            self.coincidences.add(list(joined.values()))
+            for (a, b), tally in self.pairs.items():
+                if a in joined and b in joined:
+                    tally.tokens.add(joined[a], joined[b])
+        self.groups.clear()
+        self.documents = 0
+
+
+_TOKEN_BATCH = 500  # documents whose tokens are counted together
 
 
 def agreement(
@@ -267,21 +392,24 @@ def agreement(
         pairs = {(a, b): PairTally(a, b) for a, b in combinations(names, 2)}
         codes = TagCodes()
         coincidences = Coincidences()
+        batches = TokenBatches(pairs, coincidences)
         table: dict[str, Counter[str]] = defaultdict(Counter)
         documents = tokens = 0
         for document in shared_documents(team):
             documents += 1
-            tokens += len(document.tokens)
-            tags = {
-                name: codes.bio(document.tokens, annotations.spans)
-                for name, annotations in document.by_annotator.items()
-            }
-            coincidences.add(list(tags.values()))
+            tokens += len(document.starts)
+            batches.add(
+                {
+                    name: codes.bio_of_edges(document.starts, document.ends, annotations.spans)
+                    for name, annotations in document.by_annotator.items()
+                }
+            )
             for (a, b), tally in pairs.items():
-                if a in tags and b in tags:
+                if a in document.by_annotator and b in document.by_annotator:
                     first, second = document.by_annotator[a], document.by_annotator[b]
-                    tally.add(first, second, tags[a], tags[b])
+                    tally.add(first, second)
                     _add_confusion(table, first, second)
+        batches.flush()
         alpha = coincidences.alpha()
         return {
             "annotators": names,

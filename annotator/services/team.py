@@ -9,6 +9,7 @@ Documents are matched by the hash of their text, so the files may come back in a
 from __future__ import annotations
 
 import heapq
+import json
 import random
 import re
 from collections import defaultdict
@@ -16,14 +17,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from annotator.errors import ProjectError, ValidationError
-from annotator.model import Document, LabelSchema, Relation
-from annotator.model.span import ANNOTATOR_ORIGIN, new_id
+from annotator.model import Document, LabelSchema
+from annotator.model.span import ANNOTATOR_ORIGIN, consecutive_ids
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
-from annotator.store.decisions import DocumentDecisions, decisions_by_hash
+from annotator.store.decisions import DocumentDecisions, decisions_by_hash, text_hashes
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -237,15 +239,19 @@ def _check_labels(members: list[TeamMember], label_map: dict[str, str]) -> None:
 
 
 def side_by_side(
-    team: Team, status: str | None = None
+    team: Team, status: str | None = None, with_text: bool = False, accepted: bool = False
 ) -> Iterator[tuple[str, list[tuple[TeamMember, DocumentDecisions]]]]:
-    """Each text hash once, with every member that has that document (``status`` if given).
+    """Each text hash once, with every member that has that document (``status`` if given),
+    and its decisions (``decisions_by_hash``: only the accepted ones with ``accepted``).
 
     Labels are mapped onto the first project's (``--map``) on the way.
     """
-    streams = [_keyed(index, m.project, status) for index, m in enumerate(team.members)]
+    streams = [
+        _keyed(index, m.project, status, with_text, accepted)
+        for index, m in enumerate(team.members)
+    ]
     mapping = team.label_map
-    for digest, group in groupby(heapq.merge(*streams), key=lambda entry: entry[0]):
+    for digest, group in groupby(heapq.merge(*streams), key=itemgetter(0)):
         entries = []
         for _digest, index, decisions in group:
             if mapping:
@@ -255,10 +261,10 @@ def side_by_side(
 
 
 def _keyed(
-    index: int, project: Project, status: str | None
+    index: int, project: Project, status: str | None, with_text: bool, accepted: bool
 ) -> Iterator[tuple[str, int, DocumentDecisions]]:
     """(hash, member index, decisions): ``heapq.merge`` never compares two decisions."""
-    for decisions in decisions_by_hash(project, status):
+    for decisions in decisions_by_hash(project, status, with_text, accepted):
         yield decisions.text_hash, index, decisions
 
 
@@ -268,7 +274,10 @@ def _mapped(decisions: DocumentDecisions, mapping: dict[str, str]) -> DocumentDe
 
     return replace(
         decisions,
-        spans=[(i, s, e, mapping.get(label, label), st) for i, s, e, label, st in decisions.spans],
+        spans=[
+            (digest, s, e, mapping.get(label, label), st)
+            for digest, s, e, label, st in decisions.spans
+        ],
         relations=[
             (key(head), key(child), mapping.get(label, label), status)
             for head, child, label, status in decisions.relations
@@ -301,6 +310,9 @@ def merge_projects(
     and whose score is the share of the document's annotators who did. A span everybody
     rejected stays rejected. Relations likewise. Nothing is decided for the reviewer; the
     output is an ordinary project (undo, autosave and export work as everywhere).
+
+    One pass over the projects: the documents in dispute take the ids from the first up and
+    the others from the last down, so that the review starts with the disputes.
     """
     output = Path(output)
     with open_team(inputs, label_map) as team:
@@ -321,19 +333,14 @@ def merge_projects(
         )
         try:
             with Project.create(output, settings, team.schema) as merged, merged.transaction():
-                # documents in dispute first, so that the review starts with them
-                for disputed in (True, False):
-                    batch: list[_MergedDocument] = []
-                    for _digest, entries in side_by_side(team):
-                        item = _merge_document(entries)
-                        if item.disputed != disputed:
-                            continue
-                        _count(item, entries, report)
-                        batch.append(item)
-                        if len(batch) >= _BATCH:
-                            _store(merged, batch, report)
-                            batch = []
-                    _store(merged, batch, report)
+                writer = _MergeWriter(merged, _count_texts(team), report)
+                checks = _BulkChecks(team.schema)
+                for _digest, entries in side_by_side(team, with_text=True):
+                    item = _merge_document(entries)
+                    checks.check(item, entries)
+                    _count(item, entries, report)
+                    writer.add(item)
+                writer.finish()
         except BaseException:
             output.unlink(missing_ok=True)
             for leftover in output.parent.glob(output.name + "-*"):
@@ -345,29 +352,81 @@ def merge_projects(
     return report
 
 
+def _count_texts(team: Team) -> int:
+    """How many different texts the members have: the merged project's documents."""
+    streams = [text_hashes(member.project) for member in team.members]
+    return sum(1 for _ in groupby(heapq.merge(*streams)))
+
+
 _BATCH = 500  # documents written together
+
+SpanKey = tuple[int, int, str]
 
 
 @dataclass
 class _MergedDocument:
-    source: Project  # the first project that has the document: its text, meta and tokens
-    source_id: int
+    text: str  # the first project that has the document: its text, meta and tokens
+    text_hash: str
+    meta_json: str
+    tokens_json: str
     statuses: dict[str, str]  # each annotator's status of the document
-    spans: dict[tuple[int, int, str], tuple[list[str], str]]  # key -> (who, status)
-    links: dict[tuple[tuple[int, int, str], tuple[int, int, str], str], list[str]]
+    spans: dict[SpanKey, tuple[tuple[str, ...], str]]  # key -> (who, status)
+    links: dict[tuple[SpanKey, SpanKey, str], tuple[str, ...]]
     everyone: int
     disputed: bool
 
-    def document(self) -> Document:
-        """The merged document: read only when written, in batches."""
-        source = self.source.document(self.source_id)
+    def document_row(self) -> tuple[str, str, str, str, str]:
+        """(text, hash, meta JSON, status, offsets JSON), as ``add_document_rows`` takes it."""
         worked = any(s in ("in_progress", "done") for s in self.statuses.values())
-        return Document(
-            text=source.text,
-            meta={**source.meta, "annotators": self.statuses},
-            status="in_progress" if worked else "new",
-            tokens=source.tokens,
+        meta = {**json.loads(self.meta_json or "{}"), "annotators": self.statuses}
+        return (
+            self.text,
+            self.text_hash,
+            json.dumps(meta, ensure_ascii=False),
+            "in_progress" if worked else "new",
+            self.tokens_json,
         )
+
+
+class _BulkChecks:
+    """What ``add_span_rows`` and ``add_relation_rows`` check row by row, once per document's
+    distinct spans and once per relation's label triple: the merged rows are then written
+    without a check per row (each project checked its own when they were made)."""
+
+    def __init__(self, schema: LabelSchema) -> None:
+        self.schema = schema
+        self.labels = frozenset(schema.entity_names)
+        self.allowed: set[tuple[str, str, str]] = set()  # (label, head label, child label)
+
+    def check(
+        self, item: _MergedDocument, entries: list[tuple[TeamMember, DocumentDecisions]]
+    ) -> None:
+        length = len(item.text)
+        for start, end, label in item.spans:
+            if not (0 <= start < end <= length and label in self.labels):
+                raise ValidationError(
+                    f"{_holder(entries, (start, end, label))}: span [{start}, {end}) {label!r} "
+                    "is not within its text or not a label of the schema"
+                )
+        for head, child, label in item.links:
+            triple = (label, head[2], child[2])
+            if triple not in self.allowed:
+                relation = self.schema.relation(label)
+                if relation is None or not relation.allows(head[2], child[2]):
+                    raise ValidationError(
+                        f"{_holder(entries, head)}: relation {label!r} from {head[2]} to "
+                        f"{child[2]} is not allowed by the schema"
+                    )
+                self.allowed.add(triple)
+
+
+def _holder(entries: list[tuple[TeamMember, DocumentDecisions]], key: SpanKey) -> str:
+    """``FILE: document N`` of the first member with a span ``key``, to name a bad one."""
+    for member, decisions in entries:
+        if any(row[1:4] == key for row in decisions.spans):
+            return f"{member.path}: document {decisions.doc_id}"
+    member, decisions = entries[0]
+    return f"{member.path}: document {decisions.doc_id}"
 
 
 def _count(
@@ -390,88 +449,132 @@ def _merge_document(entries: list[tuple[TeamMember, DocumentDecisions]]) -> _Mer
                 f"{owner.path}; projects made with different tokenizers cannot be merged"
             )
     statuses = {member.name: decisions.status for member, decisions in entries}
-    accepted: dict[tuple[int, int, str], list[str]] = defaultdict(list)
-    rejected: dict[tuple[int, int, str], list[str]] = defaultdict(list)
-    links: dict[tuple[tuple[int, int, str], tuple[int, int, str], str], list[str]] = defaultdict(
-        list
-    )
+    accepted: dict[SpanKey, list[str]] = defaultdict(list)
+    rejected: dict[SpanKey, list[str]] = defaultdict(list)
+    links: dict[tuple[SpanKey, SpanKey, str], list[str]] = defaultdict(list)
     for member, decisions in entries:
-        for _id, start, end, label, status in decisions.spans:
-            (accepted if status == "accepted" else rejected)[(start, end, label)].append(
-                member.name
-            )
+        name = member.name
+        for row in decisions.spans:
+            (accepted if row[4] == "accepted" else rejected)[row[1:4]].append(name)
         for head, child, label, status in decisions.relations:
             if status == "accepted":
-                links[(head, child, label)].append(member.name)
-    spans: dict[tuple[int, int, str], tuple[list[str], str]] = {
-        key: (names, "suggested") for key, names in accepted.items()
+                links[(head, child, label)].append(name)
+    spans: dict[SpanKey, tuple[tuple[str, ...], str]] = {
+        key: (tuple(names), "suggested") for key, names in accepted.items()
     }
     for key, names in rejected.items():
-        spans.setdefault(key, (names, "rejected"))
+        spans.setdefault(key, (tuple(names), "rejected"))
     for (head, child, _label), names in links.items():  # an end someone linked, not accepted
         for key in (head, child):
-            if spans.get(key, ([], "rejected"))[1] == "rejected":
-                spans[key] = (names, "suggested")
+            if spans.get(key, ((), "rejected"))[1] == "rejected":
+                spans[key] = (tuple(names), "suggested")
     everyone = len(entries)
     disputed = everyone > 1 and (
         any(len(names) < everyone for names in accepted.values())
         or any(len(names) < everyone for names in links.values())
     )
     return _MergedDocument(
-        owner.project,
-        first.doc_id,
-        statuses,
-        spans,
-        links,
-        everyone,
-        disputed,
+        text=first.text or "",
+        text_hash=first.text_hash,
+        meta_json=first.meta_json or "{}",
+        tokens_json=first.tokens_json,
+        statuses=statuses,
+        spans=spans,
+        links={key: tuple(names) for key, names in links.items()},
+        everyone=everyone,
+        disputed=disputed,
     )
 
 
-def _store(merged: Project, batch: list[_MergedDocument], report: MergeReport) -> None:
-    if not batch:
-        return
-    ids = merged.add_documents_bulk([item.document() for item in batch])
-    span_rows: list[tuple] = []
-    relations: list[Relation] = []
-    for (doc_id, _created), item in zip(ids, batch, strict=True):
-        span_ids = {}
-        for (start, end, label), (names, status) in item.spans.items():
-            span_ids[(start, end, label)] = span_id = new_id()
-            span_rows.append(
-                (span_id, doc_id, start, end, label, *_version(names, item.everyone), status)
+class _MergeWriter:
+    """Writes merged documents in batches of plain rows: those in dispute get the ids from the
+    first up, the others from the last down (``total`` documents in all)."""
+
+    def __init__(self, merged: Project, total: int, report: MergeReport) -> None:
+        self.merged = merged
+        self.report = report
+        self.next_disputed = merged.last_document_id() + 1
+        self.next_settled = self.next_disputed + total - 1
+        self.batches: dict[bool, list[tuple[int, _MergedDocument]]] = {True: [], False: []}
+        self.versions: dict[int, dict[tuple[str, ...], tuple[str, float]]] = {}  # by team size
+
+    def add(self, item: _MergedDocument) -> None:
+        if item.disputed:
+            doc_id, self.next_disputed = self.next_disputed, self.next_disputed + 1
+        else:
+            doc_id, self.next_settled = self.next_settled, self.next_settled - 1
+        batch = self.batches[item.disputed]
+        batch.append((doc_id, item))
+        if len(batch) >= _BATCH:
+            self._write(batch)
+            batch.clear()
+
+    def finish(self) -> None:
+        for batch in self.batches.values():
+            self._write(batch)
+            batch.clear()
+        if self.next_disputed != self.next_settled + 1:  # every id used once
+            raise ProjectError(
+                f"{self.merged.path}: the projects changed while they were merged; merge again"
             )
-            report.versions += status == "suggested"
-        for (head, child, label), names in item.links.items():
-            origin, score = _version(names, item.everyone)
-            relations.append(
-                Relation(
-                    doc_id=doc_id,
-                    head=span_ids[head],
-                    child=span_ids[child],
-                    label=label,
-                    origin=origin,
-                    status="suggested",
-                    score=score,
-                )
-            )
-    if span_rows:
-        # (id, doc, start, end, label, origin, score, status) -> the store's column order
-        merged.add_span_rows(
-            [
-                (i, d, s, e, label, o, st, sc, False, None)
-                for i, d, s, e, label, o, sc, st in span_rows
-            ]
+
+    def _write(self, batch: list[tuple[int, _MergedDocument]]) -> None:
+        if not batch:
+            return
+        merged, report = self.merged, self.report
+        merged.add_document_rows(
+            [item.document_row() for _doc_id, item in batch], [doc_id for doc_id, _ in batch]
         )
-    if relations:
-        merged.add_relations(relations)
-    report.relations += len(relations)
+        span_ids = iter(consecutive_ids(sum(len(item.spans) for _, item in batch)))
+        relation_ids = iter(consecutive_ids(sum(len(item.links) for _, item in batch)))
+        span_rows: list[tuple] = []
+        relation_rows: list[tuple] = []
+        for doc_id, item in batch:
+            versions = self.versions.setdefault(item.everyone, {})
+            starts, ends = _token_edges(item.tokens_json)
+            own_ids = {}
+            for key, (names, status) in item.spans.items():
+                own_ids[key] = span_id = next(span_ids)
+                origin, score = versions.get(names) or _version(names, item.everyone, versions)
+                start, end, label = key
+                aligned = not starts or (start in starts and end in ends)
+                span_rows.append(
+                    (span_id, doc_id, start, end, label, origin, status, score, 0, aligned, None)
+                )
+                report.versions += status == "suggested"
+            for (head, child, label), names in item.links.items():
+                origin, score = versions.get(names) or _version(names, item.everyone, versions)
+                relation_rows.append(
+                    (
+                        next(relation_ids),
+                        doc_id,
+                        own_ids[head],
+                        own_ids[child],
+                        label,
+                        origin,
+                        "suggested",
+                        score,
+                    )
+                )
+        merged.add_checked_rows(span_rows, relation_rows)
+        report.relations += len(relation_rows)
 
 
-def _version(names: Sequence[str], everyone: int) -> tuple[str, float]:
-    """The origin and score of a merged version: who made it, and what share of the team."""
+def _version(
+    names: tuple[str, ...], everyone: int, known: dict[tuple[str, ...], tuple[str, float]]
+) -> tuple[str, float]:
+    """The origin and score of a merged version: who made it, and what share of the team
+    (kept in ``known``: a team makes few different versions)."""
     who = sorted(set(names))
-    return ANNOTATOR_ORIGIN + "+".join(who), round(len(who) / everyone, 4)
+    known[names] = found = (ANNOTATOR_ORIGIN + "+".join(who), round(len(who) / everyone, 4))
+    return found
+
+
+def _token_edges(tokens_json: str) -> tuple[frozenset[int], frozenset[int]]:
+    """The token starts and ends of stored offsets (``[[0,4],[5,10]]``), read flat: no pair
+    tuples. A span is aligned when it starts at a start and ends at an end (or no tokens)."""
+    flat = json.loads("[" + tokens_json.replace("[", "").replace("]", "") + "]")
+    return frozenset(flat[0::2]), frozenset(flat[1::2])
 
 
 __all__ = [

@@ -1,19 +1,22 @@
 """Every document's decisions, streamed in text-hash order, for comparing annotators' projects.
 
 Projects of one corpus number their documents differently but hash their texts alike, so
-three cursors sorted by the hash (documents, spans, relations) walk several projects side by
-side, one document at a time, with plain tuples: merging or measuring 10,000 documents never
-holds more than one of them, nor builds a model object per span.
+three cursors walked in text-hash order (documents, spans, relations) go through several
+projects side by side, one document at a time, with plain tuples: merging or measuring 10,000
+documents never holds more than one of them, nor builds a model object per span. The rows of
+one document are gathered by ``itertools.groupby``, without a Python step per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from annotator.store.project import Project
 
-SpanRow = tuple[str, int, int, str, str]  # id, start, end, label, status
+SpanRow = tuple[str, int, int, str, str]  # text hash (as read), start, end, label, status
 SpanKey = tuple[int, int, str]  # start, end, label
 RelationRow = tuple[SpanKey, SpanKey, str, str]  # head, child, label, status
 
@@ -26,42 +29,62 @@ class DocumentDecisions:
     tokens_json: str  # compared as stored: the same tokenizer writes the same string
     spans: list[SpanRow]
     relations: list[RelationRow]
+    text: str | None = None  # with ``with_text``: what a merge copies
+    meta_json: str | None = None
 
 
-def decisions_by_hash(project: Project, status: str | None = None) -> Iterator[DocumentDecisions]:
+def text_hashes(project: Project) -> Iterator[str]:
+    """Every document's text hash, in order (by the index: no sort, one column)."""
+    for (digest,) in project.db.conn.execute(
+        "SELECT text_hash FROM documents INDEXED BY idx_documents_text_hash ORDER BY text_hash"
+    ):
+        yield digest
+
+
+def decisions_by_hash(
+    project: Project, status: str | None = None, with_text: bool = False, accepted: bool = False
+) -> Iterator[DocumentDecisions]:
     """Documents (all, or those with ``status``) by text hash, with their decided spans and
-    relations (accepted or rejected; pending suggestions are nobody's decision). A relation
-    names its ends by offsets and label, as every project agrees on them."""
+    relations (accepted or rejected, or only the accepted ones with ``accepted``; pending
+    suggestions are nobody's decision), and their text and meta if ``with_text``. A relation
+    names its ends by offsets and label, as every project agrees on them.
+
+    Each query walks the documents by the text-hash index (``CROSS JOIN`` keeps that order)
+    and reaches a document's spans and relations by their ``doc_id`` index: no sort."""
     where, parameters = ("WHERE d.status = ?", [status]) if status else ("", [])
+    also = " AND" if where else " WHERE"
+    decided = "= 'accepted'" if accepted else "!= 'suggested'"
+    by_hash = "documents d INDEXED BY idx_documents_text_hash"
     documents = project.db.execute(
-        "SELECT d.text_hash, d.id, d.status, t.offsets FROM documents d "
-        f"LEFT JOIN tokens t ON t.doc_id = d.id {where} ORDER BY d.text_hash",
+        "SELECT d.text_hash, d.id, d.status, t.offsets, "
+        f"{'d.text, d.meta' if with_text else 'NULL, NULL'} "
+        f"FROM {by_hash} LEFT JOIN tokens t ON t.doc_id = d.id {where} ORDER BY d.text_hash",
         parameters,
     )
     spans = _grouped(
         project.db.conn.execute(
-            "SELECT d.text_hash, s.id, s.start, s.end, s.label, s.status FROM documents d "
-            f"JOIN spans s ON s.doc_id = d.id {where}{' AND' if where else ' WHERE'} "
-            "s.status != 'suggested' ORDER BY d.text_hash",
+            "SELECT d.text_hash, s.start, s.end, s.label, s.status "
+            f"FROM {by_hash} CROSS JOIN spans s ON s.doc_id = d.id {where}{also} "
+            f"s.status {decided} ORDER BY d.text_hash",
             parameters,
         )
     )
     relations = _grouped(
-        (text_hash, (h_start, h_end, h_label), (c_start, c_end, c_label), label, r_status)
-        for text_hash, h_start, h_end, h_label, c_start, c_end, c_label, label, r_status in (
-            project.db.conn.execute(
-                "SELECT d.text_hash, h.start, h.end, h.label, c.start, c.end, c.label, r.label, "
-                "r.status FROM documents d JOIN relations r ON r.doc_id = d.id "
-                "JOIN spans h ON h.id = r.head JOIN spans c ON c.id = r.child "
-                f"{where}{' AND' if where else ' WHERE'} r.status != 'suggested' "
-                "ORDER BY d.text_hash",
-                parameters,
-            )
-        )
+        project.db.conn.execute(
+            "SELECT d.text_hash, h.start, h.end, h.label, c.start, c.end, c.label, r.label, "
+            f"r.status FROM {by_hash} CROSS JOIN relations r ON r.doc_id = d.id "
+            "JOIN spans h ON h.id = r.head JOIN spans c ON c.id = r.child "
+            f"{where}{also} r.status {decided} ORDER BY d.text_hash",
+            parameters,
+        ),
+        lambda rows: [
+            ((h_start, h_end, h_label), (c_start, c_end, c_label), label, r_status)
+            for _, h_start, h_end, h_label, c_start, c_end, c_label, label, r_status in rows
+        ],
     )
     next_spans = next(spans, None)
     next_relations = next(relations, None)
-    for text_hash, doc_id, doc_status, tokens_json in documents:
+    for text_hash, doc_id, doc_status, tokens_json, text, meta_json in documents:
         own_spans: list[SpanRow] = []
         own_relations: list[RelationRow] = []
         if next_spans is not None and next_spans[0] == text_hash:
@@ -77,18 +100,14 @@ def decisions_by_hash(project: Project, status: str | None = None) -> Iterator[D
             project.held_offsets(doc_id, tokens_json),
             own_spans,
             own_relations,
+            text,
+            meta_json,
         )
 
 
-def _grouped(cursor: Iterator[tuple]) -> Iterator[tuple[str, list[tuple]]]:
-    """Rows ``(hash, *rest)`` sorted by hash, as ``(hash, [rest, ...])`` one hash at a time."""
-    current: str | None = None
-    rows: list[tuple] = []
-    for row in cursor:
-        if row[0] != current:
-            if current is not None:
-                yield current, rows
-            current, rows = row[0], []
-        rows.append(row[1:])
-    if current is not None:
-        yield current, rows
+def _grouped(
+    cursor: Iterable[tuple], rows_of: Callable[[Iterable[tuple]], list[tuple]] = list
+) -> Iterator[tuple[str, list[tuple]]]:
+    """Rows ``(hash, *rest)`` in hash order, as ``(hash, rows_of(rows))`` one hash at a time."""
+    for text_hash, rows in groupby(cursor, key=itemgetter(0)):
+        yield text_hash, rows_of(rows)

@@ -1074,13 +1074,19 @@ class Project:
         """When the project file was made: with the annotator, tells a copy from another file."""
         return str(self._read_meta("created_at") or "")
 
-    def add_document_rows(self, rows: Sequence[tuple[str, str, str, str, str | None]]) -> list[int]:
+    def add_document_rows(
+        self,
+        rows: Sequence[tuple[str, str, str, str, str | None]],
+        ids: Sequence[int] | None = None,
+    ) -> list[int]:
         """Store new documents given as rows ``(text, text_hash, meta JSON, status, offsets
         JSON)`` (``encode_offsets``; None: not tokenized yet, see ``services.tokenizing``),
         checked by the caller; returns their ids in order.
 
         The bulk import's path: no model object per document. A text already stored raises
-        ``ValidationError``; ``add_documents_bulk`` is the path that finds them first.
+        ``ValidationError``; ``add_documents_bulk`` is the path that finds them first. ``ids``
+        (unused ones) place the documents in the list, which is in id order (a merge puts the
+        documents in dispute first); by default they follow the last.
         """
         self._require_writable()
         if not rows:
@@ -1088,22 +1094,21 @@ class Project:
         now = _now()
         with self.transaction():
             first = self.last_document_id() + 1
+            ids = list(range(first, first + len(rows)) if ids is None else ids)
             try:
                 self.db.conn.executemany(
                     "INSERT INTO documents (id, text, text_hash, meta, status, revision, "
                     "created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
                     [
-                        (first + number, text, digest, meta, status, now)
-                        for number, (text, digest, meta, status, _) in enumerate(rows)
+                        (doc_id, text, digest, meta, status, now)
+                        for doc_id, (text, digest, meta, status, _) in zip(ids, rows, strict=True)
                     ],
                 )
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a text is already in the project ({error})") from None
-            ids = list(range(first, first + len(rows)))
-            self.db.execute(  # the text index (migration m005), in one statement
-                "INSERT INTO documents_fts (rowid, text) SELECT id, text FROM documents "
-                "WHERE id >= ?",
-                [first],
+            self.db.conn.executemany(  # the text index (migration m005)
+                "INSERT INTO documents_fts (rowid, text) VALUES (?, ?)",
+                zip(ids, (row[0] for row in rows), strict=True),
             )
             self.db.conn.executemany(
                 "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
@@ -1234,6 +1239,24 @@ class Project:
                 raise ValidationError(f"a span id is already used ({error})") from None
             self._bump_many(doc_ids)
         return len(stored), misaligned
+
+    def add_checked_rows(self, spans: Sequence[tuple], relations: Sequence[tuple] = ()) -> None:
+        """Spans as whole ``spans`` rows (``_SPAN_COLUMNS`` order: alignment flag and status
+        reason included) and relations as ``add_relation_rows`` takes them, of documents added
+        in the same transaction, checked by the caller in bulk (a merge copies decisions that
+        its projects checked one by one): no check per row, no revision bump."""
+        self._require_writable()
+        with self.transaction():
+            try:
+                self.db.conn.executemany(
+                    f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({_SPAN_MARKS})", spans
+                )
+                self.db.conn.executemany(
+                    f"INSERT INTO relations ({_RELATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    relations,
+                )
+            except sqlite3.IntegrityError as error:
+                raise ValidationError(f"an id is already used ({error})") from None
 
     def add_relations_bulk(self, relations: Sequence[Relation]) -> int:
         """Insert many relations, each validated as ``insert_relation`` does; not logged."""
