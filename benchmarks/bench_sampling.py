@@ -42,7 +42,7 @@ from bench_loop import (
     suggest,
 )
 
-from annotator.services.training import model_records
+from annotator.services.model_versions import model_records
 from annotator.store import Project
 
 STRATEGIES = ("uncertain", "rare-labels", "diverse")

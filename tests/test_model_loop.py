@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 from annotator import edits
 from annotator.cli import app
 from annotator.services.evaluating import evaluate_project, learning_curve
+from annotator.services.model_versions import model_records
 from annotator.services.suggesting import SuggestOptions, run_suggestions
 from annotator.services.tokenizing import ensure_tokens
-from annotator.services.training import TrainOptions, model_records
+from annotator.services.training import TrainOptions
 from annotator.store import Project
 from annotator.suggest.evaluation import score_keys
 from annotator.suggest.results import is_model_origin

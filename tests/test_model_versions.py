@@ -11,8 +11,8 @@ from suggest_helpers import add_texts, described_spans
 
 from annotator import edits
 from annotator.errors import AnnotatorError
+from annotator.services.model_versions import MODELS_STATE, resolve_model
 from annotator.services.suggesting import SuggestOptions, run_suggestions
-from annotator.services.training import MODELS_STATE, resolve_model
 from annotator.store import Project
 from annotator.suggest.results import is_model_origin
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from annotator.cli.app import app, console, reports_errors
 
 if TYPE_CHECKING:
-    from annotator.services.training import ModelRecord
+    from annotator.services.model_versions import ModelRecord
 
 
 def parse_components(text: str) -> tuple[str, ...]:

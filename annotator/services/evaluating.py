@@ -143,7 +143,7 @@ def evaluate_model(
     project: Project, model: str, doc_ids: Sequence[int] | None = None
 ) -> dict[str, Any]:
     """Run ``model`` over done documents (``doc_ids``: some of them) and score its entities."""
-    from annotator.services.training import resolve_model
+    from annotator.services.model_versions import resolve_model
     from annotator.suggest.evaluation import predict_entities, score_keys
 
     ids = list(doc_ids) if doc_ids is not None else project.document_ids("done")
@@ -227,7 +227,7 @@ def evaluate_project(
 ) -> Evaluation:
     """Everything ``annotator evaluate`` reports: suggesters, trained versions, and on request
     a pipeline run over the done documents and the learning curve."""
-    from annotator.services.training import model_records
+    from annotator.services.model_versions import model_records
 
     evaluation = Evaluation(
         project=str(project.path),

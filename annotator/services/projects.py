@@ -55,7 +55,7 @@ def new_project(
 def stats(path: str | Path) -> dict[str, Any]:
     """The figures of ``annotator stats``; opens the project read-only."""
     from annotator.services.evaluating import evaluate_suggesters
-    from annotator.services.training import model_records
+    from annotator.services.model_versions import model_records
 
     with Project.open(path, read_only=True) as project:
         figures = project_stats(project)

@@ -33,8 +33,8 @@ from annotator.edits import SUPERSEDED_PREFIX, UpdateSpan, is_decided, remove_sp
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
 from annotator.model.learned import LearnedPattern, RelationExample
+from annotator.services.model_versions import resolve_model
 from annotator.services.tokenizing import ensure_tokens
-from annotator.services.training import resolve_model
 from annotator.store import Project
 from annotator.store.learned import learned_patterns, relation_examples, save_learned_patterns
 from annotator.store.listing import UNFINISHED_STATUSES

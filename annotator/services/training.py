@@ -24,10 +24,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 from annotator.errors import AnnotatorError, Cancelled
 from annotator.io.records import ExportDocument, ExportReport
+from annotator.services.model_versions import (
+    MODELS_STATE,
+    PROJECT_MODEL,
+    ModelRecord,
+    model_records,
+    models_folder,
+    resolve_model,
+)
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
 from annotator.store.listing import UNFINISHED_STATUSES
@@ -35,34 +41,9 @@ from annotator.store.listing import UNFINISHED_STATUSES
 if TYPE_CHECKING:
     from annotator.suggest.training import TrainingResult
 
-PROJECT_MODEL = "project"
-"""``--model project``: the project's best trained version; ``project@N``: version N."""
-MODELS_STATE = "models"
 TRAINABLE_COMPONENTS = ("ner", "spancat")
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
-
-
-class ModelRecord(BaseModel):
-    """One trained version, as recorded in the project."""
-
-    version: int
-    path: str
-    base: str
-    origin: str
-    components: tuple[str, ...]
-    train_documents: list[int]
-    dev_documents: list[int]
-    partial_documents: list[int]
-    steps: int
-    seconds: float
-    trained_at: str
-    scores: dict[str, float]
-    per_label: dict[str, dict[str, float]]
-
-    @property
-    def f1(self) -> float:
-        return self.scores.get("ents_f", 0.0)
 
 
 @dataclass(frozen=True)
@@ -99,45 +80,6 @@ class TrainingPlan:
     @property
     def staging(self) -> Path:
         return self.folder / f".training-{self.version}"
-
-
-def models_folder(project_path: Path) -> Path:
-    """``corpus.annotator`` -> ``corpus.models/``, beside the project file."""
-    return Path(project_path).with_suffix(".models")
-
-
-def model_records(project: Project) -> list[ModelRecord]:
-    return [ModelRecord.model_validate(item) for item in project.get_state(MODELS_STATE, [])]
-
-
-def best_model(project: Project) -> ModelRecord | None:
-    """The version with the highest dev F1 (the latest of equals); ``None`` before training."""
-    records = model_records(project)
-    return max(records, key=lambda r: (r.f1, r.version)) if records else None
-
-
-def resolve_model(project: Project, name: str) -> str:
-    """``project`` / ``project@N`` -> that version's folder; any other name is returned as is."""
-    if name != PROJECT_MODEL and not name.startswith(PROJECT_MODEL + "@"):
-        return name
-    records = model_records(project)
-    if not records:
-        raise AnnotatorError(
-            f"{project.path}: no trained model yet; run annotator train {project.path} first"
-        )
-    if name == PROJECT_MODEL:
-        record = best_model(project)
-    else:
-        wanted = name.partition("@")[2]
-        record = next((r for r in records if str(r.version) == wanted), None)
-        if record is None:
-            known = ", ".join(str(r.version) for r in records)
-            raise AnnotatorError(f"--model {name}: no such version (trained: {known})")
-    assert record is not None
-    path = Path(record.path)
-    if not path.is_dir():
-        raise AnnotatorError(f"{path}: the folder of model version {record.version} is missing")
-    return str(path)
 
 
 def plan_training(project: Project, options: TrainOptions | None = None) -> TrainingPlan:

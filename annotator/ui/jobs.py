@@ -214,7 +214,7 @@ def suggest(window: MainWindow, only_new: bool) -> None:
         return
     project = window.session.project
     settings = project.settings
-    from annotator.services.training import PROJECT_MODEL, model_records
+    from annotator.services.model_versions import PROJECT_MODEL, model_records
 
     trained = [PROJECT_MODEL] if model_records(project) else []
     dialog = SuggestDialog(

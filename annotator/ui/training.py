@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError
-from annotator.services import evaluating, suggesting, training
+from annotator.services import evaluating, model_versions, suggesting, training
 from annotator.ui.jobs import _can_write, _installed_models, _start, start_suggestions
 from annotator.ui.workers import TaskContext
 
@@ -126,7 +126,7 @@ class TrainingRun:
         self.plan = plan
         self.automatic = automatic
         self.project = window.session.project  # captured on the UI thread, for the worker
-        self.record: training.ModelRecord | None = None
+        self.record: model_versions.ModelRecord | None = None
 
     def work(self, context: TaskContext) -> TrainingResult:
         context.progress(0, 0, "writing the training data")
@@ -149,7 +149,7 @@ class TrainingRun:
         # once this task has ended: the window runs one task at a time
         QTimer.singleShot(0, lambda: self._offer(record, summary))
 
-    def _offer(self, record: training.ModelRecord, summary: str) -> None:
+    def _offer(self, record: model_versions.ModelRecord, summary: str) -> None:
         if self.automatic:
             resuggest(self.window, record.version)
             return
@@ -168,7 +168,7 @@ def resuggest(window: MainWindow, version: int) -> None:
     project = window.session.project
     try:
         plan = suggesting.plan_suggestions(
-            project, suggesting.SuggestOptions(model=f"{training.PROJECT_MODEL}@{version}")
+            project, suggesting.SuggestOptions(model=f"{model_versions.PROJECT_MODEL}@{version}")
         )
     except AnnotatorError as error:
         window.show_message(f"Suggestions not started: {error}", 10000)
@@ -195,7 +195,7 @@ class AutoRetrainer(QObject):
         every = project.settings.retrain_every
         if status != "done" or not every or project.read_only or self._window.tasks.busy():
             return
-        records = training.model_records(project)
+        records = model_versions.model_records(project)
         trained_on = (
             len(records[-1].train_documents) + len(records[-1].dev_documents) if records else 0
         )
@@ -227,7 +227,7 @@ class SuggesterFigures(QDialog):
                 for entry in figures
             ],
         )
-        records = training.model_records(project)
+        records = model_versions.model_records(project)
         self.versions = self._table(
             ("version", "base", "train", "dev", "steps", "seconds", "dev F1"),
             [

@@ -18,7 +18,8 @@ from window_support import (
 )
 
 from annotator import edits
-from annotator.services.training import TrainOptions, model_records
+from annotator.services.model_versions import model_records
+from annotator.services.training import TrainOptions
 from annotator.store import Project
 from annotator.ui import training
 from annotator.ui.training import SuggesterFigures, TrainDialog
