@@ -89,7 +89,7 @@ def test_answers_become_what_the_readme_says(fixtures_dir: Path, project: Projec
         ],
     )
     by_meta: dict[str, Counter] = {}
-    for document in project.documents():
+    for document in project.documents(tokens=False):  # meta and status only
         prodigy = document.meta.get("prodigy", {})
         kind = (
             "textcat"
