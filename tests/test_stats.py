@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from annotator import edits
 from annotator.cli.app import app
-from annotator.model import Relation, Span
+from annotator.model import Document, Relation, Span
 from annotator.store import Project, project_stats
 
 
@@ -76,3 +76,12 @@ def test_stats_on_a_missing_project_is_one_line(tmp_path) -> None:
     assert result.exit_code == 1
     assert "no such project file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_table_of_one_short_row_keeps_its_title_on_one_line(tmp_path) -> None:
+    path = tmp_path / "one.annotator"
+    with Project.create(path) as project:
+        project.add_document(Document(text="Texte court."))  # one row: "new  1"
+    result = CliRunner().invoke(app, ["stats", str(path)])
+    assert result.exit_code == 0
+    assert "by status" in result.output

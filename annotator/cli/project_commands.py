@@ -63,7 +63,10 @@ def stats(
 def _counts_table(title: str, counts: dict[str, int]) -> Table:
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", show_header=False, box=None)
+    # as wide as its title at least: a one-row table ("new  1") would fold "by status"
+    table = Table(
+        title=title, title_justify="left", show_header=False, box=None, min_width=len(title)
+    )
     table.add_column(overflow="fold")
     table.add_column(justify="right")
     for key, value in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
