@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -238,3 +240,21 @@ def test_propagation_finds_mentions_in_untokenized_documents(tmp_path: Path) -> 
         project.insert_span(span)
         assert propagate_from(project, span) == 1  # "Brad Smithson" is not on its tokens
         assert [(s.start, s.end) for s in project.spans(2, "suggested")] == [(6, 16)]
+
+
+def test_a_language_asked_from_two_threads_at_once_is_loaded_once(monkeypatch) -> None:
+    # the window's background pass and a document opened meanwhile both ask for the tokenizer
+    loads = []
+
+    def slow_blank(lang: str) -> object:
+        loads.append(lang)
+        time.sleep(0.2)
+        return object()
+
+    monkeypatch.setattr(tokenize.spacy, "blank", slow_blank)
+    threads = [threading.Thread(target=tokenize.blank, args=("zz-twice",)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert loads == ["zz-twice"]

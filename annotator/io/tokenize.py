@@ -6,6 +6,7 @@ Token offsets are what the store keeps for snapping spans and for exports; they 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -25,9 +26,19 @@ _OFFSETS = [IDX, LENGTH]
 _SENTENCIZER = Sentencizer()  # the component alone: no second pipeline to load
 
 
-@lru_cache(maxsize=8)
+_LOADING = threading.Lock()
+
+
 def blank(lang: str) -> Language:
-    """One blank pipeline per language for the whole process (loading one takes ~0.3 s)."""
+    """One blank pipeline per language for the whole process. Loading one takes seconds for
+    French (its tokenizer exceptions), and the window's background pass and a document opened
+    meanwhile may both ask: the second waits for the first load instead of doing it again."""
+    with _LOADING:
+        return _load_blank(lang)
+
+
+@lru_cache(maxsize=8)
+def _load_blank(lang: str) -> Language:
     try:
         return spacy.blank(lang)
     except (ImportError, KeyError, ValueError) as error:
@@ -73,7 +84,8 @@ def _columns(lang: str, texts: Iterable[str]) -> Iterator[tuple[list[int], list[
     """
     nlp = blank(lang)
     if len(nlp.vocab) > MAX_LEXEMES:
-        blank.cache_clear()
+        with _LOADING:
+            _load_blank.cache_clear()
         nlp = blank(lang)
     for doc in nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE):
         offsets = doc.to_array(_OFFSETS).reshape(-1, 2)
