@@ -20,6 +20,7 @@ No spaCy here: ``annotator.suggest`` is imported when a run starts.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import time
@@ -232,7 +233,12 @@ def unmarked_in_done_documents(project: Project, needles: Collection[str]) -> di
     return counts
 
 
-def plan_suggestions(project: Project, options: SuggestOptions | None = None) -> SuggestPlan:
+def plan_suggestions(
+    project: Project, options: SuggestOptions | None = None, read_evidence: bool = True
+) -> SuggestPlan:
+    """What a run needs from the project. ``read_evidence=False`` leaves propagation's evidence
+    (``accepted``: decisions, corpus word counts, unmarked places; a scan of the texts) empty,
+    for the window, which reads it in its worker with ``with_evidence``."""
     options = options or SuggestOptions()
     settings = project.settings
     if options.n_process < 1 or options.batch_size < 1:
@@ -253,13 +259,24 @@ def plan_suggestions(project: Project, options: SuggestOptions | None = None) ->
         schema=project.schema,
         pattern_files=tuple(Path(p) for p in patterns),
         rule_files=tuple(rules),
-        accepted=accepted_strings(project) if options.propagate else None,
+        accepted=(
+            (accepted_strings(project) if read_evidence else AcceptedStrings())
+            if options.propagate
+            else None
+        ),
         doc_ids=select_documents(project, options.docs),
         n_process=options.n_process,
         batch_size=options.batch_size,
         learned=tuple(learned_patterns(project)),
         examples=tuple(relation_examples(project)),
     )
+
+
+def with_evidence(plan: SuggestPlan, project: Project) -> SuggestPlan:
+    """``plan`` with propagation's evidence read from ``project`` (a worker's connection)."""
+    if plan.accepted is None:
+        return plan
+    return dataclasses.replace(plan, accepted=accepted_strings(project))
 
 
 def read_suggester_files(plan: SuggestPlan) -> tuple[list[PatternFile], list[RelationRule]]:

@@ -237,7 +237,7 @@ def suggest(window: MainWindow, only_new: bool) -> None:
         docs="new" if choice.only_new else "all",
     )
     try:
-        plan = suggesting.plan_suggestions(project, options)
+        plan = suggesting.plan_suggestions(project, options, read_evidence=False)
     except AnnotatorError as error:
         warn(window, "Suggestions", str(error))
         return
@@ -256,7 +256,7 @@ def suggest_new_documents(window: MainWindow) -> SuggestionRun | None:
         return None
     try:
         plan = suggesting.plan_suggestions(
-            window.session.project, suggesting.SuggestOptions(docs="new")
+            window.session.project, suggesting.SuggestOptions(docs="new"), read_evidence=False
         )
     except AnnotatorError as error:
         QMessageBox.warning(window, "Suggestions", str(error))
@@ -296,8 +296,11 @@ class SuggestionRun:
         from annotator.services import suggesting
 
         total = len(self.plan.doc_ids)
+        context.progress(0, 0, "reading the project")
+        with self.project.worker_connection(read_only=True) as connection:
+            plan = suggesting.with_evidence(self.plan, connection)  # texts scanned: not on the UI
         context.progress(0, 0, "loading the model")
-        suggester = suggesting.build_suggester(self.plan)
+        suggester = suggesting.build_suggester(plan)
         context.progress(0, total, "")
         with self.project.worker_connection(read_only=True) as connection:
             inputs = suggesting.read_inputs(connection, self.plan.doc_ids)  # with revisions

@@ -168,7 +168,9 @@ def resuggest(window: MainWindow, version: int) -> None:
     project = window.session.project
     try:
         plan = suggesting.plan_suggestions(
-            project, suggesting.SuggestOptions(model=f"{model_versions.PROJECT_MODEL}@{version}")
+            project,
+            suggesting.SuggestOptions(model=f"{model_versions.PROJECT_MODEL}@{version}"),
+            read_evidence=False,  # the run reads it in its worker
         )
     except AnnotatorError as error:
         window.show_message(f"Suggestions not started: {error}", 10000)

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
-from annotator.edits import add_span
+from annotator.edits import accept_span, add_span
 from annotator.model import Span
 from annotator.services import suggesting
 from annotator.store import Project
@@ -190,3 +190,37 @@ def test_the_status_line_counts_the_labels_the_schema_lacks(
     assert run.stored == 2
     message = window.statusBar().currentMessage()
     assert "not in the schema, so not suggested: DRUG 2" in message
+
+
+def test_the_menu_reads_no_text_on_the_ui_thread_and_still_propagates(
+    qtbot, launcher, project_file, tmp_path, monkeypatch
+) -> None:
+    # propagation's evidence (word counts, unmarked places) scans the texts: the worker's job
+    path = project_file(3)
+    with Project.open(path) as project:  # a one-word name: its word counts are read
+        [acme] = [s for s in project.spans(1) if s.label == "ORG"]
+        project.apply(accept_span(acme))
+    window = open_window(qtbot, launcher, path)
+    patterns = _patterns(tmp_path)
+
+    def accept(dialog: SuggestDialog) -> QDialog.DialogCode:
+        dialog.model.setCurrentText("blank")
+        dialog.patterns.addItem(str(patterns))
+        dialog.default_rules.setChecked(False)
+        dialog.scope.setCurrentIndex(dialog.scope.findData(False))  # every document
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SuggestDialog, "exec", accept)
+    statements: list[str] = []
+    window.session.project.db.conn.set_trace_callback(statements.append)
+    window.actions_.actions["suggest_new"].trigger()
+    window.session.project.db.conn.set_trace_callback(None)
+    task = window.tasks.current
+    assert task is not None
+    with qtbot.waitSignal(task.ended, timeout=60_000):
+        pass
+    assert statements  # the plan was made on this connection
+    assert not [sql for sql in statements if "SELECT text FROM documents" in sql]
+    project = window.session.project
+    for doc_id in (2, 3):  # "Acme", accepted in document 1, proposed by propagation
+        assert ("ORG", "propagation") in {(s.label, s.origin) for s in project.spans(doc_id)}
