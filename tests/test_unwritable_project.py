@@ -108,6 +108,9 @@ def test_a_chmod_444_project_as_another_user(shared_folder: Path) -> None:
         command = ["runuser", "-u", "nobody", "--", sys.executable, "-m", "annotator", *args]
         return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
+    reachable = as_nobody("--help")  # e.g. a clone inside a 0700 folder (mktemp -d)
+    if reachable.returncode != 0 and "Permission denied" in reachable.stderr:
+        pytest.skip(f"the user nobody cannot run this checkout's Python: {reachable.stderr}")
     result = as_nobody("import", str(project), str(source))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
