@@ -1,13 +1,17 @@
 """``annotator suggest --engine ray``: the same suggestions as the local engine, on Ray actors.
 
 Ray runs locally with two CPUs, started once for the module; a blank pipeline with patterns,
-propagation and the shipped French relation rules keeps it light.
+propagation and the shipped French relation rules keeps it light. The tests that kill a
+worker kill its process (SIGKILL), as a crash or the OOM killer would.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,8 +28,12 @@ from typer.testing import CliRunner
 from annotator import edits
 from annotator.cli.app import app
 from annotator.errors import AnnotatorError
-from annotator.services.suggesting import SuggestOptions, run_suggestions
+from annotator.services import suggesting
+from annotator.services.suggesting import SuggestOptions, SuggestPlan, run_suggestions
 from annotator.store import Project
+from annotator.suggest.results import DocumentInput
+
+pytestmark = pytest.mark.ray
 
 TEXTS = [
     "La Chine inquiète, a déclaré le président de Microsoft, Brad Smith, au WSJ.",
@@ -106,26 +114,65 @@ def test_ray_suggests_what_the_local_engine_does(
         assert _state(on_ray) == _state(local)
 
 
-def test_a_killed_worker_loses_no_committed_batch_and_a_rerun_does_the_rest(
+def test_a_worker_process_killed_in_a_batch_is_restarted_and_the_run_completes(
+    ray_cluster: object, patterns: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL of an actor's process while it computes a batch: Ray restarts the actor (its
+    ``max_restarts``) and runs the batch again (``max_task_retries``); the run stores every
+    document once, as the local engine does."""
+    with _pool(tmp_path / "local.annotator", 5) as local:
+        expected_report = run_suggestions(local, _options(patterns))
+        expected = _state(local)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setattr(suggesting, "build_suggester", _stalling_factory(marks, doc_id=5))
+
+    def kill_the_stalled_worker(done: int, total: int) -> None:
+        if done == 3:  # the first batch is committed; the second stalls on document 5
+            os.kill(_wait_for_pid(marks / "stalled"), signal.SIGKILL)
+
+    with _pool(tmp_path / "ray.annotator", 5) as project:
+        report = run_suggestions(
+            project, _options(patterns, engine="ray", num_cpus=2), kill_the_stalled_worker
+        )
+        assert _state(project) == expected
+        assert (report.documents, report.spans_added, report.tally) == (
+            expected_report.documents,
+            expected_report.spans_added,
+            expected_report.tally,
+        )
+    # the batch ran again, in the restarted actor's new process
+    assert _wait_for_pid(marks / "ran again") != _wait_for_pid(marks / "stalled")
+
+
+def test_a_worker_killed_for_good_loses_no_committed_batch_and_a_rerun_does_the_rest(
     ray_cluster: object, patterns: Path, tmp_path: Path
 ) -> None:
+    """An actor's process killed twice (past its one restart) stops the run with one line;
+    the batches committed before stay, and ``--docs new`` does only the rest."""
     import ray
 
-    def kill_a_worker(done: int, total: int) -> None:
+    def kill_a_worker_twice(done: int, total: int) -> None:
         if done == 3:  # the first batch is committed
             name = next(
                 actor["name"]
                 for actor in ray.util.list_named_actors(all_namespaces=True)
                 if actor["name"].startswith("annotator-suggest-")
             )
-            ray.kill(ray.get_actor(name, namespace="annotator"), no_restart=True)
+            worker = ray.get_actor(name, namespace="annotator")
+            for _ in range(2):  # the second time, the restarted actor's process
+                pid = ray.get(worker.__ray_call__.remote(lambda actor: os.getpid()))
+                os.kill(pid, signal.SIGKILL)
 
     with _pool(tmp_path / "local.annotator", 15) as local:
         run_suggestions(local, _options(patterns))
         expected = _state(local)
     with _pool(tmp_path / "ray.annotator", 15) as project:
-        with pytest.raises(AnnotatorError, match="a Ray worker was lost.*--docs new"):
-            run_suggestions(project, _options(patterns, engine="ray", num_cpus=2), kill_a_worker)
+        with pytest.raises(AnnotatorError, match="a Ray worker was lost.*--docs new") as lost:
+            run_suggestions(
+                project, _options(patterns, engine="ray", num_cpus=2), kill_a_worker_twice
+            )
+        assert len(str(lost.value).splitlines()) == 1
         done = project.document_ids("suggested")
         assert 3 <= len(done) < 60
         committed = {row[0] for row in _state(project) if row[0] in done}
@@ -136,6 +183,40 @@ def test_a_killed_worker_loses_no_committed_batch_and_a_rerun_does_the_rest(
         report = run_suggestions(project, _options(patterns, engine="ray", num_cpus=2, docs="new"))
         assert report.documents == len(left)  # only what was left
         assert _state(project) == expected
+
+
+def _wait_for_pid(path: Path, seconds: float = 120) -> int:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"no {path.name} after {seconds} s"
+        time.sleep(0.05)
+    return int(path.read_text())
+
+
+def _stalling_factory(marks: Path, doc_id: int) -> Callable[[SuggestPlan], object]:
+    """``build_suggester`` whose suggester, the first time it gets ``doc_id``, writes its pid
+    to ``marks/stalled`` and waits to be killed; the next time, it writes ``marks/ran again``
+    and suggests. Made here so that Ray ships it by value (the workers cannot import tests)."""
+    real = suggesting.build_suggester
+
+    class Stalling:
+        def __init__(self, plan: SuggestPlan) -> None:
+            self.suggester = real(plan)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.suggester, name)
+
+        def suggest(self, batch: list[DocumentInput], batch_size: int) -> object:
+            if any(document.doc_id == doc_id for document in batch):
+                first = not (marks / "stalled").exists()
+                written = marks / ("stalled" if first else "ran again")
+                (marks / "writing").write_text(str(os.getpid()))
+                (marks / "writing").replace(written)
+                if first:
+                    time.sleep(600)  # killed before
+            return self.suggester.suggest(batch, batch_size=batch_size)
+
+    return Stalling
 
 
 def test_a_cancelled_ray_run_keeps_what_it_stored(
