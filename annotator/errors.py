@@ -37,6 +37,11 @@ class ProjectReadOnlyError(ProjectError):
     """A write was attempted on a project opened read-only."""
 
 
+class ProjectReadError(ProjectError):
+    """A page of the project file failed to read after it was opened (a file too big to be
+    checked page by page on opening, with a damaged page)."""
+
+
 class TokensMissingError(ProjectError):
     """A document's tokens were read before they were made (``services.tokenizing``)."""
 

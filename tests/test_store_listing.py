@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from project_files import older_project_file
+from project_files import older_project_file, project_with_a_damaged_page
 
+import annotator.store.project as store_project
+from annotator.errors import ProjectReadError
 from annotator.model import Document, Span
 from annotator.store import Project
 from annotator.store.listing import (
     DocumentFilter,
     IdReader,
     awaiting_first_suggestions,
+    document_rows,
     filtered_ids,
     status_counts,
 )
@@ -163,3 +166,17 @@ def test_an_older_file_gets_its_status_counts_when_upgraded(tmp_path: Path) -> N
         assert status_counts(project) == {"new": 3, "done": 2}
         project.set_document_status(1, "done")
         assert status_counts(project) == {"new": 2, "done": 3}
+
+
+def test_a_damaged_page_read_by_the_list_is_one_line_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = project_with_a_damaged_page(tmp_path / "pool.annotator")
+    monkeypatch.setattr(store_project, "QUICK_CHECK_MAX_BYTES", path.stat().st_size - 1)
+    with Project.open(path) as project:
+        assert set(document_rows(project, [150, 153])) == {150, 153}
+        with pytest.raises(ProjectReadError) as error:
+            document_rows(project, [150, 151])
+        assert str(error.value) == (
+            f"{path}: the project file cannot be used: database disk image is malformed"
+        )

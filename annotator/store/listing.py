@@ -9,10 +9,14 @@ migration, scan the texts with ``LIKE``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from annotator.errors import ProjectReadError
 from annotator.store.project import Project
 
 UNFINISHED_STATUSES: tuple[str, ...] = ("new", "suggested", "in_progress")
@@ -100,6 +104,7 @@ class IdReader:
 
     def __init__(self, project: Project, document_filter: DocumentFilter) -> None:
         self._db = project.db
+        self._path = project.path
         self._where = _Where(document_filter, project.db[TEXT_INDEX].exists())
         self._ranked_first = document_filter.by_priority
         self._reading_ranked = document_filter.by_priority  # still reading the ranked ones
@@ -116,21 +121,22 @@ class IdReader:
         ids: list[int] = []
         if self._at_once:
             limit = None
-        while not self.done and (limit is None or len(ids) < limit):
-            wanted = None if limit is None else limit - len(ids)
-            ranked = self._reading_ranked
-            sql, params = self._ranked_query(wanted) if ranked else self._query(wanted)
-            rows = self._db.execute(sql, params).fetchall()
-            if rows and ranked:
-                self._after_rank = (rows[-1][1], rows[-1][0])
-            elif rows:
-                self._after_id = rows[-1][0]
-            ids.extend(row[0] for row in rows)
-            if wanted is None or len(rows) < wanted:
-                if ranked:
-                    self._reading_ranked = False  # then the others, in id order
-                else:
-                    self.done = True
+        with reading(self._path):
+            while not self.done and (limit is None or len(ids) < limit):
+                wanted = None if limit is None else limit - len(ids)
+                ranked = self._reading_ranked
+                sql, params = self._ranked_query(wanted) if ranked else self._query(wanted)
+                rows = self._db.execute(sql, params).fetchall()
+                if rows and ranked:
+                    self._after_rank = (rows[-1][1], rows[-1][0])
+                elif rows:
+                    self._after_id = rows[-1][0]
+                ids.extend(row[0] for row in rows)
+                if wanted is None or len(rows) < wanted:
+                    if ranked:
+                        self._reading_ranked = False  # then the others, in id order
+                    else:
+                        self.done = True
         return ids
 
     def _query(self, limit: int | None) -> tuple[str, list[Any]]:
@@ -169,6 +175,16 @@ class IdReader:
         return _limited(f"{sql} ORDER BY d.priority, d.id", params, limit)
 
 
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Reads for the list: a damaged page met now (a big file is not checked page by page on
+    opening) is one line naming the file, not an ``sqlite3`` error."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        raise ProjectReadError(f"{path}: the project file cannot be used: {error}") from None
+
+
 def _limited(sql: str, params: list[Any], limit: int | None) -> tuple[str, list[Any]]:
     return (sql, params) if limit is None else (f"{sql} LIMIT ?", [*params, limit])
 
@@ -178,22 +194,23 @@ def filtered_ids(project: Project, document_filter: DocumentFilter) -> list[int]
     return IdReader(project, document_filter).read()
 
 
+_ROWS_SQL = """
+    SELECT d.id, json_extract(d.meta, '$.title'), substr(d.text, 1, 160), d.status,
+           (SELECT count(*) FROM spans s WHERE s.doc_id = d.id AND s.status = 'accepted'),
+           (SELECT count(*) FROM spans s WHERE s.doc_id = d.id AND s.status = 'suggested')
+           + (SELECT count(*) FROM relations r WHERE r.doc_id = d.id
+              AND r.status = 'suggested')
+    FROM documents d WHERE d.id IN ({marks})
+"""
+
+
 def document_rows(project: Project, ids: Sequence[int]) -> dict[int, DocumentRow]:
     """The list rows of ``ids`` (a page), read in one query; missing ids are left out."""
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    rows = project.db.execute(
-        f"""
-        SELECT d.id, json_extract(d.meta, '$.title'), substr(d.text, 1, 160), d.status,
-               (SELECT count(*) FROM spans s WHERE s.doc_id = d.id AND s.status = 'accepted'),
-               (SELECT count(*) FROM spans s WHERE s.doc_id = d.id AND s.status = 'suggested')
-               + (SELECT count(*) FROM relations r WHERE r.doc_id = d.id
-                  AND r.status = 'suggested')
-        FROM documents d WHERE d.id IN ({marks})
-        """,
-        list(ids),
-    )
+    with reading(project.path):
+        rows = project.db.execute(_ROWS_SQL.format(marks=marks), list(ids)).fetchall()
     result = {}
     for doc_id, title, head, status, accepted, suggested in rows:
         result[doc_id] = DocumentRow(

@@ -5,6 +5,10 @@ ones at once, the rest in chunks between events, appended as rows, so a million 
 their first screen without waiting for the millionth id. The rows themselves are read a page at
 a time, when the view first asks for one of them, and kept in a small LRU cache. So scrolling
 reads only what is shown.
+
+A damaged page of a big file (not checked page by page on opening) is met when a row on it is
+painted: its rows show as unreadable, the list stays usable, and ``read_failed`` reports the
+failure once (every paint would read the page again).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from annotator.errors import ProjectReadError
 from annotator.store import Project
 from annotator.store.listing import DocumentFilter, DocumentRow, IdReader, document_rows
 from annotator.ui.icons import status_icon
@@ -37,6 +42,9 @@ STATUS_NAMES = {
     "skipped": "Skipped",
 }
 
+UNREADABLE = "unreadable"  # the status of a row on a damaged page
+UNREADABLE_TITLE = "(cannot be read: the project file is damaged)"
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -47,6 +55,7 @@ class DocumentListModel(QAbstractTableModel):
     HEADERS = ("#", "Document", "Spans", "To review")
     StatusRole = Qt.ItemDataRole.UserRole + 2
     listing_finished = Signal()  # every matching document is a row now
+    read_failed = Signal(str)  # one line naming the file, once per distinct failure
     first_ids = 10_000  # listed at once: the first screens, a few milliseconds
     ids_per_step = 50_000  # then one chunk between events: about 25 ms of CPU each
 
@@ -60,6 +69,7 @@ class DocumentListModel(QAbstractTableModel):
         self._filter = DocumentFilter()
         self._pages: OrderedDict[int, list[DocumentRow | None]] = OrderedDict()
         self.pages_read = 0  # how many page queries ran: what "lazy" means, observable
+        self._failures: set[str] = set()  # reported already
         self._listing_timer = QTimer(self, interval=0)  # 0: once the pending events are done
         self._listing_timer.timeout.connect(self._list_more)
         self._start_listing()
@@ -170,17 +180,18 @@ class DocumentListModel(QAbstractTableModel):
             if column == self.TITLE:
                 return row.title
             if column == self.ACCEPTED:
-                return str(row.accepted)
+                return str(row.accepted) if row.status != UNREADABLE else ""
             if column == self.PENDING:
                 return str(row.suggested) if row.suggested else ""
         elif role == Qt.ItemDataRole.DecorationRole and column == self.TITLE:
             return status_icon(row.status)
         elif role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(f"{STATUS_NAMES.get(row.status, row.status)} · {row.title}")
+            status = STATUS_NAMES.get(row.status)
+            return tooltip(f"{status} · {row.title}" if status else row.title)
         elif role == Qt.ItemDataRole.TextAlignmentRole and column != self.TITLE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         elif role == Qt.ItemDataRole.ForegroundRole:
-            if row.status in ("done", "skipped") or (column == self.ID):
+            if row.status in ("done", "skipped", UNREADABLE) or (column == self.ID):
                 return QColor("#7a7f87")
         elif role == self.StatusRole:
             return row.status
@@ -190,14 +201,23 @@ class DocumentListModel(QAbstractTableModel):
 
     def _start_listing(self) -> None:
         self._reader = IdReader(self._project, self._filter)
-        self._ids = array("q", self._reader.read(self.first_ids))
+        self._ids = array("q", self._read_ids(self.first_ids))
         if self._reader.done:
             self._listing_timer.stop()
         else:
             self._listing_timer.start()
 
+    def _read_ids(self, limit: int) -> list[int]:
+        """The next ids; none, and no more listing, past a damaged page of the id index."""
+        try:
+            return self._reader.read(limit)
+        except ProjectReadError as error:
+            self._reader.done = True
+            self._report(str(error))
+            return []
+
     def _list_more(self) -> None:
-        more = self._reader.read(self.ids_per_step)
+        more = self._read_ids(self.ids_per_step)
         if more:
             first = len(self._ids)
             if first % self._page_size:  # the last page read is short of the new rows
@@ -223,10 +243,38 @@ class DocumentListModel(QAbstractTableModel):
     def _read_page(self, page_number: int) -> list[DocumentRow | None]:
         first = page_number * self._page_size
         ids = list(self._ids[first : first + self._page_size])
-        found = document_rows(self._project, ids)
+        try:
+            found = document_rows(self._project, ids)
+        except ProjectReadError as error:
+            self._report(str(error))
+            found = self._rows_one_by_one(ids)
         page = [found.get(doc_id) for doc_id in ids]
         self.pages_read += 1
         self._pages[page_number] = page
         while len(self._pages) > self._cached_pages:
             self._pages.popitem(last=False)
         return page
+
+    def _rows_one_by_one(self, ids: list[int]) -> dict[int, DocumentRow]:
+        """A page holding a damaged row: every row that can be read, the others unreadable
+        (kept in the page cache, so a paint does not read them again)."""
+        found: dict[int, DocumentRow] = {}
+        for doc_id in ids:
+            try:
+                found.update(document_rows(self._project, [doc_id]))
+            except ProjectReadError as error:
+                self._report(str(error))
+                found[doc_id] = _unreadable(doc_id)
+        return found
+
+    def _report(self, message: str) -> None:
+        """``read_failed`` once per distinct failure, after the paint that met it."""
+        if message not in self._failures:
+            self._failures.add(message)
+            QTimer.singleShot(0, self, lambda: self.read_failed.emit(message))
+
+
+def _unreadable(doc_id: int) -> DocumentRow:
+    return DocumentRow(
+        id=doc_id, title=UNREADABLE_TITLE, status=UNREADABLE, accepted=0, suggested=0
+    )

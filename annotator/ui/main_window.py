@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self._edits_held = False
 
         self.document_list.document_activated.connect(self._on_document_activated)
+        self.document_list.model.read_failed.connect(self.status.show_failure)
         # a click in the list opens the document and gives the keyboard back to the view;
         # arrow keys in the list keep it there, to walk the list
         self.document_list.table.clicked.connect(self._on_list_clicked)

@@ -70,3 +70,7 @@ class StatusBar(QStatusBar):
 
     def _on_edit_failed(self, message: str) -> None:
         self.showMessage(message, 8000)
+
+    def show_failure(self, message: str) -> None:
+        """A failure that lasts (a damaged page of the file): shown until the next message."""
+        self.showMessage(message)

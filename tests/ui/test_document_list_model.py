@@ -7,9 +7,10 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import Qt
 
+from annotator.errors import ProjectReadError
 from annotator.model import Relation
 from annotator.store import Project
-from annotator.store.listing import DocumentFilter
+from annotator.store.listing import DocumentFilter, IdReader
 from annotator.ui.document_list_model import DocumentListModel
 
 
@@ -121,3 +122,25 @@ def test_a_new_filter_while_listing_lists_that_filter_alone(
     with qtbot.waitSignal(model.listing_finished):
         pass
     assert [model.doc_id_at(row) for row in range(model.rowCount())] == [2, *range(11, 21)]
+
+
+def test_ids_that_cannot_be_read_stop_the_listing_and_are_reported_once(
+    qtbot, make_project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(30)
+    model = DocumentListModel(project)
+    model.first_ids = model.ids_per_step = 10
+
+    def damaged(reader: IdReader, limit: int | None = None) -> list[int]:
+        raise ProjectReadError(f"{project.path}: the project file cannot be used: malformed")
+
+    reported: list[str] = []
+    model.read_failed.connect(reported.append)
+    model.reload()
+    assert model.rowCount() == 10 and model.is_listing()
+    monkeypatch.setattr(IdReader, "read", damaged)
+    qtbot.waitUntil(lambda: not model.is_listing())
+    model.reload()  # the same failure again
+    qtbot.wait(20)
+    assert reported == [f"{project.path}: the project file cannot be used: malformed"]
+    assert model.rowCount() == 0

@@ -13,9 +13,11 @@ from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
 import annotator.store.project as store_project
 import annotator.ui.app as app_module
+from annotator.ui.document_list_model import UNREADABLE_TITLE
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
 ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 def test_a_damaged_page_read_in_the_window_is_one_message_naming_the_file(
@@ -30,11 +32,46 @@ def test_a_damaged_page_read_in_the_window_is_one_message_naming_the_file(
     monkeypatch.setattr(sys, "excepthook", app_module.show_unexpected)  # as run_gui does
     window = open_window(qtbot, launcher, path)
     assert window.session.current_doc_id == 140
-    # the document list would read the page too, at each paint (one message each): not shown
-    window.documents_dock.hide()
     for _ in range(12):  # up to 152: past the damaged page
         qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)
     expected = f"{path}: the project file cannot be used: database disk image is malformed"
     assert shown and not unexpected
     assert set(shown) == {expected}
+    assert window.isVisible()
+
+
+def test_a_damaged_page_in_the_document_list_is_reported_once_and_the_list_stays_usable(
+    qtbot, launcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = project_with_a_damaged_page(tmp_path / "pool.annotator", last_document=140)
+    monkeypatch.setattr(store_project, "QUICK_CHECK_MAX_BYTES", path.stat().st_size - 1)
+    dialogs: list[str] = []
+    monkeypatch.setattr(app_module, "warn", lambda _parent, _title, text: dialogs.append(text))
+    monkeypatch.setattr(app_module, "critical", lambda _p, _t, text: dialogs.append(text))
+    monkeypatch.setattr(sys, "excepthook", app_module.show_unexpected)  # as run_gui does
+    window = open_window(qtbot, launcher, path)
+    table = window.document_list.table
+    model = window.document_list.model
+    expected = f"{path}: the project file cannot be used: database disk image is malformed"
+
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_End, CTRL)  # the last rows share a page with the damaged one
+    qtbot.waitUntil(lambda: window.status.currentMessage() == expected)
+    window.status.clearMessage()
+    for _ in range(4):  # each paint of those rows: no new message, no dialog
+        qtbot.keyClick(table, Qt.Key.Key_Home, CTRL)
+        qtbot.keyClick(table, Qt.Key.Key_End, CTRL)
+        qtbot.wait(20)
+    assert window.status.currentMessage() == ""
+    assert dialogs == []
+
+    def title(doc_id: int) -> str:
+        row = model.row_of(doc_id)
+        assert row is not None
+        return str(model.index(row, model.TITLE).data())
+
+    assert title(151) == title(152) == UNREADABLE_TITLE  # the rows on the damaged page
+    assert title(150).startswith("texte numéro 0149")  # its neighbours are read
+    assert title(153).startswith("texte numéro 0152")
+    assert window.session.current_doc_id == 200  # Ctrl+End opened the last document
     assert window.isVisible()
