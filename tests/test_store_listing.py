@@ -19,6 +19,7 @@ from annotator.store.listing import (
     filtered_ids,
     status_counts,
 )
+from annotator.store.pool import position_by_priority
 
 FILTERS = (
     DocumentFilter(),
@@ -180,3 +181,11 @@ def test_a_damaged_page_read_by_the_list_is_one_line_naming_the_file(
         assert str(error.value) == (
             f"{path}: the project file cannot be used: database disk image is malformed"
         )
+
+
+def test_the_position_in_sample_first_order_is_the_row_of_the_list(pool: Project) -> None:
+    order = filtered_ids(pool, DocumentFilter(by_priority=True))
+    assert order != sorted(order)
+    assert [position_by_priority(pool, doc_id) for doc_id in order] == [
+        (row, len(order)) for row in range(1, len(order) + 1)
+    ]

@@ -126,6 +126,24 @@ def neighbour_by_priority(
     return found
 
 
+def position_by_priority(project: Project, doc_id: int) -> tuple[int, int]:
+    """``listing.document_position`` in the "Sample first" order: (1-based position of
+    ``doc_id``, total documents), counted along the ``priority`` index."""
+    ranked, rank, _ = _position(project, doc_id, forward=True)
+    count = "SELECT count(*) FROM documents WHERE "
+    if ranked:
+        before = "priority IS NOT NULL AND (priority < ? OR (priority = ? AND id <= ?))"
+        counts = [(count + before, [rank, rank, doc_id])]
+    else:  # every ranked one, then the others up to it: two ranges of the index, not a scan
+        counts = [
+            (count + "priority IS NOT NULL", []),
+            (count + "priority IS NULL AND id <= ?", [doc_id]),
+        ]
+    position = sum(project.db.execute(sql, params).fetchone()[0] for sql, params in counts)
+    total = project.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    return int(position), int(total)
+
+
 def _position(project: Project, doc_id: int | None, forward: bool) -> tuple[bool, int, int]:
     """(ranked, rank, id) of ``doc_id`` in the order; ``None``: before the first document going
     forward, after the last going back."""

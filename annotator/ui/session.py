@@ -66,14 +66,26 @@ class ProjectSession(QObject):
     document_opened = Signal(int)  # doc_id
     schema_changed = Signal()
     edit_failed = Signal(str)  # one-line message for the status bar
+    order_changed = Signal(bool)  # the document list's order: True for "Sample first"
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = project
         self.undo_stack = QUndoStack(self)
         self.current_doc_id: int | None = None
-        # the document list's order, "Sample first": moves follow the ranks of annotator sample
-        self.sample_first = False
+        self._sample_first = False
+
+    @property
+    def sample_first(self) -> bool:
+        """The document list's order is "Sample first": moves, and the position the status
+        bar shows, follow the ranks of ``annotator sample``."""
+        return self._sample_first
+
+    @sample_first.setter
+    def sample_first(self, value: bool) -> None:
+        if value != self._sample_first:
+            self._sample_first = value
+            self.order_changed.emit(value)
 
     def open_document(self, doc_id: int) -> None:
         self.current_doc_id = doc_id

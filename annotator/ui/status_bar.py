@@ -11,6 +11,7 @@ from annotator.store.listing import (
     pending_suggestions,
     status_counts,
 )
+from annotator.store.pool import position_by_priority
 from annotator.ui.plain_text import tooltip
 from annotator.ui.session import ProjectSession
 from annotator.ui.workers import TaskProgress
@@ -42,6 +43,7 @@ class StatusBar(QStatusBar):
         session.document_opened.connect(self._schedule)
         session.annotations_changed.connect(self._schedule)
         session.document_status_changed.connect(self._schedule)
+        session.order_changed.connect(self._schedule)
         session.edit_failed.connect(self._on_edit_failed)
         self.refresh()
 
@@ -57,7 +59,8 @@ class StatusBar(QStatusBar):
             self.position_label.setText(f"– / {sum(counts.values())}")
             pending_text = ""
         else:
-            position, total = document_position(project, doc_id)
+            in_order = position_by_priority if self._session.sample_first else document_position
+            position, total = in_order(project, doc_id)
             self.position_label.setText(f"Document {position} / {total}")
             pending = pending_suggestions(project, doc_id)
             pending_text = f"{pending} suggestion{'s' if pending != 1 else ''} to review · "

@@ -228,3 +228,39 @@ def test_done_and_next_follows_the_sample_first_order(qtbot, launcher, project_f
     qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)  # 5 done; the next unfinished: 1
     assert window.session.current_doc_id == 1
     assert _statuses(path)[5] == "done"
+
+
+def test_the_status_bar_counts_the_position_in_the_sample_first_order(
+    qtbot, launcher, project_file
+) -> None:
+    from annotator.store.pool import set_priorities
+
+    path = project_file(8)
+    with Project.open(path) as project:
+        set_priorities(project, [4, 2, 6])
+    window = open_window(qtbot, launcher, path)
+    panel, position = window.document_list, window.status.position_label
+
+    def shows(text: str) -> None:
+        qtbot.waitUntil(lambda: position.text() == text)
+
+    shows("Document 1 / 8")
+    panel.order_choice.setFocus()
+    qtbot.keyClick(panel.order_choice, Qt.Key.Key_Down)  # "Sample first": 4 2 6 1 3 5 7 8
+    shows("Document 4 / 8")  # 1 is fourth in that order
+    focus_window(qtbot, window)
+    for expected in ("Document 3 / 8", "Document 2 / 8", "Document 1 / 8"):  # 6, 2, 4
+        qtbot.keyClick(window.view, Qt.Key.Key_Left, ALT)
+        shows(expected)
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)  # 2
+    shows("Document 2 / 8")
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)  # 2 done; next unfinished: 6
+    assert window.session.current_doc_id == 6
+    shows("Document 3 / 8")
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)  # 1, the first one not ranked
+    shows("Document 4 / 8")
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)  # 3
+    shows("Document 5 / 8")
+    panel.order_choice.setFocus()
+    qtbot.keyClick(panel.order_choice, Qt.Key.Key_Up)  # id order again: 3 is third
+    shows("Document 3 / 8")
