@@ -4,7 +4,9 @@ The project file stays on the machine that runs ``annotator suggest``: documents
 there, shipped to the actors a batch at a time (a bounded number in flight, so memory stays
 flat on any pool size), and the results come back in submission order to the one writer,
 which stores them under the same rules as the local engine. A batch is either committed whole
-or not at all; a worker lost mid-run loses only batches not yet committed.
+or not at all. An actor whose process dies is started again once by Ray, which runs its
+batches again (``max_restarts``, ``max_task_retries``): the run goes on. An actor lost for good
+stops the run with one line, and loses only batches not yet committed.
 
 Ray is an optional extra (``pip install annotator[ray]``); it is imported when a run starts.
 """
