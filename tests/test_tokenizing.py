@@ -251,7 +251,7 @@ def test_a_language_asked_from_two_threads_at_once_is_loaded_once(monkeypatch) -
         time.sleep(0.2)
         return object()
 
-    monkeypatch.setattr(tokenize.spacy, "blank", slow_blank)
+    monkeypatch.setattr("spacy.blank", slow_blank)
     threads = [threading.Thread(target=tokenize.blank, args=("zz-twice",)) for _ in range(2)]
     for thread in threads:
         thread.start()

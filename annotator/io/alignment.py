@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy
-from spacy.tokens import Doc
-from spacy.tokens import Span as SpacySpan
-from spacy.vocab import Vocab
+
+if TYPE_CHECKING:  # imported where used: a doccano export needs no spaCy
+    from spacy.tokens import Doc
+    from spacy.tokens import Span as SpacySpan
 
 from annotator.errors import ExportError
 from annotator.io import tokenize
@@ -70,6 +71,8 @@ class DocBuilder:
     """
 
     def __init__(self, lang: str) -> None:
+        from spacy.vocab import Vocab
+
         self.lang = lang
         self.vocab = Vocab()
 
@@ -77,6 +80,8 @@ class DocBuilder:
         """The document's own tokens; the project tokenizer's when it has none stored."""
         if not document.tokens:
             return tokenize.blank(self.lang).make_doc(document.text)
+        from spacy.tokens import Doc
+
         words, spaces = words_and_spaces(document.text, document.tokens)
         return Doc(self.vocab, words=words, spaces=spaces)
 

@@ -1,15 +1,35 @@
-"""Import every reader and writer module so that they register themselves."""
+"""Which module registers each format, imported on first use of the format (``registry``).
 
-# One line per format module, added as formats are written.
-from annotator.io import (
-    annotator_jsonl,  # noqa: F401
-    brat,  # noqa: F401
-    conll,  # noqa: F401
-    docbin,  # noqa: F401
-    docbin_writer,  # noqa: F401
-    doccano,  # noqa: F401
-    jsonl,  # noqa: F401
-    labelstudio,  # noqa: F401
-    prodigy_writer,  # noqa: F401
-    text,  # noqa: F401
-)
+A command that reads or writes doccano imports the doccano module alone, not the CoNLL and
+DocBin ones, which import spaCy (about a second of start-up that such a command never needs).
+"""
+
+from annotator.io.registry import READERS, WRITERS
+
+# One line per format, added as formats are written: name -> the module that registers it.
+READER_MODULES = {
+    "annotator": "annotator.io.annotator_jsonl",
+    "brat": "annotator.io.brat",
+    "conll": "annotator.io.conll",
+    "spacy": "annotator.io.docbin",
+    "doccano": "annotator.io.doccano",
+    "jsonl": "annotator.io.jsonl",
+    "prodigy": "annotator.io.jsonl",
+    "labelstudio": "annotator.io.labelstudio",
+    "text": "annotator.io.text",
+}
+WRITER_MODULES = {
+    "annotator": "annotator.io.annotator_jsonl",
+    "brat": "annotator.io.brat",
+    "conll": "annotator.io.conll",
+    "conll-biluo": "annotator.io.conll",
+    "spacy": "annotator.io.docbin_writer",
+    "doccano": "annotator.io.doccano",
+    "labelstudio": "annotator.io.labelstudio",
+    "prodigy": "annotator.io.prodigy_writer",
+}
+
+for _name, _module in READER_MODULES.items():
+    READERS.declare(_name, _module)
+for _name, _module in WRITER_MODULES.items():
+    WRITERS.declare(_name, _module)

@@ -2,8 +2,11 @@
 
 A reader is ``read(path, **options) -> Iterator[ImportRecord]`` that raises ``FormatError``
 naming the file and line. A sniffer looks at a path (file or folder) and the first bytes of a
-file and says whether it is its format. Modules register themselves when imported; importing
-``annotator.io.formats`` imports them all.
+file and says whether it is its format. Modules register themselves when imported;
+``annotator.io.formats`` names the module of every format, and a format's module is imported
+on first use of its entry (``READERS["doccano"]``), so that a command reading or writing doccano
+never imports spaCy (a second of start-up) for the CoNLL and DocBin formats. Listing the names
+imports nothing; going through every entry (``--format auto``'s sniffers) imports them all.
 
 A writer is registered with ``@register_writer(name, suffix=".jsonl")`` and called by
 ``annotator.services.exporting`` once per part of the export, always with these keywords::
@@ -35,10 +38,11 @@ applies the ``misaligned`` policy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import importlib
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from annotator.errors import FormatError
 from annotator.io.records import ExportDocument, ExportReport, ImportRecord
@@ -71,8 +75,48 @@ class WriterEntry:
     decisions: bool = False  # whether it reads ``ExportDocument.decided`` (the edit log)
 
 
-READERS: dict[str, ReaderEntry] = {}
-WRITERS: dict[str, WriterEntry] = {}
+Entry = TypeVar("Entry", ReaderEntry, WriterEntry)
+
+
+class Registry(MutableMapping[str, Entry], Generic[Entry]):
+    """Entries by format name. A name declared with its module (``declare``) is known at once;
+    its module, which registers the entry (``register_reader``), is imported when the entry is first
+    asked for. Names iterate in declaration order, then those registered undeclared."""
+
+    def __init__(self) -> None:
+        self._modules: dict[str, str] = {}
+        self._entries: dict[str, Entry] = {}
+
+    def declare(self, name: str, module: str) -> None:
+        self._modules[name] = module
+
+    def __getitem__(self, name: str) -> Entry:
+        if name not in self._entries and name in self._modules:
+            importlib.import_module(self._modules[name])
+        return self._entries[name]
+
+    def __setitem__(self, name: str, entry: Entry) -> None:
+        self._entries[name] = entry
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        self._entries.pop(name, None)
+        self._modules.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._modules or name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._modules
+        yield from (name for name in self._entries if name not in self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules.keys() | self._entries.keys())
+
+
+READERS: Registry[ReaderEntry] = Registry()
+WRITERS: Registry[WriterEntry] = Registry()
 
 
 def register_reader(

@@ -2,19 +2,22 @@
 
 Token offsets are what the store keeps for snapping spans and for exports; they come from
 ``spacy.blank(lang)`` so that a trained pipeline of the same language agrees with them.
+spaCy is imported on first use, not with this module: an import checks the language but does
+not tokenize, and importing spaCy takes a second.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.attrs import IDX, LENGTH
-from spacy.language import Language
-from spacy.pipeline import Sentencizer
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.pipeline import Sentencizer
 
 from annotator.errors import AnnotatorError
 from annotator.model import TokenBoundaries
@@ -22,8 +25,14 @@ from annotator.model.document import TokenOffsets, encode_offsets
 
 BATCH_SIZE = 64  # Docs alive at once: 1,000 Docs of 800 tokens hold ~100 MB
 MAX_LEXEMES = 50_000
-_OFFSETS = [IDX, LENGTH]
-_SENTENCIZER = Sentencizer()  # the component alone: no second pipeline to load
+
+
+@cache
+def _sentencizer() -> Sentencizer:
+    """The component alone: no second pipeline to load."""
+    from spacy.pipeline import Sentencizer
+
+    return Sentencizer()
 
 
 _LOADING = threading.Lock()
@@ -39,6 +48,8 @@ def blank(lang: str) -> Language:
 
 @lru_cache(maxsize=8)
 def _load_blank(lang: str) -> Language:
+    import spacy
+
     try:
         return spacy.blank(lang)
     except (ImportError, KeyError, ValueError) as error:
@@ -58,7 +69,8 @@ def check_language(lang: str) -> None:
 
 
 def _ships_language(lang: str) -> bool:
-    folder = Path(spacy.__file__).parent / "lang" / lang
+    spec = importlib.util.find_spec("spacy")  # where it is, without importing it
+    folder = Path(spec.origin if spec and spec.origin else "").parent / "lang" / lang
     return lang.isascii() and lang.isalpha() and (folder / "__init__.py").is_file()
 
 
@@ -82,18 +94,20 @@ def _columns(lang: str, texts: Iterable[str]) -> Iterator[tuple[list[int], list[
     The vocabulary grows with every new word (~0.3 KB each); past ``MAX_LEXEMES`` the
     pipeline is made afresh (same rules, same tokens; ~0.1 s) so a long import keeps flat memory.
     """
+    from spacy.attrs import IDX, LENGTH
+
     nlp = blank(lang)
     if len(nlp.vocab) > MAX_LEXEMES:
         with _LOADING:
             _load_blank.cache_clear()
         nlp = blank(lang)
     for doc in nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE):
-        offsets = doc.to_array(_OFFSETS).reshape(-1, 2)
+        offsets = doc.to_array([IDX, LENGTH]).reshape(-1, 2)
         starts = offsets[:, 0]
         yield starts.tolist(), (starts + offsets[:, 1]).tolist()
 
 
 def sentences(lang: str, text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each sentence of ``text``, by spaCy's punctuation sentencizer."""
-    doc = _SENTENCIZER(blank(lang).make_doc(text))
+    doc = _sentencizer()(blank(lang).make_doc(text))
     return [(sent.start_char, sent.end_char) for sent in doc.sents]

@@ -30,6 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,12 @@ from annotator.model import (
     LabelSchema,
     TokenBoundaries,
     default_schema,
-    new_ids,
     text_hash,
 )
 from annotator.model.document import DocumentStatus, TokenOffsets, check_tokens, encode_offsets
 from annotator.model.labels import label_problem
 from annotator.model.parsing import one_line
+from annotator.model.span import consecutive_ids
 from annotator.services.projects import new_project
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
@@ -162,7 +163,7 @@ def import_sources(
     plans = [_plan(Path(source), format, split, lang, reader_options) for source in sources]
     total = _total(plans, split)
     report = ImportReport(sources=[plan.report for plan in plans])
-    with project.transaction():
+    with project.bulk_cache(), project.transaction():
         importer = _Importer(project, report, lang, progress, total)
         for plan in plans:
             for record in plan.records():
@@ -170,6 +171,7 @@ def import_sources(
                     raise Cancelled("import cancelled; nothing from it was kept")
                 importer.add(record, plan)
         importer.flush()
+        project.index_texts(importer.last_before)  # the new texts at once: quicker than batches
         importer.report_notes()
         report.seconds = round(time.perf_counter() - started, 3)
         project.log_event("import", _describe(report), report.to_dict(), actor="import")
@@ -563,7 +565,9 @@ class _Importer:
                 targets.append((doc_id, self._merge_stored(doc_id, pending)))
         boundaries: dict[int, TokenBoundaries] = {}
         rows = self._document_rows(fresh, boundaries)
-        for pending, doc_id in zip(fresh, project.add_document_rows(rows), strict=True):
+        for pending, doc_id in zip(
+            fresh, project.add_document_rows(rows, index_texts=False), strict=True
+        ):
             pending.plan.report.documents += 1
             self.report.documents += 1
             if -id(pending) in boundaries:
@@ -664,10 +668,14 @@ class _Importer:
         relations: list[tuple] = []
         span_statuses: list[str] = []
         relation_statuses: list[str] = []
+        # ids in insert order: a batch's rows go to one place of each id index (random ids
+        # sent each row to its own page: twice the work once the indexes outgrow the cache)
+        span_ids = iter(consecutive_ids(sum(len(pending.spans) for _, pending in targets)))
+        relation_ids = iter(consecutive_ids(sum(len(p.relation_order) for _, p in targets)))
         for doc_id, pending in targets:
             origin = f"import:{pending.plan.format}"
             ids = dict(pending.stored_span_ids)
-            ids.update(zip(pending.spans, new_ids(len(pending.spans)), strict=True))
+            ids.update(zip(pending.spans, islice(span_ids, len(pending.spans)), strict=True))
             for key, span in pending.spans.items():
                 spans.append(
                     (
@@ -690,7 +698,7 @@ class _Importer:
                 if key in pending.relations  # else already in the project (a repeated text)
             ]
             for ((head, child, label), relation), relation_id in zip(
-                listed, new_ids(len(listed)), strict=True
+                listed, islice(relation_ids, len(listed)), strict=True
             ):
                 relations.append(
                     (
