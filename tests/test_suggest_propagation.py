@@ -16,7 +16,13 @@ from annotator.services.suggesting import (
 )
 from annotator.store import Project
 from annotator.store.search import word_counts
-from annotator.suggest.occurrences import find_occurrences, free_places, part_of_a_longer_name
+from annotator.suggest.occurrences import (
+    LabelContexts,
+    find_occurrences,
+    free_places,
+    part_of_a_longer_name,
+    word_before,
+)
 
 TEXTS = [
     "Le WSJ a rapporté que Microsoft hésite.",
@@ -399,3 +405,41 @@ def test_a_string_left_unmarked_in_a_finished_document_counts_against_it(
     assert propagate_from(project, orion) == 1
     # two for, one against: (2 + 1) / (3 + 2)
     assert [(s.label, s.score) for s in project.spans(second)] == [("ORG", 0.6)]
+
+
+def test_a_string_is_not_proposed_after_a_word_that_comes_before_other_labels(
+    project: Project,
+) -> None:
+    """ "M." came before three accepted PER and nothing else: "Briand", accepted once as ORG,
+    is not proposed as ORG after "M.", in the window nor in a run; elsewhere it is."""
+    texts = [
+        "M. Durand, M. Dupont et M. Martin votent.",
+        "Le groupe Briand vote.",
+        "Puis M. Briand parle, et le groupe Briand se tait.",
+    ]
+    people, first, second = add_texts(project, texts)
+    for name in ("Durand", "Dupont", "Martin"):
+        _accept(project, people, name, "PER")
+    briand = _accept(project, first, "Briand", "ORG")
+    propagate_from(project, briand)
+    expected = [("Briand", texts[2].rindex("Briand"), "ORG")]
+    assert _propagated(project, second) == expected
+    for span in project.spans(second):
+        project.apply(edits.remove_span(span, []))
+    run_suggestions(project, SuggestOptions(model="blank"))
+    assert _propagated(project, second) == expected
+
+
+def test_a_word_is_trusted_as_context_only_after_enough_accepted_spans() -> None:
+    contexts = LabelContexts()
+    contexts.add("Vu par M. ", "PER", 2)
+    text = "Selon M. Briand."
+    start = text.index("Briand")
+    assert not contexts.unlike(text, start, "ORG")  # two spans: too few to say
+    contexts.add("et\nM. ", "PER")
+    assert contexts.unlike(text, start, "ORG")
+    assert not contexts.unlike(text, start, "PER")
+    contexts.add("à M. ", "ORG")  # one ORG in four: a label seen there often enough
+    assert not contexts.unlike(text, start, "ORG")
+    # punctuation, a line start or a glued word say nothing
+    assert [word_before(left) for left in ("Il dit , ", "Fin.\n", "l'", "")] == [None] * 4

@@ -45,6 +45,7 @@ from annotator.store.search import (
     document_ids_containing,
     document_text,
     read_snapshot,
+    text_before_accepted_spans,
     word_counts,
 )
 from annotator.suggest.occurrences import (
@@ -193,6 +194,8 @@ def _with_corpus_evidence(project: Project, memory: AcceptedStrings) -> Accepted
     words = {form for text in accepted for form in common_word_forms(text) or ()}
     memory.word_counts = word_counts(project, words)
     memory.unmarked = unmarked_in_done_documents(project, accepted)
+    for left, label, count in text_before_accepted_spans(project) if accepted else ():
+        memory.contexts.add(left, label, count)
     return memory
 
 
@@ -737,7 +740,6 @@ def compute_propagation(
         stale = {label for label in labels if not memory.propagates(needle, label)}
         if not proposing and not stale:
             return []
-        score = memory.score(needle, span.label)
         planned: list[PropagatedDocument] = []
         found_in = [
             doc_id
@@ -760,7 +762,7 @@ def compute_propagation(
             kept = [s for s in spans if s not in withdrawn]
             found: tuple[Span, ...] = ()
             if proposing:
-                candidates = _candidates(project, doc_id, needle, span.label, score, kept)
+                candidates = _candidates(project, doc_id, needle, span.label, memory, kept)
                 found = tuple(free_places(candidates, kept))
             if found or withdrawn:
                 planned.append(PropagatedDocument(doc_id, revision, found, withdrawn))
@@ -768,11 +770,18 @@ def compute_propagation(
 
 
 def _candidates(
-    project: Project, doc_id: int, needle: str, label: str, score: float, spans: Sequence[Span]
+    project: Project,
+    doc_id: int,
+    needle: str,
+    label: str,
+    memory: AcceptedStrings,
+    spans: Sequence[Span],
 ) -> list[Span]:
     """``needle`` with ``label`` at each of its occurrences in the document that is free:
-    not that (offsets, label) already, not decided by a person, not part of a longer name."""
+    not that (offsets, label) already, not decided by a person, not part of a longer name,
+    not after a word that comes before other labels (``AcceptedStrings.fits``)."""
     document = project.document(doc_id)
+    score = memory.score(needle, label)
     taken = {span_key(s) for s in spans}
     decided = {(s.start, s.end) for s in spans if is_decided(s)}
     return [
@@ -789,6 +798,7 @@ def _candidates(
         if (start, end, label) not in taken
         and (start, end) not in decided
         and not part_of_a_longer_name(document.text, start, end)
+        and memory.fits(document.text, start, label)
     ]
 
 

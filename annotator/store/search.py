@@ -43,6 +43,20 @@ def decided_span_texts(project: Project) -> list[tuple[str, str, str, int]]:
     ).fetchall()
 
 
+def text_before_accepted_spans(project: Project, width: int = 40) -> list[tuple[str, str, int]]:
+    """(the ``width`` characters before, label, count) of the accepted spans: what
+    propagation learns the words that come before each label from."""
+    return project.db.execute(
+        """
+        SELECT substr(d.text, max(s.start - ? + 1, 1), min(s.start, ?)), s.label, count(*)
+        FROM spans s JOIN documents d ON d.id = s.doc_id
+        WHERE s.status = 'accepted'
+        GROUP BY 1, 2
+        """,
+        [width, width],
+    ).fetchall()
+
+
 def decided_span_text_counts(project: Project, text: str) -> list[tuple[str, str, int]]:
     """(label, status, count) of the accepted and rejected spans covering ``text``, over the
     whole project: the rows of ``decided_span_texts`` for that one text."""
