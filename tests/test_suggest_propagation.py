@@ -302,6 +302,9 @@ def test_a_run_proposes_the_longest_accepted_string_where_two_overlap(project: P
         ("Dans l'Etat, rien.", "Etat", False),  # the elision does not glue
         ("Le style WSJ-like plaît.", "WSJ", False),  # hyphenated to a lower-case word
         ("Il part. Paris , 22 avril.", "Paris", False),
+        ("Voir CENTRE DE Vannes ici.", "Vannes", False),  # a heading in capitals before
+        ("Vu à Nantes DEPOTS ici.", "Nantes", False),  # and after
+        ("La FACULTE DE RENNES ouvre.", "RENNES", True),  # a name in capitals: one heading
     ],
 )
 def test_part_of_a_longer_name(text: str, needle: str, glued: bool) -> None:

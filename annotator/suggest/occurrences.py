@@ -196,10 +196,18 @@ def _words_after(text: str, end: int) -> list[str] | None:
     return right.split()
 
 
-def _is_name_word(word: str) -> bool:
-    """Capitalised and ending with a letter: "Guillaume", "Maine,", not "M." nor "p."."""
+def _is_name_word(word: str, in_capitals: bool = False) -> bool:
+    """Capitalised and ending with a letter: "Guillaume", "Maine,", not "M." nor "p.". Next to
+    a name not in capitals, a word in capitals is a heading's ("CENTRE DE Vannes", "DEPOTS
+    Rennes"): a name keeps one case for all its words."""
     word = word.rstrip(',;:)»"”')
-    return word[:1].isupper() and word[-1:].isalpha()
+    return word[:1].isupper() and word[-1:].isalpha() and (in_capitals or not _in_capitals(word))
+
+
+def _in_capitals(word: str) -> bool:
+    """Two letters or more, all capitals: "RENNES", "DE", not "M." nor "Paris"."""
+    letters = [character for character in word if character.isalpha()]
+    return len(letters) >= 2 and word.isupper()
 
 
 def _ends_sentence(word: str) -> bool:
@@ -208,22 +216,26 @@ def _ends_sentence(word: str) -> bool:
     return word.endswith(_SENTENCE_END) and not abbreviation
 
 
-def _name_word_before(words: list[str]) -> bool:
+def _name_word_before(words: list[str], in_capitals: bool = False) -> bool:
     """Whether a capitalised word comes before, through link words; a capitalised link word
     counts too ("Le Havre"). A capital that merely opens a sentence (or the line) does not."""
     index = len(words) - 1
-    while index >= 0 and words[index].lower() in _LINKS and not words[index][:1].isupper():
+    while (
+        index >= 0
+        and words[index].lower() in _LINKS
+        and not _is_name_word(words[index], in_capitals)
+    ):
         index -= 1
-    if index < 0 or not _is_name_word(words[index]):
+    if index < 0 or not _is_name_word(words[index], in_capitals):
         return False
     return index > 0 and not _ends_sentence(words[index - 1])
 
 
-def _name_word_after(words: list[str]) -> bool:
+def _name_word_after(words: list[str], in_capitals: bool = False) -> bool:
     index = 0
     while index < len(words) and words[index].lower() in _LINKS:
         index += 1
-    return index < len(words) and _is_name_word(words[index])
+    return index < len(words) and _is_name_word(words[index], in_capitals)
 
 
 def _opens_sentence(words: list[str] | None) -> bool:
@@ -248,9 +260,12 @@ def part_of_a_longer_name(text: str, start: int, end: int) -> bool:
         return True
     before = _words_before(text, start)
     after = _words_after(text, end)
-    if (before and _name_word_before(before)) or (after and _name_word_after(after)):
-        return True
     needle = text[start:end]
+    in_capitals = _in_capitals(needle)
+    if (before and _name_word_before(before, in_capitals)) or (
+        after and _name_word_after(after, in_capitals)
+    ):
+        return True
     if _opens_sentence(before) and needle.isalpha() and not needle.islower():
         lower = needle.lower()
         return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
