@@ -435,14 +435,49 @@ def test_a_string_is_not_proposed_after_a_word_that_comes_before_other_labels(
 
 def test_a_word_is_trusted_as_context_only_after_enough_accepted_spans() -> None:
     contexts = LabelContexts()
-    contexts.add("Vu par M. ", "PER", 2)
+    contexts.add("Vu par M. ", "Durand", "PER", 2)
     text = "Selon M. Briand."
     start = text.index("Briand")
     assert not contexts.unlike(text, start, "ORG")  # two spans: too few to say
-    contexts.add("et\nM. ", "PER")
+    contexts.add("et\nM. ", "Dupont", "PER")
     assert contexts.unlike(text, start, "ORG")
     assert not contexts.unlike(text, start, "PER")
-    contexts.add("à M. ", "ORG")  # one ORG in four: a label seen there often enough
+    contexts.add("à M. ", "Leroy", "ORG")  # one ORG in four: a label seen there often enough
     assert not contexts.unlike(text, start, "ORG")
     # punctuation, a line start or a glued word say nothing
     assert [word_before(left) for left in ("Il dit , ", "Fin.\n", "l'", "")] == [None] * 4
+
+
+def test_a_string_is_not_proposed_where_people_mark_a_longer_name_opened_by_the_word_before(
+    project: Project,
+) -> None:
+    """ "rue" opened three accepted LOC ("rue de Vannes"...): "Morbihan" after "rue du" is the
+    tail of a longer name, not proposed there; elsewhere it is."""
+    texts = [
+        "Au 3, rue de Vannes, rue des Lices et rue Notre-Dame.",
+        "Il vit dans le Morbihan.",
+        "Au 67, rue du Morbihan, loin du Morbihan.",
+    ]
+    streets, first, second = add_texts(project, texts)
+    for street in ("rue de Vannes", "rue des Lices", "rue Notre-Dame"):
+        _accept(project, streets, street, "LOC")
+    morbihan = _accept(project, first, "Morbihan", "LOC")
+    propagate_from(project, morbihan)
+    expected = [("Morbihan", texts[2].rindex("Morbihan"), "LOC")]
+    assert _propagated(project, second) == expected
+    for span in project.spans(second):
+        project.apply(edits.remove_span(span, []))
+    run_suggestions(project, SuggestOptions(model="blank"))
+    assert _propagated(project, second) == expected
+
+
+def test_a_word_that_opens_names_more_often_than_it_precedes_them_makes_a_frame() -> None:
+    contexts = LabelContexts()
+    contexts.add("Au ", "rue de Vannes", "LOC", 2)
+    text = "Au 67, rue du Morbihan."
+    start = text.index("Morbihan")
+    assert not contexts.inside_a_longer_name(text, start)  # opened two: too few to say
+    contexts.add("la ", "rue Notre-Dame", "LOC")
+    assert contexts.inside_a_longer_name(text, start)
+    contexts.add("la rue ", "Lesage", "LOC", 3)  # as often before one: no frame
+    assert not contexts.inside_a_longer_name(text, start)

@@ -43,17 +43,20 @@ def decided_span_texts(project: Project) -> list[tuple[str, str, str, int]]:
     ).fetchall()
 
 
-def text_before_accepted_spans(project: Project, width: int = 40) -> list[tuple[str, str, int]]:
-    """(the ``width`` characters before, label, count) of the accepted spans: what
-    propagation learns the words that come before each label from."""
+def text_around_accepted_spans(
+    project: Project, width: int = 40
+) -> list[tuple[str, str, str, int]]:
+    """(the ``width`` characters before, the first ``width`` of the span, label, count) of the
+    accepted spans: what propagation learns the words before and opening each label from."""
     return project.db.execute(
         """
-        SELECT substr(d.text, max(s.start - ? + 1, 1), min(s.start, ?)), s.label, count(*)
+        SELECT substr(d.text, max(s.start - ? + 1, 1), min(s.start, ?)),
+               substr(d.text, s.start + 1, min(s.end - s.start, ?)), s.label, count(*)
         FROM spans s JOIN documents d ON d.id = s.doc_id
         WHERE s.status = 'accepted'
-        GROUP BY 1, 2
+        GROUP BY 1, 2, 3
         """,
-        [width, width],
+        [width, width, width],
     ).fetchall()
 
 

@@ -45,13 +45,32 @@ class LabelContexts:
     """
 
     before: dict[str, dict[str, int]] = field(default_factory=dict)
+    opening: dict[str, int] = field(default_factory=dict)
+    """word -> how many accepted spans it opened in lower case ("rue" of "rue de Vannes")."""
 
-    def add(self, left: str, label: str, count: int = 1) -> None:
-        """Count an accepted span with ``label`` whose text before it is ``left``."""
+    def add(self, left: str, opening: str, label: str, count: int = 1) -> None:
+        """Count an accepted span with ``label`` whose text before it is ``left`` and that
+        starts with ``opening``."""
         word = word_before(left)
         if word is not None:
             labels = self.before.setdefault(word, {})
             labels[label] = labels.get(label, 0) + count
+        first = opening.split(maxsplit=1)[0] if opening.strip() else ""
+        if first.isalpha() and first.islower():
+            self.opening[first] = self.opening.get(first, 0) + count
+
+    def inside_a_longer_name(self, text: str, start: int) -> bool:
+        """Whether the word before ``text[start:]``, through link words ("rue du Morbihan"),
+        opened accepted spans more often than it came before one, at least
+        ``MIN_CONTEXT_SPANS`` times: people mark the longer name there, with that word."""
+        words = _words_before(text, start)
+        while words and words[-1].lower() in _LINKS:
+            words.pop()
+        if not words:
+            return False
+        word = words[-1].lower()
+        opened = self.opening.get(word, 0)
+        return opened >= MIN_CONTEXT_SPANS and opened > sum(self.before.get(word, {}).values())
 
     def unlike(self, text: str, start: int, label: str) -> bool:
         """Whether the word before ``text[start:]`` points to another label than ``label``:
@@ -143,8 +162,12 @@ class AcceptedStrings:
         return round((accepted + 1) / (accepted + against + 2), 4)
 
     def fits(self, text: str, start: int, label: str) -> bool:
-        """Whether proposing ``label`` at ``text[start:]`` suits its context (``LabelContexts``)."""
-        return not self.contexts.unlike(text, start, label)
+        """Whether proposing ``label`` at ``text[start:]`` suits its context (``LabelContexts``):
+        not after a word that comes before other labels, nor inside a longer name's frame."""
+        return not (
+            self.contexts.unlike(text, start, label)
+            or self.contexts.inside_a_longer_name(text, start)
+        )
 
     def __len__(self) -> int:
         return sum(1 for _ in self.accepted())
