@@ -82,7 +82,7 @@ class Count:
         precision = self.right / self.proposed if self.proposed else 0.0
         recall = self.right / self.gold if self.gold else 0.0
         return (
-            f"{self.right:4d} / {self.proposed:4d} right ({precision:4.0%}), "
+            f"{self.right:4d} / {self.proposed:4d} right ({precision:5.1%}), "
             f"found {self.right:4d} of {self.gold:5d} gold spans ({recall:4.1%})"
         )
 

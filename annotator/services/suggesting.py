@@ -194,8 +194,8 @@ def _with_corpus_evidence(project: Project, memory: AcceptedStrings) -> Accepted
     words = {form for text in accepted for form in common_word_forms(text) or ()}
     memory.word_counts = word_counts(project, words)
     memory.unmarked = unmarked_in_done_documents(project, accepted)
-    for left, opening, label, count in text_around_accepted_spans(project) if accepted else ():
-        memory.contexts.add(left, opening, label, count)
+    for left, opening, label in text_around_accepted_spans(project) if accepted else ():
+        memory.contexts.add(left, opening, label)
     return memory
 
 
