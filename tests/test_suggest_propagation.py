@@ -481,3 +481,23 @@ def test_a_word_that_opens_names_more_often_than_it_precedes_them_makes_a_frame(
     assert contexts.inside_a_longer_name(text, start)
     contexts.add("la rue ", "Lesage", "LOC", 3)  # as often before one: no frame
     assert not contexts.inside_a_longer_name(text, start)
+
+
+def test_a_place_inside_a_longer_name_left_unmarked_does_not_count_against_the_string(
+    project: Project,
+) -> None:
+    """Propagation would not propose "Morbihan" in "rue du Morbihan" (people mark the whole
+    street), so that place left unmarked in a finished document is no evidence against it."""
+    texts = [
+        "Au 3, rue de Vannes, rue des Lices et rue Notre-Dame.",
+        "Au 67, rue du Morbihan.",
+        "Il vit dans le Morbihan.",
+        "Il part vers le Morbihan.",
+    ]
+    streets, finished, first, second = add_texts(project, texts)
+    for street in ("rue de Vannes", "rue des Lices", "rue Notre-Dame"):
+        _accept(project, streets, street, "LOC")
+    project.set_document_status(finished, "done")
+    morbihan = _accept(project, first, "Morbihan", "LOC")
+    assert propagate_from(project, morbihan) == 1
+    assert _propagated(project, second) == [("Morbihan", texts[3].index("Morbihan"), "LOC")]

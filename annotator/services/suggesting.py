@@ -51,6 +51,7 @@ from annotator.store.search import (
 from annotator.suggest.occurrences import (
     PROPAGATION,
     AcceptedStrings,
+    LabelContexts,
     common_word_forms,
     find_occurrences,
     free_places,
@@ -193,17 +194,20 @@ def _with_corpus_evidence(project: Project, memory: AcceptedStrings) -> Accepted
     ]
     words = {form for text in accepted for form in common_word_forms(text) or ()}
     memory.word_counts = word_counts(project, words)
-    memory.unmarked = unmarked_in_done_documents(project, accepted)
     for left, opening, label in text_around_accepted_spans(project) if accepted else ():
         memory.contexts.add(left, opening, label)
+    memory.unmarked = unmarked_in_done_documents(project, accepted, memory.contexts)
     return memory
 
 
-def unmarked_in_done_documents(project: Project, needles: Collection[str]) -> dict[str, int]:
+def unmarked_in_done_documents(
+    project: Project, needles: Collection[str], contexts: LabelContexts | None = None
+) -> dict[str, int]:
     """For each of ``needles``: its occurrences in done documents where propagation would have
-    proposed it (on token boundaries, not part of a longer name, not inside an accepted span)
-    and that no decided span covers exactly: the person who finished the document left it
-    unmarked. One pass over the done documents, whatever the number of needles."""
+    proposed it (on token boundaries, not part of a longer name nor of a name people mark
+    longer there (``contexts``), not inside an accepted span) and that no decided span covers
+    exactly: the person who finished the document left it unmarked. One pass over the done
+    documents, whatever the number of needles."""
     counts = dict.fromkeys(needles, 0)
     by_word: dict[str, list[str]] = {}  # by the needle's first word: a quick first test
     wordless: list[str] = []
@@ -229,7 +233,11 @@ def unmarked_in_done_documents(project: Project, needles: Collection[str]) -> di
         accepted = [s for s in decided if s.status == "accepted"]
         for needle in present:
             for start, end in find_occurrences(text, needle, boundaries):
-                if (start, end) in exact or part_of_a_longer_name(text, start, end):
+                if (
+                    (start, end) in exact
+                    or part_of_a_longer_name(text, start, end)
+                    or (contexts is not None and contexts.inside_a_longer_name(text, start))
+                ):
                     continue
                 if not any(s.start < end and start < s.end for s in accepted):
                     counts[needle] += 1
