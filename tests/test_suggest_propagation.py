@@ -410,27 +410,60 @@ def test_a_string_left_unmarked_in_a_finished_document_counts_against_it(
     assert [(s.label, s.score) for s in project.spans(second)] == [("ORG", 0.6)]
 
 
-def test_a_string_is_not_proposed_after_a_word_that_comes_before_other_labels(
-    project: Project,
-) -> None:
-    """ "M." came before three accepted PER and nothing else: "Briand", accepted once as ORG,
-    is not proposed as ORG after "M.", in the window nor in a run; elsewhere it is."""
-    texts = [
-        "M. Durand, M. Dupont et M. Martin votent.",
-        "Le groupe Briand vote.",
-        "Puis M. Briand parle, et le groupe Briand se tait.",
-    ]
-    people, first, second = add_texts(project, texts)
-    for name in ("Durand", "Dupont", "Martin"):
-        _accept(project, people, name, "PER")
-    briand = _accept(project, first, "Briand", "ORG")
-    propagate_from(project, briand)
-    expected = [("Briand", texts[2].rindex("Briand"), "ORG")]
-    assert _propagated(project, second) == expected
-    for span in project.spans(second):
+def _window_and_run(
+    project: Project, accepted: Span, doc_id: int
+) -> tuple[list[tuple[str, int, str]], list[tuple[str, int, str]]]:
+    """What propagation proposes in ``doc_id`` after ``accepted`` in the window, then in a
+    suggestion run once the window's suggestions are gone."""
+    propagate_from(project, accepted)
+    window = _propagated(project, doc_id)
+    for span in project.spans(doc_id):
         project.apply(edits.remove_span(span, []))
     run_suggestions(project, SuggestOptions(model="blank"))
-    assert _propagated(project, second) == expected
+    return window, _propagated(project, doc_id)
+
+
+@pytest.mark.parametrize(
+    ("context", "names", "label", "needle", "needle_label", "text"),
+    [
+        # "M." came before three accepted PER and nothing else: "Briand", accepted once as
+        # ORG, is not proposed as ORG after "M."
+        (
+            "M. Durand, M. Dupont et M. Martin votent.",
+            ("Durand", "Dupont", "Martin"),
+            "PER",
+            "Briand",
+            "ORG",
+            "Puis M. Briand parle, et le groupe Briand se tait.",
+        ),
+        # "rue" opened three accepted LOC: "Morbihan" after "rue du" is the tail of a longer
+        # name people mark whole
+        (
+            "Au 3, rue de Vannes, rue des Lices et rue Notre-Dame.",
+            ("rue de Vannes", "rue des Lices", "rue Notre-Dame"),
+            "LOC",
+            "Morbihan",
+            "LOC",
+            "Au 67, rue du Morbihan, loin du Morbihan.",
+        ),
+    ],
+)
+def test_a_string_is_not_proposed_where_its_context_is_unlike_the_accepted_ones(
+    project: Project,
+    context: str,
+    names: tuple[str, ...],
+    label: str,
+    needle: str,
+    needle_label: str,
+    text: str,
+) -> None:
+    """Not in the window nor in a run; at its other place it is."""
+    people, first, second = add_texts(project, [context, f"Vu {needle}.", text])
+    for name in names:
+        _accept(project, people, name, label)
+    accepted = _accept(project, first, needle, needle_label)
+    expected = [(needle, text.rindex(needle), needle_label)]
+    assert _window_and_run(project, accepted, second) == (expected, expected)
 
 
 def test_a_word_is_trusted_as_context_only_after_enough_accepted_spans() -> None:
@@ -446,29 +479,6 @@ def test_a_word_is_trusted_as_context_only_after_enough_accepted_spans() -> None
     assert not contexts.unlike(text, start, "ORG")
     # punctuation, a line start or a glued word say nothing
     assert [word_before(left) for left in ("Il dit , ", "Fin.\n", "l'", "")] == [None] * 4
-
-
-def test_a_string_is_not_proposed_where_people_mark_a_longer_name_opened_by_the_word_before(
-    project: Project,
-) -> None:
-    """ "rue" opened three accepted LOC ("rue de Vannes"...): "Morbihan" after "rue du" is the
-    tail of a longer name, not proposed there; elsewhere it is."""
-    texts = [
-        "Au 3, rue de Vannes, rue des Lices et rue Notre-Dame.",
-        "Il vit dans le Morbihan.",
-        "Au 67, rue du Morbihan, loin du Morbihan.",
-    ]
-    streets, first, second = add_texts(project, texts)
-    for street in ("rue de Vannes", "rue des Lices", "rue Notre-Dame"):
-        _accept(project, streets, street, "LOC")
-    morbihan = _accept(project, first, "Morbihan", "LOC")
-    propagate_from(project, morbihan)
-    expected = [("Morbihan", texts[2].rindex("Morbihan"), "LOC")]
-    assert _propagated(project, second) == expected
-    for span in project.spans(second):
-        project.apply(edits.remove_span(span, []))
-    run_suggestions(project, SuggestOptions(model="blank"))
-    assert _propagated(project, second) == expected
 
 
 def test_a_word_that_opens_names_more_often_than_it_precedes_them_makes_a_frame() -> None:
