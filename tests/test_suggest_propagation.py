@@ -16,7 +16,13 @@ from annotator.services.suggesting import (
 )
 from annotator.store import Project
 from annotator.store.search import word_counts
-from annotator.suggest.occurrences import find_occurrences, free_places, part_of_a_longer_name
+from annotator.suggest.occurrences import (
+    LabelContexts,
+    find_occurrences,
+    free_places,
+    part_of_a_longer_name,
+    word_before,
+)
 
 TEXTS = [
     "Le WSJ a rapporté que Microsoft hésite.",
@@ -296,6 +302,9 @@ def test_a_run_proposes_the_longest_accepted_string_where_two_overlap(project: P
         ("Dans l'Etat, rien.", "Etat", False),  # the elision does not glue
         ("Le style WSJ-like plaît.", "WSJ", False),  # hyphenated to a lower-case word
         ("Il part. Paris , 22 avril.", "Paris", False),
+        ("Voir CENTRE DE Vannes ici.", "Vannes", False),  # a heading in capitals before
+        ("Vu à Nantes DEPOTS ici.", "Nantes", False),  # and after
+        ("La FACULTE DE RENNES ouvre.", "RENNES", True),  # a name in capitals: one heading
     ],
 )
 def test_part_of_a_longer_name(text: str, needle: str, glued: bool) -> None:
@@ -399,3 +408,106 @@ def test_a_string_left_unmarked_in_a_finished_document_counts_against_it(
     assert propagate_from(project, orion) == 1
     # two for, one against: (2 + 1) / (3 + 2)
     assert [(s.label, s.score) for s in project.spans(second)] == [("ORG", 0.6)]
+
+
+def _window_and_run(
+    project: Project, accepted: Span, doc_id: int
+) -> tuple[list[tuple[str, int, str]], list[tuple[str, int, str]]]:
+    """What propagation proposes in ``doc_id`` after ``accepted`` in the window, then in a
+    suggestion run once the window's suggestions are gone."""
+    propagate_from(project, accepted)
+    window = _propagated(project, doc_id)
+    for span in project.spans(doc_id):
+        project.apply(edits.remove_span(span, []))
+    run_suggestions(project, SuggestOptions(model="blank"))
+    return window, _propagated(project, doc_id)
+
+
+@pytest.mark.parametrize(
+    ("context", "names", "label", "needle", "needle_label", "text"),
+    [
+        # "M." came before three accepted PER and nothing else: "Briand", accepted once as
+        # ORG, is not proposed as ORG after "M."
+        (
+            "M. Durand, M. Dupont et M. Martin votent.",
+            ("Durand", "Dupont", "Martin"),
+            "PER",
+            "Briand",
+            "ORG",
+            "Puis M. Briand parle, et le groupe Briand se tait.",
+        ),
+        # "rue" opened three accepted LOC: "Morbihan" after "rue du" is the tail of a longer
+        # name people mark whole
+        (
+            "Au 3, rue de Vannes, rue des Lices et rue Notre-Dame.",
+            ("rue de Vannes", "rue des Lices", "rue Notre-Dame"),
+            "LOC",
+            "Morbihan",
+            "LOC",
+            "Au 67, rue du Morbihan, loin du Morbihan.",
+        ),
+    ],
+)
+def test_a_string_is_not_proposed_where_its_context_is_unlike_the_accepted_ones(
+    project: Project,
+    context: str,
+    names: tuple[str, ...],
+    label: str,
+    needle: str,
+    needle_label: str,
+    text: str,
+) -> None:
+    """Not in the window nor in a run; at its other place it is."""
+    people, first, second = add_texts(project, [context, f"Vu {needle}.", text])
+    for name in names:
+        _accept(project, people, name, label)
+    accepted = _accept(project, first, needle, needle_label)
+    expected = [(needle, text.rindex(needle), needle_label)]
+    assert _window_and_run(project, accepted, second) == (expected, expected)
+
+
+def test_a_word_is_trusted_as_context_only_after_enough_accepted_spans() -> None:
+    contexts = LabelContexts()
+    contexts.add("Vu par M. ", "Durand", "PER", 2)
+    text = "Selon M. Briand."
+    start = text.index("Briand")
+    assert not contexts.unlike(text, start, "ORG")  # two spans: too few to say
+    contexts.add("et\nM. ", "Dupont", "PER")
+    assert contexts.unlike(text, start, "ORG")
+    assert not contexts.unlike(text, start, "PER")
+    contexts.add("à M. ", "Leroy", "ORG")  # one ORG in four: a label seen there often enough
+    assert not contexts.unlike(text, start, "ORG")
+    # punctuation, a line start or a glued word say nothing
+    assert [word_before(left) for left in ("Il dit , ", "Fin.\n", "l'", "")] == [None] * 4
+
+
+def test_a_word_that_opens_names_more_often_than_it_precedes_them_makes_a_frame() -> None:
+    contexts = LabelContexts()
+    contexts.add("Au ", "rue de Vannes", "LOC", 2)
+    text = "Au 67, rue du Morbihan."
+    start = text.index("Morbihan")
+    assert not contexts.inside_a_longer_name(text, start)  # opened two: too few to say
+    contexts.add("la ", "rue Notre-Dame", "LOC")
+    assert contexts.inside_a_longer_name(text, start)
+    contexts.add("la rue ", "Lesage", "LOC", 3)  # as often before one: no frame
+    assert not contexts.inside_a_longer_name(text, start)
+
+
+def test_a_place_inside_a_longer_name_left_unmarked_does_not_count_against_the_string(
+    project: Project,
+) -> None:
+    """Propagation would not propose "Morbihan" in "rue du Morbihan" (people mark the whole
+    street), so that place left unmarked in a finished document is no evidence against it."""
+    texts = [
+        "Au 3, rue de Vannes, rue des Lices et rue Notre-Dame.",
+        "Au 67, rue du Morbihan.",
+        "Il vit dans le Morbihan.",
+        "Il part vers le Morbihan.",
+    ]
+    streets, finished, first, second = add_texts(project, texts)
+    for street in ("rue de Vannes", "rue des Lices", "rue Notre-Dame"):
+        _accept(project, streets, street, "LOC")
+    project.set_document_status(finished, "done")
+    morbihan = _accept(project, first, "Morbihan", "LOC")
+    assert propagate_from(project, morbihan) == 1
+    assert _propagated(project, second) == [("Morbihan", texts[3].index("Morbihan"), "LOC")]

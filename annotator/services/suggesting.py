@@ -45,11 +45,13 @@ from annotator.store.search import (
     document_ids_containing,
     document_text,
     read_snapshot,
+    text_around_accepted_spans,
     word_counts,
 )
 from annotator.suggest.occurrences import (
     PROPAGATION,
     AcceptedStrings,
+    LabelContexts,
     common_word_forms,
     find_occurrences,
     free_places,
@@ -192,15 +194,20 @@ def _with_corpus_evidence(project: Project, memory: AcceptedStrings) -> Accepted
     ]
     words = {form for text in accepted for form in common_word_forms(text) or ()}
     memory.word_counts = word_counts(project, words)
-    memory.unmarked = unmarked_in_done_documents(project, accepted)
+    for left, opening, label in text_around_accepted_spans(project) if accepted else ():
+        memory.contexts.add(left, opening, label)
+    memory.unmarked = unmarked_in_done_documents(project, accepted, memory.contexts)
     return memory
 
 
-def unmarked_in_done_documents(project: Project, needles: Collection[str]) -> dict[str, int]:
+def unmarked_in_done_documents(
+    project: Project, needles: Collection[str], contexts: LabelContexts | None = None
+) -> dict[str, int]:
     """For each of ``needles``: its occurrences in done documents where propagation would have
-    proposed it (on token boundaries, not part of a longer name, not inside an accepted span)
-    and that no decided span covers exactly: the person who finished the document left it
-    unmarked. One pass over the done documents, whatever the number of needles."""
+    proposed it (on token boundaries, not part of a longer name nor of a name people mark
+    longer there (``contexts``), not inside an accepted span) and that no decided span covers
+    exactly: the person who finished the document left it unmarked. One pass over the done
+    documents, whatever the number of needles."""
     counts = dict.fromkeys(needles, 0)
     by_word: dict[str, list[str]] = {}  # by the needle's first word: a quick first test
     wordless: list[str] = []
@@ -226,7 +233,11 @@ def unmarked_in_done_documents(project: Project, needles: Collection[str]) -> di
         accepted = [s for s in decided if s.status == "accepted"]
         for needle in present:
             for start, end in find_occurrences(text, needle, boundaries):
-                if (start, end) in exact or part_of_a_longer_name(text, start, end):
+                if (
+                    (start, end) in exact
+                    or part_of_a_longer_name(text, start, end)
+                    or (contexts is not None and contexts.inside_a_longer_name(text, start))
+                ):
                     continue
                 if not any(s.start < end and start < s.end for s in accepted):
                     counts[needle] += 1
@@ -737,7 +748,6 @@ def compute_propagation(
         stale = {label for label in labels if not memory.propagates(needle, label)}
         if not proposing and not stale:
             return []
-        score = memory.score(needle, span.label)
         planned: list[PropagatedDocument] = []
         found_in = [
             doc_id
@@ -760,7 +770,7 @@ def compute_propagation(
             kept = [s for s in spans if s not in withdrawn]
             found: tuple[Span, ...] = ()
             if proposing:
-                candidates = _candidates(project, doc_id, needle, span.label, score, kept)
+                candidates = _candidates(project, doc_id, needle, span.label, memory, kept)
                 found = tuple(free_places(candidates, kept))
             if found or withdrawn:
                 planned.append(PropagatedDocument(doc_id, revision, found, withdrawn))
@@ -768,11 +778,18 @@ def compute_propagation(
 
 
 def _candidates(
-    project: Project, doc_id: int, needle: str, label: str, score: float, spans: Sequence[Span]
+    project: Project,
+    doc_id: int,
+    needle: str,
+    label: str,
+    memory: AcceptedStrings,
+    spans: Sequence[Span],
 ) -> list[Span]:
     """``needle`` with ``label`` at each of its occurrences in the document that is free:
-    not that (offsets, label) already, not decided by a person, not part of a longer name."""
+    not that (offsets, label) already, not decided by a person, not part of a longer name,
+    not after a word that comes before other labels (``AcceptedStrings.fits``)."""
     document = project.document(doc_id)
+    score = memory.score(needle, label)
     taken = {span_key(s) for s in spans}
     decided = {(s.start, s.end) for s in spans if is_decided(s)}
     return [
@@ -789,6 +806,7 @@ def _candidates(
         if (start, end, label) not in taken
         and (start, end) not in decided
         and not part_of_a_longer_name(document.text, start, end)
+        and memory.fits(document.text, start, label)
     ]
 
 

@@ -43,6 +43,21 @@ def decided_span_texts(project: Project) -> list[tuple[str, str, str, int]]:
     ).fetchall()
 
 
+def text_around_accepted_spans(project: Project, width: int = 40) -> list[tuple[str, str, str]]:
+    """(the ``width`` characters before, the first ``width`` of the span, label) of each
+    accepted span: what propagation learns the words before and opening each label from.
+    Not grouped in SQL: grouping by these strings costs three times the scan."""
+    return project.db.execute(
+        """
+        SELECT substr(d.text, max(s.start - ? + 1, 1), min(s.start, ?)),
+               substr(d.text, s.start + 1, min(s.end - s.start, ?)), s.label
+        FROM spans s JOIN documents d ON d.id = s.doc_id
+        WHERE s.status = 'accepted'
+        """,
+        [width, width, width],
+    ).fetchall()
+
+
 def decided_span_text_counts(project: Project, text: str) -> list[tuple[str, str, int]]:
     """(label, status, count) of the accepted and rejected spans covering ``text``, over the
     whole project: the rows of ``decided_span_texts`` for that one text."""

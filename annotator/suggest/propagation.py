@@ -44,7 +44,9 @@ class PropagationMatcher:
         for match_id, start, end in self.matcher(doc):
             label = strings[match_id]
             found = doc[start:end]
-            if part_of_a_longer_name(doc.text, found.start_char, found.end_char):
+            if part_of_a_longer_name(
+                doc.text, found.start_char, found.end_char
+            ) or not self.memory.fits(doc.text, found.start_char, label):
                 continue
             score = self.memory.score(found.text, label)
             candidates.append(suggestion_from(found, doc_id, label, PROPAGATION, score))
