@@ -42,6 +42,7 @@ from annotator.model import (
     check_relation,
     check_span,
     default_schema,
+    is_aligned,
     text_hash,
 )
 from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
@@ -170,7 +171,6 @@ class Project:
         self._lock = lock
         self._settings: ProjectSettings | None = None
         self._schema: LabelSchema | None = None
-        self._boundaries = lru_cache(maxsize=64)(self._load_boundaries)
         self._span_select_columns: str | None = None
         # decoded once for the window's view, inspector and edits of the open document
         self._tokens = lru_cache(maxsize=8)(self._load_tokens)
@@ -296,11 +296,10 @@ class Project:
                 self._lock = None
 
     def reload(self) -> None:
-        """Forget cached settings, schema and token boundaries, after another connection (a
+        """Forget cached settings, schema and token offsets, after another connection (a
         background import in the same process) changed them."""
         self._settings = None
         self._schema = None
-        self._boundaries.cache_clear()
         self._tokens.cache_clear()
 
     def __enter__(self) -> Project:
@@ -333,7 +332,6 @@ class Project:
             # A schema or settings change rolled back must not live on in the caches.
             self._settings = None
             self._schema = None
-            self._boundaries.cache_clear()
             self._tokens.cache_clear()
             raise
 
@@ -527,7 +525,6 @@ class Project:
         """Store the tokens of many documents, given as ``(doc_id, offsets JSON (see
         ``encode_offsets``), their boundaries)``, and set their spans' alignment flags, in one
         transaction. A read-only project keeps them in memory while it is open instead."""
-        self._boundaries.cache_clear()
         self._tokens.cache_clear()
         if self.read_only:
             self._held_tokens.update((doc_id, offsets) for doc_id, offsets, _ in rows)
@@ -748,14 +745,11 @@ class Project:
             )
         return self._span_select_columns
 
-    def _load_boundaries(self, doc_id: int) -> TokenBoundaries:
-        return TokenBoundaries(self.tokens(doc_id))
-
     def _aligned(self, doc_id: int, start: int, end: int) -> bool | None:
         """Whether the span is on token boundaries; None (not known yet) for a document not
         tokenized yet (the error is not cached: its tokens may land from another connection)."""
         try:
-            return self._boundaries(doc_id).aligned(start, end)
+            return is_aligned(start, end, self.tokens(doc_id))  # nothing to build: one span
         except TokensMissingError:
             return None
 
