@@ -18,7 +18,7 @@ from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pydantic
@@ -50,8 +50,10 @@ from annotator.model.parsing import one_line
 from annotator.model.span import ANNOTATION_STATUSES
 from annotator.store.integrity import check_layout
 from annotator.store.lock import WriterLock, folder_is_writable
-from annotator.store.migrations import migrations
-from annotator.store.sqlite import Database
+from annotator.store.sqlite import ReadDatabase
+
+if TYPE_CHECKING:
+    from annotator.store.sqlite import Database
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +166,9 @@ def _folder_not_project(path: Path) -> ProjectError:
 class Project:
     """An open project file. Use ``Project.create`` / ``Project.open``; close it when done."""
 
-    def __init__(self, path: Path, db: Database, read_only: bool, lock: WriterLock | None) -> None:
+    def __init__(
+        self, path: Path, db: Database | ReadDatabase, read_only: bool, lock: WriterLock | None
+    ) -> None:
         self.path = path
         self.db = db
         self.read_only = read_only
@@ -199,6 +203,8 @@ class Project:
             raise ProjectError(
                 f"{path}: cannot create the project file ({error.strerror})"
             ) from None
+        from annotator.store.migrations import migrations
+
         project = cls._connect(path, read_only=False)
         try:
             with project.transaction():
@@ -225,8 +231,11 @@ class Project:
         project = cls._connect(path, read_only)
         try:
             project._check_is_project()
-            if not read_only and migrations.pending(project.db):
-                migrations.apply(project.db)
+            if not read_only:  # sqlite-utils: read-only opens (``stats``) go without it
+                from annotator.store.migrations import migrations
+
+                if migrations.pending(project.db):
+                    migrations.apply(project.db)
         except sqlite3.DatabaseError as error:
             project.close()
             raise NotAProjectError(
@@ -257,7 +266,13 @@ class Project:
             else:
                 conn = sqlite3.connect(path, check_same_thread=False)
             conn.isolation_level = None  # we open transactions ourselves (db.atomic)
-            db = Database(conn, execute_plugins=False)
+            db: Database | ReadDatabase
+            if read_only:
+                db = ReadDatabase(conn)
+            else:
+                from annotator.store.sqlite import Database
+
+                db = Database(conn, execute_plugins=False)
             conn.execute("PRAGMA busy_timeout = 5000")
             if not read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
