@@ -244,10 +244,45 @@ def long_document_rows(
                 + ", ".join(f"{i + 1}: {walls[i]:.1f}" for i in slowest)
             )
     print(f"{overlapped} of {repeat * 6} keys with propagation on came while a search ran")
-    view.propagation().wait()
+    runner.wait()
+    searching, idle = [], []
+    for _ in range(repeat):  # how long a search keeps the UI thread from running, at most
+        QTest.keyClick(view, Qt.Key.Key_Tab)
+        QTest.keyClick(view, Qt.Key.Key_A)
+        deadline = time.perf_counter() + 2.0
+        while not runner.searching() and time.perf_counter() < deadline:
+            app.processEvents()  # until the keys have rested and the search started
+        if not runner.searching():
+            continue  # that string was searched already
+        started = time.perf_counter()
+        searching.append(stalls(app, runner.searching))
+        until = time.perf_counter() + (time.perf_counter() - started)  # as long, with no search
+        idle.append(stalls(app, lambda until=until: time.perf_counter() < until))
+    rows.append(
+        (
+            "longest wait of the UI thread (1 ms sleeps), a search running / idle",
+            statistics.median(searching),
+            0.0,
+            max(searching),
+            statistics.median(idle),
+        )
+    )
+    runner.wait()
     window.close()
     app.processEvents()
     return rows
+
+
+def stalls(app: QApplication, busy: Callable[[], bool]) -> float:
+    """The longest gap (ms) between turns of a loop that sleeps 1 ms and handles events while
+    ``busy()``: how long something else (a search holding the GIL) kept the UI thread out."""
+    longest, last = 0.0, time.perf_counter()
+    while busy():
+        time.sleep(0.001)
+        app.processEvents()
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    return longest * 1000.0
 
 
 def median_ms(run: Callable[[], object], repeat: int) -> float:
