@@ -19,11 +19,9 @@ the annotator says so (``store_held``); the keys work meanwhile, and the queue m
 
 from __future__ import annotations
 
-import gc
 import sqlite3
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import (
@@ -76,10 +74,7 @@ class _Job(QRunnable):
             connection = self._runner.project.worker_connection(read_only=True)
             try:
                 request = self._request
-                with _no_collection():
-                    planned = suggesting.compute_propagation(
-                        connection, request.span, request.doc_ids
-                    )
+                planned = suggesting.compute_propagation(connection, request.span, request.doc_ids)
             finally:
                 connection.close()
         except AnnotatorError as error:
@@ -88,21 +83,6 @@ class _Job(QRunnable):
             message = f"Propagation failed: {error}"
         with suppress(RuntimeError):  # the runner went away meanwhile: nobody to tell
             self._runner.hand_over(planned, message)
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a search runs: the search reads tens of
-    thousands of spans, which live just long enough to be promoted and to set off a full
-    collection of the window's heap, 50 to 150 ms holding the GIL (a key waits for it).
-    Reference counting frees what the search leaves; cycles wait for the next collection."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class PropagationRunner(QObject):
