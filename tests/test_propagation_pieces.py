@@ -9,9 +9,10 @@ import re
 
 import pytest
 
-from annotator.model import Span, TokenBoundaries, is_aligned
+from annotator.model import Document, Span, TokenBoundaries, is_aligned
 from annotator.model.document import DECODED_PIECE, decode_offsets
 from annotator.model.validation import SortedBoundaries
+from annotator.store import Project
 from annotator.store.search import words_in
 from annotator.suggest.occurrences import _best_label_per_place as best_label_per_place
 from annotator.suggest.occurrences import _clashes as clashes
@@ -124,3 +125,20 @@ def test_free_places_by_nearby_spans_keeps_what_scanning_them_all_kept() -> None
         ]
         candidates = [_random_span(chooser, "suggested") for _ in range(chooser.randint(0, 40))]
         assert free_places(candidates, spans) == _free_places_by_scanning(candidates, spans)
+
+
+@pytest.mark.parametrize(
+    "spans", [2, 40]
+)  # few for the document's tokens: binary search; many: sets
+def test_spans_stored_in_bulk_are_flagged_misaligned_either_way(
+    project: Project, spans: int
+) -> None:
+    text = " ".join(["mot"] * 100)
+    tokens = tuple((4 * n, 4 * n + 3) for n in range(100))
+    doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
+    made = [
+        Span(doc_id=doc_id, start=4 * n, end=4 * n + (3 if n % 2 else 2), label="PER")
+        for n in range(spans)
+    ]
+    project.add_spans_bulk(made)
+    assert sorted(project.misaligned_span_ids(doc_id)) == sorted(s.id for s in made[0::2])

@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ from annotator.model import (
 from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
 from annotator.model.parsing import one_line
 from annotator.model.span import ANNOTATION_STATUSES
+from annotator.model.validation import SortedBoundaries
 from annotator.store.integrity import check_layout
 from annotator.store.lock import WriterLock, folder_is_writable
 from annotator.store.sqlite import ReadDatabase
@@ -69,6 +71,9 @@ _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
 _LOG_COLUMNS = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
 _SQL_CHUNK = 500  # values per IN (...) list, well under SQLite's variable limit
+SETS_PAY_FROM = 16
+"""A document getting fewer spans than one per this many tokens checks their alignment by binary
+search: building its boundary sets (a 100,000-token one: 50 ms) would cost more."""
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 """Files up to this size are checked for damage when opened; ``quick_check`` reads every page
 (seconds on a pool of a million documents), so a larger file reports damage when a damaged
@@ -1179,7 +1184,8 @@ class Project:
         known = boundaries or {}
         doc_ids = sorted({row[1] for row in rows})
         lengths: dict[int, int] = {}
-        bounds: dict[int, TokenBoundaries] = {}
+        bounds: dict[int, TokenBoundaries | SortedBoundaries] = {}
+        spans_in = Counter(row[1] for row in rows)
         for chunk in _chunks(doc_ids):
             marks = ",".join("?" * len(chunk))
             lengths.update(
@@ -1193,7 +1199,10 @@ class Project:
             for doc_id, offsets in self.db.execute(
                 f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
             ):
-                bounds[doc_id] = TokenBoundaries(decode_offsets(offsets))
+                tokens = decode_offsets(offsets)
+                # a few spans in a long document (propagation's, on the UI thread): no sets
+                few = spans_in[doc_id] * SETS_PAY_FROM < len(tokens)
+                bounds[doc_id] = SortedBoundaries(tokens) if few else TokenBoundaries(tokens)
         stored = []
         misaligned = 0
         schema = self.schema
