@@ -127,9 +127,7 @@ def test_free_places_by_nearby_spans_keeps_what_scanning_them_all_kept() -> None
         assert free_places(candidates, spans) == _free_places_by_scanning(candidates, spans)
 
 
-@pytest.mark.parametrize(
-    "spans", [2, 40]
-)  # few for the document's tokens: binary search; many: sets
+@pytest.mark.parametrize("spans", [2, 40])  # few for its tokens: binary search; many: sets
 def test_spans_stored_in_bulk_are_flagged_misaligned_either_way(
     project: Project, spans: int
 ) -> None:
