@@ -17,6 +17,7 @@ from annotator.errors import NotAProjectError
 from annotator.model import Document, Span
 from annotator.services.projects import stats
 from annotator.store import Project
+from annotator.store.integrity import expected_layout, layout_from_migrations
 
 
 @pytest.fixture
@@ -164,3 +165,15 @@ def test_the_triggers_our_migrations_make_are_accepted_but_not_changed_ones(
     conn.close()
     with pytest.raises(NotAProjectError, match=f"trigger {trigger}"):
         Project.open(path)
+
+
+def test_the_written_out_layout_is_what_the_migrations_make() -> None:
+    """``store/layout.py`` spares every open running the migrations; after adding one, print
+    ``layout_from_migrations()`` and update it."""
+    assert expected_layout() == layout_from_migrations()
+
+
+def test_a_project_opened_read_only_still_looks_tables_up(crafted: Path) -> None:
+    with Project.open(crafted, read_only=True) as project:
+        assert project.count_documents() == 1
+        assert project.db.table_names() == project.db["meta"].db.table_names()  # made on demand

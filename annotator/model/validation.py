@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 
 from annotator.errors import ValidationError
 from annotator.model.document import TokenOffsets
@@ -76,6 +78,26 @@ class TokenBoundaries:
         return self.empty or (start in self.starts and end in self.ends)
 
 
+class SortedBoundaries:
+    """``TokenBoundaries`` answered by binary search in the sorted token offsets themselves:
+    nothing to build, for a few checks on a long document (building the sets of 100,000
+    tokens is one long call, which a worker's search would hold the GIL through)."""
+
+    def __init__(self, tokens: TokenOffsets) -> None:
+        self.tokens = tokens
+        self.empty = not tokens
+
+    def aligned(self, start: int, end: int) -> bool:
+        return is_aligned(start, end, self.tokens)
+
+
 def is_aligned(start: int, end: int, tokens: TokenOffsets) -> bool:
-    """One-off form of ``TokenBoundaries(tokens).aligned(start, end)``."""
-    return TokenBoundaries(tokens).aligned(start, end)
+    """One-off form of ``TokenBoundaries(tokens).aligned(start, end)``, by binary search (tokens
+    are in text order, so their starts and their ends are both sorted)."""
+    if not tokens:
+        return True
+    first = bisect_left(tokens, start, key=itemgetter(0))
+    if first == len(tokens) or tokens[first][0] != start:
+        return False
+    last = bisect_left(tokens, end, key=itemgetter(1))
+    return last < len(tokens) and tokens[last][1] == end

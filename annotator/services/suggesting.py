@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING
 
 from annotator.edits import SUPERSEDED_PREFIX, UpdateSpan, is_decided, remove_span, supersede
 from annotator.errors import AnnotatorError, NotFoundError
-from annotator.model import LabelSchema, Relation, Span, TokenBoundaries
+from annotator.model import LabelSchema, Relation, Span
 from annotator.model.learned import LearnedPattern, RelationExample
+from annotator.model.validation import SortedBoundaries
 from annotator.services.model_versions import resolve_model
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
@@ -47,6 +48,7 @@ from annotator.store.search import (
     read_snapshot,
     text_around_accepted_spans,
     word_counts,
+    words_in,
 )
 from annotator.suggest.occurrences import (
     PROPAGATION,
@@ -223,11 +225,11 @@ def unmarked_in_done_documents(
         ids = project.document_ids(("done",)) if counts else []
     for doc_id in ids:
         text = document_text(project, doc_id)
-        words = by_word.keys() & set(_WORD.findall(text))
+        words = by_word.keys() & set(words_in(text))
         present = [n for n in [*wordless, *(n for w in words for n in by_word[w])] if n in text]
         if not present:
             continue
-        boundaries = TokenBoundaries(project.document(doc_id).tokens)
+        boundaries = SortedBoundaries(project.tokens(doc_id))  # a few checks: nothing built
         decided = project.spans(doc_id, ("accepted", "rejected"))
         exact = {(s.start, s.end) for s in decided}
         accepted = [s for s in decided if s.status == "accepted"]
@@ -788,7 +790,7 @@ def _candidates(
     """``needle`` with ``label`` at each of its occurrences in the document that is free:
     not that (offsets, label) already, not decided by a person, not part of a longer name,
     not after a word that comes before other labels (``AcceptedStrings.fits``)."""
-    document = project.document(doc_id)
+    text = document_text(project, doc_id)
     score = memory.score(needle, label)
     taken = {span_key(s) for s in spans}
     decided = {(s.start, s.end) for s in spans if is_decided(s)}
@@ -802,11 +804,11 @@ def _candidates(
             status="suggested",
             score=score,
         )
-        for start, end in find_occurrences(document.text, needle, TokenBoundaries(document.tokens))
+        for start, end in find_occurrences(text, needle, SortedBoundaries(project.tokens(doc_id)))
         if (start, end, label) not in taken
         and (start, end) not in decided
-        and not part_of_a_longer_name(document.text, start, end)
-        and memory.fits(document.text, start, label)
+        and not part_of_a_longer_name(text, start, end)
+        and memory.fits(text, start, label)
     ]
 
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from annotator.errors import NotAProjectError
-from annotator.store.migrations import migrations
-from annotator.store.sqlite import Database
+from annotator.store import layout
+
+if TYPE_CHECKING:
+    from annotator.store.sqlite import Database
 
 MAX_OBJECTS_NAMED = 3  # how many offending names the one-line error lists
 
@@ -41,7 +44,19 @@ class _Layout:
 
 @cache
 def expected_layout() -> _Layout:
-    """What every migration applied to an empty database makes."""
+    """What every migration applied to an empty database makes (``layout``, written out)."""
+    return _Layout(
+        {name: frozenset(columns) for name, columns in layout.TABLES.items()},
+        {name: _Index(*index) for name, index in layout.INDEXES.items()},
+        dict(layout.STATEMENTS),
+    )
+
+
+def layout_from_migrations() -> _Layout:
+    """What every migration applied to an empty database makes, made by running them."""
+    from annotator.store.migrations import migrations
+    from annotator.store.sqlite import Database
+
     db = Database(memory=True, execute_plugins=False)
     migrations.apply(db)
     try:

@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pydantic
@@ -42,15 +43,19 @@ from annotator.model import (
     check_relation,
     check_span,
     default_schema,
+    is_aligned,
     text_hash,
 )
 from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
 from annotator.model.parsing import one_line
 from annotator.model.span import ANNOTATION_STATUSES
+from annotator.model.validation import SortedBoundaries
 from annotator.store.integrity import check_layout
 from annotator.store.lock import WriterLock, folder_is_writable
-from annotator.store.migrations import migrations
-from annotator.store.sqlite import Database
+from annotator.store.sqlite import ReadDatabase
+
+if TYPE_CHECKING:
+    from annotator.store.sqlite import Database
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +71,9 @@ _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
 _LOG_COLUMNS = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
 _SQL_CHUNK = 500  # values per IN (...) list, well under SQLite's variable limit
+SETS_PAY_FROM = 16
+"""A document getting fewer spans than one per this many tokens checks their alignment by binary
+search: building its boundary sets (a 100,000-token one: 50 ms) would cost more."""
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 BULK_CACHE_KIB = 64 * 1024  # page cache of a connection during a bulk import (``bulk_cache``)
 FTS_BULK_HASH_BYTES = 64 * 1024 * 1024  # FTS5 entries held in memory by ``index_texts``
@@ -165,14 +173,15 @@ def _folder_not_project(path: Path) -> ProjectError:
 class Project:
     """An open project file. Use ``Project.create`` / ``Project.open``; close it when done."""
 
-    def __init__(self, path: Path, db: Database, read_only: bool, lock: WriterLock | None) -> None:
+    def __init__(
+        self, path: Path, db: Database | ReadDatabase, read_only: bool, lock: WriterLock | None
+    ) -> None:
         self.path = path
         self.db = db
         self.read_only = read_only
         self._lock = lock
         self._settings: ProjectSettings | None = None
         self._schema: LabelSchema | None = None
-        self._boundaries = lru_cache(maxsize=64)(self._load_boundaries)
         self._span_select_columns: str | None = None
         # decoded once for the window's view, inspector and edits of the open document
         self._tokens = lru_cache(maxsize=8)(self._load_tokens)
@@ -201,6 +210,8 @@ class Project:
             raise ProjectError(
                 f"{path}: cannot create the project file ({error.strerror})"
             ) from None
+        from annotator.store.migrations import migrations
+
         project = cls._connect(path, read_only=False)
         try:
             with project.transaction():
@@ -227,8 +238,11 @@ class Project:
         project = cls._connect(path, read_only)
         try:
             project._check_is_project()
-            if not read_only and migrations.pending(project.db):
-                migrations.apply(project.db)
+            if not read_only:  # sqlite-utils: read-only opens (``stats``) go without it
+                from annotator.store.migrations import migrations
+
+                if migrations.pending(project.db):
+                    migrations.apply(project.db)
         except sqlite3.DatabaseError as error:
             project.close()
             raise NotAProjectError(
@@ -259,7 +273,13 @@ class Project:
             else:
                 conn = sqlite3.connect(path, check_same_thread=False)
             conn.isolation_level = None  # we open transactions ourselves (db.atomic)
-            db = Database(conn, execute_plugins=False)
+            db: Database | ReadDatabase
+            if read_only:
+                db = ReadDatabase(conn)
+            else:
+                from annotator.store.sqlite import Database
+
+                db = Database(conn, execute_plugins=False)
             conn.execute("PRAGMA busy_timeout = 5000")
             if not read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -298,11 +318,10 @@ class Project:
                 self._lock = None
 
     def reload(self) -> None:
-        """Forget cached settings, schema and token boundaries, after another connection (a
+        """Forget cached settings, schema and token offsets, after another connection (a
         background import in the same process) changed them."""
         self._settings = None
         self._schema = None
-        self._boundaries.cache_clear()
         self._tokens.cache_clear()
 
     def __enter__(self) -> Project:
@@ -335,7 +354,6 @@ class Project:
             # A schema or settings change rolled back must not live on in the caches.
             self._settings = None
             self._schema = None
-            self._boundaries.cache_clear()
             self._tokens.cache_clear()
             raise
 
@@ -529,7 +547,6 @@ class Project:
         """Store the tokens of many documents, given as ``(doc_id, offsets JSON (see
         ``encode_offsets``), their boundaries)``, and set their spans' alignment flags, in one
         transaction. A read-only project keeps them in memory while it is open instead."""
-        self._boundaries.cache_clear()
         self._tokens.cache_clear()
         if self.read_only:
             self._held_tokens.update((doc_id, offsets) for doc_id, offsets, _ in rows)
@@ -750,14 +767,11 @@ class Project:
             )
         return self._span_select_columns
 
-    def _load_boundaries(self, doc_id: int) -> TokenBoundaries:
-        return TokenBoundaries(self.tokens(doc_id))
-
     def _aligned(self, doc_id: int, start: int, end: int) -> bool | None:
         """Whether the span is on token boundaries; None (not known yet) for a document not
         tokenized yet (the error is not cached: its tokens may land from another connection)."""
         try:
-            return self._boundaries(doc_id).aligned(start, end)
+            return is_aligned(start, end, self.tokens(doc_id))  # nothing to build: one span
         except TokensMissingError:
             return None
 
@@ -1215,7 +1229,8 @@ class Project:
         known = boundaries or {}
         doc_ids = sorted({row[1] for row in rows})
         lengths: dict[int, int] = {}
-        bounds: dict[int, TokenBoundaries] = {}
+        bounds: dict[int, TokenBoundaries | SortedBoundaries] = {}
+        spans_in = Counter(row[1] for row in rows)
         for chunk in _chunks(doc_ids):
             marks = ",".join("?" * len(chunk))
             lengths.update(
@@ -1229,7 +1244,10 @@ class Project:
             for doc_id, offsets in self.db.execute(
                 f"SELECT doc_id, offsets FROM tokens WHERE doc_id IN ({marks})", chunk
             ):
-                bounds[doc_id] = TokenBoundaries(decode_offsets(offsets))
+                tokens = decode_offsets(offsets)
+                # a few spans in a long document (propagation's, on the UI thread): no sets
+                few = spans_in[doc_id] * SETS_PAY_FROM < len(tokens)
+                bounds[doc_id] = SortedBoundaries(tokens) if few else TokenBoundaries(tokens)
         stored = []
         misaligned = 0
         schema = self.schema

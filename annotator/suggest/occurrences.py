@@ -9,11 +9,12 @@ inside "Donald Trump"). Both the suggestion run and the window's propagation use
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from annotator.model import Span, TokenBoundaries
+from annotator.model.validation import SortedBoundaries
 
 PROPAGATION = "propagation"
 """The origin of propagated suggestions."""
@@ -275,10 +276,8 @@ def part_of_a_longer_name(text: str, start: int, end: int) -> bool:
     - a one-word string opening a sentence while the same word appears in lower case in the
       text ("Est-ce", "Nord" when "nord" is written too): the capital may be the sentence's.
     """
-    if start > 1 and text[start - 1] == "-":
-        hyphenated = text[: start - 1].split()
-        if hyphenated and hyphenated[-1][:1].isupper():
-            return True
+    if start > 1 and text[start - 1] == "-" and _last_word(text, start - 1)[:1].isupper():
+        return True
     if end + 1 < len(text) and text[end] == "-" and text[end + 1].isupper():
         return True
     before = _words_before(text, start)
@@ -290,13 +289,36 @@ def part_of_a_longer_name(text: str, start: int, end: int) -> bool:
     ):
         return True
     if _opens_sentence(before) and needle.isalpha() and not needle.islower():
-        lower = needle.lower()
-        return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
+        return _written_as_a_word(text, needle.lower())
+    return False
+
+
+def _last_word(text: str, end: int) -> str:
+    """The last word of ``text[:end]`` as ``str.split`` cuts it, without splitting it all."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
+
+
+def _written_as_a_word(text: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``text`` with no word character glued on either side (a
+    regular expression over a whole long document is one long call, which holds the GIL)."""
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        if (start == 0 or not _is_word_character(text[start - 1])) and (
+            end == len(text) or not _is_word_character(text[end])
+        ):
+            return True
+        start = text.find(word, start + 1)
     return False
 
 
 def find_occurrences(
-    text: str, needle: str, boundaries: TokenBoundaries | None = None
+    text: str, needle: str, boundaries: TokenBoundaries | SortedBoundaries | None = None
 ) -> Iterable[tuple[int, int]]:
     """(start, end) of every occurrence of ``needle`` in ``text`` on token boundaries.
 
@@ -326,17 +348,35 @@ def free_places(candidates: Sequence[Span], spans: Iterable[Span]) -> list[Span]
     rejected one is counted, an identical one is not added twice). Of candidates on the same
     characters with different labels, the best-scored one is kept; on a tie, none.
     """
-    there = list(spans)
-    kept: list[Span] = []
+    there = sorted(spans, key=lambda s: s.start)
+    starts = [s.start for s in there]
+    longest = max((s.end - s.start for s in there), default=0)
+    kept: list[Span] = []  # by start; they do not overlap, so their ends are in order too
+    kept_starts: list[int] = []
     for candidate in sorted(
         _best_label_per_place(candidates), key=lambda s: (s.start - s.end, s.start)
     ):
-        if any(_clashes(candidate, other) for other in there) or any(
-            _overlap(candidate, other) for other in kept
+        # only the spans starting less than ``longest`` before it can overlap it
+        near = there[
+            bisect_right(starts, candidate.start - longest) : bisect_left(starts, candidate.end)
+        ]
+        if any(_clashes(candidate, other) for other in near) or _overlaps_kept(
+            candidate, kept, kept_starts
         ):
             continue
-        kept.append(candidate)
+        index = bisect_left(kept_starts, candidate.start)
+        kept.insert(index, candidate)
+        kept_starts.insert(index, candidate.start)
     return sorted(kept, key=lambda s: (s.start, s.end, s.label))
+
+
+def _overlaps_kept(candidate: Span, kept: Sequence[Span], kept_starts: Sequence[int]) -> bool:
+    """Whether ``candidate`` overlaps one of ``kept`` (in text order, not overlapping): only
+    the last one starting before it and the first one starting with or after it can."""
+    index = bisect_left(kept_starts, candidate.start)
+    return (index < len(kept) and kept[index].start < candidate.end) or (
+        index > 0 and kept[index - 1].end > candidate.start
+    )
 
 
 def _best_label_per_place(candidates: Iterable[Span]) -> list[Span]:

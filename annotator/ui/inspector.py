@@ -18,9 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.errors import NotFoundError
-from annotator.model import Relation, Span
+from annotator.model import Relation, Span, is_aligned
 from annotator.ui.editor.style import text_colour_on
-from annotator.ui.editor.tokens import on_token_boundaries
 from annotator.ui.session import ProjectSession
 
 ORIGIN_KINDS = {
@@ -144,7 +143,7 @@ class Inspector(QWidget):
                 f"{item.start}–{item.end} ({item.end - item.start} characters)"
             )
             tokens = self._session.project.tokens(item.doc_id)  # cached by the store
-            aligned = on_token_boundaries(tokens, item.start, item.end)
+            aligned = is_aligned(item.start, item.end, tokens)
             self.fields["alignment"].setText(
                 "on token boundaries"
                 if aligned

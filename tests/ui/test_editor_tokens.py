@@ -7,9 +7,10 @@ import random
 import pytest
 import spacy
 
+from annotator.model import is_aligned
 from annotator.ui.editor.blocks import Utf16Map, split_blocks
 from annotator.ui.editor.gestures import moved_range
-from annotator.ui.editor.tokens import TokenIndex, on_token_boundaries
+from annotator.ui.editor.tokens import TokenIndex
 
 TEXT = "L'équipe de Brad Smith (Microsoft) a dit: « la Chine » n'est pas l'AI de Deepseek."
 
@@ -42,8 +43,8 @@ def test_alignment_matches_spacy_strict(doc, index: TokenIndex) -> None:
         for end in range(start + 1, min(len(TEXT), start + 12) + 1):
             strict = doc.char_span(start, end, alignment_mode="strict") is not None
             assert index.aligned(start, end) == strict, (start, end)
-            assert on_token_boundaries(tokens, start, end) == strict, (start, end)
-    assert on_token_boundaries((), 3, 7)  # no tokens: characters
+            assert is_aligned(start, end, tokens) == strict, (start, end)
+    assert is_aligned(3, 7, ())  # no tokens: characters
 
 
 def test_moving_span_edges_by_one_token(index: TokenIndex) -> None:

@@ -8,21 +8,8 @@ the project stores.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from operator import itemgetter
 
 from annotator.model.document import TokenOffsets
-
-
-def on_token_boundaries(tokens: TokenOffsets, start: int, end: int) -> bool:
-    """``TokenBoundaries.aligned`` (as the store flags spans) by binary search in the sorted
-    offsets: nothing to build first for a 100,000-token document."""
-    if not tokens:
-        return True
-    first = bisect_left(tokens, start, key=itemgetter(0))
-    if first == len(tokens) or tokens[first][0] != start:
-        return False
-    last = bisect_left(tokens, end, key=itemgetter(1))
-    return last < len(tokens) and tokens[last][1] == end
 
 
 class TokenIndex:

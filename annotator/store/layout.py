@@ -1,0 +1,104 @@
+"""What every migration applied to an empty database makes, written out: checking a file on
+open then needs neither sqlite-utils nor running the migrations (a tenth of ``annotator
+stats``). ``tests/test_store_integrity.py`` checks it against the migrations; after adding one,
+print ``integrity.layout_from_migrations()`` and update these three tables."""
+
+from __future__ import annotations
+
+# table: its columns
+TABLES: dict[str, tuple[str, ...]] = {
+    "_sqlite_migrations": ("applied_at", "id", "migration_set", "name"),
+    "meta": ("key", "value"),
+    "documents": (
+        "created_at",
+        "id",
+        "meta",
+        "priority",
+        "revision",
+        "status",
+        "text",
+        "text_hash",
+    ),
+    "tokens": ("doc_id", "offsets"),
+    "spans": (
+        "aligned",
+        "doc_id",
+        "edited",
+        "end",
+        "id",
+        "label",
+        "origin",
+        "score",
+        "start",
+        "status",
+        "status_reason",
+    ),
+    "relations": ("child", "doc_id", "head", "id", "label", "origin", "score", "status"),
+    "edit_log": ("actor", "at", "description", "doc_id", "id", "kind", "payload"),
+    "state": ("key", "value"),
+    "learned_patterns": ("child_label", "created_at", "head_label", "id", "label", "pattern"),
+    "documents_fts_data": ("block", "id"),
+    "documents_fts_idx": ("pgno", "segid", "term"),
+    "documents_fts_docsize": ("id", "sz"),
+    "documents_fts_config": ("k", "v"),
+    "document_counts": ("documents", "status"),
+}
+# index: (table, columns, unique)
+INDEXES: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    "idx__sqlite_migrations_migration_set_name": (
+        "_sqlite_migrations",
+        ("migration_set", "name"),
+        True,
+    ),
+    "idx_documents_text_hash": ("documents", ("text_hash",), True),
+    "idx_documents_status": ("documents", ("status",), False),
+    "idx_spans_doc_id_start": ("spans", ("doc_id", "start"), False),
+    "idx_spans_label": ("spans", ("label",), False),
+    "idx_relations_doc_id": ("relations", ("doc_id",), False),
+    "idx_edit_log_doc_id": ("edit_log", ("doc_id",), False),
+    "idx_relations_head": ("relations", ("head",), False),
+    "idx_relations_child": ("relations", ("child",), False),
+    "idx_documents_priority": ("documents", ("priority",), False),
+    "idx_documents_id": ("documents", ("id",), False),
+}
+# trigger, view or virtual table: (kind, SQL with its whitespace folded)
+STATEMENTS: dict[str, tuple[str, str]] = {
+    "documents_fts": (
+        "virtual table",
+        'CREATE VIRTUAL TABLE "documents_fts" USING FTS5 ( "text", '
+        "tokenize='trigram', content=\"documents\" )",
+    ),
+    "documents_ad": (
+        "trigger",
+        "CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN INSERT "
+        "INTO documents_fts (documents_fts, rowid, text) VALUES ('delete', "
+        "old.rowid, old.text); END",
+    ),
+    "documents_au": (
+        "trigger",
+        "CREATE TRIGGER documents_au AFTER UPDATE OF text ON documents BEGIN "
+        "INSERT INTO documents_fts (documents_fts, rowid, text) VALUES "
+        "('delete', old.rowid, old.text); INSERT INTO documents_fts (rowid, "
+        "text) VALUES (new.rowid, new.text); END",
+    ),
+    "document_counts_ai": (
+        "trigger",
+        "CREATE TRIGGER document_counts_ai AFTER INSERT ON documents BEGIN "
+        "INSERT INTO document_counts (status, documents) VALUES (new.status, 1) "
+        "ON CONFLICT (status) DO UPDATE SET documents = documents + 1; END",
+    ),
+    "document_counts_ad": (
+        "trigger",
+        "CREATE TRIGGER document_counts_ad AFTER DELETE ON documents BEGIN "
+        "UPDATE document_counts SET documents = documents - 1 WHERE status = "
+        "old.status; END",
+    ),
+    "document_counts_au": (
+        "trigger",
+        "CREATE TRIGGER document_counts_au AFTER UPDATE OF status ON documents "
+        "WHEN new.status IS NOT old.status BEGIN UPDATE document_counts SET "
+        "documents = documents - 1 WHERE status = old.status; INSERT INTO "
+        "document_counts (status, documents) VALUES (new.status, 1) ON CONFLICT "
+        "(status) DO UPDATE SET documents = documents + 1; END",
+    ),
+}
