@@ -123,7 +123,8 @@ class ExportDocument:
     ``pending_spans`` / ``pending_relations`` are the suggestions nobody has judged that the
     selection left out: a training format must not write their tokens or pairs as negatives.
     ``decided`` ranks span ids by their latest human decision (higher is later), for
-    resolving overlaps the way the person last chose.
+    resolving overlaps the way the person last chose. ``spans_sorted`` says the spans are
+    already in (start, end, label) order, as the store reads them: writers then skip sorting.
     """
 
     document: Document | DocumentRecord
@@ -132,6 +133,7 @@ class ExportDocument:
     pending_spans: list[Span] | list[SpanRecord] = field(default_factory=list)
     pending_relations: list[Relation] | list[RelationRecord] = field(default_factory=list)
     decided: dict[str, int] = field(default_factory=dict)
+    spans_sorted: bool = False
 
     def suggested_spans(self) -> list[Span] | list[SpanRecord]:
         """Every pending span suggestion, selected or not."""

@@ -204,6 +204,7 @@ def export_documents(
             pending_spans=[span for span in spans if span.status in pending],
             pending_relations=[r for r in relations if r.status in pending],
             decided=_decision_order(log),
+            spans_sorted=True,  # export_rows reads them by start, end, label
         )
 
 
