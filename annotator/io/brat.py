@@ -288,13 +288,10 @@ def write_brat(
         name = _file_name(item, used_names)
         lines, relation_lines = _ann_lines(item, report, relation_pairs)
         entity_labels.update(span.label for span in item.spans if span.status != "rejected")
-        text_file = os.path.join(folder, f"{name}.txt")  # strings: 20,000 files
-        ann_file = os.path.join(folder, f"{name}.ann")
-        with open(text_file, "w", encoding="utf-8", newline="") as handle:
-            handle.write(item.document.text)
-        with open(ann_file, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write("".join(f"{line}\n" for line in [*lines, *relation_lines]))
-        report.files.extend([str(text_file), str(ann_file)])
+        base = os.path.join(folder, name)  # strings: 20,000 files
+        report.write_file(f"{base}.txt", item.document.text.encode("utf-8"))
+        ann = "".join(f"{line}\n" for line in [*lines, *relation_lines])
+        report.write_file(f"{base}.ann", ann.encode("utf-8"))
         report.spans += len(lines)
         report.relations += len(relation_lines)
     conf = folder / "annotation.conf"
