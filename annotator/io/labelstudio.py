@@ -522,21 +522,26 @@ def _regions(spans: list[Span], text: str, names: tuple[str, str], in_order: boo
     """Regions with Label Studio's offsets: UTF-16 units, as its frontend (JavaScript) counts.
     ``in_order``: the spans are already by start, end, label."""
     utf16 = _Utf16Offsets(text)
-    units = (lambda index: index) if utf16.table is None else utf16.to_units
     from_name, to_name = names
+    ordered = spans if in_order else sorted(spans, key=attrgetter("start", "end", "label"))
+    offsets = (
+        [(span.start, span.end) for span in ordered]
+        if utf16.table is None  # no character outside the BMP: the same offsets
+        else [(utf16.to_units(span.start), utf16.to_units(span.end)) for span in ordered]
+    )
     return [
         _REGION
         % (
             _quote(span.id),
             from_name,
             to_name,
-            units(span.start),
-            units(span.end),
+            start,
+            end,
             _quote(text[span.start : span.end]),
             _quote(span.label),
             "" if span.score is None else f', "score": {json.dumps(span.score)}',
         )
-        for span in (spans if in_order else sorted(spans, key=attrgetter("start", "end", "label")))
+        for span, (start, end) in zip(ordered, offsets, strict=True)
     ]
 
 
