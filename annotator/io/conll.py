@@ -411,13 +411,19 @@ def _plain_document_lines(
     shifts = numpy.zeros(len(tokens), dtype=numpy.int64)
     shifts[touching + 1] = 1
     tag_at = (tokens.ends + numpy.cumsum(shifts) + 2 * numpy.arange(len(tokens))).tolist()
-    out: list[str] = []
-    position = 0
-    for i in sorted(breaks | tags.keys()):
-        out.append(lines[position : tag_at[i]])
-        out.append(f" {tags.get(i, 'O')}\n\n" if i in breaks else f" {tags[i]}\n")
-        position = tag_at[i] + 3
-    return "".join(out)
+    points = sorted(breaks | tags.keys())  # the last token is one: nothing after it
+    ends = [tag_at[i] for i in points]
+    starts = [0, *[end + 3 for end in ends]]
+    return "".join(
+        [
+            part
+            for start, end, i in zip(starts, ends, points, strict=False)
+            for part in (
+                lines[start:end],
+                f" {tags.get(i, 'O')}\n\n" if i in breaks else f" {tags[i]}\n",
+            )
+        ]
+    )
 
 
 def _entity_tags(entities: list[tuple[int, int, str]], scheme: str) -> dict[int, str]:
