@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -443,6 +444,11 @@ def _entity_tags(entities: list[tuple[int, int, str]], scheme: str) -> dict[int,
 
 def _filter_spans(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """spaCy's ``filter_spans`` on (first token, one past the last, label) triples."""
+    ordered = sorted(spans)
+    if all(a[1] <= b[0] for a, b in pairwise(ordered)) and all(
+        first < end for first, end, _ in ordered
+    ):
+        return ordered  # none overlaps (most documents): it keeps them all, by start
     ranked = sorted(spans, key=lambda span: (span[1] - span[0], -span[0]), reverse=True)
     chosen = []
     seen: set[int] = set()
