@@ -187,7 +187,11 @@ def export_documents(
         doc_ids, tokens, decisions, span_details
     ):
         spans = [new(SpanRecord, span) for span in span_rows]
-        chosen = [span for span in spans if span.status in selected]
+        if {span.status for span in spans} <= selected:  # most documents: all are kept
+            chosen, pending_spans = spans, []
+        else:
+            chosen = [span for span in spans if span.status in selected]
+            pending_spans = [span for span in spans if span.status in pending]
         span_ids = {span.id for span in chosen}
         kept = []
         relations = [new(RelationRecord, relation) for relation in relation_rows]
@@ -206,7 +210,7 @@ def export_documents(
             document=DocumentRecord(row, offsets),
             spans=chosen,
             relations=kept,
-            pending_spans=[span for span in spans if span.status in pending],
+            pending_spans=pending_spans,
             pending_relations=[r for r in relations if r.status in pending],
             decided=_decision_order(log),
             spans_sorted=True,  # export_rows reads them by start, end, label
