@@ -32,6 +32,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -499,6 +500,8 @@ def write_doccano(
 
 def _warn_overlaps(doc_id: int | None, spans: list[Span], report: ExportReport) -> None:
     """doccano drops overlapping spans silently unless the project allows them: say so."""
+    if all(first.end <= second.start for first, second in pairwise(spans)):
+        return  # sorted by start: a span overlapping a later one overlaps the next one too
     pairs = []
     for index, first in enumerate(spans):  # sorted by start
         for second in spans[index + 1 :]:
