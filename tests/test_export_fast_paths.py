@@ -10,16 +10,20 @@ with no space between them, and documents that are not plain.
 from __future__ import annotations
 
 import json
+import random
 import tracemalloc
+from operator import itemgetter
 from pathlib import Path
 
 import pytest
 from spacy.tokens import Doc, DocBin
+from spacy.util import filter_spans
 from spacy.vocab import Vocab
 from speed_corpus import build
 
 from annotator.io import alignment
 from annotator.io.alignment import DocBuilder, PlainTokens
+from annotator.io.conll import _filter_spans
 from annotator.io.docbin_writer import StreamedDocBin, ensure_rel_extension
 from annotator.io.tokenize import tokenize
 from annotator.model import Document
@@ -194,3 +198,28 @@ def test_export_rows_hold_what_the_per_document_reads_give(corpus: Path) -> None
         with_log = next(project.export_rows(ids[-1:], tokens=False, edit_log=True))
         assert with_log[1] is None
         assert with_log[4] == project.edit_log(ids[-1])
+
+
+def test_export_rows_without_span_details_leave_only_those_out(corpus: Path) -> None:
+    with Project.open(corpus, read_only=True) as project:
+        ids = project.document_ids()
+        full = list(project.export_rows(ids, tokens=False, edit_log=False))
+        essential = list(project.export_rows(ids, False, False, span_details=False))
+    kept = itemgetter(0, 1, 2, 3, 4, 6, 7)  # id, doc_id, start, end, label, status, score
+    for (*_, spans, _, _), (*_, light, _, _) in zip(full, essential, strict=True):
+        assert [kept(span) for span in spans] == [kept(span) for span in light]
+        assert all(span[5] is span[8] is span[9] is span[10] is None for span in light)
+    assert sum(len(spans) for *_, spans, _, _ in full) > 50
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_filter_spans_on_token_indexes_is_spacys(seed: int) -> None:
+    rng = random.Random(seed)
+    doc = Doc(Vocab(), words=["w"] * 30)
+    triples = []
+    for _ in range(rng.randrange(1, 12)):
+        first = rng.randrange(29)
+        end = first + rng.randrange(1, 4 if seed % 2 else 2)  # even seeds: short, few overlap
+        triples.append((first, min(end, 30), rng.choice(["PER", "ORG"])))
+    expected = filter_spans([doc.char_span(2 * f, 2 * e - 1, label=lab) for f, e, lab in triples])
+    assert _filter_spans(triples) == [(s.start, s.end, s.label_) for s in expected]

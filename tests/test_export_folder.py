@@ -3,6 +3,7 @@ hold only files our exports wrote, and what a stopped export left is cleaned up 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -70,6 +71,24 @@ def test_a_brat_file_edited_since_the_export_is_not_replaced(
     with pytest.raises(ExportError, match=r"\.ann \(changed since\)"):
         export_project(project, "brat", out)
     assert _tree(out) == edited
+
+
+def test_the_manifest_holds_the_sha256_of_each_file_as_written(
+    project: Project, tmp_path: Path
+) -> None:
+    """brat's files are hashed from the bytes in memory, not read back: the same digests."""
+    add_annotated(project, 1)
+    add_annotated(project, 2)
+    out = tmp_path / "brat"
+    report = export_project(project, "brat", out)
+    listed = json.loads((out / MANIFEST).read_text())["files"]
+    on_disk = {name: hashlib.sha256(data).hexdigest() for name, data in _tree(out).items()}
+    del on_disk[MANIFEST]
+    assert listed == on_disk
+    assert len(listed) == 6  # two .txt/.ann pairs and the two .conf files
+    assert sorted(report.digests) == sorted(
+        str(out / name) for name in listed if "conf" not in name
+    )
 
 
 def test_a_crafted_manifest_cannot_reach_outside_the_folder(

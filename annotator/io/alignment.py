@@ -290,7 +290,7 @@ def align_plain(
     firsts, ends, exact = tokens.exact([s.start for s in inside], [s.end for s in inside])
     on_tokens = iter(zip(firsts, ends, exact, strict=True))
     for span in spans:
-        if _past_the_text(document, span, report):
+        if span.end > length and _past_the_text(document, span, report):
             aligned[span.id] = None
             continue
         first, end, is_exact = next(on_tokens)

@@ -286,15 +286,11 @@ def write_brat(
     relation_pairs: dict[str, set[tuple[str, str]]] = {}
     for item in documents:
         name = _file_name(item, used_names)
-        lines, relation_lines = _ann_lines(item, report, relation_pairs)
-        entity_labels.update(span.label for span in item.spans if span.status != "rejected")
-        text_file = os.path.join(folder, f"{name}.txt")  # strings: 20,000 files
-        ann_file = os.path.join(folder, f"{name}.ann")
-        with open(text_file, "w", encoding="utf-8", newline="") as handle:
-            handle.write(item.document.text)
-        with open(ann_file, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write("".join(f"{line}\n" for line in [*lines, *relation_lines]))
-        report.files.extend([str(text_file), str(ann_file)])
+        lines, relation_lines = _ann_lines(item, report, relation_pairs, entity_labels)
+        base = os.path.join(folder, name)  # strings: 20,000 files
+        report.write_file(f"{base}.txt", item.document.text.encode("utf-8"))
+        ann = "".join(f"{line}\n" for line in [*lines, *relation_lines])
+        report.write_file(f"{base}.ann", ann.encode("utf-8"))
         report.spans += len(lines)
         report.relations += len(relation_lines)
     conf = folder / "annotation.conf"
@@ -310,8 +306,10 @@ def _file_name(item: ExportDocument, used: set[str]) -> str:
     ``MAX_NAME`` characters; unique among the export's names, also where case does not count
     (``-2``, ``-3``...)."""
     source = item.document.meta.get("source")
-    last = PurePosixPath(source.replace("\\", "/")).name if isinstance(source, str) else ""
-    stem = _safe_stem(PurePosixPath(last).stem) or f"doc-{item.document.id or len(used) + 1}"
+    stem = ""
+    if isinstance(source, str):
+        stem = _safe_stem(PurePosixPath(PurePosixPath(source.replace("\\", "/")).name).stem)
+    stem = stem or f"doc-{item.document.id or len(used) + 1}"
     name, n = stem, 1
     while name.casefold() in used:
         n += 1
@@ -330,22 +328,28 @@ def _safe_stem(name: str) -> str:
 
 
 def _ann_lines(
-    item: ExportDocument, report: ExportReport, relation_pairs: dict[str, set[tuple[str, str]]]
+    item: ExportDocument,
+    report: ExportReport,
+    relation_pairs: dict[str, set[tuple[str, str]]],
+    entity_labels: set[str],
 ) -> tuple[list[str], list[str]]:
     """T lines, in text order; a span crossing line breaks is written as fragments, as brat does.
+    Adds the labels of the spans to ``entity_labels``, the pairs of relations' labels to
+    ``relation_pairs``.
 
     Offsets are brat's: a CRLF in the text counts as one character."""
     text = item.document.text
-    spans = sorted(
-        (s for s in item.spans if s.status != "rejected"), key=lambda s: (s.start, s.end, s.label)
-    )
+    spans = [s for s in item.spans if s.status != "rejected"]
+    if not item.spans_sorted:
+        spans.sort(key=lambda s: (s.start, s.end, s.label))
     keys: dict[str, str] = {}
     lines = []
     converter = BratOffsets(text)
+    plain = not converter.crlf
     for number, span in enumerate(spans, start=1):
         covered = text[span.start : span.end]
         one_line = covered and "\n" not in covered and "\r" not in covered
-        if one_line and not converter.crlf:  # most spans: offsets are brat's, no regex
+        if one_line and plain:  # most spans: offsets are brat's, no regex
             keys[span.id] = f"T{number}"
             lines.append(f"T{number}\t{span.label} {span.start} {span.end}\t{covered}")
             continue
@@ -366,6 +370,7 @@ def _ann_lines(
         keys[span.id] = f"T{number}"
         lines.append(f"T{number}\t{span.label} {offsets}\t{covered}")
     labels = {span.id: span.label for span in spans}
+    entity_labels.update(labels.values())
     relation_lines = []
     for relation in item.relations:
         if relation.status == "rejected":

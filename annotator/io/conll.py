@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -411,13 +412,19 @@ def _plain_document_lines(
     shifts = numpy.zeros(len(tokens), dtype=numpy.int64)
     shifts[touching + 1] = 1
     tag_at = (tokens.ends + numpy.cumsum(shifts) + 2 * numpy.arange(len(tokens))).tolist()
-    out: list[str] = []
-    position = 0
-    for i in sorted(breaks | tags.keys()):
-        out.append(lines[position : tag_at[i]])
-        out.append(f" {tags.get(i, 'O')}\n\n" if i in breaks else f" {tags[i]}\n")
-        position = tag_at[i] + 3
-    return "".join(out)
+    points = sorted(breaks | tags.keys())  # the last token is one: nothing after it
+    ends = [tag_at[i] for i in points]
+    starts = [0, *[end + 3 for end in ends]]
+    return "".join(
+        [
+            part
+            for start, end, i in zip(starts, ends, points, strict=False)
+            for part in (
+                lines[start:end],
+                f" {tags.get(i, 'O')}\n\n" if i in breaks else f" {tags[i]}\n",
+            )
+        ]
+    )
 
 
 def _entity_tags(entities: list[tuple[int, int, str]], scheme: str) -> dict[int, str]:
@@ -437,6 +444,11 @@ def _entity_tags(entities: list[tuple[int, int, str]], scheme: str) -> dict[int,
 
 def _filter_spans(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """spaCy's ``filter_spans`` on (first token, one past the last, label) triples."""
+    ordered = sorted(spans)
+    if all(a[1] <= b[0] for a, b in pairwise(ordered)) and all(
+        first < end for first, end, _ in ordered
+    ):
+        return ordered  # none overlaps (most documents): it keeps them all, by start
     ranked = sorted(spans, key=lambda span: (span[1] - span[0], -span[0]), reverse=True)
     chosen = []
     seen: set[int] = set()

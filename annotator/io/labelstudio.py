@@ -433,11 +433,12 @@ def write_labelstudio(
     if target.is_dir():
         raise ExportError(f"{target}: Label Studio export writes one file, and this is a folder")
     target.parent.mkdir(parents=True, exist_ok=True)
+    names = (_quote(from_name), _quote(to_name))
     with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
         handle.write("[")
         for number, item in enumerate(documents):
-            task = _task(item, from_name, to_name, report, _undirected(schema))
-            handle.write(("," if number else "") + "\n" + json.dumps(task, ensure_ascii=False))
+            task = _task(item, names, report, _undirected(schema))
+            handle.write(("," if number else "") + "\n" + task)
         handle.write("\n]\n")
     report.files.append(str(target))
     return report
@@ -452,11 +453,12 @@ def _undirected(schema: LabelSchema | None) -> frozenset[str]:
 
 def _task(
     item: ExportDocument,
-    from_name: str,
-    to_name: str,
+    names: tuple[str, str],
     report: ExportReport,
     undirected: frozenset[str],
-) -> dict:
+) -> str:
+    """The task as ``json.dumps(..., ensure_ascii=False)`` writes it (the tests compare bytes),
+    its many small objects formatted directly."""
     document = item.document
     spans = {s.id: s for s in item.spans if s.status != "rejected"}
     relations = [r for r in item.relations if r.status != "rejected"]
@@ -479,9 +481,10 @@ def _task(
             span = spans.get(end)
             if span is not None and span not in suggested:
                 suggested.append(span)
-    task: dict[str, Any] = {"id": document.id, "data": {"text": document.text}}
+    text = document.text
+    task = f'{{"id": {json.dumps(document.id)}, "data": {{"text": {_quote(text)}}}'
     if document.meta:
-        task["meta"] = document.meta
+        task += f', "meta": {json.dumps(document.meta, ensure_ascii=False)}'
     stored = document.meta.get("labelstudio")
     bidirectional = stored.get("bidirectional", []) if isinstance(stored, dict) else []
 
@@ -491,41 +494,55 @@ def _task(
         return "bi" if both else "right"
 
     if accepted or accepted_relations or document.status == "done":
-        result = _regions(accepted, document.text, from_name, to_name)
+        result = _regions(accepted, text, names, item.spans_sorted)
         result += _relations(accepted_relations, spans, report, direction)
         report.relations += len(result) - len(accepted)
-        task["annotations"] = [{"result": result, "was_cancelled": False}]
+        task += f', "annotations": [{{"result": [{", ".join(result)}], "was_cancelled": false}}]'
     if suggested or suggested_relations:
-        result = _regions(suggested, document.text, from_name, to_name)
+        result = _regions(suggested, text, names, False)
         result += _relations(suggested_relations, spans, report, direction)
         report.relations += len(result) - len(suggested)
-        task["predictions"] = [{"model_version": "annotator", "result": result}]
+        task += (
+            f', "predictions": [{{"model_version": "annotator", "result": [{", ".join(result)}]}}]'
+        )
     report.spans += len(spans)
-    return task
+    return task + "}"
 
 
-def _regions(spans: list[Span], text: str, from_name: str, to_name: str) -> list[dict]:
-    """Regions with Label Studio's offsets: UTF-16 units, as its frontend (JavaScript) counts."""
-    regions = []
+_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
+"""A string as JSON without escaping non-ASCII characters (``ensure_ascii=False``)."""
+_REGION = (
+    '{"id": %s, "from_name": %s, "to_name": %s, "type": "labels", '
+    '"value": {"start": %d, "end": %d, "text": %s, "labels": [%s]}%s}'
+)
+_RELATION = '{"from_id": %s, "to_id": %s, "type": "relation", "direction": "%s", "labels": [%s]}'
+
+
+def _regions(spans: list[Span], text: str, names: tuple[str, str], in_order: bool) -> list[str]:
+    """Regions with Label Studio's offsets: UTF-16 units, as its frontend (JavaScript) counts.
+    ``in_order``: the spans are already by start, end, label."""
     utf16 = _Utf16Offsets(text)
-    units = (lambda index: index) if utf16.table is None else utf16.to_units
-    for span in sorted(spans, key=attrgetter("start", "end", "label")):
-        region: dict[str, Any] = {
-            "id": span.id,
-            "from_name": from_name,
-            "to_name": to_name,
-            "type": "labels",
-            "value": {
-                "start": units(span.start),
-                "end": units(span.end),
-                "text": text[span.start : span.end],
-                "labels": [span.label],
-            },
-        }
-        if span.score is not None:
-            region["score"] = span.score
-        regions.append(region)
-    return regions
+    from_name, to_name = names
+    ordered = spans if in_order else sorted(spans, key=attrgetter("start", "end", "label"))
+    offsets = (
+        [(span.start, span.end) for span in ordered]
+        if utf16.table is None  # no character outside the BMP: the same offsets
+        else [(utf16.to_units(span.start), utf16.to_units(span.end)) for span in ordered]
+    )
+    return [
+        _REGION
+        % (
+            _quote(span.id),
+            from_name,
+            to_name,
+            start,
+            end,
+            _quote(text[span.start : span.end]),
+            _quote(span.label),
+            "" if span.score is None else f', "score": {json.dumps(span.score)}',
+        )
+        for span, (start, end) in zip(ordered, offsets, strict=True)
+    ]
 
 
 def _relations(
@@ -533,19 +550,19 @@ def _relations(
     spans: dict[str, Span],
     report: ExportReport,
     direction: Callable[[Relation], str],
-) -> list[dict]:
+) -> list[str]:
     out = []
     for relation in relations:
         if relation.head not in spans or relation.child not in spans:
             report.count("labelstudio: relations whose spans were not exported, left out")
             continue
         out.append(
-            {
-                "from_id": relation.head,
-                "to_id": relation.child,
-                "type": "relation",
-                "direction": direction(relation),
-                "labels": [relation.label],
-            }
+            _RELATION
+            % (
+                _quote(relation.head),
+                _quote(relation.child),
+                direction(relation),
+                _quote(relation.label),
+            )
         )
     return out

@@ -69,7 +69,7 @@ class ExportOutput:
     def commit(self, files: list[str], report: ExportReport) -> list[str]:
         """Put the staged file or folder in place; ``files`` (staged paths) as final paths."""
         if not self.folder:
-            self._replace_file()
+            self._replace_file(report)
             return [str(self.output)]
         self._swap_folder(report)
         inside = os.path.join(self.staged, "")  # strings: a brat export names 20,000 files
@@ -78,8 +78,8 @@ class ExportOutput:
             for name in files
         ]
 
-    def _replace_file(self) -> None:
-        digest = _sha256(self.staged)
+    def _replace_file(self, report: ExportReport) -> None:
+        digest = report.digests.get(str(self.staged)) or _sha256(self.staged)
         before = _read_manifest(self.output.parent)
         kept = before.get(self.output.name, ()) if _is_ours(self.output, before) else ()
         # listed with both contents while the rename runs, so a kill in between leaves a file
@@ -90,7 +90,11 @@ class ExportOutput:
         self._write_manifest(self.output.parent, {**before, self.output.name: (digest,)})
 
     def _swap_folder(self, report: ExportReport) -> None:
-        written = {name: (_sha256(self.staged / name),) for name in _files_below(self.staged)}
+        known = report.digests  # taken by the writers from the bytes they wrote
+        written = {
+            name: (known.get(os.path.join(self.staged, name)) or _sha256(self.staged / name),)
+            for name in _files_below(self.staged)
+        }
         _write_json(self.staged / MANIFEST, _manifest_json(written))
         _refuse_foreign_files(self.output)  # again: the user may have added one meanwhile
         previous = _read_manifest(self.output) if self.output.is_dir() else {}

@@ -47,6 +47,9 @@ PART_NAMES: dict[int, tuple[str, ...]] = {
 DEFAULT_SPLITS: dict[str, tuple[float, ...]] = {"spacy": (0.8, 0.2)}
 EXPORTS_FOLDER = Path("exports")
 LOSSLESS_FORMATS = frozenset({"annotator"})
+SPAN_ESSENTIALS_ONLY = frozenset({"doccano", "labelstudio", "brat", "conll", "conll-biluo"})
+"""Writers that read a span's id, offsets, label, status and score only (not its origin,
+``edited``, ``aligned`` or ``status_reason``): the store leaves those out for them."""
 
 
 class ExportOptions(BaseModel):
@@ -170,19 +173,25 @@ def export_documents(
     report: ExportReport,
     tokens: bool = True,
     decisions: bool = True,
+    span_details: bool = True,
 ) -> Iterator[ExportDocument]:
     """``export_document`` for each of ``doc_ids``, streamed from the project's rows a chunk of
     documents at a time (``Project.export_rows``), as records rather than models.
     ``decisions=False`` skips the edit log (``decided`` stays empty) for writers without use
-    for it."""
+    for it; ``span_details=False`` leaves the spans' origin, ``edited``, ``aligned`` and
+    ``status_reason`` None."""
     selected = frozenset(statuses)
     pending = frozenset() if "suggested" in statuses else frozenset({"suggested"})
     new = tuple.__new__
     for row, offsets, span_rows, relation_rows, log in project.export_rows(
-        doc_ids, tokens, decisions
+        doc_ids, tokens, decisions, span_details
     ):
         spans = [new(SpanRecord, span) for span in span_rows]
-        chosen = [span for span in spans if span.status in selected]
+        if {span.status for span in spans} <= selected:  # most documents: all are kept
+            chosen, pending_spans = spans, []
+        else:
+            chosen = [span for span in spans if span.status in selected]
+            pending_spans = [span for span in spans if span.status in pending]
         span_ids = {span.id for span in chosen}
         kept = []
         relations = [new(RelationRecord, relation) for relation in relation_rows]
@@ -201,9 +210,10 @@ def export_documents(
             document=DocumentRecord(row, offsets),
             spans=chosen,
             relations=kept,
-            pending_spans=[span for span in spans if span.status in pending],
+            pending_spans=pending_spans,
             pending_relations=[r for r in relations if r.status in pending],
             decided=_decision_order(log),
+            spans_sorted=True,  # export_rows reads them by start, end, label
         )
 
 
@@ -320,7 +330,13 @@ def _write_export(
     def stream(ids: list[int]) -> Iterator[ExportDocument]:
         nonlocal written
         for document in export_documents(
-            project, ids, statuses, report, entry.tokens, entry.decisions
+            project,
+            ids,
+            statuses,
+            report,
+            entry.tokens,
+            entry.decisions,
+            span_details=options.format not in SPAN_ESSENTIALS_ONLY,
         ):
             if cancel is not None and cancel():
                 raise Cancelled("export cancelled; nothing was written")

@@ -66,6 +66,7 @@ SQLITE_INTEGERS = range(-(2**63), 2**63)
 _SPAN_COLUMNS = (
     "id, doc_id, start, end, label, origin, status, score, edited, aligned, status_reason"
 )
+_SPAN_ESSENTIALS = "id, doc_id, start, end, label, NULL, status, score, NULL, NULL, NULL"
 _SPAN_ORDER = itemgetter(2, 3, 4)  # start, end, label of a _SPAN_COLUMNS row
 _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
@@ -660,13 +661,19 @@ class Project:
             yield document, spans_made, [_relation_from_row(r) for r in relations], log
 
     def export_rows(
-        self, ids: Sequence[int], tokens: bool = True, edit_log: bool = True
+        self,
+        ids: Sequence[int],
+        tokens: bool = True,
+        edit_log: bool = True,
+        span_details: bool = True,
     ) -> Iterator[tuple[tuple, str | None, list[tuple], list[tuple], list[dict[str, Any]]]]:
         """Each document of ``ids`` as stored rows, in ``ids`` order: ``(id, text, meta,
         status)``, its token offsets as stored JSON (None without tokens, or when not asked),
         its span rows (``_SPAN_COLUMNS``, by start, end, label), relation rows
         (``_RELATION_COLUMNS``, in creation order) and edit log entries (as ``edit_log`` gives
-        them; none unless ``edit_log``).
+        them; none unless ``edit_log``). ``span_details=False`` reads the spans' ``origin``,
+        ``edited``, ``aligned`` and ``status_reason`` as NULL, for writers that do not write
+        them: sqlite3 then makes no string for each row's origin.
 
         What ``documents_with_annotations`` reads, without one model object per row: an export
         streams a whole corpus through this, a chunk of documents at a time, one query per table.
@@ -689,7 +696,8 @@ class Project:
             # in the index's order, then sorted by document: SQLite sorting the whole chunk
             # for ``end, label`` took a third of the export's reading
             spans = self._rows_by_document(
-                f"SELECT {self._span_select} FROM spans WHERE doc_id IN ({marks}) "
+                f"SELECT {self._span_select if span_details else _SPAN_ESSENTIALS} "
+                f"FROM spans WHERE doc_id IN ({marks}) "
                 "ORDER BY doc_id, start",
                 chunk,
                 order=_SPAN_ORDER,
