@@ -195,7 +195,7 @@ def _in_memory_uncertain(path: Path, seed: int) -> list[int]:
             scores.setdefault(doc_id, []).append(score)
         keys.setdefault(doc_id, {}).setdefault(origin, set()).add((start, end, label))
     if scores:
-        closeness = {d: max(1.0 - abs(2.0 * s - 1.0) for s in v) for d, v in scores.items()}
+        closeness = {d: sum(1.0 - abs(2.0 * s - 1.0) for s in v) for d, v in scores.items()}
         return _ranked_by(pool, closeness, rng)
     return _ranked_by(pool, {d: float(_disagreements(k)) for d, k in keys.items()}, rng)
 
