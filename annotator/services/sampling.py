@@ -5,7 +5,8 @@ copied with their suggestions into a new project (``into``), or ranked in place:
 list then sorts by that priority. The same seed on the same project gives the same sample.
 
 - random: a seeded shuffle;
-- uncertain: suggestions whose score is nearest 0.5 first; without scores, documents where
+- uncertain: the documents whose scored suggestions are, summed, nearest 0.5 first (scores:
+  ``suggest --scores beam``, propagation); without scores, documents where
   suggesters of different origins propose overlapping but different spans; the report says
   which signal was used (and when there was none: then the order is random);
 - diverse: k-means over document vectors (``annotator.suggest.vectors``), one document per
