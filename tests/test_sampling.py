@@ -93,6 +93,32 @@ def test_uncertain_puts_scores_nearest_one_half_first(pool: Path) -> None:
     assert "scores" in report.notes[0]
 
 
+def test_uncertain_counts_every_doubtful_suggestion_and_names_the_scores_it_used(
+    pool: Path,
+) -> None:
+    """Three suggestions at 0.7 (0.6 of doubt each) outweigh a single one at 0.5."""
+    model = "model:fr_core_news_md@3.8.0"
+    with Project.open(pool) as project:
+        for doc_id, scores in ((2, (0.5,)), (4, (0.7, 0.7, 0.3)), (6, (0.99, 0.98))):
+            project.add_spans(
+                [
+                    Span(
+                        doc_id=doc_id,
+                        start=2 * n,
+                        end=2 * n + 1,
+                        label="MISC",
+                        status="suggested",
+                        score=score,
+                        origin=model,
+                    )
+                    for n, score in enumerate(scores)
+                ]
+            )
+    report = sample_project_file(pool, SampleOptions(n=3, strategy="uncertain"))
+    assert report.chosen == [4, 2, 6]
+    assert f"the scores of 6 pending suggestions ({model} 6)" in report.notes[0]
+
+
 def test_uncertain_without_scores_looks_at_disagreement(pool: Path) -> None:
     with Project.open(pool) as project:
         project.add_spans(
@@ -195,7 +221,7 @@ def _in_memory_uncertain(path: Path, seed: int) -> list[int]:
             scores.setdefault(doc_id, []).append(score)
         keys.setdefault(doc_id, {}).setdefault(origin, set()).add((start, end, label))
     if scores:
-        closeness = {d: max(1.0 - abs(2.0 * s - 1.0) for s in v) for d, v in scores.items()}
+        closeness = {d: sum(1.0 - abs(2.0 * s - 1.0) for s in v) for d, v in scores.items()}
         return _ranked_by(pool, closeness, rng)
     return _ranked_by(pool, {d: float(_disagreements(k)) for d, k in keys.items()}, rng)
 

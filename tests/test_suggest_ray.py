@@ -7,6 +7,7 @@ worker kill its process (SIGKILL), as a crash or the OOM killer would.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sys
@@ -143,6 +144,33 @@ def test_a_worker_process_killed_in_a_batch_is_restarted_and_the_run_completes(
         )
     # the batch ran again, in the restarted actor's new process
     assert _wait_for_pid(marks / "ran again") != _wait_for_pid(marks / "stalled")
+
+
+def test_ray_stores_the_beam_scores_the_local_engine_stores(
+    ray_cluster: object, tmp_path: Path
+) -> None:
+    options = SuggestOptions(
+        model="fr_core_news_sm", default_rules=False, propagate=False, batch_size=3,
+        scores="beam",
+    )  # fmt: skip
+    with (
+        _pool(tmp_path / "local.annotator", 2) as local,
+        _pool(tmp_path / "ray.annotator", 2) as on_ray,
+    ):
+        run_suggestions(local, options)
+        run_suggestions(on_ray, dataclasses.replace(options, engine="ray", num_cpus=2))
+        scored = _scored(local)
+        assert scored and all(score is not None for *_, score in scored)
+        assert _scored(on_ray) == scored
+        assert _state(on_ray) == _state(local)
+
+
+def _scored(project: Project) -> list[tuple[int, int, int, str, float | None]]:
+    return sorted(
+        (doc_id, s.start, s.end, s.label, s.score)
+        for doc_id in project.document_ids()
+        for s in project.spans(doc_id, "suggested")
+    )
 
 
 def test_a_worker_killed_for_good_loses_no_committed_batch_and_a_rerun_does_the_rest(

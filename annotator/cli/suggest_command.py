@@ -75,6 +75,13 @@ def suggest(
         int | None,
         typer.Option(help="With --engine ray: workers, one model each (default: every CPU)."),
     ] = None,
+    scores: Annotated[
+        str,
+        typer.Option(
+            help="none, or beam: score the model's entities with a beam search of its NER "
+            "(their probability; slower), for sample --strategy uncertain."
+        ),
+    ] = "none",
 ) -> None:
     """Pre-suggest entities and relations; accepted, rejected and human annotations stay."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -94,6 +101,7 @@ def suggest(
         engine=engine,
         address=address,
         num_cpus=num_cpus,
+        scores=scores,
     )
     bar = Progress(
         "[progress.description]{task.description}",

@@ -5,7 +5,8 @@ copied with their suggestions into a new project (``into``), or ranked in place:
 list then sorts by that priority. The same seed on the same project gives the same sample.
 
 - random: a seeded shuffle;
-- uncertain: suggestions whose score is nearest 0.5 first; without scores, documents where
+- uncertain: the documents whose scored suggestions are, summed, nearest 0.5 first (scores:
+  ``suggest --scores beam``, propagation); without scores, documents where
   suggesters of different origins propose overlapping but different spans; the report says
   which signal was used (and when there was none: then the order is random);
 - diverse: k-means over document vectors (``annotator.suggest.vectors``), one document per
@@ -28,6 +29,7 @@ from annotator.store import Project
 from annotator.store.pool import (
     accepted_label_counts,
     pool_ids,
+    scored_suggestion_counts,
     set_priorities,
     suggested_keys_by_document,
     suggested_labels,
@@ -104,12 +106,18 @@ def _rank_uncertain(
 ) -> list[int]:
     closeness = suggestion_closeness(project)
     if closeness:
-        notes.append("uncertain: by suggestion scores (nearest 0.5 first)")
+        counts = scored_suggestion_counts(project)
+        origins = ", ".join(f"{origin} {count:,}" for origin, count in counts.items())
+        notes.append(
+            f"uncertain: by the scores of {sum(counts.values()):,} pending suggestions "
+            f"({origins}), nearest 0.5 first"
+        )
         return _ranked_by(pool, closeness, rng)
     if len(suggestion_origins(project, at_most=2)) < 2:
         notes.append(
             "uncertain: no scores and fewer than two suggesters, so nothing to measure; "
-            "random order (suggest with a model and pattern files to compare them)"
+            "random order (suggest with --scores beam for the model's scores, or with a model "
+            "and pattern files to compare them)"
         )
         return _rank_random(project, pool, rng, options, notes)
     notes.append("uncertain: by disagreement between suggesters (no scores in the project)")

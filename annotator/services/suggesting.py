@@ -96,6 +96,11 @@ class SuggestOptions:
     engine: str = "local"  # or "ray": see ``annotator.suggest.ray_engine``
     address: str | None = None  # ray: a cluster to join; None starts a local Ray
     num_cpus: int | None = None  # ray: workers (and CPUs of a local Ray)
+    scores: str = "none"  # or "beam": see ``annotator.suggest.beam_scores``
+
+
+SCORES = ("none", "beam")
+"""What ``--scores`` takes; ``beam``: see ``annotator.suggest.beam_scores``."""
 
 
 @dataclass
@@ -116,6 +121,8 @@ class SuggestPlan:
     """The project's learned relation patterns, with the decisions on their suggestions."""
     examples: tuple[RelationExample, ...] = ()
     """The accepted relations new patterns are learned from (when the pipeline parses)."""
+    scores: str = "none"
+    """``beam``: the model's entity suggestions get a probability (``beam_scores``)."""
 
 
 @dataclass
@@ -256,6 +263,8 @@ def plan_suggestions(
     settings = project.settings
     if options.n_process < 1 or options.batch_size < 1:
         raise AnnotatorError("--n-process and --batch-size must be at least 1")
+    if options.scores not in SCORES:
+        raise AnnotatorError(f"--scores takes {' or '.join(SCORES)}, not {options.scores!r}")
     patterns = options.patterns if options.patterns is not None else settings.patterns
     rules: list[Path | Traversable] = []
     if options.default_rules:
@@ -282,6 +291,7 @@ def plan_suggestions(
         batch_size=options.batch_size,
         learned=tuple(learned_patterns(project)),
         examples=tuple(relation_examples(project)),
+        scores=options.scores,
     )
 
 
@@ -332,6 +342,7 @@ def build_suggester(plan: SuggestPlan) -> Suggester:
         rules=rules,
         accepted=plan.accepted,
         learning=learning,
+        scores=plan.scores,
     )
 
 
@@ -570,11 +581,13 @@ def _overlaps(span: Span, ranges: Iterable[tuple[int, int]]) -> bool:
 
 def _take_over(project: Project, existing: Span, proposed: Span) -> None:
     """A pending model suggestion proposed again by another model version becomes the new
-    version's, so that what each version proposed is measured under its own origin."""
+    version's, so that what each version proposed is measured under its own origin; proposed
+    again with another score (a run with ``--scores beam`` after one without), it takes the
+    new score."""
     if (
         existing.status == "suggested"
         and not existing.edited
-        and existing.origin != proposed.origin
+        and (existing.origin != proposed.origin or existing.score != proposed.score)
         and is_model_origin(existing.origin)
         and is_model_origin(proposed.origin)
     ):

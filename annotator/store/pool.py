@@ -21,12 +21,25 @@ def pool_ids(project: Project) -> list[int]:
 
 
 def suggestion_closeness(project: Project) -> dict[int, float]:
-    """{document: how near 0.5 its most uncertain scored pending suggestion is} (1 at 0.5, 0 at
-    0 or 1), aggregated by SQLite: one number a document, whatever the suggestions."""
+    """{document: the sum over its scored pending suggestions of how near 0.5 each is} (1 at
+    0.5, 0 at 0 or 1): about how many of its suggestions are in doubt. Not the most uncertain
+    one alone: a model's per-sentence probabilities put one near 0.5 in most documents of 500
+    tokens (42 of the 73 Europeana documents, ``benchmarks/bench_scores.py``), so the maximum
+    barely tells them apart. Aggregated by SQLite: one number a document."""
     return dict(
         project.db.execute(
-            "SELECT doc_id, max(1.0 - abs(2.0 * score - 1.0)) FROM spans "
+            "SELECT doc_id, sum(1.0 - abs(2.0 * score - 1.0)) FROM spans "
             "WHERE status = 'suggested' AND score IS NOT NULL GROUP BY doc_id"
+        )
+    )
+
+
+def scored_suggestion_counts(project: Project) -> dict[str, int]:
+    """{origin: its pending suggestions with a score}: what ``uncertain`` ranks by."""
+    return dict(
+        project.db.execute(
+            "SELECT origin, count(*) FROM spans WHERE status = 'suggested' AND score IS NOT NULL "
+            "GROUP BY origin ORDER BY count(*) DESC, origin"
         )
     )
 

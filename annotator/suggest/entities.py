@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from spacy.tokens import Span as SpacySpan
 
 from annotator.model import Span
+from annotator.suggest.beam_scores import entity_score
 from annotator.suggest.results import Tally
 
 
@@ -32,15 +33,18 @@ def spans_to_suggestions(
     origin: str,
     mapper: LabelMapper,
     tally: Tally,
-    score: float | None = None,
+    scored: bool = False,
 ) -> list[Span]:
-    """Schema spans with status ``suggested``; unmapped labels are counted in ``tally``."""
+    """Schema spans with status ``suggested``; unmapped labels are counted in ``tally``.
+    ``scored``: ``spans`` are the model's ``doc.ents``, each with the score ``beam_scores``
+    gave it, if any (a score is kept by character offsets, so other spans must not ask)."""
     suggestions = []
     for found in spans:
         label = mapper(found.label_)
         if label is None:
             tally[origin].dropped_labels[found.label_] += 1
             continue
+        score = entity_score(found) if scored else None
         suggestions.append(suggestion_from(found, doc_id, label, origin, score))
     return suggestions
 

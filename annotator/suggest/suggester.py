@@ -14,6 +14,8 @@ from spacy.tokens import Doc
 
 from annotator.model import LabelSchema, Relation, Span
 from annotator.model.learned import LEARNED_ORIGIN_PREFIX
+from annotator.suggest.beam_scores import add_beam_scores
+from annotator.suggest.beam_scores import describe as describe_scores
 from annotator.suggest.entities import LabelMapper, spans_to_suggestions
 from annotator.suggest.learning import Learning
 from annotator.suggest.long_texts import pipe_long_texts
@@ -45,10 +47,15 @@ class Suggester:
     accepted: AcceptedStrings | None = None
     learning: Learning | None = None
     """Learned relation patterns; ``None`` when the pipeline has no parser to run them."""
+    scores: str = "none"
+    """``beam``: the model's entities get their probability (``beam_scores``)."""
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.mapper = LabelMapper(self.label_map, self.schema.entity_names)
+        if self.scores == "beam":
+            scored = self.pipeline.origin is not None and add_beam_scores(self.pipeline.nlp)
+            self.notes.append(describe_scores(scored, self.pipeline.name))
         self.ruler_keys = add_pattern_rulers(self.pipeline, list(self.pattern_files))
         for pattern_file in self.pattern_files:
             for reason, count in pattern_file.skipped.items():
@@ -125,7 +132,7 @@ class Suggester:
         found: list[Span] = []
         if self.pipeline.origin is not None:
             found += spans_to_suggestions(
-                doc.ents, doc_id, self.pipeline.origin, self.mapper, tally
+                doc.ents, doc_id, self.pipeline.origin, self.mapper, tally, scored=True
             )
         for origin, key in self.ruler_keys:
             if key is None:
