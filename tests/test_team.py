@@ -442,3 +442,31 @@ def test_consecutive_ids_sort_in_the_order_made_and_differ_between_runs() -> Non
     first, second = consecutive_ids(300), consecutive_ids(3)
     assert first == sorted(first) and len(set(first + second)) == 303
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in first + second)
+
+
+def test_tags_of_a_batch_of_documents_are_each_document_s_own() -> None:
+    """Documents tagged together (offsets shifted) get the tags each gets alone: with spans
+    apart, spans over no token, a document without tokens, and spans that share a token."""
+    import random
+
+    import numpy
+
+    from annotator.services.agreement import TagCodes
+
+    tokens = _tokens(DOC_1)
+    rng = random.Random(5)
+    for _ in range(100):
+        documents = []
+        for _ in range(rng.randint(1, 5)):
+            spans = set()
+            for _ in range(rng.randint(0, 3)):
+                start = rng.randrange(len(DOC_1) - 1)
+                end = rng.randint(start + 1, min(start + 12, len(DOC_1)))
+                spans.add((start, end, rng.choice(["PER", "LOC"])))
+            edges = tokens if rng.random() > 0.1 else ()
+            documents.append([numpy.array([e[i] for e in edges], dtype=int) for i in (0, 1)])
+            documents[-1].append(spans)
+        codes = TagCodes()
+        alone = [codes.bio_of_edges(*document) for document in documents]
+        together = codes.bio_of_batch(documents)
+        assert together.tolist() == numpy.concatenate(alone).tolist(), documents

@@ -119,33 +119,21 @@ class TagCodes:
         """``bio`` for tokens given as their starts and ends: interval arithmetic on arrays.
 
         Each span covers tokens ``[first, last)`` (bisection over the token edges). When no
-        two spans share a token, as in most documents, B and I codes are laid in one go (I by
-        a running sum of +code at first + 1 and -code at last); otherwise longer spans go
-        first and a span over tokens already tagged is left out.
+        two spans share a token, as in most documents, B and I codes are laid in one go
+        (``_laid``); otherwise longer spans go first and a span over tokens already tagged is
+        left out.
         """
         count = len(starts)
-        tags = numpy.zeros(count, dtype=numpy.int64)
         if not spans or not count:
-            return tags
+            return numpy.zeros(count, dtype=numpy.int64)
         listed = list(spans)
         span_starts, span_ends, labels = zip(*listed, strict=True)
-        known = self.of_label
-        for label in set(labels).difference(known):
-            self.label_codes(label)
         firsts = numpy.searchsorted(ends, span_starts, side="right")
         lasts = numpy.searchsorted(starts, span_ends, side="left")
-        covering = firsts < lasts  # spans over no token tag nothing
-        by_first = numpy.argsort(firsts[covering], kind="stable")
-        first, last = firsts[covering][by_first], lasts[covering][by_first]
-        if numpy.all(first[1:] >= last[:-1]):  # no token in two spans
-            codes = numpy.array([known[label] for label in labels], dtype=numpy.int64)
-            begin, inside = codes[covering][by_first].T
-            running = numpy.zeros(count + 1, dtype=numpy.int64)
-            running[first + 1] += inside
-            running[last] -= inside  # no index twice: the spans share no token
-            tags[:] = numpy.cumsum(running)[:count]
-            tags[first] = begin
+        tags = self._laid(count, firsts, lasts, labels)
+        if tags is not None:
             return tags
+        tags = numpy.zeros(count, dtype=numpy.int64)
         order = sorted(
             range(len(listed)), key=lambda i: (-(span_ends[i] - span_starts[i]), listed[i])
         )
@@ -153,9 +141,62 @@ class TagCodes:
             at, end = int(firsts[index]), int(lasts[index])
             if at >= end or tags[at:end].any():
                 continue  # no token, or a longer span has these tokens
-            begin, inside = known[labels[index]]
+            begin, inside = self.of_label[labels[index]]
             tags[at] = begin
             tags[at + 1 : end] = inside
+        return tags
+
+    def bio_of_batch(
+        self, documents: Sequence[tuple[numpy.ndarray, numpy.ndarray, set[SpanKey]]]
+    ) -> numpy.ndarray:
+        """``bio_of_edges`` of several documents (token starts, ends, spans), one after the
+        other, in a few numpy calls instead of a dozen per document: each document's offsets
+        are shifted past the last one's, so that tokens and spans of different documents
+        never meet. If spans share a token somewhere, each document is tagged on its own."""
+        bases = numpy.zeros(len(documents), dtype=numpy.int64)
+        base = 0
+        for index, (_starts, ends, spans) in enumerate(documents):
+            bases[index] = base
+            base += max(int(ends[-1]) if len(ends) else 0, max(map(_END, spans), default=0)) + 1
+        token_counts = [len(starts) for starts, _ends, _spans in documents]
+        count = sum(token_counts)
+        listed = [span for _starts, _ends, spans in documents for span in spans]
+        if not listed or not count:
+            return numpy.zeros(count, dtype=numpy.int64)
+        starts = numpy.concatenate([starts for starts, _ends, _spans in documents])
+        ends = numpy.concatenate([ends for _starts, ends, _spans in documents])
+        shifts = numpy.repeat(bases, token_counts)
+        span_shifts = numpy.repeat(bases, [len(spans) for _starts, _ends, spans in documents])
+        span_starts = numpy.fromiter(map(_START, listed), numpy.int64, len(listed)) + span_shifts
+        span_ends = numpy.fromiter(map(_END, listed), numpy.int64, len(listed)) + span_shifts
+        firsts = numpy.searchsorted(ends + shifts, span_starts, side="right")
+        lasts = numpy.searchsorted(starts + shifts, span_ends, side="left")
+        tags = self._laid(count, firsts, lasts, list(map(_LABEL, listed)))
+        if tags is not None:
+            return tags
+        return numpy.concatenate([self.bio_of_edges(*document) for document in documents])
+
+    def _laid(
+        self, count: int, firsts: numpy.ndarray, lasts: numpy.ndarray, labels: Sequence[str]
+    ) -> numpy.ndarray | None:
+        """The tags of ``count`` tokens with the spans over tokens ``[firsts, lasts)``, laid
+        in one go (B at each first, I by a running sum of +code at first + 1 and -code at
+        last), or None if two spans share a token."""
+        known = self.of_label
+        for label in set(labels).difference(known):
+            self.label_codes(label)
+        covering = firsts < lasts  # spans over no token tag nothing
+        by_first = numpy.argsort(firsts[covering], kind="stable")
+        first, last = firsts[covering][by_first], lasts[covering][by_first]
+        if not numpy.all(first[1:] >= last[:-1]):
+            return None
+        codes = numpy.array([known[label] for label in labels], dtype=numpy.int64)
+        begin, inside = codes[covering][by_first].T
+        running = numpy.zeros(count + 1, dtype=numpy.int64)
+        running[first + 1] += inside
+        running[last] -= inside  # no index twice: the spans share no token
+        tags = numpy.cumsum(running)[:count]
+        tags[first] = begin
         return tags
 
 
@@ -350,28 +391,34 @@ def _add_confusion(table: dict[str, Counter[str]], a: Annotations, b: Annotation
 
 
 class TokenBatches:
-    """Documents' tag codes, joined and counted a batch at a time (one numpy call for many
+    """Documents tagged, joined and counted a batch at a time (a few numpy calls for many
     documents, memory bounded by the batch): kappa and the coincidences only add up counts,
     so tokens of documents that the same annotators finished can be counted together."""
 
-    def __init__(self, pairs: dict[tuple[str, str], PairTally], coincidences: Coincidences):
+    def __init__(
+        self, pairs: dict[tuple[str, str], PairTally], coincidences: Coincidences, codes: TagCodes
+    ):
         self.pairs = pairs
         self.coincidences = coincidences
-        self.groups: dict[tuple[str, ...], dict[str, list[numpy.ndarray]]] = {}
+        self.codes = codes
+        self.groups: dict[tuple[str, ...], list[SharedDocument]] = {}
         self.documents = 0
 
-    def add(self, tags: dict[str, numpy.ndarray]) -> None:
-        """One document: the tag codes of its tokens by each annotator who finished it."""
-        group = self.groups.setdefault(tuple(tags), {name: [] for name in tags})
-        for name, codes in tags.items():
-            group[name].append(codes)
+    def add(self, document: SharedDocument) -> None:
+        """One document, with the spans of each annotator who finished it."""
+        self.groups.setdefault(tuple(document.by_annotator), []).append(document)
         self.documents += 1
         if self.documents >= _TOKEN_BATCH:
             self.flush()
 
     def flush(self) -> None:
-        for group in self.groups.values():
-            joined = {name: numpy.concatenate(arrays) for name, arrays in group.items()}
+        for names, documents in self.groups.items():
+            joined = {
+                name: self.codes.bio_of_batch(
+                    [(d.starts, d.ends, d.by_annotator[name].spans) for d in documents]
+                )
+                for name in names
+            }
             self.coincidences.add(list(joined.values()))
             for (a, b), tally in self.pairs.items():
                 if a in joined and b in joined:
@@ -392,18 +439,13 @@ def agreement(
         pairs = {(a, b): PairTally(a, b) for a, b in combinations(names, 2)}
         codes = TagCodes()
         coincidences = Coincidences()
-        batches = TokenBatches(pairs, coincidences)
+        batches = TokenBatches(pairs, coincidences, codes)
         table: dict[str, Counter[str]] = defaultdict(Counter)
         documents = tokens = 0
         for document in shared_documents(team):
             documents += 1
             tokens += len(document.starts)
-            batches.add(
-                {
-                    name: codes.bio_of_edges(document.starts, document.ends, annotations.spans)
-                    for name, annotations in document.by_annotator.items()
-                }
-            )
+            batches.add(document)
             for (a, b), tally in pairs.items():
                 if a in document.by_annotator and b in document.by_annotator:
                     first, second = document.by_annotator[a], document.by_annotator[b]
