@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import accumulate, combinations, groupby
+from itertools import accumulate, combinations, groupby, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -58,10 +58,6 @@ class Annotations:
             spans = list(group)
             found[label] = (list(map(_START, spans)), list(accumulate(map(_END, spans), max)))
         return found
-
-    @cached_property
-    def label_counts(self) -> Counter[str]:
-        return Counter(map(itemgetter(2), self.spans))
 
     @cached_property
     def by_offsets(self) -> dict[tuple[int, int], str]:
@@ -305,56 +301,47 @@ class PairTally:
     first: str
     second: str
     documents: int = 0
-    exact: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
-    overlap: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0]))
+    both: Counter[str] = field(default_factory=Counter)  # spans both have, by label
+    of_first: Counter[str] = field(default_factory=Counter)  # the first's spans, by label
+    of_second: Counter[str] = field(default_factory=Counter)
+    overlapping_first: Counter[str] = field(default_factory=Counter)  # not both, overlapping
+    overlapping_second: Counter[str] = field(default_factory=Counter)
     relations: list[int] = field(default_factory=lambda: [0, 0, 0])
     tokens: KappaCounts = field(default_factory=KappaCounts)
 
     def add(self, a: Annotations, b: Annotations) -> None:
         """One document's spans and relations (its tokens come in batches, ``TokenBatches``).
 
-        Spans both have are counted by label in one go; only the others are compared one by
-        one for the overlapping measure."""
+        Spans are counted by label in one go (``Counter.update``: no Python step per span);
+        only those one of them has are compared one by one for the overlapping measure."""
         self.documents += 1
         common = a.spans & b.spans
-        same = Counter(map(itemgetter(2), common))
-        counts_a, counts_b = a.label_counts, b.label_counts
-        for label in counts_a.keys() | counts_b.keys():
-            both, n_a, n_b = same.get(label, 0), counts_a.get(label, 0), counts_b.get(label, 0)
-            row = self.exact[label]  # true positives, |first|, |second|
-            row[0] += both
-            row[1] += n_a
-            row[2] += n_b
-            loose = self.overlap[label]  # matched of first, |first|, matched of second, |second|
-            loose[0] += both
-            loose[1] += n_a
-            loose[2] += both
-            loose[3] += n_b
+        self.both.update(map(_LABEL, common))
+        self.of_first.update(map(_LABEL, a.spans))
+        self.of_second.update(map(_LABEL, b.spans))
         for span in a.spans - common:
             if _overlaps(span, b):
-                self.overlap[span[2]][0] += 1
+                self.overlapping_first[span[2]] += 1
         for span in b.spans - common:
             if _overlaps(span, a):
-                self.overlap[span[2]][2] += 1
+                self.overlapping_second[span[2]] += 1
         self.relations[0] += len(a.relations & b.relations)
         self.relations[1] += len(a.relations)
         self.relations[2] += len(b.relations)
 
     def figures(self) -> dict[str, Any]:
         per_label = {}
-        for label in sorted(self.exact):
-            tp, n_a, n_b = self.exact[label]
-            matched_a, total_a, matched_b, total_b = self.overlap[label]
+        for label in sorted(self.of_first.keys() | self.of_second.keys()):
+            tp, n_a, n_b = self.both[label], self.of_first[label], self.of_second[label]
+            matched = 2 * tp + self.overlapping_first[label] + self.overlapping_second[label]
             per_label[label] = {
                 "exact_f1": round(f1(tp, n_a, n_b), 4),
-                "overlap_f1": round(f1((matched_a + matched_b) / 2.0, total_a, total_b), 4),
+                "overlap_f1": round(f1(matched / 2.0, n_a, n_b), 4),
                 "first": n_a,
                 "second": n_b,
             }
-        tp = sum(row[0] for row in self.exact.values())
-        n_a = sum(row[1] for row in self.exact.values())
-        n_b = sum(row[2] for row in self.exact.values())
-        matched = sum(row[0] + row[2] for row in self.overlap.values())
+        tp, n_a, n_b = self.both.total(), self.of_first.total(), self.of_second.total()
+        matched = 2 * tp + self.overlapping_first.total() + self.overlapping_second.total()
         return {
             "annotators": [self.first, self.second],
             "documents": self.documents,
@@ -381,13 +368,31 @@ def shared_documents(team: Team) -> Iterator[SharedDocument]:
         yield SharedDocument(*token_edges(entries[0][1].tokens_json), by_annotator)
 
 
-def _add_confusion(table: dict[str, Counter[str]], a: Annotations, b: Annotations) -> None:
-    first, second = a.by_offsets, b.by_offsets
-    same = first.items() & second.items()  # most spans: counted by label, in one go
-    for label, count in Counter(map(itemgetter(1), same)).items():
-        table[label][label] += count
-    for where in (first.keys() | second.keys()).difference(map(itemgetter(0), same)):
-        table[first.get(where, NONE)][second.get(where, NONE)] += 1
+@dataclass
+class Confusion:
+    """The confusion table of labels, added up over pairs and documents by ``Counter.update``
+    (no Python step per span): the cells where both have the same label, and the others."""
+
+    same: Counter[str] = field(default_factory=Counter)
+    cells: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, a: Annotations, b: Annotations) -> None:
+        first, second = a.by_offsets, b.by_offsets
+        same = first.items() & second.items()  # most spans
+        self.same.update(map(itemgetter(1), same))
+        apart = list((first.keys() | second.keys()).difference(map(itemgetter(0), same)))
+        if apart:  # (label of the first, of the second) at each, counted in C
+            self.cells.update(
+                zip(map(first.get, apart, repeat(NONE)), map(second.get, apart, repeat(NONE)))
+            )
+
+    def table(self) -> dict[str, dict[str, int]]:
+        rows: dict[str, Counter[str]] = defaultdict(Counter)
+        for label, count in self.same.items():
+            rows[label][label] += count
+        for (row, column), count in self.cells.items():
+            rows[row][column] += count
+        return {row: dict(sorted(columns.items())) for row, columns in sorted(rows.items())}
 
 
 class TokenBatches:
@@ -440,7 +445,7 @@ def agreement(
         codes = TagCodes()
         coincidences = Coincidences()
         batches = TokenBatches(pairs, coincidences, codes)
-        table: dict[str, Counter[str]] = defaultdict(Counter)
+        confusion = Confusion()
         documents = tokens = 0
         for document in shared_documents(team):
             documents += 1
@@ -450,7 +455,7 @@ def agreement(
                 if a in document.by_annotator and b in document.by_annotator:
                     first, second = document.by_annotator[a], document.by_annotator[b]
                     tally.add(first, second)
-                    _add_confusion(table, first, second)
+                    confusion.add(first, second)
         batches.flush()
         alpha = coincidences.alpha()
         return {
@@ -459,6 +464,6 @@ def agreement(
             "tokens": tokens,
             "pairs": [tally.figures() for tally in pairs.values() if tally.documents],
             "krippendorff_alpha": None if alpha is None else round(alpha, 4),
-            "confusion": {row: dict(sorted(cols.items())) for row, cols in sorted(table.items())},
+            "confusion": confusion.table(),
             "notes": team.notes,
         }
