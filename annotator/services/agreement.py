@@ -383,7 +383,11 @@ class Confusion:
         apart = list((first.keys() | second.keys()).difference(map(itemgetter(0), same)))
         if apart:  # (label of the first, of the second) at each, counted in C
             self.cells.update(
-                zip(map(first.get, apart, repeat(NONE)), map(second.get, apart, repeat(NONE)))
+                zip(
+                    map(first.get, apart, repeat(NONE)),
+                    map(second.get, apart, repeat(NONE)),
+                    strict=True,
+                )
             )
 
     def table(self) -> dict[str, dict[str, int]]:
