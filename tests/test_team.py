@@ -470,3 +470,30 @@ def test_tags_of_a_batch_of_documents_are_each_document_s_own() -> None:
         alone = [codes.bio_of_edges(*document) for document in documents]
         together = codes.bio_of_batch(documents)
         assert together.tolist() == numpy.concatenate(alone).tolist(), documents
+
+
+def test_a_relation_whose_end_is_undecided_is_merged_and_measured(pair, tmp_path) -> None:
+    """Relations name their ends by id; an end that is no decision (a pending suggestion) is
+    read on its own, so the relation still counts and its end is put up for review."""
+    a, _b = pair
+    c = tmp_path / "c.annotator"
+    with Project.create(c, ProjectSettings(annotator="chloe")) as project:
+        doc_id, _ = project.add_document(Document(text=DOC_2, tokens=_tokens(DOC_2)))
+        head = Span(doc_id=doc_id, start=0, end=3, label="PER", status="suggested")
+        child = Span(doc_id=doc_id, start=11, end=18, label="ORG")
+        project.add_spans([head, child])
+        project.add_relations(
+            [Relation(doc_id=doc_id, head=head.id, child=child.id, label="works_for")]
+        )
+        project.set_document_status(doc_id, "done")
+    figures = agreement([a, c])
+    assert [pair["relation_f1"] for pair in figures["pairs"]] == [1.0]
+    assert figures["pairs"][0]["span_exact_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    team.merge_projects(tmp_path / "r.annotator", [a, c])
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        [doc_id] = [i for i in merged.document_ids() if merged.document(i).text == DOC_2]
+        [relation] = merged.relations(doc_id)
+        assert relation.origin == "annotator:alice+chloe"
+        ends = {s.id: (s.start, s.end, s.label, s.status) for s in merged.spans(doc_id)}
+        assert ends[relation.head] == (0, 3, "PER", "suggested")
+        assert ends[relation.child] == (11, 18, "ORG", "suggested")

@@ -275,8 +275,8 @@ def _mapped(decisions: DocumentDecisions, mapping: dict[str, str]) -> DocumentDe
     return replace(
         decisions,
         spans=[
-            (digest, s, e, mapping.get(label, label), st)
-            for digest, s, e, label, st in decisions.spans
+            (digest, s, e, mapping.get(label, label), st, span_id)
+            for digest, s, e, label, st, span_id in decisions.spans
         ],
         relations=[
             (key(head), key(child), mapping.get(label, label), status)
