@@ -1,6 +1,6 @@
 """Times ``annotator merge`` and ``annotator agreement`` on three annotators' projects.
 
-    .venv/bin/python benchmarks/bench_team.py [--documents 1000 10000]
+    .venv/bin/python benchmarks/bench_team.py [--documents 1000 10000] [--baseline DIR]
 
 For each size N it makes three projects (annotators a, b, c) holding the same N documents of
 about 300 tokens, each with about 33 accepted spans and 3 relations; each annotator differs
@@ -11,6 +11,10 @@ document is done. Then, each in a new process so that its peak memory is its own
 - ``agreement``: ``annotator agreement --json`` on the three;
 - ``raw read``: the floor, reading every span of the three files with plain ``sqlite3``
   (no matching, no figures).
+
+With ``--baseline DIR`` (a source tree of an earlier commit, e.g. made by
+``git archive 966b510 | tar -x -C DIR``), merge and agreement are also timed with that tree's
+code on the same files, one after the other, and printed beside the current figures.
 
 The goal (issue "Teams"): merge and agreement of 3 x 10,000 documents in 10 s or less each,
 with memory that does not grow with the corpus. The table gives each command's CPU seconds
@@ -105,11 +109,13 @@ PEAK = (
 )  # VmHWM: this process's own peak (ru_maxrss would count the parent's, forked from)
 
 
-def _timed(arguments: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of a Python child process."""
+def _timed(arguments: list[str], source: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of a Python child process (importing
+    ``annotator`` from ``source`` if given)."""
+    env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, *arguments], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -119,14 +125,14 @@ def _timed(arguments: list[str]) -> tuple[float, float, float]:
     return wall, cpu, peak
 
 
-def run(command: list[str]) -> tuple[float, float, float]:
-    """``annotator COMMAND`` in a new process."""
+def run(command: list[str], source: Path | None = None) -> tuple[float, float, float]:
+    """``annotator COMMAND`` in a new process (with the code of ``source`` if given)."""
     code = (
         "import sys\nfrom annotator.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code or 0\n"
         f"else:\n    code = 0\n{PEAK}\nsys.exit(code)"
     )
-    return _timed(["-c", code, *command])
+    return _timed(["-c", code, *command], source)
 
 
 def raw_read(paths: list[Path]) -> tuple[float, float, float]:
@@ -142,15 +148,26 @@ def raw_read(paths: list[Path]) -> tuple[float, float, float]:
     return _timed(["-c", code, *map(str, paths)])
 
 
+def _commands(folder: Path, paths: list[Path]) -> dict[str, list[str]]:
+    merged = folder / "merged.annotator"
+    for leftover in (merged, *folder.glob("merged.annotator-*")):
+        leftover.unlink(missing_ok=True)
+    return {
+        "merge": ["merge", str(merged), *map(str, paths)],
+        "agreement": ["agreement", "--json", *map(str, paths)],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--baseline", type=Path, help="an earlier source tree, timed alike")
     parser.add_argument("--make", type=Path, help=argparse.SUPPRESS)  # child: make the files
     args = parser.parse_args()
     if args.make:
         make_projects(args.make, args.documents[0])
         return
-    rows = []
+    rows, baseline_rows = [], []
     for size in args.documents:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -158,9 +175,14 @@ def main() -> None:
                 [sys.executable, __file__, "--make", tmp, "--documents", str(size)], check=True
             )
             paths = [folder / f"{name}.annotator" for name in "abc"]
-            merge = run(["merge", str(folder / "merged.annotator"), *map(str, paths)])
-            agreement = run(["agreement", "--json", *map(str, paths)])
-            rows.append((size, merge, agreement, raw_read(paths)))
+            measures = {name: run(command) for name, command in _commands(folder, paths).items()}
+            rows.append((size, measures["merge"], measures["agreement"], raw_read(paths)))
+            if args.baseline:
+                before = {
+                    name: run(command, args.baseline)
+                    for name, command in _commands(folder, paths).items()
+                }
+                baseline_rows.append((size, before, measures))
     print(f"load average {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
     print(
         "| documents x 3 | merge s (CPU s) | merge peak MB | agreement s (CPU s) "
@@ -174,6 +196,19 @@ def main() -> None:
         met = all(cpu <= GOAL_SECONDS for _wall, cpu, _peak in measures[:2])
         goal = f"<= {GOAL_SECONDS:.0f} s each at 10,000: {'met' if met else 'not met'} (CPU)"
         print(f"| {size:,} | " + " | ".join(cells) + f" | {goal if size == 10_000 else ''} |")
+    if baseline_rows:
+        print(f"\nbaseline {args.baseline} against the current code, same files:")
+        print(
+            "| documents x 3 | command | baseline s (CPU s) | peak MB | now s (CPU s) | peak MB |"
+        )
+        print("|---|---|---|---|---|---|")
+        for size, before, now in baseline_rows:
+            for name in before:
+                (b_wall, b_cpu, b_peak), (n_wall, n_cpu, n_peak) = before[name], now[name]
+                print(
+                    f"| {size:,} | {name} | {b_wall:.1f} ({b_cpu:.1f}) | {b_peak:.0f} "
+                    f"| {n_wall:.1f} ({n_cpu:.1f}) | {n_peak:.0f} |"
+                )
 
 
 if __name__ == "__main__":

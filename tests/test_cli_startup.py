@@ -94,3 +94,13 @@ def test_stats_is_readable_at_80_columns(project: Project, doc_id: int) -> None:
     for origin in (pattern, "model:fr_core_news_md@3.8.0"):
         row = lines[lines.index(origin) + 1].split()
         assert row == ["spans", "1", "0", "0", "0", "-"], result.stdout
+
+
+def test_agreement_loads_numpy_but_not_pandas_through_sqlite_utils() -> None:
+    check = (
+        "import json, sys, annotator.services.agreement\n"
+        "print(json.dumps(['numpy' in sys.modules, 'pandas' in sys.modules]))"
+    )
+    result = _run("-c", check)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [True, False]  # pandas: 0.7 s for nothing

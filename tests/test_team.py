@@ -442,3 +442,58 @@ def test_consecutive_ids_sort_in_the_order_made_and_differ_between_runs() -> Non
     first, second = consecutive_ids(300), consecutive_ids(3)
     assert first == sorted(first) and len(set(first + second)) == 303
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in first + second)
+
+
+def test_tags_of_a_batch_of_documents_are_each_document_s_own() -> None:
+    """Documents tagged together (offsets shifted) get the tags each gets alone: with spans
+    apart, spans over no token, a document without tokens, and spans that share a token."""
+    import random
+
+    import numpy
+
+    from annotator.services.agreement import TagCodes
+
+    tokens = _tokens(DOC_1)
+    rng = random.Random(5)
+    for _ in range(100):
+        documents = []
+        for _ in range(rng.randint(1, 5)):
+            spans = set()
+            for _ in range(rng.randint(0, 3)):
+                start = rng.randrange(len(DOC_1) - 1)
+                end = rng.randint(start + 1, min(start + 12, len(DOC_1)))
+                spans.add((start, end, rng.choice(["PER", "LOC"])))
+            edges = tokens if rng.random() > 0.1 else ()
+            documents.append([numpy.array([e[i] for e in edges], dtype=int) for i in (0, 1)])
+            documents[-1].append(spans)
+        codes = TagCodes()
+        alone = [codes.bio_of_edges(*document) for document in documents]
+        together = codes.bio_of_batch(documents)
+        assert together.tolist() == numpy.concatenate(alone).tolist(), documents
+
+
+def test_a_relation_whose_end_is_undecided_is_merged_and_measured(pair, tmp_path) -> None:
+    """Relations name their ends by id; an end that is no decision (a pending suggestion) is
+    read on its own, so the relation still counts and its end is put up for review."""
+    a, _b = pair
+    c = tmp_path / "c.annotator"
+    with Project.create(c, ProjectSettings(annotator="chloe")) as project:
+        doc_id, _ = project.add_document(Document(text=DOC_2, tokens=_tokens(DOC_2)))
+        head = Span(doc_id=doc_id, start=0, end=3, label="PER", status="suggested")
+        child = Span(doc_id=doc_id, start=11, end=18, label="ORG")
+        project.add_spans([head, child])
+        project.add_relations(
+            [Relation(doc_id=doc_id, head=head.id, child=child.id, label="works_for")]
+        )
+        project.set_document_status(doc_id, "done")
+    figures = agreement([a, c])
+    assert [pair["relation_f1"] for pair in figures["pairs"]] == [1.0]
+    assert figures["pairs"][0]["span_exact_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    team.merge_projects(tmp_path / "r.annotator", [a, c])
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        [doc_id] = [i for i in merged.document_ids() if merged.document(i).text == DOC_2]
+        [relation] = merged.relations(doc_id)
+        assert relation.origin == "annotator:alice+chloe"
+        ends = {s.id: (s.start, s.end, s.label, s.status) for s in merged.spans(doc_id)}
+        assert ends[relation.head] == (0, 3, "PER", "suggested")
+        assert ends[relation.child] == (11, 18, "ORG", "suggested")

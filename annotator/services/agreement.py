@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import accumulate, combinations, groupby
+from itertools import accumulate, combinations, groupby, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -58,10 +58,6 @@ class Annotations:
             spans = list(group)
             found[label] = (list(map(_START, spans)), list(accumulate(map(_END, spans), max)))
         return found
-
-    @cached_property
-    def label_counts(self) -> Counter[str]:
-        return Counter(map(itemgetter(2), self.spans))
 
     @cached_property
     def by_offsets(self) -> dict[tuple[int, int], str]:
@@ -119,33 +115,21 @@ class TagCodes:
         """``bio`` for tokens given as their starts and ends: interval arithmetic on arrays.
 
         Each span covers tokens ``[first, last)`` (bisection over the token edges). When no
-        two spans share a token, as in most documents, B and I codes are laid in one go (I by
-        a running sum of +code at first + 1 and -code at last); otherwise longer spans go
-        first and a span over tokens already tagged is left out.
+        two spans share a token, as in most documents, B and I codes are laid in one go
+        (``_laid``); otherwise longer spans go first and a span over tokens already tagged is
+        left out.
         """
         count = len(starts)
-        tags = numpy.zeros(count, dtype=numpy.int64)
         if not spans or not count:
-            return tags
+            return numpy.zeros(count, dtype=numpy.int64)
         listed = list(spans)
         span_starts, span_ends, labels = zip(*listed, strict=True)
-        known = self.of_label
-        for label in set(labels).difference(known):
-            self.label_codes(label)
         firsts = numpy.searchsorted(ends, span_starts, side="right")
         lasts = numpy.searchsorted(starts, span_ends, side="left")
-        covering = firsts < lasts  # spans over no token tag nothing
-        by_first = numpy.argsort(firsts[covering], kind="stable")
-        first, last = firsts[covering][by_first], lasts[covering][by_first]
-        if numpy.all(first[1:] >= last[:-1]):  # no token in two spans
-            codes = numpy.array([known[label] for label in labels], dtype=numpy.int64)
-            begin, inside = codes[covering][by_first].T
-            running = numpy.zeros(count + 1, dtype=numpy.int64)
-            running[first + 1] += inside
-            running[last] -= inside  # no index twice: the spans share no token
-            tags[:] = numpy.cumsum(running)[:count]
-            tags[first] = begin
+        tags = self._laid(count, firsts, lasts, labels)
+        if tags is not None:
             return tags
+        tags = numpy.zeros(count, dtype=numpy.int64)
         order = sorted(
             range(len(listed)), key=lambda i: (-(span_ends[i] - span_starts[i]), listed[i])
         )
@@ -153,9 +137,62 @@ class TagCodes:
             at, end = int(firsts[index]), int(lasts[index])
             if at >= end or tags[at:end].any():
                 continue  # no token, or a longer span has these tokens
-            begin, inside = known[labels[index]]
+            begin, inside = self.of_label[labels[index]]
             tags[at] = begin
             tags[at + 1 : end] = inside
+        return tags
+
+    def bio_of_batch(
+        self, documents: Sequence[tuple[numpy.ndarray, numpy.ndarray, set[SpanKey]]]
+    ) -> numpy.ndarray:
+        """``bio_of_edges`` of several documents (token starts, ends, spans), one after the
+        other, in a few numpy calls instead of a dozen per document: each document's offsets
+        are shifted past the last one's, so that tokens and spans of different documents
+        never meet. If spans share a token somewhere, each document is tagged on its own."""
+        bases = numpy.zeros(len(documents), dtype=numpy.int64)
+        base = 0
+        for index, (_starts, ends, spans) in enumerate(documents):
+            bases[index] = base
+            base += max(int(ends[-1]) if len(ends) else 0, max(map(_END, spans), default=0)) + 1
+        token_counts = [len(starts) for starts, _ends, _spans in documents]
+        count = sum(token_counts)
+        listed = [span for _starts, _ends, spans in documents for span in spans]
+        if not listed or not count:
+            return numpy.zeros(count, dtype=numpy.int64)
+        starts = numpy.concatenate([starts for starts, _ends, _spans in documents])
+        ends = numpy.concatenate([ends for _starts, ends, _spans in documents])
+        shifts = numpy.repeat(bases, token_counts)
+        span_shifts = numpy.repeat(bases, [len(spans) for _starts, _ends, spans in documents])
+        span_starts = numpy.fromiter(map(_START, listed), numpy.int64, len(listed)) + span_shifts
+        span_ends = numpy.fromiter(map(_END, listed), numpy.int64, len(listed)) + span_shifts
+        firsts = numpy.searchsorted(ends + shifts, span_starts, side="right")
+        lasts = numpy.searchsorted(starts + shifts, span_ends, side="left")
+        tags = self._laid(count, firsts, lasts, list(map(_LABEL, listed)))
+        if tags is not None:
+            return tags
+        return numpy.concatenate([self.bio_of_edges(*document) for document in documents])
+
+    def _laid(
+        self, count: int, firsts: numpy.ndarray, lasts: numpy.ndarray, labels: Sequence[str]
+    ) -> numpy.ndarray | None:
+        """The tags of ``count`` tokens with the spans over tokens ``[firsts, lasts)``, laid
+        in one go (B at each first, I by a running sum of +code at first + 1 and -code at
+        last), or None if two spans share a token."""
+        known = self.of_label
+        for label in set(labels).difference(known):
+            self.label_codes(label)
+        covering = firsts < lasts  # spans over no token tag nothing
+        by_first = numpy.argsort(firsts[covering], kind="stable")
+        first, last = firsts[covering][by_first], lasts[covering][by_first]
+        if not numpy.all(first[1:] >= last[:-1]):
+            return None
+        codes = numpy.array([known[label] for label in labels], dtype=numpy.int64)
+        begin, inside = codes[covering][by_first].T
+        running = numpy.zeros(count + 1, dtype=numpy.int64)
+        running[first + 1] += inside
+        running[last] -= inside  # no index twice: the spans share no token
+        tags = numpy.cumsum(running)[:count]
+        tags[first] = begin
         return tags
 
 
@@ -264,56 +301,47 @@ class PairTally:
     first: str
     second: str
     documents: int = 0
-    exact: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
-    overlap: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0]))
+    both: Counter[str] = field(default_factory=Counter)  # spans both have, by label
+    of_first: Counter[str] = field(default_factory=Counter)  # the first's spans, by label
+    of_second: Counter[str] = field(default_factory=Counter)
+    overlapping_first: Counter[str] = field(default_factory=Counter)  # not both, overlapping
+    overlapping_second: Counter[str] = field(default_factory=Counter)
     relations: list[int] = field(default_factory=lambda: [0, 0, 0])
     tokens: KappaCounts = field(default_factory=KappaCounts)
 
     def add(self, a: Annotations, b: Annotations) -> None:
         """One document's spans and relations (its tokens come in batches, ``TokenBatches``).
 
-        Spans both have are counted by label in one go; only the others are compared one by
-        one for the overlapping measure."""
+        Spans are counted by label in one go (``Counter.update``: no Python step per span);
+        only those one of them has are compared one by one for the overlapping measure."""
         self.documents += 1
         common = a.spans & b.spans
-        same = Counter(map(itemgetter(2), common))
-        counts_a, counts_b = a.label_counts, b.label_counts
-        for label in counts_a.keys() | counts_b.keys():
-            both, n_a, n_b = same.get(label, 0), counts_a.get(label, 0), counts_b.get(label, 0)
-            row = self.exact[label]  # true positives, |first|, |second|
-            row[0] += both
-            row[1] += n_a
-            row[2] += n_b
-            loose = self.overlap[label]  # matched of first, |first|, matched of second, |second|
-            loose[0] += both
-            loose[1] += n_a
-            loose[2] += both
-            loose[3] += n_b
+        self.both.update(map(_LABEL, common))
+        self.of_first.update(map(_LABEL, a.spans))
+        self.of_second.update(map(_LABEL, b.spans))
         for span in a.spans - common:
             if _overlaps(span, b):
-                self.overlap[span[2]][0] += 1
+                self.overlapping_first[span[2]] += 1
         for span in b.spans - common:
             if _overlaps(span, a):
-                self.overlap[span[2]][2] += 1
+                self.overlapping_second[span[2]] += 1
         self.relations[0] += len(a.relations & b.relations)
         self.relations[1] += len(a.relations)
         self.relations[2] += len(b.relations)
 
     def figures(self) -> dict[str, Any]:
         per_label = {}
-        for label in sorted(self.exact):
-            tp, n_a, n_b = self.exact[label]
-            matched_a, total_a, matched_b, total_b = self.overlap[label]
+        for label in sorted(self.of_first.keys() | self.of_second.keys()):
+            tp, n_a, n_b = self.both[label], self.of_first[label], self.of_second[label]
+            matched = 2 * tp + self.overlapping_first[label] + self.overlapping_second[label]
             per_label[label] = {
                 "exact_f1": round(f1(tp, n_a, n_b), 4),
-                "overlap_f1": round(f1((matched_a + matched_b) / 2.0, total_a, total_b), 4),
+                "overlap_f1": round(f1(matched / 2.0, n_a, n_b), 4),
                 "first": n_a,
                 "second": n_b,
             }
-        tp = sum(row[0] for row in self.exact.values())
-        n_a = sum(row[1] for row in self.exact.values())
-        n_b = sum(row[2] for row in self.exact.values())
-        matched = sum(row[0] + row[2] for row in self.overlap.values())
+        tp, n_a, n_b = self.both.total(), self.of_first.total(), self.of_second.total()
+        matched = 2 * tp + self.overlapping_first.total() + self.overlapping_second.total()
         return {
             "annotators": [self.first, self.second],
             "documents": self.documents,
@@ -340,38 +368,66 @@ def shared_documents(team: Team) -> Iterator[SharedDocument]:
         yield SharedDocument(*token_edges(entries[0][1].tokens_json), by_annotator)
 
 
-def _add_confusion(table: dict[str, Counter[str]], a: Annotations, b: Annotations) -> None:
-    first, second = a.by_offsets, b.by_offsets
-    same = first.items() & second.items()  # most spans: counted by label, in one go
-    for label, count in Counter(map(itemgetter(1), same)).items():
-        table[label][label] += count
-    for where in (first.keys() | second.keys()).difference(map(itemgetter(0), same)):
-        table[first.get(where, NONE)][second.get(where, NONE)] += 1
+@dataclass
+class Confusion:
+    """The confusion table of labels, added up over pairs and documents by ``Counter.update``
+    (no Python step per span): the cells where both have the same label, and the others."""
+
+    same: Counter[str] = field(default_factory=Counter)
+    cells: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, a: Annotations, b: Annotations) -> None:
+        first, second = a.by_offsets, b.by_offsets
+        same = first.items() & second.items()  # most spans
+        self.same.update(map(itemgetter(1), same))
+        apart = list((first.keys() | second.keys()).difference(map(itemgetter(0), same)))
+        if apart:  # (label of the first, of the second) at each, counted in C
+            self.cells.update(
+                zip(
+                    map(first.get, apart, repeat(NONE)),
+                    map(second.get, apart, repeat(NONE)),
+                    strict=True,
+                )
+            )
+
+    def table(self) -> dict[str, dict[str, int]]:
+        rows: dict[str, Counter[str]] = defaultdict(Counter)
+        for label, count in self.same.items():
+            rows[label][label] += count
+        for (row, column), count in self.cells.items():
+            rows[row][column] += count
+        return {row: dict(sorted(columns.items())) for row, columns in sorted(rows.items())}
 
 
 class TokenBatches:
-    """Documents' tag codes, joined and counted a batch at a time (one numpy call for many
+    """Documents tagged, joined and counted a batch at a time (a few numpy calls for many
     documents, memory bounded by the batch): kappa and the coincidences only add up counts,
     so tokens of documents that the same annotators finished can be counted together."""
 
-    def __init__(self, pairs: dict[tuple[str, str], PairTally], coincidences: Coincidences):
+    def __init__(
+        self, pairs: dict[tuple[str, str], PairTally], coincidences: Coincidences, codes: TagCodes
+    ):
         self.pairs = pairs
         self.coincidences = coincidences
-        self.groups: dict[tuple[str, ...], dict[str, list[numpy.ndarray]]] = {}
+        self.codes = codes
+        self.groups: dict[tuple[str, ...], list[SharedDocument]] = {}
         self.documents = 0
 
-    def add(self, tags: dict[str, numpy.ndarray]) -> None:
-        """One document: the tag codes of its tokens by each annotator who finished it."""
-        group = self.groups.setdefault(tuple(tags), {name: [] for name in tags})
-        for name, codes in tags.items():
-            group[name].append(codes)
+    def add(self, document: SharedDocument) -> None:
+        """One document, with the spans of each annotator who finished it."""
+        self.groups.setdefault(tuple(document.by_annotator), []).append(document)
         self.documents += 1
         if self.documents >= _TOKEN_BATCH:
             self.flush()
 
     def flush(self) -> None:
-        for group in self.groups.values():
-            joined = {name: numpy.concatenate(arrays) for name, arrays in group.items()}
+        for names, documents in self.groups.items():
+            joined = {
+                name: self.codes.bio_of_batch(
+                    [(d.starts, d.ends, d.by_annotator[name].spans) for d in documents]
+                )
+                for name in names
+            }
             self.coincidences.add(list(joined.values()))
             for (a, b), tally in self.pairs.items():
                 if a in joined and b in joined:
@@ -392,23 +448,18 @@ def agreement(
         pairs = {(a, b): PairTally(a, b) for a, b in combinations(names, 2)}
         codes = TagCodes()
         coincidences = Coincidences()
-        batches = TokenBatches(pairs, coincidences)
-        table: dict[str, Counter[str]] = defaultdict(Counter)
+        batches = TokenBatches(pairs, coincidences, codes)
+        confusion = Confusion()
         documents = tokens = 0
         for document in shared_documents(team):
             documents += 1
             tokens += len(document.starts)
-            batches.add(
-                {
-                    name: codes.bio_of_edges(document.starts, document.ends, annotations.spans)
-                    for name, annotations in document.by_annotator.items()
-                }
-            )
+            batches.add(document)
             for (a, b), tally in pairs.items():
                 if a in document.by_annotator and b in document.by_annotator:
                     first, second = document.by_annotator[a], document.by_annotator[b]
                     tally.add(first, second)
-                    _add_confusion(table, first, second)
+                    confusion.add(first, second)
         batches.flush()
         alpha = coincidences.alpha()
         return {
@@ -417,6 +468,6 @@ def agreement(
             "tokens": tokens,
             "pairs": [tally.figures() for tally in pairs.values() if tally.documents],
             "krippendorff_alpha": None if alpha is None else round(alpha, 4),
-            "confusion": {row: dict(sorted(cols.items())) for row, cols in sorted(table.items())},
+            "confusion": confusion.table(),
             "notes": team.notes,
         }

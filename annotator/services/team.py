@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
-from itertools import groupby
+from itertools import chain, compress, groupby
 from operator import itemgetter
 from pathlib import Path
 
@@ -275,8 +275,8 @@ def _mapped(decisions: DocumentDecisions, mapping: dict[str, str]) -> DocumentDe
     return replace(
         decisions,
         spans=[
-            (digest, s, e, mapping.get(label, label), st)
-            for digest, s, e, label, st in decisions.spans
+            (digest, s, e, mapping.get(label, label), st, span_id)
+            for digest, s, e, label, st, span_id in decisions.spans
         ],
         relations=[
             (key(head), key(child), mapping.get(label, label), status)
@@ -440,6 +440,11 @@ def _count(
         report.unmatched[entries[0][0].name] += 1
 
 
+_ROW_KEY = itemgetter(1, 2, 3)  # (start, end, label) of a decided span's row
+_ROW_STATUS = itemgetter(4)
+_ROW_STATUS_OF_SPAN = itemgetter(6)  # of a merged span's row, as written
+
+
 def _merge_document(entries: list[tuple[TeamMember, DocumentDecisions]]) -> _MergedDocument:
     owner, first = entries[0]
     for member, decisions in entries[1:]:
@@ -449,30 +454,39 @@ def _merge_document(entries: list[tuple[TeamMember, DocumentDecisions]]) -> _Mer
                 f"{owner.path}; projects made with different tokenizers cannot be merged"
             )
     statuses = {member.name: decisions.status for member, decisions in entries}
-    accepted: dict[SpanKey, list[str]] = defaultdict(list)
+    names = tuple(member.name for member, _decisions in entries)
+    accepted_keys: list[list[SpanKey]] = []  # by member, in the order read
     rejected: dict[SpanKey, list[str]] = defaultdict(list)
     links: dict[tuple[SpanKey, SpanKey, str], list[str]] = defaultdict(list)
-    for member, decisions in entries:
-        name = member.name
-        for row in decisions.spans:
-            (accepted if row[4] == "accepted" else rejected)[row[1:4]].append(name)
+    for name, (_member, decisions) in zip(names, entries, strict=True):
+        keys = list(map(_ROW_KEY, decisions.spans))  # no Python step per row: most are accepted
+        statuses_read = list(map(_ROW_STATUS, decisions.spans))
+        accepted_keys.append(list(compress(keys, map("accepted".__eq__, statuses_read))))
+        for key in compress(keys, map("accepted".__ne__, statuses_read)):
+            rejected[key].append(name)
         for head, child, label, status in decisions.relations:
             if status == "accepted":
                 links[(head, child, label)].append(name)
+    accepted_sets = [set(keys) for keys in accepted_keys]
+    everybody = set.intersection(*accepted_sets)  # most spans: no look-up per annotator
     spans: dict[SpanKey, tuple[tuple[str, ...], str]] = {
-        key: (tuple(names), "suggested") for key, names in accepted.items()
+        key: (
+            names
+            if key in everybody
+            else tuple(n for n, own in zip(names, accepted_sets, strict=True) if key in own),
+            "suggested",
+        )
+        for key in dict.fromkeys(chain.from_iterable(accepted_keys))
     }
-    for key, names in rejected.items():
-        spans.setdefault(key, (tuple(names), "rejected"))
-    for (head, child, _label), names in links.items():  # an end someone linked, not accepted
+    disputed = len(names) > 1 and len(everybody) < len(spans)
+    for key, who in rejected.items():
+        spans.setdefault(key, (tuple(who), "rejected"))
+    for (head, child, _label), who in links.items():  # an end someone linked, not accepted
         for key in (head, child):
             if spans.get(key, ((), "rejected"))[1] == "rejected":
-                spans[key] = (tuple(names), "suggested")
+                spans[key] = (tuple(who), "suggested")
     everyone = len(entries)
-    disputed = everyone > 1 and (
-        any(len(names) < everyone for names in accepted.values())
-        or any(len(names) < everyone for names in links.values())
-    )
+    disputed = disputed or (everyone > 1 and any(len(who) < everyone for who in links.values()))
     return _MergedDocument(
         text=first.text or "",
         text_hash=first.text_hash,
@@ -525,23 +539,26 @@ class _MergeWriter:
         merged.add_document_rows(
             [item.document_row() for _doc_id, item in batch], [doc_id for doc_id, _ in batch]
         )
-        span_ids = iter(consecutive_ids(sum(len(item.spans) for _, item in batch)))
+        span_ids = consecutive_ids(sum(len(item.spans) for _, item in batch))
         relation_ids = iter(consecutive_ids(sum(len(item.links) for _, item in batch)))
         span_rows: list[tuple] = []
         relation_rows: list[tuple] = []
+        add_span = span_rows.append
+        used = 0
         for doc_id, item in batch:
             versions = self.versions.setdefault(item.everyone, {})
             starts, ends = _token_edges(item.tokens_json)
-            own_ids = {}
-            for key, (names, status) in item.spans.items():
-                own_ids[key] = span_id = next(span_ids)
+            own_ids = dict(zip(item.spans, span_ids[used : used + len(item.spans)], strict=True))
+            used += len(item.spans)
+            for (key, (names, status)), span_id in zip(
+                item.spans.items(), own_ids.values(), strict=True
+            ):
                 origin, score = versions.get(names) or _version(names, item.everyone, versions)
                 start, end, label = key
                 aligned = not starts or (start in starts and end in ends)
-                span_rows.append(
+                add_span(
                     (span_id, doc_id, start, end, label, origin, status, score, 0, aligned, None)
                 )
-                report.versions += status == "suggested"
             for (head, child, label), names in item.links.items():
                 origin, score = versions.get(names) or _version(names, item.everyone, versions)
                 relation_rows.append(
@@ -556,6 +573,7 @@ class _MergeWriter:
                         score,
                     )
                 )
+        report.versions += list(map(_ROW_STATUS_OF_SPAN, span_rows)).count("suggested")
         merged.add_checked_rows(span_rows, relation_rows)
         report.relations += len(relation_rows)
 

@@ -16,7 +16,7 @@ from operator import itemgetter
 
 from annotator.store.project import Project
 
-SpanRow = tuple[str, int, int, str, str]  # text hash (as read), start, end, label, status
+SpanRow = tuple[str, int, int, str, str, str]  # text hash (as read), start, end, label, status, id
 SpanKey = tuple[int, int, str]  # start, end, label
 RelationRow = tuple[SpanKey, SpanKey, str, str]  # head, child, label, status
 
@@ -63,24 +63,19 @@ def decisions_by_hash(
     )
     spans = _grouped(
         project.db.conn.execute(
-            "SELECT d.text_hash, s.start, s.end, s.label, s.status "
+            "SELECT d.text_hash, s.start, s.end, s.label, s.status, s.id "
             f"FROM {by_hash} CROSS JOIN spans s ON s.doc_id = d.id {where}{also} "
             f"s.status {decided} ORDER BY d.text_hash",
             parameters,
         )
     )
-    relations = _grouped(
+    relations = _grouped(  # ends by id: found among the document's spans, read anyway
         project.db.conn.execute(
-            "SELECT d.text_hash, h.start, h.end, h.label, c.start, c.end, c.label, r.label, "
-            f"r.status FROM {by_hash} CROSS JOIN relations r ON r.doc_id = d.id "
-            "JOIN spans h ON h.id = r.head JOIN spans c ON c.id = r.child "
+            "SELECT d.text_hash, r.head, r.child, r.label, r.status "
+            f"FROM {by_hash} CROSS JOIN relations r ON r.doc_id = d.id "
             f"{where}{also} r.status {decided} ORDER BY d.text_hash",
             parameters,
-        ),
-        lambda rows: [
-            ((h_start, h_end, h_label), (c_start, c_end, c_label), label, r_status)
-            for _, h_start, h_end, h_label, c_start, c_end, c_label, label, r_status in rows
-        ],
+        )
     )
     next_spans = next(spans, None)
     next_relations = next(relations, None)
@@ -91,7 +86,7 @@ def decisions_by_hash(
             own_spans = next_spans[1]
             next_spans = next(spans, None)
         if next_relations is not None and next_relations[0] == text_hash:
-            own_relations = next_relations[1]
+            own_relations = _relation_rows(project, own_spans, next_relations[1])
             next_relations = next(relations, None)
         yield DocumentDecisions(
             text_hash,
@@ -103,6 +98,27 @@ def decisions_by_hash(
             text,
             meta_json,
         )
+
+
+_SPAN_ID, _SPAN_KEY = itemgetter(5), itemgetter(1, 2, 3)
+
+
+def _relation_rows(project: Project, spans: list[SpanRow], rows: list[tuple]) -> list[RelationRow]:
+    """Relation rows ``(hash, head id, child id, label, status)`` with their ends as keys: from
+    the document's decided spans, or read when an end is not one (a pending suggestion)."""
+    key_of = dict(zip(map(_SPAN_ID, spans), map(_SPAN_KEY, spans), strict=True))
+    missing = list({end for row in rows for end in row[1:3]}.difference(key_of))
+    if missing:
+        marks = ",".join("?" * len(missing))
+        for span_id, start, end, label in project.db.conn.execute(
+            f"SELECT id, start, end, label FROM spans WHERE id IN ({marks})", missing
+        ):
+            key_of[span_id] = (start, end, label)
+    return [
+        (key_of[head], key_of[child], label, status)
+        for _hash, head, child, label, status in rows
+        if head in key_of and child in key_of  # as the join: an end that is gone, no relation
+    ]
 
 
 def _grouped(
