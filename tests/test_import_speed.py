@@ -70,6 +70,23 @@ def test_importing_and_exporting_doccano_never_import_spacy(
     assert json.loads(Path(output).read_text(encoding="utf-8"))["relations"]
 
 
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl"])
+def test_a_format_detected_by_its_content_never_imports_spacy(
+    tmp_path: Path, doccano_file: Path, suffix: str
+) -> None:
+    """``annotator import P FILE`` without ``--format`` asks every reader's sniffer, the spaCy
+    DocBin and CoNLL ones too: asking must not load spaCy (a second of start-up)."""
+    source = tmp_path / f"source{suffix}"
+    if suffix == ".jsonl":
+        source.write_bytes(doccano_file.read_bytes())
+    else:
+        source.write_text("Brad Smith rit.\n", encoding="utf-8")
+    project = str(tmp_path / "p.annotator")
+    assert _modules_loaded_by(["import", project, str(source)]) == []
+    with Project.open(Path(project)) as opened:
+        assert opened.document_ids()
+
+
 TEXT = "Brad Smith works for Microsoft in Redmond."
 OTHER = "Marie Curie vit à Paris."
 

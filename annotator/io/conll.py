@@ -27,16 +27,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy
-from spacy.attrs import IDX, LENGTH, SENT_START
-from spacy.pipeline import Sentencizer
-from spacy.tokens import Span as SpacySpan
-from spacy.training import biluo_to_iob, tags_to_entities
-from spacy.util import filter_spans
 
 from annotator.errors import ExportError, FormatError
 from annotator.io.alignment import DocBuilder, PlainTokens, align_plain, align_spans
@@ -44,12 +40,23 @@ from annotator.io.records import ExportDocument, ExportReport, ImportedSpan, Imp
 from annotator.io.registry import WRITE_BUFFER, part_path, register_reader, register_writer
 from annotator.model import LabelSchema, ProjectSettings
 
-_TOKEN_COLUMNS = [IDX, LENGTH, SENT_START]
-_SENTENCE_FINAL = numpy.zeros(0x110000, dtype=bool)
-_SENTENCE_FINAL[[ord(c) for c in Sentencizer.default_punct_chars]] = True
-"""By character number: the characters after which spaCy's ``Sentencizer`` starts a sentence
-(each is one character)."""
+if TYPE_CHECKING:  # spaCy is imported where a document needs it, not to detect a format
+    from spacy.pipeline import Sentencizer
+    from spacy.tokens import Span as SpacySpan
+
 _SPACE = ord(" ")
+
+
+@cache
+def _sentence_final() -> numpy.ndarray:
+    """By character number: the characters after which spaCy's ``Sentencizer`` starts a
+    sentence (each is one character)."""
+    from spacy.pipeline import Sentencizer
+
+    final = numpy.zeros(0x110000, dtype=bool)
+    final[[ord(c) for c in Sentencizer.default_punct_chars]] = True
+    return final
+
 
 TAG = re.compile(r"^(O|[BIELUS]-\S+)$")
 DOCSTART = "-DOCSTART-"
@@ -188,6 +195,8 @@ def _starts_with_inside(documents: list[_Document]) -> bool:
 
 
 def _record(path: Path, document: _Document, biluo: bool, scheme: str) -> ImportRecord:
+    from spacy.training import biluo_to_iob, tags_to_entities
+
     pieces: list[str] = []
     tokens: list[tuple[int, int]] = []
     spans: list[ImportedSpan] = []
@@ -308,6 +317,8 @@ def write_conll(
     if target.is_dir():
         raise ExportError(f"{target}: CoNLL export writes one file, and this is a folder")
     target.parent.mkdir(parents=True, exist_ok=True)
+    from spacy.pipeline import Sentencizer
+
     builder = DocBuilder(settings.lang if settings else "xx")
     sentencizer = Sentencizer()
     with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
@@ -331,6 +342,10 @@ def _document_lines(
     report: ExportReport,
     scheme: str,
 ) -> str:
+    from spacy.attrs import IDX, LENGTH, SENT_START
+    from spacy.training import biluo_to_iob
+    from spacy.util import filter_spans
+
     document = item.document
     doc = sentencizer(builder.make(document))
     aligned = align_spans(doc, document, item.spans, misaligned, report)  # type: ignore[arg-type]
@@ -351,7 +366,7 @@ def _document_lines(
     out: list[str] = []
     sentence_open = False
     text = document.text  # doc.text, without spaCy joining it again from every token
-    columns = doc.to_array(_TOKEN_COLUMNS).tolist()
+    columns = doc.to_array([IDX, LENGTH, SENT_START]).tolist()
     for (start, length, sent_start), tag in zip(columns, tags, strict=True):
         word = text[start : start + length]
         if not word.strip():
@@ -399,7 +414,7 @@ def _plain_document_lines(
     report.spans += len(entities)
     tags = _entity_tags(entities, scheme)
     # the Sentencizer: a sentence starts at a token not in its characters after one that is
-    final = (tokens.ends - tokens.starts == 1) & _SENTENCE_FINAL[tokens.codes[tokens.starts]]
+    final = (tokens.ends - tokens.starts == 1) & _sentence_final()[tokens.codes[tokens.starts]]
     sentence_starts = (numpy.flatnonzero(final[:-1] & ~final[1:]) + 1).tolist()
     last = len(tokens) - 1
     breaks = {i - 1 for i in sentence_starts if not tags.get(i, "O").startswith(("I-", "L-"))}

@@ -14,18 +14,18 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy
 import srsly
-from spacy.attrs import ORTH
-from spacy.tokens import Doc, DocBin, Span
-from spacy.vocab import Vocab
 
 from annotator.errors import FormatError
 from annotator.io import limits
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
 from annotator.io.registry import register_reader
+
+if TYPE_CHECKING:  # spaCy is imported where a file is read, not to detect a format
+    from spacy.tokens import Doc, DocBin, Span
 
 RELATION_THRESHOLD = 0.5
 INFLATE_RATIO = 200  # real texts' DocBins inflate ~13 times (one word repeated: 400); bombs 1,032
@@ -35,6 +35,8 @@ INFLATE_PIECE = 16 * 2**20
 
 def ensure_rel_extension() -> None:
     """``doc._.rel`` must be registered before a DocBin's user data can be read through it."""
+    from spacy.tokens import Doc
+
     if not Doc.has_extension("rel"):
         Doc.set_extension("rel", default={})
 
@@ -42,6 +44,8 @@ def ensure_rel_extension() -> None:
 def load_docbin(path: Path) -> DocBin:
     """The DocBin of a file whose content was checked first: bounded inflating, then the
     type of every field spaCy reads (it trusts them and fails with a traceback otherwise)."""
+    from spacy.tokens import DocBin
+
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -105,6 +109,7 @@ _PER_DOCUMENT: dict[str, type | tuple[type, ...]] = {
 
 def _check_layout(path: Path, message: Any) -> None:
     """Each field DocBin.from_bytes and get_docs read has the type and size they assume."""
+    from spacy.attrs import ORTH
 
     def refuse(reason: str) -> NoReturn:
         raise FormatError(path, None, f"not a spaCy DocBin ({reason})")
@@ -152,6 +157,8 @@ def sniff_docbin(path: Path, head: bytes) -> bool:
 @register_reader("spacy", sniff=sniff_docbin, priority=30)
 def read_docbin(path: Path, **_options: Any) -> Iterator[ImportRecord]:
     """spaCy DocBin (.spacy file or folder): doc.ents, every doc.spans group, doc._.rel."""
+    from spacy.vocab import Vocab
+
     path = Path(path)
     ensure_rel_extension()
     files = docbin_files(path)
