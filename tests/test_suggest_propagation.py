@@ -107,6 +107,30 @@ def test_a_document_changed_between_compute_and_store_keeps_its_state(project: P
     assert described_spans(project, third) == {("WSJ", "ORG", "propagation", "suggested")}
 
 
+def test_storing_reads_the_tokens_the_connection_holds_instead_of_decoding_them_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window stores a propagation on its UI thread, whose connection has the open
+    document's tokens decoded already (a 100,000-token document: tens of ms to decode)."""
+    from annotator.store import project as store_module
+
+    first, second, third, _ = add_texts(project, TEXTS)
+    span = _accept_wsj(project, first)
+    planned = compute_propagation(project, span)
+    for doc_id in (second, third):
+        project.tokens(doc_id)  # open in the view: decoded and cached
+    decoded: list[str] = []
+    decode = store_module.decode_offsets
+    monkeypatch.setattr(
+        store_module, "decode_offsets", lambda offsets: decoded.append(offsets) or decode(offsets)
+    )
+    result = store_propagation(project, planned)
+    assert result.added == 3
+    assert decoded == []
+    flags = project.db.execute("SELECT aligned FROM spans WHERE origin = 'propagation'")
+    assert [aligned for (aligned,) in flags] == [1, 1, 1]  # the flags are set all the same
+
+
 def test_propagation_after_an_undone_acceptance_proposes_nothing(project: Project) -> None:
     first, _, _, _ = add_texts(project, TEXTS)
     span = _accept_wsj(project, first)

@@ -1199,8 +1199,13 @@ class Project:
             )
         return found
 
-    def add_spans_bulk(self, spans: Sequence[Span]) -> tuple[int, int]:
+    def add_spans_bulk(
+        self,
+        spans: Sequence[Span],
+        boundaries: Mapping[int, TokenBoundaries | SortedBoundaries] | None = None,
+    ) -> tuple[int, int]:
         """Insert many spans, each validated as ``insert_span`` does; one savepoint, not logged.
+        ``boundaries`` as for ``add_span_rows``.
 
         Returns (spans inserted, how many of them are not on token boundaries).
         """
@@ -1219,18 +1224,22 @@ class Project:
                     s.status_reason,
                 )
                 for s in spans
-            ]
+            ],
+            boundaries,
         )
 
     def add_span_rows(
-        self, rows: Sequence[tuple], boundaries: Mapping[int, TokenBoundaries] | None = None
+        self,
+        rows: Sequence[tuple],
+        boundaries: Mapping[int, TokenBoundaries | SortedBoundaries] | None = None,
     ) -> tuple[int, int]:
         """``add_spans_bulk`` for plain tuples ``(id, doc_id, start, end, label, origin, status,
         score, edited[, status_reason])``: bulk writers skip one model object per span, not
         the checks.
 
         ``boundaries`` are token boundaries the caller already has (the import has just
-        tokenized the documents); the others are read from the file. A span of a document not
+        tokenized the documents; propagation's store has the open document's tokens in this
+        connection's cache); the others are read from the file. A span of a document not
         tokenized yet is stored with its alignment flag unknown (NULL) and not counted.
         """
         self._require_writable()
