@@ -535,3 +535,18 @@ def test_a_place_inside_a_longer_name_left_unmarked_does_not_count_against_the_s
     morbihan = _accept(project, first, "Morbihan", "LOC")
     assert propagate_from(project, morbihan) == 1
     assert _propagated(project, second) == [("Morbihan", texts[3].index("Morbihan"), "LOC")]
+
+
+def test_a_run_proposes_only_on_the_tokens_the_document_was_imported_with(
+    project: Project,
+) -> None:
+    """A CoNLL file may glue what the pipeline splits (",César" one token): the window's
+    search, on the stored tokens, proposes nothing inside it, and a run does the same."""
+    first, second = add_texts(project, ["César parle.", "Vu César. Puis O. ,César arrive."])
+    text = project.document(second).text
+    glued = text.index(",César")
+    tokens = [(start, end) for start, end in project.tokens(second) if start != glued + 1]
+    project.set_tokens(second, tuple((glued, glued + 6) if t[0] == glued else t for t in tokens))
+    accepted = _accept(project, first, "César", "PER")
+    expected = [("César", text.index("César"), "PER")]
+    assert _window_and_run(project, accepted, second) == (expected, expected)

@@ -439,6 +439,26 @@ def store_suggestions(
     return outcome
 
 
+def _on_stored_tokens(project: Project, result: DocumentSuggestions) -> list[Span]:
+    """``result``'s suggestions less the propagated ones off the document's stored tokens.
+
+    A run matches the accepted strings on its pipeline's tokens; a document imported with
+    tokens of its own has other boundaries (a CoNLL file's ",César" is one token), where the
+    window's search, on the stored tokens, proposes nothing: the run keeps to its places."""
+    if not any(span.origin == PROPAGATION for span in result.spans):
+        return list(result.spans)
+    try:
+        boundaries = SortedBoundaries(project.tokens(result.doc_id))
+    except TokensMissingError:  # alignment unknown: nothing to keep to
+        return list(result.spans)
+    keep_all = boundaries.empty
+    return [
+        span
+        for span in result.spans
+        if keep_all or span.origin != PROPAGATION or boundaries.aligned(span.start, span.end)
+    ]
+
+
 def _store_document(
     project: Project,
     result: DocumentSuggestions,
@@ -469,7 +489,8 @@ def _store_document(
         """On the tokens of a person's decision, with another label."""
         return (span.start, span.end) in decided and span_key(span) not in accepted_keys
 
-    proposed = {span_key(s) for s in result.spans if not overruled(s)}
+    suggestions = _on_stored_tokens(project, result)
+    proposed = {span_key(s) for s in suggestions if not overruled(s)}
     stale = {
         s.id: s
         for s in current_spans
@@ -494,7 +515,7 @@ def _store_document(
 
     final_id: dict[str, str] = {}
     new_spans: list[Span] = []
-    for span in result.spans:
+    for span in suggestions:
         key = span_key(span)
         if key in rejected:
             tally[span.origin].skipped_rejected += 1
