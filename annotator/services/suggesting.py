@@ -42,9 +42,11 @@ from annotator.store import Project
 from annotator.store.learned import learned_patterns, relation_examples, save_learned_patterns
 from annotator.store.listing import UNFINISHED_STATUSES
 from annotator.store.search import (
+    AROUND,
     decided_span_text_counts,
     decided_span_texts,
     document_ids_containing,
+    document_ids_with_pending,
     document_text,
     read_snapshot,
     text_around_accepted_spans,
@@ -783,8 +785,13 @@ def compute_propagation(
         proposing = span.status == "accepted" and memory.propagates(needle, span.label)
         labels = memory.counts.get(needle, {})
         stale = {label for label in labels if not memory.propagates(needle, label)}
+        unfitting = (
+            _unfitting(project, memory, doc_ids)
+            if span.status == "accepted" and _moves_contexts(project, span, needle, memory)
+            else []
+        )
         if not proposing and not stale:
-            return []
+            return unfitting
         planned: list[PropagatedDocument] = []
         found_in = [
             doc_id
@@ -811,7 +818,52 @@ def compute_propagation(
                 found = tuple(free_places(candidates, kept))
             if found or withdrawn:
                 planned.append(PropagatedDocument(doc_id, revision, found, withdrawn))
-    return planned
+    return _merged(planned, unfitting)
+
+
+def _moves_contexts(project: Project, span: Span, needle: str, memory: AcceptedStrings) -> bool:
+    """Whether the accepted ``span`` changed what a word before it or opening it says about
+    the places after that word (``LabelContexts.changed_by``)."""
+    left = document_text(project, span.doc_id)[max(0, span.start - AROUND) : span.start]
+    return bool(memory.contexts.changed_by(left, needle[:AROUND], span.label))
+
+
+def _unfitting(
+    project: Project, memory: AcceptedStrings, doc_ids: Collection[int] | None
+) -> list[PropagatedDocument]:
+    """The pending propagated suggestions of open documents whose context no longer fits
+    (``AcceptedStrings.fits``), to withdraw: proposed before a decision taught that people
+    mark the longer name there ("rue du Morbihan") or another label after that word. A
+    suggestion run leaves them out too."""
+    unfitting = []
+    for doc_id in document_ids_with_pending(project, PROPAGATION, UNFINISHED_STATUSES):
+        if doc_ids is not None and doc_id not in doc_ids:
+            continue
+        text = document_text(project, doc_id)
+        withdrawn = tuple(
+            s
+            for s in project.spans(doc_id, "suggested")
+            if s.origin == PROPAGATION and not s.edited and not memory.fits(text, s.start, s.label)
+        )
+        if withdrawn:
+            unfitting.append(PropagatedDocument(doc_id, project.revision(doc_id), (), withdrawn))
+    return unfitting
+
+
+def _merged(
+    planned: list[PropagatedDocument], unfitting: list[PropagatedDocument]
+) -> list[PropagatedDocument]:
+    """``planned`` with the ``unfitting`` suggestions to withdraw, one entry per document."""
+    by_doc = {document.doc_id: document for document in planned}
+    for extra in unfitting:
+        document = by_doc.get(extra.doc_id)
+        if document is None:
+            by_doc[extra.doc_id] = extra
+            continue
+        ids = {s.id for s in document.withdrawn}
+        withdrawn = document.withdrawn + tuple(s for s in extra.withdrawn if s.id not in ids)
+        by_doc[extra.doc_id] = dataclasses.replace(document, withdrawn=withdrawn)
+    return sorted(by_doc.values(), key=lambda document: document.doc_id)
 
 
 def _candidates(
