@@ -178,8 +178,11 @@ def test_an_import_stores_exactly_the_rows_of_its_file(
             (2, 0, 11, 18, 23, "located_in", "accepted"),
         ],
         "counts": [("in_progress", 2), ("new", 1)],
-        "index config": config,  # the bulk setting is gone again
+        "index config": config,
     }
+    assert _found(project, "Microsoft") == []  # the text index catches up after the import
+    assert project.index_texts() == 3
+    assert _rows(project)["index config"] == config  # the bulk setting is gone again
     assert _found(project, "Microsoft") == [1]
     assert _found(project, "Paris OR annotation") == [2, 3]
     project.db.execute("INSERT INTO documents_fts (documents_fts) VALUES ('integrity-check')")
@@ -206,6 +209,8 @@ def test_a_failed_import_leaves_no_text_indexed(
     with pytest.raises(FormatError):
         import_sources(project, [source], format="doccano")
     assert _rows(project) == before
+    assert project.text_index_from() == 1  # the first import's text, still to index
+    project.index_texts()
     assert _found(project, "Microsoft") == [] and _found(project, "Paris") == [1]
 
 
@@ -215,13 +220,13 @@ from pathlib import Path
 from annotator.services.importing import import_sources
 from annotator.store import Project
 
-index_texts = Project.index_texts
+log_event = Project.log_event
 
-def index_then_die(project, after_document):
-    index_texts(project, after_document)  # every row written, the transaction still open
+def log_then_die(project, *args, **kwargs):
+    log_event(project, *args, **kwargs)  # every row written, the transaction still open
     os.kill(os.getpid(), signal.SIGKILL)
 
-Project.index_texts = index_then_die
+Project.log_event = log_then_die
 import_sources(Project.open(sys.argv[1]), [Path(sys.argv[2])], format="doccano")
 """
 
