@@ -1187,7 +1187,7 @@ class Project:
         """
         with self._writing():
             border = self.text_index_from()
-            if border is None:
+            if border is None or limit == 0:
                 return 0
             last, count = self.db.execute(
                 "SELECT max(id), count(*) FROM (SELECT id FROM documents WHERE id >= ? "
