@@ -410,7 +410,10 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
     by_key: dict[str, SpanKey] = {}
     origin = f"import:{plan.format}"
     for span in record.spans:
-        if not (limits.is_offset(span.start) and limits.is_offset(span.end)):
+        if not (
+            (type(span.start) is int or limits.is_offset(span.start))
+            and (type(span.end) is int or limits.is_offset(span.end))
+        ):
             raise FormatError(
                 path, where, f"span {span.start!r}-{span.end!r}: offsets must be integers"
             )
@@ -423,7 +426,8 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
             )
         if span.status not in _SPAN_RANK:
             raise FormatError(path, where, f"span status {span.status!r} is unknown")
-        _check_annotation(span, "span", plan, where)
+        if span.score is not None or type(span.label) is not str or span.label not in _GOOD_LABELS:
+            _check_annotation(span, "span", plan, where)  # else a label seen, no score: good
         if span.origin is None:
             span.origin = origin
         key = (span.start, span.end, span.label)
