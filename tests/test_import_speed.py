@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from project_files import run_killed
 
 from annotator.errors import FormatError
 from annotator.services import importing
@@ -241,14 +242,7 @@ def test_an_import_killed_before_its_commit_leaves_the_project_as_it_was(
     source = _write(
         tmp_path / "b.jsonl", *(_task(f"{TEXT} {n}", [(0, 10, "PER")]) for n in range(300))
     )
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_WHILE_COMMITTING, str(path), str(source)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        timeout=120,
-    )
-    assert killed.returncode == -9, killed.stderr
+    run_killed(KILLED_WHILE_COMMITTING, path, source)
     with Project.open(path) as project:
         assert _rows(project) == before
         assert _found(project, "Microsoft") == []

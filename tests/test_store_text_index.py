@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from project_files import older_project_file
+from project_files import older_project_file, run_killed
 
 from annotator.model import Document, text_hash
 from annotator.store import Project
@@ -170,15 +167,7 @@ def test_indexing_killed_midway_keeps_every_chunk_before_and_a_consistent_index(
     with Project.create(path) as project:
         ids = _defer(project, texts)
         before = {text: _matching(project, text) for text in ("Lyon", "microsoft", "%", "(2")}
-    root = Path(__file__).resolve().parents[1]
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_WHILE_INDEXING, str(path)],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        capture_output=True,
-        timeout=120,
-    )
-    assert killed.returncode == -9, killed.stderr
+    run_killed(KILLED_WHILE_INDEXING, path)
     with Project.open(path) as project:
         assert project.text_index_from() == ids[10]  # two chunks of five committed
         assert _in_index(project) == ids[:10]
