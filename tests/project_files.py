@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -24,6 +27,22 @@ def older_project_file(path: Path, stop_before: str) -> Database:
         ]
     )
     return db
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_killed(code: str, *arguments: object) -> None:
+    """Run ``code`` in a Python process of its own, which must end by SIGKILL (it kills itself
+    midway, as a power cut or ``kill -9`` would)."""
+    killed = subprocess.run(
+        [sys.executable, "-c", code, *map(str, arguments)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        timeout=120,
+    )
+    assert killed.returncode == -9, killed.stderr
 
 
 PAGE = 4096  # SQLite's default page size, what Project.create leaves

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from project_files import run_killed
 
 from annotator.errors import FormatError
 from annotator.services import importing
@@ -178,8 +179,11 @@ def test_an_import_stores_exactly_the_rows_of_its_file(
             (2, 0, 11, 18, 23, "located_in", "accepted"),
         ],
         "counts": [("in_progress", 2), ("new", 1)],
-        "index config": config,  # the bulk setting is gone again
+        "index config": config,
     }
+    assert _found(project, "Microsoft") == []  # the text index catches up after the import
+    assert project.index_texts() == 3
+    assert _rows(project)["index config"] == config  # the bulk setting is gone again
     assert _found(project, "Microsoft") == [1]
     assert _found(project, "Paris OR annotation") == [2, 3]
     project.db.execute("INSERT INTO documents_fts (documents_fts) VALUES ('integrity-check')")
@@ -206,6 +210,8 @@ def test_a_failed_import_leaves_no_text_indexed(
     with pytest.raises(FormatError):
         import_sources(project, [source], format="doccano")
     assert _rows(project) == before
+    assert project.text_index_from() == 1  # the first import's text, still to index
+    project.index_texts()
     assert _found(project, "Microsoft") == [] and _found(project, "Paris") == [1]
 
 
@@ -215,13 +221,13 @@ from pathlib import Path
 from annotator.services.importing import import_sources
 from annotator.store import Project
 
-index_texts = Project.index_texts
+log_event = Project.log_event
 
-def index_then_die(project, after_document):
-    index_texts(project, after_document)  # every row written, the transaction still open
+def log_then_die(project, *args, **kwargs):
+    log_event(project, *args, **kwargs)  # every row written, the transaction still open
     os.kill(os.getpid(), signal.SIGKILL)
 
-Project.index_texts = index_then_die
+Project.log_event = log_then_die
 import_sources(Project.open(sys.argv[1]), [Path(sys.argv[2])], format="doccano")
 """
 
@@ -236,14 +242,7 @@ def test_an_import_killed_before_its_commit_leaves_the_project_as_it_was(
     source = _write(
         tmp_path / "b.jsonl", *(_task(f"{TEXT} {n}", [(0, 10, "PER")]) for n in range(300))
     )
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_WHILE_COMMITTING, str(path), str(source)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        timeout=120,
-    )
-    assert killed.returncode == -9, killed.stderr
+    run_killed(KILLED_WHILE_COMMITTING, path, source)
     with Project.open(path) as project:
         assert _rows(project) == before
         assert _found(project, "Microsoft") == []

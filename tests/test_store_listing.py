@@ -9,7 +9,7 @@ from project_files import older_project_file, project_with_a_damaged_page
 
 import annotator.store.project as store_project
 from annotator.errors import ProjectReadError
-from annotator.model import Document, Span
+from annotator.model import Document, Span, text_hash
 from annotator.store import Project
 from annotator.store.listing import (
     DocumentFilter,
@@ -39,11 +39,23 @@ FILTERS = (
 def pool(project: Project) -> Project:
     """40 documents: every third in Lyon, every fifth done, every fourth with a PER span,
     seven ranked by a sample (with a tie of ranks), in an order other than their ids."""
+    return _fill(project)
+
+
+def _fill(project: Project, indexed: int | None = None) -> Project:
+    """The pool; ``indexed``: only the first ones in the text index, as an import leaves it
+    while the index catches up."""
     texts = [
         f"Document {number} à {'Lyon' if number % 3 == 0 else 'Paris'}, Société {number}."
         for number in range(40)
     ]
-    ids = [doc_id for doc_id, _ in project.add_documents_bulk([Document(text=t) for t in texts])]
+    if indexed is None:
+        documents = [Document(text=t) for t in texts]
+        ids = [doc_id for doc_id, _ in project.add_documents_bulk(documents)]
+    else:
+        rows = [(text, text_hash(text), "{}", "new", None) for text in texts]
+        ids = project.add_document_rows(rows, index_texts=False)
+        project.index_texts(limit=indexed)
     for doc_id in ids[::5]:
         project.set_document_status(doc_id, "done")
     project.add_spans(
@@ -96,6 +108,33 @@ def test_chunks_add_up_to_the_whole_list_in_order(
         read.extend(more)
     assert read == expected
     assert filtered_ids(pool, document_filter) == expected
+
+
+@pytest.mark.parametrize("document_filter", FILTERS, ids=repr)
+@pytest.mark.parametrize("chunk", [1, 7, 100])
+@pytest.mark.parametrize("indexed", [0, 13, 40])
+def test_the_list_is_the_same_while_the_text_index_catches_up(
+    project: Project, document_filter: DocumentFilter, chunk: int, indexed: int
+) -> None:
+    pool = _fill(project, indexed)
+    assert pool.count_unindexed() == 40 - indexed
+    expected = _expected(pool, document_filter)
+    reader = IdReader(pool, document_filter)
+    read: list[int] = []
+    while not reader.done:
+        read.extend(reader.read(chunk))
+    assert read == expected
+    assert filtered_ids(pool, document_filter) == expected
+
+
+def test_a_reader_started_before_the_index_caught_up_reads_each_document_once(
+    project: Project,
+) -> None:
+    pool = _fill(project, indexed=0)
+    reader = IdReader(pool, DocumentFilter(text="Lyon"))
+    first = reader.read(5)
+    pool.index_texts()  # the background pass finishes meanwhile
+    assert first + reader.read() == _expected(pool, DocumentFilter(text="Lyon"))
 
 
 def test_a_label_filter_is_read_in_one_query(pool: Project) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from project_files import older_project_file
+from project_files import older_project_file, run_killed
 
-from annotator.model import Document
+from annotator.model import Document, text_hash
 from annotator.store import Project
 from annotator.store.listing import DocumentFilter, filtered_ids
 from annotator.store.migrations import migrations
@@ -82,3 +82,96 @@ def test_status_changes_leave_the_index_alone(project: Project) -> None:
     # the document row and the counts of its old and new status (m007), no text index rows
     assert project.db.conn.total_changes - changes == 3
     assert _matching(project, "Redmond") == [doc_id]
+
+
+def _defer(project: Project, texts: tuple[str, ...] = TEXTS) -> list[int]:
+    """Store ``texts`` as an import does: out of the text index, for it to catch up."""
+    rows = [(text, text_hash(text), "{}", "new", None) for text in texts]
+    return project.add_document_rows(rows, index_texts=False)
+
+
+def _in_index(project: Project) -> list[int]:
+    """The documents the index holds (its per-document sizes: a row for each)."""
+    return [row[0] for row in project.db.execute("SELECT id FROM documents_fts_docsize")]
+
+
+def test_a_project_indexed_as_it_goes_has_no_border(project: Project) -> None:
+    ids = _add(project)
+    assert project.text_index_from() is None
+    assert project.count_unindexed() == 0
+    assert project.index_texts() == 0
+    assert _in_index(project) == ids
+
+
+def test_the_index_catches_up_a_chunk_at_a_time(project: Project) -> None:
+    [first] = _add(project, TEXTS[:1])
+    later = _defer(project, TEXTS[1:])
+    assert project.text_index_from() == later[0]
+    assert _in_index(project) == [first]
+    assert project.index_texts(limit=2) == 2
+    assert project.text_index_from() == later[2]
+    assert _in_index(project) == [first, *later[:2]]
+    assert project.index_texts(limit=2) == 1
+    assert project.text_index_from() is None
+    assert _in_index(project) == [first, *later]
+    project.db.execute("INSERT INTO documents_fts (documents_fts) VALUES ('integrity-check')")
+
+
+def test_documents_added_while_the_index_is_behind_wait_for_it(project: Project) -> None:
+    deferred = _defer(project, TEXTS[:2])
+    [added] = _add(project, TEXTS[2:3])  # indexed as it goes, were the index whole
+    assert _in_index(project) == []
+    assert project.text_index_from() == deferred[0]
+    assert _matching(project, "Lyon") == [added]  # scanned meanwhile
+    assert project.index_texts() == 3
+    assert _in_index(project) == [*deferred, added]
+    assert _matching(project, "Lyon") == [added]
+    project.db.execute("INSERT INTO documents_fts (documents_fts) VALUES ('integrity-check')")
+
+
+def test_documents_placed_before_the_border_are_indexed_at_once(project: Project) -> None:
+    rows = [(text, text_hash(text), "{}", "new", None) for text in TEXTS]
+    project.add_document_rows(rows[:2], ids=[10, 11])  # a merge places documents by id
+    [deferred] = project.add_document_rows(rows[2:3], index_texts=False)
+    project.add_document_rows(rows[3:], ids=[5])
+    assert project.text_index_from() == deferred == 12
+    assert _in_index(project) == [5, 10, 11]
+
+
+KILLED_WHILE_INDEXING = """
+import os, signal, sys
+from annotator.store import Project
+from annotator.store import project as store
+
+write_meta = Project._write_meta
+moves = []
+
+def move_then_die(project, key, value):
+    write_meta(project, key, value)
+    moves.append(value)
+    if key == store.TEXT_INDEX_FROM and len(moves) == 3:  # the third chunk, not committed
+        os.kill(os.getpid(), signal.SIGKILL)
+
+Project._write_meta = move_then_die
+with Project.open(sys.argv[1]) as project:
+    while project.index_texts(limit=5):
+        pass
+"""
+
+
+def test_indexing_killed_midway_keeps_every_chunk_before_and_a_consistent_index(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.annotator"
+    texts = tuple(f"{TEXTS[number % 4]} ({number})" for number in range(30))
+    with Project.create(path) as project:
+        ids = _defer(project, texts)
+        before = {text: _matching(project, text) for text in ("Lyon", "microsoft", "%", "(2")}
+    run_killed(KILLED_WHILE_INDEXING, path)
+    with Project.open(path) as project:
+        assert project.text_index_from() == ids[10]  # two chunks of five committed
+        assert _in_index(project) == ids[:10]
+        assert {text: _matching(project, text) for text in before} == before
+        assert project.index_texts() == 20
+        assert {text: _matching(project, text) for text in before} == before
+        project.db.execute("INSERT INTO documents_fts (documents_fts) VALUES ('integrity-check')")

@@ -4,8 +4,11 @@ Any registered reader works here. Records are read one at a time and written in 
 (inserted with ``executemany``), so memory stays flat however many documents a file holds.
 Texts are not tokenized here: tokens land on first need (``services.tokenizing``), or right
 after the import with ``import_into_file(tokenize_after=...)``; tokens the file brings are
-checked and kept. One bad record rolls back everything the command wrote and raises one line
-naming the file and the line (or document); nothing is kept.
+checked and kept. Nor are the texts added to the document list's text index: it catches up
+after the commit (``Project.index_texts``; the window does it in the background), and the text
+filter scans the texts it does not hold yet meanwhile. One bad record rolls back everything
+the command wrote and raises one line naming the file and the line (or document); nothing is
+kept.
 
 Rules, also in docs/importing.md:
 - the same text already in the project is not imported again: it is counted as a duplicate,
@@ -171,7 +174,6 @@ def import_sources(
                     raise Cancelled("import cancelled; nothing from it was kept")
                 importer.add(record, plan)
         importer.flush()
-        project.index_texts(importer.last_before)  # the new texts at once: quicker than batches
         importer.report_notes()
         report.seconds = round(time.perf_counter() - started, 3)
         project.log_event("import", _describe(report), report.to_dict(), actor="import")
@@ -408,7 +410,10 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
     by_key: dict[str, SpanKey] = {}
     origin = f"import:{plan.format}"
     for span in record.spans:
-        if not (limits.is_offset(span.start) and limits.is_offset(span.end)):
+        if not (
+            (type(span.start) is int or limits.is_offset(span.start))
+            and (type(span.end) is int or limits.is_offset(span.end))
+        ):
             raise FormatError(
                 path, where, f"span {span.start!r}-{span.end!r}: offsets must be integers"
             )
@@ -421,7 +426,8 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
             )
         if span.status not in _SPAN_RANK:
             raise FormatError(path, where, f"span status {span.status!r} is unknown")
-        _check_annotation(span, "span", plan, where)
+        if span.score is not None or type(span.label) is not str or span.label not in _GOOD_LABELS:
+            _check_annotation(span, "span", plan, where)  # else a label seen, no score: good
         if span.origin is None:
             span.origin = origin
         key = (span.start, span.end, span.label)

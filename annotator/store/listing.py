@@ -2,9 +2,12 @@
 
 Everything is done by SQLite so a list over 1,000,000 documents stays fast: the filter returns
 only the matching ids (a few megabytes), and rows are read a page at a time by id. The text
-filter looks its substring up in the trigram index ``documents_fts`` (migration m003), which
+filter looks its substring up in the trigram index ``documents_fts`` (migration m005), which
 answers for three characters or more; shorter ones, and files opened read-only before that
-migration, scan the texts with ``LIKE``.
+migration, scan the texts with ``LIKE``. An import leaves its texts out of the index, which
+catches up afterwards (``Project.index_texts``, in the background in the window): until then
+the documents past the index's border are scanned, so the filter's answer is the same, only
+slower.
 """
 
 from __future__ import annotations
@@ -60,21 +63,31 @@ class DocumentRow:
 class _Where:
     """The filter's SQL conditions on ``documents d``, with their parameters."""
 
-    def __init__(self, document_filter: DocumentFilter, indexed: bool) -> None:
+    def __init__(
+        self, document_filter: DocumentFilter, indexed: bool, border: int | None = None
+    ) -> None:
         self.clauses: list[str] = []
         self.params: list[Any] = []
         # the trigram index's query, when the text filter can use it: then the index, which
         # yields its rowids in order, drives the listing
         self.text_match: str | None = None
+        # the index's border (``Project.text_index_from``): documents from this id on are not
+        # in it yet (an import left them for later) and are scanned with ``like``
+        self.border: int | None = None
+        self.like: tuple[str, str] | None = None  # when not among the clauses already
         text = document_filter.text
         if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = ("d.text LIKE ? ESCAPE '\\'", f"%{escaped}%")
             if indexed and len(text) >= TRIGRAM:
                 self.text_match = '"' + text.replace('"', '""') + '"'
             if not indexed or len(text) < TRIGRAM or not text.isascii():
                 # The index folds the case of every letter, LIKE of ASCII ones only: a filter
                 # with other letters is checked by LIKE too (three times slower than the index).
-                escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                self._add("d.text LIKE ? ESCAPE '\\'", f"%{escaped}%")
+                self._add(*like)
+            if self.text_match is not None and border is not None:
+                self.border = border
+                self.like = like if text.isascii() else None  # else a clause already
         if document_filter.status == IN_DISPUTE:
             self._add(f"d.id IN ({DISPUTED_DOCUMENTS})")
         elif document_filter.status:
@@ -105,7 +118,11 @@ class IdReader:
     def __init__(self, project: Project, document_filter: DocumentFilter) -> None:
         self._db = project.db
         self._path = project.path
-        self._where = _Where(document_filter, project.db[TEXT_INDEX].exists())
+        indexed = project.db[TEXT_INDEX].exists()
+        border = project.text_index_from() if indexed else None
+        self._where = _Where(document_filter, indexed, border)
+        # the texts the index holds first; past its border, the rest is scanned (in id order)
+        self._reading_index = self._where.text_match is not None
         self._ranked_first = document_filter.by_priority
         self._reading_ranked = document_filter.by_priority  # still reading the ranked ones
         self._after_rank: tuple[int, int] | None = None  # the last (priority, id) read
@@ -135,6 +152,8 @@ class IdReader:
                 if wanted is None or len(rows) < wanted:
                     if ranked:
                         self._reading_ranked = False  # then the others, in id order
+                    elif self._reading_index and self._where.border is not None:
+                        self._reading_index = False  # then the texts past the border
                     else:
                         self.done = True
         return ids
@@ -142,7 +161,7 @@ class IdReader:
     def _query(self, limit: int | None) -> tuple[str, list[Any]]:
         where = self._where
         clauses = [*where.clauses, "d.priority IS NULL"] if self._ranked_first else where.clauses
-        if where.text_match is not None:
+        if self._reading_index:
             # the text index drives: its rowids come in order; other conditions are checked
             # on each match (the join alone doubles the cost: only when there are some)
             join = " CROSS JOIN documents d ON d.id = f.rowid" if clauses else ""
@@ -151,6 +170,9 @@ class IdReader:
                 f"WHERE f.{TEXT_INDEX} MATCH ? AND f.rowid > ?"
             )
             params = [where.text_match, self._after_id]
+            if where.border is not None:
+                sql += " AND f.rowid < ?"
+                params.append(where.border)
             order = "f.rowid"
         else:
             # SQLite reads the compact index of the ids (m007), not the table and its texts,
@@ -158,6 +180,12 @@ class IdReader:
             sql = "SELECT d.id FROM documents d WHERE d.id > ?"
             params = [self._after_id]
             order = "d.id"
+            if where.border is not None:  # past the text index's border: scanned
+                sql += " AND d.id >= ?"
+                params.append(where.border)
+                if where.like is not None:
+                    sql += f" AND {where.like[0]}"
+                    params.append(where.like[1])
         sql += "".join(f" AND {clause}" for clause in clauses) + f" ORDER BY {order}"
         return _limited(sql, [*params, *where.params], limit)
 
@@ -166,8 +194,15 @@ class IdReader:
         clauses = ["d.priority IS NOT NULL", *where.clauses]
         params: list[Any] = list(where.params)
         if where.text_match is not None:
-            clauses.append(f"d.id IN (SELECT rowid FROM {TEXT_INDEX} WHERE {TEXT_INDEX} MATCH ?)")
-            params.append(where.text_match)
+            text = f"d.id IN (SELECT rowid FROM {TEXT_INDEX} WHERE {TEXT_INDEX} MATCH ?)"
+            text_params: list[Any] = [where.text_match]
+            if where.border is not None:  # past the text index's border: scanned
+                like = "" if where.like is None else f" AND {where.like[0]}"
+                text = f"(d.id < ? AND {text} OR d.id >= ?{like})"
+                text_params = [where.border, where.text_match, where.border]
+                text_params += [] if where.like is None else [where.like[1]]
+            clauses.append(text)
+            params.extend(text_params)
         if self._after_rank is not None:
             clauses.append("(d.priority, d.id) > (?, ?)")
             params.extend(self._after_rank)

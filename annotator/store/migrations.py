@@ -113,8 +113,9 @@ def m005_documents_text_index(db: Database) -> None:
     """A trigram FTS5 index of the texts, so the document list's text filter answers from an
     index on a pool of millions of documents instead of scanning every text (see ``listing``).
 
-    New documents are indexed by ``Project.add_documents_bulk``, one ``INSERT ... SELECT`` a
-    batch: an insert trigger, one index insert a row, makes an import four times slower.
+    New documents are indexed by ``Project.add_document_rows``, or, for an import, after it
+    (``Project.index_texts``, up to the border ``text_index_from``): an insert trigger, one
+    index insert a row, made an import four times slower.
     sqlite-utils' own update trigger would re-index a text at every status change; the one
     here fires on the text alone.
     """

@@ -81,6 +81,7 @@ FTS_BULK_HASH_BYTES = 64 * 1024 * 1024  # FTS5 entries held in memory by ``index
 """Files up to this size are checked for damage when opened; ``quick_check`` reads every page
 (seconds on a pool of a million documents), so a larger file reports damage when a damaged
 page is read instead (one line, as SQLite's errors are)."""
+TEXT_INDEX_FROM = "text_index_from"  # meta key: the text index's border (``text_index_from``)
 
 
 def _now() -> str:
@@ -1112,8 +1113,10 @@ class Project:
         ``ValidationError``; ``add_documents_bulk`` is the path that finds them first. ``ids``
         (unused ones) place the documents in the list, which is in id order (a merge puts the
         documents in dispute first); by default they follow the last. ``index_texts=False``
-        leaves the text index to one ``index_texts`` call for a whole import, in the same
-        transaction (FTS5 indexes a run of texts quicker than batch after batch).
+        leaves their texts to the text index's catch-up (``index_texts``, see
+        ``text_index_from``): an import commits without it. While the index is behind, new
+        documents past its border wait for it too, so "every id below the border is indexed,
+        none from it on" always holds.
         """
         self._require_writable()
         if not rows:
@@ -1133,11 +1136,19 @@ class Project:
                 )
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a text is already in the project ({error})") from None
-            if index_texts:
-                self.db.conn.executemany(  # the text index (migration m005)
-                    "INSERT INTO documents_fts (rowid, text) VALUES (?, ?)",
-                    zip(ids, (row[0] for row in rows), strict=True),
-                )
+            border = self.text_index_from()
+            if border is None and not index_texts:
+                border = first
+            self.db.conn.executemany(  # the text index (migration m005), below its border
+                "INSERT INTO documents_fts (rowid, text) VALUES (?, ?)",
+                (
+                    (doc_id, row[0])
+                    for doc_id, row in zip(ids, rows, strict=True)
+                    if border is None or doc_id < border
+                ),
+            )
+            if border is not None and max(ids) >= border:
+                self._write_meta(TEXT_INDEX_FROM, border)
             self.db.conn.executemany(
                 "INSERT INTO tokens (doc_id, offsets) VALUES (?, ?)",
                 (
@@ -1148,9 +1159,25 @@ class Project:
             )
         return ids
 
-    def index_texts(self, after_document: int) -> None:
-        """Add the texts of the documents after ``after_document`` to the text index (m005),
-        in one statement: for documents stored with ``add_document_rows(index_texts=False)``.
+    def text_index_from(self) -> int | None:
+        """The text index's border: documents with a lower id are in it, those from this id on
+        are not yet (an import leaves them to ``index_texts``); None when it holds every text
+        (a project no import left behind, or a file from before the border existed)."""
+        value = self._read_meta(TEXT_INDEX_FROM)
+        return value if isinstance(value, int) else None
+
+    def count_unindexed(self) -> int:
+        """How many documents the text index does not hold yet."""
+        border = self.text_index_from()
+        if border is None:
+            return 0
+        sql = "SELECT count(*) FROM documents WHERE id >= ?"
+        return int(self.db.execute(sql, [border]).fetchone()[0])
+
+    def index_texts(self, limit: int | None = None) -> int:
+        """Add the next ``limit`` texts past the border (all of them when None) to the text
+        index (m005) and move the border past them, in one transaction: interrupted, the index
+        and its border still agree. Returns how many texts were indexed (0: none was missing).
 
         FTS5 gathers new entries in memory and writes them out as a segment each time they pass
         its ``hashsize`` (1 MB), then merges the segments: a larger size for this statement
@@ -1158,22 +1185,55 @@ class Project:
         characters: 4.5 -> 3.3 CPU s). The setting is a row of the index's config table,
         removed again in the same transaction, so the file keeps the configuration it had.
         """
-        with self.transaction():
-            try:
+        with self._writing():
+            border = self.text_index_from()
+            if border is None or limit == 0:
+                return 0
+            last, count = self.db.execute(
+                "SELECT max(id), count(*) FROM (SELECT id FROM documents WHERE id >= ? "
+                "ORDER BY id LIMIT ?)",
+                [border, -1 if limit is None else limit],
+            ).fetchone()
+            if count:
+                try:
+                    self.db.execute(
+                        "INSERT INTO documents_fts (documents_fts, rank) VALUES ('hashsize', ?)",
+                        [FTS_BULK_HASH_BYTES],
+                    )
+                    larger = True
+                except sqlite3.OperationalError:  # an SQLite older than FTS5's hashsize option
+                    larger = False
                 self.db.execute(
-                    "INSERT INTO documents_fts (documents_fts, rank) VALUES ('hashsize', ?)",
-                    [FTS_BULK_HASH_BYTES],
+                    "INSERT INTO documents_fts (rowid, text) SELECT id, text FROM documents "
+                    "WHERE id >= ? AND id <= ? ORDER BY id",
+                    [border, last],
                 )
-                larger = True
-            except sqlite3.OperationalError:  # an SQLite older than FTS5's hashsize option
-                larger = False
-            self.db.execute(
-                "INSERT INTO documents_fts (rowid, text) SELECT id, text FROM documents "
-                "WHERE id > ? ORDER BY id",
-                [after_document],
-            )
-            if larger:
-                self.db.execute("DELETE FROM documents_fts_config WHERE k = 'hashsize'")
+                if larger:
+                    self.db.execute("DELETE FROM documents_fts_config WHERE k = 'hashsize'")
+            if count == 0 or last >= self.last_document_id():
+                self.db.execute("DELETE FROM meta WHERE key = ?", [TEXT_INDEX_FROM])
+            else:
+                self._write_meta(TEXT_INDEX_FROM, last + 1)
+            return int(count)
+
+    @contextmanager
+    def _writing(self) -> Iterator[Project]:
+        """``transaction``, holding the write lock from the start (``BEGIN IMMEDIATE``) when
+        it opens one: what it reads first is then what it writes over, though other
+        connections write the file too (a background pass beside the window's edits)."""
+        self._require_writable()
+        if self.db.conn.in_transaction:
+            with self.transaction():
+                yield self
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            with self.transaction():
+                yield self
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self.db.execute("COMMIT")
 
     @contextmanager
     def bulk_cache(self, kibibytes: int = BULK_CACHE_KIB) -> Iterator[Project]:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.store.listing import awaiting_first_suggestions, neighbour_document
 from annotator.ui import jobs
+from annotator.ui.background_index import BackgroundIndexer
 from annotator.ui.background_tokens import BackgroundTokenizer
 from annotator.ui.document_list import DocumentListPanel
 from annotator.ui.editor.document_view import DocumentView
@@ -90,6 +91,8 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self.status.task_progress, self)
         self.tokenizer = BackgroundTokenizer(session.project, self)
         self.status.addPermanentWidget(self.tokenizer.label)
+        self.indexer = BackgroundIndexer(session.project, self)
+        self.status.addPermanentWidget(self.indexer.label)
         self.help_overlay = HelpOverlay(self)
         self.actions_ = WindowActions(self)
         self.retrainer = AutoRetrainer(self)
@@ -97,6 +100,7 @@ class MainWindow(QMainWindow):
         self.tasks.task_started.connect(self._on_task_started)
         self.tasks.task_ended.connect(self._on_task_ended)
         self.tasks.task_ended.connect(lambda _task: self.tokenizer.start())  # new documents
+        self.tasks.task_ended.connect(lambda _task: self.indexer.start())
         self._edits_held = False
 
         self.document_list.document_activated.connect(self._on_document_activated)
@@ -122,6 +126,7 @@ class MainWindow(QMainWindow):
         self._restore_window()
         self._update_title()
         self.tokenizer.start()
+        self.indexer.start()
 
     # -- building -----------------------------------------------------------------------------
 
@@ -304,6 +309,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.tasks.cancel_and_wait()
         self.tokenizer.close()
+        self.indexer.close()
         self.save_view_state()
         self.save_layout()
         super().closeEvent(event)
