@@ -3,8 +3,9 @@ window is open (``background_tokens``, ``background_index``).
 
 The pass works on a connection of its own, a batch at a time, each batch in a short
 transaction of its own, so an edit never waits longer than one batch's write. Its progress is
-a field of the status bar. It stops when the window closes (what it committed stays) and runs
-again when a background job (an import) ends, or next time the project opens.
+a field of the status bar. It stops while a background job writes (an import), when the window
+closes (what it committed stays), and runs again when the job ends, or next time the project
+opens.
 """
 
 from __future__ import annotations
@@ -67,6 +68,14 @@ class BackgroundPass(QObject):
     def wait(self, milliseconds: int = -1) -> bool:
         """Until the pass is done (tests); False on a time-out."""
         return self._pool.waitForDone(milliseconds)
+
+    def suspend(self) -> None:
+        """Stop a running pass and wait for it; ``start`` runs it again. A job that writes
+        through a connection of its own (an import) reads, then writes, in one transaction,
+        which SQLite refuses ("database is locked") when the pass commits in between."""
+        self._stop.set()
+        self._pool.waitForDone()
+        self._stop.clear()
 
     def close(self) -> None:
         """Stop the pass and wait for it, before the project closes; nothing runs afterwards."""

@@ -240,6 +240,8 @@ class MainWindow(QMainWindow):
             self.suggestions_bar.hide()
             self.view.setFocus()
         if task.writes:
+            self.tokenizer.suspend()  # their commits would refuse the job's transaction
+            self.indexer.suspend()
             self.hold_edits(True)
 
     def _on_task_ended(self, task: Task) -> None:

@@ -20,17 +20,17 @@ DOCUMENTS = 30
 LYON = list(range(1, DOCUMENTS + 1, 3))  # every third text, from the first
 
 
-def _imported(tmp_path: Path) -> Path:
-    """A project whose 30 imported texts (every third in Lyon) are not in the index yet."""
+def _imported(tmp_path: Path, documents: int = DOCUMENTS) -> Path:
+    """A project whose imported texts (every third in Lyon) are not in the index yet."""
     folder = tmp_path / "texts"
     folder.mkdir()
-    for number in range(DOCUMENTS):
+    for number in range(documents):
         city = "Lyon" if number % 3 == 0 else "Paris"
         (folder / f"{number:03}.txt").write_text(f"Dépêche {number} de {city}.", "utf-8")
     path = tmp_path / "imported.annotator"
     with Project.create(path) as project:
         import_sources(project, [folder])
-        assert project.count_unindexed() == DOCUMENTS
+        assert project.count_unindexed() == documents
     return path
 
 
@@ -100,3 +100,36 @@ def test_closing_the_window_stops_the_pass_and_the_next_opening_resumes_it(
     assert window.indexer.wait(60_000)
     assert window.session.project.text_index_from() is None
     assert _filter(qtbot, window, "Lyon") == LYON
+
+
+def test_an_import_started_while_the_index_catches_up_is_not_refused(
+    qtbot, launcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass commits batch after batch on its own connection; an import in the window reads,
+    then writes, in one transaction, which SQLite refuses ("database is locked") when another
+    connection committed in between. The window stops the pass while the import runs."""
+    from annotator.ui import jobs
+    from annotator.ui.dialogs import ImportChoice
+
+    monkeypatch.setattr(indexing, "BATCH_DOCUMENTS", 1)
+    index_texts = Project.index_texts
+
+    def slowed(project: Project, limit: int | None = None) -> int:
+        time.sleep(0.002)  # a long pass of small commits, as a large import leaves
+        return index_texts(project, limit)
+
+    monkeypatch.setattr(Project, "index_texts", slowed)
+    window = open_window(qtbot, launcher, _imported(tmp_path, 2000))
+    assert not window.indexer.wait(100)  # the pass runs
+    more = tmp_path / "more"
+    more.mkdir()
+    for number in range(200):
+        (more / f"{number:03}.txt").write_text(f"Brève {number} de Nantes.", "utf-8")
+    failures: list[str] = []
+    monkeypatch.setattr(jobs, "_show_failure", lambda _w, _t, message: failures.append(message))
+    jobs.start_import(window, ImportChoice(sources=[more], format="auto", split="none"))
+    qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=60_000)
+    assert failures == []
+    assert window.session.project.count_documents() == 2000 + 200
+    assert window.indexer.wait(60_000)  # started again once the import ended
+    assert window.session.project.text_index_from() is None
