@@ -20,6 +20,7 @@ the annotator says so (``store_held``); the keys work meanwhile, and the queue m
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import deque
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -38,6 +39,7 @@ from PySide6.QtCore import (
 from annotator.errors import AnnotatorError
 from annotator.model import Span
 from annotator.services import suggesting
+from annotator.services.propagation_process import SearchProcess
 from annotator.services.suggesting import PropagatedDocument
 from annotator.store import Project
 
@@ -49,6 +51,9 @@ ASK_ABOVE = 500
 
 QUIET_MS = 250
 """How long the keys must rest before the next search starts."""
+
+KEY_PAUSE_MS = 100
+"""How long after a key the worker thread leaves the GIL to the UI thread, where it can."""
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,7 @@ class _Job(QRunnable):
         planned: list[PropagatedDocument] = []
         message = ""
         try:
-            connection = self._runner.project.worker_connection(read_only=True)
-            try:
-                request = self._request
-                planned = suggesting.compute_propagation(connection, request.span, request.doc_ids)
-            finally:
-                connection.close()
+            planned = self._runner.search(self._request.span, self._request.doc_ids)
         except AnnotatorError as error:
             message = str(error)
         except Exception as error:  # the queue must move on whatever happened in the worker
@@ -111,12 +111,30 @@ class PropagationRunner(QObject):
         self._outcome: tuple[list[PropagatedDocument], str] | None = None
         self._held: tuple[_Request, list[PropagatedDocument]] | None = None
         self._closed = False
+        self._process: SearchProcess | None = None
+        self._last_key = 0.0
         self._quiet = QTimer(self, singleShot=True, interval=QUIET_MS)
         self._quiet.timeout.connect(self._start_next)
         self.computed.connect(self._on_computed)
         application = QCoreApplication.instance()
         if application is not None:
             application.aboutToQuit.connect(self.close)
+
+    def search_in(self, process: SearchProcess | None) -> None:
+        """Search in ``process`` from now on (the window's: no GIL shared with the keys), or
+        in the worker thread (None, the default)."""
+        self._process = process
+
+    def search(self, span: Span, doc_ids: tuple[int, ...] | None) -> list[PropagatedDocument]:
+        """In the worker thread: what ``compute_propagation`` finds, on a read-only
+        connection, here or in the search process."""
+        if self._process is not None:
+            return self._process.search(self.project.path, span, doc_ids, self._after_keys)
+        connection = self.project.worker_connection(read_only=True)
+        try:
+            return suggesting.compute_propagation(connection, span, doc_ids)
+        finally:
+            connection.close()
 
     def request(self, span: Span, text: str) -> bool:
         """Propagate ``span`` (whose document text is ``text``): accepted, it is proposed
@@ -137,7 +155,17 @@ class PropagationRunner(QObject):
     def hold_off(self) -> None:
         """A key was pressed: the next search waits until the keys rest (a running one goes
         on)."""
+        self._last_key = time.monotonic()
         self._quiet.start()
+
+    def _after_keys(self) -> None:
+        """In the worker thread: wait until no key came for ``KEY_PAUSE_MS`` (the key's
+        handling and paint have the GIL to themselves meanwhile)."""
+        while not self._closed:
+            waited = time.monotonic() - self._last_key
+            if waited >= KEY_PAUSE_MS / 1000:
+                return
+            time.sleep(KEY_PAUSE_MS / 1000 - waited)
 
     def set_enabled(self, enabled: bool) -> None:
         """Switch propagation on or off (the editor benchmark measures the view without it)."""
