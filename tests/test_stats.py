@@ -10,6 +10,7 @@ from annotator import edits
 from annotator.cli.app import app
 from annotator.model import Document, Relation, Span
 from annotator.store import Project, project_stats
+from annotator.store.stats import precision_in_done_documents
 
 
 def test_counts_by_status_label_and_origin(project: Project, doc_id: int) -> None:
@@ -54,6 +55,66 @@ def test_precision_counts_only_finished_documents(project: Project, doc_id: int)
     assert (row["accepted"], row["rejected"], row["accepted_after_edit"]) == (2, 1, 1)
     project.apply(edits.set_document_status(doc_id, "new", "done"))
     assert project_stats(project)["origins"][origin]["spans"]["precision"] == round(1 / 3, 4)
+
+
+def test_the_windows_precision_is_read_from_the_done_documents_alone(project: Project) -> None:
+    """``precision_in_done_documents`` gives ``project_stats``' precision of each suggester with
+    a suggestion in a done document, spans and relations, and nothing for the others."""
+    text = "Brad Smith works for Microsoft in Redmond."
+    done, open_one = (project.add_document(Document(text=f"{n}. {text}"))[0] for n in (1, 2))
+    for doc_id in (done, open_one):
+        made = [
+            Span(
+                doc_id=doc_id, start=3, end=13, label="PER", origin="model:m@1", status="suggested"
+            ),
+            Span(
+                doc_id=doc_id, start=24, end=33, label="ORG", origin="model:m@1", status="suggested"
+            ),
+            Span(
+                doc_id=doc_id, start=37, end=44, label="LOC", origin="pattern:p", status="suggested"
+            ),
+        ]
+        project.add_spans(made)
+        project.add_relations(
+            [
+                Relation(
+                    doc_id=doc_id,
+                    head=made[0].id,
+                    child=made[1].id,
+                    label="works_for",
+                    origin="rule:r",
+                    status="suggested",
+                )
+            ]
+        )
+        project.apply(edits.accept_span(made[0]))
+        project.apply(edits.reject_span(made[1]))
+    project.add_spans(
+        [
+            Span(
+                doc_id=open_one,
+                start=0,
+                end=1,
+                label="MISC",
+                origin="model:other@1",
+                status="suggested",
+            )
+        ]
+    )
+    project.apply(edits.set_document_status(done, "new", "done"))
+    origins = project_stats(project)["origins"]
+    expected = {
+        (origin, kind): row["precision"]
+        for origin, kinds in origins.items()
+        for kind, row in kinds.items()
+        if row["in_done_documents"]
+    }
+    assert expected == {
+        ("model:m@1", "spans"): 0.5,
+        ("pattern:p", "spans"): 0.0,
+        ("rule:r", "relations"): 0.0,
+    }
+    assert precision_in_done_documents(project) == expected
 
 
 def test_human_and_imported_spans_are_not_suggesters(project: Project, doc_id: int) -> None:

@@ -1,16 +1,20 @@
 """Spreading an accepted span to its other mentions: searched off the UI thread, stored on it.
 
 Searching every open document for the span's string takes long on a big corpus, and a
-keystroke must not wait for it. ``suggesting.compute_propagation`` runs in a worker on a
-read-only connection; its result comes back to the UI thread, where
+keystroke must not wait for it. ``suggesting.compute_propagation`` runs on a read-only
+connection in the window's search process (``search_in``; see
+``services.propagation_process``: a thread of this process would share the GIL with the keys),
+or in a worker thread when no process is given; a worker thread waits for the answer and
+unpickles it between keys (``KEY_PAUSE_MS``). The result comes back to the UI thread, where
 ``suggesting.store_propagation`` writes it in one short transaction, skipping documents whose
 revision moved meanwhile; those are searched once more (the annotator often edits the open
 document while its acceptance is being propagated). One request at a time, from search to
 store, so a request never reads what the previous one has not stored yet.
 
 Searches start once the keyboard has been quiet for ``QUIET_MS`` (``hold_off`` is called at
-each key): a search of a long document is a few hundred milliseconds of Python in the worker,
-which shares the GIL and the cores with the keys, so it waits for a pause in a burst of keys.
+each key): a search of a long document is a few hundred milliseconds of Python, which shares
+the cores with the keys (and the GIL too, in a worker thread), so it waits for a pause in a
+burst of keys.
 
 A search that finds more than ``ASK_ABOVE`` new places (a common word accepted in a long
 document) is not stored at once: it is held and announced with ``held``, and stored only if
