@@ -57,50 +57,32 @@ def test_precision_counts_only_finished_documents(project: Project, doc_id: int)
     assert project_stats(project)["origins"][origin]["spans"]["precision"] == round(1 / 3, 4)
 
 
+def _suggested(doc_id: int, start: int, end: int, label: str, origin: str) -> Span:
+    return Span(doc_id=doc_id, start=start, end=end, label=label, origin=origin, status="suggested")
+
+
 def test_the_windows_precision_is_read_from_the_done_documents_alone(project: Project) -> None:
     """``precision_in_done_documents`` gives ``project_stats``' precision of each suggester with
     a suggestion in a done document, spans and relations, and nothing for the others."""
     text = "Brad Smith works for Microsoft in Redmond."
     done, open_one = (project.add_document(Document(text=f"{n}. {text}"))[0] for n in (1, 2))
     for doc_id in (done, open_one):
-        made = [
-            Span(
-                doc_id=doc_id, start=3, end=13, label="PER", origin="model:m@1", status="suggested"
-            ),
-            Span(
-                doc_id=doc_id, start=24, end=33, label="ORG", origin="model:m@1", status="suggested"
-            ),
-            Span(
-                doc_id=doc_id, start=37, end=44, label="LOC", origin="pattern:p", status="suggested"
-            ),
-        ]
-        project.add_spans(made)
-        project.add_relations(
-            [
-                Relation(
-                    doc_id=doc_id,
-                    head=made[0].id,
-                    child=made[1].id,
-                    label="works_for",
-                    origin="rule:r",
-                    status="suggested",
-                )
-            ]
-        )
-        project.apply(edits.accept_span(made[0]))
-        project.apply(edits.reject_span(made[1]))
-    project.add_spans(
-        [
-            Span(
-                doc_id=open_one,
-                start=0,
-                end=1,
-                label="MISC",
-                origin="model:other@1",
-                status="suggested",
+        person, company, place = (
+            _suggested(doc_id, start, end, label, origin)
+            for start, end, label, origin in (
+                (3, 13, "PER", "model:m@1"),
+                (24, 33, "ORG", "model:m@1"),
+                (37, 44, "LOC", "pattern:p"),
             )
-        ]
-    )
+        )
+        project.add_spans([person, company, place])
+        works_for = Relation(doc_id=doc_id, head=person.id, child=company.id, label="works_for")
+        project.add_relations(
+            [works_for.model_copy(update={"origin": "rule:r", "status": "suggested"})]
+        )
+        project.apply(edits.accept_span(person))
+        project.apply(edits.reject_span(company))
+    project.add_spans([_suggested(open_one, 0, 1, "MISC", "model:other@1")])
     project.apply(edits.set_document_status(done, "new", "done"))
     origins = project_stats(project)["origins"]
     expected = {
