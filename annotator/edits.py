@@ -9,7 +9,7 @@ in ``QUndoCommand``s; one gesture is one edit (``EditGroup`` for several changes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Literal, Protocol, Union
+from typing import Annotated, Literal, Protocol, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -252,6 +252,15 @@ class _EditEnvelope(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     edit: Edit
+
+
+def build_validators() -> None:
+    """Build every edit's pydantic validator now. ``defer_build`` leaves that to the first edit
+    made, which suits the commands (most make none, and start quicker); the window builds them
+    as it opens a project, so that its first accept does not pay for them (50-75 ms)."""
+    edit_types = get_args(get_args(Edit)[0])  # the union's members
+    for model in (*edit_types, _EditEnvelope):
+        model.model_rebuild()
 
 
 def edit_to_json(edit: Edit) -> str:

@@ -26,8 +26,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -58,6 +62,7 @@ SENTENCE = (
 )
 WORDS = SENTENCE.split(" ")
 LIST_SIZE = (420, 700)
+ROOT = Path(__file__).resolve().parents[1]
 
 EAGER_SQL = """
 SELECT d.id, coalesce(json_extract(d.meta, '$.title'), substr(d.text, 1, 80)), d.status,
@@ -151,9 +156,15 @@ def build_long_document(path: Path, tokens: int, spans: int, relations: int) -> 
 
 
 def long_document_rows(
-    app: QApplication, folder: Path, tokens: int, repeat: int
+    app: QApplication,
+    folder: Path,
+    tokens: int,
+    repeat: int,
+    samples: dict[str, list[float]] | None = None,
 ) -> list[tuple[str, float, float, float, float]]:
-    """Opening the long document from the list, and Tab / A on it, in the whole window."""
+    """Opening the long document from the list, and Tab / A on it, in the whole window; each
+    row's measures (ms) go to ``samples`` too, by row name."""
+    samples = {} if samples is None else samples
     path = folder / "long.annotator"
     started = time.perf_counter()
     build_long_document(path, tokens, tokens // 10, tokens // 100)
@@ -193,6 +204,7 @@ def long_document_rows(
             reader.spans(2)
             reader.relations(2)
             reads.append((time.perf_counter() - started) * 1000.0)
+    samples[OPEN_ROW] = opening
     rows.append(
         (
             f"open the {tokens:,}-token document from the list (click, cold, painted)",
@@ -214,24 +226,28 @@ def long_document_rows(
     for propagation in (False, True):
         runner.set_enabled(propagation)
         timings: dict[Qt.Key, list[tuple[float, float]]] = {Qt.Key.Key_Tab: [], Qt.Key.Key_A: []}
+        unqueued: dict[Qt.Key, list[float]] = {Qt.Key.Key_Tab: [], Qt.Key.Key_A: []}
         for _ in range(repeat * 3):
             if propagation:  # let the last accept's search start, then press keys during it
                 QTest.qWait(QUIET_MS + 50)
             for key, times in timings.items():
                 overlapped += propagation and runner.searching()
-                started, cpu = time.perf_counter(), time.thread_time()
+                started, cpu, queued = time.perf_counter(), time.thread_time(), queued_ms()
                 QTest.keyClick(view, key)
                 app.processEvents()
                 elapsed = (time.perf_counter() - started) * 1000.0
                 times.append((elapsed, (time.thread_time() - cpu) * 1000.0))
+                unqueued[key].append(elapsed - (queued_ms() - queued))
         accepted = sum(1 for s in store.spans(2) if s.status == "accepted")
         assert accepted >= repeat * 3, "the keys did not accept"
         state = "running" if propagation else "off"
         for key, name in ((Qt.Key.Key_Tab, "Tab"), (Qt.Key.Key_A, "A (accept)")):
             walls = [wall for wall, _ in timings[key]]
+            samples[key_row(name, state)] = walls
+            samples[key_row(name, state) + UNQUEUED] = unqueued[key]
             rows.append(
                 (
-                    f"{name} on it, key to paint, propagation {state}",
+                    key_row(name, state),
                     statistics.median(walls),
                     statistics.median(cpu for _, cpu in timings[key]),
                     statistics.quantiles(walls, n=10)[-1],
@@ -243,6 +259,8 @@ def long_document_rows(
                 f"{name}, propagation {state}: 90th percentile "
                 f"{statistics.quantiles(walls, n=10)[-1]:.1f} ms; slowest keys (press number: ms) "
                 + ", ".join(f"{i + 1}: {walls[i]:.1f}" for i in slowest)
+                + f"; less the waits for a CPU: median {statistics.median(unqueued[key]):.1f}, "
+                f"90th percentile {statistics.quantiles(unqueued[key], n=10)[-1]:.1f} ms"
             )
     print(f"{overlapped} of {repeat * 6} keys with propagation on came while a search ran")
     runner.wait()
@@ -259,9 +277,10 @@ def long_document_rows(
         searching.append(stalls(app, runner.searching))
         until = time.perf_counter() + (time.perf_counter() - started)  # as long, with no search
         idle.append(stalls(app, lambda until=until: time.perf_counter() < until))
+    samples[WAIT_ROW] = searching
     rows.append(
         (
-            "longest wait of the UI thread (1 ms sleeps), a search running / idle",
+            WAIT_ROW + " / idle",
             statistics.median(searching),
             0.0,
             max(searching),
@@ -272,6 +291,28 @@ def long_document_rows(
     window.close()
     app.processEvents()
     return rows
+
+
+OPEN_ROW = "open the document from the list (click, cold, painted)"
+WAIT_ROW = "longest wait of the UI thread (1 ms sleeps), a search running"
+
+
+def key_row(name: str, state: str) -> str:
+    return f"{name} on it, key to paint, propagation {state}"
+
+
+UNQUEUED = ", less the UI thread's waits for a CPU"
+SCHEDSTAT = Path("/proc/thread-self/schedstat")
+
+
+def queued_ms() -> float:
+    """How long this thread has waited, runnable, for a CPU (Linux's schedstat; 0 elsewhere):
+    on a machine loaded by other programs, a key's time less this is closer to what a quiet
+    machine shows; waits for the GIL, the disk or a lock stay in."""
+    try:
+        return int(SCHEDSTAT.read_text().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def stalls(app: QApplication, busy: Callable[[], bool]) -> float:
@@ -313,19 +354,36 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure (median)")
     parser.add_argument("--tokens", type=int, default=100_000, help="of the long document")
     parser.add_argument("--skip-list", action="store_true", help="the long document only")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="an earlier source tree: the long document's rows with its code and with this "
+        "one, in turns (--rounds), side by side",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="turns of each tree (--baseline)")
+    parser.add_argument("--samples", type=Path, help=argparse.SUPPRESS)  # a turn's JSON out
     args = parser.parse_args()
     repeat = max(3, args.repeat)
+    if args.baseline:
+        return compare(args.baseline, args.rounds, repeat, args.tokens)
     app = make_application()  # as the app starts: its GIL switch interval included
     collector = MainThreadCollector(app)  # and its garbage collection on the UI thread
     rows: list[tuple[str, float, float]] = []
+    samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         settings = Path(folder) / "settings"
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings))
-        long_rows = long_document_rows(app, Path(folder), args.tokens, repeat)
+        long_rows = long_document_rows(app, Path(folder), args.tokens, repeat, samples)
         if not args.skip_list:
             rows = list_and_window_rows(app, Path(folder), args.documents, repeat)
     collector.stop()
+    window_cpu, search_cpu = process_cpu()
+    if args.samples:
+        args.samples.write_text(
+            json.dumps({"samples": samples, "cpu": window_cpu, "search_cpu": search_cpu})
+        )
+        return 0
     print(
         f"Window, offscreen, {args.documents:,} documents, list {LIST_SIZE[0]}x{LIST_SIZE[1]}, "
         f"median of {repeat}+ runs"
@@ -348,7 +406,80 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|")
     for name, ours, cpu, p90, other in long_rows:
         print(f"| {name} | {ours:.1f} | {cpu:.1f} | {p90:.1f} | {other:.1f} |")
-    print(f"process CPU for the whole run: {time.process_time():.1f} s (the worker's searches too)")
+    print(
+        f"CPU of the whole run: {window_cpu:.1f} s in the window's process, {search_cpu:.1f} s "
+        "in the propagation search process (none where the search runs in a thread)"
+    )
+    print(f"load average at the end: {load()}")
+    return 0
+
+
+def process_cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of the propagation search process once stopped (the
+    code before it searched in a thread of this one)."""
+    try:
+        from annotator.services.propagation_process import SHARED
+    except ImportError:
+        pass
+    else:
+        SHARED.close(wait=True)  # a child's CPU is counted once it has ended
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time(), children.ru_utime + children.ru_stime
+
+
+def load() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def compare(baseline: Path, rounds: int, repeat: int, tokens: int) -> int:
+    """The long document's rows with ``baseline``'s code and with ours, each in a process of
+    its own, in turns (the machine drifts), every key of all turns pooled per row."""
+    trees = {"baseline": baseline.resolve(), "now": ROOT}
+    pooled: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
+    cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    print(f"load average at the start: {load()}")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "samples.json"
+        for turn in range(rounds):
+            for name, tree in trees.items():
+                command = [sys.executable, __file__, "--skip-list", "--samples", str(out)]
+                command += ["--repeat", str(repeat), "--tokens", str(tokens)]
+                environment = {**os.environ, "PYTHONPATH": str(tree)}
+                started = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True, env=environment)
+                figures = json.loads(out.read_text())
+                for row, values in figures["samples"].items():
+                    pooled[name].setdefault(row, []).extend(values)
+                cpu[name].append((figures["cpu"], figures["search_cpu"]))
+                print(
+                    f"turn {turn + 1}, {name} ({tree}): {time.perf_counter() - started:.0f} s, "
+                    f"load {load()}"
+                )
+    print()
+    print(
+        f"Window, offscreen, a {tokens:,}-token document, {rounds} turns of each tree, keys pooled"
+    )
+    print()
+    print("| measurement (ms) | baseline: median / p90 | now: median / p90 |")
+    print("|---|---:|---:|")
+    for row in pooled["now"]:
+        cells = []
+        for name in trees:
+            values = pooled[name].get(row, [])
+            cells.append(
+                f"{statistics.median(values):.1f} / {statistics.quantiles(values, n=10)[-1]:.1f}"
+                if len(values) > 1
+                else "-"
+            )
+        print(f"| {row} | {cells[0]} | {cells[1]} |")
+    for name in trees:
+        window = statistics.median(c for c, _ in cpu[name])
+        search = statistics.median(s for _, s in cpu[name])
+        print(
+            f"{name}: CPU per turn {window:.1f} s in the window's process, {search:.1f} s in the "
+            "search process"
+        )
+    print(f"load average at the end: {load()}")
     return 0
 
 

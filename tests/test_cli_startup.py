@@ -8,7 +8,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+import typer.main
+from typer.models import CommandInfo
+
+from annotator.cli import app, main
 from annotator.model import Span
 from annotator.store import Project
 
@@ -104,3 +110,44 @@ def test_agreement_loads_numpy_but_not_pandas_through_sqlite_utils() -> None:
     result = _run("-c", check)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [True, False]  # pandas: 0.7 s for nothing
+
+
+def test_a_command_run_makes_the_click_command_of_that_command_only(
+    project: Project, doc_id: int, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Typer makes the click command of every registered command at each run (each one's
+    annotations evaluated): a run needs its own only."""
+    made: list[str] = []
+    make = typer.main.get_command_from_info
+
+    def counted(command_info: CommandInfo, **options: Any) -> Any:
+        made.append(command_info.callback.__name__)
+        return make(command_info=command_info, **options)
+
+    monkeypatch.setattr(typer.main, "get_command_from_info", counted)
+    project.close()
+    with pytest.raises(SystemExit) as exited:
+        main(["stats", str(project.path)])
+    assert exited.value.code == 0
+    assert "Documents: 1" in capsys.readouterr().out
+    assert made == ["stats"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["stats"],
+        ["stats", "--help"],
+        ["stats", "--bogus", "x"],
+        ["export", "--help"],
+    ],
+)
+def test_a_run_of_one_command_reads_as_a_run_of_the_whole_app(argv: list[str], capsys) -> None:
+    """Usage, help and errors as the app with every command gives them."""
+    outputs = []
+    for run in (main, lambda args: app(args=args, prog_name="annotator", standalone_mode=True)):
+        with pytest.raises(SystemExit) as exited:
+            run(argv)
+        outputs.append((exited.value.code, capsys.readouterr()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][1].out or outputs[0][1].err

@@ -10,6 +10,7 @@ from annotator import edits
 from annotator.cli.app import app
 from annotator.model import Document, Relation, Span
 from annotator.store import Project, project_stats
+from annotator.store.stats import precision_in_done_documents
 
 
 def test_counts_by_status_label_and_origin(project: Project, doc_id: int) -> None:
@@ -54,6 +55,48 @@ def test_precision_counts_only_finished_documents(project: Project, doc_id: int)
     assert (row["accepted"], row["rejected"], row["accepted_after_edit"]) == (2, 1, 1)
     project.apply(edits.set_document_status(doc_id, "new", "done"))
     assert project_stats(project)["origins"][origin]["spans"]["precision"] == round(1 / 3, 4)
+
+
+def _suggested(doc_id: int, start: int, end: int, label: str, origin: str) -> Span:
+    return Span(doc_id=doc_id, start=start, end=end, label=label, origin=origin, status="suggested")
+
+
+def test_the_windows_precision_is_read_from_the_done_documents_alone(project: Project) -> None:
+    """``precision_in_done_documents`` gives ``project_stats``' precision of each suggester with
+    a suggestion in a done document, spans and relations, and nothing for the others."""
+    text = "Brad Smith works for Microsoft in Redmond."
+    done, open_one = (project.add_document(Document(text=f"{n}. {text}"))[0] for n in (1, 2))
+    for doc_id in (done, open_one):
+        person, company, place = (
+            _suggested(doc_id, start, end, label, origin)
+            for start, end, label, origin in (
+                (3, 13, "PER", "model:m@1"),
+                (24, 33, "ORG", "model:m@1"),
+                (37, 44, "LOC", "pattern:p"),
+            )
+        )
+        project.add_spans([person, company, place])
+        works_for = Relation(doc_id=doc_id, head=person.id, child=company.id, label="works_for")
+        project.add_relations(
+            [works_for.model_copy(update={"origin": "rule:r", "status": "suggested"})]
+        )
+        project.apply(edits.accept_span(person))
+        project.apply(edits.reject_span(company))
+    project.add_spans([_suggested(open_one, 0, 1, "MISC", "model:other@1")])
+    project.apply(edits.set_document_status(done, "new", "done"))
+    origins = project_stats(project)["origins"]
+    expected = {
+        (origin, kind): row["precision"]
+        for origin, kinds in origins.items()
+        for kind, row in kinds.items()
+        if row["in_done_documents"]
+    }
+    assert expected == {
+        ("model:m@1", "spans"): 0.5,
+        ("pattern:p", "spans"): 0.0,
+        ("rule:r", "relations"): 0.0,
+    }
+    assert precision_in_done_documents(project) == expected
 
 
 def test_human_and_imported_spans_are_not_suggesters(project: Project, doc_id: int) -> None:

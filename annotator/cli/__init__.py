@@ -6,8 +6,14 @@ a traceback is never shown for them.
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
+
+from typer.main import get_command_name, get_group
+from typer.models import CommandInfo
 
 # Each module adds its commands to ``app`` when imported.
 from annotator.cli import (
@@ -26,8 +32,25 @@ from annotator.cli.app import app, console_error
 from annotator.errors import AnnotatorError
 
 
+def _name(command: CommandInfo) -> str:
+    return command.name or get_command_name(command.callback.__name__)
+
+
 def _commands() -> set[str]:
-    return {command.name or command.callback.__name__ for command in app.registered_commands}
+    return {_name(command) for command in app.registered_commands}
+
+
+def _runner(args: list[str]) -> Callable[..., Any]:
+    """What runs ``args``: a group of the one command ``args[0]`` names, else ``app`` (help,
+    a name that is no command). Typer makes the click command of every registered command at
+    each run, each one's annotations evaluated (a tenth of ``annotator stats``); a run needs its
+    own only, and its usage, help and errors read the same in a group of one."""
+    chosen = [command for command in app.registered_commands if args and _name(command) == args[0]]
+    if not chosen:
+        return app
+    one = copy.copy(app)
+    one.registered_commands = chosen
+    return get_group(one)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     ):
         args = ["gui", *args]
     try:
-        app(args=args, prog_name="annotator", standalone_mode=True)
+        _runner(args)(args=args, prog_name="annotator", standalone_mode=True)
     except AnnotatorError as error:  # pragma: no cover - commands catch their own
         console_error(str(error))
         sys.exit(1)

@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.errors import AnnotatorError
-from annotator.store import Project, project_stats
+from annotator.store import Project
 from annotator.store.search import document_text
+from annotator.store.stats import precision_in_done_documents
 
 if TYPE_CHECKING:  # training is imported where it runs: ``annotator stats`` needs none of it
     from annotator.services.training import TrainOptions
@@ -129,14 +130,11 @@ def evaluate_suggesters(project: Project) -> list[SuggesterFigures]:
     return figures
 
 
-def suggester_precision(project: Project) -> dict[tuple[str, str], float | None]:
-    """(origin, ``spans`` or ``relations``) -> its precision in the done documents (``None``:
-    none in one): ``evaluate_suggesters``' P, counted by SQLite so the window can ask often."""
-    return {
-        (origin, kind): figures["precision"]
-        for origin, kinds in project_stats(project)["origins"].items()
-        for kind, figures in kinds.items()
-    }
+def suggester_precision(project: Project) -> dict[tuple[str, str], float]:
+    """(origin, ``spans`` or ``relations``) -> its precision in the done documents, for the
+    suggesters with a suggestion there: ``evaluate_suggesters``' P, counted by SQLite over the
+    done documents only, so the window can ask often."""
+    return precision_in_done_documents(project)
 
 
 def evaluate_model(

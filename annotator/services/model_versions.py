@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from annotator.errors import AnnotatorError
 from annotator.store import Project
@@ -20,6 +20,9 @@ MODELS_STATE = "models"
 
 class ModelRecord(BaseModel):
     """One trained version, as recorded in the project."""
+
+    # built at the first record read, not when ``annotator stats`` imports this
+    model_config = ConfigDict(defer_build=True)
 
     version: int
     path: str

@@ -264,6 +264,13 @@ class Project:
         return type(self)._connect(self.path, read_only, take_lock=False)
 
     @classmethod
+    def reader(cls, path: Path) -> Project:
+        """A read-only connection to a project file this program opened (and so checked)
+        already, for another process of its own (the window's propagation search), without
+        ``open``'s checks at each use."""
+        return cls._connect(path, read_only=True, take_lock=False)
+
+    @classmethod
     def _connect(cls, path: Path, read_only: bool, take_lock: bool = True) -> Project:
         lock = None
         if not read_only and take_lock:

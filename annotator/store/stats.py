@@ -81,3 +81,26 @@ def _origin_quality(project: Project) -> dict[str, dict[str, Any]]:
                 "precision": round(kept_in_done / in_done, 4) if in_done else None,
             }
     return origins
+
+
+def precision_in_done_documents(project: Project) -> dict[tuple[str, str], float]:
+    """(origin, ``spans`` or ``relations``) -> the ``precision`` of ``project_stats``' origins,
+    for the suggesters with a suggestion in a done document (the others have none yet).
+
+    Read through the done documents only (the documents' status index, then each one's
+    annotations), not every span of the project: the window asks at a document's first edit,
+    where ``project_stats`` took 40 ms on a project of one long document."""
+    figures: dict[tuple[str, str], float] = {}
+    for table in ("spans", "relations"):
+        edited = "a.edited" if table == "spans" else "0"
+        rows = project.db.execute(
+            f"""
+            SELECT a.origin, count(*), sum(a.status = 'accepted' AND {edited} = 0)
+            FROM documents d JOIN {table} a ON a.doc_id = d.id
+            WHERE d.status = 'done' AND a.origin != 'human' AND a.origin NOT LIKE 'import:%'
+            GROUP BY a.origin
+            """
+        ).fetchall()
+        for origin, in_done, kept in rows:
+            figures[origin, table] = round(kept / in_done, 4)
+    return figures

@@ -14,6 +14,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from annotator.errors import AnnotatorError, NotFoundError
+from annotator.services import propagation_process
 from annotator.store.listing import awaiting_first_suggestions, neighbour_document
 from annotator.ui import jobs
 from annotator.ui.background_index import BackgroundIndexer
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
 
         self.view = DocumentView(session, self)
         self.view.setObjectName("document-view")
+        self.view.propagation().search_in(propagation_process.SHARED)
         self.suggestions_bar = SuggestionsBar()
         self.propagation_bar = PropagationBar(self.view.propagation())
         centre = QWidget()

@@ -18,6 +18,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from annotator.edits import (
     Edit,
     PendingChoice,
+    build_validators,
     conflicting_suggestions,
     finish_document,
     pending_count,
@@ -74,6 +75,7 @@ class ProjectSession(QObject):
         self.undo_stack = QUndoStack(self)
         self.current_doc_id: int | None = None
         self._sample_first = False
+        build_validators()  # once per process: not at the first accept
 
     @property
     def sample_first(self) -> bool:

@@ -3,7 +3,11 @@ a database held by another writer is reported as a one-line message."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,8 @@ from annotator.model import Span
 from annotator.store import Project
 from annotator.ui.schema_editor import NAME, SchemaEditor
 from annotator.ui.session import ProjectSession
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -66,3 +72,30 @@ def test_a_busy_database_is_reported_for_menu_actions_too(qtbot, session) -> Non
     assert "database is locked" in failed.args[0] and "\n" not in failed.args[0]
     assert project.document_status(1) != "done"
     assert session.current_doc_id == 1 and session.undo_stack.count() == 0
+
+
+def test_a_session_builds_the_edits_validators_before_the_first_edit(
+    make_project: Callable[..., Project],
+) -> None:
+    """pydantic builds a model's validator at its first use (``defer_build``): 50-75 ms that
+    the window's first accept paid. A new interpreter, where no edit was made yet."""
+    project = make_project(1)
+    check = (
+        "import sys\n"
+        "from annotator import edits\n"
+        "from annotator.store import Project\n"
+        "from annotator.ui.session import ProjectSession\n"
+        "models = (edits.UpdateSpan, edits.SetDocumentStatus, edits.EditGroup)\n"
+        "before = [m.__pydantic_complete__ for m in models]\n"
+        "ProjectSession(Project.open(sys.argv[1], read_only=True))\n"
+        "print(before, [m.__pydantic_complete__ for m in models])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check, str(project.path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("] [") == ["[False, False, False", "True, True, True]\n"]

@@ -1,16 +1,20 @@
 """Spreading an accepted span to its other mentions: searched off the UI thread, stored on it.
 
 Searching every open document for the span's string takes long on a big corpus, and a
-keystroke must not wait for it. ``suggesting.compute_propagation`` runs in a worker on a
-read-only connection; its result comes back to the UI thread, where
+keystroke must not wait for it. ``suggesting.compute_propagation`` runs on a read-only
+connection in the window's search process (``search_in``; see
+``services.propagation_process``: a thread of this process would share the GIL with the keys),
+or in a worker thread when no process is given; a worker thread waits for the answer and
+unpickles it between keys (``KEY_PAUSE_MS``). The result comes back to the UI thread, where
 ``suggesting.store_propagation`` writes it in one short transaction, skipping documents whose
 revision moved meanwhile; those are searched once more (the annotator often edits the open
 document while its acceptance is being propagated). One request at a time, from search to
 store, so a request never reads what the previous one has not stored yet.
 
 Searches start once the keyboard has been quiet for ``QUIET_MS`` (``hold_off`` is called at
-each key): a search of a long document is a few hundred milliseconds of Python in the worker,
-which shares the GIL and the cores with the keys, so it waits for a pause in a burst of keys.
+each key): a search of a long document is a few hundred milliseconds of Python, which shares
+the cores with the keys (and the GIL too, in a worker thread), so it waits for a pause in a
+burst of keys.
 
 A search that finds more than ``ASK_ABOVE`` new places (a common word accepted in a long
 document) is not stored at once: it is held and announced with ``held``, and stored only if
@@ -20,6 +24,7 @@ the annotator says so (``store_held``); the keys work meanwhile, and the queue m
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import deque
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -38,6 +43,7 @@ from PySide6.QtCore import (
 from annotator.errors import AnnotatorError
 from annotator.model import Span
 from annotator.services import suggesting
+from annotator.services.propagation_process import SearchProcess
 from annotator.services.suggesting import PropagatedDocument
 from annotator.store import Project
 
@@ -49,6 +55,9 @@ ASK_ABOVE = 500
 
 QUIET_MS = 250
 """How long the keys must rest before the next search starts."""
+
+KEY_PAUSE_MS = 100
+"""How long after a key the worker thread leaves the GIL to the UI thread, where it can."""
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,7 @@ class _Job(QRunnable):
         planned: list[PropagatedDocument] = []
         message = ""
         try:
-            connection = self._runner.project.worker_connection(read_only=True)
-            try:
-                request = self._request
-                planned = suggesting.compute_propagation(connection, request.span, request.doc_ids)
-            finally:
-                connection.close()
+            planned = self._runner.search(self._request.span, self._request.doc_ids)
         except AnnotatorError as error:
             message = str(error)
         except Exception as error:  # the queue must move on whatever happened in the worker
@@ -111,12 +115,30 @@ class PropagationRunner(QObject):
         self._outcome: tuple[list[PropagatedDocument], str] | None = None
         self._held: tuple[_Request, list[PropagatedDocument]] | None = None
         self._closed = False
+        self._process: SearchProcess | None = None
+        self._last_key = 0.0
         self._quiet = QTimer(self, singleShot=True, interval=QUIET_MS)
         self._quiet.timeout.connect(self._start_next)
         self.computed.connect(self._on_computed)
         application = QCoreApplication.instance()
         if application is not None:
             application.aboutToQuit.connect(self.close)
+
+    def search_in(self, process: SearchProcess | None) -> None:
+        """Search in ``process`` from now on (the window's: no GIL shared with the keys), or
+        in the worker thread (None, the default)."""
+        self._process = process
+
+    def search(self, span: Span, doc_ids: tuple[int, ...] | None) -> list[PropagatedDocument]:
+        """In the worker thread: what ``compute_propagation`` finds, on a read-only
+        connection, here or in the search process."""
+        if self._process is not None:
+            return self._process.search(self.project.path, span, doc_ids, self._after_keys)
+        connection = self.project.worker_connection(read_only=True)
+        try:
+            return suggesting.compute_propagation(connection, span, doc_ids)
+        finally:
+            connection.close()
 
     def request(self, span: Span, text: str) -> bool:
         """Propagate ``span`` (whose document text is ``text``): accepted, it is proposed
@@ -137,7 +159,17 @@ class PropagationRunner(QObject):
     def hold_off(self) -> None:
         """A key was pressed: the next search waits until the keys rest (a running one goes
         on)."""
+        self._last_key = time.monotonic()
         self._quiet.start()
+
+    def _after_keys(self) -> None:
+        """In the worker thread: wait until no key came for ``KEY_PAUSE_MS`` (the key's
+        handling and paint have the GIL to themselves meanwhile)."""
+        while not self._closed:
+            waited = time.monotonic() - self._last_key
+            if waited >= KEY_PAUSE_MS / 1000:
+                return
+            time.sleep(KEY_PAUSE_MS / 1000 - waited)
 
     def set_enabled(self, enabled: bool) -> None:
         """Switch propagation on or off (the editor benchmark measures the view without it)."""
