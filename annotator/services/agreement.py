@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, permutations
 from pathlib import Path
 from typing import Any
 
@@ -253,12 +253,12 @@ class Coincidences:
         if coders < 2 or len(tags_by_annotator[0]) == 0:
             return
         width = int(max(tags.max() for tags in tags_by_annotator)) + 1
-        counts = numpy.zeros((len(tags_by_annotator[0]), width), dtype=numpy.int64)
-        rows = numpy.arange(len(tags_by_annotator[0]))
-        for tags in tags_by_annotator:
-            counts[rows, tags] += 1  # one tag per row and coder: no index repeats
-        # o_ck += m_uc * (m_uk - [c == k]) / (m_u - 1), summed over units u
-        pairs = counts.T @ counts - numpy.diag(counts.sum(axis=0))
+        # o_ck += m_uc * (m_uk - [c == k]) / (m_u - 1), summed over units u: the pairs (c, k)
+        # of tags two different coders gave a unit, counted by ``bincount`` coder pair by pair
+        pairs = numpy.zeros(width * width, dtype=numpy.int64)
+        for first, second in permutations(tags_by_annotator, 2):
+            pairs += numpy.bincount(first * width + second, minlength=width * width)
+        pairs = pairs.reshape(width, width)
         self.by_coders[coders] = _padded_sum(
             self.by_coders.get(coders, numpy.zeros((0, 0), dtype=numpy.int64)), pairs
         )
@@ -489,6 +489,31 @@ def _count_tokens(
         ):
             spans[(labels[label], made_by, members, overlapping)] += count
     return total
+
+
+def _count_versions(
+    batch: _TokenBatch,
+    coders: list[int],
+    members: int,
+    labels: list[str],
+    spans: Counter[tuple[str, int, int, int]],
+) -> None:
+    """The batch's versions by (label, made by, overlapping) into ``spans``: one number per
+    version when the masks fit in 62 bits, as ``unique`` sorts numbers much quicker than rows."""
+    width = len(labels).bit_length() + 2 * (max(coders) + 1)
+    columns = [batch.rows[:, 3], batch.rows[:, 4], batch.overlapping(coders)]
+    if width <= 62:
+        shift = max(coders) + 1
+        found, counts = numpy.unique(
+            (columns[0] << 2 * shift) | (columns[1] << shift) | columns[2], return_counts=True
+        )
+        mask = (1 << shift) - 1
+        rows = [(key >> 2 * shift, key >> shift & mask, key & mask) for key in found.tolist()]
+    else:
+        found, counts = numpy.unique(numpy.column_stack(columns), axis=0, return_counts=True)
+        rows = found.tolist()
+    for (label, made_by, overlapping), count in zip(rows, counts.tolist(), strict=True):
+        spans[(labels[label], made_by, members, overlapping)] += count
 
 
 class _TokenBatch:
