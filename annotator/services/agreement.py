@@ -479,15 +479,7 @@ def _count_tokens(
         for first, second, tally in pairs:
             if first in tags and second in tags:
                 tally.tokens.add(tags[first], tags[second])
-        found, counts = numpy.unique(
-            numpy.column_stack([batch.rows[:, 3:5], batch.overlapping(coders)]),
-            axis=0,
-            return_counts=True,
-        )
-        for (label, made_by, overlapping), count in zip(
-            found.tolist(), counts.tolist(), strict=True
-        ):
-            spans[(labels[label], made_by, members, overlapping)] += count
+        _count_versions(batch, coders, members, labels, spans)
     return total
 
 
