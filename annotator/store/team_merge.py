@@ -91,10 +91,12 @@ def settle_versions(tables: TeamTables, first_id: int) -> None:
     conn = tables.conn
     conn.executescript(
         """
-        INSERT OR IGNORE INTO temp.team_versions (key, start, end, label, aligned)
-          SELECT key, head_start, head_end, head_label, head_aligned FROM temp.team_links
+        INSERT OR IGNORE INTO temp.team_versions (key, start, end, label, aligned, number)
+          SELECT key, head_start, head_end, head_label, head_aligned, head_number
+          FROM temp.team_links
           UNION ALL
-          SELECT key, child_start, child_end, child_label, child_aligned FROM temp.team_links;
+          SELECT key, child_start, child_end, child_label, child_aligned, child_number
+          FROM temp.team_links;
         UPDATE temp.team_versions AS v SET linked_by = (
           SELECT made_by FROM temp.team_relations r WHERE r.key = v.key AND (
             (r.head_start = v.start AND r.head_end = v.end AND r.head_label = v.label)
@@ -176,24 +178,25 @@ def write_merged(
 
 def _write_versions(merged: Project, tables: TeamTables) -> None:
     """The versions as spans, and the relations between them. Ids are a random run and the
-    row's number (``consecutive_ids``' form): the id index is written in order."""
+    row's number (``consecutive_ids``' form), written in that order: the id index grows at
+    its end."""
     spans_run, relations_run = os.urandom(8).hex(), os.urandom(8).hex()
     tables.conn.execute(
         "INSERT INTO main.spans (id, doc_id, start, end, label, origin, status, score, edited, "
         "aligned, status_reason) "
-        "SELECT printf('%s%016x', ?1, v.rowid), k.doc_id, v.start, v.end, v.label, o.origin, "
+        "SELECT printf('%s%016x', ?1, v.number), k.doc_id, v.start, v.end, v.label, o.origin, "
         "CASE WHEN v.accepted_by IS NULL AND v.linked_by IS NULL THEN 'rejected' "
         "ELSE 'suggested' END, o.score, 0, v.aligned, NULL "
         "FROM temp.team_versions v JOIN temp.team_docs k ON k.key = v.key "
         f"JOIN temp.team_origins o ON o.made_by = {WHO} AND o.everyone = k.everyone "
-        "ORDER BY v.rowid",
+        "ORDER BY v.number",
         [spans_run],
     )
     _flag_unknown_alignment(merged)
     tables.conn.execute(
         "INSERT INTO main.relations (id, doc_id, head, child, label, origin, status, score) "
-        "SELECT printf('%s%016x', ?2, r.rowid), k.doc_id, printf('%s%016x', ?1, h.rowid), "
-        "printf('%s%016x', ?1, c.rowid), r.label, o.origin, 'suggested', o.score "
+        "SELECT printf('%s%016x', ?2, r.rowid), k.doc_id, printf('%s%016x', ?1, h.number), "
+        "printf('%s%016x', ?1, c.number), r.label, o.origin, 'suggested', o.score "
         "FROM temp.team_relations r JOIN temp.team_docs k ON k.key = r.key "
         "JOIN temp.team_versions h ON h.key = r.key AND h.start = r.head_start "
         "AND h.end = r.head_end AND h.label = r.head_label "

@@ -17,7 +17,8 @@ Tables (all ``temp.team_*``):
 - ``team_links``: each file's accepted relations with their ends as (start, end, label);
 - ``team_versions``: the files' decided spans (labels mapped) by (document, offsets, label),
   added to by ``INSERT ... ON CONFLICT``: the masks of who accepted and who rejected each, its
-  ``aligned`` flag, the first file that has it and ``outside`` (not within its text);
+  ``aligned`` flag, the first file that has it, ``outside`` (not within its text) and a
+  ``number`` made from the first file's span (merged ids are made from it);
 - ``team_relations``: the relations grouped: ``made_by`` mask, ``first`` (file, then row: the
   order a reader of the files meets them).
 """
@@ -36,6 +37,7 @@ from annotator.store.project import _read_only_uri
 MAX_MEMBERS = 62  # bits of a mask in an SQLite integer
 TEMP_CACHE_KIB = 32 * 1024  # page cache of the temporary tables: bounded, whatever the corpus
 ATTACHED = "team_member"
+NUMBER = 1 << 40  # a version's number: the file's index times this, plus its span's rowid
 
 _TABLES = """
 CREATE TEMP TABLE team_docs (
@@ -47,12 +49,12 @@ CREATE TEMP TABLE team_entries (
 CREATE TEMP TABLE team_versions (
   key INTEGER, start INTEGER, end INTEGER, label TEXT, accepted_by INTEGER,
   rejected_by INTEGER, linked_by INTEGER, aligned INTEGER, first_member INTEGER,
-  outside INTEGER, UNIQUE (key, start, end, label));
+  outside INTEGER, number INTEGER, PRIMARY KEY (key, start, end, label)) WITHOUT ROWID;
 CREATE TEMP TABLE team_links (
   key INTEGER, doc_id INTEGER, member INTEGER, ord INTEGER,
   head_start INTEGER, head_end INTEGER, head_label TEXT, head_aligned INTEGER,
   child_start INTEGER, child_end INTEGER, child_label TEXT, child_aligned INTEGER,
-  label TEXT, outside INTEGER);
+  label TEXT, outside INTEGER, head_number INTEGER, child_number INTEGER);
 CREATE TEMP TABLE team_label_map (old TEXT PRIMARY KEY, new TEXT NOT NULL);
 CREATE TEMP TABLE team_held (member INTEGER, doc_id INTEGER, offsets TEXT,
   PRIMARY KEY (member, doc_id)) WITHOUT ROWID;
@@ -155,11 +157,12 @@ class TeamTables:
         )
         run(  # bit ``member`` added to the masks of the version, or a new version
             "INSERT INTO temp.team_versions (key, start, end, label, accepted_by, rejected_by, "
-            "aligned, first_member, outside) "
+            "aligned, first_member, outside, number) "
             f"SELECT e.key, s.start, s.end, {mapped('s.label', 'l')}, "
             "CASE WHEN s.status = 'accepted' THEN ?2 END, "
             "CASE WHEN s.status != 'accepted' THEN ?2 END, s.aligned, ?1, "
-            "NOT (0 <= s.start AND s.start < s.end AND s.end <= e.length) "
+            "NOT (0 <= s.start AND s.start < s.end AND s.end <= e.length), "
+            f"{NUMBER} * ?1 + s.rowid "
             f"FROM temp.team_entries e CROSS JOIN {m}.spans s ON s.doc_id = e.doc_id "
             "LEFT JOIN temp.team_label_map l ON l.old = s.label "
             f"WHERE e.member = ?1 AND s.status {decided} ORDER BY e.key, s.start "
@@ -174,7 +177,8 @@ class TeamTables:
             f"SELECT e.key, e.doc_id, ?1, r.rowid, h.start, h.end, {mapped('h.label', 'lh')}, "
             f"h.aligned, c.start, c.end, {mapped('c.label', 'lc')}, c.aligned, "
             f"{mapped('r.label', 'lr')}, NOT (0 <= h.start AND h.start < h.end "
-            "AND h.end <= e.length AND 0 <= c.start AND c.start < c.end AND c.end <= e.length) "
+            "AND h.end <= e.length AND 0 <= c.start AND c.start < c.end AND c.end <= e.length), "
+            f"{NUMBER} * ?1 + h.rowid, {NUMBER} * ?1 + c.rowid "
             f"FROM temp.team_entries e CROSS JOIN {m}.relations r ON r.doc_id = e.doc_id "
             f"JOIN {m}.spans h ON h.id = r.head JOIN {m}.spans c ON c.id = r.child "
             "LEFT JOIN temp.team_label_map lh ON lh.old = h.label "
