@@ -8,15 +8,12 @@ Documents are matched by the hash of their text, so the files may come back in a
 
 from __future__ import annotations
 
-import heapq
 import random
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
-from itertools import groupby
-from operator import itemgetter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.errors import ProjectError, ValidationError
@@ -24,7 +21,6 @@ from annotator.model import Document, LabelSchema
 from annotator.model.span import ANNOTATOR_ORIGIN
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project, team_merge
-from annotator.store.decisions import DocumentDecisions, decisions_by_hash
 from annotator.store.team_tables import TeamFile, TeamTables
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -238,53 +234,6 @@ def _check_labels(members: list[TeamMember], label_map: dict[str, str]) -> None:
                 )
 
 
-def side_by_side(
-    team: Team, status: str | None = None, with_text: bool = False, accepted: bool = False
-) -> Iterator[tuple[str, list[tuple[TeamMember, DocumentDecisions]]]]:
-    """Each text hash once, with every member that has that document (``status`` if given),
-    and its decisions (``decisions_by_hash``: only the accepted ones with ``accepted``).
-
-    Labels are mapped onto the first project's (``--map``) on the way.
-    """
-    streams = [
-        _keyed(index, m.project, status, with_text, accepted)
-        for index, m in enumerate(team.members)
-    ]
-    mapping = team.label_map
-    for digest, group in groupby(heapq.merge(*streams), key=itemgetter(0)):
-        entries = []
-        for _digest, index, decisions in group:
-            if mapping:
-                decisions = _mapped(decisions, mapping)
-            entries.append((team.members[index], decisions))
-        yield digest, entries
-
-
-def _keyed(
-    index: int, project: Project, status: str | None, with_text: bool, accepted: bool
-) -> Iterator[tuple[str, int, DocumentDecisions]]:
-    """(hash, member index, decisions): ``heapq.merge`` never compares two decisions."""
-    for decisions in decisions_by_hash(project, status, with_text, accepted):
-        yield decisions.text_hash, index, decisions
-
-
-def _mapped(decisions: DocumentDecisions, mapping: dict[str, str]) -> DocumentDecisions:
-    def key(span: tuple[int, int, str]) -> tuple[int, int, str]:
-        return (span[0], span[1], mapping.get(span[2], span[2]))
-
-    return replace(
-        decisions,
-        spans=[
-            (digest, s, e, mapping.get(label, label), st, span_id)
-            for digest, s, e, label, st, span_id in decisions.spans
-        ],
-        relations=[
-            (key(head), key(child), mapping.get(label, label), status)
-            for head, child, label, status in decisions.relations
-        ],
-    )
-
-
 # -- merge ------------------------------------------------------------------------------------
 
 
@@ -392,6 +341,5 @@ __all__ = [
     "merge_projects",
     "open_team",
     "parse_label_map",
-    "side_by_side",
     "split_project",
 ]

@@ -160,19 +160,18 @@ def write_merged(
         "INSERT INTO temp.team_origins VALUES (?, ?, ?, ?)",
         [(*key, *value) for key, value in origins.items()],
     )
-    with merged.bulk_cache():
-        for member in range(len(tables.files)):
-            with tables.attached(member) as m, merged.transaction():
-                _check_tokens(tables, member, m)
-                _write_documents(tables, member, m, _now())
-        total = conn.execute("SELECT count(*) FROM temp.team_docs").fetchone()[0]
-        if merged.count_documents() != total:
-            raise ProjectError(
-                f"{merged.path}: the projects changed while they were merged; merge again"
-            )
-        with merged.transaction():
-            _write_versions(merged, tables)
-            merged.index_texts(0)
+    for member in range(len(tables.files)):
+        with tables.attached(member) as m, merged.transaction():
+            _check_tokens(tables, member, m)
+            _write_documents(tables, member, m, _now())
+    total = conn.execute("SELECT count(*) FROM temp.team_docs").fetchone()[0]
+    if merged.count_documents() != total:
+        raise ProjectError(
+            f"{merged.path}: the projects changed while they were merged; merge again"
+        )
+    with merged.transaction():
+        _write_versions(merged, tables)
+        merged.index_texts(0)
     return _counts(tables)
 
 
