@@ -13,8 +13,10 @@ document is done. Then, each in a new process so that its peak memory is its own
   (no matching, no figures).
 
 With ``--baseline DIR`` (a source tree of an earlier commit, e.g. made by
-``git archive 966b510 | tar -x -C DIR``), merge and agreement are also timed with that tree's
-code on the same files, one after the other, and printed beside the current figures.
+``git worktree add --detach DIR 085dabc`` and ``ln -s ../resources DIR/annotator/resources``),
+merge and agreement are also timed with that tree's code on the same files, one after the
+other, and printed beside the current figures. The child runs in DIR: ``python -c`` puts its
+working folder first on the path, which would otherwise run the current code twice.
 
 The goal (issue "Teams"): merge and agreement of 3 x 10,000 documents in 10 s or less each,
 with memory that does not grow with the corpus. The table gives each command's CPU seconds
@@ -115,7 +117,9 @@ def _timed(arguments: list[str], source: Path | None = None) -> tuple[float, flo
     env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, env=env)
+    done = subprocess.run(  # ``-c`` puts the working folder first on the path: run in source
+        [sys.executable, *arguments], capture_output=True, text=True, env=env, cwd=source
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:

@@ -497,3 +497,78 @@ def test_a_relation_whose_end_is_undecided_is_merged_and_measured(pair, tmp_path
         ends = {s.id: (s.start, s.end, s.label, s.status) for s in merged.spans(doc_id)}
         assert ends[relation.head] == (0, 3, "PER", "suggested")
         assert ends[relation.child] == (11, 18, "ORG", "suggested")
+
+
+def test_a_merge_keeps_rejections_and_puts_an_undecided_end_up_with_its_relation_s_makers(
+    tmp_path,
+) -> None:
+    """Every kind of decision, row by row: accepted by both, by one, rejected by both, and the
+    pending head of a relation one annotator accepted (made by that annotator)."""
+
+    def make(path: Path, name: str, decided: list[tuple[int, int, str, str]]) -> Path:
+        with Project.create(path, ProjectSettings(annotator=name)) as project:
+            doc_id, _ = project.add_document(Document(text=DOC_1, tokens=_tokens(DOC_1)))
+            spans = [
+                Span(doc_id=doc_id, start=s, end=e, label=lb, status=st) for s, e, lb, st in decided
+            ]
+            project.add_spans(spans)
+            if name == "alice":  # from the pending "Alice Martin" to the accepted "Acme"
+                project.add_relations(
+                    [
+                        Relation(
+                            doc_id=doc_id, head=spans[3].id, child=spans[1].id, label="works_for"
+                        )
+                    ]
+                )
+            project.set_document_status(doc_id, "done")
+        return path
+
+    a = make(
+        tmp_path / "a.annotator",
+        "alice",
+        [
+            (0, 5, "PER", "accepted"),
+            (28, 32, "ORG", "accepted"),
+            (35, 40, "LOC", "rejected"),
+            (0, 12, "PER", "suggested"),
+        ],
+    )
+    b = make(
+        tmp_path / "b.annotator",
+        "bob",
+        [(0, 5, "PER", "accepted"), (35, 40, "LOC", "rejected"), (23, 27, "ORG", "rejected")],
+    )
+    report = team.merge_projects(tmp_path / "r.annotator", [b, a])
+    assert (report.documents, report.disputed, report.versions, report.relations) == (1, 1, 3, 1)
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        rows = {(s.start, s.end, s.label): (s.origin, s.status, s.score) for s in merged.spans(1)}
+        assert rows == {
+            (0, 5, "PER"): ("annotator:alice+bob", "suggested", 1.0),
+            (28, 32, "ORG"): ("annotator:alice", "suggested", 0.5),
+            (35, 40, "LOC"): ("annotator:alice+bob", "rejected", 1.0),
+            (23, 27, "ORG"): ("annotator:bob", "rejected", 0.5),
+            (0, 12, "PER"): ("annotator:alice", "suggested", 0.5),  # the relation's end
+        }
+        [relation] = merged.relations(1)
+        assert (relation.origin, relation.status, relation.score) == (
+            "annotator:alice",
+            "suggested",
+            0.5,
+        )
+        assert (merged.span(relation.head).end, merged.span(relation.child).start) == (12, 28)
+        assert merged.document(1).meta["annotators"] == {"bob": "done", "alice": "done"}
+
+
+def test_a_merge_takes_more_projects_than_sqlite_attaches_at_once(tmp_path) -> None:
+    """The files are attached one at a time: a team larger than SQLite's 10 attached files."""
+    names = [f"annotator{n}" for n in range(12)]
+    paths = [
+        _make(tmp_path / f"{name}.annotator", name, {DOC_2: ("done", [(0, 3, "PER")], [])})
+        for name in names
+    ]
+    report = team.merge_projects(tmp_path / "r.annotator", paths)
+    assert (report.documents, report.shared, report.disputed) == (1, 1, 0)
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        [span] = merged.spans(1)
+        assert (span.origin, span.score) == ("annotator:" + "+".join(sorted(names)), 1.0)
+    assert agreement(paths[:11])["pairs"][0]["span_exact_f1"] == 1.0

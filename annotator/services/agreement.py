@@ -10,74 +10,29 @@
   other's; ``-`` where the other has no span there.
 
 Only documents an annotator marked done count for that annotator: unfinished work is not
-disagreement. Every figure is added up one document at a time, so memory stays flat however
-large the corpus; the tests check alpha against the ``krippendorff`` package.
+disagreement. The spans and relations are counted in SQL, grouped by who made them; the tokens
+are tagged a batch of documents at a time: memory stays flat however large the corpus. The
+tests check alpha against the ``krippendorff`` package.
 """
 
 from __future__ import annotations
 
-import json
-from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from itertools import accumulate, combinations, groupby, repeat
-from operator import itemgetter
+from itertools import combinations, permutations
 from pathlib import Path
 from typing import Any
 
 import numpy
 
 from annotator.model.document import TokenOffsets
-from annotator.services.team import Team, open_team, side_by_side
+from annotator.services.team import open_team, team_tables
+from annotator.store import team_counts
+from annotator.store.team_tables import TeamTables, private_connection
 
 NONE = "-"
-_START, _END, _LABEL, _LABEL_START = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(2, 0)
-_OFFSETS = itemgetter(0, 1)
-_SPAN_KEY = itemgetter(1, 2, 3)  # (start, end, label) of a decided span's row
-_RELATION_KEY = itemgetter(0, 1, 2)  # (head, child, label) of a decided relation's row
 SpanKey = tuple[int, int, str]
-RelationKey = tuple[SpanKey, SpanKey, str]
-
-
-@dataclass
-class Annotations:
-    """One annotator's accepted spans and relations on one document."""
-
-    spans: set[SpanKey] = field(default_factory=set)
-    relations: set[RelationKey] = field(default_factory=set)
-
-    @cached_property
-    def reach(self) -> dict[str, tuple[list[int], list[int]]]:
-        """For each label: its spans' starts in order, and the furthest end reached so far.
-        A span overlaps one of them when the first that start before its end reach past its
-        start: a bisection, not a scan."""
-        found: dict[str, tuple[list[int], list[int]]] = {}
-        for label, group in groupby(sorted(self.spans, key=_LABEL_START), key=_LABEL):
-            spans = list(group)
-            found[label] = (list(map(_START, spans)), list(accumulate(map(_END, spans), max)))
-        return found
-
-    @cached_property
-    def by_offsets(self) -> dict[tuple[int, int], str]:
-        """The label at each (start, end), for the confusion table."""
-        return dict(zip(map(_OFFSETS, self.spans), map(_LABEL, self.spans), strict=True))
-
-
-@dataclass
-class SharedDocument:
-    starts: numpy.ndarray  # of the tokens, as ``TokenOffsets`` read in two columns
-    ends: numpy.ndarray
-    by_annotator: dict[str, Annotations]
-
-
-def token_edges(tokens_json: str) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """Stored token offsets (``[[0,4],[5,10]]``) as two arrays, read flat: no pair tuples."""
-    flat = numpy.array(
-        json.loads("[" + tokens_json.replace("[", "").replace("]", "") + "]"), dtype=numpy.int64
-    )
-    return flat[0::2], flat[1::2]
 
 
 def f1(true_positives: float, predicted: int, gold: int) -> float:
@@ -146,48 +101,94 @@ class TagCodes:
         self, documents: Sequence[tuple[numpy.ndarray, numpy.ndarray, set[SpanKey]]]
     ) -> numpy.ndarray:
         """``bio_of_edges`` of several documents (token starts, ends, spans), one after the
-        other, in a few numpy calls instead of a dozen per document: each document's offsets
-        are shifted past the last one's, so that tokens and spans of different documents
-        never meet. If spans share a token somewhere, each document is tagged on its own."""
-        bases = numpy.zeros(len(documents), dtype=numpy.int64)
-        base = 0
-        for index, (_starts, ends, spans) in enumerate(documents):
-            bases[index] = base
-            base += max(int(ends[-1]) if len(ends) else 0, max(map(_END, spans), default=0)) + 1
-        token_counts = [len(starts) for starts, _ends, _spans in documents]
-        count = sum(token_counts)
-        listed = [span for _starts, _ends, spans in documents for span in spans]
-        if not listed or not count:
-            return numpy.zeros(count, dtype=numpy.int64)
-        starts = numpy.concatenate([starts for starts, _ends, _spans in documents])
-        ends = numpy.concatenate([ends for _starts, ends, _spans in documents])
-        shifts = numpy.repeat(bases, token_counts)
-        span_shifts = numpy.repeat(bases, [len(spans) for _starts, _ends, spans in documents])
-        span_starts = numpy.fromiter(map(_START, listed), numpy.int64, len(listed)) + span_shifts
-        span_ends = numpy.fromiter(map(_END, listed), numpy.int64, len(listed)) + span_shifts
-        firsts = numpy.searchsorted(ends + shifts, span_starts, side="right")
-        lasts = numpy.searchsorted(starts + shifts, span_ends, side="left")
-        tags = self._laid(count, firsts, lasts, list(map(_LABEL, listed)))
+        other (``bio_of_rows``)."""
+        listed = [
+            (index, span) for index, (_s, _e, spans) in enumerate(documents) for span in spans
+        ]
+        labels = [span[2] for _index, span in listed]
+        begin, inside = (
+            numpy.array([self.label_codes(label) for label in labels], dtype=numpy.int64)
+            .reshape(-1, 2)
+            .T
+        )
+        rows = numpy.array(
+            [(index, start, end) for index, (start, end, _label) in listed], dtype=numpy.int64
+        ).reshape(-1, 3)
+        return self.bio_of_rows(
+            numpy.array([len(starts) for starts, _e, _s in documents], dtype=numpy.int64),
+            numpy.concatenate([[], *(starts for starts, _e, _s in documents)]).astype(numpy.int64),
+            numpy.concatenate([[], *(ends for _s, ends, _sp in documents)]).astype(numpy.int64),
+            rows,
+            begin,
+            inside,
+            labels,
+        )
+
+    def bio_of_rows(
+        self,
+        counts: numpy.ndarray,
+        starts: numpy.ndarray,
+        ends: numpy.ndarray,
+        spans: numpy.ndarray,
+        begin: numpy.ndarray,
+        inside: numpy.ndarray,
+        labels: Sequence[str],
+    ) -> numpy.ndarray:
+        """``bio_of_edges`` of several documents in a few numpy calls instead of a dozen per
+        document: ``counts`` tokens each, whose ``starts`` and ``ends`` follow each other, and
+        ``spans`` as rows (document, start, end) with their B and I codes and labels. Each
+        document's offsets are shifted past the last one's, so that tokens and spans of
+        different documents never meet. If spans share a token, each document is tagged on
+        its own."""
+        stride = int(max(ends.max(initial=0), spans[:, 2].max(initial=0))) + 1
+        shift = numpy.repeat(numpy.arange(len(counts), dtype=numpy.int64), counts) * stride
+        token_starts, token_ends = starts + shift, ends + shift
+        firsts = numpy.searchsorted(token_ends, spans[:, 1] + spans[:, 0] * stride, side="right")
+        lasts = numpy.searchsorted(token_starts, spans[:, 2] + spans[:, 0] * stride, side="left")
+        tags = self.laid(len(starts), firsts, lasts, begin, inside)
         if tags is not None:
             return tags
-        return numpy.concatenate([self.bio_of_edges(*document) for document in documents])
+        tagged = [numpy.zeros(0, dtype=numpy.int64)]
+        for document, end in enumerate(numpy.cumsum(counts)):
+            first = end - counts[document]
+            own = numpy.flatnonzero(spans[:, 0] == document)
+            tagged.append(
+                self.bio_of_edges(
+                    starts[first:end],
+                    ends[first:end],
+                    {(int(spans[i, 1]), int(spans[i, 2]), labels[i]) for i in own},
+                )
+            )
+        return numpy.concatenate(tagged)
 
     def _laid(
         self, count: int, firsts: numpy.ndarray, lasts: numpy.ndarray, labels: Sequence[str]
     ) -> numpy.ndarray | None:
-        """The tags of ``count`` tokens with the spans over tokens ``[firsts, lasts)``, laid
-        in one go (B at each first, I by a running sum of +code at first + 1 and -code at
-        last), or None if two spans share a token."""
+        """``laid`` for spans given with their labels."""
         known = self.of_label
         for label in set(labels).difference(known):
             self.label_codes(label)
+        begin, inside = numpy.array([known[label] for label in labels], dtype=numpy.int64).T
+        return self.laid(count, firsts, lasts, begin, inside)
+
+    @staticmethod
+    def laid(
+        count: int,
+        firsts: numpy.ndarray,
+        lasts: numpy.ndarray,
+        begin: numpy.ndarray,
+        inside: numpy.ndarray,
+    ) -> numpy.ndarray | None:
+        """The tags of ``count`` tokens with the spans over tokens ``[firsts, lasts)`` whose B
+        and I codes are ``begin`` and ``inside``, laid in one go (B at each first, I by a
+        running sum of +code at first + 1 and -code at last), or None if two spans share a
+        token."""
         covering = firsts < lasts  # spans over no token tag nothing
         by_first = numpy.argsort(firsts[covering], kind="stable")
         first, last = firsts[covering][by_first], lasts[covering][by_first]
         if not numpy.all(first[1:] >= last[:-1]):
             return None
-        codes = numpy.array([known[label] for label in labels], dtype=numpy.int64)
-        begin, inside = codes[covering][by_first].T
+        begin, inside = begin[covering][by_first], inside[covering][by_first]
         running = numpy.zeros(count + 1, dtype=numpy.int64)
         running[first + 1] += inside
         running[last] -= inside  # no index twice: the spans share no token
@@ -252,12 +253,12 @@ class Coincidences:
         if coders < 2 or len(tags_by_annotator[0]) == 0:
             return
         width = int(max(tags.max() for tags in tags_by_annotator)) + 1
-        counts = numpy.zeros((len(tags_by_annotator[0]), width), dtype=numpy.int64)
-        rows = numpy.arange(len(tags_by_annotator[0]))
-        for tags in tags_by_annotator:
-            counts[rows, tags] += 1  # one tag per row and coder: no index repeats
-        # o_ck += m_uc * (m_uk - [c == k]) / (m_u - 1), summed over units u
-        pairs = counts.T @ counts - numpy.diag(counts.sum(axis=0))
+        # o_ck += m_uc * (m_uk - [c == k]) / (m_u - 1), summed over units u: the pairs (c, k)
+        # of tags two different coders gave a unit, counted by ``bincount`` coder pair by pair
+        pairs = numpy.zeros(width * width, dtype=numpy.int64)
+        for first, second in permutations(tags_by_annotator, 2):
+            pairs += numpy.bincount(first * width + second, minlength=width * width)
+        pairs = pairs.reshape(width, width)
         self.by_coders[coders] = _padded_sum(
             self.by_coders.get(coders, numpy.zeros((0, 0), dtype=numpy.int64)), pairs
         )
@@ -283,17 +284,6 @@ class Coincidences:
         return 1.0 - (n - 1) * disagreement / expected
 
 
-def _overlaps(span: SpanKey, other: Annotations) -> bool:
-    """Whether ``span`` shares characters with one of ``other``'s spans of its label."""
-    start, end, label = span
-    starts, ends = other.reach.get(label, _NOTHING)
-    before = bisect_left(starts, end)  # the spans that start before this one ends
-    return before > 0 and ends[before - 1] > start
-
-
-_NOTHING: tuple[list[int], list[int]] = ([], [])
-
-
 @dataclass
 class PairTally:
     """Everything one pair of annotators is measured on, added up document by document."""
@@ -308,26 +298,6 @@ class PairTally:
     overlapping_second: Counter[str] = field(default_factory=Counter)
     relations: list[int] = field(default_factory=lambda: [0, 0, 0])
     tokens: KappaCounts = field(default_factory=KappaCounts)
-
-    def add(self, a: Annotations, b: Annotations) -> None:
-        """One document's spans and relations (its tokens come in batches, ``TokenBatches``).
-
-        Spans are counted by label in one go (``Counter.update``: no Python step per span);
-        only those one of them has are compared one by one for the overlapping measure."""
-        self.documents += 1
-        common = a.spans & b.spans
-        self.both.update(map(_LABEL, common))
-        self.of_first.update(map(_LABEL, a.spans))
-        self.of_second.update(map(_LABEL, b.spans))
-        for span in a.spans - common:
-            if _overlaps(span, b):
-                self.overlapping_first[span[2]] += 1
-        for span in b.spans - common:
-            if _overlaps(span, a):
-                self.overlapping_second[span[2]] += 1
-        self.relations[0] += len(a.relations & b.relations)
-        self.relations[1] += len(a.relations)
-        self.relations[2] += len(b.relations)
 
     def figures(self) -> dict[str, Any]:
         per_label = {}
@@ -353,42 +323,13 @@ class PairTally:
         }
 
 
-def shared_documents(team: Team) -> Iterator[SharedDocument]:
-    """Documents that two or more annotators marked done, one at a time, with each one's work."""
-    for _digest, entries in side_by_side(team, status="done", accepted=True):
-        if len(entries) < 2:
-            continue
-        by_annotator = {  # keys made by ``itemgetter``: no Python step per span
-            member.name: Annotations(
-                spans=set(map(_SPAN_KEY, decisions.spans)),
-                relations=set(map(_RELATION_KEY, decisions.relations)),
-            )
-            for member, decisions in entries
-        }
-        yield SharedDocument(*token_edges(entries[0][1].tokens_json), by_annotator)
-
-
 @dataclass
 class Confusion:
-    """The confusion table of labels, added up over pairs and documents by ``Counter.update``
-    (no Python step per span): the cells where both have the same label, and the others."""
+    """The confusion table of labels, added up over pairs: the places where both have the
+    same label, and the others (``-`` where one has no span)."""
 
     same: Counter[str] = field(default_factory=Counter)
     cells: Counter[tuple[str, str]] = field(default_factory=Counter)
-
-    def add(self, a: Annotations, b: Annotations) -> None:
-        first, second = a.by_offsets, b.by_offsets
-        same = first.items() & second.items()  # most spans
-        self.same.update(map(itemgetter(1), same))
-        apart = list((first.keys() | second.keys()).difference(map(itemgetter(0), same)))
-        if apart:  # (label of the first, of the second) at each, counted in C
-            self.cells.update(
-                zip(
-                    map(first.get, apart, repeat(NONE)),
-                    map(second.get, apart, repeat(NONE)),
-                    strict=True,
-                )
-            )
 
     def table(self) -> dict[str, dict[str, int]]:
         rows: dict[str, Counter[str]] = defaultdict(Counter)
@@ -399,75 +340,235 @@ class Confusion:
         return {row: dict(sorted(columns.items())) for row, columns in sorted(rows.items())}
 
 
-class TokenBatches:
-    """Documents tagged, joined and counted a batch at a time (a few numpy calls for many
-    documents, memory bounded by the batch): kappa and the coincidences only add up counts,
-    so tokens of documents that the same annotators finished can be counted together."""
-
-    def __init__(
-        self, pairs: dict[tuple[str, str], PairTally], coincidences: Coincidences, codes: TagCodes
-    ):
-        self.pairs = pairs
-        self.coincidences = coincidences
-        self.codes = codes
-        self.groups: dict[tuple[str, ...], list[SharedDocument]] = {}
-        self.documents = 0
-
-    def add(self, document: SharedDocument) -> None:
-        """One document, with the spans of each annotator who finished it."""
-        self.groups.setdefault(tuple(document.by_annotator), []).append(document)
-        self.documents += 1
-        if self.documents >= _TOKEN_BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        for names, documents in self.groups.items():
-            joined = {
-                name: self.codes.bio_of_batch(
-                    [(d.starts, d.ends, d.by_annotator[name].spans) for d in documents]
-                )
-                for name in names
-            }
-            self.coincidences.add(list(joined.values()))
-            for (a, b), tally in self.pairs.items():
-                if a in joined and b in joined:
-                    tally.tokens.add(joined[a], joined[b])
-        self.groups.clear()
-        self.documents = 0
-
-
-_TOKEN_BATCH = 500  # documents whose tokens are counted together
+_TOKEN_BATCH = 500  # documents whose tokens are tagged and counted together
 
 
 def agreement(
     paths: Sequence[str | Path], label_map: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """Every figure of ``annotator agreement``, as plain data (the CLI prints or dumps it)."""
+    """Every figure of ``annotator agreement``, as plain data (the CLI prints or dumps it).
+
+    The files are gathered in temporary tables (``store.team_tables``) where SQL groups the
+    spans and relations by who made them (``store.team_counts``): the pairs' figures add up
+    a few hundred rows; only the tokens' tags are made document by document, in numpy."""
     with open_team(paths, label_map) as team:
         names = [m.name for m in team.members]
-        pairs = {(a, b): PairTally(a, b) for a, b in combinations(names, 2)}
-        codes = TagCodes()
-        coincidences = Coincidences()
-        batches = TokenBatches(pairs, coincidences, codes)
-        confusion = Confusion()
-        documents = tokens = 0
-        for document in shared_documents(team):
-            documents += 1
-            tokens += len(document.starts)
-            batches.add(document)
-            for (a, b), tally in pairs.items():
-                if a in document.by_annotator and b in document.by_annotator:
-                    first, second = document.by_annotator[a], document.by_annotator[b]
-                    tally.add(first, second)
-                    confusion.add(first, second)
-        batches.flush()
+        pairs = [
+            (first, second, PairTally(names[first], names[second]))
+            for first, second in combinations(range(len(names)), 2)
+        ]
+        conn = private_connection()
+        try:
+            tables = team_tables(conn, team)
+            tables.gather(status="done", accepted_only=True, tokens=True)
+            tables.group_relations()
+            documents = _count_documents(tables, pairs)
+            _count_relations(tables, pairs)
+            confusion = _confusion(tables, pairs)
+            coincidences = Coincidences()
+            spans: Counter[tuple[str, int, int, int]] = Counter()
+            tokens = _count_tokens(tables, pairs, coincidences, spans)
+            _count_spans(((*key, count) for key, count in spans.items()), pairs)
+        finally:
+            conn.close()
         alpha = coincidences.alpha()
         return {
             "annotators": names,
             "documents": documents,
             "tokens": tokens,
-            "pairs": [tally.figures() for tally in pairs.values() if tally.documents],
+            "pairs": [tally.figures() for _a, _b, tally in pairs if tally.documents],
             "krippendorff_alpha": None if alpha is None else round(alpha, 4),
             "confusion": confusion.table(),
             "notes": team.notes,
         }
+
+
+Pairs = list[tuple[int, int, PairTally]]  # file indexes (bits of the masks) and their tally
+
+
+def _both(members: int, first: int, second: int) -> bool:
+    return bool(members >> first & 1 and members >> second & 1)
+
+
+def _count_documents(tables: TeamTables, pairs: Pairs) -> int:
+    total = 0
+    for members, count in team_counts.shared_documents(tables):
+        total += count
+        for first, second, tally in pairs:
+            if _both(members, first, second):
+                tally.documents += count
+    return total
+
+
+def _count_spans(rows: Iterable[tuple[str, int, int, int, int]], pairs: Pairs) -> None:
+    """Each pair's spans by label: of each, in common, and overlapping (not in common), from
+    rows (label, made by, members, overlapping, versions)."""
+    for label, made_by, members, overlapping, count in rows:
+        for first, second, tally in pairs:
+            if not _both(members, first, second):
+                continue
+            mine, theirs = made_by >> first & 1, made_by >> second & 1
+            if mine:
+                tally.of_first[label] += count
+            if theirs:
+                tally.of_second[label] += count
+            if mine and theirs:
+                tally.both[label] += count
+            elif mine and overlapping >> second & 1:
+                tally.overlapping_first[label] += count
+            elif theirs and overlapping >> first & 1:
+                tally.overlapping_second[label] += count
+
+
+def _count_relations(tables: TeamTables, pairs: Pairs) -> None:
+    for made_by, members, count in team_counts.relation_counts(tables):
+        for first, second, tally in pairs:
+            if _both(members, first, second):
+                mine, theirs = made_by >> first & 1, made_by >> second & 1
+                tally.relations[0] += count * (mine and theirs)
+                tally.relations[1] += count * mine
+                tally.relations[2] += count * theirs
+
+
+def _confusion(tables: TeamTables, pairs: Pairs) -> Confusion:
+    confusion = Confusion()
+    for labels, members, places in team_counts.offsets_labels(tables):
+        for first, second, _tally in pairs:
+            if not _both(members, first, second):
+                continue
+            mine = theirs = None
+            for label, made_by in labels:
+                mine = label if made_by >> first & 1 else mine
+                theirs = label if made_by >> second & 1 else theirs
+            if mine is not None and mine == theirs:
+                confusion.same[mine] += places
+            elif mine is not None or theirs is not None:
+                confusion.cells[(mine or NONE, theirs or NONE)] += places
+    return confusion
+
+
+def _count_tokens(
+    tables: TeamTables,
+    pairs: Pairs,
+    coincidences: Coincidences,
+    spans: Counter[tuple[str, int, int, int]],
+) -> int:
+    """Kappa's counts and the coincidences, a batch of documents (that the same annotators
+    finished) at a time: each annotator's BIO tags of all their tokens in a few numpy calls;
+    and the versions by (label, made by, members, overlapping) in ``spans``. Returns how many
+    tokens the shared documents have."""
+    codes = TagCodes()
+    labels = team_counts.labels(tables)
+    begin, inside = (
+        (
+            numpy.array(column, dtype=numpy.int64)
+            for column in zip(*map(codes.label_codes, labels), strict=True)
+        )
+        if labels
+        else (numpy.zeros(0, dtype=numpy.int64),) * 2
+    )
+    total = 0
+    label_index = {label: index for index, label in enumerate(labels)}
+    batches = team_counts.token_batches(tables, label_index, _TOKEN_BATCH)
+    for members, offsets, versions in batches:
+        batch = _TokenBatch(offsets, versions)
+        total += len(batch.starts)
+        coders = [m for m in range(len(tables.files)) if members >> m & 1]
+        tags = {m: batch.tags(codes, m, begin, inside, labels) for m in coders}
+        coincidences.add([tags[m] for m in coders])
+        for first, second, tally in pairs:
+            if first in tags and second in tags:
+                tally.tokens.add(tags[first], tags[second])
+        _count_versions(batch, coders, members, labels, spans)
+    return total
+
+
+def _count_versions(
+    batch: _TokenBatch,
+    coders: list[int],
+    members: int,
+    labels: list[str],
+    spans: Counter[tuple[str, int, int, int]],
+) -> None:
+    """The batch's versions by (label, made by, overlapping) into ``spans``: one number per
+    version when the masks fit in 62 bits, as ``unique`` sorts numbers much quicker than rows."""
+    width = len(labels).bit_length() + 2 * (max(coders) + 1)
+    columns = [batch.rows[:, 3], batch.rows[:, 4], batch.overlapping(coders)]
+    if width <= 62:
+        shift = max(coders) + 1
+        found, counts = numpy.unique(
+            (columns[0] << 2 * shift) | (columns[1] << shift) | columns[2], return_counts=True
+        )
+        mask = (1 << shift) - 1
+        rows = [(key >> 2 * shift, key >> shift & mask, key & mask) for key in found.tolist()]
+    else:
+        found, counts = numpy.unique(numpy.column_stack(columns), axis=0, return_counts=True)
+        rows = found.tolist()
+    for (label, made_by, overlapping), count in zip(rows, counts.tolist(), strict=True):
+        spans[(labels[label], made_by, members, overlapping)] += count
+
+
+class _TokenBatch:
+    """The tokens and versions of a batch of documents, as arrays read from the strings SQL
+    made (``team_counts.token_batches``)."""
+
+    def __init__(self, offsets: list[str], versions: str) -> None:
+        self.counts = numpy.array([found.count("[") - 1 for found in offsets], dtype=numpy.int64)
+        flat = _numbers(
+            ",".join(found[1:-1] for found in offsets if len(found) > 2)
+            .replace("[", "")
+            .replace("]", "")
+        )
+        self.starts, self.ends = flat[0::2], flat[1::2]
+        self.rows = _numbers(versions).reshape(-1, 5)  # document, start, end, label, made by
+
+    def tags(
+        self,
+        codes: TagCodes,
+        member: int,
+        begin: numpy.ndarray,
+        inside: numpy.ndarray,
+        labels: list[str],
+    ) -> numpy.ndarray:
+        """The BIO tag codes ``member`` gives every token of the batch."""
+        own = self.rows[(self.rows[:, 4] >> member) & 1 == 1]
+        label_of = own[:, 3]
+        return codes.bio_of_rows(
+            self.counts,
+            self.starts,
+            self.ends,
+            own[:, :3],
+            begin[label_of],
+            inside[label_of],
+            [labels[index] for index in label_of.tolist()],
+        )
+
+    def overlapping(self, coders: list[int]) -> numpy.ndarray:
+        """For each version, the mask of the ``coders`` who have a span of its label in its
+        document sharing characters with it: the spans of a coder that start at or before
+        its start reach past it (a running maximum of their ends), or one starts after its
+        start and before its end. Offsets are shifted by document and label, so that spans
+        of different groups never meet."""
+        rows = self.rows
+        stride = int(rows[:, 2].max(initial=0)) + 1
+        base = (rows[:, 0] * (int(rows[:, 3].max(initial=0)) + 1) + rows[:, 3]) * stride
+        starts, ends = rows[:, 1] + base, rows[:, 2] + base
+        found = numpy.zeros(len(rows), dtype=numpy.int64)
+        for coder in coders:
+            own = (rows[:, 4] >> coder) & 1 == 1
+            order = numpy.argsort(starts[own], kind="stable")
+            own_starts, reach = starts[own][order], numpy.maximum.accumulate(ends[own][order])
+            upto = numpy.searchsorted(own_starts, starts, side="right")  # start <= this start
+            before_end = numpy.searchsorted(own_starts, ends, side="left")  # start < this end
+            reached = numpy.zeros(len(rows), dtype=bool)
+            some = upto > 0
+            reached[some] = reach[upto[some] - 1] > starts[some]
+            found |= (reached | (before_end > upto)).astype(numpy.int64) << coder
+        return found
+
+
+def _numbers(text: str) -> numpy.ndarray:
+    """Integers separated by commas (``1,2,3``), read by numpy."""
+    if not text:
+        return numpy.zeros(0, dtype=numpy.int64)
+    return numpy.fromstring(text, dtype=numpy.int64, sep=",")

@@ -8,24 +8,20 @@ Documents are matched by the hash of their text, so the files may come back in a
 
 from __future__ import annotations
 
-import heapq
-import json
 import random
 import re
-from collections import defaultdict
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
-from itertools import chain, compress, groupby
-from operator import itemgetter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.errors import ProjectError, ValidationError
 from annotator.model import Document, LabelSchema
-from annotator.model.span import ANNOTATOR_ORIGIN, consecutive_ids
+from annotator.model.span import ANNOTATOR_ORIGIN
 from annotator.services.tokenizing import ensure_tokens
-from annotator.store import Project
-from annotator.store.decisions import DocumentDecisions, decisions_by_hash, text_hashes
+from annotator.store import Project, team_merge
+from annotator.store.team_tables import TeamFile, TeamTables
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -238,53 +234,6 @@ def _check_labels(members: list[TeamMember], label_map: dict[str, str]) -> None:
                 )
 
 
-def side_by_side(
-    team: Team, status: str | None = None, with_text: bool = False, accepted: bool = False
-) -> Iterator[tuple[str, list[tuple[TeamMember, DocumentDecisions]]]]:
-    """Each text hash once, with every member that has that document (``status`` if given),
-    and its decisions (``decisions_by_hash``: only the accepted ones with ``accepted``).
-
-    Labels are mapped onto the first project's (``--map``) on the way.
-    """
-    streams = [
-        _keyed(index, m.project, status, with_text, accepted)
-        for index, m in enumerate(team.members)
-    ]
-    mapping = team.label_map
-    for digest, group in groupby(heapq.merge(*streams), key=itemgetter(0)):
-        entries = []
-        for _digest, index, decisions in group:
-            if mapping:
-                decisions = _mapped(decisions, mapping)
-            entries.append((team.members[index], decisions))
-        yield digest, entries
-
-
-def _keyed(
-    index: int, project: Project, status: str | None, with_text: bool, accepted: bool
-) -> Iterator[tuple[str, int, DocumentDecisions]]:
-    """(hash, member index, decisions): ``heapq.merge`` never compares two decisions."""
-    for decisions in decisions_by_hash(project, status, with_text, accepted):
-        yield decisions.text_hash, index, decisions
-
-
-def _mapped(decisions: DocumentDecisions, mapping: dict[str, str]) -> DocumentDecisions:
-    def key(span: tuple[int, int, str]) -> tuple[int, int, str]:
-        return (span[0], span[1], mapping.get(span[2], span[2]))
-
-    return replace(
-        decisions,
-        spans=[
-            (digest, s, e, mapping.get(label, label), st, span_id)
-            for digest, s, e, label, st, span_id in decisions.spans
-        ],
-        relations=[
-            (key(head), key(child), mapping.get(label, label), status)
-            for head, child, label, status in decisions.relations
-        ],
-    )
-
-
 # -- merge ------------------------------------------------------------------------------------
 
 
@@ -311,8 +260,10 @@ def merge_projects(
     rejected stays rejected. Relations likewise. Nothing is decided for the reviewer; the
     output is an ordinary project (undo, autosave and export work as everywhere).
 
-    One pass over the projects: the documents in dispute take the ids from the first up and
-    the others from the last down, so that the review starts with the disputes.
+    The matching is SQL over the files attached to the new project's connection
+    (``store.team_tables``, ``store.team_merge``): documents by text hash, spans by offsets
+    and label. Documents in dispute take the ids from the first up and the others from the
+    last down, so that the review starts with the disputes.
     """
     output = Path(output)
     with open_team(inputs, label_map) as team:
@@ -320,279 +271,65 @@ def merge_projects(
         settings = first.settings.model_copy(
             update={"annotator": None, "review_of": tuple(m.name for m in team.members)}
         )
-        report = MergeReport(
-            output=output,
-            annotators=[m.name for m in team.members],
-            documents=0,
-            shared=0,
-            unmatched={m.name: 0 for m in team.members},
-            versions=0,
-            disputed=0,
-            relations=0,
-            notes=list(team.notes),
-        )
         try:
-            with Project.create(output, settings, team.schema) as merged, merged.transaction():
-                writer = _MergeWriter(merged, _count_texts(team), report)
-                checks = _BulkChecks(team.schema)
-                for _digest, entries in side_by_side(team, with_text=True):
-                    item = _merge_document(entries)
-                    checks.check(item, entries)
-                    _count(item, entries, report)
-                    writer.add(item)
-                writer.finish()
+            with Project.create(output, settings, team.schema) as merged:
+                counts = _merge_into(merged, team)
         except BaseException:
             output.unlink(missing_ok=True)
             for leftover in output.parent.glob(output.name + "-*"):
                 leftover.unlink(missing_ok=True)
             raise
+    report = MergeReport(
+        output=output,
+        annotators=[m.name for m in team.members],
+        documents=counts.documents,
+        shared=counts.shared,
+        unmatched={m.name: counts.unmatched.get(index, 0) for index, m in enumerate(team.members)},
+        versions=counts.versions,
+        disputed=counts.disputed,
+        relations=counts.relations,
+        notes=list(team.notes),
+    )
     for name, count in report.unmatched.items():
         if count:
             report.notes.append(f"{count} document(s) only {name} has (merged with one version)")
     return report
 
 
-def _count_texts(team: Team) -> int:
-    """How many different texts the members have: the merged project's documents."""
-    streams = [text_hashes(member.project) for member in team.members]
-    return sum(1 for _ in groupby(heapq.merge(*streams)))
+def team_tables(conn: sqlite3.Connection, team: Team) -> TeamTables:
+    """The team's files, to be gathered in temporary tables of ``conn``."""
+    files = [TeamFile(m.name, m.path, m.project.held_tokens) for m in team.members]
+    return TeamTables(conn, files, team.label_map)
 
 
-_BATCH = 500  # documents written together
-
-SpanKey = tuple[int, int, str]
-
-
-@dataclass
-class _MergedDocument:
-    text: str  # the first project that has the document: its text, meta and tokens
-    text_hash: str
-    meta_json: str
-    tokens_json: str
-    statuses: dict[str, str]  # each annotator's status of the document
-    spans: dict[SpanKey, tuple[tuple[str, ...], str]]  # key -> (who, status)
-    links: dict[tuple[SpanKey, SpanKey, str], tuple[str, ...]]
-    everyone: int
-    disputed: bool
-
-    def document_row(self) -> tuple[str, str, str, str, str]:
-        """(text, hash, meta JSON, status, offsets JSON), as ``add_document_rows`` takes it."""
-        worked = any(s in ("in_progress", "done") for s in self.statuses.values())
-        meta = {**json.loads(self.meta_json or "{}"), "annotators": self.statuses}
-        return (
-            self.text,
-            self.text_hash,
-            json.dumps(meta, ensure_ascii=False),
-            "in_progress" if worked else "new",
-            self.tokens_json,
-        )
-
-
-class _BulkChecks:
-    """What ``add_span_rows`` and ``add_relation_rows`` check row by row, once per document's
-    distinct spans and once per relation's label triple: the merged rows are then written
-    without a check per row (each project checked its own when they were made)."""
-
-    def __init__(self, schema: LabelSchema) -> None:
-        self.schema = schema
-        self.labels = frozenset(schema.entity_names)
-        self.allowed: set[tuple[str, str, str]] = set()  # (label, head label, child label)
-
-    def check(
-        self, item: _MergedDocument, entries: list[tuple[TeamMember, DocumentDecisions]]
-    ) -> None:
-        length = len(item.text)
-        for start, end, label in item.spans:
-            if not (0 <= start < end <= length and label in self.labels):
-                raise ValidationError(
-                    f"{_holder(entries, (start, end, label))}: span [{start}, {end}) {label!r} "
-                    "is not within its text or not a label of the schema"
-                )
-        for head, child, label in item.links:
-            triple = (label, head[2], child[2])
-            if triple not in self.allowed:
-                relation = self.schema.relation(label)
-                if relation is None or not relation.allows(head[2], child[2]):
-                    raise ValidationError(
-                        f"{_holder(entries, head)}: relation {label!r} from {head[2]} to "
-                        f"{child[2]} is not allowed by the schema"
-                    )
-                self.allowed.add(triple)
-
-
-def _holder(entries: list[tuple[TeamMember, DocumentDecisions]], key: SpanKey) -> str:
-    """``FILE: document N`` of the first member with a span ``key``, to name a bad one."""
-    for member, decisions in entries:
-        if any(row[1:4] == key for row in decisions.spans):
-            return f"{member.path}: document {decisions.doc_id}"
-    member, decisions = entries[0]
-    return f"{member.path}: document {decisions.doc_id}"
-
-
-def _count(
-    item: _MergedDocument, entries: list[tuple[TeamMember, DocumentDecisions]], report: MergeReport
-) -> None:
-    report.documents += 1
-    report.disputed += item.disputed
-    if len(entries) > 1:
-        report.shared += 1
-    else:
-        report.unmatched[entries[0][0].name] += 1
-
-
-_ROW_KEY = itemgetter(1, 2, 3)  # (start, end, label) of a decided span's row
-_ROW_STATUS = itemgetter(4)
-_ROW_STATUS_OF_SPAN = itemgetter(6)  # of a merged span's row, as written
-
-
-def _merge_document(entries: list[tuple[TeamMember, DocumentDecisions]]) -> _MergedDocument:
-    owner, first = entries[0]
-    for member, decisions in entries[1:]:
-        if decisions.tokens_json != first.tokens_json:
+def _merge_into(merged: Project, team: Team) -> team_merge.MergeCounts:
+    """Gather, check, settle who made each version, then write."""
+    tables = team_tables(merged.db.conn, team)
+    tables.gather(status=None, accepted_only=False)
+    team_merge.check_decisions(tables, team.schema.entity_names)
+    for triple in team_merge.relation_triples(tables):
+        label, head, child = triple
+        relation = team.schema.relation(label)
+        if relation is None or not relation.allows(head, child):
             raise ValidationError(
-                f"{member.path}: document {decisions.doc_id} has other tokens than in "
-                f"{owner.path}; projects made with different tokenizers cannot be merged"
+                f"{team_merge.relation_holder(tables, triple)}: relation {label!r} from {head} "
+                f"to {child} is not allowed by the schema"
             )
-    statuses = {member.name: decisions.status for member, decisions in entries}
-    names = tuple(member.name for member, _decisions in entries)
-    accepted_keys: list[list[SpanKey]] = []  # by member, in the order read
-    rejected: dict[SpanKey, list[str]] = defaultdict(list)
-    links: dict[tuple[SpanKey, SpanKey, str], list[str]] = defaultdict(list)
-    for name, (_member, decisions) in zip(names, entries, strict=True):
-        keys = list(map(_ROW_KEY, decisions.spans))  # no Python step per row: most are accepted
-        statuses_read = list(map(_ROW_STATUS, decisions.spans))
-        accepted_keys.append(list(compress(keys, map("accepted".__eq__, statuses_read))))
-        for key in compress(keys, map("accepted".__ne__, statuses_read)):
-            rejected[key].append(name)
-        for head, child, label, status in decisions.relations:
-            if status == "accepted":
-                links[(head, child, label)].append(name)
-    accepted_sets = [set(keys) for keys in accepted_keys]
-    everybody = set.intersection(*accepted_sets)  # most spans: no look-up per annotator
-    spans: dict[SpanKey, tuple[tuple[str, ...], str]] = {
-        key: (
-            names
-            if key in everybody
-            else tuple(n for n, own in zip(names, accepted_sets, strict=True) if key in own),
-            "suggested",
-        )
-        for key in dict.fromkeys(chain.from_iterable(accepted_keys))
+    tables.group_relations()
+    team_merge.settle_versions(tables, merged.last_document_id() + 1)
+    names = [m.name for m in team.members]
+    origins = {
+        (made_by, everyone): _version(made_by, everyone, names)
+        for made_by, everyone in team_merge.version_makers(tables)
     }
-    disputed = len(names) > 1 and len(everybody) < len(spans)
-    for key, who in rejected.items():
-        spans.setdefault(key, (tuple(who), "rejected"))
-    for (head, child, _label), who in links.items():  # an end someone linked, not accepted
-        for key in (head, child):
-            if spans.get(key, ((), "rejected"))[1] == "rejected":
-                spans[key] = (tuple(who), "suggested")
-    everyone = len(entries)
-    disputed = disputed or (everyone > 1 and any(len(who) < everyone for who in links.values()))
-    return _MergedDocument(
-        text=first.text or "",
-        text_hash=first.text_hash,
-        meta_json=first.meta_json or "{}",
-        tokens_json=first.tokens_json,
-        statuses=statuses,
-        spans=spans,
-        links={key: tuple(names) for key, names in links.items()},
-        everyone=everyone,
-        disputed=disputed,
-    )
+    return team_merge.write_merged(merged, tables, origins)
 
 
-class _MergeWriter:
-    """Writes merged documents in batches of plain rows: those in dispute get the ids from the
-    first up, the others from the last down (``total`` documents in all)."""
-
-    def __init__(self, merged: Project, total: int, report: MergeReport) -> None:
-        self.merged = merged
-        self.report = report
-        self.next_disputed = merged.last_document_id() + 1
-        self.next_settled = self.next_disputed + total - 1
-        self.batches: dict[bool, list[tuple[int, _MergedDocument]]] = {True: [], False: []}
-        self.versions: dict[int, dict[tuple[str, ...], tuple[str, float]]] = {}  # by team size
-
-    def add(self, item: _MergedDocument) -> None:
-        if item.disputed:
-            doc_id, self.next_disputed = self.next_disputed, self.next_disputed + 1
-        else:
-            doc_id, self.next_settled = self.next_settled, self.next_settled - 1
-        batch = self.batches[item.disputed]
-        batch.append((doc_id, item))
-        if len(batch) >= _BATCH:
-            self._write(batch)
-            batch.clear()
-
-    def finish(self) -> None:
-        for batch in self.batches.values():
-            self._write(batch)
-            batch.clear()
-        if self.next_disputed != self.next_settled + 1:  # every id used once
-            raise ProjectError(
-                f"{self.merged.path}: the projects changed while they were merged; merge again"
-            )
-
-    def _write(self, batch: list[tuple[int, _MergedDocument]]) -> None:
-        if not batch:
-            return
-        merged, report = self.merged, self.report
-        merged.add_document_rows(
-            [item.document_row() for _doc_id, item in batch], [doc_id for doc_id, _ in batch]
-        )
-        span_ids = consecutive_ids(sum(len(item.spans) for _, item in batch))
-        relation_ids = iter(consecutive_ids(sum(len(item.links) for _, item in batch)))
-        span_rows: list[tuple] = []
-        relation_rows: list[tuple] = []
-        add_span = span_rows.append
-        used = 0
-        for doc_id, item in batch:
-            versions = self.versions.setdefault(item.everyone, {})
-            starts, ends = _token_edges(item.tokens_json)
-            own_ids = dict(zip(item.spans, span_ids[used : used + len(item.spans)], strict=True))
-            used += len(item.spans)
-            for (key, (names, status)), span_id in zip(
-                item.spans.items(), own_ids.values(), strict=True
-            ):
-                origin, score = versions.get(names) or _version(names, item.everyone, versions)
-                start, end, label = key
-                aligned = not starts or (start in starts and end in ends)
-                add_span(
-                    (span_id, doc_id, start, end, label, origin, status, score, 0, aligned, None)
-                )
-            for (head, child, label), names in item.links.items():
-                origin, score = versions.get(names) or _version(names, item.everyone, versions)
-                relation_rows.append(
-                    (
-                        next(relation_ids),
-                        doc_id,
-                        own_ids[head],
-                        own_ids[child],
-                        label,
-                        origin,
-                        "suggested",
-                        score,
-                    )
-                )
-        report.versions += list(map(_ROW_STATUS_OF_SPAN, span_rows)).count("suggested")
-        merged.add_checked_rows(span_rows, relation_rows)
-        report.relations += len(relation_rows)
-
-
-def _version(
-    names: tuple[str, ...], everyone: int, known: dict[tuple[str, ...], tuple[str, float]]
-) -> tuple[str, float]:
-    """The origin and score of a merged version: who made it, and what share of the team
-    (kept in ``known``: a team makes few different versions)."""
-    who = sorted(set(names))
-    known[names] = found = (ANNOTATOR_ORIGIN + "+".join(who), round(len(who) / everyone, 4))
-    return found
-
-
-def _token_edges(tokens_json: str) -> tuple[frozenset[int], frozenset[int]]:
-    """The token starts and ends of stored offsets (``[[0,4],[5,10]]``), read flat: no pair
-    tuples. A span is aligned when it starts at a start and ends at an end (or no tokens)."""
-    flat = json.loads("[" + tokens_json.replace("[", "").replace("]", "") + "]")
-    return frozenset(flat[0::2]), frozenset(flat[1::2])
+def _version(made_by: int, everyone: int, names: list[str]) -> tuple[str, float]:
+    """The origin and score of a merged version: who made it (``made_by``: a mask of the
+    files), and what share of the document's team."""
+    who = sorted(name for index, name in enumerate(names) if made_by >> index & 1)
+    return ANNOTATOR_ORIGIN + "+".join(who), round(len(who) / everyone, 4)
 
 
 __all__ = [
@@ -604,6 +341,5 @@ __all__ = [
     "merge_projects",
     "open_team",
     "parse_label_map",
-    "side_by_side",
     "split_project",
 ]

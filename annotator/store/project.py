@@ -617,6 +617,12 @@ class Project:
                 self.tokens(doc_id)  # raises the one-line error
         return offsets  # type: ignore[return-value]
 
+    @property
+    def held_tokens(self) -> Mapping[int, str]:
+        """Offsets JSON made for documents this read-only project has none of in its file
+        (``store_tokens``): a reader of the file itself (``store.team_tables``) adds them."""
+        return self._held_tokens
+
     def texts(self, doc_ids: Sequence[int]) -> Iterator[tuple[int, str]]:
         """``(id, text)`` of each of ``doc_ids``, in that order, a chunk at a time."""
         for chunk in _chunks(doc_ids):
