@@ -1179,6 +1179,15 @@ class Project:
         value = self._read_meta(TEXT_INDEX_FROM)
         return value if isinstance(value, int) else None
 
+    def leave_to_text_index(self, first: int) -> None:
+        """Leave the texts from document ``first`` on to the index's catch-up
+        (``index_texts``): for documents written without it (a merge's ``INSERT ... SELECT``),
+        all of them from ``first`` on. The border only moves down."""
+        border = self.text_index_from()
+        if border is None or first < border:
+            with self.transaction():
+                self._write_meta(TEXT_INDEX_FROM, first)
+
     def count_unindexed(self) -> int:
         """How many documents the text index does not hold yet."""
         border = self.text_index_from()

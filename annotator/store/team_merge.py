@@ -171,7 +171,7 @@ def write_merged(
         )
     with merged.transaction():
         _write_versions(merged, tables)
-        merged.index_texts(0)
+        merged.leave_to_text_index(1)  # as an import does: the window catches it up
     return _counts(tables)
 
 
