@@ -422,13 +422,11 @@ def _plain_document_lines(
     touching = numpy.flatnonzero(~tokens.spaces[:-1])
     spaced = numpy.insert(tokens.codes, tokens.ends[touching], _SPACE)
     lines = spaced.tobytes().decode("utf-32-le", "surrogatepass").replace(" ", " O\n") + " O\n"
-    # where each token's " O\n" starts in ``lines``: 2 more characters per token before it,
-    # 1 more per space put in
-    shifts = numpy.zeros(len(tokens), dtype=numpy.int64)
-    shifts[touching + 1] = 1
-    tag_at = (tokens.ends + numpy.cumsum(shifts) + 2 * numpy.arange(len(tokens))).tolist()
     points = sorted(breaks | tags.keys())  # the last token is one: nothing after it
-    ends = [tag_at[i] for i in points]
+    # where each of their " O\n" starts in ``lines``: 2 more characters per token before it,
+    # 1 more per space put in
+    at = numpy.array(points, dtype=numpy.int64)
+    ends = (tokens.ends[at] + numpy.searchsorted(touching, at) + 2 * at).tolist()
     starts = [0, *[end + 3 for end in ends]]
     return "".join(
         [

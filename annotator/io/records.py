@@ -97,17 +97,24 @@ class RelationRecord(NamedTuple):
 
 class DocumentRecord:
     """A stored document as an export reads it: ``Document``'s fields, with the tokens kept as
-    stored (``offsets``, JSON) and decoded only when a writer asks for ``tokens``."""
+    stored (``offsets``, JSON) and decoded only when a writer asks for ``tokens``, and the
+    ``meta`` JSON decoded only when a writer asks for it (CoNLL never does)."""
 
-    __slots__ = ("_tokens", "id", "meta", "offsets", "status", "text")
+    __slots__ = ("_meta", "_stored_meta", "_tokens", "id", "offsets", "status", "text")
 
     def __init__(
         self, row: tuple[int, str, str | None, DocumentStatus], offsets: str | None
     ) -> None:
-        self.id, self.text, meta, self.status = row
-        self.meta: dict[str, Any] = json.loads(meta) if meta else {}
+        self.id, self.text, self._stored_meta, self.status = row
+        self._meta: dict[str, Any] | None = None
         self.offsets = offsets
         self._tokens: TokenOffsets | None = None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        if self._meta is None:
+            self._meta = json.loads(self._stored_meta) if self._stored_meta else {}
+        return self._meta
 
     @property
     def tokens(self) -> TokenOffsets:
