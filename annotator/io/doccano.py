@@ -455,12 +455,13 @@ def write_doccano(
             spans = [s for s in item.spans if s.status != "rejected"]
             if not item.spans_sorted:
                 spans.sort(key=attrgetter("start", "end", "label"))
-            ids: dict[str, int] = {}
-            entities = []
-            for span in spans:
-                ids[span.id] = next_entity
-                entities.append(_ENTITY % (next_entity, quoted[span.label], span.start, span.end))
-                next_entity += 1
+            numbers = range(next_entity, next_entity + len(spans))
+            ids = dict(zip([span.id for span in spans], numbers, strict=True))
+            entities = [
+                _ENTITY % (number, quoted[span.label], span.start, span.end)
+                for number, span in zip(numbers, spans, strict=True)
+            ]
+            next_entity += len(spans)
             relations = []
             for relation in item.relations:
                 if relation.status == "rejected":

@@ -82,6 +82,20 @@ class SpanRecord(NamedTuple):
     status_reason: str | None
 
 
+class SpanEssentials(NamedTuple):
+    """A stored span as an export that writes no span details reads it (doccano, brat, CoNLL,
+    Label Studio): ``SpanRecord`` without ``origin``, ``edited``, ``aligned`` and
+    ``status_reason``, which the store then does not read."""
+
+    id: str
+    doc_id: int
+    start: int
+    end: int
+    label: str
+    status: AnnotationStatus
+    score: float | None
+
+
 class RelationRecord(NamedTuple):
     """A stored relation as an export reads it: ``Relation``'s fields, in the store's order."""
 
@@ -137,9 +151,11 @@ class ExportDocument:
     """
 
     document: Document | DocumentRecord
-    spans: list[Span] | list[SpanRecord]
+    spans: list[Span] | list[SpanRecord] | list[SpanEssentials]
     relations: list[Relation] | list[RelationRecord]
-    pending_spans: list[Span] | list[SpanRecord] = field(default_factory=list)
+    pending_spans: list[Span] | list[SpanRecord] | list[SpanEssentials] = field(
+        default_factory=list
+    )
     pending_relations: list[Relation] | list[RelationRecord] = field(default_factory=list)
     decided: dict[str, int] = field(default_factory=dict)
     spans_sorted: bool = False
