@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,30 @@ def test_an_export_over_its_own_project_is_refused(corpus: Path, force: list[str
     assert corpus.read_bytes() == before
     with Project.open(corpus) as project:
         assert project.count_documents() == 5
+
+
+def test_a_doccano_export_loads_neither_numpy_nor_spacy(corpus: Path, tmp_path: Path) -> None:
+    """Its start-up is a good part of the command: numpy alone was a tenth of it."""
+    out = tmp_path / "out.jsonl"
+    argv = ["export", str(corpus), "--format", "doccano", "--status", "all", "--output", str(out)]
+    check = (
+        "import json, sys\n"
+        "from annotator.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "print(json.dumps([m for m in ('numpy', 'spacy') if m in sys.modules]))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert len(out.read_text("utf-8").splitlines()) == 5

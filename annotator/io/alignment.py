@@ -12,9 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy
-
-if TYPE_CHECKING:  # imported where used: a doccano export needs no spaCy
+if TYPE_CHECKING:  # imported where used: a doccano export needs neither spaCy nor numpy
+    import numpy
     from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
@@ -199,6 +198,8 @@ class PlainTokens:
     @classmethod
     def of(cls, document: Document | DocumentRecord) -> PlainTokens | None:
         """The document's tokens, or None when they are not plain (or not stored)."""
+        import numpy
+
         text = document.text
         stored = document.offsets if isinstance(document, DocumentRecord) else None
         if stored:
@@ -229,6 +230,8 @@ class PlainTokens:
     def exact(self, starts: list[int], ends: list[int]) -> tuple[list[int], list[int], list[bool]]:
         """For spans given by character offsets inside the text: the first token and one past
         the last, and whether the span is exactly on those tokens (``char_span`` strict)."""
+        import numpy
+
         span_starts = numpy.array(starts, dtype=numpy.int64)
         span_ends = numpy.array(ends, dtype=numpy.int64)
         first = numpy.searchsorted(self.starts, span_starts)
@@ -263,6 +266,8 @@ class PlainTokens:
     def _token_at(self, char: int) -> int:
         """The token whose characters or trailing space hold ``char`` (spaCy's
         ``token_by_char``), -1 for none."""
+        import numpy
+
         index = int(numpy.searchsorted(self.starts, char, side="right")) - 1
         if index < 0 or char >= self.ends[index] + self.spaces[index]:
             return -1
