@@ -399,9 +399,8 @@ def _plain_document_lines(
     kept = [(*ends, span.label) for span in item.spans if (ends := aligned.get(span.id))]
     entities = _filter_spans(kept)
     text = tokens.text
-    for first, end, label in sorted(
-        set(kept) - set(entities), key=lambda s: tokens.offsets(*s[:2])
-    ):
+    removed = set(kept) - set(entities) if len(entities) < len(kept) else ()
+    for first, end, label in sorted(removed, key=lambda s: tokens.offsets(*s[:2])):
         start_char, end_char = tokens.offsets(first, end)
         report.count("overlapping_removed")
         report.warnings.append(

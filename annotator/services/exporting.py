@@ -13,6 +13,8 @@ import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
+from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -183,20 +185,21 @@ def export_documents(
     ``edited``, ``aligned`` or ``status_reason``)."""
     selected = frozenset(statuses)
     pending = frozenset() if "suggested" in statuses else frozenset({"suggested"})
-    new = tuple.__new__
-    span_record = SpanRecord if span_details else SpanEssentials
+    # records made from rows, and fields taken, by C loops (map), not a Python loop per span
+    span_record = partial(tuple.__new__, SpanRecord if span_details else SpanEssentials)
+    relation_record = partial(tuple.__new__, RelationRecord)
     for row, offsets, span_rows, relation_rows, log in project.export_rows(
         doc_ids, tokens, decisions, span_details
     ):
-        spans = [new(span_record, span) for span in span_rows]
-        if {span.status for span in spans} <= selected:  # most documents: all are kept
+        spans = list(map(span_record, span_rows))
+        if selected.issuperset(map(_STATUS, spans)):  # most documents: all are kept
             chosen, pending_spans = spans, []
         else:
             chosen = [span for span in spans if span.status in selected]
             pending_spans = [span for span in spans if span.status in pending]
         kept = []
-        relations = [new(RelationRecord, relation) for relation in relation_rows]
-        span_ids = {span.id for span in chosen} if relations else frozenset()
+        relations = list(map(relation_record, relation_rows))
+        span_ids = set(map(_ID, chosen)) if relations else frozenset()
         for relation in relations:
             if relation.status not in selected:
                 continue
@@ -220,6 +223,7 @@ def export_documents(
 
 
 _SPAN_EDITS = frozenset({"add_span", "update_span", "group"})
+_ID, _STATUS = attrgetter("id"), attrgetter("status")
 
 
 def decision_order(project: Project, doc_id: int) -> dict[str, int]:
