@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from export_corpus import add_annotated
+from test_cli_startup import _command as command_in_new_interpreter
 from typer.testing import CliRunner
 
 from annotator.cli import app
@@ -123,24 +121,6 @@ def test_a_doccano_export_loads_neither_numpy_nor_spacy(corpus: Path, tmp_path: 
     """Its start-up is a good part of the command: numpy alone was a tenth of it."""
     out = tmp_path / "out.jsonl"
     argv = ["export", str(corpus), "--format", "doccano", "--status", "all", "--output", str(out)]
-    check = (
-        "import json, sys\n"
-        "from annotator.cli import main\n"
-        "try:\n"
-        f"    main({argv!r})\n"
-        "except SystemExit as exit:\n"
-        "    assert not exit.code, exit.code\n"
-        "print(json.dumps([m for m in ('numpy', 'spacy') if m in sys.modules]))"
-    )
-    root = Path(__file__).resolve().parents[1]
-    result = subprocess.run(
-        [sys.executable, "-c", check],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    _, loaded = command_in_new_interpreter(argv)
+    assert not {"numpy", "spacy"} & set(loaded)
     assert len(out.read_text("utf-8").splitlines()) == 5

@@ -53,6 +53,7 @@ LOSSLESS_FORMATS = frozenset({"annotator"})
 SPAN_ESSENTIALS_ONLY = frozenset({"doccano", "labelstudio", "brat", "conll", "conll-biluo"})
 """Writers that read a span's id, offsets, label, status and score only (not its origin,
 ``edited``, ``aligned`` or ``status_reason``): the store leaves those out for them."""
+_ID, _STATUS = attrgetter("id"), attrgetter("status")
 
 
 class ExportOptions(BaseModel):
@@ -223,7 +224,6 @@ def export_documents(
 
 
 _SPAN_EDITS = frozenset({"add_span", "update_span", "group"})
-_ID, _STATUS = attrgetter("id"), attrgetter("status")
 
 
 def decision_order(project: Project, doc_id: int) -> dict[str, int]:
