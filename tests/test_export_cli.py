@@ -118,7 +118,7 @@ def test_an_export_over_its_own_project_is_refused(corpus: Path, force: list[str
 
 
 def test_a_doccano_export_loads_neither_numpy_nor_spacy(corpus: Path, tmp_path: Path) -> None:
-    """Its start-up is a good part of the command: numpy alone was a tenth of it."""
+    """Start-up is a good part of the command: importing numpy was about a tenth of it."""
     out = tmp_path / "out.jsonl"
     argv = ["export", str(corpus), "--format", "doccano", "--status", "all", "--output", str(out)]
     _, loaded = command_in_new_interpreter(argv)
