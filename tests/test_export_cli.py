@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from export_corpus import add_annotated
+from test_cli_startup import _command as command_in_new_interpreter
 from typer.testing import CliRunner
 
 from annotator.cli import app
@@ -114,3 +115,12 @@ def test_an_export_over_its_own_project_is_refused(corpus: Path, force: list[str
     assert corpus.read_bytes() == before
     with Project.open(corpus) as project:
         assert project.count_documents() == 5
+
+
+def test_a_doccano_export_loads_neither_numpy_nor_spacy(corpus: Path, tmp_path: Path) -> None:
+    """Start-up is a good part of the command: importing numpy was about a tenth of it."""
+    out = tmp_path / "out.jsonl"
+    argv = ["export", str(corpus), "--format", "doccano", "--status", "all", "--output", str(out)]
+    _, loaded = command_in_new_interpreter(argv)
+    assert not {"numpy", "spacy"} & set(loaded)
+    assert len(out.read_text("utf-8").splitlines()) == 5

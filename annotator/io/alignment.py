@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy
-
-if TYPE_CHECKING:  # imported where used: a doccano export needs no spaCy
+if TYPE_CHECKING:  # imported where used: a doccano export needs neither spaCy nor numpy
+    import numpy
     from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
@@ -199,10 +199,12 @@ class PlainTokens:
     @classmethod
     def of(cls, document: Document | DocumentRecord) -> PlainTokens | None:
         """The document's tokens, or None when they are not plain (or not stored)."""
+        import numpy
+
         text = document.text
         stored = document.offsets if isinstance(document, DocumentRecord) else None
         if stored:
-            digits = stored.replace("[", "").replace("]", "")
+            digits = stored.encode().translate(None, b"[]")  # twice as quick as str.replace
             flat = numpy.fromstring(digits, sep=",", dtype=numpy.int64)  # type: ignore[call-overload]
         elif document.tokens:
             flat = numpy.array(document.tokens, dtype=numpy.int64).ravel()
@@ -229,6 +231,8 @@ class PlainTokens:
     def exact(self, starts: list[int], ends: list[int]) -> tuple[list[int], list[int], list[bool]]:
         """For spans given by character offsets inside the text: the first token and one past
         the last, and whether the span is exactly on those tokens (``char_span`` strict)."""
+        import numpy
+
         span_starts = numpy.array(starts, dtype=numpy.int64)
         span_ends = numpy.array(ends, dtype=numpy.int64)
         first = numpy.searchsorted(self.starts, span_starts)
@@ -263,6 +267,8 @@ class PlainTokens:
     def _token_at(self, char: int) -> int:
         """The token whose characters or trailing space hold ``char`` (spaCy's
         ``token_by_char``), -1 for none."""
+        import numpy
+
         index = int(numpy.searchsorted(self.starts, char, side="right")) - 1
         if index < 0 or char >= self.ends[index] + self.spaces[index]:
             return -1
@@ -284,8 +290,15 @@ def align_plain(
     or None where skipped; the same warnings and counts. The spans on token boundaries (most)
     are found for all at once."""
     _check_policy(policy)
-    aligned: dict[str, tuple[int, int] | None] = {}
     length = len(tokens.text)
+    if max(map(_END, spans), default=0) <= length:  # most documents: every span in the text
+        firsts, ends, exact = tokens.exact(list(map(_START, spans)), list(map(_END, spans)))
+        on_tokens = zip(firsts, ends, strict=True)  # most spans: then set by C loops
+        aligned = dict(zip(map(_ID, spans), on_tokens, strict=True))
+        for index in [i for i, is_exact in enumerate(exact) if not is_exact]:
+            _align_off_tokens(tokens, document, spans[index], policy, aligned, report)
+        return aligned  # type: ignore[return-value]
+    aligned = {}
     inside = [span for span in spans if span.end <= length]
     firsts, ends, exact = tokens.exact([s.start for s in inside], [s.end for s in inside])
     on_tokens = iter(zip(firsts, ends, exact, strict=True))
@@ -296,18 +309,33 @@ def align_plain(
         first, end, is_exact = next(on_tokens)
         if is_exact:
             aligned[span.id] = (first, end)
-            continue
-        moved = None if policy == "skip" else tokens.char_span(span.start, span.end, policy)
-        if moved is not None and (
-            moved[1] <= moved[0]  # no token: spaCy's span would be empty
-            or not tokens.text[slice(*tokens.offsets(*moved))].strip()
-        ):
-            moved = None
-        aligned[span.id] = moved
-        _note_misaligned(
-            document, span, policy, None if moved is None else tokens.offsets(*moved), report
-        )
+        else:
+            _align_off_tokens(tokens, document, span, policy, aligned, report)
     return aligned
+
+
+_ID, _START, _END = attrgetter("id"), attrgetter("start"), attrgetter("end")
+
+
+def _align_off_tokens(
+    tokens: PlainTokens,
+    document: Document | DocumentRecord,
+    span: Span | SpanRecord,
+    policy: MisalignedPolicy,
+    aligned: dict[str, tuple[int, int] | None],
+    report: ExportReport,
+) -> None:
+    """``aligned[span.id]`` for a span off token boundaries, as ``policy`` moves it, named."""
+    moved = None if policy == "skip" else tokens.char_span(span.start, span.end, policy)
+    if moved is not None and (
+        moved[1] <= moved[0]  # no token: spaCy's span would be empty
+        or not tokens.text[slice(*tokens.offsets(*moved))].strip()
+    ):
+        moved = None
+    aligned[span.id] = moved
+    _note_misaligned(
+        document, span, policy, None if moved is None else tokens.offsets(*moved), report
+    )
 
 
 def relations_kept(

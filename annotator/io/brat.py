@@ -289,7 +289,7 @@ def write_brat(
         lines, relation_lines = _ann_lines(item, report, relation_pairs, entity_labels)
         base = os.path.join(folder, name)  # strings: 20,000 files
         report.write_file(f"{base}.txt", item.document.text.encode("utf-8"))
-        ann = "".join(f"{line}\n" for line in [*lines, *relation_lines])
+        ann = "\n".join([*lines, *relation_lines, ""]) if lines or relation_lines else ""
         report.write_file(f"{base}.ann", ann.encode("utf-8"))
         report.spans += len(lines)
         report.relations += len(relation_lines)
@@ -346,12 +346,13 @@ def _ann_lines(
     lines = []
     converter = BratOffsets(text)
     plain = not converter.crlf
+    one_line_text = "\n" not in text and "\r" not in text  # then so is every span
     for number, span in enumerate(spans, start=1):
         covered = text[span.start : span.end]
-        one_line = covered and "\n" not in covered and "\r" not in covered
+        one_line = covered and (one_line_text or ("\n" not in covered and "\r" not in covered))
         if one_line and plain:  # most spans: offsets are brat's, no regex
-            keys[span.id] = f"T{number}"
-            lines.append(f"T{number}\t{span.label} {span.start} {span.end}\t{covered}")
+            keys[span.id] = key = f"T{number}"
+            lines.append(f"{key}\t{span.label} {span.start} {span.end}\t{covered}")
             continue
         if one_line:
             fragments = [(span.start, span.end)]
@@ -369,8 +370,8 @@ def _ann_lines(
         covered = " ".join(text[start:end] for start, end in fragments)
         keys[span.id] = f"T{number}"
         lines.append(f"T{number}\t{span.label} {offsets}\t{covered}")
-    labels = {span.id: span.label for span in spans}
-    entity_labels.update(labels.values())
+    entity_labels.update({span.label for span in spans})
+    labels = {span.id: span.label for span in spans} if item.relations else {}
     relation_lines = []
     for relation in item.relations:
         if relation.status == "rejected":

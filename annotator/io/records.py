@@ -82,6 +82,20 @@ class SpanRecord(NamedTuple):
     status_reason: str | None
 
 
+class SpanEssentials(NamedTuple):
+    """A stored span as an export that writes no span details reads it (doccano, brat, CoNLL,
+    Label Studio): ``SpanRecord`` without ``origin``, ``edited``, ``aligned`` and
+    ``status_reason``, which the store then does not read."""
+
+    id: str
+    doc_id: int
+    start: int
+    end: int
+    label: str
+    status: AnnotationStatus
+    score: float | None
+
+
 class RelationRecord(NamedTuple):
     """A stored relation as an export reads it: ``Relation``'s fields, in the store's order."""
 
@@ -97,17 +111,24 @@ class RelationRecord(NamedTuple):
 
 class DocumentRecord:
     """A stored document as an export reads it: ``Document``'s fields, with the tokens kept as
-    stored (``offsets``, JSON) and decoded only when a writer asks for ``tokens``."""
+    stored (``offsets``, JSON) and decoded only when a writer asks for ``tokens``, and the
+    ``meta`` JSON decoded only when a writer asks for it (CoNLL never does)."""
 
-    __slots__ = ("_tokens", "id", "meta", "offsets", "status", "text")
+    __slots__ = ("_meta", "_stored_meta", "_tokens", "id", "offsets", "status", "text")
 
     def __init__(
         self, row: tuple[int, str, str | None, DocumentStatus], offsets: str | None
     ) -> None:
-        self.id, self.text, meta, self.status = row
-        self.meta: dict[str, Any] = json.loads(meta) if meta else {}
+        self.id, self.text, self._stored_meta, self.status = row
+        self._meta: dict[str, Any] | None = None
         self.offsets = offsets
         self._tokens: TokenOffsets | None = None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        if self._meta is None:
+            self._meta = json.loads(self._stored_meta) if self._stored_meta else {}
+        return self._meta
 
     @property
     def tokens(self) -> TokenOffsets:
@@ -130,9 +151,11 @@ class ExportDocument:
     """
 
     document: Document | DocumentRecord
-    spans: list[Span] | list[SpanRecord]
+    spans: list[Span] | list[SpanRecord] | list[SpanEssentials]
     relations: list[Relation] | list[RelationRecord]
-    pending_spans: list[Span] | list[SpanRecord] = field(default_factory=list)
+    pending_spans: list[Span] | list[SpanRecord] | list[SpanEssentials] = field(
+        default_factory=list
+    )
     pending_relations: list[Relation] | list[RelationRecord] = field(default_factory=list)
     decided: dict[str, int] = field(default_factory=dict)
     spans_sorted: bool = False

@@ -13,6 +13,8 @@ import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
+from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +30,7 @@ from annotator.io.records import (
     ExportDocument,
     ExportReport,
     RelationRecord,
+    SpanEssentials,
     SpanRecord,
 )
 from annotator.io.registry import WRITERS
@@ -50,6 +53,7 @@ LOSSLESS_FORMATS = frozenset({"annotator"})
 SPAN_ESSENTIALS_ONLY = frozenset({"doccano", "labelstudio", "brat", "conll", "conll-biluo"})
 """Writers that read a span's id, offsets, label, status and score only (not its origin,
 ``edited``, ``aligned`` or ``status_reason``): the store leaves those out for them."""
+_ID, _STATUS = attrgetter("id"), attrgetter("status")
 
 
 class ExportOptions(BaseModel):
@@ -178,23 +182,25 @@ def export_documents(
     """``export_document`` for each of ``doc_ids``, streamed from the project's rows a chunk of
     documents at a time (``Project.export_rows``), as records rather than models.
     ``decisions=False`` skips the edit log (``decided`` stays empty) for writers without use
-    for it; ``span_details=False`` leaves the spans' origin, ``edited``, ``aligned`` and
-    ``status_reason`` None."""
+    for it; ``span_details=False`` gives the spans as ``SpanEssentials`` (no origin,
+    ``edited``, ``aligned`` or ``status_reason``)."""
     selected = frozenset(statuses)
     pending = frozenset() if "suggested" in statuses else frozenset({"suggested"})
-    new = tuple.__new__
+    # records made from rows, and fields taken, by C loops (map), not a Python loop per span
+    span_record = partial(tuple.__new__, SpanRecord if span_details else SpanEssentials)
+    relation_record = partial(tuple.__new__, RelationRecord)
     for row, offsets, span_rows, relation_rows, log in project.export_rows(
         doc_ids, tokens, decisions, span_details
     ):
-        spans = [new(SpanRecord, span) for span in span_rows]
-        if {span.status for span in spans} <= selected:  # most documents: all are kept
+        spans = list(map(span_record, span_rows))
+        if selected.issuperset(map(_STATUS, spans)):  # most documents: all are kept
             chosen, pending_spans = spans, []
         else:
             chosen = [span for span in spans if span.status in selected]
             pending_spans = [span for span in spans if span.status in pending]
-        span_ids = {span.id for span in chosen}
         kept = []
-        relations = [new(RelationRecord, relation) for relation in relation_rows]
+        relations = list(map(relation_record, relation_rows))
+        span_ids = set(map(_ID, chosen)) if relations else frozenset()
         for relation in relations:
             if relation.status not in selected:
                 continue
@@ -212,7 +218,7 @@ def export_documents(
             relations=kept,
             pending_spans=pending_spans,
             pending_relations=[r for r in relations if r.status in pending],
-            decided=_decision_order(log),
+            decided=_decision_order(log) if log else {},
             spans_sorted=True,  # export_rows reads them by start, end, label
         )
 
