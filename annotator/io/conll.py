@@ -351,7 +351,9 @@ def _document_lines(
     aligned = align_spans(doc, document, item.spans, misaligned, report)  # type: ignore[arg-type]
     kept = [spacy_span for _, spacy_span in aligned.kept(item.spans)]
     entities = filter_spans(kept)
-    for span in sorted(set(kept) - set(entities), key=lambda s: (s.start_char, s.end_char)):
+    for span in sorted(
+        set(kept) - set(entities), key=lambda s: (s.start_char, s.end_char, s.label_)
+    ):
         report.count("overlapping_removed")
         report.warnings.append(
             f"document {document.id}: span [{span.start_char}, {span.end_char}) {span.label_} "
@@ -400,7 +402,7 @@ def _plain_document_lines(
     entities = _filter_spans(kept)
     text = tokens.text
     removed = set(kept) - set(entities) if len(entities) < len(kept) else ()
-    for first, end, label in sorted(removed, key=lambda s: tokens.offsets(*s[:2])):
+    for first, end, label in sorted(removed):  # by place, then label: the same every run
         start_char, end_char = tokens.offsets(first, end)
         report.count("overlapping_removed")
         report.warnings.append(
