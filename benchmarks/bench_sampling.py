@@ -74,10 +74,12 @@ class Run:
     same_as: str = ""  # the run whose documents (and so figures) these are
     tokens: int = 0  # what the sample made the person read
     entities: int = 0  # the gold entities in it
+    variant: str = ""  # --variant: which version of the strategy's code ran
 
     @property
     def name(self) -> str:
-        return f"{self.strategy} (seed {self.seed})" if self.strategy == "random" else self.strategy
+        name = f"{self.strategy} (seed {self.seed})" if self.strategy == "random" else self.strategy
+        return f"{name}, {self.variant}" if self.variant else name
 
 
 def held_out_f1(pool: Path, model: str) -> dict[str, Any]:
@@ -127,6 +129,7 @@ def main() -> None:
     parser.add_argument("--held-out", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0, help="held-out shuffle; other strategies")
     parser.add_argument("--conll", type=Path, default=EUROPEANA, help="the Europeana file")
+    parser.add_argument("--variant", default="", help="a name for this code's strategies")
     parser.add_argument("--table", type=Path, nargs="+", help="print the tables of these logs")
     args = parser.parse_args()
     if args.table:
@@ -150,7 +153,8 @@ def main() -> None:
         trained: dict[tuple[str, ...], Run] = {}
         for size in sizes:
             for strategy, seed in plans:
-                run = Run(strategy=strategy, seed=seed, size=size, notes=[])
+                variant = args.variant if strategy != "random" else ""
+                run = Run(strategy=strategy, seed=seed, size=size, notes=[], variant=variant)
                 texts, path = sample_and_train(pool, folder, run, by_text)
                 earlier = trained.get(texts)
                 if earlier is not None:
@@ -224,7 +228,7 @@ def print_logged(logs: list[Path], args: argparse.Namespace) -> None:
     """The tables of the runs in earlier logs (their JSON lines; a later run of the same
     strategy, seed and size replaces an earlier one)."""
     base: dict[str, Any] = {}
-    runs: dict[tuple[str, int, int], Run] = {}
+    runs: dict[tuple[str, int], Run] = {}
     for log in logs:
         for line in log.read_text(encoding="utf-8").splitlines():
             if not line.startswith("{"):
@@ -234,7 +238,7 @@ def print_logged(logs: list[Path], args: argparse.Namespace) -> None:
                 base = base or row
             else:
                 run = Run(**row)
-                runs[(run.strategy, run.seed, run.size)] = run
+                runs[(run.name, run.size)] = run
     if not base:
         raise SystemExit("no base line in the logs")
     args.base = base["base"]
