@@ -22,9 +22,9 @@ strategy and size, with the real commands:
 
 Each run reports the tokens and gold entities its sample made the person read, so that a
 strategy picking longer or denser documents does not win by cost alone: the table gives the
-F1 gained over the base per 1,000 tokens read beside the F1. Each run is a JSON line; ``--table``
-prints the tables from the JSON lines of earlier logs (a long run cut in two, or the same runs
-read again).
+F1 gained over the base per 1,000 tokens read and per 100 gold entities beside the F1. Each
+run is a JSON line; ``--table`` prints the tables from the JSON lines of earlier logs (a long
+run cut in two, or the same runs read again).
 
 A sample that picks the same documents in the same order as one already trained (``uncertain``
 with no signal falls back to the seeded random order) reuses that training: the figures are
@@ -246,9 +246,13 @@ def print_logged(logs: list[Path], args: argparse.Namespace) -> None:
     print_table(list(runs.values()), sizes, base["f"], args)
 
 
-def gain_per_1000_tokens(run: Run, base_f: float) -> float:
-    """Held-out F1 points gained over the base per 1,000 tokens the sample made one read."""
-    return 100 * (run.f - base_f) / (run.tokens / 1000) if run.tokens else 0.0
+def gains(run: Run, base_f: float) -> tuple[float, float]:
+    """Held-out F1 points gained over the base per 1,000 tokens the sample made one read, and
+    per 100 gold entities in it (what one adds or checks): the gain at the cost it took."""
+    points = 100 * (run.f - base_f)
+    per_tokens = points / (run.tokens / 1000) if run.tokens else 0.0
+    per_entities = points / (run.entities / 100) if run.entities else 0.0
+    return per_tokens, per_entities
 
 
 def print_table(runs: list[Run], sizes: list[int], base_f: float, args: argparse.Namespace) -> None:
@@ -265,23 +269,26 @@ def print_table(runs: list[Run], sizes: list[int], base_f: float, args: argparse
         print()
         print(
             "| strategy | held-out F1 | vs random: (F1 - mean) / sd | tokens read | "
-            "gold entities read | F1 points gained per 1,000 tokens |"
+            "gold entities read | F1 points gained per 1,000 tokens | per 100 entities |"
         )
-        print("|---|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for run in here:
             same = f" (= {run.same_as})" if run.same_as else ""
             z = f"{(run.f - mean) / sd:+.1f}" if sd and run.strategy != "random" else ""
+            per_tokens, per_entities = gains(run, base_f)
             print(
                 f"| {run.name} | {run.f:.3f}{same} | {z} | {run.tokens:,} | {run.entities:,} | "
-                f"{gain_per_1000_tokens(run, base_f):.2f} |"
+                f"{per_tokens:.2f} | {per_entities:.2f} |"
             )
         if len(randoms) > 1:
-            gains = [gain_per_1000_tokens(run, base_f) for run in randoms]
-            tokens = [run.tokens for run in randoms]
+            per_tokens, per_entities = zip(*(gains(run, base_f) for run in randoms), strict=True)
             print(
                 f"| random: mean ± sd (min–max) | {mean:.3f} ± {sd:.3f} "
-                f"({min(f1s):.3f}–{max(f1s):.3f}) | | {statistics.mean(tokens):,.0f} | | "
-                f"{statistics.mean(gains):.2f} ± {statistics.stdev(gains):.2f} |"
+                f"({min(f1s):.3f}–{max(f1s):.3f}) | "
+                f"| {statistics.mean(run.tokens for run in randoms):,.0f} "
+                f"| {statistics.mean(run.entities for run in randoms):,.0f} "
+                f"| {statistics.mean(per_tokens):.2f} ± {statistics.stdev(per_tokens):.2f} "
+                f"| {statistics.mean(per_entities):.2f} ± {statistics.stdev(per_entities):.2f} |"
             )
         for run in here:
             if run.strategy != "random" and len(randoms) > 1:
