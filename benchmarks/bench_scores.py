@@ -15,8 +15,9 @@ put more right entities in the high bins. And per document, how well each signal
 --strategy uncertain`` could take finds the documents where the model is wrong: the Spearman
 rank correlation of the signal with the model's errors there (its entities not in the gold
 plus the gold entities it missed), and of the signal per token with the errors per token:
-least confidence summed (``1 - score``, what ``uncertain`` takes), closeness to 0.5 summed
-(``1 - |2 score - 1|``, what it took before) and its mean, and the number of entities alone.
+closeness to 0.5 summed (``1 - |2 score - 1|``, what ``uncertain`` takes) and its mean, least
+confidence summed (``1 - score``, tried and not kept: docs/large-corpora.md), and the number
+of entities alone.
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ def main() -> None:
     )
     lengths = [len(doc) for doc in scored]
     signals = {
-        "least confidence, summed (`1 - score`; `uncertain` now)": [sum(v) for v in doubt],
-        "closeness to 0.5, summed (`uncertain` before)": summed,
+        "closeness to 0.5, summed (`uncertain`)": summed,
+        "least confidence, summed (`1 - score`)": [sum(v) for v in doubt],
         "closeness to 0.5, mean": [statistics.mean(v) if v else 0.0 for v in closeness],
         "number of the model's entities": [float(len(v)) for v in doubt],
     }

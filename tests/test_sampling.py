@@ -82,10 +82,24 @@ def test_into_a_new_project_with_the_suggestions(pool: Path, tmp_path: Path) -> 
         assert priorities(project) == {}  # the pool is left as it was
 
 
-def _scored(pool: Path, scores: dict[int, tuple[float, ...]]) -> None:
-    """Pending model suggestions with these scores, in these documents."""
+def test_uncertain_puts_scores_nearest_one_half_first(pool: Path) -> None:
     with Project.open(pool) as project:
-        for doc_id, values in scores.items():
+        for doc_id, score in ((3, 0.99), (5, 0.52), (8, 0.1), (9, 0.7)):
+            project.add_spans(
+                [Span(doc_id=doc_id, start=0, end=8, label="MISC", status="suggested", score=score)]
+            )
+    report = sample_project_file(pool, SampleOptions(n=4, strategy="uncertain"))
+    assert report.chosen == [5, 9, 8, 3]
+    assert "scores" in report.notes[0]
+
+
+def test_uncertain_counts_every_doubtful_suggestion_and_names_the_scores_it_used(
+    pool: Path,
+) -> None:
+    """Three suggestions at 0.7 (0.6 of doubt each) outweigh a single one at 0.5."""
+    model = "model:fr_core_news_md@3.8.0"
+    with Project.open(pool) as project:
+        for doc_id, scores in ((2, (0.5,)), (4, (0.7, 0.7, 0.3)), (6, (0.99, 0.98))):
             project.add_spans(
                 [
                     Span(
@@ -95,32 +109,11 @@ def _scored(pool: Path, scores: dict[int, tuple[float, ...]]) -> None:
                         label="MISC",
                         status="suggested",
                         score=score,
-                        origin="model:fr_core_news_md@3.8.0",
+                        origin=model,
                     )
-                    for n, score in enumerate(values)
+                    for n, score in enumerate(scores)
                 ]
             )
-
-
-def test_uncertain_puts_the_least_confident_suggestions_first(pool: Path) -> None:
-    _scored(pool, {3: (0.99,), 5: (0.52,), 8: (0.1,), 9: (0.7,)})
-    report = sample_project_file(pool, SampleOptions(n=4, strategy="uncertain"))
-    assert report.chosen == [8, 5, 9, 3]
-    assert "scores" in report.notes[0]
-
-
-def test_uncertain_counts_an_entity_the_beam_never_proposed_as_in_doubt(pool: Path) -> None:
-    """Scored 0.0 (greedy and beam disagree), not read as certain: before a 0.6."""
-    _scored(pool, {5: (0.6,), 7: (0.0,), 9: (0.97,)})
-    assert _sample(pool, n=3, strategy="uncertain") == [7, 5, 9]
-
-
-def test_uncertain_counts_every_doubtful_suggestion_and_names_the_scores_it_used(
-    pool: Path,
-) -> None:
-    """Three suggestions at 0.7, 0.7 and 0.3 (1.3 expected wrong) outweigh one at 0.5."""
-    model = "model:fr_core_news_md@3.8.0"
-    _scored(pool, {2: (0.5,), 4: (0.7, 0.7, 0.3), 6: (0.99, 0.98)})
     report = sample_project_file(pool, SampleOptions(n=3, strategy="uncertain"))
     assert report.chosen == [4, 2, 6]
     assert f"the scores of 6 pending suggestions ({model} 6)" in report.notes[0]
@@ -228,7 +221,8 @@ def _in_memory_uncertain(path: Path, seed: int) -> list[int]:
             scores.setdefault(doc_id, []).append(score)
         keys.setdefault(doc_id, {}).setdefault(origin, set()).add((start, end, label))
     if scores:
-        return _ranked_by(pool, {d: sum(1.0 - s for s in v) for d, v in scores.items()}, rng)
+        closeness = {d: sum(1.0 - abs(2.0 * s - 1.0) for s in v) for d, v in scores.items()}
+        return _ranked_by(pool, closeness, rng)
     return _ranked_by(pool, {d: float(_disagreements(k)) for d, k in keys.items()}, rng)
 
 

@@ -5,10 +5,10 @@ copied with their suggestions into a new project (``into``), or ranked in place:
 list then sorts by that priority. The same seed on the same project gives the same sample.
 
 - random: a seeded shuffle;
-- uncertain: the documents whose scored suggestions the scores expect most often wrong first
-  (the sum of ``1 - score``; scores: ``suggest --scores beam``, propagation); without scores,
-  documents where suggesters of different origins propose overlapping but different spans; the
-  report says which signal was used (and when there was none: then the order is random);
+- uncertain: the documents whose scored suggestions are, summed, nearest 0.5 first (scores:
+  ``suggest --scores beam``, propagation); without scores, documents where
+  suggesters of different origins propose overlapping but different spans; the report says
+  which signal was used (and when there was none: then the order is random);
 - diverse: k-means over document vectors (``annotator.suggest.vectors``), one document per
   cluster, the one nearest its centre; over a seeded subset of at most ``DIVERSE_CANDIDATES``;
 - rare-labels: documents whose suggestions hold the labels with the fewest accepted examples.
@@ -33,7 +33,7 @@ from annotator.store.pool import (
     set_priorities,
     suggested_keys_by_document,
     suggested_labels,
-    suggestion_doubt,
+    suggestion_closeness,
     suggestion_origins,
 )
 from annotator.store.search import document_text
@@ -104,15 +104,15 @@ def _ranked_by(pool: list[int], score: dict[int, float], rng: random.Random) -> 
 def _rank_uncertain(
     project: Project, pool: list[int], rng: random.Random, options: SampleOptions, notes: list[str]
 ) -> list[int]:
-    doubt = suggestion_doubt(project)
-    if doubt:
+    closeness = suggestion_closeness(project)
+    if closeness:
         counts = scored_suggestion_counts(project)
         origins = ", ".join(f"{origin} {count:,}" for origin, count in counts.items())
         notes.append(
             f"uncertain: by the scores of {sum(counts.values()):,} pending suggestions "
-            f"({origins}), least confident first (the sum of 1 - score a document)"
+            f"({origins}), nearest 0.5 first"
         )
-        return _ranked_by(pool, doubt, rng)
+        return _ranked_by(pool, closeness, rng)
     if len(suggestion_origins(project, at_most=2)) < 2:
         notes.append(
             "uncertain: no scores and fewer than two suggesters, so nothing to measure; "
