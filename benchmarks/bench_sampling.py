@@ -258,6 +258,7 @@ def gains(run: Run, base_f: float) -> tuple[float, float]:
 def print_table(runs: list[Run], sizes: list[int], base_f: float, args: argparse.Namespace) -> None:
     """Per size: each run's held-out F1, its distance to the random seeds' mean in their
     standard deviations, what it made the person read, and F1 gained per 1,000 tokens."""
+    runs = sorted(runs, key=lambda run: (run.size, run.strategy != "random", run.seed, run.name))
     for size in sizes:
         here = [run for run in runs if run.size == size]
         randoms = [run for run in here if run.strategy == "random"]
