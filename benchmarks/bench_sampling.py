@@ -291,6 +291,8 @@ def print_table(runs: list[Run], sizes: list[int], base_f: float, args: argparse
                 f"| {statistics.mean(per_tokens):.2f} ± {statistics.stdev(per_tokens):.2f} "
                 f"| {statistics.mean(per_entities):.2f} ± {statistics.stdev(per_entities):.2f} |"
             )
+        if len(randoms) > 1 and len(randoms) < len(here):
+            print()
         for run in here:
             if run.strategy != "random" and len(randoms) > 1:
                 print(f"- {run.name}: {verdict(run.f, f1s)}")
