@@ -1,6 +1,7 @@
 """What ``annotator suggest --scores beam`` costs and whether its scores rank suggestions.
 
     .venv/bin/python benchmarks/bench_scores.py [--model fr_core_news_md] [--conll PATH]
+        [--unit-tokens 500]
 
 On the Europeana French newspaper NER file (cut into documents by the CoNLL reader, as
 ``bench_loop.py`` does), the same pipeline twice over the same texts: greedy ``nlp.pipe`` (what
@@ -10,8 +11,13 @@ scores of ``--scores beam``). Both after an untimed warm-up; tokens/s over wall 
 
 Then calibration: the scored entities of the schema's labels (PER, LOC, ORG) binned by score,
 with the share of each bin that is in the gold (exact offsets and label): scores that rank
-put more right entities in the high bins. And the signal ``sample --strategy uncertain``
-takes per document (closeness to 0.5, ``1 - |2 score - 1|``): its maximum and its sum.
+put more right entities in the high bins. And per document, how well each signal ``sample
+--strategy uncertain`` could take finds the documents where the model is wrong: the Spearman
+rank correlation of the signal with the model's errors there (its entities not in the gold
+plus the gold entities it missed), and of the signal per token with the errors per token:
+closeness to 0.5 summed (``1 - |2 score - 1|``, what ``uncertain`` takes) and its mean, least
+confidence summed (``1 - score``, tried and not kept: docs/large-corpora.md), and the number
+of entities alone.
 """
 
 from __future__ import annotations
@@ -20,13 +26,16 @@ import argparse
 import os
 import resource
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import spacy
 from bench_loop import EUROPEANA, LABELS
+from bench_sampling import cut_into_units
 
-from annotator.io.conll import read_conll
+from annotator.io.conll import TOKENS_PER_DOCUMENT, read_conll
 from annotator.suggest.beam_scores import BEAM_WIDTH, add_beam_scores, entity_score
 
 BINS = 10
@@ -50,10 +59,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="fr_core_news_md")
     parser.add_argument("--conll", type=Path, default=EUROPEANA, help="the Europeana file")
+    parser.add_argument("--unit-tokens", type=int, default=TOKENS_PER_DOCUMENT)
     args = parser.parse_args()
     if not args.conll.exists():
         raise SystemExit(f"{args.conll} is missing (the shared fixtures); pass --conll")
-    records = list(read_conll(args.conll))
+    with tempfile.TemporaryDirectory(prefix="bench-scores-") as tmp:
+        conll = args.conll
+        if args.unit_tokens != TOKENS_PER_DOCUMENT:
+            conll = cut_into_units(args.conll, args.unit_tokens, Path(tmp) / "units.bio")
+        records = list(read_conll(conll))
     texts = [record.text for record in records]
     gold = [{(s.start, s.end, s.label) for s in record.spans} for record in records]
     nlp = spacy.load(args.model)
@@ -77,17 +91,23 @@ def main() -> None:
 
     counts, right = [0] * BINS, [0] * BINS
     closeness: list[list[float]] = []
+    doubt: list[list[float]] = []
+    errors: list[int] = []
     for doc, truth in zip(scored, gold, strict=True):
         mine = []
+        keys = set()
         for ent in doc.ents:
             if ent.label_ not in LABELS:
                 continue
             score = entity_score(ent) or 0.0
             index = min(BINS - 1, int(score * BINS))
             counts[index] += 1
+            keys.add((ent.start_char, ent.end_char, ent.label_))
             right[index] += (ent.start_char, ent.end_char, ent.label_) in truth
-            mine.append(1.0 - abs(2.0 * score - 1.0))
-        closeness.append(mine)
+            mine.append(score)
+        closeness.append([1.0 - abs(2.0 * score - 1.0) for score in mine])
+        doubt.append([1.0 - score for score in mine])
+        errors.append(len(keys ^ {key for key in truth if key[2] in LABELS}))
     print("\n| score | entities | in the gold |")
     print("|---|---:|---:|")
     for index in range(BINS):
@@ -103,6 +123,33 @@ def main() -> None:
         f"{len(highest)} documents; deciles of the sum: "
         + ", ".join(f"{q:.1f}" for q in statistics.quantiles(summed, n=10))
     )
+    lengths = [len(doc) for doc in scored]
+    signals = {
+        "closeness to 0.5, summed (`uncertain`)": summed,
+        "least confidence, summed (`1 - score`)": [sum(v) for v in doubt],
+        "closeness to 0.5, mean": [statistics.mean(v) if v else 0.0 for v in closeness],
+        "number of the model's entities": [float(len(v)) for v in doubt],
+    }
+    print("\n| per document signal | rank correlation with the model's errors | per token |")
+    print("|---|---:|---:|")
+    per_token = [e / n for e, n in zip(errors, lengths, strict=True)]
+    for name, values in signals.items():
+        mean_values = [v / n for v, n in zip(values, lengths, strict=True)]
+        print(
+            f"| {name} | {spearman(values, errors):.3f} | {spearman(mean_values, per_token):.3f} |"
+        )
+
+
+def spearman(xs: list[float], ys: list[float]) -> float:
+    """Spearman's rank correlation (ties share their mean rank)."""
+    return float(np.corrcoef(_ranks(xs), _ranks(ys))[0, 1])
+
+
+def _ranks(values: list[float]) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    _, inverse, counts = np.unique(array, return_inverse=True, return_counts=True)
+    starts = np.cumsum(counts) - counts
+    return (starts + (counts - 1) / 2.0)[inverse]
 
 
 if __name__ == "__main__":
