@@ -281,3 +281,21 @@ def test_a_file_without_status_reason_is_read_then_upgraded(tmp_path: Path) -> N
         project.apply(edits.with_superseded(edits.add_span(org), project.spans(1), []))
     with Project.open(path, read_only=True) as project:
         assert project.span(misc.id).status_reason == "superseded: ORG decided on the same tokens"
+
+
+def test_a_span_is_checked_against_the_text_of_its_document_after_a_rollback(
+    tmp_path: Path,
+) -> None:
+    """Texts never change, so their lengths are remembered; a document added in a transaction
+    that was rolled back leaves its id free, and the next document with that id is checked
+    against its own text."""
+    with Project.create(tmp_path / "p.annotator") as project:
+        with pytest.raises(RuntimeError), project.transaction():
+            doc_id, _ = project.add_document(Document(text="Nice"))
+            project.apply(edits.add_span(Span(doc_id=doc_id, start=0, end=4, label="LOC")))
+            raise RuntimeError("cancelled")
+        again, _ = project.add_document(Document(text="Jean Moulin, à Lyon"))
+        assert again == doc_id
+        span = Span(doc_id=again, start=15, end=19, label="LOC")
+        project.apply(edits.add_span(span))
+        assert [s.label for s in project.spans(again)] == ["LOC"]
