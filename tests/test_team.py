@@ -284,6 +284,8 @@ def test_cli_split_merge_and_agreement(pair, tmp_path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'r.annotator'}: a file already exists there"
     ]
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:  # left as it was
+        assert merged.count_documents() == 3
     result = runner.invoke(
         app, ["split", str(pair[0]), "--annotators", "x,y", "--out-dir", str(tmp_path / "s")]
     )
@@ -576,3 +578,16 @@ def test_a_merge_takes_more_projects_than_sqlite_attaches_at_once(tmp_path) -> N
         [span] = merged.spans(1)
         assert (span.origin, span.score) == ("annotator:" + "+".join(sorted(names)), 1.0)
     assert agreement(paths[:11])["pairs"][0]["span_exact_f1"] == 1.0
+
+
+def test_a_merge_into_one_of_its_own_projects_is_refused_and_leaves_it_whole(
+    pair, tmp_path
+) -> None:
+    """The output's clean-up on failure deleted the file that made ``create`` fail: an
+    annotator's own project, given as the output by mistake, was gone."""
+    before = pair[1].read_bytes()
+    with pytest.raises(ProjectError, match="a file already exists there"):
+        team.merge_projects(pair[1], pair)
+    assert pair[1].read_bytes() == before
+    with Project.open(pair[1], read_only=True) as project:
+        assert project.count_documents() == 3

@@ -271,10 +271,11 @@ def merge_projects(
         settings = first.settings.model_copy(
             update={"annotator": None, "review_of": tuple(m.name for m in team.members)}
         )
+        merged = Project.create(output, settings, team.schema)  # refuses a file already there
         try:
-            with Project.create(output, settings, team.schema) as merged:
+            with merged:
                 counts = _merge_into(merged, team)
-        except BaseException:
+        except BaseException:  # only what this merge made is removed
             output.unlink(missing_ok=True)
             for leftover in output.parent.glob(output.name + "-*"):
                 leftover.unlink(missing_ok=True)
