@@ -591,3 +591,40 @@ def test_a_merge_into_one_of_its_own_projects_is_refused_and_leaves_it_whole(
     assert pair[1].read_bytes() == before
     with Project.open(pair[1], read_only=True) as project:
         assert project.count_documents() == 3
+
+
+def test_the_same_file_twice_is_named_when_too_few_remain(pair) -> None:
+    with pytest.raises(ValidationError, match="given twice .*; read once"):
+        team.merge_projects(pair[0].with_name("r.annotator"), [pair[0], pair[0]])
+    assert not pair[0].with_name("r.annotator").exists()
+
+
+def test_agreement_reads_at_80_columns_whatever_the_number_of_labels(tmp_path: Path) -> None:
+    """A column per label, and a confusion matrix of them, were cut to '0.…' at 80 columns."""
+    import os
+    import subprocess
+    import sys
+
+    from annotator.model.schema import EntityLabel
+
+    names = [f"Label{n}" for n in range(10)]
+    schema = LabelSchema(entities=tuple(EntityLabel(name=name) for name in names))
+    text = " ".join(f"mot{n}" for n in range(10))
+    spans = [(5 * n, 5 * n + 4, name) for n, name in enumerate(names)]
+    a = _make(tmp_path / "a.annotator", "alice", {text: ("done", spans, [])}, schema)
+    b = _make(tmp_path / "b.annotator", "bob", {text: ("done", spans[::-1][1:], [])}, schema)
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "annotator", "agreement", str(a), str(b)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root), "COLUMNS": "80"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, result.stdout
+    assert "…" not in result.stdout
+    assert ["Label0", "alice", "/", "bob", "1.000", "1.000"] in [line.split() for line in lines]
+    assert ["Label9", "alice", "/", "bob", "0.000", "0.000"] in [line.split() for line in lines]
+    assert any(line.split() == ["Label3", "Label3", "1"] for line in lines)

@@ -99,31 +99,37 @@ def _print_agreement(figures: dict[str, Any]) -> None:
             f"{pair['token_kappa']:.3f}",
         )
     console.print(pairs)
-    labels = Table(box=box.SIMPLE, title="Span F1 by label (exact / overlap)", title_justify="left")
-    labels.add_column("pair")
+    # one row per label and pair, and per pair of labels, so that any number of labels fits
+    # in 80 columns (a column per label did not)
+    labels = Table(box=box.SIMPLE, title="Span F1 by label", title_justify="left")
+    for column in ("label", "pair", "exact F1", "overlap F1"):
+        labels.add_column(column, justify="right" if column.endswith("F1") else "left")
     names = sorted({label for pair in figures["pairs"] for label in pair["per_label"]})
     for name in names:
-        labels.add_column(name, justify="right")
-    for pair in figures["pairs"]:
-        cells = []
-        for name in names:
+        for pair in figures["pairs"]:
             row = pair["per_label"].get(name)
-            cells.append("-" if row is None else f"{row['exact_f1']:.2f}/{row['overlap_f1']:.2f}")
-        labels.add_row(" / ".join(pair["annotators"]), *cells)
+            if row is not None:
+                labels.add_row(
+                    name,
+                    " / ".join(pair["annotators"]),
+                    f"{row['exact_f1']:.3f}",
+                    f"{row['overlap_f1']:.3f}",
+                )
     console.print(labels)
     confusion = figures["confusion"]
     if confusion:
-        columns = sorted({c for row in confusion.values() for c in row})
         table = Table(
             box=box.SIMPLE,
-            title="Labels of spans with the same offsets (rows: earlier annotator)",
+            title="Labels of spans with the same offsets",
             title_justify="left",
         )
-        table.add_column("")
-        for column in columns:
-            table.add_column(column, justify="right")
+        table.add_column("earlier annotator's label")
+        table.add_column("later annotator's label")
+        table.add_column("spans", justify="right")
         for row, counts in confusion.items():
-            table.add_row(row, *(str(counts.get(column, 0)) for column in columns))
+            for column, count in sorted(counts.items()):
+                if count:
+                    table.add_row(row, column, str(count))
         console.print(table)
     for note in figures["notes"]:
         console.print(f"note: {note}", highlight=False)

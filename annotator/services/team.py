@@ -176,7 +176,8 @@ def open_team(
         seen[resolved] = path
         unique.append(path)
     if len(unique) < 2:
-        raise ValidationError("give at least two annotators' project files")
+        twice = f" ({notes[0]})" if notes else ""
+        raise ValidationError(f"give at least two annotators' project files{twice}")
     with ExitStack() as stack:
         members: list[TeamMember] = []
         fingerprints: dict[tuple[str, str], Path] = {}
@@ -197,7 +198,8 @@ def open_team(
             ensure_tokens(project)  # compared and copied by merge, tagged by agreement
             members.append(TeamMember(name, path, project))
         if len(members) < 2:
-            raise ValidationError("give at least two different annotators' project files")
+            copies = f" ({'; '.join(notes)})" if notes else ""
+            raise ValidationError(f"give at least two different annotators' project files{copies}")
         first = members[0]
         for member in members[1:]:
             if member.project.settings.lang != first.project.settings.lang:
