@@ -156,6 +156,17 @@ def test_the_spans_left_out_are_reported_in_the_same_order_every_run(tmp_path: P
     assert left_out == sorted(left_out) == ["A", "B", "C", "D", "E", "F", "G", "H", "P"]
 
 
+def test_a_span_expanded_onto_another_is_counted_as_left_out(tmp_path: Path) -> None:
+    """``Bra`` expanded to the token ``Brad`` is the same tag as the span ``Brad``: one of the
+    two was dropped without a word, and the report's counts did not add up."""
+    item = _document()
+    item.spans.append(Span(id="bra", doc_id=1, start=0, end=3, label="PER"))
+    report = registry.write("conll", [item], tmp_path / "out.conll", misaligned="expand")
+    assert report.counts["misaligned_expanded"] == 1
+    assert report.spans + report.counts["overlapping_removed"] == len(item.spans)
+    assert sum("[0, 4) PER 'Brad'" in warning for warning in report.warnings) == 2
+
+
 @pytest.mark.parametrize("format", ["conll", "conll-biluo"])
 def test_export_reads_back_as_the_same_spans(tmp_path: Path, format: str) -> None:
     item = _document()

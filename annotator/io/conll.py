@@ -25,6 +25,7 @@ Sentences come from spaCy's rule-based sentencizer and the text's line breaks.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -351,8 +352,10 @@ def _document_lines(
     aligned = align_spans(doc, document, item.spans, misaligned, report)  # type: ignore[arg-type]
     kept = [spacy_span for _, spacy_span in aligned.kept(item.spans)]
     entities = filter_spans(kept)
+    # a multiset: a span expanded onto another one's tokens and label is left out too
     for span in sorted(
-        set(kept) - set(entities), key=lambda s: (s.start_char, s.end_char, s.label_)
+        (Counter(kept) - Counter(entities)).elements(),
+        key=lambda s: (s.start_char, s.end_char, s.label_),
     ):
         report.count("overlapping_removed")
         report.warnings.append(
@@ -401,7 +404,8 @@ def _plain_document_lines(
     kept = [(*ends, span.label) for span in item.spans if (ends := aligned.get(span.id))]
     entities = _filter_spans(kept)
     text = tokens.text
-    removed = set(kept) - set(entities) if len(entities) < len(kept) else ()
+    # a multiset: a span expanded onto another one's tokens and label is left out too
+    removed = (Counter(kept) - Counter(entities)).elements() if len(entities) < len(kept) else ()
     for first, end, label in sorted(removed):  # by place, then label: the same every run
         start_char, end_char = tokens.offsets(first, end)
         report.count("overlapping_removed")
