@@ -29,6 +29,8 @@ def test_skip_invalid_leaves_the_region_out_and_lists_it(
     document = project.document(project.document_ids()[0], tokens=False)
     skipped = document.meta["labelstudio"]["skipped_regions"]
     assert [region["id"] for region in skipped] == ["ent-5"]
+    [note] = [note for note in report.notes if "invalid regions left out" in note]
+    assert note.startswith(f"{source}: ") and "(1 record: " in note
     assert all(span.end <= len(document.text) for span in project.spans(document.id))
 
 
@@ -42,3 +44,20 @@ def test_text_key_names_the_field_when_a_task_has_several(project: Project, tmp_
         import_sources(project, [source], format="labelstudio")
     import_sources(project, [source], format="labelstudio", text_key="body")
     assert project.document(project.document_ids()[0], tokens=False).text == "Acme hires Alice."
+
+
+def test_skip_invalid_says_in_the_report_which_doccano_lines_lost_entities(
+    project: Project, tmp_path: Path
+) -> None:
+    """The entities were left out and kept in the meta, but the report said nothing."""
+    source = tmp_path / "d.jsonl"
+    source.write_text(
+        '{"text": "Alice in Paris", "entities": [[0, 5, "PER"], [9, 40, "LOC"]]}\n'
+        '{"text": "Bob in Lyon", "entities": [[0, 3, "PER"]]}\n'
+        '{"text": "Eve in Nice", "entities": [[7, 99, "LOC"]]}\n',
+        encoding="utf-8",
+    )
+    report = import_sources(project, [source], format="doccano", skip_invalid=True)
+    assert report.documents == 3
+    [note] = [note for note in report.notes if "invalid entities left out" in note]
+    assert note.startswith(f"{source}: ") and "(2 records: lines 1, 3)" in note

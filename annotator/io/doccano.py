@@ -111,6 +111,12 @@ def sniff_doccano(path: Path, head: bytes) -> bool:
 # --- reading --------------------------------------------------------------------------------
 
 
+SKIPPED_ENTITIES_NOTE = (
+    "invalid entities left out (--skip-invalid), with their relations; each is kept with its "
+    "reason in the document's meta, doccano.skipped_entities"
+)
+
+
 @register_reader("doccano", sniff=sniff_doccano, priority=60, description="doccano JSONL")
 def read_doccano(
     path: Path,
@@ -360,6 +366,8 @@ def _record(
         extra["duplicate_spans"] = duplicates
     if extra:
         record.meta["doccano"] = extra
+    if "skipped_entities" in extra:
+        record.notes.append(SKIPPED_ENTITIES_NOTE)
     return record
 
 

@@ -55,6 +55,10 @@ from annotator.model import LabelSchema, Relation, Span
 
 RESULT_KEYS = ("annotations", "completions", "predictions")
 DEFAULT_RELATION_LABEL = "relation"
+SKIPPED_REGIONS_NOTE = (
+    "invalid regions left out (--skip-invalid); each is kept with its reason in the "
+    "document's meta, labelstudio.skipped_regions"
+)
 PREDICTION_IDS_NOTE = (
     "Label Studio predictions given as ids only (no results) were skipped; "
     "export the project with predictions included to import them"
@@ -224,6 +228,8 @@ class _TaskReader:
                     self.meta.setdefault(source, []).append(info)
         if "prediction_ids" in self.meta:
             self.out.notes.append(PREDICTION_IDS_NOTE)
+        if "skipped_regions" in self.meta:
+            self.out.notes.append(SKIPPED_REGIONS_NOTE)
         if submitted:
             self.out.status = "done"
         task_meta = self.task.get("meta")
