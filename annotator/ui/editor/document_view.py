@@ -23,12 +23,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from annotator import edits
-from annotator.errors import AnnotatorError, TokensMissingError
+from annotator.errors import AnnotatorError
 from annotator.model import Relation, Span
 from annotator.services import tokenizing
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.banner import ModeBanner
-from annotator.ui.editor.document_tokens import DocumentTokenizer
 from annotator.ui.editor.editing import EditingInteraction, Mode
 from annotator.ui.editor.editor_actions import build_actions
 from annotator.ui.editor.geometry import ArcShape, ViewGeometry
@@ -106,9 +105,6 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             },
         )
         self._propagation = PropagationRunner(session.project, self)
-        self._document_tokens = DocumentTokenizer(session.project, self)
-        self._document_tokens.tokenized.connect(self._on_document_tokenized)
-        self._document_tokens.failed.connect(session.edit_failed)
         self._propagation.stored.connect(self._on_propagation_stored)
         self._propagation.withdrawn.connect(self._on_propagation_withdrawn)
         self._propagation.finished.connect(self._on_propagation_finished)
@@ -327,26 +323,11 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
 
     # -- loading --------------------------------------------------------------------------------
 
-    def tokens_pending(self) -> bool:
-        """Whether the open document's tokens are still being made (its edits wait)."""
-        return self._doc_id is not None and self._document_tokens.pending == self._doc_id
-
-    def wait_for_tokens(self) -> None:
-        """Until the open document's tokens are stored (a job that writes is starting)."""
-        self._document_tokens.wait()
-
     def _load_document(self, doc_id: int) -> None:
         project = self.session.project
         try:
-            try:
-                document = project.document(doc_id)
-            except TokensMissingError:  # an import leaves them for later
-                if project.read_only:  # kept in this connection's memory: made here
-                    tokenizing.ensure_tokens(project, [doc_id])
-                    document = project.document(doc_id)
-                else:  # made in the worker: the text shows at once
-                    document = project.document(doc_id, tokens=False)
-                    self._document_tokens.start(doc_id)
+            tokenizing.ensure_tokens(project, [doc_id])  # an import leaves them for later
+            document = project.document(doc_id)
         except AnnotatorError as error:
             self.session.edit_failed.emit(str(error))
             return
@@ -367,22 +348,6 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self.viewport().update()
         if had_selection:
             self.selection_changed.emit(None)
-
-    def _on_document_tokenized(self, doc_id: int) -> None:
-        """The tokens the open document waited for are stored: read them, and the spans'
-        alignment flags they set, where the reader is."""
-        if doc_id != self._doc_id:
-            return
-        project = self.session.project
-        try:
-            self._tokens = TokenIndex(project.tokens(doc_id), len(self._text))
-        except AnnotatorError as error:
-            self.session.edit_failed.emit(str(error))
-            return
-        self._index = self._read_annotations(doc_id)
-        self._arcs = []
-        self.viewport().update()
-        self.selection_changed.emit(self.selected())  # the inspector's alignment line
 
     def _read_annotations(self, doc_id: int) -> AnnotationIndex:
         project = self.session.project

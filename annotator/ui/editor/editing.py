@@ -111,12 +111,6 @@ class EditingInteraction:
         decides supersedes the pending suggestions on its exact tokens, in the same step.
         Only the spans around what it decides can be superseded: those are looked up in the
         index, not all of a long document's 10,000 (4 ms a key)."""
-        if self.tokens_pending():
-            self.session.edit_failed.emit(
-                "This document's tokens are still being made; nothing was changed. "
-                "Try again in a moment."
-            )
-            return False
         index = self._index
         around = {
             span.id: span
