@@ -94,9 +94,9 @@ def _columns(lang: str, texts: Iterable[str]) -> Iterator[tuple[list[int], list[
     The vocabulary grows with every new word (~0.3 KB each); past ``MAX_LEXEMES`` the
     pipeline is made afresh (same rules, same tokens; ~0.1 s) so a long import keeps flat memory.
     """
+    nlp = blank(lang)  # first: it imports spaCy under its lock (two threads may ask at once)
     from spacy.attrs import IDX, LENGTH
 
-    nlp = blank(lang)
     if len(nlp.vocab) > MAX_LEXEMES:
         with _LOADING:
             _load_blank.cache_clear()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.errors import NotFoundError
+from annotator.errors import NotFoundError, TokensMissingError
 from annotator.model import Relation, Span, is_aligned
 from annotator.ui.editor.style import text_colour_on
 from annotator.ui.session import ProjectSession
@@ -142,10 +142,15 @@ class Inspector(QWidget):
             self.fields["offsets"].setText(
                 f"{item.start}–{item.end} ({item.end - item.start} characters)"
             )
-            tokens = self._session.project.tokens(item.doc_id)  # cached by the store
-            aligned = is_aligned(item.start, item.end, tokens)
+            try:
+                tokens = self._session.project.tokens(item.doc_id)  # cached by the store
+            except TokensMissingError:  # being made (the view holds edits meanwhile)
+                tokens = None
+            aligned = tokens is None or is_aligned(item.start, item.end, tokens)
             self.fields["alignment"].setText(
-                "on token boundaries"
+                "tokens not made yet"
+                if tokens is None
+                else "on token boundaries"
                 if aligned
                 else "⚠ misaligned: not on token boundaries (spaCy would drop it; resize it)"
             )

@@ -244,6 +244,7 @@ class MainWindow(QMainWindow):
         if task.writes:
             self.tokenizer.suspend()  # their commits would refuse the job's transaction
             self.indexer.suspend()
+            self.view.wait_for_tokens()
             self.hold_edits(True)
 
     def _on_task_ended(self, task: Task) -> None:
@@ -314,6 +315,7 @@ class MainWindow(QMainWindow):
         self.tasks.cancel_and_wait()
         self.tokenizer.close()
         self.indexer.close()
+        self.view.close_tokens()
         self.save_view_state()
         self.save_layout()
         super().closeEvent(event)

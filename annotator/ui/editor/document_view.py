@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QPainter,
@@ -23,11 +23,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from annotator import edits
-from annotator.errors import AnnotatorError
+from annotator.errors import AnnotatorError, TokensMissingError
 from annotator.model import Relation, Span
 from annotator.services import tokenizing
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.banner import ModeBanner
+from annotator.ui.editor.document_tokens import DocumentTokenizer
 from annotator.ui.editor.editing import EditingInteraction, Mode
 from annotator.ui.editor.editor_actions import build_actions
 from annotator.ui.editor.geometry import ArcShape, ViewGeometry
@@ -66,7 +67,9 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._style = ViewStyle(session.project.schema, self.font())
         self._doc_id: int | None = None
         self._text = ""
-        self._tokens = TokenIndex((), 0)
+        self._token_index = TokenIndex((), 0)
+        self._tokens_missing = False  # the worker is making the open document's tokens
+        self._tokens_started = False
         self._index = AnnotationIndex()
         self._local: LocalAnnotations | None = None
         self._relation_blocks_cache: list[tuple[Relation, int, int]] = []
@@ -105,6 +108,9 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             },
         )
         self._propagation = PropagationRunner(session.project, self)
+        self._document_tokens = DocumentTokenizer(session.project, self)
+        self._document_tokens.tokenized.connect(self._on_document_tokenized)
+        self._document_tokens.failed.connect(self._on_document_tokens_failed)
         self._propagation.stored.connect(self._on_propagation_stored)
         self._propagation.withdrawn.connect(self._on_propagation_withdrawn)
         self._propagation.finished.connect(self._on_propagation_finished)
@@ -323,11 +329,45 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
 
     # -- loading --------------------------------------------------------------------------------
 
+    @property
+    def _tokens(self) -> TokenIndex:
+        """The open document's tokens (the gestures' snapping and stepping read them)."""
+        return self._require_tokens()
+
+    def _require_tokens(self) -> TokenIndex:
+        """The open document's tokens. A gesture that needs them before the worker has stored
+        them waits for it: only in the first seconds after an imported document opens, while
+        spaCy's tokenizer loads. Its edit is then made, not refused."""
+        if self._tokens_missing:
+            self._await_tokens()
+        return self._token_index
+
+    def tokens_pending(self) -> bool:
+        """Whether the open document's tokens are still being made in the worker."""
+        return self._tokens_missing
+
+    def wait_for_tokens(self) -> None:
+        """Until the tokens under way are stored (a job that writes is starting)."""
+        self._document_tokens.wait()
+
+    def close_tokens(self) -> None:
+        """Wait for the tokens under way and drop what the worker still reports (the project
+        closes)."""
+        self._document_tokens.close()
+
     def _load_document(self, doc_id: int) -> None:
         project = self.session.project
+        missing = False
         try:
-            tokenizing.ensure_tokens(project, [doc_id])  # an import leaves them for later
-            document = project.document(doc_id)
+            try:
+                document = project.document(doc_id)
+            except TokensMissingError:  # an import leaves them for later
+                if project.read_only:  # kept in this connection's memory: made here
+                    tokenizing.ensure_tokens(project, [doc_id])
+                    document = project.document(doc_id)
+                else:  # made in the worker: the text shows at once
+                    document = project.document(doc_id, tokens=False)
+                    missing = True
         except AnnotatorError as error:
             self.session.edit_failed.emit(str(error))
             return
@@ -335,7 +375,11 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         had_selection = self._selected_id is not None
         self._doc_id = doc_id
         self._text = document.text
-        self._tokens = TokenIndex(document.tokens, len(document.text))
+        self._token_index = TokenIndex(document.tokens, len(document.text))
+        self._tokens_missing = missing
+        self._tokens_started = False
+        if missing:  # after the text's first paint (spaCy's tokenizer holds the GIL while it
+            QTimer.singleShot(250, self._start_tokens)  # runs), or soon if it is not painted
         self._index = self._read_annotations(doc_id)
         self._layout = DocumentLayout(document.text, self._style.text_font, self._style.tag_font)
         self._relation_block_of = {}
@@ -349,13 +393,61 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         if had_selection:
             self.selection_changed.emit(None)
 
+    def _start_tokens(self) -> None:
+        if self._tokens_missing and not self._tokens_started:
+            self._tokens_started = True
+            assert self._doc_id is not None
+            self._document_tokens.start(self._doc_id)
+
+    def _on_document_tokenized(self, doc_id: int) -> None:
+        if self._document_tokens.closed or doc_id != self._doc_id or not self._tokens_missing:
+            return  # closing, another document, or a gesture already waited for them
+        self._apply_tokens()
+
+    def _on_document_tokens_failed(self, message: str) -> None:
+        """Said in the status bar; the view makes the tokens itself when a gesture needs
+        them (``_apply_tokens``)."""
+        if not self._document_tokens.closed:
+            self.session.edit_failed.emit(message)
+
+    def _await_tokens(self) -> None:
+        self._start_tokens()
+        self.viewport().setCursor(Qt.CursorShape.BusyCursor)
+        try:
+            self._document_tokens.wait()  # spaCy's first load, then milliseconds
+        finally:
+            self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
+        self._apply_tokens()
+
+    def _apply_tokens(self) -> None:
+        """Read the open document's stored tokens, and the spans' alignment flags they set.
+        Made here when the worker could not (it said why)."""
+        assert self._doc_id is not None
+        doc_id = self._doc_id
+        project = self.session.project
+        self._tokens_missing = False
+        try:
+            try:
+                tokens = project.tokens(doc_id)
+            except TokensMissingError:
+                tokenizing.ensure_tokens(project, [doc_id])
+                tokens = project.tokens(doc_id)
+        except AnnotatorError as error:
+            self.session.edit_failed.emit(str(error))
+            return
+        self._token_index = TokenIndex(tokens, len(self._text))
+        self._index = self._read_annotations(doc_id)
+        self._arcs = []
+        self.viewport().update()
+        self.selection_changed.emit(self.selected())  # the inspector's alignment line
+
     def _read_annotations(self, doc_id: int) -> AnnotationIndex:
         project = self.session.project
         self._local = LocalAnnotations(
             project.spans(doc_id),
             project.relations(doc_id),
             project.misaligned_span_ids(doc_id),
-            self._tokens,
+            self._token_index,
         )
         return self._local.index()
 
@@ -462,6 +554,8 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
     # -- painting -------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        if self._tokens_missing and not self._tokens_started:
+            QTimer.singleShot(0, self._start_tokens)  # once this paint is on screen
         painter = QPainter(self.viewport())
         palette = self.palette()
         painter.fillRect(event.rect(), palette.color(QPalette.ColorRole.Base))

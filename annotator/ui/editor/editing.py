@@ -111,6 +111,7 @@ class EditingInteraction:
         decides supersedes the pending suggestions on its exact tokens, in the same step.
         Only the spans around what it decides can be superseded: those are looked up in the
         index, not all of a long document's 10,000 (4 ms a key)."""
+        self._require_tokens()  # tokens still being made: wait, the index follows their flags
         index = self._index
         around = {
             span.id: span

@@ -1,0 +1,111 @@
+"""A document an import left without tokens opens at once; its tokens are made in a worker.
+A gesture that needs them sooner waits for them and is then made, never refused (the first
+opening after an import held the window for seconds while spaCy's French tokenizer loaded
+on the UI thread)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
+
+from annotator.errors import TokensMissingError
+from annotator.model import Span
+from annotator.services import tokenizing
+from annotator.services.importing import import_sources
+from annotator.store import Project
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
+
+TEXT = "Jean Moulin est né à Béziers en 1899."
+
+
+def _imported(tmp_path: Path) -> Path:
+    """A project whose one imported text has no tokens yet, and a suggestion on "Béziers"."""
+    source = tmp_path / "a.txt"
+    source.write_text(TEXT, "utf-8")
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        import_sources(project, [source])
+        project.add_spans([Span(doc_id=1, start=21, end=28, label="LOC", status="suggested")])
+        with pytest.raises(TokensMissingError):
+            project.tokens(1)
+    return path
+
+
+@pytest.fixture
+def held_worker(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The worker's ``ensure_tokens`` waits for the event, as spaCy's first load would."""
+    release = threading.Event()
+    ensure_tokens = tokenizing.ensure_tokens
+
+    def slow(project, doc_ids=None, **options):
+        if threading.current_thread() is not threading.main_thread():
+            release.wait(30)
+        return ensure_tokens(project, doc_ids, **options)
+
+    monkeypatch.setattr(tokenizing, "ensure_tokens", slow)
+    return release
+
+
+def test_the_document_opens_before_its_tokens_are_made(
+    qtbot, launcher, tmp_path: Path, held_worker: threading.Event
+) -> None:
+    window = open_window(qtbot, launcher, _imported(tmp_path))
+    view, project = window.view, window.session.project
+    assert view.doc_id() == 1 and view.tokens_pending()
+    held_worker.set()
+    qtbot.waitUntil(lambda: not view.tokens_pending(), timeout=30_000)
+    assert project.tokens(1)[:2] == ((0, 4), (5, 11))
+
+
+def test_a_key_pressed_before_the_tokens_land_waits_for_them_and_is_made(
+    qtbot, launcher, tmp_path: Path, held_worker: threading.Event
+) -> None:
+    window = open_window(qtbot, launcher, _imported(tmp_path))
+    view, project = window.view, window.session.project
+    qtbot.keyClick(view, Qt.Key.Key_Tab)  # selects the suggestion: no tokens needed
+    assert view.tokens_pending()
+    threading.Timer(0.3, held_worker.set).start()  # the UI thread waits in the key
+    qtbot.keyClick(view, Qt.Key.Key_A)
+    assert not view.tokens_pending()
+    assert [s.status for s in project.spans(1)] == ["accepted"]
+    assert project.tokens(1)[:2] == ((0, 4), (5, 11))
+
+
+def test_closing_while_the_tokens_are_made_waits_and_reports_nothing_late(
+    qtbot, launcher, tmp_path: Path, held_worker: threading.Event
+) -> None:
+    """The worker's signal, queued while the window closed, used to reach a closed project:
+    a modal error box, and Ctrl+Q did not quit."""
+    window = open_window(qtbot, launcher, _imported(tmp_path))
+    assert window.view.tokens_pending()
+    threading.Timer(0.3, held_worker.set).start()
+    window.close()
+    qtbot.wait(200)  # the queued signals are delivered (an error would fail the test)
+    with Project.open(tmp_path / "p.annotator", read_only=True) as project:
+        assert project.tokens(1)[:2] == ((0, 4), (5, 11))
+
+
+def test_when_the_worker_fails_the_view_makes_the_tokens_itself(
+    qtbot, launcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ensure_tokens = tokenizing.ensure_tokens
+
+    def locked_in_worker(project, doc_ids=None, **options):
+        if threading.current_thread() is not threading.main_thread():
+            raise sqlite3.OperationalError("database is locked")
+        return ensure_tokens(project, doc_ids, **options)
+
+    monkeypatch.setattr(tokenizing, "ensure_tokens", locked_in_worker)
+    window = open_window(qtbot, launcher, _imported(tmp_path))
+    view, project = window.view, window.session.project
+    qtbot.waitUntil(lambda: "could not be made" in window.statusBar().currentMessage())
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    qtbot.keyClick(view, Qt.Key.Key_A)
+    assert [s.status for s in project.spans(1)] == ["accepted"]
+    assert project.tokens(1)[:2] == ((0, 4), (5, 11))
