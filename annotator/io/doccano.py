@@ -309,9 +309,11 @@ def _record(
     extra: dict[str, Any] = {}
     categories: list[Any] = []
     ids: dict[Any, str] = {}
-    seen: set[tuple[int, int, str]] = set()
+    seen: set[tuple[int, int, str]] | None = None  # made when a span without an id comes
     duplicates = 0
     skipped_ids: set[Any] = set()
+    spans = record.spans
+    length = len(text)
     for key, item in value.items():
         if key in (used_key, "relations") or (key == "meta" and isinstance(meta, dict)):
             continue
@@ -319,11 +321,30 @@ def _record(
             raise FormatError(path, where, f"entities: expected a list, got {item!r}"[:200])
         if key in SPAN_KEYS and isinstance(item, list):
             for entry in item:
+                if type(entry) is dict:  # the usual entity, checked here without a call
+                    entity_id = entry.get("id")
+                    start, end = entry.get("start_offset"), entry.get("end_offset")
+                    label = entry.get("label")
+                    if (
+                        type(entity_id) is int
+                        and type(start) is int
+                        and type(end) is int
+                        and type(label) is str
+                        and label
+                        and 0 <= start < end <= length
+                    ):
+                        if entity_id in ids:
+                            raise FormatError(path, where, f"entity id {entity_id!r} is used twice")
+                        ids[entity_id] = span_key = str(len(spans))
+                        if seen is not None:
+                            seen.add((start, end, label))
+                        spans.append(ImportedSpan(start, end, label, key=span_key))
+                        continue
                 if isinstance(entry, str):
                     categories.append(entry)
                     continue
                 try:
-                    span, entity_id = _span(path, where, key, entry, len(text))
+                    span, entity_id = _span(path, where, key, entry, length)
                 except FormatError as error:
                     if not skip_invalid:
                         raise
@@ -334,16 +355,18 @@ def _record(
                         skipped_ids.add(_entity_id(path, where, entry["id"]))
                     continue
                 identity = (span.start, span.end, span.label)
+                if seen is None:
+                    seen = {(s.start, s.end, s.label) for s in spans}
                 if identity in seen and entity_id is None:
                     duplicates += 1
                     continue
                 seen.add(identity)
-                span.key = str(len(record.spans))
+                span.key = str(len(spans))
                 if entity_id is not None:
                     if entity_id in ids:
                         raise FormatError(path, where, f"entity id {entity_id!r} is used twice")
                     ids[entity_id] = span.key
-                record.spans.append(span)
+                spans.append(span)
         elif key in CATEGORY_KEYS and isinstance(item, list):
             categories.extend(item)
         else:

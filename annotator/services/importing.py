@@ -409,29 +409,29 @@ def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
     spans: dict[SpanKey, ImportedSpan] = {}
     by_key: dict[str, SpanKey] = {}
     origin = f"import:{plan.format}"
-    for span in record.spans:
+    for span in record.spans:  # 330,000 spans a corpus: fields read once, no call per span
+        start, end, label, status = span.start, span.end, span.label, span.status
         if not (
-            (type(span.start) is int or limits.is_offset(span.start))
-            and (type(span.end) is int or limits.is_offset(span.end))
+            (type(start) is int or limits.is_offset(start))
+            and (type(end) is int or limits.is_offset(end))
         ):
-            raise FormatError(
-                path, where, f"span {span.start!r}-{span.end!r}: offsets must be integers"
-            )
-        if not (0 <= span.start < span.end <= length):
+            raise FormatError(path, where, f"span {start!r}-{end!r}: offsets must be integers")
+        if not (0 <= start < end <= length):
             raise FormatError(
                 path,
                 where,
-                f"span [{span.start}, {span.end}) {span.label} is outside the text "
-                f"({length} characters) or empty",
+                f"span [{start}, {end}) {label} is outside the text ({length} characters) or empty",
             )
-        if span.status not in _SPAN_RANK:
-            raise FormatError(path, where, f"span status {span.status!r} is unknown")
-        if span.score is not None or type(span.label) is not str or span.label not in _GOOD_LABELS:
+        if status not in _SPAN_RANK:
+            raise FormatError(path, where, f"span status {status!r} is unknown")
+        if span.score is not None or type(label) is not str or label not in _GOOD_LABELS:
             _check_annotation(span, "span", plan, where)  # else a label seen, no score: good
         if span.origin is None:
             span.origin = origin
-        key = (span.start, span.end, span.label)
-        spans[key] = _stronger_span(spans.get(key), span)
+        key = (start, end, label)
+        current = spans.get(key)
+        if current is None or _SPAN_RANK[status] > _SPAN_RANK[current.status]:
+            spans[key] = span  # the stronger of the two (_stronger_span)
         if span.key is not None:
             by_key[span.key] = key
     relations: dict[RelationKey, list[ImportedRelation]] = {}
@@ -681,22 +681,27 @@ class _Importer:
         for doc_id, pending in targets:
             origin = f"import:{pending.plan.format}"
             ids = dict(pending.stored_span_ids)
-            ids.update(zip(pending.spans, islice(span_ids, len(pending.spans)), strict=True))
-            for key, span in pending.spans.items():
+            new_ids = list(islice(span_ids, len(pending.spans)))
+            ids.update(zip(pending.spans, new_ids, strict=True))
+            for span, span_id in zip(pending.spans.values(), new_ids, strict=True):
+                score = span.score
+                if score is not None and type(score) is not float:
+                    score = _score(score, pending)
+                status = span.status
                 spans.append(
                     (
-                        ids[key],
+                        span_id,
                         doc_id,
                         span.start,
                         span.end,
                         span.label,
                         span.origin or origin,
-                        span.status,
-                        _score(span.score, pending),
+                        status,
+                        score,
                         span.edited,
                     )
                 )
-                span_statuses.append(span.status)
+                span_statuses.append(status)
             pending.plan.report.spans += len(pending.spans)
             listed = [
                 (key, relation)
