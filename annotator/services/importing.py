@@ -32,6 +32,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -215,15 +216,18 @@ def import_into_file(
         project = Project.open(path)
     last_before = project.last_document_id()
     try:
-        report = import_sources(
-            project, sources, format, split, progress, cancel, skip_invalid, text_key
-        )
+        # a file made here, that no one else has open: written through a rollback journal,
+        # not the WAL (see ``Project.rollback_journal``)
+        with project.rollback_journal() if created else nullcontext():
+            report = import_sources(
+                project, sources, format, split, progress, cancel, skip_invalid, text_key
+            )
         if created and not project.schema.entities:
             project.set_schema(default_schema())  # the source brought no labels
     except BaseException:
         project.close()
         if created:
-            for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
                 leftover.unlink(missing_ok=True)
             if was_there:
                 path.write_bytes(b"")  # it was an empty file: leave it so

@@ -1281,6 +1281,36 @@ class Project:
         finally:
             self.db.execute(f"PRAGMA cache_size = {int(before)}")
 
+    @contextmanager
+    def rollback_journal(self) -> Iterator[Project]:
+        """The writes inside go through a rollback journal instead of the WAL, then the file is
+        back in WAL mode: for the bulk import into a project file the command has just made,
+        that no other connection has open.
+
+        In WAL mode every page of a bulk write is written twice (to the ``-wal``, then copied
+        into the file by the checkpoint), with a checksum per frame; a rollback journal keeps
+        only the pages the file had before the transaction, and a new project has a few dozen.
+        An import of 10,000 documents (110 MB): 4.3 -> 3.6 CPU s, and one 110 MB write less.
+        Nothing is given up: ``synchronous`` stays FULL, and a transaction cut short by a
+        crash is rolled back from the journal when the file is next opened, as the WAL would
+        have left it. When another connection has the file open (SQLite refuses to leave WAL
+        mode then), the writes simply stay in the WAL.
+        """
+        self._require_writable()
+        (timeout,) = self.db.execute("PRAGMA busy_timeout").fetchone()
+        self.db.execute("PRAGMA busy_timeout = 0")  # another connection: do not wait for it
+        try:
+            (mode,) = self.db.execute("PRAGMA journal_mode = DELETE").fetchone()
+        except sqlite3.OperationalError:  # "database is locked": open elsewhere
+            mode = "wal"
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+        try:
+            yield self
+        finally:
+            if mode != "wal":
+                self.db.execute("PRAGMA journal_mode = WAL")
+
     def document_ids_by_hash(self, digests: Sequence[str]) -> dict[str, int]:
         """Which of these text hashes (``text_hash``) are stored, and as which document."""
         found: dict[str, int] = {}
@@ -1359,7 +1389,9 @@ class Project:
                 # a few spans in a long document (propagation's, on the UI thread): no sets
                 few = spans_in[doc_id] * SETS_PAY_FROM < len(tokens)
                 bounds[doc_id] = SortedBoundaries(tokens) if few else TokenBoundaries(tokens)
-        stored = []
+        runs: list[tuple[tuple, list[tuple]]] = []  # (shared columns, rows), in row order
+        shared: tuple | None = None
+        run: list[tuple] = []
         misaligned = 0
         schema = self.schema
         labels = set(schema.entity_names)
@@ -1388,31 +1420,18 @@ class Project:
             boundaries = known.get(doc_id) or bounds.get(doc_id)
             aligned = None if boundaries is None else int(boundaries.aligned(start, end))
             misaligned += aligned == 0
-            stored.append(
-                (
-                    span_id,
-                    doc_id,
-                    start,
-                    end,
-                    label,
-                    origin,
-                    status,
-                    score,
-                    int(edited),
-                    aligned,
-                    reason,
-                )
-            )
+            columns = (origin, status, int(edited), aligned, reason)
+            if columns != shared:
+                shared, run = columns, []
+                runs.append((columns, run))
+            run.append((span_id, doc_id, start, end, label, score))
         with self.transaction():
             try:
-                self.db.conn.executemany(
-                    f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({_SPAN_MARKS})",
-                    stored,
-                )
+                _insert_span_runs(self.db.conn, runs)
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a span id is already used ({error})") from None
             self._bump_many(doc_ids)
-        return len(stored), misaligned
+        return sum(len(run) for _, run in runs), misaligned
 
     def add_checked_rows(self, spans: Sequence[tuple], relations: Sequence[tuple] = ()) -> None:
         """Spans as whole ``spans`` rows (``_SPAN_COLUMNS`` order: alignment flag and status
@@ -1505,6 +1524,57 @@ class Project:
                 "UPDATE documents SET status = ?, revision = revision + 1 WHERE id = ?",
                 [status, doc_id],
             )
+
+
+_SPAN_RUN_COLUMNS = (
+    "id, doc_id, start, end, label, score, origin, status, edited, aligned, status_reason"
+)
+SPAN_RUN_FROM = 16
+"""Spans in a row sharing origin, status, ``edited``, alignment flag and status reason, from
+this many on, are inserted with those written into the statement (``_insert_span_runs``)."""
+
+
+def _insert_span_runs(conn: sqlite3.Connection, runs: list[tuple[tuple, list[tuple]]]) -> None:
+    """Insert span rows ``(id, doc_id, start, end, label, score)``, in runs that share the
+    other columns, in their order (rowids as one ``executemany`` of whole rows would give).
+
+    sqlite3 binds each parameter of each row with a call of its own: 330,000 spans of 11
+    parameters took 1.5 CPU s, of 6 parameters with the 5 shared ones written once as SQL
+    literals 1.0 s. Only plain values are written so (None, integers, printable ASCII text);
+    runs of other values, and short runs, bind every column.
+    """
+    whole: list[tuple] = []
+    for columns, rows in runs:
+        literals = _sql_literals(columns) if len(rows) >= SPAN_RUN_FROM else None
+        if literals is None:
+            whole.extend(row + columns for row in rows)
+            continue
+        if whole:
+            conn.executemany(
+                f"INSERT INTO spans ({_SPAN_RUN_COLUMNS}) VALUES ({_SPAN_MARKS})", whole
+            )
+            whole = []
+        conn.executemany(
+            f"INSERT INTO spans ({_SPAN_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, {literals})", rows
+        )
+    if whole:
+        conn.executemany(f"INSERT INTO spans ({_SPAN_RUN_COLUMNS}) VALUES ({_SPAN_MARKS})", whole)
+
+
+def _sql_literals(values: tuple) -> str | None:
+    """``values`` as SQL literals separated by commas, or None when one is not a plain value
+    (None, an int, printable ASCII text: nothing SQLite could read differently than bound)."""
+    literals = []
+    for value in values:
+        if value is None:
+            literals.append("NULL")
+        elif type(value) is int and value in SQLITE_INTEGERS:
+            literals.append(str(value))
+        elif type(value) is str and value.isascii() and value.isprintable():
+            literals.append("'" + value.replace("'", "''") + "'")
+        else:
+            return None
+    return ", ".join(literals)
 
 
 def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
