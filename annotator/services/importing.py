@@ -60,6 +60,7 @@ from annotator.model.document import DocumentStatus, TokenOffsets, check_tokens,
 from annotator.model.labels import label_problem
 from annotator.model.parsing import one_line
 from annotator.model.span import consecutive_ids
+from annotator.services.bulk import paused_gc
 from annotator.services.projects import new_project
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
@@ -218,7 +219,7 @@ def import_into_file(
     try:
         # a file made here, that no one else has open: written through a rollback journal,
         # not the WAL (see ``Project.rollback_journal``)
-        with project.rollback_journal() if created else nullcontext():
+        with project.rollback_journal() if created else nullcontext(), paused_gc():
             report = import_sources(
                 project, sources, format, split, progress, cancel, skip_invalid, text_key
             )
