@@ -169,13 +169,14 @@ def import_sources(
     total = _total(plans, split)
     report = ImportReport(sources=[plan.report for plan in plans])
     with project.bulk_cache(), project.transaction():
-        importer = _Importer(project, report, lang, progress, total)
-        for plan in plans:
-            for record in plan.records():
-                if cancel is not None and cancel():
-                    raise Cancelled("import cancelled; nothing from it was kept")
-                importer.add(record, plan)
-        importer.flush()
+        with project.spans_indexed_after() as index_spans:
+            importer = _Importer(project, report, lang, progress, total, index_spans)
+            for plan in plans:
+                for record in plan.records():
+                    if cancel is not None and cancel():
+                        raise Cancelled("import cancelled; nothing from it was kept")
+                    importer.add(record, plan)
+            importer.flush()
         importer.report_notes()
         report.seconds = round(time.perf_counter() - started, 3)
         project.log_event("import", _describe(report), report.to_dict(), actor="import")
@@ -500,8 +501,10 @@ class _Importer:
         lang: str,
         progress: Progress | None,
         total: int | None,
+        index_spans: Callable[[], None] = lambda: None,
     ) -> None:
         self.project = project
+        self.index_spans = index_spans  # before spans are read by document or label
         self.report = report
         self.lang = lang
         self.progress = progress
@@ -573,6 +576,7 @@ class _Importer:
                 fresh.append(pending)
             else:
                 self._count_repeated(pending)
+                self.index_spans()
                 targets.append((doc_id, self._merge_stored(doc_id, pending)))
         boundaries: dict[int, TokenBoundaries] = {}
         rows = self._document_rows(fresh, boundaries)
@@ -661,6 +665,8 @@ class _Importer:
                     pairs.setdefault(label, set()).add(pair)
         if not missing and not pairs:
             return
+        if self.report.spans:
+            self.index_spans()  # set_schema reads the labels in use: by the label index
         self.project.set_schema(schema.with_labels(missing, pairs))
         self.report.labels_added.extend(sorted(missing))
         self.report.relation_labels_added.extend(
