@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import json
 import re
@@ -35,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from operator import attrgetter, lt
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from annotator.errors import ExportError, FormatError
 from annotator.io import limits
@@ -458,6 +459,7 @@ def _entity_id(path: Path, where: str | int, value: Any) -> Any:
 _LINE = '{"id": %s, "text": %s, "entities": [%s], "relations": [%s]%s}\n'
 _ENTITY = '{"id": %d, "label": %s, "start_offset": %d, "end_offset": %d}'
 _RELATION = '{"id": %d, "from_id": %d, "to_id": %d, "type": %s}'
+_json_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 
 _ID, _START, _END, _LABEL, _STATUS = map(attrgetter, ("id", "start", "end", "label", "status"))
@@ -491,7 +493,10 @@ def write_doccano(
     next_entity = 1
     next_relation = 1
     quoted = _QuotedLabels()
-    with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
+    lines: list[str] = []  # ASCII only, joined and written a megabyte at a time
+    buffered = 0
+    digest = hashlib.sha256()  # the export's manifest needs it: taken here, not read back
+    with target.open("wb") as handle:
         for item in documents:
             # each span's fields taken by C loops (map, zip, chain), not a Python loop per span
             spans = item.spans
@@ -526,23 +531,36 @@ def write_doccano(
                 next_relation += 1
             if any(map(lt, starts[1:], ends[:-1])):  # sorted by start: a span overlaps the next
                 _warn_overlaps(item.document.id, spans, report)
-            meta = item.document.meta
+            document = item.document
+            doc_id, meta = document.id, document.meta
             # what json.dumps (ASCII only) writes for {"id", "text", "entities", "relations",
             # "meta"}, with the many small objects formatted directly: the tests compare bytes
-            handle.write(
-                _LINE
-                % (
-                    json.dumps(item.document.id),
-                    json.dumps(item.document.text),
-                    entities,
-                    ", ".join(relations),
-                    f', "meta": {json.dumps(meta)}' if meta else "",
-                )
+            line = _LINE % (
+                str(doc_id) if type(doc_id) is int else json.dumps(doc_id),
+                _json_string(document.text),  # what json.dumps(text) calls
+                entities,
+                ", ".join(relations),
+                f', "meta": {json.dumps(meta)}' if meta else "",
             )
+            lines.append(line)
+            buffered += len(line)
+            if buffered >= WRITE_BUFFER:
+                _write_chunk(handle, lines, digest)
+                buffered = 0
             report.spans += len(spans)
             report.relations += len(relations)
+        _write_chunk(handle, lines, digest)
     report.files.append(str(target))
+    report.digests[str(target)] = digest.hexdigest()
     return report
+
+
+def _write_chunk(handle: BinaryIO, lines: list[str], digest: Any) -> None:
+    """Write ``lines`` as one block of bytes, added to ``digest``; empties them."""
+    data = "".join(lines).encode("utf-8")
+    digest.update(data)
+    handle.write(data)
+    lines.clear()
 
 
 def _warn_overlaps(doc_id: int | None, spans: list[Span], report: ExportReport) -> None:
