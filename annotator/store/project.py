@@ -19,7 +19,7 @@ from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import pydantic
@@ -51,11 +51,9 @@ from annotator.model.parsing import one_line
 from annotator.model.span import ANNOTATION_STATUSES
 from annotator.model.validation import SortedBoundaries
 from annotator.store.integrity import check_layout
+from annotator.store.layout import MIGRATIONS
 from annotator.store.lock import WriterLock, folder_is_writable
-from annotator.store.sqlite import ReadDatabase
-
-if TYPE_CHECKING:
-    from annotator.store.sqlite import Database
+from annotator.store.sqlite import PlainDatabase
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +175,7 @@ class Project:
     """An open project file. Use ``Project.create`` / ``Project.open``; close it when done."""
 
     def __init__(
-        self, path: Path, db: Database | ReadDatabase, read_only: bool, lock: WriterLock | None
+        self, path: Path, db: PlainDatabase, read_only: bool, lock: WriterLock | None
     ) -> None:
         self.path = path
         self.db = db
@@ -221,7 +219,7 @@ class Project:
         project = cls._connect(path, read_only=False)
         try:
             with project.transaction():
-                migrations.apply(project.db)
+                migrations.apply(project.db.full())
                 project._write_meta("format", FORMAT_MARKER)
                 project._write_meta("created_at", _now())
                 project._write_meta("settings", (settings or ProjectSettings()).model_dump())
@@ -244,11 +242,10 @@ class Project:
         project = cls._connect(path, read_only)
         try:
             project._check_is_project()
-            if not read_only:  # sqlite-utils: read-only opens (``stats``) go without it
-                from annotator.store.migrations import migrations
+            if not read_only and _migrations_pending(project.db):
+                from annotator.store.migrations import migrations  # sqlite-utils: only then
 
-                if migrations.pending(project.db):
-                    migrations.apply(project.db)
+                migrations.apply(project.db.full())
         except sqlite3.DatabaseError as error:
             project.close()
             raise NotAProjectError(
@@ -286,13 +283,7 @@ class Project:
             else:
                 conn = sqlite3.connect(path, check_same_thread=False)
             conn.isolation_level = None  # we open transactions ourselves (db.atomic)
-            db: Database | ReadDatabase
-            if read_only:
-                db = ReadDatabase(conn)
-            else:
-                from annotator.store.sqlite import Database
-
-                db = Database(conn, execute_plugins=False)
+            db = PlainDatabase(conn)
             conn.execute("PRAGMA busy_timeout = 5000")
             if not read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -1606,6 +1597,18 @@ def _sql_literals(values: tuple) -> str | None:
         else:
             return None
     return ", ".join(literals)
+
+
+def _migrations_pending(db: PlainDatabase) -> bool:
+    """Whether one of the migrations (``layout.MIGRATIONS``) is not applied to the file yet,
+    read without sqlite-utils, as its ``Migrations.pending`` reads it."""
+    try:
+        rows = db.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'annotator'"
+        ).fetchall()
+    except sqlite3.OperationalError:  # no such table: none applied
+        return True
+    return not set(MIGRATIONS) <= {name for (name,) in rows}
 
 
 def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
