@@ -657,12 +657,12 @@ class _Importer:
         }
         missing = entity_names - set(schema.entity_names)
         pairs: dict[str, set[tuple[str, str]]] = {}
-        for pending in batch:
-            for head, child, label in pending.relations:
-                known = schema.relation(label)
-                pair = (head[2], child[2])
-                if known is None or not known.allows(*pair):
-                    pairs.setdefault(label, set()).add(pair)
+        # each (label, head label, child label) once: a batch repeats a few thousand times
+        seen = {(label, head[2], child[2]) for p in batch for head, child, label in p.relations}
+        for label, *pair in seen:
+            known = schema.relation(label)
+            if known is None or not known.allows(*pair):
+                pairs.setdefault(label, set()).add((pair[0], pair[1]))
         if not missing and not pairs:
             return
         if self.report.spans:
