@@ -255,3 +255,44 @@ def test_spans_are_read_by_document_and_label_with_their_indexes(
     report, _ = import_into_file(tmp_path / "p.annotator", [path], format="doccano")
     assert report.documents == 30 and report.repeated == 1
     assert seen and set(seen) == {2}
+
+
+def test_revisions_are_what_the_bumps_of_spans_and_relations_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new document is stored with its revision counted (1 for its spans, 1 for its
+    relations); a document a later batch merges into is bumped as before."""
+    from annotator.services import importing
+
+    monkeypatch.setattr(importing, "BATCH_RECORDS", 2)
+    both = {"text": "Marie Curie chez Acme.", **_entities_and_relation()}
+    spans_only = {"text": "Pierre chez Acme.", "label": [[0, 6, "PER"]]}
+    bare = {"text": "Rien ici.", "label": []}
+    again = {  # both's text in the third batch, with a new span and relation
+        "text": both["text"],
+        "entities": [
+            *both["entities"],
+            {"id": 3, "start_offset": 17, "end_offset": 21, "label": "LOC"},
+        ],
+        "relations": [{"id": 2, "from_id": 1, "to_id": 3, "type": "located_in"}],
+    }
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "\n".join(json.dumps(r) for r in (both, spans_only, bare, spans_only, again)) + "\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "p.annotator"
+    import_into_file(path, [source], format="doccano")
+    with Project.open(path) as project:
+        revisions = dict(project.db.execute("SELECT text, revision FROM documents"))
+    assert revisions == {both["text"]: 2 + 2, spans_only["text"]: 1, bare["text"]: 0}
+
+
+def _entities_and_relation() -> dict:
+    return {
+        "entities": [
+            {"id": 1, "start_offset": 0, "end_offset": 11, "label": "PER"},
+            {"id": 2, "start_offset": 17, "end_offset": 21, "label": "ORG"},
+        ],
+        "relations": [{"id": 1, "from_id": 1, "to_id": 2, "type": "works_for"}],
+    }

@@ -511,6 +511,7 @@ class _Importer:
         self.total = total
         self.last_before = project.last_document_id()
         self.batch: dict[str, _Pending] = {}
+        self.fresh: set[int] = set()  # the batch's new documents: revisions counted at insert
         self.characters = 0
         self.read = 0
         self.notes: dict[tuple[str, str], list[str | int]] = {}  # (source, note) -> places
@@ -580,9 +581,11 @@ class _Importer:
                 targets.append((doc_id, self._merge_stored(doc_id, pending)))
         boundaries: dict[int, TokenBoundaries] = {}
         rows = self._document_rows(fresh, boundaries)
-        for pending, doc_id in zip(
-            fresh, project.add_document_rows(rows, index_texts=False), strict=True
-        ):
+        # a new document's revision as the bumps of its spans and relations would leave it
+        revisions = [int(bool(p.spans)) + int(bool(p.relation_order)) for p in fresh]
+        added = project.add_document_rows(rows, index_texts=False, revisions=revisions)
+        self.fresh = set(added)
+        for pending, doc_id in zip(fresh, added, strict=True):
             pending.plan.report.documents += 1
             self.report.documents += 1
             if -id(pending) in boundaries:
@@ -737,12 +740,12 @@ class _Importer:
                 relation_statuses.append(relation.status)
             pending.plan.report.relations += len(listed)
         if spans:
-            inserted, misaligned = self.project.add_span_rows(spans, boundaries)
+            inserted, misaligned = self.project.add_span_rows(spans, boundaries, self.fresh)
             self.report.spans += inserted
             self.report.misaligned += misaligned
             _add_counts(self.report.spans_by_status, span_statuses)
         if relations:
-            self.report.relations += self.project.add_relation_rows(relations)
+            self.report.relations += self.project.add_relation_rows(relations, self.fresh)
             _add_counts(self.report.relations_by_status, relation_statuses)
 
 

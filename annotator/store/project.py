@@ -12,7 +12,7 @@ import logging
 import math
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -1120,10 +1120,12 @@ class Project:
         rows: Sequence[tuple[str, str, str, str, str | None]],
         ids: Sequence[int] | None = None,
         index_texts: bool = True,
+        revisions: Sequence[int] | None = None,
     ) -> list[int]:
         """Store new documents given as rows ``(text, text_hash, meta JSON, status, offsets
         JSON)`` (``encode_offsets``; None: not tokenized yet, see ``services.tokenizing``),
-        checked by the caller; returns their ids in order.
+        checked by the caller; returns their ids in order. ``revisions`` (default 0 each) is
+        for a caller that adds their annotations next without a bump (``bumped``).
 
         The bulk import's path: no model object per document. A text already stored raises
         ``ValidationError``; ``add_documents_bulk`` is the path that finds them first. ``ids``
@@ -1144,10 +1146,12 @@ class Project:
             try:
                 self.db.conn.executemany(
                     "INSERT INTO documents (id, text, text_hash, meta, status, revision, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (doc_id, text, digest, meta, status, now)
-                        for doc_id, (text, digest, meta, status, _) in zip(ids, rows, strict=True)
+                        (doc_id, text, digest, meta, status, revision, now)
+                        for doc_id, (text, digest, meta, status, _), revision in zip(
+                            ids, rows, revisions or [0] * len(rows), strict=True
+                        )
                     ],
                 )
             except sqlite3.IntegrityError as error:
@@ -1378,6 +1382,7 @@ class Project:
         self,
         rows: Sequence[tuple],
         boundaries: Mapping[int, TokenBoundaries | SortedBoundaries] | None = None,
+        bumped: Collection[int] = (),
     ) -> tuple[int, int]:
         """``add_spans_bulk`` for plain tuples ``(id, doc_id, start, end, label, origin, status,
         score, edited[, status_reason])``: bulk writers skip one model object per span, not
@@ -1387,6 +1392,9 @@ class Project:
         tokenized the documents; propagation's store has the open document's tokens in this
         connection's cache); the others are read from the file. A span of a document not
         tokenized yet is stored with its alignment flag unknown (NULL) and not counted.
+        Each document's revision is bumped, but those of ``bumped``: documents the caller has
+        just added with their revision counted already (``add_document_rows(revisions=...)``;
+        each bump rewrites the document's row, text included).
         """
         self._require_writable()
         known = boundaries or {}
@@ -1452,7 +1460,7 @@ class Project:
                 _insert_span_runs(self.db.conn, runs)
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a span id is already used ({error})") from None
-            self._bump_many(doc_ids)
+            self._bump_many([doc_id for doc_id in doc_ids if doc_id not in bumped])
         return sum(len(run) for _, run in runs), misaligned
 
     def add_checked_rows(self, spans: Sequence[tuple], relations: Sequence[tuple] = ()) -> None:
@@ -1482,9 +1490,10 @@ class Project:
             ]
         )
 
-    def add_relation_rows(self, rows: Sequence[tuple]) -> int:
+    def add_relation_rows(self, rows: Sequence[tuple], bumped: Collection[int] = ()) -> int:
         """``add_relations_bulk`` for plain tuples ``(id, doc_id, head, child, label, origin,
-        status, score)``, with the same checks against the stored spans and the schema."""
+        status, score)``, with the same checks against the stored spans and the schema;
+        ``bumped`` as for ``add_span_rows``."""
         self._require_writable()
         span_ids = list({end for row in rows for end in (row[2], row[3])})
         ends_of: dict[str, tuple[int, str]] = {}  # span id -> (doc_id, label): no model each
@@ -1531,7 +1540,7 @@ class Project:
                 )
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a relation id is already used ({error})") from None
-            self._bump_many(sorted({row[1] for row in rows}))
+            self._bump_many(sorted({row[1] for row in rows} - set(bumped)))
         return len(rows)
 
     def _bump_many(self, doc_ids: Sequence[int]) -> None:
