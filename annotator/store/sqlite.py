@@ -1,4 +1,4 @@
-"""sqlite-utils, imported when first used and without numpy or pandas; ``ReadDatabase`` without it.
+"""sqlite-utils, imported when first used and without numpy or pandas; ``PlainDatabase`` without it.
 
 sqlite-utils imports numpy and pandas when they are installed (spaCy installs numpy) only to map
 their scalars to column types; the store never writes any. Loading numpy doubles the start-up of
