@@ -81,6 +81,26 @@ def test_another_connection_keeps_the_wal_without_waiting(tmp_path: Path) -> Non
         assert project.count_documents() == 1
 
 
+def test_a_reader_at_the_end_leaves_the_file_in_rollback_mode_without_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        project.db.execute("PRAGMA busy_timeout = 100")  # else 5 s before giving up
+        reader = sqlite3.connect(path)
+        try:
+            with project.rollback_journal():
+                project.add_document(Document(text="Une phrase."))
+                reader.execute("BEGIN")
+                reader.execute("SELECT count(*) FROM documents").fetchone()  # holds a lock
+            assert project.db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        finally:
+            reader.close()
+    with Project.open(path) as project:  # the next writer's open: WAL again
+        assert project.count_documents() == 1
+    assert _journal_mode(path) == "wal"
+
+
 def test_a_crash_in_the_middle_of_the_import_leaves_the_empty_project(tmp_path: Path) -> None:
     """The process dies after a few batches are written, before the commit: the next open
     rolls the journal back, and the file is the project as created, with no document."""

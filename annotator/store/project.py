@@ -1289,7 +1289,8 @@ class Project:
         Nothing is given up: ``synchronous`` stays FULL, and a transaction cut short by a
         crash is rolled back from the journal when the file is next opened, as the WAL would
         have left it. When another connection has the file open (SQLite refuses to leave WAL
-        mode then), the writes simply stay in the WAL.
+        mode then), the writes simply stay in the WAL; when one reads it at the end (after the
+        busy timeout), the file stays in rollback mode until a writer opens it again.
         """
         self._require_writable()
         (timeout,) = self.db.execute("PRAGMA busy_timeout").fetchone()
@@ -1304,7 +1305,11 @@ class Project:
             yield self
         finally:
             if mode != "wal":
-                self.db.execute("PRAGMA journal_mode = WAL")
+                try:
+                    self.db.execute("PRAGMA journal_mode = WAL")
+                except sqlite3.OperationalError as error:  # a reader came meanwhile, still there
+                    # harmless: the file works as it is, and the next writer's open sets WAL
+                    log.info("%s: left in rollback journal mode for now (%s)", self.path, error)
 
     @contextmanager
     def spans_indexed_after(self) -> Iterator[Callable[[], None]]:
