@@ -65,6 +65,7 @@ _SPAN_COLUMNS = (
     "id, doc_id, start, end, label, origin, status, score, edited, aligned, status_reason"
 )
 _SPAN_ESSENTIALS = "id, doc_id, start, end, label, status, score"
+_DOC_ID = itemgetter(1)  # of a span or relation row
 _SPAN_ORDER = itemgetter(2, 3, 4)  # start, end, label of a _SPAN_COLUMNS or _SPAN_ESSENTIALS row
 _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
@@ -1403,10 +1404,10 @@ class Project:
         """
         self._require_writable()
         known = boundaries or {}
-        doc_ids = sorted({row[1] for row in rows})
+        spans_in = Counter(map(_DOC_ID, rows))  # counted in C: 330,000 rows an import
+        doc_ids = sorted(spans_in)
         lengths: dict[int, int] = {}
         bounds: dict[int, TokenBoundaries | SortedBoundaries] = {}
-        spans_in = Counter(row[1] for row in rows)
         for chunk in _chunks(doc_ids):
             marks = ",".join("?" * len(chunk))
             lengths.update(
@@ -1545,7 +1546,7 @@ class Project:
                 )
             except sqlite3.IntegrityError as error:
                 raise ValidationError(f"a relation id is already used ({error})") from None
-            self._bump_many(sorted({row[1] for row in rows} - set(bumped)))
+            self._bump_many(sorted(set(map(_DOC_ID, rows)).difference(bumped)))
         return len(rows)
 
     def _bump_many(self, doc_ids: Sequence[int]) -> None:
