@@ -75,6 +75,22 @@ def test_stats_loads_neither_numpy_spacy_qt_nor_sqlite_utils(project: Project, d
     assert set(loaded) <= {"pydantic"}  # the models'; a read-only open goes without sqlite-utils
 
 
+def test_a_doccano_export_loads_neither_spacy_qt_nor_sqlite_utils(
+    project: Project, doc_id: int, tmp_path: Path
+) -> None:
+    """The export opens the project for writing (its event goes in the edit log): that goes
+    without sqlite-utils too, unless the file needs an upgrade."""
+    project.close()
+    output = tmp_path / "out.jsonl"
+    lines, loaded = _command(
+        ["export", str(project.path), "-f", "doccano", "--status", "all", "-o", str(output)]
+    )
+    assert output.exists(), lines
+    assert set(loaded) <= {"pydantic", "rich.progress"}
+    with Project.open(project.path, read_only=True) as opened:
+        assert [entry["kind"] for entry in opened.edit_log()][-1] == "export"
+
+
 def test_stats_is_readable_at_80_columns(project: Project, doc_id: int) -> None:
     pattern = "pattern:/home/someone/corpora/patterns/organisations-and-people.jsonl"
     project.add_spans(

@@ -308,3 +308,39 @@ def test_overlapping_spans_are_warned_about(tmp_path: Path) -> None:
     ]
     assert report.counts == {"doccano: documents with overlapping spans": 1}
     assert report.spans == 3  # still written
+
+
+def test_export_lines_are_json_dumps_written_in_blocks_with_their_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines formatted directly, joined and written a block at a time (here of 200
+    characters, so most lines end a block), with the SHA-256 the export's manifest lists
+    taken from the bytes written: each line what ``json.dumps`` of its object gives."""
+    import hashlib
+
+    from annotator.io import doccano
+
+    monkeypatch.setattr(doccano, "WRITE_BUFFER", 200)
+    texts = ["Zoë à Paris.", 'Un "guillemet" \\ et\tun tab.', "Acme à Besançon, 東京.", "x" * 500]
+    items = []
+    for number, text in enumerate(texts, start=1):
+        spans = [Span(id=f"s{number}", doc_id=number, start=0, end=2, label="LOC")]
+        meta = {"ville": "Besançon", "n": number} if number % 2 else {}
+        items.append(ExportDocument(Document(id=number, text=text, meta=meta), spans, []))
+    output = tmp_path / "out.jsonl"
+    report = registry.write("doccano", items, output)
+    expected = "".join(
+        json.dumps(
+            {
+                "id": number,
+                "text": text,
+                "entities": [{"id": number, "label": "LOC", "start_offset": 0, "end_offset": 2}],
+                "relations": [],
+                **({"meta": item.document.meta} if item.document.meta else {}),
+            }
+        )
+        + "\n"
+        for number, (text, item) in enumerate(zip(texts, items, strict=True), start=1)
+    )
+    assert output.read_text("ascii") == expected
+    assert report.digests == {str(output): hashlib.sha256(output.read_bytes()).hexdigest()}

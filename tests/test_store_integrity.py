@@ -177,3 +177,11 @@ def test_a_project_opened_read_only_still_looks_tables_up(crafted: Path) -> None
     with Project.open(crafted, read_only=True) as project:
         assert project.count_documents() == 1
         assert project.db.table_names() == project.db["meta"].db.table_names()  # made on demand
+
+
+def test_the_migrations_written_out_are_the_migrations_in_order() -> None:
+    """``layout.MIGRATIONS`` tells, without sqlite-utils, whether a file must be upgraded."""
+    from annotator.store.layout import MIGRATIONS
+    from annotator.store.migrations import migrations
+
+    assert [migration.name for migration in migrations._migrations] == list(MIGRATIONS)

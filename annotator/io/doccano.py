@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import json
 import re
@@ -35,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from operator import attrgetter, lt
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from annotator.errors import ExportError, FormatError
 from annotator.io import limits
@@ -309,9 +310,11 @@ def _record(
     extra: dict[str, Any] = {}
     categories: list[Any] = []
     ids: dict[Any, str] = {}
-    seen: set[tuple[int, int, str]] = set()
+    seen: set[tuple[int, int, str]] | None = None  # made when a span without an id comes
     duplicates = 0
     skipped_ids: set[Any] = set()
+    spans = record.spans
+    length = len(text)
     for key, item in value.items():
         if key in (used_key, "relations") or (key == "meta" and isinstance(meta, dict)):
             continue
@@ -319,11 +322,30 @@ def _record(
             raise FormatError(path, where, f"entities: expected a list, got {item!r}"[:200])
         if key in SPAN_KEYS and isinstance(item, list):
             for entry in item:
+                if type(entry) is dict:  # the usual entity, checked here without a call
+                    entity_id = entry.get("id")
+                    start, end = entry.get("start_offset"), entry.get("end_offset")
+                    label = entry.get("label")
+                    if (
+                        type(entity_id) is int
+                        and type(start) is int
+                        and type(end) is int
+                        and type(label) is str
+                        and label
+                        and 0 <= start < end <= length
+                    ):
+                        if entity_id in ids:
+                            raise FormatError(path, where, f"entity id {entity_id!r} is used twice")
+                        ids[entity_id] = span_key = str(len(spans))
+                        if seen is not None:
+                            seen.add((start, end, label))
+                        spans.append(ImportedSpan(start, end, label, key=span_key))
+                        continue
                 if isinstance(entry, str):
                     categories.append(entry)
                     continue
                 try:
-                    span, entity_id = _span(path, where, key, entry, len(text))
+                    span, entity_id = _span(path, where, key, entry, length)
                 except FormatError as error:
                     if not skip_invalid:
                         raise
@@ -334,16 +356,18 @@ def _record(
                         skipped_ids.add(_entity_id(path, where, entry["id"]))
                     continue
                 identity = (span.start, span.end, span.label)
+                if seen is None:
+                    seen = {(s.start, s.end, s.label) for s in spans}
                 if identity in seen and entity_id is None:
                     duplicates += 1
                     continue
                 seen.add(identity)
-                span.key = str(len(record.spans))
+                span.key = str(len(spans))
                 if entity_id is not None:
                     if entity_id in ids:
                         raise FormatError(path, where, f"entity id {entity_id!r} is used twice")
                     ids[entity_id] = span.key
-                record.spans.append(span)
+                spans.append(span)
         elif key in CATEGORY_KEYS and isinstance(item, list):
             categories.extend(item)
         else:
@@ -435,6 +459,7 @@ def _entity_id(path: Path, where: str | int, value: Any) -> Any:
 _LINE = '{"id": %s, "text": %s, "entities": [%s], "relations": [%s]%s}\n'
 _ENTITY = '{"id": %d, "label": %s, "start_offset": %d, "end_offset": %d}'
 _RELATION = '{"id": %d, "from_id": %d, "to_id": %d, "type": %s}'
+_json_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 
 _ID, _START, _END, _LABEL, _STATUS = map(attrgetter, ("id", "start", "end", "label", "status"))
@@ -468,7 +493,10 @@ def write_doccano(
     next_entity = 1
     next_relation = 1
     quoted = _QuotedLabels()
-    with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
+    lines: list[str] = []  # ASCII only, joined and written a megabyte at a time
+    buffered = 0
+    digest = hashlib.sha256()  # the export's manifest needs it: taken here, not read back
+    with target.open("wb") as handle:
         for item in documents:
             # each span's fields taken by C loops (map, zip, chain), not a Python loop per span
             spans = item.spans
@@ -503,23 +531,36 @@ def write_doccano(
                 next_relation += 1
             if any(map(lt, starts[1:], ends[:-1])):  # sorted by start: a span overlaps the next
                 _warn_overlaps(item.document.id, spans, report)
-            meta = item.document.meta
+            document = item.document
+            doc_id, meta = document.id, document.meta
             # what json.dumps (ASCII only) writes for {"id", "text", "entities", "relations",
             # "meta"}, with the many small objects formatted directly: the tests compare bytes
-            handle.write(
-                _LINE
-                % (
-                    json.dumps(item.document.id),
-                    json.dumps(item.document.text),
-                    entities,
-                    ", ".join(relations),
-                    f', "meta": {json.dumps(meta)}' if meta else "",
-                )
+            line = _LINE % (
+                str(doc_id) if type(doc_id) is int else json.dumps(doc_id),
+                _json_string(document.text),  # what json.dumps(text) calls
+                entities,
+                ", ".join(relations),
+                f', "meta": {json.dumps(meta)}' if meta else "",
             )
+            lines.append(line)
+            buffered += len(line)
+            if buffered >= WRITE_BUFFER:
+                _write_chunk(handle, lines, digest)
+                buffered = 0
             report.spans += len(spans)
             report.relations += len(relations)
+        _write_chunk(handle, lines, digest)
     report.files.append(str(target))
+    report.digests[str(target)] = digest.hexdigest()
     return report
+
+
+def _write_chunk(handle: BinaryIO, lines: list[str], digest: Any) -> None:
+    """Write ``lines`` as one block of bytes, added to ``digest``; empties them."""
+    data = "".join(lines).encode("utf-8")
+    digest.update(data)
+    handle.write(data)
+    lines.clear()
 
 
 def _warn_overlaps(doc_id: int | None, spans: list[Span], report: ExportReport) -> None:

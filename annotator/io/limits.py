@@ -34,7 +34,10 @@ def loads(text: str, path: Path, where: Where = None, check: bool = True) -> Any
     the line the parser stopped at. ``check=False`` leaves ``check_value`` to the caller, who
     can name each record of a whole file."""
     try:
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+        if type(text) is str and not text.startswith("\ufeff"):
+            value = _DECODER.decode(text)  # what json.loads(text, **hooks) does
+        else:
+            value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except RecursionError:
         raise FormatError(path, where, f"not valid JSON (nested over {MAX_DEPTH} levels)") from None
     except json.JSONDecodeError as error:
@@ -49,7 +52,9 @@ def loads(text: str, path: Path, where: Where = None, check: bool = True) -> Any
         if "integer string conversion" in reason:
             reason = "a number has more than 4,300 digits"
         raise FormatError(path, where, f"not valid JSON ({reason})") from None
-    if check and (_SURROGATE_ESCAPE.search(text) or _brackets(text) > MAX_DEPTH):
+    if check and (
+        ("\\u" in text and _SURROGATE_ESCAPE.search(text)) or _brackets(text) > MAX_DEPTH
+    ):
         check_value(value, path, where)  # only then: most records cannot break a rule
     return value
 
@@ -70,6 +75,11 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"the number {text[:20]} is too large")
     return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+"""What ``json.loads`` with these hooks makes at each call (a decoder and its scanner), made
+once; ``json.loads`` is still called for what it checks first (a BOM, bytes)."""
 
 
 def check_value(value: Any, path: Path, where: Where, what: str = "the record") -> None:

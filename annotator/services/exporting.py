@@ -34,6 +34,7 @@ from annotator.io.records import (
     SpanRecord,
 )
 from annotator.io.registry import WRITERS
+from annotator.services.bulk import paused_gc
 from annotator.services.export_output import prepared_output
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
@@ -404,7 +405,7 @@ def export_project_file(path: Path, read_only: bool = False, **options: Any) -> 
         project = Project.open(path, read_only=read_only)
     except (ProjectLockedError, ProjectNotWritableError):
         project = Project.open(path, read_only=True)
-    with project:
+    with project, paused_gc():
         return export_project(project, **options)
 
 

@@ -5,6 +5,17 @@ print ``integrity.layout_from_migrations()`` and update these three tables."""
 
 from __future__ import annotations
 
+# the migrations (``store.migrations``), by name, in order: a file that lacks one is upgraded
+MIGRATIONS: tuple[str, ...] = (
+    "m001_initial",
+    "m002_relation_endpoint_indexes",
+    "m003_span_status_reason",
+    "m004_learned_relation_patterns",
+    "m005_documents_text_index",
+    "m006_documents_priority",
+    "m007_document_list_indexes",
+)
+
 # table: its columns
 TABLES: dict[str, tuple[str, ...]] = {
     "_sqlite_migrations": ("applied_at", "id", "migration_set", "name"),

@@ -1,4 +1,4 @@
-"""sqlite-utils, imported when first used and without numpy or pandas; ``ReadDatabase`` without it.
+"""sqlite-utils, imported when first used and without numpy or pandas; ``PlainDatabase`` without it.
 
 sqlite-utils imports numpy and pandas when they are installed (spaCy installs numpy) only to map
 their scalars to column types; the store never writes any. Loading numpy doubles the start-up of
@@ -7,20 +7,26 @@ already (``annotator agreement`` counts with numpy), so both are hidden from thi
 (unless loaded already) and are importable as usual afterwards. Store modules import
 sqlite-utils from here.
 
-A project opened read-only reads through ``ReadDatabase``, plain ``sqlite3``: importing
-sqlite-utils (with dateutil and click) is a tenth of ``annotator stats``.
+A project reads and writes through ``PlainDatabase``, plain ``sqlite3``: importing
+sqlite-utils (with dateutil, click and pluggy's entry point scan) is a tenth of ``annotator
+stats``, and 0.1 s of an ``annotator export`` (the export writes its event in the project, so
+it opens it for writing). It is imported for creating or upgrading a file (the migrations),
+and for the few table helpers the store asks a ``Database`` for.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import count
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
 
-__all__ = ["Database", "Migrations", "ReadDatabase"]
+__all__ = ["Database", "Migrations", "PlainDatabase"]
 
 
 def __getattr__(name: str) -> Any:
@@ -38,14 +44,46 @@ def __getattr__(name: str) -> Any:
     return getattr(sqlite_utils, name)
 
 
-class ReadDatabase:
-    """What the store reads with, from ``sqlite_utils.Database``, on ``sqlite3`` alone;
-    anything else (``db[table].exists()``) goes to a ``Database`` on the same connection,
-    made when first asked for."""
+_SAVEPOINTS = count(1)
+
+
+class PlainDatabase:
+    """What the store reads and writes with, from ``sqlite_utils.Database``, on ``sqlite3``
+    alone (``execute``, ``table_names``, ``atomic``); anything else (``db[table].exists()``)
+    goes to a ``Database`` on the same connection, made when first asked for (``full``)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._database: Database | None = None
+
+    @contextmanager
+    def atomic(self) -> Iterator[PlainDatabase]:
+        """``Database.atomic``: one transaction, or a savepoint inside one; rolled back when
+        the block raises (unless the error ended the transaction already)."""
+        conn = self.conn
+        if conn.in_transaction:
+            savepoint = f"annotator_{next(_SAVEPOINTS)}"
+            conn.execute(f"SAVEPOINT {savepoint}")
+            try:
+                yield self
+            except BaseException:
+                if conn.in_transaction:  # a RAISE(ROLLBACK) may have ended it already
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                    conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+                raise
+            conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            return
+        conn.execute("BEGIN")
+        try:
+            yield self
+        except BaseException:
+            conn.rollback()  # nothing when the error ended the transaction already
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.rollback()
+            raise
 
     def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
         if parameters is None:
@@ -61,6 +99,10 @@ class ReadDatabase:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._full(), name)
+
+    def full(self) -> Database:
+        """sqlite-utils' ``Database`` on this connection (for the migrations)."""
+        return self._full()
 
     def _full(self) -> Database:
         if self._database is None:
