@@ -34,6 +34,8 @@ MORE = [
     "L'accord d'aujourd'hui : Renault , Airbus . Danone !",
     "",  # no token at all
     "Paris",  # one token
+    "Le Quotidien de 北京 cite Pékin et Airbus .",  # not Latin-1: four bytes a character
+    "Un trait d'union\xadconditionnel à Lyon .",  # Latin-1 but not printable: not plain
 ]
 
 

@@ -87,6 +87,10 @@ SENTENCE_PUNCT = (
 them): written here so that a CoNLL export of plain documents never imports spaCy (0.8 s)."""
 
 
+_PRINTABLE_LATIN1 = numpy.array([chr(code).isprintable() for code in range(256)])
+"""``str.isprintable`` of each Latin-1 character: checked on a batch's one-byte codes."""
+
+
 @cache
 def _sentence_final() -> numpy.ndarray:
     """By character number: the characters after which spaCy's ``Sentencizer`` starts a
@@ -526,14 +530,19 @@ def _plain_run(run: list[_Pulled], writer: _Writer) -> str | list[bool] | None:
     if bad.any():
         return (~bad).tolist()
     joined = " ".join(texts)
-    if not joined.isprintable():
-        bad |= ~numpy.fromiter(map(str.isprintable, texts), bool, len(texts))
-    spaces = numpy.bincount(doc_of_token, weights=spaced, minlength=len(items))
-    bad |= spaces != numpy.fromiter(map(str.count, texts, repeat(" ")), numpy.int64, len(texts))
     base = numpy.cumsum(lengths + 1) - (lengths + 1)  # where each text starts in ``joined``
-    token_base = base[doc_of_token]
+    try:  # one byte a character where it can be (French, English...)
+        codes = numpy.frombuffer(joined.encode("latin-1"), dtype=numpy.uint8)
+        unprintable = numpy.flatnonzero(~_PRINTABLE_LATIN1[codes])
+        bad[numpy.searchsorted(base, unprintable, side="right") - 1] = True
+    except UnicodeEncodeError:
+        codes = numpy.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
+        if not joined.isprintable():
+            bad |= ~numpy.fromiter(map(str.isprintable, texts), bool, len(texts))
+    spaces = numpy.add.reduceat(spaced, first_token, dtype=numpy.int64)
+    bad |= spaces != numpy.fromiter(map(str.count, texts, repeat(" ")), numpy.int64, len(texts))
+    token_base = numpy.repeat(base, counts)
     all_starts, all_ends = starts + token_base, ends + token_base
-    codes = numpy.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
     bad[doc_of_token[spaced][codes[all_ends[spaced]] != _SPACE]] = True
     if bad.any():
         return (~bad).tolist()
@@ -761,7 +770,8 @@ def _run_lines(
     ]
     touching = numpy.flatnonzero(~spaced[:-1])
     text = numpy.insert(codes, ends[touching], _SPACE)
-    lines = text.tobytes().decode("utf-32-le", "surrogatepass").replace(" ", " O\n") + " O\n"
+    encoding = "latin-1" if codes.itemsize == 1 else "utf-32-le"
+    lines = text.tobytes().decode(encoding, "surrogatepass").replace(" ", " O\n") + " O\n"
     # where each point's " O\n" starts: 2 more characters per token before it, 1 more per
     # space put in
     at = ends[points] + numpy.searchsorted(touching, points) + 2 * points
