@@ -28,7 +28,7 @@ import os
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from operator import attrgetter, lt
+from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -354,11 +354,11 @@ def _ann_lines(
         spans = sorted(spans, key=lambda s: (s.start, s.end, s.label))
     one_line_text = "\n" not in text and "\r" not in text  # then so is every span
     starts, ends = list(map(_START, spans)), list(map(_END, spans))
-    if one_line_text and all(map(lt, starts, ends)):
+    covered = list(map(text.__getitem__, map(slice, starts, ends))) if one_line_text else []
+    if one_line_text and all(covered):
         # most documents: every span one T line of its offsets (brat's: no CRLF), by C loops
         numbers = range(1, len(spans) + 1)
         labels = list(map(_LABEL, spans))
-        covered = map(text.__getitem__, map(slice, starts, ends))
         lines = list(map(_T_LINE.__mod__, zip(numbers, labels, starts, ends, covered, strict=True)))
         keys = {}
         if item.relations:
