@@ -85,7 +85,9 @@ def _export(
 @pytest.mark.parametrize("format", ["conll", "conll-biluo"])
 @pytest.mark.parametrize("misaligned", ["expand", "contract", "skip"])
 @pytest.mark.parametrize("spans", ["all", "accepted"])
-@pytest.mark.parametrize("batch", [1, 2, 5, 500])
+@pytest.mark.parametrize(
+    ("batch", "characters"), [(1, 10**6), (2, 10**6), (5, 10**6), (500, 10**6), (500, 150)]
+)
 def test_batches_write_what_one_document_at_a_time_writes(
     corpus: Path,
     tmp_path: Path,
@@ -94,8 +96,10 @@ def test_batches_write_what_one_document_at_a_time_writes(
     misaligned: str,
     spans: str,
     batch: int,
+    characters: int,
 ) -> None:
     monkeypatch.setattr(conll, "BATCH", batch)
+    monkeypatch.setattr(conll, "BATCH_CHARACTERS", characters)  # 150: two or three texts
     taken = []
     plain_run = conll._plain_run
 
