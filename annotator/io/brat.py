@@ -28,18 +28,20 @@ import os
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from annotator.errors import ExportError, FormatError
 from annotator.io.records import (
+    DocumentRecord,
     ExportDocument,
     ExportReport,
     ImportedRelation,
     ImportedSpan,
     ImportRecord,
 )
-from annotator.io.registry import part_path, register_reader, register_writer
+from annotator.io.registry import collector_paused, part_path, register_reader, register_writer
 from annotator.model import LabelSchema
 
 _OFFSETS = re.compile(r"^\d{1,15} \d{1,15}(;\d{1,15} \d{1,15})*$")  # digits: a sane int
@@ -284,15 +286,17 @@ def write_brat(
     used_names: set[str] = set()
     entity_labels: set[str] = set()
     relation_pairs: dict[str, set[tuple[str, str]]] = {}
-    for item in documents:
-        name = _file_name(item, used_names)
-        lines, relation_lines = _ann_lines(item, report, relation_pairs, entity_labels)
-        base = os.path.join(folder, name)  # strings: 20,000 files
-        report.write_file(f"{base}.txt", item.document.text.encode("utf-8"))
-        ann = "\n".join([*lines, *relation_lines, ""]) if lines or relation_lines else ""
-        report.write_file(f"{base}.ann", ann.encode("utf-8"))
-        report.spans += len(lines)
-        report.relations += len(relation_lines)
+    inside = os.path.join(folder, "")  # strings: 20,000 files
+    with collector_paused():
+        for item in documents:
+            name = _file_name(item, used_names)
+            lines, relation_lines = _ann_lines(item, report, relation_pairs, entity_labels)
+            base = inside + name
+            report.write_file(f"{base}.txt", item.document.text.encode("utf-8"))
+            ann = "\n".join([*lines, *relation_lines, ""]) if lines or relation_lines else ""
+            report.write_file(f"{base}.ann", ann.encode("utf-8"))
+            report.spans += len(lines)
+            report.relations += len(relation_lines)
     conf = folder / "annotation.conf"
     conf.write_text(annotation_conf(schema, entity_labels, relation_pairs), encoding="utf-8")
     visual = folder / "visual.conf"
@@ -305,7 +309,11 @@ def _file_name(item: ExportDocument, used: set[str]) -> str:
     """The file name of ``meta.source`` without folders and ending, made safe and at most
     ``MAX_NAME`` characters; unique among the export's names, also where case does not count
     (``-2``, ``-3``...)."""
-    source = item.document.meta.get("source")
+    document = item.document
+    if isinstance(document, DocumentRecord):
+        source = document.meta_value("source")
+    else:
+        source = document.meta.get("source")
     stem = ""
     if isinstance(source, str):
         stem = _safe_stem(PurePosixPath(PurePosixPath(source.replace("\\", "/")).name).stem)
@@ -339,14 +347,28 @@ def _ann_lines(
 
     Offsets are brat's: a CRLF in the text counts as one character."""
     text = item.document.text
-    spans = [s for s in item.spans if s.status != "rejected"]
+    spans = item.spans
+    if "rejected" in map(_STATUS, spans):
+        spans = [s for s in spans if s.status != "rejected"]
     if not item.spans_sorted:
-        spans.sort(key=lambda s: (s.start, s.end, s.label))
+        spans = sorted(spans, key=lambda s: (s.start, s.end, s.label))
+    one_line_text = "\n" not in text and "\r" not in text  # then so is every span
+    starts, ends = list(map(_START, spans)), list(map(_END, spans))
+    covered = list(map(text.__getitem__, map(slice, starts, ends))) if one_line_text else []
+    if one_line_text and all(covered):
+        # most documents: every span one T line of its offsets (brat's: no CRLF), by C loops
+        numbers = range(1, len(spans) + 1)
+        labels = list(map(_LABEL, spans))
+        lines = list(map(_T_LINE.__mod__, zip(numbers, labels, starts, ends, covered, strict=True)))
+        keys = {}
+        if item.relations:
+            keys = dict(zip(map(_ID, spans), map("T%s".__mod__, numbers), strict=True))
+        entity_labels.update(labels)
+        return lines, _relation_lines(item, spans, keys, report, relation_pairs)
     keys: dict[str, str] = {}
     lines = []
     converter = BratOffsets(text)
     plain = not converter.crlf
-    one_line_text = "\n" not in text and "\r" not in text  # then so is every span
     for number, span in enumerate(spans, start=1):
         covered = text[span.start : span.end]
         one_line = covered and (one_line_text or ("\n" not in covered and "\r" not in covered))
@@ -371,8 +393,30 @@ def _ann_lines(
         keys[span.id] = f"T{number}"
         lines.append(f"T{number}\t{span.label} {offsets}\t{covered}")
     entity_labels.update({span.label for span in spans})
-    labels = {span.id: span.label for span in spans} if item.relations else {}
-    relation_lines = []
+    return lines, _relation_lines(item, spans, keys, report, relation_pairs)
+
+
+_T_LINE = "T%s\t%s %s %s\t%s"
+_ID, _START, _END, _LABEL = (
+    attrgetter("id"),
+    attrgetter("start"),
+    attrgetter("end"),
+    attrgetter("label"),
+)
+_STATUS = attrgetter("status")
+
+
+def _relation_lines(
+    item: ExportDocument,
+    spans: list[Any],
+    keys: dict[str, str],
+    report: ExportReport,
+    relation_pairs: dict[str, set[tuple[str, str]]],
+) -> list[str]:
+    """R lines of the relations whose spans were written (``keys``: span id -> T id); adds
+    the pairs of their spans' labels to ``relation_pairs``."""
+    labels = dict(zip(map(_ID, spans), map(_LABEL, spans), strict=True)) if item.relations else {}
+    relation_lines: list[str] = []
     for relation in item.relations:
         if relation.status == "rejected":
             continue
@@ -385,7 +429,7 @@ def _ann_lines(
         )
         pair = (labels[relation.head], labels[relation.child])
         relation_pairs.setdefault(relation.label, set()).add(pair)
-    return lines, relation_lines
+    return relation_lines
 
 
 def annotation_conf(

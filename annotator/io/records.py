@@ -130,6 +130,16 @@ class DocumentRecord:
             self._meta = json.loads(self._stored_meta) if self._stored_meta else {}
         return self._meta
 
+    def meta_value(self, key: str) -> Any:
+        """``meta.get(key)`` for a top-level key spelled in ASCII letters, without decoding the
+        meta JSON when the key is not in it (a brat export asks each document for its
+        ``source``): JSON can spell such a key only as it is, or with ``\\u`` escapes."""
+        stored = self._stored_meta
+        named = stored is None or f'"{key}"' in stored or "\\u" in stored
+        if self._meta is None and not named:
+            return None
+        return self.meta.get(key)
+
     @property
     def tokens(self) -> TokenOffsets:
         if self._tokens is None:
