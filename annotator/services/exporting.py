@@ -33,8 +33,7 @@ from annotator.io.records import (
     SpanEssentials,
     SpanRecord,
 )
-from annotator.io.registry import WRITERS
-from annotator.services.bulk import paused_gc
+from annotator.io.registry import WRITERS, collector_paused
 from annotator.services.export_output import prepared_output
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
@@ -405,7 +404,7 @@ def export_project_file(path: Path, read_only: bool = False, **options: Any) -> 
         project = Project.open(path, read_only=read_only)
     except (ProjectLockedError, ProjectNotWritableError):
         project = Project.open(path, read_only=True)
-    with project, paused_gc():
+    with project, collector_paused():
         return export_project(project, **options)
 
 

@@ -49,7 +49,7 @@ from annotator.io import (
 from annotator.io import jsonl as jsonl_io
 from annotator.io import text as text_io
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
-from annotator.io.registry import READERS, detect_format, head_bytes
+from annotator.io.registry import READERS, collector_paused, detect_format, head_bytes
 from annotator.model import (
     LabelSchema,
     TokenBoundaries,
@@ -60,7 +60,6 @@ from annotator.model.document import DocumentStatus, TokenOffsets, check_tokens,
 from annotator.model.labels import label_problem
 from annotator.model.parsing import one_line
 from annotator.model.span import consecutive_ids
-from annotator.services.bulk import paused_gc
 from annotator.services.projects import new_project
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
@@ -220,7 +219,7 @@ def import_into_file(
     try:
         # a file made here, that no one else has open: written through a rollback journal,
         # not the WAL (see ``Project.rollback_journal``)
-        with project.rollback_journal() if created else nullcontext(), paused_gc():
+        with project.rollback_journal() if created else nullcontext(), collector_paused():
             report = import_sources(
                 project, sources, format, split, progress, cancel, skip_invalid, text_key
             )
