@@ -5,8 +5,9 @@ there, shipped to the actors a batch at a time (a bounded number in flight, so m
 flat on any pool size), and the results come back in submission order to the one writer,
 which stores them under the same rules as the local engine. A batch is either committed whole
 or not at all. An actor whose process dies is started again once by Ray, which runs its
-batches again (``max_restarts``, ``max_task_retries``): the run goes on. An actor lost for good
-stops the run with one line, and loses only batches not yet committed.
+batches again (``max_restarts``, ``max_task_retries``): the run goes on (its constructor takes
+no argument, so the restart does not depend on Ray's object store: see ``SuggestActor``). An
+actor lost for good stops the run with one line, and loses only batches not yet committed.
 
 Ray is an optional extra (``pip install annotator[ray]``); it is imported when a run starts.
 """
@@ -51,6 +52,30 @@ class SuggestWorker:
         return results, list(self.suggester.notes)
 
 
+class SuggestActor:
+    """The Ray actor: a ``SuggestWorker`` built on its first batch, from the factory the
+    batch carries by reference.
+
+    Its constructor takes nothing. Ray restarts an actor by running its constructor again with
+    the same arguments, and an argument Ray keeps in its object store (any over 100 KiB, which
+    a pool's plan is) is freed about a second after the first start: the restart then fails
+    (``ReferenceCountingAssertionError``, ray-project/ray#53727) and the run stops. The factory
+    is ``ray.put`` by the driver, which holds it for the whole run, and each batch carries it in
+    a list (so Ray passes the reference, not the value): a restarted actor fetches it again."""
+
+    def __init__(self) -> None:
+        self.worker: SuggestWorker | None = None
+
+    def suggest(
+        self, batch: list[DocumentInput], factory: list[Any]
+    ) -> tuple[list[DocumentSuggestions], list[str]]:
+        if self.worker is None:
+            import ray
+
+            self.worker = SuggestWorker(ray.get(factory[0]))
+        return self.worker.suggest(batch)
+
+
 class RayEngine:
     """A pool of ``SuggestWorker`` actors on a local Ray (no ``address``) or a cluster."""
 
@@ -78,12 +103,11 @@ class RayEngine:
                 first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
                 raise AnnotatorError(f"cannot start {where} ({first})") from None
         workers = num_cpus or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        actor = ray.remote(num_cpus=1, max_restarts=1, max_task_retries=1)(SuggestWorker)
+        actor = ray.remote(num_cpus=1, max_restarts=1, max_task_retries=1)(SuggestActor)
         run = uuid.uuid4().hex[:8]
+        self._factory = [ray.put(factory)]  # held by this process until close()
         self.workers = [
-            actor.options(name=f"{WORKER_PREFIX}{run}-{number}", namespace=NAMESPACE).remote(
-                factory
-            )
+            actor.options(name=f"{WORKER_PREFIX}{run}-{number}", namespace=NAMESPACE).remote()
             for number in range(workers)
         ]
         self.notes: list[str] = []
@@ -98,6 +122,7 @@ class RayEngine:
         from ray.util import ActorPool
 
         pool = ActorPool(self.workers)
+        factory = self._factory
         source = iter(inputs)
         in_flight = 0
         limit = IN_FLIGHT_PER_WORKER * len(self.workers)
@@ -105,7 +130,7 @@ class RayEngine:
         def submit() -> bool:
             batch = list(islice(source, batch_size))
             if batch:
-                pool.submit(lambda worker, docs: worker.suggest.remote(docs), batch)
+                pool.submit(lambda worker, docs: worker.suggest.remote(docs, factory), batch)
             return bool(batch)
 
         while in_flight < limit and submit():
@@ -118,6 +143,10 @@ class RayEngine:
                     f"a Ray worker was lost ({type(error).__name__}); every batch stored "
                     "before stays: run again with --docs new to suggest only what is left"
                 ) from None
+            except self._ray.exceptions.RayTaskError as error:
+                if isinstance(error.cause, AnnotatorError):  # e.g. a model missing on a node
+                    raise AnnotatorError(str(error.cause)) from None
+                raise
             in_flight -= 1
             self.notes += [note for note in notes if note not in self.notes]
             yield results
@@ -132,5 +161,6 @@ class RayEngine:
             with contextlib.suppress(Exception):
                 self._ray.kill(worker)
         self.workers = []
+        self._factory = []
         if self._started:
             self._ray.shutdown()
