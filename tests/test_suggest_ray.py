@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +37,7 @@ from annotator.store import Project
 from annotator.suggest.results import DocumentInput
 
 pytestmark = pytest.mark.ray
+ROOT = Path(__file__).resolve().parents[1]
 
 TEXTS = [
     "La Chine inquiète, a déclaré le président de Microsoft, Brad Smith, au WSJ.",
@@ -296,3 +299,37 @@ def test_an_unknown_engine_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["suggest", str(path), "--engine", "spark"])
     assert result.exit_code == 1
     assert "--engine takes local or ray, not 'spark'" in result.output
+
+
+@pytest.mark.parametrize("scheme", ["", "ray://"])
+def test_an_address_where_nothing_listens_is_one_line_at_once_and_the_project_unlocked(
+    tmp_path: Path, scheme: str
+) -> None:
+    """The real command, in its own process: ``ray.init`` on such an address waited for 11
+    minutes and more, deaf to Ctrl+C and SIGTERM, with the project locked."""
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    with socket.socket() as probe:  # a free port: nothing listens there once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        add_texts(project, TEXTS)
+    address = f"{scheme}127.0.0.1:{port}"
+    command = [sys.executable, "-m", "annotator", "suggest", str(path), "--model", "blank"]
+    try:
+        result = subprocess.run(
+            [*command, "--engine", "ray", "--address", address],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            timeout=60,  # Python, Ray's import and the check take a few seconds
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"--address {address} still waits after 60 s")
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode == 1, output
+    assert f"cannot join the Ray cluster at {address}: nothing answers there" in output
+    assert len(output.splitlines()) == 1, output
+    with Project.open(path) as project:  # for writing: the lock is released
+        assert project.document_ids("new") == [1, 2, 3, 4]

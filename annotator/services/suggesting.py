@@ -277,6 +277,8 @@ def plan_suggestions(
         if shipped is not None:
             rules.append(shipped)
     rules += [Path(p) for p in (options.rules if options.rules is not None else settings.rules)]
+    doc_ids = select_documents(project, options.docs)
+    read_evidence = read_evidence and bool(doc_ids)  # a scan of the texts, for nothing
     return SuggestPlan(
         lang=settings.lang,
         model=resolve_model(project, options.model or settings.default_model),
@@ -289,7 +291,7 @@ def plan_suggestions(
             if options.propagate
             else None
         ),
-        doc_ids=select_documents(project, options.docs),
+        doc_ids=doc_ids,
         n_process=options.n_process,
         batch_size=options.batch_size,
         learned=tuple(learned_patterns(project)),
@@ -647,6 +649,12 @@ def run_suggestions(
 
         import_ray()  # says how to install it before the model loads
     plan = plan_suggestions(project, options)
+    if not plan.doc_ids:  # nothing to do: no model to load, no Ray to start
+        return SuggestReport(model=plan.model, seconds=time.perf_counter() - started)
+    if options.engine == "ray":
+        from annotator.suggest.ray_engine import check_address
+
+        check_address(options.address)  # before the model loads: the cluster must answer
     engine: LocalPool | RayEngine | None = _start_local_pool(plan, options)
     suggester: Suggester | None = None
     try:

@@ -15,6 +15,7 @@ Ray is an optional extra (``pip install annotator[ray]``); it is imported when a
 from __future__ import annotations
 
 import contextlib
+import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -30,6 +31,8 @@ INSTALL_HINT = "--engine ray needs Ray; install it with: pip install 'annotator[
 NAMESPACE = "annotator"
 WORKER_PREFIX = "annotator-suggest-"  # named actors, so a person (or a test) can find one
 IN_FLIGHT_PER_WORKER = 2
+CONNECT_SECONDS = 5.0
+"""How long ``check_address`` waits for a cluster's port to accept a connection."""
 
 
 def import_ray() -> Any:
@@ -39,6 +42,27 @@ def import_ray() -> Any:
     except ImportError:
         raise AnnotatorError(INSTALL_HINT) from None
     return ray
+
+
+def check_address(address: str | None, timeout: float = CONNECT_SECONDS) -> None:
+    """For ``HOST:PORT`` or ``ray://HOST:PORT``: something must accept a connection there,
+    else one line naming the address. ``ray.init`` itself waits for a cluster that is not
+    there for many minutes, deaf to Ctrl+C, with the project locked. Other forms (``auto``)
+    are left to Ray."""
+    if not address:
+        return
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not host or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as error:
+        why = "no answer" if isinstance(error, TimeoutError) else error.strerror or str(error)
+        raise AnnotatorError(
+            f"cannot join the Ray cluster at {address}: nothing answers there ({why}); "
+            "is its head started (ray start --head) and the port right?"
+        ) from None
 
 
 class SuggestWorker:
@@ -89,6 +113,7 @@ class RayEngine:
         self._ray = ray
         self._started = not ray.is_initialized()
         if self._started:
+            check_address(address)
             try:
                 ray.init(
                     address=address,
@@ -99,9 +124,9 @@ class RayEngine:
                     configure_logging=False,
                 )
             except (ConnectionError, RuntimeError, ValueError) as error:
-                where = f"the Ray cluster at {address}" if address else "a local Ray"
+                what = f"join the Ray cluster at {address}" if address else "start a local Ray"
                 first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-                raise AnnotatorError(f"cannot start {where} ({first})") from None
+                raise AnnotatorError(f"cannot {what} ({first})") from None
         workers = num_cpus or max(1, int(ray.cluster_resources().get("CPU", 1)))
         actor = ray.remote(num_cpus=1, max_restarts=1, max_task_retries=1)(SuggestActor)
         run = uuid.uuid4().hex[:8]
