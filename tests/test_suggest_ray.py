@@ -333,3 +333,49 @@ def test_an_address_where_nothing_listens_is_one_line_at_once_and_the_project_un
     assert len(output.splitlines()) == 1, output
     with Project.open(path) as project:  # for writing: the lock is released
         assert project.document_ids("new") == [1, 2, 3, 4]
+
+
+def test_ctrl_c_ends_a_ray_run_with_our_one_line_and_nothing_of_rays(
+    tmp_path: Path, patterns: Path
+) -> None:
+    """The real command on a local Ray, interrupted once it has stored a batch: its own line,
+    not Ray's "Task ... will be retried" (the actors were killed with batches running) nor
+    its token-authentication notice."""
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    path = tmp_path / "p.annotator"
+    with _pool(path, 1500):  # 6,000 documents: the run lasts well past the first batch
+        pass
+    command = [
+        *(sys.executable, "-c", _SIGINT_DEFAULT, sys.executable),  # Ctrl+C, even from `&`
+        *("-m", "annotator", "suggest", str(path), "--model", "blank"),
+        *("--patterns", str(patterns), "--engine", "ray", "--num-cpus", "2", "--batch-size", "8"),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as run:
+        deadline = time.monotonic() + 120
+        while not _suggested(path):
+            assert run.poll() is None and time.monotonic() < deadline, "no batch stored"
+            time.sleep(0.2)
+        time.sleep(1)  # batches running on both actors
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=60)
+    assert run.returncode == 130, output
+    assert output.strip().splitlines() == [
+        "error: interrupted; everything committed before stays in the project"
+    ], output
+    done = _suggested(path)
+    assert 0 < done < 6000
+
+
+_SIGINT_DEFAULT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+"""Runs argv[1:] with Ctrl+C handled: a shell's background job starts with it ignored."""
+
+
+def _suggested(path: Path) -> int:
+    with Project.open(path, read_only=True) as project:
+        return project.count_documents("suggested")

@@ -15,8 +15,10 @@ Ray is an optional extra (``pip install annotator[ray]``); it is imported when a
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -115,14 +117,15 @@ class RayEngine:
         if self._started:
             check_address(address)
             try:
-                ray.init(
-                    address=address,
-                    num_cpus=num_cpus if address is None else None,
-                    namespace=NAMESPACE,
-                    include_dashboard=False,
-                    log_to_driver=False,
-                    configure_logging=False,
-                )
+                with _warnings_quieted(address is None):
+                    ray.init(
+                        address=address,
+                        num_cpus=num_cpus if address is None else None,
+                        namespace=NAMESPACE,
+                        include_dashboard=False,
+                        log_to_driver=False,
+                        configure_logging=False,
+                    )
             except (ConnectionError, RuntimeError, ValueError) as error:
                 what = f"join the Ray cluster at {address}" if address else "start a local Ray"
                 first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
@@ -136,6 +139,8 @@ class RayEngine:
             for number in range(workers)
         ]
         self.notes: list[str] = []
+        self._running: deque[Any] = deque()
+        """The batches submitted to an actor and not yet returned, oldest first."""
 
     def suggest(
         self,
@@ -152,10 +157,15 @@ class RayEngine:
         in_flight = 0
         limit = IN_FLIGHT_PER_WORKER * len(self.workers)
 
+        def call(worker: Any, docs: list[DocumentInput]) -> Any:
+            ref = worker.suggest.remote(docs, factory)
+            self._running.append(ref)  # the pool calls in submission order, as it returns
+            return ref
+
         def submit() -> bool:
             batch = list(islice(source, batch_size))
             if batch:
-                pool.submit(lambda worker, docs: worker.suggest.remote(docs, factory), batch)
+                pool.submit(call, batch)
             return bool(batch)
 
         while in_flight < limit and submit():
@@ -163,6 +173,7 @@ class RayEngine:
         while in_flight:
             try:
                 results, notes = pool.get_next()
+                self._running.popleft()
             except self._ray.exceptions.RayActorError as error:
                 raise AnnotatorError(
                     f"a Ray worker was lost ({type(error).__name__}); every batch stored "
@@ -181,11 +192,37 @@ class RayEngine:
                 in_flight += 1
 
     def close(self) -> None:
-        """Stop the actors, and the local Ray this engine started."""
-        for worker in self.workers:
+        """Stop the actors, and the local Ray this engine started.
+
+        The batches still running (a stop, Ctrl+C) are cancelled first: an actor killed, or
+        shut down, with a batch running made Ray print "Task ... will be retried" or "Failed
+        to push error to driver" lines for each. ``ray.shutdown`` ends the actors this
+        engine's Ray owns; in a Ray someone else started, they are killed."""
+        for ref in self._running:
             with contextlib.suppress(Exception):
-                self._ray.kill(worker)
+                self._ray.cancel(ref)
+        self._running.clear()
+        if not self._started:
+            for worker in self.workers:
+                with contextlib.suppress(Exception):
+                    self._ray.kill(worker)
         self.workers = []
         self._factory = []
         if self._started:
             self._ray.shutdown()
+
+
+@contextlib.contextmanager
+def _warnings_quieted(quiet: bool) -> Iterator[None]:
+    """Ray's errors only, while it starts a local Ray for this run: its warnings there (e.g.
+    that token authentication is on, with a token it made itself) are no news to a person
+    who asked for a local run. Through the driver's ``ray`` logger, whose level ``ray.init``'s
+    ``logging_level`` would set were Ray to configure logging (``configure_logging=False``)."""
+    logger = logging.getLogger("ray")
+    level = logger.level
+    if quiet:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
