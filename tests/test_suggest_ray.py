@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from suggest_helpers import (
@@ -116,6 +117,47 @@ def test_ray_suggests_what_the_local_engine_does(
         again = run_suggestions(on_ray, _options(patterns, engine="ray", num_cpus=2))
         assert again.spans_added == 0
         assert _state(on_ray) == _state(local)
+
+
+def test_the_actors_get_the_pattern_files_read_by_the_command(
+    ray_cluster: object, patterns: Path, tmp_path: Path
+) -> None:
+    """The pattern and rule files are read where the command runs and shipped: a cluster's
+    nodes need not have them. Here the file is gone by the time the actors build."""
+    with _pool(tmp_path / "local.annotator", 2) as local:
+        run_suggestions(local, _options(patterns))
+        expected = _state(local)
+
+    def remove_the_file(done: int, total: int) -> None:
+        if done == 0:  # the actors are made, none has built its suggester yet
+            patterns.unlink()
+
+    with _pool(tmp_path / "ray.annotator", 2) as on_ray:
+        run_suggestions(on_ray, _options(patterns, engine="ray", num_cpus=2), remove_the_file)
+        assert not patterns.exists()
+        assert _state(on_ray) == expected
+
+
+def test_an_error_building_the_suggester_on_an_actor_is_its_one_line(
+    ray_cluster: object, tmp_path: Path
+) -> None:
+    """A user's error raised on an actor (a file or a model missing on that node) reaches the
+    command as its message, even for an error class pickle cannot rebuild (``FormatError``)."""
+    from annotator.errors import FormatError
+    from annotator.suggest.ray_engine import RayEngine
+
+    path = tmp_path / "entities.jsonl"
+
+    def unreadable() -> object:
+        raise FormatError(path, None, "cannot read pattern file (gone)")
+
+    engine = RayEngine(unreadable, num_cpus=1)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(AnnotatorError) as error:
+            list(engine.suggest([DocumentInput(doc_id=1, text="Bonjour.")]))
+    finally:
+        engine.close()
+    assert str(error.value) == f"{path}: cannot read pattern file (gone)"
 
 
 def test_a_worker_process_killed_in_a_batch_is_restarted_and_the_run_completes(
@@ -243,8 +285,8 @@ def _stalling_factory(marks: Path, doc_id: int) -> Callable[[SuggestPlan], objec
     class Stalling:
         ballast = BALLAST
 
-        def __init__(self, plan: SuggestPlan) -> None:
-            self.suggester = real(plan)
+        def __init__(self, plan: SuggestPlan, *files: Any) -> None:
+            self.suggester = real(plan, *files)
 
         def __getattr__(self, name: str) -> object:
             return getattr(self.suggester, name)

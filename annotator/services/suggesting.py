@@ -324,15 +324,19 @@ def read_suggester_files(plan: SuggestPlan) -> tuple[list[PatternFile], list[Rel
     return pattern_files, rules
 
 
-def build_suggester(plan: SuggestPlan) -> Suggester:
+def build_suggester(
+    plan: SuggestPlan, files: tuple[list[PatternFile], list[RelationRule]] | None = None
+) -> Suggester:
     """Read the pattern and rule files (errors first), then load the pipeline (slow) and learn
     relation patterns from the accepted relations, if it has a parser (``suggester.learning``;
-    its ``new`` patterns are for ``store_learned_patterns``)."""
+    its ``new`` patterns are for ``store_learned_patterns``). ``files``: those files already
+    read (``read_suggester_files``), on another machine: a Ray cluster's nodes need not
+    have them."""
     from annotator.suggest.learning import Learning
     from annotator.suggest.pipelines import load_pipeline
     from annotator.suggest.suggester import Suggester
 
-    pattern_files, rules = read_suggester_files(plan)
+    pattern_files, rules = files if files is not None else read_suggester_files(plan)
     pipeline = load_pipeline(plan.model, plan.lang)
     learning = (
         Learning.run(pipeline.nlp, plan.learned, plan.examples)
@@ -666,9 +670,8 @@ def run_suggestions(
         if options.engine == "ray":
             from annotator.suggest.ray_engine import RayEngine
 
-            engine = RayEngine(
-                functools.partial(build_suggester, plan), options.address, options.num_cpus
-            )
+            factory = functools.partial(build_suggester, plan, read_suggester_files(plan))
+            engine = RayEngine(factory, options.address, options.num_cpus)
         if summary.learned:
             save_learned_patterns(project, summary.learned)
         report = SuggestReport(

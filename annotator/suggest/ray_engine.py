@@ -95,11 +95,17 @@ class SuggestActor:
     def suggest(
         self, batch: list[DocumentInput], factory: list[Any]
     ) -> tuple[list[DocumentSuggestions], list[str]]:
-        if self.worker is None:
-            import ray
+        try:
+            if self.worker is None:
+                import ray
 
-            self.worker = SuggestWorker(ray.get(factory[0]))
-        return self.worker.suggest(batch)
+                self.worker = SuggestWorker(ray.get(factory[0]))
+            return self.worker.suggest(batch)
+        except AnnotatorError as error:  # e.g. a model missing on this node
+            # as a plain AnnotatorError: one whose __init__ takes other arguments than the
+            # message (FormatError) cannot be rebuilt by the driver, which then shows a
+            # traceback instead of the one line
+            raise AnnotatorError(str(error)) from None
 
 
 class RayEngine:
