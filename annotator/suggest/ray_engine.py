@@ -109,7 +109,7 @@ class SuggestActor:
 
 
 class RayEngine:
-    """A pool of ``SuggestWorker`` actors on a local Ray (no ``address``) or a cluster."""
+    """A pool of ``SuggestActor`` actors on a local Ray (no ``address``) or a cluster."""
 
     def __init__(
         self,
