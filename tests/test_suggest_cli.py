@@ -60,6 +60,33 @@ def test_docs_option_takes_ids_and_new(corpus: Path, patterns: Path) -> None:
         assert [project.document_status(i) for i in (1, 2, 3)] == ["suggested"] * 3
 
 
+@pytest.mark.parametrize("engine", ["local", "ray"])
+def test_nothing_left_to_suggest_is_said_at_once_without_a_model_nor_ray(
+    corpus: Path, patterns: Path, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--docs new`` once every document has suggestions: no model loads, no Ray starts."""
+    from annotator.services import suggesting
+    from annotator.suggest import ray_engine
+
+    base = ["suggest", str(corpus), "--model", "blank", "--patterns", str(patterns)]
+    assert runner.invoke(app, base).exit_code == 0
+
+    def not_now(*args: object, **kwargs: object) -> None:
+        raise AssertionError("nothing to do, yet it loads a model or starts Ray")
+
+    monkeypatch.setattr(suggesting, "build_suggester", not_now)
+    monkeypatch.setattr(ray_engine, "RayEngine", not_now)
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: None)  # with or without Ray
+    for docs in ("new", "all"):
+        with Project.open(corpus) as project:  # "all": every document done
+            for doc_id in project.document_ids() if docs == "all" else ():
+                project.set_document_status(doc_id, "done")
+        result = runner.invoke(app, [*base, "--engine", engine, "--docs", docs])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("nothing to suggest: "), result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
 def test_stats_shows_the_suggesters(corpus: Path, patterns: Path) -> None:
     runner.invoke(app, ["suggest", str(corpus), "--model", "blank", "--patterns", str(patterns)])
     result = runner.invoke(app, ["stats", str(corpus), "--json"])

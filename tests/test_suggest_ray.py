@@ -10,10 +10,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from suggest_helpers import (
@@ -35,6 +38,7 @@ from annotator.store import Project
 from annotator.suggest.results import DocumentInput
 
 pytestmark = pytest.mark.ray
+ROOT = Path(__file__).resolve().parents[1]
 
 TEXTS = [
     "La Chine inquiète, a déclaré le président de Microsoft, Brad Smith, au WSJ.",
@@ -115,6 +119,47 @@ def test_ray_suggests_what_the_local_engine_does(
         assert _state(on_ray) == _state(local)
 
 
+def test_the_actors_get_the_pattern_files_read_by_the_command(
+    ray_cluster: object, patterns: Path, tmp_path: Path
+) -> None:
+    """The pattern and rule files are read where the command runs and shipped: a cluster's
+    nodes need not have them. Here the file is gone by the time the actors build."""
+    with _pool(tmp_path / "local.annotator", 2) as local:
+        run_suggestions(local, _options(patterns))
+        expected = _state(local)
+
+    def remove_the_file(done: int, total: int) -> None:
+        if done == 0:  # the actors are made, none has built its suggester yet
+            patterns.unlink()
+
+    with _pool(tmp_path / "ray.annotator", 2) as on_ray:
+        run_suggestions(on_ray, _options(patterns, engine="ray", num_cpus=2), remove_the_file)
+        assert not patterns.exists()
+        assert _state(on_ray) == expected
+
+
+def test_an_error_building_the_suggester_on_an_actor_is_its_one_line(
+    ray_cluster: object, tmp_path: Path
+) -> None:
+    """A user's error raised on an actor (a file or a model missing on that node) reaches the
+    command as its message, even for an error class pickle cannot rebuild (``FormatError``)."""
+    from annotator.errors import FormatError
+    from annotator.suggest.ray_engine import RayEngine
+
+    path = tmp_path / "entities.jsonl"
+
+    def unreadable() -> object:
+        raise FormatError(path, None, "cannot read pattern file (gone)")
+
+    engine = RayEngine(unreadable, num_cpus=1)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(AnnotatorError) as error:
+            list(engine.suggest([DocumentInput(doc_id=1, text="Bonjour.")]))
+    finally:
+        engine.close()
+    assert str(error.value) == f"{path}: cannot read pattern file (gone)"
+
+
 def test_a_worker_process_killed_in_a_batch_is_restarted_and_the_run_completes(
     ray_cluster: object, patterns: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -130,7 +175,11 @@ def test_a_worker_process_killed_in_a_batch_is_restarted_and_the_run_completes(
 
     def kill_the_stalled_worker(done: int, total: int) -> None:
         if done == 3:  # the first batch is committed; the second stalls on document 5
-            os.kill(_wait_for_pid(marks / "stalled"), signal.SIGKILL)
+            pid = _wait_for_pid(marks / "stalled")
+            # as in a real run, where the model loads and batches run for a while: by now
+            # Ray has let go of the actor's constructor arguments (kept for about a second)
+            time.sleep(3)
+            os.kill(pid, signal.SIGKILL)
 
     with _pool(tmp_path / "ray.annotator", 5) as project:
         report = run_suggestions(
@@ -213,6 +262,10 @@ def test_a_worker_killed_for_good_loses_no_committed_batch_and_a_rerun_does_the_
         assert _state(project) == expected
 
 
+BALLAST = os.urandom(1 << 20)
+"""1 MiB shipped with a factory: Ray keeps such an argument in its object store, not inline."""
+
+
 def _wait_for_pid(path: Path, seconds: float = 120) -> int:
     deadline = time.monotonic() + seconds
     while not path.exists():
@@ -224,12 +277,16 @@ def _wait_for_pid(path: Path, seconds: float = 120) -> int:
 def _stalling_factory(marks: Path, doc_id: int) -> Callable[[SuggestPlan], object]:
     """``build_suggester`` whose suggester, the first time it gets ``doc_id``, writes its pid
     to ``marks/stalled`` and waits to be killed; the next time, it writes ``marks/ran again``
-    and suggests. Made here so that Ray ships it by value (the workers cannot import tests)."""
+    and suggests. Made here so that Ray ships it by value (the workers cannot import tests).
+    It carries ``BALLAST``: a real plan (a pool's accepted strings, their word counts) is
+    larger than Ray's 100 KiB of inlined task arguments, and so is this one."""
     real = suggesting.build_suggester
 
     class Stalling:
-        def __init__(self, plan: SuggestPlan) -> None:
-            self.suggester = real(plan)
+        ballast = BALLAST
+
+        def __init__(self, plan: SuggestPlan, *files: Any) -> None:
+            self.suggester = real(plan, *files)
 
         def __getattr__(self, name: str) -> object:
             return getattr(self.suggester, name)
@@ -284,3 +341,83 @@ def test_an_unknown_engine_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["suggest", str(path), "--engine", "spark"])
     assert result.exit_code == 1
     assert "--engine takes local or ray, not 'spark'" in result.output
+
+
+@pytest.mark.parametrize("scheme", ["", "ray://"])
+def test_an_address_where_nothing_listens_is_one_line_at_once_and_the_project_unlocked(
+    tmp_path: Path, scheme: str
+) -> None:
+    """The real command, in its own process: ``ray.init`` on such an address waited for 11
+    minutes and more, deaf to Ctrl+C and SIGTERM, with the project locked."""
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    with socket.socket() as probe:  # a free port: nothing listens there once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        add_texts(project, TEXTS)
+    address = f"{scheme}127.0.0.1:{port}"
+    command = [sys.executable, "-m", "annotator", "suggest", str(path), "--model", "blank"]
+    try:
+        result = subprocess.run(
+            [*command, "--engine", "ray", "--address", address],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            timeout=60,  # Python, Ray's import and the check take a few seconds
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"--address {address} still waits after 60 s")
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode == 1, output
+    assert f"cannot join the Ray cluster at {address}: nothing answers there" in output
+    assert len(output.splitlines()) == 1, output
+    with Project.open(path) as project:  # for writing: the lock is released
+        assert project.document_ids("new") == [1, 2, 3, 4]
+
+
+def test_ctrl_c_ends_a_ray_run_with_our_one_line_and_nothing_of_rays(
+    tmp_path: Path, patterns: Path
+) -> None:
+    """The real command on a local Ray, interrupted once it has stored a batch: its own line,
+    not Ray's "Task ... will be retried" (the actors were killed with batches running) nor
+    its token-authentication notice."""
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    path = tmp_path / "p.annotator"
+    with _pool(path, 1500):  # 6,000 documents: the run lasts well past the first batch
+        pass
+    command = [
+        *(sys.executable, "-c", _SIGINT_DEFAULT, sys.executable),  # Ctrl+C, even from `&`
+        *("-m", "annotator", "suggest", str(path), "--model", "blank"),
+        *("--patterns", str(patterns), "--engine", "ray", "--num-cpus", "2", "--batch-size", "8"),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as run:
+        deadline = time.monotonic() + 120
+        while not _suggested(path):
+            assert run.poll() is None and time.monotonic() < deadline, "no batch stored"
+            time.sleep(0.2)
+        time.sleep(1)  # batches running on both actors
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=60)
+    assert run.returncode == 130, output
+    assert output.strip().splitlines() == [
+        "error: interrupted; everything committed before stays in the project"
+    ], output
+    done = _suggested(path)
+    assert 0 < done < 6000
+
+
+_SIGINT_DEFAULT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+"""Runs argv[1:] with Ctrl+C handled: a shell's background job starts with it ignored."""
+
+
+def _suggested(path: Path) -> int:
+    with Project.open(path, read_only=True) as project:
+        return project.count_documents("suggested")

@@ -130,7 +130,18 @@ def suggest(
         status.stop()
         if task is not None:
             bar.stop()
+    if not report.selected:
+        why = NOTHING_LEFT.get(str(options.docs), "")
+        console.print(f"nothing to suggest: {why}".strip(), highlight=False, soft_wrap=True)
+        return
     print_report(report)
+
+
+NOTHING_LEFT = {
+    "new": "no document is new (every one has suggestions, is done or is skipped)",
+    "all": "every document is done or skipped",
+}
+"""Why a run found no document to suggest for, by ``--docs``."""
 
 
 def print_report(report: SuggestReport) -> None:

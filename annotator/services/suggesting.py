@@ -277,6 +277,8 @@ def plan_suggestions(
         if shipped is not None:
             rules.append(shipped)
     rules += [Path(p) for p in (options.rules if options.rules is not None else settings.rules)]
+    doc_ids = select_documents(project, options.docs)
+    read_evidence = read_evidence and bool(doc_ids)  # a scan of the texts, for nothing
     return SuggestPlan(
         lang=settings.lang,
         model=resolve_model(project, options.model or settings.default_model),
@@ -289,7 +291,7 @@ def plan_suggestions(
             if options.propagate
             else None
         ),
-        doc_ids=select_documents(project, options.docs),
+        doc_ids=doc_ids,
         n_process=options.n_process,
         batch_size=options.batch_size,
         learned=tuple(learned_patterns(project)),
@@ -322,15 +324,19 @@ def read_suggester_files(plan: SuggestPlan) -> tuple[list[PatternFile], list[Rel
     return pattern_files, rules
 
 
-def build_suggester(plan: SuggestPlan) -> Suggester:
+def build_suggester(
+    plan: SuggestPlan, files: tuple[list[PatternFile], list[RelationRule]] | None = None
+) -> Suggester:
     """Read the pattern and rule files (errors first), then load the pipeline (slow) and learn
     relation patterns from the accepted relations, if it has a parser (``suggester.learning``;
-    its ``new`` patterns are for ``store_learned_patterns``)."""
+    its ``new`` patterns are for ``store_learned_patterns``). ``files``: those files already
+    read (``read_suggester_files``), on another machine: a Ray cluster's nodes need not
+    have them."""
     from annotator.suggest.learning import Learning
     from annotator.suggest.pipelines import load_pipeline
     from annotator.suggest.suggester import Suggester
 
-    pattern_files, rules = read_suggester_files(plan)
+    pattern_files, rules = files if files is not None else read_suggester_files(plan)
     pipeline = load_pipeline(plan.model, plan.lang)
     learning = (
         Learning.run(pipeline.nlp, plan.learned, plan.examples)
@@ -647,6 +653,12 @@ def run_suggestions(
 
         import_ray()  # says how to install it before the model loads
     plan = plan_suggestions(project, options)
+    if not plan.doc_ids:  # nothing to do: no model to load, no Ray to start
+        return SuggestReport(model=plan.model, seconds=time.perf_counter() - started)
+    if options.engine == "ray":
+        from annotator.suggest.ray_engine import check_address
+
+        check_address(options.address)  # before the model loads: the cluster must answer
     engine: LocalPool | RayEngine | None = _start_local_pool(plan, options)
     suggester: Suggester | None = None
     try:
@@ -658,9 +670,8 @@ def run_suggestions(
         if options.engine == "ray":
             from annotator.suggest.ray_engine import RayEngine
 
-            engine = RayEngine(
-                functools.partial(build_suggester, plan), options.address, options.num_cpus
-            )
+            factory = functools.partial(build_suggester, plan, read_suggester_files(plan))
+            engine = RayEngine(factory, options.address, options.num_cpus)
         if summary.learned:
             save_learned_patterns(project, summary.learned)
         report = SuggestReport(
