@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.services import propagation_process
 from annotator.store.listing import awaiting_first_suggestions, neighbour_document
+from annotator.store.pool import neighbour_by_priority
 from annotator.ui import jobs
 from annotator.ui.background_index import BackgroundIndexer
 from annotator.ui.background_tokens import BackgroundTokenizer
@@ -152,7 +153,8 @@ class MainWindow(QMainWindow):
     # -- session state: document, scroll, selection ------------------------------------------
 
     def restore_session(self) -> None:
-        """Open the last document at its scroll position and selection (or the first one)."""
+        """Open the last document at its scroll position and selection (or the first one);
+        after a new ``annotator sample`` shown first, the sample's first unfinished one."""
         project = self.session.project
         doc_id = project.get_state("last_document")
         try:
@@ -160,6 +162,13 @@ class MainWindow(QMainWindow):
                 project.document_status(int(doc_id))
         except (NotFoundError, ValueError, TypeError):
             doc_id = None
+        if self.document_list.opens_new_sample():
+            first = neighbour_by_priority(project, None, unfinished_only=True)
+            self.document_list.mark_sample_seen()
+            if first is not None and first != doc_id:
+                doc_id = first
+                project.set_state(STATE_SCROLL, None)  # they were the other document's
+                project.set_state(STATE_SELECTION, None)
         if doc_id is None:
             doc_id = neighbour_document(project, None)  # the first, without listing them all
         if doc_id is None:
