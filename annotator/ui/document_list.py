@@ -143,8 +143,8 @@ class DocumentListPanel(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         skipped = counts.get("skipped", 0)
-        extra = f" · {skipped} skipped" if skipped else ""
-        self.progress.setFormat(f"{done} / {total} done{extra}")
+        extra = f" · {skipped:,} skipped" if skipped else ""
+        self.progress.setFormat(f"{done:,} / {total:,} done{extra}")
 
     # -- filtering ----------------------------------------------------------------------------
 

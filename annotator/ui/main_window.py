@@ -15,7 +15,11 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.services import propagation_process
-from annotator.store.listing import awaiting_first_suggestions, neighbour_document
+from annotator.store.listing import (
+    awaiting_first_suggestions,
+    neighbour_document,
+    status_counts,
+)
 from annotator.store.pool import neighbour_by_priority
 from annotator.ui import jobs
 from annotator.ui.background_index import BackgroundIndexer
@@ -120,6 +124,7 @@ class MainWindow(QMainWindow):
         self.suggestions_bar.run_requested.connect(lambda: jobs.suggest_new_documents(self))
         self.suggestions_bar.dismissed.connect(self.view.setFocus)
         session.document_opened.connect(self._on_document_opened)
+        session.document_status_changed.connect(self._on_document_status_changed)
 
         self._state_timer = QTimer(self, singleShot=True, interval=400)
         self._state_timer.timeout.connect(self.save_view_state)
@@ -211,6 +216,15 @@ class MainWindow(QMainWindow):
 
     def _on_document_opened(self, _doc_id: int) -> None:
         self.inspector.show_item(self.view.selected())
+
+    def _on_document_status_changed(self, _doc_id: int, _status: str) -> None:
+        """The offer counts the new documents: one fewer once one is worked on or done."""
+        if not self.suggestions_bar.isHidden():
+            waiting = status_counts(self.session.project).get("new", 0)
+            if waiting:
+                self.suggestions_bar.set_documents(waiting)
+            else:
+                self.suggestions_bar.hide()
 
     def _on_propagated(self, added: int) -> None:
         """Suggestions were added to (or withdrawn from) other documents: their rows in the
