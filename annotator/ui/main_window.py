@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from annotator.errors import AnnotatorError, NotFoundError
@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._state_timer.start())
 
         self.setAcceptDrops(True)  # files dropped on the window are offered for import
+        self._dock_heights_pending = False
         self._restore_window()
         self._update_title()
         self.tokenizer.start()
@@ -301,8 +302,28 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
         state = self.preferences.window_state()
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            self._default_dock_heights()
+
+    def _default_dock_heights(self) -> None:
+        """The palette as tall as its buttons (at most half the height), the inspector the
+        rest: at 1280x800 it shows every field of a span without scrolling (split evenly, it
+        had 175 pixels and scrolled Score and Status out of sight). Sized once shown, when
+        the docks have their heights (``resizeDocks`` shares what they have in proportion)."""
+        self._dock_heights_pending = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._dock_heights_pending:
+            self._dock_heights_pending = False
+            self.layout().activate()
+            labels, inspector = self.labels_dock, self.inspector_dock
+            available = labels.height() + inspector.height()
+            title = labels.height() - labels.widget().height()  # the dock's title bar
+            height = min(self.palette_panel.content_height() + title, available // 2)
+            self.resizeDocks(
+                [labels, inspector], [height, available - height], Qt.Orientation.Vertical
+            )
 
     def save_layout(self) -> None:
         """Window geometry and dock layout, for the next window (QSettings)."""

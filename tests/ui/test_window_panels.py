@@ -65,7 +65,7 @@ def test_inspector_shows_the_selected_suggestion(qtbot, launcher, project_file) 
     if window.view.selected() != suggestion:
         qtbot.keyClick(window.view, Qt.Key.Key_Tab)
     assert inspector.item == suggestion
-    fields = {key: label.text() for key, label in inspector.fields.items()}
+    fields = {key: inspector.value(key) for key in inspector.fields}  # as it reads
     assert fields["kind"] == "Span"
     assert fields["label"] == "ORG"
     assert fields["text"] == "Acme"
@@ -115,7 +115,7 @@ def test_inspector_shows_a_selected_relation(qtbot, launcher, project_file) -> N
         project.add_relations([relation])
     window = open_window(qtbot, launcher, path)
     window.view.select(relation.id)
-    fields = {key: label.text() for key, label in window.inspector.fields.items()}
+    fields = {key: window.inspector.value(key) for key in window.inspector.fields}
     assert fields["kind"] == "Relation"
     assert fields["label"] == "works_for"
     assert fields["text"] == "Alice Martin → Acme"
