@@ -7,6 +7,7 @@ import pytest
 from annotator.errors import ValidationError
 from annotator.model import (
     Document,
+    EntityLabel,
     LabelSchema,
     ProjectSettings,
     Relation,
@@ -111,6 +112,23 @@ def test_with_labels_extends_without_touching_known_ones() -> None:
     assert schema.entity_names == ("PER", "ORG", "LOC", "MISC", "GGP")
     assert schema.entity("PER") == default_schema().entity("PER")
     assert schema.relation("Theme").allowed == (("GGP", "GGP"),)
+
+
+def test_labels_added_get_free_keys_and_the_default_colours() -> None:
+    defaults = default_schema()
+    schema = LabelSchema().with_labels({"LOC", "PER", "GGP", "DATE"}, {"works_for": set()})
+    keys = {label.name: label.key for label in schema.entities}
+    assert keys == {"DATE": "2", "GGP": "4", "LOC": "3", "PER": "1"}
+    assert schema.entity("LOC").color == defaults.entity("LOC").color
+    others = {schema.entity("DATE").color, schema.entity("GGP").color}
+    assert len(others) == 2 and not others & {label.color for label in defaults.entities}
+    assert schema.relation("works_for").key == "w"
+    # the default key taken already: LOC takes the next free one
+    taken = LabelSchema(entities=(EntityLabel(name="X", key="3"),)).with_labels({"LOC"})
+    assert taken.entity("LOC").key == "1"
+    # past nine labels: no key left, as before
+    many = LabelSchema().with_labels({f"L{number:02}" for number in range(12)})
+    assert [label.key for label in many.entities][8:] == ["9", None, None, None]
 
 
 def test_schema_round_trips_through_json() -> None:

@@ -92,20 +92,52 @@ class LabelSchema(BaseModel):
     ) -> LabelSchema:
         """A schema extended with labels an import brought; existing labels keep their settings.
 
-        New relation labels allow exactly the pairs seen; known ones gain any new pair seen
-        unless they already allow every pair.
+        A new label named as in the default schema (PER, ORG, LOC, MISC, works_for, ...) takes
+        its colour there, and its key when no label holds it, so LOC looks and types the same
+        in every project; the other new entity labels take the free keys 1-9 in order, so each
+        can be typed on a selected span (none left: no key), and the first palette colour that
+        neither a label of the schema nor a default label has. New relation labels allow
+        exactly the pairs seen; known ones gain any new pair seen unless they already allow
+        every pair.
         """
+        defaults = default_schema()
         entities = list(self.entities)
-        for name in sorted(set(entity_names) - set(self.entity_names)):
-            entities.append(EntityLabel(name=name, color=_palette_colour(len(entities))))
+        new_names = sorted(set(entity_names) - set(self.entity_names))
+        keys = {label.key for label in entities if label.key}
+        # the default labels' colours stay theirs: GPE is not ORG's blue in one project
+        colours = {label.color for label in (*self.entities, *self.relations, *defaults.entities)}
+        added: dict[str, EntityLabel] = {}
+        for name in new_names:  # the default labels first: their own key, while it is free
+            known = defaults.entity(name)
+            if known is not None:
+                key = known.key if known.key not in keys else None
+                added[name] = EntityLabel(name=name, color=known.color, key=key)
+                keys.add(key)
+                colours.add(known.color)
+        free = iter(key for key in "123456789" if key not in keys)
+        for name in new_names:
+            if name in added:
+                if added[name].key is None:
+                    added[name] = added[name].model_copy(update={"key": next(free, None)})
+                continue
+            colour = _free_colour(len(entities) + len(added), colours)
+            colours.add(colour)
+            added[name] = EntityLabel(name=name, color=colour, key=next(free, None))
+        entities.extend(added[name] for name in new_names)
         relations = {label.name: label for label in self.relations}
+        relation_keys = {label.key for label in self.relations if label.key}
         for name, pairs in sorted((relation_pairs or {}).items()):
             known = relations.get(name)
             if known is None:
+                model = defaults.relation(name)
+                if model is not None:
+                    key = model.key if model.key not in relation_keys else None
+                    relation_keys.add(key)
+                    colour = model.color
+                else:
+                    key, colour = None, _palette_colour(len(relations) + 7)
                 relations[name] = RelationLabel(
-                    name=name,
-                    color=_palette_colour(len(relations) + 7),
-                    allowed=tuple(sorted(pairs)),
+                    name=name, color=colour, key=key, allowed=tuple(sorted(pairs))
                 )
             elif known.allowed and not set(pairs) <= set(known.allowed):
                 merged = tuple(sorted(set(known.allowed) | set(pairs)))
@@ -144,6 +176,16 @@ _PALETTE = (
 
 def _palette_colour(index: int) -> str:
     return _PALETTE[index % len(_PALETTE)]
+
+
+def _free_colour(index: int, taken: set[str]) -> str:
+    """The palette colour at ``index``, or the next one no label has (wrapping around); when
+    every one is taken, the one at ``index``."""
+    for step in range(len(_PALETTE)):
+        colour = _palette_colour(index + step)
+        if colour not in taken:
+            return colour
+    return _palette_colour(index)
 
 
 def default_schema() -> LabelSchema:

@@ -109,6 +109,21 @@ def priorities(project: Project) -> dict[int, int]:
     return dict(project.db.execute("SELECT id, priority FROM documents WHERE priority IS NOT NULL"))
 
 
+def sample_fingerprint(project: Project) -> list[int] | None:
+    """What tells one kept sample from the next: its size and its first ranked ids, or
+    ``None`` when no sample is kept. Read along the ``priority`` index (a few rows), so the
+    window can tell at opening whether ``annotator sample`` ranked the project anew."""
+    count = project.db.execute(
+        "SELECT count(*) FROM documents WHERE priority IS NOT NULL"
+    ).fetchone()[0]
+    if not count:
+        return None
+    first = project.db.execute(
+        "SELECT id FROM documents WHERE priority IS NOT NULL ORDER BY priority, id LIMIT 5"
+    )
+    return [int(count), *(int(row[0]) for row in first)]
+
+
 # -- walking the documents in "Sample first" order -------------------------------------------------
 
 _FAR = 1 << 62

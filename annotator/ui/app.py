@@ -19,6 +19,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication
 
 from annotator.errors import AnnotatorError
+from annotator.ui.background_pass import wait_for_detached
 from annotator.ui.collector import MainThreadCollector
 from annotator.ui.icons import icon
 from annotator.ui.launcher import Launcher
@@ -112,4 +113,5 @@ def run_gui(path: Path | None, read_only: bool = False) -> int:
         return app.exec()
     finally:
         sys.excepthook = previous_hook
+        wait_for_detached()  # a tokenizer still loading after its window closed
         collector.stop()

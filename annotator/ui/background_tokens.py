@@ -30,9 +30,12 @@ class BackgroundTokenizer(BackgroundPass):
         tokenizer (seconds of a core, and closing the window would wait for the load)."""
         return self.project.has_untokenized()
 
-    def work(self) -> int:
-        """Load the tokenizer, then tokenize what has no tokens yet."""
+    def prepare(self) -> None:
+        """Load the tokenizer: seconds of spaCy's import, which closing does not wait for."""
         tokenizing.load_tokenizer(self.lang)
+
+    def work(self) -> int:
+        """Tokenize what has no tokens yet."""
         if self.project.read_only or self.stopping():  # read-only: made on open instead
             return 0
         with self.project.worker_connection() as connection:

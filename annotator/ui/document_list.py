@@ -16,9 +16,14 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.store.listing import IN_DISPUTE, DocumentFilter, status_counts
+from annotator.store.pool import sample_fingerprint
 from annotator.ui.document_list_model import STATUS_NAMES, DocumentListModel
 from annotator.ui.icons import status_icon
 from annotator.ui.session import ProjectSession
+
+# Keys of the session state kept in the project file.
+STATE_ORDER = "document_order"  # "id" or "sample": the order the person last chose by hand
+STATE_SAMPLE_SEEN = "sample_seen"  # the sample (``sample_fingerprint``) the window last opened
 
 
 def configure_table(table: QTableView) -> None:
@@ -51,7 +56,17 @@ class DocumentListPanel(QWidget):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
-        self.model = DocumentListModel(session.project, parent=self)
+        project = session.project
+        # After ``annotator sample`` ranked the project, the list opens with the sample first,
+        # unless the person chose an order for this project by hand before.
+        self.sample = sample_fingerprint(project)
+        chosen = project.get_state(STATE_ORDER)
+        by_priority = chosen == "sample" if chosen in ("id", "sample") else bool(self.sample)
+        session.sample_first = by_priority
+        self._show_top = False  # after an order change: the top of the list, not the document
+        self.model = DocumentListModel(
+            project, parent=self, document_filter=DocumentFilter(by_priority=by_priority)
+        )
 
         self.text_filter = QLineEdit(placeholderText="Filter by text…", clearButtonEnabled=True)
         self.text_filter.setAccessibleName("Filter documents by text")
@@ -72,6 +87,7 @@ class DocumentListPanel(QWidget):
         self.order_choice.setToolTip(
             "Sample first: the documents annotator sample picked, in its order"
         )
+        self.order_choice.setCurrentIndex(1 if by_priority else 0)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -99,7 +115,8 @@ class DocumentListPanel(QWidget):
         self.text_filter.textChanged.connect(lambda _text: self._filter_timer.start())
         self.status_filter.currentIndexChanged.connect(self._apply_filter)
         self.label_filter.currentIndexChanged.connect(self._apply_filter)
-        self.order_choice.currentIndexChanged.connect(self._apply_filter)
+        self.order_choice.currentIndexChanged.connect(self._on_order_changed)
+        self.order_choice.activated.connect(self._on_order_activated)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.model.rowsInserted.connect(self._on_rows_inserted)
         session.document_opened.connect(self._on_document_opened)
@@ -126,8 +143,8 @@ class DocumentListPanel(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         skipped = counts.get("skipped", 0)
-        extra = f" · {skipped} skipped" if skipped else ""
-        self.progress.setFormat(f"{done} / {total} done{extra}")
+        extra = f" · {skipped:,} skipped" if skipped else ""
+        self.progress.setFormat(f"{done:,} / {total:,} done{extra}")
 
     # -- filtering ----------------------------------------------------------------------------
 
@@ -148,6 +165,28 @@ class DocumentListPanel(QWidget):
         if found >= 0:
             self.status_filter.setCurrentIndex(found)
 
+    def opens_new_sample(self) -> bool:
+        """The list shows a sample the window has not opened yet: the window opens its first
+        unfinished document rather than the last one."""
+        seen = self._session.project.get_state(STATE_SAMPLE_SEEN)
+        return bool(self.sample) and self._session.sample_first and seen != self.sample
+
+    def mark_sample_seen(self) -> None:
+        if self.sample:
+            self._session.project.set_state(STATE_SAMPLE_SEEN, self.sample)
+
+    def _on_order_activated(self, _index: int) -> None:
+        """Chosen by hand (not set by the window): remembered for this project."""
+        order = "sample" if self.order_choice.currentData() else "id"
+        self._session.project.set_state(STATE_ORDER, order)
+
+    def _on_order_changed(self, _index: int) -> None:
+        """A new order shows the top of the list (rank 1), not the open document's row far
+        down; it stays selected, and shows if it is on that first screen anyway."""
+        self._show_top = True
+        self._apply_filter()
+        self.table.scrollToTop()
+
     def _apply_filter(self) -> None:
         by_priority = bool(self.order_choice.currentData())
         self._session.sample_first = by_priority  # previous / next walk the list's order
@@ -159,11 +198,11 @@ class DocumentListPanel(QWidget):
                 by_priority=by_priority,
             )
         )
-        self._select(self._session.current_doc_id)
+        self._select(self._session.current_doc_id, scroll=not self._show_top)
 
     # -- following the session ----------------------------------------------------------------
 
-    def _select(self, doc_id: int | None) -> None:
+    def _select(self, doc_id: int | None, scroll: bool = True) -> None:
         row = None if doc_id is None else self.model.row_of(doc_id)
         selection = self.table.selectionModel()
         selection.blockSignals(True)
@@ -177,7 +216,8 @@ class DocumentListPanel(QWidget):
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
                 | QItemSelectionModel.SelectionFlag.Rows,
             )
-            self.table.scrollTo(index)
+            if scroll:
+                self.table.scrollTo(index)
         selection.blockSignals(False)
         self.table.viewport().update()
 
@@ -187,6 +227,7 @@ class DocumentListPanel(QWidget):
             self.document_activated.emit(doc_id)
 
     def _on_document_opened(self, doc_id: int) -> None:
+        self._show_top = False  # a move: the list follows the open document again
         self._select(doc_id)
 
     def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
@@ -197,7 +238,7 @@ class DocumentListPanel(QWidget):
             return
         row = self.model.row_of(doc_id)
         if row is not None and first <= row <= last:
-            self._select(doc_id)
+            self._select(doc_id, scroll=not self._show_top)
 
     def _on_annotations_changed(self, doc_id: int) -> None:
         self._changed.add(doc_id)

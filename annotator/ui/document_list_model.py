@@ -60,13 +60,18 @@ class DocumentListModel(QAbstractTableModel):
     ids_per_step = 50_000  # then one chunk between events: about 25 ms of CPU each
 
     def __init__(
-        self, project: Project, page_size: int = 128, cached_pages: int = 32, parent: Any = None
+        self,
+        project: Project,
+        page_size: int = 128,
+        cached_pages: int = 32,
+        parent: Any = None,
+        document_filter: DocumentFilter | None = None,
     ) -> None:
         super().__init__(parent)
         self._project = project
         self._page_size = page_size
         self._cached_pages = cached_pages
-        self._filter = DocumentFilter()
+        self._filter = document_filter or DocumentFilter()  # listed at once: set it here
         self._pages: OrderedDict[int, list[DocumentRow | None]] = OrderedDict()
         self.pages_read = 0  # how many page queries ran: what "lazy" means, observable
         self._failures: set[str] = set()  # reported already

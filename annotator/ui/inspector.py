@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from annotator.errors import NotFoundError, TokensMissingError
 from annotator.model import Relation, Span, is_aligned
 from annotator.ui.editor.style import text_colour_on
+from annotator.ui.plain_text import ZERO_WIDTH_SPACE, breakable, tooltip
 from annotator.ui.session import ProjectSession
 
 ORIGIN_KINDS = {
@@ -55,6 +56,7 @@ class Inspector(QWidget):
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(7)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFormAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         for key, title in (
             ("kind", "Selected"),
             ("label", "Label"),
@@ -72,6 +74,7 @@ class Inspector(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName(f"inspector-{key}")
             # a long text wraps in the width the dock has, instead of widening the dock
+            # and takes the height its lines need, no more: the rows stay at the top
             value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
             self.fields[key] = value
             form.addRow(f"{title}:", value)
@@ -84,8 +87,10 @@ class Inspector(QWidget):
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.placeholder)
-        column.addWidget(form_widget)
-        column.addStretch(1)
+        # the form has the whole height and lays its rows out from the top, each as tall as
+        # its lines (QFormLayout's height for a width can be a line short: as its own widget
+        # under a stretch it cut the text of a long span to three lines)
+        column.addWidget(form_widget, 1)
         form_widget.hide()
         # a dock shorter than the details scrolls them, rather than cutting lines off
         scroll = QScrollArea()
@@ -162,13 +167,13 @@ class Inspector(QWidget):
             self.fields["text"].setText(self._relation_text(item))
             self.fields["offsets"].setText("")
             self.fields["alignment"].setText("")
-        self.fields["label"].setText(item.label)
+        self._set_breakable("label", item.label)
         _set_style(
             self.fields["label"],
             f"background: {colour}; color: {text_colour_on(colour)}; border-radius: 4px;"
             " padding: 2px 6px; font-weight: 600;",
         )
-        self.fields["origin"].setText(describe_origin(item.origin))
+        self._set_breakable("origin", describe_origin(item.origin))
         precision = self._precision_text(item)
         self.fields["precision"].setText(precision or "")
         self._rows.setRowVisible(self.fields["precision"], bool(precision))
@@ -180,6 +185,16 @@ class Inspector(QWidget):
         for key in ("offsets", "alignment"):
             visible = isinstance(item, Span)
             self._rows.setRowVisible(self.fields[key], visible)
+
+    def _set_breakable(self, key: str, text: str) -> None:
+        """An identifier wraps after ``:``, ``@``, ``_``, ``/``; the tooltip has it whole."""
+        field = self.fields[key]
+        field.setText(breakable(text))
+        field.setToolTip(tooltip(text))
+
+    def value(self, key: str) -> str:
+        """What a field says, without the zero-width spaces it wraps at."""
+        return self.fields[key].text().replace(ZERO_WIDTH_SPACE, "")
 
     def _on_document_status_changed(self, _doc_id: int, _status: str) -> None:
         self._precision = None  # measured over done documents: recomputed when next shown

@@ -301,7 +301,9 @@ class SuggestionRun:
             plan = suggesting.with_evidence(self.plan, connection)  # texts scanned: not on the UI
         context.progress(0, 0, "loading the model")
         suggester = suggesting.build_suggester(plan)
-        context.progress(0, total, "")
+        # each report names the state: the strip's text follows it (it said "loading the
+        # model" at 2,752 / 99,999 when these reports said nothing)
+        context.progress(0, total, "suggesting")
         with self.project.worker_connection(read_only=True) as connection:
             inputs = suggesting.read_inputs(connection, self.plan.doc_ids)  # with revisions
             done = 0
@@ -310,7 +312,7 @@ class SuggestionRun:
             ):
                 context.deliver(batch)
                 done += len(batch)
-                context.progress(done, total, "")
+                context.progress(done, total, "suggesting")
         return list(suggester.notes), suggester
 
     def store_batch(self, batch: list[DocumentSuggestions]) -> None:

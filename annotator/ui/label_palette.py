@@ -74,6 +74,10 @@ class LabelPalette(QWidget):
         session.schema_changed.connect(self._on_schema_changed)
         self._build(session.project.schema)
 
+    def content_height(self) -> int:
+        """The height its buttons need, unscrolled: what the default layout gives it."""
+        return self._content.sizeHint().height()
+
     def button(self, name: str, kind: str = "entity") -> LabelButton:
         return self.buttons[(kind, name)]
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from annotator.errors import AnnotatorError, NotFoundError
 from annotator.services import propagation_process
-from annotator.store.listing import awaiting_first_suggestions, neighbour_document
+from annotator.store.listing import (
+    awaiting_first_suggestions,
+    neighbour_document,
+    status_counts,
+)
+from annotator.store.pool import neighbour_by_priority
 from annotator.ui import jobs
 from annotator.ui.background_index import BackgroundIndexer
 from annotator.ui.background_tokens import BackgroundTokenizer
@@ -119,12 +124,14 @@ class MainWindow(QMainWindow):
         self.suggestions_bar.run_requested.connect(lambda: jobs.suggest_new_documents(self))
         self.suggestions_bar.dismissed.connect(self.view.setFocus)
         session.document_opened.connect(self._on_document_opened)
+        session.document_status_changed.connect(self._on_document_status_changed)
 
         self._state_timer = QTimer(self, singleShot=True, interval=400)
         self._state_timer.timeout.connect(self.save_view_state)
         self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._state_timer.start())
 
         self.setAcceptDrops(True)  # files dropped on the window are offered for import
+        self._dock_heights_pending = False
         self._restore_window()
         self._update_title()
         self.tokenizer.start()
@@ -152,7 +159,8 @@ class MainWindow(QMainWindow):
     # -- session state: document, scroll, selection ------------------------------------------
 
     def restore_session(self) -> None:
-        """Open the last document at its scroll position and selection (or the first one)."""
+        """Open the last document at its scroll position and selection (or the first one);
+        after a new ``annotator sample`` shown first, the sample's first unfinished one."""
         project = self.session.project
         doc_id = project.get_state("last_document")
         try:
@@ -160,6 +168,13 @@ class MainWindow(QMainWindow):
                 project.document_status(int(doc_id))
         except (NotFoundError, ValueError, TypeError):
             doc_id = None
+        if self.document_list.opens_new_sample():
+            first = neighbour_by_priority(project, None, unfinished_only=True)
+            self.document_list.mark_sample_seen()
+            if first is not None and first != doc_id:
+                doc_id = first
+                project.set_state(STATE_SCROLL, None)  # they were the other document's
+                project.set_state(STATE_SELECTION, None)
         if doc_id is None:
             doc_id = neighbour_document(project, None)  # the first, without listing them all
         if doc_id is None:
@@ -202,6 +217,15 @@ class MainWindow(QMainWindow):
 
     def _on_document_opened(self, _doc_id: int) -> None:
         self.inspector.show_item(self.view.selected())
+
+    def _on_document_status_changed(self, _doc_id: int, _status: str) -> None:
+        """The offer counts the new documents: one fewer once one is worked on or done."""
+        if not self.suggestions_bar.isHidden():
+            waiting = status_counts(self.session.project).get("new", 0)
+            if waiting:
+                self.suggestions_bar.set_documents(waiting)
+            else:
+                self.suggestions_bar.hide()
 
     def _on_propagated(self, added: int) -> None:
         """Suggestions were added to (or withdrawn from) other documents: their rows in the
@@ -278,8 +302,28 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
         state = self.preferences.window_state()
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            self._default_dock_heights()
+
+    def _default_dock_heights(self) -> None:
+        """The palette as tall as its buttons (at most half the height), the inspector the
+        rest: at 1280x800 it shows every field of a span without scrolling (split evenly, it
+        had 175 pixels and scrolled Score and Status out of sight). Sized once shown, when
+        the docks have their heights (``resizeDocks`` shares what they have in proportion)."""
+        self._dock_heights_pending = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._dock_heights_pending:
+            self._dock_heights_pending = False
+            self.layout().activate()
+            labels, inspector = self.labels_dock, self.inspector_dock
+            available = labels.height() + inspector.height()
+            title = labels.height() - labels.widget().height()  # the dock's title bar
+            height = min(self.palette_panel.content_height() + title, available // 2)
+            self.resizeDocks(
+                [labels, inspector], [height, available - height], Qt.Orientation.Vertical
+            )
 
     def save_layout(self) -> None:
         """Window geometry and dock layout, for the next window (QSettings)."""

@@ -21,6 +21,19 @@ def tooltip(text: str) -> str:
     return GuiQt.convertFromPlainText(text, GuiQt.WhiteSpaceMode.WhiteSpaceNormal)
 
 
+BREAK_AFTER = ":@_/"  # where an identifier (an origin, a label) may wrap
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after each ``:``, ``@``, ``_`` and ``/``, for display
+    only: a word-wrapped label breaks ``model:fr_core_news_md@3.7.0`` there instead of cutting
+    it off at the edge (Qt wraps only at spaces). The full text belongs in the tooltip."""
+    for mark in BREAK_AFTER:
+        text = text.replace(mark, mark + ZERO_WIDTH_SPACE)
+    return text
+
+
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     """A QLabel that never renders its text as HTML."""
     label = QLabel(parent)

@@ -56,16 +56,16 @@ class StatusBar(QStatusBar):
         unfinished = sum(counts.get(status, 0) for status in UNFINISHED_STATUSES)
         doc_id = self._session.current_doc_id
         if doc_id is None:
-            self.position_label.setText(f"– / {sum(counts.values())}")
+            self.position_label.setText(f"– / {sum(counts.values()):,}")
             pending_text = ""
         else:
             in_order = position_by_priority if self._session.sample_first else document_position
             position, total = in_order(project, doc_id)
-            self.position_label.setText(f"Document {position} / {total}")
+            self.position_label.setText(f"Document {position:,} / {total:,}")
             pending = pending_suggestions(project, doc_id)
-            pending_text = f"{pending} suggestion{'s' if pending != 1 else ''} to review · "
+            pending_text = f"{pending:,} suggestion{'s' if pending != 1 else ''} to review · "
         self.review_label.setText(
-            f"{pending_text}{unfinished} document{'s' if unfinished != 1 else ''} unfinished"
+            f"{pending_text}{unfinished:,} document{'s' if unfinished != 1 else ''} unfinished"
         )
 
     def _schedule(self, *_args: object) -> None:

@@ -179,12 +179,15 @@ class TaskProgress(QWidget):
         self.show()
 
     def _on_progressed(self, done: int, total: int, message: str) -> None:
+        """The text follows the last report: its message, or the title alone when it has
+        none (a stage's message never outlives the stage)."""
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
-            self.bar.setFormat(f"{done} / {total}")
-        if message and self._task is not None:
-            self.label.setText(f"{self._task.title}: {message}")
+            self.bar.setFormat(f"{done:,} / {total:,}")
+        if self._task is not None:
+            title = self._task.title
+            self.label.setText(f"{title}: {message}" if message else title)
 
     def _on_cancel_clicked(self) -> None:
         if self._task is not None:

@@ -44,6 +44,16 @@ def collected_on_the_main_thread(qapp) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def detached_threads_ended() -> Iterator[None]:
+    """A tokenizer a closed window left loading ends before the next test (as ``run_gui``
+    waits for it before the program exits)."""
+    yield
+    from annotator.ui.background_pass import wait_for_detached
+
+    wait_for_detached()
+
+
+@pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path) -> Iterator[Path]:
     """QSettings (recent projects, window layout) in a folder of the test's own."""
     folder = tmp_path / "settings"

@@ -54,3 +54,51 @@ def test_the_text_field_shows_every_line(qtbot, launcher, long_span_project) -> 
     needed = field.heightForWidth(field.width())
     assert needed > field.fontMetrics().lineSpacing()  # it wraps: more than one line
     assert field.height() >= needed
+
+
+ORIGIN = "model:fr_core_news_md@3.7.0"
+
+
+def test_every_field_of_a_suggestion_shows_at_the_default_layout(qtbot, launcher, tmp_path) -> None:
+    """At 1280x800 (no saved layout) the inspector shows every field of a model's suggestion
+    without scrolling, and the origin wraps at ``:``, ``_``, ``@`` instead of being cut."""
+    import re
+
+    from PySide6.QtWidgets import QScrollArea
+
+    path = tmp_path / "origin.annotator"
+    with Project.create(path) as project:
+        text = "Selon Alice Martin, la croissance ralentit à Paris."
+        doc_id, _ = project.add_document(Document(text=text))
+        suggestion = Span(
+            doc_id=doc_id,
+            start=6,
+            end=18,
+            label="PER",
+            status="suggested",
+            origin=ORIGIN,
+            score=0.83,
+        )
+        project.insert_span(suggestion)
+    window = open_window(qtbot, launcher, path)
+    assert window.size().toTuple() == (1280, 800)
+    qtbot.keyClick(window.view, "\t")
+    inspector = window.inspector
+    qtbot.waitUntil(lambda: inspector.value("score") == "0.83")
+    qtbot.wait(50)  # the layout settles
+    assert inspector.value("origin") == f"{ORIGIN} (spaCy model)"
+    origin = inspector.fields["origin"]
+    assert ORIGIN in origin.toolTip()  # the whole of it, unbroken
+    metrics = origin.fontMetrics()
+    assert metrics.horizontalAdvance(ORIGIN) > origin.width()  # one piece, it would be cut
+    pieces = re.split("[ \u200b]", origin.text())
+    assert max(metrics.horizontalAdvance(piece) for piece in pieces) <= origin.width()
+    assert origin.height() >= origin.heightForWidth(origin.width())
+
+    scroll = inspector.findChild(QScrollArea)
+    assert scroll.verticalScrollBar().maximum() == 0  # nothing to scroll to
+    viewport = scroll.viewport()
+    for key in ("score", "status", "alignment"):
+        field = inspector.fields[key]
+        bottom = field.mapTo(viewport, field.rect().bottomLeft()).y()
+        assert field.isVisible() and bottom <= viewport.height(), key

@@ -3,6 +3,7 @@ a document edited while it was being computed."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -224,3 +225,31 @@ def test_the_menu_reads_no_text_on_the_ui_thread_and_still_propagates(
     project = window.session.project
     for doc_id in (2, 3):  # "Acme", accepted in document 1, proposed by propagation
         assert ("ORG", "propagation") in {(s.label, s.origin) for s in project.spans(doc_id)}
+
+
+def test_the_progress_text_follows_the_stages_of_a_run(
+    qtbot, launcher, project_file, tmp_path
+) -> None:
+    """Loading the model, then suggesting N / M: the strip never says "loading the model"
+    while documents are being suggested."""
+    window = open_window(qtbot, launcher, project_file(5))
+    plan = _plan(window.session.project, _patterns(tmp_path))
+    plan = dataclasses.replace(plan, batch_size=2)  # three batches: 2, 4, 5
+    jobs.start_suggestions(window, plan)
+    task = window.tasks.current
+    strip = window.status.task_progress
+    shown: list[tuple[int, int, str, str]] = []
+    task.progressed.connect(  # after the strip's own slot: what it shows for each report
+        lambda done, total, _message: shown.append(
+            (done, total, strip.label.text(), strip.bar.format())
+        )
+    )
+    with qtbot.waitSignal(task.ended, timeout=60_000):
+        pass
+    texts = [text for _, _, text, _ in shown]
+    assert "Suggest (blank): loading the model" in texts
+    suggesting_reports = [entry for entry in shown if entry[1] > 0]
+    assert suggesting_reports and suggesting_reports[-1][0] == 5
+    for done, total, text, bar in suggesting_reports:
+        assert text == "Suggest (blank): suggesting"
+        assert bar == f"{done} / {total}"

@@ -165,6 +165,6 @@ def test_suggester_figures_and_the_inspector_show_measured_precision(
     window.session.open_document(7)
     [pending] = window.session.project.spans(7, status="suggested")
     window.view.select(pending.id)
-    assert window.inspector.fields["origin"].text() == "model:test@1 (spaCy model)"
+    assert window.inspector.value("origin") == "model:test@1 (spaCy model)"
     precision = window.inspector.fields["precision"]
     assert precision.isVisible() and precision.text().startswith("50% of its suggestions")

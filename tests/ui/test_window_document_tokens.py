@@ -109,3 +109,42 @@ def test_when_the_worker_fails_the_view_makes_the_tokens_itself(
     qtbot.keyClick(view, Qt.Key.Key_A)
     assert [s.status for s in project.spans(1)] == ["accepted"]
     assert project.tokens(1)[:2] == ((0, 4), (5, 11))
+
+
+def test_ctrl_q_does_not_wait_for_the_tokenizer_to_load(
+    qtbot, launcher, tmp_path, monkeypatch
+) -> None:
+    """Opened just after an import, the window loads spaCy's tokenizer in the background;
+    Ctrl+Q then closes at once (it waited for the load: 2.6 s for French the first time), and
+    the workers stop once it is loaded, without touching the project."""
+    import time
+
+    from annotator.services.importing import import_into_file
+    from annotator.ui.background_pass import wait_for_detached
+
+    loaded = threading.Event()  # the load lasts until the test says (or 3 s): not a race
+    timer = threading.Timer(3.0, loaded.set)
+    timer.start()
+    real_load = tokenizing.load_tokenizer
+
+    def slow_load(lang: str) -> None:
+        loaded.wait()
+        real_load(lang)
+
+    monkeypatch.setattr(tokenizing, "load_tokenizer", slow_load)
+    source = tmp_path / "a.txt"
+    source.write_text(TEXT, "utf-8")
+    path = tmp_path / "imported.annotator"
+    import_into_file(path, [source])
+    window = open_window(qtbot, launcher, path)
+    qtbot.waitUntil(window.tokenizer._preparing.is_set)  # loading, in its worker
+    started = time.monotonic()
+    qtbot.keyClick(window.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    closed_in = time.monotonic() - started
+    assert launcher.window is None
+    assert closed_in < 1.0  # it waited for the load: 3 s here
+    loaded.set()
+    timer.cancel()
+    wait_for_detached()  # as the program does before it exits
+    with Project.open(path, read_only=True) as project:
+        assert project.has_untokenized()  # the workers stopped before they touched it

@@ -127,6 +127,7 @@ def test_the_list_can_put_the_sample_first(qtbot, launcher, project_file) -> Non
 
     path = project_file(12)
     chosen = sample_project_file(path, SampleOptions(n=3, seed=4)).chosen
+    _chose_id_order(path)
     window = open_window(qtbot, launcher, path)
     panel = window.document_list
     model = panel.model
@@ -139,6 +140,71 @@ def test_the_list_can_put_the_sample_first(qtbot, launcher, project_file) -> Non
     qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)  # the list follows the open document
     current = window.document_list.table.currentIndex().row()
     assert model.doc_id_at(current) == window.session.current_doc_id
+
+
+def _chose_id_order(path) -> None:
+    with Project.open(path) as project:
+        project.set_state("document_order", "id")  # as choosing "Id order" by hand leaves it
+
+
+def test_after_a_sample_the_list_opens_sample_first(qtbot, launcher, project_file) -> None:
+    """``annotator sample`` in place, then the window: the sample first, at its first
+    unfinished document; reopened, the last document; an order chosen by hand is kept."""
+    from annotator.services.sampling import SampleOptions, sample_project_file
+
+    path = project_file(12)
+    with Project.open(path) as project:
+        project.set_state("last_document", 7)  # where the person was before sampling
+    chosen = sample_project_file(path, SampleOptions(n=4, seed=4)).chosen
+    with Project.open(path) as project:
+        project.set_document_status(chosen[0], "done")  # finished: the window starts after it
+    window = open_window(qtbot, launcher, path)
+    panel = window.document_list
+    assert panel.order_choice.currentText() == "Sample first"
+    assert [panel.model.doc_id_at(row) for row in range(4)] == chosen
+    assert window.session.current_doc_id == chosen[1]
+    assert window.view.doc_id() == chosen[1]
+    assert panel.model.doc_id_at(panel.table.currentIndex().row()) == chosen[1]
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)  # the sample's order
+    assert window.session.current_doc_id == chosen[2]
+    window.close()
+
+    window = open_window(qtbot, launcher, path)  # the same sample: where the person was
+    assert window.document_list.order_choice.currentText() == "Sample first"
+    assert window.session.current_doc_id == chosen[2]
+    panel = window.document_list
+    panel.order_choice.setFocus()
+    qtbot.keyClick(panel.order_choice, Qt.Key.Key_Up)  # "Id order", by hand
+    window.close()
+
+    window = open_window(qtbot, launcher, path)
+    assert window.document_list.order_choice.currentText() == "Id order"
+    assert window.session.current_doc_id == chosen[2]
+
+
+def test_choosing_sample_first_shows_the_top_of_the_list(qtbot, launcher, project_file) -> None:
+    """The open document far down in id order: a new order shows rank 1, not its row."""
+    from annotator.store.pool import set_priorities
+
+    path = project_file(600)
+    with Project.open(path) as project:
+        set_priorities(project, [30, 20, 10])
+        project.set_state("document_order", "id")
+        project.set_state("last_document", 500)
+    window = open_window(qtbot, launcher, path)
+    panel = window.document_list
+    table = panel.table
+    qtbot.waitUntil(lambda: table.rowAt(0) > 400)  # id order keeps document 500 in view
+    panel.order_choice.setFocus()
+    qtbot.keyClick(panel.order_choice, Qt.Key.Key_Down)  # "Sample first"
+    qtbot.wait(50)  # the rows listed after the first chunk must not scroll back either
+    assert table.rowAt(0) == 0
+    assert panel.model.doc_id_at(0) == 30
+    assert panel.model.doc_id_at(table.currentIndex().row()) == 500  # still selected
+    focus_window(qtbot, window)
+    qtbot.keyClick(window.view, Qt.Key.Key_Right, ALT)  # a move: the list follows again
+    assert window.session.current_doc_id == 501
+    qtbot.waitUntil(lambda: table.rowAt(0) > 400)
 
 
 def test_the_open_document_is_selected_once_the_list_reaches_it(
@@ -184,6 +250,7 @@ def test_previous_and_next_walk_the_sample_first_order(qtbot, launcher, project_
     path = project_file(8)
     with Project.open(path) as project:
         set_priorities(project, [4, 2, 6])  # what annotator sample leaves in the project
+        project.set_state("document_order", "id")  # the person chose id order before
     window = open_window(qtbot, launcher, path)
     session, panel = window.session, window.document_list
     assert session.current_doc_id == 1
@@ -215,6 +282,7 @@ def test_done_and_next_follows_the_sample_first_order(qtbot, launcher, project_f
     path = project_file(8)
     with Project.open(path) as project:
         set_priorities(project, [5, 3])
+        project.set_state("document_order", "id")
         project.set_document_status(3, "done")  # already finished: jumped over
     window = open_window(qtbot, launcher, path)
     panel = window.document_list
@@ -238,6 +306,7 @@ def test_the_status_bar_counts_the_position_in_the_sample_first_order(
     path = project_file(8)
     with Project.open(path) as project:
         set_priorities(project, [4, 2, 6])
+        project.set_state("document_order", "id")
     window = open_window(qtbot, launcher, path)
     panel, position = window.document_list, window.status.position_label
 

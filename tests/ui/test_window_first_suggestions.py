@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from window_support import OFFSCREEN_WINDOW_WARNINGS
+from window_support import CTRL, OFFSCREEN_WINDOW_WARNINGS, answer_next_dialog
 
 from annotator.model import Document, ProjectSettings
 from annotator.services import suggesting
@@ -23,9 +23,12 @@ def _fresh_project(tmp_path: Path, documents: int = 3) -> Path:
     path = tmp_path / "fresh.annotator"
     settings = ProjectSettings(model="blank", patterns=(str(patterns),))
     with Project.create(path, settings=settings) as project:
-        for number in range(documents):
-            text = f"Article {number} : Alice Martin rejoint Acme à Paris."
-            project.add_document(Document(text=text, tokens=_whitespace_tokens(text)))
+        texts = [
+            f"Article {number} : Alice Martin rejoint Acme à Paris." for number in range(documents)
+        ]
+        project.add_documents_bulk(
+            [Document(text=text, tokens=_whitespace_tokens(text)) for text in texts]
+        )
     return path
 
 
@@ -64,6 +67,39 @@ def test_enter_in_the_bar_runs_the_suggestions_and_they_show(qtbot, launcher, tm
     (span,) = project.spans(window.session.current_doc_id)
     assert (span.id, span.label, span.status) == (shown[0], "LOC", "suggested")
     assert window.view.hasFocus()  # back to the text: Tab and A work at once
+
+
+def test_the_bar_says_what_works_where_the_keyboard_is(qtbot, launcher, tmp_path) -> None:
+    """Enter runs it only while the bar has the keyboard; with the keys in the text it says
+    the button and Ctrl+G, which work from there; its count follows the documents done."""
+    window = _opened(qtbot, launcher, _fresh_project(tmp_path, documents=1_001))
+    bar = window.suggestions_bar
+    qtbot.waitUntil(lambda: bar.isAncestorOf(window.focusWidget()))
+    assert "Press <b>Enter</b>" in bar.message.text()
+    assert "1,001 new documents" in bar.message.text()
+
+    view = window.view
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=view.viewport().rect().center()
+    )
+    qtbot.waitUntil(view.hasFocus)
+    assert bar.isVisible()
+    assert "Enter" not in bar.message.text() and "Enter" not in bar.run_button.text()
+    assert "<b>Ctrl+G</b>" in bar.message.text()
+
+    qtbot.keyClick(view, Qt.Key.Key_Return, CTRL)  # document 1 done: one new document fewer
+    assert window.session.current_doc_id == 2
+    assert "1,000 new documents" in bar.message.text()
+    qtbot.waitUntil(
+        lambda: window.status.review_label.text().endswith(" 1,000 documents unfinished")
+    )
+    assert window.document_list.progress.text() == "1 / 1,001 done"
+
+    answer_next_dialog(qtbot, Qt.Key.Key_Return)  # the Suggest dialog, as it opens
+    qtbot.keyClick(view, Qt.Key.Key_G, CTRL)  # from the text: what the bar says works
+    qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=60_000)
+    assert bar.isHidden()
+    assert [span.label for span in window.session.project.spans(2)] == ["LOC"]
 
 
 def test_escape_dismisses_the_bar_and_gives_the_text_the_keys(qtbot, launcher, tmp_path) -> None:

@@ -65,7 +65,7 @@ def test_inspector_shows_the_selected_suggestion(qtbot, launcher, project_file) 
     if window.view.selected() != suggestion:
         qtbot.keyClick(window.view, Qt.Key.Key_Tab)
     assert inspector.item == suggestion
-    fields = {key: label.text() for key, label in inspector.fields.items()}
+    fields = {key: inspector.value(key) for key in inspector.fields}  # as it reads
     assert fields["kind"] == "Span"
     assert fields["label"] == "ORG"
     assert fields["text"] == "Acme"
@@ -115,10 +115,48 @@ def test_inspector_shows_a_selected_relation(qtbot, launcher, project_file) -> N
         project.add_relations([relation])
     window = open_window(qtbot, launcher, path)
     window.view.select(relation.id)
-    fields = {key: label.text() for key, label in window.inspector.fields.items()}
+    fields = {key: window.inspector.value(key) for key in window.inspector.fields}
     assert fields["kind"] == "Relation"
     assert fields["label"] == "works_for"
     assert fields["text"] == "Alice Martin → Acme"
     assert fields["origin"] == "rule:fr-works-for (relation rule)"
     assert (fields["score"], fields["status"]) == ("0.50", "suggested")
     assert not window.inspector.fields["offsets"].isVisibleTo(window.inspector)
+
+
+def test_labels_an_import_adds_get_keys_that_work(qtbot, launcher, tmp_path) -> None:
+    """A Prodigy-style file imported into a new project brings its labels: each gets a key
+    (PER and LOC those and the colours of the default schema, GPE the first free digit), and
+    the key relabels the selected span in the window."""
+    import json
+
+    from annotator.model.schema import default_schema
+    from annotator.services.importing import import_into_file
+
+    text = "Alice Martin visite Paris et Lyon ."
+    spans = [(0, 12, "PER"), (20, 25, "LOC"), (29, 33, "GPE")]
+    source = tmp_path / "tasks.jsonl"
+    task = {"text": text, "spans": [{"start": s, "end": e, "label": x} for s, e, x in spans]}
+    source.write_text(json.dumps(task) + "\n", encoding="utf-8")
+    path = tmp_path / "new.annotator"
+    report, created = import_into_file(path, [source])
+    assert created and report.labels_added == ["GPE", "LOC", "PER"]
+
+    window = open_window(qtbot, launcher, path)
+    palette = window.palette_panel
+    assert palette.button("PER").text() == "PER   1"
+    assert palette.button("LOC").text() == "LOC   3"
+    assert palette.button("GPE").text() == "GPE   2"
+    schema = window.session.project.schema
+    assert schema.entity("LOC").color == default_schema().entity("LOC").color  # not PER's red
+    assert schema.entity("GPE").color not in {label.color for label in default_schema().entities}
+
+    qtbot.keyClick(window.view, Qt.Key.Key_Tab)  # "Alice Martin", PER
+    assert window.view.selected().label == "PER"
+    qtbot.keyClick(window.view, Qt.Key.Key_2)
+    assert window.view.selected().label == "GPE"
+    qtbot.keyClick(window.view, Qt.Key.Key_3)
+    assert window.view.selected().label == "LOC"
+    qtbot.keyClick(window.view, Qt.Key.Key_1)
+    labels = sorted((s.start, s.label) for s in window.session.project.spans(1))
+    assert labels == [(0, "PER"), (20, "LOC"), (29, "GPE")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,45 @@ def test_gui_read_only_opens_a_project_being_written_without_asking(qtbot, proje
             assert window.session.project.read_only and not asked
         finally:
             window.close()
+
+
+def test_reopening_shows_the_line_it_was_closed_on(qtbot, tmp_path: Path) -> None:
+    """A document of long paragraphs, scrolled with Page Down, closed with Ctrl+Q and opened
+    again: the same first line shows, and still after the text re-wraps (the document list
+    hidden and shown again, or the window manager resizing the window after it shows). Before,
+    each width change re-anchored at the start of the line that held the position at the old
+    width, so the position crept up a line or more."""
+    path = tmp_path / "paragraphs.annotator"
+    sentence = "Alice Martin rejoint Acme à Paris, puis visite Lyon."
+    text = "\n\n".join(f"{n} " + " ".join([sentence] * 14) for n in range(300))
+    tokens = tuple((m.start(), m.end()) for m in re.finditer(r"\S+", text))
+    with Project.create(path) as project:
+        doc_id, _ = project.add_document(Document(text=text, tokens=tokens))
+    first = Launcher(Preferences())
+    window = open_window(qtbot, first, path)
+    window.resize(780, 700)  # fits the offscreen screen: the next window gets the same size
+    qtbot.waitUntil(lambda: window.size().toTuple() == (780, 700))
+    for _ in range(40):
+        qtbot.keyClick(window.view, Qt.Key.Key_PageDown)
+    shown = window.view.first_line_shown()
+    while shown is not None and text[shown[0] - 1] == "\n":  # on to a line mid-paragraph
+        qtbot.keyClick(window.view, Qt.Key.Key_PageDown)
+        shown = window.view.first_line_shown()
+    assert shown is not None and shown[0] > 0
+    width = window.view.viewport().width()
+    qtbot.keyClick(window.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert first.window is None
+
+    again = Launcher(Preferences())
+    reopened = open_window(qtbot, again, path)
+    try:
+        assert reopened.view.doc_id() == doc_id
+        assert reopened.view.first_line_shown() == shown
+        for _ in range(2):  # the list hidden, then shown again: the text re-wraps twice
+            qtbot.keyClick(reopened.view, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+            qtbot.wait(20)
+        assert reopened.documents_dock.isVisible()
+        assert reopened.view.viewport().width() == width
+        assert reopened.view.first_line_shown() == shown
+    finally:
+        reopened.close()

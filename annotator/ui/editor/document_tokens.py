@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
 from annotator.errors import AnnotatorError
 from annotator.services import tokenizing
 from annotator.store import Project
+from annotator.ui.background_pass import detach
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ class DocumentTokenizer(QObject):
         super().__init__(parent)
         self.project = project
         self.closed = False  # the project is closing: what the worker reports is not read
+        self.lang = project.settings.lang  # read here: the worker does not use this connection
+        self._preparing = threading.Event()  # the worker loads the tokenizer
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         application = QCoreApplication.instance()
@@ -47,10 +51,15 @@ class DocumentTokenizer(QObject):
         self._pool.waitForDone()
 
     def close(self) -> None:
-        """Wait for the worker before the project closes. Its signals, queued for the UI
-        thread, arrive after the project is closed: ``closed`` says to drop them."""
-        self.closed = True
-        self._pool.waitForDone()
+        """Wait for the worker before the project closes, unless it is still loading the
+        tokenizer: then it stops once loaded, before it opens the project (``detach``). Its
+        signals, queued for the UI thread, arrive after the project is closed: ``closed``
+        says to drop them."""
+        self.closed = True  # first: a worker done loading then sees it
+        if self._preparing.is_set():
+            detach(self._pool)
+        else:
+            self._pool.waitForDone()
 
 
 class _Tokenize(QRunnable):
@@ -62,12 +71,23 @@ class _Tokenize(QRunnable):
     def run(self) -> None:
         owner = self._owner
         try:
+            owner._preparing.set()
+            try:
+                tokenizing.load_tokenizer(owner.lang)  # seconds the first time: not waited for
+            finally:
+                owner._preparing.clear()
+            if owner.closed:
+                return
             with owner.project.worker_connection() as connection:
                 tokenizing.ensure_tokens(connection, [self._doc_id])
         except (AnnotatorError, sqlite3.Error) as error:
+            if owner.closed:  # nobody to tell (its window may be gone)
+                return
             owner.failed.emit(f"the document's tokens could not be made: {error}")
             return
         except Exception as error:  # a bug: the view makes them itself when it needs them
+            if owner.closed:
+                return
             log.exception("making the open document's tokens failed")
             owner.failed.emit(f"unexpected error making the tokens: {error}")
             return

@@ -78,6 +78,8 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._own_edit: edits.Edit | None = None  # being pushed by this view
         self._propagated: tuple[Span, ...] | None = None  # just stored here by propagation
         self._layout: DocumentLayout | None = None
+        self._anchor: int | None = None  # the offset set_scroll_position keeps in view
+        self._anchor_value = -1  # the scroll value that showed it
         self._selected_id: str | None = None
         self._text_selection: tuple[int, int] | None = None
         self._mode = Mode.NORMAL
@@ -170,22 +172,37 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             self._relabel_relation(item, label)
 
     def scroll_position(self) -> int:
-        """The character offset of the first line shown (stable across window sizes)."""
+        """The character offset of the first line shown (stable across window sizes): the
+        offset last asked of ``set_scroll_position`` while nothing scrolled since."""
         if self._layout is None:
             return 0
+        if self._anchor_holds():
+            assert self._anchor is not None
+            return self._anchor
         box = self._layout.line_at_y(float(self.verticalScrollBar().value()), self._index)
         return box.start if box else 0
 
     def set_scroll_position(self, value: int) -> None:
-        """Scroll so that the line holding character ``value`` is the first one shown."""
+        """Scroll so that the line holding character ``value`` is the first one shown.
+
+        ``value`` stays the anchor until something scrolls: a resize re-wraps around it, not
+        around the start of the line that held it at the old width. Re-anchoring at that line
+        start moved the restored position a line up each time the width changed (as when the
+        scroll bar appears just after a document opens), so a reopened session showed the
+        line before the one it was closed on."""
         if self._layout is None:
             return
         value = min(max(0, value), max(0, len(self._text) - 1))
         box = self._layout.line_for_offset(value, self._index)
         self._update_scroll_range()
         # ceil: a fractional line top rounded down would show the line before it first
-        self.verticalScrollBar().setValue(math.ceil(box.top))
+        bar = self.verticalScrollBar()
+        bar.setValue(math.ceil(box.top))
+        self._anchor, self._anchor_value = value, bar.value()
         self.viewport().update()
+
+    def _anchor_holds(self) -> bool:
+        return self._anchor is not None and self.verticalScrollBar().value() == self._anchor_value
 
     def action(self, name: str) -> QAction:
         """One action by name, e.g. ``"editor.accept"`` (see ``editor_actions.ACTION_SPECS``)."""
@@ -239,6 +256,15 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
     def shown_item_ids(self) -> list[str]:
         """Spans then relations as Tab visits them: everything shown (rejected ones are not)."""
         return self._index.tab_order()
+
+    def first_line_shown(self) -> tuple[int, int] | None:
+        """(start, end) offsets of the line at the top of the view, as painted."""
+        if self._layout is None:
+            return None
+        lines = self._layout_visible()
+        top = self.verticalScrollBar().value()
+        box = next((box for box in lines if box.top + 0.5 >= top), None)
+        return (box.start, box.end) if box else None
 
     def laid_out_text(self) -> str:
         """The text of the laid-out blocks on screen, exactly as handed to ``QTextLayout``."""
@@ -387,6 +413,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._selected_id = None
         self._text_selection = None
         self._arcs = []
+        self._anchor = None
         self.verticalScrollBar().setValue(0)
         self._update_scroll_range()
         self.viewport().update()
@@ -482,10 +509,13 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             block_top = layout.tops()[first]
             change = layout.ensure(first, self._index)
             if block_top < top and change:
+                anchored = self._anchor_holds()
                 self._update_scroll_range()
                 bar.blockSignals(True)
                 bar.setValue(int(top + change))
                 bar.blockSignals(False)
+                if anchored:  # the same line, moved down: still the anchor
+                    self._anchor_value = bar.value()
                 top = float(bar.value())
                 first = layout.block_at_y(top)
         boxes: list[LineBox] = []

@@ -133,7 +133,9 @@ class PropagationRunner(QObject):
         """In the worker thread: what ``compute_propagation`` finds, on a read-only
         connection, here or in the search process."""
         if self._process is not None:
-            return self._process.search(self.project.path, span, doc_ids, self._after_keys)
+            return self._process.search(
+                self.project.path, span, doc_ids, self._after_keys, lambda: self._closed
+            )
         connection = self.project.worker_connection(read_only=True)
         try:
             return suggesting.compute_propagation(connection, span, doc_ids)
@@ -216,7 +218,9 @@ class PropagationRunner(QObject):
 
     def close(self) -> None:
         """Drop what is queued, wait for the worker and keep its outcome from reaching the
-        project, which is closed next. Nothing runs afterwards."""
+        project, which is closed next. Nothing runs afterwards. A search in the search
+        process is abandoned, not waited for (``SearchProcess.search``): its answer would be
+        dropped here anyway, and the accept that asked for it is committed already."""
         self._closed = True
         self.blockSignals(True)
         self._quiet.stop()
