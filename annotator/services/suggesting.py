@@ -662,16 +662,16 @@ def run_suggestions(
     engine: LocalPool | RayEngine | None = _start_local_pool(plan, options)
     suggester: Suggester | None = None
     try:
-        if engine is not None:
-            summary = engine.summary()  # from a worker: this process loads no model
-        else:
-            suggester = build_suggester(plan)
-            summary = suggester.summary()
         if options.engine == "ray":
             from annotator.suggest.ray_engine import RayEngine
 
             factory = functools.partial(build_suggester, plan, read_suggester_files(plan))
             engine = RayEngine(factory, options.address, options.num_cpus)
+        if engine is not None:
+            summary = engine.summary()  # from the workers: this process loads no model
+        else:
+            suggester = build_suggester(plan)
+            summary = suggester.summary()
         if summary.learned:
             save_learned_patterns(project, summary.learned)
         report = SuggestReport(

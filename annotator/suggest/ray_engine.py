@@ -27,7 +27,7 @@ from annotator.errors import AnnotatorError
 from annotator.suggest.results import DocumentInput, DocumentSuggestions
 
 if TYPE_CHECKING:
-    from annotator.suggest.suggester import Suggester
+    from annotator.suggest.suggester import Suggester, SuggesterSummary
 
 INSTALL_HINT = "--engine ray needs Ray; install it with: pip install 'annotator[ray]'"
 NAMESPACE = "annotator"
@@ -92,15 +92,22 @@ class SuggestActor:
     def __init__(self) -> None:
         self.worker: SuggestWorker | None = None
 
+    def summary(self, factory: list[Any]) -> SuggesterSummary:
+        """Build the suggester (load the model) now; what it suggests with."""
+        return self._worker(factory).suggester.summary()
+
     def suggest(
         self, batch: list[DocumentInput], factory: list[Any]
     ) -> tuple[list[DocumentSuggestions], list[str]]:
+        return self._worker(factory).suggest(batch)
+
+    def _worker(self, factory: list[Any]) -> SuggestWorker:
         try:
             if self.worker is None:
                 import ray
 
                 self.worker = SuggestWorker(ray.get(factory[0]))
-            return self.worker.suggest(batch)
+            return self.worker
         except AnnotatorError as error:  # e.g. a model missing on this node
             # as a plain AnnotatorError: one whose __init__ takes other arguments than the
             # message (FormatError) cannot be rebuilt by the driver, which then shows a
@@ -147,6 +154,22 @@ class RayEngine:
         self.notes: list[str] = []
         self._running: deque[Any] = deque()
         """The batches submitted to an actor and not yet returned, oldest first."""
+
+    def summary(self) -> SuggesterSummary:
+        """The suggester's summary, from the actors, which all build their suggester (load the
+        model) at once: the driver loads none. It loaded one of its own before, and the actors
+        began theirs only after it (Ray ran 30 % over two local processes; the goal is 15 %)."""
+        refs = [worker.summary.remote(self._factory) for worker in self.workers]
+        try:
+            return self._ray.get(refs)[0]
+        except self._ray.exceptions.RayActorError as error:
+            raise AnnotatorError(
+                f"a Ray worker was lost while loading the model ({type(error).__name__})"
+            ) from None
+        except self._ray.exceptions.RayTaskError as error:
+            if isinstance(error.cause, AnnotatorError):  # e.g. a model missing on a node
+                raise AnnotatorError(str(error.cause)) from None
+            raise
 
     def suggest(
         self,
