@@ -138,7 +138,10 @@ class _Pass(QRunnable):
     def run(self) -> None:
         owner = self._owner
         try:
-            owner._preparing.set()
+            owner._preparing.set()  # then the stop: a close that did not see it set waits,
+            if owner.stopping():  # and this worker must not prepare for seconds then
+                owner._preparing.clear()
+                return
             try:
                 owner.prepare()
             finally:

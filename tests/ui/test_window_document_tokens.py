@@ -66,14 +66,17 @@ def test_the_document_opens_before_its_tokens_are_made(
 def test_a_key_pressed_before_the_tokens_land_waits_for_them_and_is_made(
     qtbot, launcher, tmp_path: Path, held_worker: threading.Event
 ) -> None:
+    """The key waits before its edit is built: an edit built from the spans as they were
+    before the tokens set their alignment flags was refused now and then, as changed
+    meanwhile (seen once in a clean clone under load)."""
     window = open_window(qtbot, launcher, _imported(tmp_path))
     view, project = window.view, window.session.project
-    qtbot.keyClick(view, Qt.Key.Key_Tab)  # selects the suggestion: no tokens needed
     assert view.tokens_pending()
     threading.Timer(0.3, held_worker.set).start()  # the UI thread waits in the key
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert not view.tokens_pending() and view.selected() is not None
     qtbot.keyClick(view, Qt.Key.Key_A)
-    assert not view.tokens_pending()
-    assert [s.status for s in project.spans(1)] == ["accepted"]
+    assert [s.status for s in project.spans(1)] == ["accepted"], window.statusBar().currentMessage()
     assert project.tokens(1)[:2] == ((0, 4), (5, 11))
 
 
@@ -117,8 +120,6 @@ def test_ctrl_q_does_not_wait_for_the_tokenizer_to_load(
     """Opened just after an import, the window loads spaCy's tokenizer in the background;
     Ctrl+Q then closes at once (it waited for the load: 2.6 s for French the first time), and
     the workers stop once it is loaded, without touching the project."""
-    import time
-
     from annotator.services.importing import import_into_file
     from annotator.ui.background_pass import wait_for_detached
 
@@ -138,11 +139,9 @@ def test_ctrl_q_does_not_wait_for_the_tokenizer_to_load(
     import_into_file(path, [source])
     window = open_window(qtbot, launcher, path)
     qtbot.waitUntil(window.tokenizer._preparing.is_set)  # loading, in its worker
-    started = time.monotonic()
     qtbot.keyClick(window.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
-    closed_in = time.monotonic() - started
     assert launcher.window is None
-    assert closed_in < 1.0  # it waited for the load: 3 s here
+    assert not loaded.is_set()  # closed before the load ended (it waited for it: 3 s)
     loaded.set()
     timer.cancel()
     wait_for_detached()  # as the program does before it exits

@@ -71,7 +71,10 @@ class _Tokenize(QRunnable):
     def run(self) -> None:
         owner = self._owner
         try:
-            owner._preparing.set()
+            owner._preparing.set()  # then ``closed``: a close that did not see it set waits,
+            if owner.closed:  # and this worker must not load for seconds then
+                owner._preparing.clear()
+                return
             try:
                 tokenizing.load_tokenizer(owner.lang)  # seconds the first time: not waited for
             finally:

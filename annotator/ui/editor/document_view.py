@@ -46,6 +46,13 @@ from annotator.ui.editor.text_layout import MARGIN, DocumentLayout, LineBox
 from annotator.ui.editor.tokens import TokenIndex
 from annotator.ui.session import ProjectSession
 
+_WINDOW_KEYS = (
+    Qt.KeyboardModifier.ControlModifier
+    | Qt.KeyboardModifier.AltModifier
+    | Qt.KeyboardModifier.MetaModifier
+)
+"""Modifiers of the window's keys (quit, undo, open...), which do not wait for tokens."""
+
 
 class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
     """The editor of one document; it follows the session's current document by itself."""
@@ -560,6 +567,10 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         # the next propagation search waits for the keys to rest
         if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
             self._propagation.hold_off()
+            if self._tokens_missing and not event.modifiers() & _WINDOW_KEYS:
+                # an editing key's edit is built from spans whose alignment flags the tokens
+                # set: it waits for them first (Ctrl+Q, Ctrl+Z... need none, and do not)
+                self._require_tokens()
         return super().event(event)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
