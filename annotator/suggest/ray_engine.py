@@ -160,14 +160,22 @@ class RayEngine:
         model) at once: the driver loads none. It loaded one of its own before, and the actors
         began theirs only after it (Ray ran 30 % over two local processes; the goal is 15 %)."""
         refs = [worker.summary.remote(self._factory) for worker in self.workers]
-        try:
+        with self._one_line_errors(" while loading the model"):
             return self._ray.get(refs)[0]
+
+    @contextlib.contextmanager
+    def _one_line_errors(self, when: str) -> Iterator[None]:
+        """An actor lost for good, or a user's error raised on one (a model missing on that
+        node), as one line."""
+        try:
+            yield
         except self._ray.exceptions.RayActorError as error:
             raise AnnotatorError(
-                f"a Ray worker was lost while loading the model ({type(error).__name__})"
+                f"a Ray worker was lost{when} ({type(error).__name__}); every batch stored "
+                "before stays: run again with --docs new to suggest only what is left"
             ) from None
         except self._ray.exceptions.RayTaskError as error:
-            if isinstance(error.cause, AnnotatorError):  # e.g. a model missing on a node
+            if isinstance(error.cause, AnnotatorError):
                 raise AnnotatorError(str(error.cause)) from None
             raise
 
@@ -200,18 +208,9 @@ class RayEngine:
         while in_flight < limit and submit():
             in_flight += 1
         while in_flight:
-            try:
+            with self._one_line_errors(""):
                 results, notes = pool.get_next()
                 self._running.popleft()
-            except self._ray.exceptions.RayActorError as error:
-                raise AnnotatorError(
-                    f"a Ray worker was lost ({type(error).__name__}); every batch stored "
-                    "before stays: run again with --docs new to suggest only what is left"
-                ) from None
-            except self._ray.exceptions.RayTaskError as error:
-                if isinstance(error.cause, AnnotatorError):  # e.g. a model missing on a node
-                    raise AnnotatorError(str(error.cause)) from None
-                raise
             in_flight -= 1
             self.notes += [note for note in notes if note not in self.notes]
             yield results

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QLabel
@@ -39,6 +40,32 @@ def wait_for_detached() -> None:
     """Before the program exits (Python must not finalize under a thread still loading)."""
     while _DETACHED:
         _DETACHED.pop().waitForDone()
+
+
+def prepare_unless_stopped(
+    preparing: threading.Event, stopped: Callable[[], bool], prepare: Callable[[], None]
+) -> bool:
+    """In a worker: ``prepare`` with ``preparing`` set, so that a close seeing it set detaches
+    the worker instead of waiting for it (``close_pool``); False when stopped before or during
+    it (the worker then leaves at once, touching nothing). ``preparing`` is set before the
+    stop is read: a close that did not see it set waits, and finds the worker leaving."""
+    preparing.set()
+    try:
+        if stopped():
+            return False
+        prepare()
+    finally:
+        preparing.clear()
+    return not stopped()
+
+
+def close_pool(pool: QThreadPool, preparing: threading.Event) -> None:
+    """After the stop is set: wait for the worker, unless it is in its preparation, which
+    cannot be interrupted and touches nothing of the project (``detach``)."""
+    if preparing.is_set():
+        detach(pool)
+    else:
+        pool.waitForDone()
 
 
 class BackgroundPass(QObject):
@@ -106,10 +133,7 @@ class BackgroundPass(QObject):
         touches the project (``detach``)."""
         self._closed = True
         self._stop.set()  # first: a worker past ``prepare`` then sees it
-        if self._preparing.is_set():
-            detach(self._pool)
-        else:
-            self._pool.waitForDone()
+        close_pool(self._pool, self._preparing)
 
     def stopping(self) -> bool:
         return self._stop.is_set()
@@ -138,16 +162,8 @@ class _Pass(QRunnable):
     def run(self) -> None:
         owner = self._owner
         try:
-            owner._preparing.set()  # then the stop: a close that did not see it set waits,
-            if owner.stopping():  # and this worker must not prepare for seconds then
-                owner._preparing.clear()
-                return
-            try:
-                owner.prepare()
-            finally:
-                owner._preparing.clear()
-            if owner.stopping():  # closed meanwhile (perhaps not waited for): leave at once
-                return
+            if not prepare_unless_stopped(owner._preparing, owner.stopping, owner.prepare):
+                return  # closed meanwhile (perhaps not waited for)
             owner.finished.emit(owner.work())
         except Cancelled:
             return

@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Si
 from annotator.errors import AnnotatorError
 from annotator.services import tokenizing
 from annotator.store import Project
-from annotator.ui.background_pass import detach
+from annotator.ui.background_pass import close_pool, prepare_unless_stopped
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,7 @@ class DocumentTokenizer(QObject):
         signals, queued for the UI thread, arrive after the project is closed: ``closed``
         says to drop them."""
         self.closed = True  # first: a worker done loading then sees it
-        if self._preparing.is_set():
-            detach(self._pool)
-        else:
-            self._pool.waitForDone()
+        close_pool(self._pool, self._preparing)
 
 
 class _Tokenize(QRunnable):
@@ -71,15 +68,11 @@ class _Tokenize(QRunnable):
     def run(self) -> None:
         owner = self._owner
         try:
-            owner._preparing.set()  # then ``closed``: a close that did not see it set waits,
-            if owner.closed:  # and this worker must not load for seconds then
-                owner._preparing.clear()
-                return
-            try:
-                tokenizing.load_tokenizer(owner.lang)  # seconds the first time: not waited for
-            finally:
-                owner._preparing.clear()
-            if owner.closed:
+            if not prepare_unless_stopped(
+                owner._preparing,
+                lambda: owner.closed,
+                lambda: tokenizing.load_tokenizer(owner.lang),  # seconds the first time
+            ):
                 return
             with owner.project.worker_connection() as connection:
                 tokenizing.ensure_tokens(connection, [self._doc_id])
