@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import tracemalloc
 from operator import itemgetter
 from pathlib import Path
@@ -205,11 +206,39 @@ def test_export_rows_without_span_details_leave_only_those_out(corpus: Path) -> 
     with Project.open(corpus, read_only=True) as project:
         ids = project.document_ids()
         full = list(project.export_rows(ids, tokens=False, edit_log=False))
-        essential = list(project.export_rows(ids, False, False, span_details=False))
+        essential = list(project.export_rows(ids, False, False, span_fields="essentials"))
+        places = list(project.export_rows(ids, False, False, span_fields="places"))
     kept = itemgetter(0, 1, 2, 3, 4, 6, 7)  # id, doc_id, start, end, label, status, score
-    for (*_, spans, _, _), (*_, light, _, _) in zip(full, essential, strict=True):
+    placed = itemgetter(0, 1, 2, 3, 4)  # id, doc_id, start, end, label
+    for (*_, spans, _, _), (*_, light, _, _), (*_, lightest, _, _) in zip(
+        full, essential, places, strict=True
+    ):
         assert [kept(span) for span in spans] == [tuple(span) for span in light]
+        assert [placed(span) for span in spans] == [tuple(span) for span in lightest]
     assert sum(len(spans) for *_, spans, _, _ in full) > 50
+
+
+def test_export_rows_of_some_statuses_leave_the_others_out(corpus: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.annotator"
+    shutil.copyfile(corpus, copy)
+    with Project.open(copy) as project:
+        ids = project.document_ids()
+        spans = project.spans(ids[0])
+        for span, status in zip(spans, ("rejected", "suggested"), strict=False):
+            project.replace_span(span, span.model_copy(update={"status": status}))
+        full = list(project.export_rows(ids, tokens=False, edit_log=False))
+        accepted = list(project.export_rows(ids, False, False, statuses=["accepted"]))
+        none = list(project.export_rows(ids, False, False, statuses=[]))
+    status_of = {span[0]: span[6] for *_, rows, _, _ in full for span in rows}
+    assert {status_of[spans[0].id], status_of[spans[1].id]} == {"rejected", "suggested"}
+    for (row, _, all_spans, relations, _), (same, _, kept, kept_relations, _) in zip(
+        full, accepted, strict=True
+    ):
+        assert same == row
+        assert kept == [span for span in all_spans if span[6] == "accepted"]
+        assert kept_relations == [r for r in relations if r[6] == "accepted"]
+    assert [row for row, *_ in none] == [row for row, *_ in full]
+    assert all(not spans and not relations for _, _, spans, relations, _ in none)
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -348,7 +348,7 @@ def _ann_lines(
     Offsets are brat's: a CRLF in the text counts as one character."""
     text = item.document.text
     spans = item.spans
-    if "rejected" in map(_STATUS, spans):
+    if not item.statuses_selected and "rejected" in map(_STATUS, spans):
         spans = [s for s in spans if s.status != "rejected"]
     if not item.spans_sorted:
         spans = sorted(spans, key=lambda s: (s.start, s.end, s.label))

@@ -500,7 +500,7 @@ def write_doccano(
         for item in documents:
             # each span's fields taken by C loops (map, zip, chain), not a Python loop per span
             spans = item.spans
-            if "rejected" in map(_STATUS, spans):
+            if not item.statuses_selected and "rejected" in map(_STATUS, spans):
                 spans = [s for s in spans if s.status != "rejected"]
             if not item.spans_sorted:
                 spans = sorted(spans, key=attrgetter("start", "end", "label"))

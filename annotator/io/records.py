@@ -96,6 +96,19 @@ class SpanEssentials(NamedTuple):
     score: float | None
 
 
+class SpanPlace(NamedTuple):
+    """A stored span as an export that writes only places and labels reads it (doccano, brat,
+    CoNLL): ``SpanRecord``'s id, document, offsets and label. Its status is one the export
+    selected (the store reads no other, ``ExportDocument.statuses_selected``), so it is not
+    read either."""
+
+    id: str
+    doc_id: int
+    start: int
+    end: int
+    label: str
+
+
 class RelationRecord(NamedTuple):
     """A stored relation as an export reads it: ``Relation``'s fields, in the store's order."""
 
@@ -158,10 +171,13 @@ class ExportDocument:
     ``decided`` ranks span ids by their latest human decision (higher is later), for
     resolving overlaps the way the person last chose. ``spans_sorted`` says the spans are
     already in (start, end, label) order, as the store reads them: writers then skip sorting.
+    ``statuses_selected`` says the spans and relations are only those of the statuses the
+    export selected, never a rejected one (the store read no other), and the spans may be
+    ``SpanPlace``s, without a status: writers then skip their own check.
     """
 
     document: Document | DocumentRecord
-    spans: list[Span] | list[SpanRecord] | list[SpanEssentials]
+    spans: list[Span] | list[SpanRecord] | list[SpanEssentials] | list[SpanPlace]
     relations: list[Relation] | list[RelationRecord]
     pending_spans: list[Span] | list[SpanRecord] | list[SpanEssentials] = field(
         default_factory=list
@@ -169,6 +185,7 @@ class ExportDocument:
     pending_relations: list[Relation] | list[RelationRecord] = field(default_factory=list)
     decided: dict[str, int] = field(default_factory=dict)
     spans_sorted: bool = False
+    statuses_selected: bool = False
 
     def suggested_spans(self) -> list[Span] | list[SpanRecord]:
         """Every pending span suggestion, selected or not."""

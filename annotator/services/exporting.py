@@ -31,12 +31,13 @@ from annotator.io.records import (
     ExportReport,
     RelationRecord,
     SpanEssentials,
+    SpanPlace,
     SpanRecord,
 )
 from annotator.io.registry import WRITERS, collector_paused
 from annotator.services.export_output import prepared_output
 from annotator.services.tokenizing import ensure_tokens
-from annotator.store import Project
+from annotator.store import Project, SpanFields
 
 StatusSelection = Literal["done", "all"]
 SpanSelection = Literal["accepted", "all"]
@@ -50,10 +51,16 @@ PART_NAMES: dict[int, tuple[str, ...]] = {
 DEFAULT_SPLITS: dict[str, tuple[float, ...]] = {"spacy": (0.8, 0.2)}
 EXPORTS_FOLDER = Path("exports")
 LOSSLESS_FORMATS = frozenset({"annotator"})
-SPAN_ESSENTIALS_ONLY = frozenset({"doccano", "labelstudio", "brat", "conll", "conll-biluo"})
+SPAN_PLACES_ONLY = frozenset({"doccano", "brat", "conll", "conll-biluo"})
+"""Writers that read a span's id, offsets and label only, and no pending suggestion (those the
+selection left out): the store reads only the spans and relations of the selected statuses,
+and of spans only those fields (``SpanPlace``)."""
+SPAN_ESSENTIALS_ONLY = frozenset({"labelstudio"})
 """Writers that read a span's id, offsets, label, status and score only (not its origin,
-``edited``, ``aligned`` or ``status_reason``): the store leaves those out for them."""
+``edited``, ``aligned`` or ``status_reason``), and no pending suggestion: the store leaves
+those out for them (``SpanEssentials``)."""
 _ID, _STATUS = attrgetter("id"), attrgetter("status")
+_HEAD, _CHILD = attrgetter("head"), attrgetter("child")
 
 
 class ExportOptions(BaseModel):
@@ -177,50 +184,72 @@ def export_documents(
     report: ExportReport,
     tokens: bool = True,
     decisions: bool = True,
-    span_details: bool = True,
+    span_fields: SpanFields = "all",
 ) -> Iterator[ExportDocument]:
     """``export_document`` for each of ``doc_ids``, streamed from the project's rows a chunk of
     documents at a time (``Project.export_rows``), as records rather than models.
     ``decisions=False`` skips the edit log (``decided`` stays empty) for writers without use
-    for it; ``span_details=False`` gives the spans as ``SpanEssentials`` (no origin,
-    ``edited``, ``aligned`` or ``status_reason``)."""
+    for it. ``span_fields="essentials"`` gives the spans as ``SpanEssentials`` (no origin,
+    ``edited``, ``aligned`` or ``status_reason``), ``"places"`` as ``SpanPlace``s (no status
+    or score either); either reads only the selected spans and relations, and leaves the
+    pending suggestions out (``statuses_selected``), for writers that read none."""
     selected = frozenset(statuses)
     pending = frozenset() if "suggested" in statuses else frozenset({"suggested"})
+    only_selected = span_fields != "all"
     # records made from rows, and fields taken, by C loops (map), not a Python loop per span
-    span_record = partial(tuple.__new__, SpanRecord if span_details else SpanEssentials)
+    span_record = partial(tuple.__new__, _SPAN_RECORDS[span_fields])
     relation_record = partial(tuple.__new__, RelationRecord)
     for row, offsets, span_rows, relation_rows, log in project.export_rows(
-        doc_ids, tokens, decisions, span_details
+        doc_ids, tokens, decisions, span_fields, statuses if only_selected else None
     ):
         spans = list(map(span_record, span_rows))
-        if selected.issuperset(map(_STATUS, spans)):  # most documents: all are kept
+        if only_selected or selected.issuperset(map(_STATUS, spans)):  # most: all are kept
             chosen, pending_spans = spans, []
         else:
             chosen = [span for span in spans if span.status in selected]
             pending_spans = [span for span in spans if span.status in pending]
-        kept = []
         relations = list(map(relation_record, relation_rows))
-        span_ids = set(map(_ID, chosen)) if relations else frozenset()
-        for relation in relations:
-            if relation.status not in selected:
-                continue
-            if relation.head in span_ids and relation.child in span_ids:
-                kept.append(relation)
-            else:
-                report.count("relations_without_spans")
-                report.warnings.append(
-                    f"document {row[0]}: relation {relation.label} left out because one "
-                    "of its spans is not exported (its status was not selected)"
-                )
+        candidates = relations  # the relations of a selected status
+        if relations and not only_selected:
+            candidates = [relation for relation in relations if relation.status in selected]
+        kept = candidates
+        if candidates:
+            span_ids = set(map(_ID, chosen))
+            if not (
+                span_ids.issuperset(map(_HEAD, candidates))
+                and span_ids.issuperset(map(_CHILD, candidates))
+            ):
+                kept = _relations_with_spans(row[0], candidates, span_ids, report)
         yield ExportDocument(
             document=DocumentRecord(row, offsets),
             spans=chosen,
             relations=kept,
             pending_spans=pending_spans,
-            pending_relations=[r for r in relations if r.status in pending],
+            pending_relations=[r for r in relations if r.status in pending] if pending else [],
             decided=_decision_order(log) if log else {},
             spans_sorted=True,  # export_rows reads them by start, end, label
+            statuses_selected=only_selected,
         )
+
+
+def _relations_with_spans(
+    doc_id: int, relations: list[RelationRecord], span_ids: set[str], report: ExportReport
+) -> list[RelationRecord]:
+    """The relations whose two spans are exported; each other one named in the report."""
+    kept = []
+    for relation in relations:
+        if relation.head in span_ids and relation.child in span_ids:
+            kept.append(relation)
+        else:
+            report.count("relations_without_spans")
+            report.warnings.append(
+                f"document {doc_id}: relation {relation.label} left out because one "
+                "of its spans is not exported (its status was not selected)"
+            )
+    return kept
+
+
+_SPAN_RECORDS = {"all": SpanRecord, "essentials": SpanEssentials, "places": SpanPlace}
 
 
 _SPAN_EDITS = frozenset({"add_span", "update_span", "group"})
@@ -342,7 +371,7 @@ def _write_export(
             report,
             entry.tokens,
             entry.decisions,
-            span_details=options.format not in SPAN_ESSENTIALS_ONLY,
+            span_fields=_span_fields(options.format),
         ):
             if cancel is not None and cancel():
                 raise Cancelled("export cancelled; nothing was written")
@@ -371,6 +400,12 @@ def _write_export(
             report=report,
         )
     return report
+
+
+def _span_fields(format: str) -> SpanFields:
+    if format in SPAN_PLACES_ONLY:
+        return "places"
+    return "essentials" if format in SPAN_ESSENTIALS_ONLY else "all"
 
 
 def _log_export(project: Project, options: ExportOptions, report: ExportReport) -> None:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import pydantic
@@ -65,6 +65,8 @@ _SPAN_COLUMNS = (
     "id, doc_id, start, end, label, origin, status, score, edited, aligned, status_reason"
 )
 _SPAN_ESSENTIALS = "id, doc_id, start, end, label, status, score"
+_SPAN_PLACES = "id, doc_id, start, end, label"
+SpanFields = Literal["all", "essentials", "places"]
 _DOC_ID = itemgetter(1)  # of a span or relation row
 _SPAN_ORDER = itemgetter(2, 3, 4)  # start, end, label of a _SPAN_COLUMNS or _SPAN_ESSENTIALS row
 _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
@@ -676,20 +678,30 @@ class Project:
         ids: Sequence[int],
         tokens: bool = True,
         edit_log: bool = True,
-        span_details: bool = True,
+        span_fields: SpanFields = "all",
+        statuses: Sequence[str] | None = None,
     ) -> Iterator[tuple[tuple, str | None, list[tuple], list[tuple], list[dict[str, Any]]]]:
         """Each document of ``ids`` as stored rows, in ``ids`` order: ``(id, text, meta,
         status)``, its token offsets as stored JSON (None without tokens, or when not asked),
         its span rows (``_SPAN_COLUMNS``, by start, end, label), relation rows
         (``_RELATION_COLUMNS``, in creation order) and edit log entries (as ``edit_log`` gives
-        them; none unless ``edit_log``). ``span_details=False`` reads only the spans'
-        ``_SPAN_ESSENTIALS`` (no ``origin``, ``edited``, ``aligned``, ``status_reason``), for
-        writers that do not write them: each column read costs sqlite3 a call per row, and a
-        third of reading 330,000 spans went to the ones no such writer looks at.
+        them; none unless ``edit_log``).
+
+        ``span_fields`` reads fewer span columns, for writers that do not write the others:
+        each value read costs sqlite3 a Python object, and reading 330,000 spans cost as much
+        as a raw write of a whole doccano file. ``"essentials"`` reads ``_SPAN_ESSENTIALS``
+        (no ``origin``, ``edited``, ``aligned``, ``status_reason``), ``"places"``
+        ``_SPAN_PLACES`` (id, document, offsets and label). ``statuses`` reads only the spans
+        and relations of those statuses.
 
         What ``documents_with_annotations`` reads, without one model object per row: an export
         streams a whole corpus through this, a chunk of documents at a time, one query per table.
         """
+        columns = {"all": None, "essentials": _SPAN_ESSENTIALS, "places": _SPAN_PLACES}
+        span_columns = columns[span_fields] or self._span_select
+        kept, kept_params = "", []
+        if statuses is not None:  # SQLite takes an empty IN (): nothing kept
+            kept, kept_params = f" AND status IN ({','.join('?' * len(statuses))})", [*statuses]
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             rows = {
@@ -708,16 +720,15 @@ class Project:
             # in the index's order, then sorted by document: SQLite sorting the whole chunk
             # for ``end, label`` took a third of the export's reading
             spans = self._rows_by_document(
-                f"SELECT {self._span_select if span_details else _SPAN_ESSENTIALS} "
-                f"FROM spans WHERE doc_id IN ({marks}) "
+                f"SELECT {span_columns} FROM spans WHERE doc_id IN ({marks}){kept} "
                 "ORDER BY doc_id, start",
-                chunk,
+                [*chunk, *kept_params],
                 order=_SPAN_ORDER,
             )
             relations = self._rows_by_document(
-                f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id IN ({marks}) "
+                f"SELECT {_RELATION_COLUMNS} FROM relations WHERE doc_id IN ({marks}){kept} "
                 "ORDER BY doc_id, rowid",
-                chunk,
+                [*chunk, *kept_params],
             )
             log: dict[int, list[tuple]] = {}
             if edit_log:
@@ -736,7 +747,9 @@ class Project:
                     self.held_offsets(doc_id, offsets.get(doc_id)) if tokens else None,
                     spans.get(doc_id, []),
                     relations.get(doc_id, []),
-                    [dict(zip(_LOG_COLUMNS, entry, strict=True)) for entry in log.get(doc_id, [])],
+                    [dict(zip(_LOG_COLUMNS, entry, strict=True)) for entry in log[doc_id]]
+                    if doc_id in log
+                    else [],
                 )
 
     def _rows_by_document(
