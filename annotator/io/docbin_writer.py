@@ -204,6 +204,9 @@ class StreamedDocBin(DocBin):
             for name in self._SPILLED
         }
         self._lengths: list[int] = []
+        # what srsly.msgpack_dumps packs with, made once: it makes a Packer for each call,
+        # which reads every installed package's entry points (0.19 ms; 4 calls a Doc)
+        self._packer = srsly.msgpack.Packer(use_bin_type=True)
 
     def add(self, doc: Doc) -> None:
         super().add(doc)
@@ -212,7 +215,7 @@ class StreamedDocBin(DocBin):
         self._files["tokens"].write(tokens.tobytes("C"))
         self._files["spaces"].write(self.spaces.pop().tobytes("C"))
         for name in ("cats", "flags", "span_groups", "user_data"):
-            self._files[name].write(srsly.msgpack_dumps(getattr(self, name).pop()))
+            self._files[name].write(self._packer.pack(getattr(self, name).pop()))
 
     def __len__(self) -> int:
         return len(self._lengths)
