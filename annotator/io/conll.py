@@ -571,7 +571,9 @@ def _plain_run(run: list[_Pulled], writer: _Writer) -> bytes | list[bool] | None
     token_base = numpy.repeat(base, counts)
     all_starts, all_ends = starts + token_base, ends + token_base
     gap_ends = all_ends[spaced]
-    bad[_documents_of(first_token, codes[gap_ends] != _SPACE, numpy.flatnonzero(spaced))] = True
+    not_space = codes[gap_ends] != _SPACE
+    if not_space.any():
+        bad[_documents_of(first_token, not_space, numpy.flatnonzero(spaced))] = True
     # each text's spaces all between tokens: its spaced gaps are at spaces (just checked), so
     # when the whole has as many spaces as gaps and separators, each text has
     if bad.any() or numpy.count_nonzero(codes == _SPACE) != len(gap_ends) + len(items) - 1:
@@ -786,7 +788,10 @@ def _run_lines(
     within = numpy.zeros(count, dtype=bool)  # an I- or L- tag: no sentence break before it
     within[tagged[place >= _INSIDE]] = True
     # the Sentencizer: a sentence starts at a token not in its characters after one that is
-    final = (ends - starts == 1) & _sentence_final()[codes[starts]]
+    # (looked up for the tokens of one character only)
+    single = numpy.flatnonzero(ends - starts == 1)
+    final = numpy.zeros(count, dtype=bool)
+    final[single] = _sentence_final()[codes[starts[single]]]
     sentence_start = numpy.flatnonzero(final[:-1] & ~final[1:]) + 1
     breaks = numpy.zeros(count, dtype=bool)
     breaks[sentence_start[~within[sentence_start]] - 1] = True
