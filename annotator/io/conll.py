@@ -416,18 +416,19 @@ def _pulled(
     documents: a batch's arrays and strings take tens of bytes a character), each with what the
     stream added to the report for it taken out of the report again (``_Pulled.replay`` puts
     it back), so that the report reads as if each document had been written before the next
-    was taken."""
-    iterator = iter(documents)
+    was taken.
+
+    The report is as it was before the stream gave a document once its additions are taken
+    out, so its state is taken anew only after a batch was written, not for each document."""
     batch: list[_Pulled] = []
     held = 0
-    while True:
-        mark = len(report.warnings)
-        counts = dict(report.counts)
-        item = next(iterator, None)
-        if item is None:
-            break
-        warnings = report.warnings[mark:]
-        del report.warnings[mark:]
+    mark = len(report.warnings)
+    counts = dict(report.counts)
+    for item in documents:
+        warnings: list[str] = []
+        if len(report.warnings) != mark:
+            warnings = report.warnings[mark:]
+            del report.warnings[mark:]
         added = None
         if report.counts != counts:
             added = {k: n - counts.get(k, 0) for k, n in report.counts.items()}
@@ -442,6 +443,8 @@ def _pulled(
             yield batch
             batch = []
             held = 0
+            mark = len(report.warnings)
+            counts = dict(report.counts)
     if batch:
         yield batch
 
