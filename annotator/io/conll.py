@@ -418,8 +418,9 @@ def _pulled(
     it back), so that the report reads as if each document had been written before the next
     was taken.
 
-    The report is as it was before the stream gave a document once its additions are taken
-    out, so its state is taken anew only after a batch was written, not for each document."""
+    Once a document's additions are taken out, the report is as it was before the stream gave
+    it: its state is taken again only after a batch was written, not copied for each
+    document."""
     batch: list[_Pulled] = []
     held = 0
     mark = len(report.warnings)
@@ -751,7 +752,7 @@ def _run_lines(
     scheme: str,
     names: list[str],
     codes: numpy.ndarray,
-    ascii: bool,
+    ascii_text: bool,
     starts: numpy.ndarray,
     ends: numpy.ndarray,
     spaced: numpy.ndarray,
@@ -763,7 +764,7 @@ def _run_lines(
     """The lines of joined documents in UTF-8 (``_plain_document_lines``'s way, for all at
     once), a document start first: the text with a space put between touching tokens and every
     space made " O\n"; then the tags of entity tokens, sentence ends and document ends patched
-    in. Made as bytes (``ascii``: ``codes`` are UTF-8 already), and cut where the patches go
+    in. Made as bytes (``ascii_text``: ``codes`` are UTF-8 already), and cut where the patches go
     by ``bytes.split`` on a mark put in the text: replacing, cutting and joining bytes took
     half the time of slicing a str at each point, and no file encodes them."""
     length = entity_end - entity_first
@@ -786,7 +787,7 @@ def _run_lines(
         (entity_label, entity_label[several], numpy.repeat(entity_label, inside_count))
     )
     count = len(starts)
-    tag = numpy.zeros(count, dtype=numpy.int64)  # 0: O, else 1 + place * labels + label
+    tag = numpy.zeros(count, dtype=numpy.int32)  # 0: O, else 1 + place * labels + label
     tag[tagged] = 1 + place * len(names) + label
     within = numpy.zeros(count, dtype=bool)  # an I- or L- tag: no sentence break before it
     within[tagged[place >= _INSIDE]] = True
@@ -819,11 +820,11 @@ def _run_lines(
     # text), where its patch goes
     text = numpy.insert(codes, numpy.append(ends[touching], len(codes)), _SPACE)
     text[ends[points] + numpy.searchsorted(touching, points)] = 0
-    if codes.itemsize == 1 and ascii:
+    if codes.itemsize == 1 and ascii_text:
         data = text.tobytes()  # already UTF-8
     else:
         encoding = "latin-1" if codes.itemsize == 1 else "utf-32-le"
-        data = text.tobytes().decode(encoding, "surrogatepass").encode()
+        data = str(text.data, encoding, "surrogatepass").encode()  # no copy of the array
     # the lines between points, cut by one C call: the last is after the last token, empty
     pieces = data.replace(b" ", b" O\n").split(b"\0")
     del pieces[-1]
