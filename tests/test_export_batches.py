@@ -105,7 +105,7 @@ def test_batches_write_what_one_document_at_a_time_writes(
 
     def counted(run: list, writer: object) -> object:
         result = plain_run(run, writer)  # type: ignore[arg-type]
-        taken.append(isinstance(result, str))
+        taken.append(isinstance(result, bytes))
         return result
 
     monkeypatch.setattr(conll, "_plain_run", counted)
