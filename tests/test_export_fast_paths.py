@@ -252,20 +252,3 @@ def test_filter_spans_on_token_indexes_is_spacys(seed: int) -> None:
         triples.append((first, min(end, 30), rng.choice(["PER", "ORG"])))
     expected = filter_spans([doc.char_span(2 * f, 2 * e - 1, label=lab) for f, e, lab in triples])
     assert _filter_spans(triples) == [(s.start, s.end, s.label_) for s in expected]
-
-
-def test_an_export_reads_the_file_mapped_and_leaves_it_unmapped(
-    corpus: Path, tmp_path: Path
-) -> None:
-    with Project.open(corpus, read_only=True) as project:
-        mapped_during: list[int] = []
-        read = project.export_rows
-
-        def watched(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-            mapped_during.append(project.db.execute("PRAGMA mmap_size").fetchone()[0])
-            yield from read(*args, **kwargs)  # type: ignore[arg-type]
-
-        project.export_rows = watched  # type: ignore[method-assign]
-        export_project(project, "doccano", tmp_path / "out.jsonl", status="all")
-        assert mapped_during and mapped_during[0] > 0
-        assert project.db.execute("PRAGMA mmap_size").fetchone()[0] == 0

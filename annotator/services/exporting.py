@@ -319,7 +319,7 @@ def export_project(
     folder = options.effective_split is not None or not entry.suffix
     try:
         with prepared_output(output, folder, project.path, options.force) as target:
-            with project.snapshot(mapped=True):
+            with project.snapshot():
                 report = _write_export(project, options, target.staged, progress, cancel)
             report.warnings.extend(target.notes)
             staged_files = list(report.files)

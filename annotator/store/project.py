@@ -72,9 +72,6 @@ _SPAN_ORDER = itemgetter(2, 3, 4)  # start, end, label of a _SPAN_COLUMNS or _SP
 _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
 _LOG_COLUMNS = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
-MAPPED_BYTES = 2**31
-"""How much of a project file a mapped snapshot maps (SQLite's own limit is just under 2 GiB:
-the rest of a larger file is read as usual)."""
 _SQL_CHUNK = 500  # values per IN (...) list, well under SQLite's variable limit
 SETS_PAY_FROM = 16
 """A document getting fewer spans than one per this many tokens checks their alignment by binary
@@ -341,28 +338,17 @@ class Project:
         self.close()
 
     @contextmanager
-    def snapshot(self, mapped: bool = False) -> Iterator[Project]:
+    def snapshot(self) -> Iterator[Project]:
         """Reads inside see one state of the file while other connections write (WAL): one
-        read transaction. Inside a transaction already, that one.
-
-        ``mapped`` reads the file through memory mapping (SQLite's ``mmap_size``) for a read
-        of the whole project, such as an export: no copy of each page into SQLite's cache (10,000
-        documents' spans, texts and tokens: 0.51 -> 0.36 CPU s). SQLite leaves it off by default
-        because a mapped file made shorter by another process ends the reader with SIGBUS;
-        nothing here makes a project file shorter (no VACUUM; the rollback journal of a new
-        project's first import is held under an exclusive lock)."""
+        read transaction. Inside a transaction already, that one."""
         if self.db.conn.in_transaction:
             yield self
             return
-        if mapped:
-            self.db.execute(f"PRAGMA mmap_size = {MAPPED_BYTES}")
         self.db.execute("BEGIN")
         try:
             yield self
         finally:
             self.db.execute("COMMIT")
-            if mapped:
-                self.db.execute("PRAGMA mmap_size = 0")
 
     @contextmanager
     def transaction(self) -> Iterator[Project]:
