@@ -266,7 +266,10 @@ _HASHED = 10  # hex digits of the hash that keeps a shortened name unique
 
 
 @register_writer(
-    "brat", description="brat standoff: .txt + .ann pairs and annotation.conf", tokens=False
+    "brat",
+    description="brat standoff: .txt + .ann pairs and annotation.conf",
+    tokens=False,
+    spans="places",
 )
 def write_brat(
     documents: Iterable[ExportDocument],

@@ -999,9 +999,9 @@ def _biluo_tags(length: int, entities: Iterable[SpacySpan]) -> list[str]:
     return tags
 
 
-register_writer("conll", description="CoNLL IOB2 (token TAG lines)", suffix=".conll")(
-    _writer("iob2")
-)
-register_writer("conll-biluo", description="CoNLL BILUO (token TAG lines)", suffix=".conll")(
-    _writer("biluo")
-)
+register_writer(
+    "conll", description="CoNLL IOB2 (token TAG lines)", suffix=".conll", spans="places"
+)(_writer("iob2"))
+register_writer(
+    "conll-biluo", description="CoNLL BILUO (token TAG lines)", suffix=".conll", spans="places"
+)(_writer("biluo"))

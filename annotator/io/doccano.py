@@ -474,7 +474,11 @@ class _QuotedLabels(dict[str, str]):
 
 
 @register_writer(
-    "doccano", description="doccano JSONL (entities + relations)", suffix=".jsonl", tokens=False
+    "doccano",
+    description="doccano JSONL (entities + relations)",
+    suffix=".jsonl",
+    tokens=False,
+    spans="places",
 )
 def write_doccano(
     documents: Iterable[ExportDocument],

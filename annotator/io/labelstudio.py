@@ -420,7 +420,13 @@ class _Utf16Offsets:
 # --- writing --------------------------------------------------------------------------------
 
 
-@register_writer("labelstudio", description="Label Studio JSON tasks", suffix=".json", tokens=False)
+@register_writer(
+    "labelstudio",
+    description="Label Studio JSON tasks",
+    suffix=".json",
+    tokens=False,
+    spans="essentials",
+)
 def write_labelstudio(
     documents: Iterable[ExportDocument],
     output: Path,

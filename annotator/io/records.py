@@ -83,9 +83,9 @@ class SpanRecord(NamedTuple):
 
 
 class SpanEssentials(NamedTuple):
-    """A stored span as an export that writes no span details reads it (doccano, brat, CoNLL,
-    Label Studio): ``SpanRecord`` without ``origin``, ``edited``, ``aligned`` and
-    ``status_reason``, which the store then does not read."""
+    """A stored span as an export that writes no span details reads it (Label Studio):
+    ``SpanRecord`` without ``origin``, ``edited``, ``aligned`` and ``status_reason``, which the
+    store then does not read."""
 
     id: str
     doc_id: int

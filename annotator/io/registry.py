@@ -27,7 +27,10 @@ A writer is registered with ``@register_writer(name, suffix=".jsonl")`` and call
 The documents hold only what the user selected (``--status``, ``--spans``): never rejected
 annotations, and relations only between selected spans; the pending suggestions left out are in
 ``pending_spans`` / ``pending_relations`` (a training format writes their tokens as missing,
-never as negatives). A writer adds every file it writes to ``report.files`` (and, for training
+never as negatives). A writer that reads none of those, nor a span's origin, ``edited``,
+``aligned`` or status reason, says so with ``spans="essentials"`` (or ``"places"``, without
+status and score either: ``SpanPlace``), and gets only the selected spans, read quicker.
+A writer adds every file it writes to ``report.files`` (and, for training
 data, a ``FileSummary`` to ``report.summaries``), what it wrote to ``report.spans`` /
 ``report.relations``, and anything it had to change or leave out to ``report.warnings`` (naming
 the document and offsets) and ``report.count(key)``; it never drops an annotation silently.
@@ -48,6 +51,7 @@ from typing import Any, Generic, TypeVar
 
 from annotator.errors import FormatError
 from annotator.io.records import ExportDocument, ExportReport, ImportRecord
+from annotator.model.span import SpanFields
 
 Reader = Callable[..., Iterator[ImportRecord]]
 Sniffer = Callable[[Path, bytes], bool]
@@ -95,6 +99,7 @@ class WriterEntry:
     suffix: str = ""  # file ending of a one-file format; "" for formats that write a folder
     tokens: bool = True  # whether the writer reads documents' tokens (else they are not loaded)
     decisions: bool = False  # whether it reads ``ExportDocument.decided`` (the edit log)
+    spans: SpanFields = "all"  # what of the spans it reads (fewer columns read quicker)
 
 
 Entry = TypeVar("Entry", ReaderEntry, WriterEntry)
@@ -159,10 +164,11 @@ def register_writer(
     suffix: str = "",
     tokens: bool = True,
     decisions: bool = False,
+    spans: SpanFields = "all",
 ) -> Callable[[Writer], Writer]:
     def decorate(write: Writer) -> Writer:
         WRITERS[name] = WriterEntry(
-            name, write, description or _first_line(write.__doc__), suffix, tokens, decisions
+            name, write, description or _first_line(write.__doc__), suffix, tokens, decisions, spans
         )
         return write
 

@@ -11,6 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from annotator.model.labels import LabelName
 
 AnnotationStatus = Literal["suggested", "accepted", "rejected"]
+SpanFields = Literal["all", "essentials", "places"]
+"""What of the stored spans an export writer reads (``register_writer(spans=...)``): "all"
+their fields and every status (the pending suggestions the selection left out included);
+"essentials" their id, offsets, label, status and score, and "places" their id, offsets and
+label, of the selected statuses only (no pending suggestion)."""
 ANNOTATION_STATUSES: tuple[str, ...] = ("suggested", "accepted", "rejected")
 
 

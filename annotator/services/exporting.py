@@ -35,9 +35,10 @@ from annotator.io.records import (
     SpanRecord,
 )
 from annotator.io.registry import WRITERS, collector_paused
+from annotator.model.span import SpanFields
 from annotator.services.export_output import prepared_output
 from annotator.services.tokenizing import ensure_tokens
-from annotator.store import Project, SpanFields
+from annotator.store import Project
 
 StatusSelection = Literal["done", "all"]
 SpanSelection = Literal["accepted", "all"]
@@ -51,14 +52,6 @@ PART_NAMES: dict[int, tuple[str, ...]] = {
 DEFAULT_SPLITS: dict[str, tuple[float, ...]] = {"spacy": (0.8, 0.2)}
 EXPORTS_FOLDER = Path("exports")
 LOSSLESS_FORMATS = frozenset({"annotator"})
-SPAN_PLACES_ONLY = frozenset({"doccano", "brat", "conll", "conll-biluo"})
-"""Writers that read a span's id, offsets and label only, and no pending suggestion (those the
-selection left out): the store reads only the spans and relations of the selected statuses,
-and of spans only those fields (``SpanPlace``)."""
-SPAN_ESSENTIALS_ONLY = frozenset({"labelstudio"})
-"""Writers that read a span's id, offsets, label, status and score only (not its origin,
-``edited``, ``aligned`` or ``status_reason``), and no pending suggestion: the store leaves
-those out for them (``SpanEssentials``)."""
 _ID, _STATUS = attrgetter("id"), attrgetter("status")
 _HEAD, _CHILD = attrgetter("head"), attrgetter("child")
 
@@ -371,7 +364,7 @@ def _write_export(
             report,
             entry.tokens,
             entry.decisions,
-            span_fields=_span_fields(options.format),
+            span_fields=entry.spans,
         ):
             if cancel is not None and cancel():
                 raise Cancelled("export cancelled; nothing was written")
@@ -400,12 +393,6 @@ def _write_export(
             report=report,
         )
     return report
-
-
-def _span_fields(format: str) -> SpanFields:
-    if format in SPAN_PLACES_ONLY:
-        return "places"
-    return "essentials" if format in SPAN_ESSENTIALS_ONLY else "all"
 
 
 def _log_export(project: Project, options: ExportOptions, report: ExportReport) -> None:

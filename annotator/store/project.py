@@ -19,7 +19,7 @@ from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 import pydantic
@@ -48,7 +48,7 @@ from annotator.model import (
 )
 from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
 from annotator.model.parsing import one_line
-from annotator.model.span import ANNOTATION_STATUSES
+from annotator.model.span import ANNOTATION_STATUSES, SpanFields
 from annotator.model.validation import SortedBoundaries
 from annotator.store.integrity import check_layout
 from annotator.store.layout import MIGRATIONS
@@ -66,7 +66,6 @@ _SPAN_COLUMNS = (
 )
 _SPAN_ESSENTIALS = "id, doc_id, start, end, label, status, score"
 _SPAN_PLACES = "id, doc_id, start, end, label"
-SpanFields = Literal["all", "essentials", "places"]
 _DOC_ID = itemgetter(1)  # of a span or relation row
 _SPAN_ORDER = itemgetter(2, 3, 4)  # start, end, label of a _SPAN_COLUMNS or _SPAN_ESSENTIALS row
 _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
