@@ -12,11 +12,13 @@ format runs, each in a fresh process so that peak memory is that run's alone:
   relations and the edit log read, selection, misaligned spans handled, staged write and move,
   export event logged); ``spacy`` with ``--split 1``;
 - raw: the same records written with nothing else. Our output is read back into records in
-  memory first (not timed); then, timed, the plainest code formats and writes them:
+  memory first (not timed); then, timed, the plainest code formats and writes them, byte for
+  byte as ours did (checked after each run, not timed: the last column):
 
-  - doccano, prodigy, annotator JSONL: each line's object, ``json.dumps`` per line, one write
-    per line;
-  - Label Studio: the file's list of task objects, ``json.dumps`` of it per file;
+  - doccano, prodigy, annotator JSONL: each line's object, ``json.dumps`` per line with the
+    options our writer uses (``JSON_OPTIONS``: doccano's ASCII only, the others' UTF-8), one
+    write per line;
+  - Label Studio: the file's task objects, ``json.dumps`` per task, one task a line as ours;
   - CoNLL: each document's sentences as lists of ``(token text, tag)`` rows, written as
     ``-DOCSTART- O`` then one ``f"{token} {tag}\n"`` write per row and a blank line after each
     sentence;
@@ -41,7 +43,9 @@ process (start-up included; its CPU from the child's resource usage).
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
+import math
 import os
 import resource
 import shutil
@@ -50,6 +54,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from corpus import ROOT, Timer, figures, in_new_process, markdown_table, write_corpus
 
@@ -147,19 +152,54 @@ def run_raw(format: str, ours: Path, output: Path) -> dict[str, float]:
     elif format == "labelstudio":
         tasks = [json.loads(path.read_text(encoding="utf-8")) for path in files]
         with Timer() as timer:
-            for number, data in enumerate(tasks):
-                (output / str(number)).write_text(json.dumps(data, ensure_ascii=False))
+            for number, data in enumerate(tasks):  # as ours: one task a line
+                lines = [json.dumps(task, **JSON_OPTIONS[format]) for task in data]
+                (output / str(number)).write_text(
+                    "[\n" + ",\n".join(lines) + "\n]\n", encoding="utf-8"
+                )
     else:
         lines = [
             [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
             for path in files
         ]
+        options = JSON_OPTIONS[format]
         with Timer() as timer:
             for number, records in enumerate(lines):
                 with (output / str(number)).open("w", encoding="utf-8") as handle:
                     for record in records:
-                        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return figures(timer.seconds, timer.cpu_seconds, system_seconds=timer.system_seconds)
+                        handle.write(json.dumps(record, **options) + "\n")
+    return figures(
+        timer.seconds,
+        timer.cpu_seconds,
+        system_seconds=timer.system_seconds,
+        same_bytes=_same_bytes(format, files, ours, output),
+    )
+
+
+JSON_OPTIONS: dict[str, dict[str, Any]] = {
+    "doccano": {},  # ASCII only, as ours: doccano's encoding detection misreads UTF-8
+    "prodigy": {"ensure_ascii": False},
+    "annotator": {"ensure_ascii": False, "separators": (",", ":")},
+    "labelstudio": {"ensure_ascii": False},
+}
+"""``json.dumps`` as each of our JSON writers writes: raw writes the very bytes ours wrote
+(``_same_bytes`` checks), not a cheaper variant (UTF-8 without ``\\u`` escapes is not the
+same file, and is not the same work)."""
+
+
+def _same_bytes(format: str, files: list[Path], ours: Path, output: Path) -> float:
+    """1.0 when raw's files hold the bytes of ours (by name for brat, in order for the
+    others), else 0.0; nan for spaCy, whose DocBin bytes depend on what ``to_disk`` packs."""
+    if format == "spacy":
+        return float("nan")
+    if format == "brat":
+        pairs = [(path, output / path.relative_to(ours)) for path in files]
+    else:
+        pairs = [(path, output / str(number)) for number, path in enumerate(files)]
+    written = sorted(path for path in output.rglob("*") if path.is_file())
+    if len(written) != len(pairs):
+        return 0.0
+    return float(all(filecmp.cmp(ours, raw, shallow=False) for ours, raw in pairs))
 
 
 def _conll_records(content: str) -> list[list[list[tuple[str, str]]]]:
@@ -237,6 +277,7 @@ def main() -> None:
         "raw CPU / ours CPU",
         "raw user / ours user",
         "raw peak RSS MB",
+        "raw wrote our bytes",
     )
     print(markdown_table(header, []), flush=True)  # then each row as it is measured
     with tempfile.TemporaryDirectory() as folder:
@@ -245,7 +286,7 @@ def main() -> None:
             project = Path(folder) / f"corpus-{size}.annotator"
             write_corpus(source, size)
             imported = in_new_process(__file__, "setup", "-", str(source), str(project))
-            _print_row(f"{size:,}", "(import, doccano JSONL)", *_cells(imported), *[""] * 6)
+            _print_row(f"{size:,}", "(import, doccano JSONL)", *_cells(imported), *[""] * 7)
             for format in args.formats.split(","):
                 ours, raw = _rounds(format, project, Path(folder) / f"{size}-{format}", args.repeat)
                 assert ours["documents"] == size, ours
@@ -259,6 +300,7 @@ def main() -> None:
                     f"{raw['cpu_seconds'] / ours['cpu_seconds']:.2f}x",
                     f"{_user(raw) / _user(ours):.2f}x",
                     f"{raw['max_rss_mb']:.0f}",
+                    _same(raw["same_bytes"]),
                 )
             if "doccano" in args.formats.split(","):
                 command = run_command(project, Path(folder) / f"command-{size}.jsonl")
@@ -267,7 +309,7 @@ def main() -> None:
                     "`annotator export --format doccano` (whole process)",
                     f"{command['seconds']:.2f}",
                     f"{command['cpu_seconds']:.2f}",
-                    *[""] * 8,
+                    *[""] * 9,
                 )
 
 
@@ -314,7 +356,17 @@ def _raw_run(format: str, ours_path: Path, raw_path: Path) -> dict[str, float]:
 
 
 def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
-    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    """The median of each figure; ``same_bytes``, the worst of the runs."""
+    medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    if "same_bytes" in medians:
+        medians["same_bytes"] = min(run["same_bytes"] for run in runs)
+    return medians
+
+
+def _same(value: float) -> str:
+    if math.isnan(value):
+        return "(not compared)"
+    return "yes" if value == 1.0 else "**no**"
 
 
 def _print_row(*cells: str) -> None:
