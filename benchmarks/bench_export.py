@@ -28,6 +28,11 @@ format runs, each in a fresh process so that peak memory is that run's alone:
     contents;
   - spaCy: the Docs (read back from our DocBin files), ``DocBin(docs=...).to_disk`` per file.
 
+- doccano also against the plainest code that does the whole job from the same project file,
+  reading included (``run_sqlite``: ``sqlite3`` queries, ``json.dumps`` per line, the same
+  bytes again): the raw write starts from records in memory, so it leaves out the reading that
+  every export from this store has to do.
+
 Each format runs ``--repeat`` times (5 unless told), ours and raw in turns, and the table gives
 the medians: on this machine one run's CPU seconds move by 20 to 50 %. Prints a Markdown table
 with wall-clock and CPU seconds (CPU is the fairer figure on a loaded machine), the kernel's
@@ -49,10 +54,13 @@ import math
 import os
 import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +210,76 @@ def _same_bytes(format: str, files: list[Path], ours: Path, output: Path) -> flo
     return float(all(filecmp.cmp(ours, raw, shallow=False) for ours, raw in pairs))
 
 
+def run_sqlite(format: str, project_path: Path, output: Path) -> dict[str, float]:
+    """doccano only: the plainest code that reads the same records from the project file with
+    ``sqlite3`` and writes ours's bytes, ``json.dumps`` per line: what any export from this
+    store costs at least, reading included (the raw write above starts from records already in
+    memory)."""
+    assert format == "doccano", format
+    output.mkdir()
+    target = output / "0"
+    with Timer() as timer:
+        db = sqlite3.connect(f"file:{project_path}?mode=ro", uri=True)
+        spans = groupby(
+            db.execute(
+                "SELECT id, doc_id, start, end, label FROM spans WHERE status = 'accepted' "
+                "ORDER BY doc_id, start"
+            ),
+            key=itemgetter(1),
+        )
+        relations = groupby(
+            db.execute(
+                "SELECT doc_id, head, child, label FROM relations WHERE status = 'accepted' "
+                "ORDER BY doc_id, rowid"
+            ),
+            key=itemgetter(0),
+        )
+        next_spans = next(spans, None)
+        next_relations = next(relations, None)
+        entity_number = relation_number = 1
+        with target.open("w", encoding="utf-8") as handle:
+            for doc_id, text, meta in db.execute(
+                "SELECT id, text, meta FROM documents ORDER BY id"
+            ):
+                rows: list[tuple] = []
+                if next_spans is not None and next_spans[0] == doc_id:
+                    rows = sorted(next_spans[1], key=itemgetter(2, 3, 4))
+                    next_spans = next(spans, None)
+                numbers = {}
+                entities = []
+                for span_id, _, start, end, label in rows:
+                    numbers[span_id] = entity_number
+                    entities.append(
+                        {
+                            "id": entity_number,
+                            "label": label,
+                            "start_offset": start,
+                            "end_offset": end,
+                        }
+                    )
+                    entity_number += 1
+                links = []
+                if next_relations is not None and next_relations[0] == doc_id:
+                    for _, head, child, label in next_relations[1]:
+                        if head in numbers and child in numbers:
+                            links.append(
+                                {
+                                    "id": relation_number,
+                                    "from_id": numbers[head],
+                                    "to_id": numbers[child],
+                                    "type": label,
+                                }
+                            )
+                            relation_number += 1
+                    next_relations = next(relations, None)
+                record = {"id": doc_id, "text": text, "entities": entities, "relations": links}
+                if meta and meta != "{}":
+                    record["meta"] = json.loads(meta)
+                handle.write(json.dumps(record) + "\n")
+        db.close()
+    return figures(timer.seconds, timer.cpu_seconds, system_seconds=timer.system_seconds)
+
+
 def _conll_records(content: str) -> list[list[list[tuple[str, str]]]]:
     """Documents -> sentences -> ``(token, tag)`` rows of a CoNLL file we wrote."""
     documents: list[list[list[tuple[str, str]]]] = []
@@ -261,7 +339,7 @@ def main() -> None:
         if kind == "setup":
             print(json.dumps(run_setup(Path(source), Path(target))))
         else:
-            run = run_ours if kind == "ours" else run_raw
+            run = {"ours": run_ours, "raw": run_raw, "sqlite": run_sqlite}[kind]
             print(json.dumps(run(format, Path(source), Path(target))))
         return
     header = (
@@ -288,20 +366,13 @@ def main() -> None:
             imported = in_new_process(__file__, "setup", "-", str(source), str(project))
             _print_row(f"{size:,}", "(import, doccano JSONL)", *_cells(imported), *[""] * 7)
             for format in args.formats.split(","):
-                ours, raw = _rounds(format, project, Path(folder) / f"{size}-{format}", args.repeat)
+                stem = Path(folder) / f"{size}-{format}"
+                ours, raw, sqlite = _rounds(format, project, stem, args.repeat)
                 assert ours["documents"] == size, ours
-                _print_row(
-                    f"{size:,}",
-                    format,
-                    *_cells(ours),
-                    f"{raw['seconds']:.2f}",
-                    f"{raw['cpu_seconds']:.2f}",
-                    f"{raw['system_seconds']:.2f}",
-                    f"{raw['cpu_seconds'] / ours['cpu_seconds']:.2f}x",
-                    f"{_user(raw) / _user(ours):.2f}x",
-                    f"{raw['max_rss_mb']:.0f}",
-                    _same(raw["same_bytes"]),
-                )
+                _print_row(f"{size:,}", format, *_cells(ours), *_baseline_cells(ours, raw))
+                if sqlite is not None:
+                    label = f"{format}, raw = the project read by plain `sqlite3` + `json.dumps`"
+                    _print_row(f"{size:,}", label, *_cells(ours), *_baseline_cells(ours, sqlite))
             if "doccano" in args.formats.split(","):
                 command = run_command(project, Path(folder) / f"command-{size}.jsonl")
                 _print_row(
@@ -313,15 +384,30 @@ def main() -> None:
                 )
 
 
+def _baseline_cells(ours: dict[str, float], raw: dict[str, float]) -> tuple[str, ...]:
+    return (
+        f"{raw['seconds']:.2f}",
+        f"{raw['cpu_seconds']:.2f}",
+        f"{raw['system_seconds']:.2f}",
+        f"{raw['cpu_seconds'] / ours['cpu_seconds']:.2f}x",
+        f"{_user(raw) / _user(ours):.2f}x",
+        f"{raw['max_rss_mb']:.0f}",
+        _same(raw["same_bytes"]),
+    )
+
+
 def _rounds(
     format: str, project: Path, stem: Path, repeat: int
-) -> tuple[dict[str, float], dict[str, float]]:
+) -> tuple[dict[str, float], dict[str, float], dict[str, float] | None]:
     """``repeat`` runs of ours and of raw, each in a fresh process, in turns (ours first in
     odd rounds, raw first in even ones: the file system is not left in the same state by
     each), and the median of each figure. One run says little on this machine: CPU seconds
-    of the same run move by 20 to 50 %, and the kernel's time to create a file several-fold."""
+    of the same run move by 20 to 50 %, and the kernel's time to create a file several-fold.
+
+    For doccano, each round also runs ``run_sqlite`` after ours (its medians, else None)."""
     ours_runs: list[dict[str, float]] = []
     raw_runs: list[dict[str, float]] = []
+    sqlite_runs: list[dict[str, float]] = []
     before = None  # the last round's output of ours, which raw writes again
     for number in range(repeat):
         ours_path, raw_path = Path(f"{stem}-ours-{number}"), Path(f"{stem}-raw-{number}")
@@ -330,13 +416,23 @@ def _rounds(
         ours_runs.append(in_new_process(__file__, "ours", format, str(project), str(ours_path)))
         if before is None or number % 2 == 0:
             raw_runs.append(_raw_run(format, ours_path, raw_path))
+        if format == "doccano":
+            sqlite_runs.append(_sqlite_run(format, project, ours_path, Path(f"{stem}-sqlite")))
         for path in (before, raw_path):  # a 100,000-document Prodigy file is 6 GB
             if path is not None:
                 _remove(path)
         before = ours_path
     if before is not None:
         _remove(before)
-    return _medians(ours_runs), _medians(raw_runs)
+    return _medians(ours_runs), _medians(raw_runs), _medians(sqlite_runs) if sqlite_runs else None
+
+
+def _sqlite_run(format: str, project: Path, ours: Path, output: Path) -> dict[str, float]:
+    """``run_sqlite`` in a fresh process, its file compared with ours (not timed)."""
+    run = in_new_process(__file__, "sqlite", format, str(project), str(output))
+    run["same_bytes"] = float(filecmp.cmp(ours, output / "0", shallow=False))
+    _remove(output)
+    return run
 
 
 def _user(run: dict[str, float]) -> float:
