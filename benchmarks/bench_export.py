@@ -28,10 +28,10 @@ format runs, each in a fresh process so that peak memory is that run's alone:
     contents;
   - spaCy: the Docs (read back from our DocBin files), ``DocBin(docs=...).to_disk`` per file.
 
-- doccano also against the plainest code that does the whole job from the same project file,
-  reading included (``run_sqlite``: ``sqlite3`` queries, ``json.dumps`` per line, the same
-  bytes again): the raw write starts from records in memory, so it leaves out the reading that
-  every export from this store has to do.
+- doccano and brat also against the plainest code that does the whole job from the same
+  project file, reading included (``run_sqlite``: ``sqlite3`` queries, then as raw writes; the
+  same bytes again): the raw write starts from records in memory, so it leaves out the reading
+  that every export from this store has to do.
 
 Each format runs ``--repeat`` times (5 unless told), ours and raw in turns, and the table gives
 the medians: on this machine one run's CPU seconds move by 20 to 50 %. Prints a Markdown table
@@ -59,6 +59,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -210,74 +211,103 @@ def _same_bytes(format: str, files: list[Path], ours: Path, output: Path) -> flo
     return float(all(filecmp.cmp(ours, raw, shallow=False) for ours, raw in pairs))
 
 
+SQLITE_FORMATS = ("doccano", "brat")
+
+
 def run_sqlite(format: str, project_path: Path, output: Path) -> dict[str, float]:
-    """doccano only: the plainest code that reads the same records from the project file with
-    ``sqlite3`` and writes ours's bytes, ``json.dumps`` per line: what any export from this
-    store costs at least, reading included (the raw write above starts from records already in
-    memory)."""
-    assert format == "doccano", format
+    """doccano and brat: the plainest code that reads the same records from the project file
+    with ``sqlite3`` and writes ours's bytes (``json.dumps`` per line; a ``.txt`` and an
+    ``.ann`` file per document, written as raw writes them): what any export from this store
+    costs at least, reading included (the raw write starts from records already in memory).
+    Not brat's two ``.conf`` files, made from the project's labels: a few hundred bytes."""
     output.mkdir()
-    target = output / "0"
     with Timer() as timer:
         db = sqlite3.connect(f"file:{project_path}?mode=ro", uri=True)
-        spans = groupby(
-            db.execute(
-                "SELECT id, doc_id, start, end, label FROM spans WHERE status = 'accepted' "
-                "ORDER BY doc_id, start"
-            ),
-            key=itemgetter(1),
-        )
-        relations = groupby(
-            db.execute(
-                "SELECT doc_id, head, child, label FROM relations WHERE status = 'accepted' "
-                "ORDER BY doc_id, rowid"
-            ),
-            key=itemgetter(0),
-        )
-        next_spans = next(spans, None)
-        next_relations = next(relations, None)
-        entity_number = relation_number = 1
-        with target.open("w", encoding="utf-8") as handle:
-            for doc_id, text, meta in db.execute(
-                "SELECT id, text, meta FROM documents ORDER BY id"
-            ):
-                rows: list[tuple] = []
-                if next_spans is not None and next_spans[0] == doc_id:
-                    rows = sorted(next_spans[1], key=itemgetter(2, 3, 4))
-                    next_spans = next(spans, None)
-                numbers = {}
-                entities = []
-                for span_id, _, start, end, label in rows:
-                    numbers[span_id] = entity_number
-                    entities.append(
-                        {
-                            "id": entity_number,
-                            "label": label,
-                            "start_offset": start,
-                            "end_offset": end,
-                        }
-                    )
-                    entity_number += 1
-                links = []
-                if next_relations is not None and next_relations[0] == doc_id:
-                    for _, head, child, label in next_relations[1]:
-                        if head in numbers and child in numbers:
-                            links.append(
-                                {
-                                    "id": relation_number,
-                                    "from_id": numbers[head],
-                                    "to_id": numbers[child],
-                                    "type": label,
-                                }
-                            )
-                            relation_number += 1
-                    next_relations = next(relations, None)
-                record = {"id": doc_id, "text": text, "entities": entities, "relations": links}
-                if meta and meta != "{}":
-                    record["meta"] = json.loads(meta)
-                handle.write(json.dumps(record) + "\n")
+        if format == "doccano":
+            _sqlite_doccano(db, output / "0")
+        else:
+            _sqlite_brat(db, output)
         db.close()
     return figures(timer.seconds, timer.cpu_seconds, system_seconds=timer.system_seconds)
+
+
+def _stored_documents(
+    db: sqlite3.Connection, columns: str
+) -> Iterator[tuple[tuple, list[tuple], list[tuple]]]:
+    """Each document's row (``id`` and ``columns``), its accepted span rows ``(id, doc_id,
+    start, end, label)`` by start, end and label, and its accepted relation rows ``(doc_id,
+    head, child, label)``: three queries read side by side, in document order."""
+    spans = groupby(
+        db.execute(
+            "SELECT id, doc_id, start, end, label FROM spans WHERE status = 'accepted' "
+            "ORDER BY doc_id, start"
+        ),
+        key=itemgetter(1),
+    )
+    relations = groupby(
+        db.execute(
+            "SELECT doc_id, head, child, label FROM relations WHERE status = 'accepted' "
+            "ORDER BY doc_id, rowid"
+        ),
+        key=itemgetter(0),
+    )
+    next_spans, next_relations = next(spans, None), next(relations, None)
+    for row in db.execute(f"SELECT id, {columns} FROM documents ORDER BY id"):
+        span_rows: list[tuple] = []
+        if next_spans is not None and next_spans[0] == row[0]:
+            span_rows = sorted(next_spans[1], key=itemgetter(2, 3, 4))
+            next_spans = next(spans, None)
+        relation_rows: list[tuple] = []
+        if next_relations is not None and next_relations[0] == row[0]:
+            relation_rows = list(next_relations[1])
+            next_relations = next(relations, None)
+        yield row, span_rows, relation_rows
+
+
+def _sqlite_doccano(db: sqlite3.Connection, target: Path) -> None:
+    entity_number = relation_number = 1
+    with target.open("w", encoding="utf-8") as handle:
+        for (doc_id, text, meta), span_rows, relation_rows in _stored_documents(db, "text, meta"):
+            numbers = {}
+            entities = []
+            for span_id, _, start, end, label in span_rows:
+                numbers[span_id] = entity_number
+                entities.append(
+                    {"id": entity_number, "label": label, "start_offset": start, "end_offset": end}
+                )
+                entity_number += 1
+            links = []
+            for _, head, child, label in relation_rows:
+                if head in numbers and child in numbers:
+                    links.append(
+                        {
+                            "id": relation_number,
+                            "from_id": numbers[head],
+                            "to_id": numbers[child],
+                            "type": label,
+                        }
+                    )
+                    relation_number += 1
+            record = {"id": doc_id, "text": text, "entities": entities, "relations": links}
+            if meta and meta != "{}":
+                record["meta"] = json.loads(meta)
+            handle.write(json.dumps(record) + "\n")
+
+
+def _sqlite_brat(db: sqlite3.Connection, output: Path) -> None:
+    """Documents named ``doc-ID`` as ours names them without a ``source`` (the bench's)."""
+    for (doc_id, text), span_rows, relation_rows in _stored_documents(db, "text"):
+        (output / f"doc-{doc_id}.txt").write_text(text, encoding="utf-8")
+        keys = {}
+        with (output / f"doc-{doc_id}.ann").open("w", encoding="utf-8") as handle:
+            for number, (span_id, _, start, end, label) in enumerate(span_rows, start=1):
+                keys[span_id] = f"T{number}"
+                handle.write(f"T{number}\t{label} {start} {end}\t{text[start:end]}\n")
+            number = 0
+            for _, head, child, label in relation_rows:
+                if head in keys and child in keys:
+                    number += 1
+                    handle.write(f"R{number}\t{label} Arg1:{keys[head]} Arg2:{keys[child]}\t\n")
 
 
 def _conll_records(content: str) -> list[list[list[tuple[str, str]]]]:
@@ -371,7 +401,7 @@ def main() -> None:
                 assert ours["documents"] == size, ours
                 _print_row(f"{size:,}", format, *_cells(ours), *_baseline_cells(ours, raw))
                 if sqlite is not None:
-                    label = f"{format}, raw = the project read by plain `sqlite3` + `json.dumps`"
+                    label = f"{format}, raw = read from the project by plain `sqlite3`"
                     _print_row(f"{size:,}", label, *_cells(ours), *_baseline_cells(ours, sqlite))
             if "doccano" in args.formats.split(","):
                 command = run_command(project, Path(folder) / f"command-{size}.jsonl")
@@ -404,7 +434,8 @@ def _rounds(
     each), and the median of each figure. One run says little on this machine: CPU seconds
     of the same run move by 20 to 50 %, and the kernel's time to create a file several-fold.
 
-    For doccano, each round also runs ``run_sqlite`` after ours (its medians, else None)."""
+    For ``SQLITE_FORMATS``, each round also runs ``run_sqlite`` after ours (its medians, else
+    None)."""
     ours_runs: list[dict[str, float]] = []
     raw_runs: list[dict[str, float]] = []
     sqlite_runs: list[dict[str, float]] = []
@@ -416,7 +447,7 @@ def _rounds(
         ours_runs.append(in_new_process(__file__, "ours", format, str(project), str(ours_path)))
         if before is None or number % 2 == 0:
             raw_runs.append(_raw_run(format, ours_path, raw_path))
-        if format == "doccano":
+        if format in SQLITE_FORMATS:
             sqlite_runs.append(_sqlite_run(format, project, ours_path, Path(f"{stem}-sqlite")))
         for path in (before, raw_path):  # a 100,000-document Prodigy file is 6 GB
             if path is not None:
@@ -430,7 +461,13 @@ def _rounds(
 def _sqlite_run(format: str, project: Path, ours: Path, output: Path) -> dict[str, float]:
     """``run_sqlite`` in a fresh process, its file compared with ours (not timed)."""
     run = in_new_process(__file__, "sqlite", format, str(project), str(output))
-    run["same_bytes"] = float(filecmp.cmp(ours, output / "0", shallow=False))
+    if format == "brat":
+        files = [path for path in _files(ours) if path.suffix in (".txt", ".ann")]
+        pairs = [(path, output / path.relative_to(ours)) for path in files]
+        same = len(pairs) == len(_files(output))
+    else:
+        pairs, same = [(ours, output / "0")], True
+    run["same_bytes"] = float(same and all(filecmp.cmp(a, b, shallow=False) for a, b in pairs))
     _remove(output)
     return run
 
