@@ -70,8 +70,9 @@ def collector_paused() -> Iterator[None]:
     A bulk job makes objects by the million (a record, a span, a row tuple each) and keeps a
     batch of them alive, which the collector scans again and again and finds nothing to free:
     9 full passes over the whole heap in a 10,000-document CoNLL export, a quarter of its
-    time; 14 in an import (4.9 -> 4.4 CPU s). Records and rows make no reference cycles
-    (reference counting frees what they drop). The window turns automatic collection off
+    time; 14 in an import (4.9 -> 4.4 CPU s); a sixth of a doccano export's CPU (1.34 -> 1.14
+    s: ``export_project`` pauses it, whatever the writer). Records and rows make no reference
+    cycles (reference counting frees what they drop). The window turns automatic collection off
     anyway (``ui.collector``): this then changes nothing there."""
     enabled = gc.isenabled()
     gc.disable()

@@ -312,7 +312,7 @@ def export_project(
     folder = options.effective_split is not None or not entry.suffix
     try:
         with prepared_output(output, folder, project.path, options.force) as target:
-            with project.snapshot():
+            with project.snapshot(), collector_paused():
                 report = _write_export(project, options, target.staged, progress, cancel)
             report.warnings.extend(target.notes)
             staged_files = list(report.files)
@@ -426,7 +426,7 @@ def export_project_file(path: Path, read_only: bool = False, **options: Any) -> 
         project = Project.open(path, read_only=read_only)
     except (ProjectLockedError, ProjectNotWritableError):
         project = Project.open(path, read_only=True)
-    with project, collector_paused():
+    with project:
         return export_project(project, **options)
 
 
