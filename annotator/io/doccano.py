@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from operator import attrgetter, lt
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from annotator.errors import ExportError, FormatError
 from annotator.io import limits
@@ -497,10 +497,8 @@ def write_doccano(
     next_entity = 1
     next_relation = 1
     quoted = _QuotedLabels()
-    lines: list[str] = []  # ASCII only, joined and written a megabyte at a time
-    buffered = 0
     digest = hashlib.sha256()  # the export's manifest needs it: taken here, not read back
-    with target.open("wb") as handle:
+    with target.open("wb", buffering=WRITE_BUFFER) as handle:
         for item in documents:
             # each span's fields taken by C loops (map, zip, chain), not a Python loop per span
             spans = item.spans
@@ -546,25 +544,17 @@ def write_doccano(
                 ", ".join(relations),
                 f', "meta": {json.dumps(meta)}' if meta else "",
             )
-            lines.append(line)
-            buffered += len(line)
-            if buffered >= WRITE_BUFFER:
-                _write_chunk(handle, lines, digest)
-                buffered = 0
+            # a line at a time into the file's buffer, not joined a megabyte at a time: freeing
+            # those blocks gave the heap back to the system, and taking it again cost 36,000
+            # page faults (0.06-0.08 CPU s of 10,000 documents)
+            data = line.encode()
+            digest.update(data)
+            handle.write(data)
             report.spans += len(spans)
             report.relations += len(relations)
-        _write_chunk(handle, lines, digest)
     report.files.append(str(target))
     report.digests[str(target)] = digest.hexdigest()
     return report
-
-
-def _write_chunk(handle: BinaryIO, lines: list[str], digest: Any) -> None:
-    """Write ``lines`` as one block of bytes, added to ``digest``; empties them."""
-    data = "".join(lines).encode("utf-8")
-    digest.update(data)
-    handle.write(data)
-    lines.clear()
 
 
 def _warn_overlaps(doc_id: int | None, spans: list[Span], report: ExportReport) -> None:
