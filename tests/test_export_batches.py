@@ -188,6 +188,7 @@ def test_every_writer_runs_with_the_collector_paused(
 ) -> None:
     """An export makes a record per span and scans for no cycle: the collector's passes over
     them cost a doccano export a sixth of its CPU, whoever calls ``export_project``."""
+    was = gc.isenabled()
     seen: list[bool] = []
     with Project.open(corpus, read_only=True) as project:
         export_project(
@@ -198,7 +199,7 @@ def test_every_writer_runs_with_the_collector_paused(
             progress=lambda done, total: seen.append(gc.isenabled()),
         )
     assert seen and not any(seen)
-    assert gc.isenabled()
+    assert gc.isenabled() == was
 
 
 @pytest.mark.parametrize(
