@@ -182,7 +182,9 @@ def test_the_collector_is_as_it_was_after_an_export(
             gc.enable()
 
 
-@pytest.mark.parametrize("format", ["doccano", "labelstudio", "prodigy", "annotator"])
+@pytest.mark.parametrize(
+    "format", ["doccano", "labelstudio", "prodigy", "annotator", "brat", "conll"]
+)
 def test_every_writer_runs_with_the_collector_paused(
     corpus: Path, tmp_path: Path, format: str
 ) -> None:

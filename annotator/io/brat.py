@@ -41,7 +41,7 @@ from annotator.io.records import (
     ImportedSpan,
     ImportRecord,
 )
-from annotator.io.registry import collector_paused, part_path, register_reader, register_writer
+from annotator.io.registry import part_path, register_reader, register_writer
 from annotator.model import LabelSchema
 
 _OFFSETS = re.compile(r"^\d{1,15} \d{1,15}(;\d{1,15} \d{1,15})*$")  # digits: a sane int
@@ -290,16 +290,15 @@ def write_brat(
     entity_labels: set[str] = set()
     relation_pairs: dict[str, set[tuple[str, str]]] = {}
     inside = os.path.join(folder, "")  # strings: 20,000 files
-    with collector_paused():
-        for item in documents:
-            name = _file_name(item, used_names)
-            lines, relation_lines = _ann_lines(item, report, relation_pairs, entity_labels)
-            base = inside + name
-            report.write_file(f"{base}.txt", item.document.text.encode("utf-8"))
-            ann = "\n".join([*lines, *relation_lines, ""]) if lines or relation_lines else ""
-            report.write_file(f"{base}.ann", ann.encode("utf-8"))
-            report.spans += len(lines)
-            report.relations += len(relation_lines)
+    for item in documents:
+        name = _file_name(item, used_names)
+        lines, relation_lines = _ann_lines(item, report, relation_pairs, entity_labels)
+        base = inside + name
+        report.write_file(f"{base}.txt", item.document.text.encode("utf-8"))
+        ann = "\n".join([*lines, *relation_lines, ""]) if lines or relation_lines else ""
+        report.write_file(f"{base}.ann", ann.encode("utf-8"))
+        report.spans += len(lines)
+        report.relations += len(relation_lines)
     conf = folder / "annotation.conf"
     conf.write_text(annotation_conf(schema, entity_labels, relation_pairs), encoding="utf-8")
     visual = folder / "visual.conf"

@@ -54,7 +54,6 @@ from annotator.io.records import (
 )
 from annotator.io.registry import (
     WRITE_BUFFER,
-    collector_paused,
     part_path,
     register_reader,
     register_writer,
@@ -368,7 +367,7 @@ def write_conll(
     target.parent.mkdir(parents=True, exist_ok=True)
     writer = _Writer(settings.lang if settings else "xx", misaligned, report, scheme)
     # bytes, encoded by the writer: a batch's lines are made as bytes (``_run_lines``)
-    with collector_paused(), target.open("wb", buffering=WRITE_BUFFER) as handle:
+    with target.open("wb", buffering=WRITE_BUFFER) as handle:
         for batch in _pulled(documents, report, BATCH, BATCH_CHARACTERS):
             for run in _runs(batch):
                 for lines in _run_texts(run, writer):

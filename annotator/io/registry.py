@@ -30,6 +30,7 @@ annotations, and relations only between selected spans; the pending suggestions 
 never as negatives). A writer that reads none of those, nor a span's origin, ``edited``,
 ``aligned`` or status reason, says so with ``spans="essentials"`` (or ``"places"``, without
 status and score either: ``SpanPlace``), and gets only the selected spans, read quicker.
+``export_project`` calls every writer with the cycle collector paused (``collector_paused``).
 A writer adds every file it writes to ``report.files`` (and, for training
 data, a ``FileSummary`` to ``report.summaries``), what it wrote to ``report.spans`` /
 ``report.relations``, and anything it had to change or leave out to ``report.warnings`` (naming
@@ -71,9 +72,10 @@ def collector_paused() -> Iterator[None]:
     batch of them alive, which the collector scans again and again and finds nothing to free:
     9 full passes over the whole heap in a 10,000-document CoNLL export, a quarter of its
     time; 14 in an import (4.9 -> 4.4 CPU s); a sixth of a doccano export's CPU (1.34 -> 1.14
-    s: ``export_project`` pauses it, whatever the writer). Records and rows make no reference
-    cycles (reference counting frees what they drop). The window turns automatic collection off
-    anyway (``ui.collector``): this then changes nothing there."""
+    s). ``import_sources`` and ``export_project`` pause it, for every reader and writer.
+    Records and rows make no reference cycles (reference counting frees what they drop). The
+    window turns automatic collection off anyway (``ui.collector``): this then changes nothing
+    there."""
     enabled = gc.isenabled()
     gc.disable()
     try:
