@@ -205,10 +205,15 @@ def _same_bytes(format: str, files: list[Path], ours: Path, output: Path) -> flo
         pairs = [(path, output / path.relative_to(ours)) for path in files]
     else:
         pairs = [(path, output / str(number)) for number, path in enumerate(files)]
-    written = sorted(path for path in output.rglob("*") if path.is_file())
-    if len(written) != len(pairs):
+    return _same_files(pairs, output)
+
+
+def _same_files(pairs: list[tuple[Path, Path]], output: Path) -> float:
+    """1.0 when ``output`` holds as many files as ``pairs`` and each pair's two files hold the
+    same bytes, else 0.0."""
+    if len(_files(output)) != len(pairs):
         return 0.0
-    return float(all(filecmp.cmp(ours, raw, shallow=False) for ours, raw in pairs))
+    return float(all(filecmp.cmp(a, b, shallow=False) for a, b in pairs))
 
 
 SQLITE_FORMATS = ("doccano", "brat")
@@ -464,10 +469,9 @@ def _sqlite_run(format: str, project: Path, ours: Path, output: Path) -> dict[st
     if format == "brat":
         files = [path for path in _files(ours) if path.suffix in (".txt", ".ann")]
         pairs = [(path, output / path.relative_to(ours)) for path in files]
-        same = len(pairs) == len(_files(output))
     else:
-        pairs, same = [(ours, output / "0")], True
-    run["same_bytes"] = float(same and all(filecmp.cmp(a, b, shallow=False) for a, b in pairs))
+        pairs = [(ours, output / "0")]
+    run["same_bytes"] = _same_files(pairs, output)
     _remove(output)
     return run
 
