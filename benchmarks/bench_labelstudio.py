@@ -122,19 +122,33 @@ class LabelStudio:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # stopped as a group: the server and what it starts
         )
-        self._wait_for_start(folder / "server.log")
+        try:
+            self._wait_for_start()
+        except BaseException:
+            self.stop()
+            raise
 
-    def _wait_for_start(self, log: Path) -> None:
+    def _wait_for_start(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"label-studio stopped at start-up; its log: {log}")
+                raise SystemExit(f"label-studio stopped at start-up: {self._log_tail()}")
             try:
                 self.request("GET", "/api/projects")
                 return
+            except urllib.error.HTTPError:
+                raise
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(1)
-        raise SystemExit(f"label-studio did not answer in {STARTUP_TIMEOUT:.0f} s; its log: {log}")
+        raise SystemExit(
+            f"label-studio did not answer in {STARTUP_TIMEOUT:.0f} s: {self._log_tail()}"
+        )
+
+    def _log_tail(self) -> str:
+        """The last line the server logged (its folder is removed when the script ends)."""
+        self.log.flush()
+        lines = Path(self.log.name).read_text(errors="replace").strip().splitlines()
+        return lines[-1] if lines else "(it logged nothing)"
 
     def request(self, method: str, path: str, body: Any = None, target: Path | None = None) -> Any:
         """JSON in and out, or the answer's bytes streamed into ``target``."""
@@ -198,8 +212,11 @@ class LabelStudio:
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
         self.log.close()
 
 
@@ -207,7 +224,18 @@ def run_labelstudio(executable: Path, source: Path, folder: Path) -> dict[str, f
     """Label Studio's REST import and export of the corpus, timed (wall clock, and the
     server's CPU), with the counts its export gives back."""
     tasks = labelstudio_tasks(source)
-    server = LabelStudio(executable, folder)
+    try:
+        return _run_labelstudio(LabelStudio(executable, folder), tasks, folder)
+    except urllib.error.HTTPError as error:
+        detail = error.read(300).decode(errors="replace")
+        raise SystemExit(
+            f"label-studio: {error.code} {error.reason} at {error.url}: {detail}"
+        ) from None
+
+
+def _run_labelstudio(
+    server: LabelStudio, tasks: list[dict[str, Any]], folder: Path
+) -> dict[str, float]:
     try:
         project = server.request(
             "POST", "/api/projects", {"title": "issue 14", "label_config": LABEL_CONFIG}
