@@ -13,7 +13,8 @@ seed 14, the corpus of ``bench_import.py`` and ``bench_export.py``):
 - Label Studio: a server started for the run (``label-studio start``, its own data folder,
   SQLite, a user with an API token), a project with a labeling config of the corpus' labels and
   relations, then timed: the REST import of the documents as tasks with their annotations
-  (regions and relations, as JSON in the request), and the REST export of the project as
+  (regions and relations), uploaded as a JSON file as its import dialog sends one (quicker than
+  the same tasks as the request's JSON body), and the REST export of the project as
   Label Studio JSON (``/api/projects/N/export?exportType=JSON``, the whole file received).
   The server's CPU and peak memory are read from ``/proc``. Its start-up is not timed.
 - ours: ``annotator import`` of the doccano JSONL into a new project, then ``annotator export
@@ -165,6 +166,21 @@ class LabelStudio:
                     handle.write(chunk)
             return None
 
+    def upload(self, path: str, name: str, content: bytes) -> Any:
+        """POST ``content`` as the file ``name`` of a multipart form, as the web page's import
+        dialog sends a file."""
+        boundary = secrets.token_hex(16)
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{name}"\r\nContent-Type: application/json\r\n\r\n'
+        ).encode()
+        data = head + content + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(self.url + path, data=data, method="POST")
+        request.add_header("Authorization", f"Token {self.token}")
+        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        with urllib.request.urlopen(request, timeout=3600) as answer:
+            return json.loads(answer.read() or b"null")
+
     def cpu_seconds(self) -> float:
         """User + system CPU of the server's processes so far (threads and waited-for
         children included), from ``/proc``."""
@@ -224,8 +240,9 @@ def run_labelstudio(executable: Path, source: Path, folder: Path) -> dict[str, f
     """Label Studio's REST import and export of the corpus, timed (wall clock, and the
     server's CPU), with the counts its export gives back."""
     tasks = labelstudio_tasks(source)
+    content = json.dumps(tasks).encode()
     try:
-        return _run_labelstudio(LabelStudio(executable, folder), tasks, folder)
+        return _run_labelstudio(LabelStudio(executable, folder), len(tasks), content, folder)
     except urllib.error.HTTPError as error:
         detail = error.read(300).decode(errors="replace")
         raise SystemExit(
@@ -234,7 +251,7 @@ def run_labelstudio(executable: Path, source: Path, folder: Path) -> dict[str, f
 
 
 def _run_labelstudio(
-    server: LabelStudio, tasks: list[dict[str, Any]], folder: Path
+    server: LabelStudio, count: int, content: bytes, folder: Path
 ) -> dict[str, float]:
     try:
         project = server.request(
@@ -243,8 +260,10 @@ def _run_labelstudio(
         path = f"/api/projects/{project['id']}"
         cpu = server.cpu_seconds()
         started = time.perf_counter()
-        server.request("POST", f"{path}/import", tasks)
-        while server.request("GET", path)["task_number"] < len(tasks):  # if it goes on after
+        # a file, as the import dialog sends it: quicker than the same tasks as the request's
+        # JSON body (2,000 documents: 4.8 and 5.6 s against 6.3 and 8.9 s)
+        server.upload(f"{path}/import", "tasks.json", content)
+        while server.request("GET", path)["task_number"] < count:  # if it goes on after
             time.sleep(0.2)
         imported = time.perf_counter() - started
         import_cpu = server.cpu_seconds() - cpu
@@ -337,7 +356,8 @@ def main() -> None:
                     studio_folder = Path(folder) / f"labelstudio-{size}"
                     studio_folder.mkdir()
                     studio = run_labelstudio(args.labelstudio, source, studio_folder)
-                    rows.append(_row(size, "Label Studio (REST, JSON with annotations)", studio))
+                    tool = "Label Studio (REST, a JSON file of tasks with annotations)"
+                    rows.append(_row(size, tool, studio))
                 project = Path(folder) / f"ours-{size}-{turn}.annotator"
                 run = in_new_process(
                     str(ROOT / "benchmarks" / "bench_import.py"),
