@@ -248,7 +248,7 @@ class Server:
         self.log.close()
 
 
-def run_labelstudio(executable: Path, source: Path, folder: Path) -> dict[str, float]:
+def run_labelstudio(executable: Path, source: Path, folder: Path) -> dict[str, Any]:
     """Label Studio's REST import and export of the corpus, timed (wall clock, and the
     server's CPU), with the counts its export gives back."""
     content = json.dumps(labelstudio_tasks(source)).encode()
@@ -284,19 +284,22 @@ def run_labelstudio(executable: Path, source: Path, folder: Path) -> dict[str, f
     return figures
 
 
-def run_doccano(executable: Path, source: Path, folder: Path) -> dict[str, float]:
+def run_doccano(executable: Path, source: Path, folder: Path) -> dict[str, Any]:
     """doccano's import and export of the corpus through its web API and its Celery worker,
     timed (wall clock, and the CPU of its web server and worker), with the counts its export
     gives back."""
     environment = {"DOCCANO_HOME": str(folder / "doccano")}
     password = secrets.token_hex(12)
     for arguments in (["init"], ["createuser", "--username", "admin", "--password", password]):
-        subprocess.run(
+        done = subprocess.run(
             [str(executable), *arguments],
             env={**os.environ, **environment},
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if done.returncode != 0:  # e.g. marshmallow 4 or numpy 2 in its venv (see above)
+            last = (done.stderr.strip().splitlines() or ["(nothing on stderr)"])[-1]
+            raise SystemExit(f"doccano {arguments[0]} failed: {last}")
     server = Server("doccano", folder)
     try:
         server.start([str(executable), "webserver", "--port", str(server.port)], environment)
