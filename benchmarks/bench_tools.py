@@ -499,6 +499,11 @@ def main() -> None:
                     f"{at_least}{_total(run) / _total(ours):.1f}x" for ours in (before, after)
                 )
                 ratios.append(f"{size:,} documents, {tool} / ours (goal >= {GOALS[tool]}x): {each}")
+                if "unfinished" in run:
+                    ratios.append(
+                        f"  its {run['unfinished']} did not finish; its last log line: "
+                        f"{run['last_log_line'][:300]}"
+                    )
     print(markdown_table(header, rows))
     print()
     print("\n".join(ratios))
