@@ -3,6 +3,7 @@ that importing or exporting doccano never loads spaCy (a second of start-up)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -246,3 +247,19 @@ def test_an_import_killed_before_its_commit_leaves_the_project_as_it_was(
     with Project.open(path) as project:
         assert _rows(project) == before
         assert _found(project, "Microsoft") == []
+
+
+def test_every_import_runs_with_the_collector_paused(project: Project, doccano_file: Path) -> None:
+    """An import makes records per span and scans for no cycle: the collector's passes cost it
+    14 full collections for 10,000 documents, whoever calls ``import_sources`` (the window's
+    import too, not only the command's)."""
+    was = gc.isenabled()
+    seen: list[bool] = []
+    import_sources(
+        project,
+        [doccano_file],
+        format="doccano",
+        progress=lambda done, total: seen.append(gc.isenabled()),
+    )
+    assert seen and not any(seen)
+    assert gc.isenabled() == was

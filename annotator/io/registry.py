@@ -30,7 +30,8 @@ annotations, and relations only between selected spans; the pending suggestions 
 never as negatives). A writer that reads none of those, nor a span's origin, ``edited``,
 ``aligned`` or status reason, says so with ``spans="essentials"`` (or ``"places"``, without
 status and score either: ``SpanPlace``), and gets only the selected spans, read quicker.
-``export_project`` calls every writer with the cycle collector paused (``collector_paused``).
+``export_project`` calls every writer with the cycle collector paused (``collector_paused``), as
+``import_sources`` reads every source.
 A writer adds every file it writes to ``report.files`` (and, for training
 data, a ``FileSummary`` to ``report.summaries``), what it wrote to ``report.spans`` /
 ``report.relations``, and anything it had to change or leave out to ``report.warnings`` (naming

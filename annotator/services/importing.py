@@ -167,7 +167,7 @@ def import_sources(
     plans = [_plan(Path(source), format, split, lang, reader_options) for source in sources]
     total = _total(plans, split)
     report = ImportReport(sources=[plan.report for plan in plans])
-    with project.bulk_cache(), project.transaction():
+    with collector_paused(), project.bulk_cache(), project.transaction():
         with project.spans_indexed_after() as index_spans:
             importer = _Importer(project, report, lang, progress, total, index_spans)
             for plan in plans:
@@ -219,7 +219,7 @@ def import_into_file(
     try:
         # a file made here, that no one else has open: written through a rollback journal,
         # not the WAL (see ``Project.rollback_journal``)
-        with project.rollback_journal() if created else nullcontext(), collector_paused():
+        with project.rollback_journal() if created else nullcontext():
             report = import_sources(
                 project, sources, format, split, progress, cancel, skip_invalid, text_key
             )
