@@ -64,6 +64,9 @@ class FormatError(AnnotatorError):
             place = f"{self.path} ({where})"
         super().__init__(f"{place}: {reason}")
 
+    def __reduce__(self) -> tuple[type[FormatError], tuple[str, str | int | None, str]]:
+        return (type(self), (self.path, self.where, self.reason))  # from the reading process
+
 
 class ModelNotFoundError(AnnotatorError):
     """A spaCy pipeline that is not installed."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from speed_corpus import EXPORTS, GOLDEN, build, export_all, normalized
 
+from annotator.services import importing
 from annotator.services.tokenizing import ensure_tokens
 
 
@@ -28,9 +29,17 @@ def _exports(folder: Path) -> dict[str, bytes]:
         project.close()
 
 
-@pytest.fixture(scope="module")
-def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return _exports(tmp_path_factory.mktemp("golden"))
+@pytest.fixture(scope="module", params=["read here", "read in a second process"])
+def exports(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, bytes]:
+    """Every export of the corpus, imported with its records read in this process, then in
+    the reading process (``importing.READ_APART_FROM``, by size, chooses for real files)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "read in a second process":
+            patch.setattr(importing, "READ_APART_FROM", 0)
+            patch.setattr(importing, "usable_cores", lambda: 2)
+        return _exports(tmp_path_factory.mktemp("golden"))
 
 
 def test_every_export_is_written(exports: dict[str, bytes]) -> None:

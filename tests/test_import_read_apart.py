@@ -1,0 +1,155 @@
+"""An import whose records are read and checked in a second process (large sources, two
+cores) gives what one read here gives: the same report, the same errors, the same cancel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotator.errors import Cancelled, FormatError
+from annotator.services import importing
+from annotator.services.importing import import_sources
+from annotator.store import Project
+
+TEXT = "Marie Curie travaille à Paris pour la Sorbonne."
+SPANS = "SELECT doc_id, start, end, label, origin, status, score FROM spans ORDER BY rowid"
+
+
+def _task(text: str, *entities: tuple[int, int, str], **fields: Any) -> dict[str, Any]:
+    return {
+        "text": text,
+        "entities": [
+            {"id": number, "start_offset": start, "end_offset": end, "label": label}
+            for number, (start, end, label) in enumerate(entities, start=1)
+        ],
+        **fields,
+    }
+
+
+def _write(path: Path, tasks: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(task) + "\n" for task in tasks), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["read here", "read apart"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "read apart":  # whatever the size of the file and the machine
+        monkeypatch.setattr(importing, "READ_APART_FROM", 0)
+        monkeypatch.setattr(importing, "usable_cores", lambda: 2)
+    return request.param
+
+
+@pytest.fixture
+def tasks() -> list[dict[str, Any]]:
+    """Enough records for several of the reading process' batches, with a text repeated, a
+    record without text, a suggestion, a score and a relation."""
+    records = [
+        _task(
+            f"{TEXT} ({number})",
+            (0, 11, "PER"),
+            (24, 29, "LOC"),
+            relations=[{"id": 1, "from_id": 1, "to_id": 2, "type": "located_in"}],
+        )
+        for number in range(600)
+    ]
+    records[10] = _task(records[3]["text"], (38, 46, "ORG"))  # merged into record 3
+    records[20] = {"text": ""}
+    records[30]["entities"][0].update(score=0.25)
+    return records
+
+
+def _report(project: Project, source: Path) -> dict[str, Any]:
+    report = import_sources(project, [source], format="doccano").to_dict()
+    del report["seconds"]
+    return report
+
+
+def test_the_report_and_the_rows_are_those_of_an_import_read_here(
+    mode: str, tmp_path: Path, tasks: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _write(tmp_path / "tasks.jsonl", tasks)
+    with Project.create(tmp_path / "apart.annotator") as project:
+        report = _report(project, source)
+        rows = project.db.execute(SPANS).fetchall()
+        duplicates = _report(project, source)  # every text is now already in the project
+    assert (report["documents"], report["repeated"], report["empty"]) == (598, 1, 1)
+    assert (report["spans"], report["relations"]) == (1197, 598)
+    assert duplicates["duplicates"] == 599
+    with monkeypatch.context() as patch:
+        patch.setattr(importing, "READ_APART_FROM", 1 << 62)  # read here
+        with Project.create(tmp_path / "here.annotator") as project:
+            assert _report(project, source) == report
+            assert project.db.execute(SPANS).fetchall() == rows
+            assert _report(project, source) == duplicates
+
+
+def test_a_bad_record_is_one_line_naming_its_line_and_nothing_is_kept(
+    mode: str, tmp_path: Path, tasks: list[dict[str, Any]]
+) -> None:
+    tasks[450]["entities"][1]["end_offset"] = 10_000
+    source = _write(tmp_path / "tasks.jsonl", tasks)
+    with Project.create(tmp_path / "p.annotator") as project:
+        with pytest.raises(FormatError) as raised:
+            import_sources(project, [source], format="doccano")
+        assert str(raised.value) == (
+            f"{source}:451: entities: span [24, 10000) LOC runs past the end of the text "
+            "(53 characters)"
+        )
+        assert project.count_documents() == 0
+
+
+def test_a_line_that_is_not_json_is_one_line_naming_it(mode: str, tmp_path: Path) -> None:
+    source = tmp_path / "tasks.jsonl"
+    source.write_text(json.dumps(_task(TEXT)) + "\n{not json\n", encoding="utf-8")
+    with Project.create(tmp_path / "p.annotator") as project:
+        with pytest.raises(FormatError, match=rf"^{source}:2: "):
+            import_sources(project, [source], format="doccano")
+        assert project.count_documents() == 0
+
+
+def test_a_cancelled_import_keeps_nothing(
+    mode: str, tmp_path: Path, tasks: list[dict[str, Any]]
+) -> None:
+    source = _write(tmp_path / "tasks.jsonl", tasks)
+    asked: list[int] = []
+
+    def cancel() -> bool:
+        asked.append(1)
+        return len(asked) > 300
+
+    with Project.create(tmp_path / "p.annotator") as project:
+        with pytest.raises(Cancelled):
+            import_sources(project, [source], format="doccano", cancel=cancel)
+        assert project.count_documents() == 0
+        assert len(asked) == 301  # before each record, as read here
+
+
+def test_only_large_sources_on_two_cores_are_read_apart(
+    tmp_path: Path, tasks: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _write(tmp_path / "tasks.jsonl", tasks)
+    started: list[str] = []
+    real = importing.iterate_in_child
+
+    def watched(target: str, argument: Any) -> Any:
+        started.append(target)
+        return real(target, argument)
+
+    monkeypatch.setattr(importing, "iterate_in_child", watched)
+    monkeypatch.setattr(importing, "READ_APART_FROM", source.stat().st_size + 1)
+    with Project.create(tmp_path / "small.annotator") as project:
+        import_sources(project, [source], format="doccano")
+    assert started == []
+    monkeypatch.setattr(importing, "READ_APART_FROM", source.stat().st_size)
+    monkeypatch.setattr(importing, "usable_cores", lambda: 1)
+    with Project.create(tmp_path / "one-core.annotator") as project:
+        import_sources(project, [source], format="doccano")
+    assert started == []
+    monkeypatch.setattr(importing, "usable_cores", lambda: 2)
+    with Project.create(tmp_path / "large.annotator") as project:
+        import_sources(project, [source], format="doccano")
+        assert project.count_documents() == 598
+    assert started == ["annotator.services.importing:checked_records"]
