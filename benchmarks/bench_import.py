@@ -40,7 +40,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from corpus import ROOT, Timer, figures, in_new_process, markdown_table, write_corpus
+from corpus import (
+    ROOT,
+    Timer,
+    figures,
+    in_new_process,
+    markdown_table,
+    run_watched,
+    write_corpus,
+)
 
 
 def run_ours(source: Path, project_path: Path) -> dict[str, float]:
@@ -97,19 +105,17 @@ def run_commands(source: Path, project_path: Path) -> dict[str, float]:
     for name, arguments in commands.items():
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "annotator", *arguments],
-            check=True,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
+        peak = run_watched(
+            [sys.executable, "-m", "annotator", *arguments], cwd=ROOT, stdout=subprocess.DEVNULL
         )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         measured[f"{name}_seconds"] = time.perf_counter() - started
+        # the command's and its reading process' (waited for by the command)
         measured[f"{name}_cpu_seconds"] = (after.ru_utime - before.ru_utime) + (
             after.ru_stime - before.ru_stime
         )
-        # the largest child so far: the import's own, then the larger of the two
-        measured[f"{name}_max_rss_mb"] = after.ru_maxrss / 1024
+        # the command's peak RSS plus its reading process' (both alive at once)
+        measured[f"{name}_max_rss_mb"] = peak
     measured["lines"] = sum(1 for _ in output.open(encoding="utf-8"))
     return measured
 

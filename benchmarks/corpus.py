@@ -7,6 +7,7 @@ relations (10,000 documents: about 327,000 spans, 28,000-30,000 relations, ~46 M
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,6 +111,40 @@ def in_new_process(script: str, *arguments: str) -> dict[str, float]:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_watched(command: list[str], **popen: Any) -> float:
+    """Run ``command`` to its end; the sum of the peak RSS (``VmHWM``, MB) of its process and
+    every process it started, each as last seen (read every 50 ms from ``/proc``): an import
+    reads large files in a second process, and both are alive at once."""
+    process = subprocess.Popen(command, **popen)
+    peaks: dict[int, float] = {}
+    while process.poll() is None:
+        for pid in _tree(process.pid):
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = int(line.split()[1]) / 1024
+        time.sleep(0.05)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return sum(peaks.values())
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and its descendants, from ``/proc``."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending += children.get(pid, [])
+    return found
 
 
 class Timer:
