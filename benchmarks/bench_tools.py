@@ -416,7 +416,8 @@ def _row(size: int, tool: str, run: dict[str, Any]) -> tuple[str, ...]:
     if "unfinished" in run:  # a doccano task given up on
         step = STEPS.index(run["unfinished"])
         cells[step] = f"did not finish in {cells[step]} ({run['server_errors']} server errors)"
-    peak = run.get("max_rss_mb", run.get("export_max_rss_mb", 0.0))
+    # a server's largest process; ours: the larger command (the import's with its reading process)
+    peak = run.get("max_rss_mb", max(run.get(f"{step}_max_rss_mb", 0.0) for step in STEPS))
     return (f"{size:,}", tool, *cells, f"{_total(run):.2f}", f"{cpu:.2f}", f"{peak:.0f}")
 
 

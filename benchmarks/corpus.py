@@ -90,11 +90,14 @@ def write_corpus(path: Path, count: int, seed: int = 14) -> None:
 
 
 def figures(seconds: float, cpu_seconds: float, **more: float) -> dict[str, float]:
-    """One measured run's figures, with the process's peak memory (max RSS) so far."""
+    """One measured run's figures, with the process's peak memory (max RSS) so far, plus
+    the largest of the processes it waited for (an import's reading process runs beside it)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
-        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "max_rss_mb": (own + children) / 1024,
         **more,
     }
 
@@ -148,20 +151,24 @@ def _tree(root: int) -> list[int]:
 
 
 class Timer:
-    """Wall-clock and CPU seconds of a ``with`` block (CPU is what a loaded machine keeps)."""
+    """Wall-clock and CPU seconds of a ``with`` block (CPU is what a loaded machine keeps),
+    the CPU of the processes it started and waited for included (an import's reading
+    process, spaCy's workers)."""
 
     def __enter__(self) -> Timer:
         self.started = time.perf_counter()
-        self.cpu_started = time.process_time()
-        self.system_started = os.times().system
+        self.times_started = os.times()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.seconds = time.perf_counter() - self.started
-        self.cpu_seconds = time.process_time() - self.cpu_started
+        now, then = os.times(), self.times_started
+        self.cpu_seconds = sum(now[:4]) - sum(then[:4])  # user, system, children's both
         # the kernel's share (creating files: on this ext4 it swings several-fold with what
         # was deleted before), also counted in cpu_seconds
-        self.system_seconds = os.times().system - self.system_started
+        self.system_seconds = (now.system + now.children_system) - (
+            then.system + then.children_system
+        )
 
 
 def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
