@@ -267,7 +267,7 @@ def main() -> None:
                     f"{both['export_cpu_seconds']:.2f}",
                     f"{both['import_cpu_seconds'] + both['export_cpu_seconds']:.2f}",
                     f"{both['import_max_rss_mb']:.0f}",
-                    f"{both['export_max_rss_mb']:.0f}",
+                    f"{max(both['import_max_rss_mb'], both['export_max_rss_mb']):.0f}",
                 )
             )
             for baseline in (raw, plain):
