@@ -152,4 +152,4 @@ def test_only_large_sources_on_two_cores_are_read_apart(
     with Project.create(tmp_path / "large.annotator") as project:
         import_sources(project, [source], format="doccano")
         assert project.count_documents() == 598
-    assert started == ["annotator.services.importing:checked_records"]
+    assert started == ["annotator.services.import_records:checked_records"]

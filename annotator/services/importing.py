@@ -27,7 +27,6 @@ Rules, also in docs/importing.md:
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from collections import Counter
@@ -38,29 +37,31 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import pydantic
-
 from annotator.errors import AnnotatorError, Cancelled, FormatError
 from annotator.io import (
     formats,  # noqa: F401 - registers every reader
-    limits,
     tokenize,
 )
 from annotator.io import jsonl as jsonl_io
 from annotator.io import text as text_io
-from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
-from annotator.io.registry import READERS, collector_paused, detect_format, head_bytes
+from annotator.io.registry import READERS, collector_paused
 from annotator.model import (
     LabelSchema,
     TokenBoundaries,
     default_schema,
-    text_hash,
 )
-from annotator.model.document import DocumentStatus, TokenOffsets, check_tokens, encode_offsets
-from annotator.model.labels import label_problem
-from annotator.model.parsing import one_line
+from annotator.model.document import TokenOffsets, check_tokens, encode_offsets
 from annotator.model.span import consecutive_ids
 from annotator.services.child_iteration import iterate_in_child, usable_cores
+from annotator.services.import_records import (
+    SPAN_RANK,
+    Pending,
+    Plan,
+    SourceReport,
+    checked_records,
+    plan_source,
+    stronger_status,
+)
 from annotator.services.projects import new_project
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
@@ -71,29 +72,6 @@ BATCH_RECORDS = 250
 BATCH_CHARACTERS = 1_000_000
 DUPLICATE_EXAMPLES = 10
 _LINE_FORMATS = frozenset({"jsonl", "prodigy", "annotator"})  # one record per non-blank line
-_SPAN_RANK = {"suggested": 0, "rejected": 1, "accepted": 2}
-_DOCUMENT_RANK = {"new": 0, "skipped": 1, "suggested": 2, "in_progress": 3, "done": 4}
-
-SpanKey = tuple[int, int, str]
-SpanFacts = tuple[str, float | None, str, bool]
-"""A span's status, score, origin and ``edited`` flag, as ``_pending`` checked them: a plain
-tuple (330,000 a corpus, sent from the reading process as they are)."""
-RelationKey = tuple[SpanKey, SpanKey, str]
-
-
-@dataclass
-class SourceReport:
-    """What one SOURCE argument (file or folder) gave."""
-
-    source: str
-    format: str
-    records: int = 0
-    documents: int = 0  # new documents
-    duplicates: int = 0  # texts the project already had before this command
-    repeated: int = 0  # texts seen earlier in this command, merged into that document
-    empty: int = 0  # records with no text, left out
-    spans: int = 0
-    relations: int = 0
 
 
 @dataclass
@@ -168,7 +146,7 @@ def import_sources(
     reader_options: dict[str, Any] = {"invalid_spans": "skip"} if skip_invalid else {}
     if text_key:
         reader_options["text_key"] = text_key
-    plans = [_plan(Path(source), format, split, lang, reader_options) for source in sources]
+    plans = [plan_source(Path(source), format, split, lang, reader_options) for source in sources]
     total = _total(plans, split)
     report = ImportReport(sources=[plan.report for plan in plans])
     with collector_paused(), project.bulk_cache(), project.transaction():
@@ -256,58 +234,21 @@ def import_into_file(
 # -- planning ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Plan:
-    path: Path
-    format: str
-    options: dict[str, Any]
-    report: SourceReport
-
-    def records(self) -> Iterable[ImportRecord]:
-        return READERS[self.format].read(self.path, **self.options)
-
-
-def _plan(
-    path: Path, format: str, split: str, lang: str, reader_options: dict[str, Any] | None = None
-) -> _Plan:
-    """Which reader reads ``path``, and with which of the options it takes."""
-    if not path.exists():
-        raise FormatError(path, None, "no such file or folder")
-    if path.is_file() and format != "spacy":  # a DocBin is the one binary input
-        head = head_bytes(path)
-        if not (format == "auto" and READERS["spacy"].sniff(path, head)):  # type: ignore[misc]
-            text_io.refuse_binary(path, head)
-    name = detect_format(path) if format == "auto" else format
-    if name not in READERS:
-        raise FormatError(path, None, f"unknown format {name!r} (known: {', '.join(READERS)})")
-    parameters = inspect.signature(READERS[name].read).parameters
-    options: dict[str, Any] = {}
-    if "lang" in parameters:
-        options["lang"] = lang
-    if split != "none":
-        if "split" not in parameters:
-            raise FormatError(
-                path, None, f"--split {split} applies to plain text, not to the {name} format"
-            )
-        options["split"] = split
-    options.update((k, v) for k, v in (reader_options or {}).items() if k in parameters)
-    return _Plan(path, name, options, SourceReport(str(path), name))
-
-
 READ_APART_FROM = 16 * 2**20
 """Sources of this many bytes and more, on a machine with two cores or more, are read and
 checked in a second process (``child_iteration``) while this one writes to the store."""
 
 
-CheckedRecords = Iterator[tuple[int, "_Pending | None"]]
+CheckedRecords = Iterator[tuple[int, Pending | None]]
 
 
-def _checked_records_of(plans: list[_Plan]) -> AbstractContextManager[CheckedRecords]:
-    """``checked_records(plans)``, read in the reading process when the sources are large
-    enough to pay for starting it (a third of a second): reading and checking 10,000
-    documents is a third of an import's time, which then overlaps the writing."""
+def _checked_records_of(plans: list[Plan]) -> AbstractContextManager[CheckedRecords]:
+    """``import_records.checked_records(plans)``, read in the reading process when the
+    sources are large enough to pay for starting it (a fifth of a second): reading and
+    checking 10,000 documents is a third of an import's time, which then overlaps the
+    writing."""
     if usable_cores() > 1 and sum(_size(plan.path) for plan in plans) >= READ_APART_FROM:
-        return iterate_in_child(f"{__name__}:checked_records", plans)
+        return iterate_in_child("annotator.services.import_records:checked_records", plans)
     return nullcontext(checked_records(plans))
 
 
@@ -318,7 +259,7 @@ def _size(path: Path) -> int:
     return sum(child.stat().st_size for child in path.rglob("*") if child.is_file())
 
 
-def _total(plans: list[_Plan], split: str) -> int | None:
+def _total(plans: list[Plan], split: str) -> int | None:
     """How many records all sources hold, when cheap to know (for a real progress bar)."""
     total = 0
     for plan in plans:
@@ -361,179 +302,6 @@ def describe_places(places: list[str | int]) -> str:
 # -- one record -------------------------------------------------------------------------------
 
 
-@dataclass
-class _Pending:
-    """A record checked and reduced to what is stored; repeated texts merge into it."""
-
-    text: str
-    digest: str
-    meta: dict[str, Any]
-    tokens: TokenOffsets | None
-    status: DocumentStatus
-    where: str | int
-    plan: _Plan  # not pickled: ``add`` gives it back to a record from the reading process
-    spans: dict[SpanKey, SpanFacts]
-    relations: dict[RelationKey, list[ImportedRelation]]  # a record may list one twice
-    relation_order: list[tuple[RelationKey, ImportedRelation]]  # as the file lists them
-    notes: list[str] = field(default_factory=list)  # the reader's, reported once per source
-    encoding: str | None = None  # the text's, when detected and not UTF-8
-    stored_span_ids: dict[SpanKey, str] = field(default_factory=dict)  # when merged into one
-    repeats: list[_Pending] = field(default_factory=list)  # later records of the same text
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "plan": None}  # not pickled again with every record
-
-    def merge(self, other: _Pending) -> None:
-        self.repeats.append(other)
-        for key, span in other.spans.items():
-            self.spans[key] = _stronger_span(self.spans.get(key), span)
-        for key, relations in other.relations.items():
-            if key in self.relations:
-                _upgrade(self.relations[key], relations[0].status)
-            else:
-                self.relations[key] = relations
-                self.relation_order.extend((key, relation) for relation in relations)
-        self.status = _stronger_status(self.status, other.status)
-
-
-def _stronger_span(current: SpanFacts | None, new: SpanFacts) -> SpanFacts:
-    if current is None or _SPAN_RANK[new[0]] > _SPAN_RANK[current[0]]:
-        return new
-    return current
-
-
-def _upgrade(relations: list[ImportedRelation], status: str) -> None:
-    for relation in relations:
-        if _SPAN_RANK[status] > _SPAN_RANK[relation.status]:
-            relation.status = status  # type: ignore[assignment]
-
-
-def _stronger_status(a: DocumentStatus, b: DocumentStatus) -> DocumentStatus:
-    return a if _DOCUMENT_RANK[a] >= _DOCUMENT_RANK[b] else b
-
-
-_GOOD_LABELS: set[str] = set()  # labels checked once already: a corpus repeats a few
-
-
-def _check_label(label: Any, what: str, path: Path, where: str | int) -> None:
-    if type(label) is str and label in _GOOD_LABELS:
-        return
-    problem = label_problem(label)
-    if problem is not None:
-        raise FormatError(path, where, f"{what} label {repr(label)[:60]}: {problem}")
-    if len(_GOOD_LABELS) < 10_000:
-        _GOOD_LABELS.add(label)
-
-
-def _check_annotation(
-    item: ImportedSpan | ImportedRelation, what: str, plan: _Plan, where: str | int
-) -> None:
-    """Its label and score, as every format must give them (readers pass on what they read)."""
-    _check_label(item.label, what, plan.path, where)
-    score = item.score
-    described = f"{what} {item.label}"
-    if score is not None and limits.check_score(score, plan.path, where, described) is None:
-        raise FormatError(plan.path, where, f"{described}: score {score!r} is not a number")
-
-
-def _pending(record: ImportRecord, plan: _Plan) -> _Pending:
-    """Check one record against its own text; a ``FormatError`` names its place."""
-    path, where, text = plan.path, record.where, record.text
-    if not isinstance(text, str):
-        raise FormatError(path, where, "the text is not a string")
-    limits.check_text(text, path, where)
-    limits.check_value(record.meta, path, where, "the record's meta")
-    length = len(text)
-    spans: dict[SpanKey, SpanFacts] = {}
-    by_key: dict[str, SpanKey] = {}
-    origin = f"import:{plan.format}"
-    for span in record.spans:  # 330,000 spans a corpus: fields read once, no call per span
-        start, end, label, status = span.start, span.end, span.label, span.status
-        if not (
-            (type(start) is int or limits.is_offset(start))
-            and (type(end) is int or limits.is_offset(end))
-        ):
-            raise FormatError(path, where, f"span {start!r}-{end!r}: offsets must be integers")
-        if not (0 <= start < end <= length):
-            raise FormatError(
-                path,
-                where,
-                f"span [{start}, {end}) {label} is outside the text ({length} characters) or empty",
-            )
-        if status not in _SPAN_RANK:
-            raise FormatError(path, where, f"span status {status!r} is unknown")
-        score = span.score
-        if score is not None or type(label) is not str or label not in _GOOD_LABELS:
-            _check_annotation(span, "span", plan, where)  # else a label seen, no score: good
-            if score is not None and type(score) is not float:
-                score = _score(score, path, where)
-        key = (start, end, label)
-        current = spans.get(key)
-        if current is None or _SPAN_RANK[status] > _SPAN_RANK[current[0]]:
-            # the stronger of the two (_stronger_span)
-            spans[key] = (status, score, span.origin or origin, span.edited)
-        if span.key is not None:
-            by_key[span.key] = key
-    relations: dict[RelationKey, list[ImportedRelation]] = {}
-    relation_order: list[tuple[RelationKey, ImportedRelation]] = []
-    for relation in record.relations:
-        _check_annotation(relation, "relation", plan, where)
-        ends = []
-        for role in ("head", "child"):
-            key = by_key.get(getattr(relation, role))
-            if key is None:
-                raise FormatError(
-                    path,
-                    where,
-                    f"relation {relation.label}: its {role} {getattr(relation, role)!r} is not "
-                    "a span of this record",
-                )
-            ends.append(key)
-        if ends[0] == ends[1]:
-            raise FormatError(path, where, f"relation {relation.label} links a span to itself")
-        if relation.status not in _SPAN_RANK:
-            raise FormatError(path, where, f"relation status {relation.status!r} is unknown")
-        relation.origin = relation.origin or origin
-        relation.score = _score(relation.score, path, where)
-        relation_key = (ends[0], ends[1], relation.label)
-        relations.setdefault(relation_key, []).append(relation)
-        relation_order.append((relation_key, relation))
-    if record.status is not None and record.status not in _DOCUMENT_RANK:
-        raise FormatError(path, where, f"document status {record.status!r} is unknown")
-    status = record.status or _default_status(spans.values())
-    encoding = record.meta.get("encoding") if isinstance(record.meta, dict) else None
-    return _Pending(
-        text=text,
-        digest=text_hash(text),
-        meta=record.meta,
-        tokens=record.tokens or None,
-        status=status,
-        where=where,
-        plan=plan,
-        spans=spans,
-        relations=relations,
-        relation_order=relation_order,
-        notes=record.notes,
-        encoding=encoding if isinstance(encoding, str) else None,
-    )
-
-
-def checked_records(plans: list[_Plan]) -> Iterator[tuple[int, _Pending | None]]:
-    """Each record of every source as ``(source index, checked record)``, None for a record
-    with no text: all the import does before the store, a function of the files alone, which
-    runs here or in the reading process (``child_iteration``)."""
-    for index, plan in enumerate(plans):
-        for record in plan.records():
-            yield index, (_pending(record, plan) if record.text else None)
-
-
-def _default_status(spans: Iterable[SpanFacts]) -> DocumentStatus:
-    statuses = {facts[0] for facts in spans}
-    if "accepted" in statuses:
-        return "in_progress"
-    return "suggested" if "suggested" in statuses else "new"
-
-
 # -- batches ----------------------------------------------------------------------------------
 
 
@@ -556,7 +324,7 @@ class _Importer:
         self.progress = progress
         self.total = total
         self.last_before = project.last_document_id()
-        self.batch: dict[str, _Pending] = {}
+        self.batch: dict[str, Pending] = {}
         self.fresh: set[int] = set()  # the batch's new documents: revisions counted at insert
         self.characters = 0
         self.read = 0
@@ -564,7 +332,7 @@ class _Importer:
         if progress is not None:
             progress(0, total)
 
-    def add(self, pending: _Pending | None, plan: _Plan) -> None:
+    def add(self, pending: Pending | None, plan: Plan) -> None:
         """One record of ``plan``'s source, checked (``checked_records``)."""
         plan.report.records += 1
         self.read += 1
@@ -587,7 +355,7 @@ class _Importer:
         if len(self.batch) >= BATCH_RECORDS or self.characters >= BATCH_CHARACTERS:
             self.flush()
 
-    def _count_repeated(self, pending: _Pending) -> None:
+    def _count_repeated(self, pending: Pending) -> None:
         pending.plan.report.repeated += 1
         self.report.repeated += 1
         source = str(pending.plan.path)
@@ -607,11 +375,11 @@ class _Importer:
         if self.progress is not None:
             self.progress(self.read, self.total)
 
-    def _write(self, batch: list[_Pending]) -> None:
+    def _write(self, batch: list[Pending]) -> None:
         project = self.project
         stored = project.document_ids_by_hash([pending.digest for pending in batch])
-        fresh: list[_Pending] = []
-        targets: list[tuple[int, _Pending]] = []  # (document id, annotations to add)
+        fresh: list[Pending] = []
+        targets: list[tuple[int, Pending]] = []  # (document id, annotations to add)
         for pending in batch:
             doc_id = stored.get(pending.digest)
             if doc_id is not None and doc_id <= self.last_before:
@@ -642,7 +410,7 @@ class _Importer:
         self._insert_annotations(targets, boundaries)
 
     def _document_rows(
-        self, fresh: list[_Pending], boundaries: dict[int, TokenBoundaries]
+        self, fresh: list[Pending], boundaries: dict[int, TokenBoundaries]
     ) -> list[tuple[str, str, str, str, str | None]]:
         """Each new document as the store's row, checked; the boundaries of tokens the file
         brings go into ``boundaries`` under ``-id(pending)`` until the store gives the document
@@ -665,7 +433,7 @@ class _Importer:
             rows.append((pending.text, pending.digest, meta, pending.status, offsets))
         return rows
 
-    def _count_duplicate(self, pending: _Pending, doc_id: int) -> None:
+    def _count_duplicate(self, pending: Pending, doc_id: int) -> None:
         pending.plan.report.duplicates += 1
         self.report.duplicates += 1
         if len(self.report.duplicate_examples) < DUPLICATE_EXAMPLES:
@@ -673,7 +441,7 @@ class _Importer:
                 f"{place(pending.plan.path, pending.where)} is document {doc_id}"
             )
 
-    def _merge_stored(self, doc_id: int, pending: _Pending) -> _Pending:
+    def _merge_stored(self, doc_id: int, pending: Pending) -> Pending:
         """A text added earlier in this command: upgrade what it has, return what is new."""
         project = self.project
         stored = {(span.start, span.end, span.label): span for span in project.spans(doc_id)}
@@ -681,7 +449,7 @@ class _Importer:
             current = stored.get(key)
             if current is None:
                 continue
-            if _SPAN_RANK[status] > _SPAN_RANK[current.status]:
+            if SPAN_RANK[status] > SPAN_RANK[current.status]:
                 project.replace_span(current, current.model_copy(update={"status": status}))
             del pending.spans[key]
         pending.stored_span_ids = {key: span.id for key, span in stored.items()}
@@ -689,17 +457,17 @@ class _Importer:
         for relation in project.relations(doc_id):
             key = (keys_by_id[relation.head], keys_by_id[relation.child], relation.label)
             new = pending.relations.pop(key, None)
-            if new is not None and _SPAN_RANK[new[0].status] > _SPAN_RANK[relation.status]:
+            if new is not None and SPAN_RANK[new[0].status] > SPAN_RANK[relation.status]:
                 project.replace_relation(
                     relation, relation.model_copy(update={"status": new[0].status})
                 )
         current_status = project.document_status(doc_id)
-        status = _stronger_status(current_status, pending.status)
+        status = stronger_status(current_status, pending.status)
         if status != current_status:
             project.set_document_status(doc_id, status)
         return pending
 
-    def _extend_schema(self, batch: list[_Pending]) -> None:
+    def _extend_schema(self, batch: list[Pending]) -> None:
         schema = self.project.schema
         entity_names = {key[2] for pending in batch for key in pending.spans}
         entity_names |= {
@@ -727,7 +495,7 @@ class _Importer:
             seen.extend(sorted(pair for pair in new_pairs if pair not in seen))
 
     def _insert_annotations(
-        self, targets: list[tuple[int, _Pending]], boundaries: dict[int, TokenBoundaries]
+        self, targets: list[tuple[int, Pending]], boundaries: dict[int, TokenBoundaries]
     ) -> None:
         """Spans and relations as the store's plain rows (no model object for each: a corpus
         has hundreds of thousands); the store checks them against texts and schema."""
@@ -789,16 +557,3 @@ def _add_counts(counts: dict[str, int], keys: Iterable[str]) -> None:
 def _columns(tokens: TokenOffsets) -> tuple[tuple[int, ...], tuple[int, ...]]:
     starts, ends = zip(*tokens, strict=True) if tokens else ((), ())
     return starts, ends
-
-
-_SCORE = pydantic.TypeAdapter(float | None)
-
-
-def _score(score: Any, path: Path, where: str | int) -> float | None:
-    """A score as ``Span.score`` / ``Relation.score`` take it (a float or none)."""
-    if score is None or type(score) is float:
-        return score
-    try:
-        return _SCORE.validate_python(score)
-    except pydantic.ValidationError as error:
-        raise FormatError(path, where, f"score: {one_line(error)}") from None

@@ -1,0 +1,285 @@
+"""Reading and checking the records of an import: all it does before the store.
+
+Everything here is a function of the files alone (no project, no store), so that it runs in
+the command's process or in the reading process (``child_iteration``), which imports this
+module and what it needs, not the store. ``checked_records`` yields each record checked
+against its own text (offsets, labels, scores, relations between its own spans) and reduced
+to what is stored (``Pending``); ``importing`` writes them.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from annotator.errors import FormatError
+from annotator.io import (
+    formats,  # noqa: F401 - registers every reader
+    limits,
+)
+from annotator.io import text as text_io
+from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
+from annotator.io.registry import READERS, detect_format, head_bytes
+from annotator.model import text_hash
+from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.labels import label_problem
+from annotator.model.parsing import one_line
+
+SPAN_RANK = {"suggested": 0, "rejected": 1, "accepted": 2}
+DOCUMENT_RANK = {"new": 0, "skipped": 1, "suggested": 2, "in_progress": 3, "done": 4}
+
+SpanKey = tuple[int, int, str]
+SpanFacts = tuple[str, float | None, str, bool]
+"""A span's status, score, origin and ``edited`` flag, as ``check_record`` checked them: a plain
+tuple (330,000 a corpus, sent from the reading process as they are)."""
+RelationKey = tuple[SpanKey, SpanKey, str]
+
+
+@dataclass
+class SourceReport:
+    """What one SOURCE argument (file or folder) gave."""
+
+    source: str
+    format: str
+    records: int = 0
+    documents: int = 0  # new documents
+    duplicates: int = 0  # texts the project already had before this command
+    repeated: int = 0  # texts seen earlier in this command, merged into that document
+    empty: int = 0  # records with no text, left out
+    spans: int = 0
+    relations: int = 0
+
+
+# -- planning ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    path: Path
+    format: str
+    options: dict[str, Any]
+    report: SourceReport
+
+    def records(self) -> Iterable[ImportRecord]:
+        return READERS[self.format].read(self.path, **self.options)
+
+
+def plan_source(
+    path: Path, format: str, split: str, lang: str, reader_options: dict[str, Any] | None = None
+) -> Plan:
+    """Which reader reads ``path``, and with which of the options it takes."""
+    if not path.exists():
+        raise FormatError(path, None, "no such file or folder")
+    if path.is_file() and format != "spacy":  # a DocBin is the one binary input
+        head = head_bytes(path)
+        if not (format == "auto" and READERS["spacy"].sniff(path, head)):  # type: ignore[misc]
+            text_io.refuse_binary(path, head)
+    name = detect_format(path) if format == "auto" else format
+    if name not in READERS:
+        raise FormatError(path, None, f"unknown format {name!r} (known: {', '.join(READERS)})")
+    parameters = inspect.signature(READERS[name].read).parameters
+    options: dict[str, Any] = {}
+    if "lang" in parameters:
+        options["lang"] = lang
+    if split != "none":
+        if "split" not in parameters:
+            raise FormatError(
+                path, None, f"--split {split} applies to plain text, not to the {name} format"
+            )
+        options["split"] = split
+    options.update((k, v) for k, v in (reader_options or {}).items() if k in parameters)
+    return Plan(path, name, options, SourceReport(str(path), name))
+
+
+# -- one record -------------------------------------------------------------------------------
+
+
+@dataclass
+class Pending:
+    """A record checked and reduced to what is stored; repeated texts merge into it."""
+
+    text: str
+    digest: str
+    meta: dict[str, Any]
+    tokens: TokenOffsets | None
+    status: DocumentStatus
+    where: str | int
+    plan: Plan  # not pickled: ``add`` gives it back to a record from the reading process
+    spans: dict[SpanKey, SpanFacts]
+    relations: dict[RelationKey, list[ImportedRelation]]  # a record may list one twice
+    relation_order: list[tuple[RelationKey, ImportedRelation]]  # as the file lists them
+    notes: list[str] = field(default_factory=list)  # the reader's, reported once per source
+    encoding: str | None = None  # the text's, when detected and not UTF-8
+    stored_span_ids: dict[SpanKey, str] = field(default_factory=dict)  # when merged into one
+    repeats: list[Pending] = field(default_factory=list)  # later records of the same text
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "plan": None}  # not pickled again with every record
+
+    def merge(self, other: Pending) -> None:
+        self.repeats.append(other)
+        for key, span in other.spans.items():
+            self.spans[key] = _stronger_span(self.spans.get(key), span)
+        for key, relations in other.relations.items():
+            if key in self.relations:
+                _upgrade(self.relations[key], relations[0].status)
+            else:
+                self.relations[key] = relations
+                self.relation_order.extend((key, relation) for relation in relations)
+        self.status = stronger_status(self.status, other.status)
+
+
+def _stronger_span(current: SpanFacts | None, new: SpanFacts) -> SpanFacts:
+    if current is None or SPAN_RANK[new[0]] > SPAN_RANK[current[0]]:
+        return new
+    return current
+
+
+def _upgrade(relations: list[ImportedRelation], status: str) -> None:
+    for relation in relations:
+        if SPAN_RANK[status] > SPAN_RANK[relation.status]:
+            relation.status = status  # type: ignore[assignment]
+
+
+def stronger_status(a: DocumentStatus, b: DocumentStatus) -> DocumentStatus:
+    return a if DOCUMENT_RANK[a] >= DOCUMENT_RANK[b] else b
+
+
+_GOOD_LABELS: set[str] = set()  # labels checked once already: a corpus repeats a few
+
+
+def _check_label(label: Any, what: str, path: Path, where: str | int) -> None:
+    if type(label) is str and label in _GOOD_LABELS:
+        return
+    problem = label_problem(label)
+    if problem is not None:
+        raise FormatError(path, where, f"{what} label {repr(label)[:60]}: {problem}")
+    if len(_GOOD_LABELS) < 10_000:
+        _GOOD_LABELS.add(label)
+
+
+def _check_annotation(
+    item: ImportedSpan | ImportedRelation, what: str, plan: Plan, where: str | int
+) -> None:
+    """Its label and score, as every format must give them (readers pass on what they read)."""
+    _check_label(item.label, what, plan.path, where)
+    score = item.score
+    described = f"{what} {item.label}"
+    if score is not None and limits.check_score(score, plan.path, where, described) is None:
+        raise FormatError(plan.path, where, f"{described}: score {score!r} is not a number")
+
+
+def check_record(record: ImportRecord, plan: Plan) -> Pending:
+    """Check one record against its own text; a ``FormatError`` names its place."""
+    path, where, text = plan.path, record.where, record.text
+    if not isinstance(text, str):
+        raise FormatError(path, where, "the text is not a string")
+    limits.check_text(text, path, where)
+    limits.check_value(record.meta, path, where, "the record's meta")
+    length = len(text)
+    spans: dict[SpanKey, SpanFacts] = {}
+    by_key: dict[str, SpanKey] = {}
+    origin = f"import:{plan.format}"
+    for span in record.spans:  # 330,000 spans a corpus: fields read once, no call per span
+        start, end, label, status = span.start, span.end, span.label, span.status
+        if not (
+            (type(start) is int or limits.is_offset(start))
+            and (type(end) is int or limits.is_offset(end))
+        ):
+            raise FormatError(path, where, f"span {start!r}-{end!r}: offsets must be integers")
+        if not (0 <= start < end <= length):
+            raise FormatError(
+                path,
+                where,
+                f"span [{start}, {end}) {label} is outside the text ({length} characters) or empty",
+            )
+        if status not in SPAN_RANK:
+            raise FormatError(path, where, f"span status {status!r} is unknown")
+        score = span.score
+        if score is not None or type(label) is not str or label not in _GOOD_LABELS:
+            _check_annotation(span, "span", plan, where)  # else a label seen, no score: good
+            if score is not None and type(score) is not float:
+                score = _score(score, path, where)
+        key = (start, end, label)
+        current = spans.get(key)
+        if current is None or SPAN_RANK[status] > SPAN_RANK[current[0]]:
+            # the stronger of the two (_stronger_span)
+            spans[key] = (status, score, span.origin or origin, span.edited)
+        if span.key is not None:
+            by_key[span.key] = key
+    relations: dict[RelationKey, list[ImportedRelation]] = {}
+    relation_order: list[tuple[RelationKey, ImportedRelation]] = []
+    for relation in record.relations:
+        _check_annotation(relation, "relation", plan, where)
+        ends = []
+        for role in ("head", "child"):
+            key = by_key.get(getattr(relation, role))
+            if key is None:
+                raise FormatError(
+                    path,
+                    where,
+                    f"relation {relation.label}: its {role} {getattr(relation, role)!r} is not "
+                    "a span of this record",
+                )
+            ends.append(key)
+        if ends[0] == ends[1]:
+            raise FormatError(path, where, f"relation {relation.label} links a span to itself")
+        if relation.status not in SPAN_RANK:
+            raise FormatError(path, where, f"relation status {relation.status!r} is unknown")
+        relation.origin = relation.origin or origin
+        relation.score = _score(relation.score, path, where)
+        relation_key = (ends[0], ends[1], relation.label)
+        relations.setdefault(relation_key, []).append(relation)
+        relation_order.append((relation_key, relation))
+    if record.status is not None and record.status not in DOCUMENT_RANK:
+        raise FormatError(path, where, f"document status {record.status!r} is unknown")
+    status = record.status or _default_status(spans.values())
+    encoding = record.meta.get("encoding") if isinstance(record.meta, dict) else None
+    return Pending(
+        text=text,
+        digest=text_hash(text),
+        meta=record.meta,
+        tokens=record.tokens or None,
+        status=status,
+        where=where,
+        plan=plan,
+        spans=spans,
+        relations=relations,
+        relation_order=relation_order,
+        notes=record.notes,
+        encoding=encoding if isinstance(encoding, str) else None,
+    )
+
+
+def checked_records(plans: list[Plan]) -> Iterator[tuple[int, Pending | None]]:
+    """Each record of every source as ``(source index, checked record)``, None for a record
+    with no text: all the import does before the store, a function of the files alone, which
+    runs here or in the reading process (``child_iteration``)."""
+    for index, plan in enumerate(plans):
+        for record in plan.records():
+            yield index, (check_record(record, plan) if record.text else None)
+
+
+def _default_status(spans: Iterable[SpanFacts]) -> DocumentStatus:
+    statuses = {facts[0] for facts in spans}
+    if "accepted" in statuses:
+        return "in_progress"
+    return "suggested" if "suggested" in statuses else "new"
+
+
+_SCORE = pydantic.TypeAdapter(float | None)
+
+
+def _score(score: Any, path: Path, where: str | int) -> float | None:
+    """A score as ``Span.score`` / ``Relation.score`` take it (a float or none)."""
+    if score is None or type(score) is float:
+        return score
+    try:
+        return _SCORE.validate_python(score)
+    except pydantic.ValidationError as error:
+        raise FormatError(path, where, f"score: {one_line(error)}") from None
