@@ -3,6 +3,7 @@ cores) gives what one read here gives: the same report, the same errors, the sam
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from annotator.errors import Cancelled, FormatError
-from annotator.services import importing
+from annotator.services import child_iteration, importing
 from annotator.services.importing import import_sources
 from annotator.store import Project
 
@@ -153,3 +154,18 @@ def test_only_large_sources_on_two_cores_are_read_apart(
         import_sources(project, [source], format="doccano")
         assert project.count_documents() == 598
     assert started == ["annotator.services.import_records:checked_records"]
+
+
+def test_where_no_process_can_be_started_the_records_are_read_here(
+    tmp_path: Path, tasks: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_process(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(importing, "READ_APART_FROM", 0)
+    monkeypatch.setattr(importing, "usable_cores", lambda: 2)
+    monkeypatch.setattr(child_iteration.subprocess, "Popen", no_process)
+    source = _write(tmp_path / "tasks.jsonl", tasks)
+    with Project.create(tmp_path / "p.annotator") as project:
+        report = import_sources(project, [source], format="doccano")
+        assert (report.documents, report.spans, report.relations) == (598, 1197, 598)

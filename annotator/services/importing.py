@@ -31,7 +31,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -240,16 +240,25 @@ checked in a second process (``child_iteration``) while this one writes to the s
 
 
 CheckedRecords = Iterator[tuple[int, Pending | None]]
+READING_TARGET = "annotator.services.import_records:checked_records"
 
 
-def _checked_records_of(plans: list[Plan]) -> AbstractContextManager[CheckedRecords]:
+@contextmanager
+def _checked_records_of(plans: list[Plan]) -> Iterator[CheckedRecords]:
     """``import_records.checked_records(plans)``, read in the reading process when the
     sources are large enough to pay for starting it (a fifth of a second): reading and
     checking 10,000 documents is a third of an import's time, which then overlaps the
-    writing."""
+    writing. Where no process can be started (memory, limits), they are read here."""
     if usable_cores() > 1 and sum(_size(plan.path) for plan in plans) >= READ_APART_FROM:
-        return iterate_in_child("annotator.services.import_records:checked_records", plans)
-    return nullcontext(checked_records(plans))
+        with ExitStack() as stack:
+            try:
+                records = stack.enter_context(iterate_in_child(READING_TARGET, plans))
+            except OSError:
+                pass
+            else:
+                yield records
+                return
+    yield checked_records(plans)
 
 
 def _size(path: Path) -> int:
