@@ -1,7 +1,9 @@
 """Importing files into a project: streamed, in one transaction per command, with a report.
 
-Any registered reader works here. Records are read one at a time and written in batches
-(inserted with ``executemany``), so memory stays flat however many documents a file holds.
+Any registered reader works here. Records are read and checked one at a time
+(``import_records``; for large sources in a second process, ``child_iteration``) and written
+in batches (inserted with ``executemany``), so memory stays flat however many documents a file
+holds.
 Texts are not tokenized here: tokens land on first need (``services.tokenizing``), or right
 after the import with ``import_into_file(tokenize_after=...)``; tokens the file brings are
 checked and kept. Nor are the texts added to the document list's text index: it catches up
@@ -132,7 +134,8 @@ def import_sources(
     """Import every source (file or folder) in one transaction; see the module docstring.
 
     ``progress(records_read, total_or_None)`` is called after each batch; ``cancel()`` is asked
-    before each record and, when true, everything is rolled back (``Cancelled``).
+    before each record and, when true, everything is rolled back (``Cancelled``). Large
+    sources are read and checked in a second process meanwhile (``READ_APART_FROM``).
     ``skip_invalid`` lets readers that can (doccano, Label Studio) leave out a region whose
     offsets run past its text or whose text does not match, listing it in the document's meta,
     instead of refusing the whole import. ``text_key`` names the field holding the text for
