@@ -265,10 +265,14 @@ def _checked_records_of(plans: list[Plan]) -> Iterator[CheckedRecords]:
 
 
 def _size(path: Path) -> int:
-    """A file's size in bytes, or the total of a folder's files."""
-    if path.is_file():
-        return path.stat().st_size
-    return sum(child.stat().st_size for child in path.rglob("*") if child.is_file())
+    """A file's size in bytes, or the total of a folder's files; 0 when it cannot be told
+    (the reader then says what is wrong with the source)."""
+    try:
+        if path.is_file():
+            return path.stat().st_size
+        return sum(child.stat().st_size for child in path.rglob("*") if child.is_file())
+    except OSError:
+        return 0
 
 
 def _total(plans: list[Plan], split: str) -> int | None:
