@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
 from annotator.errors import AnnotatorError
+from annotator.services import importing
 from annotator.store import Project
 from annotator.ui import jobs
 from annotator.ui.dialogs import ImportChoice, ImportDialog
@@ -115,8 +116,18 @@ def _text_files(folder: Path, count: int) -> Path:
     return folder
 
 
+@pytest.fixture(params=["read here", "read apart"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An import's records read in the window's process, or in the reading process as for a
+    large file (``importing.READ_APART_FROM``)."""
+    if request.param == "read apart":
+        monkeypatch.setattr(importing, "READ_APART_FROM", 0)
+        monkeypatch.setattr(importing, "usable_cores", lambda: 2)
+    return request.param
+
+
 def test_the_window_imports_in_the_background(
-    qtbot, launcher, project_file, tmp_path, monkeypatch
+    qtbot, launcher, project_file, tmp_path, monkeypatch, reading
 ) -> None:
     path = project_file(2)
     folder = _text_files(tmp_path / "articles", 40)
@@ -146,7 +157,7 @@ def test_the_window_imports_in_the_background(
         assert project.count_documents() == 42
 
 
-def test_a_cancelled_import_keeps_nothing(qtbot, launcher, project_file, tmp_path) -> None:
+def test_a_cancelled_import_keeps_nothing(qtbot, launcher, project_file, tmp_path, reading) -> None:
     path = project_file(2)
     folder = _text_files(tmp_path / "articles", 3000)
     window = open_window(qtbot, launcher, path)
