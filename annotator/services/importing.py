@@ -150,20 +150,21 @@ def import_sources(
     if text_key:
         reader_options["text_key"] = text_key
     plans = [plan_source(Path(source), format, split, lang, reader_options) for source in sources]
-    total = _total(plans, split)
     report = ImportReport(sources=[plan.report for plan in plans])
-    with collector_paused(), project.bulk_cache(), project.transaction():
-        with project.spans_indexed_after() as index_spans:
-            importer = _Importer(project, report, lang, progress, total, index_spans)
-            with _checked_records_of(plans) as records:
+    # the reading process, when there is one, starts while this one counts and gets ready
+    with _checked_records_of(plans) as records:
+        total = _total(plans, split)
+        with collector_paused(), project.bulk_cache(), project.transaction():
+            with project.spans_indexed_after() as index_spans:
+                importer = _Importer(project, report, lang, progress, total, index_spans)
                 for index, pending in records:
                     if cancel is not None and cancel():
                         raise Cancelled("import cancelled; nothing from it was kept")
                     importer.add(pending, plans[index])
-            importer.flush()
-        importer.report_notes()
-        report.seconds = round(time.perf_counter() - started, 3)
-        project.log_event("import", _describe(report), report.to_dict(), actor="import")
+                importer.flush()
+            importer.report_notes()
+            report.seconds = round(time.perf_counter() - started, 3)
+            project.log_event("import", _describe(report), report.to_dict(), actor="import")
     return report
 
 
