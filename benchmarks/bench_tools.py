@@ -55,7 +55,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from corpus import ROOT, in_new_process, markdown_table, write_corpus
+from corpus import ROOT, in_new_process, markdown_table, process_tree, write_corpus
 
 LABEL_CONFIG = """<View>
   <Relations>
@@ -220,20 +220,7 @@ class Server:
 
     def _pids(self) -> list[int]:
         """The server's processes and their descendants."""
-        children: dict[int, list[int]] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-        found, pending = [], [process.pid for process in self.processes]
-        while pending:
-            pid = pending.pop()
-            found.append(pid)
-            pending += children.get(pid, [])
-        return found
+        return process_tree([process.pid for process in self.processes])
 
     def stop(self) -> None:
         for process in self.processes:

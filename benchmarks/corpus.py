@@ -123,7 +123,7 @@ def run_watched(command: list[str], **popen: Any) -> float:
     process = subprocess.Popen(command, **popen)
     peaks: dict[int, float] = {}
     while process.poll() is None:
-        for pid in _tree(process.pid):
+        for pid in process_tree([process.pid]):
             with contextlib.suppress(OSError):
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmHWM:"):
@@ -134,15 +134,15 @@ def run_watched(command: list[str], **popen: Any) -> float:
     return sum(peaks.values())
 
 
-def _tree(root: int) -> list[int]:
-    """``root`` and its descendants, from ``/proc``."""
+def process_tree(roots: list[int]) -> list[int]:
+    """``roots`` and their descendants, from ``/proc``."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
                 parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
                 children.setdefault(parent, []).append(int(entry.name))
-    found, pending = [], [root]
+    found, pending = [], list(roots)
     while pending:
         pid = pending.pop()
         found.append(pid)
