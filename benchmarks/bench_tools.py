@@ -52,10 +52,18 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from corpus import ROOT, in_new_process, markdown_table, process_tree, write_corpus
+from corpus import (
+    ROOT,
+    in_new_process,
+    markdown_table,
+    peak_rss_mb,
+    process_tree,
+    write_corpus,
+)
 
 LABEL_CONFIG = """<View>
   <Relations>
@@ -207,16 +215,7 @@ class Server:
 
     def peak_rss_mb(self) -> float:
         """The largest peak RSS (``VmHWM``) among the server's processes."""
-        peaks = [0.0]
-        for pid in self._pids():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            for line in status.splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
-        return max(peaks)
+        return max([0.0, *filter(None, map(peak_rss_mb, self._pids()))])
 
     def _pids(self) -> list[int]:
         """The server's processes and their descendants."""
@@ -325,15 +324,9 @@ def run_doccano(executable: Path, source: Path, folder: Path) -> dict[str, Any]:
         figures.update(_exported(server, figures, started))
     finally:
         server.stop()
-    documents = spans = relations = 0
     with zipfile.ZipFile(io.BytesIO(archive)) as files:
-        for name in files.namelist():
-            for line in files.read(name).splitlines():
-                record = json.loads(line)
-                documents += 1
-                spans += len(record["entities"])
-                relations += len(record["relations"])
-    figures.update(documents=documents, spans=spans, relations=relations)
+        lines = [line for name in files.namelist() for line in files.read(name).splitlines()]
+    figures.update(zip(COUNTS, _counted(lines), strict=True))
     return figures
 
 
@@ -415,15 +408,14 @@ def _total(run: dict[str, Any]) -> float:
     return sum(run.get(f"{step}_seconds", 0.0) for step in STEPS)
 
 
-def _counted(output: Path) -> tuple[int, int, int]:
-    """Documents, spans and relations in a doccano JSONL export."""
+def _counted(lines: Iterable[str | bytes]) -> tuple[int, int, int]:
+    """Documents, spans and relations in the lines of a doccano JSONL export."""
     documents = spans = relations = 0
-    with output.open(encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            documents += 1
-            spans += len(record["entities"])
-            relations += len(record["relations"])
+    for line in lines:
+        record = json.loads(line)
+        documents += 1
+        spans += len(record["entities"])
+        relations += len(record["relations"])
     return documents, spans, relations
 
 
@@ -433,7 +425,8 @@ def run_ours(source: Path, project: Path) -> dict[str, float]:
     run = in_new_process(
         str(ROOT / "benchmarks" / "bench_import.py"), "commands", str(source), str(project)
     )
-    documents, spans, relations = _counted(project.with_suffix(".out.jsonl"))
+    with project.with_suffix(".out.jsonl").open(encoding="utf-8") as output:
+        documents, spans, relations = _counted(output)
     return {**run, "documents": documents, "spans": spans, "relations": relations}
 
 

@@ -124,14 +124,22 @@ def run_watched(command: list[str], **popen: Any) -> float:
     peaks: dict[int, float] = {}
     while process.poll() is None:
         for pid in process_tree([process.pid]):
-            with contextlib.suppress(OSError):
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peaks[pid] = int(line.split()[1]) / 1024
+            peak = peak_rss_mb(pid)
+            if peak is not None:
+                peaks[pid] = peak
         time.sleep(0.05)
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, command)
     return sum(peaks.values())
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """A process' peak RSS so far (``VmHWM``, MB), None once it is gone."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
 
 
 def process_tree(roots: list[int]) -> list[int]:

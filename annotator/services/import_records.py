@@ -60,6 +60,8 @@ class SourceReport:
 
 @dataclass
 class Plan:
+    """One source, the reader that reads it with its options, and what it gave so far."""
+
     path: Path
     format: str
     options: dict[str, Any]
