@@ -4,7 +4,9 @@ A bulk job whose first half is pure computation (an import reads and checks reco
 writes them to the store) uses the machine's second core this way: the child reads the
 files while this process writes. The child is a new interpreter (``python -m`` this module),
 not a fork: the window and the command line both run threads, which a fork would copy in
-whatever state they were in.
+whatever state they were in. Nor is it multiprocessing's "spawn" (as the propagation process
+and the suggest pool are started): that runs the parent's main script again in the child, and
+``annotator``'s imports the whole CLI (typer, rich: half a second) before the first record.
 
 What passes between the two is pickled: the argument once, then the items in batches. The
 pipe holds about one batch, so the child is never far ahead and memory stays flat. An error
