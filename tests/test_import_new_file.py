@@ -192,61 +192,74 @@ def test_a_span_id_used_twice_in_a_run_is_refused_and_nothing_is_kept(project: P
     assert project.db.execute("SELECT count(*) FROM spans").fetchone()[0] == 0
 
 
-def _span_indexes(project: Project) -> list[tuple[str, str]]:
+def _indexes(project: Project, table: str = "spans") -> list[tuple[str, str]]:
     return project.db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'spans' "
-        "AND sql IS NOT NULL ORDER BY name"
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL ORDER BY name",
+        [table],
     ).fetchall()
 
 
-def test_the_span_indexes_are_made_again_as_they_were(tmp_path: Path) -> None:
+def _all_indexes(project: Project) -> list[tuple[str, str]]:
+    return _indexes(project, "spans") + _indexes(project, "relations")
+
+
+def test_the_annotation_indexes_are_made_again_as_they_were(tmp_path: Path) -> None:
     with Project.create(tmp_path / "fresh.annotator") as fresh:
-        expected = _span_indexes(fresh)
-    assert len(expected) == 2
+        expected = _all_indexes(fresh)
+        assert len(_indexes(fresh, "spans")) == 2 and len(_indexes(fresh, "relations")) == 3
     path = tmp_path / "p.annotator"
     import_into_file(path, [_doccano(tmp_path / "in.jsonl")], format="doccano")
     with Project.open(path) as project:  # the layout check on open passes
-        assert _span_indexes(project) == expected
-        plan = project.db.execute(
-            "EXPLAIN QUERY PLAN SELECT * FROM spans WHERE doc_id = 3"
-        ).fetchall()
-        assert "idx_spans_doc_id_start" in str(plan)
+        assert project.db.execute("SELECT count(*) FROM relations").fetchone()[0] > 0
+        assert _all_indexes(project) == expected
+        for sql, index in [
+            ("SELECT * FROM spans WHERE doc_id = 3", "idx_spans_doc_id_start"),
+            ("SELECT * FROM relations WHERE head = 'x'", "idx_relations_head"),
+        ]:
+            assert index in str(project.db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall())
 
 
 def test_inside_the_block_the_indexes_are_gone_until_asked_for(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p.annotator") as project:
-        expected = _span_indexes(project)
-        with project.transaction(), project.spans_indexed_after() as index_spans:
-            assert _span_indexes(project) == []
-            index_spans()
-            assert _span_indexes(project) == expected
-            index_spans()  # once only
-        assert _span_indexes(project) == expected
+        expected = _all_indexes(project)
+        with project.transaction(), project.annotations_indexed_after() as index_annotations:
+            assert _all_indexes(project) == []
+            index_annotations()
+            assert _all_indexes(project) == expected
+            index_annotations()  # once only
+        assert _all_indexes(project) == expected
 
 
 def test_an_error_inside_leaves_the_indexes_as_they_were(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p.annotator") as project:
-        expected = _span_indexes(project)
-        with pytest.raises(RuntimeError), project.transaction(), project.spans_indexed_after():
-            assert _span_indexes(project) == []
+        expected = _all_indexes(project)
+        with (
+            pytest.raises(RuntimeError),
+            project.transaction(),
+            project.annotations_indexed_after(),
+        ):
+            assert _all_indexes(project) == []
             raise RuntimeError("stop")
-        assert _span_indexes(project) == expected
+        assert _all_indexes(project) == expected
 
 
-def test_a_table_with_spans_or_no_transaction_keeps_its_indexes(project: Project) -> None:
-    expected = _span_indexes(project)
-    with project.spans_indexed_after():  # not in a transaction
-        assert _span_indexes(project) == expected
+def test_a_table_with_rows_or_no_transaction_keeps_its_indexes(project: Project) -> None:
+    expected = _all_indexes(project)
+    with project.annotations_indexed_after():  # not in a transaction
+        assert _all_indexes(project) == expected
     project.add_span_rows([_row(1, "import:doccano")])
-    with project.transaction(), project.spans_indexed_after():
-        assert _span_indexes(project) == expected
+    with project.transaction(), project.annotations_indexed_after():
+        assert _indexes(project, "spans") == expected[:2]  # kept: the table has a span
+        assert _indexes(project, "relations") == []  # still empty: dropped
+    assert _all_indexes(project) == expected
 
 
-def test_spans_are_read_by_document_and_label_with_their_indexes(
+def test_annotations_are_read_by_document_and_label_with_their_indexes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A text repeated in a later batch is merged into its document, which reads its spans;
-    a label first seen in a later batch makes the schema check the labels in use: the
+    """A text repeated in a later batch is merged into its document, which reads its spans
+    and relations; a label first seen in a later batch makes the schema check the labels in use: the
     indexes are back by then (without them each would scan the whole table)."""
     from annotator.services import importing
 
@@ -262,19 +275,19 @@ def test_spans_are_read_by_document_and_label_with_their_indexes(
     spans, set_schema = Project.spans, Project.set_schema
 
     def counting_spans(self: Project, *args: object, **kwargs: object) -> object:
-        seen.append(len(_span_indexes(self)))
+        seen.append(len(_all_indexes(self)))
         return spans(self, *args, **kwargs)
 
     def counting_set_schema(self: Project, *args: object, **kwargs: object) -> object:
         if self.db.execute("SELECT count(*) FROM spans").fetchone()[0]:
-            seen.append(len(_span_indexes(self)))
+            seen.append(len(_all_indexes(self)))
         return set_schema(self, *args, **kwargs)
 
     monkeypatch.setattr(Project, "spans", counting_spans)
     monkeypatch.setattr(Project, "set_schema", counting_set_schema)
     report, _ = import_into_file(tmp_path / "p.annotator", [path], format="doccano")
     assert report.documents == 30 and report.repeated == 1
-    assert seen and set(seen) == {2}
+    assert seen and set(seen) == {5}
 
 
 def test_revisions_are_what_the_bumps_of_spans_and_relations_give(

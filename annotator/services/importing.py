@@ -156,8 +156,8 @@ def import_sources(
     with _checked_records_of(plans) as records:
         total = _total(plans, split)
         with collector_paused(), project.bulk_cache(), project.transaction():
-            with project.spans_indexed_after() as index_spans:
-                importer = _Importer(project, report, lang, progress, total, index_spans)
+            with project.annotations_indexed_after() as index_annotations:
+                importer = _Importer(project, report, lang, progress, total, index_annotations)
                 for index, pending in records:
                     if cancel is not None and cancel():
                         raise Cancelled("import cancelled; nothing from it was kept")
@@ -334,10 +334,10 @@ class _Importer:
         lang: str,
         progress: Progress | None,
         total: int | None,
-        index_spans: Callable[[], None] = lambda: None,
+        index_annotations: Callable[[], None] = lambda: None,
     ) -> None:
         self.project = project
-        self.index_spans = index_spans  # before spans are read by document or label
+        self.index_annotations = index_annotations  # before reading by document or label
         self.report = report
         self.lang = lang
         self.progress = progress
@@ -411,7 +411,7 @@ class _Importer:
                 fresh.append(pending)
             else:
                 self._count_repeated(pending)
-                self.index_spans()
+                self.index_annotations()
                 targets.append((doc_id, self._merge_stored(doc_id, pending)))
         boundaries: dict[int, TokenBoundaries] = {}
         rows = self._document_rows(fresh, boundaries)
@@ -503,7 +503,7 @@ class _Importer:
         if not missing and not pairs:
             return
         if self.report.spans:
-            self.index_spans()  # set_schema reads the labels in use: by the label index
+            self.index_annotations()  # set_schema reads the labels in use: by the label index
         self.project.set_schema(schema.with_labels(missing, pairs))
         self.report.labels_added.extend(sorted(missing))
         self.report.relation_labels_added.extend(
