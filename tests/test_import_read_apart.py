@@ -169,3 +169,36 @@ def test_where_no_process_can_be_started_the_records_are_read_here(
     with Project.create(tmp_path / "p.annotator") as project:
         report = import_sources(project, [source], format="doccano")
         assert (report.documents, report.spans, report.relations) == (598, 1197, 598)
+
+
+def test_a_new_project_is_made_while_the_reading_process_starts_and_stops_it_when_it_fails(
+    tmp_path: Path, tasks: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``import_into_file`` starts reading before it makes the project file, and a file that
+    cannot be made leaves no reading process behind; when it can, the import is whole."""
+    monkeypatch.setattr(importing, "READ_APART_FROM", 0)
+    monkeypatch.setattr(importing, "usable_cores", lambda: 2)
+    children: list[Any] = []
+    real_popen = child_iteration.subprocess.Popen
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        children.append(real_popen(*args, **kwargs))
+        return children[-1]
+
+    def no_room(*args: Any, **kwargs: Any) -> Project:
+        assert len(children) == 1 and children[0].poll() is None  # reading already
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(child_iteration.subprocess, "Popen", recorded)
+    source = _write(tmp_path / "tasks.jsonl", tasks)
+    with monkeypatch.context() as patched:
+        patched.setattr(importing, "new_project", no_room)
+        with pytest.raises(OSError, match="No space left"):
+            importing.import_into_file(tmp_path / "p.annotator", [source], format="doccano")
+    assert children[0].poll() is not None  # stopped and waited for
+    assert not (tmp_path / "p.annotator").exists()
+    report, created = importing.import_into_file(
+        tmp_path / "p.annotator", [source], format="doccano"
+    )
+    assert created and (report.documents, report.spans, report.relations) == (598, 1197, 598)
+    assert len(children) == 2

@@ -142,30 +142,68 @@ def import_sources(
     instead of refusing the whole import. ``text_key`` names the field holding the text for
     readers that look for it (doccano, Label Studio) when they cannot tell by themselves.
     """
+    lang = project.settings.lang
+    with read_sources(sources, format, split, lang, skip_invalid, text_key) as reading:
+        return write_records(project, reading, progress, cancel)
+
+
+@dataclass
+class Reading:
+    """Sources being read (``read_sources``): their plans, and their checked records."""
+
+    plans: list[Plan]
+    split: str
+    records: CheckedRecords
+    started: float  # ``time.perf_counter()`` when reading began, for the report
+
+
+@contextmanager
+def read_sources(
+    sources: list[Path],
+    format: str,
+    split: str,
+    lang: str,
+    skip_invalid: bool = False,
+    text_key: str | None = None,
+) -> Iterator[Reading]:
+    """Choose each source's reader and start reading: a bad source or option is refused
+    here, before anything is written. A project made for the import is made after this, so
+    a reading process (``READ_APART_FROM``) starts meanwhile; leaving the block stops it."""
+    started = time.perf_counter()
     if split not in SPLITS:
         raise AnnotatorError(f"unknown --split {split!r} (use {', '.join(SPLITS)})")
-    lang = project.settings.lang
     check_language(lang)
-    started = time.perf_counter()
     reader_options: dict[str, Any] = {"invalid_spans": "skip"} if skip_invalid else {}
     if text_key:
         reader_options["text_key"] = text_key
     plans = [plan_source(Path(source), format, split, lang, reader_options) for source in sources]
-    report = ImportReport(sources=[plan.report for plan in plans])
-    # the reading process, when there is one, starts while this one counts and gets ready
     with _checked_records_of(plans) as records:
-        total = _total(plans, split)
-        with collector_paused(), project.bulk_cache(), project.transaction():
-            with project.annotations_indexed_after() as index_annotations:
-                importer = _Importer(project, report, lang, progress, total, index_annotations)
-                for index, pending in records:
-                    if cancel is not None and cancel():
-                        raise Cancelled("import cancelled; nothing from it was kept")
-                    importer.add(pending, plans[index])
-                importer.flush()
-            importer.report_notes()
-            report.seconds = round(time.perf_counter() - started, 3)
-            project.log_event("import", _describe(report), report.to_dict(), actor="import")
+        yield Reading(plans, split, records, started)
+
+
+def write_records(
+    project: Project,
+    reading: Reading,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ImportReport:
+    """Write what ``reading`` reads into ``project``, in one transaction (``import_sources``)."""
+    plans, records = reading.plans, reading.records
+    report = ImportReport(sources=[plan.report for plan in plans])
+    total = _total(plans, reading.split)  # while the reading process starts, if there is one
+    with collector_paused(), project.bulk_cache(), project.transaction():
+        with project.annotations_indexed_after() as index_annotations:
+            importer = _Importer(
+                project, report, project.settings.lang, progress, total, index_annotations
+            )
+            for index, pending in records:
+                if cancel is not None and cancel():
+                    raise Cancelled("import cancelled; nothing from it was kept")
+                importer.add(pending, plans[index])
+            importer.flush()
+        importer.report_notes()
+        report.seconds = round(time.perf_counter() - reading.started, 3)
+        project.log_event("import", _describe(report), report.to_dict(), actor="import")
     return report
 
 
@@ -196,32 +234,41 @@ def import_into_file(
     path = Path(path)
     was_there = path.exists()
     created = not (was_there and path.stat().st_size > 0)
-    if created:
-        check_language(lang or "fr")
-        project = new_project(path, lang=lang or "fr")
-        project.set_schema(LabelSchema())  # the labels the source brings, and only those
-    else:
-        project = Project.open(path)
-    last_before = project.last_document_id()
-    try:
-        # a file made here, that no one else has open: written through a rollback journal,
-        # not the WAL (see ``Project.rollback_journal``)
-        with project.rollback_journal() if created else nullcontext():
-            report = import_sources(
-                project, sources, format, split, progress, cancel, skip_invalid, text_key
-            )
-        if created and not project.schema.entities:
-            project.set_schema(default_schema())  # the source brought no labels
-    except BaseException:
-        project.close()
+    with ExitStack() as reading_stack:  # leaving it stops the reading process, if any
         if created:
-            for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-                leftover.unlink(missing_ok=True)
-            if was_there:
-                path.write_bytes(b"")  # it was an empty file: leave it so
-            else:
-                path.unlink(missing_ok=True)
-        raise
+            # the sources first: a bad one is refused before the file is made, and a reading
+            # process starts while it is made
+            reading = reading_stack.enter_context(
+                read_sources(sources, format, split, lang or "fr", skip_invalid, text_key)
+            )
+            project = new_project(path, lang=lang or "fr")
+            project.set_schema(LabelSchema())  # the labels the source brings, and only those
+        else:
+            project = Project.open(path)
+        last_before = project.last_document_id()
+        try:
+            if not created:
+                reading = reading_stack.enter_context(
+                    read_sources(
+                        sources, format, split, project.settings.lang, skip_invalid, text_key
+                    )
+                )
+            # a file made here, that no one else has open: written through a rollback
+            # journal, not the WAL (see ``Project.rollback_journal``)
+            with project.rollback_journal() if created else nullcontext():
+                report = write_records(project, reading, progress, cancel)
+            if created and not project.schema.entities:
+                project.set_schema(default_schema())  # the source brought no labels
+        except BaseException:
+            project.close()
+            if created:
+                for end in ("-wal", "-shm", "-journal"):
+                    Path(f"{path}{end}").unlink(missing_ok=True)
+                if was_there:
+                    path.write_bytes(b"")  # it was an empty file: leave it so
+                else:
+                    path.unlink(missing_ok=True)
+            raise
     if not created and lang and lang != project.settings.lang:
         report.notes.append(
             f"the project's language is {project.settings.lang}; --lang {lang} was not used"
