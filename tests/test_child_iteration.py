@@ -4,11 +4,13 @@ them (``services.child_iteration``, which an import of large files reads through
 from __future__ import annotations
 
 import json
+import pickle
 import threading
 
 import pytest
 
 from annotator.errors import AnnotatorError, FormatError
+from annotator.io.records import ImportedRelation
 from annotator.services import child_iteration
 from annotator.services.child_iteration import iterate_in_child
 
@@ -86,3 +88,8 @@ def test_leaving_early_stops_a_child_that_would_never_end() -> None:
     reader.join(timeout=60)  # the block waits for the child: it must have been stopped
     assert not reader.is_alive()
     assert received == [0, 1, 2]
+
+
+def test_a_relation_read_from_a_file_pickles_whole() -> None:
+    relation = ImportedRelation("3", "7", "works_for", "suggested", 0.25, "model:fr@1")
+    assert pickle.loads(pickle.dumps(relation, protocol=pickle.HIGHEST_PROTOCOL)) == relation

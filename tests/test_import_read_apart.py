@@ -17,6 +17,10 @@ from annotator.store import Project
 
 TEXT = "Marie Curie travaille à Paris pour la Sorbonne."
 SPANS = "SELECT doc_id, start, end, label, origin, status, score FROM spans ORDER BY rowid"
+RELATIONS = (
+    "SELECT r.doc_id, h.start, c.start, r.label, r.origin, r.status, r.score FROM relations r "
+    "JOIN spans h ON h.id = r.head JOIN spans c ON c.id = r.child ORDER BY r.rowid"
+)
 
 
 def _task(text: str, *entities: tuple[int, int, str], **fields: Any) -> dict[str, Any]:
@@ -75,6 +79,7 @@ def test_the_report_and_the_rows_are_those_of_an_import_read_here(
     with Project.create(tmp_path / "apart.annotator") as project:
         report = _report(project, source)
         rows = project.db.execute(SPANS).fetchall()
+        relations = project.db.execute(RELATIONS).fetchall()
         duplicates = _report(project, source)  # every text is now already in the project
     assert (report["documents"], report["repeated"], report["empty"]) == (598, 1, 1)
     assert (report["spans"], report["relations"]) == (1197, 598)
@@ -84,6 +89,8 @@ def test_the_report_and_the_rows_are_those_of_an_import_read_here(
         with Project.create(tmp_path / "here.annotator") as project:
             assert _report(project, source) == report
             assert project.db.execute(SPANS).fetchall() == rows
+            assert project.db.execute(RELATIONS).fetchall() == relations
+            assert len(relations) == 598
             assert _report(project, source) == duplicates
 
 
