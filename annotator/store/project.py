@@ -826,14 +826,19 @@ class Project:
         documents an import has just added), the others read."""
         remembered = self._text_lengths
         lengths = {doc_id: remembered[doc_id] for doc_id in doc_ids if doc_id in remembered}
-        for chunk in _chunks([doc_id for doc_id in doc_ids if doc_id not in lengths]):
-            marks = ",".join("?" * len(chunk))
-            lengths.update(
-                self.db.execute(
-                    f"SELECT id, length(text) FROM documents WHERE id IN ({marks})", chunk
-                ).fetchall()
+        lengths.update(
+            self._rows_in(
+                "SELECT id, length(text) FROM documents WHERE id IN ({marks})",
+                [doc_id for doc_id in doc_ids if doc_id not in lengths],
             )
+        )
         return lengths
+
+    def _rows_in(self, sql: str, values: Sequence[Any]) -> Iterator[tuple]:
+        """The rows of ``sql`` whose ``IN ({marks})`` takes ``values``, a chunk of them at a
+        time (under SQLite's limit on variables)."""
+        for chunk in _chunks(values):
+            yield from self.db.execute(sql.replace("{marks}", ",".join("?" * len(chunk))), chunk)
 
     def _remember_text_lengths(self, lengths: Iterable[tuple[int, int]]) -> None:
         if len(self._text_lengths) >= TEXT_LENGTHS_KEPT:
@@ -1382,15 +1387,8 @@ class Project:
 
     def document_ids_by_hash(self, digests: Sequence[str]) -> dict[str, int]:
         """Which of these text hashes (``text_hash``) are stored, and as which document."""
-        found: dict[str, int] = {}
-        for chunk in _chunks(digests):
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                self.db.execute(
-                    f"SELECT text_hash, id FROM documents WHERE text_hash IN ({marks})", chunk
-                ).fetchall()
-            )
-        return found
+        sql = "SELECT text_hash, id FROM documents WHERE text_hash IN ({marks})"
+        return dict(self._rows_in(sql, digests))
 
     def add_spans_bulk(
         self,
@@ -1555,14 +1553,12 @@ class Project:
         # span id -> (doc_id, label): no model each
         ends_of: dict[str, tuple[int, str]] = dict(added_spans or {})
         span_ids = list({end for row in rows for end in (row[2], row[3])}.difference(ends_of))
-        for chunk in _chunks(span_ids):
-            marks = ",".join("?" * len(chunk))
-            ends_of.update(
-                (span_id, (doc_id, label))
-                for span_id, doc_id, label in self.db.execute(
-                    f"SELECT id, doc_id, label FROM spans WHERE id IN ({marks})", chunk
-                )
+        ends_of.update(
+            (span_id, (doc_id, label))
+            for span_id, doc_id, label in self._rows_in(
+                "SELECT id, doc_id, label FROM spans WHERE id IN ({marks})", span_ids
             )
+        )
         schema = self.schema
         checked: set[tuple[str, str, str]] = set()  # (label, head label, child label) allowed
         for relation_id, doc_id, head, child, label, origin, status, _ in rows:
