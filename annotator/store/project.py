@@ -1468,7 +1468,7 @@ class Project:
             and min(starts) >= 0
             and all(map(lt, starts, ends))
             and all(map(le, ends, sizes))
-            and set(ANNOTATION_STATUSES).issuperset(statuses)
+            and all(map(ANNOTATION_STATUSES.__contains__, statuses))
             and all(origins)
             and set(schema.entity_names).issuperset(labels)
         ):
