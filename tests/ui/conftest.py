@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from window_support import add_documents
 
@@ -51,6 +54,43 @@ def detached_threads_ended() -> Iterator[None]:
     from annotator.ui.background_pass import wait_for_detached
 
     wait_for_detached()
+
+
+@dataclass
+class ModalWatch:
+    """Modal dialogs left waiting for a click, closed after ``patience`` seconds."""
+
+    patience: float = 60.0
+    closed: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(autouse=True)
+def modal_watch(qapp) -> Iterator[ModalWatch]:
+    """A modal dialog nobody closes (a failure the window shows the user, which the test did
+    not expect) is closed after a minute and fails the test, naming its text, instead of
+    waiting for a click until CI's time runs out."""
+    watch = ModalWatch()
+    shown_since: dict[int, float] = {}
+
+    def look() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QDialog):
+            shown_since.clear()
+            return
+        since = shown_since.setdefault(id(dialog), time.monotonic())
+        if time.monotonic() - since >= watch.patience:
+            text = dialog.text() if isinstance(dialog, QMessageBox) else ""
+            watch.closed.append(f"{dialog.windowTitle()!r}: {text}")
+            shown_since.pop(id(dialog))
+            dialog.done(QDialog.DialogCode.Rejected)
+
+    timer = QTimer()
+    timer.setInterval(100)
+    timer.timeout.connect(look)
+    timer.start()
+    yield watch
+    timer.stop()
+    assert not watch.closed, f"a modal dialog waited for a click: {watch.closed}"
 
 
 @pytest.fixture(autouse=True)

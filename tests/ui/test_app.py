@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMessageBox
 from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
 
 from annotator.cli import main
@@ -152,3 +153,15 @@ def test_the_app_takes_the_gil_back_from_workers_quickly(qapp) -> None:
         assert app_module.GIL_SWITCH_SECONDS <= 0.001
     finally:
         sys.setswitchinterval(before)
+
+
+def test_a_modal_box_nobody_closes_is_closed_and_named(qtbot, modal_watch) -> None:
+    """The UI tests' guard (``conftest.modal_watch``): a test that hangs on a message box
+    fails with its text instead."""
+    modal_watch.patience = 0.3
+    box = QMessageBox(QMessageBox.Icon.Warning, "Import failed", "the reading process stopped")
+    started = time.monotonic()
+    box.exec()
+    assert time.monotonic() - started < 5
+    assert modal_watch.closed == ["'Import failed': the reading process stopped"]
+    modal_watch.closed.clear()  # seen: the test passes
