@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +214,73 @@ def test_a_new_project_is_made_while_the_reading_process_starts_and_stops_it_whe
     )
     assert created and (report.documents, report.spans, report.relations) == (598, 1197, 598)
     assert len(children) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("into", ["a new project", "an existing project"])
+def test_ctrl_c_keeps_nothing_of_the_import_and_stops_the_reading_process(
+    into: str, tmp_path: Path, tasks: list[dict[str, Any]]
+) -> None:
+    """The real command on a source large enough to be read apart, interrupted as a
+    terminal does (SIGINT to the group): one line saying what was kept, exit 130, no
+    process left; a project it made is removed, one it was given is as it was."""
+    padding = " Elle y enseigne la physique." * 14
+    big = [
+        _task(f"{TEXT} ({number}){padding}", (0, 11, "PER"), (24, 29, "LOC"))
+        for number in range(40_000)
+    ]
+    source = _write(tmp_path / "big.jsonl", big)  # 40,000 texts, 22 MB
+    assert source.stat().st_size >= importing.READ_APART_FROM
+    path = tmp_path / "p.annotator"
+    if into == "an existing project":
+        with Project.create(path) as project:
+            import_sources(project, [_write(tmp_path / "few.jsonl", tasks[:3])], format="doccano")
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.Popen(
+        [sys.executable, "-m", "annotator", "import", str(path), str(source), "-f", "doccano"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a shell does
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _children(run.pid) and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _children(run.pid), run.communicate()  # the reading process runs
+        time.sleep(0.5)  # well into the import, which takes seconds
+        os.killpg(run.pid, signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    removed = f"; {path}, made for it, is removed" if into == "a new project" else ""
+    assert stderr.strip().splitlines() == [
+        f"error: import interrupted; nothing from it was kept{removed}"
+    ]
+    assert run.returncode == 130
+    deadline = time.monotonic() + 10
+    while _group_alive(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(run.pid)
+    if into == "a new project":
+        assert not path.exists()
+    else:
+        with Project.open(path) as project:
+            assert project.count_documents() == 3
+
+
+def _children(pid: int) -> list[str]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return found.stdout.split()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -229,7 +229,8 @@ def import_into_file(
     from the labels the source brings (entity and relation labels), not from the default
     schema as well, so that an export trains on no label the data never uses; a source with no
     labels gets the default schema. When the import fails, a project created for it is removed
-    again, so a failed command leaves nothing behind.
+    again, so a failed command leaves nothing behind; interrupted (Ctrl-C), it raises
+    ``Cancelled`` saying so (the tokenizing after it keeps what it committed).
     """
     path = Path(path)
     was_there = path.exists()
@@ -259,7 +260,7 @@ def import_into_file(
                 report = write_records(project, reading, progress, cancel)
             if created and not project.schema.entities:
                 project.set_schema(default_schema())  # the source brought no labels
-        except BaseException:
+        except BaseException as error:
             project.close()
             if created:
                 for end in ("-wal", "-shm", "-journal"):
@@ -268,6 +269,9 @@ def import_into_file(
                     path.write_bytes(b"")  # it was an empty file: leave it so
                 else:
                     path.unlink(missing_ok=True)
+            if isinstance(error, KeyboardInterrupt):  # Ctrl-C: say what it left
+                removed = f"; {path}, made for it, is removed" if created and not was_there else ""
+                raise Cancelled(f"import interrupted; nothing from it was kept{removed}") from None
             raise
     if not created and lang and lang != project.settings.lang:
         report.notes.append(
