@@ -152,8 +152,8 @@ class Reading:
     """Sources being read (``read_sources``): their plans, and their checked records."""
 
     plans: list[Plan]
-    split: str
     records: CheckedRecords
+    total: int | None  # how many records, when cheap to know (``_total``), for progress
     started: float  # ``time.perf_counter()`` when reading began, for the report
 
 
@@ -178,7 +178,8 @@ def read_sources(
         reader_options["text_key"] = text_key
     plans = [plan_source(Path(source), format, split, lang, reader_options) for source in sources]
     with _checked_records_of(plans) as records:
-        yield Reading(plans, split, records, started)
+        # counted while the reading process, if there is one, starts
+        yield Reading(plans, records, _total(plans, split), started)
 
 
 def write_records(
@@ -190,12 +191,9 @@ def write_records(
     """Write what ``reading`` reads into ``project``, in one transaction (``import_sources``)."""
     plans, records = reading.plans, reading.records
     report = ImportReport(sources=[plan.report for plan in plans])
-    total = _total(plans, reading.split)  # while the reading process starts, if there is one
     with collector_paused(), project.bulk_cache(), project.transaction():
         with project.annotations_indexed_after() as index_annotations:
-            importer = _Importer(
-                project, report, project.settings.lang, progress, total, index_annotations
-            )
+            importer = _Importer(project, report, progress, reading.total, index_annotations)
             for index, pending in records:
                 if cancel is not None and cancel():
                     raise Cancelled("import cancelled; nothing from it was kept")
@@ -382,7 +380,6 @@ class _Importer:
         self,
         project: Project,
         report: ImportReport,
-        lang: str,
         progress: Progress | None,
         total: int | None,
         index_annotations: Callable[[], None] = lambda: None,
@@ -390,7 +387,6 @@ class _Importer:
         self.project = project
         self.index_annotations = index_annotations  # before reading by document or label
         self.report = report
-        self.lang = lang
         self.progress = progress
         self.total = total
         self.last_before = project.last_document_id()
