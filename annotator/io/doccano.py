@@ -479,6 +479,7 @@ class _QuotedLabels(dict[str, str]):
     suffix=".jsonl",
     tokens=False,
     spans="places",
+    joinable=True,
 )
 def write_doccano(
     documents: Iterable[ExportDocument],
@@ -486,16 +487,21 @@ def write_doccano(
     *,
     part: str | None = None,
     report: ExportReport | None = None,
+    first: tuple[int, int] = (0, 0),
     **_options: Any,
 ) -> ExportReport:
-    """doccano relation-extraction JSONL: ``text``, ``entities``, ``relations`` and ``meta``."""
+    """doccano relation-extraction JSONL: ``text``, ``entities``, ``relations`` and ``meta``.
+
+    Entities and relations are numbered from 1 through the file, as doccano's own export
+    does; ``first`` (entities, relations) are those written before these documents in the same
+    file, by another process (``registry``, ``joinable``)."""
     report = report if report is not None else ExportReport()
     target = part_path(Path(output), part, ".jsonl")
     if target.is_dir():
         raise ExportError(f"{target}: doccano export writes one file, and this is a folder")
     target.parent.mkdir(parents=True, exist_ok=True)
-    next_entity = 1
-    next_relation = 1
+    next_entity = first[0] + 1
+    next_relation = first[1] + 1
     quoted = _QuotedLabels()
     digest = hashlib.sha256()  # the export's manifest needs it: taken here, not read back
     with target.open("wb", buffering=WRITE_BUFFER) as handle:

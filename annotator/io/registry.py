@@ -39,6 +39,12 @@ the document and offsets) and ``report.count(key)``; it never drops an annotatio
 ``report.documents`` is counted by the service. ``suffix`` is the file ending of a one-file
 format; ``""`` means the format writes a folder (brat, spacy). ``annotator.io.alignment``
 applies the ``misaligned`` policy.
+
+A one-file writer that reads no tokens may say ``joinable=True``: its file of documents A then
+B is its file of A followed by its file of B, written with the keyword ``first=(spans,
+relations)``, the counts of A's file (``report.spans``, ``report.relations``), where its
+numbering goes on. ``annotator.services.export_halves`` then writes B in a second process
+while this one writes A (doccano).
 """
 
 from __future__ import annotations
@@ -104,6 +110,7 @@ class WriterEntry:
     tokens: bool = True  # whether the writer reads documents' tokens (else they are not loaded)
     decisions: bool = False  # whether it reads ``ExportDocument.decided`` (the edit log)
     spans: SpanFields = "all"  # what of the spans it reads (fewer columns read quicker)
+    joinable: bool = False  # its file of documents A + B is its file of A, then of B (``first``)
 
 
 Entry = TypeVar("Entry", ReaderEntry, WriterEntry)
@@ -169,10 +176,18 @@ def register_writer(
     tokens: bool = True,
     decisions: bool = False,
     spans: SpanFields = "all",
+    joinable: bool = False,
 ) -> Callable[[Writer], Writer]:
     def decorate(write: Writer) -> Writer:
         WRITERS[name] = WriterEntry(
-            name, write, description or _first_line(write.__doc__), suffix, tokens, decisions, spans
+            name,
+            write,
+            description or _first_line(write.__doc__),
+            suffix,
+            tokens,
+            decisions,
+            spans,
+            joinable,
         )
         return write
 

@@ -13,8 +13,6 @@ import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
-from functools import partial
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,21 +20,13 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, field_validator
 
 import annotator.io.formats  # noqa: F401 - registers every reader and writer
-from annotator.edits import AddSpan, Edit, EditGroup, UpdateSpan, edit_from_json
 from annotator.errors import Cancelled, ExportError, ProjectLockedError, ProjectNotWritableError
 from annotator.io.alignment import MisalignedPolicy
-from annotator.io.records import (
-    DocumentRecord,
-    ExportDocument,
-    ExportReport,
-    RelationRecord,
-    SpanEssentials,
-    SpanPlace,
-    SpanRecord,
-)
+from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS, collector_paused
-from annotator.model.span import SpanFields
+from annotator.services.export_halves import in_halves, write_in_halves
 from annotator.services.export_output import prepared_output
+from annotator.services.export_records import export_documents
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
 
@@ -52,8 +42,6 @@ PART_NAMES: dict[int, tuple[str, ...]] = {
 DEFAULT_SPLITS: dict[str, tuple[float, ...]] = {"spacy": (0.8, 0.2)}
 EXPORTS_FOLDER = Path("exports")
 LOSSLESS_FORMATS = frozenset({"annotator"})
-_ID, _STATUS = attrgetter("id"), attrgetter("status")
-_HEAD, _CHILD = attrgetter("head"), attrgetter("child")
 
 
 class ExportOptions(BaseModel):
@@ -162,116 +150,6 @@ def _selected_statuses(spans: SpanSelection, format: str) -> tuple[str, ...]:
     return ("accepted", "suggested")
 
 
-def export_document(
-    project: Project, doc_id: int, statuses: tuple[str, ...], report: ExportReport
-) -> ExportDocument:
-    """A document with its selected spans, the relations between selected spans, the pending
-    suggestions the selection left out, and the order of the person's decisions on spans."""
-    return next(export_documents(project, [doc_id], statuses, report))
-
-
-def export_documents(
-    project: Project,
-    doc_ids: Sequence[int],
-    statuses: tuple[str, ...],
-    report: ExportReport,
-    tokens: bool = True,
-    decisions: bool = True,
-    span_fields: SpanFields = "all",
-) -> Iterator[ExportDocument]:
-    """``export_document`` for each of ``doc_ids``, streamed from the project's rows a chunk of
-    documents at a time (``Project.export_rows``), as records rather than models.
-    ``decisions=False`` skips the edit log (``decided`` stays empty) for writers without use
-    for it. ``span_fields="essentials"`` gives the spans as ``SpanEssentials`` (no origin,
-    ``edited``, ``aligned`` or ``status_reason``), ``"places"`` as ``SpanPlace``s (no status
-    or score either); either reads only the selected spans and relations, and leaves the
-    pending suggestions out (``statuses_selected``), for writers that read none."""
-    selected = frozenset(statuses)
-    pending = frozenset() if "suggested" in statuses else frozenset({"suggested"})
-    only_selected = span_fields != "all"
-    # records made from rows, and fields taken, by C loops (map), not a Python loop per span
-    span_record = partial(tuple.__new__, _SPAN_RECORDS[span_fields])
-    relation_record = partial(tuple.__new__, RelationRecord)
-    for row, offsets, span_rows, relation_rows, log in project.export_rows(
-        doc_ids, tokens, decisions, span_fields, statuses if only_selected else None
-    ):
-        spans = list(map(span_record, span_rows))
-        if only_selected or selected.issuperset(map(_STATUS, spans)):  # most: all are kept
-            chosen, pending_spans = spans, []
-        else:
-            chosen = [span for span in spans if span.status in selected]
-            pending_spans = [span for span in spans if span.status in pending]
-        relations = list(map(relation_record, relation_rows))
-        candidates = relations  # the relations of a selected status
-        if relations and not only_selected:
-            candidates = [relation for relation in relations if relation.status in selected]
-        kept = candidates
-        if candidates:
-            span_ids = set(map(_ID, chosen))
-            if not (
-                span_ids.issuperset(map(_HEAD, candidates))
-                and span_ids.issuperset(map(_CHILD, candidates))
-            ):
-                kept = _relations_with_spans(row[0], candidates, span_ids, report)
-        yield ExportDocument(
-            document=DocumentRecord(row, offsets),
-            spans=chosen,
-            relations=kept,
-            pending_spans=pending_spans,
-            pending_relations=[r for r in relations if r.status in pending] if pending else [],
-            decided=_decision_order(log) if log else {},
-            spans_sorted=True,  # export_rows reads them by start, end, label
-            statuses_selected=only_selected,
-        )
-
-
-def _relations_with_spans(
-    doc_id: int, relations: list[RelationRecord], span_ids: set[str], report: ExportReport
-) -> list[RelationRecord]:
-    """The relations whose two spans are exported; each other one named in the report."""
-    kept = []
-    for relation in relations:
-        if relation.head in span_ids and relation.child in span_ids:
-            kept.append(relation)
-        else:
-            report.count("relations_without_spans")
-            report.warnings.append(
-                f"document {doc_id}: relation {relation.label} left out because one "
-                "of its spans is not exported (its status was not selected)"
-            )
-    return kept
-
-
-_SPAN_RECORDS = {"all": SpanRecord, "essentials": SpanEssentials, "places": SpanPlace}
-
-
-_SPAN_EDITS = frozenset({"add_span", "update_span", "group"})
-
-
-def decision_order(project: Project, doc_id: int) -> dict[str, int]:
-    """Span id -> the edit log id of the last edit a person made to it (add, accept, relabel,
-    resize): a later decision has a higher number. Imported spans have none."""
-    return _decision_order(project.edit_log(doc_id))
-
-
-def _decision_order(log: list[dict[str, Any]]) -> dict[str, int]:
-    order: dict[str, int] = {}
-
-    def visit(edit: Edit, at: int) -> None:
-        if isinstance(edit, EditGroup):
-            for part in edit.edits:
-                visit(part, at)
-        elif isinstance(edit, AddSpan):
-            order[edit.span.id] = at
-        elif isinstance(edit, UpdateSpan):
-            order[edit.after.id] = at
-
-    for entry in log:
-        if entry["kind"] in _SPAN_EDITS:
-            visit(edit_from_json(entry["payload"]), entry["id"])
-    return order
-
-
 def export_project(
     project: Project,
     format: str,
@@ -284,6 +162,7 @@ def export_project(
     force: bool = False,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    processes: int = 1,
 ) -> ExportReport:
     """Write the selected documents of ``project`` as ``format`` to ``output``.
 
@@ -295,7 +174,9 @@ def export_project(
     documents into train/dev(/test) with ``seed``; ``spacy`` is split 0.8/0.2 unless told.
     ``misaligned`` says what happens to a span off token boundaries (each is named in the
     report). ``force`` replaces an existing file that no export of ours wrote (never the
-    project, an SQLite file or a folder's files).
+    project, an SQLite file or a folder's files). ``processes=2`` lets a large export of a
+    joinable format (doccano) write its second half in a second process; only for a caller
+    that holds the project's writer lock and writes nothing meanwhile (``export_halves``).
     """
     options = export_options(
         format=format,
@@ -313,7 +194,7 @@ def export_project(
     try:
         with prepared_output(output, folder, project.path, options.force) as target:
             with project.snapshot(), collector_paused():
-                report = _write_export(project, options, target.staged, progress, cancel)
+                report = _write_export(project, options, target.staged, progress, cancel, processes)
             report.warnings.extend(target.notes)
             staged_files = list(report.files)
             report.rename_files(
@@ -333,8 +214,10 @@ def _write_export(
     staged: Path,
     progress: Progress | None,
     cancel: Callable[[], bool] | None,
+    processes: int = 1,
 ) -> ExportReport:
-    """Write the selected documents, each part, to ``staged``."""
+    """Write the selected documents, each part, to ``staged``; a large part of a joinable
+    format in two processes when ``processes`` allows (``export_halves``)."""
     doc_ids = project.document_ids(None if options.status == "all" else "done")
     if not doc_ids:
         total = project.count_documents()
@@ -353,9 +236,17 @@ def _write_export(
     entry = WRITERS[options.format]
     if entry.tokens:  # made on first need: an import leaves them for later
         ensure_tokens(project, doc_ids, cancel=cancel)
-    written = 0
+    written = 0.0
+    writer_options = {
+        "schema": project.schema,
+        "settings": project.settings,
+        "spans_key": project.settings.spans_key,
+        "misaligned": options.misaligned,
+    }
 
-    def stream(ids: list[int]) -> Iterator[ExportDocument]:
+    def stream(ids: Sequence[int], weight: float = 1.0) -> Iterator[ExportDocument]:
+        """The documents ``ids``; each counts as ``weight`` documents for the progress (more
+        than one while a second process writes others: ``export_halves``)."""
         nonlocal written
         for document in export_documents(
             project,
@@ -369,10 +260,10 @@ def _write_export(
             if cancel is not None and cancel():
                 raise Cancelled("export cancelled; nothing was written")
             yield document
-            written += 1
+            written += weight
             report.documents += 1
             if progress is not None:
-                progress(written, len(doc_ids))
+                progress(min(round(written), len(doc_ids)), len(doc_ids))
 
     for part, ids in parts.items():
         if part is not None:
@@ -382,16 +273,13 @@ def _write_export(
                     f"the {part} part is empty ({len(doc_ids)} documents split "
                     f"{','.join(f'{f:g}' for f in fractions or ())})"
                 )
-        entry.write(
-            stream(ids),
-            staged,
-            part=part,
-            schema=project.schema,
-            settings=project.settings,
-            spans_key=project.settings.spans_key,
-            misaligned=options.misaligned,
-            report=report,
-        )
+        if in_halves(entry, len(ids), processes):
+            write_in_halves(
+                project, entry, ids, statuses, stream, staged, part, writer_options, report
+            )
+            written = report.documents  # what the progress shows from here
+        else:
+            entry.write(stream(ids), staged, part=part, report=report, **writer_options)
     return report
 
 
@@ -421,12 +309,16 @@ def _log_export(project: Project, options: ExportOptions, report: ExportReport) 
 
 def export_project_file(path: Path, read_only: bool = False, **options: Any) -> ExportReport:
     """Open the project file and export it; read-only when asked, when another process has it
-    open, or when this user may not write it (the export is then not in its edit log)."""
+    open, or when this user may not write it (the export is then not in its edit log).
+
+    Opened for writing, it holds the project's writer lock, so no other process writes while it
+    exports: a large doccano export then takes a second process (``export_halves``)."""
     try:
         project = Project.open(path, read_only=read_only)
     except (ProjectLockedError, ProjectNotWritableError):
         project = Project.open(path, read_only=True)
     with project:
+        options.setdefault("processes", 1 if project.read_only else 2)
         return export_project(project, **options)
 
 

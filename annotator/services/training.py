@@ -142,7 +142,7 @@ def write_training_data(project: Project, plan: TrainingPlan) -> ExportReport:
     reads every DocBin of a part's folder, so the files the writer puts beside the part's own
     (documents whose relations are not all judged) train too."""
     from annotator.io.registry import WRITERS
-    from annotator.services.exporting import export_document
+    from annotator.services.export_records import export_document
 
     report = ExportReport()
     writer = WRITERS["spacy"]

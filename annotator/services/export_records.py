@@ -1,0 +1,135 @@
+"""An export's documents as records: each document's selected spans and relations, read
+from the project's rows a chunk of documents at a time, for a writer (``io.registry``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import partial
+from operator import attrgetter
+from typing import Any
+
+from annotator.edits import AddSpan, Edit, EditGroup, UpdateSpan, edit_from_json
+from annotator.io.records import (
+    DocumentRecord,
+    ExportDocument,
+    ExportReport,
+    RelationRecord,
+    SpanEssentials,
+    SpanPlace,
+    SpanRecord,
+)
+from annotator.model.span import SpanFields
+from annotator.store import Project
+
+_ID, _STATUS = attrgetter("id"), attrgetter("status")
+_HEAD, _CHILD = attrgetter("head"), attrgetter("child")
+
+
+def export_document(
+    project: Project, doc_id: int, statuses: tuple[str, ...], report: ExportReport
+) -> ExportDocument:
+    """A document with its selected spans, the relations between selected spans, the pending
+    suggestions the selection left out, and the order of the person's decisions on spans."""
+    return next(export_documents(project, [doc_id], statuses, report))
+
+
+def export_documents(
+    project: Project,
+    doc_ids: Sequence[int],
+    statuses: tuple[str, ...],
+    report: ExportReport,
+    tokens: bool = True,
+    decisions: bool = True,
+    span_fields: SpanFields = "all",
+) -> Iterator[ExportDocument]:
+    """``export_document`` for each of ``doc_ids``, streamed from the project's rows a chunk of
+    documents at a time (``Project.export_rows``), as records rather than models.
+    ``decisions=False`` skips the edit log (``decided`` stays empty) for writers without use
+    for it. ``span_fields="essentials"`` gives the spans as ``SpanEssentials`` (no origin,
+    ``edited``, ``aligned`` or ``status_reason``), ``"places"`` as ``SpanPlace``s (no status
+    or score either); either reads only the selected spans and relations, and leaves the
+    pending suggestions out (``statuses_selected``), for writers that read none."""
+    selected = frozenset(statuses)
+    pending = frozenset() if "suggested" in statuses else frozenset({"suggested"})
+    only_selected = span_fields != "all"
+    # records made from rows, and fields taken, by C loops (map), not a Python loop per span
+    span_record = partial(tuple.__new__, _SPAN_RECORDS[span_fields])
+    relation_record = partial(tuple.__new__, RelationRecord)
+    for row, offsets, span_rows, relation_rows, log in project.export_rows(
+        doc_ids, tokens, decisions, span_fields, statuses if only_selected else None
+    ):
+        spans = list(map(span_record, span_rows))
+        if only_selected or selected.issuperset(map(_STATUS, spans)):  # most: all are kept
+            chosen, pending_spans = spans, []
+        else:
+            chosen = [span for span in spans if span.status in selected]
+            pending_spans = [span for span in spans if span.status in pending]
+        relations = list(map(relation_record, relation_rows))
+        candidates = relations  # the relations of a selected status
+        if relations and not only_selected:
+            candidates = [relation for relation in relations if relation.status in selected]
+        kept = candidates
+        if candidates:
+            span_ids = set(map(_ID, chosen))
+            if not (
+                span_ids.issuperset(map(_HEAD, candidates))
+                and span_ids.issuperset(map(_CHILD, candidates))
+            ):
+                kept = _relations_with_spans(row[0], candidates, span_ids, report)
+        yield ExportDocument(
+            document=DocumentRecord(row, offsets),
+            spans=chosen,
+            relations=kept,
+            pending_spans=pending_spans,
+            pending_relations=[r for r in relations if r.status in pending] if pending else [],
+            decided=_decision_order(log) if log else {},
+            spans_sorted=True,  # export_rows reads them by start, end, label
+            statuses_selected=only_selected,
+        )
+
+
+def _relations_with_spans(
+    doc_id: int, relations: list[RelationRecord], span_ids: set[str], report: ExportReport
+) -> list[RelationRecord]:
+    """The relations whose two spans are exported; each other one named in the report."""
+    kept = []
+    for relation in relations:
+        if relation.head in span_ids and relation.child in span_ids:
+            kept.append(relation)
+        else:
+            report.count("relations_without_spans")
+            report.warnings.append(
+                f"document {doc_id}: relation {relation.label} left out because one "
+                "of its spans is not exported (its status was not selected)"
+            )
+    return kept
+
+
+_SPAN_RECORDS = {"all": SpanRecord, "essentials": SpanEssentials, "places": SpanPlace}
+
+
+_SPAN_EDITS = frozenset({"add_span", "update_span", "group"})
+
+
+def decision_order(project: Project, doc_id: int) -> dict[str, int]:
+    """Span id -> the edit log id of the last edit a person made to it (add, accept, relabel,
+    resize): a later decision has a higher number. Imported spans have none."""
+    return _decision_order(project.edit_log(doc_id))
+
+
+def _decision_order(log: list[dict[str, Any]]) -> dict[str, int]:
+    order: dict[str, int] = {}
+
+    def visit(edit: Edit, at: int) -> None:
+        if isinstance(edit, EditGroup):
+            for part in edit.edits:
+                visit(part, at)
+        elif isinstance(edit, AddSpan):
+            order[edit.span.id] = at
+        elif isinstance(edit, UpdateSpan):
+            order[edit.after.id] = at
+
+    for entry in log:
+        if entry["kind"] in _SPAN_EDITS:
+            visit(edit_from_json(entry["payload"]), entry["id"])
+    return order

@@ -1,0 +1,228 @@
+"""A doccano export written in two processes (``export_halves``) is the file one process
+writes, byte for byte, with the same report; a second process that miscounts or fails is
+replaced by this one, and a cancelled export leaves nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from speed_corpus import build
+
+from annotator.errors import AnnotatorError, Cancelled
+from annotator.io.records import ExportReport
+from annotator.services import export_halves
+from annotator.services.exporting import export_project_file
+
+MANIFEST = ".annotator-export.json"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Spans off token boundaries, overlapping and repeated; suggested and rejected spans and
+    relations; relations whose span is not exported; documents done and not."""
+    project = build(tmp_path_factory.mktemp("halves"))
+    project.close()
+    return project.path
+
+
+@pytest.fixture
+def halves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every part of two documents or more in two processes, on any machine; the second half
+    never written by this process. Gives the sizes of the parts written so."""
+    parts: list[int] = []
+    write_in_halves = export_halves.write_in_halves
+
+    def counted(project: Any, entry: Any, ids: list[int], *args: Any) -> None:
+        parts.append(len(ids))
+        write_in_halves(project, entry, ids, *args)
+
+    def written_here(*_args: Any, **_kwargs: Any) -> ExportReport:
+        raise AssertionError("the second half was written by the first process")
+
+    monkeypatch.setattr(export_halves, "MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(export_halves, "usable_cores", lambda: 2)
+    monkeypatch.setattr(export_halves, "write_here", written_here)
+    monkeypatch.setattr("annotator.services.exporting.write_in_halves", counted)
+    return parts
+
+
+def _export(project: Path, output: Path, processes: int, **options: Any) -> ExportReport:
+    return export_project_file(
+        project, format="doccano", output=output, processes=processes, **options
+    )
+
+
+def _same_report(one: ExportReport, two: ExportReport) -> None:
+    for field in ("documents", "spans", "relations", "warnings", "counts"):
+        assert getattr(two, field) == getattr(one, field), field
+
+
+def _manifest_digest(output: Path) -> str:
+    return json.loads((output.parent / MANIFEST).read_text())["files"][output.name]
+
+
+@pytest.mark.parametrize("share", [0.2, 0.45, 0.8])
+@pytest.mark.parametrize(
+    ("status", "spans"), [("all", "all"), ("all", "accepted"), ("done", "all")]
+)
+def test_two_processes_write_the_file_of_one(
+    corpus: Path,
+    tmp_path: Path,
+    halves: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    share: float,
+    status: str,
+    spans: str,
+) -> None:
+    monkeypatch.setattr(export_halves, "SECOND_SHARE", share)  # the cut at another document
+    one = _export(corpus, tmp_path / "one" / "out.jsonl", 1, status=status, spans=spans)
+    assert not halves
+    two = _export(corpus, tmp_path / "two" / "out.jsonl", 2, status=status, spans=spans)
+    assert halves and halves[0] >= 2
+    data = (tmp_path / "two" / "out.jsonl").read_bytes()
+    assert data == (tmp_path / "one" / "out.jsonl").read_bytes()
+    _same_report(one, two)
+    assert _manifest_digest(tmp_path / "two" / "out.jsonl") == hashlib.sha256(data).hexdigest()
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == [MANIFEST, "out.jsonl"]
+    entities = [e["id"] for line in data.splitlines() for e in json.loads(line)["entities"]]
+    assert entities == list(range(1, len(entities) + 1))  # numbered on across the join
+
+
+def test_each_part_of_a_split_is_written_in_two(
+    corpus: Path, tmp_path: Path, halves: list[int]
+) -> None:
+    one = _export(corpus, tmp_path / "one", 1, status="all", spans="all", split=(0.5, 0.5))
+    two = _export(corpus, tmp_path / "two", 2, status="all", spans="all", split=(0.5, 0.5))
+    assert len(halves) == 2
+    for part in ("train.jsonl", "dev.jsonl"):
+        assert (tmp_path / "two" / part).read_bytes() == (tmp_path / "one" / part).read_bytes()
+    _same_report(one, two)
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(
+        p.name for p in (tmp_path / "one").iterdir()
+    )
+
+
+def _second_process_giving(monkeypatch: pytest.MonkeyPatch, results: Iterator[Any]) -> None:
+    @contextmanager
+    def child(_target: str, _argument: Any) -> Iterator[Iterator[Any]]:
+        yield results
+
+    monkeypatch.setattr(export_halves, "iterate_in_child", child)
+    monkeypatch.setattr(export_halves, "MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(export_halves, "usable_cores", lambda: 2)
+
+
+def test_a_second_half_numbered_from_a_wrong_count_is_written_again_here(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = _export(corpus, tmp_path / "one.jsonl", 1, status="all", spans="all")
+    _second_process_giving(monkeypatch, iter([((0, 0), ExportReport(documents=99, spans=99))]))
+    two = _export(corpus, tmp_path / "two.jsonl", 2, status="all", spans="all")
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    _same_report(one, two)
+
+
+def _failing() -> Iterator[Any]:
+    raise AnnotatorError("the reading process stopped (exit code -9)")
+    yield  # a generator
+
+
+def test_a_second_process_that_fails_is_replaced_by_this_one(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = _export(corpus, tmp_path / "one.jsonl", 1, status="all", spans="all")
+    _second_process_giving(monkeypatch, _failing())
+    two = _export(corpus, tmp_path / "two.jsonl", 2, status="all", spans="all")
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    _same_report(one, two)
+
+
+def test_cancelled_in_two_processes_leaves_nothing(
+    corpus: Path, tmp_path: Path, halves: list[int]
+) -> None:
+    seen: list[int] = []
+    folder = tmp_path / "out"
+    with pytest.raises(Cancelled):
+        _export(
+            corpus,
+            folder / "out.jsonl",
+            2,
+            status="all",
+            cancel=lambda: len(seen) > 1,
+            progress=lambda done, total: seen.append(done),
+        )
+    assert halves
+    assert list(folder.iterdir()) == []
+
+
+def test_progress_runs_to_the_total_without_going_back(
+    corpus: Path, tmp_path: Path, halves: list[int]
+) -> None:
+    seen: list[tuple[int, int]] = []
+    report = _export(
+        corpus,
+        tmp_path / "out.jsonl",
+        2,
+        status="all",
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    dones = [done for done, _total in seen]
+    assert dones == sorted(dones)
+    assert seen[-1][1] == report.documents
+    assert max(dones) <= report.documents
+
+
+def _doccano_source(path: Path, documents: int) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for number in range(documents):
+            text = f"Marie Curie rejoint Renault à Lyon, dépêche {number}."
+            entities = [
+                {"id": 1, "start_offset": 0, "end_offset": 11, "label": "PER"},
+                {"id": 2, "start_offset": 20, "end_offset": 27, "label": "ORG"},
+                {"id": 3, "start_offset": 30, "end_offset": 34, "label": "LOC"},
+            ][: 1 + number % 3]
+            relations = [{"id": 1, "from_id": 1, "to_id": 2, "type": "works_for"}]
+            line = {"text": text, "entities": entities}
+            if len(entities) > 1:
+                line["relations"] = relations
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def test_the_export_command_writes_in_two_processes_what_one_writes(tmp_path: Path) -> None:
+    """``annotator export`` of a large project (two processes where the machine has two
+    cores) and ``--read-only`` (one process) write the same bytes."""
+    source = tmp_path / "source.jsonl"
+    _doccano_source(source, export_halves.MIN_DOCUMENTS + 100)
+    project = tmp_path / "p.annotator"
+    command = [sys.executable, "-m", "annotator"]
+    subprocess.run([*command, "import", str(project), str(source)], check=True, capture_output=True)
+    for name, extra in (("two", []), ("one", ["--read-only"])):
+        done = subprocess.run(
+            [
+                *command,
+                "export",
+                str(project),
+                "--format",
+                "doccano",
+                "--status",
+                "all",
+                "--output",
+                str(tmp_path / name / "out.jsonl"),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    two = (tmp_path / "two" / "out.jsonl").read_bytes()
+    assert two == (tmp_path / "one" / "out.jsonl").read_bytes()
+    assert len(two.splitlines()) == export_halves.MIN_DOCUMENTS + 100
+    assert _manifest_digest(tmp_path / "two" / "out.jsonl") == hashlib.sha256(two).hexdigest()
