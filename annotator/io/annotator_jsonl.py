@@ -114,7 +114,9 @@ def _relation_line(relation: Relation | RelationRecord, index: dict[str, int]) -
     }
 
 
-@register_writer("annotator", suffix=".jsonl", description="annotator JSONL (lossless)")
+@register_writer(
+    "annotator", suffix=".jsonl", description="annotator JSONL (lossless)", joinable=True
+)
 def write_annotator_jsonl(
     documents: Iterable[ExportDocument],
     output: Path,

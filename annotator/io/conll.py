@@ -999,8 +999,16 @@ def _biluo_tags(length: int, entities: Iterable[SpacySpan]) -> list[str]:
 
 
 register_writer(
-    "conll", description="CoNLL IOB2 (token TAG lines)", suffix=".conll", spans="places"
+    "conll",
+    description="CoNLL IOB2 (token TAG lines)",
+    suffix=".conll",
+    spans="places",
+    joinable=True,
 )(_writer("iob2"))
 register_writer(
-    "conll-biluo", description="CoNLL BILUO (token TAG lines)", suffix=".conll", spans="places"
+    "conll-biluo",
+    description="CoNLL BILUO (token TAG lines)",
+    suffix=".conll",
+    spans="places",
+    joinable=True,
 )(_writer("biluo"))

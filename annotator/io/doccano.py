@@ -480,6 +480,7 @@ class _QuotedLabels(dict[str, str]):
     tokens=False,
     spans="places",
     joinable=True,
+    numbered=True,
 )
 def write_doccano(
     documents: Iterable[ExportDocument],
@@ -494,7 +495,7 @@ def write_doccano(
 
     Entities and relations are numbered from 1 through the file, as doccano's own export
     does; ``first`` (entities, relations) are those written before these documents in the same
-    file, by another process (``registry``, ``joinable``)."""
+    file, by another process (``registry``, ``numbered``)."""
     report = report if report is not None else ExportReport()
     target = part_path(Path(output), part, ".jsonl")
     if target.is_dir():

@@ -199,7 +199,9 @@ def _dumps(task: dict[str, Any]) -> str:
     return json.dumps(task, ensure_ascii=False)
 
 
-@register_writer("prodigy", suffix=".jsonl", description="Prodigy JSONL tasks (spans, relations)")
+@register_writer(
+    "prodigy", suffix=".jsonl", description="Prodigy JSONL tasks (spans, relations)", joinable=True
+)
 def write_prodigy(
     documents: Iterable[ExportDocument],
     output: Path,

@@ -40,11 +40,13 @@ the document and offsets) and ``report.count(key)``; it never drops an annotatio
 format; ``""`` means the format writes a folder (brat, spacy). ``annotator.io.alignment``
 applies the ``misaligned`` policy.
 
-A one-file writer that reads no tokens may say ``joinable=True``: its file of documents A then
-B is its file of A followed by its file of B, written with the keyword ``first=(spans,
-relations)``, the counts of A's file (``report.spans``, ``report.relations``), where its
-numbering goes on. ``annotator.services.export_halves`` then writes B in a second process
-while this one writes A (doccano).
+A one-file writer may say ``joinable=True``: its file of documents A then B is its file of A
+followed by its file of B, and what it adds to the report for A and B is what it adds for A,
+then for B (counts added up, warnings in order, a file's ``FileSummary`` added). A writer
+whose ids run through the file says ``numbered=True`` too, and takes the keyword ``first=
+(spans, relations)``: the counts of A's file (``report.spans``, ``report.relations``), where
+its numbering goes on for B. ``annotator.services.export_halves`` then writes B in a second
+process while this one writes A.
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ class WriterEntry:
     tokens: bool = True  # whether the writer reads documents' tokens (else they are not loaded)
     decisions: bool = False  # whether it reads ``ExportDocument.decided`` (the edit log)
     spans: SpanFields = "all"  # what of the spans it reads (fewer columns read quicker)
-    joinable: bool = False  # its file of documents A + B is its file of A, then of B (``first``)
+    joinable: bool = False  # its file of documents A + B is its file of A, then its file of B
+    numbered: bool = False  # its ids run through the file: B's go on from ``first``
 
 
 Entry = TypeVar("Entry", ReaderEntry, WriterEntry)
@@ -177,6 +180,7 @@ def register_writer(
     decisions: bool = False,
     spans: SpanFields = "all",
     joinable: bool = False,
+    numbered: bool = False,
 ) -> Callable[[Writer], Writer]:
     def decorate(write: Writer) -> Writer:
         WRITERS[name] = WriterEntry(
@@ -188,6 +192,7 @@ def register_writer(
             decisions,
             spans,
             joinable,
+            numbered,
         )
         return write
 

@@ -1,18 +1,21 @@
 """An export part written by two processes: this one writes its first documents, a second
 process (``child_iteration``) the rest, and the second file is joined to the first.
 
-Most of an export's time is reading each document's rows out of SQLite through ``sqlite3``, a
-Python object per value, on one core. A writer whose files join (``WriterEntry.joinable``:
-doccano) can have its second half read and written on the machine's second core meanwhile.
+An export reads each document's rows out of SQLite through ``sqlite3`` (a Python object per
+value) and formats it, on one core. A writer whose files join (``WriterEntry.joinable``:
+doccano, CoNLL, Prodigy, our JSONL) can have its second half read and written on the
+machine's second core meanwhile. A writer that reads tokens finds them committed: the export
+makes the missing ones before its read transaction when it writes in two processes.
 
 Both processes must read the same state of the project. Only ``export_project_file`` (the
 command line) asks for two processes: it holds the project's writer lock, so no other process
 writes, and it writes nothing itself until the export is done. The window exports in one
 process, since its own connection may write while the export runs.
 
-The second half's numbering goes on from the first's (doccano's entity and relation ids): the
-second process has SQLite count what the first half holds (``Project.export_counts``), and the
-count is checked here against what the first half's writer wrote. Should they differ, or
+Where a writer numbers through the file (``WriterEntry.numbered``: doccano's entity and
+relation ids), the second half's numbers go on from the first's: the second process has SQLite
+count what the first half holds (``Project.export_counts``), and the count is checked here
+against what the first half's writer wrote. Should they differ, or
 should the second process fail, the second half is written again here, from the right
 numbers: the file is the one a single process writes, byte for byte.
 """
@@ -59,6 +62,7 @@ class SecondHalf:
     statuses: tuple[str, ...]
     output: Path
     first_ids: list[int]  # the first half's documents, whose entities and relations it counts
+    numbered: bool  # whether to count them (``WriterEntry.numbered``)
     options: dict[str, Any] = field(default_factory=dict)  # the writer's other keywords
 
 
@@ -67,7 +71,6 @@ def in_halves(entry: WriterEntry, documents: int, processes: int) -> bool:
     return (
         processes > 1
         and entry.joinable
-        and not entry.tokens  # tokens made by this export are not committed before its end
         and bool(entry.suffix)
         and documents >= MIN_DOCUMENTS
         and usable_cores() > 1
@@ -96,6 +99,7 @@ def write_in_halves(
         statuses=statuses,
         output=staged.parent / f".{target.name}.second",  # beside, not in, the staged output
         first_ids=list(ids[:cut]),
+        numbered=entry.numbered,
         options=options,
     )
     weight = len(ids) / cut  # both halves go at about the same pace
@@ -107,15 +111,19 @@ def write_in_halves(
             counted, second_report = next(results)
         except Exception:  # whatever stopped it, the second half is written here
             counted, second_report = None, None
-    if counted == written and second_report is not None:
+    if second_report is not None and (counted == written or not entry.numbered):
         report.documents += second_report.documents
         report.spans += second_report.spans
         report.relations += second_report.relations
         report.warnings.extend(second_report.warnings)
         for key, value in second_report.counts.items():
             report.count(key, value)
+        report.summaries.update(second_report.summaries)
     else:  # numbered from a count the first half does not hold, or not written
         write_here(entry, second, stream, written, options, report)
+    summary = report.summaries.pop(str(second.output), None)
+    if summary is not None:
+        report.summaries[str(target)].add(summary)
     _join(target, second.output, report)
 
 
@@ -145,7 +153,9 @@ def write_second_half(
     entry = WRITERS[second.format]
     report = ExportReport()
     with Project.reader(second.project) as project, project.snapshot(), collector_paused():
-        first = project.export_counts(second.first_ids, second.statuses)
+        first = (0, 0)
+        if second.numbered:
+            first = project.export_counts(second.first_ids, second.statuses)
         documents = export_documents(
             project,
             second.ids,

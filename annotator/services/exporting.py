@@ -175,8 +175,10 @@ def export_project(
     ``misaligned`` says what happens to a span off token boundaries (each is named in the
     report). ``force`` replaces an existing file that no export of ours wrote (never the
     project, an SQLite file or a folder's files). ``processes=2`` lets a large export of a
-    joinable format (doccano) write its second half in a second process; only for a caller
-    that holds the project's writer lock and writes nothing meanwhile (``export_halves``).
+    joinable format (doccano, CoNLL, Prodigy, annotator) write its second half in a second
+    process; only for a caller that holds the project's writer lock and writes nothing
+    meanwhile (``export_halves``). The missing tokens are then made, and committed, before
+    the export reads the project.
     """
     options = export_options(
         format=format,
@@ -193,6 +195,9 @@ def export_project(
     folder = options.effective_split is not None or not entry.suffix
     try:
         with prepared_output(output, folder, project.path, options.force) as target:
+            if processes > 1 and entry.joinable and entry.tokens and not project.read_only:
+                # a second process reads only committed tokens: made before the snapshot
+                ensure_tokens(project, _selected_ids(project, options), cancel=cancel)
             with project.snapshot(), collector_paused():
                 report = _write_export(project, options, target.staged, progress, cancel, processes)
             report.warnings.extend(target.notes)
@@ -218,7 +223,7 @@ def _write_export(
 ) -> ExportReport:
     """Write the selected documents, each part, to ``staged``; a large part of a joinable
     format in two processes when ``processes`` allows (``export_halves``)."""
-    doc_ids = project.document_ids(None if options.status == "all" else "done")
+    doc_ids = _selected_ids(project, options)
     if not doc_ids:
         total = project.count_documents()
         raise ExportError(
@@ -281,6 +286,10 @@ def _write_export(
         else:
             entry.write(stream(ids), staged, part=part, report=report, **writer_options)
     return report
+
+
+def _selected_ids(project: Project, options: ExportOptions) -> list[int]:
+    return project.document_ids(None if options.status == "all" else "done")
 
 
 def _log_export(project: Project, options: ExportOptions, report: ExportReport) -> None:
