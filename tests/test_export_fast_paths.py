@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from spacy.tokens import Doc, DocBin
+from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 from speed_corpus import build
@@ -153,6 +154,56 @@ def test_streamed_docbin_writes_the_bytes_of_docbin(tmp_path: Path, count: int, 
     streamed.close()
     expected = DocBin(docs=docs, store_user_data=True).to_bytes()
     assert (tmp_path / "streamed.spacy").read_bytes() == expected
+
+
+def _rich_docs() -> list[Doc]:
+    """Docs with what ``DocBin.add`` reads set: tags, lemmas, morphology, dependencies, entities
+    with knowledge-base ids, span groups under two keys, one group kept under two keys, a group
+    with attributes, spans with ids; and a Doc with no span group at all."""
+    ensure_rel_extension()
+    vocab = Vocab()
+    words = ["Marie", "Curie", "travaille", "à", "Paris", "."]
+    docs = []
+    for number in range(3):
+        doc = Doc(
+            vocab,
+            words=words,
+            spaces=[True, True, True, True, False, False],
+            tags=["PROPN", "PROPN", "VERB", "ADP", "PROPN", "PUNCT"],
+            lemmas=["Marie", "Curie", "travailler", "à", "Paris", "."],
+            morphs=["", "", "Mood=Ind|Tense=Pres", "", "", ""],
+            heads=[1, 2, 2, 4, 2, 2],
+            deps=["flat", "nsubj", "ROOT", "case", "obl", "punct"],
+            ents=["B-PER", "I-PER", "O", "O", "B-LOC", "O"],
+        )
+        if number == 2:
+            docs.append(doc)  # no span group
+            continue
+        doc.ents = [SpacySpan(doc, 0, 2, "PER", kb_id="Q7186"), doc.ents[1]]
+        doc.spans["sc"] = [SpacySpan(doc, 0, 2, "PER", span_id="s1"), doc[4:5]]
+        doc.spans["sc"].attrs["source"] = f"export {number}"
+        doc.spans["other"] = [SpacySpan(doc, 2, 5, "MISC", kb_id="Q1")]
+        doc.spans["same"] = doc.spans["other"]  # one group, two keys
+        doc.cats = {"news": 1.0}
+        doc.user_data["note"] = number
+        doc._.rel = {(0, 4): {"works_for": 1.0}}
+        docs.append(doc)
+    return docs
+
+
+def test_streamed_docbin_writes_the_bytes_of_docbin_for_every_field(tmp_path: Path) -> None:
+    docs = _rich_docs()
+    streamed = StreamedDocBin(tmp_path)
+    for doc in docs:
+        streamed.add(doc)
+    streamed.to_disk(tmp_path / "streamed.spacy")
+    streamed.close()
+    expected = DocBin(docs=docs, store_user_data=True).to_bytes()
+    assert (tmp_path / "streamed.spacy").read_bytes() == expected
+    back = list(DocBin().from_disk(tmp_path / "streamed.spacy").get_docs(Vocab()))
+    assert set(back[0].spans) == {"sc", "other", "same"}
+    assert back[0].spans["sc"].attrs == {"source": "export 0"}
+    assert back[0].ents[0].kb_id_ == "Q7186"
 
 
 def test_streamed_docbin_does_not_hold_the_docs_it_was_given(tmp_path: Path) -> None:
