@@ -159,7 +159,8 @@ def test_streamed_docbin_writes_the_bytes_of_docbin(tmp_path: Path, count: int, 
 def _rich_docs() -> list[Doc]:
     """Docs with what ``DocBin.add`` reads set: tags, lemmas, morphology, dependencies, entities
     with knowledge-base ids, span groups under two keys, one group kept under two keys, a group
-    with attributes, spans with ids; and a Doc with no span group at all."""
+    with attributes, spans with ids; a Doc with no span group at all, and one whose word is
+    ``_``, spaCy's empty morphology."""
     ensure_rel_extension()
     vocab = Vocab()
     words = ["Marie", "Curie", "travaille", "à", "Paris", "."]
@@ -188,11 +189,15 @@ def _rich_docs() -> list[Doc]:
         doc.user_data["note"] = number
         doc._.rel = {(0, 4): {"works_for": 1.0}}
         docs.append(doc)
+    docs.append(Doc(vocab, words=["_", "tiret"], morphs=["_", "Number=Sing"]))  # "_" a word
     return docs
 
 
-def test_streamed_docbin_writes_the_bytes_of_docbin_for_every_field(tmp_path: Path) -> None:
-    docs = _rich_docs()
+@pytest.mark.parametrize("count", [3, 4])  # without, then with, the word "_"
+def test_streamed_docbin_writes_the_bytes_of_docbin_for_every_field(
+    tmp_path: Path, count: int
+) -> None:
+    docs = _rich_docs()[:count]
     streamed = StreamedDocBin(tmp_path)
     for doc in docs:
         streamed.add(doc)

@@ -29,7 +29,19 @@ from typing import Any
 
 import numpy
 import srsly
-from spacy.attrs import SPACY
+from spacy.attrs import (
+    DEP,
+    ENT_ID,
+    ENT_KB_ID,
+    ENT_TYPE,
+    LEMMA,
+    MORPH,
+    NORM,
+    ORTH,
+    SPACY,
+    TAG,
+)
+from spacy.morphology import Morphology
 from spacy.tokens import Doc, DocBin
 from spacy.tokens import Span as SpacySpan
 
@@ -222,17 +234,15 @@ class StreamedDocBin(DocBin):
             tokens = tokens.reshape((tokens.shape[0], 1))
         spaces = numpy.asarray(doc.to_array(SPACY).reshape((-1, 1)), dtype=bool)
         strings = self.strings
-        for token in doc:
-            strings.add(token.text)
-            strings.add(token.tag_)
-            strings.add(token.lemma_)
-            strings.add(token.norm_)
-            strings.add(str(token.morph))
-            strings.add(token.dep_)
-            strings.add(token.ent_type_)
-            strings.add(token.ent_kb_id_)
-            strings.add(token.ent_id_)
         known = doc.vocab.strings
+        # each token's text, tag_, lemma_, norm_, dep_, ent_type_, ent_kb_id_, ent_id_ and
+        # str(morph), as DocBin.add adds them, taken from the Doc's arrays: each distinct value
+        # once, not nine property reads a token
+        values = doc.to_array(_STRING_ATTRS)
+        strings.update(map(known.__getitem__, numpy.unique(values[:, :-1]).tolist()))
+        for key in numpy.unique(values[:, -1]).tolist():  # MORPH: str() of the analysis
+            morph = known[key]
+            strings.add("" if morph == Morphology.EMPTY_MORPH else morph)
         for group in doc.spans.values():
             for span in group:
                 strings.add(span.label_)
@@ -289,6 +299,8 @@ class StreamedDocBin(DocBin):
 
 
 _COPY_CHUNK = 1024 * 1024
+_STRING_ATTRS = [ORTH, TAG, LEMMA, NORM, DEP, ENT_TYPE, ENT_KB_ID, ENT_ID, MORPH]
+"""The token attributes whose strings ``DocBin.add`` keeps (``MORPH`` last: see ``add``)."""
 _SPAN_FIELDS = ">QQQllll"  # id, kb_id, label, start, end, start_char, end_char
 
 
