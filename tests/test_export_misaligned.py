@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from annotator.io.alignment import words_and_spaces
+from annotator.io.alignment import _words_and_spaces, words_and_spaces
 from annotator.model import Document, Relation, Span
 from annotator.services.exporting import export_project
 from annotator.store import Project
@@ -99,3 +100,20 @@ def test_unknown_policy_is_refused(misaligned: Project, tmp_path: Path) -> None:
 def test_words_and_spaces_rebuild_the_text(text: str, tokens: tuple) -> None:
     words, spaces = words_and_spaces(text, tokens)
     assert "".join(w + (" " if s else "") for w, s in zip(words, spaces, strict=True)) == text
+
+
+def test_words_and_spaces_of_plain_texts_are_those_of_any_text() -> None:
+    """The comprehensions for the usual text give what the step-by-step path gives, on random
+    texts of words, single and double spaces, line ends and tabs, with tokens of whitespace,
+    leading and trailing gaps, and untokenized stretches."""
+    rng = random.Random(7)
+    pieces = ["mot", "Paris", "l'", ",", " ", " ", " ", "  ", "\n", " \n", "\t", "_"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, rng.randint(0, 10))))
+        tokens = tuple(
+            (start, end)
+            for start, end in zip(cuts[::2], cuts[1::2], strict=False)
+            if start < end and (rng.random() < 0.8 or not text[start:end].isspace())
+        )
+        assert words_and_spaces(text, tokens) == _words_and_spaces(text, tokens), (text, tokens)

@@ -35,6 +35,23 @@ def words_and_spaces(text: str, tokens: TokenOffsets) -> tuple[list[str], list[b
     A single space after a token is that token's whitespace; any other gap becomes tokens of
     its own (whitespace runs and, if a gap holds other characters, those), as spaCy does.
     """
+    if tokens and not tokens[0][0]:
+        # the usual text: tokens from its start, one space or none between them, no token of
+        # whitespace; its words and spaces taken by comprehensions, not a step a token
+        words = [text[start:end] for start, end in tokens]
+        ends = [end for _, end in tokens]
+        gaps = [text[end:start] for end, (start, _) in zip(ends, tokens[1:], strict=False)]
+        gaps.append(text[ends[-1] :])
+        if set(gaps) <= _PLAIN_GAPS and not any(map(str.isspace, words)):
+            return words, [gap == " " for gap in gaps]
+    return _words_and_spaces(text, tokens)
+
+
+_PLAIN_GAPS = frozenset({"", " "})
+
+
+def _words_and_spaces(text: str, tokens: TokenOffsets) -> tuple[list[str], list[bool]]:
+    """``words_and_spaces`` of any text, gaps of any kind, a token at a time."""
     words: list[str] = []
     spaces: list[bool] = []
 
