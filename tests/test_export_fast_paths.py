@@ -146,14 +146,17 @@ def _docs(count: int, words: int, vocabulary: int = 0) -> list[Doc]:
 
 @pytest.mark.parametrize(("count", "words"), [(0, 0), (1, 3), (3, 1000)])  # 1000: >64 KiB
 def test_streamed_docbin_writes_the_bytes_of_docbin(tmp_path: Path, count: int, words: int) -> None:
-    docs = _docs(count, words)
-    streamed = StreamedDocBin(tmp_path)
+    _same_bytes_as_docbin(_docs(count, words), tmp_path / "streamed.spacy")
+
+
+def _same_bytes_as_docbin(docs: list[Doc], path: Path) -> None:
+    """``StreamedDocBin`` writes to ``path`` the bytes of spaCy's own ``DocBin``."""
+    streamed = StreamedDocBin(path.parent)
     for doc in docs:
         streamed.add(doc)
-    streamed.to_disk(tmp_path / "streamed.spacy")
+    streamed.to_disk(path)
     streamed.close()
-    expected = DocBin(docs=docs, store_user_data=True).to_bytes()
-    assert (tmp_path / "streamed.spacy").read_bytes() == expected
+    assert path.read_bytes() == DocBin(docs=docs, store_user_data=True).to_bytes()
 
 
 def _rich_docs() -> list[Doc]:
@@ -197,14 +200,7 @@ def _rich_docs() -> list[Doc]:
 def test_streamed_docbin_writes_the_bytes_of_docbin_for_every_field(
     tmp_path: Path, count: int
 ) -> None:
-    docs = _rich_docs()[:count]
-    streamed = StreamedDocBin(tmp_path)
-    for doc in docs:
-        streamed.add(doc)
-    streamed.to_disk(tmp_path / "streamed.spacy")
-    streamed.close()
-    expected = DocBin(docs=docs, store_user_data=True).to_bytes()
-    assert (tmp_path / "streamed.spacy").read_bytes() == expected
+    _same_bytes_as_docbin(_rich_docs()[:count], tmp_path / "streamed.spacy")
     back = list(DocBin().from_disk(tmp_path / "streamed.spacy").get_docs(Vocab()))
     assert set(back[0].spans) == {"sc", "other", "same"}
     assert back[0].spans["sc"].attrs == {"source": "export 0"}
