@@ -2,7 +2,8 @@
 
 The same function serves ``annotator export`` and the window (which passes ``progress`` and
 ``cancel`` from its worker). It reads the project in one read transaction, so an edit made
-meanwhile in another window is in the export whole or not at all. Files are written in a hidden
+meanwhile in another window is in the export whole or not at all (a large export from the
+command line reads in two, of one state: ``export_halves``). Files are written in a hidden
 folder beside the output and put in place only when the whole export succeeded, so a failed,
 cancelled or killed export leaves what was there before (``export_output`` has the rules).
 """
