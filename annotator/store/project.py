@@ -758,20 +758,16 @@ class Project:
         ``statuses`` writes (``export_rows``, then the service's relation check), counted by
         SQLite without reading a row."""
         kept = ",".join("?" * len(statuses))
-        spans = relations = 0
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            spans += self.db.execute(
-                f"SELECT count(*) FROM spans WHERE doc_id IN ({marks}) AND status IN ({kept})",
-                [*chunk, *statuses],
-            ).fetchone()[0]
-            relations += self.db.execute(
-                "SELECT count(*) FROM relations r JOIN spans h ON h.id = r.head "
-                f"JOIN spans c ON c.id = r.child WHERE r.doc_id IN ({marks}) "
-                f"AND r.status IN ({kept}) AND h.status IN ({kept}) AND c.status IN ({kept})",
-                [*chunk, *statuses, *statuses, *statuses],
-            ).fetchone()[0]
-        return spans, relations
+        spans = f"SELECT count(*) FROM spans WHERE doc_id IN ({{marks}}) AND status IN ({kept})"
+        relations = (
+            "SELECT count(*) FROM relations r JOIN spans h ON h.id = r.head "
+            "JOIN spans c ON c.id = r.child WHERE r.doc_id IN ({marks}) "
+            f"AND r.status IN ({kept}) AND h.status IN ({kept}) AND c.status IN ({kept})"
+        )
+        return (
+            sum(count for (count,) in self._rows_in(spans, ids, statuses)),
+            sum(count for (count,) in self._rows_in(relations, ids, [*statuses] * 3)),
+        )
 
     def _rows_by_document(
         self,
@@ -855,11 +851,15 @@ class Project:
         )
         return lengths
 
-    def _rows_in(self, sql: str, values: Sequence[Any]) -> Iterator[tuple]:
+    def _rows_in(
+        self, sql: str, values: Sequence[Any], after: Sequence[Any] = ()
+    ) -> Iterator[tuple]:
         """The rows of ``sql`` whose ``IN ({marks})`` takes ``values``, a chunk of them at a
-        time (under SQLite's limit on variables)."""
+        time (under SQLite's limit on variables); ``after`` are the parameters that follow."""
         for chunk in _chunks(values):
-            yield from self.db.execute(sql.replace("{marks}", ",".join("?" * len(chunk))), chunk)
+            yield from self.db.execute(
+                sql.replace("{marks}", ",".join("?" * len(chunk))), [*chunk, *after]
+            )
 
     def _remember_text_lengths(self, lengths: Iterable[tuple[int, int]]) -> None:
         if len(self._text_lengths) >= TEXT_LENGTHS_KEPT:
