@@ -239,6 +239,34 @@ def test_worker_connection_sees_committed_edits(project: Project, doc_id: int) -
         assert len(worker.spans(doc_id)) == 1
 
 
+def test_a_transaction_that_reads_first_waits_for_another_writer_instead_of_failing(
+    project: Project, doc_id: int
+) -> None:
+    """An edit reads (its ``before``), then writes. Begun deferred, a write committed by
+    another connection in between (the window's tokens, stored by a worker) made SQLite refuse
+    the edit at once, "database is locked", without waiting: the window said "edit not saved"
+    now and then. Begun for writing, the other writer waits for the edit instead."""
+    import threading
+
+    other_wrote = threading.Event()
+
+    def other_writer() -> None:
+        with project.worker_connection() as worker:
+            worker.set_state("tokens", "stored")
+        other_wrote.set()
+
+    with project.transaction():
+        assert project.spans(doc_id) == []  # the edit's read
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        other_wrote.wait(timeout=1.0)  # deferred: it commits now; else it waits for us
+        project.insert_span(Span(doc_id=doc_id, start=0, end=10, label="PER"))
+    writer.join(timeout=10)
+    assert other_wrote.is_set()
+    assert len(project.spans(doc_id)) == 1
+    assert project.get_state("tokens") == "stored"
+
+
 def test_a_failed_transaction_leaves_nothing(project: Project) -> None:
     with pytest.raises(RuntimeError), project.transaction():
         project.add_document(Document(text="kept?"))

@@ -58,8 +58,8 @@ class PlainDatabase:
 
     @contextmanager
     def atomic(self) -> Iterator[PlainDatabase]:
-        """``Database.atomic``: one transaction, or a savepoint inside one; rolled back when
-        the block raises (unless the error ended the transaction already)."""
+        """``Database.atomic``: one write transaction, or a savepoint inside one; rolled back
+        when the block raises (unless the error ended the transaction already)."""
         conn = self.conn
         if conn.in_transaction:
             savepoint = f"annotator_{next(_SAVEPOINTS)}"
@@ -73,7 +73,10 @@ class PlainDatabase:
                 raise
             conn.execute(f"RELEASE SAVEPOINT {savepoint}")
             return
-        conn.execute("BEGIN")
+        # for writing from the start: a deferred transaction that reads, then writes after
+        # another connection committed, is refused at once ("database is locked") instead of
+        # waiting out the busy timeout
+        conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
         except BaseException:
