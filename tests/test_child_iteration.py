@@ -4,15 +4,19 @@ them (``services.child_iteration``, which an import of large files reads through
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import subprocess
 import threading
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from annotator.errors import AnnotatorError, FormatError
 from annotator.io.records import ImportedRelation
 from annotator.services import child_iteration
-from annotator.services.child_iteration import iterate_in_child
+from annotator.services.child_iteration import child_started, iterate_in_child
 
 
 def test_every_item_comes_back_in_order_across_batches() -> None:
@@ -93,3 +97,49 @@ def test_leaving_early_stops_a_child_that_would_never_end() -> None:
 def test_a_relation_read_from_a_file_pickles_whole() -> None:
     relation = ImportedRelation("3", "7", "works_for", "suggested", 0.25, "model:fr@1")
     assert pickle.loads(pickle.dumps(relation, protocol=pickle.HIGHEST_PROTOCOL)) == relation
+
+
+def test_the_first_items_come_before_a_whole_batch_is_made(tmp_path: Path) -> None:
+    """The child reads lines from a pipe that holds a first batch's worth and no more: the
+    parent gets them while the child waits for the next line."""
+    fifo = tmp_path / "lines"
+    os.mkfifo(fifo)
+    received: list[str] = []
+
+    def read_first() -> None:
+        with child_started("builtins:open") as child:
+            items = child.items(str(fifo))
+            with fifo.open("w") as lines:  # opens once the child opens it
+                lines.writelines(f"line {n}\n" for n in range(child_iteration.FIRST_BATCH_ITEMS))
+                lines.flush()
+                received.append(next(items))
+                received.append(next(items))
+
+    reader = threading.Thread(target=read_first, daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "no item came before a whole batch was read"
+    assert received == ["line 0\n", "line 1\n"]
+
+
+def test_a_child_started_ahead_computes_the_argument_given_later() -> None:
+    with child_started("builtins:range") as child:
+        assert list(child.items(5)) == [0, 1, 2, 3, 4]
+        with pytest.raises(RuntimeError, match="one argument"):
+            child.items(3)
+
+
+def test_a_child_never_given_its_argument_is_stopped_when_the_block_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    children: list[subprocess.Popen[bytes]] = []
+    real_popen = child_iteration.subprocess.Popen
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        children.append(real_popen(*args, **kwargs))
+        return children[-1]
+
+    monkeypatch.setattr(child_iteration.subprocess, "Popen", recorded)
+    with child_started("itertools:count"):
+        assert children[0].poll() is None
+    assert children[0].poll() is not None  # stopped and waited for

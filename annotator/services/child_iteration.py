@@ -8,8 +8,11 @@ whatever state they were in. Nor is it multiprocessing's "spawn" (as the propaga
 and the suggest pool are started): that runs the parent's main script again in the child, and
 ``annotator``'s imports the whole CLI (typer, rich: half a second) before the first record.
 
-What passes between the two is pickled: the argument once, then the items in batches. The
-pipe holds about one batch, so the child is never far ahead and memory stays flat. An error
+What passes between the two is pickled: the target, then the argument, then the items in
+batches. A child may be started before its argument is known (``child_started``): it imports its
+target's module meanwhile, so that the interpreter's start-up is not waited for when the work
+is ready. The first batch is small, so that the parent has something to do at once; the pipe
+holds about one batch, so the child is never far ahead and memory stays flat. An error
 raised in the child is raised again here, as itself (the same type and one-line message), after
 the items it yielded before it; a child that dies gives one line with its exit code and the last
 line it wrote to stderr. Leaving the ``with`` block, for any reason, stops the child.
@@ -35,6 +38,9 @@ from annotator.errors import AnnotatorError
 
 BATCH_ITEMS = 250
 """Items sent at once: one pickle, one write and one read per batch, not per item."""
+FIRST_BATCH_ITEMS = 25
+"""Items of the first batch: the parent waits for it (an import's 250 records took the child
+0.09 s to read and check), and can start on 25 at once."""
 QUEUED_BATCHES = 4
 """Batches the child computes ahead of the parent at most."""
 
@@ -51,6 +57,57 @@ def iterate_in_child(target: str, argument: Any) -> Iterator[Iterator[Any]]:
     """The items of ``function(argument)``, ``target`` being ``"module:function"``, computed
     in a child process; ``argument`` and the items must pickle. The child is stopped when the
     block ends, whether its items were all read or not."""
+    with child_started(target) as child:
+        yield child.items(argument)
+
+
+class StartedChild:
+    """A child process that has its target and waits for its argument (``child_started``)."""
+
+    def __init__(self, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        self._process = process
+        self._stdin: IO[bytes] = process.stdin
+        self._stdout: IO[bytes] = process.stdout
+        self._errors = errors
+        self._given = False
+
+    def items(self, argument: Any) -> Iterator[Any]:
+        """The items of the target's function of ``argument``, as the child yields them (once
+        per child)."""
+        if self._given:
+            raise RuntimeError("a child process computes one argument's items")
+        self._given = True
+        try:
+            pickle.dump(argument, self._stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._stdin.close()
+        except BrokenPipeError:
+            pass  # it stopped at start-up: said when its output ends
+        return _items(self._process, self._stdout, self._errors)
+
+    def stop(self) -> None:
+        """Kill it if it still runs, and wait for it."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+
+    def _send_target(self, target: str) -> None:
+        with suppress(BrokenPipeError):  # it stopped at start-up: said when its output ends
+            pickle.dump(target, self._stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._stdin.flush()
+
+    def _close(self) -> None:
+        self.stop()
+        self._stdout.close()
+        with suppress(BrokenPipeError):
+            self._stdin.close()
+
+
+@contextmanager
+def child_started(target: str) -> Iterator[StartedChild]:
+    """A child process for ``target`` (``"module:function"``), started now: it imports the
+    module while the caller gets the argument ready (``StartedChild.items``). Stopped when the
+    block ends, whether it was given its argument or not."""
     package_root = str(Path(__file__).resolve().parents[2])
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(
@@ -64,19 +121,12 @@ def iterate_in_child(target: str, argument: Any) -> Iterator[Iterator[Any]]:
             stderr=errors,
             env=environment,
         )
-        assert child.stdin is not None and child.stdout is not None
+        started = StartedChild(child, errors)
         try:
-            try:
-                pickle.dump((target, argument), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                child.stdin.close()
-            except BrokenPipeError:
-                pass  # it stopped at start-up: said below, when its output ends
-            yield _items(child, child.stdout, errors)
+            started._send_target(target)
+            yield started
         finally:
-            if child.poll() is None:
-                child.kill()
-            child.wait()
-            child.stdout.close()
+            started._close()
 
 
 def _items(child: subprocess.Popen[bytes], output: IO[bytes], errors: IO[bytes]) -> Iterator[Any]:
@@ -104,15 +154,20 @@ def _stopped(child: subprocess.Popen[bytes], errors: IO[bytes]) -> str:
 
 
 def _serve(source: IO[bytes], sink: IO[bytes]) -> None:
-    """The child's side: read ``(target, argument)``, send the items in batches, then
+    """The child's side: read the target and import its module, then read the argument (none:
+    the parent did not need this child after all), send the items in batches, then
     ``("done", None)``, or the items before an error and then the error.
 
     A thread writes the pickled batches, so that the next batch is computed while the parent
     reads the last one (a write blocks until the parent has read nearly all of it); at most
     ``QUEUED_BATCHES`` wait for it."""
-    target, argument = pickle.load(source)
+    target = pickle.load(source)
     module, name = target.split(":")
     function: Callable[[Any], Iterator[Any]] = getattr(importlib.import_module(module), name)
+    try:
+        argument = pickle.load(source)
+    except EOFError:  # closed without an argument: not needed
+        return
     gc.disable()  # records make no cycles (see ``registry.collector_paused``); it only scans
     outgoing: queue.Queue[bytes | None] = queue.Queue(QUEUED_BATCHES)
     writer = threading.Thread(target=_write_all, args=(outgoing, sink), daemon=True)
@@ -122,12 +177,14 @@ def _serve(source: IO[bytes], sink: IO[bytes]) -> None:
         outgoing.put(pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL))
 
     batch: list[Any] = []
+    size = FIRST_BATCH_ITEMS
     try:
         for item in function(argument):
             batch.append(item)
-            if len(batch) >= BATCH_ITEMS:
+            if len(batch) >= size:
                 send("items", batch)
                 batch = []
+                size = BATCH_ITEMS
     except Exception as error:  # raised again in the parent, as itself
         send("items", batch)
         send("error", _portable(error))
