@@ -19,7 +19,7 @@ from speed_corpus import build
 
 from annotator.errors import AnnotatorError, Cancelled
 from annotator.io.records import ExportReport
-from annotator.services import export_halves
+from annotator.services import child_iteration, export_halves
 from annotator.services.exporting import export_project_file
 
 MANIFEST = ".annotator-export.json"
@@ -129,12 +129,25 @@ def test_each_part_of_a_split_is_written_in_two(
     )
 
 
+class _GivingChild:
+    """A second process that gives ``results`` whatever it is asked."""
+
+    def __init__(self, results: Iterator[Any]) -> None:
+        self.results = results
+
+    def items(self, _argument: Any) -> Iterator[Any]:
+        return self.results
+
+    def stop(self) -> None:
+        pass
+
+
 def _second_process_giving(monkeypatch: pytest.MonkeyPatch, results: Iterator[Any]) -> None:
     @contextmanager
-    def child(_target: str, _argument: Any) -> Iterator[Iterator[Any]]:
-        yield results
+    def child(_target: str) -> Iterator[_GivingChild]:
+        yield _GivingChild(results)
 
-    monkeypatch.setattr(export_halves, "iterate_in_child", child)
+    monkeypatch.setattr(export_halves, "child_started", child)
     monkeypatch.setattr(export_halves, "MIN_DOCUMENTS", 2)
     monkeypatch.setattr(export_halves, "usable_cores", lambda: 2)
 
@@ -197,6 +210,136 @@ def test_progress_runs_to_the_total_without_going_back(
     assert dones == sorted(dones)
     assert seen[-1][1] == report.documents
     assert max(dones) <= report.documents
+
+
+@pytest.fixture
+def ahead(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The command starts a second process ahead on any project file; gives, for each part
+    written in two, whether its second process was the one started ahead."""
+    monkeypatch.setattr(export_halves, "AHEAD_FROM_BYTES", 0)
+    monkeypatch.setattr(export_halves, "usable_cores", lambda: 2)
+    taken: list[bool] = []
+    take = export_halves.SecondProcesses.take
+
+    @contextmanager
+    def recorded(self: export_halves.SecondProcesses) -> Iterator[tuple[Any, bool]]:
+        with take(self) as (child, was_ahead):
+            taken.append(was_ahead)
+            yield child, was_ahead
+
+    monkeypatch.setattr(export_halves.SecondProcesses, "take", recorded)
+    return taken
+
+
+@pytest.fixture
+def processes(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Every second process started, to see that each has ended."""
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = child_iteration.subprocess.Popen
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(child_iteration.subprocess, "Popen", recorded)
+    return started
+
+
+@pytest.mark.parametrize("format", ["doccano", "conll"])
+def test_a_second_process_started_ahead_writes_the_file_of_one(
+    corpus: Path,
+    tmp_path: Path,
+    halves: list[int],
+    ahead: list[bool],
+    processes: list[subprocess.Popen[bytes]],
+    format: str,
+) -> None:
+    """Started before the project is opened, it writes its share; a split's second part takes
+    a process of its own."""
+    options = {"format": format, "status": "all", "spans": "all", "split": (0.5, 0.5)}
+    two = _export(corpus, tmp_path / "two", 2, **options)
+    assert ahead == [True, False]
+    one = _export(corpus, tmp_path / "one", 1, **options)
+    for part in sorted(p.name for p in (tmp_path / "one").iterdir()):
+        assert (tmp_path / "two" / part).read_bytes() == (tmp_path / "one" / part).read_bytes()
+    _same_report(one, two)
+    assert len(processes) == 3  # ahead, the second part's, and the one-process export's
+    assert all(process.poll() is not None for process in processes)
+
+
+def test_a_process_started_ahead_and_not_needed_is_stopped(
+    corpus: Path, tmp_path: Path, ahead: list[bool], processes: list[subprocess.Popen[bytes]]
+) -> None:
+    """A project file large enough, and parts too small for two processes."""
+    report = _export(corpus, tmp_path / "out.jsonl", 2, status="all")
+    assert report.documents < export_halves.MIN_DOCUMENTS
+    assert ahead == []
+    assert len(processes) == 1 and processes[0].poll() is not None
+
+
+@pytest.mark.parametrize(
+    ("format", "limit", "expected"),
+    [
+        ("doccano", 0, True),
+        ("conll", 0, True),
+        ("doccano", None, False),  # the file is smaller than the limit
+        ("brat", 0, False),  # a folder of files: never in two processes
+        ("spacy", 0, False),
+        ("no-such-format", 0, False),  # refused later, with the known formats
+    ],
+)
+def test_only_a_large_file_of_a_joinable_format_starts_a_process_ahead(
+    corpus: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    format: str,
+    limit: int | None,
+    expected: bool,
+) -> None:
+    monkeypatch.setattr(export_halves, "usable_cores", lambda: 2)
+    if limit is not None:
+        monkeypatch.setattr(export_halves, "AHEAD_FROM_BYTES", limit)
+    assert export_halves.worth_starting_ahead(format, corpus) is expected
+    assert not export_halves.worth_starting_ahead(format, corpus.with_name("missing"))
+    monkeypatch.setattr(export_halves, "usable_cores", lambda: 1)
+    assert not export_halves.worth_starting_ahead(format, corpus)
+
+
+def test_a_process_started_ahead_is_stopped_when_its_part_ends(
+    processes: list[subprocess.Popen[bytes]],
+) -> None:
+    """Not at the end of the command: a part cut short (cancelled, failed) leaves no process
+    writing beside the output while it is cleaned up."""
+    with export_halves.SecondProcesses() as second:
+        second.start()
+        with second.take() as (_child, was_ahead):
+            assert was_ahead and processes[0].poll() is None
+        assert processes[0].poll() is not None
+        with second.take() as (_child, was_ahead):
+            assert not was_ahead and processes[1].poll() is None
+        assert processes[1].poll() is not None
+
+
+def test_cancelled_with_a_process_started_ahead_leaves_nothing(
+    corpus: Path,
+    tmp_path: Path,
+    halves: list[int],
+    ahead: list[bool],
+    processes: list[subprocess.Popen[bytes]],
+) -> None:
+    seen: list[int] = []
+    folder = tmp_path / "out"
+    with pytest.raises(Cancelled):
+        _export(
+            corpus,
+            folder / "out.jsonl",
+            2,
+            status="all",
+            cancel=lambda: len(seen) > 1,
+            progress=lambda done, total: seen.append(done),
+        )
+    assert ahead == [True]
+    assert list(folder.iterdir()) == []
+    assert all(process.poll() is not None for process in processes)
 
 
 def _doccano_source(path: Path, documents: int) -> None:

@@ -7,6 +7,10 @@ doccano, CoNLL, Prodigy, our JSONL) can have its second half read and written on
 machine's second core meanwhile. A writer that reads tokens finds them committed: the export
 makes the missing ones before its read transaction when it writes in two processes.
 
+The command starts the second process ahead (``SecondProcesses.start``), while it opens the
+project and selects the documents: the interpreter's start-up (0.3 to 0.4 s) is then over when
+the second half is ready to go, and the two halves are of one size.
+
 Both processes must read the same state of the project. Only ``export_project_file`` (the
 command line) asks for two processes: it holds the project's writer lock, so no other process
 writes, and it writes nothing itself until the export is done. The window exports in one
@@ -25,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +43,7 @@ from annotator.io.registry import (
     collector_paused,
     part_path,
 )
-from annotator.services.child_iteration import iterate_in_child, usable_cores
+from annotator.services.child_iteration import StartedChild, child_started, usable_cores
 from annotator.services.export_records import export_documents
 from annotator.store import Project
 
@@ -46,7 +51,14 @@ MIN_DOCUMENTS = 2_000
 """Documents in a part at least: below, the second interpreter's start-up (0.3 to 0.4 s)
 costs about what it saves."""
 SECOND_SHARE = 0.45
-"""The second process' share of a part's documents: it starts 0.3 to 0.4 s after this one."""
+"""The second process' share of a part's documents when it starts with the part: 0.3 to 0.4 s
+after this process begins writing."""
+SECOND_SHARE_AHEAD = 0.48
+"""Its share when it was started ahead (``SecondProcesses.start``): ready when the part is."""
+AHEAD_FROM_BYTES = 16 * 2**20
+"""Project files of this size and more: the command starts a second process ahead of knowing
+whether a part has ``MIN_DOCUMENTS`` (10,000 documents of the benchmark's corpus: 200 MB)."""
+TARGET = f"{__name__}:write_second_half"
 
 Stream = Callable[[Sequence[int], float], Iterator[ExportDocument]]
 """The service's documents of these ids, each counted as this many for its progress."""
@@ -64,6 +76,52 @@ class SecondHalf:
     first_ids: list[int]  # the first half's documents, whose entities and relations it counts
     numbered: bool  # whether to count them (``WriterEntry.numbered``)
     options: dict[str, Any] = field(default_factory=dict)  # the writer's other keywords
+
+
+class SecondProcesses:
+    """The second processes of an export's parts: the first may have been started ahead
+    (``start``), the others are started with their part. Leaving the block stops any still
+    running (one started ahead and not needed)."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._ready: StartedChild | None = None
+
+    def __enter__(self) -> SecondProcesses:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
+
+    def start(self) -> None:
+        """Start one now, for the first part written in two processes."""
+        if self._ready is None:
+            self._ready = self._stack.enter_context(child_started(TARGET))
+
+    @contextmanager
+    def take(self) -> Iterator[tuple[StartedChild, bool]]:
+        """A second process, and whether it was started ahead."""
+        if self._ready is not None:
+            child, self._ready = self._ready, None
+            try:
+                yield child, True
+            finally:  # as ``child_started`` stops the others: not left writing
+                child.stop()
+        else:
+            with child_started(TARGET) as child:
+                yield child, False
+
+
+def worth_starting_ahead(format: str, project_path: Path) -> bool:
+    """Whether the export command of ``format`` from ``project_path`` is likely to write a part
+    in two processes: a joinable format, two cores, and a large project file."""
+    entry = WRITERS.get(format)
+    if entry is None or not (entry.joinable and entry.suffix) or usable_cores() < 2:
+        return False
+    try:
+        return project_path.stat().st_size >= AHEAD_FROM_BYTES
+    except OSError:
+        return False
 
 
 def in_halves(entry: WriterEntry, documents: int, processes: int) -> bool:
@@ -87,23 +145,29 @@ def write_in_halves(
     part: str | None,
     options: dict[str, Any],
     report: ExportReport,
+    processes: SecondProcesses | None = None,
 ) -> None:
     """Write the part ``ids`` to ``staged`` as ``entry.write`` would, the last
-    ``SECOND_SHARE`` of them in a second process."""
-    cut = len(ids) - int(len(ids) * SECOND_SHARE)
+    ``SECOND_SHARE`` of them (``SECOND_SHARE_AHEAD`` when ``processes`` has one started
+    ahead) in a second process."""
     target = part_path(staged, part, entry.suffix)
-    second = SecondHalf(
-        project=project.path,
-        format=entry.name,
-        ids=list(ids[cut:]),
-        statuses=statuses,
-        output=staged.parent / f".{target.name}.second",  # beside, not in, the staged output
-        first_ids=list(ids[:cut]),
-        numbered=entry.numbered,
-        options=options,
-    )
-    weight = len(ids) / cut  # both halves go at about the same pace
-    with iterate_in_child(f"{__name__}:write_second_half", second) as results:
+    with ExitStack() as stack:
+        if processes is None:
+            processes = stack.enter_context(SecondProcesses())
+        child, ahead = stack.enter_context(processes.take())
+        cut = len(ids) - int(len(ids) * (SECOND_SHARE_AHEAD if ahead else SECOND_SHARE))
+        second = SecondHalf(
+            project=project.path,
+            format=entry.name,
+            ids=list(ids[cut:]),
+            statuses=statuses,
+            output=staged.parent / f".{target.name}.second",  # beside, not in, the staged output
+            first_ids=list(ids[:cut]),
+            numbered=entry.numbered,
+            options=options,
+        )
+        results = child.items(second)
+        weight = len(ids) / cut  # both halves go at about the same pace
         before = report.spans, report.relations
         entry.write(stream(ids[:cut], weight), staged, part=part, report=report, **options)
         written = report.spans - before[0], report.relations - before[1]

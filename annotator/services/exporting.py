@@ -25,7 +25,12 @@ from annotator.errors import Cancelled, ExportError, ProjectLockedError, Project
 from annotator.io.alignment import MisalignedPolicy
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS, collector_paused
-from annotator.services.export_halves import in_halves, write_in_halves
+from annotator.services.export_halves import (
+    SecondProcesses,
+    in_halves,
+    worth_starting_ahead,
+    write_in_halves,
+)
 from annotator.services.export_output import prepared_output
 from annotator.services.export_records import export_documents
 from annotator.services.tokenizing import ensure_tokens
@@ -164,6 +169,7 @@ def export_project(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     processes: int = 1,
+    second_processes: SecondProcesses | None = None,
 ) -> ExportReport:
     """Write the selected documents of ``project`` as ``format`` to ``output``.
 
@@ -179,7 +185,7 @@ def export_project(
     joinable format (doccano, CoNLL, Prodigy, annotator) write its second half in a second
     process; only for a caller that holds the project's writer lock and writes nothing
     meanwhile (``export_halves``). The missing tokens are then made, and committed, before
-    the export reads the project.
+    the export reads the project. ``second_processes`` may hold one started ahead.
     """
     options = export_options(
         format=format,
@@ -200,7 +206,9 @@ def export_project(
                 # a second process reads only committed tokens: made before the snapshot
                 ensure_tokens(project, _selected_ids(project, options), cancel=cancel)
             with project.snapshot(), collector_paused():
-                report = _write_export(project, options, target.staged, progress, cancel, processes)
+                report = _write_export(
+                    project, options, target.staged, progress, cancel, processes, second_processes
+                )
             report.warnings.extend(target.notes)
             staged_files = list(report.files)
             report.rename_files(
@@ -221,6 +229,7 @@ def _write_export(
     progress: Progress | None,
     cancel: Callable[[], bool] | None,
     processes: int = 1,
+    second_processes: SecondProcesses | None = None,
 ) -> ExportReport:
     """Write the selected documents, each part, to ``staged``; a large part of a joinable
     format in two processes when ``processes`` allows (``export_halves``)."""
@@ -281,7 +290,16 @@ def _write_export(
                 )
         if in_halves(entry, len(ids), processes):
             write_in_halves(
-                project, entry, ids, statuses, stream, staged, part, writer_options, report
+                project,
+                entry,
+                ids,
+                statuses,
+                stream,
+                staged,
+                part,
+                writer_options,
+                report,
+                second_processes,
             )
             written = report.documents  # what the progress shows from here
         else:
@@ -322,14 +340,18 @@ def export_project_file(path: Path, read_only: bool = False, **options: Any) -> 
     open, or when this user may not write it (the export is then not in its edit log).
 
     Opened for writing, it holds the project's writer lock, so no other process writes while it
-    exports: a large doccano export then takes a second process (``export_halves``)."""
-    try:
-        project = Project.open(path, read_only=read_only)
-    except (ProjectLockedError, ProjectNotWritableError):
-        project = Project.open(path, read_only=True)
-    with project:
-        options.setdefault("processes", 1 if project.read_only else 2)
-        return export_project(project, **options)
+    exports: a large export of a joinable format then takes a second process
+    (``export_halves``), started before the project is opened when the file is large."""
+    with SecondProcesses() as second_processes:
+        if not read_only and worth_starting_ahead(options.get("format", ""), Path(path)):
+            second_processes.start()
+        try:
+            project = Project.open(path, read_only=read_only)
+        except (ProjectLockedError, ProjectNotWritableError):
+            project = Project.open(path, read_only=True)
+        with project:
+            options.setdefault("processes", 1 if project.read_only else 2)
+            return export_project(project, second_processes=second_processes, **options)
 
 
 __all__ = [
