@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +43,19 @@ def doc_id(project: Project) -> int:
     tokens = ((0, 4), (5, 10), (11, 16), (17, 20), (21, 30), (31, 33), (34, 41), (41, 42))
     new_id, _ = project.add_document(Document(text=text, tokens=tokens))
     return new_id
+
+
+@pytest.fixture
+def child_processes(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Every process ``services.child_iteration`` starts, to see whether each has ended."""
+    from annotator.services import child_iteration
+
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = child_iteration.subprocess.Popen
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(child_iteration.subprocess, "Popen", recorded)
+    return started

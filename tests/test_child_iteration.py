@@ -9,7 +9,6 @@ import pickle
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -130,16 +129,8 @@ def test_a_child_started_ahead_computes_the_argument_given_later() -> None:
 
 
 def test_a_child_never_given_its_argument_is_stopped_when_the_block_ends(
-    monkeypatch: pytest.MonkeyPatch,
+    child_processes: list[subprocess.Popen[bytes]],
 ) -> None:
-    children: list[subprocess.Popen[bytes]] = []
-    real_popen = child_iteration.subprocess.Popen
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        children.append(real_popen(*args, **kwargs))
-        return children[-1]
-
-    monkeypatch.setattr(child_iteration.subprocess, "Popen", recorded)
     with child_started("itertools:count"):
-        assert children[0].poll() is None
-    assert children[0].poll() is not None  # stopped and waited for
+        assert child_processes[0].poll() is None
+    assert child_processes[0].poll() is not None  # stopped and waited for

@@ -19,7 +19,7 @@ from speed_corpus import build
 
 from annotator.errors import AnnotatorError, Cancelled
 from annotator.io.records import ExportReport
-from annotator.services import child_iteration, export_halves
+from annotator.services import export_halves
 from annotator.services.exporting import export_project_file
 
 MANIFEST = ".annotator-export.json"
@@ -177,9 +177,16 @@ def test_a_second_process_that_fails_is_replaced_by_this_one(
     _same_report(one, two)
 
 
+@pytest.mark.parametrize("started_ahead", [False, True])
 def test_cancelled_in_two_processes_leaves_nothing(
-    corpus: Path, tmp_path: Path, halves: list[int]
+    corpus: Path,
+    tmp_path: Path,
+    halves: list[int],
+    child_processes: list[subprocess.Popen[bytes]],
+    request: pytest.FixtureRequest,
+    started_ahead: bool,
 ) -> None:
+    ahead: list[bool] = request.getfixturevalue("ahead") if started_ahead else []
     seen: list[int] = []
     folder = tmp_path / "out"
     with pytest.raises(Cancelled):
@@ -191,8 +198,9 @@ def test_cancelled_in_two_processes_leaves_nothing(
             cancel=lambda: len(seen) > 1,
             progress=lambda done, total: seen.append(done),
         )
-    assert halves
+    assert halves and ahead == ([True] if started_ahead else [])
     assert list(folder.iterdir()) == []
+    assert all(process.poll() is not None for process in child_processes)
 
 
 def test_progress_runs_to_the_total_without_going_back(
@@ -231,27 +239,13 @@ def ahead(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return taken
 
 
-@pytest.fixture
-def processes(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
-    """Every second process started, to see that each has ended."""
-    started: list[subprocess.Popen[bytes]] = []
-    real_popen = child_iteration.subprocess.Popen
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        started.append(real_popen(*args, **kwargs))
-        return started[-1]
-
-    monkeypatch.setattr(child_iteration.subprocess, "Popen", recorded)
-    return started
-
-
 @pytest.mark.parametrize("format", ["doccano", "conll"])
 def test_a_second_process_started_ahead_writes_the_file_of_one(
     corpus: Path,
     tmp_path: Path,
     halves: list[int],
     ahead: list[bool],
-    processes: list[subprocess.Popen[bytes]],
+    child_processes: list[subprocess.Popen[bytes]],
     format: str,
 ) -> None:
     """Started before the project is opened, it writes its share; a split's second part takes
@@ -263,18 +257,18 @@ def test_a_second_process_started_ahead_writes_the_file_of_one(
     for part in sorted(p.name for p in (tmp_path / "one").iterdir()):
         assert (tmp_path / "two" / part).read_bytes() == (tmp_path / "one" / part).read_bytes()
     _same_report(one, two)
-    assert len(processes) == 3  # ahead, the second part's, and the one-process export's
-    assert all(process.poll() is not None for process in processes)
+    assert len(child_processes) == 3  # ahead, the second part's, and the one-process export's
+    assert all(process.poll() is not None for process in child_processes)
 
 
 def test_a_process_started_ahead_and_not_needed_is_stopped(
-    corpus: Path, tmp_path: Path, ahead: list[bool], processes: list[subprocess.Popen[bytes]]
+    corpus: Path, tmp_path: Path, ahead: list[bool], child_processes: list[subprocess.Popen[bytes]]
 ) -> None:
     """A project file large enough, and parts too small for two processes."""
     report = _export(corpus, tmp_path / "out.jsonl", 2, status="all")
     assert report.documents < export_halves.MIN_DOCUMENTS
     assert ahead == []
-    assert len(processes) == 1 and processes[0].poll() is not None
+    assert len(child_processes) == 1 and child_processes[0].poll() is not None
 
 
 @pytest.mark.parametrize(
@@ -305,41 +299,18 @@ def test_only_a_large_file_of_a_joinable_format_starts_a_process_ahead(
 
 
 def test_a_process_started_ahead_is_stopped_when_its_part_ends(
-    processes: list[subprocess.Popen[bytes]],
+    child_processes: list[subprocess.Popen[bytes]],
 ) -> None:
     """Not at the end of the command: a part cut short (cancelled, failed) leaves no process
     writing beside the output while it is cleaned up."""
     with export_halves.SecondProcesses() as second:
         second.start()
         with second.take() as (_child, was_ahead):
-            assert was_ahead and processes[0].poll() is None
-        assert processes[0].poll() is not None
+            assert was_ahead and child_processes[0].poll() is None
+        assert child_processes[0].poll() is not None
         with second.take() as (_child, was_ahead):
-            assert not was_ahead and processes[1].poll() is None
-        assert processes[1].poll() is not None
-
-
-def test_cancelled_with_a_process_started_ahead_leaves_nothing(
-    corpus: Path,
-    tmp_path: Path,
-    halves: list[int],
-    ahead: list[bool],
-    processes: list[subprocess.Popen[bytes]],
-) -> None:
-    seen: list[int] = []
-    folder = tmp_path / "out"
-    with pytest.raises(Cancelled):
-        _export(
-            corpus,
-            folder / "out.jsonl",
-            2,
-            status="all",
-            cancel=lambda: len(seen) > 1,
-            progress=lambda done, total: seen.append(done),
-        )
-    assert ahead == [True]
-    assert list(folder.iterdir()) == []
-    assert all(process.poll() is not None for process in processes)
+            assert not was_ahead and child_processes[1].poll() is None
+        assert child_processes[1].poll() is not None
 
 
 def _doccano_source(path: Path, documents: int) -> None:

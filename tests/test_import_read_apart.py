@@ -184,24 +184,21 @@ def test_where_no_process_can_be_started_the_records_are_read_here(
 
 
 def test_a_new_project_is_made_while_the_reading_process_starts_and_stops_it_when_it_fails(
-    tmp_path: Path, tasks: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    tasks: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    child_processes: list[subprocess.Popen[bytes]],
 ) -> None:
     """``import_into_file`` starts reading before it makes the project file, and a file that
     cannot be made leaves no reading process behind; when it can, the import is whole."""
     monkeypatch.setattr(importing, "READ_APART_FROM", 0)
     monkeypatch.setattr(importing, "usable_cores", lambda: 2)
-    children: list[Any] = []
-    real_popen = child_iteration.subprocess.Popen
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        children.append(real_popen(*args, **kwargs))
-        return children[-1]
+    children = child_processes
 
     def no_room(*args: Any, **kwargs: Any) -> Project:
         assert len(children) == 1 and children[0].poll() is None  # reading already
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(child_iteration.subprocess, "Popen", recorded)
     source = _write(tmp_path / "tasks.jsonl", tasks)
     with monkeypatch.context() as patched:
         patched.setattr(importing, "new_project", no_room)
