@@ -19,7 +19,7 @@ from speed_corpus import build
 
 from annotator.errors import AnnotatorError, Cancelled
 from annotator.io.records import ExportReport
-from annotator.services import export_halves
+from annotator.services import child_iteration, export_halves
 from annotator.services.exporting import export_project_file
 
 MANIFEST = ".annotator-export.json"
@@ -259,6 +259,29 @@ def test_a_second_process_started_ahead_writes_the_file_of_one(
     _same_report(one, two)
     assert len(child_processes) == 3  # ahead, the second part's, and the one-process export's
     assert all(process.poll() is not None for process in child_processes)
+
+
+@pytest.mark.parametrize("started_ahead", [False, True])
+def test_where_no_process_can_be_started_the_part_is_written_here(
+    corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    started_ahead: bool,
+) -> None:
+    if started_ahead:
+        request.getfixturevalue("ahead")
+    monkeypatch.setattr(export_halves, "MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(export_halves, "usable_cores", lambda: 2)
+    one = _export(corpus, tmp_path / "one.jsonl", 1, status="all", spans="all")
+
+    def no_process(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(child_iteration.subprocess, "Popen", no_process)
+    two = _export(corpus, tmp_path / "two.jsonl", 2, status="all", spans="all")
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    _same_report(one, two)
 
 
 def test_a_process_started_ahead_and_not_needed_is_stopped(

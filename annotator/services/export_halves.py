@@ -9,7 +9,8 @@ makes the missing ones before its read transaction when it writes in two process
 
 The command starts the second process ahead (``SecondProcesses.start``), while it opens the
 project and selects the documents: the interpreter's start-up (0.3 to 0.4 s) is then over when
-the second half is ready to go, and the two halves are of one size.
+the second half is ready to go, and that half is nearly as large as the first. Where no
+process can be started (memory, process limits), the part is written here, as by one process.
 
 Both processes must read the same state of the project. Only ``export_project_file`` (the
 command line) asks for two processes: it holds the project's writer lock, so no other process
@@ -29,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,9 +95,11 @@ class SecondProcesses:
         self._stack.close()
 
     def start(self) -> None:
-        """Start one now, for the first part written in two processes."""
+        """Start one now, for the first part written in two processes (none where no process
+        can be started: the part then starts its own, or is written by one process)."""
         if self._ready is None:
-            self._ready = self._stack.enter_context(child_started(TARGET))
+            with suppress(OSError):
+                self._ready = self._stack.enter_context(child_started(TARGET))
 
     @contextmanager
     def take(self) -> Iterator[tuple[StartedChild, bool]]:
@@ -154,7 +157,11 @@ def write_in_halves(
     with ExitStack() as stack:
         if processes is None:
             processes = stack.enter_context(SecondProcesses())
-        child, ahead = stack.enter_context(processes.take())
+        try:
+            child, ahead = stack.enter_context(processes.take())
+        except OSError:  # no process can be started: all of the part here
+            entry.write(stream(ids), staged, part=part, report=report, **options)
+            return
         cut = len(ids) - int(len(ids) * (SECOND_SHARE_AHEAD if ahead else SECOND_SHARE))
         second = SecondHalf(
             project=project.path,
