@@ -117,14 +117,15 @@ class SecondProcesses:
 
 def worth_starting_ahead(format: str, project_path: Path) -> bool:
     """Whether the export command of ``format`` from ``project_path`` is likely to write a part
-    in two processes: a joinable format, two cores, and a large project file."""
-    entry = WRITERS.get(format)
-    if entry is None or not (entry.joinable and entry.suffix) or usable_cores() < 2:
-        return False
+    in two processes: a large project file, two cores, and a joinable format (asked last: the
+    format's module is imported to tell, spaCy with some)."""
     try:
-        return project_path.stat().st_size >= AHEAD_FROM_BYTES
+        if project_path.stat().st_size < AHEAD_FROM_BYTES or usable_cores() < 2:
+            return False
     except OSError:
         return False
+    entry = WRITERS.get(format)
+    return entry is not None and entry.joinable and bool(entry.suffix)
 
 
 def in_halves(entry: WriterEntry, documents: int, processes: int) -> bool:
