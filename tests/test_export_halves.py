@@ -138,9 +138,6 @@ class _GivingChild:
     def items(self, _argument: Any) -> Iterator[Any]:
         return self.results
 
-    def stop(self) -> None:
-        pass
-
 
 def _second_process_giving(monkeypatch: pytest.MonkeyPatch, results: Iterator[Any]) -> None:
     @contextmanager
