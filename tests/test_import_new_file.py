@@ -290,6 +290,98 @@ def test_annotations_are_read_by_document_and_label_with_their_indexes(
     assert seen and set(seen) == {5}
 
 
+def _counts(project: Project) -> dict[str, int]:
+    return dict(
+        project.db.execute("SELECT status, documents FROM document_counts WHERE documents > 0")
+    )
+
+
+def _counted(project: Project) -> dict[str, int]:
+    return dict(project.db.execute("SELECT status, count(*) FROM documents GROUP BY status"))
+
+
+def _document_objects(project: Project) -> list[tuple[str, str, str]]:
+    return project.db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'documents' "
+        "AND sql IS NOT NULL AND type != 'table' ORDER BY name"
+    ).fetchall()
+
+
+def test_documents_are_counted_and_indexed_after_an_import_as_before(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "fresh.annotator") as fresh:
+        expected = _document_objects(fresh)
+        assert [name for _, name, _ in expected if name.startswith("document_counts")]
+    path = tmp_path / "p.annotator"
+    import_into_file(path, [_doccano(tmp_path / "a.jsonl", 30)], format="doccano")
+    with Project.open(path) as project:  # the layout check on open passes
+        assert _document_objects(project) == expected
+        assert _counts(project) == _counted(project) and sum(_counts(project).values()) == 30
+        project.set_document_status(1, "done")
+        project.set_document_status(2, "skipped")
+        before = _counts(project)
+    # into a project that has documents: counted again from every document, old and new
+    second = tmp_path / "b.jsonl"
+    second.write_text(
+        (tmp_path / "a.jsonl").read_text(encoding="utf-8")  # 30 texts already there
+        + _doccano(tmp_path / "c.jsonl", 50).read_text(encoding="utf-8").split("\n", 30)[30],
+        encoding="utf-8",
+    )
+    report, _ = import_into_file(path, [second], format="doccano")
+    assert report.documents == 20 and report.duplicates == 30
+    with Project.open(path) as project:
+        assert _document_objects(project) == expected
+        assert _counts(project) == _counted(project)
+        assert sum(_counts(project).values()) == 50 and _counts(project)["done"] == before["done"]
+        # the trigger is back: a document added afterwards is counted
+        project.add_document_rows(
+            [("Un texte de plus.", text_hash("Un texte de plus."), "{}", "new", None)]
+        )
+        assert _counts(project) == _counted(project) and _counts(project)["new"] == 1
+
+
+def test_inside_the_block_the_count_trigger_and_indexes_are_gone(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "p.annotator") as project:
+        expected = _document_objects(project)
+        with project.transaction(), project.documents_counted_after():
+            # the text hashes' unique index stays: it refuses a text twice
+            assert [name for _, name, _ in _document_objects(project)] == [
+                "document_counts_ad",
+                "document_counts_au",
+                "documents_ad",
+                "documents_au",
+                "idx_documents_text_hash",
+            ]
+            project.add_document_rows([("Un texte.", text_hash("Un texte."), "{}", "done", None)])
+            assert _counts(project) == {}
+        assert _document_objects(project) == expected
+        assert _counts(project) == {"done": 1}
+        with project.transaction(), project.documents_counted_after():
+            # the table has a document: its indexes are kept, the trigger is not
+            assert {name for _, name, _ in expected} - {
+                name for _, name, _ in _document_objects(project)
+            } == {"document_counts_ai"}
+        assert _document_objects(project) == expected
+
+
+def test_an_error_inside_leaves_the_count_trigger_and_indexes_as_they_were(
+    tmp_path: Path,
+) -> None:
+    with Project.create(tmp_path / "p.annotator") as project:
+        expected = _document_objects(project)
+        with (
+            pytest.raises(RuntimeError),
+            project.transaction(),
+            project.documents_counted_after(),
+        ):
+            project.add_document_rows([("Un texte.", text_hash("Un texte."), "{}", "done", None)])
+            raise RuntimeError("stop")
+        assert _document_objects(project) == expected
+        project.add_document_rows([("Un texte.", text_hash("Un texte."), "{}", "done", None)])
+        assert _counts(project) == {"done": 1}
+        with project.documents_counted_after():  # not in a transaction: nothing is dropped
+            assert _document_objects(project) == expected
+
+
 def test_revisions_are_what_the_bumps_of_spans_and_relations_give(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

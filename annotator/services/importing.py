@@ -192,7 +192,10 @@ def write_records(
     plans, records = reading.plans, reading.records
     report = ImportReport(sources=[plan.report for plan in plans])
     with collector_paused(), project.bulk_cache(), project.transaction():
-        with project.annotations_indexed_after() as index_annotations:
+        with (
+            project.documents_counted_after(),
+            project.annotations_indexed_after() as index_annotations,
+        ):
             importer = _Importer(project, report, progress, reading.total, index_annotations)
             for index, pending in records:
                 if cancel is not None and cancel():
