@@ -51,7 +51,6 @@ import argparse
 import filecmp
 import json
 import math
-import os
 import resource
 import shutil
 import sqlite3
@@ -65,7 +64,16 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from corpus import ROOT, Timer, figures, in_new_process, markdown_table, write_corpus
+from corpus import (
+    ENVIRONMENT,
+    ROOT,
+    Timer,
+    compiled,
+    figures,
+    in_new_process,
+    markdown_table,
+    write_corpus,
+)
 
 FORMATS = ("doccano", "prodigy", "annotator", "labelstudio", "conll", "brat", "spacy")
 
@@ -86,6 +94,7 @@ def run_command(project_path: Path, output: Path) -> dict[str, float]:
     """``annotator export ... --format doccano`` as its own process: wall and CPU seconds."""
     command = [sys.executable, "-m", "annotator", "export", str(project_path)]
     command += ["--format", "doccano", "--status", "all", "--spans", "all"]
+    compiled()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with Timer() as timer:
         subprocess.run(
@@ -93,7 +102,7 @@ def run_command(project_path: Path, output: Path) -> dict[str, float]:
             check=True,
             capture_output=True,
             cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=ENVIRONMENT,
         )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime

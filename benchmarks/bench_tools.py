@@ -28,8 +28,8 @@ the issue-14 corpus (``benchmarks/corpus.py``, seed 14, the corpus of ``bench_im
   until the task is done, and the export as JSONL until the zip file is received.
 - ours: ``annotator import`` of the doccano JSONL into a new project, then ``annotator export
   --format doccano --status all --spans all``, two commands as a user runs them (process
-  start-up included), before and after the tools, so that a change of the machine's speed
-  during the run shows.
+  start-up included, with the bytecode caches an installed package has: ``corpus.ENVIRONMENT``),
+  before and after the tools, so that a change of the machine's speed during the run shows.
 
 A tool's CPU and peak memory are those of its processes, read from ``/proc``. Every side
 carries the same documents, spans and relations: the script checks the counts each export
