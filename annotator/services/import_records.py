@@ -153,7 +153,17 @@ def stronger_status(a: DocumentStatus, b: DocumentStatus) -> DocumentStatus:
     return a if DOCUMENT_RANK[a] >= DOCUMENT_RANK[b] else b
 
 
-_GOOD_LABELS: set[str] = set()  # labels checked once already: a corpus repeats a few
+SHARED_MAX = 10_000  # labels and span facts kept by each of the two tables below
+_GOOD_LABELS: dict[str, str] = {}  # labels checked once already (a corpus repeats a few): each
+# to one string object of its value, that the records' span keys share
+_SHARED_FACTS: dict[SpanFacts, SpanFacts] = {}
+"""Span facts without a score, each to one tuple of its value that the records' spans share.
+
+A corpus' 330,000 spans have a handful of labels and of facts (origin, status, no score,
+``edited``). Shared, a batch sent from the reading process pickles each once and refers to it
+after (the memo of one ``pickle.dumps``), and the writing process unpickles one object, not
+330,000 strings and tuples: 0.33 -> 0.19 CPU s to unpickle a corpus' batches, 0.30 -> 0.25 to
+pickle them, 4 MB less through the pipe."""
 
 
 def _check_label(label: Any, what: str, path: Path, where: str | int) -> None:
@@ -162,8 +172,8 @@ def _check_label(label: Any, what: str, path: Path, where: str | int) -> None:
     problem = label_problem(label)
     if problem is not None:
         raise FormatError(path, where, f"{what} label {repr(label)[:60]}: {problem}")
-    if len(_GOOD_LABELS) < 10_000:
-        _GOOD_LABELS.add(label)
+    if len(_GOOD_LABELS) < SHARED_MAX:
+        _GOOD_LABELS[label] = label
 
 
 def _check_annotation(
@@ -208,11 +218,14 @@ def check_record(record: ImportRecord, plan: Plan) -> Pending:
             _check_annotation(span, "span", plan, where)  # else a label seen, no score: good
             if score is not None and type(score) is not float:
                 score = _score(score, path, where)
-        key = (start, end, label)
+        key = (start, end, _GOOD_LABELS.get(label, label))
         current = spans.get(key)
         if current is None or SPAN_RANK[status] > SPAN_RANK[current[1]]:
             # the stronger of the two (_stronger_span)
-            spans[key] = (span.origin or origin, status, score, span.edited)
+            facts = (span.origin or origin, status, score, span.edited)
+            if score is None:
+                facts = _SHARED_FACTS.get(facts) or _shared(facts)
+            spans[key] = facts
         if span.key is not None:
             by_key[span.key] = key
     relations: dict[RelationKey, list[ImportedRelation]] = {}
@@ -257,6 +270,12 @@ def check_record(record: ImportRecord, plan: Plan) -> Pending:
         notes=record.notes,
         encoding=encoding if isinstance(encoding, str) else None,
     )
+
+
+def _shared(facts: SpanFacts) -> SpanFacts:
+    if len(_SHARED_FACTS) < SHARED_MAX:
+        _SHARED_FACTS[facts] = facts
+    return facts
 
 
 def checked_records(plans: list[Plan]) -> Iterator[tuple[int, Pending | None]]:
