@@ -120,9 +120,10 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return any(isinstance(item, dict | list) for item in level)
 
 
-def check_text(text: str, path: Path, where: Where) -> None:
+def check_text(text: str, path: Path, where: Where) -> bytes:
     """Refuse a text too long to annotate, with a NUL (SQLite and spaCy stop there), or with
-    an unpaired surrogate (it cannot be saved as UTF-8)."""
+    an unpaired surrogate (it cannot be saved as UTF-8). Returns the text as UTF-8, which the
+    check makes anyway and an import digests (``model.document.utf8_hash``)."""
     check_text_size(len(text), path, where)
     nul = text.find("\x00")
     if nul >= 0:
@@ -130,16 +131,15 @@ def check_text(text: str, path: Path, where: Where) -> None:
         raise FormatError(
             path, where, f"the text holds a NUL character (at character {nul}, text line {line})"
         )
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise FormatError(
-                path,
-                where,
-                f"the text holds an unpaired surrogate {text[error.start]!r} (not a character) "
-                f"at character {error.start}",
-            ) from None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise FormatError(
+            path,
+            where,
+            f"the text holds an unpaired surrogate {text[error.start]!r} (not a character) "
+            f"at character {error.start}",
+        ) from None
 
 
 def check_text_size(characters: int, path: Path, where: Where) -> None:

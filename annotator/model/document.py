@@ -49,7 +49,12 @@ def decode_offsets(offsets: str | None) -> TokenOffsets:
 
 def text_hash(text: str) -> str:
     """Identity of a text, used to find the same text imported twice."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return utf8_hash(text.encode("utf-8"))
+
+
+def utf8_hash(data: bytes) -> str:
+    """``text_hash`` of a text given as UTF-8 (an import has it from its checks)."""
+    return hashlib.sha1(data).hexdigest()
 
 
 def check_tokens(tokens: TokenOffsets, text_length: int) -> None:

@@ -25,8 +25,7 @@ from annotator.io import (
 from annotator.io import text as text_io
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
 from annotator.io.registry import READERS, detect_format, head_bytes
-from annotator.model import text_hash
-from annotator.model.document import DocumentStatus, TokenOffsets
+from annotator.model.document import DocumentStatus, TokenOffsets, utf8_hash
 from annotator.model.labels import label_problem
 from annotator.model.parsing import one_line
 
@@ -192,7 +191,7 @@ def check_record(record: ImportRecord, plan: Plan) -> Pending:
     path, where, text = plan.path, record.where, record.text
     if not isinstance(text, str):
         raise FormatError(path, where, "the text is not a string")
-    limits.check_text(text, path, where)
+    utf8 = limits.check_text(text, path, where)
     limits.check_value(record.meta, path, where, "the record's meta")
     length = len(text)
     spans: dict[SpanKey, SpanFacts] = {}
@@ -258,7 +257,7 @@ def check_record(record: ImportRecord, plan: Plan) -> Pending:
     encoding = record.meta.get("encoding") if isinstance(record.meta, dict) else None
     return Pending(
         text=text,
-        digest=text_hash(text),
+        digest=utf8_hash(utf8),
         meta=record.meta,
         tokens=record.tokens or None,
         status=status,
