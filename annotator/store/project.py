@@ -1380,9 +1380,9 @@ class Project:
         are dropped and made again too, but not the unique one of the text hashes, which
         refuses a text twice and which the import looks documents up by.
 
-        The trigger's upsert, once a row, and the indexes took 0.55 of an import's 0.8 CPU s
-        for the documents of 10,000 articles; 0.21-0.26 s without them (``benchmarks/
-        bench_import.py``'s corpus). An error inside leaves them dropped: the transaction,
+        With the trigger's upsert, once a row, and the indexes, inserting the documents of an
+        import of 10,000 articles (``benchmarks/bench_import.py``'s corpus) took 0.53-0.58 CPU
+        s; without them, 0.21-0.26 s. An error inside leaves them dropped: the transaction,
         rolled back, brings them back. A write outside a transaction keeps them.
         """
         self._require_writable()
@@ -1404,7 +1404,7 @@ class Project:
         yield
         for _, sql in statements:
             self.db.execute(sql)
-        if statements:
+        if any(name == "document_counts_ai" for name, _ in statements):
             self.db.execute("DELETE FROM document_counts")
             self.db.execute(
                 "INSERT INTO document_counts (status, documents) "
