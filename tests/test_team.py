@@ -314,6 +314,25 @@ def test_a_merged_project_lists_documents_in_dispute_first(pair, tmp_path) -> No
         assert merged.document(3).text == DOC_2
 
 
+def test_a_merged_project_counts_its_documents_by_status(pair, tmp_path) -> None:
+    """The merge writes each file's documents with their count trigger dropped, then counts."""
+    from annotator.store.listing import status_counts
+
+    c = _make(
+        tmp_path / "c.annotator",
+        "carol",
+        {DOC_1: ("done", [(0, 12, "PER")], []), "Un texte que carol seule a .": ("new", [], [])},
+    )
+    team.merge_projects(tmp_path / "r.annotator", [*pair, c])
+    count = "SELECT status, count(*) FROM documents GROUP BY status"
+    with Project.open(tmp_path / "r.annotator") as merged:  # the layout check on open passes
+        assert status_counts(merged) == dict(merged.db.execute(count))
+        assert sum(status_counts(merged).values()) == 4
+        merged.set_document_status(4, "skipped")  # the triggers count again afterwards
+        assert status_counts(merged) == dict(merged.db.execute(count))
+        assert status_counts(merged).get("skipped") == 1
+
+
 def test_the_prodigy_export_names_the_annotator(tmp_path) -> None:
     import json
 

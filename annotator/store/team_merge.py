@@ -161,7 +161,7 @@ def write_merged(
         [(*key, *value) for key, value in origins.items()],
     )
     for member in range(len(tables.files)):
-        with tables.attached(member) as m, merged.transaction():
+        with tables.attached(member) as m, merged.transaction(), merged.documents_counted_after():
             _check_tokens(tables, member, m)
             _write_documents(tables, member, m, _now())
     total = conn.execute("SELECT count(*) FROM temp.team_docs").fetchone()[0]
