@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -231,19 +232,6 @@ def test_inside_the_block_the_indexes_are_gone_until_asked_for(tmp_path: Path) -
         assert _all_indexes(project) == expected
 
 
-def test_an_error_inside_leaves_the_indexes_as_they_were(tmp_path: Path) -> None:
-    with Project.create(tmp_path / "p.annotator") as project:
-        expected = _all_indexes(project)
-        with (
-            pytest.raises(RuntimeError),
-            project.transaction(),
-            project.annotations_indexed_after(),
-        ):
-            assert _all_indexes(project) == []
-            raise RuntimeError("stop")
-        assert _all_indexes(project) == expected
-
-
 def test_a_table_with_rows_or_no_transaction_keeps_its_indexes(project: Project) -> None:
     expected = _all_indexes(project)
     with project.annotations_indexed_after():  # not in a transaction
@@ -363,23 +351,31 @@ def test_inside_the_block_the_count_trigger_and_indexes_are_gone(tmp_path: Path)
         assert _document_objects(project) == expected
 
 
-def test_an_error_inside_leaves_the_count_trigger_and_indexes_as_they_were(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("block", "objects"),
+    [
+        ("annotations_indexed_after", _all_indexes),
+        ("documents_counted_after", _document_objects),
+    ],
+)
+def test_an_error_inside_leaves_what_the_block_dropped_as_it_was(
+    tmp_path: Path, block: str, objects: Callable[[Project], list]
 ) -> None:
     with Project.create(tmp_path / "p.annotator") as project:
-        expected = _document_objects(project)
-        with (
-            pytest.raises(RuntimeError),
-            project.transaction(),
-            project.documents_counted_after(),
-        ):
+        expected = objects(project)
+        with pytest.raises(RuntimeError), project.transaction(), getattr(project, block)():
+            assert objects(project) != expected
             project.add_document_rows([("Un texte.", text_hash("Un texte."), "{}", "done", None)])
             raise RuntimeError("stop")
-        assert _document_objects(project) == expected
+        assert objects(project) == expected
         project.add_document_rows([("Un texte.", text_hash("Un texte."), "{}", "done", None)])
         assert _counts(project) == {"done": 1}
-        with project.documents_counted_after():  # not in a transaction: nothing is dropped
-            assert _document_objects(project) == expected
+
+
+def test_outside_a_transaction_the_count_trigger_and_indexes_stay(project: Project) -> None:
+    expected = _document_objects(project)
+    with project.documents_counted_after():
+        assert _document_objects(project) == expected
 
 
 def test_revisions_are_what_the_bumps_of_spans_and_relations_give(
