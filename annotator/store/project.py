@@ -1386,25 +1386,24 @@ class Project:
         rolled back, brings them back. A write outside a transaction keeps them.
         """
         self._require_writable()
-        statements: list[tuple[str, str]] = []
+        statements: list[tuple[str, str, str]] = []  # (type, name, sql)
         if self.db.conn.in_transaction:
             if not self.db.execute("SELECT 1 FROM documents").fetchone():
                 statements += self.db.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                    "SELECT type, name, sql FROM sqlite_master WHERE type = 'index' "
                     "AND tbl_name = 'documents' AND sql IS NOT NULL "
                     "AND name != 'idx_documents_text_hash' ORDER BY rowid"
                 ).fetchall()
             statements += self.db.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger' "
                 "AND name = 'document_counts_ai'"
             ).fetchall()
-        for name, sql in statements:
-            kind = "TRIGGER" if sql.upper().startswith("CREATE TRIGGER") else "INDEX"
+        for kind, name, _ in statements:
             self.db.execute(f'DROP {kind} "{name}"')
         yield
-        for _, sql in statements:
+        for *_, sql in statements:
             self.db.execute(sql)
-        if any(name == "document_counts_ai" for name, _ in statements):
+        if any(kind == "trigger" for kind, *_ in statements):
             self.db.execute("DELETE FROM document_counts")
             self.db.execute(
                 "INSERT INTO document_counts (status, documents) "
