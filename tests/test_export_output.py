@@ -3,13 +3,16 @@ file only when an export of ours wrote it and it has not changed since, or with 
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pytest
 from export_corpus import add_annotated
 
 from annotator.errors import ExportError
+from annotator.services import export_output
 from annotator.services.export_output import MANIFEST, prepared_output
 from annotator.services.exporting import export_project
 from annotator.store import Project
@@ -65,6 +68,50 @@ def test_a_file_changed_since_our_export_is_not_replaced(
     with pytest.raises(ExportError, match=r"\(or it changed since\)"):
         export_project(annotated, "annotator", out)
     assert out.read_text(encoding="utf-8").endswith('{"hand": "corrected"}\n')
+
+
+def test_an_export_over_its_last_file_reads_that_file_once(
+    annotated: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the old file is ours is asked before writing and again before the rename; the
+    second answer comes from the first while the file is as it was (72 MB: 0.06 s)."""
+    out = tmp_path / "exports" / "p.jsonl"
+    export_project(annotated, "doccano", out)
+    hashed: list[str] = []
+    file_digest = hashlib.file_digest
+
+    def counted(handle: BinaryIO, digest: str) -> Any:  # hashlib's own signature
+        hashed.append(Path(handle.name).name)
+        return file_digest(handle, digest)
+
+    monkeypatch.setattr(hashlib, "file_digest", counted)
+    export_project(annotated, "doccano", out)
+    assert hashed == ["p.jsonl"]
+
+
+def test_a_file_changed_while_the_export_runs_is_not_kept_as_ours(
+    annotated: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changed after the first check, the old file's content is not listed as ours while the
+    new one is renamed over it."""
+    out = tmp_path / "exports" / "p.jsonl"
+    export_project(annotated, "doccano", out)
+
+    def change_once(done: int, total: int) -> None:
+        if done == 1:
+            out.write_text("a hand edit\n", encoding="utf-8")
+
+    written: list[dict] = []
+    real_write = export_output.ExportOutput._write_manifest
+
+    def listed(self: export_output.ExportOutput, folder: Path, manifest: dict) -> None:
+        written.append(dict(manifest))
+        real_write(self, folder, manifest)
+
+    monkeypatch.setattr(export_output.ExportOutput, "_write_manifest", listed)
+    export_project(annotated, "doccano", out, progress=change_once)
+    new = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert written[0]["p.jsonl"] == (new,)  # the changed content not kept while renaming
 
 
 def test_one_file_exports_are_listed_in_their_folder(annotated: Project, tmp_path: Path) -> None:

@@ -51,6 +51,10 @@ NAMED_AT_MOST = 3  # files named in a refusal
 _ANY_CONTENT = ""  # a manifest of the first version listed names without a hash
 
 Manifest = dict[str, tuple[str, ...]]  # relative name -> accepted SHA-256s ("" = any)
+Digests = dict[tuple[int, ...], str]
+"""SHA-256s of files an export has read, by the file's identity and state (``_state``): the
+check before writing and the one before the swap read each old file once, not twice (a brat
+export's 20,000 files: 1.2 s)."""
 
 
 @dataclass
@@ -62,6 +66,7 @@ class ExportOutput:
     folder: bool
     staging: Path
     notes: list[str] = field(default_factory=list)
+    digests: Digests = field(default_factory=dict)  # of the old files read (``_is_ours``)
 
     @property
     def staged(self) -> Path:
@@ -81,7 +86,8 @@ class ExportOutput:
     def _replace_file(self, report: ExportReport) -> None:
         digest = report.digests.get(str(self.staged)) or _sha256(self.staged)
         before = _read_manifest(self.output.parent)
-        kept = before.get(self.output.name, ()) if _is_ours(self.output, before) else ()
+        ours = _is_ours(self.output, before, digests=self.digests)
+        kept = before.get(self.output.name, ()) if ours else ()
         # listed with both contents while the rename runs, so a kill in between leaves a file
         # the next export still knows as ours
         self._write_manifest(self.output.parent, {**before, self.output.name: (*kept, digest)})
@@ -98,7 +104,8 @@ class ExportOutput:
             for name in _files_below(staged)
         }
         _write_json(staged / MANIFEST, _manifest_json(written))
-        _refuse_foreign_files(self.output)  # again: the user may have added one meanwhile
+        # again: the user may have added or changed one meanwhile
+        _refuse_foreign_files(self.output, self.digests)
         previous = _read_manifest(self.output) if self.output.is_dir() else {}
         aside = None
         if self.output.is_dir():
@@ -135,7 +142,8 @@ def prepared_output(
         raise ExportError(f"{output}: cannot write there ({error.strerror or error})") from None
     with _export_lock(output):
         notes = _clean_leftovers(output, folder)  # first: it may put the old folder back
-        _refuse_unsafe(output, folder, Path(project_path), force)
+        digests: Digests = {}
+        _refuse_unsafe(output, folder, Path(project_path), force, digests)
         try:
             staging = Path(
                 tempfile.mkdtemp(prefix=_leftover_name(output, "staging"), dir=output.parent)
@@ -145,7 +153,7 @@ def prepared_output(
         try:
             if folder:
                 (staging / output.name).mkdir()
-            yield ExportOutput(output, folder, staging, notes)
+            yield ExportOutput(output, folder, staging, notes, digests)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -153,7 +161,9 @@ def prepared_output(
 # -- what may be written where ---------------------------------------------------------------
 
 
-def _refuse_unsafe(output: Path, folder: bool, project_path: Path, force: bool) -> None:
+def _refuse_unsafe(
+    output: Path, folder: bool, project_path: Path, force: bool, digests: Digests
+) -> None:
     project = project_path.resolve()
     if output.resolve() == project or _same_file(output, project):
         raise ExportError(f"{output}: is the project file; an export never writes over it")
@@ -174,7 +184,7 @@ def _refuse_unsafe(output: Path, folder: bool, project_path: Path, force: bool) 
             raise ExportError(f"{output}: is a symbolic link; give the folder it points to")
         if output.exists() and not output.is_dir():
             raise ExportError(f"{output}: a file is in the way; this export writes a folder there")
-        _refuse_foreign_files(output)
+        _refuse_foreign_files(output, digests)
         return
     if output.is_dir():
         raise ExportError(f"{output}: is a folder; this export writes one file, give its name")
@@ -183,7 +193,7 @@ def _refuse_unsafe(output: Path, folder: bool, project_path: Path, force: bool) 
     if (
         os.path.lexists(output)
         and not force
-        and not _is_ours(output, _read_manifest(output.parent))
+        and not _is_ours(output, _read_manifest(output.parent), digests=digests)
     ):
         raise ExportError(
             f"{output}: exists, and no export of ours wrote it (or it changed since); "
@@ -191,24 +201,26 @@ def _refuse_unsafe(output: Path, folder: bool, project_path: Path, force: bool) 
         )
 
 
-def _refuse_foreign_files(folder: Path) -> None:
+def _refuse_foreign_files(folder: Path, digests: Digests) -> None:
     """A folder export replaces the whole folder: it may hold only our unchanged files."""
     if not folder.is_dir():
         return
     manifest = _read_manifest(folder)
     problems: list[str] = []
+    # names as strings, not paths: a brat folder holds 20,000 files
     for root, dirs, files in os.walk(folder, followlinks=False):
-        base = Path(root)
+        inside = os.path.relpath(root, folder)
+        prefix = "" if inside == os.curdir else Path(inside).as_posix() + "/"
         for name in dirs:
-            if (base / name).is_symlink():
-                problems.append(f"{(base / name).relative_to(folder).as_posix()} (a link)")
+            if os.path.islink(os.path.join(root, name)):
+                problems.append(f"{prefix}{name} (a link)")
         for name in files:
-            relative = (base / name).relative_to(folder).as_posix()
+            relative = prefix + name
             if relative == MANIFEST:
                 continue
             if relative not in manifest:
                 problems.append(relative)
-            elif not _is_ours(base / name, manifest, relative):
+            elif not _is_ours(os.path.join(root, name), manifest, relative, digests):
                 problems.append(f"{relative} (changed since)")
     if problems:
         named = ", ".join(sorted(problems)[:NAMED_AT_MOST])
@@ -220,17 +232,41 @@ def _refuse_foreign_files(folder: Path) -> None:
         )
 
 
-def _is_ours(path: Path, manifest: Manifest, name: str | None = None) -> bool:
-    """Listed in the manifest, a regular file (not a link), with a content we wrote."""
-    accepted = manifest.get(name or path.name)
+def _is_ours(
+    path: str | Path, manifest: Manifest, name: str | None = None, digests: Digests | None = None
+) -> bool:
+    """Listed in the manifest, a regular file (not a link), with a content we wrote. Its
+    SHA-256 is taken from ``digests`` when the file is in the state it was when read before."""
+    accepted = manifest.get(name or os.path.basename(path))
     if not accepted:
         return False
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return False
+        status = os.lstat(path)
     except OSError:
         return False
-    return _ANY_CONTENT in accepted or _sha256(path) in accepted
+    if not stat.S_ISREG(status.st_mode):
+        return False
+    if _ANY_CONTENT in accepted:
+        return True
+    if digests is None:
+        return _sha256(path) in accepted
+    state = _state(status)
+    digest = digests.get(state)
+    if digest is None:
+        digests[state] = digest = _sha256(path)
+    return digest in accepted
+
+
+def _state(status: os.stat_result) -> tuple[int, ...]:
+    """Which file, and in which state: a write changes its size or times, and its change time
+    (``st_ctime_ns``) cannot be set back by anyone."""
+    return (
+        status.st_dev,
+        status.st_ino,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+    )
 
 
 def _is_sqlite(path: Path) -> bool:
@@ -320,8 +356,8 @@ def _files_below(folder: Path) -> list[str]:
     return sorted(names)
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
+def _sha256(path: str | Path) -> str:
+    with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
