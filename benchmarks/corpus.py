@@ -161,7 +161,23 @@ def peak_rss_mb(pid: int) -> float | None:
 
 
 def process_tree(roots: list[int]) -> list[int]:
-    """``roots`` and their descendants, from ``/proc``."""
+    """``roots`` and their descendants, from ``/proc``: each process' own list of children
+    where the kernel keeps one (a few reads; ``run_watched`` asks every 50 ms, and reading
+    every process' ``stat`` took 3 ms of the CPU the measured commands run on), else from
+    every process' parent."""
+    if not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists():
+        return _process_tree_by_parents(roots)
+    found, pending = [], list(roots)
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        with contextlib.suppress(OSError):  # gone meanwhile
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pending += map(int, (task / "children").read_text().split())
+    return found
+
+
+def _process_tree_by_parents(roots: list[int]) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
