@@ -47,9 +47,9 @@ def halves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     parts: list[int] = []
     write_in_halves = export_halves.write_in_halves
 
-    def counted(project: Any, entry: Any, ids: list[int], *args: Any) -> None:
+    def counted(project: Any, entry: Any, ids: list[int], *args: Any, **kwargs: Any) -> None:
         parts.append(len(ids))
-        write_in_halves(project, entry, ids, *args)
+        write_in_halves(project, entry, ids, *args, **kwargs)
 
     def written_here(*_args: Any, **_kwargs: Any) -> ExportReport:
         raise AssertionError("the second half was written by the first process")
@@ -246,15 +246,34 @@ def test_a_second_process_started_ahead_writes_the_file_of_one(
     format: str,
 ) -> None:
     """Started before the project is opened, it writes its share; a split's second part takes
-    a process of its own."""
+    one started while the first part was written."""
     options = {"format": format, "status": "all", "spans": "all", "split": (0.5, 0.5)}
     two = _export(corpus, tmp_path / "two", 2, **options)
-    assert ahead == [True, False]
+    assert ahead == [True, True]
     one = _export(corpus, tmp_path / "one", 1, **options)
     for part in sorted(p.name for p in (tmp_path / "one").iterdir()):
         assert (tmp_path / "two" / part).read_bytes() == (tmp_path / "one" / part).read_bytes()
     _same_report(one, two)
     assert len(child_processes) == 3  # ahead, the second part's, and the one-process export's
+    assert all(process.poll() is not None for process in child_processes)
+
+
+def test_no_process_is_started_for_a_part_written_in_one(
+    corpus: Path,
+    tmp_path: Path,
+    ahead: list[bool],
+    child_processes: list[subprocess.Popen[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first part is large enough for two processes, the second is not: no second process
+    is started for it while the first is written."""
+    documents = _export(corpus, tmp_path / "count", 1).documents
+    monkeypatch.setattr(export_halves, "MIN_DOCUMENTS", documents // 2)
+    child_processes.clear()
+    options = {"format": "doccano", "status": "all", "spans": "all", "split": (0.8, 0.2)}
+    _export(corpus, tmp_path / "two", 2, **options)
+    assert ahead == [True]  # the first part's, started before the project opened
+    assert len(child_processes) == 1
     assert all(process.poll() is not None for process in child_processes)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
@@ -280,30 +281,37 @@ def _write_export(
             if progress is not None:
                 progress(min(round(written), len(doc_ids)), len(doc_ids))
 
-    for part, ids in parts.items():
-        if part is not None:
-            report.counts[f"documents_{part}"] = len(ids)
-            if not ids:
-                report.warnings.append(
-                    f"the {part} part is empty ({len(doc_ids)} documents split "
-                    f"{','.join(f'{f:g}' for f in fractions or ())})"
+    # which parts are written in two processes: the next one's second process starts while
+    # this one's are written, as the first part's did while the project opened
+    halved = [in_halves(entry, len(ids), processes) for ids in parts.values()]
+    with ExitStack() as stack:
+        if second_processes is None and sum(halved) > 1:  # kept from part to part
+            second_processes = stack.enter_context(SecondProcesses())
+        for number, (part, ids) in enumerate(parts.items()):
+            if part is not None:
+                report.counts[f"documents_{part}"] = len(ids)
+                if not ids:
+                    report.warnings.append(
+                        f"the {part} part is empty ({len(doc_ids)} documents split "
+                        f"{','.join(f'{f:g}' for f in fractions or ())})"
+                    )
+            if halved[number]:
+                write_in_halves(
+                    project,
+                    entry,
+                    ids,
+                    statuses,
+                    stream,
+                    staged,
+                    part,
+                    writer_options,
+                    report,
+                    second_processes,
+                    start_next=any(halved[number + 1 :]),
                 )
-        if in_halves(entry, len(ids), processes):
-            write_in_halves(
-                project,
-                entry,
-                ids,
-                statuses,
-                stream,
-                staged,
-                part,
-                writer_options,
-                report,
-                second_processes,
-            )
-            written = report.documents  # what the progress shows from here
-        else:
-            entry.write(stream(ids), staged, part=part, report=report, **writer_options)
+                written = report.documents  # what the progress shows from here
+            else:
+                entry.write(stream(ids), staged, part=part, report=report, **writer_options)
     return report
 
 
