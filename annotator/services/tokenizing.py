@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from annotator.errors import Cancelled
+from annotator.model import TokenBoundaries
 from annotator.store import Project
 
 Progress = Callable[[int, int | None], None]
+TokenRow = tuple[int, str, TokenBoundaries]
+"""A document's id, its token offsets as stored (``encode_offsets``) and their boundaries."""
 BATCH_DOCUMENTS = 250  # committed together: an interrupted pass keeps every batch before
 
 
@@ -37,27 +40,36 @@ def ensure_tokens(
     missing = project.untokenized_ids(doc_ids)
     if progress is not None:
         progress(0, len(missing))
-    if not missing:
-        return 0
-    from annotator.io import tokenize  # spaCy: loaded only when there is work (seconds)
-
-    lang = project.settings.lang
     done = 0
     for first in range(0, len(missing), BATCH_DOCUMENTS):
         if cancel is not None and cancel():
             raise Cancelled(f"tokenizing stopped; the tokens of {done} documents were kept")
-        ids, texts = zip(*project.texts(missing[first : first + BATCH_DOCUMENTS]), strict=True)
-        tokenized = tokenize.tokenize_for_store(lang, texts)
-        project.store_tokens(
-            [
-                (doc_id, offsets, boundaries)
-                for doc_id, (offsets, boundaries) in zip(ids, tokenized, strict=True)
-            ]
-        )
-        done += len(ids)
+        made = _made(project, missing[first : first + BATCH_DOCUMENTS])
+        project.store_tokens(made)
+        done += len(made)
         if progress is not None:
             progress(done, len(missing))
     return done
+
+
+def made_tokens(project: Project, doc_ids: Sequence[int]) -> list[TokenRow]:
+    """The tokens of the documents of ``doc_ids`` that have none yet, made but not stored, as
+    ``Project.store_tokens`` takes them: a read-only window's worker makes them, and the
+    window's own connection keeps them (a read-only project keeps tokens in its memory)."""
+    return _made(project, project.untokenized_ids(doc_ids))
+
+
+def _made(project: Project, doc_ids: Sequence[int]) -> list[TokenRow]:
+    if not doc_ids:
+        return []
+    from annotator.io import tokenize  # spaCy: loaded only when there is work (seconds)
+
+    ids, texts = zip(*project.texts(doc_ids), strict=True)
+    tokenized = tokenize.tokenize_for_store(project.settings.lang, texts)
+    return [
+        (doc_id, offsets, boundaries)
+        for doc_id, (offsets, boundaries) in zip(ids, tokenized, strict=True)
+    ]
 
 
 def load_tokenizer(lang: str) -> None:

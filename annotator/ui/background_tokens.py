@@ -36,7 +36,7 @@ class BackgroundTokenizer(BackgroundPass):
 
     def work(self) -> int:
         """Tokenize what has no tokens yet."""
-        if self.project.read_only or self.stopping():  # read-only: made on open instead
+        if self.project.read_only or self.stopping():  # read-only: as each document opens
             return 0
         with self.project.worker_connection() as connection:
             return tokenizing.ensure_tokens(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from window_support import OFFSCREEN_WINDOW_WARNINGS, open_window
+from window_support import OFFSCREEN_WINDOW_WARNINGS, focus_window, open_window
 
 from annotator.errors import TokensMissingError
 from annotator.model import Span
@@ -77,6 +77,58 @@ def test_a_key_pressed_before_the_tokens_land_waits_for_them_and_is_made(
     assert not view.tokens_pending() and view.selected() is not None
     qtbot.keyClick(view, Qt.Key.Key_A)
     assert [s.status for s in project.spans(1)] == ["accepted"], window.statusBar().currentMessage()
+    assert project.tokens(1)[:2] == ((0, 4), (5, 11))
+
+
+@pytest.fixture
+def held_maker(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """A read-only window's worker makes the tokens (``made_tokens``) only once the event is
+    set, as spaCy's first load would make it wait."""
+    release = threading.Event()
+    made_tokens = tokenizing.made_tokens
+
+    def slow(project, doc_ids):
+        if threading.current_thread() is not threading.main_thread():
+            release.wait(30)
+        return made_tokens(project, doc_ids)
+
+    monkeypatch.setattr(tokenizing, "made_tokens", slow)
+    return release
+
+
+def _open_read_only(qtbot, launcher, path: Path):
+    assert launcher.open_project(path, read_only=True)
+    window = launcher.window
+    assert window is not None and window.session.project.read_only
+    return focus_window(qtbot, window)
+
+
+def test_a_read_only_window_opens_the_document_before_its_tokens_are_made(
+    qtbot, launcher, tmp_path: Path, held_maker: threading.Event
+) -> None:
+    """Read-only, the window made the tokens on the UI thread: seconds the first time, while
+    spaCy's tokenizer loaded. Its worker makes them now, and the window keeps them in memory;
+    the file is not written."""
+    path = _imported(tmp_path)
+    window = _open_read_only(qtbot, launcher, path)
+    view, project = window.view, window.session.project
+    assert view.doc_id() == 1 and view.tokens_pending()
+    held_maker.set()
+    qtbot.waitUntil(lambda: not view.tokens_pending(), timeout=30_000)
+    assert project.tokens(1)[:2] == ((0, 4), (5, 11))
+    with Project.open(path, read_only=True) as reopened, pytest.raises(TokensMissingError):
+        reopened.tokens(1)
+
+
+def test_a_key_in_a_read_only_window_waits_for_the_tokens_made_in_the_worker(
+    qtbot, launcher, tmp_path: Path, held_maker: threading.Event
+) -> None:
+    window = _open_read_only(qtbot, launcher, _imported(tmp_path))
+    view, project = window.view, window.session.project
+    assert view.tokens_pending()
+    threading.Timer(0.3, held_maker.set).start()  # the UI thread waits in the key
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert not view.tokens_pending() and view.selected() is not None
     assert project.tokens(1)[:2] == ((0, 4), (5, 11))
 
 

@@ -4,6 +4,10 @@ Making them loads spaCy's tokenizer the first time (seconds for French) and then
 text (about a second for 100,000 tokens): on the UI thread that held the window at the first
 opening after an import. The view shows the text at once; ``tokenized`` says when the tokens
 are stored, and a gesture that needs them sooner waits for them (``wait``).
+
+A read-only project cannot store them: its worker makes them through a read-only connection,
+and the view's own connection keeps them in memory (``hold``), as ``Project.store_tokens``
+does for a read-only project.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ log = logging.getLogger(__name__)
 class DocumentTokenizer(QObject):
     """Makes one document's tokens at a time, through a connection of its own."""
 
-    tokenized = Signal(int)  # the document's tokens are stored
+    tokenized = Signal(int)  # the document's tokens are stored (read-only: ready to ``hold``)
     failed = Signal(str)
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
@@ -34,6 +38,7 @@ class DocumentTokenizer(QObject):
         self.closed = False  # the project is closing: what the worker reports is not read
         self.lang = project.settings.lang  # read here: the worker does not use this connection
         self._preparing = threading.Event()  # the worker loads the tokenizer
+        self._made: dict[int, list[tokenizing.TokenRow]] = {}  # read-only: not stored yet
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         application = QCoreApplication.instance()
@@ -44,6 +49,14 @@ class DocumentTokenizer(QObject):
         """Make ``doc_id``'s tokens in the worker (``tokenized`` or ``failed`` follows)."""
         if not self.closed:
             self._pool.start(_Tokenize(self, doc_id))
+
+    def hold(self, doc_id: int) -> None:
+        """Keep in the project's own connection the tokens of ``doc_id`` that the worker made
+        for a read-only project (UI thread; nothing to do for a writable one, whose worker
+        stored them)."""
+        rows = self._made.pop(doc_id, None)
+        if rows:
+            self.project.store_tokens(rows)
 
     def wait(self) -> None:
         """Until the tokens under way are stored (a gesture needs them, or a job that writes
@@ -74,8 +87,12 @@ class _Tokenize(QRunnable):
                 lambda: tokenizing.load_tokenizer(owner.lang),  # seconds the first time
             ):
                 return
-            with owner.project.worker_connection() as connection:
-                tokenizing.ensure_tokens(connection, [self._doc_id])
+            if owner.project.read_only:  # made here, kept by the view's connection (``hold``)
+                with owner.project.worker_connection(read_only=True) as connection:
+                    owner._made[self._doc_id] = tokenizing.made_tokens(connection, [self._doc_id])
+            else:
+                with owner.project.worker_connection() as connection:
+                    tokenizing.ensure_tokens(connection, [self._doc_id])
         except (AnnotatorError, sqlite3.Error) as error:
             if owner.closed:  # nobody to tell (its window may be gone)
                 return

@@ -394,13 +394,9 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         try:
             try:
                 document = project.document(doc_id)
-            except TokensMissingError:  # an import leaves them for later
-                if project.read_only:  # kept in this connection's memory: made here
-                    tokenizing.ensure_tokens(project, [doc_id])
-                    document = project.document(doc_id)
-                else:  # made in the worker: the text shows at once
-                    document = project.document(doc_id, tokens=False)
-                    missing = True
+            except TokensMissingError:  # an import leaves them for later: made in the worker,
+                document = project.document(doc_id, tokens=False)  # the text shows at once
+                missing = True
         except AnnotatorError as error:
             self.session.edit_failed.emit(str(error))
             return
@@ -434,8 +430,11 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             self._document_tokens.start(self._doc_id)
 
     def _on_document_tokenized(self, doc_id: int) -> None:
-        if self._document_tokens.closed or doc_id != self._doc_id or not self._tokens_missing:
-            return  # closing, another document, or a gesture already waited for them
+        if self._document_tokens.closed:
+            return  # closing
+        self._document_tokens.hold(doc_id)  # a read-only project's: kept, as a stored one
+        if doc_id != self._doc_id or not self._tokens_missing:
+            return  # another document, or a gesture already waited for them
         self._apply_tokens()
 
     def _on_document_tokens_failed(self, message: str) -> None:
@@ -462,6 +461,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._tokens_missing = False
         try:
             try:
+                self._document_tokens.hold(doc_id)  # a read-only project's, made in the worker
                 tokens = project.tokens(doc_id)
             except TokensMissingError:
                 tokenizing.ensure_tokens(project, [doc_id])
