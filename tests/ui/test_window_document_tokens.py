@@ -39,96 +39,65 @@ def _imported(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def held_worker(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """The worker's ``ensure_tokens`` waits for the event, as spaCy's first load would."""
+    """The worker makes the tokens (``ensure_tokens``; read-only, ``made_tokens``) only once
+    the event is set, as spaCy's first load would make it wait."""
     release = threading.Event()
-    ensure_tokens = tokenizing.ensure_tokens
+    for name in ("ensure_tokens", "made_tokens"):
+        real = getattr(tokenizing, name)
 
-    def slow(project, doc_ids=None, **options):
-        if threading.current_thread() is not threading.main_thread():
-            release.wait(30)
-        return ensure_tokens(project, doc_ids, **options)
+        def slow(project, doc_ids=None, real=real, **options):
+            if threading.current_thread() is not threading.main_thread():
+                release.wait(30)
+            return real(project, doc_ids, **options)
 
-    monkeypatch.setattr(tokenizing, "ensure_tokens", slow)
+        monkeypatch.setattr(tokenizing, name, slow)
     return release
 
 
-def test_the_document_opens_before_its_tokens_are_made(
-    qtbot, launcher, tmp_path: Path, held_worker: threading.Event
-) -> None:
-    window = open_window(qtbot, launcher, _imported(tmp_path))
-    view, project = window.view, window.session.project
-    assert view.doc_id() == 1 and view.tokens_pending()
-    held_worker.set()
-    qtbot.waitUntil(lambda: not view.tokens_pending(), timeout=30_000)
-    assert project.tokens(1)[:2] == ((0, 4), (5, 11))
-
-
-def test_a_key_pressed_before_the_tokens_land_waits_for_them_and_is_made(
-    qtbot, launcher, tmp_path: Path, held_worker: threading.Event
-) -> None:
-    """The key waits before its edit is built: an edit built from the spans as they were
-    before the tokens set their alignment flags was refused now and then, as changed
-    meanwhile (seen once in a clean clone under load)."""
-    window = open_window(qtbot, launcher, _imported(tmp_path))
-    view, project = window.view, window.session.project
-    assert view.tokens_pending()
-    threading.Timer(0.3, held_worker.set).start()  # the UI thread waits in the key
-    qtbot.keyClick(view, Qt.Key.Key_Tab)
-    assert not view.tokens_pending() and view.selected() is not None
-    qtbot.keyClick(view, Qt.Key.Key_A)
-    assert [s.status for s in project.spans(1)] == ["accepted"], window.statusBar().currentMessage()
-    assert project.tokens(1)[:2] == ((0, 4), (5, 11))
-
-
-@pytest.fixture
-def held_maker(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """A read-only window's worker makes the tokens (``made_tokens``) only once the event is
-    set, as spaCy's first load would make it wait."""
-    release = threading.Event()
-    made_tokens = tokenizing.made_tokens
-
-    def slow(project, doc_ids):
-        if threading.current_thread() is not threading.main_thread():
-            release.wait(30)
-        return made_tokens(project, doc_ids)
-
-    monkeypatch.setattr(tokenizing, "made_tokens", slow)
-    return release
-
-
-def _open_read_only(qtbot, launcher, path: Path):
+def _opened(qtbot, launcher, path: Path, read_only: bool):
+    if not read_only:
+        return open_window(qtbot, launcher, path)
     assert launcher.open_project(path, read_only=True)
     window = launcher.window
     assert window is not None and window.session.project.read_only
     return focus_window(qtbot, window)
 
 
-def test_a_read_only_window_opens_the_document_before_its_tokens_are_made(
-    qtbot, launcher, tmp_path: Path, held_maker: threading.Event
+@pytest.mark.parametrize("read_only", [False, True])
+def test_the_document_opens_before_its_tokens_are_made(
+    qtbot, launcher, tmp_path: Path, held_worker: threading.Event, read_only: bool
 ) -> None:
-    """Read-only, the window made the tokens on the UI thread: seconds the first time, while
-    spaCy's tokenizer loaded. Its worker makes them now, and the window keeps them in memory;
-    the file is not written."""
+    """Read-only, the window made them on the UI thread: seconds the first time, while spaCy's
+    tokenizer loaded. Its worker makes them now, and the window keeps them in memory: the file
+    is not written."""
     path = _imported(tmp_path)
-    window = _open_read_only(qtbot, launcher, path)
+    window = _opened(qtbot, launcher, path, read_only)
     view, project = window.view, window.session.project
     assert view.doc_id() == 1 and view.tokens_pending()
-    held_maker.set()
+    held_worker.set()
     qtbot.waitUntil(lambda: not view.tokens_pending(), timeout=30_000)
     assert project.tokens(1)[:2] == ((0, 4), (5, 11))
-    with Project.open(path, read_only=True) as reopened, pytest.raises(TokensMissingError):
-        reopened.tokens(1)
+    if read_only:
+        with Project.open(path, read_only=True) as reopened, pytest.raises(TokensMissingError):
+            reopened.tokens(1)
 
 
-def test_a_key_in_a_read_only_window_waits_for_the_tokens_made_in_the_worker(
-    qtbot, launcher, tmp_path: Path, held_maker: threading.Event
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_key_pressed_before_the_tokens_land_waits_for_them_and_is_made(
+    qtbot, launcher, tmp_path: Path, held_worker: threading.Event, read_only: bool
 ) -> None:
-    window = _open_read_only(qtbot, launcher, _imported(tmp_path))
+    """The key waits before its edit is built: an edit built from the spans as they were
+    before the tokens set their alignment flags was refused now and then, as changed
+    meanwhile (seen once in a clean clone under load). Read-only, the edit is then refused."""
+    window = _opened(qtbot, launcher, _imported(tmp_path), read_only)
     view, project = window.view, window.session.project
     assert view.tokens_pending()
-    threading.Timer(0.3, held_maker.set).start()  # the UI thread waits in the key
+    threading.Timer(0.3, held_worker.set).start()  # the UI thread waits in the key
     qtbot.keyClick(view, Qt.Key.Key_Tab)
     assert not view.tokens_pending() and view.selected() is not None
+    qtbot.keyClick(view, Qt.Key.Key_A)
+    status = "suggested" if read_only else "accepted"
+    assert [s.status for s in project.spans(1)] == [status], window.statusBar().currentMessage()
     assert project.tokens(1)[:2] == ((0, 4), (5, 11))
 
 
