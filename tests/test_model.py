@@ -126,9 +126,9 @@ def test_labels_added_get_free_keys_and_the_default_colours() -> None:
     # the default key taken already: LOC takes the next free one
     taken = LabelSchema(entities=(EntityLabel(name="X", key="3"),)).with_labels({"LOC"})
     assert taken.entity("LOC").key == "1"
-    # past nine labels: no key left, as before
+    # the tenth takes 0, as the keyboard's row goes; past ten labels, no key is left
     many = LabelSchema().with_labels({f"L{number:02}" for number in range(12)})
-    assert [label.key for label in many.entities][8:] == ["9", None, None, None]
+    assert [label.key for label in many.entities][8:] == ["9", "0", None, None]
 
 
 def test_schema_round_trips_through_json() -> None:

@@ -94,8 +94,9 @@ class LabelSchema(BaseModel):
 
         A new label named as in the default schema (PER, ORG, LOC, MISC, works_for, ...) takes
         its colour there, and its key when no label holds it, so LOC looks and types the same
-        in every project; the other new entity labels take the free keys 1-9 in order, so each
-        can be typed on a selected span (none left: no key), and the first palette colour that
+        in every project; the other new entity labels take the free keys 1-9 then 0, in the
+        keyboard's order, so each can be typed on a selected span (none left: no key; the
+        palette and the schema editor still set one), and the first palette colour that
         neither a label of the schema nor a default label has. New relation labels allow
         exactly the pairs seen; known ones gain any new pair seen unless they already allow
         every pair.
@@ -114,7 +115,7 @@ class LabelSchema(BaseModel):
                 added[name] = EntityLabel(name=name, color=known.color, key=key)
                 keys.add(key)
                 colours.add(known.color)
-        free = iter(key for key in "123456789" if key not in keys)
+        free = iter(key for key in "1234567890" if key not in keys)
         for name in new_names:
             if name in added:
                 if added[name].key is None:

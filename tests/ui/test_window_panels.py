@@ -160,3 +160,30 @@ def test_labels_an_import_adds_get_keys_that_work(qtbot, launcher, tmp_path) -> 
     qtbot.keyClick(window.view, Qt.Key.Key_1)
     labels = sorted((s.start, s.label) for s in window.session.project.spans(1))
     assert labels == [(0, "PER"), (20, "LOC"), (29, "GPE")]
+
+
+def test_the_tenth_label_an_import_adds_is_typed_with_0(qtbot, launcher, tmp_path) -> None:
+    """Ten labels brought by a file: the tenth gets `0`, after `1`-`9` (it had no key), and
+    the key relabels the selected span."""
+    import json
+
+    from annotator.services.importing import import_into_file
+
+    labels = [f"L{number}" for number in range(10)]  # none of the default schema's
+    text = " ".join(labels)
+    spans = [
+        {"start": text.index(label), "end": text.index(label) + 2, "label": label}
+        for label in labels
+    ]
+    source = tmp_path / "tasks.jsonl"
+    source.write_text(json.dumps({"text": text, "spans": spans}) + "\n", encoding="utf-8")
+    path = tmp_path / "ten.annotator"
+    import_into_file(path, [source])
+
+    window = open_window(qtbot, launcher, path)
+    assert window.palette_panel.button("L9").text() == "L9   0"
+    qtbot.keyClick(window.view, Qt.Key.Key_Tab)  # "L0"
+    assert window.view.selected().label == "L0"
+    qtbot.keyClick(window.view, Qt.Key.Key_0)
+    assert window.view.selected().label == "L9"
+    assert window.session.project.spans(1)[0].label == "L9"
