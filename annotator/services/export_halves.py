@@ -149,24 +149,22 @@ def write_in_halves(
     part: str | None,
     options: dict[str, Any],
     report: ExportReport,
-    processes: SecondProcesses | None = None,
+    processes: SecondProcesses,
     start_next: bool = False,
 ) -> None:
     """Write the part ``ids`` to ``staged`` as ``entry.write`` would, the last
     ``SECOND_SHARE`` of them (``SECOND_SHARE_AHEAD`` when ``processes`` has one started
-    ahead) in a second process. ``start_next``: a later part will take one of ``processes``
-    too, started now, so that its start-up (0.3 to 0.4 s) is over when that part begins."""
+    ahead) in a second process, taken from ``processes`` (which outlives the part).
+    ``start_next``: a later part will take one too, started now, so that its start-up (0.3 to
+    0.4 s) is over when that part begins."""
     target = part_path(staged, part, entry.suffix)
     with ExitStack() as stack:
-        owned = processes is None  # then stopped with this part: none to start for the next
-        if processes is None:
-            processes = stack.enter_context(SecondProcesses())
         try:
             child, ahead = stack.enter_context(processes.take())
         except OSError:  # no process can be started: all of the part here
             entry.write(stream(ids), staged, part=part, report=report, **options)
             return
-        if start_next and not owned:
+        if start_next:
             processes.start()
         cut = len(ids) - int(len(ids) * (SECOND_SHARE_AHEAD if ahead else SECOND_SHARE))
         second = SecondHalf(

@@ -86,7 +86,7 @@ class ExportOutput:
     def _replace_file(self, report: ExportReport) -> None:
         digest = report.digests.get(str(self.staged)) or _sha256(self.staged)
         before = _read_manifest(self.output.parent)
-        ours = _is_ours(self.output, before, digests=self.digests)
+        ours = _is_ours(self.output, before, self.digests)
         kept = before.get(self.output.name, ()) if ours else ()
         # listed with both contents while the rename runs, so a kill in between leaves a file
         # the next export still knows as ours
@@ -193,7 +193,7 @@ def _refuse_unsafe(
     if (
         os.path.lexists(output)
         and not force
-        and not _is_ours(output, _read_manifest(output.parent), digests=digests)
+        and not _is_ours(output, _read_manifest(output.parent), digests)
     ):
         raise ExportError(
             f"{output}: exists, and no export of ours wrote it (or it changed since); "
@@ -220,7 +220,7 @@ def _refuse_foreign_files(folder: Path, digests: Digests) -> None:
                 continue
             if relative not in manifest:
                 problems.append(relative)
-            elif not _is_ours(os.path.join(root, name), manifest, relative, digests):
+            elif not _is_ours(os.path.join(root, name), manifest, digests, relative):
                 problems.append(f"{relative} (changed since)")
     if problems:
         named = ", ".join(sorted(problems)[:NAMED_AT_MOST])
@@ -233,7 +233,7 @@ def _refuse_foreign_files(folder: Path, digests: Digests) -> None:
 
 
 def _is_ours(
-    path: str | Path, manifest: Manifest, name: str | None = None, digests: Digests | None = None
+    path: str | Path, manifest: Manifest, digests: Digests, name: str | None = None
 ) -> bool:
     """Listed in the manifest, a regular file (not a link), with a content we wrote. Its
     SHA-256 is taken from ``digests`` when the file is in the state it was when read before."""
@@ -248,8 +248,6 @@ def _is_ours(
         return False
     if _ANY_CONTENT in accepted:
         return True
-    if digests is None:
-        return _sha256(path) in accepted
     state = _state(status)
     digest = digests.get(state)
     if digest is None:

@@ -285,7 +285,7 @@ def _write_export(
     # this one's are written, as the first part's did while the project opened
     halved = [in_halves(entry, len(ids), processes) for ids in parts.values()]
     with ExitStack() as stack:
-        if second_processes is None and sum(halved) > 1:  # kept from part to part
+        if second_processes is None:  # one for all the parts (none started until needed)
             second_processes = stack.enter_context(SecondProcesses())
         for number, (part, ids) in enumerate(parts.items()):
             if part is not None:
