@@ -214,6 +214,28 @@ def test_write_then_read_gives_the_same_spans_and_relations(tmp_path: Path) -> N
     assert not records["doc-8.txt"].spans
 
 
+def test_spans_of_a_text_with_line_breaks_each_stay_on_their_line(tmp_path: Path) -> None:
+    """A text of several lines whose spans cross none: one T line each, with brat's offsets;
+    the last line ends a span with the text, the first a relation."""
+    text = "Brad Smith works\nfor Microsoft.\n\nIn Redmond"
+    doc = Document(id=3, text=text, meta={"source": "lines.txt"}, status="done")
+    spans = [
+        Span(id="a", doc_id=3, start=0, end=10, label="PER"),
+        Span(id="b", doc_id=3, start=21, end=30, label="ORG"),
+        Span(id="c", doc_id=3, start=36, end=43, label="LOC"),
+    ]
+    relations = [Relation(doc_id=3, head="a", child="b", label="works_for")]
+    registry.write("brat", [ExportDocument(doc, spans, relations)], tmp_path / "out")
+    assert (tmp_path / "out" / "lines.ann").read_text("utf-8") == (
+        "T1\tPER 0 10\tBrad Smith\nT2\tORG 21 30\tMicrosoft\nT3\tLOC 36 43\tRedmond\n"
+        "R1\tworks_for Arg1:T1 Arg2:T2\t\n"
+    )
+    back = read(tmp_path / "out")[0]
+    assert [(s.start, s.end, s.label) for s in back.spans] == [
+        (0, 10, "PER"), (21, 30, "ORG"), (36, 43, "LOC")
+    ]
+
+
 def test_annotation_conf_lists_labels_and_allowed_pairs() -> None:
     schema = LabelSchema(
         entities=(EntityLabel(name="PER"), EntityLabel(name="ORG"), EntityLabel(name="LOC")),
