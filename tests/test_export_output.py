@@ -12,7 +12,6 @@ import pytest
 from export_corpus import add_annotated
 
 from annotator.errors import ExportError
-from annotator.services import export_output
 from annotator.services.export_output import MANIFEST, prepared_output
 from annotator.services.exporting import export_project
 from annotator.store import Project
@@ -89,29 +88,63 @@ def test_an_export_over_its_last_file_reads_that_file_once(
     assert hashed == ["p.jsonl"]
 
 
-def test_a_file_changed_while_the_export_runs_is_not_kept_as_ours(
-    annotated: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _edit_while_running(out: Path, text: str) -> Any:
+    """A progress callback that writes ``text`` to ``out`` once the export has begun."""
+
+    def edit_once(done: int, total: int) -> None:
+        if done == 1:
+            out.write_text(text, encoding="utf-8")
+
+    return edit_once
+
+
+def test_a_file_changed_while_the_export_runs_is_left_as_it_is(
+    annotated: Project, tmp_path: Path
 ) -> None:
-    """Changed after the first check, the old file's content is not listed as ours while the
-    new one is renamed over it."""
+    """Ours when the export began, changed before the new file is moved in: the export stops
+    and the hand edit stays, still not listed as ours."""
     out = tmp_path / "exports" / "p.jsonl"
     export_project(annotated, "doccano", out)
+    with pytest.raises(ExportError, match=r"p\.jsonl: changed while the export ran.*--force"):
+        export_project(
+            annotated, "doccano", out, progress=_edit_while_running(out, "a hand edit\n")
+        )
+    assert out.read_text(encoding="utf-8") == "a hand edit\n"
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".p.jsonl")] == []
+    with pytest.raises(ExportError, match="no export of ours wrote it"):
+        export_project(annotated, "doccano", out)
 
-    def change_once(done: int, total: int) -> None:
+
+def test_a_file_put_there_while_the_export_runs_is_replaced_only_with_force(
+    annotated: Project, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+    with pytest.raises(ExportError, match="changed while the export ran"):
+        export_project(annotated, "doccano", out, progress=_edit_while_running(out, "mine\n"))
+    assert out.read_text(encoding="utf-8") == "mine\n"
+    out.unlink()
+    export_project(
+        annotated, "doccano", out, force=True, progress=_edit_while_running(out, "mine\n")
+    )
+    assert out.read_text(encoding="utf-8").count("\n") == 3
+    export_project(annotated, "doccano", out)  # listed as ours
+
+
+def test_an_sqlite_file_put_there_while_the_export_runs_is_kept_even_with_force(
+    annotated: Project, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+
+    def make_a_database(done: int, total: int) -> None:
         if done == 1:
-            out.write_text("a hand edit\n", encoding="utf-8")
+            conn = sqlite3.connect(out)
+            conn.execute("CREATE TABLE kept (x)")
+            conn.commit()
+            conn.close()
 
-    written: list[dict] = []
-    real_write = export_output.ExportOutput._write_manifest
-
-    def listed(self: export_output.ExportOutput, folder: Path, manifest: dict) -> None:
-        written.append(dict(manifest))
-        real_write(self, folder, manifest)
-
-    monkeypatch.setattr(export_output.ExportOutput, "_write_manifest", listed)
-    export_project(annotated, "doccano", out, progress=change_once)
-    new = hashlib.sha256(out.read_bytes()).hexdigest()
-    assert written[0]["p.jsonl"] == (new,)  # the changed content not kept while renaming
+    with pytest.raises(ExportError, match="is an SQLite database"):
+        export_project(annotated, "doccano", out, force=True, progress=make_a_database)
+    assert out.read_bytes().startswith(b"SQLite format 3")
 
 
 def test_one_file_exports_are_listed_in_their_folder(annotated: Project, tmp_path: Path) -> None:

@@ -6,8 +6,10 @@ The rules (docs/guarantees.md says how each is tested):
 - A folder records what our exports wrote in it: ``.annotator-export.json`` lists each file
   with its SHA-256. A file is *ours* when it is listed there and still has that content.
 - A one-file export replaces an existing file only when it is ours (``force`` replaces any
-  other ordinary file, never the project or an SQLite file). It is written beside the output
-  and renamed over it: the old file stays whole until then.
+  other ordinary file, never the project or an SQLite file), before writing and again just
+  before the move: a file changed while the export ran stops it, and is left as it is. The
+  new file is written beside the output and renamed over it: the old file stays whole until
+  then.
 - A folder export (``spacy``, ``brat``, any split) owns its folder. Its folder may hold only our
   files; anything else (a user's file, a file changed since, a symlink) makes the export
   refuse before writing anything. The new folder is written whole beside the output, then
@@ -67,6 +69,7 @@ class ExportOutput:
     staging: Path
     notes: list[str] = field(default_factory=list)
     digests: Digests = field(default_factory=dict)  # of the old files read (``_is_ours``)
+    force: bool = False  # a one-file export may replace a file that is not ours
 
     @property
     def staged(self) -> Path:
@@ -87,6 +90,8 @@ class ExportOutput:
         digest = report.digests.get(str(self.staged)) or _sha256(self.staged)
         before = _read_manifest(self.output.parent)
         ours = _is_ours(self.output, before, self.digests)
+        if not ours and os.path.lexists(self.output):  # again: changed, or put there, meanwhile
+            _refuse_replacing(self.output, self.force)
         kept = before.get(self.output.name, ()) if ours else ()
         # listed with both contents while the rename runs, so a kill in between leaves a file
         # the next export still knows as ours
@@ -153,7 +158,7 @@ def prepared_output(
         try:
             if folder:
                 (staging / output.name).mkdir()
-            yield ExportOutput(output, folder, staging, notes, digests)
+            yield ExportOutput(output, folder, staging, notes, digests, force)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -190,15 +195,21 @@ def _refuse_unsafe(
         raise ExportError(f"{output}: is a folder; this export writes one file, give its name")
     if output.name == MANIFEST:
         raise ExportError(f"{output}: is where exports list what they wrote; give another name")
-    if (
-        os.path.lexists(output)
-        and not force
-        and not _is_ours(output, _read_manifest(output.parent), digests)
-    ):
-        raise ExportError(
-            f"{output}: exists, and no export of ours wrote it (or it changed since); "
-            "give another name, or pass --force to replace it"
+    if os.path.lexists(output) and not _is_ours(output, _read_manifest(output.parent), digests):
+        _refuse_replacing(
+            output, force, "exists, and no export of ours wrote it (or it changed since)"
         )
+
+
+def _refuse_replacing(
+    output: Path, force: bool, why: str = "changed while the export ran, and was left as it is"
+) -> None:
+    """A one-file export over a file that is not ours (``why``): only with ``force``, and
+    never over an SQLite file, whatever it became since the first check."""
+    if _is_sqlite(output):
+        raise ExportError(f"{output}: is an SQLite database; an export never writes over one")
+    if not force:
+        raise ExportError(f"{output}: {why}; give another name, or pass --force to replace it")
 
 
 def _refuse_foreign_files(folder: Path, digests: Digests) -> None:
