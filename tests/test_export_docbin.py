@@ -10,8 +10,9 @@ from export_corpus import add_annotated
 from spacy.tokens import Doc, DocBin
 
 from annotator.io.docbin_writer import ensure_rel_extension
-from annotator.model import Document, ProjectSettings, Span
+from annotator.model import Document, ProjectSettings, Relation, Span
 from annotator.services.exporting import export_project, split_documents
+from annotator.services.importing import import_sources
 from annotator.store import Project
 
 RELATION_LABELS = ("works_for", "located_in", "member_of")
@@ -97,6 +98,36 @@ def test_relations_of_an_unfinished_document_have_only_what_was_annotated(
     assert load(tmp_path / "out" / "train.spacy") == []
     (doc,) = load(tmp_path / "out" / "train-unfinished.spacy")
     assert doc._.rel == {(0, 4): {"works_for": 1.0}, (4, 6): {"located_in": 1.0}}
+
+
+@pytest.mark.parametrize("status", ["done", "in_progress"])
+def test_a_relation_between_spans_on_one_start_token_is_left_out_and_named(
+    project: Project, tmp_path: Path, status: str
+) -> None:
+    """ "Brad Smith" -> "Brad" would be the pair (0, 0): never read by the tutorial, refused by
+    our own import. The export leaves it out, says so, and reads back into a new project."""
+    made = add_annotated(project, 1, status=status)  # type: ignore[arg-type]
+    brad = Span(doc_id=made["doc_id"], start=0, end=4, label="ORG")  # nested, on token 0
+    project.add_spans([brad])
+    nested = Relation(
+        doc_id=made["doc_id"], head=made["person"].id, child=brad.id, label="works_for"
+    )
+    project.add_relations([nested])
+    out = tmp_path / "out"
+    report = export_project(project, "spacy", out, status="all", split=(1.0,))
+    (path,) = (p for p in out.glob("*.spacy") if load(p))
+    (doc,) = load(path)
+    assert (0, 0) not in doc._.rel
+    assert doc._.rel[(0, 4)]["works_for"] == 1.0 and doc._.rel[(4, 6)]["located_in"] == 1.0
+    assert report.relations == 2 and report.counts["relations_on_one_start_token"] == 1
+    assert [w for w in report.warnings if "left out: both spans" in w] == [
+        f"document {made['doc_id']}: relation works_for from 'Brad Smith' to 'Brad' left out: "
+        "both spans start at token 0, and doc._.rel keys a relation by its spans' first tokens"
+    ]
+    with Project.create(tmp_path / "back.annotator") as back:
+        import_sources(back, [out])
+        (doc_id,) = back.document_ids()
+        assert sorted(r.label for r in back.relations(doc_id)) == ["located_in", "works_for"]
 
 
 def test_doc_text_is_the_document_text_whatever_the_gaps(project: Project, tmp_path: Path) -> None:

@@ -158,6 +158,26 @@ def relations_of(
     return relations
 
 
+def _distinct_starts(
+    doc_id: int | None, kept: list[tuple[Any, SpacySpan, SpacySpan]], report: ExportReport
+) -> list[tuple[Any, SpacySpan, SpacySpan]]:
+    """The relations ``doc._.rel`` can hold: a relation between two spans that start on the
+    same token (a span and one nested in it) would be the pair (t, t), which the tutorial never
+    reads and our own import refuses; it is left out and named."""
+    distinct = []
+    for relation, head, child in kept:
+        if head.start != child.start:
+            distinct.append((relation, head, child))
+            continue
+        report.count("relations_on_one_start_token")
+        report.warnings.append(
+            f"document {doc_id}: relation {relation.label} from {head.text!r} to {child.text!r} "
+            f"left out: both spans start at token {head.start}, and doc._.rel keys a relation "
+            "by its spans' first tokens"
+        )
+    return distinct
+
+
 def touched_tokens(doc: Doc, spans: Iterable[Span], text_length: int) -> set[int]:
     """The token indexes each span touches (offsets past the text are ignored)."""
     tokens: set[int] = set()
@@ -443,7 +463,9 @@ def _make_doc(
     if isinstance(meta_spacy, dict) and isinstance(meta_spacy.get("cats"), dict):
         doc.cats = dict(meta_spacy["cats"])
     selected = [r for r in item.relations if r.status == "accepted"]
-    kept = relations_kept(document, selected, aligned, report)
+    kept = _distinct_starts(
+        document.id, relations_kept(document, selected, aligned, report), report
+    )
     relations_complete = done and not pending_relations
     doc._.rel = relations_of(
         ((head, child, relation.label) for relation, head, child in kept),
