@@ -130,6 +130,25 @@ def check_labelstudio(python: Path, folder: Path) -> list[tuple[str, bool, str]]
     )
     expected = [("near", "bi"), ("works_for", "right")]
     results.append(("relation directions written", directions == expected, str(directions)))
+    unfinished = folder / "labelstudio-unfinished.json"
+    (item,) = sample()
+    document = item.document.model_copy(update={"status": "in_progress"})
+    registry.write(
+        "labelstudio",
+        [ExportDocument(document, item.spans, item.relations)],
+        unfinished,
+        schema=SCHEMA,
+    )
+    answer = run(python, LABEL_STUDIO_CHECK, LABEL_CONFIG, str(unfinished))
+    (task,) = json.loads(unfinished.read_text("utf-8"))
+    regions = [r for r in task["predictions"][0]["result"] if r["type"] == "labels"]
+    results.append(
+        (
+            "an unfinished document: no annotation, every span a prelabel Label Studio validates",
+            "annotations" not in task and len(regions) == len(item.spans) and not answer["errors"],
+            str(answer["errors"]),
+        )
+    )
     return results
 
 

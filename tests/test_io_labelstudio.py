@@ -208,6 +208,39 @@ def test_write_then_read_keeps_accepted_suggested_relations_and_region_ids(
     assert not second.spans
 
 
+@pytest.mark.parametrize("status", ["in_progress", "suggested", "new", "skipped"])
+def test_an_unfinished_documents_decisions_are_prelabels_not_a_finished_annotation(
+    tmp_path: Path, status: str
+) -> None:
+    """Label Studio takes a task with an annotation as labelled: an unfinished document's
+    accepted spans and relations go with its suggestions into the prediction, so that neither
+    Label Studio nor our import reads the document as finished (its untouched tokens would
+    then be negatives in training data)."""
+    doc = Document(id=9, text=TEXT, status=status)
+    spans = [
+        Span(id="per", doc_id=9, start=0, end=10, label="PER"),
+        Span(id="org", doc_id=9, start=21, end=30, label="ORG"),
+        Span(id="loc", doc_id=9, start=34, end=41, label="LOC", status="suggested", score=0.7),
+    ]
+    relations = [Relation(doc_id=9, head="per", child="org", label="works_for")]
+    output = tmp_path / "ls.json"
+    report = registry.write("labelstudio", [ExportDocument(doc, spans, relations)], output)
+    assert report.spans == 3 and report.relations == 1
+    (task,) = json.loads(output.read_text("utf-8"))
+    assert "annotations" not in task
+    (prediction,) = task["predictions"]
+    assert [r["id"] for r in prediction["result"] if r["type"] == "labels"] == ["per", "org", "loc"]
+    assert [r["type"] for r in prediction["result"]].count("relation") == 1
+    (back,) = read(output)
+    assert back.status != "done"
+    assert sorted(spans_of(back)) == [
+        (0, 10, "PER", "suggested"),
+        (21, 30, "ORG", "suggested"),
+        (34, 41, "LOC", "suggested"),
+    ]
+    assert [(r.label, r.status) for r in back.relations] == [("works_for", "suggested")]
+
+
 def test_prediction_ids_only_are_skipped_with_a_note(tmp_path: Path) -> None:
     """Label Studio's default JSON export lists prediction ids, not predictions."""
     task = {

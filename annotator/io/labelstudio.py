@@ -438,8 +438,10 @@ def write_labelstudio(
     schema: LabelSchema | None = None,
     **_options: Any,
 ) -> ExportReport:
-    """Label Studio tasks: accepted spans and relations as ``annotations``, suggestions as
-    ``predictions``; region ids are the span ids, so they stay the same from export to export."""
+    """Label Studio tasks: a done document's accepted spans and relations as ``annotations``,
+    suggestions as ``predictions``; an unfinished document's accepted ones are ``predictions``
+    too, since Label Studio takes a task with an annotation as finished. Region ids are the
+    span ids, so they stay the same from export to export."""
     report = report if report is not None else ExportReport()
     target = part_path(Path(output), part, ".json")
     if target.is_dir():
@@ -474,10 +476,13 @@ def _task(
     document = item.document
     spans = {s.id: s for s in item.spans if s.status != "rejected"}
     relations = [r for r in item.relations if r.status != "rejected"]
+    # Label Studio reads a task with a submitted annotation as labelled, finished: only a done
+    # document's decisions are one; an unfinished one's are prelabels, with its suggestions
+    finished = document.status == "done"
 
     def accepted_span(span_id: str) -> bool:
         span = spans.get(span_id)
-        return span is not None and span.status == "accepted"
+        return finished and span is not None and span.status == "accepted"
 
     accepted_relations = [
         r
@@ -485,8 +490,8 @@ def _task(
         if r.status == "accepted" and accepted_span(r.head) and accepted_span(r.child)
     ]
     suggested_relations = [r for r in relations if r not in accepted_relations]
-    accepted = [s for s in spans.values() if s.status == "accepted"]
-    suggested = [s for s in spans.values() if s.status == "suggested"]
+    accepted = [s for s in spans.values() if finished and s.status == "accepted"]
+    suggested = [s for s in spans.values() if not finished or s.status == "suggested"]
     # a suggested relation needs both of its regions in the prediction's own result
     for relation in suggested_relations:
         for end in (relation.head, relation.child):
@@ -505,7 +510,7 @@ def _task(
         both = relation.label in undirected or identity in bidirectional
         return "bi" if both else "right"
 
-    if accepted or accepted_relations or document.status == "done":
+    if finished:
         result = _regions(accepted, text, names, item.spans_sorted)
         result += _relations(accepted_relations, spans, report, direction)
         report.relations += len(result) - len(accepted)
