@@ -232,7 +232,9 @@ def test_spans_of_a_text_with_line_breaks_each_stay_on_their_line(tmp_path: Path
     )
     back = read(tmp_path / "out")[0]
     assert [(s.start, s.end, s.label) for s in back.spans] == [
-        (0, 10, "PER"), (21, 30, "ORG"), (36, 43, "LOC")
+        (0, 10, "PER"),
+        (21, 30, "ORG"),
+        (36, 43, "LOC"),
     ]
 
 
