@@ -56,7 +56,9 @@ def sniff_brat(path: Path, head: bytes) -> bool:
     return path.suffix == ".txt" and path.with_suffix(".ann").is_file()
 
 
-@register_reader("brat", sniff=sniff_brat, priority=60, description="brat standoff (.txt + .ann)")
+@register_reader(
+    "brat", sniff=sniff_brat, priority=60, description="brat standoff (.txt + .ann)", folders=True
+)
 def read_brat(path: Path, **_options: Any) -> Iterator[ImportRecord]:
     """brat standoff (.txt + .ann): a folder (searched recursively) or one pair."""
     path = Path(path)

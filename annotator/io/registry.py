@@ -101,6 +101,7 @@ class ReaderEntry:
     sniff: Sniffer | None
     priority: int  # higher is tried first by --format auto
     description: str
+    folders: bool = False  # reads a folder as one source (brat, spaCy, plain text)
 
 
 @dataclass(frozen=True)
@@ -161,11 +162,15 @@ WRITERS: Registry[WriterEntry] = Registry()
 
 
 def register_reader(
-    name: str, sniff: Sniffer | None = None, priority: int = 0, description: str = ""
+    name: str,
+    sniff: Sniffer | None = None,
+    priority: int = 0,
+    description: str = "",
+    folders: bool = False,
 ) -> Callable[[Reader], Reader]:
     def decorate(read: Reader) -> Reader:
         READERS[name] = ReaderEntry(
-            name, read, sniff, priority, description or _first_line(read.__doc__)
+            name, read, sniff, priority, description or _first_line(read.__doc__), folders
         )
         return read
 
@@ -206,6 +211,17 @@ def part_path(output: Path, part: str | None, suffix: str) -> Path:
     (``suffix=""``) writes into the folder ``output`` or ``output/<part>``.
     """
     return output if part is None else output / f"{part}{suffix}"
+
+
+def visible_files(folder: Path) -> list[Path]:
+    """The files below ``folder`` (recursive), sorted by their path inside it; files and
+    folders whose name starts with a dot (an export's manifest, ``.DS_Store``) are left out."""
+    found = []
+    for file in folder.rglob("*"):
+        relative = file.relative_to(folder)
+        if not any(part.startswith(".") for part in relative.parts) and file.is_file():
+            found.append(file)
+    return sorted(found, key=lambda file: file.relative_to(folder).as_posix())
 
 
 def _first_line(doc: str | None) -> str:

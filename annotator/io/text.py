@@ -19,7 +19,7 @@ from charset_normalizer import from_bytes
 from annotator.errors import FormatError
 from annotator.io import limits, tokenize
 from annotator.io.records import ImportRecord
-from annotator.io.registry import register_reader
+from annotator.io.registry import register_reader, visible_files
 
 Split = Literal["none", "paragraph", "sentence"]
 SPLITS: tuple[str, ...] = ("none", "paragraph", "sentence")
@@ -32,14 +32,7 @@ def text_files(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise FormatError(path, None, "no such file or folder")
-    found = []
-    for file in path.rglob("*"):
-        relative = file.relative_to(path)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if file.suffix.lower() == ".txt" and file.is_file():
-            found.append(file)
-    return sorted(found, key=lambda file: file.relative_to(path).as_posix())
+    return [file for file in visible_files(path) if file.suffix.lower() == ".txt"]
 
 
 _MAGIC = (
@@ -174,14 +167,18 @@ def _parts(
 
 
 def sniff_text(path: Path, head: bytes) -> bool:
-    """A ``.txt`` file without a brat ``.ann`` beside it, or a folder of such files."""
+    """A ``.txt`` file without a brat ``.ann`` beside it, or a folder of such files only (a
+    folder holding other files too is read file by file: ``import_records.plan_sources``)."""
     if path.is_dir():
-        files = text_files(path)
-        return bool(files) and not any(file.with_suffix(".ann").exists() for file in files)
+        files = visible_files(path)
+        return bool(files) and all(
+            file.suffix.lower() == ".txt" and not file.with_suffix(".ann").exists()
+            for file in files
+        )
     return path.suffix.lower() == ".txt" and not path.with_suffix(".ann").exists()
 
 
-@register_reader("text", sniff=sniff_text, priority=0)
+@register_reader("text", sniff=sniff_text, priority=0, folders=True)
 def read_text(
     path: Path, split: Split = "none", lang: str = "fr", **_options: Any
 ) -> Iterator[ImportRecord]:

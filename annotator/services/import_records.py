@@ -24,7 +24,7 @@ from annotator.io import (
 )
 from annotator.io import text as text_io
 from annotator.io.records import ImportedRelation, ImportedSpan, ImportRecord
-from annotator.io.registry import READERS, detect_format, head_bytes
+from annotator.io.registry import READERS, detect_format, head_bytes, visible_files
 from annotator.model.document import DocumentStatus, TokenOffsets, utf8_hash
 from annotator.model.labels import label_problem
 from annotator.model.parsing import one_line
@@ -96,6 +96,46 @@ def plan_source(
         options["split"] = split
     options.update((k, v) for k, v in (reader_options or {}).items() if k in parameters)
     return Plan(path, name, options, SourceReport(str(path), name))
+
+
+NAMED_SKIPPED = 5  # files named in the note on a folder's skipped files
+
+
+def plan_sources(
+    path: Path, format: str, split: str, lang: str, reader_options: dict[str, Any] | None = None
+) -> tuple[list[Plan], list[str]]:
+    """The plans for one SOURCE argument, and notes for the import report.
+
+    A file, or a folder that a folder format reads whole (brat, spaCy, plain text only), is
+    one plan. Any other folder (a ``--split`` export of a one-file format, a folder of Label
+    Studio tasks) is read file by file, each file by its own format, hidden files left out.
+    With ``--format auto`` a file no reader knows is skipped and named in a note, never left
+    out silently; a folder with no file of a known format is refused."""
+    if not path.is_dir():
+        return [plan_source(path, format, split, lang, reader_options)], []
+    if format == "auto":
+        try:
+            return [plan_source(path, format, split, lang, reader_options)], []
+        except FormatError:  # no format reads this folder whole: file by file
+            pass
+    elif format not in READERS or READERS[format].folders:
+        return [plan_source(path, format, split, lang, reader_options)], []
+    plans, skipped = [], []
+    for file in visible_files(path):
+        try:
+            plans.append(plan_source(file, format, split, lang, reader_options))
+        except FormatError as error:
+            if format != "auto":  # the format was given: the file is wrong, not unknown
+                raise
+            skipped.append(f"{file.relative_to(path).as_posix()} ({error.reason.split(';')[0]})")
+    named = ", ".join(skipped[:NAMED_SKIPPED])
+    more = f" and {len(skipped) - NAMED_SKIPPED} more" if len(skipped) > NAMED_SKIPPED else ""
+    if not plans:
+        why = f": {named}{more}" if skipped else ""
+        raise FormatError(path, None, f"no file of a known annotation format in this folder{why}")
+    files = f"{len(skipped)} file{'s' if len(skipped) > 1 else ''}"
+    notes = [f"{path}: {files} of no known annotation format skipped: {named}{more}"]
+    return plans, notes if skipped else []
 
 
 # -- one record -------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ from annotator.services.import_records import (
     Plan,
     SourceReport,
     checked_records,
-    plan_source,
+    plan_sources,
     stronger_status,
 )
 from annotator.services.projects import new_project
@@ -155,6 +155,7 @@ class Reading:
     records: CheckedRecords
     total: int | None  # how many records, when cheap to know (``_total``), for progress
     started: float  # ``time.perf_counter()`` when reading began, for the report
+    notes: list[str] = field(default_factory=list)  # on the sources (a folder's skipped files)
 
 
 @contextmanager
@@ -176,10 +177,15 @@ def read_sources(
     reader_options: dict[str, Any] = {"invalid_spans": "skip"} if skip_invalid else {}
     if text_key:
         reader_options["text_key"] = text_key
-    plans = [plan_source(Path(source), format, split, lang, reader_options) for source in sources]
+    plans: list[Plan] = []
+    notes: list[str] = []
+    for source in sources:
+        found, said = plan_sources(Path(source), format, split, lang, reader_options)
+        plans += found
+        notes += said
     with _checked_records_of(plans) as records:
         # counted while the reading process, if there is one, starts
-        yield Reading(plans, records, _total(plans, split), started)
+        yield Reading(plans, records, _total(plans, split), started, notes)
 
 
 def write_records(
@@ -190,7 +196,7 @@ def write_records(
 ) -> ImportReport:
     """Write what ``reading`` reads into ``project``, in one transaction (``import_sources``)."""
     plans, records = reading.plans, reading.records
-    report = ImportReport(sources=[plan.report for plan in plans])
+    report = ImportReport(sources=[plan.report for plan in plans], notes=list(reading.notes))
     with collector_paused(), project.bulk_cache(), project.transaction():
         with (
             project.documents_counted_after(),
