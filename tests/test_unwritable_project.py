@@ -123,6 +123,61 @@ def test_a_chmod_444_project_as_another_user(shared_folder: Path) -> None:
     assert stats.returncode == 0, stats.stderr
 
 
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("runuser") is None,
+    reason="needs root and runuser to run commands as two other users (daemon, nobody)",
+)
+def test_sqlite_files_left_by_another_users_read_only_open_are_named(
+    shared_folder: Path,
+) -> None:
+    """nobody may write in the folder but not the project: its read-only open leaves the -wal
+    and -shm files as nobody's. The owner's next write was refused by SQLite ('attempt to
+    write a readonly database'), naming neither file nor what to do."""
+    project, source = make_project(shared_folder)
+    shared_folder.chmod(0o777)
+    os.chown(project, *_ids("daemon"))
+    project.chmod(0o644)
+
+    def as_user(user: str, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(shared_folder)}
+        command = ["runuser", "-u", user, "--", sys.executable, "-m", "annotator", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    reachable = as_user("nobody", "--help")
+    if reachable.returncode != 0 and "Permission denied" in reachable.stderr:
+        pytest.skip(f"other users cannot run this checkout's Python: {reachable.stderr}")
+    assert as_user("nobody", "stats", str(project)).returncode == 0
+    shm = Path(f"{project}-shm")
+    if not shm.exists():
+        pytest.skip("this SQLite left no -shm file after a read-only open")
+    before = project.read_bytes()
+    result = as_user("daemon", "import", str(project), str(source))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"error: {project}: you cannot write its SQLite file p.annotator-wal, which belongs to "
+        "user nobody (left by their read-only open); when no one has the project open, delete "
+        "p.annotator-wal and p.annotator-shm, which then hold nothing; meanwhile it can only be "
+        "opened read-only (annotator gui --read-only, annotator export --read-only, annotator "
+        "stats)"
+    )
+    assert project.read_bytes() == before
+    out = shared_folder / "out.jsonl"
+    exported = as_user(
+        "daemon", "export", str(project), "-f", "doccano", "--status", "all", "-o", str(out)
+    )
+    assert exported.returncode == 0, exported.stderr  # read-only, meanwhile
+    Path(f"{project}-wal").unlink()
+    shm.unlink()
+    assert as_user("daemon", "import", str(project), str(source)).returncode == 0
+
+
+def _ids(user: str) -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    return entry.pw_uid, entry.pw_gid
+
+
 @pytest.fixture
 def shared_folder() -> Iterator[Path]:
     """A folder another user can enter (pytest's own base folder is private to root)."""

@@ -47,6 +47,7 @@ class WriterLock:
             raise not_writable(self.path, "this project file", error.strerror) from None
         try:
             self._check_folder()
+            self._check_sidecars()
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
@@ -68,11 +69,50 @@ class WriterLock:
                 self.path, f"in its folder {folder}, where SQLite keeps its journal", reason
             )
 
+    def _check_sidecars(self) -> None:
+        """SQLite's ``-wal`` and ``-shm`` files beside the project must be writable too. A
+        read-only open by another user, who could write in the folder but not the project,
+        leaves them behind as that user's: SQLite then refused every write with 'attempt to
+        write a readonly database', naming neither file."""
+        wal, shm = (Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm"))
+        for sidecar in (wal, shm):
+            if not sidecar.exists() or os.access(sidecar, os.W_OK):
+                continue
+            owner = _owner(sidecar)
+            if wal.exists() and wal.stat().st_size > 0:
+                what = (
+                    f"{wal.name} holds changes not yet in the project file: open the project "
+                    f"once as {owner} to fold them in"
+                )
+            else:
+                what = (
+                    f"when no one has the project open, delete {wal.name} and {shm.name}, "
+                    "which then hold nothing"
+                )
+            raise ProjectNotWritableError(
+                f"{self.path}: you cannot write its SQLite file {sidecar.name}, which belongs "
+                f"to {owner} (left by their read-only open); {what}; meanwhile {READ_ONLY_HINT}"
+            )
+
     def release(self) -> None:
         if self._fd is not None and fcntl is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def _owner(path: Path) -> str:
+    """The user owning ``path``, by name where the system knows it."""
+    try:
+        uid = path.stat().st_uid
+    except OSError:
+        return "another user"
+    try:
+        import pwd
+
+        return f"user {pwd.getpwuid(uid).pw_name}"
+    except (ImportError, KeyError):  # pragma: no cover - Windows, or an unnamed uid
+        return f"user id {uid}"
 
 
 def _read_only_mount(folder: Path) -> bool:
