@@ -76,6 +76,7 @@ class TrainingPlan:
     folder: Path
     parts: dict[str, list[int]]
     partial: list[int] = field(default_factory=list)
+    label_map: tuple[tuple[str, str], ...] = ()  # the project's, as suggestions apply it
 
     @property
     def staging(self) -> Path:
@@ -133,6 +134,7 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
         folder=folder,
         parts={"train": train + partial, "dev": dev},
         partial=partial,
+        label_map=tuple(settings.label_map.items()),
     )
 
 
@@ -185,6 +187,7 @@ def train_model(
         components=plan.components,
         max_steps=plan.max_steps,
         seed=plan.seed,
+        label_map=plan.label_map,
     )
     try:
         return train_pipeline(request, progress=progress, cancel=cancel)
