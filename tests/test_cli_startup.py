@@ -167,3 +167,24 @@ def test_a_run_of_one_command_reads_as_a_run_of_the_whole_app(argv: list[str], c
         outputs.append((exited.value.code, capsys.readouterr()))
     assert outputs[0] == outputs[1]
     assert outputs[0][1].out or outputs[0][1].err
+
+
+@pytest.mark.parametrize(
+    ("argv", "guess"),
+    [(["exprot", "p.annotator"], "; did you mean export?"), (["frobnicate"], "")],
+)
+def test_a_mistyped_command_is_named_not_opened_as_a_project(
+    argv: list[str], guess: str, capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, ``annotator exprot p.annotator`` printed the window command's usage, and
+    ``annotator frobnicate`` tried to open a window on it."""
+    monkeypatch.chdir(tmp_path)
+    for screen in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):  # a window: fails at once
+        monkeypatch.delenv(screen, raising=False)
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {argv[0]}: no such command or project file (annotator --help lists the "
+        f"commands; annotator gui PROJECT opens a project){guess}"
+    )

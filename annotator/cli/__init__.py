@@ -7,6 +7,7 @@ a traceback is never shown for them.
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import sys
 from collections.abc import Callable
@@ -53,6 +54,21 @@ def _runner(args: list[str]) -> Callable[..., Any]:
     return get_group(one)
 
 
+def _opens_a_project(word: str) -> bool:
+    """``annotator WORD`` opens the window on WORD: a path that is there, or one named as a
+    project or a path (``p.annotator``, ``data/p``); a bare word is a command mistyped."""
+    return os.path.lexists(word) or word.endswith(".annotator") or os.sep in word or "." in word
+
+
+def _no_such_command(word: str) -> str:
+    close = difflib.get_close_matches(word, sorted(_commands()), n=1, cutoff=0.6)
+    guess = f"; did you mean {close[0]}?" if close else ""
+    return (
+        f"{word}: no such command or project file (annotator --help lists the commands; "
+        f"annotator gui PROJECT opens a project){guess}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point. ``annotator`` alone or ``annotator PATH`` opens the window (``gui``)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -62,6 +78,9 @@ def main(argv: list[str] | None = None) -> None:
     if "gui" in _commands() and (
         not args or (args[0] not in _commands() and not args[0].startswith("-"))
     ):
+        if args and not _opens_a_project(args[0]):
+            console_error(_no_such_command(args[0]))
+            sys.exit(2)
         args = ["gui", *args]
     try:
         _runner(args)(args=args, prog_name="annotator", standalone_mode=True)
