@@ -171,6 +171,40 @@ def test_sqlite_files_left_by_another_users_read_only_open_are_named(
     assert as_user("daemon", "import", str(project), str(source)).returncode == 0
 
 
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("runuser") is None,
+    reason="needs root and runuser to run the command as another user (nobody)",
+)
+def test_an_unreadable_source_or_project_is_one_line(shared_folder: Path) -> None:
+    """Click refused an unreadable SOURCE in three lines of usage with exit 2, and SQLite an
+    unreadable project as 'not an annotator project or damaged (unable to open database
+    file)'."""
+    project, source = make_project(shared_folder)
+    shared_folder.chmod(0o777)
+    source.chmod(0o000)
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(shared_folder)}
+
+    def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+        command = ["runuser", "-u", "nobody", "--", sys.executable, "-m", "annotator", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    reachable = as_nobody("--help")
+    if reachable.returncode != 0 and "Permission denied" in reachable.stderr:
+        pytest.skip(f"the user nobody cannot run this checkout's Python: {reachable.stderr}")
+    imported = as_nobody("import", str(shared_folder / "new.annotator"), str(source))
+    assert (imported.returncode, imported.stderr.strip()) == (
+        1,
+        f"error: {source}: cannot read (Permission denied)",
+    )
+    assert not (shared_folder / "new.annotator").exists()
+    project.chmod(0o000)
+    stats = as_nobody("stats", str(project))
+    assert (stats.returncode, stats.stderr.strip()) == (
+        1,
+        f"error: {project}: you cannot read this project file (permission denied)",
+    )
+
+
 def _ids(user: str) -> tuple[int, int]:
     import pwd
 
@@ -187,3 +221,19 @@ def shared_folder() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder)
+
+
+def test_no_command_lets_typer_refuse_an_unreadable_path() -> None:
+    """Typer's own check ('Invalid value for SOURCE: ... is not readable', three lines, exit 2)
+    would come before the commands' one-line errors."""
+    import typer.main
+
+    group = typer.main.get_group(app)
+    paths = [
+        (name, param.name, param.type_descriptor.parameter_info.readable)
+        for name, command in group.commands.items()
+        for param in command.params
+        if "Path" in str(param.type_descriptor.annotation)
+    ]
+    assert len(paths) >= 20
+    assert [path for path in paths if path[2]] == []

@@ -29,7 +29,7 @@ def parse_ids(values: list[str]) -> tuple[int, ...]:
 @app.command()
 @reports_errors
 def done(
-    project: Annotated[Path, typer.Argument(help="Project file.")],
+    project: Annotated[Path, typer.Argument(help="Project file.", readable=False)],
     docs: Annotated[
         list[str],
         typer.Argument(help="Document ids (repeat or separate with commas).", metavar="DOC"),

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 @app.command()
 @reports_errors
 def evaluate(
-    project: Annotated[Path, typer.Argument(help="Project file.")],
+    project: Annotated[Path, typer.Argument(help="Project file.", readable=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     model: Annotated[
         str | None,

@@ -19,7 +19,7 @@ WARNINGS_SHOWN = 20
 @app.command()
 @reports_errors
 def export(
-    project: Annotated[Path, typer.Argument(help="Project file.")],
+    project: Annotated[Path, typer.Argument(help="Project file.", readable=False)],
     format: Annotated[
         str,
         typer.Option(
@@ -35,6 +35,7 @@ def export(
             "-o",
             help="File, or folder for spacy/brat and split exports "
             "(default: exports/<project>-<format>).",
+            readable=False,
         ),
     ] = None,
     status: Annotated[

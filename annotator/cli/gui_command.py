@@ -16,7 +16,10 @@ from annotator.cli.app import app, reports_errors
 def gui(
     project: Annotated[
         Path | None,
-        typer.Argument(help="Project file to open (default: the last one, else a welcome screen)."),
+        typer.Argument(
+            help="Project file to open (default: the last one, else a welcome screen).",
+            readable=False,
+        ),
     ] = None,
     read_only: Annotated[
         bool,

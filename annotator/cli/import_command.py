@@ -32,6 +32,7 @@ def import_(
         typer.Argument(
             help="Project file; created (with --lang) when it does not exist.",
             metavar="PROJECT",
+            readable=False,
         ),
     ],
     sources: Annotated[
@@ -40,6 +41,7 @@ def import_(
             help="Files or folders to import (.txt folders are read recursively).",
             metavar="SOURCE",
             show_default=False,
+            readable=False,
         ),
     ],
     format: Annotated[str, typer.Option("--format", "-f", help=FORMATS_HELP)] = "auto",
@@ -100,7 +102,9 @@ def import_(
 @app.command()
 @reports_errors
 def tokenize(
-    project: Annotated[Path, typer.Argument(help="Project file.", metavar="PROJECT")],
+    project: Annotated[
+        Path, typer.Argument(help="Project file.", metavar="PROJECT", readable=False)
+    ],
 ) -> None:
     """Make the tokens of every document that has none yet (an import leaves them for later)."""
     from annotator.services.tokenizing import ensure_tokens

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 @app.command()
 @reports_errors
 def new(
-    project: Annotated[Path, typer.Argument(help="Project file to create, e.g. corpus.annotator.")],
+    project: Annotated[
+        Path, typer.Argument(help="Project file to create, e.g. corpus.annotator.", readable=False)
+    ],
     lang: Annotated[str, typer.Option(help="Language of the texts (spaCy code).")] = "fr",
     model: Annotated[
         str | None,
@@ -26,7 +28,8 @@ def new(
         ),
     ] = None,
     schema: Annotated[
-        Path | None, typer.Option(help="Label schema JSON (default: PER, ORG, LOC, MISC).")
+        Path | None,
+        typer.Option(help="Label schema JSON (default: PER, ORG, LOC, MISC).", readable=False),
     ] = None,
     annotator: Annotated[
         str | None, typer.Option(help="Who annotates in this project (kept in its settings).")
@@ -45,7 +48,7 @@ def new(
 @app.command()
 @reports_errors
 def stats(
-    project: Annotated[Path, typer.Argument(help="Project file.")],
+    project: Annotated[Path, typer.Argument(help="Project file.", readable=False)],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (keys in docs/stats.md).")
     ] = False,

@@ -13,7 +13,7 @@ from annotator.cli.app import app, console, reports_errors
 @app.command()
 @reports_errors
 def sample(
-    project: Annotated[Path, typer.Argument(help="Project file (the pool).")],
+    project: Annotated[Path, typer.Argument(help="Project file (the pool).", readable=False)],
     n: Annotated[int, typer.Option("--n", help="How many documents to pick.")] = 500,
     strategy: Annotated[
         str, typer.Option(help="random | uncertain | diverse | rare-labels")
@@ -23,7 +23,8 @@ def sample(
         Path | None,
         typer.Option(
             help="New project for the picked documents and their suggestions (default: rank "
-            "them in PROJECT, for the document list to sort by)."
+            "them in PROJECT, for the document list to sort by).",
+            readable=False,
         ),
     ] = None,
     model: Annotated[

@@ -30,7 +30,7 @@ def parse_docs(values: list[str]) -> str | tuple[int, ...]:
 @app.command()
 @reports_errors
 def suggest(
-    project: Annotated[Path, typer.Argument(help="Project file.")],
+    project: Annotated[Path, typer.Argument(help="Project file.", readable=False)],
     model: Annotated[
         str | None,
         typer.Option(
@@ -40,11 +40,15 @@ def suggest(
     ] = None,
     patterns: Annotated[
         list[Path] | None,
-        typer.Option("--patterns", help="Pattern file (JSONL); repeat for several."),
+        typer.Option(
+            "--patterns", help="Pattern file (JSONL); repeat for several.", readable=False
+        ),
     ] = None,
     rules: Annotated[
         list[Path] | None,
-        typer.Option("--rules", help="Relation rule file (JSON); repeat for several."),
+        typer.Option(
+            "--rules", help="Relation rule file (JSON); repeat for several.", readable=False
+        ),
     ] = None,
     default_rules: Annotated[
         bool,

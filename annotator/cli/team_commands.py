@@ -18,7 +18,7 @@ MAP_HELP = "Map a label of a later project onto the first one's, OLD=NEW (repeat
 @app.command()
 @reports_errors
 def split(
-    base: Annotated[Path, typer.Argument(help="Project to share out.")],
+    base: Annotated[Path, typer.Argument(help="Project to share out.", readable=False)],
     annotators: Annotated[
         str, typer.Option(help="Comma-separated annotator names, e.g. alice,bob,chloe.")
     ],
@@ -27,7 +27,8 @@ def split(
     ] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the shuffle (same seed, same shares).")] = 0,
     out_dir: Annotated[
-        Path | None, typer.Option(help="Folder of the new projects (default: BASE's folder).")
+        Path | None,
+        typer.Option(help="Folder of the new projects (default: BASE's folder).", readable=False),
     ] = None,
 ) -> None:
     """Make one project per annotator from BASE, sharing its documents out with an overlap."""
@@ -42,8 +43,12 @@ def split(
 @app.command()
 @reports_errors
 def merge(
-    output: Annotated[Path, typer.Argument(help="Merged project to create, for review.")],
-    projects: Annotated[list[Path], typer.Argument(help="The annotators' project files.")],
+    output: Annotated[
+        Path, typer.Argument(help="Merged project to create, for review.", readable=False)
+    ],
+    projects: Annotated[
+        list[Path], typer.Argument(help="The annotators' project files.", readable=False)
+    ],
     label_map: Annotated[list[str] | None, typer.Option("--map", help=MAP_HELP)] = None,
 ) -> None:
     """Gather the annotators' decisions per document (matched by text) in a new project."""
@@ -64,7 +69,9 @@ def merge(
 @app.command()
 @reports_errors
 def agreement(
-    projects: Annotated[list[Path], typer.Argument(help="The annotators' project files.")],
+    projects: Annotated[
+        list[Path], typer.Argument(help="The annotators' project files.", readable=False)
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     label_map: Annotated[list[str] | None, typer.Option("--map", help=MAP_HELP)] = None,
 ) -> None:

@@ -22,7 +22,7 @@ def parse_components(text: str) -> tuple[str, ...]:
 @app.command()
 @reports_errors
 def train(
-    project: Annotated[Path, typer.Argument(help="Project file.")],
+    project: Annotated[Path, typer.Argument(help="Project file.", readable=False)],
     base: Annotated[
         str | None,
         typer.Option(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -242,6 +243,8 @@ class Project:
             raise ProjectError(f"{path}: no such project file")
         if path.stat().st_size == 0:
             raise NotAProjectError(f"{path}: the file is empty, not an annotator project")
+        if not os.access(path, os.R_OK):  # SQLite would say "unable to open database file"
+            raise ProjectError(f"{path}: you cannot read this project file (permission denied)")
         project = cls._connect(path, read_only)
         try:
             project._check_is_project()
