@@ -41,8 +41,11 @@ def new(
     with projects.new_project(
         project, lang=lang, model=model, schema_file=schema, annotator=annotator
     ) as created:
-        labels = ", ".join(created.schema.entity_names)
-    console.print(f"Created {project} (lang {lang}; labels {labels})")
+        labels = ", ".join(created.schema.entity_names) or "none yet"
+        note = projects.missing_model_note(created.settings)
+    console.print(f"Created {project} (lang {lang}; labels {labels})", soft_wrap=True)
+    if note:
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -24,6 +24,15 @@ def load_schema_file(path: str | Path) -> LabelSchema:
         raise FormatError(
             path, getattr(error, "lineno", None), f"not valid JSON ({error})"
         ) from None
+    known = set(LabelSchema.model_fields)
+    unknown = sorted(set(data) - known) if isinstance(data, dict) else []
+    if unknown:  # validated alone, {"labels": [...]} made a schema without a label
+        raise FormatError(
+            path,
+            None,
+            f"invalid label schema: unknown key {unknown[0]!r} (a schema has "
+            f"{' and '.join(sorted(known))})",
+        )
     try:
         return LabelSchema.model_validate(data)
     except ValueError as error:
@@ -48,8 +57,27 @@ def new_project(
     settings = parse(
         ProjectSettings, {"lang": lang, "model": model, "annotator": annotator}, "settings"
     )
+    from annotator.io.tokenize import check_language
+
+    check_language(settings.lang)  # else every import would fail, naming no project
     schema = load_schema_file(schema_file) if schema_file else None
     return Project.create(path, settings=settings, schema=schema)
+
+
+def missing_model_note(settings: ProjectSettings) -> str | None:
+    """A note when the project's suggesting pipeline is a package that is not installed:
+    ``suggest`` would stop on it. A path, ``blank`` or ``project`` is left to ``suggest``."""
+    import importlib.util
+
+    name = settings.default_model
+    if not name.isidentifier() or name in ("blank", "project"):
+        return None
+    if importlib.util.find_spec(name) is not None:
+        return None
+    return (
+        f"the suggesting pipeline {name} is not installed: annotator suggest needs it "
+        f"(pip install {name}), or --model blank"
+    )
 
 
 def stats(path: str | Path) -> dict[str, Any]:
