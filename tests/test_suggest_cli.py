@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,8 @@ def test_suggest_prints_a_report_per_origin(corpus: Path, patterns: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     assert "3 of 3 document(s) with blank:fr" in result.output
+    # the rate is the suggesting's, as the bar showed it, with the loading said apart
+    assert re.search(r"in \d+\.\d s \(\d+\.\d s loading, then [\d,]+\.\d docs/s\)", result.output)
     assert "pattern:entities.jsonl" in result.output
     assert "rule:fr_person_title_of_org" in result.output
     assert "DRUG 1" in result.output  # an unmapped label, dropped and counted

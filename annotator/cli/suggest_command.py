@@ -152,10 +152,13 @@ def print_report(report: SuggestReport) -> None:
     from rich import box
     from rich.table import Table
 
-    rate = report.documents / report.seconds if report.seconds else 0.0
+    # the rate of the suggesting itself, as the bar showed it: loading is said apart
+    suggesting = report.seconds - report.loading_seconds
+    rate = report.documents / suggesting if suggesting > 0 else 0.0
     console.print(
         f"{report.documents} of {report.selected} document(s) with {report.model} "
-        f"in {report.seconds:.1f} s ({rate:,.1f} docs/s)",
+        f"in {report.seconds:.1f} s ({report.loading_seconds:.1f} s loading, then "
+        f"{rate:,.1f} docs/s)",
         highlight=False,
     )
     if report.tally.by_origin:

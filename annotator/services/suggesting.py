@@ -164,6 +164,7 @@ class SuggestReport(StoreResult):
     notes: list[str] = field(default_factory=list)
     cancelled: bool = False
     seconds: float = 0.0
+    loading_seconds: float = 0.0  # of ``seconds``: the pipeline and the rules loaded
     characters: int = 0
     learned: str = ""
     """How many learned relation patterns ran, were new, were dropped (empty: none ran)."""
@@ -675,7 +676,10 @@ def run_suggestions(
         if summary.learned:
             save_learned_patterns(project, summary.learned)
         report = SuggestReport(
-            model=summary.name, selected=len(plan.doc_ids), learned=summary.learning
+            model=summary.name,
+            selected=len(plan.doc_ids),
+            learned=summary.learning,
+            loading_seconds=time.perf_counter() - started,
         )
         if progress is not None:
             progress(0, report.selected)
