@@ -11,6 +11,7 @@ from suggest_helpers import ENTITY_PATTERNS, add_texts, write_patterns
 from typer.testing import CliRunner
 
 from annotator.cli import app
+from annotator.model import LabelSchema, default_schema
 from annotator.store import Project
 
 runner = CliRunner()
@@ -154,3 +155,24 @@ def test_a_text_over_the_pipeline_max_length_is_suggested(
         microsoft = [s for s in project.spans(1) if text[s.start : s.end] == "Microsoft"]
     assert "Microsoft" in found and "Brad Smith" in found
     assert len(microsoft) == 20
+
+
+def test_a_second_run_says_what_it_kept_and_rules_left_out_are_one_note_per_label(
+    tmp_path: Path, patterns: Path
+) -> None:
+    """Before: 'spans 4' in the table and 'added 0' below it, with nothing saying the four
+    were pending already; and a note per default rule whose label the schema lacks (twelve)."""
+    path = tmp_path / "entities-only.annotator"
+    entities = LabelSchema(entities=default_schema().entities)
+    with Project.create(path, schema=entities) as project:
+        add_texts(project, TEXTS)
+    command = ["suggest", str(path), "--model", "blank", "--patterns", str(patterns)]
+    assert runner.invoke(app, command).exit_code == 0
+    again = runner.invoke(app, command)
+    assert again.exit_code == 0, again.output
+    assert "added 0 span(s) and 0 relation(s); kept 4 and 0 found again, pending already;" in (
+        again.output.replace("\n", " ")
+    )
+    notes = [line for line in again.output.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 3  # works_for, located_in, member_of
+    assert any(n.startswith("note: 6 rules fr_") and "works_for is not in" in n for n in notes)

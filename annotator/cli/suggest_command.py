@@ -172,6 +172,7 @@ def print_report(report: SuggestReport) -> None:
         table.add_column("rejected", justify="right", min_width=8)
         table.add_column("accepted", justify="right", min_width=8)
         table.caption = (
+            "spans / relations: pending after the run, new or found again; "
             "dropped: labels not in the schema (after the label map), so not suggested; "
             "rejected / accepted: found again "
             "where a person already rejected / accepted or corrected it (not added)"
@@ -190,6 +191,7 @@ def print_report(report: SuggestReport) -> None:
         console.print(table)
     console.print(
         f"added {report.spans_added} span(s) and {report.relations_added} relation(s); "
+        f"kept {report.spans_kept} and {report.relations_kept} found again, pending already; "
         f"replaced {report.spans_removed} stale span(s) and "
         f"{report.relations_removed} stale relation(s)",
         highlight=False,

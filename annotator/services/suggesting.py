@@ -140,6 +140,17 @@ class StoreResult:
     changed_meanwhile: int = 0
     tally: Tally = field(default_factory=Tally)
 
+    @property
+    def spans_kept(self) -> int:
+        """Suggestions proposed again that were pending already: kept, not added."""
+        return sum(counts.spans for counts in self.tally.by_origin.values()) - self.spans_added
+
+    @property
+    def relations_kept(self) -> int:
+        return (
+            sum(counts.relations for counts in self.tally.by_origin.values()) - self.relations_added
+        )
+
     def add(self, other: StoreResult) -> None:
         self.documents += other.documents
         self.changed_meanwhile += other.changed_meanwhile

@@ -64,8 +64,12 @@ class Suggester:
                 )
         rules = [*self.rules, *(self.learning.rules() if self.learning is not None else ())]
         self.relations = RelationSuggester(self.pipeline.nlp.vocab, rules, self.schema)
+        by_reason: dict[str, list[str]] = {}
         for rule_id, reason in self.relations.skipped.items():
-            self.notes.append(f"rule {rule_id} left out: {reason}")
+            by_reason.setdefault(reason, []).append(rule_id)
+        for reason, rule_ids in by_reason.items():  # a note per missing label, not per rule
+            rules = "rule" if len(rule_ids) == 1 else f"{len(rule_ids)} rules"
+            self.notes.append(f"{rules} {', '.join(rule_ids)} left out: {reason}")
         self.propagation = (
             PropagationMatcher(self.pipeline.nlp, self.accepted)
             if self.accepted is not None
