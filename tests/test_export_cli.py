@@ -45,6 +45,19 @@ def test_export_prints_the_report(corpus: Path, tmp_path: Path) -> None:
     assert f"wrote {out / 'dev.spacy'}" in result.stdout
 
 
+def test_a_brat_export_lists_a_few_files_not_every_one(corpus: Path, tmp_path: Path) -> None:
+    """Two files a document: a brat export of 1,655 documents printed 3,312 'wrote' lines."""
+    out = tmp_path / "brat"
+    command = ["export", str(corpus), "--format", "brat", "--output", str(out)]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    wrote = [line for line in result.stdout.splitlines() if line.startswith("wrote ")]
+    assert len(wrote) == 10
+    assert "... and 2 more files (--verbose lists them all)" in result.stdout
+    verbose = runner.invoke(app, [*command, "--verbose"])
+    assert sum(line.startswith("wrote ") for line in verbose.stdout.splitlines()) == 12
+
+
 def test_default_output_is_in_exports(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

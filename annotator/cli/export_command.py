@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from annotator.io.records import ExportReport
 
 PROGRESS_FROM = 500  # documents: below this an export is too quick for a bar
+FILES_SHOWN = 10  # files listed after an export, unless --verbose
 WARNINGS_SHOWN = 20
 
 
@@ -129,10 +130,17 @@ def _print_report(report: ExportReport, verbose: bool) -> None:
     for key, value in sorted(report.counts.items()):
         table.add_row(key.replace("_", " "), str(value))
     console.print(table)
-    for file in report.files:
+    listed = 0
+    for file in report.files:  # a brat export writes two files a document: a few of them
         summary = report.summaries.get(file)
+        if summary is None and listed >= FILES_SHOWN and not verbose:
+            continue
+        listed += summary is None
         described = f": {summary.describe()}" if summary else ""
         console.print(f"wrote {file}{described}", highlight=False, soft_wrap=True)
+    unlisted = sum(1 for file in report.files if file not in report.summaries) - listed
+    if unlisted > 0:
+        console.print(f"... and {unlisted:,} more files (--verbose lists them all)")
     shown = report.warnings if verbose else report.warnings[:WARNINGS_SHOWN]
     for warning in shown:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
