@@ -52,7 +52,9 @@ def test_project_uses_wal_and_reopens_with_settings(tmp_path: Path) -> None:
     ("content", "message"),
     [
         (b"", "the file is empty"),
-        (b"hello, not a database at all" * 100, "not an annotator project or damaged"),
+        # not "or damaged": a text given as the project is not a damaged project
+        (b"hello, not a database at all" * 100, r"not an annotator project \(not an SQLite file\)"),
+        (b"SQLite format 3\x00" + b"\xff" * 2000, "not an annotator project or damaged"),
     ],
 )
 def test_a_file_that_is_not_a_project_is_refused(

@@ -169,6 +169,9 @@ def _read_only_uri(path: Path) -> str:
     return f"file:{quote(str(path))}?mode=ro{immutable}"
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def _folder_not_project(path: Path) -> ProjectError:
     return ProjectError(
         f"{path}: a folder, not a project file; give a file, e.g. {path / 'corpus.annotator'}"
@@ -245,6 +248,12 @@ class Project:
             raise NotAProjectError(f"{path}: the file is empty, not an annotator project")
         if not os.access(path, os.R_OK):  # SQLite would say "unable to open database file"
             raise ProjectError(f"{path}: you cannot read this project file (permission denied)")
+        with path.open("rb") as handle:
+            if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:  # not "damaged": another file
+                raise NotAProjectError(
+                    f"{path}: not an annotator project (not an SQLite file); a project is the "
+                    "file annotator new or annotator import made, e.g. corpus.annotator"
+                )
         project = cls._connect(path, read_only)
         try:
             project._check_is_project()
