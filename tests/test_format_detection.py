@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import annotator.io.formats  # noqa: F401  (registers every format)
+from annotator.errors import FormatError
 from annotator.io.registry import detect_format
 from annotator.services.exporting import export_project
 from annotator.services.importing import import_sources
@@ -151,3 +152,17 @@ def test_export_is_detected_and_imports_back_the_same(
         before = [(text, spans, []) for text, spans, _ in before]
     assert after == before
     assert sum(len(spans) for _, spans, _ in after) == 18
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [(b"", "the file is empty"), (b"\n\n  \n", "the file holds blank lines only")],
+)
+def test_an_empty_file_is_called_empty_not_of_an_unknown_format(
+    tmp_path: Path, content: bytes, said: str
+) -> None:
+    path = tmp_path / "tasks.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(FormatError) as error:
+        detect_format(path)
+    assert str(error.value) == f"{path}: {said}; nothing to import"

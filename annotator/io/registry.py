@@ -244,6 +244,9 @@ def detect_format(path: Path) -> str:
     for entry in sorted(READERS.values(), key=lambda e: -e.priority):
         if entry.sniff is not None and entry.sniff(path, head):
             return entry.name
+    if path.is_file() and not head.strip():  # not "of no known format": there is nothing
+        what = "the file is empty" if not head else "the file holds blank lines only"
+        raise FormatError(path, None, f"{what}; nothing to import")
     known = ", ".join(sorted(READERS))
     hint = _FILE_HINTS.get(path.suffix.lower(), "not a known annotation format")
     raise FormatError(
