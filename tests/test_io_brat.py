@@ -366,3 +366,14 @@ def test_import_of_crlf_text_uses_brat_offsets(tmp_path: Path) -> None:
         "Redmond",
         "Old Mac line",
     ]
+
+
+def test_a_file_that_is_no_txt_or_ann_read_as_brat_is_named_so(tmp_path: Path) -> None:
+    """``import -f brat tasks.jsonl`` said 'no tasks.txt beside it'."""
+    path = tmp_path / "tasks.jsonl"
+    path.write_text('{"text": "a"}\n', encoding="utf-8")
+    with pytest.raises(FormatError) as error:
+        read(path)
+    assert str(error.value) == (
+        f"{path}: not brat: brat reads a .txt with its .ann, or a folder of them"
+    )

@@ -71,6 +71,10 @@ def read_brat(path: Path, **_options: Any) -> Iterator[ImportRecord]:
                 orphans[0], None, f"no {orphans[0].with_suffix('.txt').name} beside it"
             )
     else:
+        if path.suffix not in (".txt", ".ann"):
+            raise FormatError(
+                path, None, "not brat: brat reads a .txt with its .ann, or a folder of them"
+            )
         root = path.parent
         text_path = path.with_suffix(".txt")
         if not text_path.is_file():
