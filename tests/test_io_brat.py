@@ -377,3 +377,19 @@ def test_a_file_that_is_no_txt_or_ann_read_as_brat_is_named_so(tmp_path: Path) -
     assert str(error.value) == (
         f"{path}: not brat: brat reads a .txt with its .ann, or a folder of them"
     )
+
+
+def test_a_plain_text_imports_file_name_names_its_brat_files(tmp_path: Path) -> None:
+    """A text imported from a folder keeps its file in ``meta.file``: its brat files were
+    named ``doc-1`` before."""
+    docs = [
+        Document(id=1, text="Brad Smith.", meta={"file": "2024/000_e18a1e49.txt"}),
+        Document(id=2, text="Microsoft.", meta={"file": "2024/000_e18a1e49.txt", "paragraph": 2}),
+        Document(id=3, text="Redmond.", meta={"source": "a.txt", "file": "b.txt"}),
+    ]
+    registry.write("brat", [ExportDocument(doc, [], []) for doc in docs], tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.txt")) == [
+        "000_e18a1e49-2.txt",
+        "000_e18a1e49.txt",
+        "a.txt",
+    ]

@@ -314,14 +314,17 @@ def write_brat(
 
 
 def _file_name(item: ExportDocument, used: set[str]) -> str:
-    """The file name of ``meta.source`` without folders and ending, made safe and at most
-    ``MAX_NAME`` characters; unique among the export's names, also where case does not count
-    (``-2``, ``-3``...)."""
+    """The file name of ``meta.source`` (else ``meta.file``) without folders and ending, made
+    safe and at most ``MAX_NAME`` characters; unique among the export's names, also where case
+    does not count (``-2``, ``-3``...)."""
     document = item.document
-    if isinstance(document, DocumentRecord):
-        source = document.meta_value("source")
-    else:
-        source = document.meta.get("source")
+    for key in ("source", "file"):  # a brat import's, else a plain text import's file name
+        if isinstance(document, DocumentRecord):
+            source = document.meta_value(key)
+        else:
+            source = document.meta.get(key)
+        if isinstance(source, str) and source:
+            break
     stem = ""
     if isinstance(source, str):
         stem = _safe_stem(PurePosixPath(PurePosixPath(source.replace("\\", "/")).name).stem)
