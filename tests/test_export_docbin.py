@@ -130,6 +130,19 @@ def test_a_relation_between_spans_on_one_start_token_is_left_out_and_named(
         assert sorted(r.label for r in back.relations(doc_id)) == ["located_in", "works_for"]
 
 
+def test_a_part_whose_documents_are_all_unfinished_is_said_first(
+    project: Project, tmp_path: Path
+) -> None:
+    """spacy train stops on an empty dev file: the report says so before anything else."""
+    for number in range(3):
+        add_annotated(project, number, status="in_progress")
+    report = export_project(project, "spacy", tmp_path / "out", status="all", split=(1.0,))
+    assert report.warnings[0] == (
+        "train.spacy holds no document: all 3 of its part are in train-unfinished.spacy "
+        "(their relations are not all judged); mark documents done to train on it"
+    )
+
+
 def test_doc_text_is_the_document_text_whatever_the_gaps(project: Project, tmp_path: Path) -> None:
     text = "  Hello  world\n\nagain\tand  \n"
     tokens = ((2, 7), (9, 14), (16, 21), (22, 25))

@@ -412,6 +412,13 @@ def write_docbin(
                 written.doc_bin.to_disk(written.path)
                 report.files.append(str(written.path))
                 report.summaries[str(written.path)] = written.summary
+        if not complete.summary.documents and unfinished.summary.documents:
+            report.warnings.insert(  # first: spacy train would stop on an empty file
+                0,
+                f"{complete.path.name} holds no document: all {unfinished.summary.documents} "
+                f"of its part are in {unfinished.path.name} (their relations are not all "
+                "judged); mark documents done to train on it",
+            )
     finally:
         complete.doc_bin.close()
         unfinished.doc_bin.close()
