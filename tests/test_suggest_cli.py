@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +179,33 @@ def test_a_second_run_says_what_it_kept_and_rules_left_out_are_one_note_per_labe
     notes = [line for line in again.output.splitlines() if line.startswith("note: ")]
     assert len(notes) == 3  # works_for, located_in, member_of
     assert any(n.startswith("note: 6 rules fr_") and "works_for is not in" in n for n in notes)
+
+
+@pytest.mark.parametrize("columns", ["80", None])
+def test_the_report_keeps_every_column_in_a_narrow_terminal_and_in_a_pipe(
+    corpus: Path, tmp_path: Path, columns: str | None
+) -> None:
+    """At 80 columns a long origin pushed 'dropped', 'rejected' and 'accepted' out of the
+    table; piped, rich took 80 columns too. Now the origin folds, and a pipe gets 120."""
+    patterns = write_patterns(
+        tmp_path / "organisations-and-people-from-the-long-list.jsonl", ENTITY_PATTERNS
+    )
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    if columns:
+        env["COLUMNS"] = columns
+    command = ["suggest", str(corpus), "--model", "blank", "--patterns", str(patterns)]
+    result = subprocess.run(
+        [sys.executable, "-m", "annotator", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.strip().startswith("origin"))
+    assert header.split() == ["origin", "spans", "relations", "dropped", "rejected", "accepted"]
+    assert len(header) <= int(columns or 120)  # the table; a note line is never cut
+    if columns is None:
+        assert any("pattern:organisations-and-people-from-the-long-list.jsonl" in x for x in lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -24,8 +25,19 @@ app = typer.Typer(
     # third of ``annotator --help``
     rich_markup_mode=None,
 )
-console = Console()
-error_console = Console(stderr=True)
+PIPED_WIDTH = 120
+"""Columns of output that goes to a file or a pipe (rich would take 80 and cut the tables' cells,
+origins and paths), unless ``COLUMNS`` says otherwise; a terminal gives its own width."""
+
+
+def _width(stream: Any) -> int | None:
+    if "COLUMNS" in os.environ or (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    return PIPED_WIDTH
+
+
+console = Console(width=_width(sys.stdout))
+error_console = Console(stderr=True, width=_width(sys.stderr))
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -165,7 +165,7 @@ def print_report(report: SuggestReport) -> None:
         table = Table(
             title="Suggestions by origin", title_justify="left", box=box.SIMPLE, pad_edge=False
         )
-        table.add_column("origin", no_wrap=True)
+        table.add_column("origin", overflow="fold", ratio=1)  # folded: never a column lost
         table.add_column("spans", justify="right", min_width=5)
         table.add_column("relations", justify="right", min_width=9)
         table.add_column("dropped", overflow="fold", min_width=7)
