@@ -188,3 +188,14 @@ def test_a_mistyped_command_is_named_not_opened_as_a_project(
         f"error: {argv[0]}: no such command or project file (annotator --help lists the "
         f"commands; annotator gui PROJECT opens a project){guess}"
     )
+
+
+def test_counted_says_one_document_and_two_documents() -> None:
+    from annotator.cli.app import counted
+
+    assert [counted(n, "document") for n in (0, 1, 2, 1500)] == [
+        "0 documents",
+        "1 document",
+        "2 documents",
+        "1,500 documents",
+    ]

@@ -192,7 +192,7 @@ def test_stats_say_how_many_documents_are_not_tokenized_yet(imported: Path) -> N
     assert "0 not on token boundaries; 5 documents not tokenized yet" in result.output
     result = runner.invoke(app, ["tokenize", str(imported)])
     assert result.exit_code == 0, result.output
-    assert "Tokenized 5 documents; 1 spans are not on token boundaries" in result.output
+    assert "Tokenized 5 documents; 1 span not on token boundaries" in result.output
     with Project.open(imported, read_only=True) as project:
         spans = project_stats(project)["spans"]
     assert (spans["misaligned"], spans["untokenized_documents"]) == (1, 0)
@@ -203,7 +203,7 @@ def test_import_with_tokenize_reports_the_misaligned_spans(tmp_path: Path) -> No
     source = _doccano(tmp_path / "in.jsonl")
     result = runner.invoke(app, ["import", str(project), str(source), "--tokenize"])
     assert result.exit_code == 0, result.output
-    assert "1 spans are not on token boundaries" in result.output
+    assert "1 span not on token boundaries" in result.output
     assert _token_rows(project) == len(TEXTS)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from annotator.cli.app import app, console, reports_errors
+from annotator.cli.app import app, console, counted, reports_errors
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -114,7 +114,8 @@ def tokenize(
         done = ensure_tokens(opened, progress=progress)
         misaligned = opened.count_misaligned()
     console.print(
-        f"Tokenized {done} documents; {misaligned} spans are not on token boundaries",
+        f"Tokenized {counted(done, 'document')}; {counted(misaligned, 'span')} "
+        "not on token boundaries",
         highlight=False,
     )
 
@@ -208,7 +209,7 @@ def _print_report(report: ImportReport) -> None:
         console.print("relations: " + _counts(report.relations_by_status), highlight=False)
     if report.misaligned:
         console.print(
-            f"[yellow]{report.misaligned} spans are not on token boundaries[/] (kept and "
+            f"[yellow]{counted(report.misaligned, 'span')} not on token boundaries[/] (kept and "
             "flagged; the window shows them, exports snap them)",
             highlight=False,
         )
@@ -241,7 +242,8 @@ def _print_report(report: ImportReport) -> None:
         console.print(f"relation label {label} {verb}: {shown}", highlight=False)
     for encoding, count in sorted(report.encodings.items()):
         console.print(
-            f"[yellow]{count} documents were not UTF-8 and were decoded as {encoding}[/] "
+            f"[yellow]{counted(count, 'document')} were not UTF-8 and were decoded as "
+            f"{encoding}[/] "
             "(detected; check them)",
             highlight=False,
         )

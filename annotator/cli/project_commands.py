@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from annotator.cli.app import app, console, reports_errors
+from annotator.cli.app import app, console, counted, reports_errors
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -118,7 +118,8 @@ def _print_stats(figures: dict[str, Any]) -> None:
     alignment = f"{spans['misaligned']} not on token boundaries"
     if spans["untokenized_documents"]:
         alignment = (
-            f"{alignment}; {spans['untokenized_documents']} documents not tokenized yet: "
+            f"{alignment}; {counted(spans['untokenized_documents'], 'document')} "
+            "not tokenized yet: "
             "annotator tokenize counts theirs"
         )
     console.print(f"Spans: {spans['total']} ({alignment})")

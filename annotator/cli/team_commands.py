@@ -10,7 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from annotator.cli.app import app, console, reports_errors
+from annotator.cli.app import app, console, counted, reports_errors
 
 MAP_HELP = "Map a label of a later project onto the first one's, OLD=NEW (repeatable)."
 
@@ -36,8 +36,8 @@ def split(
 
     report = team.split_project(base, annotators.split(","), overlap, seed, out_dir)
     for name, path in report.projects.items():
-        console.print(f"{path}: {report.documents[name]} documents for {name}")
-    console.print(f"{report.shared} documents go to everyone (overlap {overlap:.0%})")
+        console.print(f"{path}: {counted(report.documents[name], 'document')} for {name}")
+    console.print(f"{counted(report.shared, 'document')} go to everyone (overlap {overlap:.0%})")
 
 
 @app.command()
@@ -57,7 +57,7 @@ def merge(
     report = team.merge_projects(output, projects, team.parse_label_map(label_map or []))
     console.print(f"Created {report.output}", highlight=False, soft_wrap=True)
     console.print(
-        f"{report.documents} documents from {', '.join(report.annotators)}; "
+        f"{counted(report.documents, 'document')} from {', '.join(report.annotators)}; "
         f"{report.shared} shared, {report.disputed} in dispute; "
         f"{report.versions} span versions, {report.relations} relation versions",
         soft_wrap=True,
@@ -89,7 +89,7 @@ def agreement(
 def _print_agreement(figures: dict[str, Any]) -> None:
     alpha = figures["krippendorff_alpha"]
     console.print(
-        f"{figures['documents']} documents done by two or more of "
+        f"{counted(figures['documents'], 'document')} done by two or more of "
         f"{', '.join(figures['annotators'])} ({figures['tokens']} tokens)"
     )
     console.print(f"Krippendorff's alpha on tokens: {'-' if alpha is None else f'{alpha:.3f}'}")

@@ -9,7 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from annotator.cli.app import app, console, reports_errors
+from annotator.cli.app import app, console, counted, reports_errors
 
 if TYPE_CHECKING:
     from annotator.services.model_versions import ModelRecord
@@ -76,7 +76,7 @@ def print_record(record: ModelRecord) -> None:
         soft_wrap=True,
     )
     table = Table(
-        title=f"Dev ({len(record.dev_documents)} documents)",
+        title=f"Dev ({counted(len(record.dev_documents), 'document')})",
         title_justify="left",
         box=box.SIMPLE,
     )
