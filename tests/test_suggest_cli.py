@@ -209,3 +209,14 @@ def test_the_report_keeps_every_column_in_a_narrow_terminal_and_in_a_pipe(
     assert len(header) <= int(columns or 120)  # the table; a note line is never cut
     if columns is None:
         assert any("pattern:organisations-and-people-from-the-long-list.jsonl" in x for x in lines)
+
+
+def test_a_project_without_documents_says_so(tmp_path: Path) -> None:
+    """It said 'every document is done or skipped' of a project that holds none."""
+    path = tmp_path / "empty.annotator"
+    Project.create(path).close()
+    result = runner.invoke(app, ["suggest", str(path), "--model", "blank"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        f"nothing to suggest: the project has no document yet (annotator import {path} FILES)"
+    )
