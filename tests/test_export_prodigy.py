@@ -57,3 +57,24 @@ def test_rel_manual_file_comes_back_unchanged(
         for key in ("tokens", "meta", "answer", "_input_hash", "_task_hash", "_view_id"):
             assert after[key] == before[key], key
         assert [s.get("type") for s in after["spans"]] == [s.get("type") for s in before["spans"]]
+
+
+def test_a_file_with_unfinished_documents_says_their_spans_come_back_as_suggestions(
+    project: Project, tmp_path: Path
+) -> None:
+    """A task without an answer is still to do: its accepted spans are read back as
+    suggestions, and the report said nothing of it."""
+    add_annotated(project, 1)
+    add_annotated(project, 2, status="in_progress")
+    out = tmp_path / "out.jsonl"
+    report = export_project(project, "prodigy", out, status="all")
+    assert (
+        report.summaries[str(out)]
+        .describe()
+        .endswith(
+            "; a document not done is a task without an answer, still to do: Prodigy, and "
+            "annotator import, read its spans as suggestions to review, not as decisions"
+        )
+    )
+    done_only = export_project(project, "prodigy", tmp_path / "done.jsonl")
+    assert not done_only.summaries[str(tmp_path / "done.jsonl")].note

@@ -35,6 +35,10 @@ from annotator.model import Document, ProjectSettings, Span
 
 _TOKEN_COLUMNS = [IDX, LENGTH, SPACY]
 ANSWERS: dict[str, str] = {"done": "accept", "skipped": "ignore"}
+UNANSWERED_NOTE = (
+    "a document not done is a task without an answer, still to do: Prodigy, and annotator "
+    "import, read its spans as suggestions to review, not as decisions"
+)
 _KEPT_DETAILS = frozenset({"token_keys", "token_extras", "span_extras", "relation_extras"})
 
 
@@ -225,6 +229,8 @@ def write_prodigy(
                 line = _dumps(task)
             handle.write(line + "\n")
             _summarise(item, summary, report)
+            if item.document.status not in ANSWERS:
+                summary.note = UNANSWERED_NOTE
     report.files.append(str(target))
     report.summaries[str(target)] = summary
     return report

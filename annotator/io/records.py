@@ -224,6 +224,7 @@ class FileSummary:
         self.done += other.done
         self.missing_tokens += other.missing_tokens
         self.pending_left_out += other.pending_left_out
+        self.note = self.note or other.note  # a part written by another process says it too
 
     def describe(self) -> str:
         text = (
