@@ -166,3 +166,27 @@ def test_an_empty_file_is_called_empty_not_of_an_unknown_format(
     with pytest.raises(FormatError) as error:
         detect_format(path)
     assert str(error.value) == f"{path}: {said}; nothing to import"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        (
+            "tasks.json",
+            '[{"data": {"text": "abc',
+            ":1: not valid JSON (Unterminated string starting",
+        ),
+        ("tasks.jsonl", '\n{"text": "a", \n', ":2: not valid JSON (Expecting property name"),
+    ],
+)
+def test_a_cut_json_file_is_named_with_its_place_not_as_of_no_known_format(
+    tmp_path: Path, name: str, content: str, said: str
+) -> None:
+    """A Label Studio export cut short was 'not a known annotation format; pass --format'."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with Project.create(tmp_path / "p.annotator") as project:
+        with pytest.raises(FormatError) as error:
+            import_sources(project, [path])
+    assert str(error.value).startswith(f"{path}{said}")
+    assert "at column" in str(error.value)

@@ -43,7 +43,9 @@ def loads(text: str, path: Path, where: Where = None, check: bool = True) -> Any
     except json.JSONDecodeError as error:
         reason = error.msg.removesuffix(" at")  # "Unterminated string starting at"
         if where is None:
-            raise FormatError(path, error.lineno, f"not valid JSON ({reason})") from None
+            raise FormatError(
+                path, error.lineno, f"not valid JSON ({reason} at column {error.colno})"
+            ) from None
         raise FormatError(
             path, where, f"not valid JSON ({reason} at column {error.colno})"
         ) from None

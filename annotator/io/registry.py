@@ -247,6 +247,8 @@ def detect_format(path: Path) -> str:
     if path.is_file() and not head.strip():  # not "of no known format": there is nothing
         what = "the file is empty" if not head else "the file holds blank lines only"
         raise FormatError(path, None, f"{what}; nothing to import")
+    if path.suffix.lower() in (".json", ".jsonl"):
+        _refuse_broken_json(path)  # a cut or broken file: where, not "no known format"
     known = ", ".join(sorted(READERS))
     hint = _FILE_HINTS.get(path.suffix.lower(), "not a known annotation format")
     raise FormatError(
@@ -254,6 +256,23 @@ def detect_format(path: Path) -> str:
         None,
         f"{hint}; to import it anyway pass --format text (plain text) or --format NAME ({known})",
     )
+
+
+def _refuse_broken_json(path: Path) -> None:
+    """Raise the JSON parser's place when ``path`` (``.json`` whole, ``.jsonl`` line by line)
+    is not valid JSON; return when it is (then it is JSON of no known shape)."""
+    from annotator.io import limits
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return  # the readers' own checks name these
+    if path.suffix.lower() == ".json":
+        limits.loads(text, path, check=False)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            limits.loads(line, path, number, check=False)
 
 
 _FILE_HINTS = {
