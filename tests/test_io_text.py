@@ -146,3 +146,16 @@ def test_tokenizer_is_renewed_when_its_vocabulary_grows_too_big(
     [tokens] = tokenize.tokenize("fr", ["Une phrase neuve."])
     assert tokens == ((0, 3), (4, 10), (11, 16), (16, 17))
     assert tokenize.blank("fr") is not first
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_named_as_such(tmp_path: Path, encoding: str) -> None:
+    """It was 'a binary file (NUL bytes)', which gave no clue what to do."""
+    file = tmp_path / "article.txt"
+    file.write_bytes("Brad Smith visite Rennes à midi.\n".encode(encoding))
+    with pytest.raises(FormatError) as error:
+        records(file)
+    assert str(error.value) == (
+        f"{file}: not text: NUL bytes every other byte, as in UTF-16 without a byte-order "
+        "mark; save it as UTF-8"
+    )

@@ -59,9 +59,24 @@ def binary_kind(head: bytes) -> str | None:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
-    if b"\x00" in head[:BINARY_SNIFF] and not head.startswith(_UNICODE_BOMS):
+    sniffed = head[:BINARY_SNIFF]
+    if b"\x00" in sniffed and not head.startswith(_UNICODE_BOMS):
+        if _utf16_without_bom(sniffed):
+            return (
+                "NUL bytes every other byte, as in UTF-16 without a byte-order mark; "
+                "save it as UTF-8"
+            )
         return "a binary file (NUL bytes)"
     return None
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Every other byte NUL, and none of the others: Latin text in UTF-16 (LE or BE)."""
+    even, odd = head[0::2], head[1::2]
+    return any(
+        len(nuls) >= 2 and not nuls.strip(b"\x00") and b"\x00" not in chars
+        for nuls, chars in ((odd, even), (even, odd))
+    )
 
 
 def refuse_binary(path: Path, head: bytes) -> None:
