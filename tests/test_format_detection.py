@@ -185,8 +185,7 @@ def test_a_cut_json_file_is_named_with_its_place_not_as_of_no_known_format(
     """A Label Studio export cut short was 'not a known annotation format; pass --format'."""
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
-    with Project.create(tmp_path / "p.annotator") as project:
-        with pytest.raises(FormatError) as error:
-            import_sources(project, [path])
+    with Project.create(tmp_path / "p.annotator") as project, pytest.raises(FormatError) as error:
+        import_sources(project, [path])
     assert str(error.value).startswith(f"{path}{said}")
     assert "at column" in str(error.value)
