@@ -109,3 +109,46 @@ def test_a_folder_read_with_a_given_format_refuses_a_file_of_another(
     with pytest.raises(FormatError, match=r"b\.jsonl"):
         import_sources(project, [folder], format="labelstudio")
     assert project.count_documents() == 0
+
+
+def _prodigy_line() -> str:
+    return json.dumps({"text": "Satya Nadella dirige Microsoft.", "answer": "accept", "spans": []})
+
+
+@pytest.mark.parametrize("beside", ["spacy", "brat", "brat below"])
+def test_a_folder_of_several_formats_reads_every_file(
+    project: Project, tmp_path: Path, beside: str
+) -> None:
+    """A .spacy or an .ann file anywhere made the whole folder spaCy or brat: the other files
+    were left out without a word (a doccano export of 500 documents beside a spaCy one)."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "tasks.jsonl").write_text(_prodigy_line() + "\n", encoding="utf-8")
+    if beside == "spacy":
+        add_annotated(project, 1)
+        export_project(project, "spacy", tmp_path / "spacy", split=(1.0,))
+        (tmp_path / "spacy" / "train.spacy").rename(folder / "train.spacy")
+        expected = {"tasks.jsonl": "prodigy", "train.spacy": "spacy"}
+    else:
+        brat = folder / "brat" if beside == "brat below" else folder
+        brat.mkdir(exist_ok=True)
+        (brat / "a.txt").write_text("Brad Smith works.", encoding="utf-8")
+        (brat / "a.ann").write_text("T1\tPER 0 10\tBrad Smith\n", encoding="utf-8")
+        (brat / "annotation.conf").write_text("[entities]\nPER\n", encoding="utf-8")
+        expected = {"tasks.jsonl": "prodigy", "a.ann": "brat"}
+    with Project.create(tmp_path / "back.annotator") as back:
+        report = import_sources(back, [folder])
+        assert {Path(s.source).name: s.format for s in report.sources} == expected
+        assert back.count_documents() == 2 and not report.notes
+
+
+def test_a_folder_read_with_a_folder_format_names_the_files_it_does_not_read(
+    project: Project, tmp_path: Path
+) -> None:
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("First article.", encoding="utf-8")
+    (folder / "tasks.jsonl").write_text(_prodigy_line() + "\n", encoding="utf-8")
+    report = import_sources(project, [folder], format="text")
+    assert project.count_documents() == 1
+    assert report.notes == [f"{folder}: 1 file not read as text skipped: tasks.jsonl"]

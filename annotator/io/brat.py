@@ -56,8 +56,17 @@ def sniff_brat(path: Path, head: bytes) -> bool:
     return path.suffix == ".txt" and path.with_suffix(".ann").is_file()
 
 
+def brat_file(path: Path) -> bool:
+    """A file a brat collection's reader reads (its texts, annotations and configuration)."""
+    return path.suffix in (".txt", ".ann", ".conf")
+
+
 @register_reader(
-    "brat", sniff=sniff_brat, priority=60, description="brat standoff (.txt + .ann)", folders=True
+    "brat",
+    sniff=sniff_brat,
+    priority=60,
+    description="brat standoff (.txt + .ann)",
+    folders=brat_file,
 )
 def read_brat(path: Path, **_options: Any) -> Iterator[ImportRecord]:
     """brat standoff (.txt + .ann): a folder (searched recursively) or one pair."""

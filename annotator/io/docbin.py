@@ -154,7 +154,9 @@ def sniff_docbin(path: Path, head: bytes) -> bool:
     return path.suffix.lower() == ".spacy" or head[:2] in (b"\x78\x9c", b"\x78\xda")
 
 
-@register_reader("spacy", sniff=sniff_docbin, priority=30, folders=True)
+@register_reader(
+    "spacy", sniff=sniff_docbin, priority=30, folders=lambda path: path.suffix.lower() == ".spacy"
+)
 def read_docbin(path: Path, **_options: Any) -> Iterator[ImportRecord]:
     """spaCy DocBin (.spacy file or folder): doc.ents, every doc.spans group, doc._.rel."""
     from spacy.vocab import Vocab

@@ -65,6 +65,7 @@ from annotator.model.span import SpanFields
 
 Reader = Callable[..., Iterator[ImportRecord]]
 Sniffer = Callable[[Path, bytes], bool]
+FolderFiles = Callable[[Path], bool]
 Writer = Callable[..., ExportReport]
 SNIFF_BYTES = 64 * 1024
 WRITE_BUFFER = 1024 * 1024
@@ -101,7 +102,8 @@ class ReaderEntry:
     sniff: Sniffer | None
     priority: int  # higher is tried first by --format auto
     description: str
-    folders: bool = False  # reads a folder as one source (brat, spaCy, plain text)
+    folders: FolderFiles | None = None
+    """Reads a folder as one source (brat, spaCy, plain text): which of its files it reads."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ def register_reader(
     sniff: Sniffer | None = None,
     priority: int = 0,
     description: str = "",
-    folders: bool = False,
+    folders: FolderFiles | None = None,
 ) -> Callable[[Reader], Reader]:
     def decorate(read: Reader) -> Reader:
         READERS[name] = ReaderEntry(

@@ -193,7 +193,9 @@ def sniff_text(path: Path, head: bytes) -> bool:
     return path.suffix.lower() == ".txt" and not path.with_suffix(".ann").exists()
 
 
-@register_reader("text", sniff=sniff_text, priority=0, folders=True)
+@register_reader(
+    "text", sniff=sniff_text, priority=0, folders=lambda path: path.suffix.lower() == ".txt"
+)
 def read_text(
     path: Path, split: Split = "none", lang: str = "fr", **_options: Any
 ) -> Iterator[ImportRecord]:

@@ -106,36 +106,80 @@ def plan_sources(
 ) -> tuple[list[Plan], list[str]]:
     """The plans for one SOURCE argument, and notes for the import report.
 
-    A file, or a folder that a folder format reads whole (brat, spaCy, plain text only), is
-    one plan. Any other folder (a ``--split`` export of a one-file format, a folder of Label
-    Studio tasks) is read file by file, each file by its own format, hidden files left out.
-    With ``--format auto`` a file no reader knows is skipped and named in a note, never left
-    out silently; a folder with no file of a known format is refused."""
+    A file is one plan, and so is a folder a folder format reads whole, every file of it
+    (brat, spaCy, plain text). Any other folder (a ``--split`` export of a one-file format, a
+    folder of Label Studio tasks, a folder of exports of several formats) is read file by
+    file, each file by its own format, hidden files left out. A file no reader knows, or
+    that the format given does not read, is named in a note, never left out silently; a
+    folder with no file of a known format is refused."""
     if not path.is_dir():
         return [plan_source(path, format, split, lang, reader_options)], []
-    if format == "auto":
-        try:
-            return [plan_source(path, format, split, lang, reader_options)], []
-        except FormatError:  # no format reads this folder whole: file by file
-            pass
-    elif format not in READERS or READERS[format].folders:
-        return [plan_source(path, format, split, lang, reader_options)], []
+    files = visible_files(path)
+    if format != "auto":
+        folders = READERS[format].folders if format in READERS else None
+        if folders is None:
+            return _file_by_file(path, files, format, split, lang, reader_options)
+        plan = plan_source(path, format, split, lang, reader_options)
+        unread = [_inside(path, file) for file in files if not folders(file)]
+        return [plan], _skipped_note(path, unread, f"not read as {format}")
+    try:
+        plan = plan_source(path, format, split, lang, reader_options)
+    except FormatError:  # no format reads this folder whole
+        plan = None
+    folders = READERS[plan.format].folders if plan is not None else None
+    if plan is not None and folders is not None and all(map(folders, files)):
+        return [plan], []
+    return _file_by_file(path, files, format, split, lang, reader_options)
+
+
+def _file_by_file(
+    path: Path,
+    files: list[Path],
+    format: str,
+    split: str,
+    lang: str,
+    reader_options: dict[str, Any] | None,
+) -> tuple[list[Plan], list[str]]:
     plans, skipped = [], []
-    for file in visible_files(path):
+    for file in files:
+        if format == "auto" and file.suffix in (".txt", ".conf") and _beside_brat(file):
+            continue  # read with the pair's .ann, or brat's configuration
         try:
             plans.append(plan_source(file, format, split, lang, reader_options))
         except FormatError as error:
             if format != "auto":  # the format was given: the file is wrong, not unknown
                 raise
-            skipped.append(f"{file.relative_to(path).as_posix()} ({error.reason.split(';')[0]})")
-    named = ", ".join(skipped[:NAMED_SKIPPED])
-    more = f" and {len(skipped) - NAMED_SKIPPED} more" if len(skipped) > NAMED_SKIPPED else ""
+            skipped.append(f"{_inside(path, file)} ({error.reason.split(';')[0]})")
     if not plans:
-        why = f": {named}{more}" if skipped else ""
+        named = _named(skipped)
+        why = f": {named}" if skipped else ""
         raise FormatError(path, None, f"no file of a known annotation format in this folder{why}")
+    return plans, _skipped_note(path, skipped)
+
+
+def _beside_brat(file: Path) -> bool:
+    """A ``.txt`` with its ``.ann``, or a ``.conf`` among ``.ann`` files: part of brat."""
+    if file.suffix == ".txt":
+        return file.with_suffix(".ann").is_file()
+    return next(file.parent.glob("*.ann"), None) is not None
+
+
+def _inside(folder: Path, file: Path) -> str:
+    return file.relative_to(folder).as_posix()
+
+
+def _named(files: list[str]) -> str:
+    more = f" and {len(files) - NAMED_SKIPPED} more" if len(files) > NAMED_SKIPPED else ""
+    return ", ".join(files[:NAMED_SKIPPED]) + more
+
+
+def _skipped_note(
+    path: Path, skipped: list[str], why: str = "of no known annotation format"
+) -> list[str]:
+    if not skipped:
+        return []
     files = f"{len(skipped)} file{'s' if len(skipped) > 1 else ''}"
-    notes = [f"{path}: {files} of no known annotation format skipped: {named}{more}"]
-    return plans, notes if skipped else []
+    return [f"{path}: {files} {why} skipped: {_named(skipped)}"]
 
 
 # -- one record -------------------------------------------------------------------------------
