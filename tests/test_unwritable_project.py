@@ -205,6 +205,38 @@ def test_an_unreadable_source_or_project_is_one_line(shared_folder: Path) -> Non
     )
 
 
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("runuser") is None,
+    reason="needs root and runuser to run the command as another user (nobody)",
+)
+def test_a_path_inside_a_folder_this_user_may_not_enter_is_one_line(shared_folder: Path) -> None:
+    """``Path.exists`` raises PermissionError there: stats, import and new ended in a
+    traceback."""
+    project, source = make_project(shared_folder / "private")
+    (shared_folder / "private").chmod(0o700)
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(shared_folder)}
+
+    def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+        command = ["runuser", "-u", "nobody", "--", sys.executable, "-m", "annotator", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    reachable = as_nobody("--help")
+    if reachable.returncode != 0 and "Permission denied" in reachable.stderr:
+        pytest.skip(f"the user nobody cannot run this checkout's Python: {reachable.stderr}")
+    new = shared_folder / "private" / "n.annotator"
+    for args, named in (
+        (("stats", str(project)), project),
+        (("import", str(shared_folder / "q.annotator"), str(source)), source),
+        (("new", str(new)), new),
+    ):
+        result = as_nobody(*args)
+        assert (result.returncode, result.stderr.strip()) == (
+            1,
+            f"error: {named}: Permission denied",
+        )
+    assert not (shared_folder / "q.annotator").exists()
+
+
 def _ids(user: str) -> tuple[int, int]:
     import pwd
 

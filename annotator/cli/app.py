@@ -72,5 +72,9 @@ def reports_errors(function: F) -> F:
         except KeyboardInterrupt:
             console_error("interrupted; everything committed before stays in the project")
             sys.exit(130)
+        except OSError as error:  # e.g. a path inside a folder this user may not enter
+            where = f"{error.filename}: " if error.filename else ""
+            console_error(f"{where}{error.strerror or error}")
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
