@@ -139,7 +139,11 @@ def test_a_part_whose_documents_are_all_unfinished_is_said_first(
     report = export_project(project, "spacy", tmp_path / "out", status="all", split=(1.0,))
     assert report.warnings[0] == (
         "train.spacy holds no document: all 3 of its part are in train-unfinished.spacy "
-        "(their relations are not all judged); mark documents done to train on it"
+        "(relations not all judged); mark documents done to train on it"
+    )
+    one = export_project(project, "spacy", tmp_path / "one", status="all", split=(0.7, 0.3))
+    assert one.warnings[0].startswith(
+        "dev.spacy holds no document: its part's one document is in dev-unfinished.spacy"
     )
 
 

@@ -345,11 +345,11 @@ def test_the_cli_report_says_per_file_what_is_done_missing_and_left_out(tmp_path
     )
     assert result.exit_code == 0, result.output
     assert (
-        f"wrote {out / 'train.spacy'}: 1 documents (1 done), 4 tokens missing, 4 pending "
+        f"wrote {out / 'train.spacy'}: 1 document (1 done), 4 tokens missing, 4 pending "
         "suggestions left out"
     ) in result.stdout
     assert (
-        f"wrote {out / 'train-unfinished.spacy'}: 1 documents (0 done), 5 tokens missing, 0 "
+        f"wrote {out / 'train-unfinished.spacy'}: 1 document (0 done), 5 tokens missing, 0 "
         "pending suggestions left out; documents whose relations are not all judged"
     ) in result.stdout
 

@@ -415,9 +415,14 @@ def write_docbin(
         if not complete.summary.documents and unfinished.summary.documents:
             report.warnings.insert(  # first: spacy train would stop on an empty file
                 0,
-                f"{complete.path.name} holds no document: all {unfinished.summary.documents} "
-                f"of its part are in {unfinished.path.name} (their relations are not all "
-                "judged); mark documents done to train on it",
+                f"{complete.path.name} holds no document: "
+                + (
+                    f"all {unfinished.summary.documents} of its part are"
+                    if unfinished.summary.documents > 1
+                    else "its part's one document is"
+                )
+                + f" in {unfinished.path.name} (relations not all judged); mark documents done "
+                "to train on it",
             )
     finally:
         complete.doc_bin.close()

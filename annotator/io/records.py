@@ -228,10 +228,15 @@ class FileSummary:
 
     def describe(self) -> str:
         text = (
-            f"{self.documents} documents ({self.done} done), {self.missing_tokens} tokens "
-            f"missing, {self.pending_left_out} pending suggestions left out"
+            f"{_counted(self.documents, 'document')} ({self.done} done), "
+            f"{_counted(self.missing_tokens, 'token')} missing, "
+            f"{_counted(self.pending_left_out, 'pending suggestion')} left out"
         )
         return f"{text}; {self.note}" if self.note else text
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass
