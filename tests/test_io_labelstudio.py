@@ -416,3 +416,18 @@ def test_export_offsets_are_utf16_units_as_label_studio_counts(tmp_path: Path) -
     assert (value["start"], value["end"], value["text"]) == (js_start, js_start + 9, "Microsoft")
     (record,) = read(output)
     assert [(s.start, s.end) for s in record.spans] == [(start, start + 9)]
+
+
+def test_our_export_whose_first_task_is_bare_is_told_label_studio(tmp_path: Path) -> None:
+    """A document without any span is a task of ``data`` alone: a file starting with one was
+    'not a known annotation format' with --format auto."""
+    bare = Document(id=1, text="Nothing here.", status="new")
+    doc = Document(id=2, text=TEXT, status="done")
+    spans = [Span(id="per", doc_id=2, start=0, end=10, label="PER")]
+    output = tmp_path / "ls.json"
+    registry.write(
+        "labelstudio", [ExportDocument(bare, [], []), ExportDocument(doc, spans, [])], output
+    )
+    assert registry.detect_format(output) == "labelstudio"
+    first, second = registry.read(output)
+    assert first.text == "Nothing here." and spans_of(second) == [(0, 10, "PER", "accepted")]

@@ -66,7 +66,8 @@ PREDICTION_IDS_NOTE = (
 
 
 def sniff_labelstudio(path: Path, head: bytes) -> bool:
-    """JSON whose first task has ``data`` and annotations, predictions or completions, or a
+    """JSON whose first task has ``data`` (with annotations, predictions or completions, or
+    none: a task still to do, as our export writes a document without suggestions), or a
     JSON-MIN export (``annotation_id`` and ``lead_time`` beside the data)."""
     if path.is_dir():
         return False
@@ -74,7 +75,8 @@ def sniff_labelstudio(path: Path, head: bytes) -> bool:
     if keys is None:
         return False
     json_min = "annotation_id" in keys and "lead_time" in keys
-    return json_min or ("data" in keys and bool(keys & set(RESULT_KEYS)))
+    bare_task = "data" in keys and "text" not in keys and path.suffix.lower() == ".json"
+    return json_min or ("data" in keys and bool(keys & set(RESULT_KEYS))) or bare_task
 
 
 @register_reader(
