@@ -219,3 +219,30 @@ def test_a_document_without_stored_tokens_gets_the_project_tokenizer(
     assert [t.text for t in doc][:2] == ["L'", "ONU"]
     assert [(e.text, e.label_) for e in doc.ents] == [("ONU", "ORG")]
     assert not report.warnings
+
+
+@pytest.mark.parametrize("nested_first", [False, True])
+def test_two_pairs_of_spans_on_the_same_first_tokens_keep_the_entities_pair(
+    project: Project, tmp_path: Path, nested_first: bool
+) -> None:
+    """'Brad Smith' -> Microsoft and 'Brad' -> Microsoft shared the key (0, 4): read back, both
+    were relations of 'Brad Smith', one of them with a wrong head."""
+    made = add_annotated(project, 1)
+    brad = made["first_name"]  # "Brad": PER, nested at the start of "Brad Smith" (the entity)
+    project.add_relations(
+        [Relation(doc_id=made["doc_id"], head=brad.id, child=made["company"].id, label="member_of")]
+    )
+    if nested_first:  # the entities' relation made after the nested one
+        works_for = made["works_for"]
+        project.delete_relation(works_for)  # type: ignore[arg-type]
+        project.add_relations([works_for.model_copy(update={"id": "again"})])  # type: ignore[union-attr]
+    out = tmp_path / "out"
+    report = export_project(project, "spacy", out, split=(1.0,))
+    (doc,) = load(out / "train.spacy")
+    assert doc._.rel[(0, 4)]["works_for"] == 1.0 and doc._.rel[(0, 4)]["member_of"] == 0.0
+    assert report.relations == 2 and report.counts["relations_on_shared_start_tokens"] == 1
+    assert (
+        f"document {made['doc_id']}: relation member_of from 'Brad' to 'Microsoft' left out: "
+        "'Brad Smith' to 'Microsoft' starts on the same tokens, and doc._.rel keys a relation "
+        "by its spans' first tokens"
+    ) in report.warnings

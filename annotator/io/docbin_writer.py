@@ -158,24 +158,52 @@ def relations_of(
     return relations
 
 
-def _distinct_starts(
-    doc_id: int | None, kept: list[tuple[Any, SpacySpan, SpacySpan]], report: ExportReport
+def _keyed_relations(
+    doc_id: int | None,
+    kept: list[tuple[Any, SpacySpan, SpacySpan]],
+    entities: set[tuple[int, int]],
+    report: ExportReport,
 ) -> list[tuple[Any, SpacySpan, SpacySpan]]:
-    """The relations ``doc._.rel`` can hold: a relation between two spans that start on the
-    same token (a span and one nested in it) would be the pair (t, t), which the tutorial never
-    reads and our own import refuses; it is left out and named."""
+    """The relations ``doc._.rel`` can hold, keyed by their spans' first tokens.
+
+    A relation between two spans that start on the same token (a span and one nested in it)
+    would be the pair (t, t), which the tutorial never reads and our own import refuses. Two
+    pairs of spans on the same two first tokens (``Barack Obama`` -> ``Paris`` and ``Barack``
+    -> ``Paris``) would share one key, read back as one pair: the pair of entities keeps it
+    (the tutorial reads the pairs of ``doc.ents``), else the first. The others are left out
+    and named."""
+    owners: dict[tuple[int, int], tuple[SpacySpan, SpacySpan, bool]] = {}
+    for _relation, head, child in kept:
+        key = (head.start, child.start)
+        places = _places(head, child)
+        of_entities = places[:2] in entities and places[2:] in entities
+        owner = owners.get(key)
+        if head.start != child.start and (owner is None or (of_entities and not owner[2])):
+            owners[key] = (head, child, of_entities)
     distinct = []
     for relation, head, child in kept:
-        if head.start != child.start:
-            distinct.append((relation, head, child))
+        where = f"document {doc_id}: relation {relation.label} from {head.text!r} to {child.text!r}"
+        if head.start == child.start:
+            report.count("relations_on_one_start_token")
+            report.warnings.append(
+                f"{where} left out: both spans start at token {head.start}, and doc._.rel keys "
+                "a relation by its spans' first tokens"
+            )
             continue
-        report.count("relations_on_one_start_token")
-        report.warnings.append(
-            f"document {doc_id}: relation {relation.label} from {head.text!r} to {child.text!r} "
-            f"left out: both spans start at token {head.start}, and doc._.rel keys a relation "
-            "by its spans' first tokens"
-        )
+        owner_head, owner_child, _ = owners[(head.start, child.start)]
+        if _places(owner_head, owner_child) != _places(head, child):
+            report.count("relations_on_shared_start_tokens")
+            report.warnings.append(
+                f"{where} left out: {owner_head.text!r} to {owner_child.text!r} starts on the "
+                "same tokens, and doc._.rel keys a relation by its spans' first tokens"
+            )
+            continue
+        distinct.append((relation, head, child))
     return distinct
+
+
+def _places(head: SpacySpan, child: SpacySpan) -> tuple[int, int, int, int]:
+    return head.start_char, head.end_char, child.start_char, child.end_char
 
 
 def touched_tokens(doc: Doc, spans: Iterable[Span], text_length: int) -> set[int]:
@@ -475,8 +503,8 @@ def _make_doc(
     if isinstance(meta_spacy, dict) and isinstance(meta_spacy.get("cats"), dict):
         doc.cats = dict(meta_spacy["cats"])
     selected = [r for r in item.relations if r.status == "accepted"]
-    kept = _distinct_starts(
-        document.id, relations_kept(document, selected, aligned, report), report
+    kept = _keyed_relations(
+        document.id, relations_kept(document, selected, aligned, report), chosen, report
     )
     relations_complete = done and not pending_relations
     doc._.rel = relations_of(
