@@ -171,3 +171,18 @@ def test_a_folder_given_as_the_project_is_called_a_folder(tmp_path: Path) -> Non
             f"{folder / 'corpus.annotator'}"
         )
     assert list(folder.iterdir()) == []
+
+
+def test_two_files_of_one_name_in_two_folders_are_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder read file by file gave two rows '1.txt' that could not be told apart."""
+    monkeypatch.chdir(tmp_path)
+    for part in ("a", "b"):
+        Path("tasks", part).mkdir(parents=True)
+        Path("tasks", part, "1.txt").write_text(f"Text {part}.", encoding="utf-8")
+    Path("tasks", "notes.md").write_text("# notes", encoding="utf-8")
+    result = runner.invoke(app, ["import", "p.annotator", "tasks"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("│")[1].strip() for line in result.output.splitlines() if "│ text" in line]
+    assert rows == ["tasks/a/1.txt", "tasks/b/1.txt"]

@@ -167,9 +167,11 @@ def _print_report(report: ImportReport) -> None:
     table.add_column("format")
     for column in ("records", "new", "dup.", "merged", "spans", "rels"):
         table.add_column(column, justify="right")
-    for source in report.sources:
+    names = [Path(source.source).name or source.source for source in report.sources]
+    alike = len(set(names)) < len(names)  # two 1.json of two folders: their paths tell them apart
+    for name, source in zip(names, report.sources, strict=True):
         table.add_row(
-            Path(source.source).name or source.source,
+            source.source if alike else name,
             source.format,
             *(
                 str(value)
