@@ -53,3 +53,24 @@ def test_a_schema_without_labels_says_so(tmp_path: Path) -> None:
     result = runner.invoke(app, ["new", str(tmp_path / "q.annotator"), "--schema", str(schema)])
     assert result.exit_code == 0
     assert "labels none yet" in result.output
+
+
+def test_a_schema_file_may_name_labels_alone_as_the_docs_show(tmp_path: Path) -> None:
+    schema = tmp_path / "s.json"
+    schema.write_text(
+        '{"entities": ["PER", {"name": "ORG", "color": "#4363d8", "key": "2"}, "LOC"],'
+        ' "relations": [{"name": "works_for", "key": "w", "allowed": [["PER", "ORG"]]}]}',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["new", str(tmp_path / "q.annotator"), "--schema", str(schema)])
+    assert result.exit_code == 0, result.output
+    assert "labels PER, ORG, LOC" in result.output
+
+
+def test_a_schema_file_that_is_a_list_is_one_line(tmp_path: Path) -> None:
+    schema = tmp_path / "s.json"
+    schema.write_text('["PER", "ORG"]', encoding="utf-8")
+    result = runner.invoke(app, ["new", str(tmp_path / "q.annotator"), "--schema", str(schema)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: {schema}: invalid label schema")
+    assert len(result.output.strip().splitlines()) == 1

@@ -33,6 +33,9 @@ def load_schema_file(path: str | Path) -> LabelSchema:
             f"invalid label schema: unknown key {unknown[0]!r} (a schema has "
             f"{' and '.join(sorted(known))})",
         )
+    for kind in ("entities", "relations"):  # a label may be given by its name alone
+        if isinstance(data, dict) and isinstance(data.get(kind), list):
+            data[kind] = [{"name": x} if isinstance(x, str) else x for x in data[kind]]
     try:
         return LabelSchema.model_validate(data)
     except ValueError as error:
