@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -93,24 +93,33 @@ def test_export_read_only_leaves_the_edit_log_alone(tmp_path: Path) -> None:
         assert [entry["kind"] for entry in opened.edit_log()] == ["import"]
 
 
-@pytest.mark.skipif(
+needs_other_users = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("runuser") is None,
-    reason="needs root and runuser to run the command as another user (nobody)",
+    reason="needs root and runuser to run commands as other users (nobody, daemon)",
 )
-def test_a_chmod_444_project_as_another_user(shared_folder: Path) -> None:
-    """The real case: a user who is not root, a project file without write permission."""
-    folder = shared_folder
-    project, source = make_project(folder)
-    project.chmod(0o444)
 
-    def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(folder)}
-        command = ["runuser", "-u", "nobody", "--", sys.executable, "-m", "annotator", *args]
+
+def as_user(user: str, home: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``annotator ARGS`` run as ``user``; the test is skipped when that user cannot run this
+    checkout's Python (e.g. a clone inside a 0700 folder, as mktemp -d makes)."""
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(home)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = ["runuser", "-u", user, "--", sys.executable, "-m", "annotator", *args]
         return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
-    reachable = as_nobody("--help")  # e.g. a clone inside a 0700 folder (mktemp -d)
+    reachable = run("--help")
     if reachable.returncode != 0 and "Permission denied" in reachable.stderr:
-        pytest.skip(f"the user nobody cannot run this checkout's Python: {reachable.stderr}")
+        pytest.skip(f"the user {user} cannot run this checkout's Python: {reachable.stderr}")
+    return run
+
+
+@needs_other_users
+def test_a_chmod_444_project_as_another_user(shared_folder: Path) -> None:
+    """The real case: a user who is not root, a project file without write permission."""
+    project, source = make_project(shared_folder)
+    project.chmod(0o444)
+    as_nobody = as_user("nobody", shared_folder)
     result = as_nobody("import", str(project), str(source))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -123,10 +132,7 @@ def test_a_chmod_444_project_as_another_user(shared_folder: Path) -> None:
     assert stats.returncode == 0, stats.stderr
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("runuser") is None,
-    reason="needs root and runuser to run commands as two other users (daemon, nobody)",
-)
+@needs_other_users
 def test_sqlite_files_left_by_another_users_read_only_open_are_named(
     shared_folder: Path,
 ) -> None:
@@ -138,20 +144,13 @@ def test_sqlite_files_left_by_another_users_read_only_open_are_named(
     os.chown(project, *_ids("daemon"))
     project.chmod(0o644)
 
-    def as_user(user: str, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(shared_folder)}
-        command = ["runuser", "-u", user, "--", sys.executable, "-m", "annotator", *args]
-        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
-
-    reachable = as_user("nobody", "--help")
-    if reachable.returncode != 0 and "Permission denied" in reachable.stderr:
-        pytest.skip(f"other users cannot run this checkout's Python: {reachable.stderr}")
-    assert as_user("nobody", "stats", str(project)).returncode == 0
+    nobody, daemon = as_user("nobody", shared_folder), as_user("daemon", shared_folder)
+    assert nobody("stats", str(project)).returncode == 0
     shm = Path(f"{project}-shm")
     if not shm.exists():
         pytest.skip("this SQLite left no -shm file after a read-only open")
     before = project.read_bytes()
-    result = as_user("daemon", "import", str(project), str(source))
+    result = daemon("import", str(project), str(source))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == (
         f"error: {project}: you cannot write its SQLite file p.annotator-wal, which belongs to "
@@ -162,19 +161,14 @@ def test_sqlite_files_left_by_another_users_read_only_open_are_named(
     )
     assert project.read_bytes() == before
     out = shared_folder / "out.jsonl"
-    exported = as_user(
-        "daemon", "export", str(project), "-f", "doccano", "--status", "all", "-o", str(out)
-    )
+    exported = daemon("export", str(project), "-f", "doccano", "--status", "all", "-o", str(out))
     assert exported.returncode == 0, exported.stderr  # read-only, meanwhile
     Path(f"{project}-wal").unlink()
     shm.unlink()
-    assert as_user("daemon", "import", str(project), str(source)).returncode == 0
+    assert daemon("import", str(project), str(source)).returncode == 0
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("runuser") is None,
-    reason="needs root and runuser to run the command as another user (nobody)",
-)
+@needs_other_users
 def test_an_unreadable_source_or_project_is_one_line(shared_folder: Path) -> None:
     """Click refused an unreadable SOURCE in three lines of usage with exit 2, and SQLite an
     unreadable project as 'not an annotator project or damaged (unable to open database
@@ -182,15 +176,7 @@ def test_an_unreadable_source_or_project_is_one_line(shared_folder: Path) -> Non
     project, source = make_project(shared_folder)
     shared_folder.chmod(0o777)
     source.chmod(0o000)
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(shared_folder)}
-
-    def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
-        command = ["runuser", "-u", "nobody", "--", sys.executable, "-m", "annotator", *args]
-        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
-
-    reachable = as_nobody("--help")
-    if reachable.returncode != 0 and "Permission denied" in reachable.stderr:
-        pytest.skip(f"the user nobody cannot run this checkout's Python: {reachable.stderr}")
+    as_nobody = as_user("nobody", shared_folder)
     imported = as_nobody("import", str(shared_folder / "new.annotator"), str(source))
     assert (imported.returncode, imported.stderr.strip()) == (
         1,
@@ -205,24 +191,13 @@ def test_an_unreadable_source_or_project_is_one_line(shared_folder: Path) -> Non
     )
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("runuser") is None,
-    reason="needs root and runuser to run the command as another user (nobody)",
-)
+@needs_other_users
 def test_a_path_inside_a_folder_this_user_may_not_enter_is_one_line(shared_folder: Path) -> None:
     """``Path.exists`` raises PermissionError there: stats, import and new ended in a
     traceback."""
     project, source = make_project(shared_folder / "private")
     (shared_folder / "private").chmod(0o700)
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(shared_folder)}
-
-    def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
-        command = ["runuser", "-u", "nobody", "--", sys.executable, "-m", "annotator", *args]
-        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
-
-    reachable = as_nobody("--help")
-    if reachable.returncode != 0 and "Permission denied" in reachable.stderr:
-        pytest.skip(f"the user nobody cannot run this checkout's Python: {reachable.stderr}")
+    as_nobody = as_user("nobody", shared_folder)
     new = shared_folder / "private" / "n.annotator"
     for args, named in (
         (("stats", str(project)), project),
