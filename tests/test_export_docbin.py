@@ -246,3 +246,11 @@ def test_two_pairs_of_spans_on_the_same_first_tokens_keep_the_entities_pair(
         "'Brad Smith' to 'Microsoft' starts on the same tokens, and doc._.rel keys a relation "
         "by its spans' first tokens"
     ) in report.warnings
+
+
+def test_an_empty_part_of_one_document_is_said_in_the_singular(
+    project: Project, tmp_path: Path
+) -> None:
+    add_annotated(project, 1)
+    report = export_project(project, "spacy", tmp_path / "out")
+    assert "the dev part is empty (1 document split 0.8,0.2)" in report.warnings

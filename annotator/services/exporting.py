@@ -292,7 +292,8 @@ def _write_export(
                 report.counts[f"documents_{part}"] = len(ids)
                 if not ids:
                     report.warnings.append(
-                        f"the {part} part is empty ({len(doc_ids)} documents split "
+                        f"the {part} part is empty ({len(doc_ids)} "
+                        f"document{'' if len(doc_ids) == 1 else 's'} split "
                         f"{','.join(f'{f:g}' for f in fractions or ())})"
                     )
             if halved[number]:
