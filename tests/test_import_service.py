@@ -254,6 +254,14 @@ def test_empty_texts_are_left_out_and_counted(project: Project, tmp_path: Path) 
     assert (report.documents, report.empty) == (1, 1)
 
 
+def test_a_text_of_white_space_only_is_left_out_as_empty(project: Project, tmp_path: Path) -> None:
+    """A .txt of one line break became a document with nothing to annotate."""
+    (tmp_path / "blank.txt").write_text("\n  \n", encoding="utf-8")
+    report = import_sources(project, [tmp_path / "blank.txt"])
+    assert (report.documents, report.empty) == (0, 1)
+    assert project.count_documents() == 0
+
+
 def test_unknown_format_and_missing_source(project: Project, tmp_path: Path) -> None:
     source = jsonl(tmp_path / "a.jsonl", {"text": "x"})
     with pytest.raises(FormatError, match="unknown format 'csv'"):

@@ -232,7 +232,7 @@ def _print_report(report: ImportReport) -> None:
             soft_wrap=True,
         )
     if report.empty:
-        console.print(f"{report.empty} record(s) with an empty text were left out")
+        console.print(f"{report.empty} record(s) with an empty or blank text were left out")
     if report.labels_added:
         console.print("entity labels added to the schema: " + ", ".join(report.labels_added))
     for label, pairs in report.relation_pairs_added.items():

@@ -50,7 +50,7 @@ class SourceReport:
     documents: int = 0  # new documents
     duplicates: int = 0  # texts the project already had before this command
     repeated: int = 0  # texts seen earlier in this command, merged into that document
-    empty: int = 0  # records with no text, left out
+    empty: int = 0  # records with no text (or white space only), left out
     spans: int = 0
     relations: int = 0
 
@@ -363,11 +363,14 @@ def _shared(facts: SpanFacts) -> SpanFacts:
 
 def checked_records(plans: list[Plan]) -> Iterator[tuple[int, Pending | None]]:
     """Each record of every source as ``(source index, checked record)``, None for a record
-    with no text: all the import does before the store, a function of the files alone, which
-    runs here or in the reading process (``child_iteration``)."""
+    with no text, or only white space (a ``.txt`` of one line break: nothing to annotate): all
+    the import does before the store, a function of the files alone, which runs here or in the
+    reading process (``child_iteration``)."""
     for index, plan in enumerate(plans):
         for record in plan.records():
-            yield index, (check_record(record, plan) if record.text else None)
+            text = record.text
+            blank = not text or (type(text) is str and text.isspace())
+            yield index, (None if blank else check_record(record, plan))
 
 
 def _default_status(spans: Iterable[SpanFacts]) -> DocumentStatus:
