@@ -97,3 +97,12 @@ def test_a_folder_of_docbins_as_export_writes_it(tmp_path: Path) -> None:
     assert not sniff_docbin(tmp_path / "empty", b"")
     with pytest.raises(FormatError, match="no .spacy file in this folder"):
         list(read_docbin(tmp_path / "empty"))
+
+
+def test_an_empty_spacy_file_is_called_empty(tmp_path: Path) -> None:
+    """It was 'not a spaCy DocBin (Unpack failed: incomplete input)'."""
+    path = tmp_path / "train.spacy"
+    path.write_bytes(b"")
+    with pytest.raises(FormatError) as error:
+        list(read_docbin(path))
+    assert str(error.value) == f"{path}: the file is empty; nothing to import"

@@ -50,6 +50,8 @@ def load_docbin(path: Path) -> DocBin:
         data = Path(path).read_bytes()
     except OSError as error:
         raise FormatError(path, None, f"cannot read ({error.strerror})") from None
+    if not data:
+        raise FormatError(path, None, "the file is empty; nothing to import")
     try:
         message = srsly.msgpack_loads(_inflate(path, data))
     except (ValueError, TypeError) as error:
