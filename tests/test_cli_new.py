@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from annotator.cli import app
+from annotator.store import Project
 
 runner = CliRunner()
 
@@ -74,3 +75,18 @@ def test_a_schema_file_that_is_a_list_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith(f"error: {schema}: invalid label schema")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_language_code_in_capitals_is_taken_as_spacy_writes_it(tmp_path: Path) -> None:
+    """``--lang FR`` was refused with pydantic's 'String should match pattern'."""
+    result = runner.invoke(app, ["new", str(tmp_path / "q.annotator"), "--lang", "FR"])
+    assert result.exit_code == 0, result.output
+    assert "(lang fr;" in result.output
+    source = tmp_path / "a.txt"
+    source.write_text("Brad Smith works for Microsoft.", encoding="utf-8")
+    imported = runner.invoke(
+        app, ["import", str(tmp_path / "e.annotator"), str(source), "--lang", "EN"]
+    )
+    assert imported.exit_code == 0, imported.output
+    with Project.open(tmp_path / "e.annotator", read_only=True) as project:
+        assert project.settings.lang == "en"

@@ -43,6 +43,7 @@ def new(
     ) as created:
         labels = ", ".join(created.schema.entity_names) or "none yet"
         note = projects.missing_model_note(created.settings)
+        lang = created.settings.lang
     console.print(f"Created {project} (lang {lang}; labels {labels})", soft_wrap=True)
     if note:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)

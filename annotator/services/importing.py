@@ -240,6 +240,7 @@ def import_into_file(
     ``Cancelled`` saying so (the tokenizing after it keeps what it committed).
     """
     path = Path(path)
+    lang = lang.strip().lower() if lang else lang  # spaCy's codes: "FR" is fr
     was_there = path.exists()
     created = not (was_there and path.stat().st_size > 0)
     with ExitStack() as reading_stack:  # leaving it stops the reading process, if any

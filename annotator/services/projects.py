@@ -57,6 +57,7 @@ def new_project(
         from annotator.services.team import check_annotator_name
 
         check_annotator_name(annotator)
+    lang = lang.strip().lower()  # spaCy's codes: "FR" is fr
     settings = parse(
         ProjectSettings, {"lang": lang, "model": model, "annotator": annotator}, "settings"
     )
