@@ -186,3 +186,17 @@ def test_two_files_of_one_name_in_two_folders_are_told_apart(
     assert result.exit_code == 0, result.output
     rows = [line.split("│")[1].strip() for line in result.output.splitlines() if "│ text" in line]
     assert rows == ["tasks/a/1.txt", "tasks/b/1.txt"]
+
+
+def test_an_import_that_brings_no_document_makes_no_project(tmp_path: Path) -> None:
+    """A new project was made, and left empty, by a file of blank texts."""
+    source = tmp_path / "blank.txt"
+    source.write_text("\n", encoding="utf-8")
+    project = tmp_path / "new.annotator"
+    result = runner.invoke(app, ["import", str(project), str(source)])
+    assert result.exit_code == 1
+    assert one_line(result) == (
+        f"error: {source}: nothing to import (1 record(s) with an empty or blank text); "
+        f"{project} was not made"
+    )
+    assert not project.exists()

@@ -266,6 +266,16 @@ def import_into_file(
             # journal, not the WAL (see ``Project.rollback_journal``)
             with project.rollback_journal() if created else nullcontext():
                 report = write_records(project, reading, progress, cancel)
+            if created and not report.documents:  # else an empty project is left behind
+                what = (
+                    f"{report.empty} record(s) with an empty or blank text"
+                    if report.empty
+                    else "no record"
+                )
+                raise AnnotatorError(
+                    f"{', '.join(map(str, sources))}: nothing to import ({what}); "
+                    f"{path} was not made"
+                )
             if created and not project.schema.entities:
                 project.set_schema(default_schema())  # the source brought no labels
         except BaseException as error:
