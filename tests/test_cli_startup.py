@@ -191,7 +191,7 @@ def test_a_mistyped_command_is_named_not_opened_as_a_project(
 
 
 def test_counted_says_one_document_and_two_documents() -> None:
-    from annotator.cli.app import counted
+    from annotator.wording import counted
 
     assert [counted(n, "document") for n in (0, 1, 2, 1500)] == [
         "0 documents",

@@ -36,11 +36,6 @@ def _width(stream: Any) -> int | None:
     return PIPED_WIDTH
 
 
-def counted(count: int, noun: str) -> str:
-    """``1 document``, ``2 documents``: a count with its noun, for the commands' lines."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 console = Console(width=_width(sys.stdout))
 error_console = Console(stderr=True, width=_width(sys.stderr))
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from annotator.cli.app import app, console, counted, reports_errors
+from annotator.cli.app import app, console, reports_errors
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from annotator.cli.app import app, console, counted, reports_errors
+from annotator.cli.app import app, console, reports_errors
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from rich.table import Table

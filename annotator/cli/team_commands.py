@@ -10,7 +10,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from annotator.cli.app import app, console, counted, reports_errors
+from annotator.cli.app import app, console, reports_errors
+from annotator.wording import counted
 
 MAP_HELP = "Map a label of a later project onto the first one's, OLD=NEW (repeatable)."
 

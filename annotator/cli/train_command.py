@@ -9,7 +9,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from annotator.cli.app import app, console, counted, reports_errors
+from annotator.cli.app import app, console, reports_errors
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from annotator.services.model_versions import ModelRecord

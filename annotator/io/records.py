@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from annotator.model import Document, Relation, Span
 from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
 from annotator.model.span import AnnotationStatus
+from annotator.wording import counted
 
 
 @dataclass(slots=True)
@@ -228,15 +229,11 @@ class FileSummary:
 
     def describe(self) -> str:
         text = (
-            f"{_counted(self.documents, 'document')} ({self.done} done), "
-            f"{_counted(self.missing_tokens, 'token')} missing, "
-            f"{_counted(self.pending_left_out, 'pending suggestion')} left out"
+            f"{counted(self.documents, 'document')} ({self.done} done), "
+            f"{counted(self.missing_tokens, 'token')} missing, "
+            f"{counted(self.pending_left_out, 'pending suggestion')} left out"
         )
         return f"{text}; {self.note}" if self.note else text
-
-
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass

@@ -36,6 +36,7 @@ from annotator.services.export_output import prepared_output
 from annotator.services.export_records import export_documents
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
+from annotator.wording import counted
 
 StatusSelection = Literal["done", "all"]
 SpanSelection = Literal["accepted", "all"]
@@ -292,8 +293,7 @@ def _write_export(
                 report.counts[f"documents_{part}"] = len(ids)
                 if not ids:
                     report.warnings.append(
-                        f"the {part} part is empty ({len(doc_ids)} "
-                        f"document{'' if len(doc_ids) == 1 else 's'} split "
+                        f"the {part} part is empty ({counted(len(doc_ids), 'document')} split "
                         f"{','.join(f'{f:g}' for f in fractions or ())})"
                     )
             if halved[number]:

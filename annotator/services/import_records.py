@@ -28,6 +28,7 @@ from annotator.io.registry import READERS, detect_format, head_bytes, visible_fi
 from annotator.model.document import DocumentStatus, TokenOffsets, utf8_hash
 from annotator.model.labels import label_problem
 from annotator.model.parsing import one_line
+from annotator.wording import counted
 
 SPAN_RANK = {"suggested": 0, "rejected": 1, "accepted": 2}
 DOCUMENT_RANK = {"new": 0, "skipped": 1, "suggested": 2, "in_progress": 3, "done": 4}
@@ -178,8 +179,7 @@ def _skipped_note(
 ) -> list[str]:
     if not skipped:
         return []
-    files = f"{len(skipped)} file{'s' if len(skipped) > 1 else ''}"
-    return [f"{path}: {files} {why} skipped: {_named(skipped)}"]
+    return [f"{path}: {counted(len(skipped), 'file')} {why} skipped: {_named(skipped)}"]
 
 
 # -- one record -------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ from annotator.services.import_records import (
 from annotator.services.projects import new_project
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
+from annotator.wording import counted
 
 Progress = Callable[[int, int | None], None]
 SPLITS = text_io.SPLITS
@@ -450,7 +451,7 @@ class _Importer:
     def report_notes(self) -> None:
         """Each reader note once per source, with how many records gave it and where."""
         for (source, note), places in self.notes.items():
-            count = f"{len(places)} record{'s' if len(places) > 1 else ''}"
+            count = counted(len(places), "record")
             self.report.notes.append(f"{source}: {note} ({count}: {describe_places(places)})")
 
     def flush(self) -> None:

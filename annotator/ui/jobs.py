@@ -19,6 +19,7 @@ from annotator.suggest.results import Tally
 from annotator.ui.dialogs import ExportDialog, ImportChoice, ImportDialog, SuggestDialog
 from annotator.ui.plain_text import message_box, warn
 from annotator.ui.workers import TaskContext
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from annotator.io.records import ExportReport
@@ -347,12 +348,12 @@ class SuggestionRun:
         self.window.document_list.update_progress()
         self.window.status.refresh()
         message = (
-            f"Suggestions stored for {_count(self.stored, 'document')}: "
-            f"{_count(self.spans_added, 'span')}, {_count(self.relations_added, 'relation')}"
+            f"Suggestions stored for {counted(self.stored, 'document')}: "
+            f"{counted(self.spans_added, 'span')}, {counted(self.relations_added, 'relation')}"
         )
         if self.superseded:
             message += (
-                f"; {_count(self.superseded, 'suggestion')} left out where a person decided "
+                f"; {counted(self.superseded, 'suggestion')} left out where a person decided "
                 "the same tokens with another label"
             )
         dropped = self.tally.dropped_labels()
@@ -371,10 +372,6 @@ class SuggestionRun:
                 f"{message}.\n{len(notes)} note(s) about what was left out.",
                 notes,
             )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _installed_models(default: str) -> list[str]:
