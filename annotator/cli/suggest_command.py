@@ -136,18 +136,11 @@ def suggest(
             bar.stop()
     if not report.selected:
         why = NOTHING_LEFT.get(str(options.docs), "")
-        if why and _holds_no_document(project):
+        if report.empty_project:
             why = f"the project has no document yet (annotator import {project} FILES)"
         console.print(f"nothing to suggest: {why}".strip(), highlight=False, soft_wrap=True)
         return
     print_report(report)
-
-
-def _holds_no_document(project: Path) -> bool:
-    from annotator.store import Project
-
-    with Project.open(project, read_only=True) as opened:
-        return opened.count_documents() == 0
 
 
 NOTHING_LEFT = {

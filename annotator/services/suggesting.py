@@ -176,6 +176,7 @@ class SuggestReport(StoreResult):
     cancelled: bool = False
     seconds: float = 0.0
     loading_seconds: float = 0.0  # of ``seconds``: the pipeline and the rules loaded
+    empty_project: bool = False  # nothing selected because the project holds no document
     characters: int = 0
     learned: str = ""
     """How many learned relation patterns ran, were new, were dropped (empty: none ran)."""
@@ -666,7 +667,11 @@ def run_suggestions(
         import_ray()  # says how to install it before the model loads
     plan = plan_suggestions(project, options)
     if not plan.doc_ids:  # nothing to do: no model to load, no Ray to start
-        return SuggestReport(model=plan.model, seconds=time.perf_counter() - started)
+        return SuggestReport(
+            model=plan.model,
+            seconds=time.perf_counter() - started,
+            empty_project=project.count_documents() == 0,
+        )
     if options.engine == "ray":
         from annotator.suggest.ray_engine import check_address
 
