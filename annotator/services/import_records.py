@@ -117,7 +117,9 @@ def plan_sources(
         return [plan_source(path, format, split, lang, reader_options)], []
     files = visible_files(path)
     if format != "auto":
-        folders = READERS[format].folders if format in READERS else None
+        if format not in READERS:
+            plan_source(path, format, split, lang)  # refuses it, naming the folder
+        folders = READERS[format].folders
         if folders is None:
             return _file_by_file(path, files, format, split, lang, reader_options)
         plan = plan_source(path, format, split, lang, reader_options)
