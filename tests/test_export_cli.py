@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,59 @@ def test_a_doccano_export_loads_neither_numpy_nor_spacy(corpus: Path, tmp_path: 
     _, loaded = command_in_new_interpreter(argv)
     assert not {"numpy", "spacy"} & set(loaded)
     assert len(out.read_text("utf-8").splitlines()) == 5
+
+
+def test_output_dash_writes_a_one_file_export_to_standard_output(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """``-o -`` made a file named "-"; it is the file's bytes on stdout, the report on stderr."""
+    out = tmp_path / "out.jsonl"
+    command = ["export", str(corpus), "--format", "doccano", "--status", "all"]
+    assert runner.invoke(app, [*command, "--output", str(out)]).exit_code == 0
+    result = runner.invoke(app, [*command, "--output", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == out.read_bytes()
+    assert "wrote standard output" in result.stderr
+    assert not Path("-").exists()
+    with Project.open(corpus) as project:
+        event = project.edit_log()[-1]
+    assert event["description"] == "exported 5 documents as doccano to standard output"
+    payload = json.loads(event["payload"])
+    assert (payload["output"], payload["files"]) == ("standard output", ["standard output"])
+    assert (payload["spans"], payload["spans_written"]) == ("accepted", 20)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--format", "brat"], "a brat export writes a folder"),
+        (["--format", "spacy"], "a spacy export writes a folder"),
+        (["--format", "doccano", "--split", "0.5,0.5"], "a --split writes a folder"),
+    ],
+)
+def test_output_dash_refuses_a_folder_export(
+    corpus: Path, options: list[str], expected: str
+) -> None:
+    result = runner.invoke(app, ["export", str(corpus), *options, "--output", "-"])
+    assert expected in _one_line_error(result)
+    assert result.stdout == ""
+
+
+def test_output_dash_into_a_pipe_closed_early_is_no_error(tmp_path: Path) -> None:
+    """``annotator export P -o - | head -c 100``: the reader stops; no traceback, exit 0."""
+    path = tmp_path / "big.annotator"
+    with Project.create(path) as project:
+        for number in range(400):  # more than a pipe's buffer holds (64 KiB)
+            add_annotated(project, number)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "annotator", "export", str(path), "-f", "doccano", "-o", "-"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(100).startswith(b'{"id": 1, "text": ')
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, errors
+    assert "Traceback" not in errors and "Broken pipe" not in errors

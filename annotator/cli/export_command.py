@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
-from annotator.cli.app import app, console, reports_errors
+from annotator.cli.app import app, console, error_console, reports_errors
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from annotator.io.records import ExportReport
 
 PROGRESS_FROM = 500  # documents: below this an export is too quick for a bar
@@ -34,8 +38,8 @@ def export(
         typer.Option(
             "--output",
             "-o",
-            help="File, or folder for spacy/brat and split exports "
-            "(default: exports/<project>-<format>).",
+            help="File, or folder for spacy/brat and split exports; - writes a one-file "
+            "format to standard output (default: exports/<project>-<format>).",
             readable=False,
         ),
     ] = None,
@@ -80,13 +84,15 @@ def export(
     from annotator.services import exporting  # loads spaCy: only when exporting
 
     fractions = exporting.parse_split(split)
+    to_stream = output == Path("-")  # standard output: the report goes to stderr
     target = output or exporting.default_output(project, format, fractions)
+    shown = error_console if to_stream else console
     bar = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=shown,
         transient=True,
     )
     task = None
@@ -100,27 +106,37 @@ def export(
             task = bar.add_task(f"Exporting {format}", total=total)
         bar.update(task, completed=done)
 
+    options = {
+        "format": format,
+        "status": status,
+        "spans": spans,
+        "split": fractions,
+        "seed": seed,
+        "misaligned": misaligned,
+        "force": force,
+        "progress": progress,
+        "read_only": read_only,
+    }
     try:
-        report = exporting.export_project_file(
-            project,
-            format=format,
-            output=target,
-            status=status,
-            spans=spans,
-            split=fractions,
-            seed=seed,
-            misaligned=misaligned,
-            force=force,
-            progress=progress,
-            read_only=read_only,
-        )
+        if to_stream:
+            report = exporting.export_to_stream(project, _standard_output(), **options)
+        else:
+            report = exporting.export_project_file(project, output=target, **options)
+    except BrokenPipeError:  # the reader stopped (``| head``): as any command in a pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        raise typer.Exit(0) from None
     finally:
         if task is not None:
             bar.stop()
-    _print_report(report, verbose)
+    _print_report(report, verbose, shown)
 
 
-def _print_report(report: ExportReport, verbose: bool) -> None:
+def _standard_output() -> BinaryIO:
+    sys.stdout.flush()
+    return sys.stdout.buffer
+
+
+def _print_report(report: ExportReport, verbose: bool, console: Console = console) -> None:
     from rich.table import Table
 
     table = Table(show_header=False, box=None)

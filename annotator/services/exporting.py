@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -172,6 +174,7 @@ def export_project(
     cancel: Callable[[], bool] | None = None,
     processes: int = 1,
     second_processes: SecondProcesses | None = None,
+    logged_as: str | None = None,
 ) -> ExportReport:
     """Write the selected documents of ``project`` as ``format`` to ``output``.
 
@@ -188,6 +191,7 @@ def export_project(
     process; only for a caller that holds the project's writer lock and writes nothing
     meanwhile (``export_halves``). The missing tokens are then made, and committed, before
     the export reads the project. ``second_processes`` may hold one started ahead.
+    ``logged_as`` names the output in the edit log instead of ``output`` (``export_to_stream``).
     """
     options = export_options(
         format=format,
@@ -220,7 +224,9 @@ def export_project(
         raise ExportError(
             f"{output}: cannot write the export ({error.strerror or error})"
         ) from None
-    _log_export(project, options, report)
+    if logged_as is not None:  # the file was a stage on the way (``export_to_stream``)
+        report.rename_files(dict.fromkeys(report.files, logged_as))
+    _log_export(project, options, report, logged_as or str(output))
     return report
 
 
@@ -320,7 +326,9 @@ def _selected_ids(project: Project, options: ExportOptions) -> list[int]:
     return project.document_ids(None if options.status == "all" else "done")
 
 
-def _log_export(project: Project, options: ExportOptions, report: ExportReport) -> None:
+def _log_export(
+    project: Project, options: ExportOptions, report: ExportReport, output: str
+) -> None:
     if project.read_only:
         report.warnings.append(
             f"{project.path} was opened read-only (asked, open in another window, or not "
@@ -328,10 +336,11 @@ def _log_export(project: Project, options: ExportOptions, report: ExportReport) 
         )
         return
     payload: dict[str, Any] = {
-        **options.model_dump(mode="json"),
+        **options.model_dump(mode="json"),  # "spans" is the selection, "accepted" or "all"
+        "output": output,
         "documents": report.documents,
-        "spans": report.spans,
-        "relations": report.relations,
+        "spans_written": report.spans,
+        "relations_written": report.relations,
         "files": report.files,
         "counts": report.counts,
         "summaries": {file: asdict(summary) for file, summary in report.summaries.items()},
@@ -339,7 +348,7 @@ def _log_export(project: Project, options: ExportOptions, report: ExportReport) 
     }
     project.log_event(
         "export",
-        f"exported {report.documents} documents as {options.format} to {options.output}",
+        f"exported {counted(report.documents, 'document')} as {options.format} to {output}",
         payload,
     )
 
@@ -363,12 +372,40 @@ def export_project_file(path: Path, read_only: bool = False, **options: Any) -> 
             return export_project(project, second_processes=second_processes, **options)
 
 
+STANDARD_OUTPUT = "standard output"
+
+
+def export_to_stream(path: Path, stream: BinaryIO, **options: Any) -> ExportReport:
+    """Export the project file ``path`` in a one-file format and copy the file to ``stream``
+    (``annotator export --output -``: standard output, for a pipe). It is written to a
+    temporary file first, so a failed export writes nothing to the stream; the report names
+    the file ``STANDARD_OUTPUT``, and so does the edit log."""
+    checked = export_options(**{"output": Path("-"), **options})
+    if checked.effective_split is not None or not WRITERS[checked.format].suffix:
+        why = "--split" if checked.split else f"{checked.format} export"
+        raise ExportError(
+            f"a {why} writes a folder, not one file: give --output a folder, not - "
+            "(standard output)"
+        )
+    with tempfile.TemporaryDirectory(prefix="annotator-export-") as folder:
+        target = Path(folder) / f"export{WRITERS[checked.format].suffix}"
+        report = export_project_file(
+            path, **{**options, "output": target, "logged_as": STANDARD_OUTPUT}
+        )
+        with target.open("rb") as handle:
+            shutil.copyfileobj(handle, stream)
+        stream.flush()
+    return report
+
+
 __all__ = [
+    "STANDARD_OUTPUT",
     "ExportOptions",
     "default_output",
     "export_formats",
     "export_project",
     "export_project_file",
+    "export_to_stream",
     "parse_split",
     "split_documents",
 ]
