@@ -647,3 +647,25 @@ def test_agreement_reads_at_80_columns_whatever_the_number_of_labels(tmp_path: P
     assert ["Label0", "alice", "/", "bob", "1.000", "1.000"] in [line.split() for line in lines]
     assert ["Label9", "alice", "/", "bob", "0.000", "0.000"] in [line.split() for line in lines]
     assert any(line.split() == ["Label3", "Label3", "1"] for line in lines)
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 0, 1), (0, 2, 1)])
+def test_a_later_file_s_rejection_keeps_the_earlier_acceptances(tmp_path, order) -> None:
+    """Alice and bob accepted a span, chloe (named last) rejected it: the merge kept only her
+    rejection (``mask | NULL`` is NULL in SQL), so 2 of 3 annotators' span trained as O."""
+
+    def make(name: str, status: str) -> Path:
+        path = tmp_path / f"{name}.annotator"
+        with Project.create(path, ProjectSettings(annotator=name)) as project:
+            doc_id, _ = project.add_document(Document(text=DOC_2, tokens=_tokens(DOC_2)))
+            project.add_spans([Span(doc_id=doc_id, start=11, end=18, label="ORG", status=status)])
+            project.set_document_status(doc_id, "done")
+        return path
+
+    files = [make("alice", "accepted"), make("bob", "accepted"), make("chloe", "rejected")]
+    report = team.merge_projects(tmp_path / "r.annotator", [files[i] for i in order])
+    assert (report.shared, report.disputed, report.versions) == (1, 1, 1)
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        [span] = merged.spans(1)
+        assert (span.origin, span.status) == ("annotator:alice+bob", "suggested")
+        assert span.score == pytest.approx(2 / 3, abs=1e-4)

@@ -166,9 +166,11 @@ class TeamTables:
             f"FROM temp.team_entries e CROSS JOIN {m}.spans s ON s.doc_id = e.doc_id "
             "LEFT JOIN temp.team_label_map l ON l.old = s.label "
             f"WHERE e.member = ?1 AND s.status {decided} ORDER BY e.key, s.start "
-            "ON CONFLICT (key, start, end, label) DO UPDATE SET "
-            "accepted_by = COALESCE(accepted_by, 0) | excluded.accepted_by, "
-            "rejected_by = COALESCE(rejected_by, 0) | excluded.rejected_by, "
+            "ON CONFLICT (key, start, end, label) DO UPDATE SET "  # a NULL mask: nobody
+            "accepted_by = COALESCE(accepted_by | excluded.accepted_by, accepted_by, "
+            "excluded.accepted_by), "
+            "rejected_by = COALESCE(rejected_by | excluded.rejected_by, rejected_by, "
+            "excluded.rejected_by), "
             "aligned = COALESCE(aligned, excluded.aligned)",
             [member, bit],
         )
