@@ -9,6 +9,7 @@ in ``QUndoCommand``s; one gesture is one edit (``EditGroup`` for several changes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Annotated, Literal, Protocol, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -465,9 +466,39 @@ def conflicting_suggestions(spans: Iterable[Span]) -> list[Span]:
             decided.add((span.start, span.end))
     for span in pending:
         labels.setdefault((span.start, span.end), set()).add(span.label)
+    rivals = {span.id for span in competing_versions(spans)}
     return [
-        s for s in pending if (s.start, s.end) not in decided and len(labels[(s.start, s.end)]) > 1
+        s
+        for s in pending
+        if (s.start, s.end) not in decided and (len(labels[(s.start, s.end)]) > 1 or s.id in rivals)
     ]
+
+
+def competing_versions(spans: Sequence[Span]) -> list[Span]:
+    """The pending versions of a merged project that share characters with a span made by
+    other annotators (a pending version, or any accepted span), on other offsets or with
+    another label: what ``take_version`` settles. Accepting both would train the minority's
+    span beside the majority's ("de Lille" beside "Lille"). Versions the same annotators made
+    (nested spans they all drew) do not compete."""
+    versions = sorted(
+        (
+            s
+            for s in spans
+            if s.status == "accepted" or (s.status == "suggested" and annotators_of(s.origin))
+        ),
+        key=attrgetter("start"),
+    )
+    found: dict[str, Span] = {}
+    for index, span in enumerate(versions):
+        for other in versions[index + 1 :]:
+            if other.start >= span.end:
+                break
+            if annotators_of(span.origin) == annotators_of(other.origin):
+                continue
+            for one in (span, other):
+                if one.status == "suggested" and annotators_of(one.origin):
+                    found[one.id] = one
+    return list(found.values())
 
 
 def accept_all(spans: list[Span], relations: list[Relation]) -> EditGroup:
@@ -590,7 +621,8 @@ def finish_document(
         if conflicts:
             raise ValidationError(
                 f"document {doc_id}: {len(conflicts)} pending suggestion(s) put two labels on "
-                "the same tokens; decide them first, or reject the rest"
+                "the same tokens, or are versions other annotators' spans compete with; decide "
+                "them first, or reject the rest"
             )
         decisions: list[Edit] = list(accept_all(spans, relations).edits)
     else:

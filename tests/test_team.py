@@ -669,3 +669,59 @@ def test_a_later_file_s_rejection_keeps_the_earlier_acceptances(tmp_path, order)
         [span] = merged.spans(1)
         assert (span.origin, span.status) == ("annotator:alice+bob", "suggested")
         assert span.score == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_a_copy_worked_on_since_is_not_read_once_as_a_copy(pair, tmp_path) -> None:
+    """Copies of one project handed to two people had one annotator and creation time: the
+    second person's work was dropped as 'a copy', silently."""
+    import shutil
+
+    alice, bob = pair
+    same = shutil.copy(alice, tmp_path / "same.annotator")
+    edited = shutil.copy(alice, tmp_path / "edited.annotator")
+    with Project.open(edited) as project:
+        project.set_document_status(3, "skipped")
+    report = team.merge_projects(tmp_path / "r.annotator", [alice, same, bob])
+    assert report.notes == [f"{same}: a copy of {alice}; read once"]
+    with pytest.raises(
+        ValidationError, match=f"edited.annotator: annotator 'alice' also made {alice}"
+    ):
+        team.merge_projects(tmp_path / "r2.annotator", [alice, edited, bob])
+    assert not (tmp_path / "r2.annotator").exists()
+    with pytest.raises(ValidationError, match="annotator 'alice' also made"):
+        agreement([alice, bob, edited])
+
+
+def test_done_with_pending_accept_leaves_competing_versions_to_the_reviewer(pair, tmp_path) -> None:
+    """'Alice' (bob) and 'Alice Martin' (alice+chloe) were both accepted by ``done --pending
+    accept``, and the export trained the minority's span where it kept the longer."""
+    from annotator import edits
+    from annotator.services.finishing import mark_done
+
+    c = _make(tmp_path / "c.annotator", "chloe", {DOC_1: ("done", [(0, 12, "PER")], [])})
+    team.merge_projects(tmp_path / "r.annotator", [*pair, c])
+    with Project.open(tmp_path / "r.annotator") as merged:
+        doc_id = next(i for i in merged.document_ids() if merged.document(i).text == DOC_1)
+        with pytest.raises(ValidationError, match="other annotators' spans compete with"):
+            mark_done(merged, [doc_id], "accept")
+        spans = merged.spans(doc_id)
+        accepting = edits.accept_all(spans, merged.relations(doc_id))
+        accepted = {(e.after.start, e.after.end, e.after.label) for e in accepting.edits}
+        assert accepted == {(35, 40, "LOC")}  # everyone's; the rest compete
+        winner = next(s for s in spans if (s.start, s.end) == (0, 12))
+        merged.apply(edits.take_version(winner, spans, merged.relations(doc_id)))
+        merged.apply(
+            edits.take_version(
+                next(s for s in spans if (s.start, s.end, s.label) == (28, 32, "ORG")),
+                merged.spans(doc_id),
+                merged.relations(doc_id),
+            )
+        )
+        mark_done(merged, [doc_id], "accept")
+        assert {
+            (s.start, s.end, s.label) for s in merged.spans(doc_id) if s.status == "accepted"
+        } == {
+            (0, 12, "PER"),
+            (28, 32, "ORG"),
+            (35, 40, "LOC"),
+        }

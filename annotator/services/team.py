@@ -185,10 +185,12 @@ def open_team(
             project = stack.enter_context(Project.open(path, read_only=True))
             name = project.settings.annotator or path.stem
             fingerprint = (name, project.created_at())
-            if fingerprint in fingerprints:
+            if fingerprint in fingerprints and _same_content(
+                project, next(m.project for m in members if m.path == fingerprints[fingerprint])
+            ):
                 notes.append(f"{path}: a copy of {fingerprints[fingerprint]}; read once")
                 continue
-            fingerprints[fingerprint] = path
+            fingerprints.setdefault(fingerprint, path)
             if any(member.name == name for member in members):
                 raise ValidationError(
                     f"{path}: annotator {name!r} also made "
@@ -209,6 +211,12 @@ def open_team(
                 )
         _check_labels(members, label_map)
         yield Team(members, first.project.schema, label_map, notes)
+
+
+def _same_content(project: Project, other: Project) -> bool:
+    """Whether two files of one annotator made at one time hold the same work (a copy), not
+    a copy worked on since: that is another file claiming the same annotator."""
+    return project.content_digest() == other.content_digest()
 
 
 def _check_labels(members: list[TeamMember], label_map: dict[str, str]) -> None:

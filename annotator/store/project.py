@@ -7,6 +7,7 @@ one transaction per command, through ``Project.transaction()``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -1184,6 +1185,21 @@ class Project:
     def created_at(self) -> str:
         """When the project file was made: with the annotator, tells a copy from another file."""
         return str(self._read_meta("created_at") or "")
+
+    def content_digest(self) -> str:
+        """A digest of the documents' statuses, the spans, the relations and the edit log: the
+        same for a copy of the file, another for a copy worked on since (a merge reads a copy
+        once, and refuses two different files of one annotator)."""
+        digest = hashlib.sha256()
+        for query in (
+            "SELECT id, status FROM documents ORDER BY id",
+            'SELECT id, doc_id, start, "end", label, status FROM spans ORDER BY id',
+            "SELECT id, doc_id, head, child, label, status FROM relations ORDER BY id",
+            "SELECT count(*), max(id) FROM edit_log",
+        ):
+            for row in self.db.execute(query):
+                digest.update(repr(row).encode())
+        return digest.hexdigest()
 
     def add_document_rows(
         self,

@@ -40,8 +40,8 @@ class PendingDialog(QDialog):
         )
         if conflicts:
             text += (
-                f"\n\n{conflicts} of them put two labels on the same tokens: decide those "
-                "first to accept the rest."
+                f"\n\n{conflicts} of them put two labels on the same tokens, or compete with "
+                "other annotators' versions: decide those first to accept the rest."
             )
         message = QLabel(text)
         message.setWordWrap(True)

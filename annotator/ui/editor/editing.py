@@ -191,8 +191,9 @@ class EditingInteraction:
         left = len(edits.conflicting_suggestions(spans))
         if left:
             self.session.edit_failed.emit(
-                f"{left} suggestion(s) left pending: they put two labels on the same tokens; "
-                "accept the right one (A) or reject the wrong one (X)"
+                f"{left} suggestion(s) left pending: they put two labels on the same tokens, "
+                "or other annotators' versions compete with them; accept the right one (A, or "
+                "T in a review) or reject the wrong one (X)"
             )
         if group.edits and self._push(group):
             for edit in group.edits:
