@@ -170,7 +170,7 @@ def test_done_decides_the_rest_in_one_step(pending_doc, choice: str) -> None:
     assert report.marked == [doc_id]
     assert (report.accepted, report.rejected) == ((3, 0) if choice == "accept" else (0, 3))
     last = project.edit_log(doc_id)[-1]
-    assert last["kind"] == "group" and last["actor"] == "cli"
+    assert last["kind"] == "group" and last["actor"] == "user"  # a project with no annotator
     project.apply(edits.edit_from_json(last["payload"]).inverse())
     assert [s.status for s in project.spans(doc_id)] == ["suggested", "suggested"]
     assert project.document_status(doc_id) == "new"

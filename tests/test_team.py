@@ -725,3 +725,32 @@ def test_done_with_pending_accept_leaves_competing_versions_to_the_reviewer(pair
             (28, 32, "ORG"),
             (35, 40, "LOC"),
         }
+
+
+def test_done_from_the_command_line_is_logged_with_the_annotator(tmp_path) -> None:
+    """``annotator done`` logged 'cli', though the edit log names who made each decision."""
+    from annotator.services.finishing import mark_done
+
+    path = _make(tmp_path / "p.annotator", "alice", {DOC_2: ("in_progress", [(0, 3, "PER")], [])})
+    with Project.open(path) as project:
+        mark_done(project, [1])
+        assert project.edit_log(1)[-1]["actor"] == "alice"
+
+
+def test_the_name_command_prints_and_sets_the_annotator(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    runner = CliRunner()
+    path = _make(tmp_path / "p.annotator", None, {DOC_2: ("new", [], [])})
+    shown = runner.invoke(app, ["name", str(path)])
+    assert (shown.exit_code, shown.stdout.strip()) == (0, "(none: edits are logged as user)")
+    assert runner.invoke(app, ["name", str(path), "bob"]).exit_code == 0
+    assert runner.invoke(app, ["name", str(path)]).stdout.strip() == "bob"
+    with Project.open(path, read_only=True) as project:
+        assert project.settings.actor == "bob"
+        assert project.edit_log()[-1]["description"] == "annotator name (none) -> bob"
+    refused = runner.invoke(app, ["name", str(path), "bob smith"])
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: annotator name 'bob smith': use 1 to 64 letters")

@@ -43,6 +43,28 @@ def split(
 
 @app.command()
 @reports_errors
+def name(
+    project: Annotated[Path, typer.Argument(help="Project file.", readable=False)],
+    annotator: Annotated[
+        str | None,
+        typer.Argument(help="Who annotates in it (letters, digits, _ . -); none: print it."),
+    ] = None,
+) -> None:
+    """Print or set who annotates in PROJECT: the edit log's actor, told apart by merge."""
+    from annotator.services import team
+    from annotator.store import Project
+
+    if annotator is None:
+        with Project.open(project, read_only=True) as opened:
+            console.print(opened.settings.annotator or "(none: edits are logged as user)")
+        return
+    with Project.open(project) as opened:
+        team.set_annotator(opened, annotator)
+    console.print(f"{project}: annotator {annotator.strip()}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@reports_errors
 def merge(
     output: Annotated[
         Path, typer.Argument(help="Merged project to create, for review.", readable=False)

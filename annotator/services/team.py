@@ -36,6 +36,20 @@ def check_annotator_name(name: str) -> str:
     return name
 
 
+def set_annotator(project: Project, name: str) -> None:
+    """Name who annotates in ``project`` (checked by ``check_annotator_name``): every later
+    edit is logged with it, and merge and agreement tell the team's files apart by it. The
+    change itself goes to the edit log."""
+    name = check_annotator_name(name.strip())
+    before = project.settings.annotator
+    if name == before:
+        return
+    project.set_settings(project.settings.model_copy(update={"annotator": name}))
+    project.log_event(
+        "annotator", f"annotator name {before or '(none)'} -> {name}", {"before": before}
+    )
+
+
 def parse_label_map(pairs: Sequence[str]) -> dict[str, str]:
     """``["OLD=NEW", ...]`` as a dict, with a clear line for a malformed pair."""
     mapping: dict[str, str] = {}
@@ -195,7 +209,7 @@ def open_team(
                 raise ValidationError(
                     f"{path}: annotator {name!r} also made "
                     f"{next(m.path for m in members if m.name == name)}; "
-                    "set each project's annotator (annotator new --annotator) before merging"
+                    "name each project's annotator first (annotator name PROJECT NAME)"
                 )
             ensure_tokens(project)  # compared and copied by merge, tagged by agreement
             members.append(TeamMember(name, path, project))

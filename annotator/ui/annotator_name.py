@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
 from annotator.errors import AnnotatorError
-from annotator.services.team import check_annotator_name
+from annotator.services.team import set_annotator
 from annotator.ui.plain_text import warn
 from annotator.ui.session import ProjectSession
 
@@ -32,9 +32,7 @@ def ask_annotator_name(session: ProjectSession, parent: QWidget) -> QInputDialog
 
 
 def _on_name_chosen(session: ProjectSession, parent: QWidget, name: str) -> None:
-    project = session.project
     try:
-        name = check_annotator_name(name.strip())
-        project.set_settings(project.settings.model_copy(update={"annotator": name}))
+        set_annotator(session.project, name)
     except AnnotatorError as error:
         warn(parent, "Annotator name", str(error))
