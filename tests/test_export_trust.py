@@ -285,7 +285,10 @@ def test_a_docbin_made_by_spacy_comes_back_the_same(tmp_path: Path) -> None:
         for doc in load(path)
     }
     assert exported == {doc.text: described(doc) for doc in made}
-    assert "sc" not in dict(load(tmp_path / "out" / "train-unfinished.spacy")[1].spans)
+    # no relation label: the unfinished documents are in the training file, not beside it
+    assert [path.name for path in (tmp_path / "out").glob("*.spacy")] == ["train.spacy"]
+    written = {doc.text: doc for doc in load(tmp_path / "out" / "train.spacy")}
+    assert "sc" not in dict(written["Microsoft opened an office ."].spans)
 
 
 # -- a project created by an import takes the labels of its source ---------------------------
@@ -365,3 +368,29 @@ def test_prodigy_names_an_accepted_task_that_leaves_pending_suggestions_out(
         f"document {doc_id}: done, but 4 pending suggestions are not in its task; Prodigy reads "
         "an accepted task's unlabelled tokens as not entities (judge them first)"
     ]
+
+
+def test_without_relation_labels_unfinished_documents_train_ner_in_the_part_s_file(
+    tmp_path: Path,
+) -> None:
+    """A project with no relation label put every unfinished document in
+    ``train-unfinished.spacy`` "for the rel_component tutorial", and wrote a ``{}`` for every
+    pair of entities of a done one."""
+    from annotator.model import EntityLabel, LabelSchema
+
+    schema = LabelSchema(entities=(EntityLabel(name="PER"), EntityLabel(name="ORG")))
+    with Project.create(tmp_path / "ner.annotator", schema=schema) as project:
+        for text, status in (
+            ("Brad Smith works for Microsoft .", "done"),
+            ("Bob joins Acme .", "in_progress"),
+        ):
+            tokens = tuple((m.start(), m.end()) for m in re.finditer(r"\S+", text))
+            doc_id, _ = project.add_document(Document(text=text, tokens=tokens, status=status))
+            first = text.split(" ")[0]
+            project.add_spans([Span(doc_id=doc_id, start=0, end=len(first), label="PER")])
+        export_project(project, "spacy", tmp_path / "out", status="all", split=(1.0,))
+    assert [path.name for path in (tmp_path / "out").glob("*.spacy")] == ["train.spacy"]
+    done, unfinished = load(tmp_path / "out" / "train.spacy")
+    assert [t.ent_iob_ for t in done] == ["B", "O", "O", "O", "O", "O"]
+    assert [t.ent_iob_ for t in unfinished] == ["B", "", "", ""]  # unreviewed: missing
+    assert done._.rel == {} and unfinished._.rel == {}

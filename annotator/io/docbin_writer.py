@@ -14,7 +14,9 @@
   every ordered pair of span starts. The tutorial reads a pair or label it does not find as 0.0
   and its scorer looks up every pair of entities, so a document whose relations are not all
   judged (not ``done``, or with pending relation suggestions) cannot be written in that shape:
-  it goes to ``<part>-unfinished.spacy``, with only its 1.0 labels.
+  it goes to ``<part>-unfinished.spacy``, with only its 1.0 labels. A project without
+  relation labels has nothing to judge: every document goes to its part's file, and
+  ``doc._.rel`` stays empty.
 """
 
 from __future__ import annotations
@@ -146,9 +148,9 @@ def relations_of(
     relations: Relations = {}
     for head, child, label in pairs:
         relations.setdefault((head.start, child.start), {})[label] = 1.0
-    if complete:
+    labels = tuple(labels)
+    if complete and labels:  # with no relation label there is nothing to deny
         starts = sorted({span.start for span in spans})
-        labels = tuple(labels)
         for head_start in starts:
             for child_start in starts:
                 if head_start != child_start:
@@ -506,7 +508,9 @@ def _make_doc(
     kept = _keyed_relations(
         document.id, relations_kept(document, selected, aligned, report), chosen, report
     )
-    relations_complete = done and not pending_relations
+    # a schema with no relation label has nothing to judge: an unfinished document is NER
+    # data with missing tokens, for the training file
+    relations_complete = (done and not pending_relations) or not schema.relation_names
     doc._.rel = relations_of(
         ((head, child, relation.label) for relation, head, child in kept),
         exported,
