@@ -754,3 +754,25 @@ def test_the_name_command_prints_and_sets_the_annotator(tmp_path) -> None:
     refused = runner.invoke(app, ["name", str(path), "bob smith"])
     assert refused.exit_code == 1
     assert refused.stderr.startswith("error: annotator name 'bob smith': use 1 to 64 letters")
+
+
+def test_a_figure_with_nothing_to_compare_is_none_and_no_overlap_is_explained(tmp_path) -> None:
+    """Every pair printed 'relation F1 1.000' when nobody drew a relation, and files sharing
+    no done document gave empty tables with no word why."""
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    a = _make(tmp_path / "a.annotator", "alice", {DOC_3: ("done", [(0, 6, "PER")], [])})
+    b = _make(tmp_path / "b.annotator", "bob", {DOC_3: ("done", [(0, 6, "PER")], [])})
+    d = _make(tmp_path / "d.annotator", "dave", {DOC_2: ("done", [(0, 3, "PER")], [])})
+    figures = agreement([a, b, d])
+    [pair] = figures["pairs"]
+    assert (pair["span_exact_f1"], pair["relation_f1"]) == (1.0, None)
+    assert figures["notes"] == ["dave shares no done document with the others: left out"]
+    printed = CliRunner().invoke(app, ["agreement", str(a), str(b)]).stdout
+    [row] = [line.split() for line in printed.splitlines() if "alice / bob" in line][:1]
+    assert row == ["alice", "/", "bob", "1", "1.000", "1.000", "-", "1.000"]
+    alone = agreement([a, d])
+    assert (alone["documents"], alone["pairs"]) == (0, [])
+    assert alone["notes"][0].startswith("no document is done by two or more annotators")

@@ -109,13 +109,18 @@ def agreement(
     _print_agreement(figures)
 
 
+def _figure(value: float | None) -> str:
+    """A figure to 3 places; ``-`` where nothing was compared."""
+    return "-" if value is None else f"{value:.3f}"
+
+
 def _print_agreement(figures: dict[str, Any]) -> None:
     alpha = figures["krippendorff_alpha"]
     console.print(
         f"{counted(figures['documents'], 'document')} done by two or more of "
         f"{', '.join(figures['annotators'])} ({figures['tokens']} tokens)"
     )
-    console.print(f"Krippendorff's alpha on tokens: {'-' if alpha is None else f'{alpha:.3f}'}")
+    console.print(f"Krippendorff's alpha on tokens: {_figure(alpha)}")
     pairs = Table(box=box.SIMPLE, title="Pairs", title_justify="left")
     for column in ("pair", "docs", "exact F1", "overlap F1", "relation F1", "kappa"):
         pairs.add_column(column, justify="left" if column == "pair" else "right")
@@ -123,9 +128,9 @@ def _print_agreement(figures: dict[str, Any]) -> None:
         pairs.add_row(
             " / ".join(pair["annotators"]),
             str(pair["documents"]),
-            f"{pair['span_exact_f1']:.3f}",
-            f"{pair['span_overlap_f1']:.3f}",
-            f"{pair['relation_f1']:.3f}",
+            _figure(pair["span_exact_f1"]),
+            _figure(pair["span_overlap_f1"]),
+            _figure(pair["relation_f1"]),
             f"{pair['token_kappa']:.3f}",
         )
     console.print(pairs)
@@ -142,8 +147,8 @@ def _print_agreement(figures: dict[str, Any]) -> None:
                 labels.add_row(
                     name,
                     " / ".join(pair["annotators"]),
-                    f"{row['exact_f1']:.3f}",
-                    f"{row['overlap_f1']:.3f}",
+                    _figure(row["exact_f1"]),
+                    _figure(row["overlap_f1"]),
                 )
     console.print(labels)
     confusion = figures["confusion"]

@@ -35,10 +35,15 @@ NONE = "-"
 SpanKey = tuple[int, int, str]
 
 
-def f1(true_positives: float, predicted: int, gold: int) -> float:
-    """2TP / (|A| + |B|): 1.0 when both are empty (nothing to disagree on)."""
+def f1(true_positives: float, predicted: int, gold: int) -> float | None:
+    """2TP / (|A| + |B|); None when both are empty: nothing was compared (printed ``-``,
+    not a perfect 1.000 for a pair that drew no relation)."""
     total = predicted + gold
-    return 1.0 if total == 0 else 2.0 * true_positives / total
+    return None if total == 0 else 2.0 * true_positives / total
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 class TagCodes:
@@ -58,7 +63,8 @@ class TagCodes:
         return found
 
     def bio(self, tokens: TokenOffsets, spans: set[SpanKey]) -> numpy.ndarray:
-        """The tag code of each token; a token in two spans takes the longer (then earlier)."""
+        """The tag code of each token; of spans sharing tokens the longer (then earlier) is
+        tagged and the other left out whole, as spaCy's ``filter_spans`` keeps one."""
         if not tokens:
             return numpy.zeros(0, dtype=numpy.int64)
         bounds = numpy.asarray(tokens, dtype=numpy.int64)
@@ -305,8 +311,8 @@ class PairTally:
             tp, n_a, n_b = self.both[label], self.of_first[label], self.of_second[label]
             matched = 2 * tp + self.overlapping_first[label] + self.overlapping_second[label]
             per_label[label] = {
-                "exact_f1": round(f1(tp, n_a, n_b), 4),
-                "overlap_f1": round(f1(matched / 2.0, n_a, n_b), 4),
+                "exact_f1": _rounded(f1(tp, n_a, n_b)),
+                "overlap_f1": _rounded(f1(matched / 2.0, n_a, n_b)),
                 "first": n_a,
                 "second": n_b,
             }
@@ -315,10 +321,10 @@ class PairTally:
         return {
             "annotators": [self.first, self.second],
             "documents": self.documents,
-            "span_exact_f1": round(f1(tp, n_a, n_b), 4),
-            "span_overlap_f1": round(f1(matched / 2.0, n_a, n_b), 4),
+            "span_exact_f1": _rounded(f1(tp, n_a, n_b)),
+            "span_overlap_f1": _rounded(f1(matched / 2.0, n_a, n_b)),
             "per_label": per_label,
-            "relation_f1": round(f1(*self.relations), 4),
+            "relation_f1": _rounded(f1(*self.relations)),
             "token_kappa": round(self.tokens.kappa(), 4),
         }
 
@@ -372,6 +378,7 @@ def agreement(
         finally:
             conn.close()
         alpha = coincidences.alpha()
+        notes = [*team.notes, *_comparison_notes(names, pairs, documents)]
         return {
             "annotators": names,
             "documents": documents,
@@ -379,8 +386,25 @@ def agreement(
             "pairs": [tally.figures() for _a, _b, tally in pairs if tally.documents],
             "krippendorff_alpha": None if alpha is None else round(alpha, 4),
             "confusion": confusion.table(),
-            "notes": team.notes,
+            "notes": notes,
         }
+
+
+def _comparison_notes(names: list[str], pairs: Pairs, documents: int) -> list[str]:
+    """Why a figure is missing: no document done by two annotators, or an annotator who
+    shares none with the others (another corpus, or a share with no overlap)."""
+    if not documents:
+        return [
+            "no document is done by two or more annotators: nothing to compare (agreement "
+            "measures the documents two or more annotators marked done; do the files come "
+            "from one split with an --overlap?)"
+        ]
+    alone = [
+        name
+        for index, name in enumerate(names)
+        if not any(tally.documents for a, b, tally in pairs if index in (a, b))
+    ]
+    return [f"{name} shares no done document with the others: left out" for name in alone]
 
 
 Pairs = list[tuple[int, int, PairTally]]  # file indexes (bits of the masks) and their tally
