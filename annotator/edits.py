@@ -8,7 +8,7 @@ in ``QUndoCommand``s; one gesture is one edit (``EditGroup`` for several changes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Annotated, Literal, Protocol, Union, get_args
 
@@ -427,6 +427,50 @@ def with_superseded(edit: Edit, spans: Iterable[Span], relations: Sequence[Relat
     if not rejections:
         return edit
     return EditGroup(edits=(edit, *rejections), label=edit.description)
+
+
+def accepted_relations(edit: Edit) -> list[Relation]:
+    """The relations ``edit`` leaves accepted by a person's gesture: drawn, or accepted."""
+    if isinstance(edit, AddRelation):
+        return [edit.relation] if edit.relation.status == "accepted" else []
+    if isinstance(edit, UpdateRelation):
+        changed = edit.before.status != "accepted"
+        return [edit.after] if edit.after.status == "accepted" and changed else []
+    if isinstance(edit, EditGroup):
+        return [relation for part in edit.edits for relation in accepted_relations(part)]
+    return []
+
+
+def with_ends_accepted(edit: Edit, spans: Mapping[str, Span]) -> Edit:
+    """``edit`` and the acceptance of the pending spans its accepted relations link, as one
+    undo step: drawing or accepting a relation says that both its ends are right. Left
+    pending, "reject the rest" on Ctrl+Enter rejected them, and the relation with them.
+    ``spans``: the document's, by id, before the edit."""
+    relations = accepted_relations(edit)
+    if not relations:
+        return edit
+    changed = {span.id for span in _touched_spans(edit)}  # the edit decides them itself
+    pending = {
+        end: spans[end]
+        for relation in relations
+        for end in (relation.head, relation.child)
+        if end in spans and spans[end].status == "suggested" and end not in changed
+    }
+    if not pending:
+        return edit
+    return EditGroup(
+        edits=(edit, *(accept_span(span) for span in pending.values())), label=edit.description
+    )
+
+
+def _touched_spans(edit: Edit) -> list[Span]:
+    if isinstance(edit, AddSpan | RemoveSpan):
+        return [edit.span]
+    if isinstance(edit, UpdateSpan):
+        return [edit.before]
+    if isinstance(edit, EditGroup):
+        return [span for part in edit.edits for span in _touched_spans(part)]
+    return []
 
 
 WORK_NOT_STARTED: tuple[DocumentStatus, ...] = ("new", "suggested")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from editor_support import Editor, open_editor, suggested_span
+from editor_support import OFFSCREEN_POPUP_WARNINGS, Editor, open_editor, suggested_span
 from PySide6.QtCore import Qt
 
 from annotator.model import Relation
@@ -98,3 +98,33 @@ def test_a_suggested_relation_is_accepted_from_the_keyboard(editor: Editor) -> N
     assert isinstance(editor.view.selected(), Relation)
     editor.key(Qt.Key.Key_Return)
     assert [r.status for r in editor.relations()] == ["accepted"]
+
+
+def test_accepting_a_relation_accepts_its_pending_ends_in_one_undo_step(
+    editor: Editor, qtbot
+) -> None:
+    """A with a suggested relation selected left both spans suggested, so "reject the rest"
+    on Ctrl+Enter rejected them, and the accepted relation with them."""
+    [relation] = editor.relations()
+    editor.view.viewport().repaint()
+    with qtbot.waitSignal(editor.view.selection_changed):
+        editor.click(editor.view.point_for_item(relation.id))
+    editor.key(Qt.Key.Key_A)
+    assert [r.status for r in editor.relations()] == ["accepted"]
+    assert _statuses(editor) == ["accepted", "accepted", "suggested"]
+    editor.session.undo_stack.undo()
+    assert [r.status for r in editor.relations()] == ["suggested"]
+    assert _statuses(editor) == ["suggested"] * 3
+
+
+@pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_WARNINGS)
+def test_drawing_a_relation_between_suggestions_accepts_them(editor: Editor, qtbot) -> None:
+    editor.click_offset(23)  # Microsoft (ORG), suggested
+    editor.key(Qt.Key.Key_R)
+    editor.click_offset(36)  # Redmond (LOC), suggested
+    qtbot.keyClick(editor.view.label_menu(), Qt.Key.Key_Return)  # located_in
+    drawn = [r for r in editor.relations() if r.label == "located_in"]
+    assert [r.status for r in drawn] == ["accepted"]
+    assert _statuses(editor) == ["suggested", "accepted", "accepted"]
+    editor.session.undo_stack.undo()
+    assert _statuses(editor) == ["suggested"] * 3

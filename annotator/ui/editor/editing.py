@@ -107,12 +107,14 @@ class EditingInteraction:
     # -- edits ----------------------------------------------------------------------------------
 
     def _push(self, edit: edits.Edit) -> bool:
-        """One undo step through the session (which reports a refused edit). A span the edit
-        decides supersedes the pending suggestions on its exact tokens, in the same step.
+        """One undo step through the session (which reports a refused edit). A relation the
+        edit draws or accepts accepts its pending ends, and a span the edit decides supersedes
+        the pending suggestions on its exact tokens, in the same step.
         Only the spans around what it decides can be superseded: those are looked up in the
         index, not all of a long document's 10,000 (4 ms a key)."""
         self._require_tokens()  # tokens still being made: wait, the index follows their flags
         index = self._index
+        edit = edits.with_ends_accepted(edit, index.all_spans)
         around = {
             span.id: span
             for decided in edits.decided_spans(edit)
