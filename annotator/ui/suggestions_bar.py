@@ -46,7 +46,7 @@ class SuggestionsBar(QFrame):
         self.run_button.clicked.connect(self.run_requested.emit)
         self.later_button.clicked.connect(self._dismiss)
         for keys, handler in (
-            (("Return", "Enter"), self.run_requested.emit),
+            (("Return", "Enter"), self._on_enter_pressed),
             (("Escape",), self._dismiss),
         ):
             action = QAction(self)
@@ -100,6 +100,14 @@ class SuggestionsBar(QFrame):
                 "<b>Ctrl+G</b> chooses the pipeline and rules first."
             )
             self.run_button.setText("Suggest now")
+
+    def _on_enter_pressed(self) -> None:
+        """Enter presses the button that has the keyboard: on "Not now" it ran the
+        suggestions."""
+        if self.later_button.hasFocus():
+            self._dismiss()
+        else:
+            self.run_requested.emit()
 
     def _dismiss(self) -> None:
         self.hide()

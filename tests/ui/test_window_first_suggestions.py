@@ -113,6 +113,20 @@ def test_escape_dismisses_the_bar_and_gives_the_text_the_keys(qtbot, launcher, t
     assert not window.tasks.busy()
 
 
+def test_enter_on_not_now_dismisses_the_bar_and_runs_nothing(qtbot, launcher, tmp_path) -> None:
+    """Tab to "Not now" then Enter started the suggestion run: the bar's Enter ran it
+    whichever of its buttons had the keyboard."""
+    window = _opened(qtbot, launcher, _fresh_project(tmp_path))
+    bar = window.suggestions_bar
+    qtbot.waitUntil(lambda: bar.run_button.hasFocus())
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+    assert bar.later_button.hasFocus()
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Return)
+    assert bar.isHidden()
+    assert not window.tasks.busy()
+    assert window.session.project.spans(window.session.current_doc_id) == []
+
+
 def test_no_bar_once_suggestions_ran(qtbot, launcher, tmp_path) -> None:
     path = _fresh_project(tmp_path)
     with Project.open(path) as project:
