@@ -16,6 +16,7 @@ from annotator.ui.icons import icon
 from annotator.ui.plain_text import tooltip
 from annotator.ui.review import ReviewActions
 from annotator.ui.schema_editor import SchemaEditor
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from annotator.ui.main_window import MainWindow
@@ -220,13 +221,22 @@ class WindowActions:
 
     def _on_done_next(self) -> None:
         session = self.window.session
+        waiting, _conflicts = session.pending_suggestions()
+        remembered = session.project.settings.pending_on_done != "ask"
         go_on, pending = done_dialog.choose_pending(session, self.window)
         if not go_on:
             return
         doc_id = session.current_doc_id
-        if not session.mark_done_and_next(pending) and (
-            doc_id is None or session.project.document_status(doc_id) == "done"
-        ):
+        moved = session.mark_done_and_next(pending)
+        done = doc_id is not None and session.project.document_status(doc_id) == "done"
+        if done and pending is not None and remembered:  # no dialog said it: the bar does
+            decided = "accepted" if pending == "accept" else "rejected"
+            self.window.show_message(
+                f"Document {doc_id} done: {counted(waiting, 'pending suggestion')} {decided}, "
+                "as remembered (Document ▸ Ask again about pending suggestions)",
+                10_000,
+            )
+        if not moved and (doc_id is None or done):
             self._say_no_more()  # done, and nothing left to open (a refusal was reported)
 
     def _on_ask_pending(self) -> None:

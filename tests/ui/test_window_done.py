@@ -73,6 +73,10 @@ def test_a_remembered_choice_is_stored_in_the_project_and_can_be_reset(
     with Project.open(path, read_only=True) as project:
         assert project.document_status(4) == "done"
         assert [s.status for s in project.spans(4)] == ["accepted", "rejected"]
+    assert window.statusBar().currentMessage() == (  # no dialog said it: the bar does
+        "Document 4 done: 1 pending suggestion rejected, as remembered "
+        "(Document ▸ Ask again about pending suggestions)"
+    )
     window.actions_.actions["ask_pending"].trigger()
     assert _state(path)[2] == "ask"
     assert "asks again" in window.statusBar().currentMessage()
