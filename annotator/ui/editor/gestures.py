@@ -89,9 +89,12 @@ def following(index: AnnotationIndex, item: Item | None) -> str | None:
             )
         )
 
-    remaining = [i for i in order if i != item.id and not goes_too(i)]
-    after = [i for i in order[order.index(item.id) + 1 :] if i in remaining]
-    return after[0] if after else (remaining[-1] if remaining else None)
+    # the first that stays after it, else the last that stays before it: a walk from it, not
+    # a membership test in a list per item (1.5 s a key on 10,000 suggestions)
+    position = order.index(item.id)
+    after = (i for i in order[position + 1 :] if not goes_too(i))
+    before = (i for i in reversed(order[:position]) if not goes_too(i))
+    return next(after, None) or next(before, None)
 
 
 def next_pending(index: AnnotationIndex, item_id: str) -> str | None:
