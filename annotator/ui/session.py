@@ -47,9 +47,11 @@ class EditCommand(QUndoCommand):
         if self._applied:
             self._applied = False
             return
+        self._session.reveal(self._edit, "Redid")
         self._apply_or_drop(self._edit)
 
     def undo(self) -> None:
+        self._session.reveal(self._edit, "Undid")
         self._apply_or_drop(self._edit.inverse())
 
     def _apply_or_drop(self, edit: Edit) -> None:
@@ -67,6 +69,7 @@ class ProjectSession(QObject):
     document_opened = Signal(int)  # doc_id
     schema_changed = Signal()
     edit_failed = Signal(str)  # one-line message for the status bar
+    noted = Signal(str)  # a one-line message for the status bar that is not a failure
     order_changed = Signal(bool)  # the document list's order: True for "Sample first"
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
@@ -88,6 +91,20 @@ class ProjectSession(QObject):
         if value != self._sample_first:
             self._sample_first = value
             self.order_changed.emit(value)
+
+    def reveal(self, edit: Edit, verb: str) -> None:
+        """Before an undo or redo of an edit in another document, open that document and say
+        so: done out of sight, it changed work the annotator could not see, and a second
+        Ctrl+Z, pressed because the first seemed to do nothing, unwound more."""
+        doc_id = edit.doc_id
+        if doc_id == self.current_doc_id:
+            return
+        try:
+            self.project.document_status(doc_id)
+        except AnnotatorError:
+            return  # gone: the step is refused, and reported, as it is applied
+        self.open_document(doc_id)
+        self.noted.emit(f"{verb} {edit.description} in document {doc_id}")
 
     def open_document(self, doc_id: int) -> None:
         self.current_doc_id = doc_id

@@ -45,6 +45,7 @@ class StatusBar(QStatusBar):
         session.document_status_changed.connect(self._schedule)
         session.order_changed.connect(self._schedule)
         session.edit_failed.connect(self._on_edit_failed)
+        session.noted.connect(self._on_noted)
         self.refresh()
 
     def refresh(self) -> None:
@@ -72,6 +73,9 @@ class StatusBar(QStatusBar):
         self._timer.start()  # not connected directly: start(int) would take the doc id as msec
 
     def _on_edit_failed(self, message: str) -> None:
+        self.showMessage(message, 8000)
+
+    def _on_noted(self, message: str) -> None:
         self.showMessage(message, 8000)
 
     def show_failure(self, message: str) -> None:

@@ -105,3 +105,21 @@ def test_the_first_edit_shows_in_progress_in_the_document_list(
     window.view.select(window.session.project.spans(1, "suggested")[0].id)
     qtbot.keyClick(window.view, Qt.Key.Key_A)
     assert model.index(0, 0).data(model.StatusRole) == "in_progress"
+
+
+def test_undo_in_another_document_opens_it_and_says_so(qtbot, launcher, project_file) -> None:
+    """Ctrl+Z after Ctrl+Enter had opened the next document un-marked document 1 out of
+    sight: the view stayed on document 2 and nothing said what had changed."""
+    path = project_file(2)
+    window = open_window(qtbot, launcher, path)
+    answer_next_dialog(qtbot, "r")
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, CTRL)
+    assert window.session.current_doc_id == 2
+    focus_window(qtbot, window)
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL)
+    assert window.session.current_doc_id == 1
+    assert window.view.doc_id() == 1
+    assert window.statusBar().currentMessage() == (
+        "Undid reject the rest and mark document done in document 1"
+    )
+    assert _state(path) == ({1: "new", 2: "new"}, ["accepted", "suggested"], "ask")
