@@ -57,7 +57,7 @@ class EditCommand(QUndoCommand):
     def _apply_or_drop(self, edit: Edit) -> None:
         """A step that no longer fits the project (its span changed meanwhile) is reported and
         made obsolete, so the stack drops it instead of getting out of step with the store."""
-        if not self._session._apply(edit):
+        if not self._session._apply(edit, replayed=True):
             self.setObsolete(True)
 
 
@@ -70,6 +70,7 @@ class ProjectSession(QObject):
     schema_changed = Signal()
     edit_failed = Signal(str)  # one-line message for the status bar
     noted = Signal(str)  # a one-line message for the status bar that is not a failure
+    edit_replayed = Signal(object)  # an undo or redo's edit, just committed (then announced)
     order_changed = Signal(bool)  # the document list's order: True for "Sample first"
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
@@ -188,9 +189,11 @@ class ProjectSession(QObject):
         self.undo_stack.push(EditCommand(self, edit))
         return True
 
-    def _apply(self, edit: Edit) -> bool:
+    def _apply(self, edit: Edit, replayed: bool = False) -> bool:
         """``False`` (reported with ``edit_failed``, nothing changed) when the edit is refused
-        or the database stays busy past its timeout (another writer holds it)."""
+        or the database stays busy past its timeout (another writer holds it). An undo or
+        redo (``replayed``) is announced with its edit first, so that the view applies it to
+        its own copy instead of reading the document back."""
         try:
             self.project.apply(edit)
         except AnnotatorError as error:
@@ -199,6 +202,8 @@ class ProjectSession(QObject):
         except sqlite3.OperationalError as error:
             self.edit_failed.emit(f"{self.project.path}: {error}; edit not saved")
             return False
+        if replayed:
+            self.edit_replayed.emit(edit)
         self.annotations_changed.emit(edit.doc_id)
         for change in status_changes(edit):
             self.document_status_changed.emit(change.document, change.after)

@@ -128,3 +128,29 @@ def test_drawing_a_relation_between_suggestions_accepts_them(editor: Editor, qtb
     assert _statuses(editor) == ["suggested", "accepted", "accepted"]
     editor.session.undo_stack.undo()
     assert _statuses(editor) == ["suggested"] * 3
+
+
+def test_each_undo_and_redo_shows_what_the_store_holds(editor: Editor, qtbot) -> None:
+    """Undo and redo apply their edit to the view's own copy (reading a long document back
+    took 150 ms a key): after each, the view shows what a fresh read of the store shows."""
+
+    def shown_afresh() -> list[str]:
+        fresh = open_editor(qtbot, editor.project, editor.doc_id)
+        return fresh.view.shown_item_ids()
+
+    editor.click_offset(23)  # Microsoft
+    editor.key(Qt.Key.Key_A)  # accept; Redmond is selected next
+    editor.key(Qt.Key.Key_X)  # reject Redmond
+    editor.key(Qt.Key.Key_A, SHIFT)  # Brad Smith and the relation
+    stack = editor.session.undo_stack
+    steps = stack.count()
+    assert steps == 3
+    for _ in range(steps):
+        stack.undo()
+        assert editor.view.shown_item_ids() == shown_afresh()
+    assert _statuses(editor) == ["suggested"] * 3
+    for _ in range(steps):
+        stack.redo()
+        assert editor.view.shown_item_ids() == shown_afresh()
+    assert _statuses(editor) == ["accepted", "accepted", "rejected"]
+    assert [r.status for r in editor.relations()] == ["accepted"]

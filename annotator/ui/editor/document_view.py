@@ -128,6 +128,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._propagation.failed.connect(session.edit_failed)
         session.document_opened.connect(self._on_document_opened)
         session.annotations_changed.connect(self._on_annotations_changed)
+        session.edit_replayed.connect(self._on_edit_replayed)
         session.schema_changed.connect(self._on_schema_changed)
         if session.current_doc_id is not None:
             self._load_document(session.current_doc_id)
@@ -320,6 +321,12 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
 
     def _on_document_opened(self, doc_id: int) -> None:
         self._load_document(doc_id)
+
+    def _on_edit_replayed(self, edit: edits.Edit) -> None:
+        """An undo or redo of this document: applied to the view's copy like its own edits
+        (reading 10,000 spans back took 150 ms a key)."""
+        if edit.doc_id == self._doc_id:
+            self._own_edit = edit
 
     def _on_annotations_changed(self, doc_id: int) -> None:
         if doc_id != self._doc_id:

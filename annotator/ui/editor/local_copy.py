@@ -3,7 +3,8 @@
 After an edit the view made itself, it applies the same core edit to this copy (it implements
 the core's ``EditTarget``) instead of reading 10,000 spans back from the store, and the index
 it paints from is updated for the annotations that edit touched only: that keeps a keystroke
-inside one frame. Undo, redo and changes from elsewhere still re-read the store.
+inside one frame. Undo and redo are applied the same way (the session announces their edit);
+changes from elsewhere re-read the store.
 """
 
 from __future__ import annotations
