@@ -776,3 +776,22 @@ def test_a_figure_with_nothing_to_compare_is_none_and_no_overlap_is_explained(tm
     alone = agreement([a, d])
     assert (alone["documents"], alone["pairs"]) == (0, [])
     assert alone["notes"][0].startswith("no document is done by two or more annotators")
+
+
+def test_who_skipped_or_never_opened_a_document_is_no_disagreement(tmp_path) -> None:
+    """Bob skipped the document and chloe never opened it: alice's span scored 1/3 and the
+    document was in dispute, so Shift+T (what everyone made) would not take it."""
+    a = _make(tmp_path / "a.annotator", "alice", {DOC_2: ("done", [(0, 3, "PER")], [])})
+    b = _make(tmp_path / "b.annotator", "bob", {DOC_2: ("skipped", [], [])})
+    c = _make(tmp_path / "c.annotator", "chloe", {DOC_2: ("new", [], [])})
+    d = _make(tmp_path / "d.annotator", "dave", {DOC_2: ("skipped", [(11, 18, "ORG")], [])})
+    report = team.merge_projects(tmp_path / "r.annotator", [a, b, c, d])
+    assert (report.shared, report.disputed) == (1, 1)  # dave's skipped work is his decision
+    with Project.open(tmp_path / "r.annotator", read_only=True) as merged:
+        versions = {(s.start, s.label): (s.origin, s.score) for s in merged.spans(1)}
+    assert versions == {(0, "PER"): ("annotator:alice", 0.5), (11, "ORG"): ("annotator:dave", 0.5)}
+    report = team.merge_projects(tmp_path / "r2.annotator", [a, b, c])
+    assert report.disputed == 0
+    with Project.open(tmp_path / "r2.annotator", read_only=True) as merged:
+        [span] = merged.spans(1)
+        assert (span.origin, span.score) == ("annotator:alice", 1.0)

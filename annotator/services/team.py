@@ -280,7 +280,8 @@ def merge_projects(
     """Gather every annotator's decisions, per document, in a new project for review.
 
     Each accepted span becomes a suggestion whose origin names the annotators who accepted it
-    and whose score is the share of the document's annotators who did. A span everybody
+    and whose score is the share of those who worked on the document who did (one who
+    skipped it or never opened it is no disagreement). A span everybody
     rejected stays rejected. Relations likewise. Nothing is decided for the reviewer; the
     output is an ordinary project (undo, autosave and export work as everywhere).
 

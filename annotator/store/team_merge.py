@@ -103,15 +103,29 @@ def settle_versions(tables: TeamTables, first_id: int) -> None:
             OR (r.child_start = v.start AND r.child_end = v.end AND r.child_label = v.label))
           ORDER BY r.first LIMIT 1)
         WHERE accepted_by IS NULL;
+        ALTER TABLE temp.team_docs ADD COLUMN workers INTEGER;
+        ALTER TABLE temp.team_docs ADD COLUMN working INTEGER;
+        UPDATE temp.team_docs SET workers = w.mask, working = w.count FROM (
+          SELECT e.key, sum(1 << e.member) AS mask, count(*) AS count
+          FROM temp.team_entries e
+          WHERE e.status IN ('in_progress', 'done')
+            OR EXISTS (SELECT 1 FROM temp.team_versions v WHERE v.key = e.key
+                       AND ((COALESCE(v.accepted_by, 0) | COALESCE(v.rejected_by, 0))
+                            >> e.member) & 1)
+            OR EXISTS (SELECT 1 FROM temp.team_links l WHERE l.key = e.key
+                       AND l.member = e.member)
+          GROUP BY e.key) AS w
+        WHERE w.key = team_docs.key;
+        UPDATE temp.team_docs SET workers = 0, working = 0 WHERE workers IS NULL;
         ALTER TABLE temp.team_docs ADD COLUMN disputed INTEGER;
         ALTER TABLE temp.team_docs ADD COLUMN doc_id INTEGER;
         ALTER TABLE temp.team_docs ADD COLUMN status TEXT;
         ALTER TABLE temp.team_docs ADD COLUMN annotators TEXT;
-        UPDATE temp.team_docs SET disputed = everyone > 1 AND (
+        UPDATE temp.team_docs SET disputed = working > 1 AND (
           EXISTS (SELECT 1 FROM temp.team_versions v WHERE v.key = team_docs.key
-                  AND v.accepted_by IS NOT NULL AND v.accepted_by != team_docs.members)
+                  AND v.accepted_by IS NOT NULL AND v.accepted_by != team_docs.workers)
           OR EXISTS (SELECT 1 FROM temp.team_relations r WHERE r.key = team_docs.key
-                     AND r.made_by != team_docs.members));
+                     AND r.made_by != team_docs.workers));
         """
     )
     total = conn.execute("SELECT count(*) FROM temp.team_docs").fetchone()[0]
@@ -133,12 +147,15 @@ def settle_versions(tables: TeamTables, first_id: int) -> None:
 
 
 def version_makers(tables: TeamTables) -> list[tuple[int, int]]:
-    """Each (makers' mask, how many annotators the document has) of the versions and
-    relations to write: their origin and score are the caller's (``write_merged``)."""
+    """Each (makers' mask, how many annotators worked on the document) of the versions and
+    relations to write: their origin and score are the caller's (``write_merged``). Who
+    worked on a document (``settle_versions``): its status in progress or done in their
+    file, or a decision of theirs in it; one who skipped it or never opened it is not a
+    disagreement."""
     return tables.conn.execute(
-        f"SELECT DISTINCT {WHO}, k.everyone FROM temp.team_versions v "
+        f"SELECT DISTINCT {WHO}, k.working FROM temp.team_versions v "
         "JOIN temp.team_docs k ON k.key = v.key UNION "
-        "SELECT r.made_by, k.everyone FROM temp.team_relations r "
+        "SELECT r.made_by, k.working FROM temp.team_relations r "
         "JOIN temp.team_docs k ON k.key = r.key"
     ).fetchall()
 
@@ -187,7 +204,7 @@ def _write_versions(merged: Project, tables: TeamTables) -> None:
         "CASE WHEN v.accepted_by IS NULL AND v.linked_by IS NULL THEN 'rejected' "
         "ELSE 'suggested' END, o.score, 0, v.aligned, NULL "
         "FROM temp.team_versions v JOIN temp.team_docs k ON k.key = v.key "
-        f"JOIN temp.team_origins o ON o.made_by = {WHO} AND o.everyone = k.everyone "
+        f"JOIN temp.team_origins o ON o.made_by = {WHO} AND o.everyone = k.working "
         "ORDER BY v.number",
         [spans_run],
     )
@@ -201,7 +218,7 @@ def _write_versions(merged: Project, tables: TeamTables) -> None:
         "AND h.end = r.head_end AND h.label = r.head_label "
         "JOIN temp.team_versions c ON c.key = r.key AND c.start = r.child_start "
         "AND c.end = r.child_end AND c.label = r.child_label "
-        "JOIN temp.team_origins o ON o.made_by = r.made_by AND o.everyone = k.everyone",
+        "JOIN temp.team_origins o ON o.made_by = r.made_by AND o.everyone = k.working",
         [spans_run, relations_run],
     )
 
