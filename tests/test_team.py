@@ -795,3 +795,26 @@ def test_who_skipped_or_never_opened_a_document_is_no_disagreement(tmp_path) -> 
     with Project.open(tmp_path / "r2.annotator", read_only=True) as merged:
         [span] = merged.spans(1)
         assert (span.origin, span.score) == ("annotator:alice", 1.0)
+
+
+def test_the_first_project_may_have_labels_the_others_lack_and_a_map_names_a_real_label(
+    pair, tmp_path
+) -> None:
+    """A first project with an unused DATE label was refused with advice no --map could
+    follow, and ``--map NOPE=LOC`` (a label no project has) was taken silently."""
+    from annotator.model import EntityLabel
+
+    schema = Project.open(pair[0], read_only=True).schema
+    wider = schema.model_copy(update={"entities": (*schema.entities, EntityLabel(name="DATE"))})
+    hal = _make(tmp_path / "hal.annotator", "hal", {DOC_2: ("done", [(0, 3, "PER")], [])}, wider)
+    report = team.merge_projects(tmp_path / "m.annotator", [hal, pair[1]])
+    assert report.shared == 1
+    with pytest.raises(
+        ValidationError,
+        match=r"hal.annotator has DATE \(.*b.annotator does not\).*every label first",
+    ):
+        team.merge_projects(tmp_path / "m2.annotator", [pair[1], hal])
+    with pytest.raises(
+        ValidationError, match="--map NOPE=LOC: no project after .* has a label NOPE"
+    ):
+        team.merge_projects(tmp_path / "m3.annotator", [pair[0], pair[1]], {"NOPE": "LOC"})

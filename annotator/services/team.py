@@ -234,11 +234,22 @@ def _same_content(project: Project, other: Project) -> bool:
 
 
 def _check_labels(members: list[TeamMember], label_map: dict[str, str]) -> None:
+    """Every label of a later project is one of the first project's (after ``--map``): the
+    merged project takes the first one's schema. The first may have more (a label nobody
+    else has decides nothing of theirs)."""
     first = members[0]
     schema = first.project.schema
-    for target in label_map.values():
+    for old, target in label_map.items():
         if target not in schema.entity_names and target not in schema.relation_names:
-            raise ValidationError(f"--map ...={target}: {first.path} has no label {target}")
+            raise ValidationError(f"--map {old}={target}: {first.path} has no label {target}")
+        if not any(
+            old in (*m.project.schema.entity_names, *m.project.schema.relation_names)
+            for m in members[1:]
+        ):
+            raise ValidationError(
+                f"--map {old}={target}: no project after {first.path} has a label {old} "
+                "(--map renames a later project's label to one of the first project's)"
+            )
     for kind, names_of in (
         ("entity", lambda s: s.entity_names),
         ("relation", lambda s: s.relation_names),
@@ -246,15 +257,12 @@ def _check_labels(members: list[TeamMember], label_map: dict[str, str]) -> None:
         expected = set(names_of(schema))
         for member in members[1:]:
             own = {label_map.get(name, name) for name in names_of(member.project.schema)}
-            extra, lacking = sorted(own - expected), sorted(expected - own)
-            if extra or lacking:
-                parts = []
-                if extra:
-                    parts.append(f"{member.path} has {', '.join(extra)} ({first.path} does not)")
-                if lacking:
-                    parts.append(f"{first.path} has {', '.join(lacking)} ({member.path} does not)")
+            extra = sorted(own - expected)
+            if extra:
                 raise ValidationError(
-                    f"{kind} labels differ: {'; '.join(parts)}; map them with --map OLD=NEW"
+                    f"{kind} labels differ: {member.path} has {', '.join(extra)} "
+                    f"({first.path} does not); map each onto one of {first.path}'s with "
+                    f"--map {extra[0]}=LABEL, or give the project with every label first"
                 )
 
 
