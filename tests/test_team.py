@@ -231,6 +231,7 @@ def test_split_shares_out_documents_with_an_overlap(tmp_path) -> None:
             assert [s.label for s in project.spans(first)] == ["MISC"]  # suggestions kept
             assert project.document_status(first) == "suggested"
     assert len(texts["a"] & texts["b"] & texts["c"]) == 2
+    assert report.notes == []
     again = team.split_project(base, ["a", "b", "c"], seed=7, out_dir=tmp_path / "again")
     with Project.open(again.projects["b"], read_only=True) as project:
         assert {project.document(i).text for i in project.document_ids()} == texts["b"]
@@ -818,3 +819,24 @@ def test_the_first_project_may_have_labels_the_others_lack_and_a_map_names_a_rea
         ValidationError, match="--map NOPE=LOC: no project after .* has a label NOPE"
     ):
         team.merge_projects(tmp_path / "m3.annotator", [pair[0], pair[1]], {"NOPE": "LOC"})
+
+
+def test_a_split_that_cannot_serve_says_why(tmp_path) -> None:
+    """An overlap that rounds to no document, annotators left with nothing, and a base
+    already done (agreement 1.000 before anyone worked) were split without a word."""
+    base = _make(
+        tmp_path / "base.annotator",
+        None,
+        {
+            **{f"Texte numéro {n} .": ("new", [], []) for n in range(2)},
+            "Un texte fini .": ("done", [(0, 2, "MISC")], []),
+        },
+    )
+    report = team.split_project(base, ["a", "b", "c", "d"], overlap=0.1, seed=1)
+    assert report.notes == [
+        "no document goes to everyone (10% of 3 documents): agreement will have nothing to "
+        "compare; raise --overlap",
+        "d gets no document (3 documents for 4 annotators)",
+        "1 document already done or skipped in the base: every annotator gets those "
+        "decisions, so agreement there measures the base, not the annotators",
+    ]

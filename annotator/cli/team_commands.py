@@ -39,6 +39,8 @@ def split(
     for name, path in report.projects.items():
         console.print(f"{path}: {counted(report.documents[name], 'document')} for {name}")
     console.print(f"{counted(report.shared, 'document')} go to everyone (overlap {overlap:.0%})")
+    for note in report.notes:
+        console.print(f"note: {note}", highlight=False)
 
 
 @app.command()

@@ -22,6 +22,7 @@ from annotator.model.span import ANNOTATOR_ORIGIN
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project, team_merge
 from annotator.store.team_tables import TeamFile, TeamTables
+from annotator.wording import counted
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -69,6 +70,7 @@ class SplitReport:
     projects: dict[str, Path]
     documents: dict[str, int]  # per annotator
     shared: int  # documents every annotator has, for agreement
+    notes: list[str] = field(default_factory=list)  # what makes the split less useful
 
 
 def split_project(
@@ -108,6 +110,7 @@ def split_project(
             ids = source.document_ids()
             random.Random(seed).shuffle(ids)
             shared_count = round(overlap * len(ids))
+            finished = source.count_documents(("done", "skipped"))
             shares: dict[str, list[int]] = {name: list(ids[:shared_count]) for name in names}
             for position, doc_id in enumerate(ids[shared_count:]):
                 shares[names[position % len(names)]].append(doc_id)
@@ -121,11 +124,39 @@ def split_project(
             for leftover in (path, *path.parent.glob(path.name + "-*")):
                 leftover.unlink(missing_ok=True)
         raise
+    documents = {name: len(share) for name, share in shares.items()}
     return SplitReport(
-        projects=targets,
-        documents={name: len(share) for name, share in shares.items()},
-        shared=shared_count,
+        targets,
+        documents,
+        shared_count,
+        _split_notes(documents, shared_count, overlap, finished, len(ids)),
     )
+
+
+def _split_notes(
+    documents: dict[str, int], shared: int, overlap: float, finished: int, total: int
+) -> list[str]:
+    """A split that cannot measure agreement, an annotator with nothing to do, or documents
+    already finished (their decisions go to everyone: agreement on them measures the base)."""
+    notes = []
+    if overlap > 0 and shared == 0:
+        notes.append(
+            f"no document goes to everyone ({overlap:.0%} of {counted(total, 'document')}): "
+            "agreement will have nothing to compare; raise --overlap"
+        )
+    idle = [name for name, count in documents.items() if count == 0]
+    if idle:
+        notes.append(
+            f"{', '.join(idle)} get{'s' if len(idle) == 1 else ''} no document "
+            f"({counted(total, 'document')} for {len(documents)} annotators)"
+        )
+    if finished:
+        notes.append(
+            f"{counted(finished, 'document')} already done or skipped in the base: every "
+            "annotator gets those decisions, so agreement there measures the base, not the "
+            "annotators"
+        )
+    return notes
 
 
 def _copy_documents(source: Project, target: Project, doc_ids: Sequence[int]) -> None:
