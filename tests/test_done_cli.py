@@ -51,7 +51,7 @@ def test_pending_suggestions_without_a_choice_are_one_clear_error(corpus: Path) 
 def test_pending_accept_or_reject_decides_the_rest(corpus: Path, choice: str) -> None:
     result = runner.invoke(app, ["done", str(corpus), "1", "2", "--pending", choice])
     assert result.exit_code == 0, result.output
-    assert "marked 2 document(s) done" in result.output
+    assert "marked 2 documents done" in result.output
     decided = "accepted" if choice == "accept" else "rejected"
     assert _state(corpus) == ({1: "done", 2: "done"}, [decided, decided])
     again = runner.invoke(app, ["done", str(corpus), "1"])
@@ -67,3 +67,27 @@ def test_an_unknown_document_or_choice_is_one_line(corpus: Path) -> None:
     assert words.exit_code == 1 and "DOC takes document ids" in words.output
     wrong = runner.invoke(app, ["done", str(corpus), "1", "--pending", "maybe"])
     assert wrong.exit_code == 2
+
+
+def test_ranges_of_ids_and_every_refused_document_named(tmp_path: Path) -> None:
+    """``done P 1-6`` was refused as not ids, and a refusal named the first document with
+    pending suggestions only."""
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        for number in range(1, 5):
+            doc_id, _ = project.add_document(Document(text=f"Brad Smith, numéro {number}."))
+            if number != 2:
+                project.add_spans(
+                    [Span(doc_id=doc_id, start=0, end=10, label="PER", status="suggested")]
+                )
+    refused = runner.invoke(app, ["done", str(path), "1-4"])
+    assert refused.exit_code == 1
+    assert "document 1 has 1 pending suggestion(s)" in refused.output
+    assert "(and 2 other documents too: 3, 4); nothing changed" in refused.output
+    result = runner.invoke(app, ["done", str(path), "2-3,4", "--pending", "reject"])
+    assert result.exit_code == 0, result.output
+    assert "marked 3 documents done (accepted 0, rejected 2 suggestions)" in result.output
+    backwards = runner.invoke(app, ["done", str(path), "4-1"])
+    assert (
+        backwards.exit_code == 1 and "DOC takes document ids (1 2, 1,2 or 1-6)" in backwards.output
+    )

@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from annotator.cli.app import app, console, reports_errors
+from annotator.cli.document_ids import parse_document_ids
 from annotator.errors import AnnotatorError
+from annotator.wording import counted
 
 
 class Pending(StrEnum):
@@ -18,12 +20,12 @@ class Pending(StrEnum):
 
 
 def parse_ids(values: list[str]) -> tuple[int, ...]:
-    """Document ids, repeated or comma-separated (as ``suggest --docs`` takes them)."""
-    words = [word for value in values for word in value.replace(",", " ").split()]
-    try:
-        return tuple(int(word) for word in words)
-    except ValueError:
-        raise AnnotatorError(f"DOC takes document ids, not {' '.join(values)!r}") from None
+    """Document ids, repeated, comma-separated or as ranges (as ``suggest --docs`` takes
+    them)."""
+    ids = parse_document_ids(values)
+    if ids is None:
+        raise AnnotatorError(f"DOC takes document ids (1 2, 1,2 or 1-6), not {' '.join(values)!r}")
+    return ids
 
 
 @app.command()
@@ -32,7 +34,10 @@ def done(
     project: Annotated[Path, typer.Argument(help="Project file.", readable=False)],
     docs: Annotated[
         list[str],
-        typer.Argument(help="Document ids (repeat or separate with commas).", metavar="DOC"),
+        typer.Argument(
+            help="Document ids: repeat, separate with commas, or give a range (1-6).",
+            metavar="DOC",
+        ),
     ],
     pending: Annotated[
         Pending | None,
@@ -46,9 +51,11 @@ def done(
     from annotator.services.finishing import mark_done_in_file  # the store: only when run
 
     report = mark_done_in_file(project, parse_ids(docs), pending.value if pending else None)
-    message = f"marked {len(report.marked)} document(s) done"
+    message = f"marked {counted(len(report.marked), 'document')} done"
     if report.accepted or report.rejected:
-        message += f" (accepted {report.accepted}, rejected {report.rejected} suggestion(s))"
+        message += (
+            f" (accepted {report.accepted}, rejected {counted(report.rejected, 'suggestion')})"
+        )
     if report.already_done:
         message += f"; already done: {', '.join(map(str, report.already_done))}"
     console.print(message, highlight=False, soft_wrap=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from annotator.cli.app import app, console, reports_errors
+from annotator.cli.document_ids import parse_document_ids
 from annotator.errors import AnnotatorError
 
 if TYPE_CHECKING:
@@ -15,16 +16,16 @@ if TYPE_CHECKING:
 
 
 def parse_docs(values: list[str]) -> str | tuple[int, ...]:
-    """``all``, ``new``, or document ids (repeated or comma-separated)."""
+    """``all``, ``new``, or document ids (repeated, comma-separated or ranges: ``1-6``)."""
     words = [word for value in values for word in value.replace(",", " ").split()]
     if words in (["all"], ["new"]):
         return words[0]
-    try:
-        return tuple(int(word) for word in words)
-    except ValueError:
+    ids = parse_document_ids(values)
+    if ids is None:
         raise AnnotatorError(
-            f"--docs takes all, new or document ids, not {' '.join(values)!r}"
-        ) from None
+            f"--docs takes all, new or document ids (1 2, 1,2 or 1-6), not {' '.join(values)!r}"
+        )
+    return ids
 
 
 @app.command()

@@ -14,6 +14,9 @@ from pathlib import Path
 from annotator import edits
 from annotator.errors import AnnotatorError, ValidationError
 from annotator.store import Project
+from annotator.wording import counted
+
+REFUSALS_NAMED = 10  # documents listed after the first refused one
 
 
 @dataclass
@@ -36,6 +39,7 @@ def mark_done(
         raise AnnotatorError(f"{project.path}: name at least one document id")
     report = DoneReport()
     planned: list[edits.Edit] = []
+    refused: list[tuple[int, str]] = []  # every document refused, not the first alone
     for doc_id in dict.fromkeys(doc_ids):
         status = project.document_status(doc_id)  # NotFoundError names the missing id
         try:
@@ -43,7 +47,8 @@ def mark_done(
                 doc_id, status, project.spans(doc_id), project.relations(doc_id), pending
             )
         except AnnotatorError as error:
-            raise ValidationError(f"{project.path}: {error}; nothing changed") from None
+            refused.append((doc_id, str(error)))
+            continue
         if edit is None:
             report.already_done.append(doc_id)
             continue
@@ -53,6 +58,15 @@ def mark_done(
             if isinstance(change, edits.UpdateSpan | edits.UpdateRelation):
                 report.accepted += change.after.status == "accepted"
                 report.rejected += change.after.status == "rejected"
+    if refused:
+        others = [str(doc_id) for doc_id, _ in refused[1:]]
+        also = ""
+        if others:
+            listed = ", ".join(others[:REFUSALS_NAMED]) + (
+                ", ..." if len(others) > REFUSALS_NAMED else ""
+            )
+            also = f" (and {counted(len(others), 'other document')} too: {listed})"
+        raise ValidationError(f"{project.path}: {refused[0][1]}{also}; nothing changed")
     with project.transaction():
         for edit in planned:
             project.apply(edit)  # a person's decision: logged with the annotator's name
