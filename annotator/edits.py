@@ -111,6 +111,9 @@ class UpdateSpan(_Edit):
         before, after = self.before, self.after
         if after.status == "rejected" and after.status_reason:
             return "supersede suggestion"
+        if before.label != after.label and after.status == "accepted":
+            # a label key on a suggestion relabels and accepts it: the relabel is the news
+            return f"relabel span as {after.label}"
         if before.status != after.status:
             return {"accepted": "accept", "rejected": "reject"}.get(after.status, "reopen") + (
                 " suggestion"

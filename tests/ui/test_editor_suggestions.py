@@ -74,6 +74,9 @@ def test_a_label_key_on_a_suggestion_relabels_and_accepts_it(editor: Editor) -> 
     editor.key("4")
     span = editor.spans()[2]
     assert (span.label, span.status, span.edited) == ("MISC", "accepted", True)
+    # the Undo menu and the edit log name the relabel, not "accept suggestion"
+    assert editor.session.undo_stack.undoText() == "relabel span as MISC"
+    assert editor.project.edit_log(editor.doc_id)[-1]["description"] == "relabel span as MISC"
 
 
 def test_shift_a_accepts_every_suggestion_as_one_undo_step(editor: Editor) -> None:
