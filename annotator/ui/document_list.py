@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -52,6 +52,7 @@ class DocumentListPanel(QWidget):
     """Choosing a row opens the document in the session; the session's moves select the row."""
 
     document_activated = Signal(int)
+    filter_confirmed = Signal()  # Enter in the text filter: the keys go back to the text
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +111,8 @@ class DocumentListPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.progress)
 
+        self.text_filter.returnPressed.connect(self._on_filter_return_pressed)
+        self.text_filter.installEventFilter(self)  # Down walks into the list
         self._filter_timer = QTimer(self, singleShot=True, interval=200)
         self._filter_timer.timeout.connect(self._apply_filter)
         self.text_filter.textChanged.connect(lambda _text: self._filter_timer.start())
@@ -129,6 +132,38 @@ class DocumentListPanel(QWidget):
         session.document_status_changed.connect(self._on_document_status_changed)
         session.schema_changed.connect(self._on_schema_changed)
         self.update_progress()
+
+    def focus_filter(self) -> None:
+        """Ctrl+F: the keys go to the text filter, its text selected to type over."""
+        self.text_filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.text_filter.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.text_filter
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down  # type: ignore[attr-defined]
+        ):
+            self._apply_pending_filter()
+            self.table.setFocus(Qt.FocusReason.TabFocusReason)
+            if not self.table.currentIndex().isValid() and self.model.rowCount():
+                self.table.setCurrentIndex(self.model.index(0, DocumentListModel.TITLE))
+            return True
+        return super().eventFilter(watched, event)
+
+    def _on_filter_return_pressed(self) -> None:
+        """Enter in the filter opens the first document it finds (the open one, when it is
+        among them) and gives the keys back to the text."""
+        self._apply_pending_filter()
+        current = self._session.current_doc_id
+        if self.model.rowCount() and (current is None or self.model.row_of(current) is None):
+            self.table.setCurrentIndex(self.model.index(0, DocumentListModel.TITLE))
+        self.filter_confirmed.emit()
+
+    def _apply_pending_filter(self) -> None:
+        if self._filter_timer.isActive():  # typed a moment ago: filter now
+            self._filter_timer.stop()
+            self._apply_filter()
 
     def reload(self) -> None:
         """After bulk work (import, suggestions): run the filter again and recount."""

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self._edits_held = False
 
         self.document_list.document_activated.connect(self._on_document_activated)
+        self.document_list.filter_confirmed.connect(self._on_filter_confirmed)
         self.document_list.model.read_failed.connect(self.status.show_failure)
         # a click in the list opens the document and gives the keyboard back to the view;
         # arrow keys in the list keep it there, to walk the list
@@ -214,6 +215,15 @@ class MainWindow(QMainWindow):
 
     def _on_list_clicked(self, _index: object) -> None:
         self.view.setFocus()
+
+    def _on_filter_confirmed(self) -> None:
+        self.view.setFocus()
+
+    def find_documents(self) -> None:
+        """Ctrl+F: the document list's text filter, its dock shown if it was hidden."""
+        self.documents_dock.show()
+        self.documents_dock.raise_()
+        self.document_list.focus_filter()
 
     def _on_document_opened(self, _doc_id: int) -> None:
         self.inspector.show_item(self.view.selected())

@@ -154,6 +154,7 @@ class WindowActions:
             toggle.setText(f"Show {dock.windowTitle().lower()}")
             view_menu.addAction(toggle)
             self.actions[dock.objectName()] = toggle
+        self._add(view_menu, "find_documents", "&Find documents…", window.find_documents, "Ctrl+F")
         view_menu.addSeparator()
         shortcuts = self._add(
             view_menu, "shortcuts", "&Keyboard shortcuts", window.show_help, "F1", "Ctrl+/"

@@ -99,6 +99,29 @@ def test_the_filter_box_narrows_the_list(qtbot, launcher, project_file) -> None:
     assert panel.model.rowCount() == 0
 
 
+def test_ctrl_f_then_enter_opens_the_first_match_from_the_keyboard(
+    qtbot, launcher, project_file
+) -> None:
+    """Nothing reached the document list from the keyboard, and Enter in its filter opened
+    nothing: the documents could be found by mouse only."""
+    window = open_window(qtbot, launcher, project_file(12))
+    panel = window.document_list
+    window.documents_dock.hide()
+    qtbot.keyClick(window.view, Qt.Key.Key_F, CTRL)
+    assert window.documents_dock.isVisible() and panel.text_filter.hasFocus()
+    qtbot.keyClicks(panel.text_filter, "Document 7")
+    qtbot.keyClick(panel.text_filter, Qt.Key.Key_Return)  # at once, before the filter's pause
+    assert window.session.current_doc_id == 8  # "Document 7" is the eighth
+    assert window.view.hasFocus()  # the keys are back in the text
+    qtbot.keyClick(window.view, Qt.Key.Key_F, CTRL)
+    assert panel.text_filter.selectedText() == "Document 7"  # selected: typing replaces it
+    qtbot.keyClicks(panel.text_filter, "Document 1")  # documents 2, 11 and 12
+    qtbot.keyClick(panel.text_filter, Qt.Key.Key_Down)  # into the list, on its first row
+    assert panel.table.hasFocus() and window.session.current_doc_id == 2
+    qtbot.keyClick(panel.table, Qt.Key.Key_Down)
+    assert window.session.current_doc_id == 11  # arrows walk the matches
+
+
 def test_status_bar_shows_project_position_and_what_is_left(qtbot, launcher, project_file) -> None:
     window = open_window(qtbot, launcher, project_file(5))
     status = window.status
