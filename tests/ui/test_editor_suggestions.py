@@ -157,3 +157,23 @@ def test_each_undo_and_redo_shows_what_the_store_holds(editor: Editor, qtbot) ->
         assert editor.view.shown_item_ids() == shown_afresh()
     assert _statuses(editor) == ["accepted", "accepted", "rejected"]
     assert [r.status for r in editor.relations()] == ["accepted"]
+
+
+def test_a_key_that_changes_nothing_says_why(editor: Editor, qtbot) -> None:
+    """R with nothing selected, A on an accepted span and Shift+A with nothing pending did
+    nothing and said nothing, as if the key were broken."""
+    said: list[str] = []
+    editor.session.noted.connect(said.append)
+    editor.view.select(None)
+    editor.key(Qt.Key.Key_A)
+    editor.key(Qt.Key.Key_R)
+    editor.key(Qt.Key.Key_A, SHIFT)
+    editor.key(Qt.Key.Key_A, SHIFT)
+    editor.click_offset(23)
+    editor.key(Qt.Key.Key_A)
+    assert said == [
+        "Nothing is selected: Tab selects the next suggestion",
+        "Select the relation's head span first (Tab, or a click), then R",
+        "Nothing left to accept in this document",
+        "Already accepted",
+    ]

@@ -152,7 +152,10 @@ class EditingInteraction:
             return
         item = self.selected()
         edit = gestures.accept(item)
-        if edit is None or not self._push(edit):
+        if edit is None:
+            self._say_why_nothing(item, "accepted")
+            return
+        if not self._push(edit):
             return
         assert item is not None
         following = gestures.next_pending(self._index, item.id)
@@ -179,8 +182,11 @@ class EditingInteraction:
             return False
         item = self.selected()
         edit = gesture(item, list(self._index.all_relations.values()))
+        if edit is None:
+            self._say_why_nothing(item, "rejected")
+            return False
         following = gestures.following(self._index, item)
-        if edit is None or not self._push(edit):
+        if not self._push(edit):
             return False
         self._set_selected(following)
         return True
@@ -197,10 +203,19 @@ class EditingInteraction:
                 "or other annotators' versions compete with them; accept the right one (A, or "
                 "T in a review) or reject the wrong one (X)"
             )
+        if not group.edits and not left:
+            self.session.noted.emit("Nothing left to accept in this document")
         if group.edits and self._push(group):
             for edit in group.edits:
                 if isinstance(edit, edits.UpdateSpan) and edit.after.status == "accepted":
                     self._propagate(edit.after)
+
+    def _say_why_nothing(self, item: Span | Relation | None, decided: str) -> None:
+        """A key that changed nothing says why, instead of seeming broken."""
+        if item is None:
+            self.session.noted.emit("Nothing is selected: Tab selects the next suggestion")
+        elif item.status == decided:
+            self.session.noted.emit(f"Already {decided}")
 
     def _move_edge(self, edge: str, step: int) -> None:
         if self._mode is not Mode.NORMAL:
@@ -241,7 +256,12 @@ class EditingInteraction:
 
     def _on_new_relation_triggered(self) -> None:
         item = self.selected()
-        if self._mode is not Mode.NORMAL or not isinstance(item, Span):
+        if self._mode is not Mode.NORMAL:
+            return
+        if not isinstance(item, Span):
+            self.session.noted.emit(
+                "Select the relation's head span first (Tab, or a click), then R"
+            )
             return
         candidates = self._child_candidates(item)
         if not candidates:
