@@ -466,6 +466,20 @@ def with_ends_accepted(edit: Edit, spans: Mapping[str, Span]) -> Edit:
     )
 
 
+def items_left(edit: Edit) -> list[str]:
+    """The ids of the spans and relations ``edit`` adds or changes, in its order (what an
+    undo or redo shows selected)."""
+    if isinstance(edit, AddSpan):
+        return [edit.span.id]
+    if isinstance(edit, AddRelation):
+        return [edit.relation.id]
+    if isinstance(edit, UpdateSpan | UpdateRelation):
+        return [edit.after.id]
+    if isinstance(edit, EditGroup):
+        return [item for part in edit.edits for item in items_left(part)]
+    return []
+
+
 def _touched_spans(edit: Edit) -> list[Span]:
     if isinstance(edit, AddSpan | RemoveSpan):
         return [edit.span]

@@ -177,3 +177,15 @@ def test_a_key_that_changes_nothing_says_why(editor: Editor, qtbot) -> None:
         "Nothing left to accept in this document",
         "Already accepted",
     ]
+
+
+def test_an_undo_selects_what_it_brought_back(editor: Editor) -> None:
+    """After undoing a rejection or a deletion, nothing was selected: the next key (A, a
+    label) had nothing to act on."""
+    editor.click_offset(36)  # Redmond
+    editor.key(Qt.Key.Key_X)
+    editor.click_offset(2)  # move away, to Brad Smith
+    editor.session.undo_stack.undo()
+    assert editor.view.selected().id == editor.spans()[2].id  # Redmond again
+    editor.key(Qt.Key.Key_A)  # the keys act on it at once
+    assert _statuses(editor) == ["suggested", "suggested", "accepted"]

@@ -83,6 +83,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._relation_blocks_for: list[Relation] | None = None
         self._relation_block_of: dict[str, tuple[int, int, int, int]] = {}
         self._own_edit: edits.Edit | None = None  # being pushed by this view
+        self._replayed: edits.Edit | None = None  # an undo or redo being applied
         self._propagated: tuple[Span, ...] | None = None  # just stored here by propagation
         self._layout: DocumentLayout | None = None
         self._anchor: int | None = None  # the offset set_scroll_position keeps in view
@@ -327,11 +328,13 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         (reading 10,000 spans back took 150 ms a key)."""
         if edit.doc_id == self._doc_id:
             self._own_edit = edit
+            self._replayed = edit
 
     def _on_annotations_changed(self, doc_id: int) -> None:
         if doc_id != self._doc_id:
             return
         before = self.selected()
+        replayed, self._replayed = self._replayed, None
         own_edit, self._own_edit = self._own_edit, None
         propagated, self._propagated = self._propagated, None
         if own_edit is not None and self._local is not None:
@@ -345,6 +348,13 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         for item_id in (self._pick_head, self._pick_candidate):
             if item_id is not None and item_id not in self._index.span_by_id:
                 self._leave_pick_mode()
+        if replayed is not None:  # an undo shows what it brought back (a deleted span)
+            shown = next(
+                (i for i in edits.items_left(replayed) if self._index.item(i) is not None), None
+            )
+            if shown is not None:
+                self._selected_id = shown
+                self._reveal_item(shown)
         after = self.selected()
         if after is None:
             self._selected_id = None
