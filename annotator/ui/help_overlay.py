@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
-from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QKeyEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import QWidget
 
 
@@ -30,6 +30,15 @@ def shortcut_rows(groups: Iterable[tuple[str, Iterable[QAction]]]) -> list[tuple
             seen.add((key_text, what))
             rows.append((group, key_text, what))
     return rows
+
+
+def fitted_keys(keys: str, metrics: QFontMetrics, width: int) -> str:
+    """``keys`` ("Ctrl+Return / Ctrl+Enter") in ``width`` pixels: as many whole shortcuts as
+    fit, the first one at least; cut mid-way, "Ctrl+Return / Ctrl+E…" named no key at all."""
+    shown = keys.split(" / ")
+    while len(shown) > 1 and metrics.horizontalAdvance(" / ".join(shown)) > width:
+        shown.pop()
+    return metrics.elidedText(" / ".join(shown), Qt.TextElideMode.ElideRight, width)
 
 
 class HelpOverlay(QWidget):
@@ -125,9 +134,7 @@ class HelpOverlay(QWidget):
             painter.setPen(QColor("#ffffff"))
             key_box = QRect(x, y, key_width, line)
             painter.drawText(
-                key_box,
-                left_middle,
-                painter.fontMetrics().elidedText(keys, Qt.TextElideMode.ElideRight, key_width - 8),
+                key_box, left_middle, fitted_keys(keys, painter.fontMetrics(), key_width - 8)
             )
             painter.setFont(body)
             painter.setPen(QColor("#d5dae3"))

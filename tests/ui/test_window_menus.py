@@ -87,3 +87,17 @@ def test_help_overlay_lists_every_shortcut(qtbot, launcher, project_file) -> Non
     assert ("Labels", "1", "Label PER") in overlay.rows
     qtbot.keyClick(overlay, Qt.Key.Key_Escape)
     assert not overlay.isVisible()
+
+
+def test_a_narrow_overlay_shows_whole_shortcuts_not_cut_ones(qtbot) -> None:
+    """At 800 pixels the overlay cut its keys mid-way: "Ctrl+Return / Ctrl+E…"."""
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QWidget
+
+    from annotator.ui.help_overlay import fitted_keys
+
+    metrics = QFontMetrics(QWidget().font())
+    keys = "Ctrl+Return / Ctrl+Enter"
+    assert fitted_keys(keys, metrics, metrics.horizontalAdvance(keys) + 4) == keys
+    narrow = metrics.horizontalAdvance("Ctrl+Return / Ctrl+E")
+    assert fitted_keys(keys, metrics, narrow) == "Ctrl+Return"
