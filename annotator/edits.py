@@ -18,6 +18,7 @@ from annotator.errors import ValidationError
 from annotator.model import Relation, Span
 from annotator.model.document import DocumentStatus
 from annotator.model.span import annotators_of
+from annotator.wording import counted
 
 
 class EditTarget(Protocol):
@@ -674,16 +675,16 @@ def finish_document(
         return done if status != "done" else None
     if pending is None:
         raise ValidationError(
-            f"document {doc_id} has {waiting} pending suggestion(s); accept or reject them "
-            "first (--pending accept|reject)"
+            f"document {doc_id} has {counted(waiting, 'pending suggestion')}; accept or reject "
+            "them first (--pending accept|reject)"
         )
     if pending == "accept":
         conflicts = conflicting_suggestions(spans)
         if conflicts:
             raise ValidationError(
-                f"document {doc_id}: {len(conflicts)} pending suggestion(s) put two labels on "
-                "the same tokens, or are versions other annotators' spans compete with; decide "
-                "them first, or reject the rest"
+                f"document {doc_id}: {counted(len(conflicts), 'pending suggestion')} put two "
+                "labels on the same tokens, or are versions other annotators' spans compete "
+                "with; decide them first, or reject the rest"
             )
         decisions: list[Edit] = list(accept_all(spans, relations).edits)
     else:

@@ -35,7 +35,7 @@ def test_import_creates_the_project_and_prints_the_report(tmp_path: Path) -> Non
         assert opened.count_documents() == 1
     again = runner.invoke(app, ["import", str(project), str(folder), "--lang", "fr"])
     assert again.exit_code == 0, again.output
-    assert "1 duplicate text(s)" in again.output
+    assert "1 duplicate text:" in again.output
     assert "the project's language is en; --lang fr was not used" in again.output
 
 
@@ -46,7 +46,7 @@ def test_report_names_added_labels_and_merges(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(source)])
     assert result.exit_code == 0, result.output
     assert "entity labels added to the schema: COMPANY" in result.output
-    assert "1 duplicate record(s) merged into the first with the same text" in result.output
+    assert "1 duplicate record merged into the first with the same text" in result.output
     assert "(tasks.jsonl: lines 2)" in result.output
     assert "prodigy" in result.output
 
@@ -62,7 +62,7 @@ def test_duplicate_tasks_merged_are_counted_with_their_line_numbers(tmp_path: Pa
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
     assert (
-        "11 duplicate record(s) merged into the first with the same text "
+        "11 duplicate records merged into the first with the same text "
         "(tasks.jsonl: lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, ...)"
     ) in output
 
@@ -196,7 +196,7 @@ def test_an_import_that_brings_no_document_makes_no_project(tmp_path: Path) -> N
     result = runner.invoke(app, ["import", str(project), str(source)])
     assert result.exit_code == 1
     assert one_line(result) == (
-        f"error: {source}: nothing to import (1 record(s) with an empty or blank text); "
+        f"error: {source}: nothing to import (1 record with an empty or blank text); "
         f"{project} was not made"
     )
     assert not project.exists()

@@ -250,4 +250,4 @@ def test_the_suggest_report_counts_what_was_superseded(tmp_path: Path, wsj_patte
     args = ["suggest", str(path), "--model", "blank", "--patterns", str(wsj_patterns)]
     result = CliRunner().invoke(app, [*args, "--no-propagate"])
     assert result.exit_code == 0, result.output
-    assert "superseded 1 suggestion(s) (not added)" in result.output
+    assert "superseded 1 suggestion (not added)" in result.output

@@ -41,7 +41,7 @@ def test_pending_suggestions_without_a_choice_are_one_clear_error(corpus: Path) 
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
-    assert "document 1 has 2 pending suggestion(s)" in lines[0]
+    assert "document 1 has 2 pending suggestions" in lines[0]
     assert str(corpus.name) in lines[0]
     assert "Traceback" not in result.output
     assert _state(corpus) == ({1: "new", 2: "new"}, ["suggested", "suggested"])
@@ -82,7 +82,7 @@ def test_ranges_of_ids_and_every_refused_document_named(tmp_path: Path) -> None:
                 )
     refused = runner.invoke(app, ["done", str(path), "1-4"])
     assert refused.exit_code == 1
-    assert "document 1 has 1 pending suggestion(s)" in refused.output
+    assert "document 1 has 1 pending suggestion;" in refused.output
     assert "(and 2 other documents too: 3, 4); nothing changed" in refused.output
     result = runner.invoke(app, ["done", str(path), "2-3,4", "--pending", "reject"])
     assert result.exit_code == 0, result.output

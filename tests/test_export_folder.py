@@ -201,7 +201,7 @@ def test_the_next_export_removes_what_a_killed_export_left(
     assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "train.spacy"]
     assert _hidden_beside(out) == []
     assert any("put back the previous export" in w for w in report.warnings)
-    assert any("removed 2 hidden folder(s) (2 files)" in w for w in report.warnings)
+    assert any("removed 2 hidden folders (2 files)" in w for w in report.warnings)
 
 
 def test_a_brat_folder_keeps_only_the_documents_exported_last(

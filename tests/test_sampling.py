@@ -178,7 +178,7 @@ def test_cli_sample_and_its_errors(pool: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["sample", str(pool), "--n", "3", "--seed", "7"])
     assert result.exit_code == 0, result.output
-    assert "3 of 40 document(s) by random (seed 7)" in result.output
+    assert "3 of 40 documents by random (seed 7)" in result.output
     result = runner.invoke(app, ["sample", str(pool), "--strategy", "smart"])
     assert result.exit_code == 1
     assert "--strategy takes random, uncertain, diverse, rare-labels" in result.output

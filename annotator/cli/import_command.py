@@ -218,7 +218,7 @@ def _print_report(report: ImportReport) -> None:
         )
     if report.duplicates:
         console.print(
-            f"{report.duplicates} duplicate text(s): already in the project, not imported "
+            f"{counted(report.duplicates, 'duplicate text')}: already in the project, not imported "
             "again (their annotations were left out), e.g.:",
             highlight=False,
         )
@@ -226,14 +226,17 @@ def _print_report(report: ImportReport) -> None:
             console.print(f"  {example}", highlight=False, soft_wrap=True)
     for source, places in report.repeated_places.items():
         console.print(
-            f"{len(places)} duplicate record(s) merged into the first with the same text "
+            f"{counted(len(places), 'duplicate record')} merged into the first with the same text "
             f"({Path(source).name or source}: {describe_places(places)}); their annotations "
             "were added to that document",
             highlight=False,
             soft_wrap=True,
         )
     if report.empty:
-        console.print(f"{report.empty} record(s) with an empty or blank text were left out")
+        console.print(
+            f"{counted(report.empty, 'record')} with an empty or blank text "
+            f"{'was' if report.empty == 1 else 'were'} left out"
+        )
     if report.labels_added:
         console.print("entity labels added to the schema: " + ", ".join(report.labels_added))
     for label, pairs in report.relation_pairs_added.items():

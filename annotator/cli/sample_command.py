@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from annotator.cli.app import app, console, reports_errors
+from annotator.wording import counted
 
 
 @app.command()
@@ -42,7 +43,7 @@ def sample(
         report = sample_project_file(project, options)
     where = f"into {report.into}" if report.into else f"ranked first in {project}"
     console.print(
-        f"{len(report.chosen)} of {report.pool} document(s) by {report.strategy} "
+        f"{len(report.chosen):,} of {counted(report.pool, 'document')} by {report.strategy} "
         f"(seed {seed}), {where}",
         highlight=False,
         soft_wrap=True,

@@ -10,6 +10,7 @@ import typer
 from annotator.cli.app import app, console, reports_errors
 from annotator.cli.document_ids import parse_document_ids
 from annotator.errors import AnnotatorError
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from annotator.services.suggesting import SuggestReport
@@ -159,7 +160,7 @@ def print_report(report: SuggestReport) -> None:
     suggesting = report.seconds - report.loading_seconds
     rate = report.documents / suggesting if suggesting > 0 else 0.0
     console.print(
-        f"{report.documents} of {report.selected} document(s) with {report.model} "
+        f"{report.documents:,} of {counted(report.selected, 'document')} with {report.model} "
         f"in {report.seconds:.1f} s ({report.loading_seconds:.1f} s loading, then "
         f"{rate:,.1f} docs/s)",
         highlight=False,
@@ -193,16 +194,17 @@ def print_report(report: SuggestReport) -> None:
             )
         console.print(table)
     console.print(
-        f"added {report.spans_added} span(s) and {report.relations_added} relation(s); "
-        f"kept {report.spans_kept} and {report.relations_kept} found again, pending already; "
-        f"replaced {report.spans_removed} stale span(s) and "
-        f"{report.relations_removed} stale relation(s)",
+        f"added {counted(report.spans_added, 'span')} and "
+        f"{counted(report.relations_added, 'relation')}; "
+        f"kept {report.spans_kept:,} and {report.relations_kept:,} found again, pending already; "
+        f"replaced {counted(report.spans_removed, 'stale span')} and "
+        f"{counted(report.relations_removed, 'stale relation')}",
         highlight=False,
         soft_wrap=True,
     )
     if report.spans_superseded:
         console.print(
-            f"superseded {report.spans_superseded} suggestion(s) (not added): a person "
+            f"superseded {counted(report.spans_superseded, 'suggestion')} (not added): a person "
             "decided those tokens with another label",
             highlight=False,
             soft_wrap=True,

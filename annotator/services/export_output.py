@@ -39,6 +39,7 @@ from pathlib import Path, PurePosixPath
 
 from annotator.errors import ExportError
 from annotator.io.records import ExportReport
+from annotator.wording import counted
 
 try:
     import fcntl
@@ -411,7 +412,8 @@ def _clean_leftovers(output: Path, folder: bool) -> list[str]:
         shutil.rmtree(entry, ignore_errors=True)
     if leftovers:
         notes.append(
-            f"{output.parent}: removed {len(leftovers)} hidden folder(s) ({files} files) left "
+            f"{output.parent}: removed {counted(len(leftovers), 'hidden folder')} "
+            f"({counted(files, 'file')}) left "
             f"by stopped exports to {output.name}"
         )
     return notes

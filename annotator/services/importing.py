@@ -269,7 +269,7 @@ def import_into_file(
                 report = write_records(project, reading, progress, cancel)
             if created and not report.documents:  # else an empty project is left behind
                 what = (
-                    f"{report.empty} record(s) with an empty or blank text"
+                    f"{counted(report.empty, 'record')} with an empty or blank text"
                     if report.empty
                     else "no record"
                 )

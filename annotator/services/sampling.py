@@ -37,6 +37,7 @@ from annotator.store.pool import (
     suggestion_origins,
 )
 from annotator.store.search import document_text
+from annotator.wording import counted
 
 STRATEGIES = ("random", "uncertain", "diverse", "rare-labels")
 DIVERSE_CANDIDATES = 50_000
@@ -261,7 +262,7 @@ def copy_documents(source: Project, doc_ids: Sequence[int], target_path: Path) -
                 if relations:
                     target.add_relations_bulk(relations)
             target.log_event(
-                "sample", f"{len(doc_ids)} document(s) sampled from {source.path.name}"
+                "sample", f"{counted(len(doc_ids), 'document')} sampled from {source.path.name}"
             )
     except BaseException:
         target.close()

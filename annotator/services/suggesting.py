@@ -70,6 +70,7 @@ from annotator.suggest.results import (
     is_model_origin,
     span_key,
 )
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from annotator.suggest.local_pool import LocalPool
@@ -447,7 +448,7 @@ def store_suggestions(
             return outcome
         project.log_event(
             "suggest",
-            f"suggestions for {len(stored)} document(s)",
+            f"suggestions for {counted(len(stored), 'document')}",
             {
                 "documents": stored,
                 "spans_added": outcome.spans_added,
@@ -975,7 +976,8 @@ def store_propagation(project: Project, planned: Sequence[PropagatedDocument]) -
         if spans or outcome.withdrawn:
             project.log_event(
                 "propagate",
-                f"{outcome.added} propagated suggestion(s), {outcome.withdrawn} withdrawn",
+                f"{counted(outcome.added, 'propagated suggestion')}, "
+                f"{outcome.withdrawn:,} withdrawn",
                 {
                     "documents": sorted({d.doc_id for d in planned} - set(outcome.changed)),
                     "spans_added": outcome.added,

@@ -357,7 +357,9 @@ def merge_projects(
     )
     for name, count in report.unmatched.items():
         if count:
-            report.notes.append(f"{count} document(s) only {name} has (merged with one version)")
+            report.notes.append(
+                f"{counted(count, 'document')} only {name} has (merged with one version)"
+            )
     return report
 
 

@@ -37,6 +37,7 @@ from annotator.services.model_versions import (
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
 from annotator.store.listing import UNFINISHED_STATUSES
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from annotator.suggest.training import TrainingResult
@@ -238,8 +239,8 @@ def keep_model(project: Project, plan: TrainingPlan, result: TrainingResult) -> 
         )
         project.log_event(
             "train",
-            f"trained model version {record.version} on {len(record.train_documents)} "
-            f"document(s) from {record.base}",
+            f"trained model version {record.version} on "
+            f"{counted(len(record.train_documents), 'document')} from {record.base}",
             record.model_dump(mode="json"),
         )
     return record

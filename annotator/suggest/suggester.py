@@ -33,6 +33,7 @@ from annotator.suggest.results import (
     Tally,
     span_key,
 )
+from annotator.wording import counted
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Suggester:
         for pattern_file in self.pattern_files:
             for reason, count in pattern_file.skipped.items():
                 self.notes.append(
-                    f"{pattern_file.path.name}: {count} pattern(s) left out: {reason}"
+                    f"{pattern_file.path.name}: {counted(count, 'pattern')} left out: {reason}"
                 )
         rules = [*self.rules, *(self.learning.rules() if self.learning is not None else ())]
         self.relations = RelationSuggester(self.pipeline.nlp.vocab, rules, self.schema)

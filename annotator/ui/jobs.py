@@ -125,7 +125,7 @@ def export_project(window: MainWindow) -> None:
                 window,
                 "Export finished with notes",
                 f"Exported {report.documents} documents to {files}.\n"
-                f"{len(report.warnings)} note(s) about what was adjusted or left out.",
+                f"{counted(len(report.warnings), 'note')} about what was adjusted or left out.",
                 report.warnings,
             )
 
@@ -361,15 +361,15 @@ class SuggestionRun:
             message += f"; not in the schema, so not suggested: {dropped}"
         if self.changed_meanwhile:
             message += (
-                f"; {self.changed_meanwhile} document(s) left out because they were edited "
-                "meanwhile (run again to suggest for them)"
+                f"; {counted(self.changed_meanwhile, 'document')} left out because they were "
+                "edited meanwhile (run again to suggest for them)"
             )
         self.window.show_message(message, 15000)
         if notes:
             _show_notes(
                 self.window,
                 "Suggestions finished with notes",
-                f"{message}.\n{len(notes)} note(s) about what was left out.",
+                f"{message}.\n{counted(len(notes), 'note')} about what was left out.",
                 notes,
             )
 

@@ -19,6 +19,7 @@ from annotator import edits
 from annotator.model import Span
 from annotator.model.span import annotators_of
 from annotator.store.listing import IN_DISPUTE
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from annotator.ui.main_window import MainWindow
@@ -81,7 +82,9 @@ class ReviewActions:
         if doc_id is None:
             return
         accepted = self._accept_agreements(doc_id)
-        self.window.show_message(f"{accepted} agreed version(s) accepted in this document.")
+        self.window.show_message(
+            f"{counted(accepted, 'agreed version')} accepted in this document."
+        )
 
     def _on_accept_all_agreements(self) -> None:
         session = self.window.session
@@ -93,7 +96,7 @@ class ReviewActions:
             stack.endMacro()
         self.window.document_list.model.refresh_rows()
         self.window.show_message(
-            f"{accepted} agreed version(s) accepted; Ctrl+Z takes them all back."
+            f"{counted(accepted, 'agreed version')} accepted; Ctrl+Z takes them all back."
         )
 
     def _accept_agreements(self, doc_id: int) -> int:

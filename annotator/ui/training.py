@@ -30,6 +30,7 @@ from annotator.errors import AnnotatorError
 from annotator.services import evaluating, model_versions, suggesting, training
 from annotator.ui.jobs import _can_write, _installed_models, _start, start_suggestions
 from annotator.ui.workers import TaskContext
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from annotator.suggest.training import TrainingResult
@@ -142,8 +143,8 @@ class TrainingRun:
     def on_finished(self, result: TrainingResult) -> None:
         self.record = record = training.keep_model(self.project, self.plan, result)
         summary = (
-            f"Model version {record.version} trained on {len(record.train_documents)} done "
-            f"document(s): dev F1 {record.f1:.1%}"
+            f"Model version {record.version} trained on "
+            f"{counted(len(record.train_documents), 'done document')}: dev F1 {record.f1:.1%}"
         )
         self.window.show_message(summary, 15000)
         # once this task has ended: the window runs one task at a time
@@ -249,7 +250,7 @@ class SuggesterFigures(QDialog):
         done = project.count_documents("done")
         layout.addWidget(
             QLabel(
-                f"Over {done} done document(s): what each suggester proposed against what "
+                f"Over {counted(done, 'done document')}: what each suggester proposed against what "
                 "was accepted, where it proposed something."
             )
         )

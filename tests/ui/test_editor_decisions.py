@@ -61,7 +61,7 @@ def test_shift_a_leaves_two_labels_on_the_same_tokens_pending_and_says_so(
     editor = open_editor(qtbot, project, doc_id)
     with qtbot.waitSignal(editor.session.edit_failed) as said:
         editor.key(Qt.Key.Key_A, SHIFT)
-    assert "2 suggestion(s) left pending" in said.args[0]
+    assert "2 suggestions left pending" in said.args[0]
     statuses = {s.id: s.status for s in editor.spans()}
     assert statuses == {misc.id: "suggested", org.id: "suggested", person.id: "accepted"}
 

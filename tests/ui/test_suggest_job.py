@@ -100,7 +100,7 @@ def test_a_document_edited_meanwhile_keeps_its_edit_and_gets_no_stale_suggestion
     assert any(s.label == "LOC" for s in project.spans(1))
     assert any(s.label == "LOC" for s in project.spans(3))
     run.on_finished(result)
-    assert "1 document(s) left out because they were edited" in window.statusBar().currentMessage()
+    assert "1 document left out because they were edited" in window.statusBar().currentMessage()
 
 
 def test_the_suggest_menu_asks_then_runs_on_new_documents(
@@ -169,7 +169,7 @@ def test_the_notes_of_a_run_are_shown_when_it_ends(qtbot, launcher, project_file
     assert len(boxes) == 1
     assert boxes[0].windowTitle() == "Suggestions finished with notes"
     assert "Suggestions stored for 2 documents" in boxes[0].text()
-    assert "places.jsonl: 1 pattern(s) left out: needs token.pos" in boxes[0].detailedText()
+    assert "places.jsonl: 1 pattern left out: needs token.pos" in boxes[0].detailedText()
     boxes[0].close()
 
 

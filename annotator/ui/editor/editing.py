@@ -17,6 +17,7 @@ from annotator.model import EntityLabel, Relation, RelationLabel, Span
 from annotator.ui.editor import gestures
 from annotator.ui.editor.banner import PICK_CHILD_TEXT, ModeBanner
 from annotator.ui.editor.label_menu import open_label_menu
+from annotator.wording import counted
 
 
 class Mode(Enum):
@@ -199,9 +200,9 @@ class EditingInteraction:
         left = len(edits.conflicting_suggestions(spans))
         if left:
             self.session.edit_failed.emit(
-                f"{left} suggestion(s) left pending: they put two labels on the same tokens, "
-                "or other annotators' versions compete with them; accept the right one (A, or "
-                "T in a review) or reject the wrong one (X)"
+                f"{counted(left, 'suggestion')} left pending: they put two labels on the same "
+                "tokens, or other annotators' versions compete with them; accept the right one "
+                "(A, or T in a review) or reject the wrong one (X)"
             )
         if not group.edits and not left:
             self.session.noted.emit("Nothing left to accept in this document")
