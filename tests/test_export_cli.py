@@ -195,3 +195,26 @@ def test_output_dash_into_a_pipe_closed_early_is_no_error(tmp_path: Path) -> Non
     errors = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0, errors
     assert "Traceback" not in errors and "Broken pipe" not in errors
+
+
+@pytest.mark.parametrize(
+    ("redirect", "expected"),
+    [
+        (">&-", "error: standard output is closed: give --output a file"),
+        ("> /dev/full", "error: standard output: cannot write the export (No space left"),
+    ],
+)
+def test_output_dash_to_a_closed_or_full_standard_output_is_one_line(
+    corpus: Path, redirect: str, expected: str
+) -> None:
+    """A closed standard output gave a traceback ('NoneType' has no 'flush'); a full one
+    said 'No space left on device' without saying where."""
+    if redirect.startswith(">") and "full" in redirect and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    command = (
+        f"{sys.executable} -m annotator export {corpus} -f doccano --status all -o - {redirect}"
+    )
+    result = subprocess.run(command, shell=True, capture_output=False, stderr=subprocess.PIPE)
+    errors = result.stderr.decode()
+    assert result.returncode == 1, errors
+    assert errors.startswith(expected) and "Traceback" not in errors

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 import typer
 
 from annotator.cli.app import app, console, error_console, reports_errors
+from annotator.errors import AnnotatorError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -132,6 +133,8 @@ def export(
 
 
 def _standard_output() -> BinaryIO:
+    if sys.stdout is None:  # started with standard output closed (>&-)
+        raise AnnotatorError("standard output is closed: give --output a file")
     sys.stdout.flush()
     return sys.stdout.buffer
 

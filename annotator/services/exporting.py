@@ -392,9 +392,15 @@ def export_to_stream(path: Path, stream: BinaryIO, **options: Any) -> ExportRepo
         report = export_project_file(
             path, **{**options, "output": target, "logged_as": STANDARD_OUTPUT}
         )
-        with target.open("rb") as handle:
-            shutil.copyfileobj(handle, stream)
-        stream.flush()
+        try:
+            with target.open("rb") as handle:
+                shutil.copyfileobj(handle, stream)
+            stream.flush()
+        except BrokenPipeError:
+            raise  # the reader stopped (| head): the caller's to end quietly
+        except (OSError, ValueError) as error:  # a full disk, a stream closed
+            why = error.strerror if isinstance(error, OSError) and error.strerror else error
+            raise ExportError(f"standard output: cannot write the export ({why})") from None
     return report
 
 
