@@ -41,6 +41,9 @@ def fitted_keys(keys: str, metrics: QFontMetrics, width: int) -> str:
     return metrics.elidedText(" / ".join(shown), Qt.TextElideMode.ElideRight, width)
 
 
+MIN_TEXT_WIDTH = 110  # pixels of an action's name beside its keys, at the least
+
+
 class HelpOverlay(QWidget):
     """Covers its parent window; painted, not laid out, so it opens instantly."""
 
@@ -102,19 +105,29 @@ class HelpOverlay(QWidget):
             "any key or click closes this",
         )
 
-        painter.setFont(bold)
-        metrics = painter.fontMetrics()
-        line = metrics.height() + 7
-        key_width = max((metrics.horizontalAdvance(keys) for _, keys, _ in self.rows), default=0)
         top = inner.top() + title_height + 14
         bottom = inner.bottom()
-        # lay the rows out in as many columns as the height needs
-        columns = 1
-        while columns < 4 and not self._fits(columns, line, top, bottom):
-            columns += 1
         gap = 36
-        column_width = (inner.width() - gap * (columns - 1)) // columns
-        key_width = min(key_width + 16, column_width // 2)
+        # as many columns as the height needs, each wide enough for every row's first
+        # shortcut whole and some of its text; a window too small for that gets a smaller
+        # font (at 800 pixels the keys were cut: "Ctrl+Sh…")
+        for scale in (1.0, 0.9, 0.8, 0.7, 0.6):
+            body.setPointSizeF(base * scale)
+            bold.setPointSizeF(base * scale)
+            metrics = QFontMetrics(bold)
+            line = metrics.height() + 7
+            first_keys = max(
+                (metrics.horizontalAdvance(k.split(" / ")[0]) for _, k, _ in self.rows),
+                default=0,
+            )
+            columns = 1
+            while columns < 4 and not self._fits(columns, line, top, bottom):
+                columns += 1
+            column_width = (inner.width() - gap * (columns - 1)) // columns
+            if first_keys + 16 + MIN_TEXT_WIDTH <= column_width:
+                break
+        all_keys = max((metrics.horizontalAdvance(k) for _, k, _ in self.rows), default=0)
+        key_width = max(min(all_keys + 16, column_width // 2), first_keys + 16)
         x, y = inner.left(), top
         group = None
         for row_group, keys, what in self.rows:
