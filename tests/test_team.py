@@ -777,6 +777,8 @@ def test_a_figure_with_nothing_to_compare_is_none_and_no_overlap_is_explained(tm
     alone = agreement([a, d])
     assert (alone["documents"], alone["pairs"]) == (0, [])
     assert alone["notes"][0].startswith("no document is done by two or more annotators")
+    printed = CliRunner().invoke(app, ["agreement", str(a), str(d)]).stdout
+    assert "Pairs" not in printed and "note: no document is done by two" in printed
 
 
 def test_who_skipped_or_never_opened_a_document_is_no_disagreement(tmp_path) -> None:

@@ -123,6 +123,10 @@ def _print_agreement(figures: dict[str, Any]) -> None:
         f"{', '.join(figures['annotators'])} ({figures['tokens']} tokens)"
     )
     console.print(f"Krippendorff's alpha on tokens: {_figure(alpha)}")
+    if not figures["pairs"]:  # nothing compared: the notes say why, no empty tables
+        for note in figures["notes"]:
+            console.print(f"note: {note}", highlight=False)
+        return
     pairs = Table(box=box.SIMPLE, title="Pairs", title_justify="left")
     for column in ("pair", "docs", "exact F1", "overlap F1", "relation F1", "kappa"):
         pairs.add_column(column, justify="left" if column == "pair" else "right")

@@ -139,15 +139,19 @@ class DocumentListPanel(QWidget):
         self.text_filter.selectAll()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.text_filter
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() == Qt.Key.Key_Down  # type: ignore[attr-defined]
-        ):
+        if watched is not self.text_filter or event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        key = event.key()  # type: ignore[attr-defined]
+        if key == Qt.Key.Key_Down:  # into the list, on the open document or the first
             self._apply_pending_filter()
             self.table.setFocus(Qt.FocusReason.TabFocusReason)
             if not self.table.currentIndex().isValid() and self.model.rowCount():
                 self.table.setCurrentIndex(self.model.index(0, DocumentListModel.TITLE))
+            return True
+        if key == Qt.Key.Key_Escape:  # the filter cleared, the keys back to the text
+            self.text_filter.clear()
+            self._apply_pending_filter()
+            self.filter_confirmed.emit()
             return True
         return super().eventFilter(watched, event)
 
@@ -155,8 +159,11 @@ class DocumentListPanel(QWidget):
         """Enter in the filter opens the first document it finds (the open one, when it is
         among them) and gives the keys back to the text."""
         self._apply_pending_filter()
+        if not self.model.rowCount():
+            self._session.noted.emit(f"No document matches {self.text_filter.text()!r}")
+            return  # the keys stay in the filter, to change it
         current = self._session.current_doc_id
-        if self.model.rowCount() and (current is None or self.model.row_of(current) is None):
+        if current is None or self.model.row_of(current) is None:
             self.table.setCurrentIndex(self.model.index(0, DocumentListModel.TITLE))
         self.filter_confirmed.emit()
 

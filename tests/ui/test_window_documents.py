@@ -120,6 +120,14 @@ def test_ctrl_f_then_enter_opens_the_first_match_from_the_keyboard(
     assert panel.table.hasFocus() and window.session.current_doc_id == 2
     qtbot.keyClick(panel.table, Qt.Key.Key_Down)
     assert window.session.current_doc_id == 11  # arrows walk the matches
+    qtbot.keyClick(window.view, Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(panel.text_filter, "nowhere")
+    qtbot.keyClick(panel.text_filter, Qt.Key.Key_Return)
+    assert panel.text_filter.hasFocus()  # nothing to open: the keys stay to change it
+    assert window.statusBar().currentMessage() == "No document matches 'nowhere'"
+    qtbot.keyClick(panel.text_filter, Qt.Key.Key_Escape)  # cleared, back to the text
+    assert panel.text_filter.text() == "" and panel.model.rowCount() == 12
+    assert window.view.hasFocus()
 
 
 def test_status_bar_shows_project_position_and_what_is_left(qtbot, launcher, project_file) -> None:
