@@ -366,21 +366,29 @@ def _reject_and_undo_rows(
     app: QApplication, view: Any, repeat: int, samples: dict[str, list[float]]
 ) -> list[tuple[str, float, float, float, float]]:
     """X (reject; the next pending suggestion is selected) pressed ``repeat * 3`` times, then
-    Ctrl+Z as many times (each undoes one), propagation off: key to paint, as Tab and A.
+    Ctrl+Z as many times (each undoes one), then ``repeat`` turns of Shift+A (accept the
+    10,000 suggestions at once) and its Ctrl+Z; propagation off: key to paint, as Tab and A.
     X walked the Tab order with a list membership test per item: 1.5 s a key at 10,000
     suggestions."""
     rows = []
     QTest.keyClick(view, Qt.Key.Key_Tab)
     app.processEvents()
-    for key, modifier, name in (
-        (Qt.Key.Key_X, Qt.KeyboardModifier.NoModifier, "X (reject)"),
-        (Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier, "Ctrl+Z (undo)"),
+    shift, control = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
+    for keys, name, presses in (
+        (((Qt.Key.Key_X, Qt.KeyboardModifier.NoModifier),), "X (reject)", repeat * 3),
+        (((Qt.Key.Key_Z, control),), "Ctrl+Z (undo)", repeat * 3),
+        (
+            ((Qt.Key.Key_A, shift), (Qt.Key.Key_Z, control)),
+            "Shift+A (accept all), then its Ctrl+Z",
+            repeat,
+        ),
     ):
         walls, cpus = [], []
-        for _ in range(repeat * 3):
+        for _ in range(presses):
             started, cpu = time.perf_counter(), time.thread_time()
-            QTest.keyClick(view, key, modifier)
-            app.processEvents()
+            for key, modifier in keys:
+                QTest.keyClick(view, key, modifier)
+                app.processEvents()
             walls.append((time.perf_counter() - started) * 1000.0)
             cpus.append((time.thread_time() - cpu) * 1000.0)
         samples[key_row(name, "off")] = walls
