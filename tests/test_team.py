@@ -10,7 +10,7 @@ from annotator.errors import AnnotatorError, ProjectError, ValidationError
 from annotator.model import Document, LabelSchema, ProjectSettings, Relation, Span
 from annotator.services import team
 from annotator.services.agreement import Coincidences, KappaCounts, agreement, bio_tags
-from annotator.store import Project
+from annotator.store import Project, project_stats
 
 DOC_1 = "Alice Martin travaille chez Acme à Paris ."
 DOC_2 = "Bob dirige Initech ."
@@ -163,6 +163,9 @@ def test_merge_keeps_every_decision_with_who_made_it(pair, tmp_path) -> None:
         )
         meta = merged.document(by_text[DOC_1]).meta
         assert meta["annotators"] == {"alice": "done", "bob": "done", "chloe": "in_progress"}
+        assert project_stats(merged)["documents"]["in_dispute"] == 2  # stats says what is left
+    with Project.open(pair[0], read_only=True) as alone:
+        assert "in_dispute" not in project_stats(alone)["documents"]
 
 
 def _lieu(label: str) -> str:

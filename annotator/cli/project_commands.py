@@ -117,6 +117,10 @@ def _print_stats(figures: dict[str, Any]) -> None:
     console.print(f"[bold]{figures['project']}[/]", highlight=False, soft_wrap=True)
     console.print(f"Documents: {documents['total']}")
     console.print(_counts_table("  by status", documents["by_status"]))
+    if "in_dispute" in documents:  # a merged project
+        console.print(
+            f"  in dispute: {documents['in_dispute']} (the list's In dispute filter, Ctrl+D)"
+        )
     alignment = f"{spans['misaligned']} not on token boundaries"
     if spans["untokenized_documents"]:
         alignment = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from annotator.store.listing import DISPUTED_DOCUMENTS
 from annotator.store.project import Project
 
 
@@ -22,10 +23,14 @@ def project_stats(project: Project) -> dict[str, Any]:
     count as not taken. ``None`` when no finished document has a suggestion from that origin.
     """
     db = project.db
-    documents = {
+    documents: dict[str, Any] = {
         "total": project.count_documents(),
         "by_status": _grouped(project, "SELECT status, count(*) FROM documents GROUP BY status"),
     }
+    if project.settings.review_of:  # a merged project: what is left to settle
+        documents["in_dispute"] = db.execute(
+            f"SELECT count(*) FROM ({DISPUTED_DOCUMENTS})"
+        ).fetchone()[0]
     spans = {
         "total": db.execute("SELECT count(*) FROM spans").fetchone()[0],
         "by_status": _grouped(project, "SELECT status, count(*) FROM spans GROUP BY status"),
