@@ -166,6 +166,8 @@ def test_a_key_that_changes_nothing_says_why(editor: Editor, qtbot) -> None:
     editor.session.noted.connect(said.append)
     editor.view.select(None)
     editor.key(Qt.Key.Key_A)
+    editor.key("1")
+    editor.view.apply_label("works_for")  # a click on a relation label in the palette
     editor.key(Qt.Key.Key_R)
     editor.key(Qt.Key.Key_A, SHIFT)
     editor.key(Qt.Key.Key_A, SHIFT)
@@ -173,6 +175,8 @@ def test_a_key_that_changes_nothing_says_why(editor: Editor, qtbot) -> None:
     editor.key(Qt.Key.Key_A)
     assert said == [
         "Nothing is selected: Tab selects the next suggestion",
+        "PER: select a span (Tab), or drag over text, then the label key",
+        "works_for labels a relation: select one (Tab) first",
         "Select the relation's head span first (Tab, or a click), then R",
         "Nothing left to accept in this document",
         "Already accepted",

@@ -177,8 +177,14 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
                 self._create_span(label)
             elif isinstance(item, Span):
                 self._relabel_span(item, label)
+            else:
+                self.session.noted.emit(
+                    f"{label}: select a span (Tab), or drag over text, then the label key"
+                )
         elif label in schema.relation_names and isinstance(item, Relation):
             self._relabel_relation(item, label)
+        elif label in schema.relation_names:
+            self.session.noted.emit(f"{label} labels a relation: select one (Tab) first")
 
     def scroll_position(self) -> int:
         """The character offset of the first line shown (stable across window sizes): the
