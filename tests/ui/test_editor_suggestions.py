@@ -169,7 +169,7 @@ def test_a_key_that_changes_nothing_says_why(editor: Editor, qtbot) -> None:
     editor.key("1")
     editor.view.apply_label("works_for")  # a click on a relation label in the palette
     editor.key(Qt.Key.Key_R)
-    editor.key(Qt.Key.Key_A, SHIFT)
+    editor.key(Qt.Key.Key_A, SHIFT)  # three spans and a relation
     editor.key(Qt.Key.Key_A, SHIFT)
     editor.click_offset(23)
     editor.key(Qt.Key.Key_A)
@@ -178,6 +178,7 @@ def test_a_key_that_changes_nothing_says_why(editor: Editor, qtbot) -> None:
         "PER: select a span (Tab), or drag over text, then the label key",
         "works_for labels a relation: select one (Tab) first",
         "Select the relation's head span first (Tab, or a click), then R",
+        "Accepted 4 suggestions; Ctrl+Z takes them all back",
         "Nothing left to accept in this document",
         "Already accepted",
     ]

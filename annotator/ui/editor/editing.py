@@ -207,9 +207,16 @@ class EditingInteraction:
         if not group.edits and not left:
             self.session.noted.emit("Nothing left to accept in this document")
         if group.edits and self._push(group):
+            accepted = 0
             for edit in group.edits:
+                if isinstance(edit, edits.UpdateSpan | edits.UpdateRelation):
+                    accepted += edit.after.status == "accepted"
                 if isinstance(edit, edits.UpdateSpan) and edit.after.status == "accepted":
                     self._propagate(edit.after)
+            if not left:  # a conflict's message says more, and stays
+                self.session.noted.emit(
+                    f"Accepted {counted(accepted, 'suggestion')}; Ctrl+Z takes them all back"
+                )
 
     def _say_why_nothing(self, item: Span | Relation | None, decided: str) -> None:
         """A key that changed nothing says why, instead of seeming broken."""
