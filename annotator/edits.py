@@ -542,6 +542,8 @@ def competing_versions(spans: Sequence[Span]) -> list[Span]:
     another label: what ``take_version`` settles. Accepting both would train the minority's
     span beside the majority's ("de Lille" beside "Lille"). Versions the same annotators made
     (nested spans they all drew) do not compete."""
+    if not any(s.status == "suggested" and annotators_of(s.origin) for s in spans):
+        return []  # not a review: nothing to sort
     versions = sorted(
         (
             s

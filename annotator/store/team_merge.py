@@ -103,6 +103,7 @@ def settle_versions(tables: TeamTables, first_id: int) -> None:
             OR (r.child_start = v.start AND r.child_end = v.end AND r.child_label = v.label))
           ORDER BY r.first LIMIT 1)
         WHERE accepted_by IS NULL;
+        CREATE INDEX temp.team_links_member ON team_links (key, member);
         ALTER TABLE temp.team_docs ADD COLUMN workers INTEGER;
         ALTER TABLE temp.team_docs ADD COLUMN working INTEGER;
         UPDATE temp.team_docs SET workers = w.mask, working = w.count FROM (
