@@ -949,14 +949,12 @@ class Project:
         with self.transaction():
             # one revision bump per document for the whole edit, not one per row: accepting
             # 10,000 suggestions at once made 10,000 of them (a third of its statements)
-            self._bumps = set()
+            self._bumps = bumped = set()
             try:
                 edit.apply(self)
-                bumped, self._bumps = self._bumps, None
-                for doc_id in sorted(bumped):
-                    self._bump(doc_id)
             finally:
                 self._bumps = None
+            self._bump_many(sorted(bumped))
             self._log(
                 edit.kind,
                 edit.doc_id,
