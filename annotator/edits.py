@@ -405,23 +405,30 @@ def supersede(
     return _rejections(losers, relations) if losers else ()
 
 
+def leaves(edit: Edit) -> list[Edit]:
+    """The plain edits ``edit`` is made of, groups opened, in order."""
+    if isinstance(edit, EditGroup):
+        return [leaf for part in edit.edits for leaf in leaves(part)]
+    return [edit]
+
+
 def decided_spans(edit: Edit) -> list[Span]:
     """The spans ``edit`` leaves accepted by a person's gesture: added, accepted, relabelled
     or resized (a plain status change back to pending or rejected decides nothing)."""
-    if isinstance(edit, AddSpan):
-        return [edit.span] if edit.span.status == "accepted" else []
-    if isinstance(edit, UpdateSpan):
-        before, after = edit.before, edit.after
-        changed = (before.status, before.label, before.start, before.end) != (
-            after.status,
-            after.label,
-            after.start,
-            after.end,
-        )
-        return [after] if after.status == "accepted" and changed else []
-    if isinstance(edit, EditGroup):
-        return [span for part in edit.edits for span in decided_spans(part)]
-    return []
+    decided = []
+    for leaf in leaves(edit):
+        if isinstance(leaf, AddSpan) and leaf.span.status == "accepted":
+            decided.append(leaf.span)
+        elif isinstance(leaf, UpdateSpan) and leaf.after.status == "accepted":
+            before, after = leaf.before, leaf.after
+            if (before.status, before.label, before.start, before.end) != (
+                after.status,
+                after.label,
+                after.start,
+                after.end,
+            ):
+                decided.append(after)
+    return decided
 
 
 def with_superseded(edit: Edit, spans: Iterable[Span], relations: Sequence[Relation]) -> Edit:
@@ -435,14 +442,17 @@ def with_superseded(edit: Edit, spans: Iterable[Span], relations: Sequence[Relat
 
 def accepted_relations(edit: Edit) -> list[Relation]:
     """The relations ``edit`` leaves accepted by a person's gesture: drawn, or accepted."""
-    if isinstance(edit, AddRelation):
-        return [edit.relation] if edit.relation.status == "accepted" else []
-    if isinstance(edit, UpdateRelation):
-        changed = edit.before.status != "accepted"
-        return [edit.after] if edit.after.status == "accepted" and changed else []
-    if isinstance(edit, EditGroup):
-        return [relation for part in edit.edits for relation in accepted_relations(part)]
-    return []
+    accepted = []
+    for leaf in leaves(edit):
+        if isinstance(leaf, AddRelation) and leaf.relation.status == "accepted":
+            accepted.append(leaf.relation)
+        elif (
+            isinstance(leaf, UpdateRelation)
+            and leaf.after.status == "accepted"
+            and leaf.before.status != "accepted"
+        ):
+            accepted.append(leaf.after)
+    return accepted
 
 
 def with_ends_accepted(edit: Edit, spans: Mapping[str, Span]) -> Edit:
@@ -453,7 +463,11 @@ def with_ends_accepted(edit: Edit, spans: Mapping[str, Span]) -> Edit:
     relations = accepted_relations(edit)
     if not relations:
         return edit
-    changed = {span.id for span in _touched_spans(edit)}  # the edit decides them itself
+    changed = {  # the edit decides them itself
+        leaf.span.id if isinstance(leaf, AddSpan | RemoveSpan) else leaf.before.id
+        for leaf in leaves(edit)
+        if isinstance(leaf, AddSpan | RemoveSpan | UpdateSpan)
+    }
     pending = {
         end: spans[end]
         for relation in relations
@@ -470,25 +484,15 @@ def with_ends_accepted(edit: Edit, spans: Mapping[str, Span]) -> Edit:
 def items_left(edit: Edit) -> list[str]:
     """The ids of the spans and relations ``edit`` adds or changes, in its order (what an
     undo or redo shows selected)."""
-    if isinstance(edit, AddSpan):
-        return [edit.span.id]
-    if isinstance(edit, AddRelation):
-        return [edit.relation.id]
-    if isinstance(edit, UpdateSpan | UpdateRelation):
-        return [edit.after.id]
-    if isinstance(edit, EditGroup):
-        return [item for part in edit.edits for item in items_left(part)]
-    return []
-
-
-def _touched_spans(edit: Edit) -> list[Span]:
-    if isinstance(edit, AddSpan | RemoveSpan):
-        return [edit.span]
-    if isinstance(edit, UpdateSpan):
-        return [edit.before]
-    if isinstance(edit, EditGroup):
-        return [span for part in edit.edits for span in _touched_spans(part)]
-    return []
+    items = []
+    for leaf in leaves(edit):
+        if isinstance(leaf, AddSpan):
+            items.append(leaf.span.id)
+        elif isinstance(leaf, AddRelation):
+            items.append(leaf.relation.id)
+        elif isinstance(leaf, UpdateSpan | UpdateRelation):
+            items.append(leaf.after.id)
+    return items
 
 
 WORK_NOT_STARTED: tuple[DocumentStatus, ...] = ("new", "suggested")
@@ -497,23 +501,15 @@ WORK_NOT_STARTED: tuple[DocumentStatus, ...] = ("new", "suggested")
 def with_work_started(edit: Edit, status: DocumentStatus) -> Edit:
     """``edit`` and, on a document still ``new`` or ``suggested``, the move to
     ``in_progress``, as one undo step: the first edit starts the work on a document."""
-    if status not in WORK_NOT_STARTED or _sets_status(edit):
+    if status not in WORK_NOT_STARTED or status_changes(edit):
         return edit
     started = SetDocumentStatus(document=edit.doc_id, before=status, after="in_progress")
     return EditGroup(edits=(edit, started), label=edit.description)
 
 
-def _sets_status(edit: Edit) -> bool:
-    if isinstance(edit, EditGroup):
-        return any(_sets_status(part) for part in edit.edits)
-    return isinstance(edit, SetDocumentStatus)
-
-
 def status_changes(edit: Edit) -> list[SetDocumentStatus]:
     """The document status changes inside ``edit`` (for announcing them)."""
-    if isinstance(edit, EditGroup):
-        return [change for part in edit.edits for change in status_changes(part)]
-    return [edit] if isinstance(edit, SetDocumentStatus) else []
+    return [leaf for leaf in leaves(edit) if isinstance(leaf, SetDocumentStatus)]
 
 
 def conflicting_suggestions(spans: Iterable[Span]) -> list[Span]:

@@ -54,7 +54,7 @@ def mark_done(
             continue
         planned.append(edit)
         report.marked.append(doc_id)
-        for change in _flatten(edit):
+        for change in edits.leaves(edit):
             if isinstance(change, edits.UpdateSpan | edits.UpdateRelation):
                 report.accepted += change.after.status == "accepted"
                 report.rejected += change.after.status == "rejected"
@@ -71,12 +71,6 @@ def mark_done(
         for edit in planned:
             project.apply(edit)  # a person's decision: logged with the annotator's name
     return report
-
-
-def _flatten(edit: edits.Edit) -> list[edits.Edit]:
-    if isinstance(edit, edits.EditGroup):
-        return [part for inner in edit.edits for part in _flatten(inner)]
-    return [edit]
 
 
 def mark_done_in_file(
