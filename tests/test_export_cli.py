@@ -196,6 +196,8 @@ def test_output_dash_into_a_pipe_closed_early_is_no_error(tmp_path: Path) -> Non
     errors = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0, errors
     assert "Traceback" not in errors and "Broken pipe" not in errors
+    with Project.open(path) as project:  # the reader took 100 bytes: no export to log
+        assert [e for e in project.edit_log() if e["kind"] == "export"] == []
 
 
 @pytest.mark.parametrize(
@@ -220,3 +222,5 @@ def test_output_dash_to_a_closed_or_full_standard_output_is_one_line(
     errors = result.stderr.decode()
     assert result.returncode == 1, errors
     assert errors.startswith(expected) and "Traceback" not in errors
+    with Project.open(corpus) as project:  # nothing reached the reader: no export to log
+        assert [e for e in project.edit_log() if e["kind"] == "export"] == []

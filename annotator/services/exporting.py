@@ -175,6 +175,7 @@ def export_project(
     processes: int = 1,
     second_processes: SecondProcesses | None = None,
     logged_as: str | None = None,
+    delivered: Callable[[], None] | None = None,
 ) -> ExportReport:
     """Write the selected documents of ``project`` as ``format`` to ``output``.
 
@@ -191,7 +192,9 @@ def export_project(
     process; only for a caller that holds the project's writer lock and writes nothing
     meanwhile (``export_halves``). The missing tokens are then made, and committed, before
     the export reads the project. ``second_processes`` may hold one started ahead.
-    ``logged_as`` names the output in the edit log instead of ``output`` (``export_to_stream``).
+    ``logged_as`` names the output in the edit log instead of ``output``, and ``delivered``
+    passes the written file on before the export is logged (``export_to_stream``): when it
+    raises, the export is not in the edit log.
     """
     options = export_options(
         format=format,
@@ -224,7 +227,9 @@ def export_project(
         raise ExportError(
             f"{output}: cannot write the export ({error.strerror or error})"
         ) from None
-    if logged_as is not None:  # the file was a stage on the way (``export_to_stream``)
+    if delivered is not None:  # the file was a stage on the way (``export_to_stream``)
+        delivered()
+    if logged_as is not None:
         report.rename_files(dict.fromkeys(report.files, logged_as))
     _log_export(project, options, report, logged_as or str(output))
     return report
@@ -379,7 +384,8 @@ def export_to_stream(path: Path, stream: BinaryIO, **options: Any) -> ExportRepo
     """Export the project file ``path`` in a one-file format and copy the file to ``stream``
     (``annotator export --output -``: standard output, for a pipe). It is written to a
     temporary file first, so a failed export writes nothing to the stream; the report names
-    the file ``STANDARD_OUTPUT``, and so does the edit log."""
+    the file ``STANDARD_OUTPUT``, and so does the edit log, once the stream took it whole (a
+    reader that stopped early, ``| head``, or a full disk: no export logged)."""
     checked = export_options(**{"output": Path("-"), **options})
     if checked.effective_split is not None or not WRITERS[checked.format].suffix:
         why = "--split" if checked.split else f"{checked.format} export"
@@ -389,19 +395,22 @@ def export_to_stream(path: Path, stream: BinaryIO, **options: Any) -> ExportRepo
         )
     with tempfile.TemporaryDirectory(prefix="annotator-export-") as folder:
         target = Path(folder) / f"export{WRITERS[checked.format].suffix}"
-        report = export_project_file(
-            path, **{**options, "output": target, "logged_as": STANDARD_OUTPUT}
+
+        def deliver() -> None:
+            try:
+                with target.open("rb") as handle:
+                    shutil.copyfileobj(handle, stream)
+                stream.flush()
+            except BrokenPipeError:
+                raise  # the reader stopped (| head): the caller's to end quietly
+            except (OSError, ValueError) as error:  # a full disk, a stream closed
+                why = error.strerror if isinstance(error, OSError) and error.strerror else error
+                raise ExportError(f"standard output: cannot write the export ({why})") from None
+
+        return export_project_file(
+            path,
+            **{**options, "output": target, "logged_as": STANDARD_OUTPUT, "delivered": deliver},
         )
-        try:
-            with target.open("rb") as handle:
-                shutil.copyfileobj(handle, stream)
-            stream.flush()
-        except BrokenPipeError:
-            raise  # the reader stopped (| head): the caller's to end quietly
-        except (OSError, ValueError) as error:  # a full disk, a stream closed
-            why = error.strerror if isinstance(error, OSError) and error.strerror else error
-            raise ExportError(f"standard output: cannot write the export ({why})") from None
-    return report
 
 
 __all__ = [
