@@ -481,9 +481,11 @@ def with_ends_accepted(edit: Edit, spans: Mapping[str, Span]) -> Edit:
     )
 
 
-def items_left(edit: Edit) -> list[str]:
+def items_left(edit: Edit, undoing: bool = False) -> list[str]:
     """The ids of the spans and relations ``edit`` adds or changes, in its order (what an
-    undo or redo shows selected)."""
+    undo or redo shows selected). ``undoing``: ``edit`` is the inverse of an undo step, and
+    the ids come in the step's order, so the first is what the step was about (a relation
+    accepted with its ends: the relation, not an end)."""
     items = []
     for leaf in leaves(edit):
         if isinstance(leaf, AddSpan):
@@ -492,7 +494,7 @@ def items_left(edit: Edit) -> list[str]:
             items.append(leaf.relation.id)
         elif isinstance(leaf, UpdateSpan | UpdateRelation):
             items.append(leaf.after.id)
-    return items
+    return items[::-1] if undoing else items
 
 
 WORK_NOT_STARTED: tuple[DocumentStatus, ...] = ("new", "suggested")

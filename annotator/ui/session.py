@@ -48,16 +48,16 @@ class EditCommand(QUndoCommand):
             self._applied = False
             return
         self._session.reveal(self._edit, "Redid")
-        self._apply_or_drop(self._edit)
+        self._apply_or_drop(self._edit, undoing=False)
 
     def undo(self) -> None:
         self._session.reveal(self._edit, "Undid")
-        self._apply_or_drop(self._edit.inverse())
+        self._apply_or_drop(self._edit.inverse(), undoing=True)
 
-    def _apply_or_drop(self, edit: Edit) -> None:
+    def _apply_or_drop(self, edit: Edit, undoing: bool) -> None:
         """A step that no longer fits the project (its span changed meanwhile) is reported and
         made obsolete, so the stack drops it instead of getting out of step with the store."""
-        if not self._session._apply(edit, replayed=True):
+        if not self._session._apply(edit, replayed=True, undoing=undoing):
             self.setObsolete(True)
 
 
@@ -70,7 +70,8 @@ class ProjectSession(QObject):
     schema_changed = Signal()
     edit_failed = Signal(str)  # one-line message for the status bar
     noted = Signal(str)  # a one-line message for the status bar that is not a failure
-    edit_replayed = Signal(object)  # an undo or redo's edit, just committed (then announced)
+    # an undo or redo's edit, just committed (then announced), and whether it undoes a step
+    edit_replayed = Signal(object, bool)
     order_changed = Signal(bool)  # the document list's order: True for "Sample first"
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
@@ -189,7 +190,7 @@ class ProjectSession(QObject):
         self.undo_stack.push(EditCommand(self, edit))
         return True
 
-    def _apply(self, edit: Edit, replayed: bool = False) -> bool:
+    def _apply(self, edit: Edit, replayed: bool = False, undoing: bool = False) -> bool:
         """``False`` (reported with ``edit_failed``, nothing changed) when the edit is refused
         or the database stays busy past its timeout (another writer holds it). An undo or
         redo (``replayed``) is announced with its edit first, so that the view applies it to
@@ -203,7 +204,7 @@ class ProjectSession(QObject):
             self.edit_failed.emit(f"{self.project.path}: {error}; edit not saved")
             return False
         if replayed:
-            self.edit_replayed.emit(edit)
+            self.edit_replayed.emit(edit, undoing)
         self.annotations_changed.emit(edit.doc_id)
         for change in status_changes(edit):
             self.document_status_changed.emit(change.document, change.after)

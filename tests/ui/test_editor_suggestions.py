@@ -118,6 +118,10 @@ def test_accepting_a_relation_accepts_its_pending_ends_in_one_undo_step(
     editor.session.undo_stack.undo()
     assert [r.status for r in editor.relations()] == ["suggested"]
     assert _statuses(editor) == ["suggested"] * 3
+    # the undo selects what it took back, the relation (it selected one of its ends)
+    assert editor.view.selected().id == relation.id
+    editor.session.undo_stack.redo()
+    assert editor.view.selected().id == relation.id
 
 
 @pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_WARNINGS)

@@ -83,7 +83,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._relation_blocks_for: list[Relation] | None = None
         self._relation_block_of: dict[str, tuple[int, int, int, int]] = {}
         self._own_edit: edits.Edit | None = None  # being pushed by this view
-        self._replayed: edits.Edit | None = None  # an undo or redo being applied
+        self._replayed: tuple[edits.Edit, bool] | None = None  # an undo or redo; undoing?
         self._propagated: tuple[Span, ...] | None = None  # just stored here by propagation
         self._layout: DocumentLayout | None = None
         self._anchor: int | None = None  # the offset set_scroll_position keeps in view
@@ -329,12 +329,12 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
     def _on_document_opened(self, doc_id: int) -> None:
         self._load_document(doc_id)
 
-    def _on_edit_replayed(self, edit: edits.Edit) -> None:
+    def _on_edit_replayed(self, edit: edits.Edit, undoing: bool) -> None:
         """An undo or redo of this document: applied to the view's copy like its own edits
         (reading 10,000 spans back took 150 ms a key)."""
         if edit.doc_id == self._doc_id:
             self._own_edit = edit
-            self._replayed = edit
+            self._replayed = (edit, undoing)
 
     def _on_annotations_changed(self, doc_id: int) -> None:
         if doc_id != self._doc_id:
@@ -356,7 +356,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
                 self._leave_pick_mode()
         if replayed is not None:  # an undo shows what it brought back (a deleted span)
             shown = next(
-                (i for i in edits.items_left(replayed) if self._index.item(i) is not None), None
+                (i for i in edits.items_left(*replayed) if self._index.item(i) is not None), None
             )
             if shown is not None:
                 self._selected_id = shown
