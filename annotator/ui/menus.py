@@ -16,6 +16,7 @@ from annotator.ui.icons import icon
 from annotator.ui.plain_text import tooltip
 from annotator.ui.review import ReviewActions
 from annotator.ui.schema_editor import SchemaEditor
+from annotator.ui.session import REDO_KEYS, UNDO_KEYS
 from annotator.wording import counted
 
 if TYPE_CHECKING:
@@ -64,9 +65,9 @@ class WindowActions:
 
         edit_menu = self._menu(bar.addMenu("&Edit"))
         undo = session.undo_stack.createUndoAction(window, "&Undo")
-        undo.setShortcuts([QKeySequence("Ctrl+Z")])
+        undo.setShortcuts([QKeySequence(key) for key in UNDO_KEYS])
         redo = session.undo_stack.createRedoAction(window, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        redo.setShortcuts([QKeySequence(key) for key in REDO_KEYS])
         for name, action in (("undo", undo), ("redo", redo)):
             action.setObjectName(f"action-{name}")
             edit_menu.addAction(action)

@@ -32,6 +32,9 @@ from annotator.store import Project
 from annotator.store.listing import neighbour_document
 from annotator.store.pool import neighbour_by_priority
 
+UNDO_KEYS = ("Ctrl+Z",)
+REDO_KEYS = ("Ctrl+Shift+Z", "Ctrl+Y")
+
 
 class EditCommand(QUndoCommand):
     """A core edit as an undo step, pushed after it was applied once (so a refused edit never
@@ -95,11 +98,13 @@ class ProjectSession(QObject):
             self.order_changed.emit(value)
 
     def reveal(self, edit: Edit, verb: str) -> None:
-        """Before an undo or redo of an edit in another document, open that document and say
-        so: done out of sight, it changed work the annotator could not see, and a second
-        Ctrl+Z, pressed because the first seemed to do nothing, unwound more."""
+        """Before an undo or redo, say what it does; of an edit in another document, open
+        that document first and name it: done out of sight, it changed work the annotator
+        could not see, and a second Ctrl+Z, pressed because the first seemed to do nothing,
+        unwound more."""
         doc_id = edit.doc_id
         if doc_id == self.current_doc_id:
+            self.noted.emit(f"{verb} {edit.description}")
             return
         try:
             self.project.document_status(doc_id)

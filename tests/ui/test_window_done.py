@@ -15,6 +15,8 @@ from window_support import (
 
 from annotator.store import Project
 
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_WINDOW_WARNINGS)
 
 
@@ -123,3 +125,23 @@ def test_undo_in_another_document_opens_it_and_says_so(qtbot, launcher, project_
         "Undid reject the rest and mark document done in document 1"
     )
     assert _state(path) == ({1: "new", 2: "new"}, ["accepted", "suggested"], "ask")
+
+
+def test_undo_and_redo_say_what_they_did_and_when_there_is_nothing(
+    qtbot, launcher, project_file
+) -> None:
+    """An undo in the open document said nothing (a message left by an earlier undo in
+    another document stayed up, naming the wrong step), and Ctrl+Z with nothing to undo was
+    silent: the annotator could not tell a key that did nothing from a key not taken."""
+    window = open_window(qtbot, launcher, project_file(2))
+    focus_window(qtbot, window)
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL)
+    assert window.statusBar().currentMessage() == "Nothing to undo"
+    window.view.select(window.session.project.spans(1, "suggested")[0].id)
+    qtbot.keyClick(window.view, Qt.Key.Key_A)
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL)
+    assert window.statusBar().currentMessage() == "Undid accept suggestion"
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert window.statusBar().currentMessage() == "Redid accept suggestion"
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert window.statusBar().currentMessage() == "Nothing to redo"

@@ -10,13 +10,14 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence
 
 from annotator import edits
 from annotator.model import EntityLabel, Relation, RelationLabel, Span
 from annotator.ui.editor import gestures
 from annotator.ui.editor.banner import PICK_CHILD_TEXT, ModeBanner
 from annotator.ui.editor.label_menu import open_label_menu
+from annotator.ui.session import REDO_KEYS, UNDO_KEYS
 from annotator.wording import counted
 
 
@@ -33,6 +34,9 @@ class EditingInteraction:
     # -- keyboard ----------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._said_nothing_to_replay(event):
+            event.accept()
+            return
         text = event.text()
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if text and modifiers in (
@@ -45,6 +49,19 @@ class EditingInteraction:
                 event.accept()
                 return
         super().keyPressEvent(event)
+
+    def _said_nothing_to_replay(self, event: QKeyEvent) -> bool:
+        """Ctrl+Z (or Ctrl+Shift+Z, Ctrl+Y) reaches the view only while its menu action is
+        off, with nothing to undo (redo): say so, rather than let the key pass unnoticed."""
+        pressed = QKeySequence(event.keyCombination())
+        stack = self.session.undo_stack
+        if not stack.canUndo() and pressed in map(QKeySequence, UNDO_KEYS):
+            self.session.noted.emit("Nothing to undo")
+            return True
+        if not stack.canRedo() and pressed in map(QKeySequence, REDO_KEYS):
+            self.session.noted.emit("Nothing to redo")
+            return True
+        return False
 
     def _label_for_key(self, key: str) -> str | None:
         schema = self.session.project.schema
