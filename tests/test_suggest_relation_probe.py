@@ -13,7 +13,8 @@ from suggest_helpers import add_texts, described_relations
 from annotator.model import Span, default_schema
 from annotator.services.suggesting import SuggestOptions, run_suggestions
 from annotator.store import Project
-from annotator.suggest.relations import RelationSuggester, default_rules_file, read_rule_file
+from annotator.suggest.relations import RelationSuggester, read_rule_file
+from annotator.suggest.shipped import default_rules_file
 
 
 @pytest.fixture(scope="module")

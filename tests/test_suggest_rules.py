@@ -13,8 +13,9 @@ from annotator.model import LabelSchema, default_schema
 from annotator.model.settings import DEFAULT_LABEL_MAP
 from annotator.suggest.patterns import read_pattern_file
 from annotator.suggest.pipelines import load_pipeline
-from annotator.suggest.relations import default_rules_file, read_rule_file
+from annotator.suggest.relations import read_rule_file
 from annotator.suggest.results import DocumentInput
+from annotator.suggest.shipped import default_rules_file
 from annotator.suggest.suggester import Suggester
 
 

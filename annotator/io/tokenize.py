@@ -38,6 +38,18 @@ def _sentencizer() -> Sentencizer:
 _LOADING = threading.Lock()
 
 
+def import_spacy() -> None:
+    """Import spaCy in this thread, one thread at a time (the lock ``blank`` loads under).
+
+    Two threads importing spaCy for the first time at once break the import: Python's import
+    locks find a deadlock between its modules and hand one thread a module half made
+    ("cannot import name 'get_string_id' from partially initialized module 'spacy.strings'").
+    The window's workers that may import spaCy call this first; once done, it costs nothing.
+    """
+    with _LOADING:
+        import spacy  # noqa: F401
+
+
 def blank(lang: str) -> Language:
     """One blank pipeline per language for the whole process. Loading one takes seconds for
     French (its tokenizer exceptions), and the window's background pass and a document opened

@@ -285,7 +285,7 @@ def plan_suggestions(
     patterns = options.patterns if options.patterns is not None else settings.patterns
     rules: list[Path | Traversable] = []
     if options.default_rules:
-        from annotator.suggest.relations import default_rules_file
+        from annotator.suggest.shipped import default_rules_file
 
         shipped = default_rules_file(settings.lang)
         if shipped is not None:

@@ -72,6 +72,14 @@ def _made(project: Project, doc_ids: Sequence[int]) -> list[TokenRow]:
     ]
 
 
+def import_spacy() -> None:
+    """Import spaCy, one thread at a time (``io.tokenize.import_spacy``): what each of the
+    window's workers that may import it does first."""
+    from annotator.io import tokenize
+
+    tokenize.import_spacy()
+
+
 def load_tokenizer(lang: str) -> None:
     """Load the project's tokenizer now (the window does it in the background as a project
     opens), so that tokenizing the first document opened takes milliseconds, not seconds."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -53,12 +52,6 @@ class RelationRule:
     @property
     def origin(self) -> str:
         return f"rule:{self.id}"
-
-
-def default_rules_file(lang: str) -> Traversable | None:
-    """The rules shipped for a language (``resources/rules/<lang>_news.json``), if any."""
-    candidate = resources.files("annotator.resources").joinpath("rules", f"{lang}_news.json")
-    return candidate if candidate.is_file() else None
 
 
 def read_rule_file(path: str | Path | Traversable) -> list[RelationRule]:

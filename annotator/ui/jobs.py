@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from annotator.errors import AnnotatorError
+from annotator.services import tokenizing
 from annotator.suggest.results import Tally
 from annotator.ui.dialogs import ExportDialog, ImportChoice, ImportDialog, SuggestDialog
 from annotator.ui.plain_text import message_box, warn
@@ -50,8 +51,16 @@ def _can_write(window: MainWindow, refusal: str) -> bool:
 
 
 def _start(window: MainWindow, title: str, work: Any, on_result: Any, writes: bool = False) -> None:
+    """Run ``work`` in the background. Each of these jobs may import spaCy (a reader or
+    writer, a model, the trainer): it does first, one thread at a time
+    (``tokenizing.import_spacy``), never beside the window's tokenizer thread importing it."""
+
+    def after_spacy(context: TaskContext) -> Any:
+        tokenizing.import_spacy()
+        return work(context)
+
     try:
-        task = window.tasks.run(title, work, writes=writes)
+        task = window.tasks.run(title, after_spacy, writes=writes)
     except AnnotatorError as error:
         window.show_message(str(error))
         return

@@ -10,6 +10,7 @@ from annotator.model import Relation
 from annotator.store import Project
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
@@ -185,6 +186,27 @@ def test_a_key_that_changes_nothing_says_why(editor: Editor, qtbot) -> None:
         "Accepted 4 suggestions; Ctrl+Z takes them all back",
         "Nothing left to accept in this document",
         "Already accepted",
+    ]
+
+
+def test_space_or_moving_an_edge_that_cannot_act_says_why(editor: Editor) -> None:
+    """Space and Shift+Right with nothing selected, and an edge that could move no further,
+    did nothing and said nothing."""
+    said: list[str] = []
+    editor.session.noted.connect(said.append)
+    editor.view.select(None)
+    editor.key(Qt.Key.Key_Space)
+    editor.key(Qt.Key.Key_Right, SHIFT)
+    editor.click_offset(2)  # Brad Smith, at the start of the text
+    editor.key(Qt.Key.Key_Left, CTRL | SHIFT)  # its start one token left
+    editor.key(Qt.Key.Key_Left, SHIFT)  # its end one token left: Brad
+    editor.key(Qt.Key.Key_Left, SHIFT)
+    assert (editor.spans()[0].start, editor.spans()[0].end) == (0, 4)
+    assert said == [
+        "Nothing is selected: Tab selects the next suggestion",
+        "Nothing is selected: Tab selects the next suggestion",
+        "Already at the start of the text",
+        "A span keeps at least one token",
     ]
 
 

@@ -251,9 +251,14 @@ class EditingInteraction:
         elif self._text_selection is not None:
             current = self._text_selection
         else:
+            self._say_why_nothing(None, "")
             return
         moved = gestures.moved_range(*current, edge, step, self._tokens)
         if moved is None:
+            if (edge == "end") != (step > 0):  # shrinking
+                self.session.noted.emit("A span keeps at least one token")
+            else:
+                self.session.noted.emit(f"Already at the {edge} of the text")
             return
         if isinstance(item, Span):
             self._push(edits.resize_span(item, *moved))
@@ -362,6 +367,7 @@ class EditingInteraction:
             start = item.start if isinstance(item, Span) else self._text_selection[0]  # type: ignore[index]
             at = self.viewport().mapToGlobal(self.point_for_offset(start))
         else:
+            self._say_why_nothing(None, "")
             return
         if labels:
             self._show_label_menu("Label", labels, self.apply_label, at)
