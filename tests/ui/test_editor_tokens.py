@@ -22,7 +22,7 @@ def doc() -> spacy.tokens.Doc:
 
 @pytest.fixture(scope="module")
 def index(doc: spacy.tokens.Doc) -> TokenIndex:
-    return TokenIndex(tuple((t.idx, t.idx + len(t)) for t in doc), len(TEXT))
+    return TokenIndex(tuple((t.idx, t.idx + len(t)) for t in doc), TEXT)
 
 
 def test_snapping_matches_spacy_char_span_expand(doc, index: TokenIndex) -> None:
@@ -58,8 +58,27 @@ def test_moving_span_edges_by_one_token(index: TokenIndex) -> None:
     assert moved_range(brad, smith_end, "start", -1, index) == (de, smith_end)
 
 
+def test_stepping_snapping_and_edges_skip_whitespace_tokens() -> None:
+    """Right walked onto the paragraph break of "Article 0.\n\nMicrosoft", a label key made
+    an entity of it, and Shift+Right grew "0." into "0.\n\n": the export trained both."""
+    text = "Article 0.\n\nMicrosoft  a dit."
+    doc = spacy.blank("fr")(text)
+    assert [t.text for t in doc if t.is_space] == ["\n\n", " "]  # spaCy's whitespace tokens
+    index = TokenIndex(tuple((t.idx, t.idx + len(t)) for t in doc), text)
+    dot = text.index(".")
+    microsoft = (text.index("Microsoft"), text.index("Microsoft") + len("Microsoft"))
+    assert index.token_at(dot + 1) == microsoft  # Right after "."
+    assert index.token_before(microsoft[0]) == (dot, dot + 1)  # Left from Microsoft
+    zero = text.index("0")
+    assert moved_range(zero, dot + 1, "end", +1, index) == (zero, microsoft[1])
+    assert moved_range(*microsoft, "start", -1, index) == (dot, microsoft[1])
+    assert index.snap(dot + 1, microsoft[0]) is None  # a drag over the break alone
+    assert index.snap(microsoft[0], microsoft[1] + 2) == microsoft  # and the spaces after
+    assert index.aligned(dot + 1, microsoft[0])  # still a token, as the store says
+
+
 def test_without_tokens_the_view_works_in_characters() -> None:
-    index = TokenIndex((), 10)
+    index = TokenIndex((), "0123456789")
     assert index.snap(2, 5) == (2, 5)
     assert index.aligned(2, 5)
     assert moved_range(2, 5, "end", +1, index) == (2, 6)

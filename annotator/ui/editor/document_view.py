@@ -74,7 +74,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         self._style = ViewStyle(session.project.schema, self.font())
         self._doc_id: int | None = None
         self._text = ""
-        self._token_index = TokenIndex((), 0)
+        self._token_index = TokenIndex((), "")
         self._tokens_missing = False  # the worker is making the open document's tokens
         self._tokens_started = False
         self._index = AnnotationIndex()
@@ -427,7 +427,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         had_selection = self._selected_id is not None
         self._doc_id = doc_id
         self._text = document.text
-        self._token_index = TokenIndex(document.tokens, len(document.text))
+        self._token_index = TokenIndex(document.tokens, document.text)
         self._tokens_missing = missing
         self._tokens_started = False
         if missing:  # after the text's first paint (spaCy's tokenizer holds the GIL while it
@@ -492,7 +492,7 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
         except AnnotatorError as error:
             self.session.edit_failed.emit(str(error))
             return
-        self._token_index = TokenIndex(tokens, len(self._text))
+        self._token_index = TokenIndex(tokens, self._text)
         self._index = self._read_annotations(doc_id)
         self._arcs = []
         self.viewport().update()

@@ -13,27 +13,36 @@ from annotator.model.document import TokenOffsets
 
 
 class TokenIndex:
-    """Sorted token starts and ends; a document without tokens snaps to characters."""
+    """Sorted token starts and ends; a document without tokens snaps to characters.
 
-    def __init__(self, tokens: TokenOffsets, text_length: int) -> None:
-        self.starts = [start for start, _ in tokens]
-        self.ends = [end for _, end in tokens]
-        self.text_length = text_length
+    Snapping, stepping and moving edges skip spaCy's whitespace tokens (a line break, extra
+    spaces): ``Right`` walked onto a paragraph break, a label key then made an entity of it,
+    and the export trained it. ``aligned`` still counts them, as the store does."""
+
+    def __init__(self, tokens: TokenOffsets, text: str) -> None:
+        self._all_starts = [start for start, _ in tokens]
+        self._all_ends = [end for _, end in tokens]
+        # a whitespace token is whitespace from its first character; no other token starts so
+        words = [(start, end) for start, end in tokens if not text[start : start + 1].isspace()]
+        self.starts = [start for start, _ in words]
+        self.ends = [end for _, end in words]
+        self.text_length = len(text)
 
     @property
     def empty(self) -> bool:
-        return not self.starts
+        return not self._all_starts
 
     def aligned(self, start: int, end: int) -> bool:
         """Whether ``[start, end)`` is on token boundaries, as the store flags spans."""
         if self.empty:
             return True
-        first, last = bisect_left(self.starts, start), bisect_left(self.ends, end)
+        starts, ends = self._all_starts, self._all_ends
+        first, last = bisect_left(starts, start), bisect_left(ends, end)
         return (
-            first < len(self.starts)
-            and self.starts[first] == start
-            and last < len(self.ends)
-            and self.ends[last] == end
+            first < len(starts)
+            and starts[first] == start
+            and last < len(ends)
+            and ends[last] == end
         )
 
     def snap(self, start: int, end: int) -> tuple[int, int] | None:
