@@ -242,20 +242,7 @@ class Project:
     def open(cls, path: str | Path, read_only: bool = False) -> Project:
         """Open an existing project; upgrades an older file unless ``read_only``."""
         path = Path(path)
-        if path.is_dir():
-            raise _folder_not_project(path)
-        if not path.is_file():
-            raise ProjectError(f"{path}: no such project file")
-        if path.stat().st_size == 0:
-            raise NotAProjectError(f"{path}: the file is empty, not an annotator project")
-        if not os.access(path, os.R_OK):  # SQLite would say "unable to open database file"
-            raise ProjectError(f"{path}: you cannot read this project file (permission denied)")
-        with path.open("rb") as handle:
-            if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:  # not "damaged": another file
-                raise NotAProjectError(
-                    f"{path}: not an annotator project (not an SQLite file); a project is the "
-                    "file annotator new or annotator import made, e.g. corpus.annotator"
-                )
+        cls.check_file(path)
         project = cls._connect(path, read_only)
         try:
             project._check_is_project()
@@ -272,6 +259,25 @@ class Project:
             project.close()
             raise
         return project
+
+    @staticmethod
+    def check_file(path: Path) -> None:
+        """What can be said of ``path`` without opening it: there, a readable file, and an
+        SQLite one (``annotator PATH`` says so before it looks for a screen)."""
+        if path.is_dir():
+            raise _folder_not_project(path)
+        if not path.is_file():
+            raise ProjectError(f"{path}: no such project file")
+        if path.stat().st_size == 0:
+            raise NotAProjectError(f"{path}: the file is empty, not an annotator project")
+        if not os.access(path, os.R_OK):  # SQLite would say "unable to open database file"
+            raise ProjectError(f"{path}: you cannot read this project file (permission denied)")
+        with path.open("rb") as handle:
+            if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:  # not "damaged": another file
+                raise NotAProjectError(
+                    f"{path}: not an annotator project (not an SQLite file); a project is the "
+                    "file annotator new or annotator import made, e.g. corpus.annotator"
+                )
 
     def worker_connection(self, read_only: bool = False) -> Project:
         """A second connection to this project for a background thread of the same process.

@@ -19,6 +19,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication
 
 from annotator.errors import AnnotatorError
+from annotator.store import Project
 from annotator.ui.background_pass import wait_for_detached
 from annotator.ui.collector import MainThreadCollector
 from annotator.ui.icons import icon
@@ -100,7 +101,12 @@ def require_display() -> None:
 def run_gui(path: Path | None, read_only: bool = False) -> int:
     """``annotator [PATH]``: the window on PATH, on the last project, or the welcome screen."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    require_display()
+    try:
+        require_display()
+    except AnnotatorError:
+        if path is not None:  # a wrong path is named first: no screen would show it
+            Project.check_file(path)
+        raise
     app = make_application()
     collector = MainThreadCollector(app)  # never a Qt object deleted by a worker thread
     launcher = Launcher()
