@@ -206,7 +206,7 @@ def test_the_relation_mode_banner_hides_no_text(editor: Editor, spans: list[Span
     editor.key(Qt.Key.Key_R)
     banner = view.findChild(QLabel, "editor.mode_banner")
     assert banner is not None and banner.isVisible()
-    assert "pick the child" in banner.text()
+    assert "Enter takes the marked child span" in banner.text()
     head = view.viewport().mapTo(view, view.point_for_offset(2))
     assert not banner.geometry().contains(head)
     assert head.y() >= first_line.y()  # the text moved down, below the banner

@@ -5,7 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel
 
-PICK_CHILD_TEXT = "New relation: pick the child span (Tab, Enter or click; Esc cancels)"
+PICK_CHILD_TEXT = (
+    "New relation: Enter takes the marked child span, Tab marks the next one, a click any; "
+    "Esc cancels"
+)
 
 
 class ModeBanner(QLabel):
