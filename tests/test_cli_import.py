@@ -200,3 +200,20 @@ def test_an_import_that_brings_no_document_makes_no_project(tmp_path: Path) -> N
         f"{project} was not made"
     )
     assert not project.exists()
+
+
+def test_files_decoded_from_another_encoding_are_named(tmp_path: Path) -> None:
+    """The line said "1 document were not UTF-8 and were decoded as cp1252", naming no file,
+    so the user could not tell which file to check."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = "Le président de la Société générale est arrivé à Orléans hier soir.\n"
+    (folder / "latin.txt").write_bytes(text.encode("cp1252") * 3)
+    (folder / "utf8.txt").write_text("Une autre dépêche, en UTF-8.\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(tmp_path / "p.annotator"), str(folder)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if "decoded as" in line]
+    assert lines == [
+        f"1 file was not UTF-8 and was decoded as cp1252 (a guess: check it): "
+        f"{folder / 'latin.txt'}"
+    ]

@@ -246,12 +246,14 @@ def _print_report(report: ImportReport) -> None:
         else:
             shown = ", ".join(f"{head} -> {child}" for head, child in pairs)
         console.print(f"relation label {label} {verb}: {shown}", highlight=False)
-    for encoding, count in sorted(report.encodings.items()):
+    for encoding, files in sorted(report.encodings.items()):
+        one = len(files) == 1
         console.print(
-            f"[yellow]{counted(count, 'document')} were not UTF-8 and were decoded as "
-            f"{encoding}[/] "
-            "(detected; check them)",
+            f"[yellow]{counted(len(files), 'file')} {'was' if one else 'were'} not UTF-8 and "
+            f"{'was' if one else 'were'} decoded as {encoding}[/] "
+            f"(a guess: check {'it' if one else 'them'}): {', '.join(files)}",
             highlight=False,
+            soft_wrap=True,
         )
     for note in report.notes:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)

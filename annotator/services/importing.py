@@ -95,7 +95,7 @@ class ImportReport:
     labels_added: list[str] = field(default_factory=list)
     relation_labels_added: list[str] = field(default_factory=list)
     relation_pairs_added: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    encodings: dict[str, int] = field(default_factory=dict)  # detected, not UTF-8
+    encodings: dict[str, list[str]] = field(default_factory=dict)  # detected -> files
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -432,7 +432,11 @@ class _Importer:
             self.notes.setdefault((str(plan.path), note), []).append(pending.where)
         encoding = pending.encoding
         if encoding is not None:
-            self.report.encodings[encoding] = self.report.encodings.get(encoding, 0) + 1
+            inside = pending.meta.get("file")  # a folder's file
+            file = str(plan.path / inside if isinstance(inside, str) else plan.path)
+            files = self.report.encodings.setdefault(encoding, [])
+            if not files or files[-1] != file:  # a file's records come together
+                files.append(file)
         known = self.batch.get(pending.digest)
         if known is not None:
             known.merge(pending)
