@@ -217,3 +217,5 @@ def test_files_decoded_from_another_encoding_are_named(tmp_path: Path) -> None:
         f"1 file was not UTF-8 and was decoded as cp1252 (a guess: check it): "
         f"{folder / 'latin.txt'}"
     ]
+    alone = runner.invoke(app, ["import", str(tmp_path / "q.annotator"), str(folder / "latin.txt")])
+    assert f"(a guess: check it): {folder / 'latin.txt'}\n" in alone.stdout  # not latin.txt twice

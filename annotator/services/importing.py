@@ -432,8 +432,9 @@ class _Importer:
             self.notes.setdefault((str(plan.path), note), []).append(pending.where)
         encoding = pending.encoding
         if encoding is not None:
-            inside = pending.meta.get("file")  # a folder's file
-            file = str(plan.path / inside if isinstance(inside, str) else plan.path)
+            inside = pending.meta.get("file")  # the file, in a folder read as one source
+            folder = isinstance(inside, str) and plan.path.is_dir()
+            file = str(plan.path / inside if folder else plan.path)
             files = self.report.encodings.setdefault(encoding, [])
             if not files or files[-1] != file:  # a file's records come together
                 files.append(file)
