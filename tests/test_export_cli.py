@@ -105,9 +105,9 @@ def test_a_file_where_the_folder_goes_is_one_line(corpus: Path, tmp_path: Path) 
     [
         ("--split", "0.8;0.2", "--split"),
         ("--split", "0.9,0.2", "add up to 1"),
-        ("--status", "finished", "--status"),
-        ("--spans", "some", "--spans"),
-        ("--misaligned", "drop", "--misaligned"),
+        ("--status", "finished", "--status: takes done or all, not 'finished'"),
+        ("--spans", "some", "--spans: takes accepted or all, not 'some'"),
+        ("--misaligned", "drop", "--misaligned: takes expand, contract or skip, not 'drop'"),
     ],
 )
 def test_bad_options_are_one_line(corpus: Path, option: str, value: str, expected: str) -> None:

@@ -16,9 +16,18 @@ def one_line(error: pydantic.ValidationError) -> str:
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"])
-        message = item["msg"].removeprefix("Value error, ")
+        message = reason(item)
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)
+
+
+def reason(item: Any) -> str:
+    """One of pydantic's errors in our words: a choice names the choices and what was given
+    ("takes done or all, not 'maybe'", as the options checked by hand say it)."""
+    if item["type"] == "literal_error":
+        expected = str(item.get("ctx", {}).get("expected", "")).replace("'", "")
+        return f"takes {expected}, not {item['input']!r}"
+    return str(item["msg"]).removeprefix("Value error, ")
 
 
 def parse(model: type[M], data: Any, where: str = "") -> M:

@@ -28,6 +28,7 @@ from annotator.errors import Cancelled, ExportError, ProjectLockedError, Project
 from annotator.io.alignment import MisalignedPolicy
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS, collector_paused
+from annotator.model.parsing import reason
 from annotator.services.export_halves import (
     SecondProcesses,
     in_halves,
@@ -101,7 +102,7 @@ def export_options(**values: Any) -> ExportOptions:
         problems = []
         for item in error.errors():
             name = "--" + ".".join(str(p) for p in item["loc"][:1])
-            problems.append(f"{name}: {item['msg'].removeprefix('Value error, ')}")
+            problems.append(f"{name}: {reason(item)}")
         raise ExportError("; ".join(problems)) from None
 
 
