@@ -9,7 +9,7 @@ import typer
 
 from annotator.cli.app import app, console, reports_errors
 from annotator.cli.document_ids import parse_document_ids
-from annotator.errors import AnnotatorError
+from annotator.errors import AnnotatorError, Cancelled
 from annotator.wording import counted
 
 if TYPE_CHECKING:
@@ -121,9 +121,11 @@ def suggest(
     status = console.status("Loading the pipeline and the rules...")
     status.start()
     task = None
+    stored = [0, 0]  # documents whose suggestions are committed, of how many
 
     def progress(done: int, total: int) -> None:
         nonlocal task
+        stored[:] = done, total
         if task is None:
             status.stop()
             bar.start()
@@ -132,6 +134,12 @@ def suggest(
 
     try:
         report = suggest_project_file(project, options, progress=progress)
+    except KeyboardInterrupt:  # Ctrl+C: what it kept, and how to go on
+        raise Cancelled(
+            f"interrupted after {stored[0]:,} of {counted(stored[1], 'document')}; {project} "
+            "keeps every batch committed (run the command again for the rest: --docs new "
+            "takes the documents never suggested)"
+        ) from None
     finally:
         status.stop()
         if task is not None:
