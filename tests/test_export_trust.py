@@ -357,6 +357,21 @@ def test_the_cli_report_says_per_file_what_is_done_missing_and_left_out(tmp_path
     ) in result.stdout
 
 
+def test_the_prodigy_report_counts_no_missing_tokens(tmp_path: Path) -> None:
+    """Prodigy has no missing tokens, yet its report said "0 tokens missing"."""
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        add_article(project, "done")
+    out = tmp_path / "tasks.jsonl"
+    result = CliRunner().invoke(app, ["export", str(path), "-f", "prodigy", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}: 1 document (1 done), 4 pending suggestions left out" in result.stdout
+
+
 def test_prodigy_names_an_accepted_task_that_leaves_pending_suggestions_out(
     project: Project, tmp_path: Path
 ) -> None:

@@ -220,7 +220,7 @@ def write_prodigy(
     builder = DocBuilder(settings.lang)
     target = part_path(output, part, ".jsonl")
     target.parent.mkdir(parents=True, exist_ok=True)
-    summary = FileSummary()
+    summary = FileSummary(has_missing=False)  # an accepted task's other tokens are not entities
     with target.open("w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER) as handle:
         for item in documents:
             line = _task_json(item, settings, misaligned, report)

@@ -219,6 +219,7 @@ class FileSummary:
     missing_tokens: int = 0  # tokens written as "unknown", neither an entity nor O
     pending_left_out: int = 0  # span and relation suggestions nobody judged, not written
     note: str = ""  # why this file exists, when that is not obvious
+    has_missing: bool = True  # the format can say "unknown" (spaCy); Prodigy cannot
 
     def add(self, other: FileSummary) -> None:
         self.documents += other.documents
@@ -228,9 +229,9 @@ class FileSummary:
         self.note = self.note or other.note  # a part written by another process says it too
 
     def describe(self) -> str:
+        missing = f"{counted(self.missing_tokens, 'token')} missing, " if self.has_missing else ""
         text = (
-            f"{counted(self.documents, 'document')} ({self.done} done), "
-            f"{counted(self.missing_tokens, 'token')} missing, "
+            f"{counted(self.documents, 'document')} ({self.done} done), {missing}"
             f"{counted(self.pending_left_out, 'pending suggestion')} left out"
         )
         return f"{text}; {self.note}" if self.note else text
