@@ -123,10 +123,10 @@ def _print_stats(figures: dict[str, Any]) -> None:
         )
     alignment = f"{spans['misaligned']} not on token boundaries"
     if spans["untokenized_documents"]:
+        untokenized = spans["untokenized_documents"]
         alignment = (
-            f"{alignment}; {counted(spans['untokenized_documents'], 'document')} "
-            "not tokenized yet: "
-            "annotator tokenize counts theirs"
+            f"{alignment}; not known yet for {counted(untokenized, 'document')} whose tokens "
+            "are made when opened or exported, or now by annotator tokenize"
         )
     console.print(f"Spans: {spans['total']} ({alignment})")
     for key in ("by_status", "by_label", "by_origin"):
