@@ -28,7 +28,7 @@ def test_import_creates_the_project_and_prints_the_report(tmp_path: Path) -> Non
     project = tmp_path / "new.annotator"
     result = runner.invoke(app, ["import", str(project), str(folder), "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert f"Created {project}" in result.output
+    assert result.stdout.startswith(f"Created {project}\n")  # no blank line left by a bar
     assert "seeds" in result.output and "text" in result.output
     with Project.open(project, read_only=True) as opened:
         assert opened.settings.lang == "en"

@@ -143,19 +143,25 @@ def _progress_bars(*titles: str) -> Iterator[list[Callable[[int, int | None], No
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,  # piped: no bar, and no blank line where it was
     )
     tasks: dict[str, TaskID] = {}
 
     def updater(title: str) -> Callable[[int, int | None], None]:
         def progress(done: int, total: int | None) -> None:
             if title not in tasks:
+                if not tasks:  # started with the first progress: none, no blank line left
+                    bar.start()
                 tasks[title] = bar.add_task(title, total=total)
             bar.update(tasks[title], completed=done, total=total)
 
         return progress
 
-    with bar:
+    try:
         yield [updater(title) for title in titles]
+    finally:
+        if tasks:
+            bar.stop()
 
 
 def _print_report(report: ImportReport) -> None:
