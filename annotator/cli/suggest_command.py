@@ -117,9 +117,11 @@ def suggest(
         TimeRemainingColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,  # piped: no bar, and no blank line where it was
     )
     status = console.status("Loading the pipeline and the rules...")
-    status.start()
+    if console.is_terminal:
+        status.start()
     task = None
     stored = [0, 0]  # documents whose suggestions are committed, of how many
 
