@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -128,3 +129,15 @@ def test_a_table_of_one_short_row_keeps_its_title_on_one_line(tmp_path) -> None:
     result = CliRunner().invoke(app, ["stats", str(path)])
     assert result.exit_code == 0
     assert "by status" in result.output
+
+
+def test_stats_of_an_empty_project_prints_no_empty_table(tmp_path: Path) -> None:
+    """A new project's stats printed the "by status" title over a line of spaces."""
+    path = tmp_path / "empty.annotator"
+    Project.create(path).close()
+    result = CliRunner().invoke(app, ["stats", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:3] == [
+        "Documents: 0",
+        "Spans: 0 (0 not on token boundaries)",
+    ]

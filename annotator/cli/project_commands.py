@@ -116,7 +116,8 @@ def _print_stats(figures: dict[str, Any]) -> None:
     documents, spans, relations = figures["documents"], figures["spans"], figures["relations"]
     console.print(f"[bold]{figures['project']}[/]", highlight=False, soft_wrap=True)
     console.print(f"Documents: {documents['total']}")
-    console.print(_counts_table("  by status", documents["by_status"]))
+    if documents["by_status"]:  # an empty table printed its title over a line of spaces
+        console.print(_counts_table("  by status", documents["by_status"]))
     if "in_dispute" in documents:  # a merged project
         console.print(
             f"  in dispute: {documents['in_dispute']} (the list's In dispute filter, Ctrl+D)"
