@@ -66,6 +66,7 @@ def test_help_lists_every_command_without_loading_them() -> None:
     assert loaded == []
     for command in ("import", "suggest", "export", "stats", "gui", "new"):
         assert any(line.strip().startswith(command) for line in help_lines), command
+    assert "'annotator PROJECT' opens the window" in " ".join(" ".join(help_lines).split())
 
 
 def test_stats_loads_neither_numpy_spacy_qt_nor_sqlite_utils(project: Project, doc_id: int) -> None:

@@ -17,7 +17,11 @@ from annotator.errors import AnnotatorError, Cancelled
 
 app = typer.Typer(
     name="annotator",
-    help="Correct suggested entities and relations, and export spaCy training data.",
+    help=(
+        "Correct suggested entities and relations, and export spaCy training data. "
+        "'annotator PROJECT' opens the window on a project; 'annotator' alone, on the last "
+        "one (or the welcome screen)."
+    ),
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
