@@ -124,6 +124,20 @@ def test_model_project_names_the_best_trained_version(project: Project, tmp_path
         resolve_model(project, "project@9")
 
 
+def test_a_version_is_found_beside_the_project_from_any_folder(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``train lab/lab.annotator`` recorded ``lab/lab.models/2``, relative to the folder it ran
+    in: from any other folder ``--model project@2`` said the version's folder was missing."""
+    (tmp_path / "test.models" / "2").mkdir(parents=True)
+    project.set_state(MODELS_STATE, [_record(2, Path("elsewhere/test.models/2"), 0.7)])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    found = Path(resolve_model(project, "project@2"))
+    assert found.is_absolute() and found == tmp_path / "test.models" / "2"
+
+
 def _record(version: int, folder: Path, f1: float) -> dict[str, object]:
     return {
         "version": version,

@@ -44,8 +44,9 @@ class ModelRecord(BaseModel):
 
 
 def models_folder(project_path: Path) -> Path:
-    """``corpus.annotator`` -> ``corpus.models/``, beside the project file."""
-    return Path(project_path).with_suffix(".models")
+    """``corpus.annotator`` -> ``corpus.models/``, beside the project file (an absolute path:
+    the versions are found from whatever folder a command runs in)."""
+    return Path(project_path).absolute().with_suffix(".models")
 
 
 def model_records(project: Project) -> list[ModelRecord]:
@@ -76,7 +77,11 @@ def resolve_model(project: Project, name: str) -> str:
             known = ", ".join(str(r.version) for r in records)
             raise AnnotatorError(f"--model {name}: no such version (trained: {known})")
     assert record is not None
-    path = Path(record.path)
+    # beside the project, where ``train`` keeps it: the recorded path was relative to the
+    # folder ``train`` ran in (before), or names the project's old place (moved since)
+    path = models_folder(project.path) / str(record.version)
+    if not path.is_dir() and Path(record.path).is_absolute() and Path(record.path).is_dir():
+        path = Path(record.path)
     if not path.is_dir():
         raise AnnotatorError(f"{path}: the folder of model version {record.version} is missing")
     return str(path)
