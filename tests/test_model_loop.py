@@ -144,6 +144,12 @@ def test_training_on_corrections_raises_held_out_f1(tmp_path: Path) -> None:
             project.apply(edits.accept_span(span) if right else edits.reject_span(span))
         project.apply(edits.set_document_status(doc_id, project.document_status(doc_id), "done"))
         evaluation = evaluate_project(project)
+        # run over the done documents, the version is not scored on those it was trained on
+        # (it scored 97 % there, against 73 % on its dev part)
+        run = evaluate_project(project, model="project").model
+    assert run is not None
+    assert run["documents"] == len(record.dev_documents) + 1  # its dev part, the held-out one
+    assert run["left_out"] == len(record.train_documents) + len(record.partial_documents)
     [figures] = [s for s in evaluation.suggesters if s.origin == "model:fr_project@1"]
     assert figures.kind == "model" and figures.documents == 1
     assert figures.spans is not None

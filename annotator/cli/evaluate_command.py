@@ -12,6 +12,7 @@ from rich import box
 from rich.table import Table
 
 from annotator.cli.app import app, console, reports_errors
+from annotator.wording import counted
 
 if TYPE_CHECKING:
     from annotator.services.evaluating import Evaluation
@@ -89,13 +90,20 @@ def _rows(
 
 
 def print_evaluation(evaluation: Evaluation) -> None:
-    console.print(f"[bold]{evaluation.project}[/]: {evaluation.done_documents} done document(s)")
+    console.print(
+        f"[bold]{evaluation.project}[/]: {counted(evaluation.done_documents, 'done document')}"
+    )
     print_suggester_figures([dataclasses.asdict(s) for s in evaluation.suggesters])
     print_versions(evaluation.models)
     if evaluation.model is not None:
         console.print(
             _figures_table(
-                f"{evaluation.model['model']} run over the done documents",
+                f"{evaluation.model['model']} run over the done documents"
+                + (
+                    f" ({evaluation.model['left_out']:,} it was trained on left out)"
+                    if evaluation.model.get("left_out")
+                    else ""
+                ),
                 _rows([(evaluation.model["origin"], evaluation.model)]),
             )
         )

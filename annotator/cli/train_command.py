@@ -70,7 +70,7 @@ def train(
 def print_record(record: ModelRecord) -> None:
     console.print(
         f"model version {record.version} in {record.path}: {record.base} fine-tuned on "
-        f"{len(record.train_documents)} done document(s) "
+        f"{counted(len(record.train_documents), 'done document')} "
         f"(+{len(record.partial_documents)} partial), {record.steps} steps, "
         f"{record.seconds:.0f} s; suggestions carry {record.origin}",
         highlight=False,

@@ -59,10 +59,13 @@ def best_model(project: Project) -> ModelRecord | None:
     return max(records, key=lambda r: (r.f1, r.version)) if records else None
 
 
-def resolve_model(project: Project, name: str) -> str:
-    """``project`` / ``project@N`` -> that version's folder; any other name is returned as is."""
-    if name != PROJECT_MODEL and not name.startswith(PROJECT_MODEL + "@"):
-        return name
+def is_project_model(name: str) -> bool:
+    """``project`` or ``project@N``: a version ``annotator train`` made."""
+    return name == PROJECT_MODEL or name.startswith(PROJECT_MODEL + "@")
+
+
+def version_record(project: Project, name: str) -> ModelRecord:
+    """The version ``project`` (the best) or ``project@N`` names; one line when there is none."""
     records = model_records(project)
     if not records:
         raise AnnotatorError(
@@ -77,6 +80,14 @@ def resolve_model(project: Project, name: str) -> str:
             known = ", ".join(str(r.version) for r in records)
             raise AnnotatorError(f"--model {name}: no such version (trained: {known})")
     assert record is not None
+    return record
+
+
+def resolve_model(project: Project, name: str) -> str:
+    """``project`` / ``project@N`` -> that version's folder; any other name is returned as is."""
+    if not is_project_model(name):
+        return name
+    record = version_record(project, name)
     # beside the project, where ``train`` keeps it: the recorded path was relative to the
     # folder ``train`` ran in (before), or names the project's old place (moved since)
     path = models_folder(project.path) / str(record.version)
