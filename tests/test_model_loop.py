@@ -5,10 +5,16 @@ carries two pending model suggestions."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from typer.testing import CliRunner
 
 from annotator import edits
@@ -211,3 +217,35 @@ def test_base_project_fine_tunes_the_best_version_again(tmp_path: Path) -> None:
     with Project.open(path, read_only=True) as project:
         one, two = model_records(project)
     assert two.version == 2 and two.base == one.path
+
+
+def test_ctrl_c_during_training_keeps_no_version_and_says_so(tmp_path: Path) -> None:
+    """It said "interrupted; everything committed before stays in the project", which did not
+    say whether a version was kept."""
+    path = gold_project(tmp_path, "stop", 12, seed=4)
+    command = [sys.executable, "-m", "annotator", "train", str(path), "--base", BASE]
+    run = subprocess.Popen(
+        [*command, "--max-steps", "100000"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while not list(tmp_path.glob("stop.models/.training-*/train")):  # training started
+            assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+            time.sleep(0.2)
+        time.sleep(1)
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 130, stderr
+    assert stderr.strip() == f"error: training interrupted; {path} keeps no new version"
+    with Project.open(path, read_only=True) as project:
+        assert model_records(project) == []
+    assert not list(tmp_path.glob("stop.models/*"))  # its staging folder is gone too

@@ -10,6 +10,7 @@ from rich import box
 from rich.table import Table
 
 from annotator.cli.app import app, console, reports_errors
+from annotator.errors import Cancelled
 from annotator.wording import counted
 
 if TYPE_CHECKING:
@@ -56,14 +57,18 @@ def train(
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,  # piped: no bar, and no blank line where it was
     )
-    task = bar.add_task("Training", total=max_steps)
+    task = bar.add_task("Training (loading the base pipeline)", total=max_steps)
 
     def progress(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
+        bar.update(task, completed=done, total=total, description="Training")
 
-    with bar:
-        record = train_project_file(project, options, progress=progress)
+    try:
+        with bar:
+            record = train_project_file(project, options, progress=progress)
+    except KeyboardInterrupt:
+        raise Cancelled(f"training interrupted; {project} keeps no new version") from None
     print_record(record)
 
 

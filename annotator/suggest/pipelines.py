@@ -56,7 +56,7 @@ def load_pipeline(name: str, lang: str) -> LoadedPipeline:
             ) from None
         raise ModelNotFoundError(
             f"spaCy pipeline {name!r} is not installed; install it with: pip install {name} "
-            f"(or python -m spacy download {name}), or run with --model blank"
+            f"(or python -m spacy download {name}), or choose another pipeline"
         ) from None
     except (ImportError, ValueError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
