@@ -130,3 +130,42 @@ def test_the_precision_the_inspector_shows_is_the_evaluated_one(corrected: Path)
         if kind == "spans":
             assert precision == pytest.approx(evaluated[origin], abs=1e-4)
     assert shown["rule:boss", "relations"] == 1.0
+
+
+def test_a_suggestion_found_on_a_decided_span_counts_for_its_suggester(tmp_path: Path) -> None:
+    """A corpus imported with its annotations, then suggested: a suggestion that fell on an
+    accepted span is not stored (the person's span stays), so the suggester got no credit: the
+    base model read 0 % right (150 wrong) where it had found 93 of them."""
+    from annotator.services.suggesting import SuggestOptions, run_suggestions
+    from annotator.store import project_stats
+
+    patterns = tmp_path / "orgs.jsonl"
+    patterns.write_text(
+        '{"label": "ORG", "pattern": "Microsoft"}\n{"label": "ORG", "pattern": "Redmond"}\n'
+        '{"label": "PER", "pattern": [{"LOWER": "satya"}, {"LOWER": "nadella"}]}\n',
+        encoding="utf-8",
+    )
+    path = tmp_path / "imported.annotator"
+    with Project.create(path) as project:
+        [doc_id] = add_texts(project, [TEXT])
+        imported = [  # as an import stores a corpus's annotations: accepted, or rejected
+            Span(doc_id=doc_id, start=s, end=e, label=label, origin="import:gold", status=status)
+            for (s, e), label, status in (
+                (_at(TEXT, "Microsoft"), "ORG", "accepted"),
+                (_at(TEXT, "Satya Nadella"), "PER", "rejected"),
+            )
+        ]
+        project.add_spans(imported)
+        run_suggestions(project, SuggestOptions(model="blank", patterns=(patterns,)))
+        [redmond] = project.spans(doc_id, status="suggested")  # the only one stored
+        project.apply(edits.reject_span(redmond))
+        project.apply(edits.set_document_status(doc_id, project.document_status(doc_id), "done"))
+        [figures] = evaluate_suggesters(project)
+        stats = project_stats(project)["origins"]
+        precision = suggester_precision(project)
+    origin = "pattern:orgs.jsonl"
+    assert figures.origin == origin and figures.spans is not None
+    # Microsoft found again on the accepted span: right; Satya Nadella on a rejected one and
+    # Redmond, rejected: wrong
+    assert (figures.spans["tp"], figures.spans["fp"]) == (1, 2)
+    assert stats[origin]["spans"]["precision"] == precision[origin, "spans"] == round(1 / 3, 4)

@@ -46,6 +46,7 @@ def test_origins_count_each_fate_and_precision_over_finished_documents(
         "accepted_after_edit": 1,
         "in_done_documents": 3,
         "precision": round(2 / 3, 4),  # accepted as is, over the finished document's
+        "on_decided_spans": 0,  # none fell on a span already decided
     }
     relations_row = origins["rule:fr_person_title_of_org"]["relations"]
     assert relations_row["accepted"] == 1 and relations_row["suggested"] == 1

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from annotator.errors import AnnotatorError
 from annotator.store import Project
 from annotator.store.search import document_text
-from annotator.store.stats import precision_in_done_documents
+from annotator.store.stats import decided_matches_in_done, precision_in_done_documents
 
 if TYPE_CHECKING:  # training is imported where it runs: ``annotator stats`` needs none of it
     from annotator.services.training import TrainOptions
@@ -112,6 +112,10 @@ def evaluate_suggesters(project: Project) -> list[SuggesterFigures]:
             if _is_suggester(relation.origin):
                 relation_docs[relation.origin].add(doc_id)
                 proposed_relations[relation.origin].add(key)
+    # proposed too, though not stored: suggestions that fell on a span already decided
+    for origin, doc_id, start, end, label, _kept in decided_matches_in_done(project):
+        span_docs[origin].add(doc_id)
+        proposed[origin].add((doc_id, start, end, label))
     figures = []
     for origin in sorted(set(span_docs) | set(relation_docs)):
         scope_docs = span_docs.get(origin, set()) | relation_docs.get(origin, set())

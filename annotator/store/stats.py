@@ -15,12 +15,51 @@ def _grouped(project: Project, sql: str) -> dict[str, int]:
     return {str(key): count for key, count in project.db.execute(sql)}
 
 
+DECIDED_MATCHES = "decided_matches"
+"""The key of a ``suggest`` log event's suggestions that fell on a span already decided
+(``[doc_id, start, end, label, origin]``): not stored, since the decision stays, yet proposed,
+so they count for their suggester: right on an accepted span, wrong on a rejected one."""
+
+_MATCHES_IN_DONE = f"""
+    SELECT DISTINCT m.value ->> 4 AS origin, m.value ->> 0 AS doc_id,
+           EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = m.value ->> 0
+                   AND s.start = m.value ->> 1 AND s.end = m.value ->> 2
+                   AND s.label = m.value ->> 3 AND s.status = 'accepted') AS kept,
+           m.value ->> 1 AS start, m.value ->> 2 AS end, m.value ->> 3 AS label
+    FROM edit_log e, json_each(e.payload, '$.{DECIDED_MATCHES}') m
+    JOIN documents d ON d.id = m.value ->> 0
+    WHERE e.kind = 'suggest' AND d.status = 'done'
+"""
+
+
+def decided_matches_in_done(project: Project) -> list[tuple[str, int, int, int, str, bool]]:
+    """``(origin, doc_id, start, end, label, kept)`` of each suggestion that fell on a span
+    already decided, in the done documents (``DECIDED_MATCHES``); ``kept``: that span is
+    accepted there now."""
+    return [
+        (origin, doc_id, start, end, label, bool(kept))
+        for origin, doc_id, kept, start, end, label in project.db.execute(_MATCHES_IN_DONE)
+    ]
+
+
+def _matches_by_origin(project: Project) -> dict[str, tuple[int, int]]:
+    """origin -> (its suggestions on decided spans in done documents, those accepted)."""
+    return {
+        origin: (count, kept)
+        for origin, count, kept in project.db.execute(
+            f"SELECT origin, count(*), sum(kept) FROM ({_MATCHES_IN_DONE}) GROUP BY origin"
+        )
+    }
+
+
 def project_stats(project: Project) -> dict[str, Any]:
     """Documents by status; spans and relations by status, label and origin; suggester quality.
 
     ``origins[o].precision`` is, over finished (``done``) documents, the share of the origin's
     suggestions that were accepted without edit; suggestions left pending in a finished document
-    count as not taken. ``None`` when no finished document has a suggestion from that origin.
+    count as not taken, and those that fell on a span already decided (``DECIDED_MATCHES``)
+    count as that span's decision. ``None`` when no finished document has a suggestion from
+    that origin.
     """
     db = project.db
     documents: dict[str, Any] = {
@@ -75,16 +114,22 @@ def _origin_quality(project: Project) -> dict[str, dict[str, Any]]:
             GROUP BY a.origin
             """
         ).fetchall()
+        matches = _matches_by_origin(project) if table == "spans" else {}
+        rows += [(origin, 0, 0, 0, 0, 0, 0) for origin in matches.keys() - {r[0] for r in rows}]
         for origin, pending, accepted, rejected, after_edit, in_done, kept_in_done in rows:
+            found, found_kept = matches.get(origin, (0, 0))
+            in_done, kept_in_done = (in_done or 0) + found, (kept_in_done or 0) + found_kept
             entry = origins.setdefault(origin, {})
             entry[table] = {
                 "suggested": pending,
                 "accepted": accepted,
                 "rejected": rejected,
                 "accepted_after_edit": after_edit,
-                "in_done_documents": in_done,
+                "in_done_documents": in_done,  # with those on decided spans
                 "precision": round(kept_in_done / in_done, 4) if in_done else None,
             }
+            if table == "spans":
+                entry[table]["on_decided_spans"] = found  # not stored: the decision stayed
     return origins
 
 
@@ -106,6 +151,11 @@ def precision_in_done_documents(project: Project) -> dict[tuple[str, str], float
             GROUP BY a.origin
             """
         ).fetchall()
-        for origin, in_done, kept in rows:
+        totals = {origin: (in_done, kept) for origin, in_done, kept in rows}
+        if table == "spans":  # and the suggestions that fell on decided spans
+            for origin, (found, found_kept) in _matches_by_origin(project).items():
+                in_done, kept = totals.get(origin, (0, 0))
+                totals[origin] = (in_done + found, kept + found_kept)
+        for origin, (in_done, kept) in totals.items():
             figures[origin, table] = round(kept / in_done, 4)
     return figures

@@ -118,6 +118,9 @@ class DocumentSuggestions:
     tally: Tally = field(default_factory=Tally)
     revision: int | None = None
     """The document's revision when its input was captured (see ``DocumentInput``)."""
+    on_rejected: list[tuple[int, int, str, str]] = field(default_factory=list)
+    """``(start, end, label, origin)`` of suggestions left out because a span with that key was
+    rejected: proposed all the same, so they count against their suggester."""
 
 
 @dataclass(frozen=True)

@@ -154,10 +154,12 @@ class Suggester:
 
         suggestions: list[Span] = []
         proposed: set[SpanKey] = set()
+        on_rejected: list[tuple[int, int, str, str]] = []
         for span in found:
             key = span_key(span)
             if key in rejected:
                 tally[span.origin].skipped_rejected += 1
+                on_rejected.append((*key, span.origin))
             elif key not in proposed:
                 proposed.add(key)
                 suggestions.append(span)
@@ -174,6 +176,7 @@ class Suggester:
             owned=owned if owned is not None else self.owned,
             tally=tally,
             revision=document.revision,
+            on_rejected=on_rejected,
         )
 
 
