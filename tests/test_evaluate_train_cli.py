@@ -160,6 +160,10 @@ def test_a_suggestion_found_on_a_decided_span_counts_for_its_suggester(tmp_path:
         [redmond] = project.spans(doc_id, status="suggested")  # the only one stored
         project.apply(edits.reject_span(redmond))
         project.apply(edits.set_document_status(doc_id, project.document_status(doc_id), "done"))
+        # run again on the done document: Redmond, its own rejected suggestion, counts once
+        run_suggestions(
+            project, SuggestOptions(model="blank", patterns=(patterns,), docs=(doc_id,))
+        )
         [figures] = evaluate_suggesters(project)
         stats = project_stats(project)["origins"]
         precision = suggester_precision(project)

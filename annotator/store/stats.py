@@ -29,7 +29,11 @@ _MATCHES_IN_DONE = f"""
     FROM edit_log e, json_each(e.payload, '$.{DECIDED_MATCHES}') m
     JOIN documents d ON d.id = m.value ->> 0
     WHERE e.kind = 'suggest' AND d.status = 'done'
+      AND NOT EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = m.value ->> 0
+                      AND s.start = m.value ->> 1 AND s.end = m.value ->> 2
+                      AND s.label = m.value ->> 3 AND s.origin = m.value ->> 4)
 """
+# (a suggestion of its own on that span, stored by an earlier run, counts already)
 
 
 def decided_matches_in_done(project: Project) -> list[tuple[str, int, int, int, str, bool]]:
