@@ -141,9 +141,9 @@ class StoreResult:
     relations_removed: int = 0
     changed_meanwhile: int = 0
     tally: Tally = field(default_factory=Tally)
-    # suggestions that fell on a span a person (or an import) decided, stored as such in the
-    # run's log event: [doc_id, start, end, label, origin], for the suggesters' figures
-    decided_matches: list[list[int | str]] = field(default_factory=list)
+    # suggestions that fell on a span a person (or an import) decided, kept in the run's log
+    # event for the suggesters' figures: doc_id -> [[start, end, label, origin], ...]
+    decided_matches: dict[int, list[list[int | str]]] = field(default_factory=dict)
 
     @property
     def spans_kept(self) -> int:
@@ -164,7 +164,8 @@ class StoreResult:
         self.relations_added += other.relations_added
         self.relations_removed += other.relations_removed
         self.tally.add(other.tally)
-        self.decided_matches += other.decided_matches
+        for doc_id, matches in other.decided_matches.items():
+            self.decided_matches.setdefault(doc_id, []).extend(matches)
 
     @property
     def spans_superseded(self) -> int:
@@ -460,7 +461,7 @@ def store_suggestions(
                 "spans_removed": outcome.spans_removed,
                 "relations_added": outcome.relations_added,
                 "relations_removed": outcome.relations_removed,
-                DECIDED_MATCHES: outcome.decided_matches,
+                DECIDED_MATCHES: {d: m for d, m in outcome.decided_matches.items() if m},
             },
             actor="suggest",
         )
@@ -498,7 +499,8 @@ def _store_document(
     doc_id = result.doc_id
     tally = outcome.tally
     tally.add(result.tally)
-    outcome.decided_matches += [[doc_id, *found] for found in result.on_rejected]
+    matches = outcome.decided_matches.setdefault(doc_id, [])  # dropped below when empty
+    matches += [list(found) for found in result.on_rejected]
     current_spans = project.spans(doc_id)
     current_relations = project.relations(doc_id)
     pinned = {
@@ -548,7 +550,7 @@ def _store_document(
         key = span_key(span)
         if key in rejected:
             tally[span.origin].skipped_rejected += 1
-            outcome.decided_matches.append([doc_id, *key, span.origin])
+            matches.append([*key, span.origin])
             continue
         if overruled(span):
             tally[span.origin].superseded += 1
@@ -558,7 +560,7 @@ def _store_document(
             final_id[span.id] = existing.id
             if existing.status == "accepted":
                 tally[span.origin].already_accepted += 1
-                outcome.decided_matches.append([doc_id, *key, span.origin])
+                matches.append([*key, span.origin])
             else:
                 tally[span.origin].spans += 1
                 _take_over(project, existing, span)

@@ -17,21 +17,27 @@ def _grouped(project: Project, sql: str) -> dict[str, int]:
 
 DECIDED_MATCHES = "decided_matches"
 """The key of a ``suggest`` log event's suggestions that fell on a span already decided
-(``[doc_id, start, end, label, origin]``): not stored, since the decision stays, yet proposed,
-so they count for their suggester: right on an accepted span, wrong on a rejected one."""
+(``{doc_id: [[start, end, label, origin], ...]}``, by document so that the done ones are read
+alone): not stored, since the decision stays, yet proposed, so they count for their
+suggester: right on an accepted span, wrong on a rejected one."""
 
 _MATCHES_IN_DONE = f"""
-    SELECT DISTINCT m.value ->> 4 AS origin, m.value ->> 0 AS doc_id,
-           EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = m.value ->> 0
-                   AND s.start = m.value ->> 1 AND s.end = m.value ->> 2
-                   AND s.label = m.value ->> 3 AND s.status = 'accepted') AS kept,
-           m.value ->> 1 AS start, m.value ->> 2 AS end, m.value ->> 3 AS label
-    FROM edit_log e, json_each(e.payload, '$.{DECIDED_MATCHES}') m
-    JOIN documents d ON d.id = m.value ->> 0
-    WHERE e.kind = 'suggest' AND d.status = 'done'
-      AND NOT EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = m.value ->> 0
-                      AND s.start = m.value ->> 1 AND s.end = m.value ->> 2
-                      AND s.label = m.value ->> 3 AND s.origin = m.value ->> 4)
+    WITH found AS MATERIALIZED (
+      SELECT DISTINCT d.id AS doc_id, m.value ->> 0 AS start, m.value ->> 1 AS end,
+             m.value ->> 2 AS label, m.value ->> 3 AS origin
+      FROM edit_log e
+      CROSS JOIN json_each(e.payload, '$.{DECIDED_MATCHES}') per_document
+      CROSS JOIN documents d ON d.id = CAST(per_document.key AS INTEGER)
+      CROSS JOIN json_each(per_document.value) m
+      WHERE e.kind = 'suggest' AND d.status = 'done'
+    )
+    SELECT f.origin, f.doc_id,
+           EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = f.doc_id AND s.start = f.start
+                   AND s.end = f.end AND s.label = f.label AND s.status = 'accepted') AS kept,
+           f.start, f.end, f.label
+    FROM found f
+    WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = f.doc_id AND s.start = f.start
+                      AND s.end = f.end AND s.label = f.label AND s.origin = f.origin)
 """
 # (a suggestion of its own on that span, stored by an earlier run, counts already)
 
