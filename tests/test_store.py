@@ -329,3 +329,39 @@ def test_a_span_is_checked_against_the_text_of_its_document_after_a_rollback(
         span = Span(doc_id=again, start=15, end=19, label="LOC")
         project.apply(edits.add_span(span))
         assert [s.label for s in project.spans(again)] == ["LOC"]
+
+
+def _accepted_span(project: Project, doc_id: int, start: int, end: int) -> None:
+    project.apply(
+        edits.add_span(Span(doc_id=doc_id, start=start, end=end, label="PER", status="accepted"))
+    )
+
+
+def test_edits_follow_a_project_renamed_while_open(tmp_path: Path) -> None:
+    """Renamed while the window had it open, the project lost every edit of the session:
+    they stayed in the -wal file under the old name, which SQLite did not fold into the file
+    when it closed (it does not checkpoint a file that moved)."""
+    path, moved = tmp_path / "p.annotator", tmp_path / "renamed.annotator"
+    with Project.create(path) as project:
+        doc_id, _ = project.add_document(Document(text="Alice et Bob partent."))
+        _accepted_span(project, doc_id, 0, 5)
+        path.rename(moved)
+        _accepted_span(project, doc_id, 9, 12)
+    with Project.open(moved, read_only=True) as reopened:
+        assert [(s.start, s.end) for s in reopened.spans(doc_id)] == [(0, 5), (9, 12)]
+    old_wal = tmp_path / "p.annotator-wal"
+    assert not old_wal.exists() or old_wal.stat().st_size == 0  # nothing left behind
+
+
+def test_a_checkpoint_puts_the_edits_in_the_project_file_itself(tmp_path: Path) -> None:
+    """Until SQLite folded the -wal file in (at 4 MB, or on close), a copy of the project file
+    alone, or the file after a crash whose -wal was deleted, held none of the session."""
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        doc_id, _ = project.add_document(Document(text="Alice et Bob partent."))
+        _accepted_span(project, doc_id, 0, 5)
+        project.checkpoint()
+        copy = tmp_path / "copy.annotator"
+        copy.write_bytes(path.read_bytes())  # the file alone, as a backup tool copies it
+    with Project.open(copy, read_only=True) as copied:
+        assert [(s.start, s.end) for s in copied.spans(doc_id)] == [(0, 5)]

@@ -150,7 +150,7 @@ class Launcher(QObject):
 
     def _on_window_closed(self, window: MainWindow) -> None:
         window.session.undo_stack.clear()
-        window.session.project.close()
+        window.session.close()
         if self.window is window:
             self.window = None
         # deleted once its close has returned: its timers and connections go with it

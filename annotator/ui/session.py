@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import suppress
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from annotator.edits import (
@@ -32,6 +32,8 @@ from annotator.store import Project
 from annotator.store.listing import neighbour_document
 from annotator.store.pool import neighbour_by_priority
 
+CHECKPOINT_AFTER_MS = 2000
+"""How long after the last edit its -wal file is folded into the project file."""
 UNDO_KEYS = ("Ctrl+Z",)
 REDO_KEYS = ("Ctrl+Shift+Z", "Ctrl+Y")
 
@@ -83,7 +85,17 @@ class ProjectSession(QObject):
         self.undo_stack = QUndoStack(self)
         self.current_doc_id: int | None = None
         self._sample_first = False
+        # the edits folded into the project file itself a moment after the keys stop, and as
+        # another document opens (``Project.checkpoint``): the file alone then holds them
+        self._checkpoint_timer = QTimer(self, singleShot=True, interval=CHECKPOINT_AFTER_MS)
+        self._checkpoint_timer.timeout.connect(project.checkpoint)
+        self.annotations_changed.connect(lambda _doc_id: self._checkpoint_timer.start())
         build_validators()  # once per process: not at the first accept
+
+    def close(self) -> None:
+        """Close the project (which folds its ``-wal`` file in); nothing is written after."""
+        self._checkpoint_timer.stop()
+        self.project.close()
 
     @property
     def sample_first(self) -> bool:
@@ -116,6 +128,8 @@ class ProjectSession(QObject):
     def open_document(self, doc_id: int) -> None:
         self.current_doc_id = doc_id
         self.project.set_state("last_document", doc_id)
+        self._checkpoint_timer.stop()
+        self.project.checkpoint()
         self.document_opened.emit(doc_id)
 
     # -- moving between documents (id order, or the sample's ranks first) ---------------------

@@ -145,3 +145,24 @@ def test_undo_and_redo_say_what_they_did_and_when_there_is_nothing(
     assert window.statusBar().currentMessage() == "Redid accept suggestion"
     qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL | SHIFT)
     assert window.statusBar().currentMessage() == "Nothing to redo"
+
+
+def test_edits_reach_the_project_file_itself_soon_after_the_keys_stop(
+    qtbot, launcher, project_file, tmp_path
+) -> None:
+    """The edits stayed in the -wal file until it grew to 4 MB: after a crash whose -wal was
+    deleted, or in a copy of the project file taken while the window was open (a backup, the
+    files handed to a team), the whole session was gone."""
+    path = project_file(2)
+    window = open_window(qtbot, launcher, path)
+    suggestion = window.session.project.spans(1, "suggested")[0]
+    window.view.select(suggestion.id)
+    qtbot.keyClick(window.view, Qt.Key.Key_A)
+
+    def accepted_in_the_file_alone() -> bool:
+        copy = tmp_path / "copy.annotator"
+        copy.write_bytes(path.read_bytes())
+        with Project.open(copy, read_only=True) as copied:
+            return suggestion.id in {s.id for s in copied.spans(1, "accepted")}
+
+    qtbot.waitUntil(accepted_in_the_file_alone, timeout=10_000)
