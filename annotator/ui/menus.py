@@ -214,6 +214,10 @@ class WindowActions:
         self.window.show_message("All changes are saved: every edit is in the project file.")
 
     def _on_quit(self) -> None:
+        """The main window first: it saves its layout while its floating docks still show
+        (closed before it, a floating dock was saved hidden), then any other window."""
+        if not self.window.close():
+            return
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.closeAllWindows()

@@ -249,3 +249,23 @@ def test_reopening_shows_the_line_it_was_closed_on(qtbot, tmp_path: Path) -> Non
         assert reopened.view.first_line_shown() == shown
     finally:
         reopened.close()
+
+
+def test_a_floating_dock_comes_back_after_ctrl_q(qtbot, project_file) -> None:
+    """Quit (Ctrl+Q) closed every top-level window, the floating Labels dock before the main
+    window, which then saved it as hidden: it did not come back."""
+    path = project_file(2)
+    first = Launcher(Preferences())
+    window = open_window(qtbot, first, path)
+    window.labels_dock.setFloating(True)
+    qtbot.waitUntil(window.labels_dock.isVisible)
+    qtbot.keyClick(window.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert first.window is None
+
+    again = Launcher(Preferences())
+    reopened = open_window(qtbot, again, path)
+    try:
+        assert reopened.labels_dock.isFloating()
+        qtbot.waitUntil(reopened.labels_dock.isVisible)
+    finally:
+        reopened.close()
