@@ -43,6 +43,7 @@ from annotator.ui.workers import Task, TaskRunner
 # Keys of the session state kept in the project file.
 STATE_SCROLL = "scroll_position"
 STATE_SELECTION = "selection"
+STATE_VIEW_DOCUMENT = "view_document"  # the document the two above belong to
 
 
 class MainWindow(QMainWindow):
@@ -187,6 +188,8 @@ class MainWindow(QMainWindow):
             return
         scroll = project.get_state(STATE_SCROLL)
         selection = project.get_state(STATE_SELECTION)
+        if project.get_state(STATE_VIEW_DOCUMENT, doc_id) != doc_id:  # saved for another one,
+            scroll = selection = None  # then a kill before this one's were saved
         self.session.open_document(int(doc_id))
         self.offer_suggestions()
         # the view lays its document out on open; restore position and selection after that
@@ -203,9 +206,12 @@ class MainWindow(QMainWindow):
         ):
             return
         selected = self.view.selected()
+        project = self.session.project
         try:
-            self.session.project.set_state(STATE_SCROLL, int(self.view.scroll_position()))
-            self.session.project.set_state(STATE_SELECTION, selected.id if selected else None)
+            with project.transaction():
+                project.set_state(STATE_VIEW_DOCUMENT, self.session.current_doc_id)
+                project.set_state(STATE_SCROLL, int(self.view.scroll_position()))
+                project.set_state(STATE_SELECTION, selected.id if selected else None)
         except AnnotatorError as error:
             self.status.showMessage(str(error), 5000)
 

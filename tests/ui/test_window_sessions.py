@@ -269,3 +269,34 @@ def test_a_floating_dock_comes_back_after_ctrl_q(qtbot, project_file) -> None:
         qtbot.waitUntil(reopened.labels_dock.isVisible)
     finally:
         reopened.close()
+
+
+def test_a_kill_right_after_moving_on_does_not_scroll_the_next_document(
+    qtbot, tmp_path: Path
+) -> None:
+    """The open document is saved at once, its scroll position 400 ms later: killed in
+    between, the next document opened far down, at the previous one's position."""
+    path = tmp_path / "two.annotator"
+    text = "\n".join(f"Ligne {n} : Alice Martin rejoint Acme à Paris." for n in range(400))
+    tokens = tuple((m.start(), m.end()) for m in re.finditer(r"\S+", text))
+    with Project.create(path) as project:
+        first_id, _ = project.add_document(Document(text=text, tokens=tokens))
+        second_id, _ = project.add_document(Document(text=text + " Fin.", tokens=tokens))
+    first = Launcher(Preferences())
+    window = open_window(qtbot, first, path)
+    window.session.open_document(first_id)
+    for _ in range(20):
+        qtbot.keyClick(window.view, Qt.Key.Key_PageDown)
+    assert window.view.scroll_position() > 0
+    window.save_view_state()
+    window.session.open_document(second_id)  # and killed before its position is saved
+    again = Launcher(Preferences())  # the project is still held: a read-only window
+    again.start(path, read_only=True)
+    reopened = again.window
+    assert reopened is not None
+    try:
+        assert reopened.view.doc_id() == second_id
+        assert reopened.view.scroll_position() == 0
+    finally:
+        reopened.close()
+        window.close()
