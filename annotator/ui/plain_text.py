@@ -58,7 +58,14 @@ def message_box(
     box.setText(text)
     if informative:
         # the informative label follows the box's text format only in some Qt versions
-        box.setInformativeText(tooltip(informative))
+        # (6.11 does, and showed the HTML of an escaped text): plain on every one
+        box.setInformativeText(informative)
+        label = box.findChild(QLabel, "qt_msgbox_informativelabel")
+        if label is not None:
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setText(informative)
+        else:  # a Qt without that label: rich text that shows ``informative`` as it is
+            box.setInformativeText(tooltip(informative))
     if detailed:
         box.setDetailedText(detailed)  # a plain-text edit already
     return box

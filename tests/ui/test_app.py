@@ -165,3 +165,20 @@ def test_a_modal_box_nobody_closes_is_closed_and_named(qtbot, modal_watch) -> No
     assert time.monotonic() - started < 5
     assert modal_watch.closed == ["'Import failed': the reading process stopped"]
     modal_watch.closed.clear()  # seen: the test passes
+
+
+def test_a_message_box_shows_its_informative_text_as_written(qapp) -> None:
+    """On PySide6 6.11 the "Project in use" box showed "<p>/tmp/p.annotator: ...</p>" with
+    "&lt;" escapes: its informative label took the box's plain format, then got HTML."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel, QMessageBox
+
+    from annotator.ui.plain_text import message_box
+
+    informative = "/tmp/<b>a</b> & b.annotator: in use\n\nOpen it read-only."
+    box = message_box(None, QMessageBox.Icon.Warning, "Project in use", "In use.", informative)
+    label = box.findChild(QLabel, "qt_msgbox_informativelabel")
+    assert label is not None
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert label.text() == informative
+    box.deleteLater()
