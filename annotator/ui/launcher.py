@@ -58,15 +58,21 @@ class Launcher(QObject):
         if path is not None:
             return self.open_project(path, read_only=read_only)
         last = self.preferences.last_project()
+        if last is not None and not last.is_file():  # said, not an older project instead
+            self.show_welcome(
+                f"The last project, {last}, is not there any more (moved, renamed or deleted): "
+                "open it where it is now with Open project…"
+            )
+            return True
         if last is not None and self.open_project(last, quiet_if_locked=False):
             return True
         self.show_welcome()
         return True
 
-    def show_welcome(self) -> None:
+    def show_welcome(self, notice: str = "") -> None:
         if self.welcome is None:
             self.welcome = WelcomeWindow(
-                self.preferences.recent_projects(), sample_sources() is not None
+                self.preferences.recent_projects(), sample_sources() is not None, notice
             )
             self.welcome.new_project_requested.connect(self.new_project)
             self.welcome.open_project_requested.connect(self.open_project_or_ask)
@@ -251,7 +257,7 @@ class Launcher(QObject):
 
     def _start_folder(self) -> Path:
         last = self.preferences.last_project()
-        return last.parent if last else Path.home()
+        return last.parent if last is not None and last.parent.is_dir() else Path.home()
 
     def _error(self, title: str, message: str) -> None:
         critical(self._parent(), title, message)

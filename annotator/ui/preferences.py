@@ -19,8 +19,11 @@ class Preferences:
 
     def recent_projects(self) -> list[Path]:
         """Most recent first; files that no longer exist are left out."""
+        return [path for path in self._stored_recent() if path.is_file()]
+
+    def _stored_recent(self) -> list[Path]:
         stored = self._settings.value("recent_projects", [], type=list) or []
-        return [Path(p) for p in stored if isinstance(p, str) and Path(p).is_file()]
+        return [Path(p) for p in stored if isinstance(p, str)]
 
     def add_recent(self, path: Path) -> None:
         path = path.resolve()
@@ -29,8 +32,9 @@ class Preferences:
         self._settings.sync()
 
     def last_project(self) -> Path | None:
-        recent = self.recent_projects()
-        return recent[0] if recent else None
+        """The project opened last, there or not (moved, renamed or deleted since)."""
+        stored = self._stored_recent()
+        return stored[0] if stored else None
 
     def window_geometry(self) -> QByteArray | None:
         value = self._settings.value("window/geometry")

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.ui.icons import icon
-from annotator.ui.plain_text import tooltip
+from annotator.ui.plain_text import plain_label, tooltip
 
 
 class WelcomeWindow(QWidget):
@@ -25,8 +25,13 @@ class WelcomeWindow(QWidget):
     sample_requested = Signal()
 
     def __init__(
-        self, recent: list[Path], sample_available: bool, parent: QWidget | None = None
+        self,
+        recent: list[Path],
+        sample_available: bool,
+        notice: str = "",
+        parent: QWidget | None = None,
     ) -> None:
+        """``notice``: a line above the rest (the last project is gone)."""
         super().__init__(parent)
         self.setObjectName("welcome")
         self.setWindowTitle("annotator")
@@ -99,4 +104,10 @@ class WelcomeWindow(QWidget):
         layout.setContentsMargins(28, 24, 28, 24)
         layout.setSpacing(18)
         layout.addLayout(top)
+        if notice:
+            label = plain_label(notice)
+            label.setObjectName("welcome-notice")
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #a15c00;")
+            layout.addWidget(label)
         layout.addLayout(body, 1)

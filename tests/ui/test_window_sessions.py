@@ -300,3 +300,26 @@ def test_a_kill_right_after_moving_on_does_not_scroll_the_next_document(
     finally:
         reopened.close()
         window.close()
+
+
+def test_a_last_project_moved_away_is_named_not_replaced_by_an_older_one(
+    qtbot, launcher, project_file
+) -> None:
+    """`annotator` alone, the last project moved away: it opened an older recent project
+    without a word (or, with no other, said "No recent projects yet")."""
+    older = project_file(1, name="older.annotator")
+    last = project_file(1, name="last.annotator")
+    launcher.preferences.add_recent(older)
+    launcher.preferences.add_recent(last)
+    last.rename(last.with_name("moved.annotator"))
+    again = Launcher(Preferences())
+    assert again.start(None)
+    try:
+        assert again.window is None  # not the older project, unasked
+        assert again.welcome is not None and again.welcome.isVisible()
+        notice = again.welcome.findChild(QLabel, "welcome-notice")
+        assert notice is not None and str(last.resolve()) in notice.text()
+        assert "moved, renamed or deleted" in notice.text()
+    finally:
+        if again.welcome is not None:
+            again.welcome.close()
