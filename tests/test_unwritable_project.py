@@ -244,3 +244,24 @@ def test_no_command_lets_typer_refuse_an_unreadable_path() -> None:
     ]
     assert len(paths) >= 20
     assert [path for path in paths if path[2]] == []
+
+
+@needs_other_users
+def test_sqlite_files_left_by_ones_own_read_only_open_do_not_keep_the_project_read_only(
+    shared_folder: Path,
+) -> None:
+    """A user made their project read-only (chmod 444), read it (stats), then writable again:
+    the -wal and -shm files their read-only open left kept the file's read-only mode, and every
+    write was refused, saying they belonged to "user nobody (left by their read-only open)",
+    the user themself."""
+    project, source = make_project(shared_folder)
+    shared_folder.chmod(0o777)
+    os.chown(project, *_ids("nobody"))
+    project.chmod(0o444)
+    nobody = as_user("nobody", shared_folder)
+    assert nobody("stats", str(project)).returncode == 0
+    if not Path(f"{project}-shm").exists():
+        pytest.skip("this SQLite left no -shm file after a read-only open")
+    project.chmod(0o644)
+    result = nobody("import", str(project), str(source))
+    assert result.returncode == 0, result.stderr

@@ -13,6 +13,7 @@ lies on a read-only file system. That is one line naming the file and what is mi
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from annotator.errors import ProjectLockedError, ProjectNotWritableError
@@ -76,7 +77,7 @@ class WriterLock:
         write a readonly database', naming neither file."""
         wal, shm = (Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm"))
         for sidecar in (wal, shm):
-            if not sidecar.exists() or os.access(sidecar, os.W_OK):
+            if not sidecar.exists() or os.access(sidecar, os.W_OK) or _made_writable(sidecar):
                 continue
             owner = _owner(sidecar)
             if wal.exists() and wal.stat().st_size > 0:
@@ -99,6 +100,21 @@ class WriterLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def _made_writable(sidecar: Path) -> bool:
+    """A ``-wal`` or ``-shm`` file of this user's own that SQLite made read-only, as it makes
+    them with the project file's mode: left by a read-only open of a project then chmod 444,
+    it kept the project read-only once the file was writable again. Given back the write
+    permission its owner may give."""
+    try:
+        status = sidecar.stat()
+        if status.st_uid != os.geteuid():
+            return False
+        sidecar.chmod(status.st_mode | stat.S_IWUSR)
+    except OSError:
+        return False
+    return os.access(sidecar, os.W_OK)
 
 
 def _owner(path: Path) -> str:
