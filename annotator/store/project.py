@@ -834,6 +834,11 @@ class Project:
             raise NotFoundError(f"{self.path}: no document {doc_id}")
         return row[0]
 
+    def data_version(self) -> int:
+        """Changes when another connection commits (``PRAGMA data_version``): a read-only
+        window asks it to follow the writer's edits."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
     def revision(self, doc_id: int) -> int:
         """Bumped by every change to the document's annotations or status."""
         row = self.db.execute("SELECT revision FROM documents WHERE id = ?", [doc_id]).fetchone()

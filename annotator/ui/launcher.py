@@ -9,6 +9,7 @@ the window when another project is opened. Problems are message boxes, never tra
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt
@@ -102,6 +103,10 @@ class Launcher(QObject):
         opened; the user has been told why."""
         path = Path(path).expanduser()
         if self.window is not None and _same_file(self.window.project_path, path):
+            if not read_only and self.window.session.project.read_only:
+                with suppress(AnnotatorError):  # free for writing now: opened so
+                    self._show_project(Project.open(path))
+                    return True
             self.window.raise_()
             self.window.activateWindow()
             return True

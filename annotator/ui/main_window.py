@@ -32,6 +32,7 @@ from annotator.ui.icons import icon
 from annotator.ui.inspector import Inspector
 from annotator.ui.label_palette import LabelPalette
 from annotator.ui.menus import WindowActions
+from annotator.ui.outside_changes import OutsideChanges
 from annotator.ui.preferences import Preferences
 from annotator.ui.propagation_bar import PropagationBar
 from annotator.ui.session import ProjectSession
@@ -127,6 +128,9 @@ class MainWindow(QMainWindow):
         self.suggestions_bar.dismissed.connect(self.view.setFocus)
         session.document_opened.connect(self._on_document_opened)
         session.document_status_changed.connect(self._on_document_status_changed)
+
+        self.outside_changes = OutsideChanges(session.project, self)
+        self.outside_changes.changed.connect(self._on_outside_changes_changed)
 
         self._state_timer = QTimer(self, singleShot=True, interval=400)
         self._state_timer.timeout.connect(self.save_view_state)
@@ -230,6 +234,14 @@ class MainWindow(QMainWindow):
         self.documents_dock.show()
         self.documents_dock.raise_()
         self.document_list.focus_filter()
+
+    def _on_outside_changes_changed(self) -> None:
+        """Another window or command wrote the project this window reads: show its edits."""
+        self.session.project.reload()
+        self.document_list.reload()
+        self.status.refresh()
+        if self.session.current_doc_id is not None:
+            self.session.annotations_changed.emit(self.session.current_doc_id)
 
     def _on_document_opened(self, _doc_id: int) -> None:
         self.inspector.show_item(self.view.selected())
@@ -372,6 +384,7 @@ class MainWindow(QMainWindow):
             jobs.import_files(self, sources=paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.outside_changes.stop()
         self.tasks.cancel_and_wait()
         self.tokenizer.close()
         self.indexer.close()

@@ -323,3 +323,37 @@ def test_a_last_project_moved_away_is_named_not_replaced_by_an_older_one(
     finally:
         if again.welcome is not None:
             again.welcome.close()
+
+
+def test_a_read_only_window_follows_the_writers_edits_then_can_write(qtbot, project_file) -> None:
+    """A second window, read-only while another held the project, showed the state it opened
+    on until the document was left and opened again (its list and progress never); and once
+    the writer closed, Open project on the same file only raised the read-only window."""
+    from annotator import edits
+
+    path = project_file(2)
+    launcher = Launcher(Preferences(), ask_read_only=lambda _parent, _message: True)
+    with Project.open(path) as writer:  # another window or process writing
+        assert launcher.open_project(path)
+        window = focus_window(qtbot, launcher.window)
+        assert window.session.project.read_only and window.view.doc_id() == 1
+        suggestion = writer.spans(1, "suggested")[0]
+        writer.apply(edits.accept_span(suggestion))
+        writer.apply(edits.set_document_status(1, writer.document_status(1), "done"))
+
+        def shown() -> bool:
+            window.view.select(suggestion.id)
+            selected = window.view.selected()
+            return selected is not None and selected.status == "accepted"
+
+        qtbot.waitUntil(shown, timeout=5000)
+        progress = window.document_list.progress
+        qtbot.waitUntil(lambda: progress.format().startswith("1 / 2 done"), timeout=5000)
+    assert launcher.open_project(path)  # the writer is gone: this time for writing
+    reopened = launcher.window
+    assert reopened is not None and reopened is not window
+    try:
+        assert not reopened.session.project.read_only
+        assert "(read-only)" not in reopened.windowTitle()
+    finally:
+        reopened.close()
