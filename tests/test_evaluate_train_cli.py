@@ -173,3 +173,15 @@ def test_a_suggestion_found_on_a_decided_span_counts_for_its_suggester(tmp_path:
     # Redmond, rejected: wrong
     assert (figures.spans["tp"], figures.spans["fp"]) == (1, 2)
     assert stats[origin]["spans"]["precision"] == precision[origin, "spans"] == round(1 / 3, 4)
+
+
+def test_the_curve_with_nothing_done_says_only_why(tmp_path: Path) -> None:
+    """It printed "Training one model per point of the curve; this takes a while..." and then
+    refused: nothing is done."""
+    path = tmp_path / "new.annotator"
+    with Project.create(path) as project:
+        add_texts(project, [TEXT])
+    result = runner.invoke(app, ["evaluate", str(path), "--curve"])
+    assert result.exit_code == 1
+    assert "Training" not in result.stdout
+    assert "the curve needs done documents for both train and dev" in result.stderr

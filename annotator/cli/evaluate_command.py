@@ -46,9 +46,14 @@ def evaluate(
     from annotator.services.training import TrainOptions
 
     options = TrainOptions(base=base, max_steps=max_steps, dev=dev, seed=seed) if curve else None
-    if curve and not as_json:
-        console.print("Training one model per point of the curve; this takes a while...")
-    evaluation = evaluate_project_file(project, model=model, curve=options)
+
+    def progress(done: int, total: int) -> None:
+        if done == 0 and not as_json:  # said once the curve's documents are checked
+            console.print(
+                f"Training {total} models, one per point of the curve; this takes a while..."
+            )
+
+    evaluation = evaluate_project_file(project, model=model, curve=options, progress=progress)
     if as_json:
         typer.echo(json.dumps(evaluation.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -218,6 +218,8 @@ def learning_curve(
             f"{project.path}: the curve needs done documents for both train and dev "
             f"({len(pool) + len(dev)} done); mark more documents done"
         )
+    if progress is not None:  # checked: the long part starts
+        progress(0, len(fractions))
     base = options.base or project.settings.default_model
     rows = [{"fraction": 0.0, "documents": 0, "f": evaluate_model(project, base, dev)["f"]}]
     for number, fraction in enumerate(fractions, start=1):
