@@ -167,7 +167,9 @@ def test_a_suggestion_found_on_a_decided_span_counts_for_its_suggester(tmp_path:
         [figures] = evaluate_suggesters(project)
         stats = project_stats(project)["origins"]
         precision = suggester_precision(project)
+        runs = [json.loads(e["payload"]) for e in project.edit_log() if e["kind"] == "suggest"]
     origin = "pattern:orgs.jsonl"
+    assert [run["suggesters"] for run in runs] == [[origin], [origin]]  # who suggested
     assert figures.origin == origin and figures.spans is not None
     # Microsoft found again on the accepted span: right; Satya Nadella on a rejected one and
     # Redmond, rejected: wrong

@@ -462,6 +462,7 @@ def store_suggestions(
                 "relations_added": outcome.relations_added,
                 "relations_removed": outcome.relations_removed,
                 DECIDED_MATCHES: {d: m for d, m in outcome.decided_matches.items() if m},
+                "suggesters": sorted(outcome.tally.by_origin),  # which model version, rules...
             },
             actor="suggest",
         )
