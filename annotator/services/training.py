@@ -92,10 +92,21 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
         raise AnnotatorError("--max-steps must be at least 1")
     if not 0 < options.dev < 1:
         raise AnnotatorError(f"--dev takes a fraction between 0 and 1, not {options.dev:g}")
+    if options.base is not None and not options.base.strip():
+        raise AnnotatorError(
+            "--base: give a spaCy pipeline (e.g. fr_core_news_md), or leave it out for the "
+            "project's"
+        )
     unknown = [c for c in options.components if c not in TRAINABLE_COMPONENTS]
     if unknown or "ner" not in options.components:
         raise AnnotatorError(
             f"--components takes ner, optionally with spancat, not {','.join(options.components)}"
+        )
+    folder = models_folder(project.path)
+    if folder.exists() and not folder.is_dir():
+        raise AnnotatorError(
+            f"{folder}: a file is where the project keeps its model versions (a folder); "
+            "move it away"
         )
     done = project.document_ids("done")
     if options.dev_ids is not None:
@@ -121,7 +132,6 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
             if project.spans(doc_id, status="accepted")
         ]
     settings = project.settings
-    folder = models_folder(project.path)
     versions = [r.version for r in model_records(project)]
     if folder.is_dir():
         versions += [int(p.name) for p in folder.iterdir() if p.name.isdigit()]
