@@ -365,3 +365,27 @@ def test_a_checkpoint_puts_the_edits_in_the_project_file_itself(tmp_path: Path) 
         copy.write_bytes(path.read_bytes())  # the file alone, as a backup tool copies it
     with Project.open(copy, read_only=True) as copied:
         assert [(s.start, s.end) for s in copied.spans(doc_id)] == [(0, 5)]
+
+
+def test_a_project_renamed_while_open_stops_background_connections_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """Renamed while the window had it open, the window's background connections opened the
+    old path: the propagation search said "old.annotator: not an annotator project or damaged
+    (unable to open database file)", and a writing one made a new, empty file there."""
+    path, moved = tmp_path / "old.annotator", tmp_path / "new.annotator"
+    with Project.create(path) as project:
+        doc_id, _ = project.add_document(Document(text="Alice et Bob partent."))
+        path.rename(moved)
+        for read_only in (False, True):
+            with pytest.raises(ProjectError) as refused:
+                project.worker_connection(read_only=read_only)
+            assert str(refused.value) == (
+                f"{path}: the project file was renamed, moved or deleted while open (it is now "
+                f"{moved}); your edits are kept in it, but background work stops: close the "
+                f"window and open {moved}"
+            )
+        assert not path.exists()  # nothing made at the old name
+        _accepted_span(project, doc_id, 0, 5)  # the window's own edits go on
+    with Project.open(moved, read_only=True) as reopened:
+        assert [(s.start, s.end) for s in reopened.spans(doc_id)] == [(0, 5)]

@@ -162,6 +162,32 @@ def _relation_from_row(row: tuple) -> Relation:
     )
 
 
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of ``path``; None when it cannot be read."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _open_file_path(identity: tuple[int, int]) -> Path | None:
+    """The path, now, of a file this process holds open (Linux's ``/proc/self/fd``)."""
+    folder = Path("/proc/self/fd")
+    if not folder.is_dir():
+        return None
+    for entry in folder.iterdir():
+        try:
+            target = os.readlink(entry)
+        except OSError:
+            continue
+        if not target.startswith("/") or target.endswith((" (deleted)", "-wal", "-shm")):
+            continue
+        if _file_identity(Path(target)) == identity:
+            return Path(target)
+    return None
+
+
 def _read_only_uri(path: Path) -> str:
     """SQLite opens a WAL project read-only only where it can create ``-shm``; in a folder the
     user cannot write, with no writer's ``-wal`` there, the file is read as immutable."""
@@ -186,6 +212,7 @@ class Project:
         self, path: Path, db: PlainDatabase, read_only: bool, lock: WriterLock | None
     ) -> None:
         self.path = path
+        self._identity = _file_identity(path)  # found again if renamed while open
         self.db = db
         self.read_only = read_only
         self._lock = lock
@@ -285,7 +312,25 @@ class Project:
         It shares this project's writer lock instead of taking one, so it must be closed before
         this project is. SQLite serialises its writes with ours (WAL, busy timeout).
         """
+        self.check_in_place()
         return type(self)._connect(self.path, read_only, take_lock=False)
+
+    def check_in_place(self) -> None:
+        """One line when the project file was renamed, moved or deleted since it was opened.
+
+        A new connection by the old name failed ("not an annotator project or damaged"), and
+        a writing one made a new, empty file there; one by the new name would keep a second
+        ``-wal`` beside the first, which SQLite does not reconcile. This connection's edits
+        still reach the file wherever it went (``checkpoint``); other connections stop."""
+        if self._identity is None or _file_identity(self.path) == self._identity:
+            return
+        found = _open_file_path(self._identity)
+        where = f" (it is now {found})" if found is not None else ""
+        reopen = f"open {found}" if found is not None else "open it where it is now"
+        raise ProjectError(
+            f"{self.path}: the project file was renamed, moved or deleted while open{where}; "
+            f"your edits are kept in it, but background work stops: close the window and {reopen}"
+        )
 
     @classmethod
     def reader(cls, path: Path) -> Project:

@@ -85,6 +85,7 @@ class ProjectSession(QObject):
         self.undo_stack = QUndoStack(self)
         self.current_doc_id: int | None = None
         self._sample_first = False
+        self._moved_said = False  # the project file renamed while open, said once
         # the edits folded into the project file itself a moment after the keys stop, and as
         # another document opens (``Project.checkpoint``): the file alone then holds them
         self._checkpoint_timer = QTimer(self, singleShot=True, interval=CHECKPOINT_AFTER_MS)
@@ -225,9 +226,21 @@ class ProjectSession(QObject):
         if replayed:
             self.edit_replayed.emit(edit, undoing)
         self.annotations_changed.emit(edit.doc_id)
+        self._say_if_moved()
         for change in status_changes(edit):
             self.document_status_changed.emit(change.document, change.after)
         return True
+
+    def _say_if_moved(self) -> None:
+        """The project file renamed or moved while open: the edits go on (they reach the file
+        wherever it went), but the background work stops; said once."""
+        if self._moved_said:
+            return
+        try:
+            self.project.check_in_place()
+        except AnnotatorError as error:
+            self._moved_said = True
+            self.edit_failed.emit(str(error))
 
     def set_schema(
         self,

@@ -166,3 +166,23 @@ def test_edits_reach_the_project_file_itself_soon_after_the_keys_stop(
             return suggestion.id in {s.id for s in copied.spans(1, "accepted")}
 
     qtbot.waitUntil(accepted_in_the_file_alone, timeout=10_000)
+
+
+def test_a_project_renamed_while_open_is_said_at_the_next_edit(
+    qtbot, launcher, project_file
+) -> None:
+    """Renamed from a shell while open: the next key showed "old.annotator: not an annotator
+    project or damaged (unable to open database file)", from a background search."""
+    path = project_file(2)
+    window = open_window(qtbot, launcher, path)
+    moved = path.with_name("renamed.annotator")
+    path.rename(moved)
+    suggestion = window.session.project.spans(1, "suggested")[0]
+    window.view.select(suggestion.id)
+    qtbot.keyClick(window.view, Qt.Key.Key_A)
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"{path}: the project file was renamed, moved or deleted while open")
+    assert f"open {moved}" in message
+    window.close()
+    with Project.open(moved, read_only=True) as reopened:  # the accept is in it
+        assert suggestion.id in {s.id for s in reopened.spans(1, "accepted")}

@@ -133,6 +133,7 @@ class PropagationRunner(QObject):
         """In the worker thread: what ``compute_propagation`` finds, on a read-only
         connection, here or in the search process."""
         if self._process is not None:
+            self.project.check_in_place()
             return self._process.search(
                 self.project.path, span, doc_ids, self._after_keys, lambda: self._closed
             )
