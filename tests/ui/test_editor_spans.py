@@ -58,6 +58,17 @@ def test_alt_drag_keeps_character_precision(editor: Editor) -> None:
     assert editor.project.misaligned_span_ids(editor.doc_id) == [span.id]
 
 
+def test_alt_drag_over_spaces_makes_no_span_of_them(editor: Editor) -> None:
+    """Character precision took the spaces at a selection's ends: an Alt+drag from the space
+    before "Microsoft" made the ORG " Microsoft", and one over a space alone a span of it."""
+    editor.drag(20, 29, ALT)  # " Microsoft" ("works for Microsoft": the space at 20)
+    assert editor.view.text_selection() == (21, 30)
+    editor.drag(20, 20, ALT)  # the space alone
+    assert editor.view.text_selection() is None
+    editor.key("2")
+    assert editor.spans() == []
+
+
 def test_undo_and_redo_a_created_span(editor: Editor) -> None:
     editor.drag(21, 29)
     editor.key("2")

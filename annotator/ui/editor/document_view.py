@@ -26,6 +26,7 @@ from annotator import edits
 from annotator.errors import AnnotatorError, TokensMissingError
 from annotator.model import Relation, Span
 from annotator.services import tokenizing
+from annotator.ui.editor import gestures
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.banner import ModeBanner
 from annotator.ui.editor.document_tokens import DocumentTokenizer
@@ -154,7 +155,11 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
 
     def set_text_selection(self, start: int, end: int, snap: bool = True) -> None:
         """Select ``[start, end)`` (snapped to tokens unless ``snap`` is False)."""
-        chosen = self._tokens.snap(start, end) if snap else (start, end)
+        chosen = (
+            self._tokens.snap(start, end)
+            if snap
+            else gestures.without_outer_spaces(self._text, start, end)
+        )
         self._text_selection = chosen if chosen and chosen[0] < chosen[1] else None
         self._set_selected(None)
         self.viewport().update()

@@ -58,6 +58,16 @@ def delete(item: Item | None, relations: Sequence[Relation]) -> edits.Edit | Non
     return None
 
 
+def without_outer_spaces(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``[start, end)`` without the white space at its ends (a character-precise selection:
+    no span starts or ends on a space or a line break); None when nothing else is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
 def moved_range(
     start: int, end: int, edge: str, step: int, tokens: TokenIndex
 ) -> tuple[int, int] | None:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QHelpEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from annotator.model import Relation, Span
+from annotator.ui.editor import gestures
 from annotator.ui.editor.annotation_index import AnnotationIndex
 from annotator.ui.editor.editing import Mode
 from annotator.ui.editor.geometry import ViewGeometry
@@ -159,7 +160,11 @@ class MouseInteraction:
         _, offset = found
         start, end = min(press.anchor, offset), max(press.anchor, offset) + 1
         precise = bool((press.modifiers | modifiers) & Qt.KeyboardModifier.AltModifier)
-        chosen = (start, end) if precise else self._tokens.snap(start, end)
+        chosen = (
+            gestures.without_outer_spaces(self._text, start, end)
+            if precise
+            else self._tokens.snap(start, end)
+        )
         if self._mode is Mode.PICK_CHILD:
             self._leave_pick_mode()
         self._text_selection = chosen
