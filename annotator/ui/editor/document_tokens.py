@@ -104,4 +104,5 @@ class _Tokenize(QRunnable):
             log.exception("making the open document's tokens failed")
             owner.failed.emit(f"unexpected error making the tokens: {error}")
             return
-        owner.tokenized.emit(self._doc_id)
+        if not owner.closed:  # its window may be gone: "Signal source has been deleted"
+            owner.tokenized.emit(self._doc_id)
