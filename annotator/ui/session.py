@@ -52,18 +52,22 @@ class EditCommand(QUndoCommand):
         if self._applied:
             self._applied = False
             return
-        self._session.reveal(self._edit, "Redid")
-        self._apply_or_drop(self._edit, undoing=False)
+        elsewhere = self._session.reveal(self._edit)
+        if self._apply_or_drop(self._edit, undoing=False):
+            self._session.say_replayed(self._edit, "Redid", elsewhere)
 
     def undo(self) -> None:
-        self._session.reveal(self._edit, "Undid")
-        self._apply_or_drop(self._edit.inverse(), undoing=True)
+        elsewhere = self._session.reveal(self._edit)
+        if self._apply_or_drop(self._edit.inverse(), undoing=True):
+            self._session.say_replayed(self._edit, "Undid", elsewhere)
 
-    def _apply_or_drop(self, edit: Edit, undoing: bool) -> None:
+    def _apply_or_drop(self, edit: Edit, undoing: bool) -> bool:
         """A step that no longer fits the project (its span changed meanwhile) is reported and
         made obsolete, so the stack drops it instead of getting out of step with the store."""
-        if not self._session._apply(edit, replayed=True, undoing=undoing):
-            self.setObsolete(True)
+        if self._session._apply(edit, replayed=True, undoing=undoing):
+            return True
+        self.setObsolete(True)
+        return False
 
 
 class ProjectSession(QObject):
@@ -110,21 +114,25 @@ class ProjectSession(QObject):
             self._sample_first = value
             self.order_changed.emit(value)
 
-    def reveal(self, edit: Edit, verb: str) -> None:
-        """Before an undo or redo, say what it does; of an edit in another document, open
-        that document first and name it: done out of sight, it changed work the annotator
-        could not see, and a second Ctrl+Z, pressed because the first seemed to do nothing,
-        unwound more."""
+    def reveal(self, edit: Edit) -> bool:
+        """Before an undo or redo of an edit in another document, open that document (and
+        ``say_replayed`` names it): done out of sight, it changed work the annotator could not
+        see, and a second Ctrl+Z, pressed because the first seemed to do nothing, unwound
+        more. Whether it opened another document."""
         doc_id = edit.doc_id
         if doc_id == self.current_doc_id:
-            self.noted.emit(f"{verb} {edit.description}")
-            return
+            return False
         try:
             self.project.document_status(doc_id)
         except AnnotatorError:
-            return  # gone: the step is refused, and reported, as it is applied
+            return False  # gone: the step is refused, and reported, as it is applied
         self.open_document(doc_id)
-        self.noted.emit(f"{verb} {edit.description} in document {doc_id}")
+        return True
+
+    def say_replayed(self, edit: Edit, verb: str, elsewhere: bool) -> None:
+        """After an undo or redo: what it did (and in which document, when it opened one)."""
+        where = f" in document {edit.doc_id}" if elsewhere else ""
+        self.noted.emit(f"{verb} {edit.description}{where}")
 
     def open_document(self, doc_id: int) -> None:
         self.current_doc_id = doc_id

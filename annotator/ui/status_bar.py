@@ -46,6 +46,10 @@ class StatusBar(QStatusBar):
         session.order_changed.connect(self._schedule)
         session.edit_failed.connect(self._on_edit_failed)
         session.noted.connect(self._on_noted)
+        # a note on a key (a refusal, "Already accepted") goes at the next edit, which would
+        # otherwise show under it for 8 s
+        self._note_shown = False
+        session.annotations_changed.connect(self._on_annotations_changed)
         self.refresh()
 
     def refresh(self) -> None:
@@ -74,9 +78,16 @@ class StatusBar(QStatusBar):
 
     def _on_edit_failed(self, message: str) -> None:
         self.showMessage(message, 8000)
+        self._note_shown = True
 
     def _on_noted(self, message: str) -> None:
         self.showMessage(message, 8000)
+        self._note_shown = True
+
+    def _on_annotations_changed(self, _doc_id: int) -> None:
+        if self._note_shown:
+            self._note_shown = False
+            self.clearMessage()
 
     def show_failure(self, message: str) -> None:
         """A failure that lasts (a damaged page of the file): shown until the next message."""

@@ -186,3 +186,18 @@ def test_a_project_renamed_while_open_is_said_at_the_next_edit(
     window.close()
     with Project.open(moved, read_only=True) as reopened:  # the accept is in it
         assert suggestion.id in {s.id for s in reopened.spans(1, "accepted")}
+
+
+def test_a_note_on_a_key_goes_at_the_next_edit(qtbot, launcher, project_file) -> None:
+    """ "Already accepted" stayed 8 s while later keys changed things: X rejecting a span still
+    showed it."""
+    window = open_window(qtbot, launcher, project_file(2))
+    project = window.session.project
+    window.view.select(project.spans(1, "accepted")[0].id)
+    qtbot.keyClick(window.view, Qt.Key.Key_A)
+    assert window.statusBar().currentMessage() == "Already accepted"
+    window.view.select(project.spans(1, "suggested")[0].id)
+    qtbot.keyClick(window.view, Qt.Key.Key_X)
+    assert window.statusBar().currentMessage() == ""
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, CTRL)  # and what an undo says stays
+    assert window.statusBar().currentMessage() == "Undid reject suggestion"

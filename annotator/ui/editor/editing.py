@@ -215,25 +215,25 @@ class EditingInteraction:
         spans = list(self._index.all_spans.values())
         group = edits.accept_all(spans, list(self._index.all_relations.values()))
         left = len(edits.conflicting_suggestions(spans))
-        if left:
-            self.session.edit_failed.emit(
-                f"{counted(left, 'suggestion')} left pending: they put two labels on the same "
-                "tokens, or other annotators' versions compete with them; accept the right one "
-                "(A, or T in a review) or reject the wrong one (X)"
-            )
         if not group.edits and not left:
             self.session.noted.emit("Nothing left to accept in this document")
+        accepted = 0
         if group.edits and self._push(group):
-            accepted = 0
             for edit in group.edits:
                 if isinstance(edit, edits.UpdateSpan | edits.UpdateRelation):
                     accepted += edit.after.status == "accepted"
                 if isinstance(edit, edits.UpdateSpan) and edit.after.status == "accepted":
                     self._propagate(edit.after)
-            if not left:  # a conflict's message says more, and stays
-                self.session.noted.emit(
-                    f"Accepted {counted(accepted, 'suggestion')}; Ctrl+Z takes them all back"
-                )
+        if left:  # after the edit, whose change clears the status bar's notes
+            self.session.edit_failed.emit(
+                f"{counted(left, 'suggestion')} left pending: they put two labels on the same "
+                "tokens, or other annotators' versions compete with them; accept the right one "
+                "(A, or T in a review) or reject the wrong one (X)"
+            )
+        elif accepted:
+            self.session.noted.emit(
+                f"Accepted {counted(accepted, 'suggestion')}; Ctrl+Z takes them all back"
+            )
 
     def _say_why_nothing(self, item: Span | Relation | None, decided: str) -> None:
         """A key that changed nothing says why, instead of seeming broken."""
