@@ -213,6 +213,7 @@ class Project:
     ) -> None:
         self.path = path
         self._identity = _file_identity(path)  # found again if renamed while open
+        self._worker = False  # a second connection (``worker_connection``, ``reader``)
         self.db = db
         self.read_only = read_only
         self._lock = lock
@@ -313,7 +314,9 @@ class Project:
         this project is. SQLite serialises its writes with ours (WAL, busy timeout).
         """
         self.check_in_place()
-        return type(self)._connect(self.path, read_only, take_lock=False)
+        connection = type(self)._connect(self.path, read_only, take_lock=False)
+        connection._worker = True  # its close leaves the -wal to the project's own
+        return connection
 
     def check_in_place(self) -> None:
         """One line when the project file was renamed, moved or deleted since it was opened.
@@ -337,7 +340,9 @@ class Project:
         """A read-only connection to a project file this program opened (and so checked)
         already, for another process of its own (the window's propagation search), without
         ``open``'s checks at each use."""
-        return cls._connect(path, read_only=True, take_lock=False)
+        reader = cls._connect(path, read_only=True, take_lock=False)
+        reader._worker = True
+        return reader
 
     @classmethod
     def _connect(cls, path: Path, read_only: bool, take_lock: bool = True) -> Project:
@@ -399,7 +404,8 @@ class Project:
 
     def close(self) -> None:
         try:
-            self.checkpoint(closing=True)
+            if not self._worker:  # a worker's TRUNCATE would hold the window's writes back
+                self.checkpoint(closing=True)
             self.db.conn.close()
         finally:
             if self._lock:

@@ -10,6 +10,7 @@ changes nothing; an undo step that can no longer be applied leaves the stack.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import suppress
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -93,14 +94,34 @@ class ProjectSession(QObject):
         # the edits folded into the project file itself a moment after the keys stop, and as
         # another document opens (``Project.checkpoint``): the file alone then holds them
         self._checkpoint_timer = QTimer(self, singleShot=True, interval=CHECKPOINT_AFTER_MS)
-        self._checkpoint_timer.timeout.connect(project.checkpoint)
+        self._checkpoint_timer.timeout.connect(self._checkpoint)
+        self._checkpointing: threading.Thread | None = None
         self.annotations_changed.connect(lambda _doc_id: self._checkpoint_timer.start())
         build_validators()  # once per process: not at the first accept
 
     def close(self) -> None:
         """Close the project (which folds its ``-wal`` file in); nothing is written after."""
         self._checkpoint_timer.stop()
+        if self._checkpointing is not None:
+            self._checkpointing.join()
         self.project.close()
+
+    def _checkpoint(self) -> None:
+        """``Project.checkpoint`` on a connection of its own, in a thread: on the UI thread
+        it cost a key pressed meanwhile up to 130 ms (a 100,000-token document's rows)."""
+        if self.project.read_only or (
+            self._checkpointing is not None and self._checkpointing.is_alive()
+        ):
+            return
+        project = self.project
+
+        def fold() -> None:
+            # moved, busy: the next one will
+            with suppress(AnnotatorError, sqlite3.Error), project.worker_connection() as worker:
+                worker.checkpoint()
+
+        self._checkpointing = threading.Thread(target=fold, name="checkpoint", daemon=True)
+        self._checkpointing.start()
 
     @property
     def sample_first(self) -> bool:
@@ -138,7 +159,7 @@ class ProjectSession(QObject):
         self.current_doc_id = doc_id
         self.project.set_state("last_document", doc_id)
         self._checkpoint_timer.stop()
-        self.project.checkpoint()
+        self._checkpoint()
         self.document_opened.emit(doc_id)
 
     # -- moving between documents (id order, or the sample's ranks first) ---------------------
