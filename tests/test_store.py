@@ -387,5 +387,12 @@ def test_a_project_renamed_while_open_stops_background_connections_in_one_line(
             )
         assert not path.exists()  # nothing made at the old name
         _accepted_span(project, doc_id, 0, 5)  # the window's own edits go on
+        copy = tmp_path / "copy.annotator"
+        project.checkpoint()
+        copy.write_bytes(moved.read_bytes())
+        moved.unlink()  # deleted while open: said as such
+        with pytest.raises(ProjectError, match="was deleted, or moved to another file system"):
+            project.worker_connection()
+        copy.rename(moved)  # put back (a copy: not the file this connection holds)
     with Project.open(moved, read_only=True) as reopened:
         assert [(s.start, s.end) for s in reopened.spans(doc_id)] == [(0, 5)]

@@ -328,11 +328,15 @@ class Project:
         if self._identity is None or _file_identity(self.path) == self._identity:
             return
         found = _open_file_path(self._identity)
-        where = f" (it is now {found})" if found is not None else ""
-        reopen = f"open {found}" if found is not None else "open it where it is now"
+        if found is None:  # deleted, or moved to another file system: this file is lost
+            raise ProjectError(
+                f"{self.path}: the project file was deleted, or moved to another file system, "
+                "while open; put it back, or what is edited from now on is lost with the window"
+            )
         raise ProjectError(
-            f"{self.path}: the project file was renamed, moved or deleted while open{where}; "
-            f"your edits are kept in it, but background work stops: close the window and {reopen}"
+            f"{self.path}: the project file was renamed, moved or deleted while open (it is now "
+            f"{found}); your edits are kept in it, but background work stops: close the window "
+            f"and open {found}"
         )
 
     @classmethod
