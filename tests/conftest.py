@@ -59,3 +59,19 @@ def child_processes(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[by
 
     monkeypatch.setattr(child_iteration.subprocess, "Popen", recorded)
     return started
+
+
+def interruptible(command: list[str], **options: Any) -> subprocess.Popen[str]:
+    """``command`` started with Ctrl+C (SIGINT) handled, as a terminal's shell starts it: an
+    ignored SIGINT, which a test run may leave, would be inherited, and Python keeps an
+    ignored SIGINT ignored. Its output is read as text from pipes."""
+    import signal
+
+    return subprocess.Popen(
+        command,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    )

@@ -8,13 +8,12 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, interruptible
 from typer.testing import CliRunner
 
 from annotator import edits
@@ -224,14 +223,8 @@ def test_ctrl_c_during_training_keeps_no_version_and_says_so(tmp_path: Path) -> 
     say whether a version was kept."""
     path = gold_project(tmp_path, "stop", 12, seed=4)
     command = [sys.executable, "-m", "annotator", "train", str(path), "--base", BASE]
-    run = subprocess.Popen(
-        [*command, "--max-steps", "100000"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    run = interruptible(
+        [*command, "--max-steps", "100000"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
     )
     try:
         deadline = time.monotonic() + 240

@@ -12,12 +12,12 @@ import functools
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import interruptible
 from suggest_helpers import (
     ENTITY_PATTERNS,
     add_texts,
@@ -219,18 +219,7 @@ def test_ctrl_c_stops_the_run_and_its_workers(patterns: Path, tmp_path: Path) ->
     command = [sys.executable, "-m", "annotator", "suggest", str(path), "--model", "blank"]
     command += ["--patterns", str(patterns), "--n-process", "2", "--batch-size", "2"]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=environment,
-        start_new_session=True,
-        # as a terminal's shell does: an ignored SIGINT (which a test run may leave) would be
-        # inherited, and Python keeps an ignored SIGINT ignored
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    run = interruptible(command, cwd=ROOT, env=environment, start_new_session=True)
     try:
         deadline = time.monotonic() + 240
         while not _suggested(path) and run.poll() is None and time.monotonic() < deadline:
