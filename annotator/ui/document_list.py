@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.errors import AnnotatorError
+from annotator.store import Project
 from annotator.store.listing import IN_DISPUTE, DocumentFilter, status_counts
 from annotator.store.pool import sample_fingerprint
 from annotator.ui.document_list_model import STATUS_NAMES, DocumentListModel
@@ -24,6 +28,7 @@ from annotator.ui.session import ProjectSession
 # Keys of the session state kept in the project file.
 STATE_ORDER = "document_order"  # "id" or "sample": the order the person last chose by hand
 STATE_SAMPLE_SEEN = "sample_seen"  # the sample (``sample_fingerprint``) the window last opened
+STATE_FILTERS = "document_filters"  # {"text", "status", "label"}: shown again on reopening
 
 
 def configure_table(table: QTableView) -> None:
@@ -65,8 +70,16 @@ class DocumentListPanel(QWidget):
         by_priority = chosen == "sample" if chosen in ("id", "sample") else bool(self.sample)
         session.sample_first = by_priority
         self._show_top = False  # after an order change: the top of the list, not the document
+        kept = _kept_filters(project)
         self.model = DocumentListModel(
-            project, parent=self, document_filter=DocumentFilter(by_priority=by_priority)
+            project,
+            parent=self,
+            document_filter=DocumentFilter(
+                text=kept.get("text", ""),
+                status=kept.get("status", ""),
+                label=kept.get("label", ""),
+                by_priority=by_priority,
+            ),
         )
 
         self.text_filter = QLineEdit(placeholderText="Filter by text…", clearButtonEnabled=True)
@@ -89,6 +102,10 @@ class DocumentListPanel(QWidget):
             "Sample first: the documents annotator sample picked, in its order"
         )
         self.order_choice.setCurrentIndex(1 if by_priority else 0)
+        # the filters as they were when the project closed (the model lists with them already)
+        self.text_filter.setText(self.model.document_filter.text)
+        for box, key in ((self.status_filter, "status"), (self.label_filter, "label")):
+            box.setCurrentIndex(max(box.findData(kept.get(key, "")), 0))
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -232,14 +249,19 @@ class DocumentListPanel(QWidget):
     def _apply_filter(self) -> None:
         by_priority = bool(self.order_choice.currentData())
         self._session.sample_first = by_priority  # previous / next walk the list's order
-        self.model.set_filter(
-            DocumentFilter(
-                text=self.text_filter.text().strip(),
-                status=self.status_filter.currentData() or "",
-                label=self.label_filter.currentData() or "",
-                by_priority=by_priority,
-            )
+        chosen = DocumentFilter(
+            text=self.text_filter.text().strip(),
+            status=self.status_filter.currentData() or "",
+            label=self.label_filter.currentData() or "",
+            by_priority=by_priority,
         )
+        if chosen != self.model.document_filter and not self._session.project.read_only:
+            with suppress(AnnotatorError):  # kept for the next opening, where it can be
+                self._session.project.set_state(
+                    STATE_FILTERS,
+                    {"text": chosen.text, "status": chosen.status, "label": chosen.label},
+                )
+        self.model.set_filter(chosen)
         self._select(self._session.current_doc_id, scroll=not self._show_top)
 
     # -- following the session ----------------------------------------------------------------
@@ -299,3 +321,20 @@ class DocumentListPanel(QWidget):
         self._fill_labels()
         self.model.reload()
         self._select(self._session.current_doc_id)
+
+
+def _kept_filters(project: Project) -> dict[str, str]:
+    """The filters kept in the project (``STATE_FILTERS``) that still make sense: a label
+    since removed from the schema, or a status it no longer offers, is left out, so that the
+    list never filters by something its boxes cannot show."""
+    state = project.get_state(STATE_FILTERS)
+    if not isinstance(state, dict):
+        return {}
+    statuses = {*STATUS_NAMES, *([IN_DISPUTE] if project.settings.review_of else [])}
+    kept = {"text": state.get("text"), "status": state.get("status"), "label": state.get("label")}
+    allowed = {"status": statuses, "label": set(project.schema.entity_names)}
+    return {
+        key: value
+        for key, value in kept.items()
+        if isinstance(value, str) and (key not in allowed or value in allowed[key])
+    }

@@ -81,6 +81,11 @@ class DocumentListModel(QAbstractTableModel):
 
     # -- what the window uses -----------------------------------------------------------------
 
+    @property
+    def document_filter(self) -> DocumentFilter:
+        """What the list shows now."""
+        return self._filter
+
     def set_filter(self, document_filter: DocumentFilter) -> None:
         if document_filter == self._filter:
             return

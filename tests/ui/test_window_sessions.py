@@ -357,3 +357,38 @@ def test_a_read_only_window_follows_the_writers_edits_then_can_write(qtbot, proj
         assert "(read-only)" not in reopened.windowTitle()
     finally:
         reopened.close()
+
+
+def test_the_lists_filters_come_back_when_the_project_reopens(qtbot, project_file) -> None:
+    """The order came back, the text, status and label filters did not."""
+    path = project_file(4)
+    first = Launcher(Preferences())
+    window = open_window(qtbot, first, path)
+    listing = window.document_list
+    listing.show_status("new")
+    listing.label_filter.setCurrentIndex(listing.label_filter.findData("PER"))
+    qtbot.keyClicks(listing.text_filter, "Alice")
+    qtbot.waitUntil(lambda: listing.model.document_filter.text == "Alice")
+    shown = listing.model.rowCount()
+    window.close()
+
+    again = Launcher(Preferences())
+    reopened = open_window(qtbot, again, path)
+    try:
+        listing = reopened.document_list
+        assert listing.text_filter.text() == "Alice"
+        assert listing.status_filter.currentData() == "new"
+        assert listing.label_filter.currentData() == "PER"
+        qtbot.waitUntil(lambda: listing.model.rowCount() == shown)
+        reopened.session.project.set_state(  # a label the schema has no more: left out
+            "document_filters", {"text": "", "status": "new", "label": "GONE"}
+        )
+    finally:
+        reopened.close()
+    third = open_window(qtbot, Launcher(Preferences()), path)
+    try:
+        assert third.document_list.label_filter.currentData() == ""
+        assert third.document_list.model.document_filter.label == ""
+        assert third.document_list.model.document_filter.status == "new"
+    finally:
+        third.close()
