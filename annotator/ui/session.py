@@ -90,7 +90,6 @@ class ProjectSession(QObject):
         self.undo_stack = QUndoStack(self)
         self.current_doc_id: int | None = None
         self._sample_first = False
-        self._moved_said = False  # the project file renamed while open, said once
         # the edits folded into the project file itself a moment after the keys stop, and as
         # another document opens (``Project.checkpoint``): the file alone then holds them
         self._checkpoint_timer = QTimer(self, singleShot=True, interval=CHECKPOINT_AFTER_MS)
@@ -262,13 +261,11 @@ class ProjectSession(QObject):
 
     def _say_if_moved(self) -> None:
         """The project file renamed or moved while open: the edits go on (they reach the file
-        wherever it went), but the background work stops; said once."""
-        if self._moved_said:
-            return
+        wherever it went), but the background work stops; said after each edit, which clears
+        the status bar's notes (a stat of the file; the search for its new place only then)."""
         try:
             self.project.check_in_place()
         except AnnotatorError as error:
-            self._moved_said = True
             self.edit_failed.emit(str(error))
 
     def set_schema(

@@ -173,7 +173,7 @@ def test_a_project_renamed_while_open_is_said_at_the_next_edit(
 ) -> None:
     """Renamed from a shell while open: the next key showed "old.annotator: not an annotator
     project or damaged (unable to open database file)", from a background search."""
-    path = project_file(2)
+    path = project_file(5)  # documents 1 and 4 have a suggestion
     window = open_window(qtbot, launcher, path)
     moved = path.with_name("renamed.annotator")
     path.rename(moved)
@@ -183,6 +183,11 @@ def test_a_project_renamed_while_open_is_said_at_the_next_edit(
     message = window.statusBar().currentMessage()
     assert message.startswith(f"{path}: the project file was renamed, moved or deleted while open")
     assert f"open {moved}" in message
+    other = window.session.project.spans(4, "suggested")[0]  # each edit says it again
+    window.session.open_document(4)
+    window.view.select(other.id)
+    qtbot.keyClick(window.view, Qt.Key.Key_X)
+    assert window.statusBar().currentMessage() == message
     window.close()
     with Project.open(moved, read_only=True) as reopened:  # the accept is in it
         assert suggestion.id in {s.id for s in reopened.spans(1, "accepted")}
