@@ -27,6 +27,7 @@ from annotator.io import alignment, conll
 from annotator.io.alignment import DocBuilder, PlainTokens
 from annotator.io.conll import _filter_spans
 from annotator.io.docbin_writer import StreamedDocBin, ensure_rel_extension
+from annotator.io.records import SpanColumns, SpanPlace
 from annotator.io.tokenize import tokenize
 from annotator.model import Document
 from annotator.services.exporting import export_project
@@ -265,12 +266,77 @@ def test_export_rows_without_span_details_leave_only_those_out(corpus: Path) -> 
         places = list(project.export_rows(ids, False, False, span_fields="places"))
     kept = itemgetter(0, 1, 2, 3, 4, 6, 7)  # id, doc_id, start, end, label, status, score
     placed = itemgetter(0, 1, 2, 3, 4)  # id, doc_id, start, end, label
-    for (*_, spans, _, _), (*_, light, _, _), (*_, lightest, _, _) in zip(
+    for (*_, spans, _, _), (*_, light, _, _), (*_, joined, _, _) in zip(
         full, essential, places, strict=True
     ):
         assert [kept(span) for span in spans] == [tuple(span) for span in light]
+        lightest = SpanColumns.joined(joined) if joined is not None else []
         assert [placed(span) for span in spans] == [tuple(span) for span in lightest]
     assert sum(len(spans) for *_, spans, _, _ in full) > 50
+    assert any(len({span[2] for span in spans}) < len(spans) for *_, spans, _, _ in full)
+
+
+def test_span_columns_split_what_sqlite_joined_in_span_order() -> None:
+    row = (7, 3, "c a b", "5,0,0", "9,4,4", "ORG PER LOC")
+    columns = SpanColumns.joined(row)
+    assert columns is not None and len(columns) == 3
+    assert columns.columns() == (["b", "a", "c"], [0, 0, 5], [4, 4, 9], ["LOC", "PER", "ORG"])
+    assert list(columns) == [
+        SpanPlace("b", 7, 0, 4, "LOC"),
+        SpanPlace("a", 7, 0, 4, "PER"),
+        SpanPlace("c", 7, 5, 9, "ORG"),
+    ]
+    assert columns[-1] == SpanPlace("c", 7, 5, 9, "ORG")
+    assert [span.id for span in columns.stored_records()] == ["c", "a", "b"]
+    assert columns.ids() == ["c", "a", "b"]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        (1, 2, "a b c", "0,5", "4,9", "PER ORG"),  # an id holding a space
+        (1, 2, "a b", "0,x", "4,9", "PER ORG"),  # a start stored as text
+        (1, 2, "a b", "0,5.0", "4,9", "PER ORG"),  # ... as a real
+        (1, 2, "a b", "0,-5", "4,9", "PER ORG"),
+        (1, 2, "a b", "0,,5", "4,9", "PER ORG"),
+        (1, 1, "a", "", "4", "PER"),
+    ],
+)
+def test_span_columns_refuse_values_they_cannot_split(row: tuple) -> None:
+    assert SpanColumns.joined(row) is None
+
+
+@pytest.mark.parametrize("format", ["doccano", "conll", "brat"])
+def test_a_span_id_holding_a_space_is_exported_as_any_other(
+    corpus: Path, tmp_path: Path, format: str
+) -> None:
+    """Ids from a crafted file may hold the space that joins them: such a document's spans are
+    read as rows, and written as before (these formats do not write span ids)."""
+    output = tmp_path / "before"
+    before = _written(corpus, output, format)
+    copy = tmp_path / "copy.annotator"
+    shutil.copyfile(corpus, copy)
+    with Project.open(copy) as project:
+        relation = project.relations(project.document_ids()[-1])[0]
+        for old, new in ((relation.head, "head id"), (relation.child, "child id")):
+            project.db.execute("UPDATE spans SET id = ? WHERE id = ?", [new, old])
+            project.db.execute("UPDATE relations SET head = ? WHERE head = ?", [new, old])
+            project.db.execute("UPDATE relations SET child = ? WHERE child = ?", [new, old])
+        project.db.commit()
+    assert _written(copy, tmp_path / "after", format) == before
+
+
+def _written(path: Path, output: Path, format: str) -> tuple:
+    with Project.open(path, read_only=True) as project:
+        report = export_project(project, format, output, status="all", spans="all")
+    files = sorted(output.rglob("*")) if output.is_dir() else [output]
+    data = [
+        (str(file.relative_to(output)), file.read_bytes())
+        for file in files
+        if file.is_file() and not file.name.startswith(".")
+    ]
+    warnings = [warning.replace(str(path), "PROJECT") for warning in report.warnings]
+    return data, report.counts, warnings, report.spans, report.relations
 
 
 def test_export_rows_of_some_statuses_leave_the_others_out(corpus: Path, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain, groupby, pairwise, repeat
@@ -51,6 +51,8 @@ from annotator.io.records import (
     ExportReport,
     ImportedSpan,
     ImportRecord,
+    SpanColumns,
+    SpanPlace,
 )
 from annotator.io.registry import (
     WRITE_BUFFER,
@@ -66,6 +68,7 @@ if TYPE_CHECKING:  # spaCy is imported where a document needs it, not to detect 
 
 _SPACE = ord(" ")
 _START, _END, _LABEL = attrgetter("start"), attrgetter("end"), attrgetter("label")
+_STARTS, _ENDS, _LABELS = itemgetter(0), itemgetter(1), itemgetter(2)  # of ``_joined_spans``
 
 
 SENTENCE_PUNCT = (
@@ -525,6 +528,33 @@ def _documents_of(
     return numpy.searchsorted(first_token, found, side="right") - 1
 
 
+def _joined_spans(spans: Sequence[Any]) -> tuple[str, str, list[str]]:
+    """A document's span starts and ends, each as integers joined by commas, and its labels: as
+    the store joined them (``SpanColumns``), else made from the spans, in their order."""
+    if isinstance(spans, SpanColumns):
+        _, starts, ends, labels = spans.joined_values
+        return starts, ends, labels.split(" ")
+    return (
+        ",".join(map(str, map(_START, spans))),
+        ",".join(map(str, map(_END, spans))),
+        list(map(_LABEL, spans)),
+    )
+
+
+def _stored_order(spans: Sequence[Any]) -> Sequence[Any]:
+    """``spans`` in the order of ``_joined_spans``."""
+    return spans.stored_records() if isinstance(spans, SpanColumns) else spans
+
+
+def _integer_array(joined: Iterable[str]) -> numpy.ndarray:
+    """Integers joined by commas, of many documents (those without any give ""), as one array:
+    parsed by numpy, not made one Python number at a time."""
+    text = ",".join(filter(None, joined))
+    if not text:
+        return numpy.zeros(0, dtype=numpy.int64)
+    return numpy.fromstring(text.encode(), sep=",", dtype=numpy.int64)  # type: ignore[call-overload]
+
+
 def _plain_run(run: list[_Pulled], writer: _Writer) -> bytes | list[bool] | None:
     """The lines of documents with stored token offsets, all at once, in UTF-8: what
     ``_plain_document_lines`` writes for each, and the same report entries in the same order.
@@ -597,12 +627,17 @@ def _plain_run(run: list[_Pulled], writer: _Writer) -> bytes | list[bool] | None
     spaced[last_token] = True  # in ``joined``: the space between two documents
 
     # the spans on token boundaries, all at once (``PlainTokens.exact``)
-    span_lists = [item.spans for item in items]
-    spans = list(chain.from_iterable(span_lists))
-    span_counts = numpy.fromiter(map(len, span_lists), numpy.int64, len(items))
+    # the spans in the order the store joined them (``_joined_spans``): read into arrays
+    # without a Python number per span; any order does, tags are placed by position
+    joined_spans = list(map(_joined_spans, (item.spans for item in items)))
+    labels = list(chain.from_iterable(map(_LABELS, joined_spans)))
+    span_counts = numpy.fromiter(map(len, map(_LABELS, joined_spans)), numpy.int64, len(items))
+    total = len(labels)
     span_doc = numpy.repeat(numpy.arange(len(items)), span_counts)
-    span_starts = numpy.fromiter(map(_START, spans), numpy.int64, len(spans))
-    span_ends = numpy.fromiter(map(_END, spans), numpy.int64, len(spans))
+    span_starts = _integer_array(map(_STARTS, joined_spans))
+    span_ends = _integer_array(map(_ENDS, joined_spans))
+    if len(span_starts) != total or len(span_ends) != total:
+        return None
     # spans outside their text, or empty, are left to align_plain, document by document
     outside = (span_starts < 0) | (span_ends > lengths[span_doc]) | (span_ends <= span_starts)
     special = numpy.zeros(len(items), dtype=bool)
@@ -640,7 +675,7 @@ def _plain_run(run: list[_Pulled], writer: _Writer) -> bytes | list[bool] | None
     span_first = numpy.cumsum(span_counts) - span_counts
     for number in numpy.flatnonzero(special).tolist():
         a = int(span_first[number])
-        these = span_lists[number]
+        these = _stored_order(items[number].spans)
         notes[number] = note = ExportReport()
         aligned = align_plain(view(number), items[number].document, these, policy, note)
         offset = int(first_token[number])
@@ -673,10 +708,12 @@ def _plain_run(run: list[_Pulled], writer: _Writer) -> bytes | list[bool] | None
         first[off], end[off] = moved_first, moved_end
         moved_start_char = all_starts[numpy.minimum(moved_first, top)] - span_base[off]
         moved_end_char = all_ends[numpy.maximum(moved_last, 0)] - span_base[off]
-        for index, number, moved, start_char, end_char in zip(
+        for index, number, moved, start, end_, start_char, end_char in zip(
             off.tolist(),
             span_doc[off].tolist(),
             moves.tolist(),
+            span_starts[off].tolist(),
+            span_ends[off].tolist(),
             moved_start_char.tolist(),
             moved_end_char.tolist(),
             strict=True,
@@ -685,11 +722,12 @@ def _plain_run(run: list[_Pulled], writer: _Writer) -> bytes | list[bool] | None
             if note is None:
                 notes[number] = note = ExportReport()
             offsets = (start_char, end_char) if moved else None
-            _note_misaligned(items[number].document, spans[index], policy, offsets, note)
+            document = items[number].document
+            span = SpanPlace("", document.id, start, end_, labels[index])  # what is named
+            _note_misaligned(document, span, policy, offsets, note)
 
     # filter_spans: the kept spans by place and label; a document where two overlap (or one
     # is empty) goes through _filter_spans
-    labels = list(map(_LABEL, spans))
     names = sorted(set(labels))
     rank = {name: number for number, name in enumerate(names)}
     label_of = numpy.fromiter(map(rank.__getitem__, labels), numpy.int64, len(labels))

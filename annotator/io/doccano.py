@@ -46,6 +46,7 @@ from annotator.io.records import (
     ImportedRelation,
     ImportedSpan,
     ImportRecord,
+    span_columns,
 )
 from annotator.io.registry import WRITE_BUFFER, part_path, register_reader, register_writer
 from annotator.model import Span
@@ -462,7 +463,7 @@ _RELATION = '{"id": %d, "from_id": %d, "to_id": %d, "type": %s}'
 _json_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 
-_ID, _START, _END, _LABEL, _STATUS = map(attrgetter, ("id", "start", "end", "label", "status"))
+_STATUS = attrgetter("status")
 
 
 class _QuotedLabels(dict[str, str]):
@@ -515,13 +516,14 @@ def write_doccano(
                 spans = sorted(spans, key=attrgetter("start", "end", "label"))
             numbers = range(next_entity, next_entity + len(spans))
             next_entity += len(spans)
-            ids = dict(zip(map(_ID, spans), numbers, strict=True))
-            starts, ends = list(map(_START, spans)), list(map(_END, spans))
-            labels = map(quoted.__getitem__, map(_LABEL, spans))
+            span_ids, starts, ends, labels = span_columns(spans)
             entities = ", ".join([_ENTITY] * len(spans)) % tuple(  # one % for all
-                chain.from_iterable(zip(numbers, labels, starts, ends, strict=True))
+                chain.from_iterable(
+                    zip(numbers, map(quoted.__getitem__, labels), starts, ends, strict=True)
+                )
             )
             relations = []
+            ids = dict(zip(span_ids, numbers, strict=True)) if item.relations else {}
             for relation in item.relations:
                 if relation.status == "rejected":
                     continue

@@ -14,6 +14,7 @@ from annotator.io.records import (
     ExportDocument,
     ExportReport,
     RelationRecord,
+    SpanColumns,
     SpanEssentials,
     SpanPlace,
     SpanRecord,
@@ -58,7 +59,13 @@ def export_documents(
     for row, offsets, span_rows, relation_rows, log in project.export_rows(
         doc_ids, tokens, decisions, span_fields, statuses if only_selected else None
     ):
-        spans = list(map(span_record, span_rows))
+        spans: Sequence[Any]
+        if span_fields != "places":
+            spans = list(map(span_record, span_rows))
+        elif span_rows is None:
+            spans = []
+        else:
+            spans = SpanColumns.joined(span_rows) or _place_rows(project, row[0], statuses)
         if only_selected or selected.issuperset(map(_STATUS, spans)):  # most: all are kept
             chosen, pending_spans = spans, []
         else:
@@ -70,7 +77,7 @@ def export_documents(
             candidates = [relation for relation in relations if relation.status in selected]
         kept = candidates
         if candidates:
-            span_ids = set(map(_ID, chosen))
+            span_ids = set(chosen.ids() if isinstance(chosen, SpanColumns) else map(_ID, chosen))
             if not (
                 span_ids.issuperset(map(_HEAD, candidates))
                 and span_ids.issuperset(map(_CHILD, candidates))
@@ -86,6 +93,13 @@ def export_documents(
             spans_sorted=True,  # export_rows reads them by start, end, label
             statuses_selected=only_selected,
         )
+
+
+def _place_rows(project: Project, doc_id: int, statuses: tuple[str, ...]) -> list[SpanPlace]:
+    """A document's spans of ``statuses`` read as rows: those ``SpanColumns.joined`` could not
+    split."""
+    rows = next(project.export_rows([doc_id], False, False, "essentials", statuses))[2]
+    return [SpanPlace(*row[:5]) for row in rows]
 
 
 def _relations_with_spans(
