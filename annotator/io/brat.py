@@ -40,6 +40,7 @@ from annotator.io.records import (
     ImportedRelation,
     ImportedSpan,
     ImportRecord,
+    span_columns,
 )
 from annotator.io.registry import part_path, register_reader, register_writer
 from annotator.model import LabelSchema
@@ -373,16 +374,15 @@ def _ann_lines(
     if not item.spans_sorted:
         spans = sorted(spans, key=lambda s: (s.start, s.end, s.label))
     one_line_text = "\n" not in text and "\r" not in text  # then so is every span
-    starts, ends = list(map(_START, spans)), list(map(_END, spans))
+    span_ids, starts, ends, labels = span_columns(spans)
     covered = list(map(text.__getitem__, map(slice, starts, ends))) if one_line_text else []
     if one_line_text and all(covered):
         # most documents: every span one T line of its offsets (brat's: no CRLF), by C loops
         numbers = range(1, len(spans) + 1)
-        labels = list(map(_LABEL, spans))
         lines = list(map(_T_LINE.__mod__, zip(numbers, labels, starts, ends, covered, strict=True)))
         keys = {}
         if item.relations:
-            keys = dict(zip(map(_ID, spans), map("T%s".__mod__, numbers), strict=True))
+            keys = dict(zip(span_ids, map("T%s".__mod__, numbers), strict=True))
         entity_labels.update(labels)
         return lines, _relation_lines(item, spans, keys, report, relation_pairs)
     keys: dict[str, str] = {}
@@ -417,12 +417,6 @@ def _ann_lines(
 
 
 _T_LINE = "T%s\t%s %s %s\t%s"
-_ID, _START, _END, _LABEL = (
-    attrgetter("id"),
-    attrgetter("start"),
-    attrgetter("end"),
-    attrgetter("label"),
-)
 _STATUS = attrgetter("status")
 
 
@@ -435,7 +429,10 @@ def _relation_lines(
 ) -> list[str]:
     """R lines of the relations whose spans were written (``keys``: span id -> T id); adds
     the pairs of their spans' labels to ``relation_pairs``."""
-    labels = dict(zip(map(_ID, spans), map(_LABEL, spans), strict=True)) if item.relations else {}
+    labels: dict[str, str] = {}
+    if item.relations:
+        span_ids, _, _, span_labels = span_columns(spans)
+        labels = dict(zip(span_ids, span_labels, strict=True))
     relation_lines: list[str] = []
     for relation in item.relations:
         if relation.status == "rejected":
