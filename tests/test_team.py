@@ -118,12 +118,45 @@ def test_alpha_matches_the_krippendorff_package_for_three_annotators() -> None:
     assert ours.alpha() == pytest.approx(expected, abs=1e-9)
 
 
-def test_kappa_of_identical_constant_tags_is_one() -> None:
+def test_kappa_and_alpha_of_identical_constant_tags_are_none_as_the_references_say() -> None:
+    """Two annotators who marked nothing 'agreed' at 1.000; scikit-learn's kappa is nan there,
+    and the krippendorff package refuses a domain of one value."""
+    import krippendorff
     import numpy
 
     counts = KappaCounts()
+    assert counts.kappa() is None
     counts.add(numpy.zeros(2, dtype=int), numpy.zeros(2, dtype=int))
-    assert counts.kappa() == 1.0
+    assert counts.kappa() is None
+    coincidences = Coincidences()
+    coincidences.add([numpy.zeros(3, dtype=int), numpy.zeros(3, dtype=int)])
+    assert coincidences.alpha() is None
+    with pytest.raises(ValueError, match="more than one value"):
+        krippendorff.alpha(reliability_data=numpy.zeros((2, 3)), level_of_measurement="nominal")
+    counts.add(numpy.zeros(2, dtype=int), numpy.ones(2, dtype=int))
+    assert counts.kappa() == 0.0
+
+
+def test_agreement_without_any_entity_prints_dashes_and_says_why(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    a = _make(tmp_path / "a.annotator", "alice", {DOC_3: ("done", [], [])})
+    b = _make(tmp_path / "b.annotator", "bob", {DOC_3: ("done", [], [])})
+    figures = agreement([a, b])
+    assert (figures["documents"], figures["tokens"]) == (1, 4)
+    assert figures["krippendorff_alpha"] is None
+    assert figures["pairs"][0]["token_kappa"] is None
+    assert figures["notes"] == [
+        "every token compared has the same tag (no entity in the documents done by two or "
+        "more): kappa and alpha measure nothing there, shown as -"
+    ]
+    printed = CliRunner().invoke(app, ["agreement", str(a), str(b)]).stdout
+    assert "Krippendorff's alpha on tokens: -" in printed
+    [row] = [line.split() for line in printed.splitlines() if "alice / bob" in line][:1]
+    assert row == ["alice", "/", "bob", "1", "-", "-", "-", "-"]
+    assert "note: every token compared has the same tag" in printed
 
 
 def test_bio_tags_of_overlapping_spans_keep_the_longer() -> None:

@@ -137,7 +137,7 @@ def _print_agreement(figures: dict[str, Any]) -> None:
             _figure(pair["span_exact_f1"]),
             _figure(pair["span_overlap_f1"]),
             _figure(pair["relation_f1"]),
-            f"{pair['token_kappa']:.3f}",
+            _figure(pair["token_kappa"]),
         )
     console.print(pairs)
     # one row per label and pair, and per pair of labels, so that any number of labels fits

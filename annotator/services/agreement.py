@@ -234,15 +234,17 @@ class KappaCounts:
         self.first = _padded_sum(self.first, numpy.bincount(first))
         self.second = _padded_sum(self.second, numpy.bincount(second))
 
-    def kappa(self) -> float:
-        """(observed - expected) / (1 - expected); 1.0 when both are constant and equal."""
+    def kappa(self) -> float | None:
+        """(observed - expected) / (1 - expected); None without tokens, or when both gave every
+        token the same tag (every token ``O``): 0 / 0, where 1.0 would claim an agreement
+        nobody showed (scikit-learn's ``cohen_kappa_score`` gives nan)."""
         if self.total == 0:
-            return 1.0
+            return None
         observed = self.agreed / self.total
         size = min(len(self.first), len(self.second))
         expected = int(numpy.dot(self.first[:size], self.second[:size])) / (self.total * self.total)
         if expected == 1.0:
-            return 1.0 if observed == 1.0 else 0.0
+            return None
         return (observed - expected) / (1.0 - expected)
 
 
@@ -277,7 +279,8 @@ class Coincidences:
         return total
 
     def alpha(self) -> float | None:
-        """1 - D_o / D_e; None without any unit, 1.0 when every tag is the same."""
+        """1 - D_o / D_e; None without any unit, or when every tag is the same (the
+        ``krippendorff`` package refuses: "more than one value in the domain")."""
         matrix = self.matrix
         n_c = matrix.sum(axis=1)
         n = float(n_c.sum())
@@ -286,7 +289,7 @@ class Coincidences:
         disagreement = n - float(numpy.trace(matrix))
         expected = n * n - float(numpy.dot(n_c, n_c))
         if expected == 0:
-            return 1.0
+            return None
         return 1.0 - (n - 1) * disagreement / expected
 
 
@@ -325,7 +328,7 @@ class PairTally:
             "span_overlap_f1": _rounded(f1(matched / 2.0, n_a, n_b)),
             "per_label": per_label,
             "relation_f1": _rounded(f1(*self.relations)),
-            "token_kappa": round(self.tokens.kappa(), 4),
+            "token_kappa": _rounded(self.tokens.kappa()),
         }
 
 
@@ -379,6 +382,11 @@ def agreement(
             conn.close()
         alpha = coincidences.alpha()
         notes = [*team.notes, *_comparison_notes(names, pairs, documents)]
+        if tokens and alpha is None:
+            notes.append(
+                "every token compared has the same tag (no entity in the documents done by "
+                "two or more): kappa and alpha measure nothing there, shown as -"
+            )
         return {
             "annotators": names,
             "documents": documents,
