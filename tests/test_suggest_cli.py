@@ -38,6 +38,16 @@ def patterns(tmp_path: Path) -> Path:
     return write_patterns(tmp_path / "entities.jsonl", ENTITY_PATTERNS)
 
 
+def test_the_report_names_the_pipeline_with_its_version(corpus: Path) -> None:
+    """It said 'with fr_project' for every version of the project's model."""
+    from spacy.util import get_package_version
+
+    result = runner.invoke(app, ["suggest", str(corpus), "--model", "fr_core_news_sm"])
+    assert result.exit_code == 0, result.output
+    version = get_package_version("fr_core_news_sm")
+    assert result.stdout.startswith(f"3 of 3 documents with fr_core_news_sm@{version} in ")
+
+
 def test_suggest_prints_a_report_per_origin(corpus: Path, patterns: Path) -> None:
     result = runner.invoke(
         app, ["suggest", str(corpus), "--model", "blank", "--patterns", str(patterns)]

@@ -199,7 +199,7 @@ def test_label_mapping_of_a_pipeline_loaded_from_a_path(project: Project, tmp_pa
         ("Redmond", "LOC", origin, "suggested"),
     }
     assert report.tally[origin].dropped_labels == {"DATE": 2, "MONEY": 1}
-    assert report.model == "fr_test_pipeline"
+    assert report.model == "fr_test_pipeline@1.2.3"
 
 
 def test_a_missing_model_names_the_package_to_install(project: Project) -> None:

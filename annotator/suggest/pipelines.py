@@ -19,7 +19,7 @@ class LoadedPipeline:
     """A pipeline and the origin its entities are stored with (``None``: it has no NER)."""
 
     nlp: Language
-    name: str
+    name: str  # package@version, as in the origin: which version of the project's model ran
     origin: str | None
 
     def assigns(self, attribute: str) -> bool:
@@ -68,5 +68,6 @@ def load_pipeline(name: str, lang: str) -> LoadedPipeline:
     makes_entities = any(
         "doc.ents" in nlp.get_pipe_meta(component).assigns for component in nlp.pipe_names
     )
-    origin = f"{MODEL_PREFIX}{package}@{meta.get('version', '0.0.0')}" if makes_entities else None
-    return LoadedPipeline(nlp=nlp, name=package, origin=origin)
+    version = meta.get("version", "0.0.0")
+    origin = f"{MODEL_PREFIX}{package}@{version}" if makes_entities else None
+    return LoadedPipeline(nlp=nlp, name=f"{package}@{version}", origin=origin)
