@@ -124,10 +124,14 @@ def test_a_second_writer_in_another_process_is_refused_and_read_only_works(tmp_p
             assert reader.count_documents() == 1
             with pytest.raises(ProjectReadOnlyError, match="read-only"):
                 reader.add_document(Document(text="another"))
+            told = Path("/proc/locks").exists()  # where the kernel lists locks (Linux)
+            assert reader.writer_elsewhere() is (True if told else None)
     finally:
         holder.kill()
         holder.wait()
     # the kernel drops the lock of a killed process: no stale lock
+    with Project.open(path, read_only=True) as reader:
+        assert reader.writer_elsewhere() is (False if told else None)
     Project.open(path).close()
 
 

@@ -102,6 +102,26 @@ class WriterLock:
             self._fd = None
 
 
+def writer_present(path: Path) -> bool | None:
+    """Whether a process holds ``path``'s writer lock, read from ``/proc/locks`` (Linux)
+    without taking a lock: a probe by ``flock`` would, for that instant, make a writer opening
+    the project see it as in use. None where that cannot be told (no ``/proc/locks``, the file
+    gone)."""
+    try:
+        status = os.stat(path)
+        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
+            listing = locks.read()
+    except OSError:
+        return None
+    # "1: FLOCK  ADVISORY  WRITE 7591 fe:00:2146322 0 EOF"; a waiter's line has "->" second
+    key = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[3] == "WRITE" and fields[5] == key:
+            return True
+    return False
+
+
 def _made_writable(sidecar: Path) -> bool:
     """A ``-wal`` or ``-shm`` file of this user's own that SQLite made read-only, as it makes
     them with the project file's mode: left by a read-only open of a project then chmod 444,

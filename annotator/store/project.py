@@ -54,7 +54,7 @@ from annotator.model.span import ANNOTATION_STATUSES, SpanFields
 from annotator.model.validation import SortedBoundaries
 from annotator.store.integrity import check_layout
 from annotator.store.layout import MIGRATIONS
-from annotator.store.lock import WriterLock, folder_is_writable
+from annotator.store.lock import WriterLock, folder_is_writable, writer_present
 from annotator.store.sqlite import PlainDatabase
 
 log = logging.getLogger(__name__)
@@ -911,6 +911,11 @@ class Project:
         """Changes when another connection commits (``PRAGMA data_version``): a read-only
         window asks it to follow the writer's edits."""
         return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    def writer_elsewhere(self) -> bool | None:
+        """Whether another window or process holds this project for writing (None where that
+        cannot be told): a read-only window asks, to say when it could write."""
+        return writer_present(self.path)
 
     def revision(self, doc_id: int) -> int:
         """Bumped by every change to the document's annotations or status."""

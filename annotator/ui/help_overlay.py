@@ -19,6 +19,8 @@ def shortcut_rows(groups: Iterable[tuple[str, Iterable[QAction]]]) -> list[tuple
     seen: set[tuple[str, str]] = set()
     for group, actions in groups:
         for action in actions:
+            if not action.isVisible():  # e.g. Reopen for writing, in a writable window
+                continue
             keys = [s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()]
             keys = [k for k in keys if k]
             if not keys:

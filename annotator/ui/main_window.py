@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
 
         self.outside_changes = OutsideChanges(session.project, self)
         self.outside_changes.changed.connect(self._on_outside_changes_changed)
+        self.outside_changes.writer_left.connect(self._on_outside_changes_writer_left)
 
         self._state_timer = QTimer(self, singleShot=True, interval=400)
         self._state_timer.timeout.connect(self.save_view_state)
@@ -242,6 +243,15 @@ class MainWindow(QMainWindow):
         self.status.refresh()
         if self.session.current_doc_id is not None:
             self.session.annotations_changed.emit(self.session.current_doc_id)
+
+    def _on_outside_changes_writer_left(self) -> None:
+        """The window that held the project for writing closed: this one may write it now."""
+        self.actions_.actions["reopen_writable"].setEnabled(True)
+        self.show_message(
+            f"{self.project_path.name} is no longer open for writing elsewhere: "
+            "File ▸ Reopen for writing (Ctrl+Shift+W) to edit it here",
+            0,
+        )
 
     def _on_document_opened(self, _doc_id: int) -> None:
         self.inspector.show_item(self.view.selected())

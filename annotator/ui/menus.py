@@ -52,6 +52,15 @@ class WindowActions:
         self.recent_menu.setObjectName("recent-menu")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._fill_recent()
+        reopen = self._add(
+            file_menu,
+            "reopen_writable",
+            "Reopen for &writing",
+            lambda: window.open_project_requested.emit(window.project_path),
+            "Ctrl+Shift+W",
+        )
+        reopen.setVisible(session.project.read_only)  # enabled once nobody else writes it
+        reopen.setEnabled(session.project.read_only and not session.project.writer_elsewhere())
         file_menu.addSeparator()
         self._add(
             file_menu, "import", "&Import files…", lambda: jobs.import_files(window), "Ctrl+I"

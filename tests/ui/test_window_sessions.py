@@ -359,6 +359,43 @@ def test_a_read_only_window_follows_the_writers_edits_then_can_write(qtbot, proj
         reopened.close()
 
 
+def test_a_read_only_window_says_when_the_writer_left_and_reopens_for_writing(
+    qtbot, project_file
+) -> None:
+    """Once the writer closed, the read-only window said nothing: the user had to think of
+    opening the same project again."""
+    path = project_file(2)
+    launcher = Launcher(Preferences(), ask_read_only=lambda _parent, _message: True)
+    writer = Project.open(path)  # another window or process writing
+    try:
+        assert launcher.open_project(path)
+        window = focus_window(qtbot, launcher.window)
+        reopen = window.actions_.actions["reopen_writable"]
+        assert reopen.isVisible() and not reopen.isEnabled()
+        qtbot.wait(1200)  # a poll with the writer still there says nothing
+        assert "no longer open for writing" not in window.status.currentMessage()
+    finally:
+        writer.close()
+    qtbot.waitUntil(reopen.isEnabled, timeout=5000)
+    assert window.status.currentMessage() == (
+        f"{path.name} is no longer open for writing elsewhere: File ▸ Reopen for writing "
+        "(Ctrl+Shift+W) to edit it here"
+    )
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_W,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    qtbot.waitUntil(lambda: launcher.window is not window, timeout=5000)
+    reopened = launcher.window
+    assert reopened is not None
+    try:
+        assert not reopened.session.project.read_only
+        assert not reopened.actions_.actions["reopen_writable"].isVisible()
+    finally:
+        reopened.close()
+
+
 def test_the_lists_filters_come_back_when_the_project_reopens(qtbot, project_file) -> None:
     """The order came back, the text, status and label filters did not."""
     path = project_file(4)
