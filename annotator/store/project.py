@@ -68,11 +68,13 @@ _SPAN_COLUMNS = (
 )
 _SPAN_ESSENTIALS = "id, doc_id, start, end, label, status, score"
 _SPAN_PLACES_JOINED = (
-    "doc_id, count(*), group_concat(id, ' '), group_concat(start), group_concat(\"end\"), "
-    "group_concat(label, ' ')"
+    "doc_id, count(*), group_concat(ifnull(id, ''), ' '), group_concat(start), "
+    "group_concat(\"end\"), group_concat(label, ' ')"
 )
 """A document's spans as one row (``export_rows``, ``"places"``): labels hold no space
-(``model.labels``); an id that does (from a crafted file) shows as one id too many."""
+(``model.labels``); an id that does (from a crafted file) shows as one id too many. A NULL id
+(SQLite lets a text primary key be NULL) is joined as "", not skipped: ``group_concat`` skips
+NULLs, and the ids would have lost their places beside the offsets."""
 _DOC_ID = itemgetter(1)  # of a span or relation row
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _SPAN_ORDER = itemgetter(2, 3, 4)  # start, end, label of a _SPAN_COLUMNS or _SPAN_ESSENTIALS row
