@@ -248,6 +248,34 @@ def test_two_pairs_of_spans_on_the_same_first_tokens_keep_the_entities_pair(
     ) in report.warnings
 
 
+def test_a_relation_of_a_second_label_on_the_same_words_is_left_out_not_moved(
+    project: Project, tmp_path: Path
+) -> None:
+    """PER and LOC on 'Brad Smith', each with a relation to Microsoft: both went under the key
+    (0, 4), and read back both were the relations of the one entity, one with a wrong head."""
+    made = add_annotated(project, 1)
+    company = made["company"]
+    second = Span(doc_id=made["doc_id"], start=0, end=10, label="LOC")
+    project.add_spans([second])
+    project.add_relations(
+        [Relation(doc_id=made["doc_id"], head=second.id, child=company.id, label="member_of")]
+    )
+    out = tmp_path / "out"
+    report = export_project(project, "spacy", out, split=(1.0,))
+    (doc,) = load(out / "train.spacy")
+    entity = next(e for e in doc.ents if e.start == 0)
+    kept, dropped, other = ("works_for", "member_of", "LOC")
+    if entity.label_ == "LOC":
+        kept, dropped, other = ("member_of", "works_for", "PER")
+    assert doc._.rel[(0, 4)][kept] == 1.0 and doc._.rel[(0, 4)][dropped] == 0.0
+    assert report.relations == 2 and report.counts["relations_on_shared_start_tokens"] == 1
+    assert (
+        f"document {made['doc_id']}: relation {dropped} from 'Brad Smith' to 'Microsoft' "
+        f"({other} to ORG) left out: 'Brad Smith' ({entity.label_}) to 'Microsoft' (ORG) starts "
+        "on the same tokens, and doc._.rel keys a relation by its spans' first tokens"
+    ) in report.warnings
+
+
 def test_an_empty_part_of_one_document_is_said_in_the_singular(
     project: Project, tmp_path: Path
 ) -> None:

@@ -163,7 +163,7 @@ def relations_of(
 def _keyed_relations(
     doc_id: int | None,
     kept: list[tuple[Any, SpacySpan, SpacySpan]],
-    entities: set[tuple[int, int]],
+    entities: set[tuple[int, int, str]],
     report: ExportReport,
 ) -> list[tuple[Any, SpacySpan, SpacySpan]]:
     """The relations ``doc._.rel`` can hold, keyed by their spans' first tokens.
@@ -171,14 +171,13 @@ def _keyed_relations(
     A relation between two spans that start on the same token (a span and one nested in it)
     would be the pair (t, t), which the tutorial never reads and our own import refuses. Two
     pairs of spans on the same two first tokens (``Barack Obama`` -> ``Paris`` and ``Barack``
-    -> ``Paris``) would share one key, read back as one pair: the pair of entities keeps it
-    (the tutorial reads the pairs of ``doc.ents``), else the first. The others are left out
-    and named."""
+    -> ``Paris``, or a PER and a MISC on the same words, each with a relation) would share one
+    key, read back as one pair: the pair of entities keeps it (the tutorial reads the pairs of
+    ``doc.ents``), else the first. The others are left out and named."""
     owners: dict[tuple[int, int], tuple[SpacySpan, SpacySpan, bool]] = {}
     for _relation, head, child in kept:
         key = (head.start, child.start)
-        places = _places(head, child)
-        of_entities = places[:2] in entities and places[2:] in entities
+        of_entities = _labelled(head) in entities and _labelled(child) in entities
         owner = owners.get(key)
         if head.start != child.start and (owner is None or (of_entities and not owner[2])):
             owners[key] = (head, child, of_entities)
@@ -193,11 +192,18 @@ def _keyed_relations(
             )
             continue
         owner_head, owner_child, _ = owners[(head.start, child.start)]
-        if _places(owner_head, owner_child) != _places(head, child):
+        if _labelled_places(owner_head, owner_child) != _labelled_places(head, child):
+            owner = f"{owner_head.text!r} to {owner_child.text!r}"
+            if _places(owner_head, owner_child) == _places(head, child):  # other labels only
+                where += f" ({head.label_} to {child.label_})"
+                owner = (
+                    f"{owner_head.text!r} ({owner_head.label_}) to {owner_child.text!r} "
+                    f"({owner_child.label_})"
+                )
             report.count("relations_on_shared_start_tokens")
             report.warnings.append(
-                f"{where} left out: {owner_head.text!r} to {owner_child.text!r} starts on the "
-                "same tokens, and doc._.rel keys a relation by its spans' first tokens"
+                f"{where} left out: {owner} starts on the same tokens, and doc._.rel keys a "
+                "relation by its spans' first tokens"
             )
             continue
         distinct.append((relation, head, child))
@@ -206,6 +212,14 @@ def _keyed_relations(
 
 def _places(head: SpacySpan, child: SpacySpan) -> tuple[int, int, int, int]:
     return head.start_char, head.end_char, child.start_char, child.end_char
+
+
+def _labelled_places(head: SpacySpan, child: SpacySpan) -> tuple[int | str, ...]:
+    return (*_labelled(head), *_labelled(child))
+
+
+def _labelled(span: SpacySpan) -> tuple[int, int, str]:
+    return span.start_char, span.end_char, span.label_
 
 
 def touched_tokens(doc: Doc, spans: Iterable[Span], text_length: int) -> set[int]:
@@ -505,8 +519,9 @@ def _make_doc(
     if isinstance(meta_spacy, dict) and isinstance(meta_spacy.get("cats"), dict):
         doc.cats = dict(meta_spacy["cats"])
     selected = [r for r in item.relations if r.status == "accepted"]
+    labelled = {(e.start_char, e.end_char, e.label_) for e in entities.chosen}
     kept = _keyed_relations(
-        document.id, relations_kept(document, selected, aligned, report), chosen, report
+        document.id, relations_kept(document, selected, aligned, report), labelled, report
     )
     # a schema with no relation label has nothing to judge: an unfinished document is NER
     # data with missing tokens, for the training file
