@@ -282,3 +282,22 @@ def test_an_empty_part_of_one_document_is_said_in_the_singular(
     add_annotated(project, 1)
     report = export_project(project, "spacy", tmp_path / "out")
     assert "the dev part is empty (1 document split 0.8,0.2)" in report.warnings
+
+
+def test_an_entity_is_written_without_the_line_break_at_its_start(
+    project: Project, tmp_path: Path
+) -> None:
+    """'\\nParis' went into doc.ents with its line break: spaCy's NER cannot learn an entity
+    that starts with white space (E024)."""
+    text = "Jean Dupont\nParis est belle."
+    tokens = ((0, 4), (5, 11), (11, 12), (12, 17), (18, 21), (22, 27), (27, 28))
+    doc_id, _ = project.add_document(Document(text=text, tokens=tokens, status="done"))
+    project.add_spans([Span(doc_id=doc_id, start=11, end=17, label="LOC")])
+    report = export_project(project, "spacy", tmp_path / "out", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert [(e.text, e.label_, e.start_char) for e in doc.ents] == [("Paris", "LOC", 12)]
+    assert report.counts["whitespace_trimmed"] == 1
+    assert (
+        f"document {doc_id}: span [11, 17) LOC '\\nParis' begins or ends with white space; "
+        "written as [12, 17) 'Paris'"
+    ) in report.warnings

@@ -205,3 +205,45 @@ def test_export_of_untokenised_text_reports_misaligned_spans(tmp_path: Path) -> 
 def test_export_into_a_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="writes one file"):
         registry.write("conll", [_document()], tmp_path)
+
+
+@pytest.mark.parametrize("format", ["conll", "conll-biluo"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_span_with_a_line_break_at_an_end_is_tagged_from_its_words(
+    tmp_path: Path, format: str, newline: str
+) -> None:
+    """'\\nParis' was tagged on the line break, which is not written: 'Paris I-LOC' with no B-
+    before it, and 'Jean Dupont\\n' in BILUO 'B-PER I-PER' with no L-, which spaCy's reader
+    drops; with CRLF our own import refused the file."""
+    from spacy.training import biluo_tags_to_spans, iob_to_biluo
+    from spacy.vocab import Vocab
+
+    text = f"Jean Dupont{newline}Paris est belle.{newline}{newline}Lyon aussi."
+    paris, lyon = text.index("Paris"), text.index("Lyon")
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+|\s+", text)]
+    spans = [
+        Span(id="a", doc_id=1, start=paris - len(newline), end=paris + 5, label="LOC"),
+        Span(id="b", doc_id=1, start=0, end=11 + len(newline), label="PER"),
+        Span(id="c", doc_id=1, start=lyon - 2 * len(newline), end=lyon + 4, label="LOC"),
+    ]
+    item = ExportDocument(Document(id=1, text=text, tokens=tokens), spans, [])
+    output = tmp_path / "out.conll"
+    report = registry.write(format, [item], output)
+    lines = [line.split() for line in output.read_text().splitlines()[1:] if line.strip()]
+    words, tags = [word for word, _ in lines], [tag for _, tag in lines]
+    biluo = tags if format == "conll-biluo" else iob_to_biluo(tags)
+    from spacy.tokens import Doc
+
+    found = biluo_tags_to_spans(Doc(Vocab(), words=words), biluo)  # raises on a bad sequence
+    assert [(span.text, span.label_) for span in found] == [
+        ("Jean Dupont", "PER"),
+        ("Paris", "LOC"),
+        ("Lyon", "LOC"),
+    ]
+    (back,) = read(output)
+    assert entities(back) == [("Jean Dupont", "PER"), ("Paris", "LOC"), ("Lyon", "LOC")]
+    assert report.spans == 3 and report.counts == {"whitespace_trimmed": 3}
+    assert report.warnings[0] == (
+        f"document 1: span [{paris - len(newline)}, {paris + 5}) LOC {newline + 'Paris'!r} "
+        f"begins or ends with white space; written as [{paris}, {paris + 5}) 'Paris'"
+    )

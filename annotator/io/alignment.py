@@ -133,7 +133,7 @@ def align_spans(
             continue
         exact = doc.char_span(span.start, span.end, label=span.label)
         if exact is not None:
-            aligned.by_id[span.id] = exact
+            aligned.by_id[span.id] = _without_space_ends(exact, document, report)
             continue
         moved = None
         if policy != "skip":
@@ -148,7 +148,43 @@ def align_spans(
             None if moved is None else (moved.start_char, moved.end_char),
             report,
         )
+        if moved is not None:
+            aligned.by_id[span.id] = _without_space_ends(moved, document, report)
     return aligned
+
+
+def _without_space_ends(
+    span: SpacySpan, document: Document | DocumentRecord, report: ExportReport
+) -> SpacySpan | None:
+    """``span`` without the whitespace tokens at its ends (a line break: ``"\nParis"``), named
+    in the report; None, and named, when it holds nothing else. No writer should write them:
+    CoNLL does not write a whitespace token, and tagged the next word I- with no B- before it;
+    spaCy's NER cannot learn an entity that starts or ends with white space (E024)."""
+    doc = span.doc
+    start, end = span.start, span.end
+    while start < end and doc[start].text.isspace():  # is_space: False in a DocBuilder Doc
+        start += 1
+    while end > start and doc[end - 1].text.isspace():
+        end -= 1
+    if (start, end) == (span.start, span.end):
+        return span
+    where = (
+        f"document {document.id}: span [{span.start_char}, {span.end_char}) {span.label_} "
+        f"{span.text!r}"
+    )
+    if start == end:
+        report.count("whitespace_only_skipped")
+        report.warnings.append(f"{where} holds only white space; skipped")
+        return None
+    trimmed = doc[start:end]
+    report.count("whitespace_trimmed")
+    report.warnings.append(
+        f"{where} begins or ends with white space; written as [{trimmed.start_char}, "
+        f"{trimmed.end_char}) {trimmed.text!r}"
+    )
+    from spacy.tokens import Span as SpacySpan
+
+    return SpacySpan(doc, start, end, label=span.label_)
 
 
 def _check_policy(policy: str) -> None:
