@@ -224,3 +224,41 @@ def test_output_dash_to_a_closed_or_full_standard_output_is_one_line(
     assert errors.startswith(expected) and "Traceback" not in errors
     with Project.open(corpus) as project:  # nothing reached the reader: no export to log
         assert [e for e in project.edit_log() if e["kind"] == "export"] == []
+
+
+CRAFTED = {  # one stored value no reader can use, as a file anyone can craft may hold
+    "a start stored as text": "UPDATE spans SET start = 'x' WHERE rowid = 1",
+    "a start stored as a real": "UPDATE spans SET start = 2.5 WHERE rowid = 1",
+    "a start past any integer": "UPDATE spans SET start = 99999999999999999999 WHERE rowid = 1",
+    "a meta that is not JSON": "UPDATE documents SET meta = '{bad' WHERE id = 1",
+    "tokens cut short": "UPDATE tokens SET offsets = '[[0,5],[3' WHERE doc_id = 1",
+}
+
+
+@pytest.mark.parametrize("change", sorted(CRAFTED))
+@pytest.mark.parametrize("format", ["doccano", "conll", "brat", "prodigy", "labelstudio", "spacy"])
+def test_a_crafted_value_is_one_line_naming_the_document_never_a_traceback(
+    corpus: Path, tmp_path: Path, format: str, change: str
+) -> None:
+    """Each of these gave a traceback in some format (TypeError, OverflowError,
+    JSONDecodeError, 'zip() argument 2 is shorter'); found by a new-user run."""
+    import sqlite3
+
+    with Project.open(corpus) as project:  # the tokens, made before the file is changed
+        from annotator.services.tokenizing import ensure_tokens
+
+        ensure_tokens(project)
+    db = sqlite3.connect(corpus)
+    db.execute(CRAFTED[change])
+    db.commit()
+    db.close()
+    output = tmp_path / "out"
+    result = runner.invoke(app, ["export", str(corpus), "-f", format, "-o", str(output)])
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    if result.exit_code != 0:
+        line = _one_line_error(result)
+        assert line.startswith(f"error: {corpus}: document 1: "), line
+        assert line.endswith("; nothing was exported")
+        assert not output.exists()

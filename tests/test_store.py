@@ -400,3 +400,28 @@ def test_a_project_renamed_while_open_stops_background_connections_in_one_line(
         copy.rename(moved)  # put back (a copy: not the file this connection holds)
     with Project.open(moved, read_only=True) as reopened:
         assert [(s.start, s.end) for s in reopened.spans(doc_id)] == [(0, 5)]
+
+
+def test_unreadable_value_names_the_first_value_no_reader_can_use(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        doc_id, _ = project.add_document(Document(text="Brad Smith", tokens=((0, 4), (5, 10))))
+        span = Span(doc_id=doc_id, start=0, end=10, label="PER")
+        project.add_spans([span])
+        assert project.unreadable_value() is None
+        project.db.execute(
+            "INSERT INTO relations (id, doc_id, head, child, label, origin, status) "
+            "VALUES ('r', ?, ?, ?, 'works_for', 'human', 'accepted')",
+            [doc_id, span.id, span.id],
+        )
+        assert project.unreadable_value() == (
+            f"document {doc_id}: relation 'r' does not link two spans of its document"
+        )
+        project.db.execute("DELETE FROM relations")
+        project.db.execute("UPDATE tokens SET offsets = '[[0,4],[5]]'")
+        assert project.unreadable_value() == (
+            f"document {doc_id}: its stored tokens are not a JSON list of offset pairs"
+        )
+        project.db.execute("UPDATE spans SET start = -1")
+        assert "holds start -1, end 10" in (project.unreadable_value() or "")
+        project.db.rollback()

@@ -228,6 +228,11 @@ def export_project(
         raise ExportError(
             f"{output}: cannot write the export ({error.strerror or error})"
         ) from None
+    except (TypeError, ValueError, OverflowError, AttributeError, IndexError, KeyError):
+        found = project.unreadable_value()  # a crafted file: say what, else it is our bug
+        if found is None:
+            raise
+        raise ExportError(f"{project.path}: {found}; nothing was exported") from None
     if delivered is not None:  # the file was a stage on the way (``export_to_stream``)
         delivered()
     if logged_as is not None:

@@ -909,6 +909,51 @@ class Project:
             raise NotFoundError(f"{self.path}: no document {doc_id}")
         return row[0]
 
+    def unreadable_value(self) -> str | None:
+        """The first stored value no reader of this project can use, said in a few words with
+        the document it is in, or None: offsets that are not two integers in order, a NULL span
+        id, a label that is not text, a relation of a span to itself or to a span of another
+        document, a meta that is not a JSON object, tokens that are not a JSON list of pairs.
+        A file anyone can craft may hold them. Asked once a read has failed (``export``): each
+        query scans a whole table, too slow for every export."""
+        span = self.db.execute(
+            'SELECT doc_id, id, start, "end", label FROM spans WHERE typeof(start) != '
+            "'integer' OR typeof(\"end\") != 'integer' OR start < 0 OR \"end\" < start "
+            "OR id IS NULL OR typeof(label) != 'text' LIMIT 1"
+        ).fetchone()
+        if span is not None:
+            doc_id, span_id, start, end, label = span
+            return (
+                f"document {doc_id}: span {span_id!r} holds start {start!r}, end {end!r} and "
+                f"label {label!r}; a span needs an id, two integer offsets in order and a label"
+            )
+        relation = self.db.execute(
+            "SELECT r.doc_id, r.id FROM relations r LEFT JOIN spans h ON h.id = r.head "
+            "LEFT JOIN spans c ON c.id = r.child WHERE r.head = r.child "
+            "OR h.doc_id IS NOT r.doc_id OR c.doc_id IS NOT r.doc_id LIMIT 1"
+        ).fetchone()
+        if relation is not None:
+            return (
+                f"document {relation[0]}: relation {relation[1]!r} does not link two spans of "
+                "its document"
+            )
+        meta = self.db.execute(
+            "SELECT id FROM documents WHERE meta IS NOT NULL AND (json_valid(meta) = 0 "
+            "OR json_type(meta) != 'object') LIMIT 1"
+        ).fetchone()
+        if meta is not None:
+            return f"document {meta[0]}: its meta is not a JSON object"
+        tokens = self.db.execute(
+            "SELECT doc_id FROM tokens t WHERE offsets IS NOT NULL AND (json_valid(offsets) = 0 "
+            "OR json_type(offsets) != 'array' OR EXISTS (SELECT 1 FROM json_each(t.offsets) p "
+            "WHERE p.type != 'array' OR json_array_length(p.value) != 2 "
+            "OR json_type(p.value, '$[0]') != 'integer' OR json_type(p.value, '$[1]') != 'integer'"
+            ")) LIMIT 1"
+        ).fetchone()
+        if tokens is not None:
+            return f"document {tokens[0]}: its stored tokens are not a JSON list of offset pairs"
+        return None
+
     def data_version(self) -> int:
         """Changes when another connection commits (``PRAGMA data_version``): a read-only
         window asks it to follow the writer's edits."""
