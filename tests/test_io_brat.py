@@ -238,6 +238,20 @@ def test_spans_of_a_text_with_line_breaks_each_stay_on_their_line(tmp_path: Path
     ]
 
 
+def test_a_line_break_at_a_span_end_is_left_out_and_said(tmp_path: Path) -> None:
+    """'\nParis' was written as 'Paris' without a word (found by a new-user run)."""
+    text = "Jean Dupont\nParis est belle."
+    doc = Document(id=3, text=text, meta={"source": "nl.txt"}, status="done")
+    spans = [Span(id="a", doc_id=3, start=11, end=17, label="LOC")]
+    report = registry.write("brat", [ExportDocument(doc, spans, [])], tmp_path / "out")
+    assert (tmp_path / "out" / "nl.ann").read_text("utf-8") == "T1\tLOC 12 17\tParis\n"
+    assert report.counts == {"brat: line breaks at a span's ends left out": 1}
+    assert report.warnings == [
+        "document 3: span [11, 17) LOC '\\nParis' begins or ends with a line break, which "
+        "brat spans do not hold; written as [12, 17) 'Paris'"
+    ]
+
+
 def test_annotation_conf_lists_labels_and_allowed_pairs() -> None:
     schema = LabelSchema(
         entities=(EntityLabel(name="PER"), EntityLabel(name="ORG"), EntityLabel(name="LOC")),

@@ -406,6 +406,15 @@ def _ann_lines(
         if not fragments:
             report.count("brat: spans of line breaks only, left out")
             continue
+        if fragments[0][0] != span.start or fragments[-1][1] != span.end:
+            # brat's spans hold no line break: one at an end is left out, and said
+            start, end = fragments[0][0], fragments[-1][1]
+            report.count("brat: line breaks at a span's ends left out")
+            report.warnings.append(
+                f"document {item.document.id}: span [{span.start}, {span.end}) {span.label} "
+                f"{text[span.start : span.end]!r} begins or ends with a line break, which brat "
+                f"spans do not hold; written as [{start}, {end}) {text[start:end]!r}"
+            )
         offsets = ";".join(
             f"{converter.to_brat(start)} {converter.to_brat(end)}" for start, end in fragments
         )
