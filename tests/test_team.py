@@ -100,6 +100,17 @@ def test_agreement_figures_are_the_hand_computed_ones(pair) -> None:
     }
 
 
+def test_two_labels_of_one_annotator_on_the_same_words_both_count_in_the_confusion(
+    tmp_path: Path,
+) -> None:
+    """Alice's PER and MISC on 'Bob', bob's PER: the table counted one of alice's two spans."""
+    a = _make(
+        tmp_path / "a.annotator", "alice", {DOC_2: ("done", [(0, 3, "PER"), (0, 3, "MISC")], [])}
+    )
+    b = _make(tmp_path / "b.annotator", "bob", {DOC_2: ("done", [(0, 3, "PER")], [])})
+    assert agreement([a, b])["confusion"] == {"MISC": {"-": 1}, "PER": {"PER": 1}}
+
+
 def test_alpha_matches_the_krippendorff_package_for_three_annotators() -> None:
     krippendorff = pytest.importorskip("krippendorff")
     import numpy

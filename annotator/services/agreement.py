@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations, permutations
+from itertools import combinations, permutations, zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -468,14 +468,14 @@ def _confusion(tables: TeamTables, pairs: Pairs) -> Confusion:
         for first, second, _tally in pairs:
             if not _both(members, first, second):
                 continue
-            mine = theirs = None
-            for label, made_by in labels:
-                mine = label if made_by >> first & 1 else mine
-                theirs = label if made_by >> second & 1 else theirs
-            if mine is not None and mine == theirs:
-                confusion.same[mine] += places
-            elif mine is not None or theirs is not None:
-                confusion.cells[(mine or NONE, theirs or NONE)] += places
+            # each one's labels at these offsets: two of one annotator's (PER and MISC on the
+            # same words) both count, where only the last did and the other was lost
+            mine = {label for label, made_by in labels if made_by >> first & 1}
+            theirs = {label for label, made_by in labels if made_by >> second & 1}
+            for label in mine & theirs:
+                confusion.same[label] += places
+            for cell in zip_longest(sorted(mine - theirs), sorted(theirs - mine), fillvalue=NONE):
+                confusion.cells[cell] += places
     return confusion
 
 
