@@ -168,6 +168,7 @@ def test_agreement_without_any_entity_prints_dashes_and_says_why(tmp_path: Path)
     [row] = [line.split() for line in printed.splitlines() if "alice / bob" in line][:1]
     assert row == ["alice", "/", "bob", "1", "-", "-", "-", "-"]
     assert "note: every token compared has the same tag" in printed
+    assert "Span F1 by label" not in printed  # an empty table, its header only, before
 
 
 def test_bio_tags_of_overlapping_spans_keep_the_longer() -> None:

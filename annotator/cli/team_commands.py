@@ -156,7 +156,8 @@ def _print_agreement(figures: dict[str, Any]) -> None:
                     _figure(row["exact_f1"]),
                     _figure(row["overlap_f1"]),
                 )
-    console.print(labels)
+    if names:  # no entity anywhere: no empty table
+        console.print(labels)
     confusion = figures["confusion"]
     if confusion:
         table = Table(
