@@ -449,6 +449,26 @@ def test_a_merge_refuses_a_span_the_schema_does_not_have_naming_its_file(tmp_pat
     assert not (tmp_path / "r.annotator").exists()
 
 
+def test_a_merge_refusing_a_relation_names_the_schema_it_follows(tmp_path) -> None:
+    """It said 'not allowed by the schema', not whose: the merged project takes the first
+    file's."""
+    import sqlite3
+
+    spans = [(0, 3, "PER"), (11, 18, "ORG")]
+    a = _make(tmp_path / "a.annotator", "alice", {DOC_2: ("done", spans, [])})
+    b = _make(tmp_path / "b.annotator", "bob", {DOC_2: ("done", spans, [(0, 1, "works_for")])})
+    with sqlite3.connect(b) as raw:  # as if bob's schema allowed works_for from ORG to PER
+        raw.execute("UPDATE relations SET head = child, child = head")
+    raw.close()
+    with pytest.raises(ValidationError) as refused:
+        team.merge_projects(tmp_path / "r.annotator", [a, b])
+    assert str(refused.value).endswith(
+        f"relation 'works_for' from ORG to PER is not allowed by the schema of {a}, the first "
+        "file, which the merged project takes: allow the pair there, or list first a file whose "
+        "schema does"
+    )
+
+
 def _bio_by_token(tokens, spans) -> list[str]:
     """BIO tags token by token, as the rule says: longer spans (then earlier) first."""
     tags = ["O"] * len(tokens)

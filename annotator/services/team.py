@@ -380,7 +380,9 @@ def _merge_into(merged: Project, team: Team) -> team_merge.MergeCounts:
         if relation is None or not relation.allows(head, child):
             raise ValidationError(
                 f"{team_merge.relation_holder(tables, triple)}: relation {label!r} from {head} "
-                f"to {child} is not allowed by the schema"
+                f"to {child} is not allowed by the schema of {team.members[0].project.path}, "
+                "the first file, which the merged project takes: allow the pair there, or "
+                "list first a file whose schema does"
             )
     tables.group_relations()
     team_merge.settle_versions(tables, merged.last_document_id() + 1)
