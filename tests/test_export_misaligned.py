@@ -117,3 +117,25 @@ def test_words_and_spaces_of_plain_texts_are_those_of_any_text() -> None:
             if start < end and (rng.random() < 0.8 or not text[start:end].isspace())
         )
         assert words_and_spaces(text, tokens) == _words_and_spaces(text, tokens), (text, tokens)
+
+
+def test_expanding_a_span_that_starts_on_a_space_says_it_shrank(tmp_path: Path) -> None:
+    """' Redmond' (its first character a space) came out as 'Redmond', and the report said
+    'expanded to' the shorter span."""
+    from annotator.io import registry
+    from annotator.io.records import ExportDocument
+    from annotator.model import Document, Span
+
+    text = "Brad Smith works in Redmond."
+    tokens = ((0, 4), (5, 10), (11, 16), (17, 19), (20, 27), (27, 28))
+    item = ExportDocument(
+        Document(id=4, text=text, tokens=tokens),
+        [Span(id="s", doc_id=4, start=19, end=27, label="LOC")],
+        [],
+    )
+    report = registry.write("conll", [item], tmp_path / "out.conll", misaligned="expand")
+    assert report.warnings == [
+        "document 4: span [19, 27) LOC ' Redmond' is not on token boundaries; contracted to "
+        "[20, 27) 'Redmond'"
+    ]
+    assert report.counts == {"misaligned_expanded": 1}

@@ -227,8 +227,16 @@ def _note_misaligned(
     else:
         done = "expanded" if policy == "expand" else "contracted"
         report.count(f"misaligned_{done}")
+        # what became of it, whatever the policy: expanding a span that starts on a space
+        # gives one that starts after it (said "expanded to" a shorter span, before)
+        if moved[0] <= span.start and moved[1] >= span.end:
+            said = "expanded"
+        elif moved[0] >= span.start and moved[1] <= span.end:
+            said = "contracted"
+        else:
+            said = "moved"
         report.warnings.append(
-            f"{where}; {done} to [{moved[0]}, {moved[1]}) {text[moved[0] : moved[1]]!r}"
+            f"{where}; {said} to [{moved[0]}, {moved[1]}) {text[moved[0] : moved[1]]!r}"
         )
 
 
