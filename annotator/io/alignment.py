@@ -156,7 +156,7 @@ def align_spans(
 def _without_space_ends(
     span: SpacySpan, document: Document | DocumentRecord, report: ExportReport
 ) -> SpacySpan | None:
-    """``span`` without the whitespace tokens at its ends (a line break: ``"\nParis"``), named
+    """``span`` without the whitespace tokens at its ends (a line break: ``"\\nParis"``), named
     in the report; None, and named, when it holds nothing else. No writer should write them:
     CoNLL does not write a whitespace token, and tagged the next word I- with no B- before it;
     spaCy's NER cannot learn an entity that starts or ends with white space (E024)."""

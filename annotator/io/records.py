@@ -135,9 +135,9 @@ class SpanColumns(Sequence[SpanPlace]):
     (``Project.export_rows``, ``"places"``): their ids, starts, ends and labels as SQLite joined
     them, four strings a document, where rows cost sqlite3 five objects a span (0.29 -> 0.13
     CPU s for the bench's 330,000 spans). Split on first need: ``columns`` in (start, end,
-    label) order (``span_columns``), or as stored (``stored``: CoNLL reads the numbers into
-    arrays, in any order). Indexing and iterating give ``SpanPlace``s in (start, end, label)
-    order, made on first need."""
+    label) order (``span_columns``), or as stored (``stored``); CoNLL parses the numbers of
+    ``joined_values`` into arrays itself, in any order. Indexing and iterating give
+    ``SpanPlace``s in (start, end, label) order, made on first need."""
 
     __slots__ = ("_columns", "_records", "count", "doc_id", "joined_values")
 
