@@ -298,6 +298,21 @@ def test_split_refuses_bad_names_and_existing_files(tmp_path) -> None:
     assert (tmp_path / "base-b.annotator").read_text() == "mine"
 
 
+def test_split_of_a_crafted_base_names_the_base_and_leaves_no_part(tmp_path) -> None:
+    """A start stored as text: 'span [x, 3) ... of document 1 is not a valid span', naming no
+    file (found by a new-user run)."""
+    import sqlite3
+
+    base = _make(tmp_path / "base.annotator", None, {DOC_2: ("new", [(0, 3, "PER")], [])})
+    with sqlite3.connect(base) as raw:
+        raw.execute("UPDATE spans SET start = 'x'")
+    raw.close()
+    with pytest.raises(ValidationError) as refused:
+        team.split_project(base, ["a", "b"])
+    assert str(refused.value).startswith(f"{base}: document 1 cannot be copied (span [x, 3) ")
+    assert not (tmp_path / "base-a.annotator").exists()
+
+
 def test_edits_are_logged_with_the_annotator(tmp_path) -> None:
     from annotator import edits
 

@@ -173,10 +173,15 @@ def _copy_documents(source: Project, target: Project, doc_ids: Sequence[int]) ->
             )
             spans = [s.model_copy(update={"doc_id": new_id}) for s in source.spans(doc_id)]
             relations = [r.model_copy(update={"doc_id": new_id}) for r in source.relations(doc_id)]
-            if spans:
-                target.add_spans(spans)
-            if relations:
-                target.add_relations(relations)
+            try:
+                if spans:
+                    target.add_spans(spans)
+                if relations:
+                    target.add_relations(relations)
+            except ValidationError as error:  # a crafted base: name it, not the new file
+                raise ValidationError(
+                    f"{source.path}: document {doc_id} cannot be copied ({error})"
+                ) from None
 
 
 # -- opening several annotators' projects -----------------------------------------------------
