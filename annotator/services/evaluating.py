@@ -148,13 +148,14 @@ def evaluate_model(
 
     A version ``annotator train`` made is not run over the documents it was trained on (it
     scored 97 % there against 73 % on its dev part): they are left out, and counted."""
-    from annotator.services.model_versions import is_project_model, resolve_model, version_record
+    from annotator.services.model_versions import is_project_model, version_folder, version_record
     from annotator.suggest.evaluation import predict_entities, score_keys
 
     ids = list(doc_ids) if doc_ids is not None else project.document_ids("done")
     if not ids:
         raise AnnotatorError(f"{project.path}: no document is done; nothing to evaluate on")
     left_out = 0
+    folder = model  # a pipeline's name or folder, as given, else the version's folder
     if is_project_model(model):
         record = version_record(project, model)
         trained_on = {*record.train_documents, *record.partial_documents}
@@ -167,9 +168,10 @@ def evaluate_model(
                 "documents done"
             )
         ids = kept
+        folder = version_folder(project, record)
     settings = project.settings
     origin, found = predict_entities(
-        resolve_model(project, model),
+        folder,
         settings.lang,
         settings.label_map,
         project.schema.entity_names,

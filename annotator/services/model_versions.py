@@ -87,7 +87,11 @@ def resolve_model(project: Project, name: str) -> str:
     """``project`` / ``project@N`` -> that version's folder; any other name is returned as is."""
     if not is_project_model(name):
         return name
-    record = version_record(project, name)
+    return version_folder(project, version_record(project, name))
+
+
+def version_folder(project: Project, record: ModelRecord) -> str:
+    """The folder of a version ``annotator train`` made; one line when it is missing."""
     # beside the project, where ``train`` keeps it: the recorded path was relative to the
     # folder ``train`` ran in (before), or names the project's old place (moved since)
     path = models_folder(project.path) / str(record.version)
