@@ -306,6 +306,45 @@ def test_span_columns_refuse_values_they_cannot_split(row: tuple) -> None:
     assert SpanColumns.joined(row) is None
 
 
+def test_span_columns_of_a_group_know_their_order_and_overlaps() -> None:
+    rows = [
+        (1, 3, "a b c", "0,5,9", "4,9,12", "PER ORG LOC"),  # in order, touching only
+        (2, 2, "d e", "0,2", "4,6", "PER PER"),  # in order, overlapping
+        None,  # no spans
+        (4, 2, "f g", "3,3", "7,5", "LOC PER"),  # two at one start: not known in order
+        (5, 2, "h i", "8,1", "9,2", "LOC PER"),  # by start backwards
+        (6, 2, "j k l", "0,5", "4,9", "PER ORG"),  # an id holding a space: read as rows
+    ]
+    first, second, none, tied, backwards, spaced = SpanColumns.group(rows)
+    assert none is None and spaced is None
+    assert (first.ordered, first.overlapping) == (True, False)
+    assert first.text_columns() == (["a", "b", "c"], ["0", "5", "9"], ["4", "9", "12"],
+                                    ["PER", "ORG", "LOC"])  # fmt: skip
+    assert (second.ordered, second.overlapping) == (True, True)
+    for unordered in (tied, backwards):
+        assert not unordered.ordered and unordered.text_columns() is None
+    assert tied.columns() == (["g", "f"], [3, 3], [5, 7], ["PER", "LOC"])
+    assert backwards.columns() == (["i", "h"], [1, 8], [2, 9], ["PER", "LOC"])
+
+
+@pytest.mark.parametrize(
+    "starts",
+    [
+        "0,05",  # a leading zero (a crafted file's text): 5 is written, not the stored text
+        "0",  # one start skipped (NULL): one too few
+    ],
+)
+def test_span_columns_of_a_group_take_odd_numbers_one_by_one(starts: str) -> None:
+    """Numbers the group cannot read as their text says: each row is taken by ``joined``,
+    which refuses it or reads it as Python numbers, never as text."""
+    rows = [(1, 2, "a b", starts, "4,9", "PER ORG"), (2, 1, "c", "1", "3", "LOC")]
+    made = SpanColumns.group(rows)
+    assert all(columns is None or columns.text_columns() is None for columns in made)
+    assert made[1] is not None and made[1].columns() == (["c"], [1], [3], ["LOC"])
+    if made[0] is not None:
+        assert made[0].columns()[1] == [0, int(starts.split(",")[1])]
+
+
 @pytest.mark.parametrize("null_id", [False, True])
 @pytest.mark.parametrize("format", ["doccano", "conll", "brat"])
 def test_a_span_id_holding_a_space_is_exported_as_any_other(
@@ -390,3 +429,21 @@ def test_filter_spans_on_token_indexes_is_spacys(seed: int) -> None:
         triples.append((first, min(end, 30), rng.choice(["PER", "ORG"])))
     expected = filter_spans([doc.char_span(2 * f, 2 * e - 1, label=lab) for f, e, lab in triples])
     assert _filter_spans(triples) == [(s.start, s.end, s.label_) for s in expected]
+
+
+def test_doccano_writes_each_meta_as_json_dumps_does(tmp_path: Path) -> None:
+    """The stored meta text is written as it is when it is what ``json.dumps`` (ASCII only)
+    writes: not for an accent or DEL (escaped), nor for text SQLite finds invalid JSON."""
+    metas = [{"source": "journal"}, {"source": "Le Temps é"}, {"note": "a\x7fb"}, {}, {"n": 1.5}]
+    source = tmp_path / "in.jsonl"
+    lines = [{"text": f"Texte {n} à Paris.", "meta": meta} for n, meta in enumerate(metas)]
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    path = tmp_path / "p.annotator"
+    with Project.create(path) as project:
+        import_sources(project, [source], format="doccano")
+        project.db.execute("UPDATE documents SET meta = ? WHERE id = 5", ['{ "k" : [1,2] }'])
+    (written,) = _written(path, tmp_path / "out.jsonl", "doccano")[0]
+    out = written[1].decode("ascii").splitlines()
+    for line, meta in zip(out[:4], metas, strict=False):
+        assert line.endswith(f', "meta": {json.dumps(meta)}}}' if meta else '"relations": []}')
+    assert json.loads(out[4])["meta"] == {"k": [1, 2]}  # valid, written as stored

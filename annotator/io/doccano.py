@@ -41,11 +41,13 @@ from typing import Any
 from annotator.errors import ExportError, FormatError
 from annotator.io import limits
 from annotator.io.records import (
+    DocumentRecord,
     ExportDocument,
     ExportReport,
     ImportedRelation,
     ImportedSpan,
     ImportRecord,
+    SpanColumns,
     span_columns,
 )
 from annotator.io.registry import WRITE_BUFFER, part_path, register_reader, register_writer
@@ -459,6 +461,7 @@ def _entity_id(path: Path, where: str | int, value: Any) -> Any:
 # ASCII only (\\u escapes): doccano's "Auto" encoding detection misreads UTF-8
 _LINE = '{"id": %s, "text": %s, "entities": [%s], "relations": [%s]%s}\n'
 _ENTITY = '{"id": %d, "label": %s, "start_offset": %d, "end_offset": %d}'
+_ENTITY_OF_TEXT = '{"id": %d, "label": %s, "start_offset": %s, "end_offset": %s}'  # text_columns
 _RELATION = '{"id": %d, "from_id": %d, "to_id": %d, "type": %s}'
 _json_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
@@ -510,14 +513,21 @@ def write_doccano(
         for item in documents:
             # each span's fields taken by C loops (map, zip, chain), not a Python loop per span
             spans = item.spans
-            if not item.statuses_selected and "rejected" in map(_STATUS, spans):
-                spans = [s for s in spans if s.status != "rejected"]
-            if not item.spans_sorted:
-                spans = sorted(spans, key=attrgetter("start", "end", "label"))
+            texts = spans.text_columns() if type(spans) is SpanColumns else None
+            if texts is not None:  # in order, the numbers as SQLite wrote them
+                span_ids, starts, ends, labels = texts
+                entity, overlapping = _ENTITY_OF_TEXT, spans.overlapping
+            else:
+                if not item.statuses_selected and "rejected" in map(_STATUS, spans):
+                    spans = [s for s in spans if s.status != "rejected"]
+                if not item.spans_sorted:
+                    spans = sorted(spans, key=attrgetter("start", "end", "label"))
+                span_ids, starts, ends, labels = span_columns(spans)
+                entity = _ENTITY
+                overlapping = any(map(lt, starts[1:], ends[:-1]))  # sorted by start
             numbers = range(next_entity, next_entity + len(spans))
             next_entity += len(spans)
-            span_ids, starts, ends, labels = span_columns(spans)
-            entities = ", ".join([_ENTITY] * len(spans)) % tuple(  # one % for all
+            entities = ", ".join([entity] * len(spans)) % tuple(  # one % for all
                 chain.from_iterable(
                     zip(numbers, map(quoted.__getitem__, labels), starts, ends, strict=True)
                 )
@@ -540,10 +550,14 @@ def write_doccano(
                     )
                 )
                 next_relation += 1
-            if any(map(lt, starts[1:], ends[:-1])):  # sorted by start: a span overlaps the next
+            if overlapping:  # a span overlaps the next
                 _warn_overlaps(item.document.id, spans, report)
             document = item.document
-            doc_id, meta = document.id, document.meta
+            doc_id = document.id
+            if type(document) is DocumentRecord:
+                meta = document.ascii_meta_json()
+            else:
+                meta = json.dumps(document.meta) if document.meta else ""
             # what json.dumps (ASCII only) writes for {"id", "text", "entities", "relations",
             # "meta"}, with the many small objects formatted directly: the tests compare bytes
             line = _LINE % (
@@ -551,7 +565,7 @@ def write_doccano(
                 _json_string(document.text),  # what json.dumps(text) calls
                 entities,
                 ", ".join(relations),
-                f', "meta": {json.dumps(meta)}' if meta else "",
+                f', "meta": {meta}' if meta else "",
             )
             # a line at a time into the file's buffer, not joined a megabyte at a time: freeing
             # those blocks gave the heap back to the system, and taking it again cost 36,000

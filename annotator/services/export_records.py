@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import partial
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -56,16 +57,17 @@ def export_documents(
     # records made from rows, and fields taken, by C loops (map), not a Python loop per span
     span_record = partial(tuple.__new__, _SPAN_RECORDS[span_fields])
     relation_record = partial(tuple.__new__, RelationRecord)
-    for row, offsets, span_rows, relation_rows, log in project.export_rows(
+    rows = project.export_rows(
         doc_ids, tokens, decisions, span_fields, statuses if only_selected else None
-    ):
+    )
+    for row, offsets, span_rows, relation_rows, log, columns in _with_columns(rows, span_fields):
         spans: Sequence[Any]
         if span_fields != "places":
             spans = list(map(span_record, span_rows))
         elif span_rows is None:
             spans = []
         else:
-            spans = SpanColumns.joined(span_rows) or _place_rows(project, row[0], statuses)
+            spans = columns or _place_rows(project, row[0], statuses)
         if only_selected or selected.issuperset(map(_STATUS, spans)):  # most: all are kept
             chosen, pending_spans = spans, []
         else:
@@ -95,8 +97,23 @@ def export_documents(
         )
 
 
+GROUP = 500
+"""Documents whose joined spans ``SpanColumns.group`` checks at once (``_with_columns``): the
+store reads as many at a time."""
+
+
+def _with_columns(rows: Iterator[tuple], span_fields: SpanFields) -> Iterator[tuple]:
+    """``export_rows``' rows, each with its spans as ``SpanColumns`` (or None: read them as
+    rows) when they are joined (``"places"``), made for ``GROUP`` documents at a time."""
+    if span_fields != "places":
+        yield from ((*row, None) for row in rows)
+        return
+    while group := list(islice(rows, GROUP)):
+        yield from map(tuple.__add__, group, zip(SpanColumns.group([row[2] for row in group])))
+
+
 def _place_rows(project: Project, doc_id: int, statuses: tuple[str, ...]) -> list[SpanPlace]:
-    """A document's spans of ``statuses`` read as rows: those ``SpanColumns.joined`` could not
+    """A document's spans of ``statuses`` read as rows: those ``SpanColumns.group`` could not
     split."""
     rows = next(project.export_rows([doc_id], False, False, "essentials", statuses))[2]
     return [SpanPlace(*row[:5]) for row in rows]
