@@ -257,3 +257,18 @@ def test_an_export_is_one_snapshot_while_another_window_edits(tmp_path: Path) ->
         f"{path} was opened read-only (asked, open in another window, or not writable), "
         "so this export is not in its edit log"
     ]
+
+
+@pytest.mark.parametrize("format", ["doccano", "conll", "conll-biluo", "prodigy", "annotator"])
+def test_a_one_file_export_lists_the_sha256_of_its_bytes(
+    project: Project, tmp_path: Path, format: str
+) -> None:
+    """Writers that hash the bytes as they write them (doccano, CoNLL) give the digest of the
+    file on disk, as those hashed after writing do."""
+    for number in range(1, 4):
+        add_annotated(project, number)
+    out = tmp_path / "out.txt"
+    report = export_project(project, format, out, status="all")
+    listed = json.loads((tmp_path / MANIFEST).read_text())["files"]
+    assert listed == {"out.txt": hashlib.sha256(out.read_bytes()).hexdigest()}
+    assert report.digests.get(str(out), listed["out.txt"]) == listed["out.txt"]
