@@ -232,6 +232,7 @@ CRAFTED = {  # one stored value no reader can use, as a file anyone can craft ma
     "a start past any integer": "UPDATE spans SET start = 99999999999999999999 WHERE rowid = 1",
     "a meta that is not JSON": "UPDATE documents SET meta = '{bad' WHERE id = 1",
     "tokens cut short": "UPDATE tokens SET offsets = '[[0,5],[3' WHERE doc_id = 1",
+    "tokens not whole pairs": "UPDATE tokens SET offsets = X'000000000500000003' WHERE doc_id = 1",
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from speed_corpus import EXPORTS, GOLDEN, build, export_all, normalized
 
+from annotator.model.document import offsets_json
 from annotator.services import importing
 from annotator.services.tokenizing import ensure_tokens
 
@@ -21,25 +22,39 @@ def _golden_name(key: str) -> str:
     return key.replace("/", "__")
 
 
-def _exports(folder: Path) -> dict[str, bytes]:
+def _exports(folder: Path, json_tokens: bool = False) -> dict[str, bytes]:
     project = build(folder)
     try:
+        if json_tokens:  # as an earlier version stored them
+            ensure_tokens(project)
+            stored = project.db.execute("SELECT doc_id, offsets FROM tokens").fetchall()
+            assert stored and all(isinstance(offsets, bytes) for _, offsets in stored)
+            project.db.conn.executemany(
+                "UPDATE tokens SET offsets = ? WHERE doc_id = ?",
+                [(offsets_json(offsets), doc_id) for doc_id, offsets in stored],
+            )
+            project.db.conn.commit()
         return {key: normalized(data) for key, data in export_all(project, folder / "out").items()}
     finally:
         project.close()
 
 
-@pytest.fixture(scope="module", params=["read here", "read in a second process"])
+@pytest.fixture(
+    scope="module", params=["read here", "read in a second process", "tokens stored as JSON"]
+)
 def exports(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, bytes]:
     """Every export of the corpus, imported with its records read in this process, then in
-    the reading process (``importing.READ_APART_FROM``, by size, chooses for real files)."""
+    the reading process (``importing.READ_APART_FROM``, by size, chooses for real files);
+    then with the tokens stored as JSON text, as an earlier version did (every reader takes
+    both)."""
     with pytest.MonkeyPatch.context() as patch:
         if request.param == "read in a second process":
             patch.setattr(importing, "READ_APART_FROM", 0)
             patch.setattr(importing, "usable_cores", lambda: 2)
-        return _exports(tmp_path_factory.mktemp("golden"))
+        folder = tmp_path_factory.mktemp("golden")
+        return _exports(folder, json_tokens=request.param == "tokens stored as JSON")
 
 
 def test_every_export_is_written(exports: dict[str, bytes]) -> None:

@@ -11,19 +11,24 @@ from annotator.errors import FormatError, ValidationError
 from annotator.io.doccano import read_doccano
 from annotator.io.tokenize import tokenize, tokenize_for_store
 from annotator.model import Document, Relation, Span, TokenBoundaries, new_ids
-from annotator.model.document import encode_offsets
+from annotator.model.document import decode_offsets, encode_offsets, offsets_json
 from annotator.store import Project
 
 
-def test_tokens_for_the_store_are_the_json_the_store_wrote() -> None:
+def test_tokens_for_the_store_are_the_offsets_the_store_reads() -> None:
     texts = ["Brad Smith, président de Microsoft.", "  deux  espaces ", "a"]
     for tokens, (encoded, bounds) in zip(
         tokenize("fr", texts), tokenize_for_store("fr", texts), strict=True
     ):
-        assert encoded == json.dumps(tokens, separators=(",", ":"))
+        assert decode_offsets(encoded) == tokens
+        assert offsets_json(encoded) == json.dumps(tokens, separators=(",", ":"))
+        assert len(encoded) == 8 * len(tokens)  # two unsigned 32-bit numbers a token
         assert bounds.starts == TokenBoundaries(tokens).starts
         assert bounds.ends == TokenBoundaries(tokens).ends
-    assert encode_offsets([], []) == "[]"
+    assert encode_offsets([], []) == b"" and decode_offsets(b"") == ()
+    assert encode_offsets([0, 70_000], [4, 1_000_000]) == bytes.fromhex(
+        "00000000040000007011010040420f00"  # little-endian, whatever the machine
+    )
 
 
 def test_bulk_ids_are_distinct_hex() -> None:

@@ -418,10 +418,14 @@ def test_unreadable_value_names_the_first_value_no_reader_can_use(tmp_path: Path
             f"document {doc_id}: relation 'r' does not link two spans of its document"
         )
         project.db.execute("DELETE FROM relations")
-        project.db.execute("UPDATE tokens SET offsets = '[[0,4],[5]]'")
-        assert project.unreadable_value() == (
-            f"document {doc_id}: its stored tokens are not a JSON list of offset pairs"
-        )
+        assert isinstance(project.db.execute("SELECT offsets FROM tokens").fetchone()[0], bytes)
+        for crafted in ("[[0,4],[5]]", bytes(12), 7):  # JSON text is an earlier version's
+            project.db.execute("UPDATE tokens SET offsets = ?", [crafted])
+            assert project.unreadable_value() == (
+                f"document {doc_id}: its stored tokens are not whole offset pairs"
+            )
+        project.db.execute("UPDATE tokens SET offsets = '[[0,4],[5,10]]'")
+        assert project.unreadable_value() is None
         project.db.execute("UPDATE spans SET start = -1")
         assert "holds start -1, end 10" in (project.unreadable_value() or "")
         project.db.rollback()

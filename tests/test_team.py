@@ -368,6 +368,45 @@ def test_merge_refuses_other_tokens_for_the_same_text(pair, tmp_path) -> None:
     assert not (tmp_path / "x.annotator").exists()
 
 
+def _tokens_as_json(path: Path) -> None:
+    """The file's tokens as an earlier version stored them: JSON text."""
+    import sqlite3
+
+    from annotator.model.document import offsets_json
+
+    db = sqlite3.connect(path)
+    stored = db.execute("SELECT doc_id, offsets FROM tokens").fetchall()
+    assert stored and all(isinstance(offsets, bytes) for _, offsets in stored)
+    db.executemany(
+        "UPDATE tokens SET offsets = ? WHERE doc_id = ?",
+        [(offsets_json(offsets), doc_id) for doc_id, offsets in stored],
+    )
+    db.commit()
+    db.close()
+
+
+def test_files_of_two_versions_merge_and_agree_as_files_of_one(pair, tmp_path) -> None:
+    """Tokens stored as JSON text by an earlier version, as bytes by this one: the same
+    tokens, not "other tokens"; the merged file stores bytes."""
+    before = agreement(pair)
+    team.merge_projects(tmp_path / "same.annotator", list(pair))
+    _tokens_as_json(pair[1])
+    assert agreement(pair) == before
+    report = team.merge_projects(tmp_path / "mixed.annotator", list(pair))
+    assert (report.documents, report.shared) == (3, 3)
+    with (
+        Project.open(tmp_path / "same.annotator", read_only=True) as same,
+        Project.open(tmp_path / "mixed.annotator", read_only=True) as mixed,
+    ):
+        query = "SELECT doc_id, offsets FROM tokens ORDER BY doc_id"
+        merged = mixed.db.execute(query).fetchall()
+        assert merged == same.db.execute(query).fetchall()
+        assert all(isinstance(offsets, bytes) for _, offsets in merged)
+        assert [mixed.tokens(i) for i in mixed.document_ids()] == [
+            same.tokens(i) for i in same.document_ids()
+        ]
+
+
 def test_a_merged_project_lists_documents_in_dispute_first(pair, tmp_path) -> None:
     from annotator.store.listing import IN_DISPUTE, DocumentFilter, filtered_ids
 

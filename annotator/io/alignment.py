@@ -262,11 +262,14 @@ class PlainTokens:
         """The document's tokens, or None when they are not plain (or not stored)."""
         import numpy
 
+        from annotator.io.offset_arrays import flat_offsets, token_counts
+
         text = document.text
         stored = document.offsets if isinstance(document, DocumentRecord) else None
         if stored:
-            digits = stored.encode().translate(None, b"[]")  # twice as quick as str.replace
-            flat = numpy.fromstring(digits, sep=",", dtype=numpy.int64)  # type: ignore[call-overload]
+            if not token_counts([stored]).all():  # not whole pairs: not plain
+                return None
+            flat = flat_offsets([stored])
         elif document.tokens:
             flat = numpy.array(document.tokens, dtype=numpy.int64).ravel()
         else:

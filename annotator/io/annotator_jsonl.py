@@ -31,7 +31,7 @@ from annotator.io.records import (
 )
 from annotator.io.registry import WRITE_BUFFER, part_path, register_reader, register_writer
 from annotator.model import Relation, Span
-from annotator.model.document import DOCUMENT_STATUSES
+from annotator.model.document import DOCUMENT_STATUSES, offsets_json
 from annotator.model.span import ANNOTATION_STATUSES
 
 FORMAT = "annotator/1"
@@ -82,10 +82,17 @@ def _annotations(item: ExportDocument) -> dict[str, Any]:
 
 
 def _line_json(item: ExportDocument) -> tuple[str, dict[str, Any]]:
-    """``to_line`` as compact JSON, and its annotations. The tokens are the stored JSON when
-    the store gives it (already these bytes): 800 tokens are most of a line's encoding."""
+    """``to_line`` as compact JSON, and its annotations. The tokens are written from the
+    stored offsets when the store gives them (``offsets_json``: one ``json.dumps`` of their
+    pairs, or the JSON text an earlier version stored, already these bytes): 800 tokens are
+    most of a line's encoding."""
     document = item.document
     stored = document.offsets if isinstance(document, DocumentRecord) else None
+    if stored and not isinstance(stored, str):
+        try:
+            stored = offsets_json(stored)
+        except ValueError:  # not whole pairs (a crafted file): as the tokens' reader says
+            stored = None
     if not stored or " " in stored:
         line = to_line(item)
         return _dumps(line), line

@@ -46,6 +46,7 @@ from annotator.io.alignment import (
     align_plain,
     align_spans,
 )
+from annotator.io.offset_arrays import flat_offsets, token_counts
 from annotator.io.records import (
     DocumentRecord,
     ExportDocument,
@@ -447,7 +448,7 @@ def _pulled(
             report.counts.clear()
             report.counts.update(counts)
         document = item.document
-        plain = isinstance(document, DocumentRecord) and isinstance(document.offsets, str)
+        plain = isinstance(document, DocumentRecord) and document.offsets is not None
         batch.append(_Pulled(item, warnings, added, plain))
         held += len(document.text)
         if len(batch) == size or held >= characters:
@@ -573,15 +574,13 @@ def _plain_run(run: list[_Pulled], writer: _Writer) -> bytes | list[bool] | None
     items = [pulled.item for pulled in run]
     texts = [item.document.text for item in items]
     stored = [item.document.offsets for item in items]
-    commas = numpy.fromiter(map(str.count, stored, repeat(",")), numpy.int64, len(stored))
-    if (commas % 2 == 0).any():  # no token, or not pairs
-        return (commas % 2 == 1).tolist()
-    counts = (commas + 1) // 2  # tokens of each document
-    digits = ",".join(stored).encode().translate(None, b"[]")
-    flat = numpy.fromstring(digits, sep=",", dtype=numpy.int64)  # type: ignore[call-overload]
+    counts = token_counts(stored)  # type: ignore[arg-type]  # tokens of each document
+    if not counts.all():  # no token, or not pairs
+        return (counts > 0).tolist()
+    flat = flat_offsets(stored)  # type: ignore[arg-type]
     # the batch's big temporaries are let go as soon as done with (``del``): the memory is
     # used again by the next ones instead of new pages (a page fault each) from the system
-    del digits
+    del stored
     if len(flat) != 2 * counts.sum():
         return None
     starts, ends = flat[0::2], flat[1::2]

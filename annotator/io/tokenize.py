@@ -92,7 +92,7 @@ def tokenize(lang: str, texts: Iterable[str]) -> Iterator[TokenOffsets]:
         yield tuple(zip(starts, ends, strict=True))
 
 
-def tokenize_for_store(lang: str, texts: Iterable[str]) -> Iterator[tuple[str, TokenBoundaries]]:
+def tokenize_for_store(lang: str, texts: Iterable[str]) -> Iterator[tuple[bytes, TokenBoundaries]]:
     """``tokenize`` as the import needs it: the offsets encoded for the project file and the
     boundaries spans are checked against, made from the tokenizer's arrays (no tuple per
     token: a corpus of 800-token documents has millions)."""

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy
 
-from annotator.model.document import TokenOffsets
+from annotator.io.offset_arrays import flat_offsets, token_counts
+from annotator.model.document import StoredOffsets, TokenOffsets
 from annotator.services.team import open_team, team_tables
 from annotator.store import team_counts
 from annotator.store.team_tables import TeamTables, private_connection
@@ -544,13 +545,9 @@ class _TokenBatch:
     """The tokens and versions of a batch of documents, as arrays read from the strings SQL
     made (``team_counts.token_batches``)."""
 
-    def __init__(self, offsets: list[str], versions: str) -> None:
-        self.counts = numpy.array([found.count("[") - 1 for found in offsets], dtype=numpy.int64)
-        flat = _numbers(
-            ",".join(found[1:-1] for found in offsets if len(found) > 2)
-            .replace("[", "")
-            .replace("]", "")
-        )
+    def __init__(self, offsets: list[StoredOffsets], versions: str) -> None:
+        self.counts = token_counts(offsets)
+        flat = flat_offsets(offsets)
         self.starts, self.ends = flat[0::2], flat[1::2]
         self.rows = _numbers(versions).reshape(-1, 5)  # document, start, end, label, made by
 

@@ -17,7 +17,7 @@ from annotator.model import TokenBoundaries
 from annotator.store import Project
 
 Progress = Callable[[int, int | None], None]
-TokenRow = tuple[int, str, TokenBoundaries]
+TokenRow = tuple[int, bytes, TokenBoundaries]
 """A document's id, its token offsets as stored (``encode_offsets``) and their boundaries."""
 BATCH_DOCUMENTS = 250  # committed together: an interrupted pass keeps every batch before
 

@@ -48,7 +48,13 @@ from annotator.model import (
     is_aligned,
     text_hash,
 )
-from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
+from annotator.model.document import (
+    DocumentStatus,
+    StoredOffsets,
+    TokenOffsets,
+    decode_offsets,
+    encode_tokens,
+)
 from annotator.model.parsing import one_line
 from annotator.model.span import ANNOTATION_STATUSES, SpanFields
 from annotator.model.validation import SortedBoundaries
@@ -233,7 +239,7 @@ class Project:
         # (SQLite counts the characters of the whole text: 0.7 ms for a 100,000-token one)
         self._text_lengths: dict[int, int] = {}
         self._bumps: set[int] | None = None  # documents to bump at the end of ``apply``
-        self._held_tokens: dict[int, str] = {}  # made for a read-only project: kept in memory
+        self._held_tokens: dict[int, StoredOffsets] = {}  # a read-only project's, in memory
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -646,12 +652,10 @@ class Project:
 
     def set_tokens(self, doc_id: int, tokens: TokenOffsets) -> None:
         """Replace a document's tokens (e.g. after retokenising); alignment flags follow."""
-        self.store_tokens(
-            [(doc_id, json.dumps(tokens, separators=(",", ":")), TokenBoundaries(tokens))]
-        )
+        self.store_tokens([(doc_id, encode_tokens(tokens), TokenBoundaries(tokens))])
 
-    def store_tokens(self, rows: Sequence[tuple[int, str, TokenBoundaries]]) -> None:
-        """Store the tokens of many documents, given as ``(doc_id, offsets JSON (see
+    def store_tokens(self, rows: Sequence[tuple[int, StoredOffsets, TokenBoundaries]]) -> None:
+        """Store the tokens of many documents, given as ``(doc_id, stored offsets (see
         ``encode_offsets``), their boundaries)``, and set their spans' alignment flags, in one
         transaction. A read-only project keeps them in memory while it is open instead."""
         self._tokens.cache_clear()
@@ -706,7 +710,7 @@ class Project:
         """How many documents have no tokens yet (an import does not make them)."""
         return len(self.untokenized_ids())
 
-    def held_offsets(self, doc_id: int, offsets: str | None) -> str:
+    def held_offsets(self, doc_id: int, offsets: StoredOffsets | None) -> StoredOffsets:
         """``offsets`` as read from the file, else those kept in memory for a read-only
         project; ``TokensMissingError`` when the document has none yet."""
         if offsets is None:
@@ -716,8 +720,8 @@ class Project:
         return offsets  # type: ignore[return-value]
 
     @property
-    def held_tokens(self) -> Mapping[int, str]:
-        """Offsets JSON made for documents this read-only project has none of in its file
+    def held_tokens(self) -> Mapping[int, StoredOffsets]:
+        """Stored offsets made for documents this read-only project has none of in its file
         (``store_tokens``): a reader of the file itself (``store.team_tables``) adds them."""
         return self._held_tokens
 
@@ -781,10 +785,10 @@ class Project:
         statuses: Sequence[str] | None = None,
     ) -> Iterator[tuple[tuple, str | None, Any, list[tuple], list[dict[str, Any]]]]:
         """Each document of ``ids`` as stored rows, in ``ids`` order: ``(id, text, meta,
-        status, whether meta is valid JSON)``, its token offsets as stored JSON (None without
-        tokens, or when not asked), its span rows (``_SPAN_COLUMNS``, by start, end, label),
-        relation rows (``_RELATION_COLUMNS``, in creation order) and edit log entries (as
-        ``edit_log`` gives them; none unless ``edit_log``).
+        status, whether meta is valid JSON)``, its token offsets as stored (``StoredOffsets``;
+        None without tokens, or when not asked), its span rows (``_SPAN_COLUMNS``, by start,
+        end, label), relation rows (``_RELATION_COLUMNS``, in creation order) and edit log
+        entries (as ``edit_log`` gives them; none unless ``edit_log``).
 
         ``span_fields`` reads fewer span columns, for writers that do not write the others:
         each value read costs sqlite3 a Python object, and reading 330,000 spans cost as much
@@ -813,7 +817,7 @@ class Project:
                     chunk,
                 )
             }
-            offsets: dict[int, str] = {}
+            offsets: dict[int, StoredOffsets] = {}
             if tokens:
                 offsets.update(
                     self.db.execute(
@@ -945,15 +949,18 @@ class Project:
         ).fetchone()
         if meta is not None:
             return f"document {meta[0]}: its meta is not a JSON object"
-        tokens = self.db.execute(
-            "SELECT doc_id FROM tokens t WHERE offsets IS NOT NULL AND (json_valid(offsets) = 0 "
-            "OR json_type(offsets) != 'array' OR EXISTS (SELECT 1 FROM json_each(t.offsets) p "
+        tokens = self.db.execute(  # bytes of whole pairs, or (an earlier version's) JSON text
+            "SELECT doc_id FROM tokens t WHERE CASE typeof(offsets) "
+            "WHEN 'blob' THEN length(offsets) % 8 != 0 "
+            "WHEN 'text' THEN CASE WHEN json_valid(offsets) = 0 THEN 1 "  # in this order: a
+            "WHEN json_type(offsets) != 'array' THEN 1 "  # JSON function raises on bad JSON
+            "ELSE EXISTS (SELECT 1 FROM json_each(t.offsets) p "
             "WHERE p.type != 'array' OR json_array_length(p.value) != 2 "
             "OR json_type(p.value, '$[0]') != 'integer' OR json_type(p.value, '$[1]') != 'integer'"
-            ")) LIMIT 1"
+            ") END ELSE offsets IS NOT NULL END LIMIT 1"
         ).fetchone()
         if tokens is not None:
-            return f"document {tokens[0]}: its stored tokens are not a JSON list of offset pairs"
+            return f"document {tokens[0]}: its stored tokens are not whole offset pairs"
         return None
 
     def data_version(self) -> int:
@@ -1327,7 +1334,7 @@ class Project:
                     digest,
                     json.dumps(document.meta, ensure_ascii=False),
                     document.status,
-                    json.dumps(document.tokens, separators=(",", ":")),
+                    encode_tokens(document.tokens),
                 )
                 for digest, document in fresh.items()
             ]
@@ -1369,13 +1376,13 @@ class Project:
 
     def add_document_rows(
         self,
-        rows: Sequence[tuple[str, str, str, str, str | None]],
+        rows: Sequence[tuple[str, str, str, str, StoredOffsets | None]],
         ids: Sequence[int] | None = None,
         index_texts: bool = True,
         revisions: Sequence[int] | None = None,
     ) -> list[int]:
-        """Store new documents given as rows ``(text, text_hash, meta JSON, status, offsets
-        JSON)`` (``encode_offsets``; None: not tokenized yet, see ``services.tokenizing``),
+        """Store new documents given as rows ``(text, text_hash, meta JSON, status, stored
+        offsets)`` (``encode_offsets``; None: not tokenized yet, see ``services.tokenizing``),
         checked by the caller; returns their ids in order. ``revisions`` (default 0 each) is
         for a caller that adds their annotations next without a bump (``bumped``).
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from itertools import groupby, islice
 from operator import itemgetter
 
+from annotator.model.document import StoredOffsets
 from annotator.store.team_tables import TeamTables
 
 _SHARED = "JOIN temp.team_docs k ON k.key = v.key WHERE k.everyone >= 2"
@@ -60,9 +61,9 @@ def labels(tables: TeamTables) -> list[str]:
 
 def token_batches(
     tables: TeamTables, label_index: dict[str, int], size: int
-) -> Iterator[tuple[int, list[str], str]]:
+) -> Iterator[tuple[int, list[StoredOffsets], str]]:
     """Shared documents ``size`` at a time, each batch finished by the same annotators:
-    (members, each document's offsets JSON, its versions as one string of numbers
+    (members, each document's stored offsets, its versions as one string of numbers
     ``document,start,end,label,made by,...`` with ``document`` the place in the batch and
     ``label`` from ``label_index``); C builds the string, numpy reads it."""
     conn = tables.conn

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.errors import ValidationError
+from annotator.model.document import StoredOffsets, decode_offsets, encode_tokens
 from annotator.store.project import _read_only_uri
 
 MAX_MEMBERS = 62  # bits of a mask in an SQLite integer
@@ -56,9 +57,9 @@ CREATE TEMP TABLE team_links (
   child_start INTEGER, child_end INTEGER, child_label TEXT, child_aligned INTEGER,
   label TEXT, outside INTEGER, head_number INTEGER, child_number INTEGER);
 CREATE TEMP TABLE team_label_map (old TEXT PRIMARY KEY, new TEXT NOT NULL);
-CREATE TEMP TABLE team_held (member INTEGER, doc_id INTEGER, offsets TEXT,
+CREATE TEMP TABLE team_held (member INTEGER, doc_id INTEGER, offsets BLOB,
   PRIMARY KEY (member, doc_id)) WITHOUT ROWID;
-CREATE TEMP TABLE team_tokens (key INTEGER PRIMARY KEY, offsets TEXT);
+CREATE TEMP TABLE team_tokens (key INTEGER PRIMARY KEY, offsets BLOB);
 CREATE TEMP TABLE team_names (member INTEGER PRIMARY KEY, name TEXT NOT NULL);
 """
 
@@ -70,7 +71,7 @@ class TeamFile:
 
     name: str  # the annotator's
     path: Path
-    held_tokens: Mapping[int, str]
+    held_tokens: Mapping[int, StoredOffsets]
 
 
 def mapped(column: str, alias: str) -> str:
@@ -88,6 +89,7 @@ class TeamTables:
             raise ValidationError(f"give at most {MAX_MEMBERS} annotators' project files")
         self.conn = conn
         self.files = list(files)
+        conn.create_function("stored_offsets", 1, _stored_offsets, deterministic=True)
         conn.execute(f"PRAGMA temp.cache_size = {-TEMP_CACHE_KIB}")
         conn.executescript(_TABLES)
         conn.executemany("INSERT INTO temp.team_label_map VALUES (?, ?)", label_map.items())
@@ -218,8 +220,20 @@ class TeamTables:
         )
 
 
-OWNER_OFFSETS = "COALESCE(t.offsets, h.offsets)"
-"""The token offsets of a document of the attached file: stored, else held in memory."""
+OWNER_OFFSETS = "stored_offsets(COALESCE(t.offsets, h.offsets))"
+"""The token offsets of a document of the attached file: stored, else held in memory; as this
+version stores them (``_stored_offsets``), so that files of two versions compare equal."""
+
+
+def _stored_offsets(offsets: StoredOffsets | None) -> StoredOffsets | None:
+    """``encode_offsets``' bytes for offsets stored as an earlier version did (JSON text);
+    bytes, and what is not offsets (a crafted file, which its reader names), as they are."""
+    if isinstance(offsets, str):
+        try:
+            return encode_tokens(decode_offsets(offsets))
+        except (ValueError, TypeError, OverflowError):
+            return offsets
+    return offsets
 
 
 def owner_tokens_joins(m: str) -> str:
