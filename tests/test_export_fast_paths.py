@@ -433,18 +433,37 @@ def test_filter_spans_on_token_indexes_is_spacys(seed: int) -> None:
 
 
 def test_doccano_writes_each_meta_as_json_dumps_does(tmp_path: Path) -> None:
-    """The stored meta text is written as it is when it is what ``json.dumps`` (ASCII only)
-    writes: not for an accent or DEL (escaped), nor for text SQLite finds invalid JSON."""
+    """Each line's meta is ``json.dumps`` of the stored meta (ASCII only), whatever its stored
+    text: escaped accents and DEL, none for an empty one, one line for a meta stored with
+    line breaks, compact (as a merge writes it), spaced, or as a BLOB (crafted). Writing
+    the stored text as it was when it looked like JSON broke a line in two, changed a merged
+    project's bytes and stopped on a BLOB (a new-user run)."""
     metas = [{"source": "journal"}, {"source": "Le Temps é"}, {"note": "a\x7fb"}, {}, {"n": 1.5}]
+    stored = [
+        None,
+        None,
+        None,
+        None,
+        None,
+        '{"a":\n 1}\r\n',
+        '{"a":1}',
+        '{ "a" : [1,2] }',
+        b'{"a": 1}',
+    ]
     source = tmp_path / "in.jsonl"
-    lines = [{"text": f"Texte {n} à Paris.", "meta": meta} for n, meta in enumerate(metas)]
+    lines = [{"text": f"Texte {n} à Paris.", "meta": {"n": n}} for n in range(len(stored))]
+    for line, meta in zip(lines, metas, strict=False):
+        line["meta"] = meta
     source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     path = tmp_path / "p.annotator"
     with Project.create(path) as project:
         import_sources(project, [source], format="doccano")
-        project.db.execute("UPDATE documents SET meta = ? WHERE id = 5", ['{ "k" : [1,2] }'])
+        for doc_id, text in enumerate(stored, start=1):
+            if text is not None:
+                project.db.execute("UPDATE documents SET meta = ? WHERE id = ?", [text, doc_id])
     (written,) = _written(path, tmp_path / "out.jsonl", "doccano")[0]
-    out = written[1].decode("ascii").splitlines()
-    for line, meta in zip(out[:4], metas, strict=False):
+    out = written[1].decode("ascii").split("\n")
+    assert out.pop() == "" and len(out) == len(stored)
+    expected = [*metas, {"a": 1}, {"a": 1}, {"a": [1, 2]}, {"a": 1}]
+    for line, meta in zip(out, expected, strict=True):
         assert line.endswith(f', "meta": {json.dumps(meta)}}}' if meta else '"relations": []}')
-    assert json.loads(out[4])["meta"] == {"k": [1, 2]}  # valid, written as stored

@@ -41,7 +41,6 @@ from typing import Any
 from annotator.errors import ExportError, FormatError
 from annotator.io import limits
 from annotator.io.records import (
-    DocumentRecord,
     ExportDocument,
     ExportReport,
     ImportedRelation,
@@ -553,11 +552,7 @@ def write_doccano(
             if overlapping:  # a span overlaps the next
                 _warn_overlaps(item.document.id, spans, report)
             document = item.document
-            doc_id = document.id
-            if type(document) is DocumentRecord:
-                meta = document.ascii_meta_json()
-            else:
-                meta = json.dumps(document.meta) if document.meta else ""
+            doc_id, meta = document.id, document.meta
             # what json.dumps (ASCII only) writes for {"id", "text", "entities", "relations",
             # "meta"}, with the many small objects formatted directly: the tests compare bytes
             line = _LINE % (
@@ -565,7 +560,7 @@ def write_doccano(
                 _json_string(document.text),  # what json.dumps(text) calls
                 entities,
                 ", ".join(relations),
-                f', "meta": {meta}' if meta else "",
+                f', "meta": {json.dumps(meta)}' if meta else "",
             )
             # a line at a time into the file's buffer, not joined a megabyte at a time: freeing
             # those blocks gave the heap back to the system, and taking it again cost 36,000

@@ -17,7 +17,12 @@ from operator import attrgetter, lt
 from typing import Any, NamedTuple, overload
 
 from annotator.model import Document, Relation, Span
-from annotator.model.document import DocumentStatus, TokenOffsets, decode_offsets
+from annotator.model.document import (
+    DocumentStatus,
+    StoredOffsets,
+    TokenOffsets,
+    decode_offsets,
+)
 from annotator.model.span import AnnotationStatus
 from annotator.wording import counted
 
@@ -394,26 +399,15 @@ class RelationRecord(NamedTuple):
 
 class DocumentRecord:
     """A stored document as an export reads it: ``Document``'s fields, with the tokens kept as
-    stored (``offsets``, JSON) and decoded only when a writer asks for ``tokens``, and the
-    ``meta`` JSON decoded only when a writer asks for it (CoNLL never does)."""
+    stored (``offsets``, ``StoredOffsets``) and decoded only when a writer asks for ``tokens``,
+    and the ``meta`` JSON decoded only when a writer asks for it (CoNLL never does)."""
 
-    __slots__ = (
-        "_meta",
-        "_meta_valid",
-        "_stored_meta",
-        "_tokens",
-        "id",
-        "offsets",
-        "status",
-        "text",
-    )
+    __slots__ = ("_meta", "_stored_meta", "_tokens", "id", "offsets", "status", "text")
 
     def __init__(
-        self, row: tuple[int, str, str | None, DocumentStatus, int | None], offsets: str | None
+        self, row: tuple[int, str, str | None, DocumentStatus], offsets: StoredOffsets | None
     ) -> None:
-        """From ``Project.export_rows``' row: id, text, meta, status, and whether SQLite found
-        the meta valid JSON (``json_valid``)."""
-        self.id, self.text, self._stored_meta, self.status, self._meta_valid = row
+        self.id, self.text, self._stored_meta, self.status = row
         self._meta: dict[str, Any] | None = None
         self.offsets = offsets
         self._tokens: TokenOffsets | None = None
@@ -423,23 +417,6 @@ class DocumentRecord:
         if self._meta is None:
             self._meta = json.loads(self._stored_meta) if self._stored_meta else {}
         return self._meta
-
-    def ascii_meta_json(self) -> str:
-        """``json.dumps(meta)`` (ASCII only), or "" for an empty meta, as doccano writes it:
-        the stored text when it is that already, not decoded and encoded again (0.03 CPU s of
-        10,000 documents). The store writes meta by ``json.dumps(..., ensure_ascii=False)``:
-        ASCII text as ``ensure_ascii`` would write it, but for DEL, which that escapes. A
-        crafted file's text is taken only if SQLite found it valid JSON, and then as stored."""
-        stored = self._stored_meta
-        if (
-            self._meta is None
-            and self._meta_valid
-            and stored.startswith("{")  # type: ignore[union-attr]  # valid: not None
-            and stored.isascii()  # type: ignore[union-attr]
-            and "\x7f" not in stored  # type: ignore[operator]
-        ):
-            return "" if stored == "{}" else stored  # type: ignore[return-value]
-        return json.dumps(self.meta) if self.meta else ""
 
     def meta_value(self, key: str) -> Any:
         """``meta.get(key)`` for a top-level key spelled in ASCII letters, without decoding the

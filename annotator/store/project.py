@@ -785,7 +785,7 @@ class Project:
         statuses: Sequence[str] | None = None,
     ) -> Iterator[tuple[tuple, str | None, Any, list[tuple], list[dict[str, Any]]]]:
         """Each document of ``ids`` as stored rows, in ``ids`` order: ``(id, text, meta,
-        status, whether meta is valid JSON)``, its token offsets as stored (``StoredOffsets``;
+        status)``, its token offsets as stored (``StoredOffsets``;
         None without tokens, or when not asked), its span rows (``_SPAN_COLUMNS``, by start,
         end, label), relation rows (``_RELATION_COLUMNS``, in creation order) and edit log
         entries (as ``edit_log`` gives them; none unless ``edit_log``).
@@ -812,9 +812,7 @@ class Project:
             rows = {
                 row[0]: row
                 for row in self.db.execute(
-                    f"SELECT id, text, meta, status, json_valid(meta) FROM documents "
-                    f"WHERE id IN ({marks})",
-                    chunk,
+                    f"SELECT id, text, meta, status FROM documents WHERE id IN ({marks})", chunk
                 )
             }
             offsets: dict[int, StoredOffsets] = {}
