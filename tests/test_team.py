@@ -407,6 +407,28 @@ def test_files_of_two_versions_merge_and_agree_as_files_of_one(pair, tmp_path) -
         ]
 
 
+@pytest.mark.parametrize("crafted", [bytes(12), "abc", "[[0,4],[5]]", 7])
+def test_tokens_that_are_not_whole_pairs_stop_merge_and_agreement_naming_them(
+    pair, tmp_path, crafted
+) -> None:
+    """Agreement counted no token of such a document and went on; a merge copied them into
+    its file (a new-user run). Now one line names the file and the document."""
+    import sqlite3
+
+    db = sqlite3.connect(pair[1])
+    db.execute("UPDATE tokens SET offsets = ? WHERE doc_id = 2", [crafted])
+    db.commit()
+    db.close()
+    said = f"{pair[1]}: document 2: its stored tokens are not whole offset pairs"
+    with pytest.raises(ValidationError) as refused:
+        agreement(pair)
+    assert str(refused.value) == said
+    with pytest.raises(ValidationError) as refused:
+        team.merge_projects(tmp_path / "m.annotator", list(pair))
+    assert str(refused.value) == said
+    assert not (tmp_path / "m.annotator").exists()
+
+
 def test_a_merged_project_lists_documents_in_dispute_first(pair, tmp_path) -> None:
     from annotator.store.listing import IN_DISPUTE, DocumentFilter, filtered_ids
 

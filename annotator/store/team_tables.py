@@ -90,6 +90,7 @@ class TeamTables:
         self.conn = conn
         self.files = list(files)
         conn.create_function("stored_offsets", 1, _stored_offsets, deterministic=True)
+        conn.create_function("unreadable_offsets", 1, _unreadable_offsets, deterministic=True)
         conn.execute(f"PRAGMA temp.cache_size = {-TEMP_CACHE_KIB}")
         conn.executescript(_TABLES)
         conn.executemany("INSERT INTO temp.team_label_map VALUES (?, ?)", label_map.items())
@@ -191,6 +192,16 @@ class TeamTables:
             "WHERE e.member = ?1 AND r.status = 'accepted'",
             [member],
         )
+        unreadable = run(  # a merge would copy them, agreement count no token of them
+            f"SELECT e.doc_id FROM temp.team_entries e {owner_tokens_joins(m)} "
+            "WHERE e.member = ?1 AND unreadable_offsets(COALESCE(t.offsets, h.offsets)) LIMIT 1",
+            [member],
+        ).fetchone()
+        if unreadable is not None:
+            raise ValidationError(
+                f"{self.files[member].path}: document {unreadable[0]}: its stored tokens are "
+                "not whole offset pairs"
+            )
         if tokens:
             run(
                 "INSERT INTO temp.team_tokens "
@@ -223,6 +234,13 @@ class TeamTables:
 OWNER_OFFSETS = "stored_offsets(COALESCE(t.offsets, h.offsets))"
 """The token offsets of a document of the attached file: stored, else held in memory; as this
 version stores them (``_stored_offsets``), so that files of two versions compare equal."""
+
+
+def _unreadable_offsets(offsets: StoredOffsets | None) -> bool:
+    """Whether a document's stored offsets are neither none nor whole pairs (a crafted file):
+    whether they are in order and within the text, an export checks."""
+    offsets = _stored_offsets(offsets)
+    return offsets is not None and (not isinstance(offsets, bytes) or len(offsets) % 8 != 0)
 
 
 def _stored_offsets(offsets: StoredOffsets | None) -> StoredOffsets | None:
