@@ -233,6 +233,10 @@ CRAFTED = {  # one stored value no reader can use, as a file anyone can craft ma
     "a meta that is not JSON": "UPDATE documents SET meta = '{bad' WHERE id = 1",
     "tokens cut short": "UPDATE tokens SET offsets = '[[0,5],[3' WHERE doc_id = 1",
     "tokens not whole pairs": "UPDATE tokens SET offsets = X'000000000500000003' WHERE doc_id = 1",
+    "tokens past the text": "UPDATE tokens SET offsets = "
+    "CAST(offsets || X'FFFFFF00FFFFFF01' AS BLOB) WHERE doc_id = 1",
+    "tokens out of order": "UPDATE tokens SET offsets = "
+    "CAST(X'0500000002000000' || offsets AS BLOB) WHERE doc_id = 1",
 }
 
 

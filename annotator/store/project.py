@@ -52,6 +52,7 @@ from annotator.model.document import (
     DocumentStatus,
     StoredOffsets,
     TokenOffsets,
+    check_tokens,
     decode_offsets,
     encode_tokens,
 )
@@ -917,7 +918,8 @@ class Project:
         """The first stored value no reader of this project can use, said in a few words with
         the document it is in, or None: offsets that are not two integers in order, a NULL span
         id, a label that is not text, a relation of a span to itself or to a span of another
-        document, a meta that is not a JSON object, tokens that are not a JSON list of pairs.
+        document, a meta that is not a JSON object, tokens that are not whole offset pairs, or
+        not in order within the text.
         A file anyone can craft may hold them. Asked once a read has failed (``export``): each
         query scans a whole table, too slow for every export."""
         span = self.db.execute(
@@ -959,6 +961,14 @@ class Project:
         ).fetchone()
         if tokens is not None:
             return f"document {tokens[0]}: its stored tokens are not whole offset pairs"
+        for doc_id, offsets, length in self.db.execute(  # in order and within the text: only
+            "SELECT t.doc_id, t.offsets, length(d.text) FROM tokens t "  # Python can tell
+            "JOIN documents d ON d.id = t.doc_id ORDER BY t.doc_id"
+        ):
+            try:
+                check_tokens(decode_offsets(offsets), length)
+            except ValueError as error:  # spaCy's Doc refused them (E031, empty token)
+                return f"document {doc_id}: its stored {error}"
         return None
 
     def data_version(self) -> int:
