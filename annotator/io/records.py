@@ -155,6 +155,7 @@ class SpanColumns(Sequence[SpanPlace]):
 
     __slots__ = (
         "_columns",
+        "_ids",
         "_numbers",
         "_ordered",
         "_overlapping",
@@ -172,6 +173,7 @@ class SpanColumns(Sequence[SpanPlace]):
         self.joined_values = (ids, starts, ends, labels)
         self._columns: Columns | None = None
         self._records: list[SpanPlace] | None = None
+        self._ids: list[str] | None = None
         self._shared: _JoinedNumbers | None = None  # made by ``group``
         self._numbers: tuple[list[int], list[int]] | None = None  # starts, ends, read by it
         self._ordered = False
@@ -245,22 +247,25 @@ class SpanColumns(Sequence[SpanPlace]):
         ends as the text SQLite wrote them, plain integers as ``group`` checked; else None."""
         if not self.ordered:
             return None
-        ids, starts, ends, labels = self.joined_values
-        return ids.split(" "), starts.split(","), ends.split(","), labels.split(" ")
+        _, starts, ends, labels = self.joined_values
+        return self.ids(), starts.split(","), ends.split(","), labels.split(" ")
 
     def ids(self) -> list[str]:
-        """The spans' ids, in the order SQLite gave them."""
-        return self.joined_values[0].split(" ")
+        """The spans' ids, in the order SQLite gave them (split once: the export checks its
+        relations' ends against them, then a writer takes them)."""
+        if self._ids is None:
+            self._ids = self.joined_values[0].split(" ")
+        return self._ids
 
     def stored(self) -> Columns:
         """The four lists in the order SQLite gave them."""
-        ids, starts, ends, labels = self.joined_values
+        _, starts, ends, labels = self.joined_values
         if self._shared is not None:
             self._shared.read()
         if self._numbers is not None:
-            return ids.split(" "), *self._numbers, labels.split(" ")
+            return self.ids(), *self._numbers, labels.split(" ")
         return (
-            ids.split(" "),
+            self.ids(),
             list(map(int, starts.split(","))),
             list(map(int, ends.split(","))),
             labels.split(" "),

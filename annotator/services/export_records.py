@@ -90,7 +90,12 @@ def export_documents(
             spans=chosen,
             relations=kept,
             pending_spans=pending_spans,
-            pending_relations=[r for r in relations if r.status in pending] if pending else [],
+            # only the selected statuses read: none pending
+            pending_relations=(
+                [r for r in relations if r.status in pending]
+                if pending and not only_selected
+                else []
+            ),
             decided=_decision_order(log) if log else {},
             spans_sorted=True,  # export_rows reads them by start, end, label
             statuses_selected=only_selected,
