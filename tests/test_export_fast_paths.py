@@ -9,6 +9,7 @@ with no space between them, and documents that are not plain.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import shutil
@@ -326,6 +327,23 @@ def test_span_columns_of_a_group_know_their_order_and_overlaps() -> None:
         assert not unordered.ordered and unordered.text_columns() is None
     assert tied.columns() == (["g", "f"], [3, 3], [5, 7], ["PER", "LOC"])
     assert backwards.columns() == (["i", "h"], [1, 8], [2, 9], ["PER", "LOC"])
+
+
+@pytest.mark.parametrize("read", [False, True])
+def test_span_columns_of_a_group_are_freed_without_the_garbage_collector(read: bool) -> None:
+    """An export pauses the collector: columns and their group referring to each other were
+    kept to its end, 600 MB for a CoNLL export of 100,000 documents, which reads none."""
+    rows = [(n, 2, f"a{n} b{n}", "0,5", "4,9", "PER ORG") for n in range(500)]
+    gc.collect()
+    gc.disable()
+    try:
+        made = SpanColumns.group(rows)
+        if read:  # as doccano: the numbers read, each document's order known
+            assert all(columns.ordered for columns in made)
+        del made
+        assert gc.collect() == 0  # nothing was left for the collector: refcounts freed all
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize(
