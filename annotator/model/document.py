@@ -22,8 +22,7 @@ TokenOffsets = tuple[tuple[int, int], ...]
 StoredOffsets = bytes | str
 """Token offsets as the project file keeps them (``encode_offsets``): bytes, or JSON text
 where an earlier version stored them (``[[0,4],[5,10]]``, the bytes of ``json.dumps(tokens,
-separators=(",", ":"))``), which a project keeps until the document is tokenized again. Every
-reader takes both."""
+separators=(",", ":"))``), which the project keeps. Every reader takes both."""
 
 OFFSET_TYPE = "I"
 """``array`` type of a stored offset: unsigned, 32 bits (a text holds at most a million
@@ -35,10 +34,9 @@ _SWAP = sys.byteorder == "big"
 def encode_offsets(starts: Iterable[int], ends: Iterable[int]) -> bytes:
     """Token offsets as the project file keeps them: each token's start and end, one after the
     other, as unsigned 32-bit little-endian integers. Read without parsing (numpy's
-    ``frombuffer``, ``array``): the JSON text files written before held took an export of
-    16 million offsets 0.3 CPU s to parse, and a third more room. Made from two columns
-    without a tuple per token (the import's hot path). ``OverflowError`` for an offset below 0
-    or past 32 bits."""
+    ``frombuffer``, ``array``): the JSON text stored before took an export 0.3 CPU s to parse
+    for 16 million offsets, and a third more room. Made from two columns without a tuple per
+    token (the import's hot path). ``OverflowError`` for an offset below 0 or past 32 bits."""
     starts, ends = list(starts), list(ends)
     flat = [0] * (2 * len(starts))
     flat[0::2], flat[1::2] = starts, ends
