@@ -83,8 +83,8 @@ def _annotations(item: ExportDocument) -> dict[str, Any]:
 
 def _line_json(item: ExportDocument) -> tuple[str, dict[str, Any]]:
     """``to_line`` as compact JSON, and its annotations. The tokens are written from the
-    stored offsets when the store gives them (``offsets_json``: one ``json.dumps`` of their
-    pairs, or the JSON text an earlier version stored, already these bytes): 800 tokens are
+    stored offsets when the store gives them (``offsets_json``: a document's pairs formatted by
+    one ``%``, or the JSON text an earlier version stored, already these bytes): 800 tokens are
     most of a line's encoding."""
     document = item.document
     stored = document.offsets if isinstance(document, DocumentRecord) else None
