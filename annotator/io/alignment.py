@@ -267,9 +267,10 @@ class PlainTokens:
         text = document.text
         stored = document.offsets if isinstance(document, DocumentRecord) else None
         if stored:
-            if not token_counts([stored]).all():  # not whole pairs: not plain
+            counts = token_counts([stored])
+            if not counts.all():  # not whole pairs: not plain
                 return None
-            flat = flat_offsets([stored])
+            flat = flat_offsets([stored], counts)
         elif document.tokens:
             flat = numpy.array(document.tokens, dtype=numpy.int64).ravel()
         else:

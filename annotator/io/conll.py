@@ -577,7 +577,7 @@ def _plain_run(run: list[_Pulled], writer: _Writer) -> bytes | list[bool] | None
     counts = token_counts(stored)  # type: ignore[arg-type]  # tokens of each document
     if not counts.all():  # no token, or not pairs
         return (counts > 0).tolist()
-    flat = flat_offsets(stored)  # type: ignore[arg-type]
+    flat = flat_offsets(stored, counts)  # type: ignore[arg-type]
     # the batch's big temporaries are let go as soon as done with (``del``): the memory is
     # used again by the next ones instead of new pages (a page fault each) from the system
     del stored

@@ -5,7 +5,7 @@ the CoNLL and Prodigy writers' plain tokens, and the agreement counts. Each take
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import groupby
+from itertools import compress, groupby
 
 import numpy
 
@@ -27,13 +27,13 @@ def _token_count(offsets: StoredOffsets) -> int:
     return 0 if len(offsets) % 8 else len(offsets) // 8
 
 
-def flat_offsets(stored: Sequence[StoredOffsets]) -> numpy.ndarray:
+def flat_offsets(stored: Sequence[StoredOffsets], counts: numpy.ndarray) -> numpy.ndarray:
     """The offsets of all, one after the other (start, end, start...), as 64-bit integers:
     bytes joined and read without parsing, JSON text parsed by one numpy call a run of them.
-    Documents ``token_counts`` gives 0 add none: the length is twice their sum, unless some
-    JSON text holds what is not a number (a crafted file)."""
+    ``counts`` are ``token_counts(stored)``: documents with 0 add none, so the length is twice
+    their sum, unless some JSON text holds what is not a number (a crafted file)."""
     pieces = []
-    counted = filter(_token_count, stored)
+    counted = compress(stored, counts)
     for is_text, run in groupby(counted, key=lambda offsets: isinstance(offsets, str)):
         if is_text:
             digits = ",".join(run).encode().translate(None, b"[]")  # type: ignore[arg-type]

@@ -547,7 +547,7 @@ class _TokenBatch:
 
     def __init__(self, offsets: list[StoredOffsets], versions: str) -> None:
         self.counts = token_counts(offsets)
-        flat = flat_offsets(offsets)
+        flat = flat_offsets(offsets, self.counts)
         self.starts, self.ends = flat[0::2], flat[1::2]
         self.rows = _numbers(versions).reshape(-1, 5)  # document, start, end, label, made by
 

@@ -784,12 +784,12 @@ class Project:
         edit_log: bool = True,
         span_fields: SpanFields = "all",
         statuses: Sequence[str] | None = None,
-    ) -> Iterator[tuple[tuple, str | None, Any, list[tuple], list[dict[str, Any]]]]:
+    ) -> Iterator[tuple[tuple, StoredOffsets | None, Any, list[tuple], list[dict[str, Any]]]]:
         """Each document of ``ids`` as stored rows, in ``ids`` order: ``(id, text, meta,
-        status)``, its token offsets as stored (``StoredOffsets``;
-        None without tokens, or when not asked), its span rows (``_SPAN_COLUMNS``, by start,
-        end, label), relation rows (``_RELATION_COLUMNS``, in creation order) and edit log
-        entries (as ``edit_log`` gives them; none unless ``edit_log``).
+        status)``, its token offsets as stored (``StoredOffsets``; None without tokens, or when
+        not asked), its span rows (``_SPAN_COLUMNS``, by start, end, label), relation rows
+        (``_RELATION_COLUMNS``, in creation order) and edit log entries (as ``edit_log`` gives
+        them; none unless ``edit_log``).
 
         ``span_fields`` reads fewer span columns, for writers that do not write the others:
         each value read costs sqlite3 a Python object, and reading 330,000 spans cost as much
