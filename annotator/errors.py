@@ -42,6 +42,11 @@ class ProjectReadError(ProjectError):
     checked page by page on opening, with a damaged page)."""
 
 
+class StoredValueError(ProjectError):
+    """A stored value no reader can use: a span outside its text, offsets that are not
+    integers (a crafted or damaged project file). Its message names the document and span."""
+
+
 class TokensMissingError(ProjectError):
     """A document's tokens were read before they were made (``services.tokenizing``)."""
 

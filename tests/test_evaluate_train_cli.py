@@ -206,3 +206,26 @@ def test_train_refuses_an_empty_base_and_a_file_in_the_way(
     result = runner.invoke(app, ["train", str(corrected), *arguments])
     assert result.exit_code == 1
     assert expected in " ".join(result.stderr.split())
+
+
+def test_train_refuses_a_span_outside_its_text_and_leaves_no_staging(corrected: Path) -> None:
+    """A crafted span past the text was left out of the training data with a warning the
+    command did not print, so the done document taught its words as no entity; a start
+    stored as text gave a traceback, and both left the staging folder behind."""
+    import sqlite3
+
+    with Project.open(corrected) as project:
+        project.set_document_status(2, "done")
+        span = next(s for s in project.spans(1) if s.status == "accepted")
+    for change in ('"end" = 400', "start = 'x'"):
+        db = sqlite3.connect(corrected)
+        db.execute(f"UPDATE spans SET {change} WHERE id = ?", [span.id])
+        db.commit()
+        db.close()
+        result = runner.invoke(app, ["train", str(corrected), "--max-steps", "1"])
+        assert result.exit_code == 1, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {corrected}: document 1: span ")
+        assert f"{span.id!r} holds start" in lines[0]
+        folder = corrected.with_suffix(".models")
+        assert not folder.exists() or list(folder.iterdir()) == []

@@ -20,7 +20,6 @@ from speed_corpus import build
 from test_export_fast_paths import TEXTS, _doccano_line
 
 from annotator.io import conll
-from annotator.model import Document, Span
 from annotator.services.export_output import _manifest_json, _manifest_text
 from annotator.services.exporting import export_project
 from annotator.services.importing import import_sources
@@ -59,15 +58,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     import_sources(project, [source], format="doccano")
     ensure_tokens(project)
-    # spans the store refuses now, as a file edited by hand may hold them: before the text,
-    # past its end, empty
-    for start, end, new in ((0, 2, (-3, 2)), (40, 46, (40, 90)), (8, 9, (8, 8))):
-        project.db.execute(
-            'UPDATE spans SET start = ?, "end" = ? WHERE label = ? AND start = ? AND "end" = ?',
-            (*new, "MISC", start, end),
-        )
-    project.db.commit()
-    project.close()
+    project.close()  # a span outside its text stops the export (test_export_cli)
     return folder / "golden.annotator"
 
 
@@ -125,7 +116,6 @@ def test_the_corpus_has_what_the_batches_must_keep_in_order(corpus: Path, tmp_pa
     for key in ("relations_without_spans", "misaligned_contracted", "overlapping_removed"):
         assert keys.get(key), key
     assert any("'ulouse' is not on token boundaries; skipped" in w for w in warnings)
-    assert "outside_text_skipped" in keys
     with Project.open(corpus, read_only=True) as project:
         assert lines.count("-DOCSTART- O\n") == project.count_documents()
 
@@ -216,23 +206,3 @@ def test_every_writer_runs_with_the_collector_paused(
 def test_the_manifest_is_written_as_json_dumps_writes_it(files: dict) -> None:
     data = _manifest_json(files)
     assert _manifest_text(data) == json.dumps(data, indent=1)
-
-
-def test_a_brat_span_past_the_end_of_its_text_is_left_out_as_before(tmp_path: Path) -> None:
-    """A span the store refuses now (one written by hand into the file) covers no text: brat
-    leaves it out and counts it, as before the T lines were made by C loops (which wrote it)."""
-    with Project.create(tmp_path / "p.annotator") as project:
-        doc_id, _ = project.add_document(
-            Document(text="Paris et Lyon.", tokens=((0, 5), (6, 8), (9, 13), (13, 14)))
-        )
-        project.add_spans(
-            [
-                Span(doc_id=doc_id, start=0, end=5, label="LOC"),
-                Span(doc_id=doc_id, start=9, end=13, label="LOC"),
-            ]
-        )
-        project.db.execute('UPDATE spans SET start = 20, "end" = 25 WHERE start = 9')
-        report = export_project(project, "brat", tmp_path / "out", status="all")
-    (ann,) = (tmp_path / "out").glob("*.ann")
-    assert ann.read_text(encoding="utf-8") == "T1\tLOC 0 5\tParis\n"
-    assert report.counts["brat: spans of line breaks only, left out"] == 1

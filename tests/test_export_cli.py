@@ -240,6 +240,48 @@ CRAFTED = {  # one stored value no reader can use, as a file anyone can craft ma
 }
 
 
+OUTSIDE = {  # a span no reader can place, as a crafted file may hold
+    "a negative start": "UPDATE spans SET start = -3 WHERE id = ?",
+    "an end past the text": 'UPDATE spans SET "end" = 400 WHERE id = ?',
+    "an empty span": 'UPDATE spans SET "end" = start WHERE id = ?',
+    "a start stored as a real": "UPDATE spans SET start = start + 0.5 WHERE id = ?",
+}
+
+
+@pytest.mark.parametrize("change", sorted(OUTSIDE))
+@pytest.mark.parametrize(
+    "format", ["doccano", "conll", "brat", "prodigy", "labelstudio", "spacy", "annotator"]
+)
+def test_a_span_outside_its_text_stops_every_export_in_one_line(
+    tmp_path: Path, format: str, change: str
+) -> None:
+    """doccano, brat, Label Studio and our JSONL wrote such a span as stored (a file their
+    readers refuse, or misplace), doccano and Prodigy a real start cut to an integer; CoNLL,
+    Prodigy and spaCy left it out with a warning, so the words of a done document were
+    taught as no entity. Each format now refuses the export, and names the span."""
+    import sqlite3
+
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        company = add_annotated(project, 0)["company"]
+        add_annotated(project, 1)
+    db = sqlite3.connect(path)
+    db.execute(OUTSIDE[change], [company.id])
+    db.commit()
+    start, end = db.execute('SELECT start, "end" FROM spans WHERE id = ?', [company.id]).fetchone()
+    db.close()
+    output = tmp_path / "out"
+    result = runner.invoke(
+        app, ["export", str(path), "-f", format, "--status", "all", "-o", str(output)]
+    )
+    assert _one_line_error(result) == (
+        f"error: {path}: document 1: span {company.id!r} holds start {start!r}, end {end!r} "
+        "and label 'ORG'; a span needs an id, two integer offsets in order within its text "
+        "(44 characters) and a label; nothing was exported"
+    )
+    assert not output.exists()
+
+
 @pytest.mark.parametrize("change", sorted(CRAFTED))
 @pytest.mark.parametrize("format", ["doccano", "conll", "brat", "prodigy", "labelstudio", "spacy"])
 def test_a_crafted_value_is_one_line_naming_the_document_never_a_traceback(

@@ -428,4 +428,6 @@ def test_unreadable_value_names_the_first_value_no_reader_can_use(tmp_path: Path
         assert project.unreadable_value() is None
         project.db.execute("UPDATE spans SET start = -1")
         assert "holds start -1, end 10" in (project.unreadable_value() or "")
+        project.db.execute('UPDATE spans SET start = 10, "end" = 10')  # empty: the model's rule
+        assert "holds start 10, end 10" in (project.unreadable_value() or "")
         project.db.rollback()

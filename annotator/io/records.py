@@ -266,6 +266,16 @@ class SpanColumns(Sequence[SpanPlace]):
         _, starts, ends, labels = self.joined_values
         return self.ids(), starts.split(","), ends.split(","), labels.split(" ")
 
+    def within(self, length: int) -> bool:
+        """Whether each span ends after it starts, and within a text of ``length`` characters
+        (its offsets are non-negative integers: ``joined`` and ``group`` checked them)."""
+        self._take_numbers()
+        if self._numbers is None:
+            _, starts, ends, _ = self.stored()
+        else:
+            starts, ends = self._numbers
+        return all(map(lt, starts, ends)) and max(ends, default=0) <= length
+
     def ids(self) -> list[str]:
         """The spans' ids, in the order SQLite gave them (split once: the export checks its
         relations' ends against them, then a writer takes them)."""
@@ -396,6 +406,38 @@ def span_columns(spans: Sequence[Span | SpanRecord | SpanEssentials | SpanPlace]
 
 
 _ID, _START, _END, _LABEL = map(attrgetter, ("id", "start", "end", "label"))
+
+
+def spans_within(
+    spans: Sequence[Span | SpanRecord | SpanEssentials | SpanPlace] | SpanColumns, length: int
+) -> bool:
+    """Whether each of ``spans`` has integer offsets, ends after it starts, and lies within a
+    text of ``length`` characters: what every writer takes for granted. Checked by a few C
+    loops a document; a crafted project file can hold any value (``unusable_span``)."""
+    if isinstance(spans, SpanColumns):
+        return spans.within(length)
+    if not spans:
+        return True
+    starts, ends = list(map(_START, spans)), list(map(_END, spans))
+    return (
+        {*map(type, starts), *map(type, ends)} == _INT
+        and min(starts) >= 0
+        and max(ends) <= length
+        and all(map(lt, starts, ends))
+    )
+
+
+def first_unusable(
+    spans: Sequence[Span | SpanRecord | SpanEssentials | SpanPlace] | SpanColumns, length: int
+) -> Span | SpanRecord | SpanEssentials | SpanPlace | None:
+    """The first of ``spans`` that ``spans_within`` refuses, to name it."""
+    for span in spans.stored_records() if isinstance(spans, SpanColumns) else spans:
+        if not spans_within([span], length):
+            return span
+    return None
+
+
+_INT = {int}
 
 
 class RelationRecord(NamedTuple):

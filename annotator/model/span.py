@@ -30,6 +30,24 @@ def annotators_of(origin: str) -> tuple[str, ...]:
     return tuple(origin[len(ANNOTATOR_ORIGIN) :].split("+"))
 
 
+def unusable_span(
+    doc_id: object,
+    span_id: object,
+    start: object,
+    end: object,
+    label: object,
+    length: int | None = None,
+) -> str:
+    """What is wrong with a stored span no reader can use (a crafted or damaged project file),
+    in a few words with its document: ``Project.unreadable_value`` says it, and an export that
+    finds one in a document's spans (``length``: that document's text's, when known)."""
+    within = f" within its text ({length} characters)" if length is not None else ""
+    return (
+        f"document {doc_id}: span {span_id!r} holds start {start!r}, end {end!r} and label "
+        f"{label!r}; a span needs an id, two integer offsets in order{within} and a label"
+    )
+
+
 def new_id() -> str:
     """A fresh id for a span or relation, made by the caller so that edits stay pure."""
     return uuid.uuid4().hex

@@ -10,6 +10,7 @@ from operator import attrgetter
 from typing import Any
 
 from annotator.edits import AddSpan, Edit, EditGroup, UpdateSpan, edit_from_json
+from annotator.errors import StoredValueError
 from annotator.io.records import (
     DocumentRecord,
     ExportDocument,
@@ -19,8 +20,10 @@ from annotator.io.records import (
     SpanEssentials,
     SpanPlace,
     SpanRecord,
+    first_unusable,
+    spans_within,
 )
-from annotator.model.span import SpanFields
+from annotator.model.span import SpanFields, unusable_span
 from annotator.store import Project
 
 _ID, _STATUS = attrgetter("id"), attrgetter("status")
@@ -60,7 +63,9 @@ def export_documents(
     rows = project.export_rows(
         doc_ids, tokens, decisions, span_fields, statuses if only_selected else None
     )
-    for row, offsets, span_rows, relation_rows, log, columns in _with_columns(rows, span_fields):
+    for row, offsets, span_rows, relation_rows, log, columns in _checked(
+        project, _with_columns(rows, span_fields)
+    ):
         spans: Sequence[Any]
         if span_fields != "places":
             spans = list(map(span_record, span_rows))
@@ -68,6 +73,8 @@ def export_documents(
             spans = []
         else:
             spans = columns or _place_rows(project, row[0], statuses)
+        if not spans_within(spans, len(row[1])):
+            _refuse_spans(project, row[0], spans, len(row[1]))
         if only_selected or selected.issuperset(map(_STATUS, spans)):  # most: all are kept
             chosen, pending_spans = spans, []
         else:
@@ -115,6 +122,31 @@ def _with_columns(rows: Iterator[tuple], span_fields: SpanFields) -> Iterator[tu
         return
     while group := list(islice(rows, GROUP)):
         yield from map(tuple.__add__, group, zip(SpanColumns.group([row[2] for row in group])))
+
+
+def _checked(project: Project, rows: Iterator[tuple]) -> Iterator[tuple]:
+    """``rows``, or the one-line ``StoredValueError`` when the store could not read them
+    because of a value a crafted project file holds (a start stored as text: the spans
+    cannot be sorted), as ``Project.unreadable_value`` names it."""
+    try:
+        yield from rows
+    except (TypeError, ValueError, OverflowError):
+        found = project.unreadable_value()
+        if found is None:  # not the file's: our bug
+            raise
+        raise StoredValueError(f"{project.path}: {found}") from None
+
+
+def _refuse_spans(project: Project, doc_id: int, spans: Sequence[Any], length: int) -> None:
+    """Raise ``StoredValueError`` naming the first of a document's spans that lies outside
+    its text, is empty, or has an offset that is not an integer (``spans_within``)."""
+    span = first_unusable(spans, length)
+    problem = (
+        f"document {doc_id}: a span lies outside its text ({length} characters)"
+        if span is None  # not found one by one: not expected
+        else unusable_span(doc_id, span.id, span.start, span.end, span.label, length)
+    )
+    raise StoredValueError(f"{project.path}: {problem}")
 
 
 def _place_rows(project: Project, doc_id: int, statuses: tuple[str, ...]) -> list[SpanPlace]:

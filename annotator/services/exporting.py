@@ -24,7 +24,13 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, field_validator
 
 import annotator.io.formats  # noqa: F401 - registers every reader and writer
-from annotator.errors import Cancelled, ExportError, ProjectLockedError, ProjectNotWritableError
+from annotator.errors import (
+    Cancelled,
+    ExportError,
+    ProjectLockedError,
+    ProjectNotWritableError,
+    StoredValueError,
+)
 from annotator.io.alignment import MisalignedPolicy
 from annotator.io.records import ExportDocument, ExportReport
 from annotator.io.registry import WRITERS, collector_paused
@@ -228,6 +234,8 @@ def export_project(
         raise ExportError(
             f"{output}: cannot write the export ({error.strerror or error})"
         ) from None
+    except StoredValueError as error:  # a crafted file: a span outside its text...
+        raise ExportError(f"{error}; nothing was exported") from None
     except (TypeError, ValueError, OverflowError, AttributeError, IndexError, KeyError):
         found = project.unreadable_value()  # a crafted file: say what, else it is our bug
         if found is None:

@@ -168,17 +168,21 @@ def write_training_data(project: Project, plan: TrainingPlan) -> ExportReport:
             report.documents += 1
 
     plan.staging.mkdir(parents=True, exist_ok=True)
-    for part, ids in plan.parts.items():
-        writer.write(
-            documents(ids),
-            plan.staging / part,
-            part=part,
-            schema=project.schema,
-            settings=settings,
-            spans_key=settings.spans_key,
-            misaligned="expand",
-            report=report,
-        )
+    try:
+        for part, ids in plan.parts.items():
+            writer.write(
+                documents(ids),
+                plan.staging / part,
+                part=part,
+                schema=project.schema,
+                settings=settings,
+                spans_key=settings.spans_key,
+                misaligned="expand",
+                report=report,
+            )
+    except BaseException:  # a crafted file's span, a full disk: no half-written staging left
+        shutil.rmtree(plan.staging, ignore_errors=True)
+        raise
     return report
 
 

@@ -57,7 +57,7 @@ from annotator.model.document import (
     encode_tokens,
 )
 from annotator.model.parsing import one_line
-from annotator.model.span import ANNOTATION_STATUSES, SpanFields
+from annotator.model.span import ANNOTATION_STATUSES, SpanFields, unusable_span
 from annotator.model.validation import SortedBoundaries
 from annotator.store.integrity import check_layout
 from annotator.store.layout import MIGRATIONS
@@ -924,15 +924,11 @@ class Project:
         query scans a whole table, too slow for every export."""
         span = self.db.execute(
             'SELECT doc_id, id, start, "end", label FROM spans WHERE typeof(start) != '
-            "'integer' OR typeof(\"end\") != 'integer' OR start < 0 OR \"end\" < start "
+            "'integer' OR typeof(\"end\") != 'integer' OR start < 0 OR \"end\" <= start "
             "OR id IS NULL OR typeof(label) != 'text' LIMIT 1"
         ).fetchone()
         if span is not None:
-            doc_id, span_id, start, end, label = span
-            return (
-                f"document {doc_id}: span {span_id!r} holds start {start!r}, end {end!r} and "
-                f"label {label!r}; a span needs an id, two integer offsets in order and a label"
-            )
+            return unusable_span(*span)
         relation = self.db.execute(
             "SELECT r.doc_id, r.id FROM relations r LEFT JOIN spans h ON h.id = r.head "
             "LEFT JOIN spans c ON c.id = r.child WHERE r.head = r.child "

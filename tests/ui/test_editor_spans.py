@@ -279,3 +279,17 @@ def test_a_read_only_project_refuses_edits_without_crashing(
         assert "read-only" in signal.args[0]
         assert editor.spans() == []
         assert editor.view.text_selection() == (0, 10)  # kept, nothing else changed
+
+
+@pytest.mark.parametrize("change", ['"end" = 400', "start = -3"])
+def test_a_span_outside_the_text_can_be_reached_and_deleted(editor: Editor, change: str) -> None:
+    """What an export that refuses such a span (from a crafted file) tells the user to do."""
+    outside = Span(doc_id=editor.doc_id, start=21, end=30, label="ORG")
+    editor.project.add_spans([outside])
+    editor.project.db.execute(f"UPDATE spans SET {change} WHERE id = ?", [outside.id])
+    editor.project.db.commit()
+    editor.session.annotations_changed.emit(editor.doc_id)
+    editor.key(Qt.Key.Key_Tab)
+    assert editor.view.selected().id == outside.id
+    editor.key(Qt.Key.Key_Delete)
+    assert editor.spans() == []
