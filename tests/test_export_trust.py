@@ -233,6 +233,34 @@ def test_a_later_decision_beats_a_longer_span_and_the_rest_of_it_is_missing(
     assert "span [13, 23) PER 'Brad Smith' overlaps [18, 23) PER 'Smith'" in report.warnings[0]
 
 
+def test_a_log_entry_no_edit_can_be_made_of_does_not_stop_the_export(
+    project: Project, tmp_path: Path
+) -> None:
+    """The decisions' order was read by making each logged edit again: an entry for a span a
+    crafted file held (an empty one, removed in the window) raised the model's check, and a
+    crafted entry stopped the export. Now each is passed over; the other decisions count."""
+    text = "Le WSJ a rapporté."
+    doc_id, _ = project.add_document(Document(text=text, status="done"))
+    suggestion = Span(doc_id=doc_id, start=3, end=6, label="MISC", status="suggested")
+    project.add_spans([suggestion])
+    project.apply(edits.accept_span(suggestion))
+    project.apply(edits.add_span(Span(doc_id=doc_id, start=3, end=6, label="ORG")))
+    payloads = (
+        '{"kind":"add_span","span":{"id":"x","doc_id":1,"start":4,"end":4,"label":"PER"}}',
+        "{not json",
+        '{"kind":"group","edits":7}',
+    )
+    for payload in payloads:
+        project.db.execute(
+            "INSERT INTO edit_log (doc_id, kind, payload) VALUES (?, ?, ?)",
+            [doc_id, "group" if "group" in payload else "add_span", payload],
+        )
+    project.db.commit()
+    export_project(project, "spacy", tmp_path / "out", split=(1.0,))
+    (doc,) = load(tmp_path / "out" / "train.spacy")
+    assert [(e.text, e.label_) for e in doc.ents] == [("WSJ", "ORG")]
+
+
 # -- round trips through spaCy's own DocBin --------------------------------------------------
 
 

@@ -6,7 +6,7 @@ import os
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from annotator.model.labels import LabelName
 
@@ -92,11 +92,15 @@ class Span(BaseModel):
     edited: bool = False
     status_reason: str | None = None
 
-    @model_validator(mode="after")
-    def _start_before_end(self) -> Span:
-        if self.start >= self.end:
-            raise ValueError(f"start {self.start} must be before end {self.end}")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _start_before_end(cls, end: int, info: ValidationInfo) -> int:
+        # a field's check: it runs when a span is made, not when a span already made goes
+        # into an edit, so that a stored span a crafted file holds can still be removed
+        start = info.data.get("start")
+        if start is not None and start >= end:
+            raise ValueError(f"start {start} must be before end {end}")
+        return end
 
     @property
     def key(self) -> tuple[int, int, int, str]:

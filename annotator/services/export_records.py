@@ -3,13 +3,13 @@ from the project's rows a chunk of documents at a time, for a writer (``io.regis
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from functools import partial
 from itertools import islice
 from operator import attrgetter
 from typing import Any
 
-from annotator.edits import AddSpan, Edit, EditGroup, UpdateSpan, edit_from_json
 from annotator.errors import StoredValueError
 from annotator.io.records import (
     DocumentRecord,
@@ -186,18 +186,31 @@ def decision_order(project: Project, doc_id: int) -> dict[str, int]:
 
 
 def _decision_order(log: list[dict[str, Any]]) -> dict[str, int]:
+    # the edits' JSON walked as it is, not made into edits: a span that a crafted file held
+    # and a person then removed (an empty one) is no edit the model would make again
     order: dict[str, int] = {}
 
-    def visit(edit: Edit, at: int) -> None:
-        if isinstance(edit, EditGroup):
-            for part in edit.edits:
+    def visit(edit: Any, at: int) -> None:
+        if not isinstance(edit, dict):  # nor anything else a crafted file's log may hold
+            return
+        kind = edit.get("kind")
+        if kind == "group" and isinstance(edit.get("edits"), list):
+            for part in edit["edits"]:
                 visit(part, at)
-        elif isinstance(edit, AddSpan):
-            order[edit.span.id] = at
-        elif isinstance(edit, UpdateSpan):
-            order[edit.after.id] = at
+        elif kind in _DECIDED_SPAN:
+            span = edit.get(_DECIDED_SPAN[kind])
+            if isinstance(span, dict) and isinstance(span.get("id"), str):
+                order[span["id"]] = at
 
     for entry in log:
         if entry["kind"] in _SPAN_EDITS:
-            visit(edit_from_json(entry["payload"]), entry["id"])
+            try:
+                edit = json.loads(entry["payload"])
+            except (TypeError, ValueError):
+                continue
+            visit(edit, entry["id"])
     return order
+
+
+_DECIDED_SPAN = {"add_span": "span", "update_span": "after"}
+"""The span an edit of each kind leaves decided, by its key in the edit's JSON."""

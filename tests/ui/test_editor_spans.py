@@ -281,7 +281,7 @@ def test_a_read_only_project_refuses_edits_without_crashing(
         assert editor.view.text_selection() == (0, 10)  # kept, nothing else changed
 
 
-@pytest.mark.parametrize("change", ['"end" = 400', "start = -3"])
+@pytest.mark.parametrize("change", ['"end" = 400', "start = -3", '"end" = start'])
 def test_a_span_outside_the_text_can_be_reached_and_deleted(editor: Editor, change: str) -> None:
     """What an export that refuses such a span (from a crafted file) tells the user to do."""
     outside = Span(doc_id=editor.doc_id, start=21, end=30, label="ORG")
@@ -293,3 +293,26 @@ def test_a_span_outside_the_text_can_be_reached_and_deleted(editor: Editor, chan
     assert editor.view.selected().id == outside.id
     editor.key(Qt.Key.Key_Delete)
     assert editor.spans() == []
+
+
+def test_an_empty_span_from_a_crafted_file_is_deleted_undone_and_exported_after(
+    editor: Editor, tmp_path
+) -> None:
+    """Deleting it raised the model's own check (start before end) as the edit was made; and
+    the edit log's entries for it must not stop a later export that reads the decisions."""
+    from annotator.services.exporting import export_project
+
+    empty = Span(doc_id=editor.doc_id, start=21, end=30, label="ORG")
+    editor.project.add_spans([empty])
+    editor.project.db.execute('UPDATE spans SET "end" = start WHERE id = ?', [empty.id])
+    editor.project.db.commit()
+    editor.session.annotations_changed.emit(editor.doc_id)
+    editor.key(Qt.Key.Key_Tab)
+    editor.key(Qt.Key.Key_Delete)
+    assert editor.spans() == []
+    editor.session.undo_stack.undo()
+    assert _offsets(editor.spans()) == [(21, 21, "ORG")]
+    editor.session.undo_stack.redo()
+    assert editor.spans() == []
+    report = export_project(editor.project, "spacy", tmp_path / "out", status="all")
+    assert report.documents == 1
