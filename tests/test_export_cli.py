@@ -282,6 +282,61 @@ def test_a_span_outside_its_text_stops_every_export_in_one_line(
     assert not output.exists()
 
 
+@pytest.mark.parametrize("spans", ["accepted", "all"])
+@pytest.mark.parametrize(
+    "format", ["doccano", "conll", "brat", "prodigy", "labelstudio", "spacy", "annotator"]
+)
+def test_a_relation_to_another_documents_span_stops_every_export_in_one_line(
+    tmp_path: Path, format: str, spans: str
+) -> None:
+    """Such a relation was left out with a warning that blamed the selection ('its status was
+    not selected'), which was not the reason: the file is damaged, as for a span outside its
+    text. A relation whose span has a status the export did not select is still left out."""
+    import sqlite3
+
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        first = add_annotated(project, 0)
+        second = add_annotated(project, 1)
+    db = sqlite3.connect(path)
+    db.execute(
+        "UPDATE relations SET child = ? WHERE id = ?",
+        [second["place"].id, first["works_for"].id],
+    )
+    db.commit()
+    db.close()
+    output = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["export", str(path), "-f", format, "--status", "all", "--spans", spans, "-o", str(output)],
+    )
+    assert _one_line_error(result) == (
+        f"error: {path}: document 1: relation {first['works_for'].id!r} does not link two "
+        "spans of its document; nothing was exported"
+    )
+    assert not output.exists()
+
+
+def test_a_relation_to_a_span_not_selected_is_still_left_out_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        first = add_annotated(project, 0)
+        project.replace_span(
+            first["company"], first["company"].model_copy(update={"status": "suggested"})
+        )
+    output = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app, ["export", str(path), "-f", "doccano", "--status", "all", "-o", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: document 1: relation works_for left out because one of its spans is not "
+        "exported (its status was not selected)"
+    ) in result.stdout
+
+
 @pytest.mark.parametrize("change", sorted(CRAFTED))
 @pytest.mark.parametrize("format", ["doccano", "conll", "brat", "prodigy", "labelstudio", "spacy"])
 def test_a_crafted_value_is_one_line_naming_the_document_never_a_traceback(

@@ -27,3 +27,9 @@ class Relation(BaseModel):
         if self.head == self.child:
             raise ValueError("a relation needs two different spans")
         return self
+
+
+def unusable_relation(doc_id: object, relation_id: object) -> str:
+    """What is wrong with a stored relation whose two ends are not spans of its document (a
+    crafted or damaged project file): ``Project.unreadable_value`` says it, and an export."""
+    return f"document {doc_id}: relation {relation_id!r} does not link two spans of its document"

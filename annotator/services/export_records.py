@@ -23,6 +23,7 @@ from annotator.io.records import (
     first_unusable,
     spans_within,
 )
+from annotator.model.relation import unusable_relation
 from annotator.model.span import SpanFields, unusable_span
 from annotator.store import Project
 
@@ -91,7 +92,10 @@ def export_documents(
                 span_ids.issuperset(map(_HEAD, candidates))
                 and span_ids.issuperset(map(_CHILD, candidates))
             ):
-                kept = _relations_with_spans(row[0], candidates, span_ids, report)
+                every_span = None if only_selected else set(map(_ID, spans))
+                kept = _relations_with_spans(
+                    project, row[0], candidates, span_ids, every_span, report
+                )
         yield ExportDocument(
             document=DocumentRecord(row, offsets),
             spans=chosen,
@@ -157,9 +161,25 @@ def _place_rows(project: Project, doc_id: int, statuses: tuple[str, ...]) -> lis
 
 
 def _relations_with_spans(
-    doc_id: int, relations: list[RelationRecord], span_ids: set[str], report: ExportReport
+    project: Project,
+    doc_id: int,
+    relations: list[RelationRecord],
+    span_ids: set[str],
+    every_span: set[str] | None,
+    report: ExportReport,
 ) -> list[RelationRecord]:
-    """The relations whose two spans are exported; each other one named in the report."""
+    """The relations whose two spans are exported; each other one named in the report.
+    ``every_span``: the ids of all the document's spans, when read (else the store is asked
+    for those the relations name). A relation to a span of no status here is another
+    document's, or none (a crafted file): ``StoredValueError``, as for a span outside its text."""
+    named = {end for relation in relations for end in (relation.head, relation.child)}
+    missing = named - span_ids
+    if every_span is None:
+        every_span = span_ids | project.span_ids_in(doc_id, missing)
+    for relation in relations:
+        if relation.head not in every_span or relation.child not in every_span:
+            problem = unusable_relation(doc_id, relation.id)
+            raise StoredValueError(f"{project.path}: {problem}")
     kept = []
     for relation in relations:
         if relation.head in span_ids and relation.child in span_ids:

@@ -57,6 +57,7 @@ from annotator.model.document import (
     encode_tokens,
 )
 from annotator.model.parsing import one_line
+from annotator.model.relation import unusable_relation
 from annotator.model.span import ANNOTATION_STATUSES, SpanFields, unusable_span
 from annotator.model.validation import SortedBoundaries
 from annotator.store.integrity import check_layout
@@ -935,10 +936,7 @@ class Project:
             "OR h.doc_id IS NOT r.doc_id OR c.doc_id IS NOT r.doc_id LIMIT 1"
         ).fetchone()
         if relation is not None:
-            return (
-                f"document {relation[0]}: relation {relation[1]!r} does not link two spans of "
-                "its document"
-            )
+            return unusable_relation(*relation)
         meta = self.db.execute(
             "SELECT id FROM documents WHERE meta IS NOT NULL AND (json_valid(meta) = 0 "
             "OR json_type(meta) != 'object') LIMIT 1"
@@ -1062,6 +1060,19 @@ class Project:
             [doc_id, *params],
         )
         return [_span_from_row(row) for row in rows]
+
+    def span_ids_in(self, doc_id: int, span_ids: Collection[str]) -> set[str]:
+        """Those of ``span_ids`` that are spans of document ``doc_id``, of any status."""
+        found: set[str] = set()
+        for chunk in _chunks(list(span_ids)):
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                span_id
+                for (span_id,) in self.db.execute(
+                    f"SELECT id FROM spans WHERE doc_id = ? AND id IN ({marks})", [doc_id, *chunk]
+                )
+            )
+        return found
 
     def span(self, span_id: str) -> Span:
         row = self.db.execute(
