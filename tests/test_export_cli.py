@@ -282,6 +282,35 @@ def test_a_span_outside_its_text_stops_every_export_in_one_line(
     assert not output.exists()
 
 
+@pytest.mark.parametrize(
+    "format", ["doccano", "conll", "brat", "prodigy", "labelstudio", "spacy", "annotator"]
+)
+def test_a_rejected_span_outside_its_text_stops_only_an_export_that_writes_it(
+    tmp_path: Path, format: str
+) -> None:
+    """No format writes a rejected span but the lossless one with --spans all, and the window
+    does not show one to delete: Prodigy, spaCy and our JSONL refused it all the same."""
+    import sqlite3
+
+    path = tmp_path / "corpus.annotator"
+    with Project.create(path) as project:
+        company = add_annotated(project, 0)["company"]
+    db = sqlite3.connect(path)
+    db.execute("UPDATE relations SET status = 'rejected'")  # as rejecting the span does
+    db.execute("UPDATE spans SET \"end\" = 400, status = 'rejected' WHERE id = ?", [company.id])
+    db.commit()
+    db.close()
+    output = tmp_path / "out"
+    command = ["export", str(path), "-f", format, "--status", "all", "-o", str(output)]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    if format == "annotator":
+        result = runner.invoke(app, [*command, "--spans", "all", "--force"])
+        assert _one_line_error(result).startswith(
+            f"error: {path}: document 1: span {company.id!r} holds start 21, end 400"
+        )
+
+
 @pytest.mark.parametrize("spans", ["accepted", "all"])
 @pytest.mark.parametrize(
     "format", ["doccano", "conll", "brat", "prodigy", "labelstudio", "spacy", "annotator"]
@@ -364,3 +393,20 @@ def test_a_crafted_value_is_one_line_naming_the_document_never_a_traceback(
         assert line.startswith(f"error: {corpus}: document 1: "), line
         assert line.endswith("; nothing was exported")
         assert not output.exists()
+
+
+def test_an_export_of_many_documents_to_standard_output_leaves_no_blank_line(
+    tmp_path: Path,
+) -> None:
+    """From 500 documents the bar started, and, stderr being no terminal, left a blank line
+    there: the one-line error of a refused export became two lines (a new-user run)."""
+    from annotator.cli.export_command import PROGRESS_FROM
+    from annotator.model import Document
+
+    path = tmp_path / "many.annotator"
+    with Project.create(path) as project:
+        for number in range(PROGRESS_FROM):
+            project.add_document(Document(text=f"Texte {number}.", status="done"))
+    result = runner.invoke(app, ["export", str(path), "-f", "doccano", "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(" documents"), repr(result.stderr[:40])

@@ -95,6 +95,7 @@ def export(
         TimeRemainingColumn(),
         console=shown,
         transient=True,
+        disable=not shown.is_terminal,  # piped: no bar, and no blank line where it was
     )
     task = None
 

@@ -74,13 +74,15 @@ def export_documents(
             spans = []
         else:
             spans = columns or _place_rows(project, row[0], statuses)
-        if not spans_within(spans, len(row[1])):
-            _refuse_spans(project, row[0], spans, len(row[1]))
         if only_selected or selected.issuperset(map(_STATUS, spans)):  # most: all are kept
             chosen, pending_spans = spans, []
         else:
             chosen = [span for span in spans if span.status in selected]
             pending_spans = [span for span in spans if span.status in pending]
+        # those a writer takes; one no writer takes (rejected, not selected) is left alone
+        length = len(row[1])
+        if not spans_within(chosen, length) or not spans_within(pending_spans, length):
+            _refuse_spans(project, row[0], [*chosen, *pending_spans], length)
         relations = list(map(relation_record, relation_rows))
         candidates = relations  # the relations of a selected status
         if relations and not only_selected:
