@@ -13,12 +13,26 @@ from annotator.model.schema import LabelSchema
 from annotator.model.span import Span
 
 
+def offsets_within(start: object, end: object, text_length: int) -> bool:
+    """Whether ``[start, end)`` is a span's place in a text of ``text_length`` characters: two
+    integers, the start before the end, within the text. A span read from a crafted file may
+    have any values (``Span`` checks them only when one is made)."""
+    return type(start) is int and type(end) is int and 0 <= start < end <= text_length
+
+
 def check_span(span: Span, text_length: int, schema: LabelSchema) -> None:
     """Refuse a span outside its text or with a label the schema does not have."""
-    if span.end > text_length:
+    start, end = span.start, span.end
+    if not offsets_within(start, end, text_length):
+        if type(start) is type(end) is int and 0 <= start < end:  # past the end only
+            raise ValidationError(
+                f"span [{start}, {end}) of document {span.doc_id} runs past the end "
+                f"of its text ({text_length} characters)"
+            )
+        # what the model refuses when a span is made, for one read from a crafted file
         raise ValidationError(
-            f"span [{span.start}, {span.end}) of document {span.doc_id} runs past the end "
-            f"of its text ({text_length} characters)"
+            f"span [{start!r}, {end!r}) of document {span.doc_id} needs two integer offsets, "
+            f"the start before the end, within its text ({text_length} characters)"
         )
     if span.label not in schema.entity_names:
         raise ValidationError(
