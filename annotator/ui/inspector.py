@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from annotator.errors import NotFoundError, TokensMissingError
 from annotator.model import Relation, Span, is_aligned
+from annotator.model.validation import offsets_within
 from annotator.ui.editor.style import text_colour_on
 from annotator.ui.plain_text import ZERO_WIDTH_SPACE, breakable, tooltip
 from annotator.ui.session import ProjectSession
@@ -143,7 +144,9 @@ class Inspector(QWidget):
         if isinstance(item, Span):
             colour = schema.entity(item.label).color if schema.entity(item.label) else "#a0a0a0"
             self.fields["kind"].setText("Span")
-            self.fields["text"].setText(self._text(item.doc_id)[item.start : item.end])
+            text = self._text(item.doc_id)
+            usable = offsets_within(item.start, item.end, len(text))
+            self.fields["text"].setText(text[item.start : item.end] if usable else "")
             self.fields["offsets"].setText(
                 f"{item.start}–{item.end} ({item.end - item.start} characters)"
             )
@@ -151,9 +154,11 @@ class Inspector(QWidget):
                 tokens = self._session.project.tokens(item.doc_id)  # cached by the store
             except TokensMissingError:  # being made (the view holds edits meanwhile)
                 tokens = None
-            aligned = tokens is None or is_aligned(item.start, item.end, tokens)
+            aligned = usable and (tokens is None or is_aligned(item.start, item.end, tokens))
             self.fields["alignment"].setText(
-                "tokens not made yet"
+                "⚠ outside its text, or its offsets are not integers (a damaged file): delete it"
+                if not usable
+                else "tokens not made yet"
                 if tokens is None
                 else "on token boundaries"
                 if aligned

@@ -99,6 +99,56 @@ def test_inspector_flags_a_misaligned_span_and_shows_text_literally(
     assert fields["alignment"].text().startswith("⚠ misaligned")
 
 
+@pytest.mark.parametrize("change", ["start = start + 0.5", '"end" = 4000', '"end" = start'])
+def test_inspector_says_a_span_from_a_damaged_file_is_to_be_deleted(
+    qtbot, launcher, project_file, change: str
+) -> None:
+    """A real start raised TypeError (slicing the text) each time the span was selected: the
+    window's unexpected-error dialog, where the export had said to delete the span here."""
+    import sqlite3
+
+    path = project_file(1)
+    with Project.open(path, read_only=True) as project:
+        person = next(s for s in project.spans(1) if s.label == "PER")
+    db = sqlite3.connect(path)
+    db.execute(f"UPDATE spans SET {change} WHERE id = ?", [person.id])
+    db.commit()
+    db.close()
+    window = open_window(qtbot, launcher, path)
+    window.view.select(person.id)
+    fields = window.inspector.fields
+    assert fields["text"].text() == ""
+    assert fields["alignment"].text() == (
+        "⚠ outside its text, or its offsets are not integers (a damaged file): delete it"
+    )
+
+
+@pytest.mark.parametrize("stored", ["'x'", "x'3231'"])
+def test_a_span_whose_offset_is_not_a_number_is_left_out_of_the_view_and_said(
+    qtbot, launcher, project_file, stored: str
+) -> None:
+    """Sorting the spans raised TypeError ('<' between str and int): the document showed no
+    annotation at all and the window its unexpected-error dialog (a new-user run)."""
+    import sqlite3
+
+    path = project_file(1)
+    with Project.open(path, read_only=True) as project:
+        spans = project.spans(1)
+    damaged = next(s for s in spans if s.label == "PER")
+    db = sqlite3.connect(path)
+    db.execute(f"UPDATE spans SET start = {stored} WHERE id = ?", [damaged.id])
+    db.commit()
+    db.close()
+    window = open_window(qtbot, launcher, path)
+    assert window.statusBar().currentMessage() == (
+        "document 1: 1 span not shown: an offset is not a number (a damaged file; see the "
+        "export's message)"
+    )
+    others = [s for s in spans if s.id != damaged.id and s.status != "rejected"]
+    window.view.select(others[0].id)
+    assert window.view.selected().id == others[0].id
+
+
 def test_inspector_shows_a_selected_relation(qtbot, launcher, project_file) -> None:
     path = project_file(1)
     with Project.open(path) as project:

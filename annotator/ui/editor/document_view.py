@@ -46,6 +46,7 @@ from annotator.ui.editor.style import ViewStyle
 from annotator.ui.editor.text_layout import MARGIN, DocumentLayout, LineBox
 from annotator.ui.editor.tokens import TokenIndex
 from annotator.ui.session import ProjectSession
+from annotator.wording import counted
 
 _WINDOW_KEYS = (
     Qt.KeyboardModifier.ControlModifier
@@ -505,8 +506,15 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
 
     def _read_annotations(self, doc_id: int) -> AnnotationIndex:
         project = self.session.project
+        spans = project.spans(doc_id)
+        placed = [span for span in spans if _placeable(span)]
+        if len(placed) < len(spans):
+            self.session.edit_failed.emit(
+                f"document {doc_id}: {counted(len(spans) - len(placed), 'span')} not shown: "
+                "an offset is not a number (a damaged file; see the export's message)"
+            )
         self._local = LocalAnnotations(
-            project.spans(doc_id),
+            placed,
             project.relations(doc_id),
             project.misaligned_span_ids(doc_id),
             self._token_index,
@@ -694,3 +702,12 @@ class DocumentView(EditingInteraction, MouseInteraction, QAbstractScrollArea):
             self._relation_blocks_cache = found
             self._relation_blocks_for = index.relations
         return self._relation_blocks_cache
+
+
+def _placeable(span: Span) -> bool:
+    """Whether the view can place ``span``: its offsets are numbers. A crafted file's may be
+    text (sorting the spans then failed, and the document showed none)."""
+    return type(span.start) in _NUMBERS and type(span.end) in _NUMBERS
+
+
+_NUMBERS = (int, float)
