@@ -249,6 +249,7 @@ def test_a_log_entry_no_edit_can_be_made_of_does_not_stop_the_export(
         '{"kind":"add_span","span":{"id":"x","doc_id":1,"start":4,"end":4,"label":"PER"}}',
         "{not json",
         '{"kind":"group","edits":7}',
+        '{"kind":"group","edits":[' * 5000 + "]}" * 5000,  # deeper than json reads
     )
     for payload in payloads:
         project.db.execute(

@@ -227,10 +227,9 @@ def _decision_order(log: list[dict[str, Any]]) -> dict[str, int]:
     for entry in log:
         if entry["kind"] in _SPAN_EDITS:
             try:
-                edit = json.loads(entry["payload"])
-            except (TypeError, ValueError):
+                visit(json.loads(entry["payload"]), entry["id"])
+            except (TypeError, ValueError, RecursionError):  # groups nested a thousand deep
                 continue
-            visit(edit, entry["id"])
     return order
 
 
