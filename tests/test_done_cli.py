@@ -58,6 +58,25 @@ def test_pending_accept_or_reject_decides_the_rest(corpus: Path, choice: str) ->
     assert again.exit_code == 0 and "already done: 1" in again.output
 
 
+@pytest.mark.parametrize("change", ['"end" = start', "start = -2", "start = start + 0.5"])
+def test_accepting_a_suggestion_a_crafted_file_made_unusable_is_one_line(
+    corpus: Path, change: str
+) -> None:
+    """An empty suggestion was accepted (the span model checks offsets only when a span is
+    made), and the document marked done; every export then refused that span."""
+    import sqlite3
+
+    db = sqlite3.connect(corpus)
+    db.execute(f"UPDATE spans SET {change} WHERE label = 'ORG'")
+    db.commit()
+    db.close()
+    result = runner.invoke(app, ["done", str(corpus), "1", "--pending", "accept"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "needs two integer offsets, the start before the end" in lines[0]
+    assert _state(corpus) == ({1: "new", 2: "new"}, ["suggested", "suggested"])
+
+
 def test_an_unknown_document_or_choice_is_one_line(corpus: Path) -> None:
     missing = runner.invoke(app, ["done", str(corpus), "1", "9", "--pending", "accept"])
     assert missing.exit_code == 1 and "no document 9" in missing.output
