@@ -216,6 +216,10 @@ def test_base_project_fine_tunes_the_best_version_again(tmp_path: Path) -> None:
     with Project.open(path, read_only=True) as project:
         one, two = model_records(project)
     assert two.version == 2 and two.base == one.path
+    # version 1 scored on version 2's dev documents, as version 2 is: the two compared there
+    assert two.compared_with == 1 and two.compared_f1 is not None
+    said = " ".join(again.stdout.split())
+    assert f"it scores {two.f1:.1%} F1 and version 1 {two.compared_f1:.1%}: --model project" in said
 
 
 def test_ctrl_c_during_training_keeps_no_version_and_says_so(tmp_path: Path) -> None:

@@ -70,6 +70,11 @@ def train(
     except KeyboardInterrupt:
         raise Cancelled(f"training interrupted; {project} keeps no new version") from None
     print_record(record)
+    from annotator.services.model_versions import comparison_note
+    from annotator.store import Project
+
+    with Project.open(project, read_only=True) as opened:
+        console.print(comparison_note(opened, record), highlight=False, soft_wrap=True)
 
 
 def print_record(record: ModelRecord) -> None:

@@ -230,7 +230,7 @@ def learning_curve(
             project, dataclasses.replace(options, train_ids=train_ids, dev_ids=tuple(dev))
         )
         with tempfile.TemporaryDirectory(prefix="annotator-curve-") as folder:
-            plan = dataclasses.replace(plan, folder=Path(folder))
+            plan = dataclasses.replace(plan, folder=Path(folder), champion=None)  # none kept
             write_training_data(project, plan)
             result = train_model(plan, cancel=cancel)
             shutil.rmtree(plan.staging, ignore_errors=True)

@@ -37,6 +37,10 @@ class ModelRecord(BaseModel):
     trained_at: str
     scores: dict[str, float]
     per_label: dict[str, dict[str, float]]
+    compared_with: int | None = None
+    """The best version when this one was trained (none before the first)..."""
+    compared_f1: float | None = None
+    """...and its dev F1 on this version's dev documents: the two compared on the same ones."""
 
     @property
     def f1(self) -> float:
@@ -54,9 +58,41 @@ def model_records(project: Project) -> list[ModelRecord]:
 
 
 def best_model(project: Project) -> ModelRecord | None:
-    """The version with the highest dev F1 (the latest of equals); ``None`` before training."""
-    records = model_records(project)
-    return max(records, key=lambda r: (r.f1, r.version)) if records else None
+    """The best version, ``None`` before training: each version is compared with the best
+    before it on its own dev documents, which both scored as it was trained (each version's
+    dev part is drawn from the documents done by then, so two F1s measured apart compare
+    different documents); a version recorded without that comparison, by its dev F1 as it is
+    (the latest of equals)."""
+    return _best_of(model_records(project))
+
+
+def _best_of(records: list[ModelRecord]) -> ModelRecord | None:
+    best = None
+    for record in sorted(records, key=lambda r: r.version):
+        if best is None:
+            best = record
+        elif record.compared_with == best.version and record.compared_f1 is not None:
+            if record.f1 >= record.compared_f1:
+                best = record
+        elif record.f1 >= best.f1:
+            best = record
+    return best
+
+
+def comparison_note(project: Project, record: ModelRecord) -> str:
+    """What ``--model project`` is after ``record`` was trained, and why, in one sentence."""
+    best = best_model(project)
+    name = f"{PROJECT_MODEL}@{record.version}"
+    if record.compared_with is None or record.compared_f1 is None:
+        return f"--model {PROJECT_MODEL} is version {best.version if best else record.version}"
+    figures = (
+        f"on its dev documents it scores {record.f1:.1%} F1 and version "
+        f"{record.compared_with} {record.compared_f1:.1%}"
+    )
+    if best is not None and best.version == record.version:
+        return f"{figures}: --model {PROJECT_MODEL} is now version {record.version}"
+    kept = best.version if best is not None else record.compared_with
+    return f"{figures}: --model {PROJECT_MODEL} stays version {kept} (this one is {name})"
 
 
 def is_project_model(name: str) -> bool:

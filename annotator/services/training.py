@@ -30,9 +30,11 @@ from annotator.services.model_versions import (
     MODELS_STATE,
     PROJECT_MODEL,
     ModelRecord,
+    best_model,
     model_records,
     models_folder,
     resolve_model,
+    version_folder,
 )
 from annotator.services.tokenizing import ensure_tokens
 from annotator.store import Project
@@ -78,6 +80,9 @@ class TrainingPlan:
     parts: dict[str, list[int]]
     partial: list[int] = field(default_factory=list)
     label_map: tuple[tuple[str, str], ...] = ()  # the project's, as suggestions apply it
+    champion: tuple[int, str] | None = None
+    """The best version so far and its folder: scored on this one's dev part once trained,
+    so that the two are compared on the same documents (``best_model``)."""
 
     @property
     def staging(self) -> Path:
@@ -132,6 +137,13 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
             if project.spans(doc_id, status="accepted")
         ]
     settings = project.settings
+    champion = None
+    best = best_model(project)
+    if best is not None:
+        try:
+            champion = (best.version, version_folder(project, best))
+        except AnnotatorError:  # its folder is gone: nothing to compare with
+            champion = None
     versions = [r.version for r in model_records(project)]
     if folder.is_dir():
         versions += [int(p.name) for p in folder.iterdir() if p.name.isdigit()]
@@ -146,6 +158,7 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
         parts={"train": train + partial, "dev": dev},
         partial=partial,
         label_map=tuple(settings.label_map.items()),
+        champion=champion,
     )
 
 
@@ -205,10 +218,26 @@ def train_model(
         label_map=plan.label_map,
     )
     try:
-        return train_pipeline(request, progress=progress, cancel=cancel)
+        result = train_pipeline(request, progress=progress, cancel=cancel)
+        if plan.champion is not None:
+            result.champion_f1 = _dev_f1(plan, Path(plan.champion[1]))
+        return result
     except BaseException:
         shutil.rmtree(plan.staging, ignore_errors=True)
         raise
+
+
+def _dev_f1(plan: TrainingPlan, model_path: Path) -> float | None:
+    """A kept version's entity F1 on this training's dev part, as the new one's is counted
+    (``schema_scores``); None when it has nothing to score or no longer loads."""
+    from annotator.suggest.training import schema_scores
+
+    try:
+        scores = schema_scores(model_path, plan.staging / "dev", plan.labels, dict(plan.label_map))
+    except (OSError, ValueError, KeyError):  # a folder changed by hand: not compared
+        return None
+    f1 = scores.get("ents_f")
+    return None if f1 is None else float(f1)
 
 
 def keep_model(project: Project, plan: TrainingPlan, result: TrainingResult) -> ModelRecord:
@@ -246,6 +275,10 @@ def keep_model(project: Project, plan: TrainingPlan, result: TrainingResult) -> 
             }
             for label, s in result.per_label.items()
         },
+        compared_with=plan.champion[0]
+        if plan.champion is not None and result.champion_f1 is not None
+        else None,
+        compared_f1=None if result.champion_f1 is None else round(result.champion_f1, 4),
     )
     with project.transaction():
         project.set_state(

@@ -67,6 +67,8 @@ class TrainingResult:
     seconds: float
     scores: dict[str, float] = field(default_factory=dict)
     per_label: dict[str, LabelScores] = field(default_factory=dict)
+    champion_f1: float | None = None
+    """The best version before this one, scored on the same dev part (``TrainingPlan``)."""
 
 
 @spacy.registry.loggers("annotator.StepLogger.v1")

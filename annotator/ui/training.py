@@ -144,7 +144,8 @@ class TrainingRun:
         self.record = record = training.keep_model(self.project, self.plan, result)
         summary = (
             f"Model version {record.version} trained on "
-            f"{counted(len(record.train_documents), 'done document')}: dev F1 {record.f1:.1%}"
+            f"{counted(len(record.train_documents), 'done document')}: dev F1 {record.f1:.1%}; "
+            f"{model_versions.comparison_note(self.project, record)}"
         )
         self.window.show_message(summary, 15000)
         # once this task has ended: the window runs one task at a time
@@ -152,7 +153,9 @@ class TrainingRun:
 
     def _offer(self, record: model_versions.ModelRecord, summary: str) -> None:
         if self.automatic:
-            resuggest(self.window, record.version)
+            best = model_versions.best_model(self.project)
+            if best is not None and best.version == record.version:  # else the best stays
+                resuggest(self.window, record.version)
             return
         answer = QMessageBox.question(
             self.window,
