@@ -216,10 +216,67 @@ def test_base_project_fine_tunes_the_best_version_again(tmp_path: Path) -> None:
     with Project.open(path, read_only=True) as project:
         one, two = model_records(project)
     assert two.version == 2 and two.base == one.path
-    # version 1 scored on version 2's dev documents, as version 2 is: the two compared there
-    assert two.compared_with == 1 and two.compared_f1 is not None
+    # version 2's dev documents are version 1's (the same seed and documents): neither was
+    # trained on them, and both are scored there
+    assert two.compared_with == 1 and two.compared_documents == two.dev_documents
+    assert two.compared_f1 is not None and two.compared_own_f1 is not None
     said = " ".join(again.stdout.split())
-    assert f"it scores {two.f1:.1%} F1 and version 1 {two.compared_f1:.1%}: --model project" in said
+    assert (
+        f"neither was trained on, it scores {two.compared_own_f1:.1%} F1 and version 1 "
+        f"{two.compared_f1:.1%}: --model project"
+    ) in said
+    folder = path.with_suffix(".models")
+    assert sorted(p.name for p in folder.iterdir()) == ["1", "2"]  # no staging left
+
+
+def test_a_best_version_that_no_longer_loads_is_not_compared_and_training_is_kept(
+    tmp_path: Path,
+) -> None:
+    """A best version's config.cfg edited by hand (a section twice) made every later training
+    end in a configparser traceback after all its steps, keeping nothing (a new-user run)."""
+    path = gold_project(tmp_path, "broken", 6, seed=9)
+    assert (
+        runner.invoke(app, ["train", str(path), "--base", BASE, "--max-steps", "3"]).exit_code == 0
+    )
+    config = path.with_suffix(".models") / "1" / "config.cfg"
+    config.write_text('[nlp]\nlang = "fr"\n[nlp]\nx = 1\n', encoding="utf-8")
+    again = runner.invoke(app, ["train", str(path), "--base", BASE, "--max-steps", "3"])
+    assert again.exit_code == 0, again.output
+    with Project.open(path, read_only=True) as project:
+        _one, two = model_records(project)
+    assert two.compared_with == 1 and two.compared_f1 is None
+    assert (
+        "version 1 was not compared on the same documents (its folder is missing or does not "
+        "load): by dev F1 as measured, --model project is version"
+    ) in " ".join(again.stdout.split())
+
+
+def test_cancel_while_the_best_version_is_scored_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scoring the best version comes after the last step; a Cancel then left the staging
+    folder (the new model, its DocBins) behind, though nothing was kept."""
+    from annotator.services import training
+    from annotator.suggest import training as suggest_training
+
+    path = gold_project(tmp_path, "cancel", 6, seed=9)
+    assert (
+        runner.invoke(app, ["train", str(path), "--base", BASE, "--max-steps", "3"]).exit_code == 0
+    )
+    asked = []
+    scores = suggest_training.schema_scores
+
+    def scored(model_path: Path, *args: object) -> dict:
+        asked.append(model_path)  # the user presses Cancel as the best version is scored
+        return scores(model_path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(suggest_training, "schema_scores", scored)
+    with Project.open(path) as project:
+        plan = training.plan_training(project, TrainOptions(base=BASE, max_steps=3))
+        training.write_training_data(project, plan)
+    with pytest.raises(training.Cancelled):
+        training.train_model(plan, cancel=lambda: bool(asked))
+    assert asked and not plan.staging.exists()
 
 
 def test_ctrl_c_during_training_keeps_no_version_and_says_so(tmp_path: Path) -> None:

@@ -124,41 +124,50 @@ def test_model_project_names_the_best_trained_version(project: Project, tmp_path
         resolve_model(project, "project@9")
 
 
-def test_the_best_version_is_the_one_that_won_on_the_same_dev_documents(
+def test_the_best_version_is_the_one_that_won_on_documents_neither_was_trained_on(
     project: Project, tmp_path: Path
 ) -> None:
     """Each version's dev part is drawn from the documents done by its training: version 1,
-    scored 90% on two easy documents, stayed "the best" against any later version scored
-    on more. Each version is now compared with the best before it on its own dev part."""
+    scored 90% on two easy documents, stayed "the best" against any later version scored on
+    more. Each version is now compared with the best before it on its dev documents that
+    neither was trained on (the best scored on its own training documents could hardly lose)."""
     from annotator.services.model_versions import best_model, comparison_note, model_records
 
     records = []
-    for version, f1, compared in ((1, 0.9, None), (2, 0.8, (1, 0.7)), (3, 0.85, (2, 0.88))):
+    for version, f1, compared in (
+        (1, 0.9, None),
+        (2, 0.8, (1, [4, 5], 0.7, 0.75)),
+        (3, 0.85, (2, [6], 0.88, 0.8)),
+        (4, 0.95, (2, [], None, None)),  # no dev document new to version 2
+    ):
         folder = tmp_path / "test.models" / str(version)
         folder.mkdir(parents=True)
         record = _record(version, folder, f1)
         if compared is not None:
-            record["compared_with"], record["compared_f1"] = compared
+            keys = ("compared_with", "compared_documents", "compared_f1", "compared_own_f1")
+            record.update(zip(keys, compared, strict=True))
         records.append(record)
-    project.set_state(MODELS_STATE, records)
+    project.set_state(MODELS_STATE, records[:3])
     best = best_model(project)
     assert best is not None and best.version == 2
     assert resolve_model(project, "project") == str(tmp_path / "test.models" / "2")
     one, two, three = model_records(project)
     assert comparison_note(project, two) == (
-        "on its dev documents it scores 80.0% F1 and version 1 70.0%: --model project is now "
-        "version 2"
+        "on 2 dev documents neither was trained on, it scores 75.0% F1 and version 1 70.0%: "
+        "--model project is now version 2"
     )
     assert comparison_note(project, three) == (
-        "on its dev documents it scores 85.0% F1 and version 2 88.0%: --model project stays "
-        "version 2 (this one is project@3)"
+        "on 1 dev document neither was trained on, it scores 80.0% F1 and version 2 88.0%: "
+        "--model project stays version 2 (this one is project@3)"
     )
     assert comparison_note(project, one) == "--model project is version 2"
-    # a version recorded before versions were compared: its dev F1 as it is
-    folder = tmp_path / "test.models" / "4"
-    folder.mkdir()
-    project.set_state(MODELS_STATE, [*records, _record(4, folder, 0.86)])
+    project.set_state(MODELS_STATE, records)  # not compared: its dev F1 as it is
+    four = model_records(project)[3]
     assert best_model(project).version == 4  # type: ignore[union-attr]
+    assert comparison_note(project, four) == (
+        "version 2 was not compared on the same documents (it was trained on all of version "
+        "4's dev documents): by dev F1 as measured, --model project is version 4"
+    )
 
 
 def test_a_version_is_found_beside_the_project_from_any_folder(

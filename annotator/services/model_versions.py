@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from annotator.errors import AnnotatorError
 from annotator.store import Project
+from annotator.wording import counted
 
 PROJECT_MODEL = "project"
 """``--model project``: the project's best trained version; ``project@N``: version N."""
@@ -38,9 +39,14 @@ class ModelRecord(BaseModel):
     scores: dict[str, float]
     per_label: dict[str, dict[str, float]]
     compared_with: int | None = None
-    """The best version when this one was trained (none before the first)..."""
+    """The best version when this one was trained (none before the first)."""
+    compared_documents: list[int] = []
+    """This version's dev documents that version was not trained on either."""
     compared_f1: float | None = None
-    """...and its dev F1 on this version's dev documents: the two compared on the same ones."""
+    """That version's entity F1 on them (None: not scored; its folder missing or not loading,
+    or no such document)..."""
+    compared_own_f1: float | None = None
+    """...and this version's, on the same documents."""
 
     @property
     def f1(self) -> float:
@@ -58,10 +64,11 @@ def model_records(project: Project) -> list[ModelRecord]:
 
 
 def best_model(project: Project) -> ModelRecord | None:
-    """The best version, ``None`` before training: each version is compared with the best
-    before it on its own dev documents, which both scored as it was trained (each version's
-    dev part is drawn from the documents done by then, so two F1s measured apart compare
-    different documents); a version recorded without that comparison, by its dev F1 as it is
+    """The best version, ``None`` before training. Each version's dev part is drawn from the
+    documents done by its training, so two dev F1s measured apart compare different documents,
+    some of which the earlier version was trained on. So each version is compared with the
+    best before it on its dev documents that neither was trained on, both scored as it was
+    trained (``compared_*``); one recorded without that comparison, by its dev F1 as it is
     (the latest of equals)."""
     return _best_of(model_records(project))
 
@@ -71,28 +78,45 @@ def _best_of(records: list[ModelRecord]) -> ModelRecord | None:
     for record in sorted(records, key=lambda r: r.version):
         if best is None:
             best = record
-        elif record.compared_with == best.version and record.compared_f1 is not None:
-            if record.f1 >= record.compared_f1:
+        elif _compared(record) and record.compared_with == best.version:
+            if record.compared_own_f1 >= record.compared_f1:  # type: ignore[operator]
                 best = record
         elif record.f1 >= best.f1:
             best = record
     return best
 
 
+def _compared(record: ModelRecord) -> bool:
+    return record.compared_f1 is not None and record.compared_own_f1 is not None
+
+
 def comparison_note(project: Project, record: ModelRecord) -> str:
     """What ``--model project`` is after ``record`` was trained, and why, in one sentence."""
     best = best_model(project)
-    name = f"{PROJECT_MODEL}@{record.version}"
-    if record.compared_with is None or record.compared_f1 is None:
-        return f"--model {PROJECT_MODEL} is version {best.version if best else record.version}"
+    now = best.version if best is not None else record.version
+    if record.compared_with is None:  # the first version, or one recorded before
+        return f"--model {PROJECT_MODEL} is version {now}"
+    if not _compared(record):
+        why = (
+            "its folder is missing or does not load"
+            if record.compared_documents
+            else f"it was trained on all of version {record.version}'s dev documents"
+        )
+        return (
+            f"version {record.compared_with} was not compared on the same documents ({why}): "
+            f"by dev F1 as measured, --model {PROJECT_MODEL} is version {now}"
+        )
     figures = (
-        f"on its dev documents it scores {record.f1:.1%} F1 and version "
-        f"{record.compared_with} {record.compared_f1:.1%}"
+        f"on {counted(len(record.compared_documents), 'dev document')} neither was trained "
+        f"on, it scores {record.compared_own_f1:.1%} F1 and version {record.compared_with} "
+        f"{record.compared_f1:.1%}"
     )
-    if best is not None and best.version == record.version:
-        return f"{figures}: --model {PROJECT_MODEL} is now version {record.version}"
-    kept = best.version if best is not None else record.compared_with
-    return f"{figures}: --model {PROJECT_MODEL} stays version {kept} (this one is {name})"
+    if now == record.version:
+        return f"{figures}: --model {PROJECT_MODEL} is now version {now}"
+    return (
+        f"{figures}: --model {PROJECT_MODEL} stays version {now} "
+        f"(this one is {PROJECT_MODEL}@{record.version})"
+    )
 
 
 def is_project_model(name: str) -> bool:

@@ -80,9 +80,11 @@ class TrainingPlan:
     parts: dict[str, list[int]]
     partial: list[int] = field(default_factory=list)
     label_map: tuple[tuple[str, str], ...] = ()  # the project's, as suggestions apply it
-    champion: tuple[int, str] | None = None
-    """The best version so far and its folder: scored on this one's dev part once trained,
-    so that the two are compared on the same documents (``best_model``)."""
+    champion: tuple[int, str | None] | None = None
+    """The best version so far and its folder (None: missing): it and this one are scored,
+    once this one is trained, on ``compared_documents`` (``best_model``)."""
+    compared_documents: list[int] = field(default_factory=list)
+    """The dev documents the best version so far was not trained on either."""
 
     @property
     def staging(self) -> Path:
@@ -137,13 +139,16 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
             if project.spans(doc_id, status="accepted")
         ]
     settings = project.settings
-    champion = None
+    champion: tuple[int, str | None] | None = None
+    compared: list[int] = []
     best = best_model(project)
     if best is not None:
+        seen = {*best.train_documents, *best.partial_documents}
+        compared = [doc_id for doc_id in dev if doc_id not in seen]
         try:
             champion = (best.version, version_folder(project, best))
-        except AnnotatorError:  # its folder is gone: nothing to compare with
-            champion = None
+        except AnnotatorError:  # its folder is gone: not compared (the record says so)
+            champion = (best.version, None)
     versions = [r.version for r in model_records(project)]
     if folder.is_dir():
         versions += [int(p.name) for p in folder.iterdir() if p.name.isdigit()]
@@ -159,6 +164,7 @@ def plan_training(project: Project, options: TrainOptions | None = None) -> Trai
         partial=partial,
         label_map=tuple(settings.label_map.items()),
         champion=champion,
+        compared_documents=compared,
     )
 
 
@@ -180,9 +186,12 @@ def write_training_data(project: Project, plan: TrainingPlan) -> ExportReport:
             yield export_document(project, doc_id, ("accepted",), report)
             report.documents += 1
 
+    parts = dict(plan.parts)
+    if _comparable(plan):  # scored by both versions once this one is trained
+        parts[COMPARED] = plan.compared_documents
     plan.staging.mkdir(parents=True, exist_ok=True)
     try:
-        for part, ids in plan.parts.items():
+        for part, ids in parts.items():
             writer.write(
                 documents(ids),
                 plan.staging / part,
@@ -219,22 +228,39 @@ def train_model(
     )
     try:
         result = train_pipeline(request, progress=progress, cancel=cancel)
-        if plan.champion is not None:
-            result.champion_f1 = _dev_f1(plan, Path(plan.champion[1]))
+        if _comparable(plan):
+            assert plan.champion is not None and plan.champion[1] is not None
+            result.champion_f1 = _compared_f1(plan, Path(plan.champion[1]))
+            result.own_f1 = _compared_f1(plan, result.model_path)
+        if cancel is not None and cancel():  # asked while the best version was scored
+            raise Cancelled("training cancelled; no model was kept")
         return result
     except BaseException:
         shutil.rmtree(plan.staging, ignore_errors=True)
         raise
 
 
-def _dev_f1(plan: TrainingPlan, model_path: Path) -> float | None:
-    """A kept version's entity F1 on this training's dev part, as the new one's is counted
-    (``schema_scores``); None when it has nothing to score or no longer loads."""
+COMPARED = "compared"
+"""The staging folder of the documents both versions are scored on (``compared_documents``)."""
+
+
+def _comparable(plan: TrainingPlan) -> bool:
+    return (
+        plan.champion is not None and plan.champion[1] is not None and bool(plan.compared_documents)
+    )
+
+
+def _compared_f1(plan: TrainingPlan, model_path: Path) -> float | None:
+    """A version's entity F1 on the documents both versions are scored on, as the new one's
+    dev F1 is counted (``schema_scores``); None when there is nothing to score, or the folder
+    does not load."""
     from annotator.suggest.training import schema_scores
 
     try:
-        scores = schema_scores(model_path, plan.staging / "dev", plan.labels, dict(plan.label_map))
-    except (OSError, ValueError, KeyError):  # a folder changed by hand: not compared
+        scores = schema_scores(
+            model_path, plan.staging / COMPARED, plan.labels, dict(plan.label_map)
+        )
+    except Exception:  # a kept version's folder changed by hand: whatever spaCy raises
         return None
     f1 = scores.get("ents_f")
     return None if f1 is None else float(f1)
@@ -275,10 +301,10 @@ def keep_model(project: Project, plan: TrainingPlan, result: TrainingResult) -> 
             }
             for label, s in result.per_label.items()
         },
-        compared_with=plan.champion[0]
-        if plan.champion is not None and result.champion_f1 is not None
-        else None,
+        compared_with=None if plan.champion is None else plan.champion[0],
+        compared_documents=plan.compared_documents,
         compared_f1=None if result.champion_f1 is None else round(result.champion_f1, 4),
+        compared_own_f1=None if result.own_f1 is None else round(result.own_f1, 4),
     )
     with project.transaction():
         project.set_state(

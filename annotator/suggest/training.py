@@ -68,7 +68,9 @@ class TrainingResult:
     scores: dict[str, float] = field(default_factory=dict)
     per_label: dict[str, LabelScores] = field(default_factory=dict)
     champion_f1: float | None = None
-    """The best version before this one, scored on the same dev part (``TrainingPlan``)."""
+    """The best version before this one, and this one, scored on the dev documents neither
+    was trained on (``TrainingPlan.compared_documents``)."""
+    own_f1: float | None = None
 
 
 @spacy.registry.loggers("annotator.StepLogger.v1")
