@@ -131,7 +131,12 @@ def test_the_best_version_is_the_one_that_won_on_documents_neither_was_trained_o
     scored 90% on two easy documents, stayed "the best" against any later version scored on
     more. Each version is now compared with the best before it on its dev documents that
     neither was trained on (the best scored on its own training documents could hardly lose)."""
-    from annotator.services.model_versions import best_model, comparison_note, model_records
+    from annotator.services.model_versions import (
+        best_model,
+        compared_figures,
+        comparison_note,
+        model_records,
+    )
 
     records = []
     for version, f1, compared in (
@@ -161,6 +166,16 @@ def test_the_best_version_is_the_one_that_won_on_documents_neither_was_trained_o
         "--model project stays version 2 (this one is project@3)"
     )
     assert comparison_note(project, one) == "--model project is version 2"
+    assert compared_figures(two) == "75.0% vs 70.0% (version 1, 2 documents)"
+    assert compared_figures(one) == "—"
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+
+    table = CliRunner().invoke(app, ["evaluate", str(project.path)])
+    assert table.exit_code == 0, table.output
+    assert "75.0% vs 70.0% (version 1, 2 documents)" in " ".join(table.stdout.split())
+    assert "--model project is version 2" in table.stdout
     project.set_state(MODELS_STATE, records)  # not compared: its dev F1 as it is
     four = model_records(project)[3]
     assert best_model(project).version == 4  # type: ignore[union-attr]

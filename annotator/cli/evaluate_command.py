@@ -141,20 +141,33 @@ def print_suggester_figures(suggesters: list[dict[str, Any]]) -> None:
 
 
 def print_versions(models: list[dict[str, Any]]) -> None:
-    """The trained versions and their dev figures."""
+    """The trained versions, their dev figures, and which one ``--model project`` is."""
+    from annotator.services.model_versions import (
+        PROJECT_MODEL,
+        ModelRecord,
+        best_of,
+        compared_figures,
+    )
+
     if models:
+        records = [ModelRecord.model_validate(record) for record in models]
         table = Table(title="Trained versions (dev part)", title_justify="left", box=box.SIMPLE)
-        for column in ("version", "base", "train", "partial", "dev", "steps", "s", "dev F"):
+        columns = ("version", "base", "train", "partial", "dev", "steps", "s", "dev F")
+        for column in (*columns, "against the best before"):
             table.add_column(column, justify="left" if column == "base" else "right")
-        for record in models:
+        for record in records:
             table.add_row(
-                str(record["version"]),
-                record["base"],
-                str(len(record["train_documents"])),
-                str(len(record["partial_documents"])),
-                str(len(record["dev_documents"])),
-                str(record["steps"]),
-                f"{record['seconds']:.0f}",
-                _percent(record["scores"].get("ents_f")),
+                str(record.version),
+                record.base,
+                str(len(record.train_documents)),
+                str(len(record.partial_documents)),
+                str(len(record.dev_documents)),
+                str(record.steps),
+                f"{record.seconds:.0f}",
+                _percent(record.scores.get("ents_f")),
+                compared_figures(record),
             )
         console.print(table)
+        best = best_of(records)
+        assert best is not None
+        console.print(f"--model {PROJECT_MODEL} is version {best.version}", highlight=False)

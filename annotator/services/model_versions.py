@@ -70,10 +70,11 @@ def best_model(project: Project) -> ModelRecord | None:
     best before it on its dev documents that neither was trained on, both scored as it was
     trained (``compared_*``); one recorded without that comparison, by its dev F1 as it is
     (the latest of equals)."""
-    return _best_of(model_records(project))
+    return best_of(model_records(project))
 
 
-def _best_of(records: list[ModelRecord]) -> ModelRecord | None:
+def best_of(records: list[ModelRecord]) -> ModelRecord | None:
+    """``best_model`` of these records."""
     best = None
     for record in sorted(records, key=lambda r: r.version):
         if best is None:
@@ -88,6 +89,17 @@ def _best_of(records: list[ModelRecord]) -> ModelRecord | None:
 
 def _compared(record: ModelRecord) -> bool:
     return record.compared_f1 is not None and record.compared_own_f1 is not None
+
+
+def compared_figures(record: ModelRecord) -> str:
+    """This version's entity F1 against the best version's before it, on the dev documents
+    neither was trained on, for a table; "—" when they were not compared."""
+    if not _compared(record):
+        return "—"
+    return (
+        f"{record.compared_own_f1:.1%} vs {record.compared_f1:.1%} (version "
+        f"{record.compared_with}, {counted(len(record.compared_documents), 'document')})"
+    )
 
 
 def comparison_note(project: Project, record: ModelRecord) -> str:

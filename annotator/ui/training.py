@@ -235,7 +235,16 @@ class SuggesterFigures(QDialog):
         )
         records = model_versions.model_records(project)
         self.versions = self._table(
-            ("version", "base", "train", "dev", "steps", "seconds", "dev F1"),
+            (
+                "version",
+                "base",
+                "train",
+                "dev",
+                "steps",
+                "seconds",
+                "dev F1",
+                "against the best before",
+            ),
             [
                 (
                     str(r.version),
@@ -245,10 +254,12 @@ class SuggesterFigures(QDialog):
                     str(r.steps),
                     f"{r.seconds:.0f}",
                     f"{r.f1:.1%}",
+                    model_versions.compared_figures(r),
                 )
                 for r in records
             ],
         )
+        best = model_versions.best_of(records)
         layout = QVBoxLayout(self)
         done = project.count_documents("done")
         layout.addWidget(
@@ -258,7 +269,12 @@ class SuggesterFigures(QDialog):
             )
         )
         layout.addWidget(self.suggesters)
-        layout.addWidget(QLabel("Trained model versions (figures on their dev part):"))
+        layout.addWidget(
+            QLabel(
+                "Trained model versions (figures on their dev part)"
+                + (f"; the model 'project' is version {best.version}:" if best else ":")
+            )
+        )
         layout.addWidget(self.versions)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

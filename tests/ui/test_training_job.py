@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
 from window_support import (
     CTRL,
     OFFSCREEN_WINDOW_WARNINGS,
@@ -168,3 +168,40 @@ def test_suggester_figures_and_the_inspector_show_measured_precision(
     assert window.inspector.value("origin") == "model:test@1 (spaCy model)"
     precision = window.inspector.fields["precision"]
     assert precision.isVisible() and precision.text().startswith("50% of its suggestions")
+
+
+def test_suggester_figures_say_which_version_is_the_best_and_why(
+    qtbot, launcher, project_file
+) -> None:
+    """Its table showed each version's dev F1 alone, measured on different documents: version
+    1's 90% pointed at it, though version 2 beat it on the documents neither was trained on."""
+    from annotator.services.model_versions import MODELS_STATE
+
+    path = _project(project_file, done=())
+    records = []
+    for version, f1, compared in ((1, 0.9, {}), (2, 0.8, {"compared_with": 1})):
+        if compared:
+            compared.update(compared_documents=[4, 5], compared_f1=0.7, compared_own_f1=0.75)
+        records.append(
+            {
+                "version": version, "path": str(path.with_suffix(".models") / str(version)),
+                "base": SMALL, "origin": f"model:test@{version}", "components": ["ner"],
+                "train_documents": [1], "dev_documents": [4, 5], "partial_documents": [],
+                "steps": 10, "seconds": 1.0, "trained_at": "2026-01-01T00:00:00+00:00",
+                "scores": {"ents_f": f1}, "per_label": {}, **compared,
+            }
+        )  # fmt: skip
+    with Project.open(path) as project:
+        project.set_state(MODELS_STATE, records)
+    window = open_window(qtbot, launcher, path)
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    dialog = window.findChild(SuggesterFigures)
+    assert dialog is not None and dialog.isVisible()
+    table = dialog.versions
+    assert [table.item(row, 7).text() for row in range(table.rowCount())] == [
+        "—",
+        "75.0% vs 70.0% (version 1, 2 documents)",
+    ]
+    labels = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any("the model 'project' is version 2" in text for text in labels)
+    dialog.close()
