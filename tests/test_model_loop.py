@@ -247,7 +247,8 @@ def test_a_best_version_that_no_longer_loads_is_not_compared_and_training_is_kep
     assert two.compared_with == 1 and two.compared_f1 is None
     assert (
         "version 1 was not compared on the same documents (its folder is missing or does not "
-        "load): by dev F1 as measured, --model project is version"
+        "load, or those documents hold no entity): by dev F1 as measured, --model project is "
+        "version"
     ) in " ".join(again.stdout.split())
 
 

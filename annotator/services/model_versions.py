@@ -110,7 +110,7 @@ def comparison_note(project: Project, record: ModelRecord) -> str:
         return f"--model {PROJECT_MODEL} is version {now}"
     if not _compared(record):
         why = (
-            "its folder is missing or does not load"
+            "its folder is missing or does not load, or those documents hold no entity"
             if record.compared_documents
             else f"it was trained on all of version {record.version}'s dev documents"
         )

@@ -187,7 +187,7 @@ def write_training_data(project: Project, plan: TrainingPlan) -> ExportReport:
             report.documents += 1
 
     parts = dict(plan.parts)
-    if _comparable(plan):  # scored by both versions once this one is trained
+    if _compared_folder(plan) is not None:  # scored by both versions once this one is trained
         parts[COMPARED] = plan.compared_documents
     plan.staging.mkdir(parents=True, exist_ok=True)
     try:
@@ -228,9 +228,9 @@ def train_model(
     )
     try:
         result = train_pipeline(request, progress=progress, cancel=cancel)
-        if _comparable(plan):
-            assert plan.champion is not None and plan.champion[1] is not None
-            result.champion_f1 = _compared_f1(plan, Path(plan.champion[1]))
+        best_folder = _compared_folder(plan)
+        if best_folder is not None:
+            result.champion_f1 = _compared_f1(plan, best_folder)
             result.own_f1 = _compared_f1(plan, result.model_path)
         if cancel is not None and cancel():  # asked while the best version was scored
             raise Cancelled("training cancelled; no model was kept")
@@ -244,10 +244,12 @@ COMPARED = "compared"
 """The staging folder of the documents both versions are scored on (``compared_documents``)."""
 
 
-def _comparable(plan: TrainingPlan) -> bool:
-    return (
-        plan.champion is not None and plan.champion[1] is not None and bool(plan.compared_documents)
-    )
+def _compared_folder(plan: TrainingPlan) -> Path | None:
+    """The best version's folder, when it and this one are to be scored on documents neither
+    was trained on; else None."""
+    if plan.champion is None or plan.champion[1] is None or not plan.compared_documents:
+        return None
+    return Path(plan.champion[1])
 
 
 def _compared_f1(plan: TrainingPlan, model_path: Path) -> float | None:
