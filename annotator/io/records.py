@@ -24,6 +24,7 @@ from annotator.model.document import (
     decode_offsets,
 )
 from annotator.model.span import AnnotationStatus
+from annotator.model.validation import offsets_within
 from annotator.wording import counted
 
 
@@ -411,9 +412,8 @@ _ID, _START, _END, _LABEL = map(attrgetter, ("id", "start", "end", "label"))
 def spans_within(
     spans: Sequence[Span | SpanRecord | SpanEssentials | SpanPlace] | SpanColumns, length: int
 ) -> bool:
-    """Whether each of ``spans`` has integer offsets, ends after it starts, and lies within a
-    text of ``length`` characters: what every writer takes for granted. Checked by a few C
-    loops a document; a crafted project file can hold any value (``unusable_span``)."""
+    """``offsets_within`` for each of ``spans``: what every writer takes for granted. Checked
+    by a few C loops a document; a crafted project file can hold any value (``unusable_span``)."""
     if isinstance(spans, SpanColumns):
         return spans.within(length)
     if not spans:
@@ -432,7 +432,7 @@ def first_unusable(
 ) -> Span | SpanRecord | SpanEssentials | SpanPlace | None:
     """The first of ``spans`` that ``spans_within`` refuses, to name it."""
     for span in spans.stored_records() if isinstance(spans, SpanColumns) else spans:
-        if not spans_within([span], length):
+        if not offsets_within(span.start, span.end, length):
             return span
     return None
 
