@@ -209,6 +209,8 @@ def write_records(
                     raise Cancelled("import cancelled; nothing from it was kept")
                 importer.add(pending, plans[index])
             importer.flush()
+        # its documents' accepted spans joined for the export (m008), once its indexes are back
+        project.keep_span_places(after=importer.last_before)
         importer.report_notes()
         report.seconds = round(time.perf_counter() - reading.started, 3)
         project.log_event("import", _describe(report), report.to_dict(), actor="import")

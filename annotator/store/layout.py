@@ -14,7 +14,18 @@ MIGRATIONS: tuple[str, ...] = (
     "m005_documents_text_index",
     "m006_documents_priority",
     "m007_document_list_indexes",
+    "m008_span_places",
 )
+
+SPAN_PLACES_JOINED = (
+    "doc_id, count(*), group_concat(ifnull(id, ''), ' '), group_concat(start), "
+    "group_concat(\"end\"), group_concat(label, ' ')"
+)
+"""A document's spans as one row, grouped by ``doc_id`` (``Project.export_rows``,
+``"places"``, and the ``span_places`` table, m008): labels hold no space (``model.labels``); an
+id that does (from a crafted file) shows as one id too many. A NULL id (SQLite lets a text
+primary key be NULL) is joined as "", not skipped: ``group_concat`` skips NULLs, and the ids
+would have lost their places beside the offsets."""
 
 # table: its columns
 TABLES: dict[str, tuple[str, ...]] = {
@@ -53,6 +64,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "documents_fts_docsize": ("id", "sz"),
     "documents_fts_config": ("k", "v"),
     "document_counts": ("documents", "status"),
+    "span_places": ("doc_id", "ends", "ids", "labels", "span_count", "starts"),
 }
 # index: (table, columns, unique)
 INDEXES: dict[str, tuple[str, tuple[str, ...], bool]] = {
@@ -111,5 +123,21 @@ STATEMENTS: dict[str, tuple[str, str]] = {
         "documents = documents - 1 WHERE status = old.status; INSERT INTO "
         "document_counts (status, documents) VALUES (new.status, 1) ON CONFLICT "
         "(status) DO UPDATE SET documents = documents + 1; END",
+    ),
+    "span_places_ai": (
+        "trigger",
+        "CREATE TRIGGER span_places_ai AFTER INSERT ON spans WHEN new.status = "
+        "'accepted' BEGIN DELETE FROM span_places WHERE doc_id = new.doc_id; END",
+    ),
+    "span_places_ad": (
+        "trigger",
+        "CREATE TRIGGER span_places_ad AFTER DELETE ON spans WHEN old.status = "
+        "'accepted' BEGIN DELETE FROM span_places WHERE doc_id = old.doc_id; END",
+    ),
+    "span_places_au": (
+        "trigger",
+        'CREATE TRIGGER span_places_au AFTER UPDATE OF id, doc_id, start, "end", '
+        "label, status ON spans WHEN old.status = 'accepted' OR new.status = 'accepted' "
+        "BEGIN DELETE FROM span_places WHERE doc_id IN (old.doc_id, new.doc_id); END",
     ),
 }

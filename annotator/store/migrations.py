@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from annotator.store.layout import SPAN_PLACES_JOINED
 from annotator.store.sqlite import Database, Migrations
 
 migrations = Migrations("annotator")
+FILLED_ON_UPGRADE = 2_000_000
+"""Spans (by the highest rowid) up to which upgrading a file to m008 makes every document's
+row at once, about 1 s: a larger pool's documents get theirs as they are edited, and the
+export reads the others from ``spans`` as before."""
 
 
 @migrations()
@@ -174,3 +179,46 @@ def m007_document_list_indexes(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m008_span_places(db: Database) -> None:
+    """Each document's accepted spans as one row of joined columns, what the exports that write
+    spans' places read (``Project.export_rows``, ``"places"``), kept rather than joined by
+    ``group_concat`` at each export (0.13 of the doccano export's 0.9 CPU s, 10,000 documents).
+
+    A row is only ever right or absent: these triggers delete a document's row whenever one of
+    its accepted spans is inserted, deleted or changed in a column the row holds, whatever
+    program writes it, and the export reads a document without a row from ``spans``. Rows are
+    made again when a transaction that moved documents' revisions ends, and after an import
+    (``Project.keep_span_places``). The insert trigger costs SQLite about 1.5 µs a row even
+    when its ``WHEN`` is false: a bulk insert of spans drops it for its statement and deletes
+    its documents' rows itself (``Project.span_inserts_unwatched``).
+    """
+    db["span_places"].create(
+        {"doc_id": int, "span_count": int, "ids": str, "starts": str, "ends": str, "labels": str},
+        pk="doc_id",
+    )
+    db.executescript(
+        """
+        CREATE TRIGGER span_places_ai AFTER INSERT ON spans
+        WHEN new.status = 'accepted' BEGIN
+          DELETE FROM span_places WHERE doc_id = new.doc_id;
+        END;
+        CREATE TRIGGER span_places_ad AFTER DELETE ON spans
+        WHEN old.status = 'accepted' BEGIN
+          DELETE FROM span_places WHERE doc_id = old.doc_id;
+        END;
+        CREATE TRIGGER span_places_au
+        AFTER UPDATE OF id, doc_id, start, "end", label, status ON spans
+        WHEN old.status = 'accepted' OR new.status = 'accepted' BEGIN
+          DELETE FROM span_places WHERE doc_id IN (old.doc_id, new.doc_id);
+        END;
+        """
+    )
+    (last,) = db.execute("SELECT ifnull(max(rowid), 0) FROM spans").fetchone()
+    if last <= FILLED_ON_UPGRADE:
+        db.execute(
+            "INSERT INTO span_places (doc_id, span_count, ids, starts, ends, labels) "
+            f"SELECT {SPAN_PLACES_JOINED} FROM spans WHERE status = 'accepted' GROUP BY doc_id"
+        )

@@ -15,11 +15,11 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
-from itertools import groupby, repeat
-from operator import itemgetter, le, lt
+from itertools import compress, groupby, repeat
+from operator import eq, itemgetter, le, lt
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -61,7 +61,7 @@ from annotator.model.relation import unusable_relation
 from annotator.model.span import ANNOTATION_STATUSES, SpanFields, unusable_span
 from annotator.model.validation import SortedBoundaries
 from annotator.store.integrity import check_layout
-from annotator.store.layout import MIGRATIONS
+from annotator.store.layout import MIGRATIONS, SPAN_PLACES_JOINED
 from annotator.store.lock import WriterLock, folder_is_writable, writer_present
 from annotator.store.sqlite import PlainDatabase
 
@@ -75,21 +75,17 @@ _SPAN_COLUMNS = (
     "id, doc_id, start, end, label, origin, status, score, edited, aligned, status_reason"
 )
 _SPAN_ESSENTIALS = "id, doc_id, start, end, label, status, score"
-_SPAN_PLACES_JOINED = (
-    "doc_id, count(*), group_concat(ifnull(id, ''), ' '), group_concat(start), "
-    "group_concat(\"end\"), group_concat(label, ' ')"
-)
-"""A document's spans as one row (``export_rows``, ``"places"``): labels hold no space
-(``model.labels``); an id that does (from a crafted file) shows as one id too many. A NULL id
-(SQLite lets a text primary key be NULL) is joined as "", not skipped: ``group_concat`` skips
-NULLs, and the ids would have lost their places beside the offsets."""
 _DOC_ID = itemgetter(1)  # of a span or relation row
+_STATUS = itemgetter(6)  # of an ``add_span_rows`` row
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _SPAN_ORDER = itemgetter(2, 3, 4)  # start, end, label of a _SPAN_COLUMNS or _SPAN_ESSENTIALS row
 _SPAN_MARKS = ", ".join("?" * len(_SPAN_COLUMNS.split(",")))
 _RELATION_COLUMNS = "id, doc_id, head, child, label, origin, status, score"
 _LOG_COLUMNS = ("id", "at", "actor", "kind", "doc_id", "description", "payload")
 _SQL_CHUNK = 500  # values per IN (...) list, well under SQLite's variable limit
+UNWATCHED_SPAN_INSERTS = 1000
+"""Spans inserted at once from which ``add_span_rows`` drops the trigger that watches them
+(``span_inserts_unwatched``): dropping and making it again costs a schema change."""
 SETS_PAY_FROM = 16
 """A document getting fewer spans than one per this many tokens checks their alignment by binary
 search: building its boundary sets (a 100,000-token one: 50 ms) would cost more."""
@@ -235,6 +231,8 @@ class Project:
         self._settings: ProjectSettings | None = None
         self._schema: LabelSchema | None = None
         self._span_select_columns: str | None = None
+        self._span_places_kept: bool | None = None  # ``span_places_kept``, once asked
+        self._unkept: set[int] = set()  # documents bumped in this transaction (``transaction``)
         # decoded once for the window's view, inspector and edits of the open document
         self._tokens = lru_cache(maxsize=8)(self._load_tokens)
         # a text never changes once stored: its length, checked by every edit, is read once
@@ -461,9 +459,12 @@ class Project:
     def transaction(self) -> Iterator[Project]:
         """All writes inside are committed together, or not at all. Nests with savepoints."""
         self._require_writable()
+        outermost = not self.db.conn.in_transaction
         try:
             with self.db.atomic():
                 yield self
+                if outermost and self._unkept:  # their rows for the export, made again
+                    self.keep_span_places(sorted(self._unkept))
         except BaseException:
             # A schema or settings change rolled back must not live on in the caches.
             self._settings = None
@@ -471,6 +472,9 @@ class Project:
             self._tokens.cache_clear()
             self._text_lengths.clear()  # a document added in it may be gone, its id free
             raise
+        finally:
+            if outermost:
+                self._unkept.clear()
 
     def _require_writable(self) -> None:
         if self.read_only:
@@ -562,8 +566,17 @@ class Project:
         entity_renames = entity_renames or {}
         relation_renames = relation_renames or {}
         with self.transaction():
+            renamed: set[int] = set()  # documents whose accepted spans change label (m008)
             for old, new in entity_renames.items():
+                renamed.update(
+                    doc_id
+                    for (doc_id,) in self.db.execute(
+                        "SELECT DISTINCT doc_id FROM spans WHERE label = ? AND status = 'accepted'",
+                        [old],
+                    )
+                )
                 self.db.execute("UPDATE spans SET label = ? WHERE label = ?", [new, old])
+            self._unkept.update(renamed)  # their rows, deleted by a trigger, made again
             for old, new in relation_renames.items():
                 self.db.execute("UPDATE relations SET label = ? WHERE label = ?", [new, old])
             for table, names, kind in (
@@ -796,10 +809,12 @@ class Project:
         each value read costs sqlite3 a Python object, and reading 330,000 spans cost as much
         as a raw write of a whole doccano file. ``"essentials"`` reads ``_SPAN_ESSENTIALS``
         (no ``origin``, ``edited``, ``aligned``, ``status_reason``). ``"places"`` reads each
-        document's spans as one row of columns joined by SQLite (``_SPAN_PLACES_JOINED``:
+        document's spans as one row of columns joined by SQLite (``SPAN_PLACES_JOINED``:
         document, count, then ids, starts, ends and labels, each one string; None without
         spans), in the index's order, by start: four strings a document instead of five
-        objects a span (0.29 -> 0.13 CPU s for the bench's 330,000 spans). ``statuses`` reads
+        objects a span (0.29 -> 0.13 CPU s for the bench's 330,000 spans); with only the
+        accepted spans selected, from the row the file keeps of them (``span_places``, m008;
+        0.13 -> 0.02 CPU s), for a document that has one. ``statuses`` reads
         only the spans and relations of those statuses.
 
         What ``documents_with_annotations`` reads, without one model object per row: an export
@@ -809,6 +824,12 @@ class Project:
         kept, kept_params = "", []
         if statuses is not None:  # SQLite takes an empty IN (): nothing kept
             kept, kept_params = f" AND status IN ({','.join('?' * len(statuses))})", [*statuses]
+        kept_rows = (  # each document's accepted spans from the row kept of them (m008)
+            span_fields == "places"
+            and statuses is not None
+            and set(statuses) == {"accepted"}
+            and self.span_places_kept()
+        )
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             rows = {
@@ -828,14 +849,19 @@ class Project:
             # for ``end, label`` took a third of the export's reading
             spans: dict[int, Any]
             if span_fields == "places":
-                spans = {
-                    row[0]: row
-                    for row in self.db.execute(
-                        f"SELECT {_SPAN_PLACES_JOINED} FROM spans "
-                        f"WHERE doc_id IN ({marks}){kept} GROUP BY doc_id",
-                        [*chunk, *kept_params],
+                spans, joined = {}, chunk
+                if kept_rows:
+                    spans = self._kept_span_places(chunk)
+                    joined = [doc_id for doc_id in chunk if doc_id not in spans]
+                if joined:  # documents without a kept row (or a selection it does not hold)
+                    spans.update(
+                        (row[0], row)
+                        for row in self.db.execute(
+                            f"SELECT {SPAN_PLACES_JOINED} FROM spans WHERE doc_id IN "
+                            f"({','.join('?' * len(joined))}){kept} GROUP BY doc_id",
+                            [*joined, *kept_params],
+                        )
                     )
-                }
             else:
                 spans = self._rows_by_document(
                     f"SELECT {span_columns} FROM spans WHERE doc_id IN ({marks}){kept} "
@@ -869,6 +895,88 @@ class Project:
                     if doc_id in log
                     else [],
                 )
+
+    def _kept_span_places(self, doc_ids: Sequence[int]) -> dict[int, tuple]:
+        """The ``span_places`` rows of ``doc_ids`` (their accepted spans, as
+        ``SPAN_PLACES_JOINED`` gives them); none when the file does not keep them
+        (``span_places_kept``)."""
+        if not self.span_places_kept():
+            return {}
+        return {
+            row[0]: row
+            for row in self.db.execute(
+                "SELECT doc_id, span_count, ids, starts, ends, labels FROM span_places "
+                f"WHERE doc_id IN ({','.join('?' * len(doc_ids))})",
+                doc_ids,
+            )
+        }
+
+    def span_places_kept(self) -> bool:
+        """Whether the file has the ``span_places`` table and the three triggers that delete a
+        row when its document's accepted spans change (migration m008; ``check_layout``
+        refused changed ones on open): only then is a row, when present, right. A file made
+        before them and opened read-only, or one whose triggers another program dropped, is
+        read from ``spans``."""
+        if self._span_places_kept is None:
+            (triggers,) = self.db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                "('span_places_ai', 'span_places_ad', 'span_places_au') AND tbl_name = 'spans'"
+            ).fetchone()
+            table = self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'span_places'"
+            ).fetchone()
+            self._span_places_kept = triggers == 3 and table is not None
+        return self._span_places_kept
+
+    def keep_span_places(self, doc_ids: Sequence[int] | None = None, after: int = 0) -> None:
+        """Make the ``span_places`` rows of the documents ``doc_ids`` that lack one (a trigger
+        deleted it, or it was never made) and hold accepted spans, or of every document after
+        ``after`` (an import's new ones), for the export (migration m008). Inside the caller's
+        transaction; ``transaction`` calls it for the documents whose revision it moved."""
+        if self.read_only or not self.span_places_kept():
+            return
+        insert = (
+            "INSERT OR REPLACE INTO span_places (doc_id, span_count, ids, starts, ends, labels) "
+            f"SELECT {SPAN_PLACES_JOINED} FROM spans WHERE status = 'accepted' AND "
+        )
+        if doc_ids is None:  # a row left there by a crafted file must not pass for theirs
+            self.db.execute("DELETE FROM span_places WHERE doc_id > ?", [after])
+            self.db.execute(f"{insert}doc_id > ? GROUP BY doc_id", [after])
+            return
+        for chunk in _chunks(doc_ids):
+            marks = ",".join("?" * len(chunk))
+            kept = self.db.execute(
+                f"SELECT doc_id FROM span_places WHERE doc_id IN ({marks})", chunk
+            ).fetchall()
+            missing = sorted(set(chunk).difference(doc_id for (doc_id,) in kept))
+            if missing:
+                marks = ",".join("?" * len(missing))
+                self.db.execute(f"{insert}doc_id IN ({marks}) GROUP BY doc_id", missing)
+
+    @contextmanager
+    def span_inserts_unwatched(self, doc_ids: Collection[int]) -> Iterator[None]:
+        """Inside a transaction, for a bulk insert of spans whose accepted ones are of the
+        documents ``doc_ids``: the trigger that deletes a document's ``span_places`` row at
+        each accepted span inserted (m008) is dropped, and made again from its statement when
+        the block ends, and those documents' rows are deleted, once; the transaction's end
+        makes them again. The trigger
+        costs SQLite about 1.5 µs a row even when its ``WHEN`` is false: 0.5 s of an import or
+        a suggestion run of 330,000 spans. An error inside leaves it dropped: the transaction,
+        rolled back, brings it back. Outside a transaction, or on a file without the rows, the
+        trigger stays."""
+        if not (self.db.conn.in_transaction and self.span_places_kept()):
+            yield
+            return
+        (sql,) = self.db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'span_places_ai'"
+        ).fetchone()
+        self.db.execute("DROP TRIGGER span_places_ai")
+        yield
+        self.db.execute(sql)
+        for chunk in _chunks(sorted(doc_ids)):
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM span_places WHERE doc_id IN ({marks})", chunk)
+        self._unkept.update(doc_ids)
 
     def export_counts(self, ids: Sequence[int], statuses: Sequence[str]) -> tuple[int, int]:
         """The spans of ``statuses`` in the documents ``ids``, and their relations of those
@@ -1049,6 +1157,7 @@ class Project:
             self._bumps.add(doc_id)
             return
         self.db.execute("UPDATE documents SET revision = revision + 1 WHERE id = ?", [doc_id])
+        self._unkept.add(doc_id)
 
     # -- annotations: reads -------------------------------------------------------------------
 
@@ -1780,11 +1889,24 @@ class Project:
                 )
             ]
         with self.transaction():
-            try:
-                _insert_span_runs(self.db.conn, runs)
-            except sqlite3.IntegrityError as error:
-                raise ValidationError(f"a span id is already used ({error})") from None
+            unwatched = (  # a trigger a row would cost more than dropping it (m008)
+                self.span_inserts_unwatched(
+                    set(
+                        compress(
+                            map(_DOC_ID, rows), map(eq, map(_STATUS, rows), repeat("accepted"))
+                        )
+                    )
+                )
+                if len(rows) >= UNWATCHED_SPAN_INSERTS
+                else nullcontext()
+            )
+            with unwatched:
+                try:
+                    _insert_span_runs(self.db.conn, runs)
+                except sqlite3.IntegrityError as error:
+                    raise ValidationError(f"a span id is already used ({error})") from None
             self._bump_many([doc_id for doc_id in doc_ids if doc_id not in bumped])
+            self._unkept.update(doc_ids)
         return count, aligned.count(0)
 
     def add_checked_rows(self, spans: Sequence[tuple], relations: Sequence[tuple] = ()) -> None:
@@ -1877,6 +1999,7 @@ class Project:
         self.db.conn.executemany(
             "UPDATE documents SET revision = revision + 1 WHERE id = ?", [(i,) for i in doc_ids]
         )
+        self._unkept.update(doc_ids)
 
     def set_document_status(self, doc_id: int, status: DocumentStatus) -> None:
         """Set a status outside the undo history (import, suggest); users go through ``apply``."""
