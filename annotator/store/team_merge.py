@@ -198,17 +198,19 @@ def _write_versions(merged: Project, tables: TeamTables) -> None:
     row's number (``consecutive_ids``' form), written in that order: the id index grows at
     its end."""
     spans_run, relations_run = os.urandom(8).hex(), os.urandom(8).hex()
-    tables.conn.execute(
-        "INSERT INTO main.spans (id, doc_id, start, end, label, origin, status, score, edited, "
-        "aligned, status_reason) "
-        "SELECT printf('%s%016x', ?1, v.number), k.doc_id, v.start, v.end, v.label, o.origin, "
-        "CASE WHEN v.accepted_by IS NULL AND v.linked_by IS NULL THEN 'rejected' "
-        "ELSE 'suggested' END, o.score, 0, v.aligned, NULL "
-        "FROM temp.team_versions v JOIN temp.team_docs k ON k.key = v.key "
-        f"JOIN temp.team_origins o ON o.made_by = {WHO} AND o.everyone = k.working "
-        "ORDER BY v.number",
-        [spans_run],
-    )
+    # none accepted: no document's joined spans to make again (m008), and no trigger a row
+    with merged.span_inserts_unwatched(()):
+        tables.conn.execute(
+            "INSERT INTO main.spans (id, doc_id, start, end, label, origin, status, score, "
+            "edited, aligned, status_reason) "
+            "SELECT printf('%s%016x', ?1, v.number), k.doc_id, v.start, v.end, v.label, "
+            "o.origin, CASE WHEN v.accepted_by IS NULL AND v.linked_by IS NULL THEN 'rejected' "
+            "ELSE 'suggested' END, o.score, 0, v.aligned, NULL "
+            "FROM temp.team_versions v JOIN temp.team_docs k ON k.key = v.key "
+            f"JOIN temp.team_origins o ON o.made_by = {WHO} AND o.everyone = k.working "
+            "ORDER BY v.number",
+            [spans_run],
+        )
     _flag_unknown_alignment(merged)
     tables.conn.execute(
         "INSERT INTO main.relations (id, doc_id, head, child, label, origin, status, score) "
