@@ -164,6 +164,11 @@ LAST = "(SELECT max(start) FROM spans WHERE doc_id = 2)"  # in no relation
         f"DELETE FROM spans WHERE doc_id = 2 AND start = {LAST}",
         "INSERT INTO spans (id, doc_id, start, end, label, origin, status) "
         "VALUES ('x', 2, 1, 4, 'PER', 'human', 'accepted')",
+        # SQLite deletes the span replaced without its delete trigger
+        "INSERT OR REPLACE INTO spans (id, doc_id, start, end, label, origin, status) "
+        f"SELECT id, 3, 0, 5, 'LOC', 'human', 'accepted' FROM spans WHERE start = {LAST}",
+        f"UPDATE OR REPLACE spans SET id = (SELECT id FROM spans WHERE start = {LAST}) "
+        "WHERE doc_id = 3 AND start = 44",
     ],
 )
 def test_spans_changed_by_another_program_are_read_as_changed(
@@ -239,7 +244,7 @@ def test_rows_are_not_read_from_a_file_without_the_triggers(
     path = imported.path
     imported.close()
     with sqlite3.connect(path) as other:
-        other.execute("DROP TRIGGER span_places_au")
+        other.execute("DROP TRIGGER span_places_bu")
         other.execute("UPDATE spans SET label = 'LOC' WHERE doc_id = 2")
     with Project.open(path) as project:
         labels = {label for *_, label in _doccano_entities(project, tmp_path)[1]}
@@ -258,7 +263,7 @@ def test_a_file_made_before_the_rows_is_read_from_spans_and_upgraded_on_open(
     expected = _doccano_entities(imported, tmp_path / "before")
     imported.close()
     with sqlite3.connect(path) as other:  # as a file written before migration m008
-        for trigger in ("span_places_ai", "span_places_ad", "span_places_au"):
+        for trigger in ("span_places_bi", "span_places_ad", "span_places_bu"):
             other.execute(f"DROP TRIGGER {trigger}")
         other.execute("DROP TABLE span_places")
         other.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_span_places'")

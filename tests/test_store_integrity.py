@@ -62,9 +62,9 @@ def test_a_recursive_view_is_refused_at_once(crafted: Path) -> None:
     _execute(
         crafted,
         # the rename would change our triggers on spans to spans_kept: refused too, named first
-        "DROP TRIGGER span_places_ai",
+        "DROP TRIGGER span_places_bi",
         "DROP TRIGGER span_places_ad",
-        "DROP TRIGGER span_places_au",
+        "DROP TRIGGER span_places_bu",
         "ALTER TABLE spans RENAME TO spans_kept",
         "CREATE VIEW spans AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
         "SELECT i AS id, 1 AS doc_id, 'suggested' AS status, 'PER' AS label, 'm' AS origin, "

@@ -124,20 +124,24 @@ STATEMENTS: dict[str, tuple[str, str]] = {
         "document_counts (status, documents) VALUES (new.status, 1) ON CONFLICT "
         "(status) DO UPDATE SET documents = documents + 1; END",
     ),
-    "span_places_ai": (
+    "span_places_bi": (
         "trigger",
-        "CREATE TRIGGER span_places_ai AFTER INSERT ON spans WHEN new.status = "
-        "'accepted' BEGIN DELETE FROM span_places WHERE doc_id = new.doc_id; END",
+        "CREATE TRIGGER span_places_bi BEFORE INSERT ON spans BEGIN DELETE FROM "
+        "span_places WHERE doc_id IN ( CASE WHEN new.status = 'accepted' THEN "
+        "new.doc_id END, (SELECT doc_id FROM spans WHERE id = new.id AND status = "
+        "'accepted')); END",
     ),
     "span_places_ad": (
         "trigger",
         "CREATE TRIGGER span_places_ad AFTER DELETE ON spans WHEN old.status = "
         "'accepted' BEGIN DELETE FROM span_places WHERE doc_id = old.doc_id; END",
     ),
-    "span_places_au": (
+    "span_places_bu": (
         "trigger",
-        'CREATE TRIGGER span_places_au AFTER UPDATE OF id, doc_id, start, "end", '
+        'CREATE TRIGGER span_places_bu BEFORE UPDATE OF id, doc_id, start, "end", '
         "label, status ON spans WHEN old.status = 'accepted' OR new.status = 'accepted' "
-        "BEGIN DELETE FROM span_places WHERE doc_id IN (old.doc_id, new.doc_id); END",
+        "OR new.id IS NOT old.id BEGIN DELETE FROM span_places WHERE doc_id IN "
+        "(old.doc_id, new.doc_id, (SELECT doc_id FROM spans WHERE id = new.id AND "
+        "status = 'accepted')); END",
     ),
 }

@@ -920,7 +920,7 @@ class Project:
         if self._span_places_kept is None:
             (triggers,) = self.db.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                "('span_places_ai', 'span_places_ad', 'span_places_au') AND tbl_name = 'spans'"
+                "('span_places_bi', 'span_places_ad', 'span_places_bu') AND tbl_name = 'spans'"
             ).fetchone()
             table = self.db.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'span_places'"
@@ -968,9 +968,9 @@ class Project:
             yield
             return
         (sql,) = self.db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'span_places_ai'"
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'span_places_bi'"
         ).fetchone()
-        self.db.execute("DROP TRIGGER span_places_ai")
+        self.db.execute("DROP TRIGGER span_places_bi")
         yield
         self.db.execute(sql)
         for chunk in _chunks(sorted(doc_ids)):
