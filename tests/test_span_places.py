@@ -251,6 +251,23 @@ def test_rows_are_not_read_from_a_file_without_the_triggers(
         assert labels == {"LOC"}
 
 
+def test_triggers_dropped_while_the_project_is_open_are_noticed(
+    imported: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A script holding the project open, while another program drops a trigger and then
+    changes spans: the next export reads ``spans``, and a bulk insert goes on without it."""
+    _doccano_entities(imported, tmp_path / "before")
+    with sqlite3.connect(imported.path) as other:
+        other.execute("DROP TRIGGER span_places_ad")
+        other.execute("DELETE FROM spans WHERE doc_id = 2 AND start = " + LAST)
+    assert len(_doccano_entities(imported, tmp_path / "after")[1]) == 4
+    monkeypatch.setattr(project_module, "UNWATCHED_SPAN_INSERTS", 1)
+    with sqlite3.connect(imported.path) as other:
+        other.execute("DROP TRIGGER span_places_bi")
+    imported.add_spans_bulk([Span(doc_id=1, start=0, end=4, label="LOC", origin="human")])
+    assert (0, 4, "LOC") in _doccano_entities(imported, tmp_path / "bulk")[0]
+
+
 @pytest.mark.parametrize("filled", [True, False], ids=["filled", "a larger file"])
 def test_a_file_made_before_the_rows_is_read_from_spans_and_upgraded_on_open(
     imported: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filled: bool

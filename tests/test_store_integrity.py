@@ -189,3 +189,20 @@ def test_the_migrations_written_out_are_the_migrations_in_order() -> None:
     from annotator.store.migrations import migrations
 
     assert [migration.name for migration in migrations._migrations] == list(MIGRATIONS)
+
+
+def test_a_file_a_newer_version_upgraded_is_refused_as_such(tmp_path: Path) -> None:
+    """Not called crafted: the file is sound, this version only cannot read it."""
+    path = tmp_path / "p.annotator"
+    Project.create(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('annotator', 'm099_future', '2027-01-01')"
+    )
+    conn.execute("CREATE TABLE future (x)")  # what that migration made
+    conn.commit()
+    conn.close()
+    for read_only in (False, True):
+        with pytest.raises(NotAProjectError, match="newer version of annotator .*m099_future"):
+            Project.open(path, read_only=read_only)

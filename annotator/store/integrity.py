@@ -68,6 +68,7 @@ def layout_from_migrations() -> _Layout:
 def check_layout(db: Database, path: object) -> None:
     """Refuse, with one line naming ``path``, any object our migrations did not make."""
     layout, refused = _layout(db)
+    _refuse_newer(db, path, layout)
     expected = expected_layout()
     for name, (kind, sql) in layout.statements.items():  # named first: they run code
         if expected.statements.get(name) != (kind, sql):
@@ -88,6 +89,22 @@ def check_layout(db: Database, path: object) -> None:
             f"{path}: refused: the file holds what annotator never creates ({named}"
             f"{f'; and {more} more' if more > 0 else ''}); it may have been crafted to change "
             "or delete data when opened"
+        )
+
+
+def _refuse_newer(db: Database, path: object, found: _Layout) -> None:
+    """Refuse a file a newer annotator upgraded, saying so, rather than calling what its
+    migrations made crafted: this version cannot tell what they hold, nor write it right."""
+    if "_sqlite_migrations" not in found.tables:  # a table, not a view: read without running
+        return
+    rows = db.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = 'annotator' ORDER BY id"
+    ).fetchall()
+    newer = [str(name) for (name,) in rows if name not in layout.MIGRATIONS]
+    if newer:
+        raise NotAProjectError(
+            f"{path}: made or upgraded by a newer version of annotator (migration "
+            f"{newer[-1][:100]}); update annotator to open it"
         )
 
 

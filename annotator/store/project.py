@@ -231,7 +231,6 @@ class Project:
         self._settings: ProjectSettings | None = None
         self._schema: LabelSchema | None = None
         self._span_select_columns: str | None = None
-        self._span_places_kept: bool | None = None  # ``span_places_kept``, once asked
         self._unkept: set[int] = set()  # documents bumped in this transaction (``transaction``)
         # decoded once for the window's view, inspector and edits of the open document
         self._tokens = lru_cache(maxsize=8)(self._load_tokens)
@@ -916,17 +915,14 @@ class Project:
         row when its document's accepted spans change (migration m008; ``check_layout``
         refused changed ones on open): only then is a row, when present, right. A file made
         before them and opened read-only, or one whose triggers another program dropped, is
-        read from ``spans``."""
-        if self._span_places_kept is None:
-            (triggers,) = self.db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                "('span_places_bi', 'span_places_ad', 'span_places_bu') AND tbl_name = 'spans'"
-            ).fetchone()
-            table = self.db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'span_places'"
-            ).fetchone()
-            self._span_places_kept = triggers == 3 and table is not None
-        return self._span_places_kept
+        read from ``spans``. Asked again each time (two reads of the small ``sqlite_master``),
+        not once per connection: another program may drop them while this one is open."""
+        (found,) = self.db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE (type = 'trigger' AND tbl_name = 'spans' "
+            "AND name IN ('span_places_bi', 'span_places_ad', 'span_places_bu')) "
+            "OR (type = 'table' AND name = 'span_places')"
+        ).fetchone()
+        return found == 4
 
     def keep_span_places(self, doc_ids: Sequence[int] | None = None, after: int = 0) -> None:
         """Make the ``span_places`` rows of the documents ``doc_ids`` that lack one (a trigger
@@ -967,7 +963,7 @@ class Project:
         if not (self.db.conn.in_transaction and self.span_places_kept()):
             yield
             return
-        (sql,) = self.db.execute(
+        (sql,) = self.db.execute(  # there: asked inside this transaction
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'span_places_bi'"
         ).fetchone()
         self.db.execute("DROP TRIGGER span_places_bi")
