@@ -231,7 +231,8 @@ class Project:
         self._settings: ProjectSettings | None = None
         self._schema: LabelSchema | None = None
         self._span_select_columns: str | None = None
-        self._unkept: set[int] = set()  # documents bumped in this transaction (``transaction``)
+        # documents whose ``span_places`` row this transaction may have deleted (m008)
+        self._unkept: set[int] = set()
         # decoded once for the window's view, inspector and edits of the open document
         self._tokens = lru_cache(maxsize=8)(self._load_tokens)
         # a text never changes once stored: its length, checked by every edit, is read once
@@ -955,9 +956,8 @@ class Project:
         documents ``doc_ids``: the trigger that deletes a document's ``span_places`` row at
         each accepted span inserted (m008) is dropped, and made again from its statement when
         the block ends, and those documents' rows are deleted, once; the transaction's end
-        makes them again. The trigger
-        costs SQLite about 1.5 µs a row even when its ``WHEN`` is false: 0.5 s of an import or
-        a suggestion run of 330,000 spans. An error inside leaves it dropped: the transaction,
+        makes them again. The trigger costs SQLite about 1.5 µs a row: 0.5 s of an import or a
+        suggestion run of 330,000 spans. An error inside leaves it dropped: the transaction,
         rolled back, brings it back. Outside a transaction, or on a file without the rows, the
         trigger stays."""
         if not (self.db.conn.in_transaction and self.span_places_kept()):
