@@ -192,11 +192,11 @@ def m008_span_places(db: Database) -> None:
     program writes it, and the export reads a document without a row from ``spans``. They run
     before the write, so that a span an ``INSERT OR REPLACE`` (or ``UPDATE OR REPLACE``) puts
     in the place of another, which SQLite deletes without its delete trigger, takes that
-    span's document's row away too. Rows are
-    made again when a transaction that moved documents' revisions ends, and after an import
-    (``Project.keep_span_places``). The insert trigger costs SQLite about 1.5 µs a row even
-    when its ``WHEN`` is false: a bulk insert of spans drops it for its statement and deletes
-    its documents' rows itself (``Project.span_inserts_unwatched``).
+    span's document's row away too. Rows are made again when a transaction that moved
+    documents' revisions ends, and after an import (``Project.keep_span_places``). The insert
+    trigger costs SQLite about 1.5 µs a row (as much with a ``WHEN`` that is false): a bulk
+    insert of spans drops it for its statement and deletes its documents' rows itself
+    (``Project.span_inserts_unwatched``).
     """
     db["span_places"].create(
         {"doc_id": int, "span_count": int, "ids": str, "starts": str, "ends": str, "labels": str},
