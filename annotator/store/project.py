@@ -898,10 +898,8 @@ class Project:
 
     def _kept_span_places(self, doc_ids: Sequence[int]) -> dict[int, tuple]:
         """The ``span_places`` rows of ``doc_ids`` (their accepted spans, as
-        ``SPAN_PLACES_JOINED`` gives them); none when the file does not keep them
-        (``span_places_kept``)."""
-        if not self.span_places_kept():
-            return {}
+        ``SPAN_PLACES_JOINED`` gives them), on a file that keeps them (``span_places_kept``,
+        asked by the caller once for its whole read)."""
         return {
             row[0]: row
             for row in self.db.execute(
